@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { getEnv } from "@/lib/env";
+import { AppError } from "@/lib/errors";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Query functions accept either the database or an open transaction. */
+export type DbOrTx = Db | Tx;
+
+type Handle = { db: Db; kind: "pglite" | "postgres"; close: () => Promise<void> };
+
+// One database handle per process, kept on globalThis: Next bundles instrumentation and route
+// handlers separately, and two PGlite instances on one data directory silently lose writes.
+const g = globalThis as unknown as { __flowgateDb?: Promise<Handle> };
+
+export const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
+
+export function getDb(): Promise<Db> {
+  g.__flowgateDb ??= open().catch((e) => {
+    g.__flowgateDb = undefined;
+    throw e;
+  });
+  return g.__flowgateDb.then((h) => h.db);
+}
+
+export async function getDbKind(): Promise<Handle["kind"]> {
+  await getDb();
+  return (await g.__flowgateDb!).kind;
+}
+
+export async function closeDb() {
+  const h = g.__flowgateDb;
+  g.__flowgateDb = undefined;
+  if (h) await (await h).close();
+}
+
+async function open(): Promise<Handle> {
+  const env = getEnv();
+  if (env.DATABASE_URL) {
+    const { default: postgres } = await import("postgres");
+    const { drizzle } = await import("drizzle-orm/postgres-js");
+    const client = postgres(env.DATABASE_URL, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+    const db = drizzle({ client, schema }) as unknown as Db;
+    await migrateDb(db, "postgres");
+    return { db, kind: "postgres", close: () => client.end({ timeout: 5 }) };
+  }
+  const dataDir = env.FLOWGATE_DATA_DIR;
+  const memory = dataDir.startsWith("memory://");
+  const releaseLock = memory ? () => {} : acquireDataDirLock(dataDir);
+  try {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { drizzle } = await import("drizzle-orm/pglite");
+    const client = memory ? new PGlite() : new PGlite(path.join(dataDir, "pglite"));
+    await client.waitReady;
+    const db = drizzle({ client, schema }) as unknown as Db;
+    await migrateDb(db, "pglite");
+    return {
+      db,
+      kind: "pglite",
+      close: async () => {
+        await client.close();
+        releaseLock();
+      },
+    };
+  } catch (e) {
+    releaseLock();
+    throw e;
+  }
+}
+
+async function migrateDb(db: Db, kind: Handle["kind"]) {
+  const cfg = { migrationsFolder: MIGRATIONS_DIR };
+  if (kind === "postgres") {
+    const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+    await migrate(db as never, cfg);
+  } else {
+    const { migrate } = await import("drizzle-orm/pglite/migrator");
+    await migrate(db as never, cfg);
+  }
+}
+
+// PGlite has no lock of its own: a second process on the same directory corrupts it quietly.
+// A pid file makes the second opener (a CLI while the server runs, or a second server) refuse.
+function acquireDataDirLock(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockPath = path.join(dataDir, "pglite.lock");
+  if (existsSync(lockPath)) {
+    const pid = Number(readFileSync(lockPath, "utf8").trim());
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new AppError(
+        "service_unavailable",
+        `The embedded database in ${path.resolve(dataDir)} is in use by another process (pid ${pid}), ` +
+          "probably a running server. Stop it first, or set DATABASE_URL to use PostgreSQL, which allows many processes.",
+      );
+    }
+  }
+  writeFileSync(lockPath, String(process.pid));
+  const release = () => {
+    try {
+      if (readFileSync(lockPath, "utf8").trim() === String(process.pid)) rmSync(lockPath);
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once("exit", release);
+  return release;
+}
+
+function isAlive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

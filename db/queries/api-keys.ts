@@ -1,0 +1,58 @@
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import type { DbOrTx } from "../index";
+import { apiKeys } from "../schema";
+
+export async function insertApiKey(
+  tx: DbOrTx,
+  values: { id: string; orgId: string; name?: string; keyHash: string; prefix: string; rateLimitPerMinute?: number | null },
+) {
+  const [row] = await tx.insert(apiKeys).values(values).returning();
+  return row!;
+}
+
+/** The hot-path lookup: one unique-index probe by hash, revoked keys excluded. */
+export async function findActiveApiKeyByHash(tx: DbOrTx, keyHash: string) {
+  const [row] = await tx
+    .select({ id: apiKeys.id, orgId: apiKeys.orgId, rateLimitPerMinute: apiKeys.rateLimitPerMinute, lastUsedAt: apiKeys.lastUsedAt })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  return row;
+}
+
+/** Writes last_used_at at most once per `staleBefore` window, so busy keys do not write per request. */
+export async function touchApiKey(tx: DbOrTx, keyId: string, now: Date, staleBefore: Date) {
+  await tx
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))));
+}
+
+export async function revokeApiKey(tx: DbOrTx, { orgId, keyId }: { orgId: string; keyId: string }) {
+  const [row] = await tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.orgId, orgId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  return row;
+}
+
+export async function listApiKeys(tx: DbOrTx, orgId: string) {
+  return tx
+    .select({
+      id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt, rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.orgId, orgId))
+    .orderBy(desc(apiKeys.createdAt));
+}
+
+export async function findActiveApiKeyById(tx: DbOrTx, keyId: string) {
+  const [row] = await tx
+    .select({ id: apiKeys.id, orgId: apiKeys.orgId, rateLimitPerMinute: apiKeys.rateLimitPerMinute })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  return row;
+}

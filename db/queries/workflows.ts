@@ -1,0 +1,79 @@
+import { and, desc, eq, isNull, max } from "drizzle-orm";
+import type { DbOrTx } from "../index";
+import { workflows, workflowVersions, type Workflow } from "../schema";
+
+export async function insertWorkflow(tx: DbOrTx, values: typeof workflows.$inferInsert) {
+  const [row] = await tx.insert(workflows).values(values).returning();
+  return row!;
+}
+
+export async function getWorkflow(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
+  const [row] = await tx
+    .select()
+    .from(workflows)
+    .where(and(eq(workflows.id, workflowId), eq(workflows.orgId, orgId)))
+    .limit(1);
+  return row;
+}
+
+/** Locks the draft row so concurrent publishes of one workflow get strictly increasing versions. */
+export async function lockWorkflow(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
+  const [row] = await tx
+    .select()
+    .from(workflows)
+    .where(and(eq(workflows.id, workflowId), eq(workflows.orgId, orgId)))
+    .for("update");
+  return row;
+}
+
+export async function updateWorkflow(
+  tx: DbOrTx,
+  { orgId, workflowId }: { orgId: string; workflowId: string },
+  patch: Partial<Omit<Workflow, "id" | "orgId" | "createdAt">>,
+) {
+  const [row] = await tx
+    .update(workflows)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(and(eq(workflows.id, workflowId), eq(workflows.orgId, orgId)))
+    .returning();
+  return row;
+}
+
+export async function latestVersionNumber(tx: DbOrTx, workflowId: string) {
+  const [row] = await tx
+    .select({ v: max(workflowVersions.version) })
+    .from(workflowVersions)
+    .where(eq(workflowVersions.workflowId, workflowId));
+  return row?.v ?? 0;
+}
+
+export async function insertWorkflowVersion(tx: DbOrTx, values: typeof workflowVersions.$inferInsert) {
+  const [row] = await tx.insert(workflowVersions).values(values).returning();
+  return row!;
+}
+
+/**
+ * What the API runs: the published version of a live workflow in this org. Unknown, unpublished,
+ * archived and other-org workflows all come back undefined (→ the same 404).
+ */
+export async function getPublishedVersion(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
+  const [row] = await tx
+    .select({ version: workflowVersions })
+    .from(workflows)
+    .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.publishedVersionId))
+    .where(and(eq(workflows.id, workflowId), eq(workflows.orgId, orgId), isNull(workflows.archivedAt)))
+    .limit(1);
+  return row?.version;
+}
+
+export async function listWorkflows(tx: DbOrTx, orgId: string) {
+  return tx.select().from(workflows).where(eq(workflows.orgId, orgId)).orderBy(desc(workflows.updatedAt));
+}
+
+export async function listWorkflowVersions(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
+  return tx
+    .select()
+    .from(workflowVersions)
+    .where(and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.orgId, orgId)))
+    .orderBy(desc(workflowVersions.version));
+}

@@ -1,0 +1,6 @@
+export * from "./orgs";
+export * from "./api-keys";
+export * from "./workflows";
+export * from "./runs";
+export * from "./credits";
+export * from "./stream-tokens";

@@ -1,0 +1,50 @@
+import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { apiKeys } from "./api-keys";
+import { orgs } from "./orgs";
+import { workflows, workflowVersions } from "./workflows";
+
+export const RUN_STATUSES = ["running", "completed", "failed", "canceled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const RUN_SOURCES = ["api", "stream", "playground"] as const;
+export type RunSource = (typeof RUN_SOURCES)[number];
+
+export const runs = pgTable(
+  "runs",
+  {
+    id: text("id").primaryKey(), // run_…
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
+    versionId: text("version_id").references(() => workflowVersions.id, { onDelete: "set null" }),
+    apiKeyId: text("api_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
+    source: text("source", { enum: RUN_SOURCES }).notNull(),
+    protocol: text("protocol"), // json | text | ui | sse
+    status: text("status", { enum: RUN_STATUSES }).notNull().default("running"),
+    model: text("model").notNull(),
+    inputs: jsonb("inputs").$type<Record<string, string>>().notNull(),
+    output: text("output").notNull().default(""),
+    citations: jsonb("citations").$type<string[]>().notNull().default([]),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    totalTokens: integer("total_tokens").notNull().default(0),
+    creditsReserved: integer("credits_reserved").notNull().default(0),
+    creditsCharged: integer("credits_charged").notNull().default(0),
+    maxOutputTokens: integer("max_output_tokens"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    /** End-user attribution and conversation grouping (seed B's session_id). */
+    endUser: text("end_user"),
+    sessionId: text("session_id"),
+    firstTokenMs: integer("first_token_ms"),
+    latencyMs: integer("latency_ms"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("runs_org_id_created_at_idx").on(t.orgId, t.createdAt),
+    index("runs_workflow_id_idx").on(t.workflowId, t.createdAt),
+    // The orphan sweeper scans only unfinished runs.
+    index("runs_status_created_at_idx").on(t.status, t.createdAt),
+  ],
+);
+
+export type Run = typeof runs.$inferSelect;

@@ -1,0 +1,55 @@
+import {
+  boolean, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { orgs } from "./orgs";
+
+/** Per-variable metadata authored in the dashboard; the names themselves come from the template. */
+export type VariableMeta = { name: string; description?: string; example?: string };
+
+// The editable draft. Runs never read it directly: they run an immutable version.
+export const workflows = pgTable(
+  "workflows",
+  {
+    id: text("id").primaryKey(), // wf_…
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    system: text("system").notNull().default(""),
+    template: text("template").notNull(),
+    variables: jsonb("variables").$type<VariableMeta[]>().notNull().default([]),
+    model: text("model").notNull(),
+    temperature: real("temperature"),
+    maxOutputTokens: integer("max_output_tokens").notNull().default(1024),
+    webSearch: boolean("web_search").notNull().default(false),
+    /** The version the API runs; null → unpublished (404 to the API). */
+    publishedVersionId: text("published_version_id"),
+    archivedAt: timestamp("archived_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("workflows_org_id_idx").on(t.orgId, t.createdAt)],
+);
+
+export const workflowVersions = pgTable(
+  "workflow_versions",
+  {
+    id: text("id").primaryKey(), // wfv_…
+    workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    system: text("system").notNull(),
+    template: text("template").notNull(),
+    variables: jsonb("variables").$type<VariableMeta[]>().notNull(),
+    model: text("model").notNull(),
+    temperature: real("temperature"),
+    maxOutputTokens: integer("max_output_tokens").notNull(),
+    webSearch: boolean("web_search").notNull(),
+    note: text("note").notNull().default(""),
+    createdBy: text("created_by"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("workflow_versions_workflow_version_idx").on(t.workflowId, t.version)],
+);
+
+export type Workflow = typeof workflows.$inferSelect;
+export type WorkflowVersion = typeof workflowVersions.$inferSelect;

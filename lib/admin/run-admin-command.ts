@@ -1,0 +1,69 @@
+import { parseArgs } from "node:util";
+import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { grantCredits } from "@/lib/credits/grant-credits";
+import { AppError } from "@/lib/errors";
+import { createOrg } from "@/lib/orgs/create-org";
+import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { publishVersion } from "@/lib/workflows/publish-version";
+
+export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
+  org create --name <name> [--credits <n>]
+  key create --org <org_id> [--name <name>] [--rate-limit <per-minute>]
+  key revoke --org <org_id> --key <key_id>
+  workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
+                  [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
+  workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
+  credits grant --org <org_id> --amount <n>`;
+
+const OPTIONS = {
+  name: { type: "string" }, credits: { type: "string" }, org: { type: "string" }, key: { type: "string" },
+  "rate-limit": { type: "string" }, template: { type: "string" }, system: { type: "string" }, model: { type: "string" },
+  "max-output-tokens": { type: "string" }, temperature: { type: "string" }, "web-search": { type: "boolean" },
+  publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
+} as const;
+
+/** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
+export async function runAdminCommand(argv: string[]): Promise<Record<string, unknown>> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new AppError("invalid_request", `${(e as Error).message}\n${ADMIN_USAGE}`);
+  }
+  const { values: v, positionals } = parsed;
+  const need = (name: keyof typeof OPTIONS) => {
+    const value = v[name];
+    if (typeof value !== "string" || !value) throw new AppError("invalid_request", `--${name} is required\n${ADMIN_USAGE}`);
+    return value;
+  };
+  const int = (name: keyof typeof OPTIONS, raw: string | undefined) => {
+    if (raw === undefined) return undefined;
+    if (!/^-?\d+$/.test(raw)) throw new AppError("invalid_request", `--${name} must be an integer`);
+    return Number(raw);
+  };
+
+  switch (positionals.join(" ")) {
+    case "org create":
+      return createOrg({ name: need("name"), credits: int("credits", v.credits) ?? 0 });
+    case "key create":
+      return createApiKey({ orgId: need("org"), name: v.name, rateLimitPerMinute: int("rate-limit", v["rate-limit"]) });
+    case "key revoke":
+      return revokeApiKey({ orgId: need("org"), keyId: need("key") });
+    case "workflow create":
+      return createWorkflow({
+        orgId: need("org"), name: need("name"), template: need("template"), system: v.system, model: v.model,
+        maxOutputTokens: int("max-output-tokens", v["max-output-tokens"]),
+        temperature: v.temperature === undefined ? undefined : Number(v.temperature),
+        webSearch: v["web-search"] ?? false, publish: v.publish ?? false,
+      });
+    case "workflow publish":
+      return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });
+    case "credits grant": {
+      const amount = int("amount", need("amount"))!;
+      const res = await grantCredits({ orgId: need("org"), amount });
+      return { org_id: v.org, granted: amount, balance: res?.balanceAfter };
+    }
+    default:
+      throw new AppError("invalid_request", `Unknown command "${positionals.join(" ")}"\n${ADMIN_USAGE}`);
+  }
+}

@@ -1,0 +1,85 @@
+import { type ApiKeyPrincipal, verifyApiKey } from "@/lib/auth/api-keys";
+import { AppError } from "@/lib/errors";
+import { newId } from "@/lib/ids";
+import { checkLimit } from "@/lib/ratelimit/limiter";
+import { apiKeyPolicy } from "@/lib/ratelimit/policies";
+import { redeemToken } from "@/lib/stream-tokens/stream-tokens";
+import { errorResponse } from "./respond";
+
+export type AuthMode =
+  /** Authorization: Bearer sk_… */
+  | "apiKey"
+  /** ?token=pub_tok_… (single use), or a Bearer key for server-side callers; a token wins when both are sent. */
+  | "streamTokenOrKey"
+  | "none";
+
+export type RouteContext = { requestId: string; principal: ApiKeyPrincipal | null; headers: Headers };
+type Handler<P> = (a: { req: Request; ctx: RouteContext; params: P }) => Promise<Response | object>;
+
+export type RouteOptions = {
+  auth: AuthMode;
+  /** Answer CORS preflights and grant any origin (the stream endpoint: the token is the credential). */
+  cors?: boolean;
+};
+
+export const CORS_HEADERS: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": "content-type, authorization, accept, last-event-id",
+  "access-control-expose-headers": "x-run-id, x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after",
+  "access-control-max-age": "86400",
+};
+
+/**
+ * The one request pipeline: request id → auth → rate limit → handler → serialize, with a single
+ * catch that maps every error to the seed's envelope. Headers set on ctx.headers (request id,
+ * rate limits, CORS) are on every response, errors included.
+ */
+export function apiRoute<P extends Record<string, string> = Record<string, never>>(opts: RouteOptions, handler: Handler<P>) {
+  return async (req: Request, context?: { params?: Promise<P> }): Promise<Response> => {
+    const requestId = newId.request();
+    const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
+    if (opts.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) headers.set(k, v);
+    try {
+      const principal = await authenticate(req, opts.auth);
+      if (principal) await enforceRateLimit(principal, headers);
+      const params = ((await context?.params) ?? {}) as P;
+      const out = await handler({ req, ctx: { requestId, principal, headers }, params });
+      if (out instanceof Response) {
+        headers.forEach((v, k) => {
+          if (!out.headers.has(k)) out.headers.set(k, v);
+        });
+        return out;
+      }
+      return Response.json(out, { headers });
+    } catch (e) {
+      return errorResponse(e, requestId, headers);
+    }
+  };
+}
+
+/** OPTIONS handler for CORS-enabled routes. */
+export function corsPreflight() {
+  return new Response(null, { status: 204, headers: CORS_HEADERS });
+}
+
+async function authenticate(req: Request, mode: AuthMode): Promise<ApiKeyPrincipal | null> {
+  if (mode === "none") return null;
+  if (mode === "streamTokenOrKey") {
+    const token = new URL(req.url).searchParams.get("token");
+    if (token !== null) return redeemToken(token);
+  }
+  const auth = req.headers.get("authorization") ?? "";
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  const principal = m ? await verifyApiKey(m[1]!) : null;
+  if (!principal) throw new AppError("unauthorized");
+  return principal;
+}
+
+async function enforceRateLimit(principal: ApiKeyPrincipal, headers: Headers) {
+  const rl = await checkLimit(principal.keyId, apiKeyPolicy(principal.rateLimitPerMinute));
+  headers.set("x-ratelimit-limit", String(rl.limit));
+  headers.set("x-ratelimit-remaining", String(rl.remaining));
+  headers.set("x-ratelimit-reset", String(Math.ceil(rl.reset / 1000)));
+  if (!rl.success) throw new AppError("rate_limited");
+}

@@ -1,0 +1,45 @@
+import { getDb } from "@/db";
+import { findActiveApiKeyByHash, insertApiKey, revokeApiKey as revokeApiKeyRow, touchApiKey } from "@/db/queries/api-keys";
+import { AppError } from "@/lib/errors";
+import { newId, newSecret, sha256Hex } from "@/lib/ids";
+import { logger } from "@/lib/logger";
+
+export type ApiKeyPrincipal = { keyId: string; orgId: string; rateLimitPerMinute: number | null };
+
+/** Creates a key; the returned secret exists only in this return value. */
+export async function createApiKey({ orgId, name, rateLimitPerMinute }: { orgId: string; name?: string; rateLimitPerMinute?: number | null }) {
+  const secret = newSecret.apiKey();
+  const db = await getDb();
+  const row = await insertApiKey(db, {
+    id: newId.apiKey(), orgId, name: name ?? "Default key", keyHash: sha256Hex(secret),
+    prefix: `${secret.slice(0, 7)}…${secret.slice(-4)}`, rateLimitPerMinute: rateLimitPerMinute ?? null,
+  });
+  return { key: secret, id: row.id, prefix: row.prefix, name: row.name, created_at: row.createdAt.toISOString() };
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * The hot path: one indexed lookup by SHA-256 (no key cache, so a revoke takes effect at once).
+ * last_used_at is written at most once a minute per key, off the request's critical path.
+ */
+export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | null> {
+  if (!/^sk_[a-z0-9]{32}$/.test(secret)) return null;
+  const db = await getDb();
+  const row = await findActiveApiKeyByHash(db, sha256Hex(secret));
+  if (!row) return null;
+  const now = Date.now();
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
+    touchApiKey(db, row.id, new Date(now), new Date(now - TOUCH_EVERY_MS)).catch((err) =>
+      logger.warn("could not record key use", { keyId: row.id, err }),
+    );
+  }
+  return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute };
+}
+
+export async function revokeApiKey({ orgId, keyId }: { orgId: string; keyId: string }) {
+  const db = await getDb();
+  const row = await revokeApiKeyRow(db, { orgId, keyId });
+  if (!row) throw new AppError("not_found", "API key not found");
+  return { id: row.id, revoked: true };
+}

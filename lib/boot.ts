@@ -1,0 +1,62 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { getDb, getDbKind } from "@/db";
+import { countOrgs } from "@/db/queries/orgs";
+import { deleteExpiredStreamTokens } from "@/db/queries/stream-tokens";
+import { createApiKey } from "@/lib/auth/api-keys";
+import { getEnv } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import { OFFLINE_MODEL_ID } from "@/lib/llm/models";
+import { defaultModelId } from "@/lib/llm/registry";
+import { createOrg } from "@/lib/orgs/create-org";
+import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
+import { createWorkflow } from "@/lib/workflows/create-workflow";
+
+const g = globalThis as unknown as { __flowgateBoot?: Promise<void> };
+
+/** Server start: open the database once (migrating it), seed a first run, start the sweeper. */
+export function boot(): Promise<void> {
+  g.__flowgateBoot ??= doBoot();
+  return g.__flowgateBoot;
+}
+
+async function doBoot() {
+  const t0 = performance.now();
+  const db = await getDb();
+  const kind = await getDbKind();
+  // The embedded database belongs to this process alone, so any run still "running" is an orphan
+  // of a previous crash. With PostgreSQL other instances may be mid-run: only stale ones go.
+  await sweepOrphanedRuns(kind === "pglite" ? { olderThanMs: 0 } : {});
+  if (kind === "pglite" && (await countOrgs(db)) === 0) await seedDemo();
+  const timer = setInterval(() => {
+    sweepOrphanedRuns().catch((err) => logger.warn("orphan sweep failed", { err }));
+    deleteExpiredStreamTokens(db, new Date(Date.now() - 3600_000)).catch(() => {});
+  }, 60_000);
+  timer.unref();
+  logger.info("flowgate ready", { database: kind, model: defaultModelId(), bootMs: Math.round(performance.now() - t0) });
+}
+
+/** First run on an empty embedded database: a demo org, a published {{story}} workflow and a key, printed once. */
+export async function seedDemo() {
+  const env = getEnv();
+  const { org_id } = await createOrg({ name: "Demo org", credits: env.DEMO_CREDITS });
+  const wf = await createWorkflow({
+    orgId: org_id, name: "Story", description: "Writes a short story about the given subject.",
+    template: "Write a short story: {{story}}", publish: true,
+  });
+  const { key } = await createApiKey({ orgId: org_id, name: "Demo key" });
+  const base = `http://localhost:${env.PORT}`;
+  const curl = `curl --request POST --url ${base}/api/v1/run/${wf.workflow_id} \\\n  --header 'Authorization: Bearer ${key}' \\\n  --header 'Content-Type: application/json' \\\n  --data '{"story": "a story about a dog named charlie"}'`;
+  const offline = wf.model === OFFLINE_MODEL_ID ? " (offline echo model: set OPENAI_API_KEY or OPENAI_BASE_URL for a real one)" : "";
+  const demo = { org_id, workflow_id: wf.workflow_id, model: wf.model, api_key: key, curl };
+  mkdirSync(env.FLOWGATE_DATA_DIR, { recursive: true });
+  const file = path.join(env.FLOWGATE_DATA_DIR, "demo.json");
+  writeFileSync(file, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 });
+  chmodSync(file, 0o600);
+  // Printed once, on purpose: this is the only time the demo key is shown (also kept in demo.json).
+  process.stdout.write(
+    `\nFlowgate first run: created a demo org with ${env.DEMO_CREDITS} credits, workflow ${wf.workflow_id} on ${wf.model}${offline}.\n` +
+      `Demo API key (shown once, saved in ${file}): ${key}\nTry it:\n${curl}\n\n`,
+  );
+  return demo;
+}

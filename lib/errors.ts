@@ -1,0 +1,39 @@
+// One error type for the whole app. Domain code throws AppError; only lib/api knows about HTTP.
+// The messages of the documented codes are the seed contract (../shared/seeds): do not reword them.
+
+export const ERRORS = {
+  invalid_request: { status: 400, message: "Invalid request" },
+  unauthorized: { status: 401, message: "Unauthorized. Please provide a valid secret key." },
+  invalid_billing: {
+    status: 402,
+    message: "No credits remaining. Please add credits to continue using the service.",
+  },
+  not_found: { status: 404, message: "Not found" },
+  workflow_not_found: { status: 404, message: "Workflow not found" },
+  run_not_found: { status: 404, message: "Run not found" },
+  payload_too_large: { status: 413, message: "Request body too large" },
+  rate_limited: { status: 429, message: "Rate limit exceeded" },
+  internal_server_error: { status: 500, message: "Failed to run workflow" },
+  service_unavailable: { status: 503, message: "Service unavailable" },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra fields added to the error body (the contract allows adding, never changing). */
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, extra?: Record<string, unknown>) {
+    super(message ?? ERRORS[code].message);
+    this.name = "AppError";
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.extra = extra;
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}

@@ -1,0 +1,28 @@
+import { sql } from "drizzle-orm";
+import { getDb, getDbKind } from "@/db";
+import { getLimiter } from "@/lib/ratelimit/limiter";
+
+/** GET /api/health — 200 when the database (and the rate-limit store, when remote) answers; 503 with what is down. */
+export async function checkHealth() {
+  const checks: Record<string, { ok: boolean; kind?: string; error?: string }> = {};
+  const withTimeout = <T,>(p: Promise<T>) =>
+    Promise.race([p, new Promise<never>((_, r) => setTimeout(() => r(new Error("timed out after 2000 ms")), 2000).unref())]);
+  try {
+    const db = await withTimeout(getDb());
+    await withTimeout(db.execute(sql`select 1`));
+    checks.database = { ok: true, kind: await getDbKind() };
+  } catch (e) {
+    checks.database = { ok: false, error: (e as Error).message.slice(0, 200) };
+  }
+  const limiter = getLimiter();
+  if (limiter.ping) {
+    try {
+      await withTimeout(limiter.ping());
+      checks.ratelimit = { ok: true, kind: limiter.kind };
+    } catch (e) {
+      checks.ratelimit = { ok: false, kind: limiter.kind, error: (e as Error).message.slice(0, 200) };
+    }
+  } else checks.ratelimit = { ok: true, kind: limiter.kind };
+  const ok = Object.values(checks).every((c) => c.ok);
+  return Response.json({ ok, checks }, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
+}

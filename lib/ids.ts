@@ -1,0 +1,36 @@
+import { createHash, randomBytes } from "node:crypto";
+
+const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+/** `n` lowercase alphanumerics from a CSPRNG (rejection sampling keeps it unbiased). */
+export function randomAlnum(n: number): string {
+  let out = "";
+  while (out.length < n) {
+    for (const b of randomBytes(n * 2)) {
+      if (b < 252) out += ALPHABET[b % 36];
+      if (out.length === n) break;
+    }
+  }
+  return out;
+}
+
+// Ids are generated here only, each with its prefix. Lengths follow the seed docs.
+export const newId = {
+  org: () => `org_${randomAlnum(24)}`,
+  workflow: () => `wf_${randomAlnum(24)}`,
+  version: () => `wfv_${randomAlnum(24)}`,
+  run: () => `run_${randomAlnum(24)}`,
+  apiKey: () => `key_${randomAlnum(24)}`,
+  ledger: () => `led_${randomAlnum(24)}`,
+  request: () => `req_${randomAlnum(20)}`,
+};
+
+/** Secrets: shown once, stored only as their SHA-256. */
+export const newSecret = {
+  apiKey: () => `sk_${randomAlnum(32)}`,
+  streamToken: () => `pub_tok_${randomAlnum(32)}`,
+};
+
+export function sha256Hex(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}

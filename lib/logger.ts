@@ -1,0 +1,36 @@
+import { getEnv } from "./env";
+
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+type Level = Exclude<keyof typeof LEVELS, "silent">;
+
+// Secrets must never reach a log line: keys, stream tokens and bearer headers are masked
+// wherever they appear, whatever field carries them.
+const SECRET_PATTERNS = [/sk_[a-z0-9]{8,}/gi, /pub_tok_[a-z0-9]{8,}/gi, /Bearer\s+[^\s"']+/gi];
+
+export function redact(text: string): string {
+  let out = text;
+  for (const re of SECRET_PATTERNS) out = out.replace(re, (m) => `${m.slice(0, m.startsWith("Bearer") ? 7 : 6)}…`);
+  return out;
+}
+
+function serializeError(e: unknown) {
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  return e;
+}
+
+/** Where log lines go; tests swap it to capture and scan output. */
+export const logSink = { write: (line: string) => process.stderr.write(line + "\n") };
+
+function log(level: Level, msg: string, fields?: Record<string, unknown>) {
+  if (LEVELS[level] < LEVELS[getEnv().LOG_LEVEL]) return;
+  const record: Record<string, unknown> = { level, time: new Date().toISOString(), msg };
+  for (const [k, v] of Object.entries(fields ?? {})) record[k] = k === "err" ? serializeError(v) : v;
+  logSink.write(redact(JSON.stringify(record)));
+}
+
+export const logger = {
+  debug: (msg: string, fields?: Record<string, unknown>) => log("debug", msg, fields),
+  info: (msg: string, fields?: Record<string, unknown>) => log("info", msg, fields),
+  warn: (msg: string, fields?: Record<string, unknown>) => log("warn", msg, fields),
+  error: (msg: string, fields?: Record<string, unknown>) => log("error", msg, fields),
+};

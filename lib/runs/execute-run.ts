@@ -1,0 +1,47 @@
+import { AppError } from "@/lib/errors";
+import { estimateInputTokens } from "@/lib/credits/reserve-credits";
+import { runEngine } from "./engine";
+import { finishRun } from "./finish-run";
+import { prepareRun } from "./prepare-run";
+import { runSignal } from "./run-signal";
+import { startRun } from "./start-run";
+
+export type RunResponse = {
+  success: true;
+  run_id: string;
+  status: "completed";
+  result: string;
+  citations: string[];
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number };
+  credits_charged: number;
+};
+
+/** POST /api/v1/run/:id — runs the published version to completion and returns the seed's body. */
+export async function executeRun({
+  orgId, apiKeyId, workflowId, body, clientSignal, endUser,
+}: {
+  orgId: string; apiKeyId: string; workflowId: string; body: Record<string, unknown>; clientSignal?: AbortSignal; endUser?: string | null;
+}): Promise<RunResponse> {
+  const prepared = await prepareRun({ orgId, workflowId, body });
+  const startedAt = performance.now();
+  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser });
+  const sig = runSignal(clientSignal);
+  const result = await runEngine({
+    model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
+    temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
+    inputTokensEstimate: estimateInputTokens(prepared.promptText),
+  }).finally(sig.dispose);
+  const done = await finishRun(run, result, startedAt);
+  if (result.error) {
+    throw new AppError("internal_server_error", undefined, { run_id: run.id, reason: result.error.code });
+  }
+  return {
+    success: true,
+    run_id: run.id,
+    status: "completed",
+    result: result.text,
+    citations: result.citations,
+    usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
+    credits_charged: done.creditsCharged,
+  };
+}

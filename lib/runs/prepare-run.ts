@@ -1,0 +1,58 @@
+import type { LanguageModelV4, LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import { getDb } from "@/db";
+import { getPublishedVersion } from "@/db/queries/workflows";
+import type { WorkflowVersion } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
+import { resolveInputs } from "@/lib/workflows/inputs";
+import { extractVariables, renderTemplate } from "@/lib/workflows/template";
+
+export type PreparedRun = {
+  orgId: string;
+  workflowId: string;
+  version: WorkflowVersion;
+  inputs: Record<string, string>;
+  modelId: string;
+  model: LanguageModelV4;
+  prompt: LanguageModelV4Prompt;
+  /** Everything sent as input, for the credit reservation's estimate. */
+  promptText: string;
+  tools: WebSearchTools;
+};
+type WebSearchTools = Array<typeof WEB_SEARCH_TOOL> | undefined;
+
+/**
+ * Everything a run needs before it may start: the published version (404 otherwise), inputs that
+ * match its variables (400 otherwise), the rendered prompt and a resolved model. No writes.
+ */
+export async function prepareRun({
+  orgId, workflowId, body, shape, version,
+}: {
+  orgId: string;
+  workflowId: string;
+  body: Record<string, unknown>;
+  /**
+   * Turns the request body into template variables and earlier conversation turns (chat clients),
+   * once the version's variables are known. Default: the body is the variables, no history.
+   */
+  shape?: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
+  /** A specific version to run instead of the published one (dashboard playground). */
+  version?: WorkflowVersion;
+}): Promise<PreparedRun> {
+  const v = version ?? (await getPublishedVersion(await getDb(), { orgId, workflowId }));
+  if (!v) throw new AppError("workflow_not_found");
+  const variables = extractVariables(v.template);
+  const { vars, history } = shape ? shape(variables) : { vars: body, history: [] };
+  const inputs = resolveInputs(variables, vars);
+  const rendered = renderTemplate(v.template, inputs);
+  const model = getLanguageModel(v.model);
+  const prompt: LanguageModelV4Prompt = [];
+  if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, inputs) });
+  prompt.push(...history, { role: "user", content: [{ type: "text", text: rendered }] });
+  const useSearch = v.webSearch && v.model.startsWith("openai") && openaiWireApi(v.model) === "responses";
+  return {
+    orgId, workflowId, version: v, inputs, modelId: v.model, model, prompt,
+    promptText: JSON.stringify(prompt),
+    tools: useSearch ? [WEB_SEARCH_TOOL] : undefined,
+  };
+}

@@ -1,0 +1,52 @@
+import { controlledByteStream, type SinkOptions, type StreamSink } from "./types";
+
+const KEEP_ALIVE_MS = 15_000;
+
+function frame(event: string, data: unknown, id?: number) {
+  return `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * Seed B (agent-sse-stream.md): `start`, `chunk` {content, index} with an SSE id per chunk (so
+ * Last-Event-ID names the last chunk received), `error` {error, code}, `done` {message, usage,
+ * execution_time, citations, credits_charged}; a comment line every 15 s keeps proxies from
+ * closing an idle stream.
+ */
+export function sseSink({ onCancel, sessionId }: SinkOptions & { sessionId?: string | null }): StreamSink {
+  const body = controlledByteStream((reason) => {
+    clearInterval(keepAlive);
+    onCancel(reason);
+  });
+  const keepAlive = setInterval(() => body.write(": keep-alive\n\n"), KEEP_ALIVE_MS);
+  keepAlive.unref?.();
+  return {
+    start(runId) {
+      body.write(frame("start", { message: "Stream started", run_id: runId, ...(sessionId ? { session_id: sessionId } : {}) }));
+    },
+    text: (content, index) => body.write(frame("chunk", { content, index }, index)),
+    source() {},
+    end(end) {
+      clearInterval(keepAlive);
+      if (end.error && end.status === "failed") {
+        body.write(frame("error", { error: "Failed to run workflow", code: end.error.code, run_id: end.runId }));
+      }
+      body.write(
+        frame("done", {
+          message: end.status === "completed" ? "Stream complete" : `Stream ${end.status}`,
+          status: end.status,
+          run_id: end.runId,
+          usage: end.usage,
+          execution_time: end.executionTimeS,
+          citations: end.citations,
+          credits_charged: end.creditsCharged,
+        }),
+      );
+      body.close();
+    },
+    response(headers) {
+      headers.set("content-type", "text/event-stream; charset=utf-8");
+      headers.set("connection", "keep-alive");
+      return new Response(body.stream, { status: 200, headers });
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import { estimateInputTokens } from "@/lib/credits/reserve-credits";
+import { AppError } from "@/lib/errors";
+import type { RunSource } from "@/db/schema";
+import { runEngine } from "./engine";
+import { finishRun } from "./finish-run";
+import { prepareRun } from "./prepare-run";
+import { sseSink } from "./protocols/sse";
+import { textSink } from "./protocols/text";
+import type { StreamSink } from "./protocols/types";
+import { uiSink } from "./protocols/ui";
+import { runSignal } from "./run-signal";
+import { startRun } from "./start-run";
+import { chooseProtocol, streamInputs } from "./stream-inputs";
+
+/**
+ * POST /api/v1/run/:id/stream — the run's output as it is generated, in the protocol the client
+ * asked for. Everything that can fail before the first token (auth, 404, 400, 402, an upstream
+ * that refuses) is answered with the seed's JSON error and status; after it, with the protocol's
+ * error event (or an aborted connection for plain text). A client that goes away cancels the run,
+ * which is then recorded as canceled and charged only what was produced.
+ */
+export async function streamRun({
+  req, body, principal, workflowId, headers, source = "stream",
+}: {
+  req: Request; body: Record<string, unknown>; principal: ApiKeyPrincipal; workflowId: string; headers: Headers; source?: RunSource;
+}): Promise<Response> {
+  const protocol = chooseProtocol(req, body);
+  const prepared = await prepareRun({
+    orgId: principal.orgId, workflowId, body, shape: (variables) => streamInputs(body, variables),
+  });
+  const sessionId = typeof body.session_id === "string" ? body.session_id.slice(0, 200) : null;
+  const endUser = typeof body.user === "string" ? body.user.slice(0, 200) : null;
+  const startedAt = performance.now();
+  const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser });
+  const sig = runSignal(req.signal);
+  const onCancel = (reason: unknown) => sig.abort(reason ?? new DOMException("client disconnected", "AbortError"));
+  const sink: StreamSink =
+    protocol === "sse" ? sseSink({ onCancel, sessionId }) : protocol === "ui" ? uiSink({ onCancel }) : textSink({ onCancel });
+
+  // The response is returned at the first token (or at the end, whichever comes first), so that
+  // a run that fails before producing anything still gets a real HTTP error status.
+  let markFirst!: () => void;
+  const first = new Promise<void>((r) => (markFirst = r));
+  sink.start(run.id);
+  const finished = runEngine(
+    {
+      model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
+      temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
+      inputTokensEstimate: estimateInputTokens(prepared.promptText),
+    },
+    {
+      onText: (delta, index) => {
+        if (index === 0) markFirst();
+        sink.text(delta, index);
+      },
+      onSource: (url, title) => sink.source(url, title),
+    },
+  ).then(async (result) => {
+    sig.dispose();
+    const done = await finishRun(run, result, startedAt);
+    return { result, done };
+  });
+
+  const early = await Promise.race([first.then(() => null), finished]);
+  headers.set("x-run-id", run.id);
+  headers.set("cache-control", "no-cache");
+  headers.set("x-accel-buffering", "no");
+  if (early && early.result.error && !early.result.text) {
+    throw new AppError("internal_server_error", undefined, { run_id: run.id, reason: early.result.error.code });
+  }
+  void finished.then(
+    ({ result, done }) =>
+      sink.end({
+        runId: run.id, status: done.status, text: result.text, citations: result.citations,
+        usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
+        creditsCharged: done.creditsCharged, executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
+        error: result.error,
+      }),
+    () =>
+      // finishRun gave up after its retries: the sweeper will close the run; the client must not see a clean end.
+      sink.end({
+        runId: run.id, status: "failed", text: "", citations: [], usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
+        creditsCharged: 0, executionTimeS: 0, error: { code: "internal_error", message: "could not record the run" },
+      }),
+  );
+  return sink.response(headers);
+}

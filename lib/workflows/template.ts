@@ -1,0 +1,43 @@
+import { AppError } from "@/lib/errors";
+
+// `{{variable}}` templates. Whitespace inside the braces is allowed (`{{ story }}`); names are
+// identifiers. The body of a run must supply every variable (run-endpoint.md "Input Variables").
+
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export type TemplateIssue = { index: number; message: string };
+
+/** Variable names in order of first appearance. */
+export function extractVariables(template: string): string[] {
+  const seen = new Set<string>();
+  for (const m of template.matchAll(PLACEHOLDER)) if (NAME.test(m[1]!)) seen.add(m[1]!);
+  return [...seen];
+}
+
+/** Problems an editor should flag: unbalanced braces and names that are not identifiers. */
+export function validateTemplate(template: string): TemplateIssue[] {
+  const issues: TemplateIssue[] = [];
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    if (!NAME.test(m[1]!)) {
+      issues.push({
+        index: m.index!,
+        message: m[1] ? `"${m[1]}" is not a valid variable name (letters, digits and _; not starting with a digit)` : "Empty placeholder {{}}",
+      });
+    }
+  }
+  const rest = template.replace(PLACEHOLDER, (s) => " ".repeat(s.length));
+  for (const m of rest.matchAll(/\{\{|\}\}/g)) {
+    issues.push({ index: m.index!, message: m[0] === "{{" ? "Unclosed {{ (missing }})" : "}} without a matching {{" });
+  }
+  return issues.sort((a, b) => a.index - b.index);
+}
+
+export function renderTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(PLACEHOLDER, (whole, name: string) => (NAME.test(name) && name in values ? values[name]! : whole));
+}
+
+export function assertValidTemplate(template: string) {
+  const issues = validateTemplate(template);
+  if (issues.length) throw new AppError("invalid_request", `Invalid template: ${issues[0]!.message}`);
+}

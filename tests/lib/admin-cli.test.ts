@@ -1,0 +1,73 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const exec = promisify(execFile);
+const tsx = path.resolve("node_modules/.bin/tsx");
+
+/** The real CLI in a child process, on its own embedded database directory. */
+function admin(dataDir: string, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dataDir, LOG_LEVEL: "error" };
+  delete env.DATABASE_URL;
+  return exec(tsx, ["scripts/admin.ts", ...args], { env, timeout: 60_000 });
+}
+
+describe("admin CLI (embedded database)", () => {
+  it("creates an org, a key and a published workflow, one JSON object each", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fg-cli-"));
+    const org = JSON.parse((await admin(dir, "org", "create", "--name", "Acme", "--credits", "100000")).stdout);
+    expect(org.org_id).toMatch(/^org_[a-z0-9]{24}$/);
+    const key = JSON.parse((await admin(dir, "key", "create", "--org", org.org_id)).stdout);
+    expect(key.key).toMatch(/^sk_[a-z0-9]{32}$/);
+    const wf = JSON.parse(
+      (await admin(dir, "workflow", "create", "--org", org.org_id, "--name", "Story", "--template", "Write {{story}}", "--publish")).stdout,
+    );
+    expect(wf).toMatchObject({ variables: ["story"], version: 1 });
+    expect(wf.workflow_id).toMatch(/^wf_[a-z0-9]{24}$/);
+    const grant = JSON.parse((await admin(dir, "credits", "grant", "--org", org.org_id, "--amount", "5")).stdout);
+    expect(grant.balance).toBe(100005);
+  }, 120_000);
+
+  it("refuses a data directory that a running process holds, with a clear message", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fg-cli-"));
+    const holder = spawn("sleep", ["30"]);
+    try {
+      writeFileSync(path.join(dir, "pglite.lock"), String(holder.pid));
+      const err = await admin(dir, "org", "create", "--name", "X").then(() => null, (e) => e);
+      expect(err).not.toBeNull();
+      expect(err.code).toBe(1);
+      expect(err.stderr).toContain(`in use by another process (pid ${holder.pid})`);
+      expect(err.stdout).toBe("");
+    } finally {
+      holder.kill();
+    }
+  }, 60_000);
+
+  it("answers a bad command with usage on stderr", async () => {
+    const err = await admin(mkdtempSync(path.join(tmpdir(), "fg-cli-")), "org", "explode").then(() => null, (e) => e);
+    expect(err.code).toBe(1);
+    expect(err.stderr).toContain('Unknown command "org explode"');
+    expect(err.stderr).toContain("Usage: npm run admin");
+  }, 60_000);
+});
+
+describe("first run", () => {
+  it("seeds a demo org, workflow and key on an empty embedded database, saved 0600", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fg-seed-"));
+    const script = `import { boot } from "@/lib/boot"; await boot(); const { closeDb } = await import("@/db"); await closeDb();`;
+    const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dir, LOG_LEVEL: "error", PORT: "3999" };
+    delete env.DATABASE_URL;
+    const { stdout } = await exec(tsx, ["--eval", script], { env, timeout: 60_000 });
+    const demo = JSON.parse(readFileSync(path.join(dir, "demo.json"), "utf8"));
+    expect(statSync(path.join(dir, "demo.json")).mode & 0o777).toBe(0o600);
+    expect(demo.api_key).toMatch(/^sk_[a-z0-9]{32}$/);
+    expect(stdout).toContain(demo.api_key);
+    expect(stdout).toContain(`http://localhost:3999/api/v1/run/${demo.workflow_id}`);
+    // A second boot on the same directory does not seed or print again.
+    const again = await exec(tsx, ["--eval", script], { env, timeout: 60_000 });
+    expect(again.stdout).not.toContain("sk_");
+  }, 120_000);
+});
