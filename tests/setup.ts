@@ -1,7 +1,7 @@
 // Runs before every test file, in the single test process (see vitest.config.ts). Everything here
 // is idempotent: the database and the fake upstream are opened once and shared.
 import { afterAll, beforeAll } from "vitest";
-import { startFakeOpenAI, type FakeOpenAI } from "./support/fake-openai";
+import { startFakeOpenAI, type FakeOpenAI } from "./support/openai-upstream";
 
 const g = globalThis as unknown as { __testUpstream?: Promise<FakeOpenAI> };
 

@@ -41,7 +41,7 @@ export async function prepareRun({
 }): Promise<PreparedRun> {
   const v = version ?? (await getPublishedVersion(await getDb(), { orgId, workflowId }));
   if (!v) throw new AppError("workflow_not_found");
-  const variables = extractVariables(v.template);
+  const variables = extractVariables(v.template, v.system);
   const { vars, history } = shape ? shape(variables) : { vars: body, history: [] };
   const inputs = resolveInputs(variables, vars);
   const rendered = renderTemplate(v.template, inputs);

@@ -23,13 +23,14 @@ export type WorkflowFields = z.input<typeof workflowFields>;
 export async function createWorkflow({ orgId, publish, ...input }: WorkflowFields & { orgId: string; publish?: boolean }) {
   const f = workflowFields.parse(input);
   assertValidTemplate(f.template);
+  assertValidTemplate(f.system);
   const db = await getDb();
   const wf = await insertWorkflow(db, {
     id: newId.workflow(), orgId, name: f.name, description: f.description, system: f.system, template: f.template,
     model: f.model ?? defaultModelId(), temperature: f.temperature ?? null, maxOutputTokens: f.maxOutputTokens,
     webSearch: f.webSearch,
-    variables: f.variables ?? extractVariables(f.template).map((name) => ({ name })),
+    variables: f.variables ?? extractVariables(f.template, f.system).map((name) => ({ name })),
   });
   const version = publish ? await publishVersion({ orgId, workflowId: wf.id, note: "Initial version" }) : null;
-  return { workflow_id: wf.id, name: wf.name, model: wf.model, variables: extractVariables(wf.template), version: version?.version ?? null };
+  return { workflow_id: wf.id, name: wf.name, model: wf.model, variables: extractVariables(wf.template, wf.system), version: version?.version ?? null };
 }

@@ -14,6 +14,7 @@ export async function publishVersion({ orgId, workflowId, note = "", actorId = n
     const wf = await lockWorkflow(tx, { orgId, workflowId });
     if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
     assertValidTemplate(wf.template);
+    assertValidTemplate(wf.system);
     const version = (await latestVersionNumber(tx, workflowId)) + 1;
     const v = await insertWorkflowVersion(tx, {
       id: newId.version(), workflowId, orgId, version, system: wf.system, template: wf.template, variables: wf.variables,

@@ -8,10 +8,10 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type TemplateIssue = { index: number; message: string };
 
-/** Variable names in order of first appearance. */
-export function extractVariables(template: string): string[] {
+/** Variable names in order of first appearance, across all the texts given (template, system instructions). */
+export function extractVariables(...texts: string[]): string[] {
   const seen = new Set<string>();
-  for (const m of template.matchAll(PLACEHOLDER)) if (NAME.test(m[1]!)) seen.add(m[1]!);
+  for (const text of texts) for (const m of text.matchAll(PLACEHOLDER)) if (NAME.test(m[1]!)) seen.add(m[1]!);
   return [...seen];
 }
 

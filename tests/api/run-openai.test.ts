@@ -41,7 +41,7 @@ describe("POST /api/v1/run/:id through an OpenAI-compatible upstream", () => {
   it("returns web search citations from the Responses API", async () => {
     const fake = await upstream();
     fake.set({ text: "Dogs are loyal.", citations: ["https://example.com/dogs", "https://example.org/loyal"] });
-    const f = await createFixture({ model: "openai:gpt-test", webSearch: true });
+    const f = await createFixture({ model: "openai.responses:gpt-test", webSearch: true });
     const res = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "dogs" } });
     const body = await res.json();
     expect(body.citations).toEqual(["https://example.com/dogs", "https://example.org/loyal"]);

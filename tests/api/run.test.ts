@@ -33,9 +33,9 @@ describe("POST /api/v1/run/:id — the seed example", () => {
     const body = await res.json();
     expect(body).toMatchObject({ success: true, status: "completed", result: "Write a story about a dog named charlie", citations: [] });
     expect(body.run_id).toMatch(/^run_[a-z0-9]{24}$/);
-    // The offline model counts one token per word: 7 in, 7 out.
-    expect(body.usage).toEqual({ input_tokens: 7, output_tokens: 7, total_tokens: 14 });
-    expect(body.credits_charged).toBe(14);
+    // The offline model counts one token per word: 8 in, 8 out.
+    expect(body.usage).toEqual({ input_tokens: 8, output_tokens: 8, total_tokens: 16 });
+    expect(body.credits_charged).toBe(16);
     for (const h of ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-request-id"]) {
       expect(res.headers.get(h), h).toBeTruthy();
     }

@@ -57,17 +57,18 @@ describe("admin CLI (embedded database)", () => {
 describe("first run", () => {
   it("seeds a demo org, workflow and key on an empty embedded database, saved 0600", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "fg-seed-"));
-    const script = `import { boot } from "@/lib/boot"; await boot(); const { closeDb } = await import("@/db"); await closeDb();`;
+    const script = path.join(dir, "boot-once.mts");
+    writeFileSync(script, `import { boot } from ${JSON.stringify(path.resolve("lib/boot.ts"))};\nimport { closeDb } from ${JSON.stringify(path.resolve("db/index.ts"))};\nawait boot();\nawait closeDb();\n`);
     const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dir, LOG_LEVEL: "error", PORT: "3999" };
     delete env.DATABASE_URL;
-    const { stdout } = await exec(tsx, ["--eval", script], { env, timeout: 60_000 });
+    const { stdout } = await exec(tsx, [script], { env, timeout: 60_000 });
     const demo = JSON.parse(readFileSync(path.join(dir, "demo.json"), "utf8"));
     expect(statSync(path.join(dir, "demo.json")).mode & 0o777).toBe(0o600);
     expect(demo.api_key).toMatch(/^sk_[a-z0-9]{32}$/);
     expect(stdout).toContain(demo.api_key);
     expect(stdout).toContain(`http://localhost:3999/api/v1/run/${demo.workflow_id}`);
     // A second boot on the same directory does not seed or print again.
-    const again = await exec(tsx, ["--eval", script], { env, timeout: 60_000 });
+    const again = await exec(tsx, [script], { env, timeout: 60_000 });
     expect(again.stdout).not.toContain("sk_");
   }, 120_000);
 });
