@@ -10,9 +10,32 @@ export default defineConfig({
     pool: "forks",
     fileParallelism: false,
     isolate: false,
-    setupFiles: ["./tests/setup.ts"],
-    include: ["tests/**/*.test.ts", "lib/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          setupFiles: ["./tests/setup.ts"],
+          include: ["tests/**/*.test.ts", "lib/**/*.test.ts"],
+          exclude: ["tests/e2e/**"],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // Against the production build (`next start`) in real headless Chromium; builds first when
+        // the sources are newer than .next. Runs after the unit project, not beside it.
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["tests/e2e/**/*.test.ts"],
+          globalSetup: ["./tests/e2e/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

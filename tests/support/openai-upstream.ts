@@ -85,6 +85,13 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
       let o = opts;
       const override = req.headers["x-fake-options"];
       if (typeof override === "string") o = { ...o, ...JSON.parse(override) };
+      // Out-of-process control (benchmarks, a server under test in another process): POST /__control {options}.
+      if (req.method === "POST" && path === "/__control") {
+        if (body.reset) state.reset();
+        else state.set(body);
+        res.writeHead(200, { "content-type": "application/json" });
+        return res.end(JSON.stringify({ ok: true, closedEarly: state.closedEarly, open }));
+      }
       if (req.method === "GET" && path === "/v1/models") {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model", created: 0, owned_by: "flowgate-tests" }] }));

@@ -1,0 +1,112 @@
+// A customer's frontend on another origin: useChat against the stream URL (a fresh single-use
+// token per message, minted by this page's own backend), and the seed's StreamingText component.
+import { useChat } from "@ai-sdk/react";
+import { DefaultChatTransport } from "ai";
+import { useCallback, useEffect, useState } from "react";
+import { createRoot } from "react-dom/client";
+
+declare global {
+  interface Window {
+    FLOWGATE: { apiBase: string; chatId: string; noVarsId: string };
+  }
+}
+const cfg = window.FLOWGATE;
+
+async function freshToken(): Promise<string> {
+  const res = await fetch("/token", { method: "POST" });
+  return (await res.json()).token;
+}
+
+function Chat() {
+  const [input, setInput] = useState("");
+  const { messages, sendMessage, status, error } = useChat({
+    transport: new DefaultChatTransport({
+      api: `${cfg.apiBase}/api/v1/run/${cfg.chatId}/stream`,
+      prepareSendMessagesRequest: async ({ api, body, id, messages, trigger, messageId }) => ({
+        api: `${api}?token=${await freshToken()}`,
+        body: { ...body, id, messages, trigger, messageId },
+      }),
+    }),
+  });
+  return (
+    <section>
+      <ul id="messages">
+        {messages.map((m) => (
+          <li key={m.id} data-role={m.role}>
+            {m.parts.map((p) => (p.type === "text" ? p.text : "")).join("")}
+          </li>
+        ))}
+      </ul>
+      <p id="status">{status}</p>
+      {error ? <p id="error">{error.message}</p> : null}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void sendMessage({ text: input });
+          setInput("");
+        }}
+      >
+        <input id="prompt" value={input} onChange={(e) => setInput(e.target.value)} />
+        <button id="send" type="submit">Submit</button>
+      </form>
+    </section>
+  );
+}
+
+// The seed's component (stream-endpoint.md), verbatim but for the types.
+function StreamingText({ url, fallbackText, className }: { url: string; fallbackText: string; className?: string }) {
+  const [loading, setLoading] = useState(false);
+  const [result, setResult] = useState("");
+
+  const getData = useCallback(async () => {
+    setLoading(true);
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+    });
+
+    if (!response.ok) return null;
+
+    const data = response.body;
+    if (!data) {
+      setResult(fallbackText);
+      return;
+    }
+
+    const reader = data.getReader();
+    const decoder = new TextDecoder();
+    let done = false;
+
+    setLoading(false);
+
+    while (!done) {
+      const { value, done: doneReading } = await reader.read();
+      done = doneReading;
+      const chunkValue = decoder.decode(value);
+      setResult((prev) => (prev ?? "") + chunkValue);
+    }
+  }, [url, fallbackText]);
+
+  useEffect(() => {
+    if (url) {
+      getData();
+    }
+  }, []);
+
+  return loading ? <div className={className}>Loading...</div> : <p className={className}>{result}</p>;
+}
+
+function App() {
+  const [url, setUrl] = useState("");
+  useEffect(() => {
+    freshToken().then((t) => setUrl(`${cfg.apiBase}/api/v1/run/${cfg.noVarsId}/stream?token=${t}`));
+  }, []);
+  return (
+    <main>
+      <Chat />
+      {url ? <StreamingText url={url} fallbackText="(no stream)" className="streaming-text" /> : null}
+    </main>
+  );
+}
+
+createRoot(document.getElementById("root")!).render(<App />);

@@ -1,0 +1,47 @@
+import http from "node:http";
+import path from "node:path";
+import { build } from "esbuild";
+import { chromium, type Browser } from "playwright-core";
+
+/** Debian's Chromium, never a downloaded one; flags keep it off this machine's closed network. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Controls the fake model upstream running in the global setup's process. */
+export async function controlUpstream(upstreamUrl: string, options: Record<string, unknown>) {
+  await fetch(upstreamUrl.replace(/\/v1$/, "/__control"), { method: "POST", body: JSON.stringify(options) });
+}
+
+/**
+ * A customer's site on its own origin: serves a bundled page and a /token endpoint that mints
+ * stream tokens server-side with the API key (the key never reaches the browser).
+ */
+export async function serveCustomerSite(opts: { entry: string; apiBase: string; key: string; config: Record<string, string> }) {
+  const bundle = await build({
+    entryPoints: [path.resolve(import.meta.dirname, opts.entry)], bundle: true, write: false, format: "esm",
+    platform: "browser", jsx: "automatic", define: { "process.env.NODE_ENV": '"production"' }, minify: true, logLevel: "silent",
+  });
+  const js = bundle.outputFiles[0]!.text;
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>customer site</title></head><body><div id="root"></div>
+<script>window.FLOWGATE = ${JSON.stringify({ apiBase: opts.apiBase, ...opts.config })};</script><script type="module" src="/bundle.js"></script></body></html>`;
+  const server = http.createServer(async (req, res) => {
+    if (req.url === "/bundle.js") {
+      res.writeHead(200, { "content-type": "text/javascript" });
+      return res.end(js);
+    }
+    if (req.url === "/token" && req.method === "POST") {
+      const r = await fetch(`${opts.apiBase}/api/v1/token?ttl=60`, { headers: { authorization: `Bearer ${opts.key}` } });
+      res.writeHead(r.status, { "content-type": "application/json" });
+      return res.end(await r.text());
+    }
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end(html);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
