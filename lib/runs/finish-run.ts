@@ -1,7 +1,8 @@
 import { getDb } from "@/db";
-import { finalizeRun } from "@/db/queries/runs";
+import { finalizeRun, getRun } from "@/db/queries/runs";
 import type { Run, RunStatus } from "@/db/schema";
 import { settleCredits } from "@/lib/credits/settle-credits";
+import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { priceOf } from "@/lib/llm/models";
 import { logger } from "@/lib/logger";
 import type { EngineResult } from "./engine";
@@ -26,7 +27,7 @@ export async function finishRun(run: Run, result: EngineResult, startedAt: numbe
   for (let attempt = 1; ; attempt++) {
     try {
       const db = await getDb();
-      return await db.transaction(async (tx) => {
+      const row = await db.transaction(async (tx) => {
         const settled = await settleCredits(tx, { orgId: run.orgId, runId: run.id, reserved: run.creditsReserved, cost });
         if (!settled) throw new AlreadyFinished();
         const row = await finalizeRun(tx, run.id, {
@@ -45,9 +46,15 @@ export async function finishRun(run: Run, result: EngineResult, startedAt: numbe
         if (!row) throw new AlreadyFinished();
         return row;
       });
+      creditsReleased(run.orgId);
+      return row;
     } catch (e) {
       if (e instanceof AlreadyFinished) {
+        // A retry whose first attempt committed after all, or the sweeper got there first: report
+        // what was recorded (and charged), not what this attempt would have charged.
         logger.warn("run already finished elsewhere", { runId: run.id });
+        const recorded = await getRun(await getDb(), { orgId: run.orgId, runId: run.id });
+        if (recorded) return recorded;
         return { id: run.id, status, creditsCharged: 0, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.inputTokens + usage.outputTokens, latencyMs };
       }
       if (attempt >= 5) throw e;

@@ -1,0 +1,112 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { listLedger, sumLedger } from "@/db/queries/credits";
+import { getOrg } from "@/db/queries/orgs";
+import { getRun } from "@/db/queries/runs";
+import { runs } from "@/db/schema";
+import type { EngineResult } from "@/lib/runs/engine";
+import { finishRun } from "@/lib/runs/finish-run";
+import { prepareRun } from "@/lib/runs/prepare-run";
+import { startRun } from "@/lib/runs/start-run";
+import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
+import { createFixture } from "../support/fixtures";
+import { apiRequest } from "../support/routes";
+
+const done = (tokens: number): EngineResult => ({
+  text: "x ".repeat(tokens), citations: [], usage: { inputTokens: 3, outputTokens: tokens }, usageReported: true, finishReason: "stop",
+});
+
+async function startStuckRun(credits: number) {
+  const f = await createFixture({ credits, template: "{{story}}" });
+  const prepared = await prepareRun({ orgId: f.orgId, workflowId: f.workflowId, body: { story: "a b c" } });
+  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
+  return { f, run };
+}
+
+async function ledgerOf(orgId: string, runId: string) {
+  const db = await getDb();
+  return (await listLedger(db, { orgId, runId })).map((e) => e.kind).sort();
+}
+
+async function expectConsistent(orgId: string, balance: number) {
+  const db = await getDb();
+  expect((await getOrg(db, orgId))!.creditBalance).toBe(balance);
+  expect(await sumLedger(db, orgId)).toBe(balance);
+}
+
+describe("a run settles exactly once", () => {
+  it("finishRun called again (a retry) changes nothing and reports what was charged", async () => {
+    const { f, run } = await startStuckRun(5000);
+    const first = await finishRun(run, done(7), performance.now());
+    const again = await finishRun(run, done(7), performance.now());
+    expect(first).toMatchObject({ status: "completed", creditsCharged: 10 });
+    expect(again).toMatchObject({ status: "completed", creditsCharged: 10 });
+    expect(await ledgerOf(f.orgId, run.id)).toEqual(["reserve", "settle"]);
+    await expectConsistent(f.orgId, 4990);
+  });
+
+  it("concurrent finishers and the sweeper: one settlement", async () => {
+    const { f, run } = await startStuckRun(5000);
+    const db = await getDb();
+    await db.update(runs).set({ createdAt: new Date(Date.now() - 3600_000) }).where(eq(runs.id, run.id));
+    const [a, b] = await Promise.all([
+      finishRun(run, done(7), performance.now()),
+      finishRun(run, done(7), performance.now()),
+      sweepOrphanedRuns(),
+    ]);
+    expect(a).toEqual(b);
+    const rec = (await getRun(db, { orgId: f.orgId, runId: run.id }))!;
+    expect(rec.creditsCharged).toBe(a.creditsCharged);
+    expect(await ledgerOf(f.orgId, run.id)).toHaveLength(2);
+    await expectConsistent(f.orgId, 5000 - rec.creditsCharged);
+  });
+});
+
+describe("orphaned runs", () => {
+  it("the sweeper fails a run stuck running and releases its reservation", async () => {
+    const { f, run } = await startStuckRun(5000);
+    expect(run.creditsReserved).toBeGreaterThan(0);
+    await expectConsistent(f.orgId, 5000 - run.creditsReserved);
+    const db = await getDb();
+    // Not yet: a run younger than the maximum duration may still be alive in another process.
+    await sweepOrphanedRuns();
+    expect((await getRun(db, { orgId: f.orgId, runId: run.id }))!.status).toBe("running");
+
+    await db.update(runs).set({ createdAt: new Date(Date.now() - 3600_000) }).where(eq(runs.id, run.id));
+    expect(await sweepOrphanedRuns()).toBeGreaterThanOrEqual(1);
+    expect(await getRun(db, { orgId: f.orgId, runId: run.id })).toMatchObject({ status: "failed", errorCode: "orphaned", creditsCharged: 0 });
+    expect(await ledgerOf(f.orgId, run.id)).toEqual(["release", "reserve"]);
+    await expectConsistent(f.orgId, 5000);
+
+    // The process that ran it comes back late: nothing is settled twice.
+    const late = await finishRun(run, done(7), performance.now());
+    expect(late).toMatchObject({ status: "failed", creditsCharged: 0 });
+    expect(await ledgerOf(f.orgId, run.id)).toEqual(["release", "reserve"]);
+    await expectConsistent(f.orgId, 5000);
+  });
+
+  it("a run waiting for credits held by a stuck run starts once the sweeper releases them", async () => {
+    // The stuck run's worst case (1024 output tokens) takes the whole balance.
+    const { f, run } = await startStuckRun(600);
+    await expectConsistent(f.orgId, 0);
+    const db = await getDb();
+    await db.update(runs).set({ createdAt: new Date(Date.now() - 3600_000) }).where(eq(runs.id, run.id));
+    const waiting = apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "a b c" } });
+    await new Promise((r) => setTimeout(r, 300));
+    await sweepOrphanedRuns();
+    const res = await waiting;
+    expect(res.status).toBe(200);
+    expect((await res.json()).credits_charged).toBe(6);
+    await expectConsistent(f.orgId, 594);
+  });
+
+  it("402 at once when nothing is in flight to free credits", async () => {
+    const f = await createFixture({ credits: 5, template: "{{story}}" });
+    const t0 = performance.now();
+    const res = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "a b c" } });
+    expect(res.status).toBe(402);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    await expectConsistent(f.orgId, 5);
+  });
+});
