@@ -1,4 +1,4 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { runs, type Run } from "../schema";
 
@@ -36,4 +36,13 @@ export async function listStaleRuns(tx: DbOrTx, before: Date, limit = 100) {
     .from(runs)
     .where(and(eq(runs.status, "running"), lt(runs.createdAt, before)))
     .limit(limit);
+}
+
+/** Credits reserved by the org's runs still in flight: what will come back (at least in part) when they settle. */
+export async function sumHeldCredits(tx: DbOrTx, orgId: string) {
+  const [row] = await tx
+    .select({ held: sql<string>`coalesce(sum(${runs.creditsReserved}), 0)` })
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), eq(runs.status, "running")));
+  return Number(row?.held ?? 0);
 }

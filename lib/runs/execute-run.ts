@@ -24,7 +24,7 @@ export async function executeRun({
 }): Promise<RunResponse> {
   const prepared = await prepareRun({ orgId, workflowId, body });
   const startedAt = performance.now();
-  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser });
+  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser, signal: clientSignal });
   const sig = runSignal(clientSignal);
   const result = await runEngine({
     model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,

@@ -32,7 +32,7 @@ export async function streamRun({
   const sessionId = typeof body.session_id === "string" ? body.session_id.slice(0, 200) : null;
   const endUser = typeof body.user === "string" ? body.user.slice(0, 200) : null;
   const startedAt = performance.now();
-  const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser });
+  const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal });
   const sig = runSignal(req.signal);
   const onCancel = (reason: unknown) => sig.abort(reason ?? new DOMException("client disconnected", "AbortError"));
   const sink: StreamSink =

@@ -1,6 +1,7 @@
 import { getDb } from "@/db";
 import { finalizeRun, listStaleRuns } from "@/db/queries/runs";
 import { settleCredits } from "@/lib/credits/settle-credits";
+import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 
@@ -28,7 +29,10 @@ export async function sweepOrphanedRuns({ olderThanMs }: { olderThanMs?: number 
       if (!settled || !row) tx.rollback();
       return true;
     }).catch(() => false);
-    if (done) closed++;
+    if (done) {
+      closed++;
+      creditsReleased(run.orgId);
+    }
   }
   if (closed) logger.warn("closed orphaned runs", { count: closed });
   return closed;
