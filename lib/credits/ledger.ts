@@ -7,19 +7,18 @@ import type { LedgerKind } from "@/db/schema";
 
 /**
  * The one way a balance changes: lock the org row, insert the ledger entry, write the balance —
- * all inside the caller's transaction. `delta(balance)` decides the amount under the lock (it may
- * read more rows first: they are read under the same lock).
+ * all inside the caller's transaction. `delta(balance)` decides the amount under the lock.
  * With an idempotency key, a second call is a no-op that returns null.
  */
 export async function applyLedgerEntry(
   tx: DbOrTx,
   entry: { orgId: string; runId?: string | null; kind: LedgerKind; idempotencyKey?: string; note?: string },
-  delta: (balance: number) => number | Promise<number>,
+  delta: (balance: number) => number,
 ): Promise<{ amount: number; balanceAfter: number } | null> {
   const balance = await lockOrgBalance(tx, entry.orgId);
   if (balance === undefined) throw new AppError("not_found", "Organization not found");
   if (entry.idempotencyKey && (await findLedgerEntryByKey(tx, entry.idempotencyKey))) return null;
-  const amount = await delta(balance);
+  const amount = delta(balance);
   const balanceAfter = balance + amount;
   if (balanceAfter < 0) throw new AppError("invalid_billing");
   await insertLedgerEntry(tx, {

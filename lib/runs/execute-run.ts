@@ -1,5 +1,4 @@
 import { AppError } from "@/lib/errors";
-import { estimateInputTokens } from "@/lib/credits/reserve-credits";
 import { runEngine } from "./engine";
 import { finishRun } from "./finish-run";
 import { prepareRun } from "./prepare-run";
@@ -29,7 +28,7 @@ export async function executeRun({
   const result = await runEngine({
     model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
     temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
-    inputTokensEstimate: estimateInputTokens(prepared.promptText),
+    inputTokensEstimate: run.inputTokensEstimate,
   }).finally(sig.dispose);
   const done = await finishRun(run, result, startedAt);
   if (result.error) {

@@ -1,67 +1,60 @@
 import { getDb } from "@/db";
-import { finalizeRun, getRun } from "@/db/queries/runs";
-import type { Run, RunStatus } from "@/db/schema";
-import { settleCredits } from "@/lib/credits/settle-credits";
+import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
+import { getRun } from "@/db/queries/runs";
+import type { RunStatus } from "@/db/schema";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
+import { newId } from "@/lib/ids";
 import { priceOf } from "@/lib/llm/models";
 import { logger } from "@/lib/logger";
 import type { EngineResult } from "./engine";
+import type { StartedRun } from "./start-run";
 
-export type FinishedRun = Pick<Run, "id" | "status" | "creditsCharged" | "inputTokens" | "outputTokens" | "totalTokens" | "latencyMs">;
+export type FinishedRun = {
+  id: string; status: RunStatus; creditsCharged: number; inputTokens: number; outputTokens: number; totalTokens: number; latencyMs: number;
+  /** False when someone else (a cancel, the sweeper, an earlier attempt) finished the run first. */
+  finishedHere: boolean;
+};
 
-export function statusOf(result: EngineResult): RunStatus {
+export function statusOf(result: EngineResult): Exclude<RunStatus, "running"> {
   if (!result.error) return "completed";
   return result.error.code === "canceled" ? "canceled" : "failed";
 }
 
 /**
- * Final state + settlement in one transaction, exactly once: settle is keyed by the run id and the
- * run row only leaves "running" once, so a retry (or the sweeper racing us) changes nothing.
- * Retries a few times on database errors, because a run left "running" holds its reservation.
+ * Final state + settlement, exactly once (one statement; see db/queries/run-ledger.ts). Retries on
+ * database errors, because a run left "running" holds its reservation until the sweeper comes.
  */
-export async function finishRun(run: Run, result: EngineResult, startedAt: number): Promise<FinishedRun> {
-  const usage = result.usage;
-  const cost = priceOf(run.model, usage);
+export async function finishRun(run: StartedRun, result: EngineResult, startedAt: number): Promise<FinishedRun> {
+  const { inputTokens, outputTokens } = result.usage;
   const status = statusOf(result);
   const latencyMs = Math.round(performance.now() - startedAt);
+  const base = { id: run.id, status, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, latencyMs };
   for (let attempt = 1; ; attempt++) {
     try {
       const db = await getDb();
-      const row = await db.transaction(async (tx) => {
-        const settled = await settleCredits(tx, { orgId: run.orgId, runId: run.id, reserved: run.creditsReserved, cost });
-        if (!settled) throw new AlreadyFinished();
-        const row = await finalizeRun(tx, run.id, {
-          status,
-          output: result.text,
-          citations: result.citations,
-          inputTokens: usage.inputTokens,
-          outputTokens: usage.outputTokens,
-          totalTokens: usage.inputTokens + usage.outputTokens,
-          creditsCharged: settled.charged,
-          errorCode: result.error?.code ?? null,
-          errorMessage: result.error?.message ?? null,
-          firstTokenMs: result.firstTokenMs ?? null,
-          latencyMs,
-        });
-        if (!row) throw new AlreadyFinished();
-        return row;
+      const settled = await finalizeRunWithSettlement(db, {
+        runId: run.id, ledgerId: newId.ledger(), status, cost: priceOf(run.model, result.usage),
+        output: result.text, citations: result.citations, inputTokens, outputTokens,
+        errorCode: result.error?.code ?? null, errorMessage: result.error?.message ?? null,
+        firstTokenMs: result.firstTokenMs ?? null, latencyMs,
       });
-      creditsReleased(run.orgId);
-      return row;
-    } catch (e) {
-      if (e instanceof AlreadyFinished) {
+      if (!settled) {
         // A retry whose first attempt committed after all, or the sweeper got there first: report
         // what was recorded (and charged), not what this attempt would have charged.
         logger.warn("run already finished elsewhere", { runId: run.id });
-        const recorded = await getRun(await getDb(), { orgId: run.orgId, runId: run.id });
-        if (recorded) return recorded;
-        return { id: run.id, status, creditsCharged: 0, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.inputTokens + usage.outputTokens, latencyMs };
+        const recorded = await getRun(db, { orgId: run.orgId, runId: run.id });
+        if (!recorded) return { ...base, creditsCharged: 0, finishedHere: false };
+        return {
+          id: run.id, status: recorded.status, creditsCharged: recorded.creditsCharged, inputTokens: recorded.inputTokens,
+          outputTokens: recorded.outputTokens, totalTokens: recorded.totalTokens, latencyMs: recorded.latencyMs ?? latencyMs, finishedHere: false,
+        };
       }
+      creditsReleased(run.orgId);
+      return { ...base, creditsCharged: settled.charged, finishedHere: true };
+    } catch (e) {
       if (attempt >= 5) throw e;
       logger.warn("finishing run failed, retrying", { runId: run.id, attempt, err: e });
       await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
     }
   }
 }
-
-class AlreadyFinished extends Error {}

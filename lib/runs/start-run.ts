@@ -1,24 +1,27 @@
 import { getDb } from "@/db";
-import { insertRun } from "@/db/queries/runs";
-import type { Run, RunSource } from "@/db/schema";
-import { CreditsHeldError, reserveCredits } from "@/lib/credits/reserve-credits";
+import { lockOrgBalance } from "@/db/queries/orgs";
+import { insertRunWithReservation, type RunStart } from "@/db/queries/run-ledger";
+import { sumHeldCredits } from "@/db/queries/runs";
+import type { RunSource } from "@/db/schema";
+import { CreditsHeldError, decideShortReservation, reservationFor } from "@/lib/credits/reservation";
 import { creditsReleased, waitForCredits } from "@/lib/credits/wait-for-credits";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import type { PreparedRun } from "./prepare-run";
 
-export type StartedRun = Run & { maxOutputTokens: number };
+/** What the rest of a run needs to know about its row. */
+export type StartedRun = { id: string; orgId: string; model: string; creditsReserved: number; maxOutputTokens: number; inputTokensEstimate: number };
 
 /**
  * How long a run may wait for credits held by the org's runs in flight before it is a 402. A
  * burst against a small balance then runs as many requests as the balance pays for, instead of
- * refusing whatever arrives while the first ones still hold their reservations.
+ * refusing whatever arrives while the first ones still hold their (worst-case) reservations.
  */
 export const CREDITS_WAIT_MS = 10_000;
 
 /**
- * Records the run as "running" and reserves its credits in one transaction: a run row never
- * exists without its reservation, and a 402 leaves nothing behind.
+ * Records the run as "running" and reserves its credits in one statement: a run row never exists
+ * without its reservation, and a 402 leaves nothing behind. See lib/credits/README.md.
  */
 export async function startRun(
   p: PreparedRun,
@@ -28,14 +31,22 @@ export async function startRun(
     signal?: AbortSignal;
   },
 ): Promise<StartedRun> {
+  const { inputCost, outputPrice, inputTokensEstimate } = reservationFor(p.modelId, p.promptText);
   const deadline = Date.now() + CREDITS_WAIT_MS;
   let waited = false;
   for (;;) {
+    const runId = newId.run();
+    const start: RunStart = {
+      runId, ledgerId: newId.ledger(), orgId: p.orgId, workflowId: p.workflowId, versionId: p.version.id, apiKeyId: meta.apiKeyId,
+      source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,
+      endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null,
+      inputCost, outputPrice, maxOutputTokens: p.version.maxOutputTokens,
+    };
     try {
-      const run = await insertReservedRun(p, meta);
+      const r = await reserve(start);
       // Pass the turn on: the settlement that woke us may have freed room for more than one run.
       if (waited) creditsReleased(p.orgId);
-      return run;
+      return { id: runId, orgId: p.orgId, model: p.modelId, creditsReserved: r.reserved, maxOutputTokens: r.maxOutputTokens, inputTokensEstimate };
     } catch (e) {
       if (!(e instanceof CreditsHeldError)) {
         // A 402 (or an error) is final for us; the next waiter must find out for itself.
@@ -50,19 +61,22 @@ export async function startRun(
   }
 }
 
-async function insertReservedRun(p: PreparedRun, meta: Parameters<typeof startRun>[1]): Promise<StartedRun> {
-  const runId = newId.run();
+async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTokens: number }> {
   const db = await getDb();
-  const run = await db.transaction(async (tx) => {
-    const r = await reserveCredits(tx, {
-      orgId: p.orgId, runId, modelId: p.modelId, promptText: p.promptText, maxOutputTokens: p.version.maxOutputTokens,
-    });
-    return insertRun(tx, {
-      id: runId, orgId: p.orgId, workflowId: p.workflowId, versionId: p.version.id, apiKeyId: meta.apiKeyId,
-      source: meta.source, protocol: meta.protocol, status: "running", model: p.modelId, inputs: p.inputs,
-      creditsReserved: r.reserved, maxOutputTokens: r.maxOutputTokens, endUser: meta.endUser ?? null,
-      sessionId: meta.sessionId ?? null,
-    });
+  // The hot path, one statement: the full worst case fits.
+  const full = await insertRunWithReservation(db, { ...start, minOutputTokens: start.maxOutputTokens });
+  if (full) return full;
+  // Short: decide under the org lock, knowing what the org's runs in flight hold (read after the
+  // lock, so no reservation or settlement can slip in between).
+  return db.transaction(async (tx) => {
+    const balance = await lockOrgBalance(tx, start.orgId);
+    if (balance === undefined) throw new AppError("not_found", "Organization not found");
+    const held = await sumHeldCredits(tx, start.orgId);
+    const d = decideShortReservation({ balance, held, ...start });
+    if (d === "wait") throw new CreditsHeldError();
+    if (d === "refuse") throw new AppError("invalid_billing");
+    const r = await insertRunWithReservation(tx, { ...start, maxOutputTokens: d.grant, minOutputTokens: d.grant });
+    if (!r) throw new AppError("internal_server_error", "reservation failed under the org lock");
+    return r;
   });
-  return run as StartedRun;
 }

@@ -1,5 +1,4 @@
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
-import { estimateInputTokens } from "@/lib/credits/reserve-credits";
 import { AppError } from "@/lib/errors";
 import type { RunSource } from "@/db/schema";
 import { runEngine } from "./engine";
@@ -47,7 +46,7 @@ export async function streamRun({
     {
       model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
       temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
-      inputTokensEstimate: estimateInputTokens(prepared.promptText),
+      inputTokensEstimate: run.inputTokensEstimate,
     },
     {
       onText: (delta, index) => {

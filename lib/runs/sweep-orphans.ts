@@ -1,8 +1,9 @@
 import { getDb } from "@/db";
-import { finalizeRun, listStaleRuns } from "@/db/queries/runs";
-import { settleCredits } from "@/lib/credits/settle-credits";
+import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
+import { listStaleRuns } from "@/db/queries/runs";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { getEnv } from "@/lib/env";
+import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 
 const GRACE_MS = 30_000;
@@ -20,15 +21,11 @@ export async function sweepOrphanedRuns({ olderThanMs }: { olderThanMs?: number 
   const stale = await listStaleRuns(db, new Date(Date.now() - age));
   let closed = 0;
   for (const run of stale) {
-    const done = await db.transaction(async (tx) => {
-      const settled = await settleCredits(tx, { orgId: run.orgId, runId: run.id, reserved: run.creditsReserved, cost: 0 });
-      const row = await finalizeRun(tx, run.id, {
-        status: "failed", errorCode: "orphaned", errorMessage: "The server running this run stopped before it finished",
-        creditsCharged: 0,
-      });
-      if (!settled || !row) tx.rollback();
-      return true;
-    }).catch(() => false);
+    const done = await finalizeRunWithSettlement(db, {
+      runId: run.id, ledgerId: newId.ledger(), status: "failed", cost: 0, output: "", citations: [],
+      inputTokens: 0, outputTokens: 0, errorCode: "orphaned", errorMessage: "The server running this run stopped before it finished",
+      firstTokenMs: null, latencyMs: null,
+    });
     if (done) {
       closed++;
       creditsReleased(run.orgId);

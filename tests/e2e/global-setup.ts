@@ -2,41 +2,25 @@
 // starts the fake model upstream and `next start` on a random port, and hands their URLs to the
 // tests (inject("e2e")). Tears everything down afterwards.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
+import { buildIfStale } from "../../scripts/build-if-stale";
 import { startFakeOpenAI } from "../support/openai-upstream";
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const SOURCES = ["app", "lib", "db", "components", "proxy.ts", "instrumentation.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"];
-
-export type E2EContext = { baseUrl: string; upstreamUrl: string; dataDir: string; orgId: string; key: string; storyId: string; chatId: string; offlineId: string; noVarsId: string };
+export type E2EContext = {
+  baseUrl: string; upstreamUrl: string; dataDir: string; orgId: string; key: string;
+  storyId: string; chatId: string; offlineId: string; noVarsId: string;
+};
 declare module "vitest" {
   export interface ProvidedContext {
     e2e: E2EContext;
   }
-}
-
-function newestMtime(p: string): number {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(p).map((f) => newestMtime(path.join(p, f))));
-}
-
-async function buildIfStale() {
-  const stamp = path.join(ROOT, ".next", "BUILD_ID");
-  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-  if (built > Math.max(...SOURCES.map((s) => newestMtime(path.join(ROOT, s))))) return;
-  const started = Date.now();
-  await exec(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "build"], { cwd: ROOT, maxBuffer: 64 << 20 }).catch((e) => {
-    throw new Error(`next build failed:\n${String(e.stdout).slice(-4000)}\n${String(e.stderr).slice(-4000)}`);
-  });
-  console.log(`[e2e] next build took ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 function freePort(): Promise<number> {
@@ -51,7 +35,8 @@ function freePort(): Promise<number> {
 }
 
 export default async function setup(project: TestProject) {
-  await buildIfStale();
+  const buildMs = await buildIfStale(ROOT);
+  if (buildMs !== null) console.log(`[e2e] next build took ${Math.round(buildMs / 1000)} s`);
   const upstream = await startFakeOpenAI({ port: 0 });
   const dataDir = mkdtempSync(path.join(tmpdir(), "fg-e2e-"));
   const env: NodeJS.ProcessEnv = {

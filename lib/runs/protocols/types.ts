@@ -28,10 +28,24 @@ export type SinkOptions = { onCancel: (reason: unknown) => void };
 
 export const encoder = new TextEncoder();
 
-/** A byte stream whose controller the sink drives directly: no TransformStream hop per delta. */
+/**
+ * A byte stream whose controller the sink drives directly (no TransformStream hop per delta).
+ * Writes made in the same turn of the event loop are coalesced into one chunk, flushed on
+ * setImmediate: a fast upstream's burst of deltas becomes one socket write instead of twenty
+ * (profiling showed per-delta writes as the largest cost), while a paced stream still goes out
+ * token by token.
+ */
 export function controlledByteStream(onCancel: (reason: unknown) => void) {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
+  let pending = "";
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (closed || !pending) return;
+    controller.enqueue(encoder.encode(pending));
+    pending = "";
+  };
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
@@ -44,16 +58,23 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
   return {
     stream,
     write(s: string) {
-      if (!closed) controller.enqueue(encoder.encode(s));
+      if (closed) return;
+      pending += s;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
     close() {
       if (closed) return;
+      flush();
       closed = true;
       controller.close();
     },
     /** Errors the body: the server then aborts the connection instead of ending it cleanly. */
     fail(e: Error) {
       if (closed) return;
+      flush();
       closed = true;
       controller.error(e);
     },

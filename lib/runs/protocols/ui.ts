@@ -1,5 +1,5 @@
 import { createUIMessageStream, createUIMessageStreamResponse, type UIMessageStreamWriter } from "ai";
-import type { SinkOptions, StreamSink } from "./types";
+import { controlledByteStream, type SinkOptions, type StreamSink } from "./types";
 
 /**
  * The AI SDK UI message stream (what useChat's DefaultChatTransport reads), written with the SDK's
@@ -52,20 +52,22 @@ export function uiSink({ onCancel }: SinkOptions): StreamSink {
     },
     response(headers) {
       const res = createUIMessageStreamResponse({ stream, headers });
-      // Client disconnects surface as a cancel of the body.
+      // Re-chunk the SDK's byte stream through the coalescing writer (one socket write per burst),
+      // which also reports a client disconnect as a cancel.
       const reader = res.body!.getReader();
-      const body = new ReadableStream<Uint8Array>({
-        async pull(c) {
-          const { value, done: d } = await reader.read();
-          if (d) c.close();
-          else c.enqueue(value);
-        },
-        cancel(reason) {
-          onCancel(reason);
-          return reader.cancel(reason);
-        },
+      const out = controlledByteStream((reason) => {
+        onCancel(reason);
+        reader.cancel(reason).catch(() => {});
       });
-      return new Response(body, { status: res.status, headers: res.headers });
+      const decoder = new TextDecoder();
+      void (async () => {
+        for (;;) {
+          const { value, done: d } = await reader.read();
+          if (d) return out.close();
+          out.write(decoder.decode(value, { stream: true }));
+        }
+      })().catch((e) => out.fail(e as Error));
+      return new Response(out.stream, { status: res.status, headers: res.headers });
     },
   };
 }

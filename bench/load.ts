@@ -1,0 +1,106 @@
+// Load generator, run as its own process so its CPU is not the server's or the upstream's.
+// Input: one JSON spec (argv[2]); output: one JSON result on stdout.
+// closed loop: N connections, each sends its next request when the last one ends (throughput);
+// open loop: requests start on a fixed schedule, latency counted from the *scheduled* start, so
+// queueing inside the server is not hidden (coordinated omission).
+import http from "node:http";
+
+export type Target = { name: string; method: "GET" | "POST"; url: string; headers?: Record<string, string>; body?: string; firstTokenMarker?: string };
+export type Spec =
+  | { mode: "closed"; target: Target; connections: number; durationMs: number; warmupMs?: number }
+  | { mode: "open"; target: Target; rate: number; count: number };
+export type Stats = { p50: number; p90: number; p99: number; mean: number; max: number };
+export type LoadResult = {
+  target: string; mode: string; connections?: number; rate?: number; requests: number; errors: number; statuses: Record<string, number>;
+  rps: number; latencyMs: Stats; ttfbMs: Stats; firstTokenMs: Stats; durationMs: number;
+};
+
+export function stats(xs: number[]): Stats {
+  if (!xs.length) return { p50: NaN, p90: NaN, p99: NaN, mean: NaN, max: NaN };
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { p50: r(q(0.5)), p90: r(q(0.9)), p99: r(q(0.99)), mean: r(s.reduce((a, b) => a + b, 0) / s.length), max: r(s.at(-1)!) };
+}
+
+type One = { ok: boolean; status: number; latency: number; ttfb: number; firstToken: number };
+
+function once(agent: http.Agent, t: Target, startedAt: number): Promise<One> {
+  return new Promise((resolve) => {
+    const u = new URL(t.url);
+    const req = http.request(
+      { agent, host: u.hostname, port: u.port, path: u.pathname + u.search, method: t.method, headers: { ...(t.body ? { "content-type": "application/json", "content-length": Buffer.byteLength(t.body) } : {}), ...t.headers } },
+      (res) => {
+        const ttfb = performance.now() - startedAt;
+        let firstToken = NaN;
+        let seen = "";
+        res.on("data", (chunk: Buffer) => {
+          if (!Number.isNaN(firstToken)) return;
+          if (!t.firstTokenMarker) firstToken = performance.now() - startedAt;
+          else {
+            seen += chunk.toString("utf8");
+            if (seen.includes(t.firstTokenMarker)) firstToken = performance.now() - startedAt;
+            else if (seen.length > 65536) seen = seen.slice(-1024);
+          }
+        });
+        res.on("end", () => {
+          const latency = performance.now() - startedAt;
+          const ok = (res.statusCode ?? 0) < 400;
+          resolve({ ok, status: res.statusCode ?? 0, latency, ttfb, firstToken: Number.isNaN(firstToken) ? latency : firstToken });
+        });
+        res.on("error", () => resolve({ ok: false, status: -1, latency: performance.now() - startedAt, ttfb, firstToken: NaN }));
+      },
+    );
+    req.on("error", () => resolve({ ok: false, status: -1, latency: performance.now() - startedAt, ttfb: NaN, firstToken: NaN }));
+    req.setTimeout(60_000, () => req.destroy(new Error("timeout")));
+    if (t.body) req.write(t.body);
+    req.end();
+  });
+}
+
+function summarize(spec: Spec, results: One[], durationMs: number): LoadResult {
+  const statuses: Record<string, number> = {};
+  for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  const ok = results.filter((r) => r.ok);
+  return {
+    target: spec.target.name, mode: spec.mode,
+    ...(spec.mode === "closed" ? { connections: spec.connections } : { rate: spec.rate }),
+    requests: results.length, errors: results.length - ok.length, statuses,
+    rps: Math.round((ok.length / durationMs) * 1000 * 10) / 10,
+    latencyMs: stats(ok.map((r) => r.latency)), ttfbMs: stats(ok.map((r) => r.ttfb)), firstTokenMs: stats(ok.map((r) => r.firstToken).filter((x) => !Number.isNaN(x))),
+    durationMs: Math.round(durationMs),
+  };
+}
+
+export async function runLoad(spec: Spec): Promise<LoadResult> {
+  if (spec.mode === "closed") {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections });
+    const warmupEnd = performance.now() + (spec.warmupMs ?? 500);
+    const end = warmupEnd + spec.durationMs;
+    const results: One[] = [];
+    await Promise.all(Array.from({ length: spec.connections }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const r = await once(agent, spec.target, t0);
+        if (t0 >= warmupEnd) results.push(r);
+      }
+    }));
+    agent.destroy();
+    return summarize(spec, results, spec.durationMs);
+  }
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const start = performance.now() + 50;
+  const results = await Promise.all(Array.from({ length: spec.count }, async (_, i) => {
+    const scheduled = start + (i * 1000) / spec.rate;
+    const wait = scheduled - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return once(agent, spec.target, scheduled);
+  }));
+  agent.destroy();
+  return summarize(spec, results, (spec.count * 1000) / spec.rate);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const spec = JSON.parse(process.argv[2]!) as Spec;
+  runLoad(spec).then((r) => process.stdout.write(JSON.stringify(r) + "\n"));
+}

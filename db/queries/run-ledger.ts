@@ -1,0 +1,95 @@
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "../index";
+import type { RunSource, RunStatus } from "../schema";
+
+// The two writes on every run's hot path, each ONE statement (data-modifying CTEs), so each is
+// atomic without an explicit transaction and costs a single round trip. The invariants they keep
+// are in lib/credits/README.md: the org row is locked (FOR UPDATE) while its balance and the
+// ledger entry are written together; a run leaves "running" only together with its settlement.
+
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  // postgres-js returns an array of rows, PGlite a { rows } object.
+  return Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+}
+
+export type RunStart = {
+  runId: string; ledgerId: string; orgId: string; workflowId: string; versionId: string; apiKeyId: string | null;
+  source: RunSource; protocol: string; model: string; inputs: Record<string, string>;
+  endUser: string | null; sessionId: string | null;
+  /** Credits for the estimated input, and per output token. */
+  inputCost: number; outputPrice: number; maxOutputTokens: number;
+  /** Fewest output tokens worth reserving (default 1); maxOutputTokens makes it all or nothing. */
+  minOutputTokens?: number;
+};
+
+/**
+ * Reserves the input estimate plus as many output tokens as the balance allows (up to
+ * maxOutputTokens) and inserts the run as "running". Returns null when fewer than
+ * minOutputTokens fit: then nothing was written.
+ */
+export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise<{ reserved: number; maxOutputTokens: number } | null> {
+  const result = await db.execute(sql`
+    WITH cur AS (
+      SELECT id, credit_balance AS old FROM orgs WHERE id = ${r.orgId} FOR UPDATE
+    ), calc AS (
+      SELECT id, old, LEAST(${r.maxOutputTokens}::bigint, FLOOR((old - ${r.inputCost}) / ${r.outputPrice}::numeric)::bigint) AS granted FROM cur
+    ), upd AS (
+      UPDATE orgs o SET credit_balance = c.old - ${r.inputCost} - c.granted * ${r.outputPrice}
+      FROM calc c WHERE o.id = c.id AND c.granted >= ${Math.max(1, r.minOutputTokens ?? 1)}
+      RETURNING o.credit_balance AS balance_after, c.granted, ${r.inputCost} + c.granted * ${r.outputPrice} AS reserved
+    ), led AS (
+      INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
+      SELECT ${r.ledgerId}, ${r.orgId}, ${r.runId}, 'reserve', -reserved, balance_after, ${"reserve:" + r.runId} FROM upd
+      RETURNING id
+    ), ins AS (
+      INSERT INTO runs (id, org_id, workflow_id, version_id, api_key_id, source, protocol, status, model, inputs,
+                        credits_reserved, max_output_tokens, end_user, session_id)
+      SELECT ${r.runId}, ${r.orgId}, ${r.workflowId}, ${r.versionId}, ${r.apiKeyId}, ${r.source}, ${r.protocol}, 'running',
+             ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}
+      FROM upd
+      RETURNING id
+    )
+    SELECT upd.reserved, upd.granted, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM ins) AS run_rows FROM upd`);
+  const [row] = rowsOf(result);
+  if (!row) return null;
+  return { reserved: Number(row.reserved), maxOutputTokens: Number(row.granted) };
+}
+
+export type RunFinish = {
+  runId: string; ledgerId: string; status: Exclude<RunStatus, "running">; cost: number;
+  output: string; citations: string[]; inputTokens: number; outputTokens: number;
+  errorCode: string | null; errorMessage: string | null; firstTokenMs: number | null; latencyMs: number | null;
+};
+
+/**
+ * Finalizes a running run and settles its reservation, exactly once: the run row is locked and
+ * must still be "running" (a second finisher, a cancel or the sweeper racing us gets null). The
+ * unused reservation comes back; an overshoot is taken from the balance but never below zero.
+ */
+export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promise<{ charged: number } | null> {
+  const result = await db.execute(sql`
+    WITH run AS (
+      SELECT id, org_id, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = 'running' FOR UPDATE
+    ), cur AS (
+      SELECT o.id, o.credit_balance AS old, run.reserved FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
+    ), calc AS (
+      SELECT id, old, reserved, LEAST(${f.cost}::bigint, reserved + old) AS charged FROM cur
+    ), upd AS (
+      UPDATE orgs o SET credit_balance = c.old + c.reserved - c.charged FROM calc c WHERE o.id = c.id
+      RETURNING o.credit_balance AS balance_after
+    ), led AS (
+      INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
+      SELECT ${f.ledgerId}, c.id, ${f.runId}, CASE WHEN c.charged = 0 THEN 'release' ELSE 'settle' END,
+             c.reserved - c.charged, u.balance_after, ${"settle:" + f.runId}
+      FROM calc c, upd u
+      RETURNING id
+    )
+    UPDATE runs SET status = ${f.status}, output = ${f.output}, citations = ${JSON.stringify(f.citations)}::jsonb,
+      input_tokens = ${f.inputTokens}, output_tokens = ${f.outputTokens}, total_tokens = ${f.inputTokens + f.outputTokens},
+      credits_charged = (SELECT charged FROM calc), error_code = ${f.errorCode}, error_message = ${f.errorMessage},
+      first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, finished_at = now()
+    WHERE id = (SELECT id FROM run) AND EXISTS (SELECT 1 FROM led)
+    RETURNING credits_charged`);
+  const [row] = rowsOf(result);
+  return row ? { charged: Number(row.credits_charged) } : null;
+}
