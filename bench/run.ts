@@ -60,7 +60,8 @@ const serverRss = (pid: number) => treePids(pid).reduce((a, p) => a + procStat(p
 async function main() {
   const buildMs = await buildIfStale(ROOT);
   if (buildMs !== null) console.error(`built in ${Math.round(buildMs / 1000)} s`);
-  const { first: up } = await spawnJsonLine([tsx, "bench/upstream.ts"], process.env);
+  // `node --import tsx` rather than the tsx CLI, which forks a grandchild that outlives a kill.
+  const { first: up } = await spawnJsonLine(["--import", "tsx", "bench/upstream.ts"], process.env);
   const upstream = up.url as string;
   const control = (o: object) => fetch(upstream.replace(/\/v1$/, "/__control"), { method: "POST", body: JSON.stringify(o) });
 
