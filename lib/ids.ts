@@ -25,6 +25,15 @@ export const newId = {
   request: () => `req_${randomAlnum(20)}`,
 };
 
+/** Well-formed ids. Anything else cannot exist, so it is "not found" without a query (and NUL
+ * bytes or huge strings from a URL never reach the database: the fuzz suite found a 500 there). */
+export const isId = {
+  workflow: (s: string) => /^wf_[a-z0-9]{24}$/.test(s),
+  run: (s: string) => /^run_[a-z0-9]{24}$/.test(s),
+  apiKey: (s: string) => /^key_[a-z0-9]{24}$/.test(s),
+  org: (s: string) => /^org_[a-z0-9]{24}$/.test(s),
+};
+
 /** Secrets: shown once, stored only as their SHA-256. */
 export const newSecret = {
   apiKey: () => `sk_${randomAlnum(32)}`,

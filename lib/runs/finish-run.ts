@@ -34,8 +34,9 @@ export async function finishRun(run: StartedRun, result: EngineResult, startedAt
       const db = await getDb();
       const settled = await finalizeRunWithSettlement(db, {
         runId: run.id, ledgerId: newId.ledger(), status, cost: priceOf(run.model, result.usage),
-        output: result.text, citations: result.citations, inputTokens, outputTokens,
-        errorCode: result.error?.code ?? null, errorMessage: result.error?.message ?? null,
+        // A model may emit NUL, which PostgreSQL text cannot store: the stream already carried it.
+        output: stripNul(result.text), citations: result.citations.map(stripNul), inputTokens, outputTokens,
+        errorCode: result.error?.code ?? null, errorMessage: result.error ? stripNul(result.error.message) : null,
         firstTokenMs: result.firstTokenMs ?? null, latencyMs,
       });
       if (!settled) {
@@ -58,3 +59,5 @@ export async function finishRun(run: StartedRun, result: EngineResult, startedAt
     }
   }
 }
+
+const stripNul = (s: string) => (s.includes("\u0000") ? s.replaceAll("\u0000", "") : s);

@@ -3,6 +3,7 @@ import { getDb } from "@/db";
 import { getPublishedVersion } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
 import { resolveInputs } from "@/lib/workflows/inputs";
 import { extractVariables, renderTemplate } from "@/lib/workflows/template";
@@ -39,6 +40,7 @@ export async function prepareRun({
   /** A specific version to run instead of the published one (dashboard playground). */
   version?: WorkflowVersion;
 }): Promise<PreparedRun> {
+  if (!version && !isId.workflow(workflowId)) throw new AppError("workflow_not_found");
   const v = version ?? (await getPublishedVersion(await getDb(), { orgId, workflowId }));
   if (!v) throw new AppError("workflow_not_found");
   const variables = extractVariables(v.template, v.system);

@@ -47,3 +47,9 @@ describe("templates", () => {
     expect(() => resolveInputs(["constructor"], {})).toThrow(/Missing required parameter: constructor/);
   });
 });
+
+describe("inputs PostgreSQL cannot store", () => {
+  it("a NUL character is a 400, not a database error", () => {
+    expect(() => resolveInputs(["story"], { story: "a\u0000b" })).toThrow("Invalid parameter: story must not contain NUL (\\u0000) characters");
+  });
+});

@@ -1,0 +1,57 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { listWorkflowVersions } from "@/db/queries/workflows";
+import { runs } from "@/db/schema";
+import { revokeApiKey } from "@/lib/auth/api-keys";
+import { publishVersion } from "@/lib/workflows/publish-version";
+import { createFixture } from "../support/fixtures";
+import { apiRequest } from "../support/routes";
+
+describe("races", () => {
+  it("1,000 concurrent redemptions of one stream token: exactly one succeeds", async () => {
+    const f = await createFixture();
+    const { token } = await (await apiRequest("/api/v1/token", { key: f.key })).json();
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}`, { method: "POST", json: { story: "x" } }).then(async (r) => {
+          await r.text();
+          return r.status;
+        }),
+      ),
+    );
+    expect(results.filter((s) => s === 200)).toHaveLength(1);
+    expect(results.filter((s) => s === 401)).toHaveLength(999);
+    const rows = await (await getDb()).select({ id: runs.id }).from(runs).where(eq(runs.orgId, f.orgId));
+    expect(rows).toHaveLength(1);
+  }, 120_000);
+
+  it("concurrent publishes of one workflow get strictly increasing, distinct versions", async () => {
+    const f = await createFixture();
+    const out = await Promise.all(Array.from({ length: 25 }, () => publishVersion({ orgId: f.orgId, workflowId: f.workflowId })));
+    const numbers = out.map((v) => v.version).sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 25 }, (_, i) => i + 2));
+    const stored = await listWorkflowVersions(await getDb(), { orgId: f.orgId, workflowId: f.workflowId });
+    expect(new Set(stored.map((v) => v.version)).size).toBe(26);
+  });
+
+  it("a key revoked while requests are in flight: nothing that starts after the revoke commits gets through", async () => {
+    const f = await createFixture();
+    const before = Array.from({ length: 30 }, () => apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } }));
+    await revokeApiKey({ orgId: f.orgId, keyId: f.keyId });
+    const after = await Promise.all(Array.from({ length: 30 }, () => apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } })));
+    expect(after.map((r) => r.status)).toEqual(Array(30).fill(401));
+    const early = await Promise.all(before);
+    for (const r of early) expect([200, 401]).toContain(r.status);
+    const mint = await apiRequest("/api/v1/token", { key: f.key });
+    expect(mint.status).toBe(401);
+  });
+
+  it("a token minted before its key is revoked is refused after the revoke", async () => {
+    const f = await createFixture();
+    const { token } = await (await apiRequest("/api/v1/token", { key: f.key })).json();
+    await revokeApiKey({ orgId: f.orgId, keyId: f.keyId });
+    const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}`, { method: "POST", json: { story: "x" } });
+    expect(res.status).toBe(401);
+  });
+});
