@@ -5,11 +5,14 @@ type Level = Exclude<keyof typeof LEVELS, "silent">;
 
 // Secrets must never reach a log line: keys, stream tokens and bearer headers are masked
 // wherever they appear, whatever field carries them.
-const SECRET_PATTERNS = [/sk_[a-z0-9]{8,}/gi, /pub_tok_[a-z0-9]{8,}/gi, /Bearer\s+[^\s"']+/gi];
+const SECRET_PATTERNS = [/sk_[a-z0-9]{8,}/gi, /sk-[A-Za-z0-9_-]{12,}/g, /pub_tok_[a-z0-9]{8,}/gi, /Bearer\s+[^\s"'\\]+/gi];
 
+/** Masks our keys and tokens, OpenAI-style keys, bearer credentials and the configured provider key. */
 export function redact(text: string): string {
   let out = text;
   for (const re of SECRET_PATTERNS) out = out.replace(re, (m) => `${m.slice(0, m.startsWith("Bearer") ? 7 : 6)}…`);
+  const providerKey = getEnv().OPENAI_API_KEY;
+  if (providerKey && providerKey.length >= 8) out = out.replaceAll(providerKey, "[provider key]");
   return out;
 }
 

@@ -1,4 +1,5 @@
 import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import { redact } from "@/lib/logger";
 
 // The run engine: one pass over the model's doStream() parts. Not streamText: measured on this
 // machine it costs ~10 ms CPU per short stream and collapses past ~50 streams/s inside Next,
@@ -132,5 +133,6 @@ function classify(e: unknown, signal: AbortSignal): EngineFailure {
   }
   const err = e as { name?: string; message?: string; statusCode?: number };
   const status = typeof err?.statusCode === "number" ? ` (HTTP ${err.statusCode})` : "";
-  return { code: "upstream_error", message: `Model call failed${status}: ${String(err?.message ?? e).slice(0, 500)}` };
+  // Upstream messages can quote credentials (a 401 naming the key): masked before they are stored.
+  return { code: "upstream_error", message: redact(`Model call failed${status}: ${String(err?.message ?? e).slice(0, 500)}`) };
 }

@@ -22,6 +22,8 @@ export interface FakeOpenAIOptions {
   fault?: Fault;
   /** For mid-stream faults: after how many deltas (default: half). */
   faultAfterTokens?: number;
+  /** Message of HTTP faults; "{auth}" is replaced by the request's Authorization header, as careless upstreams do. */
+  errorMessage?: string;
 }
 
 export interface FakeOpenAI {
@@ -108,7 +110,8 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
     const httpFault = { http_429: 429, http_500: 500, http_401: 401 }[o.fault as string];
     if (httpFault) {
       res.writeHead(httpFault, { "content-type": "application/json" });
-      return res.end(JSON.stringify({ error: { message: `fake upstream fault ${httpFault}`, type: httpFault === 429 ? "rate_limit_exceeded" : "server_error", code: null } }));
+      const message = (o.errorMessage ?? `fake upstream fault ${httpFault}`).replace("{auth}", String(req.headers.authorization ?? ""));
+      return res.end(JSON.stringify({ error: { message, type: httpFault === 429 ? "rate_limit_exceeded" : "server_error", code: null } }));
     }
     const { all, last } = userTexts(body);
     let toks = o.text !== undefined ? words(o.text) : o.echo ? words(last) : Array.from({ length: o.tokens ?? 20 }, (_, i) => `tok${i} `);

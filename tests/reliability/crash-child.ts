@@ -1,0 +1,36 @@
+// Child process for crash.test.ts: `start` begins a run against a model that never answers and
+// prints the run's id, then waits to be killed; `boot` is a server start on the same database
+// (which sweeps orphans) that prints what became of that run.
+import { getDb } from "@/db";
+import { sumLedger } from "@/db/queries/credits";
+import { getOrg } from "@/db/queries/orgs";
+import { getRun } from "@/db/queries/runs";
+import { boot } from "@/lib/boot";
+import { executeRun } from "@/lib/runs/execute-run";
+import { createFixture } from "../support/fixtures";
+
+const [mode, orgId, runId] = process.argv.slice(2);
+if (mode === "start") {
+  const f = await createFixture({ credits: 10_000, model: "openai.chat:hang" });
+  const db = await getDb();
+  void executeRun({ orgId: f.orgId, apiKeyId: f.keyId, workflowId: f.workflowId, body: { story: "x" } });
+  // Wait for the run row, then report it; the parent kills us mid-run.
+  for (;;) {
+    const rows = await db.execute<{ id: string }>(`select id from runs where org_id = '${f.orgId}'` as never);
+    const list = Array.isArray(rows) ? rows : (rows as { rows: { id: string }[] }).rows;
+    if (list.length) {
+      const org = await getOrg(db, f.orgId);
+      process.stdout.write(JSON.stringify({ orgId: f.orgId, runId: list[0]!.id, balanceDuringRun: org!.creditBalance }) + "\n");
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise(() => {});
+} else {
+  await boot();
+  const db = await getDb();
+  const run = await getRun(db, { orgId: orgId!, runId: runId! });
+  const org = await getOrg(db, orgId!);
+  process.stdout.write(JSON.stringify({ status: run?.status, errorCode: run?.errorCode, creditsCharged: run?.creditsCharged, balance: org?.creditBalance, ledger: await sumLedger(db, orgId!) }) + "\n");
+  process.exit(0);
+}
