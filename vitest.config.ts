@@ -36,6 +36,19 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      // `npm run test:soak` only (ten minutes of mixed load): SOAK=1 adds the project.
+      ...(process.env.SOAK
+        ? [{
+            extends: true as const,
+            test: {
+              name: "soak",
+              include: ["tests/soak/**/*.test.ts"],
+              globalSetup: ["./tests/e2e/global-setup.ts"],
+              testTimeout: 30 * 60_000,
+              hookTimeout: 300_000,
+            },
+          }]
+        : []),
     ],
   },
 });

@@ -15,7 +15,7 @@ const exec = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
 export type E2EContext = {
   baseUrl: string; upstreamUrl: string; dataDir: string; orgId: string; key: string;
-  storyId: string; chatId: string; offlineId: string; noVarsId: string;
+  storyId: string; chatId: string; offlineId: string; noVarsId: string; serverPid: number;
 };
 declare module "vitest" {
   export interface ProvidedContext {
@@ -61,7 +61,7 @@ export default async function setup(project: TestProject) {
     if (Date.now() > deadline || server.exitCode !== null) throw new Error(`next start did not become healthy:\n${log.slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  project.provide("e2e", { baseUrl, upstreamUrl: upstream.url, dataDir, ...seed });
+  project.provide("e2e", { baseUrl, upstreamUrl: upstream.url, dataDir, serverPid: server.pid!, ...seed });
   return async () => {
     server.kill("SIGTERM");
     await new Promise((r) => (server.exitCode !== null ? r(null) : server.once("exit", r)));
