@@ -64,7 +64,10 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
             if (!part.delta) break;
             if (firstTokenMs === undefined) firstTokenMs = Math.round(performance.now() - started);
             text += part.delta;
-            h.onText?.(part.delta, deltas++);
+            // Counted outside the optional call: `h.onText?.(d, deltas++)` skips the increment when
+            // there is no handler (/run), which billed a canceled /run for zero tokens.
+            deltas++;
+            h.onText?.(part.delta, deltas - 1);
             break;
           case "source":
             if (part.sourceType === "url" && !citations.includes(part.url)) {
