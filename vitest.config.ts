@@ -19,7 +19,7 @@ export default defineConfig({
           name: "unit",
           setupFiles: ["./tests/setup.ts"],
           include: ["tests/**/*.test.ts", "lib/**/*.test.ts"],
-          exclude: ["tests/e2e/**"],
+          exclude: ["tests/e2e/**", "tests/soak/**"],
           sequence: { groupOrder: 0 },
         },
       },
