@@ -5,6 +5,7 @@ import { checkLimit } from "@/lib/ratelimit/limiter";
 import { apiKeyPolicy } from "@/lib/ratelimit/policies";
 import { redeemToken } from "@/lib/stream-tokens/stream-tokens";
 import { errorResponse } from "./respond";
+import { ServerTiming } from "@/lib/server-timing";
 
 export type AuthMode =
   /** Authorization: Bearer sk_… */
@@ -13,7 +14,7 @@ export type AuthMode =
   | "streamTokenOrKey"
   | "none";
 
-export type RouteContext = { requestId: string; principal: ApiKeyPrincipal | null; headers: Headers };
+export type RouteContext = { requestId: string; principal: ApiKeyPrincipal | null; headers: Headers; timing: ServerTiming };
 type Handler<P> = (a: { req: Request; ctx: RouteContext; params: P }) => Promise<Response | object>;
 
 export type RouteOptions = {
@@ -26,7 +27,7 @@ export const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, OPTIONS",
   "access-control-allow-headers": "content-type, authorization, accept, last-event-id",
-  "access-control-expose-headers": "x-run-id, x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after",
+  "access-control-expose-headers": "x-run-id, x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after, server-timing",
   "access-control-max-age": "86400",
 };
 
@@ -39,12 +40,18 @@ export function apiRoute<P extends Record<string, string> = Record<string, never
   return async (req: Request, context?: { params?: Promise<P> }): Promise<Response> => {
     const requestId = newId.request();
     const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
+    const timing = new ServerTiming();
     if (opts.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) headers.set(k, v);
     try {
       const principal = await authenticate(req, opts.auth);
-      if (principal) await enforceRateLimit(principal, headers);
+      timing.mark("auth");
+      if (principal) {
+        await enforceRateLimit(principal, headers);
+        timing.mark("ratelimit");
+      }
       const params = ((await context?.params) ?? {}) as P;
-      const out = await handler({ req, ctx: { requestId, principal, headers }, params });
+      const out = await handler({ req, ctx: { requestId, principal, headers, timing }, params });
+      timing.apply(headers);
       if (out instanceof Response) {
         headers.forEach((v, k) => {
           if (!out.headers.has(k)) out.headers.set(k, v);
@@ -53,6 +60,7 @@ export function apiRoute<P extends Record<string, string> = Record<string, never
       }
       return Response.json(out, { headers });
     } catch (e) {
+      timing.apply(headers);
       return errorResponse(e, requestId, headers);
     }
   };

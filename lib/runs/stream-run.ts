@@ -1,6 +1,7 @@
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { AppError } from "@/lib/errors";
 import type { RunSource } from "@/db/schema";
+import type { ServerTiming } from "@/lib/server-timing";
 import { runEngine } from "./engine";
 import { finishRun } from "./finish-run";
 import { prepareRun } from "./prepare-run";
@@ -20,18 +21,20 @@ import { chooseProtocol, streamInputs } from "./stream-inputs";
  * which is then recorded as canceled and charged only what was produced.
  */
 export async function streamRun({
-  req, body, principal, workflowId, headers, source = "stream",
+  req, body, principal, workflowId, headers, timing, source = "stream",
 }: {
-  req: Request; body: Record<string, unknown>; principal: ApiKeyPrincipal; workflowId: string; headers: Headers; source?: RunSource;
+  req: Request; body: Record<string, unknown>; principal: ApiKeyPrincipal; workflowId: string; headers: Headers; timing?: ServerTiming; source?: RunSource;
 }): Promise<Response> {
   const protocol = chooseProtocol(req, body);
   const prepared = await prepareRun({
     orgId: principal.orgId, workflowId, body, shape: (variables) => streamInputs(body, variables),
   });
+  timing?.mark("prepare");
   const sessionId = typeof body.session_id === "string" ? body.session_id.slice(0, 200) : null;
   const endUser = typeof body.user === "string" ? body.user.slice(0, 200) : null;
   const startedAt = performance.now();
   const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal });
+  timing?.mark("start");
   const sig = runSignal(req.signal);
   const onCancel = (reason: unknown) => sig.abort(reason ?? new DOMException("client disconnected", "AbortError"));
   const sink: StreamSink =
@@ -62,6 +65,8 @@ export async function streamRun({
   });
 
   const early = await Promise.race([first.then(() => null), finished]);
+  timing?.mark("first-token");
+  timing?.apply(headers);
   headers.set("x-run-id", run.id);
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");

@@ -372,3 +372,13 @@ describe("stream run records", () => {
     expect(rows[0]).toMatchObject({ protocol: "ui", source: "stream", status: "completed" });
   });
 });
+
+describe("Server-Timing", () => {
+  it("says where a stream's time went before its first byte", async () => {
+    const f = await createFixture();
+    const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream`, { method: "POST", key: f.key, json: { story: "x" } });
+    await res.text();
+    const names = (res.headers.get("server-timing") ?? "").split(", ").map((p) => p.split(";")[0]);
+    expect(names).toEqual(["auth", "ratelimit", "prepare", "start", "first-token"]);
+  });
+});

@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 // POST /api/v1/run/:workflow_id/stream?token=pub_tok_… – the output as it is generated: plain text
 // (seed), the AI SDK UI message stream (useChat), or SSE events (Accept: text/event-stream)
 export const POST = apiRoute<{ id: string }>({ auth: "streamTokenOrKey", cors: true }, async ({ req, ctx, params }) =>
-  streamRun({ req, body: await readJsonObject(req), principal: ctx.principal!, workflowId: params.id, headers: ctx.headers }),
+  streamRun({ req, body: await readJsonObject(req), principal: ctx.principal!, workflowId: params.id, headers: ctx.headers, timing: ctx.timing }),
 );
 
 // OPTIONS – CORS preflight: browsers call this endpoint directly from any origin (the token is the credential)
