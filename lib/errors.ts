@@ -11,6 +11,7 @@ export const ERRORS = {
   not_found: { status: 404, message: "Not found" },
   workflow_not_found: { status: 404, message: "Workflow not found" },
   run_not_found: { status: 404, message: "Run not found" },
+  run_not_running: { status: 409, message: "Run is not running" },
   payload_too_large: { status: 413, message: "Request body too large" },
   rate_limited: { status: 429, message: "Rate limit exceeded" },
   internal_server_error: { status: 500, message: "Failed to run workflow" },

@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { runs, type Run } from "../schema";
 
@@ -45,4 +45,58 @@ export async function sumHeldCredits(tx: DbOrTx, orgId: string) {
     .from(runs)
     .where(and(eq(runs.orgId, orgId), eq(runs.status, "running")));
   return Number(row?.held ?? 0);
+}
+
+/** Output so far of a run still running (finalizing overwrites it). */
+export async function updateRunProgress(tx: DbOrTx, runId: string, output: string, outputTokens: number) {
+  await tx.update(runs).set({ output, outputTokens }).where(and(eq(runs.id, runId), eq(runs.status, "running")));
+}
+
+/** Flags a running run for cancellation; returns the run when it was running. */
+export async function requestRunCancel(tx: DbOrTx, { orgId, runId }: { orgId: string; runId: string }) {
+  const [row] = await tx
+    .update(runs)
+    .set({ cancelRequestedAt: new Date() })
+    .where(and(eq(runs.id, runId), eq(runs.orgId, orgId), eq(runs.status, "running")))
+    .returning({ id: runs.id });
+  return row;
+}
+
+export async function listCancelRequested(tx: DbOrTx, runIds: string[]) {
+  if (!runIds.length) return [];
+  const rows = await tx
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(inArray(runs.id, runIds), eq(runs.status, "running"), isNotNull(runs.cancelRequestedAt)));
+  return rows.map((r) => r.id);
+}
+
+export type RunListFilter = { orgId: string; workflowId?: string; status?: Run["status"]; limit: number; after?: { createdAt: Date; id: string } };
+
+/** Newest first, keyset-paginated on (created_at, id). */
+export async function listRuns(tx: DbOrTx, f: RunListFilter) {
+  const conds: SQL[] = [eq(runs.orgId, f.orgId)];
+  if (f.workflowId) conds.push(eq(runs.workflowId, f.workflowId));
+  if (f.status) conds.push(eq(runs.status, f.status));
+  if (f.after) conds.push(or(lt(runs.createdAt, f.after.createdAt), and(eq(runs.createdAt, f.after.createdAt), lt(runs.id, f.after.id)))!);
+  return tx.select().from(runs).where(and(...conds)).orderBy(desc(runs.createdAt), desc(runs.id)).limit(f.limit);
+}
+
+export type UsageGroupBy = "user" | "key" | "workflow";
+
+/** Tokens, credits and runs per end user, key or workflow, between two instants. */
+export async function sumUsage(tx: DbOrTx, { orgId, groupBy, from, to }: { orgId: string; groupBy: UsageGroupBy; from: Date; to: Date }) {
+  const col = groupBy === "user" ? runs.endUser : groupBy === "key" ? runs.apiKeyId : runs.workflowId;
+  return tx
+    .select({
+      group: col,
+      runs: sql<number>`count(*)::int`,
+      inputTokens: sql<number>`coalesce(sum(${runs.inputTokens}), 0)::int`,
+      outputTokens: sql<number>`coalesce(sum(${runs.outputTokens}), 0)::int`,
+      credits: sql<number>`coalesce(sum(${runs.creditsCharged}), 0)::bigint`,
+    })
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), sql`${runs.createdAt} >= ${from.toISOString()}`, sql`${runs.createdAt} < ${to.toISOString()}`))
+    .groupBy(col)
+    .orderBy(sql`5 desc`);
 }

@@ -34,6 +34,8 @@ export const runs = pgTable(
     /** End-user attribution and conversation grouping (seed B's session_id). */
     endUser: text("end_user"),
     sessionId: text("session_id"),
+    /** Set by POST /runs/:id/cancel; the instance running it sees the flag and aborts the model call. */
+    cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
     firstTokenMs: integer("first_token_ms"),
     latencyMs: integer("latency_ms"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -44,6 +46,7 @@ export const runs = pgTable(
     index("runs_workflow_id_idx").on(t.workflowId, t.createdAt),
     // The orphan sweeper scans only unfinished runs.
     index("runs_status_created_at_idx").on(t.status, t.createdAt),
+    index("runs_org_end_user_idx").on(t.orgId, t.endUser),
   ],
 );
 

@@ -11,6 +11,8 @@ export const streamTokens = pgTable(
     orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
     apiKeyId: text("api_key_id").notNull().references(() => apiKeys.id, { onDelete: "cascade" }),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** End user the minting backend attributes the stream to (`?user=`), copied onto the run. */
+    endUser: text("end_user"),
     usedAt: timestamp("used_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -4,7 +4,11 @@ import { AppError } from "@/lib/errors";
 import { newId, newSecret, sha256Hex } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 
-export type ApiKeyPrincipal = { keyId: string; orgId: string; rateLimitPerMinute: number | null };
+export type ApiKeyPrincipal = {
+  keyId: string; orgId: string; rateLimitPerMinute: number | null;
+  /** From a stream token minted with ?user=: the end user its runs are attributed to. */
+  endUser?: string | null;
+};
 
 /** Creates a key; the returned secret exists only in this return value. */
 export async function createApiKey({ orgId, name, rateLimitPerMinute }: { orgId: string; name?: string; rateLimitPerMinute?: number | null }) {

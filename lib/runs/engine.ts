@@ -34,6 +34,8 @@ export type EngineCall = {
   signal: AbortSignal;
   /** Used when the provider reports no input count in its finish part. */
   inputTokensEstimate: number;
+  /** Kept current as deltas arrive (the active-runs registry persists it: "result so far"). */
+  progress?: { text: string; outputTokens: number };
 };
 
 export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promise<EngineResult> {
@@ -67,6 +69,10 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
             // Counted outside the optional call: `h.onText?.(d, deltas++)` skips the increment when
             // there is no handler (/run), which billed a canceled /run for zero tokens.
             deltas++;
+            if (call.progress) {
+              call.progress.text = text;
+              call.progress.outputTokens = deltas;
+            }
             h.onText?.(part.delta, deltas - 1);
             break;
           case "source":

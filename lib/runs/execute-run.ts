@@ -23,12 +23,13 @@ export async function executeRun({
 }): Promise<RunResponse> {
   const prepared = await prepareRun({ orgId, workflowId, body });
   const startedAt = performance.now();
-  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser, signal: clientSignal });
-  const sig = runSignal(clientSignal);
+  const user = endUser ?? (typeof body.user === "string" ? body.user.slice(0, 200) : null);
+  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, signal: clientSignal });
+  const sig = runSignal(clientSignal, run);
   const result = await runEngine({
     model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
     temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
-    inputTokensEstimate: run.inputTokensEstimate,
+    inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
   }).finally(sig.dispose);
   const done = await finishRun(run, result, startedAt);
   if (result.error) {

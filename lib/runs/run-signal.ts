@@ -1,23 +1,32 @@
 import { getEnv } from "@/lib/env";
+import { registerRun, type RunProgress } from "./active-runs";
 import { RunTimeoutError } from "./engine";
 
 /**
- * The abort signal of one run: the client going away, or the run's maximum duration (300 s by
- * default, as the seeds promise). `dispose` clears the timer once the run is over.
+ * The abort signal of one run: the client going away, a cancel (POST /runs/:id/cancel, from any
+ * instance), or the run's maximum duration (300 s by default, as the seeds promise). While it
+ * lives, the run is registered as active in this process; `dispose` ends both.
  */
-export function runSignal(clientSignal?: AbortSignal): { signal: AbortSignal; abort: (reason?: unknown) => void; dispose: () => void } {
+export function runSignal(
+  clientSignal: AbortSignal | undefined,
+  run: { id: string; orgId: string },
+): { signal: AbortSignal; abort: (reason?: unknown) => void; progress: RunProgress; dispose: () => void } {
   const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(new RunTimeoutError()), getEnv().RUN_MAX_DURATION_S * 1000);
+  const abort = (reason?: unknown) => ctrl.abort(reason);
+  const timer = setTimeout(() => abort(new RunTimeoutError()), getEnv().RUN_MAX_DURATION_S * 1000);
   timer.unref?.();
-  const onClientAbort = () => ctrl.abort(clientSignal?.reason);
+  const onClientAbort = () => abort(clientSignal?.reason);
   if (clientSignal?.aborted) onClientAbort();
   else clientSignal?.addEventListener("abort", onClientAbort, { once: true });
+  const registration = registerRun(run.id, run.orgId, abort);
   return {
     signal: ctrl.signal,
-    abort: (reason) => ctrl.abort(reason),
+    abort,
+    progress: registration.progress,
     dispose: () => {
       clearTimeout(timer);
       clientSignal?.removeEventListener("abort", onClientAbort);
+      registration.done();
     },
   };
 }

@@ -31,11 +31,11 @@ export async function streamRun({
   });
   timing?.mark("prepare");
   const sessionId = typeof body.session_id === "string" ? body.session_id.slice(0, 200) : null;
-  const endUser = typeof body.user === "string" ? body.user.slice(0, 200) : null;
+  const endUser = typeof body.user === "string" ? body.user.slice(0, 200) : (principal.endUser ?? null);
   const startedAt = performance.now();
   const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal });
   timing?.mark("start");
-  const sig = runSignal(req.signal);
+  const sig = runSignal(req.signal, run);
   const onCancel = (reason: unknown) => sig.abort(reason ?? new DOMException("client disconnected", "AbortError"));
   const sink: StreamSink =
     protocol === "sse" ? sseSink({ onCancel, sessionId }) : protocol === "ui" ? uiSink({ onCancel }) : textSink({ onCancel });
@@ -49,7 +49,7 @@ export async function streamRun({
     {
       model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
       temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
-      inputTokensEstimate: run.inputTokensEstimate,
+      inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
     },
     {
       onText: (delta, index) => {

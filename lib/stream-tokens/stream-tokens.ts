@@ -8,12 +8,12 @@ import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 export const TOKEN_TTL = { default: 60, min: 1, max: 3600 } as const;
 
 /** GET /api/v1/token — a single-use pub_tok_… bound to the key's org; only its hash is stored. */
-export async function mintStreamToken(principal: ApiKeyPrincipal, ttl: number) {
+export async function mintStreamToken(principal: ApiKeyPrincipal, ttl: number, endUser: string | null = null) {
   const token = newSecret.streamToken();
   const db = await getDb();
   await insertStreamToken(db, {
     tokenHash: sha256Hex(token), orgId: principal.orgId, apiKeyId: principal.keyId,
-    expiresAt: new Date(Date.now() + ttl * 1000),
+    expiresAt: new Date(Date.now() + ttl * 1000), endUser: endUser?.slice(0, 200) ?? null,
   });
   return { success: true as const, token, ttl };
 }
@@ -29,5 +29,5 @@ export async function redeemToken(token: string): Promise<ApiKeyPrincipal> {
   if (!row) throw new AppError("unauthorized");
   const key = await findActiveApiKeyById(db, row.apiKeyId);
   if (!key) throw new AppError("unauthorized");
-  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute };
+  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser };
 }

@@ -3,6 +3,10 @@ import * as health from "@/app/api/health/route";
 import * as run from "@/app/api/v1/run/[id]/route";
 import * as token from "@/app/api/v1/token/route";
 import * as stream from "@/app/api/v1/run/[id]/stream/route";
+import * as runsList from "@/app/api/v1/runs/route";
+import * as runOne from "@/app/api/v1/runs/[id]/route";
+import * as runCancel from "@/app/api/v1/runs/[id]/cancel/route";
+import * as usage from "@/app/api/v1/usage/route";
 
 type RouteModule = Partial<Record<"GET" | "POST" | "OPTIONS", (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> | Response>>;
 
@@ -21,6 +25,10 @@ addRoute("/api/health", health as unknown as RouteModule);
 addRoute("/api/v1/token", token as unknown as RouteModule);
 addRoute("/api/v1/run/[id]", run as unknown as RouteModule);
 addRoute("/api/v1/run/[id]/stream", stream as unknown as RouteModule);
+addRoute("/api/v1/runs", runsList as unknown as RouteModule);
+addRoute("/api/v1/runs/[id]", runOne as unknown as RouteModule);
+addRoute("/api/v1/runs/[id]/cancel", runCancel as unknown as RouteModule);
+addRoute("/api/v1/usage", usage as unknown as RouteModule);
 
 /** Calls the matching handler directly, with no server: the route-level unit of test. */
 export async function dispatch(req: Request): Promise<Response> {

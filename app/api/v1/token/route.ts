@@ -4,7 +4,8 @@ import { mintStreamToken } from "@/lib/stream-tokens/stream-tokens";
 
 export const dynamic = "force-dynamic";
 
-// GET /api/v1/token?ttl=60 – a single-use stream token for browsers (seed)
-export const GET = apiRoute({ auth: "apiKey" }, async ({ req, ctx }) =>
-  mintStreamToken(ctx.principal!, parseTtl(new URL(req.url).searchParams.get("ttl"))),
-);
+// GET /api/v1/token?ttl=60[&user=] – a single-use stream token for browsers (seed)
+export const GET = apiRoute({ auth: "apiKey" }, async ({ req, ctx }) => {
+  const q = new URL(req.url).searchParams;
+  return mintStreamToken(ctx.principal!, parseTtl(q.get("ttl")), q.get("user"));
+});

@@ -1,0 +1,57 @@
+import { getDb } from "@/db";
+import { listCancelRequested, updateRunProgress } from "@/db/queries/runs";
+import { logger } from "@/lib/logger";
+
+// The runs this process is executing. One timer per process (only while there are runs) does two
+// things each second: persists each run's output so far (GET /runs/:id shows it, from any
+// instance), and asks the database which of them were asked to cancel — POST /runs/:id/cancel may
+// land on another instance, so the flag in the database is how it reaches the one running it.
+
+export type RunProgress = { text: string; outputTokens: number };
+type Active = { orgId: string; abort: (reason: unknown) => void; progress: RunProgress; savedLength: number };
+
+const g = globalThis as unknown as { __flowgateActiveRuns?: Map<string, Active>; __flowgateActiveTimer?: NodeJS.Timeout };
+const active = (g.__flowgateActiveRuns ??= new Map());
+const TICK_MS = 1000;
+
+export class RunCanceledError extends Error {
+  constructor() {
+    super("The run was canceled");
+    this.name = "RunCanceledError";
+  }
+}
+
+export function registerRun(runId: string, orgId: string, abort: (reason: unknown) => void): { progress: RunProgress; done: () => void } {
+  const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0 };
+  active.set(runId, entry);
+  g.__flowgateActiveTimer ??= setInterval(() => void tick().catch((err) => logger.warn("active-run tick failed", { err })), TICK_MS).unref();
+  return {
+    progress: entry.progress,
+    done: () => {
+      active.delete(runId);
+      if (!active.size && g.__flowgateActiveTimer) {
+        clearInterval(g.__flowgateActiveTimer);
+        g.__flowgateActiveTimer = undefined;
+      }
+    },
+  };
+}
+
+/** Aborts a run if this process is executing it. */
+export function abortLocalRun(runId: string): boolean {
+  const entry = active.get(runId);
+  if (!entry) return false;
+  entry.abort(new RunCanceledError());
+  return true;
+}
+
+async function tick() {
+  if (!active.size) return;
+  const db = await getDb();
+  for (const id of await listCancelRequested(db, [...active.keys()])) abortLocalRun(id);
+  for (const [id, entry] of active) {
+    if (entry.progress.text.length === entry.savedLength) continue;
+    entry.savedLength = entry.progress.text.length;
+    await updateRunProgress(db, id, entry.progress.text.replaceAll("\u0000", ""), entry.progress.outputTokens);
+  }
+}

@@ -1,0 +1,28 @@
+import { getDb } from "@/db";
+import { getRun, requestRunCancel } from "@/db/queries/runs";
+import { AppError } from "@/lib/errors";
+import { abortLocalRun } from "./active-runs";
+import { getRunOrThrow, serializeRun } from "./get-run";
+
+const WAIT_MS = 5000;
+
+/**
+ * POST /api/v1/runs/:id/cancel — stops the model call for real (not just the client's view): the
+ * run's instance aborts it (at once here, within a second elsewhere via the flag), stores the
+ * partial output, charges only what was produced and ends attached streams with status canceled.
+ * Answers with the run once it is final (or still canceling after 5 s, status "running").
+ */
+export async function cancelRun({ orgId, runId }: { orgId: string; runId: string }) {
+  const run = await getRunOrThrow({ orgId, runId });
+  const db = await getDb();
+  if (run.status !== "running" || !(await requestRunCancel(db, { orgId, runId }))) {
+    throw new AppError("run_not_running", `Run is not running (status: ${run.status})`, { status: run.status });
+  }
+  abortLocalRun(runId);
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const now = await getRun(db, { orgId, runId });
+    if (now && (now.status !== "running" || Date.now() > deadline)) return { success: true as const, ...serializeRun(now) };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { getDb } from "@/db";
+import { sumUsage } from "@/db/queries/runs";
+import { AppError } from "@/lib/errors";
+
+const usageQuery = z.object({
+  group_by: z.enum(["user", "key", "workflow"]).default("workflow"),
+  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+});
+
+/** GET /api/v1/usage — tokens, credits and runs per end user, key or workflow (default: the last 30 days). */
+export async function getUsage(orgId: string, searchParams: URLSearchParams) {
+  const parsed = usageQuery.safeParse(Object.fromEntries(searchParams));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AppError("invalid_request", `${issue.path.join(".") || "query"}: ${issue.message}`);
+  }
+  const q = parsed.data;
+  const to = q.to ? new Date(q.to) : new Date();
+  const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86400_000);
+  if (!(from < to)) throw new AppError("invalid_request", "from must be before to");
+  const rows = await sumUsage(await getDb(), { orgId, groupBy: q.group_by, from, to });
+  const groups = rows.map((r) => ({
+    [q.group_by]: r.group, runs: r.runs, input_tokens: r.inputTokens, output_tokens: r.outputTokens,
+    total_tokens: r.inputTokens + r.outputTokens, credits: Number(r.credits),
+  }));
+  const sum = (k: "runs" | "total_tokens" | "credits") => groups.reduce((a, g) => a + (g[k] as number), 0);
+  return {
+    success: true as const, group_by: q.group_by, from: from.toISOString(), to: to.toISOString(), groups,
+    totals: { runs: sum("runs"), total_tokens: sum("total_tokens"), credits: sum("credits") },
+  };
+}
