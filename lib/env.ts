@@ -28,6 +28,8 @@ const schema = z.object({
   DEMO_CREDITS: z.coerce.number().int().nonnegative().default(100_000),
   /** Upper bound of a run, in seconds (the seed's 300 s). */
   RUN_MAX_DURATION_S: z.coerce.number().positive().default(300),
+  /** How many tokens of earlier turns a session run may carry as history. */
+  SESSION_HISTORY_TOKENS: z.coerce.number().int().nonnegative().default(4000),
   /** Serves /api/bench/* reference routes (benchmarks only). */
   FLOWGATE_BENCH_ROUTES: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

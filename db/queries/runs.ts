@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { runs, type Run } from "../schema";
+import { runs, workflowVersions, type Run } from "../schema";
 
 export async function insertRun(tx: DbOrTx, values: typeof runs.$inferInsert) {
   const [row] = await tx.insert(runs).values(values).returning();
@@ -99,4 +99,18 @@ export async function sumUsage(tx: DbOrTx, { orgId, groupBy, from, to }: { orgId
     .where(and(eq(runs.orgId, orgId), sql`${runs.createdAt} >= ${from.toISOString()}`, sql`${runs.createdAt} < ${to.toISOString()}`))
     .groupBy(col)
     .orderBy(sql`5 desc`);
+}
+
+/** A session's finished turns, oldest first, with the template each was rendered from. */
+export async function listSessionTurns(tx: DbOrTx, { orgId, sessionId, limit = 200 }: { orgId: string; sessionId: string; limit?: number }) {
+  return tx
+    .select({
+      id: runs.id, workflowId: runs.workflowId, status: runs.status, inputs: runs.inputs, output: runs.output,
+      createdAt: runs.createdAt, template: workflowVersions.template,
+    })
+    .from(runs)
+    .leftJoin(workflowVersions, eq(workflowVersions.id, runs.versionId))
+    .where(and(eq(runs.orgId, orgId), eq(runs.sessionId, sessionId), or(eq(runs.status, "completed"), eq(runs.status, "canceled"))))
+    .orderBy(desc(runs.createdAt))
+    .limit(limit);
 }

@@ -1,6 +1,7 @@
 import { AppError } from "@/lib/errors";
 import { runEngine } from "./engine";
 import { finishRun } from "./finish-run";
+import { parseSessionId } from "@/lib/sessions/session-history";
 import { prepareRun } from "./prepare-run";
 import { runSignal } from "./run-signal";
 import { startRun } from "./start-run";
@@ -21,10 +22,11 @@ export async function executeRun({
 }: {
   orgId: string; apiKeyId: string; workflowId: string; body: Record<string, unknown>; clientSignal?: AbortSignal; endUser?: string | null;
 }): Promise<RunResponse> {
-  const prepared = await prepareRun({ orgId, workflowId, body });
+  const sessionId = parseSessionId(body.session_id);
+  const prepared = await prepareRun({ orgId, workflowId, body, sessionId });
   const startedAt = performance.now();
   const user = endUser ?? (typeof body.user === "string" ? body.user.slice(0, 200) : null);
-  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, signal: clientSignal });
+  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal });
   const sig = runSignal(clientSignal, run);
   const result = await runEngine({
     model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,

@@ -5,6 +5,7 @@ import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
+import { sessionHistory } from "@/lib/sessions/session-history";
 import { resolveInputs } from "@/lib/workflows/inputs";
 import { extractVariables, renderTemplate } from "@/lib/workflows/template";
 
@@ -27,7 +28,7 @@ type WebSearchTools = Array<typeof WEB_SEARCH_TOOL> | undefined;
  * match its variables (400 otherwise), the rendered prompt and a resolved model. No writes.
  */
 export async function prepareRun({
-  orgId, workflowId, body, shape, version,
+  orgId, workflowId, body, shape, version, sessionId,
 }: {
   orgId: string;
   workflowId: string;
@@ -39,12 +40,16 @@ export async function prepareRun({
   shape?: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
   /** A specific version to run instead of the published one (dashboard playground). */
   version?: WorkflowVersion;
+  /** Earlier turns of this session become the history, unless the client sent its own. */
+  sessionId?: string | null;
 }): Promise<PreparedRun> {
   if (!version && !isId.workflow(workflowId)) throw new AppError("workflow_not_found");
   const v = version ?? (await getPublishedVersion(await getDb(), { orgId, workflowId }));
   if (!v) throw new AppError("workflow_not_found");
   const variables = extractVariables(v.template, v.system);
-  const { vars, history } = shape ? shape(variables) : { vars: body, history: [] };
+  const shaped = shape ? shape(variables) : { vars: body, history: [] };
+  const { vars } = shaped;
+  const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory(orgId, sessionId);
   const inputs = resolveInputs(variables, vars);
   const rendered = renderTemplate(v.template, inputs);
   const model = getLanguageModel(v.model);

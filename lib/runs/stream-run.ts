@@ -2,6 +2,7 @@ import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { AppError } from "@/lib/errors";
 import type { RunSource } from "@/db/schema";
 import type { ServerTiming } from "@/lib/server-timing";
+import { parseSessionId } from "@/lib/sessions/session-history";
 import { runEngine } from "./engine";
 import { finishRun } from "./finish-run";
 import { prepareRun } from "./prepare-run";
@@ -26,11 +27,11 @@ export async function streamRun({
   req: Request; body: Record<string, unknown>; principal: ApiKeyPrincipal; workflowId: string; headers: Headers; timing?: ServerTiming; source?: RunSource;
 }): Promise<Response> {
   const protocol = chooseProtocol(req, body);
+  const sessionId = parseSessionId(body.session_id);
   const prepared = await prepareRun({
-    orgId: principal.orgId, workflowId, body, shape: (variables) => streamInputs(body, variables),
+    orgId: principal.orgId, workflowId, body, sessionId, shape: (variables) => streamInputs(body, variables),
   });
   timing?.mark("prepare");
-  const sessionId = typeof body.session_id === "string" ? body.session_id.slice(0, 200) : null;
   const endUser = typeof body.user === "string" ? body.user.slice(0, 200) : (principal.endUser ?? null);
   const startedAt = performance.now();
   const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal });
