@@ -1,7 +1,9 @@
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import { AppError } from "@/lib/errors";
 
-export type StreamProtocol = "text" | "ui" | "sse";
+import type { StreamProtocol } from "./protocols/sink-for";
+
+export type { StreamProtocol };
 
 const PROTOCOLS = new Set(["text", "ui", "sse"]);
 

@@ -6,12 +6,11 @@ import { parseSessionId } from "@/lib/sessions/session-history";
 import { runEngine } from "./engine";
 import { finishRun } from "./finish-run";
 import { prepareRun } from "./prepare-run";
-import { sseSink } from "./protocols/sse";
-import { textSink } from "./protocols/text";
 import type { StreamSink } from "./protocols/types";
-import { uiSink } from "./protocols/ui";
 import { runSignal } from "./run-signal";
 import { startRun } from "./start-run";
+import { sinkFor } from "./protocols/sink-for";
+import { publishing } from "./run-bus";
 import { chooseProtocol, streamInputs } from "./stream-inputs";
 
 /**
@@ -36,10 +35,13 @@ export async function streamRun({
   const startedAt = performance.now();
   const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal });
   timing?.mark("start");
-  const sig = runSignal(req.signal, run);
-  const onCancel = (reason: unknown) => sig.abort(reason ?? new DOMException("client disconnected", "AbortError"));
-  const sink: StreamSink =
-    protocol === "sse" ? sseSink({ onCancel, sessionId }) : protocol === "ui" ? uiSink({ onCancel }) : textSink({ onCancel });
+  // A resumable run outlives its client: the disconnect detaches the stream, the run goes on, and
+  // its events go to the run bus for GET /runs/:id/stream. Otherwise a disconnect cancels it.
+  const resumable = isResumable(req);
+  const sig = runSignal(resumable ? undefined : req.signal, run);
+  const onCancel = resumable ? () => {} : (reason: unknown) => sig.abort(reason ?? new DOMException("client disconnected", "AbortError"));
+  const wire = sinkFor(protocol, { onCancel, sessionId });
+  const sink: StreamSink = resumable ? publishing(wire, run.id) : wire;
 
   // The response is returned at the first token (or at the end, whichever comes first), so that
   // a run that fails before producing anything still gets a real HTTP error status.
@@ -90,4 +92,10 @@ export async function streamRun({
       }),
   );
   return sink.response(headers);
+}
+
+/** `?resumable=1` (or true): the client opts in to picking the stream up again after a disconnect. */
+function isResumable(req: Request) {
+  const v = new URL(req.url).searchParams.get("resumable");
+  return v === "1" || v === "true";
 }

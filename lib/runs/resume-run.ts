@@ -1,0 +1,60 @@
+import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import { getRunOrThrow } from "./get-run";
+import { sinkFor } from "./protocols/sink-for";
+import type { RunEnd } from "./protocols/types";
+import { getRunBus } from "./run-bus";
+import { chooseProtocol, type StreamProtocol } from "./stream-inputs";
+
+/** The first text index to send: after Last-Event-ID (SSE ids are chunk indexes) or seed B's resume_from_index. */
+function resumeFrom(req: Request, protocol: StreamProtocol): number {
+  if (protocol !== "sse") return 0; // the UI and text protocols restart from the beginning
+  const url = new URL(req.url);
+  const last = req.headers.get("last-event-id");
+  if (last !== null && /^\d+$/.test(last)) return Number(last) + 1;
+  const from = url.searchParams.get("resume_from_index");
+  return from !== null && /^\d+$/.test(from) ? Number(from) : 0;
+}
+
+/**
+ * GET /api/v1/runs/:id/stream — picks a resumable run's stream up again, live until its end: in
+ * SSE from the chunk after Last-Event-ID (or resume_from_index), in the UI and text protocols from
+ * the start. A finished run that is no longer on the bus is replayed from its stored output. 204
+ * when there is nothing to resume (a run still going that was not started resumable).
+ */
+export async function resumeRun({ req, principal, runId, headers }: { req: Request; principal: ApiKeyPrincipal; runId: string; headers: Headers }) {
+  const run = await getRunOrThrow({ orgId: principal.orgId, runId });
+  const protocol = new URL(req.url).searchParams.has("protocol") || (req.headers.get("accept") ?? "").includes("text/event-stream")
+    ? chooseProtocol(req, {})
+    : ((run.protocol === "sse" || run.protocol === "ui" ? run.protocol : "text") as StreamProtocol);
+  const from = resumeFrom(req, protocol);
+  const events = await getRunBus().follow(runId);
+  headers.set("x-run-id", runId);
+  headers.set("cache-control", "no-cache");
+  headers.set("x-accel-buffering", "no");
+  if (!events && run.status === "running") return new Response(null, { status: 204, headers });
+  const sink = sinkFor(protocol, { onCancel: () => {}, sessionId: run.sessionId });
+  sink.start(runId);
+  if (events) {
+    void (async () => {
+      const reader = events.getReader();
+      for (;;) {
+        const { value: e, done } = await reader.read();
+        if (done) return;
+        if (e.t === "text" && e.i >= from) sink.text(e.d, e.i);
+        else if (e.t === "source") sink.source(e.url, e.title);
+        else if (e.t === "end") sink.end(e.end);
+      }
+    })();
+  } else {
+    // Finished, and no longer on the bus: the stored output as one chunk, then the end.
+    if (from === 0 && run.output) sink.text(run.output, 0);
+    const end: RunEnd = {
+      runId, status: run.status, text: run.output, citations: run.citations,
+      usage: { input_tokens: run.inputTokens, output_tokens: run.outputTokens, total_tokens: run.totalTokens },
+      creditsCharged: run.creditsCharged, executionTimeS: (run.latencyMs ?? 0) / 1000,
+      error: run.errorCode ? { code: run.errorCode, message: run.errorMessage ?? "" } : undefined,
+    };
+    sink.end(end);
+  }
+  return sink.response(headers);
+}

@@ -1,0 +1,154 @@
+import { createClient } from "redis";
+import { getEnv } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import type { RunEnd, StreamSink } from "./protocols/types";
+
+// Where a resumable run's events live while it runs (and a while after), so a client that lost
+// its connection can pick the stream up again — on any instance when Redis is configured (a list
+// per run plus a pub/sub channel), in this process otherwise.
+
+export type BusEvent =
+  | { seq: number; t: "text"; d: string; i: number }
+  | { seq: number; t: "source"; url: string; title?: string }
+  | { seq: number; t: "end"; end: RunEnd };
+type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, "seq"> : never) : never;
+
+export interface RunBus {
+  publish(runId: string, ev: NewEvent): void;
+  /** Every event from the start, then the live ones until `end`; null when the run is unknown here. */
+  follow(runId: string): Promise<ReadableStream<BusEvent> | null>;
+}
+
+const KEEP_S = 3600;
+
+export function memoryBus(): RunBus {
+  const runs = new Map<string, { events: BusEvent[]; listeners: Set<(e: BusEvent) => void> }>();
+  return {
+    publish(runId, ev) {
+      let r = runs.get(runId);
+      if (!r) runs.set(runId, (r = { events: [], listeners: new Set() }));
+      const e = { ...ev, seq: r.events.length } as BusEvent;
+      r.events.push(e);
+      for (const l of r.listeners) l(e);
+      if (e.t === "end") setTimeout(() => runs.delete(runId), KEEP_S * 1000).unref();
+    },
+    async follow(runId) {
+      const r = runs.get(runId);
+      if (!r) return null;
+      let listener: ((e: BusEvent) => void) | undefined;
+      return new ReadableStream<BusEvent>({
+        start(c) {
+          for (const e of r.events) c.enqueue(e);
+          if (r.events.at(-1)?.t === "end") return c.close();
+          listener = (e) => {
+            c.enqueue(e);
+            if (e.t === "end") {
+              r.listeners.delete(listener!);
+              c.close();
+            }
+          };
+          r.listeners.add(listener);
+        },
+        cancel() {
+          if (listener) r.listeners.delete(listener);
+        },
+      });
+    },
+  };
+}
+
+export function redisBus(url: string): RunBus {
+  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(50 * 2 ** n, 2000) } });
+  client.on("error", (err: Error) => logger.warn("run bus: redis error", { err: err.message }));
+  const ready = client.connect().then(() => client.unref(), () => {});
+  const seqs = new Map<string, number>();
+  const key = (id: string) => `fg:run:${id}`;
+  return {
+    publish(runId, ev) {
+      const seq = seqs.get(runId) ?? 0;
+      seqs.set(runId, seq + 1);
+      const e = JSON.stringify({ ...ev, seq });
+      if (ev.t === "end") seqs.delete(runId);
+      // One connection, sent in order: the list and the channel see the events in sequence.
+      void ready
+        .then(() => client.multi().rPush(key(runId), e).expire(key(runId), KEEP_S).publish(key(runId), e).exec())
+        .catch((err) => logger.warn("run bus: publish failed", { runId, err }));
+    },
+    async follow(runId) {
+      await ready;
+      // Subscribe first, then read the list: nothing published in between is missed, and the
+      // sequence numbers drop what both delivered.
+      const sub = client.duplicate();
+      sub.on("error", () => {});
+      await sub.connect();
+      let next = 0;
+      let controller!: ReadableStreamDefaultController<BusEvent>;
+      let closed = false;
+      const finish = () => {
+        if (closed) return;
+        closed = true;
+        void sub.unsubscribe().catch(() => {}).finally(() => sub.destroy());
+      };
+      const deliver = (e: BusEvent) => {
+        if (closed || e.seq < next) return;
+        next = e.seq + 1;
+        controller.enqueue(e);
+        if (e.t === "end") {
+          controller.close();
+          finish();
+        }
+      };
+      const buffered: BusEvent[] = [];
+      let replaying = true;
+      await sub.subscribe(key(runId), (msg) => {
+        const e = JSON.parse(msg) as BusEvent;
+        if (replaying) buffered.push(e);
+        else deliver(e);
+      });
+      const stored = (await client.lRange(key(runId), 0, -1)).map((s) => JSON.parse(s) as BusEvent);
+      if (!stored.length) {
+        finish();
+        return null;
+      }
+      return new ReadableStream<BusEvent>({
+        start(c) {
+          controller = c;
+          for (const e of stored) deliver(e);
+          replaying = false;
+          for (const e of buffered.sort((a, b) => a.seq - b.seq)) deliver(e);
+        },
+        cancel: finish,
+      });
+    },
+  };
+}
+
+const g = globalThis as unknown as { __flowgateRunBus?: RunBus };
+
+export function getRunBus(): RunBus {
+  const url = getEnv().REDIS_URL;
+  g.__flowgateRunBus ??= url ? redisBus(url) : memoryBus();
+  return g.__flowgateRunBus;
+}
+
+/** Forwards a resumable run's events to its first client and to the run bus. */
+export function publishing(sink: StreamSink, runId: string): StreamSink {
+  const bus = getRunBus();
+  return {
+    start: (id) => sink.start(id),
+    text(delta, index) {
+      sink.text(delta, index);
+      bus.publish(runId, { t: "text", d: delta, i: index });
+    },
+    source(url, title) {
+      sink.source(url, title);
+      bus.publish(runId, { t: "source", url, ...(title ? { title } : {}) });
+    },
+    end(end) {
+      sink.end(end);
+      bus.publish(runId, { t: "end", end });
+    },
+    response: (h) => sink.response(h),
+  };
+}
+
