@@ -47,9 +47,13 @@ export async function sumHeldCredits(tx: DbOrTx, orgId: string) {
   return Number(row?.held ?? 0);
 }
 
-/** Output so far of a run still running (finalizing overwrites it). */
-export async function updateRunProgress(tx: DbOrTx, runId: string, output: string, outputTokens: number) {
-  await tx.update(runs).set({ output, outputTokens }).where(and(eq(runs.id, runId), eq(runs.status, "running")));
+/** Output so far of runs still running (finalizing overwrites it), all in one statement. */
+export async function updateRunsProgress(tx: DbOrTx, updates: Array<{ id: string; output: string; outputTokens: number }>) {
+  if (!updates.length) return;
+  await tx.execute(sql`
+    UPDATE runs SET output = v.output, output_tokens = v."outputTokens"
+    FROM jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) AS v(id text, output text, "outputTokens" int)
+    WHERE runs.id = v.id AND runs.status = 'running'`);
 }
 
 /** Flags a running run for cancellation; returns the run when it was running. */

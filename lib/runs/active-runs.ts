@@ -1,5 +1,5 @@
 import { getDb } from "@/db";
-import { listCancelRequested, updateRunProgress } from "@/db/queries/runs";
+import { listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
 import { logger } from "@/lib/logger";
 
 // The runs this process is executing. One timer per process (only while there are runs) does two
@@ -49,9 +49,11 @@ async function tick() {
   if (!active.size) return;
   const db = await getDb();
   for (const id of await listCancelRequested(db, [...active.keys()])) abortLocalRun(id);
+  const updates: Array<{ id: string; output: string; outputTokens: number }> = [];
   for (const [id, entry] of active) {
     if (entry.progress.text.length === entry.savedLength) continue;
     entry.savedLength = entry.progress.text.length;
-    await updateRunProgress(db, id, entry.progress.text.replaceAll("\u0000", ""), entry.progress.outputTokens);
+    updates.push({ id, output: entry.progress.text.replaceAll("\u0000", ""), outputTokens: entry.progress.outputTokens });
   }
+  await updateRunsProgress(db, updates);
 }
