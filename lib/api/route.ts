@@ -15,12 +15,18 @@ export type AuthMode =
   | "none";
 
 export type RouteContext = { requestId: string; principal: ApiKeyPrincipal | null; headers: Headers; timing: ServerTiming };
-type Handler<P> = (a: { req: Request; ctx: RouteContext; params: P }) => Promise<Response | object>;
+type Handler<P, T> = (a: { req: Request; ctx: RouteContext; params: P; prefetched: T }) => Promise<Response | object>;
 
-export type RouteOptions = {
+export type RouteOptions<P, T> = {
   auth: AuthMode;
   /** Answer CORS preflights and grant any origin (the stream endpoint: the token is the credential). */
   cors?: boolean;
+  /**
+   * A read-only lookup the handler needs, run while the rate limit is checked instead of after it
+   * (one round trip less on the hot path). Its result — or its error — reaches the handler only
+   * once the request is admitted, so a 429 still wins over, say, a 404.
+   */
+  prefetch?: (a: { req: Request; params: P; principal: ApiKeyPrincipal }) => Promise<T>;
 };
 
 export const CORS_HEADERS: Record<string, string> = {
@@ -36,7 +42,7 @@ export const CORS_HEADERS: Record<string, string> = {
  * catch that maps every error to the seed's envelope. Headers set on ctx.headers (request id,
  * rate limits, CORS) are on every response, errors included.
  */
-export function apiRoute<P extends Record<string, string> = Record<string, never>>(opts: RouteOptions, handler: Handler<P>) {
+export function apiRoute<P extends Record<string, string> = Record<string, never>, T = undefined>(opts: RouteOptions<P, T>, handler: Handler<P, T>) {
   return async (req: Request, context?: { params?: Promise<P> }): Promise<Response> => {
     const requestId = newId.request();
     const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
@@ -45,12 +51,17 @@ export function apiRoute<P extends Record<string, string> = Record<string, never
     try {
       const principal = await authenticate(req, opts.auth);
       timing.mark("auth");
+      const params = ((await context?.params) ?? {}) as P;
+      const pre = principal && opts.prefetch
+        ? opts.prefetch({ req, params, principal }).then((value) => ({ value }), (error: unknown) => ({ error }))
+        : undefined;
       if (principal) {
         await enforceRateLimit(principal, headers);
         timing.mark("ratelimit");
       }
-      const params = ((await context?.params) ?? {}) as P;
-      const out = await handler({ req, ctx: { requestId, principal, headers, timing }, params });
+      const fetched = pre ? await pre : { value: undefined };
+      if ("error" in fetched) throw fetched.error;
+      const out = await handler({ req, ctx: { requestId, principal, headers, timing }, params, prefetched: fetched.value as T });
       timing.apply(headers);
       if (out instanceof Response) {
         headers.forEach((v, k) => {

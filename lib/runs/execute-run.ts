@@ -1,3 +1,4 @@
+import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { runEngine } from "./engine";
 import { finishRun } from "./finish-run";
@@ -18,12 +19,13 @@ export type RunResponse = {
 
 /** POST /api/v1/run/:id — runs the published version to completion and returns the seed's body. */
 export async function executeRun({
-  orgId, apiKeyId, workflowId, body, clientSignal, endUser,
+  orgId, apiKeyId, workflowId, body, clientSignal, endUser, version,
 }: {
   orgId: string; apiKeyId: string; workflowId: string; body: Record<string, unknown>; clientSignal?: AbortSignal; endUser?: string | null;
+  version?: WorkflowVersion;
 }): Promise<RunResponse> {
   const sessionId = parseSessionId(body.session_id);
-  const prepared = await prepareRun({ orgId, workflowId, body, sessionId });
+  const prepared = await prepareRun({ orgId, workflowId, body, sessionId, version });
   const startedAt = performance.now();
   const user = endUser ?? (typeof body.user === "string" ? body.user.slice(0, 200) : null);
   const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal });

@@ -23,6 +23,14 @@ export type PreparedRun = {
 };
 type WebSearchTools = Array<typeof WEB_SEARCH_TOOL> | undefined;
 
+/** The version the API runs for this workflow (404 for unknown, unpublished, archived or other-org ones). */
+export async function loadPublishedVersion(orgId: string, workflowId: string): Promise<WorkflowVersion> {
+  if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
+  const v = await getPublishedVersion(await getDb(), { orgId, workflowId });
+  if (!v) throw new AppError("workflow_not_found");
+  return v;
+}
+
 /**
  * Everything a run needs before it may start: the published version (404 otherwise), inputs that
  * match its variables (400 otherwise), the rendered prompt and a resolved model. No writes.
@@ -38,14 +46,12 @@ export async function prepareRun({
    * once the version's variables are known. Default: the body is the variables, no history.
    */
   shape?: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
-  /** A specific version to run instead of the published one (dashboard playground). */
+  /** The version to run, when already loaded (the route's prefetch; a draft in the playground). */
   version?: WorkflowVersion;
   /** Earlier turns of this session become the history, unless the client sent its own. */
   sessionId?: string | null;
 }): Promise<PreparedRun> {
-  if (!version && !isId.workflow(workflowId)) throw new AppError("workflow_not_found");
-  const v = version ?? (await getPublishedVersion(await getDb(), { orgId, workflowId }));
-  if (!v) throw new AppError("workflow_not_found");
+  const v = version ?? (await loadPublishedVersion(orgId, workflowId));
   const variables = extractVariables(v.template, v.system);
   const shaped = shape ? shape(variables) : { vars: body, history: [] };
   const { vars } = shaped;
@@ -63,3 +69,7 @@ export async function prepareRun({
     tools: useSearch ? [WEB_SEARCH_TOOL] : undefined,
   };
 }
+
+/** Route prefetch for /run and /stream: the published version, looked up while the rate limit is checked. */
+export const publishedVersionOf = ({ params, principal }: { params: { id: string }; principal: { orgId: string } }) =>
+  loadPublishedVersion(principal.orgId, params.id);

@@ -1,6 +1,6 @@
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { AppError } from "@/lib/errors";
-import type { RunSource } from "@/db/schema";
+import type { RunSource, WorkflowVersion } from "@/db/schema";
 import type { ServerTiming } from "@/lib/server-timing";
 import { parseSessionId } from "@/lib/sessions/session-history";
 import { runEngine } from "./engine";
@@ -21,14 +21,15 @@ import { chooseProtocol, streamInputs } from "./stream-inputs";
  * which is then recorded as canceled and charged only what was produced.
  */
 export async function streamRun({
-  req, body, principal, workflowId, headers, timing, source = "stream",
+  req, body, principal, workflowId, headers, timing, source = "stream", version,
 }: {
   req: Request; body: Record<string, unknown>; principal: ApiKeyPrincipal; workflowId: string; headers: Headers; timing?: ServerTiming; source?: RunSource;
+  version?: WorkflowVersion;
 }): Promise<Response> {
   const protocol = chooseProtocol(req, body);
   const sessionId = parseSessionId(body.session_id);
   const prepared = await prepareRun({
-    orgId: principal.orgId, workflowId, body, sessionId, shape: (variables) => streamInputs(body, variables),
+    orgId: principal.orgId, workflowId, body, sessionId, version, shape: (variables) => streamInputs(body, variables),
   });
   timing?.mark("prepare");
   const endUser = typeof body.user === "string" ? body.user.slice(0, 200) : (principal.endUser ?? null);

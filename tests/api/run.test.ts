@@ -130,6 +130,14 @@ describe("POST /api/v1/run/:id — documented errors", () => {
     expect(res.headers.get("x-ratelimit-limit")).toBe("2");
   });
 
+  it("the rate limit is decided before the workflow lookup's answer: an exhausted key gets 429, not 404", async () => {
+    const lim = await createFixture({ rateLimitPerMinute: 1 });
+    expect((await run(lim.workflowId, { story: "a" }, lim.key)).status).toBe(200);
+    const res = await run("wf_" + "q".repeat(24), { story: "a" }, lim.key);
+    expect(res.status).toBe(429);
+    expect((await run(lim.workflowId, { story: "a" }, lim.key)).status).toBe(429);
+  });
+
   it("500 with the seed body when the model fails; the run is recorded failed and charged nothing", async () => {
     const fake = await upstream();
     const g = await createFixture({ credits: 5000, model: "openai.chat:test-model" });
