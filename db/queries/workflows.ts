@@ -77,3 +77,14 @@ export async function listWorkflowVersions(tx: DbOrTx, { orgId, workflowId }: { 
     .where(and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.orgId, orgId)))
     .orderBy(desc(workflowVersions.version));
 }
+
+/** A specific version of a live (not archived) workflow in this org, for pinned calls (?version=N). */
+export async function getWorkflowVersion(tx: DbOrTx, { orgId, workflowId, version }: { orgId: string; workflowId: string; version: number }) {
+  const [row] = await tx
+    .select({ version: workflowVersions })
+    .from(workflowVersions)
+    .innerJoin(workflows, eq(workflows.id, workflowVersions.workflowId))
+    .where(and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.orgId, orgId), eq(workflowVersions.version, version), isNull(workflows.archivedAt)))
+    .limit(1);
+  return row?.version;
+}

@@ -1,6 +1,6 @@
 import type { LanguageModelV4, LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
-import { getPublishedVersion } from "@/db/queries/workflows";
+import { getPublishedVersion, getWorkflowVersion } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
@@ -70,6 +70,16 @@ export async function prepareRun({
   };
 }
 
-/** Route prefetch for /run and /stream: the published version, looked up while the rate limit is checked. */
-export const publishedVersionOf = ({ params, principal }: { params: { id: string }; principal: { orgId: string } }) =>
-  loadPublishedVersion(principal.orgId, params.id);
+/**
+ * Route prefetch for /run and /stream, looked up while the rate limit is checked: the published
+ * version, or the one pinned with `?version=N` (which keeps running while newer ones are published).
+ */
+export async function publishedVersionOf({ req, params, principal }: { req: Request; params: { id: string }; principal: { orgId: string } }) {
+  const pin = new URL(req.url).searchParams.get("version");
+  if (pin === null) return loadPublishedVersion(principal.orgId, params.id);
+  if (!/^[1-9]\d{0,8}$/.test(pin)) throw new AppError("invalid_request", "version must be a positive integer (a published version number)");
+  if (!isId.workflow(params.id)) throw new AppError("workflow_not_found");
+  const v = await getWorkflowVersion(await getDb(), { orgId: principal.orgId, workflowId: params.id, version: Number(pin) });
+  if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${pin})`);
+  return v;
+}

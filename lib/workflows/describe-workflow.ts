@@ -1,0 +1,30 @@
+import { getDb } from "@/db";
+import { getWorkflow } from "@/db/queries/workflows";
+import type { WorkflowVersion } from "@/db/schema";
+import { getModelInfo } from "@/lib/llm/models";
+import { extractVariables } from "./template";
+
+/**
+ * GET /api/v1/workflows/:id — what an SDK or a form builder needs to call a published workflow:
+ * its variables (all required, with the description and example authored for them), model and
+ * version. Another org's, unpublished or archived workflows are 404 like unknown ones.
+ */
+export async function describeWorkflow(orgId: string, version: WorkflowVersion) {
+  const wf = await getWorkflow(await getDb(), { orgId, workflowId: version.workflowId });
+  const meta = new Map(version.variables.map((v) => [v.name, v]));
+  const model = getModelInfo(version.model);
+  return {
+    success: true as const,
+    workflow_id: version.workflowId,
+    name: wf?.name ?? "",
+    description: wf?.description ?? "",
+    version: version.version,
+    published_at: version.createdAt.toISOString(),
+    model: { id: model.id, label: model.label, offline: !!model.offline },
+    web_search: version.webSearch,
+    max_output_tokens: version.maxOutputTokens,
+    variables: extractVariables(version.template, version.system).map((name) => ({
+      name, required: true, description: meta.get(name)?.description ?? null, example: meta.get(name)?.example ?? null,
+    })),
+  };
+}
