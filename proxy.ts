@@ -1,8 +1,13 @@
+import { getSessionCookie } from "better-auth/cookies";
 import { NextResponse, type NextRequest } from "next/server";
 
 // Pages only: the public API (/api/**) never passes through here, so the hot path pays nothing.
-// The dashboard's session gate lives here too once accounts exist.
-export function proxy(_req: NextRequest) {
+// Dashboard pages need a session cookie (the pages re-check the session and membership: a cookie
+// is not proof).
+export function proxy(req: NextRequest) {
+  if (req.nextUrl.pathname.startsWith("/dashboard") && !getSessionCookie(req)) {
+    return NextResponse.redirect(new URL("/sign-in", req.url));
+  }
   const res = NextResponse.next();
   res.headers.set("x-frame-options", "DENY");
   res.headers.set("x-content-type-options", "nosniff");

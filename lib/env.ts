@@ -30,6 +30,12 @@ const schema = z.object({
   RUN_MAX_DURATION_S: z.coerce.number().positive().default(300),
   /** How many tokens of earlier turns a session run may carry as history. */
   SESSION_HISTORY_TOKENS: z.coerce.number().int().nonnegative().default(4000),
+  /** Signs dashboard sessions. Unset: a random secret kept in FLOWGATE_DATA_DIR (single instance only). */
+  BETTER_AUTH_SECRET: z.string().min(32).optional(),
+  /** Public URL of the dashboard (cookies, redirects). Default http://localhost:PORT. */
+  BETTER_AUTH_URL: z.string().url().optional(),
+  /** Credits a new organization starts with. */
+  SIGNUP_CREDITS: z.coerce.number().int().nonnegative().default(10_000),
   /** Serves /api/bench/* reference routes (benchmarks only). */
   FLOWGATE_BENCH_ROUTES: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

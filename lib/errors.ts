@@ -8,6 +8,7 @@ export const ERRORS = {
     status: 402,
     message: "No credits remaining. Please add credits to continue using the service.",
   },
+  forbidden: { status: 403, message: "Forbidden" },
   not_found: { status: 404, message: "Not found" },
   workflow_not_found: { status: 404, message: "Workflow not found" },
   run_not_found: { status: 404, message: "Run not found" },

@@ -4,3 +4,4 @@ export * from "./workflows";
 export * from "./runs";
 export * from "./credits";
 export * from "./stream-tokens";
+export * from "./auth";

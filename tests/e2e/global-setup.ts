@@ -48,7 +48,7 @@ export default async function setup(project: TestProject) {
   const port = await freePort();
   const logFile = path.join(dataDir, "server.log");
   const server: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"],
+    cwd: ROOT, env: { ...env, PORT: String(port), BETTER_AUTH_URL: `http://127.0.0.1:${port}` }, stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
   server.stdout!.on("data", (d) => (log += d));

@@ -1,0 +1,45 @@
+"use server";
+
+import { z } from "zod";
+import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { orgAction } from "@/lib/auth/org-action";
+import { currentUserId } from "@/lib/auth/session";
+import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { publishVersion } from "@/lib/workflows/publish-version";
+import { archiveWorkflow, draftFields, updateDraft } from "@/lib/workflows/update-draft";
+
+// Every dashboard mutation. Members may view and run; admins and owners edit, publish and manage
+// keys. Each call re-resolves the session and the membership of the org it names (orgAction).
+
+const org = { orgId: z.string().min(1) };
+const wf = { ...org, workflowId: z.string().min(1) };
+
+export const createWorkflowAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, name: z.string().trim().min(1).max(200), template: z.string().min(1).max(100_000) }) },
+  ({ input, actor }) => createWorkflow({ orgId: actor.orgId, name: input.name, template: input.template }),
+);
+
+export const saveDraftAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, patch: draftFields }) },
+  ({ input, actor }) => updateDraft({ orgId: actor.orgId, workflowId: input.workflowId, patch: input.patch }),
+);
+
+export const publishAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, note: z.string().max(500).default("") }) },
+  ({ input, actor }) => publishVersion({ orgId: actor.orgId, workflowId: input.workflowId, note: input.note, actorId: actor.userId }),
+);
+
+export const archiveAction = orgAction(
+  { role: "admin", currentUserId, input: z.object(wf) },
+  ({ input, actor }) => archiveWorkflow({ orgId: actor.orgId, workflowId: input.workflowId }),
+);
+
+export const createKeyAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, name: z.string().trim().min(1).max(100) }) },
+  ({ input, actor }) => createApiKey({ orgId: actor.orgId, name: input.name }),
+);
+
+export const revokeKeyAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, keyId: z.string().min(1) }) },
+  ({ input, actor }) => revokeApiKey({ orgId: actor.orgId, keyId: input.keyId }),
+);

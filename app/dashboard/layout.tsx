@@ -1,0 +1,29 @@
+import Link from "next/link";
+import { requireOrgPage } from "@/lib/auth/session";
+
+export const dynamic = "force-dynamic";
+
+const NAV = [
+  { href: "/dashboard/workflows", label: "Workflows" },
+  { href: "/dashboard/keys", label: "API keys" },
+  { href: "/dashboard/usage", label: "Usage" },
+];
+
+export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
+  const me = await requireOrgPage();
+  return (
+    <div className="flex min-h-screen bg-neutral-50 text-neutral-900 dark:bg-neutral-950 dark:text-neutral-100">
+      <aside className="w-56 shrink-0 border-r border-neutral-200 p-4 dark:border-neutral-800">
+        <p className="text-lg font-semibold">Flowgate</p>
+        <p className="mb-6 truncate text-xs text-neutral-500" title={me.orgId}>{me.orgName} · {me.role}</p>
+        <nav className="space-y-1">
+          {NAV.map((n) => (
+            <Link key={n.href} href={n.href} className="block rounded-md px-2 py-1.5 text-sm hover:bg-neutral-200/60 dark:hover:bg-neutral-800">{n.label}</Link>
+          ))}
+        </nav>
+        <p className="mt-8 truncate text-xs text-neutral-500">{me.email}</p>
+      </aside>
+      <main className="min-w-0 flex-1 space-y-6 p-8">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,6 @@
+"use client";
+
+import { organizationClient } from "better-auth/client/plugins";
+import { createAuthClient } from "better-auth/react";
+
+export const authClient = createAuthClient({ plugins: [organizationClient()] });

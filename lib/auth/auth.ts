@@ -1,0 +1,66 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { betterAuth } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { nextCookies } from "better-auth/next-js";
+import { organization } from "better-auth/plugins";
+import { getDb } from "@/db";
+import * as schema from "@/db/schema";
+import { getEnv } from "@/lib/env";
+import { newId, randomAlnum } from "@/lib/ids";
+import { createOrg } from "@/lib/orgs/create-org";
+
+// Dashboard accounts: better-auth (email + password) with its organization plugin for members and
+// roles (owner / admin / member). An organization created here gets our `orgs` row — same id,
+// opening credits — in the same request, so the API and the dashboard share one tenant.
+
+function authSecret(): string {
+  const env = getEnv();
+  if (env.BETTER_AUTH_SECRET) return env.BETTER_AUTH_SECRET;
+  // Zero-configuration default: generated once and kept beside the embedded database. Several
+  // instances must share BETTER_AUTH_SECRET instead.
+  const dir = env.FLOWGATE_DATA_DIR.startsWith("memory://") ? null : env.FLOWGATE_DATA_DIR;
+  const file = dir ? path.join(dir, "auth-secret") : null;
+  if (file && existsSync(file)) return readFileSync(file, "utf8").trim();
+  const secret = randomAlnum(48);
+  if (file) {
+    mkdirSync(dir!, { recursive: true });
+    writeFileSync(file, secret, { mode: 0o600 });
+  }
+  return secret;
+}
+
+async function createAuth() {
+  const env = getEnv();
+  const db = await getDb();
+  return betterAuth({
+    database: drizzleAdapter(db, { provider: "pg", schema }),
+    secret: authSecret(),
+    baseURL: env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`,
+    trustedOrigins: (req) => (req ? [new URL(req.url).origin] : []),
+    emailAndPassword: { enabled: true, minPasswordLength: 8 },
+    advanced: {
+      database: { generateId: ({ model }) => (model === "organization" ? newId.org() : randomAlnum(32)) },
+    },
+    plugins: [
+      organization({
+        // No mail is configured: invitations are shown as a link to copy.
+        sendInvitationEmail: async () => {},
+        organizationHooks: {
+          afterCreateOrganization: async ({ organization: org }) => {
+            await createOrg({ id: org.id, name: org.name, credits: getEnv().SIGNUP_CREDITS });
+          },
+        },
+      }),
+      nextCookies(),
+    ],
+  });
+}
+
+type Auth = Awaited<ReturnType<typeof createAuth>>;
+const g = globalThis as unknown as { __flowgateAuth?: Promise<Auth> };
+
+export function getAuth(): Promise<Auth> {
+  g.__flowgateAuth ??= createAuth();
+  return g.__flowgateAuth;
+}

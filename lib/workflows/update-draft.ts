@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { getDb } from "@/db";
+import { updateWorkflow } from "@/db/queries/workflows";
+import { AppError } from "@/lib/errors";
+import { assertValidTemplate } from "./template";
+
+export const draftFields = z.object({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000),
+  system: z.string().max(50_000),
+  template: z.string().min(1).max(100_000),
+  model: z.string().min(3).max(200),
+  temperature: z.number().min(0).max(2).nullable(),
+  maxOutputTokens: z.number().int().min(1).max(100_000),
+  webSearch: z.boolean(),
+  variables: z.array(z.object({ name: z.string(), description: z.string().max(500).optional(), example: z.string().max(2000).optional() })).max(100),
+}).partial();
+
+/** Saves the editable draft (the published versions stay as they were). */
+export async function updateDraft({ orgId, workflowId, patch }: { orgId: string; workflowId: string; patch: z.infer<typeof draftFields> }) {
+  if (patch.template !== undefined) assertValidTemplate(patch.template);
+  if (patch.system !== undefined) assertValidTemplate(patch.system);
+  const row = await updateWorkflow(await getDb(), { orgId, workflowId }, patch);
+  if (!row) throw new AppError("workflow_not_found");
+  return { workflow_id: row.id, updated_at: row.updatedAt.toISOString() };
+}
+
+export async function archiveWorkflow({ orgId, workflowId }: { orgId: string; workflowId: string }) {
+  const row = await updateWorkflow(await getDb(), { orgId, workflowId }, { archivedAt: new Date(), publishedVersionId: null });
+  if (!row) throw new AppError("workflow_not_found");
+  return { workflow_id: row.id, archived: true };
+}

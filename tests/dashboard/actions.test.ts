@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { listApiKeys } from "@/db/queries/api-keys";
+import { member, organization, user } from "@/db/schema";
+import {
+  archiveAction, createKeyAction, createWorkflowAction, publishAction, revokeKeyAction, saveDraftAction,
+} from "@/app/dashboard/actions";
+import { createApiKey } from "@/lib/auth/api-keys";
+import { newId, randomAlnum } from "@/lib/ids";
+import { createOrg } from "@/lib/orgs/create-org";
+import { createWorkflow } from "@/lib/workflows/create-workflow";
+
+// Every dashboard mutation, every role, own org and another org: members may not mutate,
+// admins and owners may, and another org is always "not found". Called through the same
+// pipeline the server action runs (orgAction), with the session's user id given directly.
+
+async function makeOrg() {
+  const db = await getDb();
+  const orgId = newId.org();
+  await db.insert(organization).values({ id: orgId, name: "Org", slug: `org-${randomAlnum(10)}` });
+  await createOrg({ id: orgId, name: "Org", credits: 1000 });
+  const users: Record<string, string> = {};
+  for (const role of ["owner", "admin", "member"]) {
+    const id = randomAlnum(24);
+    await db.insert(user).values({ id, name: role, email: `${id}@example.com` });
+    await db.insert(member).values({ id: randomAlnum(24), organizationId: orgId, userId: id, role });
+    users[role] = id;
+  }
+  const wf = await createWorkflow({ orgId, name: "W", template: "Write {{story}}" });
+  const key = await createApiKey({ orgId, name: "k" });
+  return { orgId, users, workflowId: wf.workflow_id, keyId: key.id };
+}
+
+let own: Awaited<ReturnType<typeof makeOrg>>;
+let other: Awaited<ReturnType<typeof makeOrg>>;
+beforeAll(async () => {
+  own = await makeOrg();
+  other = await makeOrg();
+});
+
+type Target = typeof own;
+const ACTIONS = {
+  createWorkflow: (t: Target) => ({ action: createWorkflowAction, input: { orgId: t.orgId, name: "New", template: "Hi {{x}}" } }),
+  saveDraft: (t: Target) => ({ action: saveDraftAction, input: { orgId: t.orgId, workflowId: t.workflowId, patch: { name: "Renamed" } } }),
+  publish: (t: Target) => ({ action: publishAction, input: { orgId: t.orgId, workflowId: t.workflowId } }),
+  archive: (t: Target) => ({ action: archiveAction, input: { orgId: t.orgId, workflowId: t.workflowId } }),
+  createKey: (t: Target) => ({ action: createKeyAction, input: { orgId: t.orgId, name: "new key" } }),
+  revokeKey: (t: Target) => ({ action: revokeKeyAction, input: { orgId: t.orgId, keyId: t.keyId } }),
+} as const;
+
+const cases = (Object.keys(ACTIONS) as Array<keyof typeof ACTIONS>).flatMap((name) => [
+  { name, role: "member", org: "own", expect: "forbidden" },
+  { name, role: "admin", org: "own", expect: "ok" },
+  { name, role: "owner", org: "own", expect: "ok" },
+  { name, role: "owner", org: "other", expect: "not_found" },
+  // Acting in one's own org but naming another org's workflow or key (create actions name nothing).
+  ...(name === "createWorkflow" || name === "createKey" ? [] : [{ name, role: "admin", org: "other-object", expect: "not_found" }]),
+]);
+
+describe("dashboard actions: role × action × org", () => {
+  it.each(cases)("$name as $role on $org org → $expect", async ({ name, role, org, expect: want }) => {
+    // Fresh targets per case, so a successful archive or revoke does not hide the next case.
+    const fresh = await makeOrg();
+    const target: Target =
+      org === "own" ? fresh
+      : org === "other" ? other
+      // Acting in one's own org, but naming another org's workflow or key.
+      : { ...fresh, workflowId: other.workflowId, keyId: other.keyId };
+    const { action, input } = ACTIONS[name](target) as { action: { run: (u: string, i: unknown) => Promise<{ ok: boolean; error?: { code: string } }> }; input: unknown };
+    const res = await action.run(fresh.users[role]!, input);
+    if (want === "ok") expect(res).toMatchObject({ ok: true });
+    else expect(res.error?.code, JSON.stringify(res)).toBe(want === "not_found" && (name === "saveDraft" || name === "publish" || name === "archive") && org === "other-object" ? "workflow_not_found" : want);
+  });
+
+  it("no session → unauthorized; bad input → invalid_request; a revoked key really is revoked", async () => {
+    expect(await createKeyAction.run(null, { orgId: own.orgId, name: "x" })).toMatchObject({ ok: false, error: { code: "unauthorized" } });
+    expect(await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "" })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    const res = await revokeKeyAction.run(own.users.admin!, { orgId: own.orgId, keyId: own.keyId });
+    expect(res.ok).toBe(true);
+    const keys = await listApiKeys(await getDb(), own.orgId);
+    expect(keys.find((k) => k.id === own.keyId)!.revokedAt).toBeInstanceOf(Date);
+  });
+});
