@@ -13,7 +13,7 @@ function rowsOf(result: unknown): Record<string, unknown>[] {
 }
 
 export type RunStart = {
-  runId: string; ledgerId: string; orgId: string; workflowId: string; versionId: string; apiKeyId: string | null;
+  runId: string; ledgerId: string; orgId: string; workflowId: string; versionId: string | null; apiKeyId: string | null;
   source: RunSource; protocol: string; model: string; inputs: Record<string, string>;
   endUser: string | null; sessionId: string | null;
   /** Credits for the estimated input, and per output token. */

@@ -1,4 +1,6 @@
-import { type ApiKeyPrincipal, verifyApiKey } from "@/lib/auth/api-keys";
+import { verifyApiKey } from "@/lib/auth/api-keys";
+import type { Principal } from "@/lib/auth/principal";
+import { sessionPrincipal } from "@/lib/auth/session-principal";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { checkLimit } from "@/lib/ratelimit/limiter";
@@ -12,9 +14,11 @@ export type AuthMode =
   | "apiKey"
   /** ?token=pub_tok_… (single use), or a Bearer key for server-side callers; a token wins when both are sent. */
   | "streamTokenOrKey"
+  /** The dashboard's signed-in user (session cookie), acting in the org named by x-flowgate-org: the playground. */
+  | "session"
   | "none";
 
-export type RouteContext = { requestId: string; principal: ApiKeyPrincipal | null; headers: Headers; timing: ServerTiming };
+export type RouteContext = { requestId: string; principal: Principal | null; headers: Headers; timing: ServerTiming };
 type Handler<P, T> = (a: { req: Request; ctx: RouteContext; params: P; prefetched: T }) => Promise<Response | object>;
 
 export type RouteOptions<P, T> = {
@@ -26,7 +30,7 @@ export type RouteOptions<P, T> = {
    * (one round trip less on the hot path). Its result — or its error — reaches the handler only
    * once the request is admitted, so a 429 still wins over, say, a 404.
    */
-  prefetch?: (a: { req: Request; params: P; principal: ApiKeyPrincipal }) => Promise<T>;
+  prefetch?: (a: { req: Request; params: P; principal: Principal }) => Promise<T>;
 };
 
 export const CORS_HEADERS: Record<string, string> = {
@@ -82,8 +86,9 @@ export function corsPreflight() {
   return new Response(null, { status: 204, headers: CORS_HEADERS });
 }
 
-async function authenticate(req: Request, mode: AuthMode): Promise<ApiKeyPrincipal | null> {
+async function authenticate(req: Request, mode: AuthMode): Promise<Principal | null> {
   if (mode === "none") return null;
+  if (mode === "session") return sessionPrincipal(req);
   if (mode === "streamTokenOrKey") {
     const token = new URL(req.url).searchParams.get("token");
     if (token !== null) return redeemToken(token);
@@ -95,8 +100,9 @@ async function authenticate(req: Request, mode: AuthMode): Promise<ApiKeyPrincip
   return principal;
 }
 
-async function enforceRateLimit(principal: ApiKeyPrincipal, headers: Headers) {
-  const rl = await checkLimit(principal.keyId, apiKeyPolicy(principal.rateLimitPerMinute));
+async function enforceRateLimit(principal: Principal, headers: Headers) {
+  const id = principal.keyId ?? `user:${principal.userId}`;
+  const rl = await checkLimit(id, apiKeyPolicy(principal.rateLimitPerMinute));
   headers.set("x-ratelimit-limit", String(rl.limit));
   headers.set("x-ratelimit-remaining", String(rl.remaining));
   headers.set("x-ratelimit-reset", String(Math.ceil(rl.reset / 1000)));

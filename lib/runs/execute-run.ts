@@ -21,7 +21,7 @@ export type RunResponse = {
 export async function executeRun({
   orgId, apiKeyId, workflowId, body, clientSignal, endUser, version,
 }: {
-  orgId: string; apiKeyId: string; workflowId: string; body: Record<string, unknown>; clientSignal?: AbortSignal; endUser?: string | null;
+  orgId: string; apiKeyId: string | null; workflowId: string; body: Record<string, unknown>; clientSignal?: AbortSignal; endUser?: string | null;
   version?: WorkflowVersion;
 }): Promise<RunResponse> {
   const sessionId = parseSessionId(body.session_id);

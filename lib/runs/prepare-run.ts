@@ -1,13 +1,13 @@
 import type { LanguageModelV4, LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
-import { getPublishedVersion, getWorkflowVersion } from "@/db/queries/workflows";
+import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { resolveInputs } from "@/lib/workflows/inputs";
-import { extractVariables, renderTemplate } from "@/lib/workflows/template";
+import { assertValidTemplate, extractVariables, renderTemplate } from "@/lib/workflows/template";
 
 export type PreparedRun = {
   orgId: string;
@@ -83,3 +83,22 @@ export async function publishedVersionOf({ req, params, principal }: { req: Requ
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${pin})`);
   return v;
 }
+
+/**
+ * The playground runs the draft as it is saved now, shaped like a version so the one run path
+ * serves it. Version 0 marks it: its runs record no version row.
+ */
+export async function loadDraftAsVersion(orgId: string, workflowId: string): Promise<WorkflowVersion> {
+  if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
+  const wf = await getWorkflow(await getDb(), { orgId, workflowId });
+  if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
+  assertValidTemplate(wf.template);
+  assertValidTemplate(wf.system);
+  return {
+    id: `draft_${wf.id}`, workflowId: wf.id, orgId, version: 0, system: wf.system, template: wf.template, variables: wf.variables,
+    model: wf.model, temperature: wf.temperature, maxOutputTokens: wf.maxOutputTokens, webSearch: wf.webSearch,
+    note: "draft", createdBy: null, createdAt: wf.updatedAt,
+  };
+}
+
+export const isDraft = (v: WorkflowVersion) => v.version === 0;

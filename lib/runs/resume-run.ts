@@ -1,4 +1,4 @@
-import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import type { Principal } from "@/lib/auth/principal";
 import { getRunOrThrow } from "./get-run";
 import { sinkFor } from "./protocols/sink-for";
 import type { RunEnd } from "./protocols/types";
@@ -21,7 +21,7 @@ function resumeFrom(req: Request, protocol: StreamProtocol): number {
  * the start. A finished run that is no longer on the bus is replayed from its stored output. 204
  * when there is nothing to resume (a run still going that was not started resumable).
  */
-export async function resumeRun({ req, principal, runId, headers }: { req: Request; principal: ApiKeyPrincipal; runId: string; headers: Headers }) {
+export async function resumeRun({ req, principal, runId, headers }: { req: Request; principal: Principal; runId: string; headers: Headers }) {
   const run = await getRunOrThrow({ orgId: principal.orgId, runId });
   const protocol = new URL(req.url).searchParams.has("protocol") || (req.headers.get("accept") ?? "").includes("text/event-stream")
     ? chooseProtocol(req, {})

@@ -7,7 +7,7 @@ import { CreditsHeldError, decideShortReservation, reservationFor } from "@/lib/
 import { creditsReleased, waitForCredits } from "@/lib/credits/wait-for-credits";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import type { PreparedRun } from "./prepare-run";
+import { isDraft, type PreparedRun } from "./prepare-run";
 
 /** What the rest of a run needs to know about its row. */
 export type StartedRun = { id: string; orgId: string; model: string; creditsReserved: number; maxOutputTokens: number; inputTokensEstimate: number };
@@ -37,7 +37,7 @@ export async function startRun(
   for (;;) {
     const runId = newId.run();
     const start: RunStart = {
-      runId, ledgerId: newId.ledger(), orgId: p.orgId, workflowId: p.workflowId, versionId: p.version.id, apiKeyId: meta.apiKeyId,
+      runId, ledgerId: newId.ledger(), orgId: p.orgId, workflowId: p.workflowId, versionId: isDraft(p.version) ? null : p.version.id, apiKeyId: meta.apiKeyId,
       source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,
       endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null,
       inputCost, outputPrice, maxOutputTokens: p.version.maxOutputTokens,

@@ -1,4 +1,4 @@
-import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import type { Principal } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors";
 import type { RunSource, WorkflowVersion } from "@/db/schema";
 import type { ServerTiming } from "@/lib/server-timing";
@@ -23,7 +23,7 @@ import { chooseProtocol, streamInputs } from "./stream-inputs";
 export async function streamRun({
   req, body, principal, workflowId, headers, timing, source = "stream", version,
 }: {
-  req: Request; body: Record<string, unknown>; principal: ApiKeyPrincipal; workflowId: string; headers: Headers; timing?: ServerTiming; source?: RunSource;
+  req: Request; body: Record<string, unknown>; principal: Principal; workflowId: string; headers: Headers; timing?: ServerTiming; source?: RunSource;
   version?: WorkflowVersion;
 }): Promise<Response> {
   const protocol = chooseProtocol(req, body);

@@ -4,11 +4,14 @@ import { insertStreamToken, redeemStreamToken } from "@/db/queries/stream-tokens
 import { AppError } from "@/lib/errors";
 import { newSecret, sha256Hex } from "@/lib/ids";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import type { Principal } from "@/lib/auth/principal";
 
 export const TOKEN_TTL = { default: 60, min: 1, max: 3600 } as const;
 
 /** GET /api/v1/token — a single-use pub_tok_… bound to the key's org; only its hash is stored. */
-export async function mintStreamToken(principal: ApiKeyPrincipal, ttl: number, endUser: string | null = null) {
+export async function mintStreamToken(principal: Principal, ttl: number, endUser: string | null = null) {
+  // A token counts against its key's rate limit and dies with it: only a key can mint one.
+  if (!principal.keyId) throw new AppError("unauthorized");
   const token = newSecret.streamToken();
   const db = await getDb();
   await insertStreamToken(db, {

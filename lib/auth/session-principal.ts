@@ -1,0 +1,35 @@
+import { AppError } from "@/lib/errors";
+import { getAuth } from "./auth";
+import { authorizeActor, type Role } from "./org-action";
+import type { SessionPrincipal } from "./principal";
+
+/** The header naming the org a dashboard request acts in (a user may belong to several). */
+export const ORG_HEADER = "x-flowgate-org";
+
+/**
+ * The dashboard user behind a route-handler request (the playground): a valid session, a
+ * same-origin request — the session cookie alone must not let another site spend credits — and
+ * membership of the named org (else its active org) with at least `minimum`.
+ */
+export async function sessionPrincipal(req: Request, minimum: Role = "member"): Promise<SessionPrincipal> {
+  const origin = req.headers.get("origin");
+  if (origin && origin !== new URL(req.url).origin && origin !== hostOrigin(req)) {
+    throw new AppError("forbidden", "Cross-origin requests need an API key");
+  }
+  const auth = await getAuth();
+  const s = await auth.api.getSession({ headers: req.headers });
+  if (!s) throw new AppError("unauthorized", "Sign in to the dashboard first");
+  const active = (s.session as { activeOrganizationId?: string | null }).activeOrganizationId ?? null;
+  const orgId = req.headers.get(ORG_HEADER) ?? active;
+  if (!orgId) throw new AppError("not_found", "Not found");
+  const actor = await authorizeActor({ userId: s.user.id, orgId }, minimum);
+  return { keyId: null, userId: actor.userId, orgId: actor.orgId, rateLimitPerMinute: null };
+}
+
+/** Behind a proxy, req.url may carry the internal host; the Host header is what the browser used. */
+function hostOrigin(req: Request): string | null {
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  if (!host) return null;
+  const proto = req.headers.get("x-forwarded-proto") ?? new URL(req.url).protocol.replace(":", "");
+  return `${proto}://${host}`;
+}
