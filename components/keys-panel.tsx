@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { createKeyAction, revokeKeyAction } from "@/app/dashboard/actions";
+import { CopyButton } from "./copy-button";
 import { Button, Input } from "./ui";
 
 type Key = { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
@@ -32,7 +33,7 @@ export function KeysPanel({ orgId, keys, canEdit }: { orgId: string; keys: Key[]
           <p className="font-medium">Copy this key now: it is shown only once.</p>
           <div className="mt-2 flex gap-2">
             <code data-testid="new-key" className="flex-1 break-all rounded bg-white px-2 py-1 dark:bg-neutral-900">{created}</code>
-            <Button variant="secondary" type="button" onClick={() => navigator.clipboard?.writeText(created)}>Copy</Button>
+            <CopyButton text={created} />
           </div>
         </div>
       ) : null}

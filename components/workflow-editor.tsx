@@ -1,64 +1,132 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useMemo, useState } from "react";
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { publishAction, saveDraftAction } from "@/app/dashboard/actions";
 import { extractVariables, validateTemplate } from "@/lib/workflows/template";
+import { Playground } from "./playground";
+import { useToast } from "./toast";
 import { Button, Card, Field, Input, TextArea } from "./ui";
 
-type Draft = { name: string; description: string; system: string; template: string; model: string; temperature: number | null; maxOutputTokens: number; webSearch: boolean };
+type VariableMeta = { name: string; description?: string; example?: string };
+type Draft = { name: string; description: string; system: string; template: string; model: string; temperature: number | null; maxOutputTokens: number; webSearch: boolean; variables: VariableMeta[] };
 type Model = { id: string; label: string; offline?: boolean };
+
+const AUTOSAVE_MS = 800;
 
 export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: { orgId: string; workflowId: string; initial: Draft; models: Model[]; canEdit: boolean }) {
   const router = useRouter();
+  const toast = useToast();
   const [d, setD] = useState(initial);
   const [note, setNote] = useState("");
-  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [saveState, setSaveState] = useState<"saved" | "dirty" | "saving" | "error">("saved");
+  const saved = useRef(JSON.stringify(initial));
   const vars = useMemo(() => extractVariables(d.template, d.system), [d.template, d.system]);
   const issues = useMemo(() => [...validateTemplate(d.template), ...validateTemplate(d.system)], [d.template, d.system]);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
+  const meta = (name: string) => d.variables.find((v) => v.name === name) ?? { name };
+  const setMeta = (name: string, patch: Partial<VariableMeta>) =>
+    setD((x) => ({ ...x, variables: [...x.variables.filter((v) => v.name !== name), { ...meta(name), ...patch }] }));
 
-  async function save() {
-    const res = await saveDraftAction({ orgId, workflowId, patch: d });
-    setMessage(res.ok ? { kind: "ok", text: "Draft saved" } : { kind: "error", text: res.error.message });
-    return res.ok;
-  }
+  /** Saves the draft if it changed; false when it could not be saved (invalid, refused). */
+  const save = useCallback(async (): Promise<boolean> => {
+    const body = JSON.stringify(d);
+    if (body === saved.current) return true;
+    if (issues.length) return false;
+    setSaveState("saving");
+    // Only metadata for variables still in the template is kept.
+    const res = await saveDraftAction({ orgId, workflowId, patch: { ...d, variables: d.variables.filter((v) => vars.includes(v.name)) } });
+    if (res.ok) {
+      saved.current = body;
+      setSaveState("saved");
+      return true;
+    }
+    setSaveState("error");
+    toast.error(res.error.message);
+    return false;
+  }, [d, issues.length, orgId, workflowId, vars, toast]);
+
+  // Drafts autosave a moment after the last edit (never an invalid one: it is flagged instead).
+  useEffect(() => {
+    if (!canEdit) return;
+    if (JSON.stringify(d) === saved.current) return setSaveState("saved");
+    setSaveState("dirty");
+    if (issues.length) return;
+    const t = setTimeout(() => void save(), AUTOSAVE_MS);
+    return () => clearTimeout(t);
+  }, [d, canEdit, issues.length, save]);
+
   async function publish() {
     if (!(await save())) return;
     const res = await publishAction({ orgId, workflowId, note });
-    setMessage(res.ok ? { kind: "ok", text: `Published version ${res.data.version}` } : { kind: "error", text: res.error.message });
+    if (res.ok) {
+      toast.ok(`Published version ${res.data.version}`);
+      setNote("");
+    } else toast.error(res.error.message);
     router.refresh();
   }
 
+  const status = { saved: "All changes saved", dirty: issues.length ? "Not saved: fix the template" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
   return (
-    <Card title="Editor" actions={canEdit ? <div className="flex gap-2"><Button variant="secondary" onClick={save} disabled={issues.length > 0}>Save draft</Button></div> : null}>
-      <fieldset disabled={!canEdit} className="grid gap-4 md:grid-cols-2">
-        <Field label="Name"><Input value={d.name} onChange={(e) => set("name", e.target.value)} /></Field>
-        <Field label="Model">
-          <select className="w-full rounded-md border border-neutral-300 bg-white px-3 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900" value={d.model} onChange={(e) => set("model", e.target.value)}>
-            {models.map((m) => <option key={m.id} value={m.id}>{m.label}{m.offline ? " [offline]" : ""}</option>)}
-            {models.some((m) => m.id === d.model) ? null : <option value={d.model}>{d.model}</option>}
-          </select>
-        </Field>
-        <div className="md:col-span-2"><Field label="Description"><Input value={d.description} onChange={(e) => set("description", e.target.value)} /></Field></div>
-        <div className="md:col-span-2"><Field label="System instructions"><TextArea rows={3} value={d.system} onChange={(e) => set("system", e.target.value)} /></Field></div>
-        <div className="md:col-span-2">
-          <Field label="Prompt template" hint={<>Variables: {vars.length ? vars.map((v) => <code key={v} className="mr-1 rounded bg-indigo-100 px-1 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100">{`{{${v}}}`}</code>) : "none"}</>}>
-            <TextArea name="template" rows={6} value={d.template} onChange={(e) => set("template", e.target.value)} aria-invalid={issues.length > 0} />
+    <>
+      <Card title="Editor" actions={canEdit ? <span role="status" data-testid="save-state" className="text-xs text-neutral-500">{status}</span> : <span className="text-xs text-neutral-500">Read only (member)</span>}>
+        <fieldset disabled={!canEdit} className="grid gap-4 md:grid-cols-2">
+          <Field label="Name"><Input value={d.name} onChange={(e) => set("name", e.target.value)} /></Field>
+          <Field label="Model">
+            <select className="w-full rounded-md border border-neutral-300 bg-white px-3 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900" value={d.model} onChange={(e) => set("model", e.target.value)}>
+              {models.map((m) => <option key={m.id} value={m.id}>{m.label}{m.offline ? " [offline]" : ""}</option>)}
+              {models.some((m) => m.id === d.model) ? null : <option value={d.model}>{d.model}</option>}
+            </select>
           </Field>
-          {issues.map((i) => <p key={i.index + i.message} role="alert" className="text-sm text-red-600">{i.message}</p>)}
-        </div>
-        <Field label="Temperature"><Input type="number" step="0.1" min={0} max={2} value={d.temperature ?? ""} onChange={(e) => set("temperature", e.target.value === "" ? null : Number(e.target.value))} /></Field>
-        <Field label="Max output tokens"><Input type="number" min={1} value={d.maxOutputTokens} onChange={(e) => set("maxOutputTokens", Number(e.target.value))} /></Field>
-        <label className="flex items-center gap-2 text-sm"><input type="checkbox" checked={d.webSearch} onChange={(e) => set("webSearch", e.target.checked)} /> Web search (OpenAI Responses models)</label>
-      </fieldset>
-      {canEdit ? (
-        <div className="mt-6 flex items-end gap-3 border-t border-neutral-200 pt-4 dark:border-neutral-800">
-          <div className="flex-1"><Field label="Version note (optional)"><Input value={note} onChange={(e) => setNote(e.target.value)} /></Field></div>
-          <Button onClick={publish} disabled={issues.length > 0}>Publish</Button>
-        </div>
-      ) : null}
-      {message ? <p role="status" className={`mt-3 text-sm ${message.kind === "ok" ? "text-green-700" : "text-red-600"}`}>{message.text}</p> : null}
-    </Card>
+          <div className="md:col-span-2"><Field label="Description"><Input value={d.description} onChange={(e) => set("description", e.target.value)} /></Field></div>
+          <div className="md:col-span-2"><Field label="System instructions"><TextArea rows={3} value={d.system} onChange={(e) => set("system", e.target.value)} /></Field></div>
+          <div className="md:col-span-2">
+            <Field label="Prompt template" hint="Use {{variable}} placeholders; callers send one JSON field per variable.">
+              <TextArea name="template" rows={6} value={d.template} onChange={(e) => set("template", e.target.value)} aria-invalid={issues.length > 0} />
+            </Field>
+            <p aria-label="Template preview" className="mt-2 whitespace-pre-wrap rounded-md bg-neutral-50 p-2 font-mono text-xs text-neutral-600 dark:bg-neutral-900 dark:text-neutral-300">
+              <Highlighted text={d.template} />
+            </p>
+            {issues.map((i) => <p key={i.index + i.message} role="alert" className="mt-1 text-sm text-red-600">{i.message}</p>)}
+          </div>
+          <div className="md:col-span-2">
+            <p className="mb-2 text-sm font-medium">Variables</p>
+            {vars.length === 0 ? <p className="text-sm text-neutral-500">No variables yet: add a {"{{placeholder}}"} to the template.</p> : (
+              <div className="grid grid-cols-[auto_1fr_1fr] items-center gap-2 text-sm">
+                {vars.map((v) => (
+                  <Fragment key={v}>
+                    <code className="rounded bg-indigo-100 px-1 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100">{`{{${v}}}`}</code>
+                    <Input aria-label={`${v} description`} placeholder="Description (optional)" value={meta(v).description ?? ""} onChange={(e) => setMeta(v, { description: e.target.value })} />
+                    <Input aria-label={`${v} example`} placeholder="Example (optional)" value={meta(v).example ?? ""} onChange={(e) => setMeta(v, { example: e.target.value })} />
+                  </Fragment>
+                ))}
+              </div>
+            )}
+          </div>
+          <Field label="Temperature" hint="Empty: the model's default."><Input type="number" step="0.1" min={0} max={2} value={d.temperature ?? ""} onChange={(e) => set("temperature", e.target.value === "" ? null : Number(e.target.value))} /></Field>
+          <Field label="Max output tokens"><Input type="number" min={1} value={d.maxOutputTokens} onChange={(e) => set("maxOutputTokens", Number(e.target.value))} /></Field>
+          <label className="flex items-center gap-2 text-sm"><input type="checkbox" checked={d.webSearch} onChange={(e) => set("webSearch", e.target.checked)} /> Web search (OpenAI Responses models)</label>
+        </fieldset>
+        {canEdit ? (
+          <div className="mt-6 flex items-end gap-3 border-t border-neutral-200 pt-4 dark:border-neutral-800">
+            <div className="flex-1"><Field label="Version note (optional)"><Input value={note} onChange={(e) => setNote(e.target.value)} /></Field></div>
+            <Button onClick={publish} disabled={issues.length > 0}>Publish</Button>
+          </div>
+        ) : null}
+      </Card>
+      <Card title="Playground">
+        <Playground orgId={orgId} workflowId={workflowId} variables={vars.map(meta)} beforeRun={canEdit ? save : async () => true} />
+      </Card>
+    </>
   );
+}
+
+/** The template with its {{variables}} marked (valid names highlighted, invalid ones in red). */
+function Highlighted({ text }: { text: string }) {
+  const parts = text.split(/(\{\{[^{}]*\}\})/g);
+  return parts.map((p, i) => {
+    if (!p.startsWith("{{") || !p.endsWith("}}")) return <Fragment key={i}>{p}</Fragment>;
+    const ok = /^\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}$/.test(p);
+    return <mark key={i} className={ok ? "rounded bg-indigo-100 px-0.5 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100" : "rounded bg-red-100 px-0.5 text-red-700"}>{p}</mark>;
+  });
 }

@@ -2,11 +2,13 @@
 
 import { z } from "zod";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
-import { orgAction } from "@/lib/auth/org-action";
-import { currentUserId } from "@/lib/auth/session";
+import { acceptInvite, orgAction, type ActionResult } from "@/lib/auth/org-action";
+import { currentUser, currentUserId } from "@/lib/auth/session";
+import { INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
-import { publishVersion } from "@/lib/workflows/publish-version";
-import { archiveWorkflow, draftFields, updateDraft } from "@/lib/workflows/update-draft";
+import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
+import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
+import { archiveWorkflow, draftFields, restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
 
 // Every dashboard mutation. Members may view and run; admins and owners edit, publish and manage
 // keys. Each call re-resolves the session and the membership of the org it names (orgAction).
@@ -43,3 +45,30 @@ export const revokeKeyAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...org, keyId: z.string().min(1) }) },
   ({ input, actor }) => revokeApiKey({ orgId: actor.orgId, keyId: input.keyId }),
 );
+
+export const unpublishAction = orgAction(
+  { role: "admin", currentUserId, input: z.object(wf) },
+  ({ input, actor }) => unpublishWorkflow({ orgId: actor.orgId, workflowId: input.workflowId }),
+);
+
+export const restoreVersionAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, version: z.number().int().positive() }) },
+  ({ input, actor }) => restoreVersionIntoDraft({ orgId: actor.orgId, workflowId: input.workflowId, version: input.version }),
+);
+
+// Members may run the playground, so they may read what their runs cost.
+export const runSummaryAction = orgAction(
+  { role: "member", currentUserId, input: z.object({ ...org, runId: z.string().min(1) }) },
+  async ({ input, actor }) => serializeRun(await getRunOrThrow({ orgId: actor.orgId, runId: input.runId })),
+);
+
+export const inviteMemberAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, email: z.email().max(320), role: z.enum(INVITE_ROLES) }) },
+  ({ input, actor }) => inviteMember({ orgId: actor.orgId, inviterId: actor.userId, email: input.email, role: input.role }),
+);
+
+/** Accepting needs a session but no membership yet: the invitation is what grants it. */
+export async function acceptInviteAction(raw: unknown): Promise<ActionResult<{ org_id: string; role: string }>> {
+  const user = await currentUser();
+  return acceptInvite(user, raw);
+}

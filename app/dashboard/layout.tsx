@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { ToastProvider } from "@/components/toast";
 import { requireOrgPage } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
@@ -23,7 +24,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
         </nav>
         <p className="mt-8 truncate text-xs text-neutral-500">{me.email}</p>
       </aside>
-      <main className="min-w-0 flex-1 space-y-6 p-8">{children}</main>
+      <main className="min-w-0 flex-1 space-y-6 p-8"><ToastProvider>{children}</ToastProvider></main>
     </div>
   );
 }

@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, gt } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { member, organization } from "../schema";
+import { invitation, member, organization, user } from "../schema";
 
 export async function getMembership(tx: DbOrTx, { orgId, userId }: { orgId: string; userId: string }) {
   const [row] = await tx
@@ -18,4 +18,48 @@ export async function listMemberships(tx: DbOrTx, userId: string) {
     .from(member)
     .innerJoin(organization, eq(organization.id, member.organizationId))
     .where(eq(member.userId, userId));
+}
+
+export async function listMembers(tx: DbOrTx, orgId: string) {
+  return tx
+    .select({ id: member.id, userId: user.id, name: user.name, email: user.email, role: member.role, joinedAt: member.createdAt })
+    .from(member)
+    .innerJoin(user, eq(user.id, member.userId))
+    .where(eq(member.organizationId, orgId))
+    .orderBy(member.createdAt);
+}
+
+export async function insertInvitation(tx: DbOrTx, values: typeof invitation.$inferInsert) {
+  const [row] = await tx.insert(invitation).values(values).returning();
+  return row!;
+}
+
+export async function findInvitation(tx: DbOrTx, id: string) {
+  const [row] = await tx
+    .select({ id: invitation.id, organizationId: invitation.organizationId, orgName: organization.name, email: invitation.email, role: invitation.role, status: invitation.status, expiresAt: invitation.expiresAt })
+    .from(invitation)
+    .innerJoin(organization, eq(organization.id, invitation.organizationId))
+    .where(eq(invitation.id, id))
+    .limit(1);
+  return row;
+}
+
+export async function listPendingInvitations(tx: DbOrTx, orgId: string) {
+  return tx
+    .select()
+    .from(invitation)
+    .where(and(eq(invitation.organizationId, orgId), eq(invitation.status, "pending"), gt(invitation.expiresAt, new Date())))
+    .orderBy(invitation.createdAt);
+}
+
+/** pending → accepted, once: false when it was not pending any more (a second accept). */
+export async function markInvitationAccepted(tx: DbOrTx, id: string) {
+  const rows = await tx.update(invitation).set({ status: "accepted" }).where(and(eq(invitation.id, id), eq(invitation.status, "pending"))).returning({ id: invitation.id });
+  return rows.length === 1;
+}
+
+export async function insertMemberIfAbsent(tx: DbOrTx, values: typeof member.$inferInsert) {
+  const existing = await getMembership(tx, { orgId: values.organizationId, userId: values.userId });
+  if (existing) return;
+  await tx.insert(member).values(values);
 }

@@ -75,13 +75,14 @@ export async function listCancelRequested(tx: DbOrTx, runIds: string[]) {
   return rows.map((r) => r.id);
 }
 
-export type RunListFilter = { orgId: string; workflowId?: string; status?: Run["status"]; limit: number; after?: { createdAt: Date; id: string } };
+export type RunListFilter = { orgId: string; workflowId?: string; status?: Run["status"]; source?: Run["source"]; limit: number; after?: { createdAt: Date; id: string } };
 
 /** Newest first, keyset-paginated on (created_at, id). */
 export async function listRuns(tx: DbOrTx, f: RunListFilter) {
   const conds: SQL[] = [eq(runs.orgId, f.orgId)];
   if (f.workflowId) conds.push(eq(runs.workflowId, f.workflowId));
   if (f.status) conds.push(eq(runs.status, f.status));
+  if (f.source) conds.push(eq(runs.source, f.source));
   if (f.after) conds.push(or(lt(runs.createdAt, f.after.createdAt), and(eq(runs.createdAt, f.after.createdAt), lt(runs.id, f.after.id)))!);
   return tx.select().from(runs).where(and(...conds)).orderBy(desc(runs.createdAt), desc(runs.id)).limit(f.limit);
 }
@@ -117,4 +118,20 @@ export async function listSessionTurns(tx: DbOrTx, { orgId, sessionId, limit = 2
     .where(and(eq(runs.orgId, orgId), eq(runs.sessionId, sessionId), or(eq(runs.status, "completed"), eq(runs.status, "canceled"))))
     .orderBy(desc(runs.createdAt))
     .limit(limit);
+}
+
+/** Runs, tokens and credits per UTC day since `from` (the dashboard's charts). */
+export async function usagePerDay(tx: DbOrTx, { orgId, from }: { orgId: string; from: Date }) {
+  const day = sql<string>`to_char(date_trunc('day', ${runs.createdAt} at time zone 'UTC'), 'YYYY-MM-DD')`;
+  return tx
+    .select({
+      day,
+      runs: sql<number>`count(*)::int`,
+      tokens: sql<number>`coalesce(sum(${runs.inputTokens} + ${runs.outputTokens}), 0)::int`,
+      credits: sql<number>`coalesce(sum(${runs.creditsCharged}), 0)::int`,
+    })
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), sql`${runs.createdAt} >= ${from.toISOString()}`))
+    .groupBy(day)
+    .orderBy(day);
 }

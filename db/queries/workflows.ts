@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, max } from "drizzle-orm";
+import { and, desc, eq, ilike, inArray, isNull, max, or } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { workflows, workflowVersions, type Workflow } from "../schema";
 
@@ -87,4 +87,27 @@ export async function getWorkflowVersion(tx: DbOrTx, { orgId, workflowId, versio
     .where(and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.orgId, orgId), eq(workflowVersions.version, version), isNull(workflows.archivedAt)))
     .limit(1);
   return row?.version;
+}
+
+export async function listVersionsByIds(tx: DbOrTx, { orgId, ids }: { orgId: string; ids: string[] }) {
+  return tx
+    .select({ id: workflowVersions.id, version: workflowVersions.version })
+    .from(workflowVersions)
+    .where(and(eq(workflowVersions.orgId, orgId), inArray(workflowVersions.id, ids)));
+}
+
+/** The workflow list: live workflows with their published version, optionally filtered by name or id. */
+export async function listWorkflowsWithPublished(tx: DbOrTx, { orgId, search }: { orgId: string; search?: string }) {
+  const conds = [eq(workflows.orgId, orgId), isNull(workflows.archivedAt)];
+  if (search) {
+    const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conds.push(or(ilike(workflows.name, pattern), ilike(workflows.id, pattern))!);
+  }
+  return tx
+    .select({ workflow: workflows, published: workflowVersions })
+    .from(workflows)
+    .leftJoin(workflowVersions, eq(workflowVersions.id, workflows.publishedVersionId))
+    .where(and(...conds))
+    .orderBy(desc(workflows.updatedAt))
+    .limit(500);
 }

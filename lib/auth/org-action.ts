@@ -3,6 +3,7 @@ import { getDb } from "@/db";
 import { getMembership } from "@/db/queries/members";
 import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { acceptInvitation } from "@/lib/orgs/invitations";
 
 // Dashboard authorization. Server actions are public POST endpoints, so every call re-resolves
 // the session, the membership of the org it names, and the role. Another org's objects — and an
@@ -27,12 +28,33 @@ export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code
  * (`currentUserId`, from the session cookie in a server action), check membership and role, run.
  * `.run(userId, input)` is the same pipeline without the cookie, for tests.
  */
+/** The pipeline's catch, shared: AppErrors become their code and message, anything else is logged. */
+async function settle<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
+  try {
+    return { ok: true, data: await fn() };
+  } catch (e) {
+    if (isAppError(e)) return { ok: false, error: { code: e.code, message: e.message } };
+    logger.error("dashboard action failed", { err: e });
+    return { ok: false, error: { code: "internal_error", message: "Something went wrong" } };
+  }
+}
+
+/** Accepting an invitation: a signed-in user, not yet a member; the invitation is the grant. */
+export function acceptInvite(user: { id: string; email: string } | null, raw: unknown) {
+  return settle(async () => {
+    if (!user) throw new AppError("unauthorized", "Sign in first");
+    const id = (raw as { invitationId?: unknown } | null)?.invitationId;
+    if (typeof id !== "string") throw new AppError("invalid_request", "invitationId: expected a string");
+    return acceptInvitation({ invitationId: id, userId: user.id, email: user.email });
+  });
+}
+
 export function orgAction<S extends z.ZodType<{ orgId: string }>, T>(
   opts: { role: Role; input: S; currentUserId: () => Promise<string | null> },
   fn: (a: { input: z.infer<S>; actor: Actor }) => Promise<T>,
 ) {
-  const run = async (userId: string | null, raw: unknown): Promise<ActionResult<T>> => {
-    try {
+  const run = (userId: string | null, raw: unknown): Promise<ActionResult<T>> =>
+    settle(async () => {
       if (!userId) throw new AppError("unauthorized", "Sign in first");
       const parsed = opts.input.safeParse(raw);
       if (!parsed.success) {
@@ -40,13 +62,8 @@ export function orgAction<S extends z.ZodType<{ orgId: string }>, T>(
         throw new AppError("invalid_request", `${issue.path.join(".") || "input"}: ${issue.message}`);
       }
       const actor = await authorizeActor({ userId, orgId: parsed.data.orgId }, opts.role);
-      return { ok: true, data: await fn({ input: parsed.data, actor }) };
-    } catch (e) {
-      if (isAppError(e)) return { ok: false, error: { code: e.code, message: e.message } };
-      logger.error("dashboard action failed", { err: e });
-      return { ok: false, error: { code: "internal_error", message: "Something went wrong" } };
-    }
-  };
+      return fn({ input: parsed.data, actor });
+    });
   const action = async (raw: unknown) => run(await opts.currentUserId(), raw);
   return Object.assign(action, { run });
 }

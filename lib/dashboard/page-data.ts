@@ -2,25 +2,29 @@ import { getDb } from "@/db";
 import { listApiKeys } from "@/db/queries/api-keys";
 import { listLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
-import { listRuns } from "@/db/queries/runs";
-import { getWorkflow, listWorkflows, listWorkflowVersions } from "@/db/queries/workflows";
+import { listRuns, usagePerDay } from "@/db/queries/runs";
+import { RUN_SOURCES, RUN_STATUSES, type Workflow, type WorkflowVersion } from "@/db/schema";
+import { getRunOrThrow } from "@/lib/runs/get-run";
+import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
 import { AppError } from "@/lib/errors";
 import { listModels } from "@/lib/llm/models";
 
 // What each dashboard page shows, always scoped to the org the page resolved (tenant isolation
 // lives here and in db/queries, not in the components).
 
-export async function workflowsPageData(orgId: string) {
-  const db = await getDb();
-  const rows = await listWorkflows(db, orgId);
-  return Promise.all(
-    rows.filter((w) => !w.archivedAt).map(async (w) => {
-      const versions = await listWorkflowVersions(db, { orgId, workflowId: w.id });
-      const published = versions.find((v) => v.id === w.publishedVersionId);
-      const changed = !!published && (published.template !== w.template || published.system !== w.system || published.model !== w.model);
-      return { id: w.id, name: w.name, model: w.model, updatedAt: w.updatedAt, publishedVersion: published?.version ?? null, changedSincePublish: changed };
-    }),
-  );
+export async function workflowsPageData(orgId: string, search?: string) {
+  const rows = await listWorkflowsWithPublished(await getDb(), { orgId, search: search?.trim().slice(0, 100) || undefined });
+  return rows.map(({ workflow: w, published: p }) => ({
+    id: w.id, name: w.name, model: w.model, updatedAt: w.updatedAt,
+    publishedVersion: p?.version ?? null,
+    changedSincePublish: !!p && draftDiffers(w, p),
+  }));
+}
+
+/** Whether the draft would publish something different from the given version. */
+export function draftDiffers(w: Workflow, v: WorkflowVersion) {
+  return w.template !== v.template || w.system !== v.system || w.model !== v.model || w.temperature !== v.temperature ||
+    w.maxOutputTokens !== v.maxOutputTokens || w.webSearch !== v.webSearch || JSON.stringify(w.variables) !== JSON.stringify(v.variables);
 }
 
 export async function workflowPageData(orgId: string, workflowId: string) {
@@ -35,8 +39,48 @@ export async function keysPageData(orgId: string) {
   return listApiKeys(await getDb(), orgId);
 }
 
-export async function usagePageData(orgId: string) {
+export type RunFilters = { workflow?: string; status?: string; source?: string };
+
+const DAYS = 14;
+
+/** Usage: balance, ledger, the runs table (filtered), and per-day totals for the charts. */
+export async function usagePageData(orgId: string, filters: RunFilters = {}) {
   const db = await getDb();
-  const [org, ledger, runs] = await Promise.all([getOrg(db, orgId), listLedger(db, { orgId, limit: 20 }), listRuns(db, { orgId, limit: 50 })]);
-  return { balance: org?.creditBalance ?? 0, ledger, runs };
+  const status = RUN_STATUSES.find((s) => s === filters.status);
+  const source = RUN_SOURCES.find((s) => s === filters.source);
+  const since = new Date(Date.now() - (DAYS - 1) * 86_400_000);
+  since.setUTCHours(0, 0, 0, 0);
+  const [org, ledger, runs, perDay, workflows] = await Promise.all([
+    getOrg(db, orgId),
+    listLedger(db, { orgId, limit: 20 }),
+    listRuns(db, { orgId, limit: 100, status, source, workflowId: filters.workflow || undefined }),
+    usagePerDay(db, { orgId, from: since }),
+    listWorkflows(db, orgId),
+  ]);
+  const byDay = new Map(perDay.map((d) => [d.day, d]));
+  const days = Array.from({ length: DAYS }, (_, i) => {
+    const day = new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+    return byDay.get(day) ?? { day, runs: 0, tokens: 0, credits: 0 };
+  });
+  const names = new Map(workflows.map((w) => [w.id, w.name]));
+  const versions = await versionNumbers(orgId, runs.map((r) => r.versionId));
+  return {
+    balance: org?.creditBalance ?? 0, ledger, days,
+    workflows: workflows.map((w) => ({ id: w.id, name: w.name })),
+    runs: runs.map((r) => ({ ...r, workflowName: names.get(r.workflowId) ?? r.workflowId, versionNumber: r.versionId ? versions.get(r.versionId) ?? null : null })),
+  };
+}
+
+async function versionNumbers(orgId: string, ids: Array<string | null>) {
+  const wanted = [...new Set(ids.filter((x): x is string => !!x))];
+  const out = new Map<string, number>();
+  if (wanted.length) for (const v of await listVersionsByIds(await getDb(), { orgId, ids: wanted })) out.set(v.id, v.version);
+  return out;
+}
+
+export async function runPageData(orgId: string, runId: string) {
+  const run = await getRunOrThrow({ orgId, runId });
+  const db = await getDb();
+  const [wf, versions] = await Promise.all([getWorkflow(db, { orgId, workflowId: run.workflowId }), run.versionId ? listVersionsByIds(db, { orgId, ids: [run.versionId] }) : []]);
+  return { run, workflowName: wf?.name ?? run.workflowId, version: versions[0]?.version ?? null };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { updateWorkflow } from "@/db/queries/workflows";
+import { getWorkflowVersion, updateWorkflow } from "@/db/queries/workflows";
 import { AppError } from "@/lib/errors";
 import { assertValidTemplate } from "./template";
 
@@ -29,4 +29,15 @@ export async function archiveWorkflow({ orgId, workflowId }: { orgId: string; wo
   const row = await updateWorkflow(await getDb(), { orgId, workflowId }, { archivedAt: new Date(), publishedVersionId: null });
   if (!row) throw new AppError("workflow_not_found");
   return { workflow_id: row.id, archived: true };
+}
+
+/** Copies a published version's content back into the draft (name and description stay). */
+export async function restoreVersionIntoDraft({ orgId, workflowId, version }: { orgId: string; workflowId: string; version: number }) {
+  const db = await getDb();
+  const v = await getWorkflowVersion(db, { orgId, workflowId, version });
+  if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${version})`);
+  const { system, template, variables, model, temperature, maxOutputTokens, webSearch } = v;
+  const row = await updateWorkflow(db, { orgId, workflowId }, { system, template, variables, model, temperature, maxOutputTokens, webSearch });
+  if (!row) throw new AppError("workflow_not_found");
+  return { workflow_id: row.id, restored_version: v.version };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "./support";
+import { controlUpstream, launchChromium } from "./support";
 
 // An org admin's first session, in a real browser against the production build: sign up (which
 // creates the organization), create a workflow, edit and publish it, create a key, call the
@@ -21,7 +21,7 @@ afterAll(async () => browser?.close());
 
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 
-describe("dashboard: sign up → workflow → publish → key → API call → usage", () => {
+describe("dashboard: sign up → workflow → playground → publish → key → API call → usage", () => {
   it("works end to end", async () => {
     const email = `admin${Date.now()}@example.com`;
     // The dashboard is gated: no session → sign-in.
@@ -51,20 +51,71 @@ describe("dashboard: sign up → workflow → publish → key → API call → u
     await page.fill('textarea[name="template"]', "Write {{story");
     await page.getByText("Unclosed {{").waitFor();
     await page.fill('textarea[name="template"]', "Write a short story about {{story}} for {{ audience }}");
+    await page.getByTestId("save-state").getByText("All changes saved").waitFor({ timeout: 10_000 });
+
+    // Playground on the draft, with a slow upstream model: the output is visibly partial while it
+    // streams, then the run's tokens and credits are shown.
+    await page.selectOption("select", "openai:gpt-4o-mini");
+    await controlUpstream(e2e.upstreamUrl, { tokens: 12, tokenDelayMs: 120 });
+    try {
+      await page.fill('textarea[name="var-story"]', "a fox");
+      await page.fill('textarea[name="var-audience"]', "kids");
+      await page.click('button:has-text("Run draft")');
+      const out = page.getByTestId("playground-output");
+      await page.waitForFunction(() => {
+        const el = document.querySelector("[data-testid=playground-output]");
+        return el?.getAttribute("aria-busy") === "true" && /tok1 /.test(el.textContent ?? "") && !/tok11/.test(el.textContent ?? "");
+      }, undefined, { timeout: 20_000 });
+      await shot("03-playground-streaming");
+      await page.getByTestId("playground-summary").waitFor({ timeout: 20_000 });
+      expect(await out.textContent()).toContain("tok11");
+      expect(await page.getByTestId("playground-summary").textContent()).toMatch(/^completed · \d+ tokens · \d+ credits · \d+ ms · run_/);
+    } finally {
+      await controlUpstream(e2e.upstreamUrl, { tokens: 20, tokenDelayMs: 0 });
+    }
+
+    // The offline model in the playground echoes the rendered draft.
     await page.selectOption("select", "offline:echo");
-    await shot("03-editor");
+    await page.click('button:has-text("Run draft")');
+    await page.getByTestId("playground-output").getByText("Write a short story about a fox for kids").waitFor({ timeout: 20_000 });
+    // Chat tab: useChat against the same endpoint; the message fills the first variable.
+    await page.getByRole("tab", { name: "Chat" }).click();
+    await page.getByLabel("audience", { exact: true }).fill("grown-ups");
+    await page.getByLabel("Message").fill("a lighthouse");
+    await page.click('button:has-text("Send")');
+    await page.getByText("Write a short story about a lighthouse for grown-ups").waitFor({ timeout: 20_000 });
+    await page.getByText(/\d+ tokens · \d+ credits · run_/).waitFor();
+    await shot("04-playground-chat");
+
     await page.click('button:has-text("Publish")');
     await page.getByText("Published version 1").waitFor({ timeout: 20_000 });
-    await page.getByTestId("curl").waitFor();
-    expect(await page.getByTestId("curl").textContent()).toContain(`/api/v1/run/${workflowId}`);
-    await shot("04-published");
+    await page.getByTestId("snippet-curl").waitFor();
+    expect(await page.getByTestId("snippet-curl").textContent()).toContain(`/api/v1/run/${workflowId}`);
+    await shot("05-published");
+
+    // Change the draft, see the diff against v1, then restore v1 into the draft.
+    await page.fill('textarea[name="template"]', "A poem about {{story}} for {{ audience }}");
+    await page.getByTestId("save-state").getByText("All changes saved").waitFor({ timeout: 10_000 });
+    await page.reload();
+    await page.getByTestId("version-1").getByText("Diff against the draft").click();
+    await page.getByTestId("version-1").getByText("+ A poem about {{story}} for {{ audience }}").waitFor();
+    await shot("06-version-diff");
+    page.once("dialog", (d) => void d.accept());
+    await page.getByTestId("version-1").getByRole("button", { name: "Restore into draft" }).click();
+    await page.waitForFunction(() => (document.querySelector("textarea[name=template]") as HTMLTextAreaElement | null)?.value.startsWith("Write a short story"), undefined, { timeout: 20_000 });
 
     await page.goto(`${e2e.baseUrl}/dashboard/keys`);
     await page.fill('input[name="name"]', "e2e server");
     await page.click('button:has-text("Create key")');
     const key = (await page.getByTestId("new-key").textContent())!.trim();
     expect(key).toMatch(/^sk_[a-z0-9]{32}$/);
-    await shot("05-key-created");
+    await shot("07-key-created");
+
+    // The playground runs were charged too: read the balance before the API call.
+    await page.goto(`${e2e.baseUrl}/dashboard/usage`);
+    const balanceBefore = Number((await page.getByTestId("balance").textContent())!.replaceAll(",", ""));
+    expect(balanceBefore).toBeLessThan(10_000);
+    expect(await page.textContent("[data-testid=runs] tbody")).toContain("playground");
 
     const res = await fetch(`${e2e.baseUrl}/api/v1/run/${workflowId}`, {
       method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
@@ -80,8 +131,8 @@ describe("dashboard: sign up → workflow → publish → key → API call → u
     expect(row).toContain(body.run_id);
     expect(row).toContain("completed");
     expect(row).toContain(String(body.credits_charged));
-    expect(await page.getByTestId("balance").textContent()).toBe((10_000 - body.credits_charged).toLocaleString("en-US"));
-    await shot("06-usage");
+    expect(await page.getByTestId("balance").textContent()).toBe((balanceBefore - body.credits_charged).toLocaleString("en-US"));
+    await shot("08-usage");
 
     await page.goto(`${e2e.baseUrl}/dashboard/workflows`);
     expect(await page.getByTestId("status").first().textContent()).toBe("published v1");

@@ -1,9 +1,14 @@
+import { headers } from "next/headers";
 import { notFound } from "next/navigation";
+import { SnippetTabs } from "@/components/snippet-tabs";
 import { Card } from "@/components/ui";
+import { VersionActions } from "@/components/version-actions";
 import { WorkflowEditor } from "@/components/workflow-editor";
 import { requireOrgPage } from "@/lib/auth/session";
 import { workflowPageData } from "@/lib/dashboard/page-data";
 import { isAppError } from "@/lib/errors";
+import { diffLines } from "@/lib/workflows/diff-lines";
+import { workflowSnippets } from "@/lib/workflows/snippets";
 import { extractVariables } from "@/lib/workflows/template";
 
 export const dynamic = "force-dynamic";
@@ -14,8 +19,12 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
   const data = await workflowPageData(me.orgId, id).catch((e) => (isAppError(e) ? null : Promise.reject(e)));
   if (!data) notFound();
   const { workflow: w, versions, published } = data;
-  const vars = published ? extractVariables(published.template, published.system) : [];
-  const body = JSON.stringify(Object.fromEntries(vars.map((v) => [v, `your ${v}`])));
+  const canEdit = me.role !== "member";
+  const h = await headers();
+  const baseUrl = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("x-forwarded-host") ?? h.get("host") ?? "localhost:3000"}`;
+  const publishedVars = published
+    ? extractVariables(published.template, published.system).map((name) => ({ name, example: published.variables.find((v) => v.name === name)?.example }))
+    : [];
   return (
     <>
       <div>
@@ -23,34 +32,64 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
         <p className="font-mono text-xs text-neutral-500">{w.id} · {published ? `published v${published.version}` : "draft (not callable yet)"}</p>
       </div>
       <WorkflowEditor
-        orgId={me.orgId} workflowId={w.id} canEdit={me.role !== "member"} models={data.models}
-        initial={{ name: w.name, description: w.description, system: w.system, template: w.template, model: w.model, temperature: w.temperature, maxOutputTokens: w.maxOutputTokens, webSearch: w.webSearch }}
+        orgId={me.orgId} workflowId={w.id} canEdit={canEdit} models={data.models}
+        initial={{ name: w.name, description: w.description, system: w.system, template: w.template, model: w.model, temperature: w.temperature, maxOutputTokens: w.maxOutputTokens, webSearch: w.webSearch, variables: w.variables }}
       />
       {published ? (
-        <Card title="Call it">
-          <pre data-testid="curl" className="overflow-x-auto rounded bg-neutral-100 p-3 text-xs dark:bg-neutral-900">{`curl --request POST \\
-     --url ${"$"}FLOWGATE_URL/api/v1/run/${w.id} \\
-     --header 'Authorization: Bearer YOUR_API_KEY' \\
-     --header 'Content-Type: application/json' \\
-     --data '${body}'`}</pre>
-          <pre className="mt-3 overflow-x-auto rounded bg-neutral-100 p-3 text-xs dark:bg-neutral-900">{`const res = await fetch(\`\${FLOWGATE_URL}/api/v1/run/${w.id}\`, {
-  method: "POST",
-  headers: { Authorization: "Bearer YOUR_API_KEY", "Content-Type": "application/json" },
-  body: JSON.stringify(${body}),
-});
-console.log((await res.json()).result);`}</pre>
-          <pre className="mt-3 overflow-x-auto rounded bg-neutral-100 p-3 text-xs dark:bg-neutral-900">{`import requests
-r = requests.post(f"{FLOWGATE_URL}/api/v1/run/${w.id}", headers={"Authorization": "Bearer YOUR_API_KEY"}, json=${body})
-print(r.json()["result"])`}</pre>
+        <Card title={`Call it (v${published.version})`}>
+          <SnippetTabs snippets={workflowSnippets({ baseUrl, workflowId: w.id, variables: publishedVars })} />
         </Card>
       ) : null}
       <Card title="Versions">
         {versions.length === 0 ? <p className="text-sm text-neutral-500">Not published yet: publish to make it callable over the API.</p> : (
-          <ul className="space-y-1 text-sm">
-            {versions.map((v) => <li key={v.id}>v{v.version} · {v.createdAt.toISOString().slice(0, 16).replace("T", " ")} · {v.model}{v.note ? ` · ${v.note}` : ""}{v.id === w.publishedVersionId ? " · live" : ""}</li>)}
+          <ul className="divide-y divide-neutral-200 text-sm dark:divide-neutral-800">
+            {versions.map((v) => {
+              const live = v.id === w.publishedVersionId;
+              const changes = [
+                ...(v.model !== w.model ? [`model ${v.model} → ${w.model}`] : []),
+                ...(v.temperature !== w.temperature ? [`temperature ${v.temperature ?? "default"} → ${w.temperature ?? "default"}`] : []),
+                ...(v.maxOutputTokens !== w.maxOutputTokens ? [`max output tokens ${v.maxOutputTokens} → ${w.maxOutputTokens}`] : []),
+                ...(v.webSearch !== w.webSearch ? [`web search ${v.webSearch ? "on" : "off"} → ${w.webSearch ? "on" : "off"}`] : []),
+              ];
+              const same = v.template === w.template && v.system === w.system && changes.length === 0;
+              return (
+                <li key={v.id} className="py-3" data-testid={`version-${v.version}`}>
+                  <div className="flex flex-wrap items-center justify-between gap-2">
+                    <span>
+                      <strong>v{v.version}</strong> · {v.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC · {v.model}
+                      {v.note ? <> · <em>{v.note}</em></> : null}
+                      {live ? <span className="ml-2 rounded bg-green-100 px-1.5 text-xs text-green-800 dark:bg-green-900 dark:text-green-100">live</span> : null}
+                    </span>
+                    {canEdit ? <VersionActions orgId={me.orgId} workflowId={w.id} version={v.version} live={live} /> : null}
+                  </div>
+                  <details className="mt-2">
+                    <summary className="cursor-pointer text-xs text-neutral-500">{same ? "Same as the draft" : "Diff against the draft"}</summary>
+                    {changes.length ? <p className="mt-1 text-xs">{changes.join(" · ")}</p> : null}
+                    <Diff label="System instructions" before={v.system} after={w.system} />
+                    <Diff label="Template" before={v.template} after={w.template} />
+                  </details>
+                </li>
+              );
+            })}
           </ul>
         )}
       </Card>
     </>
+  );
+}
+
+function Diff({ label, before, after }: { label: string; before: string; after: string }) {
+  if (before === after) return null;
+  return (
+    <div className="mt-2">
+      <p className="text-xs font-medium">{label}</p>
+      <pre className="overflow-x-auto rounded bg-neutral-50 p-2 text-xs dark:bg-neutral-900">
+        {diffLines(before, after).map((l, i) => (
+          <div key={i} className={l.op === "add" ? "bg-green-100 text-green-900 dark:bg-green-950 dark:text-green-200" : l.op === "del" ? "bg-red-100 text-red-900 line-through dark:bg-red-950 dark:text-red-200" : ""}>
+            {l.op === "add" ? "+ " : l.op === "del" ? "- " : "  "}{l.text}
+          </div>
+        ))}
+      </pre>
+    </div>
   );
 }

@@ -1,0 +1,52 @@
+import { getDb } from "@/db";
+import { findInvitation, insertInvitation, insertMemberIfAbsent, listMembers, listPendingInvitations, markInvitationAccepted } from "@/db/queries/members";
+import { AppError } from "@/lib/errors";
+import { randomAlnum } from "@/lib/ids";
+
+// Invitations to an organization. No mail is configured, so an invitation is a link the admin
+// copies and sends; the invitee signs in (or up) with the invited address and accepts.
+
+export const INVITE_TTL_MS = 7 * 86_400_000;
+export const INVITE_ROLES = ["member", "admin"] as const;
+
+export async function inviteMember({ orgId, inviterId, email, role }: { orgId: string; inviterId: string; email: string; role: (typeof INVITE_ROLES)[number] }) {
+  const db = await getDb();
+  const normalized = email.trim().toLowerCase();
+  const members = await listMembers(db, orgId);
+  if (members.some((m) => m.email.toLowerCase() === normalized)) throw new AppError("invalid_request", `${normalized} is already a member`);
+  const row = await insertInvitation(db, {
+    id: randomAlnum(32), organizationId: orgId, email: normalized, role, status: "pending",
+    expiresAt: new Date(Date.now() + INVITE_TTL_MS), inviterId,
+  });
+  return { invitation_id: row.id, email: row.email, role: row.role, expires_at: row.expiresAt.toISOString(), path: `/invite/${row.id}` };
+}
+
+/** An invitation that can still be accepted, with its org's name; otherwise null. */
+export async function openInvitation(invitationId: string) {
+  if (!/^[a-z0-9]{32}$/.test(invitationId)) return null;
+  const inv = await findInvitation(await getDb(), invitationId);
+  if (!inv || inv.status !== "pending" || inv.expiresAt.getTime() < Date.now()) return null;
+  return inv;
+}
+
+/**
+ * Joins the invited org. Only the invited address may accept — a leaked link is useless to anyone
+ * else — and only once (the status flips in the same transaction as the membership insert).
+ */
+export async function acceptInvitation({ invitationId, userId, email }: { invitationId: string; userId: string; email: string }) {
+  const inv = await openInvitation(invitationId);
+  if (!inv) throw new AppError("not_found", "This invitation is no longer valid: ask for a new one");
+  if (inv.email !== email.trim().toLowerCase()) throw new AppError("forbidden", `This invitation is for ${inv.email}: sign in with that address`);
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    if (!(await markInvitationAccepted(tx, invitationId))) throw new AppError("not_found", "This invitation is no longer valid: ask for a new one");
+    await insertMemberIfAbsent(tx, { id: randomAlnum(32), organizationId: inv.organizationId, userId, role: inv.role ?? "member" });
+    return { org_id: inv.organizationId, role: inv.role ?? "member" };
+  });
+}
+
+export async function membersPageData(orgId: string) {
+  const db = await getDb();
+  const [members, invitations] = await Promise.all([listMembers(db, orgId), listPendingInvitations(db, orgId)]);
+  return { members, invitations };
+}
