@@ -5,8 +5,11 @@ import { useState } from "react";
 import { authClient } from "./auth-client";
 import { Button, Field, Input } from "./ui";
 
-/** Sign-up creates the account and its first organization; sign-in just signs in. */
-export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
+/**
+ * Sign-up creates the account and its first organization; sign-in just signs in. With an
+ * invitation, sign-up creates no organization and both go back to the invitation to accept it.
+ */
+export function AuthForm({ mode, invite }: { mode: "sign-in" | "sign-up"; invite?: string }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -23,7 +26,7 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
       setBusy(false);
       return;
     }
-    if (mode === "sign-up") {
+    if (mode === "sign-up" && !invite) {
       const orgName = String(form.get("org") || "My organization");
       const slug = `${orgName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "org"}-${Math.random().toString(36).slice(2, 8)}`;
       const org = await authClient.organization.create({ name: orgName, slug });
@@ -34,7 +37,7 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
       }
       await authClient.organization.setActive({ organizationId: org.data!.id });
     }
-    router.push("/dashboard/workflows");
+    router.push(invite ? `/invite/${invite}` : "/dashboard/workflows");
     router.refresh();
   }
   return (
@@ -42,7 +45,7 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
       {mode === "sign-up" ? (
         <>
           <Field label="Your name"><Input name="name" required autoComplete="name" /></Field>
-          <Field label="Organization"><Input name="org" required placeholder="Acme" /></Field>
+          {invite ? null : <Field label="Organization"><Input name="org" required placeholder="Acme" /></Field>}
         </>
       ) : null}
       <Field label="Email"><Input name="email" type="email" required autoComplete="email" /></Field>

@@ -8,6 +8,7 @@ const NAV = [
   { href: "/dashboard/workflows", label: "Workflows" },
   { href: "/dashboard/keys", label: "API keys" },
   { href: "/dashboard/usage", label: "Usage" },
+  { href: "/dashboard/members", label: "Members" },
 ];
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {

@@ -3,8 +3,14 @@ import { getDb } from "@/db";
 import { listApiKeys } from "@/db/queries/api-keys";
 import { member, organization, user } from "@/db/schema";
 import {
-  archiveAction, createKeyAction, createWorkflowAction, publishAction, revokeKeyAction, saveDraftAction,
+  archiveAction, createKeyAction, createWorkflowAction, inviteMemberAction, publishAction, restoreVersionAction, revokeKeyAction,
+  runSummaryAction, saveDraftAction, unpublishAction,
 } from "@/app/dashboard/actions";
+import { getMembership } from "@/db/queries/members";
+import { invitation } from "@/db/schema";
+import { acceptInvite } from "@/lib/auth/org-action";
+import { executeRun } from "@/lib/runs/execute-run";
+import { eq } from "drizzle-orm";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { newId, randomAlnum } from "@/lib/ids";
 import { createOrg } from "@/lib/orgs/create-org";
@@ -26,7 +32,7 @@ async function makeOrg() {
     await db.insert(member).values({ id: randomAlnum(24), organizationId: orgId, userId: id, role });
     users[role] = id;
   }
-  const wf = await createWorkflow({ orgId, name: "W", template: "Write {{story}}" });
+  const wf = await createWorkflow({ orgId, name: "W", template: "Write {{story}}", model: "offline:echo", publish: true });
   const key = await createApiKey({ orgId, name: "k" });
   return { orgId, users, workflowId: wf.workflow_id, keyId: key.id };
 }
@@ -46,6 +52,9 @@ const ACTIONS = {
   archive: (t: Target) => ({ action: archiveAction, input: { orgId: t.orgId, workflowId: t.workflowId } }),
   createKey: (t: Target) => ({ action: createKeyAction, input: { orgId: t.orgId, name: "new key" } }),
   revokeKey: (t: Target) => ({ action: revokeKeyAction, input: { orgId: t.orgId, keyId: t.keyId } }),
+  unpublish: (t: Target) => ({ action: unpublishAction, input: { orgId: t.orgId, workflowId: t.workflowId } }),
+  restoreVersion: (t: Target) => ({ action: restoreVersionAction, input: { orgId: t.orgId, workflowId: t.workflowId, version: 1 } }),
+  inviteMember: (t: Target) => ({ action: inviteMemberAction, input: { orgId: t.orgId, email: `new-${randomAlnum(8)}@example.com`, role: "member" } }),
 } as const;
 
 const cases = (Object.keys(ACTIONS) as Array<keyof typeof ACTIONS>).flatMap((name) => [
@@ -54,7 +63,7 @@ const cases = (Object.keys(ACTIONS) as Array<keyof typeof ACTIONS>).flatMap((nam
   { name, role: "owner", org: "own", expect: "ok" },
   { name, role: "owner", org: "other", expect: "not_found" },
   // Acting in one's own org but naming another org's workflow or key (create actions name nothing).
-  ...(name === "createWorkflow" || name === "createKey" ? [] : [{ name, role: "admin", org: "other-object", expect: "not_found" }]),
+  ...(name === "createWorkflow" || name === "createKey" || name === "inviteMember" ? [] : [{ name, role: "admin", org: "other-object", expect: "not_found" }]),
 ]);
 
 describe("dashboard actions: role × action × org", () => {
@@ -69,7 +78,7 @@ describe("dashboard actions: role × action × org", () => {
     const { action, input } = ACTIONS[name](target) as { action: { run: (u: string, i: unknown) => Promise<{ ok: boolean; error?: { code: string } }> }; input: unknown };
     const res = await action.run(fresh.users[role]!, input);
     if (want === "ok") expect(res).toMatchObject({ ok: true });
-    else expect(res.error?.code, JSON.stringify(res)).toBe(want === "not_found" && (name === "saveDraft" || name === "publish" || name === "archive") && org === "other-object" ? "workflow_not_found" : want);
+    else expect(res.ok ? null : res.error?.code, JSON.stringify(res)).toBe(want === "not_found" && org === "other-object" && name !== "revokeKey" ? "workflow_not_found" : want);
   });
 
   it("no session → unauthorized; bad input → invalid_request; a revoked key really is revoked", async () => {
@@ -79,5 +88,50 @@ describe("dashboard actions: role × action × org", () => {
     expect(res.ok).toBe(true);
     const keys = await listApiKeys(await getDb(), own.orgId);
     expect(keys.find((k) => k.id === own.keyId)!.revokedAt).toBeInstanceOf(Date);
+  });
+});
+
+describe("invitations", () => {
+  async function invite(role: "member" | "admin" = "member") {
+    const email = `invitee-${randomAlnum(8)}@example.com`;
+    const res = await inviteMemberAction.run(own.users.admin!, { orgId: own.orgId, email, role });
+    if (!res.ok) throw new Error(res.error.message);
+    const db = await getDb();
+    const id = randomAlnum(24);
+    await db.insert(user).values({ id, name: "Invitee", email });
+    return { invitationId: res.data.invitation_id, user: { id, email } };
+  }
+
+  it("the invited address joins with the invited role, once", async () => {
+    const { invitationId, user: u } = await invite("admin");
+    expect(await acceptInvite(u, { invitationId })).toMatchObject({ ok: true, data: { org_id: own.orgId, role: "admin" } });
+    expect(await getMembership(await getDb(), { orgId: own.orgId, userId: u.id })).toMatchObject({ role: "admin" });
+    expect(await acceptInvite(u, { invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+
+  it("another address, no session, an expired or unknown invitation: refused, and no membership", async () => {
+    const { invitationId, user: u } = await invite();
+    const stranger = { id: own.users.member!, email: "someone-else@example.com" };
+    expect(await acceptInvite(stranger, { invitationId })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await acceptInvite(null, { invitationId })).toMatchObject({ ok: false, error: { code: "unauthorized" } });
+    expect(await acceptInvite(u, { invitationId: "nope" })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    await (await getDb()).update(invitation).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitation.id, invitationId));
+    expect(await acceptInvite(u, { invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await getMembership(await getDb(), { orgId: own.orgId, userId: u.id })).toBeUndefined();
+  });
+
+  it("an existing member cannot be invited again", async () => {
+    const db = await getDb();
+    const [m] = await db.select({ email: user.email }).from(user).where(eq(user.id, own.users.member!));
+    expect(await inviteMemberAction.run(own.users.admin!, { orgId: own.orgId, email: m!.email, role: "member" })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+  });
+});
+
+describe("runSummaryAction", () => {
+  it("members read their org's runs; another org's run is run_not_found", async () => {
+    const res = await executeRun({ orgId: own.orgId, apiKeyId: own.keyId, workflowId: own.workflowId, body: { story: "x" } });
+    const runId = (res as { run_id: string }).run_id;
+    expect(await runSummaryAction.run(own.users.member!, { orgId: own.orgId, runId })).toMatchObject({ ok: true, data: { run_id: runId, status: "completed" } });
+    expect(await runSummaryAction.run(other.users.owner!, { orgId: other.orgId, runId })).toMatchObject({ ok: false, error: { code: "run_not_found" } });
   });
 });

@@ -1,0 +1,37 @@
+import { InviteForm } from "@/components/invite-form";
+import { Card } from "@/components/ui";
+import { requireOrgPage } from "@/lib/auth/session";
+import { membersPageData } from "@/lib/orgs/invitations";
+
+export const dynamic = "force-dynamic";
+
+export default async function MembersPage() {
+  const me = await requireOrgPage();
+  const { members, invitations } = await membersPageData(me.orgId);
+  const canEdit = me.role !== "member";
+  return (
+    <>
+      <h1 className="text-2xl font-semibold">Members</h1>
+      {canEdit ? <Card title="Invite someone"><InviteForm orgId={me.orgId} /></Card> : null}
+      <Card title={`${members.length} member${members.length === 1 ? "" : "s"}`}>
+        <table className="w-full text-sm" data-testid="members">
+          <thead className="text-left text-neutral-500"><tr><th className="py-2">Name</th><th>Email</th><th>Role</th><th>Joined</th></tr></thead>
+          <tbody>
+            {members.map((m) => (
+              <tr key={m.id} className="border-t border-neutral-200 dark:border-neutral-800">
+                <td className="py-2">{m.name}{m.userId === me.userId ? " (you)" : ""}</td><td>{m.email}</td><td>{m.role}</td><td>{m.joinedAt.toISOString().slice(0, 10)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Card>
+      {canEdit && invitations.length ? (
+        <Card title="Pending invitations">
+          <ul className="space-y-1 text-sm">
+            {invitations.map((i) => <li key={i.id}>{i.email} · {i.role} · expires {i.expiresAt.toISOString().slice(0, 10)} · <code className="text-xs">/invite/{i.id}</code></li>)}
+          </ul>
+        </Card>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,27 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { acceptInviteAction } from "@/app/dashboard/actions";
+import { authClient } from "./auth-client";
+import { Button } from "./ui";
+
+export function AcceptInvite({ invitationId, organizationId, signedInAs, invitedEmail }: { invitationId: string; organizationId: string; signedInAs: string; invitedEmail: string }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  if (signedInAs.toLowerCase() !== invitedEmail) {
+    return <p role="alert" className="text-sm text-red-600">You are signed in as {signedInAs}. Sign out and sign in as {invitedEmail} to accept.</p>;
+  }
+  return (
+    <div className="space-y-2">
+      <Button onClick={async () => {
+        const res = await acceptInviteAction({ invitationId });
+        if (!res.ok) return setError(res.error.message);
+        await authClient.organization.setActive({ organizationId });
+        router.push("/dashboard/workflows");
+        router.refresh();
+      }}>Join</Button>
+      {error ? <p role="alert" className="text-sm text-red-600">{error}</p> : null}
+    </div>
+  );
+}
