@@ -136,5 +136,35 @@ describe("dashboard: sign up → workflow → playground → publish → key →
 
     await page.goto(`${e2e.baseUrl}/dashboard/workflows`);
     expect(await page.getByTestId("status").first().textContent()).toBe("published v1");
-  }, 120_000);
+
+    // Invite a teammate as a member: the link works only for that address; they land in the org
+    // read-only (no editing, no key creation).
+    await page.goto(`${e2e.baseUrl}/dashboard/members`);
+    const mate = `mate${Date.now()}@example.com`;
+    await page.fill('input[name="email"]', mate);
+    await page.click('button:has-text("Create invitation link")');
+    const link = (await page.getByTestId("invite-link").textContent())!.trim();
+    expect(link).toMatch(/\/invite\/[a-z0-9]{32}$/);
+    await shot("09-members-invite");
+    const ctx = await browser.newContext();
+    const p2 = await ctx.newPage();
+    try {
+      await p2.goto(link);
+      await p2.getByText("Join Acme Labs on Flowgate").waitFor();
+      await p2.click("text=Create an account");
+      await p2.fill('input[name="name"]', "Mate");
+      await p2.fill('input[name="email"]', mate);
+      await p2.fill('input[name="password"]', "another good password");
+      await p2.click('button[type="submit"]');
+      await p2.getByRole("button", { name: "Join" }).click({ timeout: 20_000 });
+      await p2.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
+      expect(await p2.textContent("aside")).toContain("Acme Labs · member");
+      await p2.getByText("Story writer").waitFor();
+      expect(await p2.locator("text=New workflow").count()).toBe(0);
+    } finally {
+      await ctx.close();
+    }
+    await page.reload();
+    expect(await page.textContent("[data-testid=members]")).toContain(mate);
+  }, 180_000);
 });
