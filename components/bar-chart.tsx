@@ -6,7 +6,7 @@ export function BarChart({ label, data, unit }: { label: string; data: Array<{ d
   const w = 100 / Math.max(1, data.length);
   return (
     <figure className="space-y-1">
-      <figcaption className="text-sm font-medium">{label}</figcaption>
+      <figcaption className="sr-only">{label}</figcaption>
       <svg viewBox="0 0 100 40" preserveAspectRatio="none" className="h-28 w-full" role="img" aria-label={`${label}, last ${data.length} days`}>
         {data.map((d, i) => {
           const h = (d.value / max) * 38;
