@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, isNull } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { workflowLabelHistory, workflowLabels, workflows, workflowVersions } from "../schema";
+import { user, workflowLabelHistory, workflowLabels, workflows, workflowVersions } from "../schema";
 
 /** Every label of a workflow with the version number it points at, by name. */
 export async function listLabels(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
@@ -43,11 +43,12 @@ export async function insertLabelHistory(tx: DbOrTx, values: typeof workflowLabe
   return row!;
 }
 
-/** Moves of a workflow's labels, newest first (identity order = commit order under the row lock). */
+/** Moves of a workflow's labels, newest first (identity order = commit order under the row lock), with the actor's name. */
 export async function listLabelHistory(tx: DbOrTx, { orgId, workflowId, limit = 100 }: { orgId: string; workflowId: string; limit?: number }) {
   return tx
-    .select()
+    .select({ entry: workflowLabelHistory, actorName: user.name })
     .from(workflowLabelHistory)
+    .leftJoin(user, eq(user.id, workflowLabelHistory.actorId))
     .where(and(eq(workflowLabelHistory.workflowId, workflowId), eq(workflowLabelHistory.orgId, orgId)))
     .orderBy(desc(workflowLabelHistory.id))
     .limit(limit);
