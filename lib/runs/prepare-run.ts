@@ -8,7 +8,7 @@ import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { resolveInputs } from "@/lib/workflows/inputs";
-import { LABEL_NAME } from "@/lib/workflows/set-label";
+import { LABEL_NAME } from "@/lib/workflows/label-name";
 import { assertValidTemplate, extractVariables, renderTemplate } from "@/lib/workflows/template";
 
 export type PreparedRun = {

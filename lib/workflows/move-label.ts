@@ -3,7 +3,8 @@ import { getWorkflowVersion, lockWorkflow } from "@/db/queries/workflows";
 import { listLabels } from "@/db/queries/labels";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
-import { assertLabelName, LATEST, PRODUCTION, setLabel } from "./set-label";
+import { assertLabelName, LATEST, PRODUCTION } from "./label-name";
+import { setLabel } from "./set-label";
 
 /**
  * Points a label (created if new) at an existing version of the workflow, with its history entry

@@ -3,7 +3,8 @@ import { insertWorkflowVersion, latestVersionNumber, lockWorkflow } from "@/db/q
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { LATEST, PRODUCTION, setLabel } from "./set-label";
+import { LATEST, PRODUCTION } from "./label-name";
+import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
 
 /**

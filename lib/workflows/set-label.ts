@@ -2,18 +2,7 @@ import type { Tx } from "@/db";
 import { deleteLabel, insertLabelHistory, listLabels, upsertLabel } from "@/db/queries/labels";
 import { updateWorkflow } from "@/db/queries/workflows";
 import type { Workflow, WorkflowVersion } from "@/db/schema";
-import { AppError } from "@/lib/errors";
-
-/** Label names: lowercase, start with a letter, at most 40 characters. */
-export const LABEL_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
-/** What the API runs by default. */
-export const PRODUCTION = "production";
-/** Moved by every publish to the new version; never by hand. */
-export const LATEST = "latest";
-
-export function assertLabelName(name: string) {
-  if (!LABEL_NAME.test(name)) throw new AppError("invalid_request", "label must match ^[a-z][a-z0-9_-]{0,39}$ (lowercase letters, digits, _ and -, starting with a letter)");
-}
+import { assertLabelName, PRODUCTION } from "./label-name";
 
 /**
  * The only writer of labels: points `label` at `to` (null removes it) and records the move in the

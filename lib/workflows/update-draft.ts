@@ -3,7 +3,8 @@ import { getDb } from "@/db";
 import { getWorkflowVersion, lockWorkflow, updateWorkflow } from "@/db/queries/workflows";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
-import { PRODUCTION, setLabel } from "./set-label";
+import { PRODUCTION } from "./label-name";
+import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
 
 export const draftFields = z.object({
