@@ -83,3 +83,26 @@ describe("audit log", () => {
     await expect(auditPageData({ userId, orgId: o.orgId })).rejects.toMatchObject({ code });
   });
 });
+
+describe("audit log: membership (better-auth organization hooks)", () => {
+  it("records sign-up's org creation, added members and role changes", async () => {
+    const { getAuth } = await import("@/lib/auth/auth");
+    const auth = await getAuth();
+    const email = `owner-${Date.now()}@example.com`;
+    const signUp = await auth.api.signUpEmail({ body: { email, password: "correct horse battery", name: "Owner" }, returnHeaders: true });
+    const cookie = signUp.headers.get("set-cookie")!.split(";")[0]!;
+    const headers = new Headers({ cookie });
+    const org = await auth.api.createOrganization({ body: { name: "Audited", slug: `audited-${Date.now()}` }, headers });
+    const ownerId = signUp.response.user.id;
+    const other = await auth.api.signUpEmail({ body: { email: `new-${Date.now()}@example.com`, password: "correct horse battery", name: "New" } });
+    await auth.api.addMember({ body: { userId: other.user.id, organizationId: org!.id, role: "member" } });
+    await auth.api.updateMemberRole({ body: { memberId: (await auth.api.getFullOrganization({ query: { organizationId: org!.id }, headers }))!.members.find((m) => m.userId === other.user.id)!.id, role: "admin", organizationId: org!.id }, headers });
+    const entries = await auditPageData({ userId: ownerId, orgId: org!.id });
+    expect(entries.map((e) => [e.action, e.targetId, e.details])).toEqual([
+      ["member.role_update", other.user.id, expect.objectContaining({ role: "admin", previous_role: "member" })],
+      ["member.add", other.user.id, expect.objectContaining({ role: "member" })],
+      ["member.add", ownerId, expect.objectContaining({ role: "owner", email })],
+    ]);
+    expect(entries.at(-1)!.actorId).toBe(ownerId);
+  });
+});
