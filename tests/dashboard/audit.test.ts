@@ -106,3 +106,22 @@ describe("audit log: membership (better-auth organization hooks)", () => {
     expect(entries.at(-1)!.actorId).toBe(ownerId);
   });
 });
+
+describe("audit log: invitations (the dashboard's own invite links)", () => {
+  it("records the invite (by the admin) and the join (by the invitee)", async () => {
+    const { inviteMemberAction } = await import("@/app/dashboard/actions");
+    const { acceptInvitation } = await import("@/lib/orgs/invitations");
+    const { getDb } = await import("@/db");
+    const { user } = await import("@/db/schema");
+    const o = await createDashboardOrg();
+    const email = `invitee-${Date.now()}@example.com`;
+    const inv = ok(await inviteMemberAction.run(o.users.admin, { orgId: o.orgId, email, role: "admin" }));
+    const inviteeId = `u${Date.now()}`;
+    await (await getDb()).insert(user).values({ id: inviteeId, name: "Invitee", email });
+    await acceptInvitation({ invitationId: inv.invitation_id, userId: inviteeId, email });
+    const entries = await auditPageData({ userId: o.users.owner, orgId: o.orgId });
+    expect(entries.map((e) => [e.action, e.actorId, e.targetId])).toEqual([
+      ["member.add", inviteeId, inviteeId], ["member.invite", o.users.admin, inv.invitation_id],
+    ]);
+  });
+});
