@@ -7,6 +7,7 @@ import { currentUser, currentUserId } from "@/lib/auth/session";
 import { INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
+import { moveLabel, rollbackProduction } from "@/lib/workflows/move-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 import { archiveWorkflow, draftFields, restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
 
@@ -33,22 +34,36 @@ export const publishAction = orgAction(
 
 export const archiveAction = orgAction(
   { role: "admin", currentUserId, input: z.object(wf) },
-  ({ input, actor }) => archiveWorkflow({ orgId: actor.orgId, workflowId: input.workflowId }),
+  ({ input, actor }) => archiveWorkflow({ orgId: actor.orgId, workflowId: input.workflowId, actorId: actor.userId }),
+);
+
+// Labels: any label but `latest` (publishing owns it) may be created or moved; moving
+// `production` changes what the API runs. Rollback is the guarded form: production, older only.
+const version = z.number().int().min(1).max(999_999_999);
+
+export const moveLabelAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, label: z.string().min(1).max(40), version }) },
+  ({ input, actor }) => moveLabel({ orgId: actor.orgId, workflowId: input.workflowId, label: input.label, version: input.version, actorId: actor.userId }),
+);
+
+export const rollbackAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, version }) },
+  ({ input, actor }) => rollbackProduction({ orgId: actor.orgId, workflowId: input.workflowId, version: input.version, actorId: actor.userId }),
 );
 
 export const createKeyAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...org, name: z.string().trim().min(1).max(100) }) },
-  ({ input, actor }) => createApiKey({ orgId: actor.orgId, name: input.name }),
+  ({ input, actor }) => createApiKey({ orgId: actor.orgId, name: input.name, actorId: actor.userId }),
 );
 
 export const revokeKeyAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...org, keyId: z.string().min(1) }) },
-  ({ input, actor }) => revokeApiKey({ orgId: actor.orgId, keyId: input.keyId }),
+  ({ input, actor }) => revokeApiKey({ orgId: actor.orgId, keyId: input.keyId, actorId: actor.userId }),
 );
 
 export const unpublishAction = orgAction(
   { role: "admin", currentUserId, input: z.object(wf) },
-  ({ input, actor }) => unpublishWorkflow({ orgId: actor.orgId, workflowId: input.workflowId }),
+  ({ input, actor }) => unpublishWorkflow({ orgId: actor.orgId, workflowId: input.workflowId, actorId: actor.userId }),
 );
 
 export const restoreVersionAction = orgAction(

@@ -10,6 +10,8 @@ const NAV = [
   { href: "/dashboard/usage", label: "Usage" },
   { href: "/dashboard/members", label: "Members" },
 ];
+// Shown to admins and owners only; the page itself refuses members too.
+const ADMIN_NAV = [{ href: "/dashboard/audit", label: "Audit log" }];
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const me = await requireOrgPage();
@@ -19,7 +21,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
         <p className="text-lg font-semibold">Flowgate</p>
         <p className="mb-6 truncate text-xs text-neutral-500" title={me.orgId}>{me.orgName} · {me.role}</p>
         <nav className="space-y-1">
-          {NAV.map((n) => (
+          {[...NAV, ...(me.role === "member" ? [] : ADMIN_NAV)].map((n) => (
             <Link key={n.href} href={n.href} className="block rounded-md px-2 py-1.5 text-sm hover:bg-neutral-200/60 dark:hover:bg-neutral-800">{n.label}</Link>
           ))}
         </nav>

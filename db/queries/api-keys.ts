@@ -33,7 +33,7 @@ export async function revokeApiKey(tx: DbOrTx, { orgId, keyId }: { orgId: string
     .update(apiKeys)
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.orgId, orgId), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id });
+    .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix });
   return row;
 }
 

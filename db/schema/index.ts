@@ -5,3 +5,5 @@ export * from "./runs";
 export * from "./credits";
 export * from "./stream-tokens";
 export * from "./auth";
+export * from "./labels";
+export * from "./audit";

@@ -1,5 +1,6 @@
 import { getDb } from "@/db";
 import { findActiveApiKeyByHash, insertApiKey, revokeApiKey as revokeApiKeyRow, touchApiKey } from "@/db/queries/api-keys";
+import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { newId, newSecret, sha256Hex } from "@/lib/ids";
 import { logger } from "@/lib/logger";
@@ -10,13 +11,17 @@ export type ApiKeyPrincipal = {
   endUser?: string | null;
 };
 
-/** Creates a key; the returned secret exists only in this return value. */
-export async function createApiKey({ orgId, name, rateLimitPerMinute }: { orgId: string; name?: string; rateLimitPerMinute?: number | null }) {
+/** Creates a key; the returned secret exists only in this return value (the audit entry has its display prefix only). */
+export async function createApiKey({ orgId, name, rateLimitPerMinute, actorId = null }: { orgId: string; name?: string; rateLimitPerMinute?: number | null; actorId?: string | null }) {
   const secret = newSecret.apiKey();
   const db = await getDb();
-  const row = await insertApiKey(db, {
-    id: newId.apiKey(), orgId, name: name ?? "Default key", keyHash: sha256Hex(secret),
-    prefix: `${secret.slice(0, 7)}…${secret.slice(-4)}`, rateLimitPerMinute: rateLimitPerMinute ?? null,
+  const row = await db.transaction(async (tx) => {
+    const key = await insertApiKey(tx, {
+      id: newId.apiKey(), orgId, name: name ?? "Default key", keyHash: sha256Hex(secret),
+      prefix: `${secret.slice(0, 7)}…${secret.slice(-4)}`, rateLimitPerMinute: rateLimitPerMinute ?? null,
+    });
+    await recordAudit(tx, { orgId, actorId, action: "key.create", targetId: key.id, details: { name: key.name, prefix: key.prefix } });
+    return key;
   });
   return { key: secret, id: row.id, prefix: row.prefix, name: row.name, created_at: row.createdAt.toISOString() };
 }
@@ -41,9 +46,12 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
   return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute };
 }
 
-export async function revokeApiKey({ orgId, keyId }: { orgId: string; keyId: string }) {
+export async function revokeApiKey({ orgId, keyId, actorId = null }: { orgId: string; keyId: string; actorId?: string | null }) {
   const db = await getDb();
-  const row = await revokeApiKeyRow(db, { orgId, keyId });
-  if (!row) throw new AppError("not_found", "API key not found");
-  return { id: row.id, revoked: true };
+  return db.transaction(async (tx) => {
+    const row = await revokeApiKeyRow(tx, { orgId, keyId });
+    if (!row) throw new AppError("not_found", "API key not found");
+    await recordAudit(tx, { orgId, actorId, action: "key.revoke", targetId: row.id, details: { name: row.name, prefix: row.prefix } });
+    return { id: row.id, revoked: true };
+  });
 }

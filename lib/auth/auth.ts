@@ -8,6 +8,7 @@ import { getDb } from "@/db";
 import * as schema from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { newId, randomAlnum } from "@/lib/ids";
+import { recordMemberChange } from "@/lib/audit/record-member-change";
 import { createOrg } from "@/lib/orgs/create-org";
 
 // Dashboard accounts: better-auth (email + password) with its organization plugin for members and
@@ -47,14 +48,32 @@ async function createAuth() {
         // No mail is configured: invitations are shown as a link to copy.
         sendInvitationEmail: async () => {},
         organizationHooks: {
-          afterCreateOrganization: async ({ organization: org }) => {
+          afterCreateOrganization: async ({ organization: org, member, user }) => {
             await createOrg({ id: org.id, name: org.name, credits: getEnv().SIGNUP_CREDITS });
+            await recordMemberChange({ action: "member.add", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: user.id });
           },
+          afterAddMember: async ({ member, user, organization: org }) =>
+            recordMemberChange({ action: "member.add", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: await requestUserId() }),
+          afterRemoveMember: async ({ member, user, organization: org }) =>
+            recordMemberChange({ action: "member.remove", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: await requestUserId() }),
+          afterUpdateMemberRole: async ({ member, previousRole, user, organization: org }) =>
+            recordMemberChange({ action: "member.role_update", orgId: org.id, userId: user.id, email: user.email, role: member.role, previousRole, actorId: await requestUserId() }),
         },
       }),
       nextCookies(),
     ],
   });
+}
+
+// The hooks do not say who acted: it is the signed-in user of the request that runs them (an
+// admin removing someone, the invitee accepting). Outside a request (server-side calls, tests),
+// unknown → null. Imported lazily: session.ts imports this module.
+async function requestUserId(): Promise<string | null> {
+  try {
+    return await (await import("./session")).currentUserId();
+  } catch {
+    return null;
+  }
 }
 
 type Auth = Awaited<ReturnType<typeof createAuth>>;

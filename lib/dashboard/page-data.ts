@@ -1,11 +1,14 @@
 import { getDb } from "@/db";
 import { listApiKeys } from "@/db/queries/api-keys";
+import { listAuditEntries } from "@/db/queries/audit";
 import { listLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
+import { listLabelHistory, listLabels } from "@/db/queries/labels";
 import { listRuns, usagePerDay } from "@/db/queries/runs";
 import { RUN_SOURCES, RUN_STATUSES, type Workflow, type WorkflowVersion } from "@/db/schema";
 import { getRunOrThrow } from "@/lib/runs/get-run";
 import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
+import { authorizeActor } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
 import { listModels } from "@/lib/llm/models";
 
@@ -83,4 +86,28 @@ export async function runPageData(orgId: string, runId: string) {
   const db = await getDb();
   const [wf, versions] = await Promise.all([getWorkflow(db, { orgId, workflowId: run.workflowId }), run.versionId ? listVersionsByIds(db, { orgId, ids: [run.versionId] }) : []]);
   return { run, workflowName: wf?.name ?? run.workflowId, version: versions[0]?.version ?? null };
+}
+
+/** The labels panel: each label's version, the versions it may move to, and the latest moves. */
+export async function labelsPageData(orgId: string, workflowId: string) {
+  const db = await getDb();
+  const [labels, versions, history] = await Promise.all([
+    listLabels(db, { orgId, workflowId }),
+    listWorkflowVersions(db, { orgId, workflowId }),
+    listLabelHistory(db, { orgId, workflowId, limit: 50 }),
+  ]);
+  return {
+    labels: labels.map((l) => ({ name: l.name, version: l.version, updatedAt: l.updatedAt.toISOString() })),
+    versions: versions.map((v) => v.version),
+    history: history.map(({ entry: h, actorName }) => ({ id: h.id, label: h.label, from: h.fromVersion, to: h.toVersion, actor: h.actorId ? (actorName ?? "a former user") : "system", at: h.at.toISOString() })),
+  };
+}
+
+/**
+ * The audit log page, admins and owners only. The role is checked here as well as in the page, so
+ * the data cannot be read by a member whatever renders it.
+ */
+export async function auditPageData(me: { userId: string; orgId: string }) {
+  const actor = await authorizeActor(me, "admin");
+  return listAuditEntries(await getDb(), { orgId: actor.orgId });
 }

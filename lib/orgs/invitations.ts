@@ -1,5 +1,6 @@
 import { getDb } from "@/db";
 import { findInvitation, insertInvitation, insertMemberIfAbsent, listMembers, listPendingInvitations, markInvitationAccepted } from "@/db/queries/members";
+import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { randomAlnum } from "@/lib/ids";
 
@@ -14,9 +15,13 @@ export async function inviteMember({ orgId, inviterId, email, role }: { orgId: s
   const normalized = email.trim().toLowerCase();
   const members = await listMembers(db, orgId);
   if (members.some((m) => m.email.toLowerCase() === normalized)) throw new AppError("invalid_request", `${normalized} is already a member`);
-  const row = await insertInvitation(db, {
-    id: randomAlnum(32), organizationId: orgId, email: normalized, role, status: "pending",
-    expiresAt: new Date(Date.now() + INVITE_TTL_MS), inviterId,
+  const row = await db.transaction(async (tx) => {
+    const inv = await insertInvitation(tx, {
+      id: randomAlnum(32), organizationId: orgId, email: normalized, role, status: "pending",
+      expiresAt: new Date(Date.now() + INVITE_TTL_MS), inviterId,
+    });
+    await recordAudit(tx, { orgId, actorId: inviterId, action: "member.invite", targetId: inv.id, details: { email: normalized, role } });
+    return inv;
   });
   return { invitation_id: row.id, email: row.email, role: row.role, expires_at: row.expiresAt.toISOString(), path: `/invite/${row.id}` };
 }
@@ -41,6 +46,8 @@ export async function acceptInvitation({ invitationId, userId, email }: { invita
   return db.transaction(async (tx) => {
     if (!(await markInvitationAccepted(tx, invitationId))) throw new AppError("not_found", "This invitation is no longer valid: ask for a new one");
     await insertMemberIfAbsent(tx, { id: randomAlnum(32), organizationId: inv.organizationId, userId, role: inv.role ?? "member" });
+    // The invitee is the actor: they accepted; the inviter is on the member.invite entry.
+    await recordAudit(tx, { orgId: inv.organizationId, actorId: userId, action: "member.add", targetId: userId, details: { email: inv.email, role: inv.role ?? "member", invitation_id: invitationId } });
     return { org_id: inv.organizationId, role: inv.role ?? "member" };
   });
 }

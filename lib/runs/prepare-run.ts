@@ -1,5 +1,6 @@
 import type { LanguageModelV4, LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
+import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -7,6 +8,7 @@ import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { resolveInputs } from "@/lib/workflows/inputs";
+import { LABEL_NAME } from "@/lib/workflows/label-name";
 import { assertValidTemplate, extractVariables, renderTemplate } from "@/lib/workflows/template";
 
 export type PreparedRun = {
@@ -71,16 +73,30 @@ export async function prepareRun({
 }
 
 /**
- * Route prefetch for /run and /stream, looked up while the rate limit is checked: the published
- * version, or the one pinned with `?version=N` (which keeps running while newer ones are published).
+ * Route prefetch for /run, /stream and GET /workflows/:id, looked up while the rate limit is
+ * checked: the published version (the `production` label), or the one pinned with `?version=N` or
+ * `?label=name` (which keeps running while newer ones are published or production moves).
  */
 export async function publishedVersionOf({ req, params, principal }: { req: Request; params: { id: string }; principal: { orgId: string } }) {
-  const pin = new URL(req.url).searchParams.get("version");
+  const query = new URL(req.url).searchParams;
+  const pin = query.get("version");
+  const label = query.get("label");
+  if (pin !== null && label !== null) throw new AppError("invalid_request", "Pin with either version or label, not both");
+  if (label !== null) return labelledVersion(principal.orgId, params.id, label);
   if (pin === null) return loadPublishedVersion(principal.orgId, params.id);
   if (!/^[1-9]\d{0,8}$/.test(pin)) throw new AppError("invalid_request", "version must be a positive integer (a published version number)");
   if (!isId.workflow(params.id)) throw new AppError("workflow_not_found");
   const v = await getWorkflowVersion(await getDb(), { orgId: principal.orgId, workflowId: params.id, version: Number(pin) });
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${pin})`);
+  return v;
+}
+
+async function labelledVersion(orgId: string, workflowId: string, label: string) {
+  // Checked before any query: a malformed name cannot exist, and URL junk never reaches the database.
+  if (!LABEL_NAME.test(label)) throw new AppError("invalid_request", "label must match ^[a-z][a-z0-9_-]{0,39}$ (e.g. production, staging)");
+  if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
+  const v = await getLabelVersion(await getDb(), { orgId, workflowId, label });
+  if (!v) throw new AppError("workflow_not_found", `Workflow not found (no label ${label})`);
   return v;
 }
 

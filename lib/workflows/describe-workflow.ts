@@ -1,4 +1,5 @@
 import { getDb } from "@/db";
+import { listLabels } from "@/db/queries/labels";
 import { getWorkflow } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import { getModelInfo } from "@/lib/llm/models";
@@ -6,11 +7,15 @@ import { extractVariables } from "./template";
 
 /**
  * GET /api/v1/workflows/:id — what an SDK or a form builder needs to call a published workflow:
- * its variables (all required, with the description and example authored for them), model and
- * version. Another org's, unpublished or archived workflows are 404 like unknown ones.
+ * its variables (all required, with the description and example authored for them), model,
+ * version and labels. Another org's, unpublished or archived workflows are 404 like unknown ones.
  */
 export async function describeWorkflow(orgId: string, version: WorkflowVersion) {
-  const wf = await getWorkflow(await getDb(), { orgId, workflowId: version.workflowId });
+  const db = await getDb();
+  const [wf, labels] = await Promise.all([
+    getWorkflow(db, { orgId, workflowId: version.workflowId }),
+    listLabels(db, { orgId, workflowId: version.workflowId }),
+  ]);
   const meta = new Map(version.variables.map((v) => [v.name, v]));
   const model = getModelInfo(version.model);
   return {
@@ -26,5 +31,7 @@ export async function describeWorkflow(orgId: string, version: WorkflowVersion) 
     variables: extractVariables(version.template, version.system).map((name) => ({
       name, required: true, description: meta.get(name)?.description ?? null, example: meta.get(name)?.example ?? null,
     })),
+    /** Every label of the workflow → the version number it points at (pin one with ?label=). */
+    labels: Object.fromEntries(labels.map((l) => [l.name, l.version])) as Record<string, number>,
   };
 }

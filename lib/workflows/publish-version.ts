@@ -1,12 +1,16 @@
 import { getDb } from "@/db";
-import { insertWorkflowVersion, latestVersionNumber, lockWorkflow, updateWorkflow } from "@/db/queries/workflows";
+import { insertWorkflowVersion, latestVersionNumber, lockWorkflow } from "@/db/queries/workflows";
+import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { LATEST, PRODUCTION } from "./label-name";
+import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
 
 /**
- * Freezes the draft into an immutable version N+1 and makes it the one the API runs. The draft row
- * is locked first, so concurrent publishes get strictly increasing numbers.
+ * Freezes the draft into an immutable version N+1 and makes it the one the API runs: `latest` and
+ * `production` move to it, in one transaction with its audit entry. The draft row is locked
+ * first, so concurrent publishes get strictly increasing numbers and a coherent label history.
  */
 export async function publishVersion({ orgId, workflowId, note = "", actorId = null }: { orgId: string; workflowId: string; note?: string; actorId?: string | null }) {
   const db = await getDb();
@@ -21,15 +25,26 @@ export async function publishVersion({ orgId, workflowId, note = "", actorId = n
       model: wf.model, temperature: wf.temperature, maxOutputTokens: wf.maxOutputTokens, webSearch: wf.webSearch,
       note, createdBy: actorId,
     });
-    await updateWorkflow(tx, { orgId, workflowId }, { publishedVersionId: v.id });
+    const latest = await setLabel(tx, { wf, label: LATEST, to: v, actorId });
+    const production = await setLabel(tx, { wf, label: PRODUCTION, to: v, actorId });
+    await recordAudit(tx, {
+      orgId, actorId, action: "workflow.publish", targetId: workflowId,
+      details: { version: v.version, version_id: v.id, note, production_from: production.from, latest_from: latest.from },
+    });
     return { version_id: v.id, version: v.version };
   });
 }
 
-/** Takes the workflow off the API (404) without touching its versions. */
-export async function unpublishWorkflow({ orgId, workflowId }: { orgId: string; workflowId: string }) {
+/** Takes the workflow off the API (404): removes `production`; versions and other labels stay. */
+export async function unpublishWorkflow({ orgId, workflowId, actorId = null }: { orgId: string; workflowId: string; actorId?: string | null }) {
   const db = await getDb();
-  const row = await updateWorkflow(db, { orgId, workflowId }, { publishedVersionId: null });
-  if (!row) throw new AppError("workflow_not_found");
-  return { workflow_id: row.id, published: false };
+  return db.transaction(async (tx) => {
+    const wf = await lockWorkflow(tx, { orgId, workflowId });
+    if (!wf) throw new AppError("workflow_not_found");
+    const production = await setLabel(tx, { wf, label: PRODUCTION, to: null, actorId });
+    if (production.moved) {
+      await recordAudit(tx, { orgId, actorId, action: "workflow.unpublish", targetId: workflowId, details: { production_from: production.from } });
+    }
+    return { workflow_id: wf.id, published: false };
+  });
 }

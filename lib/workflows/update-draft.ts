@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { getWorkflowVersion, updateWorkflow } from "@/db/queries/workflows";
+import { getWorkflowVersion, lockWorkflow, updateWorkflow } from "@/db/queries/workflows";
+import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { PRODUCTION } from "./label-name";
+import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
 
 export const draftFields = z.object({
@@ -25,10 +28,17 @@ export async function updateDraft({ orgId, workflowId, patch }: { orgId: string;
   return { workflow_id: row.id, updated_at: row.updatedAt.toISOString() };
 }
 
-export async function archiveWorkflow({ orgId, workflowId }: { orgId: string; workflowId: string }) {
-  const row = await updateWorkflow(await getDb(), { orgId, workflowId }, { archivedAt: new Date(), publishedVersionId: null });
-  if (!row) throw new AppError("workflow_not_found");
-  return { workflow_id: row.id, archived: true };
+/** Archives the workflow: off the API, pins included; `production` goes with published_version_id. */
+export async function archiveWorkflow({ orgId, workflowId, actorId = null }: { orgId: string; workflowId: string; actorId?: string | null }) {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const wf = await lockWorkflow(tx, { orgId, workflowId });
+    if (!wf) throw new AppError("workflow_not_found");
+    const production = await setLabel(tx, { wf, label: PRODUCTION, to: null, actorId });
+    await updateWorkflow(tx, { orgId, workflowId }, { archivedAt: new Date() });
+    await recordAudit(tx, { orgId, actorId, action: "workflow.archive", targetId: workflowId, details: { production_from: production.from } });
+    return { workflow_id: wf.id, archived: true };
+  });
 }
 
 /** Copies a published version's content back into the draft (name and description stay). */

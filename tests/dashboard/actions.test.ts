@@ -3,8 +3,8 @@ import { getDb } from "@/db";
 import { listApiKeys } from "@/db/queries/api-keys";
 import { member, organization, user } from "@/db/schema";
 import {
-  archiveAction, createKeyAction, createWorkflowAction, inviteMemberAction, publishAction, restoreVersionAction, revokeKeyAction,
-  runSummaryAction, saveDraftAction, unpublishAction,
+  archiveAction, createKeyAction, createWorkflowAction, inviteMemberAction, moveLabelAction, publishAction, restoreVersionAction, revokeKeyAction,
+  rollbackAction, runSummaryAction, saveDraftAction, unpublishAction,
 } from "@/app/dashboard/actions";
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
@@ -15,6 +15,7 @@ import { createApiKey } from "@/lib/auth/api-keys";
 import { newId, randomAlnum } from "@/lib/ids";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { publishVersion } from "@/lib/workflows/publish-version";
 
 // Every dashboard mutation, every role, own org and another org: members may not mutate,
 // admins and owners may, and another org is always "not found". Called through the same
@@ -32,7 +33,9 @@ async function makeOrg() {
     await db.insert(member).values({ id: randomAlnum(24), organizationId: orgId, userId: id, role });
     users[role] = id;
   }
+  // Published twice (v1, v2 in production), so label moves and a rollback to v1 have somewhere to go.
   const wf = await createWorkflow({ orgId, name: "W", template: "Write {{story}}", model: "offline:echo", publish: true });
+  await publishVersion({ orgId, workflowId: wf.workflow_id });
   const key = await createApiKey({ orgId, name: "k" });
   return { orgId, users, workflowId: wf.workflow_id, keyId: key.id };
 }
@@ -55,6 +58,8 @@ const ACTIONS = {
   unpublish: (t: Target) => ({ action: unpublishAction, input: { orgId: t.orgId, workflowId: t.workflowId } }),
   restoreVersion: (t: Target) => ({ action: restoreVersionAction, input: { orgId: t.orgId, workflowId: t.workflowId, version: 1 } }),
   inviteMember: (t: Target) => ({ action: inviteMemberAction, input: { orgId: t.orgId, email: `new-${randomAlnum(8)}@example.com`, role: "member" } }),
+  moveLabel: (t: Target) => ({ action: moveLabelAction, input: { orgId: t.orgId, workflowId: t.workflowId, label: "staging", version: 1 } }),
+  rollback: (t: Target) => ({ action: rollbackAction, input: { orgId: t.orgId, workflowId: t.workflowId, version: 1 } }),
 } as const;
 
 const cases = (Object.keys(ACTIONS) as Array<keyof typeof ACTIONS>).flatMap((name) => [

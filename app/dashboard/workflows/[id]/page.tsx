@@ -10,6 +10,7 @@ import { isAppError } from "@/lib/errors";
 import { diffLines } from "@/lib/workflows/diff-lines";
 import { workflowSnippets } from "@/lib/workflows/snippets";
 import { extractVariables } from "@/lib/workflows/template";
+import { LabelsSection } from "./labels-section";
 
 export const dynamic = "force-dynamic";
 
@@ -40,6 +41,7 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
           <SnippetTabs snippets={workflowSnippets({ baseUrl, workflowId: w.id, variables: publishedVars })} />
         </Card>
       ) : null}
+      <LabelsSection orgId={me.orgId} workflowId={w.id} canEdit={me.role !== "member"} />
       <Card title="Versions">
         {versions.length === 0 ? <p className="text-sm text-neutral-500">Not published yet: publish to make it callable over the API.</p> : (
           <ul className="divide-y divide-neutral-200 text-sm dark:divide-neutral-800">

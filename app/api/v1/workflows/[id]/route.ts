@@ -4,7 +4,7 @@ import { describeWorkflow } from "@/lib/workflows/describe-workflow";
 
 export const dynamic = "force-dynamic";
 
-// GET /api/v1/workflows/:workflow_id[?version=N] – variables, model and version of a published workflow
+// GET /api/v1/workflows/:workflow_id[?version=N | ?label=name] – variables, model, version and labels of a published workflow
 export const GET = apiRoute({ auth: "apiKey", prefetch: publishedVersionOf }, async ({ ctx, prefetched }) =>
   describeWorkflow(ctx.principal!.orgId, prefetched),
 );

@@ -1,0 +1,55 @@
+import { and, asc, desc, eq, isNull } from "drizzle-orm";
+import type { DbOrTx } from "../index";
+import { user, workflowLabelHistory, workflowLabels, workflows, workflowVersions } from "../schema";
+
+/** Every label of a workflow with the version number it points at, by name. */
+export async function listLabels(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
+  return tx
+    .select({ name: workflowLabels.name, version: workflowVersions.version, versionId: workflowLabels.versionId, updatedAt: workflowLabels.updatedAt })
+    .from(workflowLabels)
+    .innerJoin(workflowVersions, eq(workflowVersions.id, workflowLabels.versionId))
+    .where(and(eq(workflowLabels.workflowId, workflowId), eq(workflowLabels.orgId, orgId)))
+    .orderBy(asc(workflowLabels.name));
+}
+
+/** The version a label points at, for pinned calls (?label=…), of a live workflow in this org. */
+export async function getLabelVersion(tx: DbOrTx, { orgId, workflowId, label }: { orgId: string; workflowId: string; label: string }) {
+  const [row] = await tx
+    .select({ version: workflowVersions })
+    .from(workflowLabels)
+    .innerJoin(workflowVersions, eq(workflowVersions.id, workflowLabels.versionId))
+    .innerJoin(workflows, eq(workflows.id, workflowLabels.workflowId))
+    .where(and(eq(workflowLabels.workflowId, workflowId), eq(workflowLabels.orgId, orgId), eq(workflowLabels.name, label), isNull(workflows.archivedAt)))
+    .limit(1);
+  return row?.version;
+}
+
+export async function upsertLabel(tx: DbOrTx, values: { workflowId: string; orgId: string; name: string; versionId: string; updatedBy: string | null }) {
+  await tx
+    .insert(workflowLabels)
+    .values({ ...values, updatedAt: new Date() })
+    .onConflictDoUpdate({
+      target: [workflowLabels.workflowId, workflowLabels.name],
+      set: { versionId: values.versionId, updatedBy: values.updatedBy, updatedAt: new Date() },
+    });
+}
+
+export async function deleteLabel(tx: DbOrTx, { workflowId, name }: { workflowId: string; name: string }) {
+  await tx.delete(workflowLabels).where(and(eq(workflowLabels.workflowId, workflowId), eq(workflowLabels.name, name)));
+}
+
+export async function insertLabelHistory(tx: DbOrTx, values: typeof workflowLabelHistory.$inferInsert) {
+  const [row] = await tx.insert(workflowLabelHistory).values(values).returning();
+  return row!;
+}
+
+/** Moves of a workflow's labels, newest first (identity order = commit order under the row lock), with the actor's name. */
+export async function listLabelHistory(tx: DbOrTx, { orgId, workflowId, limit = 100 }: { orgId: string; workflowId: string; limit?: number }) {
+  return tx
+    .select({ entry: workflowLabelHistory, actorName: user.name })
+    .from(workflowLabelHistory)
+    .leftJoin(user, eq(user.id, workflowLabelHistory.actorId))
+    .where(and(eq(workflowLabelHistory.workflowId, workflowId), eq(workflowLabelHistory.orgId, orgId)))
+    .orderBy(desc(workflowLabelHistory.id))
+    .limit(limit);
+}

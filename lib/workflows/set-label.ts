@@ -1,0 +1,31 @@
+import type { Tx } from "@/db";
+import { deleteLabel, insertLabelHistory, listLabels, upsertLabel } from "@/db/queries/labels";
+import { updateWorkflow } from "@/db/queries/workflows";
+import type { Workflow, WorkflowVersion } from "@/db/schema";
+import { assertLabelName, PRODUCTION } from "./label-name";
+
+/**
+ * The only writer of labels: points `label` at `to` (null removes it) and records the move in the
+ * label history. The caller must hold the workflow's row lock (lockWorkflow) in `tx`, so moves of
+ * one workflow are serialized and each history entry's `from` is the previous entry's `to`.
+ *
+ * `production` and workflows.published_version_id are kept in lockstep here, in the same
+ * transaction, rather than dropping the column: the column keeps /run's lookup a single join on
+ * the workflow row (the hot path), and the pages and queries that read it keep working unchanged.
+ * Nothing else writes either one, so they cannot drift.
+ */
+export async function setLabel(
+  tx: Tx,
+  { wf, label, to, actorId }: { wf: Workflow; label: string; to: WorkflowVersion | null; actorId: string | null },
+): Promise<{ label: string; from: number | null; to: number | null; moved: boolean }> {
+  assertLabelName(label);
+  const current = (await listLabels(tx, { orgId: wf.orgId, workflowId: wf.id })).find((l) => l.name === label);
+  const from = current?.version ?? null;
+  const toVersion = to?.version ?? null;
+  if (from === toVersion) return { label, from, to: toVersion, moved: false };
+  if (to) await upsertLabel(tx, { workflowId: wf.id, orgId: wf.orgId, name: label, versionId: to.id, updatedBy: actorId });
+  else await deleteLabel(tx, { workflowId: wf.id, name: label });
+  if (label === PRODUCTION) await updateWorkflow(tx, { orgId: wf.orgId, workflowId: wf.id }, { publishedVersionId: to?.id ?? null });
+  await insertLabelHistory(tx, { workflowId: wf.id, orgId: wf.orgId, label, fromVersion: from, toVersion, actorId });
+  return { label, from, to: toVersion, moved: true };
+}
