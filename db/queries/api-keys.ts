@@ -1,22 +1,24 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { apiKeys } from "../schema";
 
-export async function insertApiKey(
-  tx: DbOrTx,
-  values: { id: string; orgId: string; name?: string; keyHash: string; prefix: string; rateLimitPerMinute?: number | null },
-) {
+export async function insertApiKey(tx: DbOrTx, values: typeof apiKeys.$inferInsert) {
   const [row] = await tx.insert(apiKeys).values(values).returning();
   return row!;
 }
 
-/** The hot-path lookup: one unique-index probe by hash, revoked keys excluded. */
+/** What verifying a key needs: identity, limits and scope (one row, no joins). */
+const PRINCIPAL_COLUMNS = {
+  id: apiKeys.id, orgId: apiKeys.orgId, rateLimitPerMinute: apiKeys.rateLimitPerMinute, lastUsedAt: apiKeys.lastUsedAt,
+  workflowIds: apiKeys.workflowIds, allowedOrigins: apiKeys.allowedOrigins, creditCap: apiKeys.creditCap, creditCapPeriod: apiKeys.creditCapPeriod,
+};
+
+/** Neither revoked nor expired. */
+const usable = () => and(isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)));
+
+/** The hot-path lookup: one unique-index probe by hash, revoked and expired keys excluded. */
 export async function findActiveApiKeyByHash(tx: DbOrTx, keyHash: string) {
-  const [row] = await tx
-    .select({ id: apiKeys.id, orgId: apiKeys.orgId, rateLimitPerMinute: apiKeys.rateLimitPerMinute, lastUsedAt: apiKeys.lastUsedAt })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
-    .limit(1);
+  const [row] = await tx.select(PRINCIPAL_COLUMNS).from(apiKeys).where(and(eq(apiKeys.keyHash, keyHash), usable())).limit(1);
   return row;
 }
 
@@ -42,6 +44,8 @@ export async function listApiKeys(tx: DbOrTx, orgId: string) {
     .select({
       id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt,
       lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt, rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+      workflowIds: apiKeys.workflowIds, allowedOrigins: apiKeys.allowedOrigins, creditCap: apiKeys.creditCap,
+      creditCapPeriod: apiKeys.creditCapPeriod, capUsed: apiKeys.capUsed, capPeriodStart: apiKeys.capPeriodStart, expiresAt: apiKeys.expiresAt,
     })
     .from(apiKeys)
     .where(eq(apiKeys.orgId, orgId))
@@ -49,10 +53,6 @@ export async function listApiKeys(tx: DbOrTx, orgId: string) {
 }
 
 export async function findActiveApiKeyById(tx: DbOrTx, keyId: string) {
-  const [row] = await tx
-    .select({ id: apiKeys.id, orgId: apiKeys.orgId, rateLimitPerMinute: apiKeys.rateLimitPerMinute })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
-    .limit(1);
+  const [row] = await tx.select(PRINCIPAL_COLUMNS).from(apiKeys).where(and(eq(apiKeys.id, keyId), usable())).limit(1);
   return row;
 }

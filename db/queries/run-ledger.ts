@@ -20,6 +20,11 @@ export type RunStart = {
   inputCost: number; outputPrice: number; maxOutputTokens: number;
   /** Fewest output tokens worth reserving (default 1); maxOutputTokens makes it all or nothing. */
   minOutputTokens?: number;
+  /**
+   * The key's credit cap, when it has one: the reservation must also fit what is left of it in
+   * the period that started at `periodStart` (a new period starts from zero).
+   */
+  keyCap?: { keyId: string; periodStart: Date } | null;
 };
 
 /**
@@ -28,31 +33,57 @@ export type RunStart = {
  * minOutputTokens fit: then nothing was written.
  */
 export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise<{ reserved: number; maxOutputTokens: number } | null> {
+  const min = Math.max(1, r.minOutputTokens ?? 1);
+  const cap = r.keyCap ?? null;
+  const period = cap ? cap.periodStart.toISOString() : null;
+  // Lock order everywhere: org row, then key row (the settlement below does the same), so a
+  // reservation and a settlement never wait on each other in a cycle.
   const result = await db.execute(sql`
     WITH cur AS (
       SELECT id, credit_balance AS old FROM orgs WHERE id = ${r.orgId} FOR UPDATE
+    ), kc AS (
+      SELECT k.id, k.credit_cap AS cap, CASE WHEN k.cap_period_start = ${period}::timestamptz THEN k.cap_used ELSE 0 END AS used
+      FROM api_keys k, cur WHERE k.id = ${cap?.keyId ?? null} FOR UPDATE OF k
     ), calc AS (
-      SELECT id, old, LEAST(${r.maxOutputTokens}::bigint, FLOOR((old - ${r.inputCost}) / ${r.outputPrice}::numeric)::bigint) AS granted FROM cur
+      SELECT cur.id, old, LEAST(
+        ${r.maxOutputTokens}::bigint,
+        FLOOR((old - ${r.inputCost}) / ${r.outputPrice}::numeric)::bigint,
+        (SELECT FLOOR((kc.cap - kc.used - ${r.inputCost}) / ${r.outputPrice}::numeric)::bigint FROM kc)
+      ) AS granted FROM cur
     ), upd AS (
       UPDATE orgs o SET credit_balance = c.old - ${r.inputCost} - c.granted * ${r.outputPrice}
-      FROM calc c WHERE o.id = c.id AND c.granted >= ${Math.max(1, r.minOutputTokens ?? 1)}
+      FROM calc c WHERE o.id = c.id AND c.granted >= ${min}
       RETURNING o.credit_balance AS balance_after, c.granted, ${r.inputCost} + c.granted * ${r.outputPrice} AS reserved
+    ), kupd AS (
+      UPDATE api_keys k SET cap_used = kc.used + upd.reserved, cap_period_start = ${period}::timestamptz
+      FROM kc, upd WHERE k.id = kc.id
+      RETURNING k.id
     ), led AS (
       INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
       SELECT ${r.ledgerId}, ${r.orgId}, ${r.runId}, 'reserve', -reserved, balance_after, ${"reserve:" + r.runId} FROM upd
       RETURNING id
     ), ins AS (
       INSERT INTO runs (id, org_id, workflow_id, version_id, api_key_id, source, protocol, status, model, inputs,
-                        credits_reserved, max_output_tokens, end_user, session_id)
+                        credits_reserved, max_output_tokens, end_user, session_id, cap_period_start)
       SELECT ${r.runId}, ${r.orgId}, ${r.workflowId}, ${r.versionId}, ${r.apiKeyId}, ${r.source}, ${r.protocol}, 'running',
-             ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}
+             ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}, ${period}::timestamptz
       FROM upd
       RETURNING id
     )
-    SELECT upd.reserved, upd.granted, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM ins) AS run_rows FROM upd`);
+    SELECT upd.reserved, upd.granted, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM ins) AS run_rows,
+           (SELECT count(*) FROM kupd) AS key_rows FROM upd`);
   const [row] = rowsOf(result);
   if (!row) return null;
   return { reserved: Number(row.reserved), maxOutputTokens: Number(row.granted) };
+}
+
+/** What is left of a capped key's period (for telling a cap 402 from an org that is short). */
+export async function keyCapRemaining(db: DbOrTx, { keyId, periodStart }: { keyId: string; periodStart: Date }): Promise<number | null> {
+  const result = await db.execute(sql`
+    SELECT credit_cap - CASE WHEN cap_period_start = ${periodStart.toISOString()}::timestamptz THEN cap_used ELSE 0 END AS remaining
+    FROM api_keys WHERE id = ${keyId} AND credit_cap IS NOT NULL`);
+  const [row] = rowsOf(result);
+  return row ? Number(row.remaining) : null;
 }
 
 export type RunFinish = {
@@ -69,7 +100,7 @@ export type RunFinish = {
 export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promise<{ charged: number } | null> {
   const result = await db.execute(sql`
     WITH run AS (
-      SELECT id, org_id, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = 'running' FOR UPDATE
+      SELECT id, org_id, api_key_id, cap_period_start, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = 'running' FOR UPDATE
     ), cur AS (
       SELECT o.id, o.credit_balance AS old, run.reserved FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
     ), calc AS (
@@ -77,6 +108,12 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
     ), upd AS (
       UPDATE orgs o SET credit_balance = c.old + c.reserved - c.charged FROM calc c WHERE o.id = c.id
       RETURNING o.credit_balance AS balance_after
+    ), krel AS (
+      -- A capped key gets back what its run reserved but did not spend — in the same period only:
+      -- a new period has already started from zero.
+      UPDATE api_keys k SET cap_used = GREATEST(0, k.cap_used - (c.reserved - c.charged))
+      FROM calc c, run, upd WHERE run.cap_period_start IS NOT NULL AND k.id = run.api_key_id AND k.cap_period_start = run.cap_period_start
+      RETURNING k.id
     ), led AS (
       INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
       SELECT ${f.ledgerId}, c.id, ${f.runId}, CASE WHEN c.charged = 0 THEN 'release' ELSE 'settle' END,

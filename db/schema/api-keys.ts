@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
 export const apiKeys = pgTable(
@@ -12,6 +12,19 @@ export const apiKeys = pgTable(
     prefix: text("prefix").notNull(), // e.g. "sk_h9e8…" for display
     /** Requests per minute; null → the default policy. */
     rateLimitPerMinute: integer("rate_limit_per_minute"),
+    // Scope. Null means "not restricted" for each of these.
+    /** The only workflows this key (and its stream tokens) may run or describe. */
+    workflowIds: text("workflow_ids").array(),
+    /** Browser origins allowed to use this key's stream tokens (CORS grant), e.g. https://app.example.com. */
+    allowedOrigins: text("allowed_origins").array(),
+    /** Most credits this key may spend per period (see creditCapPeriod). */
+    creditCap: bigint("credit_cap", { mode: "number" }),
+    /** "day" or "month" (UTC; the cap refills at the start of each), or "total" (never refills). */
+    creditCapPeriod: text("credit_cap_period", { enum: ["day", "month", "total"] }),
+    /** Credits held or spent in the current period, and when that period started. */
+    capUsed: bigint("cap_used", { mode: "number" }).notNull().default(0),
+    capPeriodStart: timestamp("cap_period_start", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),

@@ -28,6 +28,8 @@ export const runs = pgTable(
     totalTokens: integer("total_tokens").notNull().default(0),
     creditsReserved: integer("credits_reserved").notNull().default(0),
     creditsCharged: integer("credits_charged").notNull().default(0),
+    /** Set when the run's key has a credit cap: the cap period its reservation counts against. */
+    capPeriodStart: timestamp("cap_period_start", { withTimezone: true }),
     maxOutputTokens: integer("max_output_tokens"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),

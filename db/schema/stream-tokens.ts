@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { apiKeys } from "./api-keys";
 import { orgs } from "./orgs";
 
@@ -13,6 +13,9 @@ export const streamTokens = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     /** End user the minting backend attributes the stream to (`?user=`), copied onto the run. */
     endUser: text("end_user"),
+    /** Narrowed at mint time: the one workflow this token may run, and the most one run may reserve. */
+    workflowId: text("workflow_id"),
+    maxCredits: integer("max_credits"),
     usedAt: timestamp("used_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },

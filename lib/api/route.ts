@@ -1,5 +1,6 @@
 import { verifyApiKey } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
+import { checkOrigin } from "@/lib/auth/scope";
 import { sessionPrincipal } from "@/lib/auth/session-principal";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
@@ -55,6 +56,7 @@ export function apiRoute<P extends Record<string, string> = Record<string, never
     try {
       const principal = await authenticate(req, opts.auth);
       timing.mark("auth");
+      if (principal) restrictCors(req, principal, headers, !!opts.cors);
       const params = ((await context?.params) ?? {}) as P;
       const pre = principal && opts.prefetch
         ? opts.prefetch({ req, params, principal }).then((value) => ({ value }), (error: unknown) => ({ error }))
@@ -98,6 +100,20 @@ async function authenticate(req: Request, mode: AuthMode): Promise<Principal | n
   const principal = m ? await verifyApiKey(m[1]!) : null;
   if (!principal) throw new AppError("unauthorized");
   return principal;
+}
+
+/** A key restricted to some origins grants CORS to those only (and refuses the others). */
+function restrictCors(req: Request, principal: Principal, headers: Headers, cors: boolean) {
+  try {
+    const origin = checkOrigin(req, principal);
+    if (origin && cors) {
+      headers.set("access-control-allow-origin", origin);
+      headers.append("vary", "Origin");
+    }
+  } catch (e) {
+    headers.delete("access-control-allow-origin");
+    throw e;
+  }
 }
 
 async function enforceRateLimit(principal: Principal, headers: Headers) {

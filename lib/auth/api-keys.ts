@@ -4,23 +4,57 @@ import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { newId, newSecret, sha256Hex } from "@/lib/ids";
 import { logger } from "@/lib/logger";
+import type { CapPeriod } from "@/lib/credits/key-cap";
 
 export type ApiKeyPrincipal = {
   keyId: string; orgId: string; rateLimitPerMinute: number | null;
   /** From a stream token minted with ?user=: the end user its runs are attributed to. */
   endUser?: string | null;
+  /** What the key (or the stream token, narrowed at mint) may do; absent → unrestricted. */
+  scope?: KeyScope;
+};
+
+export type KeyScope = {
+  /** The only workflows it may run or describe; null → all of the org's. */
+  workflowIds: string[] | null;
+  /** Browser origins it may be used from; null → any. */
+  allowedOrigins: string[] | null;
+  /** The key's credit cap period, when it has a cap. */
+  capPeriod: CapPeriod | null;
+  /** A stream token's max_credits: the most one run may reserve. */
+  maxCredits: number | null;
+};
+
+/** The scope a key row grants; undefined when it grants everything (the common, fast case). */
+export function scopeOf(row: { workflowIds: string[] | null; allowedOrigins: string[] | null; creditCap: number | null; creditCapPeriod: CapPeriod | null }): KeyScope | undefined {
+  if (!row.workflowIds && !row.allowedOrigins && row.creditCap === null) return undefined;
+  return {
+    workflowIds: row.workflowIds, allowedOrigins: row.allowedOrigins,
+    capPeriod: row.creditCap === null ? null : (row.creditCapPeriod ?? "total"), maxCredits: null,
+  };
+}
+
+export type KeyOptions = {
+  name?: string; rateLimitPerMinute?: number | null;
+  workflowIds?: string[] | null; allowedOrigins?: string[] | null;
+  creditCap?: number | null; creditCapPeriod?: CapPeriod | null; expiresAt?: Date | null;
 };
 
 /** Creates a key; the returned secret exists only in this return value (the audit entry has its display prefix only). */
-export async function createApiKey({ orgId, name, rateLimitPerMinute, actorId = null }: { orgId: string; name?: string; rateLimitPerMinute?: number | null; actorId?: string | null }) {
+export async function createApiKey({
+  orgId, name, rateLimitPerMinute, workflowIds, allowedOrigins, creditCap, creditCapPeriod, expiresAt, actorId = null,
+}: { orgId: string; actorId?: string | null } & KeyOptions) {
   const secret = newSecret.apiKey();
   const db = await getDb();
   const row = await db.transaction(async (tx) => {
     const key = await insertApiKey(tx, {
       id: newId.apiKey(), orgId, name: name ?? "Default key", keyHash: sha256Hex(secret),
       prefix: `${secret.slice(0, 7)}…${secret.slice(-4)}`, rateLimitPerMinute: rateLimitPerMinute ?? null,
+      workflowIds: workflowIds?.length ? workflowIds : null, allowedOrigins: allowedOrigins?.length ? allowedOrigins : null,
+      creditCap: creditCap ?? null, creditCapPeriod: creditCap == null ? null : (creditCapPeriod ?? "total"), expiresAt: expiresAt ?? null,
     });
-    await recordAudit(tx, { orgId, actorId, action: "key.create", targetId: key.id, details: { name: key.name, prefix: key.prefix } });
+    const scope = { workflowIds: key.workflowIds, allowedOrigins: key.allowedOrigins, creditCap: key.creditCap, creditCapPeriod: key.creditCapPeriod, rateLimitPerMinute: key.rateLimitPerMinute, expiresAt: key.expiresAt };
+    await recordAudit(tx, { orgId, actorId, action: "key.create", targetId: key.id, details: { name: key.name, prefix: key.prefix, ...scope } });
     return key;
   });
   return { key: secret, id: row.id, prefix: row.prefix, name: row.name, created_at: row.createdAt.toISOString() };
@@ -43,7 +77,7 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
       logger.warn("could not record key use", { keyId: row.id, err }),
     );
   }
-  return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute };
+  return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute, scope: scopeOf(row) };
 }
 
 export async function revokeApiKey({ orgId, keyId, actorId = null }: { orgId: string; keyId: string; actorId?: string | null }) {

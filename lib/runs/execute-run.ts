@@ -1,3 +1,4 @@
+import type { KeyScope } from "@/lib/auth/api-keys";
 import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { runEngine } from "./engine";
@@ -19,16 +20,18 @@ export type RunResponse = {
 
 /** POST /api/v1/run/:id — runs the published version to completion and returns the seed's body. */
 export async function executeRun({
-  orgId, apiKeyId, workflowId, body, clientSignal, endUser, version,
+  orgId, apiKeyId, workflowId, body, clientSignal, endUser, version, scope,
 }: {
   orgId: string; apiKeyId: string | null; workflowId: string; body: Record<string, unknown>; clientSignal?: AbortSignal; endUser?: string | null;
+  /** The calling key's scope (credit cap). */
+  scope?: KeyScope;
   version?: WorkflowVersion;
 }): Promise<RunResponse> {
   const sessionId = parseSessionId(body.session_id);
   const prepared = await prepareRun({ orgId, workflowId, body, sessionId, version });
   const startedAt = performance.now();
   const user = endUser ?? (typeof body.user === "string" ? body.user.slice(0, 200) : null);
-  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal });
+  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal, scope });
   const sig = runSignal(clientSignal, run);
   const result = await runEngine({
     model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,

@@ -3,6 +3,8 @@ import { getDb } from "@/db";
 import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
+import type { Principal } from "@/lib/auth/principal";
+import { assertWorkflowInScope } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
@@ -77,7 +79,8 @@ export async function prepareRun({
  * checked: the published version (the `production` label), or the one pinned with `?version=N` or
  * `?label=name` (which keeps running while newer ones are published or production moves).
  */
-export async function publishedVersionOf({ req, params, principal }: { req: Request; params: { id: string }; principal: { orgId: string } }) {
+export async function publishedVersionOf({ req, params, principal }: { req: Request; params: { id: string }; principal: Principal }) {
+  assertWorkflowInScope(principal, params.id);
   const query = new URL(req.url).searchParams;
   const pin = query.get("version");
   const label = query.get("label");

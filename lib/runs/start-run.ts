@@ -1,6 +1,8 @@
 import { getDb } from "@/db";
 import { lockOrgBalance } from "@/db/queries/orgs";
-import { insertRunWithReservation, type RunStart } from "@/db/queries/run-ledger";
+import { insertRunWithReservation, keyCapRemaining, type RunStart } from "@/db/queries/run-ledger";
+import type { KeyScope } from "@/lib/auth/api-keys";
+import { capPeriodStart } from "@/lib/credits/key-cap";
 import { sumHeldCredits } from "@/db/queries/runs";
 import type { RunSource } from "@/db/schema";
 import { CreditsHeldError, decideShortReservation, reservationFor } from "@/lib/credits/reservation";
@@ -27,11 +29,15 @@ export async function startRun(
   p: PreparedRun,
   meta: {
     source: RunSource; protocol: string; apiKeyId: string | null; endUser?: string | null; sessionId?: string | null;
+    /** The key's (or stream token's) scope: its credit cap and per-run ceiling apply here. */
+    scope?: KeyScope;
     /** The client went away: stop waiting for credits. */
     signal?: AbortSignal;
   },
 ): Promise<StartedRun> {
   const { inputCost, outputPrice, inputTokensEstimate } = reservationFor(p.modelId, p.promptText);
+  const maxOutputTokens = ceilingFor(p.version.maxOutputTokens, { inputCost, outputPrice }, meta.scope);
+  const keyCap = meta.apiKeyId && meta.scope?.capPeriod ? { keyId: meta.apiKeyId, periodStart: capPeriodStart(meta.scope.capPeriod) } : null;
   const deadline = Date.now() + CREDITS_WAIT_MS;
   let waited = false;
   for (;;) {
@@ -40,7 +46,7 @@ export async function startRun(
       runId, ledgerId: newId.ledger(), orgId: p.orgId, workflowId: p.workflowId, versionId: isDraft(p.version) ? null : p.version.id, apiKeyId: meta.apiKeyId,
       source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,
       endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null,
-      inputCost, outputPrice, maxOutputTokens: p.version.maxOutputTokens,
+      inputCost, outputPrice, maxOutputTokens, keyCap,
     };
     try {
       const r = await reserve(start);
@@ -61,11 +67,32 @@ export async function startRun(
   }
 }
 
+/**
+ * A stream token minted with max_credits caps what its run may reserve: the output tokens that
+ * fit after the input estimate (a 402 when not even one does).
+ */
+function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPrice: number }, scope?: KeyScope) {
+  if (scope?.maxCredits == null) return maxOutputTokens;
+  const fit = Math.floor((scope.maxCredits - cost.inputCost) / cost.outputPrice);
+  if (fit < 1) throw new AppError("invalid_billing", undefined, { reason: "token_max_credits" });
+  return Math.min(maxOutputTokens, fit);
+}
+
 async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTokens: number }> {
   const db = await getDb();
   // The hot path, one statement: the full worst case fits.
   const full = await insertRunWithReservation(db, { ...start, minOutputTokens: start.maxOutputTokens });
   if (full) return full;
+  if (start.keyCap) {
+    // A capped key's run gets what is left of the cap (output truncated, like a short org
+    // balance) once the cap, not the org, is what is short; none left → 402.
+    const left = await keyCapRemaining(db, start.keyCap);
+    if (left !== null && left < start.inputCost + start.maxOutputTokens * start.outputPrice) {
+      const part = await insertRunWithReservation(db, { ...start, minOutputTokens: 1 });
+      if (part) return part;
+      throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
+    }
+  }
   // Short: decide under the org lock, knowing what the org's runs in flight hold (read after the
   // lock, so no reservation or settlement can slip in between).
   return db.transaction(async (tx) => {
@@ -76,6 +103,8 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
     if (d === "wait") throw new CreditsHeldError();
     if (d === "refuse") throw new AppError("invalid_billing");
     const r = await insertRunWithReservation(tx, { ...start, maxOutputTokens: d.grant, minOutputTokens: d.grant });
+    // Only a capped key's cap can refuse here (it moved since we looked): that is a 402.
+    if (!r && start.keyCap) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
     if (!r) throw new AppError("internal_server_error", "reservation failed under the org lock");
     return r;
   });

@@ -9,3 +9,12 @@ export function parseTtl(raw: string | null): number {
   }
   return ttl;
 }
+
+/** `?max_credits=` on GET /token: the most the token's one run may reserve (and so spend). */
+export function parseMaxCredits(raw: string | null): number | null {
+  if (raw === null || raw === "") return null;
+  if (!/^[1-9]\d{0,9}$/.test(raw) || Number(raw) > 1_000_000_000) {
+    throw new AppError("invalid_request", "max_credits must be a positive integer (at most 1000000000)");
+  }
+  return Number(raw);
+}

@@ -2,23 +2,41 @@ import { getDb } from "@/db";
 import { findActiveApiKeyById } from "@/db/queries/api-keys";
 import { insertStreamToken, redeemStreamToken } from "@/db/queries/stream-tokens";
 import { AppError } from "@/lib/errors";
-import { newSecret, sha256Hex } from "@/lib/ids";
-import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import { isId, newSecret, sha256Hex } from "@/lib/ids";
+import { scopeOf, type ApiKeyPrincipal, type KeyScope } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
 
 export const TOKEN_TTL = { default: 60, min: 1, max: 3600 } as const;
 
-/** GET /api/v1/token — a single-use pub_tok_… bound to the key's org; only its hash is stored. */
-export async function mintStreamToken(principal: Principal, ttl: number, endUser: string | null = null) {
+/**
+ * GET /api/v1/token — a single-use pub_tok_… bound to the key's org; only its hash is stored. It
+ * inherits the key's scope and may be narrowed further: one workflow, one end user, a credit
+ * ceiling for its run.
+ */
+export async function mintStreamToken(
+  principal: Principal, ttl: number, endUser: string | null = null,
+  narrow: { workflowId?: string | null; maxCredits?: number | null } = {},
+) {
   // A token counts against its key's rate limit and dies with it: only a key can mint one.
   if (!principal.keyId) throw new AppError("unauthorized");
+  const workflowId = narrow.workflowId ?? null;
+  if (workflowId !== null) {
+    // A token cannot widen its key: a workflow outside the key's list does not exist for it.
+    if (!isId.workflow(workflowId) || (principal.scope?.workflowIds && !principal.scope.workflowIds.includes(workflowId))) {
+      throw new AppError("workflow_not_found");
+    }
+  }
   const token = newSecret.streamToken();
   const db = await getDb();
   await insertStreamToken(db, {
     tokenHash: sha256Hex(token), orgId: principal.orgId, apiKeyId: principal.keyId,
     expiresAt: new Date(Date.now() + ttl * 1000), endUser: endUser?.slice(0, 200) ?? null,
+    workflowId, maxCredits: narrow.maxCredits ?? null,
   });
-  return { success: true as const, token, ttl };
+  return {
+    success: true as const, token, ttl,
+    ...(workflowId ? { workflow_id: workflowId } : {}), ...(narrow.maxCredits ? { max_credits: narrow.maxCredits } : {}),
+  };
 }
 
 /**
@@ -32,5 +50,16 @@ export async function redeemToken(token: string): Promise<ApiKeyPrincipal> {
   if (!row) throw new AppError("unauthorized");
   const key = await findActiveApiKeyById(db, row.apiKeyId);
   if (!key) throw new AppError("unauthorized");
-  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser };
+  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser, scope: narrowScope(scopeOf(key), row) };
+}
+
+/** The key's scope, narrowed by what the token was minted with. */
+function narrowScope(scope: KeyScope | undefined, token: { workflowId: string | null; maxCredits: number | null }): KeyScope | undefined {
+  if (token.workflowId === null && token.maxCredits === null) return scope;
+  const base: KeyScope = scope ?? { workflowIds: null, allowedOrigins: null, capPeriod: null, maxCredits: null };
+  return {
+    ...base,
+    workflowIds: token.workflowId === null ? base.workflowIds : [token.workflowId].filter((id) => !base.workflowIds || base.workflowIds.includes(id)),
+    maxCredits: token.maxCredits ?? base.maxCredits,
+  };
 }

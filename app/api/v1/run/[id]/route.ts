@@ -12,6 +12,7 @@ export const POST = apiRoute({ auth: "apiKey", prefetch: publishedVersionOf }, a
     version: prefetched,
     orgId: ctx.principal!.orgId,
     apiKeyId: ctx.principal!.keyId,
+    scope: ctx.principal!.scope,
     workflowId: params.id,
     body: await readJsonObject(req),
     clientSignal: req.signal,

@@ -1,0 +1,13 @@
+// Per-key credit caps. A key's cap counts the credits its runs hold or spent in the current
+// period; the period is a UTC day or month (the cap refills when the next one starts) or "total"
+// (one period since the epoch: it never refills). The counter lives on the key row and moves in
+// the same statements as the org balance (db/queries/run-ledger.ts).
+
+export const CAP_PERIODS = ["day", "month", "total"] as const;
+export type CapPeriod = (typeof CAP_PERIODS)[number];
+
+export function capPeriodStart(period: CapPeriod, now = new Date()): Date {
+  if (period === "total") return new Date(0);
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), period === "day" ? now.getUTCDate() : 1));
+  return d;
+}
