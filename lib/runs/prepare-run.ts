@@ -6,7 +6,9 @@ import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
 import { sessionHistory } from "@/lib/sessions/session-history";
+import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
 import { resolveInputs } from "@/lib/workflows/inputs";
+import { versionQuery } from "@/lib/workflows/schemas";
 import { extractVariables, renderTemplate } from "@/lib/workflows/template";
 
 export type PreparedRun = {
@@ -75,11 +77,10 @@ export async function prepareRun({
  * version, or the one pinned with `?version=N` (which keeps running while newer ones are published).
  */
 export async function publishedVersionOf({ req, params, principal }: { req: Request; params: { id: string }; principal: { orgId: string } }) {
-  const pin = new URL(req.url).searchParams.get("version");
-  if (pin === null) return loadPublishedVersion(principal.orgId, params.id);
-  if (!/^[1-9]\d{0,8}$/.test(pin)) throw new AppError("invalid_request", "version must be a positive integer (a published version number)");
+  const pin = parseInputOrThrow(versionQuery, searchParamsOf(req)).version;
+  if (pin === undefined) return loadPublishedVersion(principal.orgId, params.id);
   if (!isId.workflow(params.id)) throw new AppError("workflow_not_found");
-  const v = await getWorkflowVersion(await getDb(), { orgId: principal.orgId, workflowId: params.id, version: Number(pin) });
+  const v = await getWorkflowVersion(await getDb(), { orgId: principal.orgId, workflowId: params.id, version: pin });
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${pin})`);
   return v;
 }

@@ -4,11 +4,10 @@ import { insertStreamToken, redeemStreamToken } from "@/db/queries/stream-tokens
 import { AppError } from "@/lib/errors";
 import { newSecret, sha256Hex } from "@/lib/ids";
 import type { ApiKeyPrincipal } from "@/lib/auth/api-keys";
-
-export const TOKEN_TTL = { default: 60, min: 1, max: 3600 } as const;
+import type { MintTokenResponse } from "./schemas";
 
 /** GET /api/v1/token — a single-use pub_tok_… bound to the key's org; only its hash is stored. */
-export async function mintStreamToken(principal: ApiKeyPrincipal, ttl: number, endUser: string | null = null) {
+export async function mintStreamToken(principal: ApiKeyPrincipal, ttl: number, endUser: string | null = null): Promise<MintTokenResponse> {
   const token = newSecret.streamToken();
   const db = await getDb();
   await insertStreamToken(db, {

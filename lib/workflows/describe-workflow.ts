@@ -2,6 +2,7 @@ import { getDb } from "@/db";
 import { getWorkflow } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import { getModelInfo } from "@/lib/llm/models";
+import type { WorkflowDescription } from "./schemas";
 import { extractVariables } from "./template";
 
 /**
@@ -9,7 +10,7 @@ import { extractVariables } from "./template";
  * its variables (all required, with the description and example authored for them), model and
  * version. Another org's, unpublished or archived workflows are 404 like unknown ones.
  */
-export async function describeWorkflow(orgId: string, version: WorkflowVersion) {
+export async function describeWorkflow(orgId: string, version: WorkflowVersion): Promise<WorkflowDescription> {
   const wf = await getWorkflow(await getDb(), { orgId, workflowId: version.workflowId });
   const meta = new Map(version.variables.map((v) => [v.name, v]));
   const model = getModelInfo(version.model);
