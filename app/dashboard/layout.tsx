@@ -7,6 +7,7 @@ const NAV = [
   { href: "/dashboard/workflows", label: "Workflows" },
   { href: "/dashboard/keys", label: "API keys" },
   { href: "/dashboard/usage", label: "Usage" },
+  { href: "/dashboard/api-reference", label: "API reference" },
 ];
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
