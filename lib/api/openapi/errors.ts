@@ -15,6 +15,7 @@ export const errorBody = z
     request_id: z.string().meta({ description: "Also the x-request-id header; quote it when reporting a problem." }),
     run_id: z.string().optional().meta({ description: "500 after a run was recorded." }),
     reason: z.string().optional().meta({ description: "500: why the run failed (e.g. upstream_error, timeout)." }),
+    message: z.string().optional().meta({ description: "500: what to fix, when it is the workflow's setup (unknown model, no provider configured)." }),
     status: z.string().optional().meta({ description: "409 run_not_running: the run's status." }),
   })
   .meta({ description: "Every error response of the API." });
