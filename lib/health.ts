@@ -1,6 +1,13 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { getDb, getDbKind } from "@/db";
 import { getLimiter } from "@/lib/ratelimit/limiter";
+
+const check = z.object({ ok: z.boolean(), kind: z.string().optional(), error: z.string().optional() });
+export const healthResponse = z.object({
+  ok: z.boolean(),
+  checks: z.record(z.string(), check).meta({ description: "`database` and `ratelimit`: whether each answered, and its kind." }),
+});
 
 /** GET /api/health — 200 when the database (and the rate-limit store, when remote) answers; 503 with what is down. */
 export async function checkHealth() {
@@ -24,5 +31,5 @@ export async function checkHealth() {
     }
   } else checks.ratelimit = { ok: true, kind: limiter.kind };
   const ok = Object.values(checks).every((c) => c.ok);
-  return Response.json({ ok, checks }, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
+  return Response.json({ ok, checks } satisfies z.input<typeof healthResponse>, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
 }

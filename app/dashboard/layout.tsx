@@ -9,6 +9,7 @@ const NAV = [
   { href: "/dashboard/keys", label: "API keys" },
   { href: "/dashboard/usage", label: "Usage" },
   { href: "/dashboard/members", label: "Members" },
+  { href: "/dashboard/api-reference", label: "API reference" },
 ];
 // Shown to admins and owners only; the page itself refuses members too.
 const ADMIN_NAV = [{ href: "/dashboard/audit", label: "Audit log" }];

@@ -3,20 +3,11 @@ import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { runEngine } from "./engine";
 import { finishRun } from "./finish-run";
-import { parseSessionId } from "@/lib/sessions/session-history";
+import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { prepareRun } from "./prepare-run";
 import { runSignal } from "./run-signal";
+import { runBody, type RunResponse } from "./schemas";
 import { startRun } from "./start-run";
-
-export type RunResponse = {
-  success: true;
-  run_id: string;
-  status: "completed";
-  result: string;
-  citations: string[];
-  usage: { input_tokens: number; output_tokens: number; total_tokens: number };
-  credits_charged: number;
-};
 
 /** POST /api/v1/run/:id — runs the published version to completion and returns the seed's body. */
 export async function executeRun({
@@ -27,10 +18,11 @@ export async function executeRun({
   scope?: KeyScope;
   version?: WorkflowVersion;
 }): Promise<RunResponse> {
-  const sessionId = parseSessionId(body.session_id);
+  const fields = parseInputOrThrow(runBody, body);
+  const sessionId = fields.session_id ?? null;
   const prepared = await prepareRun({ orgId, workflowId, body, sessionId, version });
   const startedAt = performance.now();
-  const user = endUser ?? (typeof body.user === "string" ? body.user.slice(0, 200) : null);
+  const user = endUser ?? fields.user?.slice(0, 200) ?? null;
   const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal, scope });
   const sig = runSignal(clientSignal, run);
   const result = await runEngine({

@@ -3,9 +3,10 @@ import { getRun } from "@/db/queries/runs";
 import type { Run } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
+import type { RunRecord } from "./schemas";
 
 /** A run as the API shows it: the /run response's fields, plus its state and timings. */
-export function serializeRun(r: Run) {
+export function serializeRun(r: Run): RunRecord {
   return {
     run_id: r.id,
     workflow_id: r.workflowId,

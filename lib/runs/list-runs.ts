@@ -1,16 +1,10 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { getDb } from "@/db";
 import { listRuns } from "@/db/queries/runs";
-import { RUN_STATUSES } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { serializeRun } from "./get-run";
-
-export const listRunsQuery = z.object({
-  workflow_id: z.string().max(100).optional(),
-  status: z.enum(RUN_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
-});
+import { listRunsQuery, type listRunsResponse } from "./schemas";
 
 const encodeCursor = (c: { createdAt: Date; id: string }) => Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString("base64url");
 function decodeCursor(s: string) {
@@ -21,13 +15,9 @@ function decodeCursor(s: string) {
 }
 
 /** GET /api/v1/runs — the org's runs, newest first; `next_cursor` fetches the next page. */
-export async function listRunsForApi(orgId: string, searchParams: URLSearchParams) {
-  const parsed = listRunsQuery.safeParse(Object.fromEntries(searchParams));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new AppError("invalid_request", `${issue.path.join(".")}: ${issue.message}`);
-  }
-  const q = parsed.data;
+export async function listRunsForApi(orgId: string, searchParams: URLSearchParams): Promise<z.output<typeof listRunsResponse>> {
+  // A repeated key: the last value wins here (Object.fromEntries), as it always has on this endpoint.
+  const q = parseInputOrThrow(listRunsQuery, Object.fromEntries(searchParams), "labelled");
   const rows = await listRuns(await getDb(), {
     orgId, workflowId: q.workflow_id, status: q.status, limit: q.limit + 1, after: q.cursor ? decodeCursor(q.cursor) : undefined,
   });

@@ -9,9 +9,11 @@ import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
 import { sessionHistory } from "@/lib/sessions/session-history";
+import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
 import { resolveInputs } from "@/lib/workflows/inputs";
 import { LABEL_NAME } from "@/lib/workflows/label-name";
 import { assertValidTemplate, extractVariables, renderTemplate } from "@/lib/workflows/template";
+import { pinQuery } from "@/lib/workflows/schemas";
 
 export type PreparedRun = {
   orgId: string;
@@ -81,15 +83,12 @@ export async function prepareRun({
  */
 export async function publishedVersionOf({ req, params, principal }: { req: Request; params: { id: string }; principal: Principal }) {
   assertWorkflowInScope(principal, params.id);
-  const query = new URL(req.url).searchParams;
-  const pin = query.get("version");
-  const label = query.get("label");
-  if (pin !== null && label !== null) throw new AppError("invalid_request", "Pin with either version or label, not both");
-  if (label !== null) return labelledVersion(principal.orgId, params.id, label);
-  if (pin === null) return loadPublishedVersion(principal.orgId, params.id);
-  if (!/^[1-9]\d{0,8}$/.test(pin)) throw new AppError("invalid_request", "version must be a positive integer (a published version number)");
+  const { version: pin, label } = parseInputOrThrow(pinQuery, searchParamsOf(req));
+  if (pin !== undefined && label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
+  if (label !== undefined) return labelledVersion(principal.orgId, params.id, label);
+  if (pin === undefined) return loadPublishedVersion(principal.orgId, params.id);
   if (!isId.workflow(params.id)) throw new AppError("workflow_not_found");
-  const v = await getWorkflowVersion(await getDb(), { orgId: principal.orgId, workflowId: params.id, version: Number(pin) });
+  const v = await getWorkflowVersion(await getDb(), { orgId: principal.orgId, workflowId: params.id, version: pin });
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${pin})`);
   return v;
 }

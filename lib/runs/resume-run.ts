@@ -3,16 +3,16 @@ import { getRunOrThrow } from "./get-run";
 import { sinkFor } from "./protocols/sink-for";
 import type { RunEnd } from "./protocols/types";
 import { getRunBus } from "./run-bus";
+import { resumeQuery } from "./schemas";
+import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
 import { chooseProtocol, type StreamProtocol } from "./stream-inputs";
 
 /** The first text index to send: after Last-Event-ID (SSE ids are chunk indexes) or seed B's resume_from_index. */
-function resumeFrom(req: Request, protocol: StreamProtocol): number {
+function resumeFrom(req: Request, protocol: StreamProtocol, resumeFromIndex: number | undefined): number {
   if (protocol !== "sse") return 0; // the UI and text protocols restart from the beginning
-  const url = new URL(req.url);
   const last = req.headers.get("last-event-id");
   if (last !== null && /^\d+$/.test(last)) return Number(last) + 1;
-  const from = url.searchParams.get("resume_from_index");
-  return from !== null && /^\d+$/.test(from) ? Number(from) : 0;
+  return resumeFromIndex ?? 0;
 }
 
 /**
@@ -23,10 +23,11 @@ function resumeFrom(req: Request, protocol: StreamProtocol): number {
  */
 export async function resumeRun({ req, principal, runId, headers }: { req: Request; principal: Principal; runId: string; headers: Headers }) {
   const run = await getRunOrThrow({ orgId: principal.orgId, runId });
-  const protocol = new URL(req.url).searchParams.has("protocol") || (req.headers.get("accept") ?? "").includes("text/event-stream")
-    ? chooseProtocol(req, {})
+  const query = parseInputOrThrow(resumeQuery, searchParamsOf(req));
+  const protocol = query.protocol !== undefined || (req.headers.get("accept") ?? "").includes("text/event-stream")
+    ? chooseProtocol(query.protocol, req, {})
     : ((run.protocol === "sse" || run.protocol === "ui" ? run.protocol : "text") as StreamProtocol);
-  const from = resumeFrom(req, protocol);
+  const from = resumeFrom(req, protocol, query.resume_from_index);
   const events = await getRunBus().follow(runId);
   headers.set("x-run-id", runId);
   headers.set("cache-control", "no-cache");

@@ -2,7 +2,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors";
 import type { RunSource, WorkflowVersion } from "@/db/schema";
 import type { ServerTiming } from "@/lib/server-timing";
-import { parseSessionId } from "@/lib/sessions/session-history";
+import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
 import { runEngine } from "./engine";
 import { finishRun } from "./finish-run";
 import { prepareRun } from "./prepare-run";
@@ -11,6 +11,7 @@ import { runSignal } from "./run-signal";
 import { startRun } from "./start-run";
 import { sinkFor } from "./protocols/sink-for";
 import { publishing } from "./run-bus";
+import { streamBody, streamQuery } from "./schemas";
 import { chooseProtocol, streamInputs } from "./stream-inputs";
 
 /**
@@ -26,19 +27,21 @@ export async function streamRun({
   req: Request; body: Record<string, unknown>; principal: Principal; workflowId: string; headers: Headers; timing?: ServerTiming; source?: RunSource;
   version?: WorkflowVersion;
 }): Promise<Response> {
-  const protocol = chooseProtocol(req, body);
-  const sessionId = parseSessionId(body.session_id);
+  const query = parseInputOrThrow(streamQuery, searchParamsOf(req));
+  const protocol = chooseProtocol(query.protocol, req, body);
+  const fields = parseInputOrThrow(streamBody, body);
+  const sessionId = fields.session_id ?? null;
   const prepared = await prepareRun({
-    orgId: principal.orgId, workflowId, body, sessionId, version, shape: (variables) => streamInputs(body, variables),
+    orgId: principal.orgId, workflowId, body, sessionId, version, shape: (variables) => streamInputs(body, fields, variables),
   });
   timing?.mark("prepare");
-  const endUser = typeof body.user === "string" ? body.user.slice(0, 200) : (principal.endUser ?? null);
+  const endUser = fields.user?.slice(0, 200) ?? principal.endUser ?? null;
   const startedAt = performance.now();
   const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal, scope: principal.scope });
   timing?.mark("start");
   // A resumable run outlives its client: the disconnect detaches the stream, the run goes on, and
   // its events go to the run bus for GET /runs/:id/stream. Otherwise a disconnect cancels it.
-  const resumable = isResumable(req);
+  const resumable = query.resumable;
   const sig = runSignal(resumable ? undefined : req.signal, run);
   const onCancel = resumable ? () => {} : (reason: unknown) => sig.abort(reason ?? new DOMException("client disconnected", "AbortError"));
   const wire = sinkFor(protocol, { onCancel, sessionId });
@@ -93,10 +96,4 @@ export async function streamRun({
       }),
   );
   return sink.response(headers);
-}
-
-/** `?resumable=1` (or true): the client opts in to picking the stream up again after a disconnect. */
-function isResumable(req: Request) {
-  const v = new URL(req.url).searchParams.get("resumable");
-  return v === "1" || v === "true";
 }

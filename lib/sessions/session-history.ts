@@ -1,23 +1,18 @@
+import { z } from "zod";
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { listSessionTurns } from "@/db/queries/runs";
 import { AppError } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
+import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { renderTemplate } from "@/lib/workflows/template";
+import { sessionId as sessionIdSchema, type SessionResponse } from "./schemas";
 
 // Sessions (seed B's session_id): runs that carry the same session id, in one org, are one
 // conversation. A new run sees the earlier turns as history, newest kept first within a token
 // budget (SESSION_HISTORY_TOKENS), so a long session cannot grow the prompt without bound.
 
-const SESSION_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
-
-export function parseSessionId(raw: unknown): string | null {
-  if (raw === undefined || raw === null) return null;
-  if (typeof raw !== "string" || !SESSION_ID.test(raw)) {
-    throw new AppError("invalid_request", "session_id must be 1-200 characters of letters, digits, _ . : -");
-  }
-  return raw;
-}
+const sessionPath = z.object({ session_id: sessionIdSchema });
 
 /** Rough token count for the budget (the same generous estimate credits use). */
 const tokensOf = (s: string) => Math.ceil(Buffer.byteLength(s) / 4);
@@ -51,8 +46,8 @@ export async function sessionHistory(orgId: string, sessionId: string): Promise<
 }
 
 /** GET /api/v1/sessions/:id */
-export async function getSessionForApi(orgId: string, rawId: string) {
-  const sessionId = parseSessionId(rawId)!;
+export async function getSessionForApi(orgId: string, rawId: string): Promise<SessionResponse> {
+  const { session_id: sessionId } = parseInputOrThrow(sessionPath, { session_id: rawId });
   const turns = await loadTurns(orgId, sessionId);
   if (!turns.length) throw new AppError("not_found", "Session not found");
   return {

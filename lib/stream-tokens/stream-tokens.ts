@@ -5,8 +5,7 @@ import { AppError } from "@/lib/errors";
 import { isId, newSecret, sha256Hex } from "@/lib/ids";
 import { scopeOf, type ApiKeyPrincipal, type KeyScope } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
-
-export const TOKEN_TTL = { default: 60, min: 1, max: 3600 } as const;
+import type { MintTokenResponse } from "./schemas";
 
 /**
  * GET /api/v1/token — a single-use pub_tok_… bound to the key's org; only its hash is stored. It
@@ -16,7 +15,7 @@ export const TOKEN_TTL = { default: 60, min: 1, max: 3600 } as const;
 export async function mintStreamToken(
   principal: Principal, ttl: number, endUser: string | null = null,
   narrow: { workflowId?: string | null; maxCredits?: number | null } = {},
-) {
+): Promise<MintTokenResponse> {
   // A token counts against its key's rate limit and dies with it: only a key can mint one.
   if (!principal.keyId) throw new AppError("unauthorized");
   const workflowId = narrow.workflowId ?? null;

@@ -1,22 +1,12 @@
-import { z } from "zod";
 import { getDb } from "@/db";
 import { sumUsage } from "@/db/queries/runs";
 import { AppError } from "@/lib/errors";
-
-const usageQuery = z.object({
-  group_by: z.enum(["user", "key", "workflow"]).default("workflow"),
-  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
-  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
-});
+import { parseInputOrThrow } from "@/lib/validation/parse-input";
+import { usageQuery, type UsageResponse } from "./schemas";
 
 /** GET /api/v1/usage — tokens, credits and runs per end user, key or workflow (default: the last 30 days). */
-export async function getUsage(orgId: string, searchParams: URLSearchParams) {
-  const parsed = usageQuery.safeParse(Object.fromEntries(searchParams));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new AppError("invalid_request", `${issue.path.join(".") || "query"}: ${issue.message}`);
-  }
-  const q = parsed.data;
+export async function getUsage(orgId: string, searchParams: URLSearchParams): Promise<UsageResponse> {
+  const q = parseInputOrThrow(usageQuery, Object.fromEntries(searchParams), "labelled");
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86400_000);
   if (!(from < to)) throw new AppError("invalid_request", "from must be before to");

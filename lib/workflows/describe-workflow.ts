@@ -3,6 +3,7 @@ import { listLabels } from "@/db/queries/labels";
 import { getWorkflow } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import { getModelInfo } from "@/lib/llm/models";
+import type { WorkflowDescription } from "./schemas";
 import { extractVariables } from "./template";
 
 /**
@@ -10,7 +11,7 @@ import { extractVariables } from "./template";
  * its variables (all required, with the description and example authored for them), model,
  * version and labels. Another org's, unpublished or archived workflows are 404 like unknown ones.
  */
-export async function describeWorkflow(orgId: string, version: WorkflowVersion) {
+export async function describeWorkflow(orgId: string, version: WorkflowVersion): Promise<WorkflowDescription> {
   const db = await getDb();
   const [wf, labels] = await Promise.all([
     getWorkflow(db, { orgId, workflowId: version.workflowId }),

@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import { inputValue } from "./schemas";
 
 export type InputValue = string | number | boolean;
 
@@ -13,12 +14,9 @@ export function resolveInputs(variables: string[], body: Record<string, unknown>
       throw new AppError("invalid_request", `Missing required parameter: ${name}`);
     }
     const v = body[name];
-    if (typeof v === "string") {
-      // PostgreSQL text and jsonb cannot hold NUL; found by the fuzz suite (it was a 500).
-      if (v.includes("\u0000")) throw new AppError("invalid_request", `Invalid parameter: ${name} must not contain NUL (\\u0000) characters`);
-      out[name] = v;
-    }
-    else if ((typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean") out[name] = String(v);
+    if (inputValue.safeParse(v).success) out[name] = String(v);
+    // PostgreSQL text and jsonb cannot hold NUL; found by the fuzz suite (it was a 500).
+    else if (typeof v === "string") throw new AppError("invalid_request", `Invalid parameter: ${name} must not contain NUL (\\u0000) characters`);
     else {
       const kind = v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "number" ? "a non-finite number" : `an ${typeof v}`;
       throw new AppError("invalid_request", `Invalid parameter: ${name} must be a string, number or boolean, not ${kind}`);

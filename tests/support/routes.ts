@@ -11,6 +11,7 @@ import * as sessions from "@/app/api/v1/sessions/[id]/route";
 import * as runStream from "@/app/api/v1/runs/[id]/stream/route";
 import * as workflow from "@/app/api/v1/workflows/[id]/route";
 import * as playground from "@/app/api/playground/[id]/route";
+import * as openapi from "@/app/api/v1/openapi.json/route";
 
 type RouteModule = Partial<Record<"GET" | "POST" | "OPTIONS", (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> | Response>>;
 
@@ -37,6 +38,7 @@ addRoute("/api/v1/sessions/[id]", sessions as unknown as RouteModule);
 addRoute("/api/v1/runs/[id]/stream", runStream as unknown as RouteModule);
 addRoute("/api/v1/workflows/[id]", workflow as unknown as RouteModule);
 addRoute("/api/playground/[id]", playground as unknown as RouteModule);
+addRoute("/api/v1/openapi.json", openapi as unknown as RouteModule);
 
 /** Calls the matching handler directly, with no server: the route-level unit of test. */
 export async function dispatch(req: Request): Promise<Response> {

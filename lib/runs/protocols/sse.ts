@@ -1,8 +1,13 @@
+import type { z } from "zod";
+import type { sseEvents } from "../schemas";
 import { controlledByteStream, type SinkOptions, type StreamSink } from "./types";
+
+// The events' data are typed by their documented schemas (lib/runs/schemas.ts → the API document).
+type EventData = { [E in keyof typeof sseEvents]: z.input<(typeof sseEvents)[E]> };
 
 const KEEP_ALIVE_MS = 15_000;
 
-function frame(event: string, data: unknown, id?: number) {
+function frame<E extends keyof EventData>(event: E, data: EventData[E], id?: number) {
   return `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 

@@ -1,0 +1,193 @@
+import { ERRORS, type ErrorCode } from "@/lib/errors";
+import { sseEvents } from "@/lib/runs/schemas";
+import { codesByStatus, errorBody } from "./errors";
+import { toJsonSchema, type JsonSchema } from "./json-schema";
+import { API_OPERATIONS, type ApiOperation, type StreamMedia } from "./routes";
+
+export type OpenApiDocument = {
+  openapi: "3.1.0";
+  info: Record<string, unknown>;
+  servers: Array<{ url: string; description?: string }>;
+  tags: Array<{ name: string }>;
+  security: Array<Record<string, string[]>>;
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema>; headers: Record<string, JsonSchema> };
+};
+export type OpenApiOperation = {
+  operationId: string; summary: string; description?: string; tags: string[];
+  security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ name: string; in: "path" | "query" | "header"; required: boolean; description?: string; schema: JsonSchema; example?: unknown }>;
+  requestBody?: { required: boolean; description: string; content: Record<string, { schema: JsonSchema; examples: Record<string, { summary: string; value: unknown }> }> };
+  responses: Record<string, { description: string; headers?: Record<string, JsonSchema>; content?: Record<string, JsonSchema> }>;
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad request", 401: "Unauthorized", 402: "No credits", 403: "Forbidden", 404: "Not found", 409: "Conflict",
+  413: "Payload too large", 429: "Rate limited", 500: "Internal error", 503: "Service unavailable",
+};
+
+const ref = (kind: "schemas" | "headers", name: string) => ({ $ref: `#/components/${kind}/${name}` });
+const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+const HEADERS: Record<string, JsonSchema> = {
+  "X-Request-Id": { description: "The request's id (also `request_id` in error bodies).", schema: { type: "string", example: "req_0123456789abcdefghij" } },
+  "X-RateLimit-Limit": { description: "Requests allowed per minute for this key.", schema: { type: "integer" } },
+  "X-RateLimit-Remaining": { description: "Requests left in the current window.", schema: { type: "integer" } },
+  "X-RateLimit-Reset": { description: "When the window resets, in epoch seconds.", schema: { type: "integer" } },
+  "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 1 } },
+  "X-Run-Id": { description: "The run's id, on every stream response (and on errors once the run was recorded).", schema: { type: "string" } },
+  "X-Vercel-AI-UI-Message-Stream": { description: "`v1` when the body is the AI SDK UI message stream.", schema: { type: "string", const: "v1" } },
+};
+
+const SECURITY_SCHEMES: Record<string, JsonSchema> = {
+  bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "sk_…", description: "An API key, `Authorization: Bearer sk_…`. Never put it in a browser or a URL." },
+  streamToken: {
+    type: "apiKey", in: "query", name: "token",
+    description: "A single-use stream token (`pub_tok_…`) from GET /api/v1/token: consumed by the first request that presents it. When a request carries both, the token is used.",
+  },
+};
+
+/** The stream endpoints' media types. SSE and the UI message stream share text/event-stream. */
+function streamContent(media: StreamMedia[]): Record<string, JsonSchema> {
+  const content: Record<string, JsonSchema> = {};
+  if (media.includes("text")) {
+    content["text/plain; charset=utf-8"] = {
+      schema: { type: "string", description: "Each text delta as it arrives, nothing else. A failed or cut stream is aborted, never ended cleanly." },
+      example: "Once upon a time, there was a friendly dog named Charlie...",
+    };
+  }
+  if (media.includes("sse") || media.includes("ui")) {
+    content["text/event-stream"] = {
+      schema: {
+        type: "string",
+        description: "SSE (`?protocol=sse` or Accept: text/event-stream): events `start`, `chunk` (with `id:` = index), `error`, `done` "
+          + "(their data in `x-sse-events`), and a `: keep-alive` comment every 15 s. "
+          + "The AI SDK UI message stream (`?protocol=ui` or a body with `messages`; header x-vercel-ai-ui-message-stream: v1): "
+          + "text, `source-url` parts, run id / usage / credits in message metadata; read it with useChat's DefaultChatTransport.",
+      },
+      "x-sse-events": Object.fromEntries(Object.keys(sseEvents).map((e) => [e, ref("schemas", `Sse${pascal(e)}Event`)])),
+      examples: {
+        sse: {
+          summary: "SSE",
+          value: 'event: start\ndata: {"message":"Stream started","run_id":"run_…"}\n\nid: 0\nevent: chunk\ndata: {"content":"Once ","index":0}\n\n'
+            + 'event: done\ndata: {"message":"Stream complete","status":"completed","run_id":"run_…","usage":{"input_tokens":8,"output_tokens":8,"total_tokens":16},"execution_time":0.4,"citations":[],"credits_charged":16}\n\n',
+        },
+        ui: {
+          summary: "AI SDK UI message stream",
+          value: 'data: {"type":"start","messageMetadata":{"run_id":"run_…"}}\n\ndata: {"type":"text-delta","id":"text-0","delta":"Once "}\n\ndata: {"type":"finish","finishReason":"stop","messageMetadata":{…}}\n\ndata: [DONE]\n\n',
+        },
+      },
+    };
+  }
+  return content;
+}
+
+function parameters(op: ApiOperation): NonNullable<OpenApiOperation["parameters"]> {
+  const out: NonNullable<OpenApiOperation["parameters"]> = [];
+  for (const [name, p] of Object.entries(op.pathParams ?? {})) {
+    out.push({ name, in: "path", required: true, description: p.description, schema: { type: "string" }, example: p.example });
+  }
+  if (op.query) {
+    const q = toJsonSchema(op.query, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
+    for (const [name, schema] of Object.entries(q.properties ?? {})) {
+      const { description, ...rest } = schema as { description?: string };
+      out.push({ name, in: "query", required: q.required?.includes(name) ?? false, ...(description ? { description } : {}), schema: rest });
+    }
+  }
+  for (const h of op.headerParams ?? []) {
+    out.push({ name: h.name, in: "header", required: false, description: h.description, schema: { type: "string" }, ...(h.example ? { example: h.example } : {}) });
+  }
+  return out;
+}
+
+function errorResponses(op: ApiOperation): OpenApiOperation["responses"] {
+  const out: OpenApiOperation["responses"] = {};
+  for (const [status, codes] of codesByStatus(op.errors)) {
+    const headers: Record<string, JsonSchema> = { "X-Request-Id": ref("headers", "X-Request-Id") };
+    if (status === 429) {
+      for (const h of ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]) headers[h] = ref("headers", h);
+    }
+    const example = (code: ErrorCode) => ({
+      summary: code,
+      value: { error: op.errorExamples?.[code] ?? ERRORS[code].message, success: false, code, request_id: "req_0123456789abcdefghij" },
+    });
+    out[status] = {
+      description: `${STATUS_TEXT[status] ?? "Error"}: ${codes.map((c) => `\`${c}\``).join(", ")}`,
+      headers,
+      content: {
+        "application/json": {
+          schema: { allOf: [ref("schemas", "ErrorBody"), { type: "object", properties: { code: { type: "string", enum: codes } } }] },
+          examples: Object.fromEntries(codes.map((c) => [c, example(c)])),
+        },
+      },
+    };
+  }
+  return out;
+}
+
+function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenApiOperation {
+  const name = pascal(op.operationId);
+  const okHeaders: Record<string, JsonSchema> = { "X-Request-Id": ref("headers", "X-Request-Id") };
+  if (op.auth !== "none") for (const h of ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]) okHeaders[h] = ref("headers", h);
+  if (op.ok.stream) {
+    okHeaders["X-Run-Id"] = ref("headers", "X-Run-Id");
+    if (op.ok.stream.includes("ui")) okHeaders["X-Vercel-AI-UI-Message-Stream"] = ref("headers", "X-Vercel-AI-UI-Message-Stream");
+  }
+  if (op.ok.cache) okHeaders["Cache-Control"] = { description: "Cacheable.", schema: { type: "string", const: op.ok.cache } };
+  let okContent: Record<string, JsonSchema>;
+  if (op.ok.json) {
+    schemas[`${name}Response`] = toJsonSchema(op.ok.json, "output");
+    okContent = { "application/json": { schema: ref("schemas", `${name}Response`) } };
+  } else if (op.ok.stream) okContent = streamContent(op.ok.stream);
+  else okContent = { "application/json": { schema: { type: "object", description: "An OpenAPI 3.1 document." } } };
+
+  const out: OpenApiOperation = {
+    operationId: op.operationId, summary: op.summary, ...(op.description ? { description: op.description } : {}), tags: [op.tag],
+    ...(op.auth === "none" ? { security: [] } : op.auth === "streamTokenOrKey" ? { security: [{ streamToken: [] }, { bearerAuth: [] }] } : {}),
+    responses: { 200: { description: op.ok.description, headers: okHeaders, content: okContent } },
+  };
+  const params = parameters(op);
+  if (params.length) out.parameters = params;
+  if (op.body) {
+    schemas[`${name}Body`] = toJsonSchema(op.body.schema, "input");
+    out.requestBody = {
+      required: false, // an empty body is {} (a workflow without variables needs none)
+      description: op.body.description,
+      content: { "application/json": { schema: ref("schemas", `${name}Body`), examples: op.body.examples } },
+    };
+  }
+  for (const [status, description] of Object.entries(op.otherResponses ?? {})) {
+    out.responses[status] = Number(status) === 503 && op.ok.json
+      ? { description, content: { "application/json": { schema: ref("schemas", `${name}Response`) } } }
+      : { description, headers: { "X-Request-Id": ref("headers", "X-Request-Id") } };
+  }
+  Object.assign(out.responses, errorResponses(op));
+  return out;
+}
+
+let cached: OpenApiDocument | undefined;
+
+/** The API's OpenAPI 3.1 document, generated from the route registry and the zod schemas it names. */
+export function buildOpenApiDocument(): OpenApiDocument {
+  if (cached) return cached;
+  const schemas: Record<string, JsonSchema> = { ErrorBody: toJsonSchema(errorBody, "output") };
+  for (const [event, schema] of Object.entries(sseEvents)) schemas[`Sse${pascal(event)}Event`] = toJsonSchema(schema, "output");
+  const paths: OpenApiDocument["paths"] = {};
+  for (const op of API_OPERATIONS) (paths[op.path] ??= {})[op.method] = operation(op, schemas);
+  cached = {
+    openapi: "3.1.0",
+    info: {
+      title: "Flowgate API",
+      version: "1.0.0",
+      description: "Run published LLM prompt templates (workflows) over REST, or stream them to browsers with single-use tokens. "
+        + "Every response has x-request-id; once the key is known also the x-ratelimit-* headers. Error bodies are "
+        + "`{error, success: false, code, request_id}` (fields may be added, never changed).",
+    },
+    servers: [{ url: "/", description: "This Flowgate instance" }],
+    tags: [...new Set(API_OPERATIONS.map((o) => o.tag))].map((name) => ({ name })),
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: { schemas, securitySchemes: SECURITY_SCHEMES, headers: HEADERS },
+  };
+  return cached;
+}

@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { ERRORS, type ErrorCode } from "@/lib/errors";
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+/**
+ * The error envelope lib/api/respond.ts writes: the seed's flat { error, success: false, code }
+ * plus request_id, and whatever fields the error carries (the contract adds fields, never changes).
+ */
+export const errorBody = z
+  .looseObject({
+    error: z.string().meta({ description: "Human-readable; the documented codes' messages are fixed (see examples)." }),
+    success: z.literal(false),
+    code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
+    request_id: z.string().meta({ description: "Also the x-request-id header; quote it when reporting a problem." }),
+    run_id: z.string().optional().meta({ description: "500 after a run was recorded." }),
+    reason: z.string().optional().meta({ description: "500: why the run failed (e.g. upstream_error, timeout)." }),
+    message: z.string().optional().meta({ description: "500: what to fix, when it is the workflow's setup (unknown model, no provider configured)." }),
+    status: z.string().optional().meta({ description: "409 run_not_running: the run's status." }),
+  })
+  .meta({ description: "Every error response of the API." });
+
+/** Codes grouped by their HTTP status, in the order ERRORS lists them. */
+export function codesByStatus(codes: readonly ErrorCode[]): Map<number, ErrorCode[]> {
+  const out = new Map<number, ErrorCode[]>();
+  for (const code of ERROR_CODES) {
+    if (!codes.includes(code)) continue;
+    const status = ERRORS[code].status;
+    out.set(status, [...(out.get(status) ?? []), code]);
+  }
+  return new Map([...out].sort(([a], [b]) => a - b));
+}

@@ -1,0 +1,134 @@
+import { z } from "zod";
+import { RUN_SOURCES, RUN_STATUSES } from "@/db/schema";
+import { sessionId } from "@/lib/sessions/schemas";
+import { documentAs } from "@/lib/validation/documented-as";
+import { inputValue, pinQuery } from "@/lib/workflows/schemas";
+
+// Request and response shapes of the run endpoints. The API document (lib/api/openapi) is generated
+// from these very schemas, so what is parsed here is what is documented.
+
+/** A field a client may send that is never refused: a value of the wrong type is ignored, as before. */
+const lenient = <S extends z.ZodType>(s: S) => s.optional().catch(undefined);
+
+const user = lenient(z.string()).meta({ description: "End user the run is attributed to in /usage (first 200 characters kept)." });
+
+/**
+ * The body of POST /run/:id: the workflow's variables plus known fields. The variables themselves
+ * are checked against the published template (lib/workflows/inputs.ts, with `inputValue`), so the
+ * catch-all only documents them: a key that is no variable is ignored, whatever its value.
+ */
+export const runBody = z
+  .object({ session_id: sessionId.nullish(), user })
+  .catchall(documentAs(z.unknown(), inputValue));
+
+const chatRole = z.enum(["user", "assistant", "system"], { error: "must be user, assistant or system" });
+
+/** A useChat UIMessage (parts) or an AI SDK ≤ 4 message (content); only the text is used. */
+const chatMessage = z.preprocess(
+  // An array passed the hand-written `typeof m === "object"` check this replaces (then failed on its role): keep that answer.
+  (m) => (Array.isArray(m) ? { ...m } : m),
+  z.looseObject({
+    id: lenient(z.string()),
+    role: chatRole,
+    parts: lenient(z.array(z.unknown().meta({ description: "A UI message part; the text of `{type: \"text\", text}` parts is used." }))),
+    content: lenient(z.string()).meta({ description: "AI SDK ≤ 4 message text." }),
+  }, { error: "must be an object" }),
+);
+
+/** The body of POST /run/:id/stream: /run's, plus seed B's query/parameters and useChat's transport fields. */
+export const streamBody = z
+  .object({
+    session_id: sessionId.nullish(),
+    user,
+    parameters: z.record(z.string(), documentAs(z.unknown(), inputValue), { error: "must be an object" }).optional()
+      .meta({ description: "More variables (seed B); a body field of the same name wins." }),
+    messages: z.array(chatMessage, { error: "must be an array" }).max(500, "may hold at most 500 messages").optional()
+      .meta({ description: "useChat's messages: earlier ones are the conversation; the latest user message fills a single missing variable. Selects the UI message stream." }),
+    query: lenient(z.string()).meta({ description: "Seed B: fills a single missing variable when there are no messages." }),
+    id: lenient(z.string()).meta({ description: "useChat chat id (ignored)." }),
+    trigger: lenient(z.string()).meta({ description: "useChat trigger (ignored)." }),
+    messageId: lenient(z.string()).meta({ description: "useChat message id (ignored)." }),
+  })
+  .catchall(documentAs(z.unknown(), inputValue));
+
+export const STREAM_PROTOCOLS = ["text", "ui", "sse"] as const;
+const protocol = z.enum(STREAM_PROTOCOLS, { error: "must be one of text, ui, sse" }).optional()
+  .meta({ description: "Force a response protocol. Default: `sse` with Accept: text/event-stream, `ui` for a body with messages, else `text`." });
+
+/** POST /run/:id/stream?version=&protocol=&resumable= (the token is the security scheme, not a parameter). */
+export const streamQuery = pinQuery.extend({
+  protocol,
+  resumable: z.string().optional().transform((v) => v === "1" || v === "true")
+    .meta({ description: "`1` or `true`: the run survives a disconnect and can be picked up with GET /api/v1/runs/{run_id}/stream." }),
+});
+
+/** GET /runs/:id/stream?protocol=&resume_from_index= */
+export const resumeQuery = z.object({
+  protocol: protocol.meta({ description: "Default: the run's own protocol (SSE with Accept: text/event-stream)." }),
+  resume_from_index: lenient(z.string().regex(/^\d+$/).transform(Number))
+    .meta({ description: "SSE: first chunk index to send (Last-Event-ID wins). Ignored unless digits." }),
+});
+
+/** GET /runs */
+export const listRunsQuery = z.object({
+  workflow_id: z.string().max(100).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional().meta({ description: "`next_cursor` of the previous page." }),
+});
+
+const usage = z.object({ input_tokens: z.int(), output_tokens: z.int(), total_tokens: z.int() });
+const citations = z.array(z.string()).meta({ description: "Web sources, when the model used web search." });
+
+/** POST /run/:id — the seed's body plus run_id, status, usage and credits_charged. */
+export const runResponse = z.object({
+  success: z.literal(true),
+  run_id: z.string(),
+  status: z.literal("completed"),
+  result: z.string(),
+  citations,
+  usage,
+  credits_charged: z.int(),
+});
+export type RunResponse = z.output<typeof runResponse>;
+
+/** A durable run as GET /runs/:id (and /runs, /cancel) show it. */
+export const runRecord = z.object({
+  run_id: z.string(),
+  workflow_id: z.string(),
+  version_id: z.string().nullable(),
+  status: z.enum(RUN_STATUSES),
+  result: z.string().meta({ description: "The output so far (saved every second while running)." }),
+  citations,
+  usage,
+  credits_charged: z.int(),
+  error_code: z.string().nullable(),
+  source: z.enum(RUN_SOURCES),
+  protocol: z.string().nullable(),
+  model: z.string(),
+  user: z.string().nullable(),
+  session_id: z.string().nullable(),
+  created_at: z.iso.datetime(),
+  finished_at: z.iso.datetime().nullable(),
+  first_token_ms: z.int().nullable(),
+  latency_ms: z.int().nullable(),
+});
+export type RunRecord = z.output<typeof runRecord>;
+
+export const runRecordResponse = z.object({ success: z.literal(true), ...runRecord.shape });
+export const listRunsResponse = z.object({
+  success: z.literal(true),
+  runs: z.array(runRecord).meta({ description: "Newest first." }),
+  next_cursor: z.string().nullable(),
+});
+
+/** The SSE protocol's events (`event: <name>`, `data: <json>`); sse.ts writes exactly these. */
+export const sseEvents = {
+  start: z.object({ message: z.literal("Stream started"), run_id: z.string(), session_id: z.string().optional() }),
+  chunk: z.object({ content: z.string(), index: z.int().meta({ description: "Also the SSE `id:` (for Last-Event-ID)." }) }),
+  error: z.object({ error: z.string(), code: z.string(), run_id: z.string() }),
+  done: z.object({
+    message: z.string(), status: z.enum(RUN_STATUSES), run_id: z.string(), usage,
+    execution_time: z.number().meta({ description: "Seconds." }), citations, credits_charged: z.int(),
+  }),
+};

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { queryInteger } from "@/lib/validation/documented-as";
+
+/** A template variable's value in a run body; it is rendered as its string form. */
+export const inputValue = z
+  .union([z.string().refine((s) => !s.includes("\u0000")), z.number(), z.boolean()])
+  .meta({ description: "A template variable: string, number or boolean (rendered as text; strings must not contain NUL)." });
+
+/** `?version=N` on /run, /stream and /workflows/:id: pin a published version (default: the current one). */
+export const versionQuery = z.object({
+  version: queryInteger({
+    min: 1, max: 999_999_999, pattern: /^[1-9]\d{0,8}$/, message: "must be a positive integer (a published version number)",
+    description: "Pin a published version number: the call runs exactly that version while newer ones are published. Default: the current published version.",
+  }),
+});
+
+/** `?version=N` or `?label=name` (not both): the version a call runs. */
+export const pinQuery = versionQuery.extend({
+  label: z.string().optional().meta({ description: "Pin a label (e.g. staging): the call runs the version the label points to. Default: production." }),
+});
+
+/** GET /api/v1/workflows/:id */
+export const workflowDescription = z.object({
+  success: z.literal(true),
+  workflow_id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  version: z.int().min(1),
+  published_at: z.iso.datetime(),
+  model: z.object({ id: z.string(), label: z.string(), offline: z.boolean() }),
+  web_search: z.boolean(),
+  max_output_tokens: z.int(),
+  variables: z.array(z.object({
+    name: z.string(),
+    required: z.literal(true),
+    description: z.string().nullable(),
+    example: z.string().nullable(),
+  })).meta({ description: "The template's variables: the keys of a run body." }),
+  labels: z.record(z.string(), z.int()).meta({ description: "Label name → version number (production, latest, custom ones)." }),
+});
+export type WorkflowDescription = z.output<typeof workflowDescription>;
