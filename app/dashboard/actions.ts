@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { keyScopeInput, scopeOptions } from "@/lib/auth/key-scope-input";
 import { acceptInvite, orgAction, type ActionResult } from "@/lib/auth/org-action";
 import { currentUser, currentUserId } from "@/lib/auth/session";
 import { INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
@@ -52,8 +53,8 @@ export const rollbackAction = orgAction(
 );
 
 export const createKeyAction = orgAction(
-  { role: "admin", currentUserId, input: z.object({ ...org, name: z.string().trim().min(1).max(100) }) },
-  ({ input, actor }) => createApiKey({ orgId: actor.orgId, name: input.name, actorId: actor.userId }),
+  { role: "admin", currentUserId, input: z.object({ ...org, name: z.string().trim().min(1).max(100), scope: keyScopeInput.optional() }) },
+  ({ input, actor }) => createApiKey({ orgId: actor.orgId, name: input.name, actorId: actor.userId, ...scopeOptions(input.scope) }),
 );
 
 export const revokeKeyAction = orgAction(

@@ -111,3 +111,7 @@ export async function listWorkflowsWithPublished(tx: DbOrTx, { orgId, search }: 
     .orderBy(desc(workflows.updatedAt))
     .limit(500);
 }
+
+export async function listWorkflowIdsIn(tx: DbOrTx, { orgId, ids }: { orgId: string; ids: string[] }) {
+  return tx.select({ id: workflows.id }).from(workflows).where(and(eq(workflows.orgId, orgId), inArray(workflows.id, ids)));
+}

@@ -1,6 +1,7 @@
 import { getDb } from "@/db";
 import { findActiveApiKeyByHash, insertApiKey, revokeApiKey as revokeApiKeyRow, touchApiKey } from "@/db/queries/api-keys";
 import { recordAudit } from "@/lib/audit/record-audit";
+import { listWorkflowIdsIn } from "@/db/queries/workflows";
 import { AppError } from "@/lib/errors";
 import { newId, newSecret, sha256Hex } from "@/lib/ids";
 import { logger } from "@/lib/logger";
@@ -46,6 +47,12 @@ export async function createApiKey({
 }: { orgId: string; actorId?: string | null } & KeyOptions) {
   const secret = newSecret.apiKey();
   const db = await getDb();
+  if (workflowIds?.length) {
+    // A key can only be scoped to this org's workflows (another org's ids do not exist here).
+    const known = new Set((await listWorkflowIdsIn(db, { orgId, ids: workflowIds })).map((w) => w.id));
+    const unknown = workflowIds.filter((id) => !known.has(id));
+    if (unknown.length) throw new AppError("invalid_request", `Unknown workflow: ${unknown[0]}`);
+  }
   const row = await db.transaction(async (tx) => {
     const key = await insertApiKey(tx, {
       id: newId.apiKey(), orgId, name: name ?? "Default key", keyHash: sha256Hex(secret),

@@ -6,6 +6,7 @@ import { getOrg } from "@/db/queries/orgs";
 import { listLabelHistory, listLabels } from "@/db/queries/labels";
 import { listRuns, usagePerDay } from "@/db/queries/runs";
 import { RUN_SOURCES, RUN_STATUSES, type Workflow, type WorkflowVersion } from "@/db/schema";
+import { capPeriodStart } from "@/lib/credits/key-cap";
 import { getRunOrThrow } from "@/lib/runs/get-run";
 import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
 import { authorizeActor } from "@/lib/auth/org-action";
@@ -39,7 +40,20 @@ export async function workflowPageData(orgId: string, workflowId: string) {
 }
 
 export async function keysPageData(orgId: string) {
-  return listApiKeys(await getDb(), orgId);
+  const db = await getDb();
+  const [keys, workflows] = await Promise.all([listApiKeys(db, orgId), listWorkflows(db, orgId)]);
+  const names = new Map(workflows.map((w) => [w.id, w.name]));
+  return {
+    workflows: workflows.filter((w) => !w.archivedAt).map((w) => ({ id: w.id, name: w.name })),
+    keys: keys.map((k) => ({
+      id: k.id, name: k.name, prefix: k.prefix, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+      revokedAt: k.revokedAt?.toISOString() ?? null, expiresAt: k.expiresAt?.toISOString() ?? null, rateLimitPerMinute: k.rateLimitPerMinute,
+      workflows: k.workflowIds?.map((id) => names.get(id) ?? id) ?? null, allowedOrigins: k.allowedOrigins,
+      creditCap: k.creditCap, creditCapPeriod: k.creditCapPeriod,
+      // The counter belongs to the period it was last written in: a new period starts from zero.
+      capUsed: k.creditCapPeriod && k.capPeriodStart?.getTime() === capPeriodStart(k.creditCapPeriod).getTime() ? k.capUsed : 0,
+    })),
+  };
 }
 
 export type RunFilters = { workflow?: string; status?: string; source?: string };

@@ -140,3 +140,21 @@ describe("runSummaryAction", () => {
     expect(await runSummaryAction.run(other.users.owner!, { orgId: other.orgId, runId })).toMatchObject({ ok: false, error: { code: "run_not_found" } });
   });
 });
+
+describe("createKeyAction with restrictions", () => {
+  it("stores the scope; another org's workflow or a malformed origin is refused", async () => {
+    const res = await createKeyAction.run(own.users.admin!, {
+      orgId: own.orgId, name: "scoped",
+      scope: { workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", expiresInDays: 7, allowedOrigins: ["https://App.example.com"] },
+    });
+    expect(res.ok).toBe(true);
+    const key = (await listApiKeys(await getDb(), own.orgId)).find((k) => k.id === (res as { data: { id: string } }).data.id)!;
+    expect(key).toMatchObject({ workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", allowedOrigins: ["https://app.example.com"] });
+    expect(key.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+
+    const foreign = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", scope: { workflowIds: [other.workflowId] } });
+    expect(foreign).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    const badOrigin = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", scope: { allowedOrigins: ["https://app.example.com/path"] } });
+    expect(badOrigin).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+  });
+});

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { CAP_PERIODS } from "@/lib/credits/key-cap";
+import type { KeyOptions } from "./api-keys";
+
+// What the dashboard's "create key" form may restrict. Empty means unrestricted for each field.
+
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
+
+export const keyScopeInput = z.object({
+  workflowIds: z.array(z.string().regex(/^wf_[a-z0-9]{24}$/, "is not a workflow id")).max(100).default([]),
+  rateLimitPerMinute: z.number().int().min(1).max(100_000).nullable().default(null),
+  creditCap: z.number().int().min(1).max(1_000_000_000).nullable().default(null),
+  creditCapPeriod: z.enum(CAP_PERIODS).default("month"),
+  expiresInDays: z.number().int().min(1).max(3650).nullable().default(null),
+  allowedOrigins: z.array(z.string().trim().regex(ORIGIN, "must be an origin like https://app.example.com (no path)")).max(50).default([]),
+});
+
+export function scopeOptions(scope: z.output<typeof keyScopeInput> | undefined): KeyOptions {
+  if (!scope) return {};
+  return {
+    workflowIds: scope.workflowIds, rateLimitPerMinute: scope.rateLimitPerMinute,
+    creditCap: scope.creditCap, creditCapPeriod: scope.creditCap === null ? null : scope.creditCapPeriod,
+    expiresAt: scope.expiresInDays === null ? null : new Date(Date.now() + scope.expiresInDays * 86_400_000),
+    allowedOrigins: scope.allowedOrigins.map((o) => o.toLowerCase()),
+  };
+}
