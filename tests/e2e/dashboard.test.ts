@@ -92,6 +92,10 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.getByTestId("snippet-curl").waitFor();
     expect(await page.getByTestId("snippet-curl").textContent()).toContain(`/api/v1/run/${workflowId}`);
     await shot("05-published");
+    // A custom label on v1, set from the labels panel (used by a pinned API call below).
+    await page.getByLabel("New label name").fill("staging");
+    await page.click('button:has-text("Set label")');
+    await page.getByText("staging → v1").waitFor({ timeout: 20_000 });
 
     // Change the draft, see the diff against v1, then restore v1 into the draft.
     await page.fill('textarea[name="template"]', "A poem about {{story}} for {{ audience }}");
@@ -134,6 +138,23 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     expect(await page.getByTestId("balance").textContent()).toBe((balanceBefore - body.credits_charged).toLocaleString("en-US"));
     await shot("08-usage");
 
+    const pinned = await fetch(`${e2e.baseUrl}/api/v1/run/${workflowId}?label=staging`, {
+      method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ story: "a cat", audience: "adults" }),
+    });
+    expect(pinned.status).toBe(200);
+    expect((await pinned.json()).result).toBe("Write a short story about a cat for adults");
+
+    // The audit log has the publish, the label move and the key; the API reference renders.
+    await page.goto(`${e2e.baseUrl}/dashboard/audit`);
+    const audit = await page.textContent("[data-testid=audit-log]");
+    for (const action of ["workflow.publish", "label.move", "key.create"]) expect(audit).toContain(action);
+    await shot("09-audit-log");
+    await page.goto(`${e2e.baseUrl}/dashboard/api-reference`);
+    await page.getByRole("heading", { name: "API reference" }).waitFor();
+    expect(await page.getByTestId("operation").count()).toBeGreaterThan(8);
+    await shot("10-api-reference");
+
     await page.goto(`${e2e.baseUrl}/dashboard/workflows`);
     expect(await page.getByTestId("status").first().textContent()).toBe("published v1");
 
@@ -145,7 +166,7 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.click('button:has-text("Create invitation link")');
     const link = (await page.getByTestId("invite-link").textContent())!.trim();
     expect(link).toMatch(/\/invite\/[a-z0-9]{32}$/);
-    await shot("09-members-invite");
+    await shot("11-members-invite");
     const ctx = await browser.newContext();
     const p2 = await ctx.newPage();
     try {
