@@ -4,8 +4,8 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { createElement } from "react";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiReference } from "@/app/dashboard/api-reference/api-reference";
-import { buildOpenApiDocument } from "@/lib/api/openapi/build-document";
-import { snippetsFor } from "@/lib/api/openapi/snippets";
+import { buildOpenApiDocument } from "@/lib/openapi/build-document";
+import { snippetsFor } from "@/lib/openapi/snippets";
 import { createFixture } from "../support/fixtures";
 import { serveRoutes } from "../support/serve";
 

@@ -3,12 +3,12 @@ import path from "node:path";
 import { validate } from "@readme/openapi-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildOpenApiDocument, type OpenApiDocument } from "@/lib/api/openapi/build-document";
+import { buildOpenApiDocument, type OpenApiDocument } from "@/lib/openapi/build-document";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 
 // The API document (GET /api/v1/openapi.json) is generated from the route registry
-// (lib/api/openapi/routes.ts) and the zod schemas the routes parse with. These tests keep it honest:
+// (lib/openapi/routes.ts) and the zod schemas the routes parse with. These tests keep it honest:
 // it matches the route files on disk, it is valid OpenAPI 3.1 whose schemas compile as JSON Schema
 // 2020-12, and the real routes accept its examples and answer what it describes.
 

@@ -1,5 +1,5 @@
 import { headers } from "next/headers";
-import { buildOpenApiDocument } from "@/lib/api/openapi/build-document";
+import { buildOpenApiDocument } from "@/lib/openapi/build-document";
 import { requireOrgPage } from "@/lib/auth/session";
 import { ApiReference } from "./api-reference";
 

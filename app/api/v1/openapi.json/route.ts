@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/api/route";
-import { buildOpenApiDocument } from "@/lib/api/openapi/build-document";
+import { buildOpenApiDocument } from "@/lib/openapi/build-document";
 
 export const dynamic = "force-dynamic";
 
