@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { AccountMenu } from "@/components/account-menu";
 import { ToastProvider } from "@/components/toast";
 import { requireOrgPage } from "@/lib/auth/session";
 
@@ -26,7 +27,10 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <Link key={n.href} href={n.href} className="block rounded-md px-2 py-1.5 text-sm hover:bg-neutral-200/60 dark:hover:bg-neutral-800">{n.label}</Link>
           ))}
         </nav>
-        <p className="mt-8 truncate text-xs text-neutral-500">{me.email}</p>
+        <div className="mt-8 space-y-2 border-t border-neutral-200 pt-4 dark:border-neutral-800">
+          <p className="truncate text-xs text-neutral-500">{me.email}</p>
+          <AccountMenu orgId={me.orgId} orgs={me.orgs} />
+        </div>
       </aside>
       <main className="min-w-0 flex-1 space-y-6 p-8"><ToastProvider>{children}</ToastProvider></main>
     </div>

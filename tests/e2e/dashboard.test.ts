@@ -187,5 +187,11 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     }
     await page.reload();
     expect(await page.textContent("[data-testid=members]")).toContain(mate);
+
+    // Signing out ends the session: the dashboard is gated again.
+    await page.click('button:has-text("Sign out")');
+    await page.waitForURL("**/sign-in", { timeout: 20_000 });
+    await page.goto(`${e2e.baseUrl}/dashboard/usage`);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
   }, 180_000);
 });
