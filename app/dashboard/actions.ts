@@ -6,6 +6,7 @@ import { keyScopeInput, scopeOptions } from "@/lib/auth/key-scope-input";
 import { acceptInvite, orgAction, type ActionResult } from "@/lib/auth/org-action";
 import { currentUser, currentUserId } from "@/lib/auth/session";
 import { INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
+import { changeMemberRole, removeMember } from "@/lib/orgs/members";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
 import { moveLabel, rollbackProduction } from "@/lib/workflows/move-label";
@@ -88,3 +89,13 @@ export async function acceptInviteAction(raw: unknown): Promise<ActionResult<{ o
   const user = await currentUser();
   return acceptInvite(user, raw);
 }
+
+export const changeMemberRoleAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, userId: z.string().min(1), role: z.enum(["member", "admin", "owner"]) }) },
+  ({ input, actor }) => changeMemberRole({ actor, userId: input.userId, role: input.role }),
+);
+
+export const removeMemberAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, userId: z.string().min(1) }) },
+  ({ input, actor }) => removeMember({ actor, userId: input.userId }),
+);

@@ -63,3 +63,17 @@ export async function insertMemberIfAbsent(tx: DbOrTx, values: typeof member.$in
   if (existing) return;
   await tx.insert(member).values(values);
 }
+
+/** Locks the org's membership rows (and the org row, so an empty set still serializes). */
+export async function lockOrgMembers(tx: DbOrTx, orgId: string) {
+  await tx.select({ id: organization.id }).from(organization).where(eq(organization.id, orgId)).for("update");
+  await tx.select({ id: member.id }).from(member).where(eq(member.organizationId, orgId)).for("update");
+}
+
+export async function setMemberRole(tx: DbOrTx, { orgId, userId, role }: { orgId: string; userId: string; role: string }) {
+  await tx.update(member).set({ role }).where(and(eq(member.organizationId, orgId), eq(member.userId, userId)));
+}
+
+export async function deleteMember(tx: DbOrTx, { orgId, userId }: { orgId: string; userId: string }) {
+  await tx.delete(member).where(and(eq(member.organizationId, orgId), eq(member.userId, userId)));
+}

@@ -4,7 +4,7 @@ import { listApiKeys } from "@/db/queries/api-keys";
 import { member, organization, user } from "@/db/schema";
 import {
   archiveAction, createKeyAction, createWorkflowAction, inviteMemberAction, moveLabelAction, publishAction, restoreVersionAction, revokeKeyAction,
-  rollbackAction, runSummaryAction, saveDraftAction, unpublishAction,
+  rollbackAction, runSummaryAction, saveDraftAction, unpublishAction, changeMemberRoleAction, removeMemberAction,
 } from "@/app/dashboard/actions";
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
@@ -156,5 +156,39 @@ describe("createKeyAction with restrictions", () => {
     expect(foreign).toMatchObject({ ok: false, error: { code: "invalid_request" } });
     const badOrigin = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", scope: { allowedOrigins: ["https://app.example.com/path"] } });
     expect(badOrigin).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+  });
+});
+
+describe("member management", () => {
+  it("admins change roles between member and admin and remove members; members may not", async () => {
+    const o = await makeOrg();
+    expect(await changeMemberRoleAction.run(o.users.member!, { orgId: o.orgId, userId: o.users.admin!, role: "member" })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.member!, role: "admin" })).toMatchObject({ ok: true });
+    expect(await getMembership(await getDb(), { orgId: o.orgId, userId: o.users.member! })).toMatchObject({ role: "admin" });
+    expect(await removeMemberAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.member! })).toMatchObject({ ok: true });
+    expect(await getMembership(await getDb(), { orgId: o.orgId, userId: o.users.member! })).toBeUndefined();
+    // Gone means gone: the removed user's actions in that org are "not found".
+    expect(await createKeyAction.run(o.users.member!, { orgId: o.orgId, name: "x" })).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+
+  it("only owners touch owners, and the last owner stays", async () => {
+    const o = await makeOrg();
+    expect(await changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.owner!, role: "member" })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await removeMemberAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.owner! })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.member!, role: "owner" })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await changeMemberRoleAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.owner!, role: "admin" })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await changeMemberRoleAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.admin!, role: "owner" })).toMatchObject({ ok: true });
+    // Two owners now: each may step the other down, but not both at once.
+    const [a, b] = await Promise.all([
+      changeMemberRoleAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.admin!, role: "member" }),
+      changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.owner!, role: "member" }),
+    ]);
+    expect([a.ok, b.ok].filter(Boolean).length).toBe(1);
+    const owners = (await Promise.all([o.users.owner!, o.users.admin!].map(async (u) => getMembership(await getDb(), { orgId: o.orgId, userId: u })))).filter((m) => m?.role === "owner");
+    expect(owners).toHaveLength(1);
+  });
+
+  it("another org's member is not found", async () => {
+    expect(await removeMemberAction.run(own.users.admin!, { orgId: own.orgId, userId: other.users.member! })).toMatchObject({ ok: false, error: { code: "not_found" } });
   });
 });

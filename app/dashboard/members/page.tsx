@@ -1,4 +1,5 @@
 import { InviteForm } from "@/components/invite-form";
+import { MemberActions } from "@/components/member-actions";
 import { Card } from "@/components/ui";
 import { requireOrgPage } from "@/lib/auth/session";
 import { membersPageData } from "@/lib/orgs/invitations";
@@ -15,11 +16,12 @@ export default async function MembersPage() {
       {canEdit ? <Card title="Invite someone"><InviteForm orgId={me.orgId} /></Card> : null}
       <Card title={`${members.length} member${members.length === 1 ? "" : "s"}`}>
         <table className="w-full text-sm" data-testid="members">
-          <thead className="text-left text-neutral-500"><tr><th className="py-2">Name</th><th>Email</th><th>Role</th><th>Joined</th></tr></thead>
+          <thead className="text-left text-neutral-500"><tr><th className="py-2">Name</th><th>Email</th><th>Role</th><th>Joined</th>{canEdit ? <th /> : null}</tr></thead>
           <tbody>
             {members.map((m) => (
               <tr key={m.id} className="border-t border-neutral-200 dark:border-neutral-800">
                 <td className="py-2">{m.name}{m.userId === me.userId ? " (you)" : ""}</td><td>{m.email}</td><td>{m.role}</td><td>{m.joinedAt.toISOString().slice(0, 10)}</td>
+                {canEdit ? <td className="py-1.5">{m.userId === me.userId ? null : <MemberActions orgId={me.orgId} userId={m.userId} name={m.name} role={m.role} canManageOwners={me.role === "owner"} />}</td> : null}
               </tr>
             ))}
           </tbody>
