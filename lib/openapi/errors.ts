@@ -14,7 +14,7 @@ export const errorBody = z
     code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
     request_id: z.string().meta({ description: "Also the x-request-id header; quote it when reporting a problem." }),
     run_id: z.string().optional().meta({ description: "500 after a run was recorded." }),
-    reason: z.string().optional().meta({ description: "500: why the run failed (e.g. upstream_error, timeout)." }),
+    reason: z.string().optional().meta({ description: "500: why the run failed (e.g. upstream_error, timeout). 402: key_credit_cap or token_max_credits when a cap, not the org balance, refused the run." }),
     message: z.string().optional().meta({ description: "500: what to fix, when it is the workflow's setup (unknown model, no provider configured)." }),
     status: z.string().optional().meta({ description: "409 run_not_running: the run's status." }),
   })

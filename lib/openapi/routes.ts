@@ -42,8 +42,8 @@ export type ApiOperation = {
 const WORKFLOW_ID = { workflow_id: { description: "The workflow's id (wf_…), from the dashboard.", example: "wf_abc123" } };
 const RUN_ID = { run_id: { description: "A run id (run_…), from a /run response, x-run-id or a stream's metadata.", example: "run_abc123" } };
 const STORY = { story: "a story about a dog named charlie" };
-/** Every authenticated operation may answer these. */
-const AUTHED: ErrorCode[] = ["unauthorized", "rate_limited", "internal_server_error"];
+/** Every authenticated operation may answer these (forbidden: a key used from an origin it does not allow). */
+const AUTHED: ErrorCode[] = ["unauthorized", "forbidden", "rate_limited", "internal_server_error"];
 const RUN_ERRORS: ErrorCode[] = ["invalid_request", ...AUTHED, "invalid_billing", "workflow_not_found", "payload_too_large"];
 
 export const API_OPERATIONS: ApiOperation[] = [
