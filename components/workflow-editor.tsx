@@ -73,7 +73,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
         <fieldset disabled={!canEdit} className="grid gap-4 md:grid-cols-2">
           <Field label="Name"><Input value={d.name} onChange={(e) => set("name", e.target.value)} /></Field>
           <Field label="Model">
-            <select className="w-full rounded-md border border-neutral-300 bg-white px-3 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900" value={d.model} onChange={(e) => set("model", e.target.value)}>
+            <select name="model" className="w-full rounded-md border border-neutral-300 bg-white px-3 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900" value={d.model} onChange={(e) => set("model", e.target.value)}>
               {models.map((m) => <option key={m.id} value={m.id}>{m.label}{m.offline ? " [offline]" : ""}{m.available === false ? " (not configured: set OPENAI_API_KEY or OPENAI_BASE_URL)" : ""}</option>)}
               {models.some((m) => m.id === d.model) ? null : <option value={d.model}>{d.model}</option>}
             </select>

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { AccountMenu } from "@/components/account-menu";
+import { ThemeToggle } from "@/components/theme-toggle";
 import { ToastProvider } from "@/components/toast";
 import { requireOrgPage } from "@/lib/auth/session";
 
@@ -30,6 +31,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
         <div className="mt-8 space-y-2 border-t border-neutral-200 pt-4 dark:border-neutral-800">
           <p className="truncate text-xs text-neutral-500">{me.email}</p>
           <AccountMenu orgId={me.orgId} orgs={me.orgs} />
+          <ThemeToggle />
         </div>
       </aside>
       <main className="min-w-0 flex-1 space-y-6 p-8"><ToastProvider>{children}</ToastProvider></main>

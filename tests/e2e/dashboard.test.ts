@@ -55,7 +55,7 @@ describe("dashboard: sign up → workflow → playground → publish → key →
 
     // Playground on the draft, with a slow upstream model: the output is visibly partial while it
     // streams, then the run's tokens and credits are shown.
-    await page.selectOption("select", "openai:gpt-4o-mini");
+    await page.selectOption("select[name=model]", "openai:gpt-4o-mini");
     await controlUpstream(e2e.upstreamUrl, { tokens: 12, tokenDelayMs: 120 });
     try {
       await page.fill('textarea[name="var-story"]', "a fox");
@@ -75,7 +75,7 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     }
 
     // The offline model in the playground echoes the rendered draft.
-    await page.selectOption("select", "offline:echo");
+    await page.selectOption("select[name=model]", "offline:echo");
     await page.click('button:has-text("Run draft")');
     await page.getByTestId("playground-output").getByText("Write a short story about a fox for kids").waitFor({ timeout: 20_000 });
     // Chat tab: useChat against the same endpoint; the message fills the first variable.
@@ -137,6 +137,12 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     expect(row).toContain(String(body.credits_charged));
     expect(await page.getByTestId("balance").textContent()).toBe((balanceBefore - body.credits_charged).toLocaleString("en-US"));
     await shot("08-usage");
+    // Dark theme, chosen in the sidebar and kept across a reload; then back to the system's.
+    await page.selectOption('select[aria-label="Theme"]', "dark");
+    await page.reload();
+    expect(await page.evaluate(() => document.documentElement.classList.contains("dark"))).toBe(true);
+    await shot("08-usage-dark");
+    await page.selectOption('select[aria-label="Theme"]', "system");
 
     const pinned = await fetch(`${e2e.baseUrl}/api/v1/run/${workflowId}?label=staging`, {
       method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
