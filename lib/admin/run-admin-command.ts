@@ -4,7 +4,8 @@ import { grantCredits } from "@/lib/credits/grant-credits";
 import { AppError } from "@/lib/errors";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
-import { publishVersion } from "@/lib/workflows/publish-version";
+import { moveLabel } from "@/lib/workflows/move-label";
+import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
@@ -13,6 +14,8 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
+  workflow unpublish --org <org_id> --workflow <workflow_id>
+  label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
   credits grant --org <org_id> --amount <n>`;
 
 const OPTIONS = {
@@ -20,6 +23,7 @@ const OPTIONS = {
   "rate-limit": { type: "string" }, template: { type: "string" }, system: { type: "string" }, model: { type: "string" },
   "max-output-tokens": { type: "string" }, temperature: { type: "string" }, "web-search": { type: "boolean" },
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
+  label: { type: "string" }, version: { type: "string" },
 } as const;
 
 /** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
@@ -58,6 +62,12 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       });
     case "workflow publish":
       return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });
+    case "workflow unpublish":
+      return unpublishWorkflow({ orgId: need("org"), workflowId: need("workflow") });
+    case "label move": {
+      const version = int("version", need("version"))!;
+      return moveLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), version, actorId: null });
+    }
     case "credits grant": {
       const amount = int("amount", need("amount"))!;
       const res = await grantCredits({ orgId: need("org"), amount });

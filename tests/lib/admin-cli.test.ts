@@ -29,7 +29,11 @@ describe("admin CLI (embedded database)", () => {
     expect(wf.workflow_id).toMatch(/^wf_[a-z0-9]{24}$/);
     const grant = JSON.parse((await admin(dir, "credits", "grant", "--org", org.org_id, "--amount", "5")).stdout);
     expect(grant.balance).toBe(100005);
-  }, 120_000);
+    const moved = JSON.parse((await admin(dir, "label", "move", "--org", org.org_id, "--workflow", wf.workflow_id, "--label", "staging", "--version", "1")).stdout);
+    expect(moved).toMatchObject({ workflow_id: wf.workflow_id, moved: true, to: 1 });
+    const off = JSON.parse((await admin(dir, "workflow", "unpublish", "--org", org.org_id, "--workflow", wf.workflow_id)).stdout);
+    expect(off).toMatchObject({ workflow_id: wf.workflow_id, published: false });
+  }, 180_000);
 
   it("refuses a data directory that a running process holds, with a clear message", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "fg-cli-"));
