@@ -66,8 +66,8 @@ export async function insertMemberIfAbsent(tx: DbOrTx, values: typeof member.$in
 
 /** Locks the org's membership rows (and the org row, so an empty set still serializes). */
 export async function lockOrgMembers(tx: DbOrTx, orgId: string) {
-  await tx.select({ id: organization.id }).from(organization).where(eq(organization.id, orgId)).for("update");
-  await tx.select({ id: member.id }).from(member).where(eq(member.organizationId, orgId)).for("update");
+  await tx.select({ id: organization.id }).from(organization).where(eq(organization.id, orgId)).for("no key update");
+  await tx.select({ id: member.id }).from(member).where(eq(member.organizationId, orgId)).for("no key update");
 }
 
 export async function setMemberRole(tx: DbOrTx, { orgId, userId, role }: { orgId: string; userId: string; role: string }) {

@@ -42,8 +42,12 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
     WITH cur AS (
       SELECT id, credit_balance AS old FROM orgs WHERE id = ${r.orgId} FOR UPDATE
     ), kc AS (
-      SELECT k.id, k.credit_cap AS cap, CASE WHEN k.cap_period_start = ${period}::timestamptz THEN k.cap_used ELSE 0 END AS used
-      FROM api_keys k, cur WHERE k.id = ${cap?.keyId ?? null} FOR UPDATE OF k
+      -- The period never moves backwards: a caller whose clock (or a wait for credits) is behind
+      -- a rollover another instance already made counts against the newer period.
+      SELECT k.id, k.credit_cap AS cap,
+             CASE WHEN k.cap_period_start >= ${period}::timestamptz THEN k.cap_used ELSE 0 END AS used,
+             GREATEST(COALESCE(k.cap_period_start, ${period}::timestamptz), ${period}::timestamptz) AS period
+      FROM api_keys k, cur WHERE k.id = ${cap?.keyId ?? null} FOR NO KEY UPDATE OF k
     ), calc AS (
       SELECT cur.id, old, LEAST(
         ${r.maxOutputTokens}::bigint,
@@ -55,7 +59,7 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
       FROM calc c WHERE o.id = c.id AND c.granted >= ${min}
       RETURNING o.credit_balance AS balance_after, c.granted, ${r.inputCost} + c.granted * ${r.outputPrice} AS reserved
     ), kupd AS (
-      UPDATE api_keys k SET cap_used = kc.used + upd.reserved, cap_period_start = ${period}::timestamptz
+      UPDATE api_keys k SET cap_used = kc.used + upd.reserved, cap_period_start = kc.period
       FROM kc, upd WHERE k.id = kc.id
       RETURNING k.id
     ), led AS (
@@ -66,7 +70,7 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
       INSERT INTO runs (id, org_id, workflow_id, version_id, api_key_id, source, protocol, status, model, inputs,
                         credits_reserved, max_output_tokens, end_user, session_id, cap_period_start)
       SELECT ${r.runId}, ${r.orgId}, ${r.workflowId}, ${r.versionId}, ${r.apiKeyId}, ${r.source}, ${r.protocol}, 'running',
-             ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}, ${period}::timestamptz
+             ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}, (SELECT period FROM kc)
       FROM upd
       RETURNING id
     )
@@ -80,7 +84,7 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
 /** What is left of a capped key's period (for telling a cap 402 from an org that is short). */
 export async function keyCapRemaining(db: DbOrTx, { keyId, periodStart }: { keyId: string; periodStart: Date }): Promise<number | null> {
   const result = await db.execute(sql`
-    SELECT credit_cap - CASE WHEN cap_period_start = ${periodStart.toISOString()}::timestamptz THEN cap_used ELSE 0 END AS remaining
+    SELECT credit_cap - CASE WHEN cap_period_start >= ${periodStart.toISOString()}::timestamptz THEN cap_used ELSE 0 END AS remaining
     FROM api_keys WHERE id = ${keyId} AND credit_cap IS NOT NULL`);
   const [row] = rowsOf(result);
   return row ? Number(row.remaining) : null;

@@ -75,7 +75,11 @@ export async function listCancelRequested(tx: DbOrTx, runIds: string[]) {
   return rows.map((r) => r.id);
 }
 
-export type RunListFilter = { orgId: string; workflowId?: string; status?: Run["status"]; source?: Run["source"]; limit: number; after?: { createdAt: Date; id: string } };
+export type RunListFilter = {
+  orgId: string; workflowId?: string; status?: Run["status"]; source?: Run["source"]; limit: number; after?: { createdAt: Date; id: string };
+  /** A workflow-scoped caller sees only these workflows' runs. */
+  workflowIds?: string[] | null;
+};
 
 /** Newest first, keyset-paginated on (created_at, id). */
 export async function listRuns(tx: DbOrTx, f: RunListFilter) {
@@ -83,6 +87,7 @@ export async function listRuns(tx: DbOrTx, f: RunListFilter) {
   if (f.workflowId) conds.push(eq(runs.workflowId, f.workflowId));
   if (f.status) conds.push(eq(runs.status, f.status));
   if (f.source) conds.push(eq(runs.source, f.source));
+  if (f.workflowIds) conds.push(inArray(runs.workflowId, f.workflowIds));
   if (f.after) conds.push(or(lt(runs.createdAt, f.after.createdAt), and(eq(runs.createdAt, f.after.createdAt), lt(runs.id, f.after.id)))!);
   return tx.select().from(runs).where(and(...conds)).orderBy(desc(runs.createdAt), desc(runs.id)).limit(f.limit);
 }
@@ -90,7 +95,7 @@ export async function listRuns(tx: DbOrTx, f: RunListFilter) {
 export type UsageGroupBy = "user" | "key" | "workflow";
 
 /** Tokens, credits and runs per end user, key or workflow, between two instants. */
-export async function sumUsage(tx: DbOrTx, { orgId, groupBy, from, to }: { orgId: string; groupBy: UsageGroupBy; from: Date; to: Date }) {
+export async function sumUsage(tx: DbOrTx, { orgId, groupBy, from, to, workflowIds }: { orgId: string; groupBy: UsageGroupBy; from: Date; to: Date; workflowIds?: string[] | null }) {
   const col = groupBy === "user" ? runs.endUser : groupBy === "key" ? runs.apiKeyId : runs.workflowId;
   return tx
     .select({
@@ -101,13 +106,16 @@ export async function sumUsage(tx: DbOrTx, { orgId, groupBy, from, to }: { orgId
       credits: sql<number>`coalesce(sum(${runs.creditsCharged}), 0)::bigint`,
     })
     .from(runs)
-    .where(and(eq(runs.orgId, orgId), sql`${runs.createdAt} >= ${from.toISOString()}`, sql`${runs.createdAt} < ${to.toISOString()}`))
+    .where(and(
+      eq(runs.orgId, orgId), sql`${runs.createdAt} >= ${from.toISOString()}`, sql`${runs.createdAt} < ${to.toISOString()}`,
+      workflowIds ? inArray(runs.workflowId, workflowIds) : undefined,
+    ))
     .groupBy(col)
     .orderBy(sql`5 desc`);
 }
 
 /** A session's finished turns, oldest first, with the template each was rendered from. */
-export async function listSessionTurns(tx: DbOrTx, { orgId, sessionId, limit = 200 }: { orgId: string; sessionId: string; limit?: number }) {
+export async function listSessionTurns(tx: DbOrTx, { orgId, sessionId, limit = 200, workflowIds }: { orgId: string; sessionId: string; limit?: number; workflowIds?: string[] | null }) {
   return tx
     .select({
       id: runs.id, workflowId: runs.workflowId, status: runs.status, inputs: runs.inputs, output: runs.output,
@@ -115,7 +123,10 @@ export async function listSessionTurns(tx: DbOrTx, { orgId, sessionId, limit = 2
     })
     .from(runs)
     .leftJoin(workflowVersions, eq(workflowVersions.id, runs.versionId))
-    .where(and(eq(runs.orgId, orgId), eq(runs.sessionId, sessionId), or(eq(runs.status, "completed"), eq(runs.status, "canceled"))))
+    .where(and(
+      eq(runs.orgId, orgId), eq(runs.sessionId, sessionId), or(eq(runs.status, "completed"), eq(runs.status, "canceled")),
+      workflowIds ? inArray(runs.workflowId, workflowIds) : undefined,
+    ))
     .orderBy(desc(runs.createdAt))
     .limit(limit);
 }

@@ -22,7 +22,7 @@ export async function lockWorkflow(tx: DbOrTx, { orgId, workflowId }: { orgId: s
     .select()
     .from(workflows)
     .where(and(eq(workflows.id, workflowId), eq(workflows.orgId, orgId)))
-    .for("update");
+    .for("no key update");
   return row;
 }
 

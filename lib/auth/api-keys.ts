@@ -1,6 +1,7 @@
 import { getDb } from "@/db";
 import { findActiveApiKeyByHash, insertApiKey, revokeApiKey as revokeApiKeyRow, touchApiKey } from "@/db/queries/api-keys";
 import { recordAudit } from "@/lib/audit/record-audit";
+import { lockOrgBalance } from "@/db/queries/orgs";
 import { listWorkflowIdsIn } from "@/db/queries/workflows";
 import { AppError } from "@/lib/errors";
 import { newId, newSecret, sha256Hex } from "@/lib/ids";
@@ -90,6 +91,9 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
 export async function revokeApiKey({ orgId, keyId, actorId = null }: { orgId: string; keyId: string; actorId?: string | null }) {
   const db = await getDb();
   return db.transaction(async (tx) => {
+    // Org row first, like a run's reservation (org, then key): locking the key first and the org
+    // after (for the audit row's foreign key) deadlocked against a capped key's runs.
+    await lockOrgBalance(tx, orgId);
     const row = await revokeApiKeyRow(tx, { orgId, keyId });
     if (!row) throw new AppError("not_found", "API key not found");
     await recordAudit(tx, { orgId, actorId, action: "key.revoke", targetId: row.id, details: { name: row.name, prefix: row.prefix } });

@@ -4,6 +4,11 @@ import type { Principal } from "./principal";
 // Enforcing a key's (or stream token's) scope at the points where it matters. Another workflow
 // is "not found" for a scoped key, exactly like another org's: nothing about it leaks.
 
+/** The workflows a caller may see (runs, sessions, usage); null → all of its org's. */
+export function visibleWorkflows(principal: Principal): string[] | null {
+  return principal.keyId ? (principal.scope?.workflowIds ?? null) : null;
+}
+
 export function assertWorkflowInScope(principal: Principal, workflowId: string) {
   const allowed = principal.keyId ? principal.scope?.workflowIds : null;
   if (allowed && !allowed.includes(workflowId)) throw new AppError("workflow_not_found");

@@ -12,8 +12,8 @@ const WAIT_MS = 5000;
  * partial output, charges only what was produced and ends attached streams with status canceled.
  * Answers with the run once it is final (or still canceling after 5 s, status "running").
  */
-export async function cancelRun({ orgId, runId }: { orgId: string; runId: string }) {
-  const run = await getRunOrThrow({ orgId, runId });
+export async function cancelRun({ orgId, runId, workflowIds = null }: { orgId: string; runId: string; workflowIds?: string[] | null }) {
+  const run = await getRunOrThrow({ orgId, runId, workflowIds });
   const db = await getDb();
   if (run.status !== "running" || !(await requestRunCancel(db, { orgId, runId }))) {
     throw new AppError("run_not_running", `Run is not running (status: ${run.status})`, { status: run.status });

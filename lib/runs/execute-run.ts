@@ -20,7 +20,7 @@ export async function executeRun({
 }): Promise<RunResponse> {
   const fields = parseInputOrThrow(runBody, body);
   const sessionId = fields.session_id ?? null;
-  const prepared = await prepareRun({ orgId, workflowId, body, sessionId, version });
+  const prepared = await prepareRun({ orgId, workflowId, body, sessionId, version, workflowIds: scope?.workflowIds ?? null });
   const startedAt = performance.now();
   const user = endUser ?? fields.user?.slice(0, 200) ?? null;
   const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal, scope });

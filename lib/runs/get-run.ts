@@ -30,13 +30,14 @@ export function serializeRun(r: Run): RunRecord {
 }
 
 /** GET /api/v1/runs/:id — another org's run is "not found", like one that never existed. */
-export async function getRunOrThrow({ orgId, runId }: { orgId: string; runId: string }) {
+export async function getRunOrThrow({ orgId, runId, workflowIds = null }: { orgId: string; runId: string; workflowIds?: string[] | null }) {
   if (!isId.run(runId)) throw new AppError("run_not_found");
   const run = await getRun(await getDb(), { orgId, runId });
-  if (!run) throw new AppError("run_not_found");
+  // Outside a scoped key's workflows, a run does not exist for it (like another org's).
+  if (!run || (workflowIds && !workflowIds.includes(run.workflowId))) throw new AppError("run_not_found");
   return run;
 }
 
-export async function getRunForApi(a: { orgId: string; runId: string }) {
+export async function getRunForApi(a: { orgId: string; runId: string; workflowIds?: string[] | null }) {
   return { success: true as const, ...serializeRun(await getRunOrThrow(a)) };
 }

@@ -15,11 +15,11 @@ function decodeCursor(s: string) {
 }
 
 /** GET /api/v1/runs — the org's runs, newest first; `next_cursor` fetches the next page. */
-export async function listRunsForApi(orgId: string, searchParams: URLSearchParams): Promise<z.output<typeof listRunsResponse>> {
+export async function listRunsForApi(orgId: string, searchParams: URLSearchParams, workflowIds: string[] | null = null): Promise<z.output<typeof listRunsResponse>> {
   // A repeated key: the last value wins here (Object.fromEntries), as it always has on this endpoint.
   const q = parseInputOrThrow(listRunsQuery, Object.fromEntries(searchParams), "labelled");
   const rows = await listRuns(await getDb(), {
-    orgId, workflowId: q.workflow_id, status: q.status, limit: q.limit + 1, after: q.cursor ? decodeCursor(q.cursor) : undefined,
+    orgId, workflowId: q.workflow_id, status: q.status, workflowIds, limit: q.limit + 1, after: q.cursor ? decodeCursor(q.cursor) : undefined,
   });
   const page = rows.slice(0, q.limit);
   return {

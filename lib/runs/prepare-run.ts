@@ -42,7 +42,7 @@ export async function loadPublishedVersion(orgId: string, workflowId: string): P
  * match its variables (400 otherwise), the rendered prompt and a resolved model. No writes.
  */
 export async function prepareRun({
-  orgId, workflowId, body, shape, version, sessionId,
+  orgId, workflowId, body, shape, version, sessionId, workflowIds = null,
 }: {
   orgId: string;
   workflowId: string;
@@ -56,12 +56,14 @@ export async function prepareRun({
   version?: WorkflowVersion;
   /** Earlier turns of this session become the history, unless the client sent its own. */
   sessionId?: string | null;
+  /** A workflow-scoped caller's session history holds only its workflows' turns. */
+  workflowIds?: string[] | null;
 }): Promise<PreparedRun> {
   const v = version ?? (await loadPublishedVersion(orgId, workflowId));
   const variables = extractVariables(v.template, v.system);
   const shaped = shape ? shape(variables) : { vars: body, history: [] };
   const { vars } = shaped;
-  const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory(orgId, sessionId);
+  const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory(orgId, sessionId, workflowIds);
   const inputs = resolveInputs(variables, vars);
   const rendered = renderTemplate(v.template, inputs);
   const model = getLanguageModel(v.model);

@@ -1,4 +1,5 @@
 import type { Principal } from "@/lib/auth/principal";
+import { visibleWorkflows } from "@/lib/auth/scope";
 import { getRunOrThrow } from "./get-run";
 import { sinkFor } from "./protocols/sink-for";
 import type { RunEnd } from "./protocols/types";
@@ -22,7 +23,7 @@ function resumeFrom(req: Request, protocol: StreamProtocol, resumeFromIndex: num
  * when there is nothing to resume (a run still going that was not started resumable).
  */
 export async function resumeRun({ req, principal, runId, headers }: { req: Request; principal: Principal; runId: string; headers: Headers }) {
-  const run = await getRunOrThrow({ orgId: principal.orgId, runId });
+  const run = await getRunOrThrow({ orgId: principal.orgId, runId, workflowIds: visibleWorkflows(principal) });
   const query = parseInputOrThrow(resumeQuery, searchParamsOf(req));
   const protocol = query.protocol !== undefined || (req.headers.get("accept") ?? "").includes("text/event-stream")
     ? chooseProtocol(query.protocol, req, {})

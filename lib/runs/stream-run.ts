@@ -1,4 +1,5 @@
 import type { Principal } from "@/lib/auth/principal";
+import { visibleWorkflows } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import type { RunSource, WorkflowVersion } from "@/db/schema";
 import type { ServerTiming } from "@/lib/server-timing";
@@ -33,9 +34,11 @@ export async function streamRun({
   const sessionId = fields.session_id ?? null;
   const prepared = await prepareRun({
     orgId: principal.orgId, workflowId, body, sessionId, version, shape: (variables) => streamInputs(body, fields, variables),
+    workflowIds: visibleWorkflows(principal),
   });
   timing?.mark("prepare");
-  const endUser = fields.user?.slice(0, 200) ?? principal.endUser ?? null;
+  // A token minted for an end user (?user=) keeps that attribution: the browser cannot change it.
+  const endUser = principal.endUser ?? fields.user?.slice(0, 200) ?? null;
   const startedAt = performance.now();
   const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal, scope: principal.scope });
   timing?.mark("start");

@@ -19,8 +19,9 @@ const tokensOf = (s: string) => Math.ceil(Buffer.byteLength(s) / 4);
 
 export type SessionTurn = { runId: string; workflowId: string; status: string; user: string; assistant: string; createdAt: Date };
 
-async function loadTurns(orgId: string, sessionId: string): Promise<SessionTurn[]> {
-  const rows = await listSessionTurns(await getDb(), { orgId, sessionId });
+/** A workflow-scoped key sees (and continues) only the turns of its workflows. */
+async function loadTurns(orgId: string, sessionId: string, workflowIds: string[] | null): Promise<SessionTurn[]> {
+  const rows = await listSessionTurns(await getDb(), { orgId, sessionId, workflowIds });
   return rows.reverse().map((r) => ({
     runId: r.id, workflowId: r.workflowId, status: r.status, createdAt: r.createdAt,
     user: r.template ? renderTemplate(r.template, r.inputs) : Object.values(r.inputs).join("\n"),
@@ -29,8 +30,8 @@ async function loadTurns(orgId: string, sessionId: string): Promise<SessionTurn[
 }
 
 /** The conversation so far as model messages, oldest first, within the token budget. */
-export async function sessionHistory(orgId: string, sessionId: string): Promise<LanguageModelV4Message[]> {
-  const turns = await loadTurns(orgId, sessionId);
+export async function sessionHistory(orgId: string, sessionId: string, workflowIds: string[] | null = null): Promise<LanguageModelV4Message[]> {
+  const turns = await loadTurns(orgId, sessionId, workflowIds);
   let budget = getEnv().SESSION_HISTORY_TOKENS;
   const kept: SessionTurn[] = [];
   for (let i = turns.length - 1; i >= 0; i--) {
@@ -46,9 +47,9 @@ export async function sessionHistory(orgId: string, sessionId: string): Promise<
 }
 
 /** GET /api/v1/sessions/:id */
-export async function getSessionForApi(orgId: string, rawId: string): Promise<SessionResponse> {
+export async function getSessionForApi(orgId: string, rawId: string, workflowIds: string[] | null = null): Promise<SessionResponse> {
   const { session_id: sessionId } = parseInputOrThrow(sessionPath, { session_id: rawId });
-  const turns = await loadTurns(orgId, sessionId);
+  const turns = await loadTurns(orgId, sessionId, workflowIds);
   if (!turns.length) throw new AppError("not_found", "Session not found");
   return {
     success: true as const,

@@ -5,12 +5,12 @@ import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { usageQuery, type UsageResponse } from "./schemas";
 
 /** GET /api/v1/usage — tokens, credits and runs per end user, key or workflow (default: the last 30 days). */
-export async function getUsage(orgId: string, searchParams: URLSearchParams): Promise<UsageResponse> {
+export async function getUsage(orgId: string, searchParams: URLSearchParams, workflowIds: string[] | null = null): Promise<UsageResponse> {
   const q = parseInputOrThrow(usageQuery, Object.fromEntries(searchParams), "labelled");
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86400_000);
   if (!(from < to)) throw new AppError("invalid_request", "from must be before to");
-  const rows = await sumUsage(await getDb(), { orgId, groupBy: q.group_by, from, to });
+  const rows = await sumUsage(await getDb(), { orgId, groupBy: q.group_by, from, to, workflowIds });
   const groups = rows.map((r) => ({
     [q.group_by]: r.group, runs: r.runs, input_tokens: r.inputTokens, output_tokens: r.outputTokens,
     total_tokens: r.inputTokens + r.outputTokens, credits: Number(r.credits),

@@ -182,3 +182,46 @@ describe("per-key rate limit, expiry and origins", () => {
     await any.text();
   });
 });
+
+describe("scope on reads, and periods that never move backwards", () => {
+  it("a workflow-scoped key sees only its workflows' runs, sessions and usage; others are not found", async () => {
+    const s = await setup();
+    const scoped = await createApiKey({ orgId: s.orgId, workflowIds: [s.a] });
+    const runA = await (await apiRequest(`/api/v1/run/${s.a}`, { method: "POST", json: { story: "a", session_id: "chat_1" }, key: s.key })).json();
+    const runB = await (await apiRequest(`/api/v1/run/${s.b}`, { method: "POST", json: { story: "b", session_id: "chat_1" }, key: s.key })).json();
+    const list = await (await apiRequest("/api/v1/runs", { key: scoped.key })).json();
+    expect(list.runs.map((r: { run_id: string }) => r.run_id)).toEqual([runA.run_id]);
+    expect((await apiRequest(`/api/v1/runs/${runB.run_id}`, { key: scoped.key })).status).toBe(404);
+    expect((await apiRequest(`/api/v1/runs/${runA.run_id}`, { key: scoped.key })).status).toBe(200);
+    expect((await apiRequest(`/api/v1/runs/${runB.run_id}/cancel`, { method: "POST", key: scoped.key })).status).toBe(404);
+    const session = await (await apiRequest("/api/v1/sessions/chat_1", { key: scoped.key })).json();
+    expect(session.turns.map((t: { run_id: string }) => t.run_id)).toEqual([runA.run_id]);
+    const usage = await (await apiRequest("/api/v1/usage?group_by=workflow", { key: scoped.key })).json();
+    expect(usage.groups.map((g: { workflow: string }) => g.workflow)).toEqual([s.a]);
+    // The unscoped key still sees both.
+    expect((await (await apiRequest("/api/v1/runs", { key: s.key })).json()).runs).toHaveLength(2);
+  });
+
+  it("a caller behind a period rollover counts against the newer period instead of resetting it", async () => {
+    const s = await setup({ creditCap: 100, creditCapPeriod: "day" });
+    const db = await getDb();
+    // Another instance (clock ahead) already started tomorrow's period and spent it all.
+    const tomorrow = new Date(capPeriodStart("day").getTime() + 86_400_000);
+    await db.update(apiKeys).set({ capUsed: 100, capPeriodStart: tomorrow }).where(eq(apiKeys.id, s.keyId));
+    const res = await run(s.a, s.key);
+    expect(res.status).toBe(402);
+    expect(await res.json()).toMatchObject({ reason: "key_credit_cap" });
+    const [key] = await db.select().from(apiKeys).where(eq(apiKeys.id, s.keyId));
+    expect(key!.capPeriodStart!.getTime()).toBe(tomorrow.getTime());
+    expect(key!.capUsed).toBe(100);
+  });
+
+  it("a token minted for an end user keeps that attribution whatever the body says", async () => {
+    const s = await setup();
+    const { body } = await mint(s.key, "&user=alice");
+    const res = await apiRequest(`/api/v1/run/${s.a}/stream?token=${body.token}`, { method: "POST", json: { story: "x", user: "mallory" } });
+    await res.text();
+    const [row] = await (await getDb()).select().from(runs).where(eq(runs.id, res.headers.get("x-run-id")!));
+    expect(row!.endUser).toBe("alice");
+  });
+});

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { listWorkflowVersions } from "@/db/queries/workflows";
 import { runs } from "@/db/schema";
-import { revokeApiKey } from "@/lib/auth/api-keys";
+import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
@@ -54,4 +55,25 @@ describe("races", () => {
     const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}`, { method: "POST", json: { story: "x" } });
     expect(res.status).toBe(401);
   });
+});
+
+describe("lock order under admin changes", () => {
+  // Runs lock the org row while their run rows reference the workflow (and the key); publishes,
+  // label moves and key revokes lock the workflow or key row while their rows reference the org.
+  // With FOR UPDATE those waited on each other in a cycle (PostgreSQL: "deadlock detected").
+  it("publishes, label moves and a capped key's revoke while its runs reserve and settle: no deadlock, no 500", async () => {
+    const f = await createFixture({ model: "offline:echo" });
+    const capped = await createApiKey({ orgId: f.orgId, creditCap: 1_000_000, creditCapPeriod: "day" });
+    const runsDone = Promise.all(Array.from({ length: 60 }, (_, i) =>
+      apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", json: { story: `s${i}` }, key: i % 2 ? capped.key : f.key }).then((r) => r.status)));
+    const admin = Promise.all([
+      ...Array.from({ length: 6 }, () => publishVersion({ orgId: f.orgId, workflowId: f.workflowId })),
+      ...Array.from({ length: 6 }, () => moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "staging", version: 1, actorId: null })),
+      new Promise((r) => setTimeout(r, 20)).then(() => revokeApiKey({ orgId: f.orgId, keyId: capped.id })),
+    ]);
+    const [statuses] = await Promise.all([runsDone, admin]);
+    expect(statuses.every((s) => s === 200 || s === 401), String(statuses)).toBe(true);
+    const rows = await (await getDb()).select().from(runs).where(eq(runs.orgId, f.orgId));
+    expect(rows.every((r) => r.status === "completed")).toBe(true);
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { visibleWorkflows } from "@/lib/auth/scope";
 import { apiRoute } from "@/lib/api/route";
 import { listRunsForApi } from "@/lib/runs/list-runs";
 
@@ -5,5 +6,5 @@ export const dynamic = "force-dynamic";
 
 // GET /api/v1/runs?workflow_id=&status=&limit=&cursor= – the org's runs, newest first
 export const GET = apiRoute({ auth: "apiKey" }, async ({ req, ctx }) =>
-  listRunsForApi(ctx.principal!.orgId, new URL(req.url).searchParams),
+  listRunsForApi(ctx.principal!.orgId, new URL(req.url).searchParams, visibleWorkflows(ctx.principal!)),
 );
