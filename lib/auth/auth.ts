@@ -5,6 +5,7 @@ import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { nextCookies } from "better-auth/next-js";
 import { organization } from "better-auth/plugins";
 import { getDb } from "@/db";
+import { listMemberships } from "@/db/queries/members";
 import * as schema from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { newId, randomAlnum } from "@/lib/ids";
@@ -31,6 +32,8 @@ function authSecret(): string {
   return secret;
 }
 
+const MAX_ORGS_PER_USER = 10;
+
 async function createAuth() {
   const env = getEnv();
   const db = await getDb();
@@ -47,9 +50,13 @@ async function createAuth() {
       organization({
         // No mail is configured: invitations are shown as a link to copy.
         sendInvitationEmail: async () => {},
+        // Opening credits are for a user's first organization only (below); a limit on top keeps
+        // a script from minting organizations in bulk.
+        organizationLimit: MAX_ORGS_PER_USER,
         organizationHooks: {
           afterCreateOrganization: async ({ organization: org, member, user }) => {
-            await createOrg({ id: org.id, name: org.name, credits: getEnv().SIGNUP_CREDITS });
+            const first = (await listMemberships(await getDb(), user.id)).length <= 1;
+            await createOrg({ id: org.id, name: org.name, credits: first ? getEnv().SIGNUP_CREDITS : 0 });
             await recordMemberChange({ action: "member.add", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: user.id });
           },
           afterAddMember: async ({ member, user, organization: org }) =>

@@ -1,7 +1,8 @@
-import { getAuth } from "@/lib/auth/auth";
+import { handleAuthRequest } from "@/lib/api/better-auth-routes";
 
 export const dynamic = "force-dynamic";
 
-// GET|POST /api/auth/* – better-auth (dashboard sign-up, sign-in, sessions, organizations)
-export const GET = async (req: Request) => (await getAuth()).handler(req);
-export const POST = async (req: Request) => (await getAuth()).handler(req);
+// GET|POST /api/auth/* – better-auth, limited to what the dashboard uses (sign-up, sign-in,
+// sign-out, session, creating and switching organizations)
+export const GET = handleAuthRequest;
+export const POST = handleAuthRequest;

@@ -1,0 +1,24 @@
+import { AppError } from "@/lib/errors";
+import { errorResponse } from "./respond";
+import { newId } from "@/lib/ids";
+import { getAuth } from "@/lib/auth/auth";
+
+// The better-auth endpoints the dashboard uses, and nothing else. Its organization plugin also
+// serves member, invitation and deletion endpoints; ours (server actions) keep the invariants —
+// the last owner, the audit log, our org row and its keys — so theirs must not be reachable.
+const ALLOWED = new Set([
+  "GET /get-session",
+  "POST /sign-up/email",
+  "POST /sign-in/email",
+  "POST /sign-out",
+  "POST /organization/create",
+  "POST /organization/set-active",
+]);
+
+export async function handleAuthRequest(req: Request): Promise<Response> {
+  const path = new URL(req.url).pathname.replace(/^\/api\/auth/, "");
+  if (!ALLOWED.has(`${req.method} ${path}`)) {
+    return errorResponse(new AppError("not_found"), newId.request(), new Headers({ "cache-control": "no-store" }));
+  }
+  return (await getAuth()).handler(req);
+}
