@@ -29,7 +29,7 @@ export function InviteForm({ orgId }: { orgId: string }) {
       </form>
       {link ? (
         <div role="status" className="flex items-center gap-2 rounded-md border border-indigo-200 bg-indigo-50 p-3 text-sm dark:border-indigo-800 dark:bg-indigo-950">
-          <span className="flex-1">Send this link to them (valid 7 days, only for that address): <code data-testid="invite-link" className="break-all">{link}</code></span>
+          <span className="flex-1">Send this link to them privately: it works once, for an account with that address, for 48 hours. <code data-testid="invite-link" className="break-all">{link}</code></span>
           <CopyButton text={link} />
         </div>
       ) : null}

@@ -5,7 +5,7 @@ import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { keyScopeInput, scopeOptions } from "@/lib/auth/key-scope-input";
 import { acceptInvite, orgAction, type ActionResult } from "@/lib/auth/org-action";
 import { currentUser, currentUserId } from "@/lib/auth/session";
-import { INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
+import { cancelInvitation, INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
 import { changeMemberRole, removeMember } from "@/lib/orgs/members";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
@@ -98,4 +98,9 @@ export const changeMemberRoleAction = orgAction(
 export const removeMemberAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...org, userId: z.string().min(1) }) },
   ({ input, actor }) => removeMember({ actor, userId: input.userId }),
+);
+
+export const cancelInvitationAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, invitationId: z.string().min(1) }) },
+  ({ input, actor }) => cancelInvitation({ orgId: actor.orgId, invitationId: input.invitationId, actorId: actor.userId }),
 );

@@ -58,10 +58,26 @@ export async function markInvitationAccepted(tx: DbOrTx, id: string) {
   return rows.length === 1;
 }
 
+/** False when the user already was a member (nothing changed). */
 export async function insertMemberIfAbsent(tx: DbOrTx, values: typeof member.$inferInsert) {
   const existing = await getMembership(tx, { orgId: values.organizationId, userId: values.userId });
-  if (existing) return;
+  if (existing) return false;
   await tx.insert(member).values(values);
+  return true;
+}
+
+/** pending → canceled, for this org's invitation; false when it was not pending. */
+export async function markInvitationCanceled(tx: DbOrTx, { orgId, invitationId }: { orgId: string; invitationId: string }) {
+  const rows = await tx.update(invitation).set({ status: "canceled" })
+    .where(and(eq(invitation.id, invitationId), eq(invitation.organizationId, orgId), eq(invitation.status, "pending")))
+    .returning({ id: invitation.id });
+  return rows.length === 1;
+}
+
+/** A removed member's pending invitations die with their membership. */
+export async function cancelInvitationsBy(tx: DbOrTx, { orgId, inviterId }: { orgId: string; inviterId: string }) {
+  await tx.update(invitation).set({ status: "canceled" })
+    .where(and(eq(invitation.organizationId, orgId), eq(invitation.inviterId, inviterId), eq(invitation.status, "pending")));
 }
 
 /** Locks the org's membership rows (and the org row, so an empty set still serializes). */

@@ -1,13 +1,17 @@
 import { getDb } from "@/db";
-import { findInvitation, insertInvitation, insertMemberIfAbsent, listMembers, listPendingInvitations, markInvitationAccepted } from "@/db/queries/members";
+import {
+  findInvitation, getMembership, insertInvitation, insertMemberIfAbsent, listMembers, listPendingInvitations, markInvitationAccepted, markInvitationCanceled,
+} from "@/db/queries/members";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { randomAlnum } from "@/lib/ids";
 
 // Invitations to an organization. No mail is configured, so an invitation is a link the admin
-// copies and sends; the invitee signs in (or up) with the invited address and accepts.
+// copies and sends; the invitee signs in (or up) with the invited address and accepts. Without
+// mail, sign-up cannot prove an address, so until the invitee has an account the link is as good
+// as a password for that address: it is short-lived, single-use, and admins can withdraw it.
 
-export const INVITE_TTL_MS = 7 * 86_400_000;
+export const INVITE_TTL_MS = 48 * 3_600_000;
 export const INVITE_ROLES = ["member", "admin"] as const;
 
 export async function inviteMember({ orgId, inviterId, email, role }: { orgId: string; inviterId: string; email: string; role: (typeof INVITE_ROLES)[number] }) {
@@ -35,8 +39,8 @@ export async function openInvitation(invitationId: string) {
 }
 
 /**
- * Joins the invited org. Only the invited address may accept — a leaked link is useless to anyone
- * else — and only once (the status flips in the same transaction as the membership insert).
+ * Joins the invited org. Only an account with the invited address may accept, and only once (the
+ * status flips in the same transaction as the membership insert).
  */
 export async function acceptInvitation({ invitationId, userId, email }: { invitationId: string; userId: string; email: string }) {
   const inv = await openInvitation(invitationId);
@@ -45,10 +49,21 @@ export async function acceptInvitation({ invitationId, userId, email }: { invita
   const db = await getDb();
   return db.transaction(async (tx) => {
     if (!(await markInvitationAccepted(tx, invitationId))) throw new AppError("not_found", "This invitation is no longer valid: ask for a new one");
-    await insertMemberIfAbsent(tx, { id: randomAlnum(32), organizationId: inv.organizationId, userId, role: inv.role ?? "member" });
+    const added = await insertMemberIfAbsent(tx, { id: randomAlnum(32), organizationId: inv.organizationId, userId, role: inv.role ?? "member" });
+    if (!added) return { org_id: inv.organizationId, role: (await getMembership(tx, { orgId: inv.organizationId, userId }))?.role ?? "member" };
     // The invitee is the actor: they accepted; the inviter is on the member.invite entry.
     await recordAudit(tx, { orgId: inv.organizationId, actorId: userId, action: "member.add", targetId: userId, details: { email: inv.email, role: inv.role ?? "member", invitation_id: invitationId } });
     return { org_id: inv.organizationId, role: inv.role ?? "member" };
+  });
+}
+
+/** Withdraws a pending invitation (its link stops working at once). */
+export async function cancelInvitation({ orgId, invitationId, actorId }: { orgId: string; invitationId: string; actorId: string }) {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    if (!(await markInvitationCanceled(tx, { orgId, invitationId }))) throw new AppError("not_found", "Invitation not found");
+    await recordAudit(tx, { orgId, actorId, action: "member.invite_cancel", targetId: invitationId });
+    return { invitation_id: invitationId, canceled: true };
   });
 }
 

@@ -1,5 +1,5 @@
 import { getDb } from "@/db";
-import { deleteMember, listMembers, lockOrgMembers, setMemberRole } from "@/db/queries/members";
+import { cancelInvitationsBy, deleteMember, listMembers, lockOrgMembers, setMemberRole } from "@/db/queries/members";
 import { recordAudit } from "@/lib/audit/record-audit";
 import type { Actor, Role } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
@@ -8,9 +8,9 @@ import { AppError } from "@/lib/errors";
 // only owners touch owners; an organization always keeps at least one owner.
 
 export async function changeMemberRole({ actor, userId, role }: { actor: Actor; userId: string; role: Role }) {
-  return updateMembers(actor, userId, async (tx, target, members) => {
+  return updateMembers(actor, userId, async (tx, target, members, now) => {
     if (target.role === role) return { user_id: userId, role };
-    guard(actor, target.role, role);
+    guard(now, target.role, role);
     if (target.role === "owner" && members.filter((m) => m.role === "owner").length === 1) {
       throw new AppError("invalid_request", "An organization needs an owner: make someone else owner first");
     }
@@ -21,12 +21,13 @@ export async function changeMemberRole({ actor, userId, role }: { actor: Actor; 
 }
 
 export async function removeMember({ actor, userId }: { actor: Actor; userId: string }) {
-  return updateMembers(actor, userId, async (tx, target, members) => {
-    guard(actor, target.role, "member");
+  return updateMembers(actor, userId, async (tx, target, members, now) => {
+    guard(now, target.role, "member");
     if (target.role === "owner" && members.filter((m) => m.role === "owner").length === 1) {
       throw new AppError("invalid_request", "An organization needs an owner: make someone else owner first");
     }
     await deleteMember(tx, { orgId: actor.orgId, userId });
+    await cancelInvitationsBy(tx, { orgId: actor.orgId, inviterId: userId });
     await recordAudit(tx, { orgId: actor.orgId, actorId: actor.userId, action: "member.remove", targetId: userId, details: { email: target.email, role: target.role } });
     return { user_id: userId, removed: true };
   });
@@ -41,13 +42,16 @@ type Tx = Parameters<Parameters<Awaited<ReturnType<typeof getDb>>["transaction"]
 type MemberRow = Awaited<ReturnType<typeof listMembers>>[number];
 
 /** Runs a membership change with the org's member rows locked, so two changes cannot both remove "the other" owner. */
-async function updateMembers<T>(actor: Actor, userId: string, fn: (tx: Tx, target: MemberRow, members: MemberRow[]) => Promise<T>) {
+async function updateMembers<T>(actor: Actor, userId: string, fn: (tx: Tx, target: MemberRow, members: MemberRow[], actorNow: Actor) => Promise<T>) {
   const db = await getDb();
   return db.transaction(async (tx) => {
     await lockOrgMembers(tx, actor.orgId);
     const members = await listMembers(tx, actor.orgId);
+    // The actor's role as of now, under the lock (it was checked before the lock was taken).
+    const me = members.find((m) => m.userId === actor.userId);
+    if (!me || (me.role !== "admin" && me.role !== "owner")) throw new AppError("forbidden", "This needs the admin role");
     const target = members.find((m) => m.userId === userId);
     if (!target) throw new AppError("not_found", "Member not found");
-    return fn(tx, target, members);
+    return fn(tx, target, members, { ...actor, role: me.role });
   });
 }

@@ -4,7 +4,7 @@ import { listApiKeys } from "@/db/queries/api-keys";
 import { member, organization, user } from "@/db/schema";
 import {
   archiveAction, createKeyAction, createWorkflowAction, inviteMemberAction, moveLabelAction, publishAction, restoreVersionAction, revokeKeyAction,
-  rollbackAction, runSummaryAction, saveDraftAction, unpublishAction, changeMemberRoleAction, removeMemberAction,
+  rollbackAction, runSummaryAction, saveDraftAction, unpublishAction, changeMemberRoleAction, removeMemberAction, cancelInvitationAction,
 } from "@/app/dashboard/actions";
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
@@ -190,5 +190,29 @@ describe("member management", () => {
 
   it("another org's member is not found", async () => {
     expect(await removeMemberAction.run(own.users.admin!, { orgId: own.orgId, userId: other.users.member! })).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+});
+
+describe("invitation lifecycle", () => {
+  it("a withdrawn invitation, or one whose inviter was removed, no longer works; re-accepting as a member changes nothing", async () => {
+    const o = await makeOrg();
+    const db = await getDb();
+    const mk = async (by: string) => {
+      const email = `inv-${randomAlnum(8)}@example.com`;
+      const res = await inviteMemberAction.run(by, { orgId: o.orgId, email, role: "member" });
+      if (!res.ok) throw new Error(res.error.message);
+      const id = randomAlnum(24);
+      await db.insert(user).values({ id, name: "I", email });
+      return { invitationId: res.data.invitation_id, u: { id, email } };
+    };
+    const a = await mk(o.users.admin!);
+    expect(await cancelInvitationAction.run(o.users.member!, { orgId: o.orgId, invitationId: a.invitationId })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await cancelInvitationAction.run(o.users.admin!, { orgId: o.orgId, invitationId: a.invitationId })).toMatchObject({ ok: true });
+    expect(await acceptInvite(a.u, { invitationId: a.invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
+
+    const b = await mk(o.users.admin!);
+    expect(await removeMemberAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.admin! })).toMatchObject({ ok: true });
+    expect(await acceptInvite(b.u, { invitationId: b.invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await getMembership(db, { orgId: o.orgId, userId: b.u.id })).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { CancelInvitationButton } from "@/components/cancel-invitation-button";
 import { InviteForm } from "@/components/invite-form";
 import { MemberActions } from "@/components/member-actions";
 import { Card } from "@/components/ui";
@@ -30,7 +31,12 @@ export default async function MembersPage() {
       {canEdit && invitations.length ? (
         <Card title="Pending invitations">
           <ul className="space-y-1 text-sm">
-            {invitations.map((i) => <li key={i.id}>{i.email} · {i.role} · expires {i.expiresAt.toISOString().slice(0, 10)} · <code className="text-xs">/invite/{i.id}</code></li>)}
+            {invitations.map((i) => (
+              <li key={i.id} className="flex items-center justify-between gap-2">
+                <span>{i.email} · {i.role} · expires {i.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC</span>
+                <CancelInvitationButton orgId={me.orgId} invitationId={i.id} email={i.email} />
+              </li>
+            ))}
           </ul>
         </Card>
       ) : null}

@@ -13,7 +13,7 @@ export default async function InvitePage({ params }: { params: Promise<{ id: str
       {!inv ? (
         <>
           <h1 className="text-2xl font-semibold">This invitation is no longer valid</h1>
-          <p className="text-sm text-neutral-500">It was used, withdrawn, or is more than 7 days old. Ask whoever invited you for a new link.</p>
+          <p className="text-sm text-neutral-500">It was used, withdrawn, or is more than 48 hours old. Ask whoever invited you for a new link.</p>
         </>
       ) : (
         <>
