@@ -12,7 +12,8 @@ export const keyScopeInput = z.object({
   creditCap: z.number().int().min(1).max(1_000_000_000).nullable().default(null),
   creditCapPeriod: z.enum(CAP_PERIODS).default("month"),
   expiresInDays: z.number().int().min(1).max(3650).nullable().default(null),
-  allowedOrigins: z.array(z.string().trim().regex(ORIGIN, "must be an origin like https://app.example.com (no path)")).max(50).default([]),
+  // Normalized as browsers send it (lowercase, no default port): https://App.example.com:443 → https://app.example.com
+  allowedOrigins: z.array(z.string().trim().regex(ORIGIN, "must be an origin like https://app.example.com (no path)").transform((o) => new URL(o).origin)).max(50).default([]),
 });
 
 export function scopeOptions(scope: z.output<typeof keyScopeInput> | undefined): KeyOptions {
@@ -21,6 +22,6 @@ export function scopeOptions(scope: z.output<typeof keyScopeInput> | undefined):
     workflowIds: scope.workflowIds, rateLimitPerMinute: scope.rateLimitPerMinute,
     creditCap: scope.creditCap, creditCapPeriod: scope.creditCap === null ? null : scope.creditCapPeriod,
     expiresAt: scope.expiresInDays === null ? null : new Date(Date.now() + scope.expiresInDays * 86_400_000),
-    allowedOrigins: scope.allowedOrigins.map((o) => o.toLowerCase()),
+    allowedOrigins: scope.allowedOrigins,
   };
 }

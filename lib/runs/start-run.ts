@@ -90,7 +90,9 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
     if (left !== null && left < start.inputCost + start.maxOutputTokens * start.outputPrice) {
       const part = await insertRunWithReservation(db, { ...start, minOutputTokens: 1 });
       if (part) return part;
-      throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
+      if (left < start.inputCost + start.outputPrice) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
+      // The cap has room for some of it but the org is short too: the org's path decides (wait
+      // for credits held by runs in flight, or 402).
     }
   }
   // Short: decide under the org lock, knowing what the org's runs in flight hold (read after the

@@ -23,7 +23,8 @@ export async function moveLabel({
     if (rollback) {
       // Checked under the lock: a rollback is only ever to something older than what runs now.
       const current = (await listLabels(tx, { orgId, workflowId })).find((l) => l.name === PRODUCTION);
-      if (current && version >= current.version) throw new AppError("invalid_request", `Rollback needs a version older than the production one (v${current.version})`);
+      if (!current) throw new AppError("invalid_request", "Nothing to roll back: the workflow has no production version (publish, or move production instead)");
+      if (version >= current.version) throw new AppError("invalid_request", `Rollback needs a version older than the production one (v${current.version})`);
     }
     const v = await getWorkflowVersion(tx, { orgId, workflowId, version });
     if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${version})`);

@@ -145,7 +145,7 @@ describe("createKeyAction with restrictions", () => {
   it("stores the scope; another org's workflow or a malformed origin is refused", async () => {
     const res = await createKeyAction.run(own.users.admin!, {
       orgId: own.orgId, name: "scoped",
-      scope: { workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", expiresInDays: 7, allowedOrigins: ["https://App.example.com"] },
+      scope: { workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", expiresInDays: 7, allowedOrigins: ["https://App.example.com:443"] },
     });
     expect(res.ok).toBe(true);
     const key = (await listApiKeys(await getDb(), own.orgId)).find((k) => k.id === (res as { data: { id: string } }).data.id)!;
