@@ -16,6 +16,11 @@ export type RunStart = {
   runId: string; ledgerId: string; orgId: string; workflowId: string; versionId: string | null; apiKeyId: string | null;
   source: RunSource; protocol: string; model: string; inputs: Record<string, string>;
   endUser: string | null; sessionId: string | null;
+  /**
+   * Refuse (write nothing) unless apiKeyId is still usable, neither revoked nor expired: the API's
+   * key verification may be up to LOOKUP_CACHE_TTL_MS old, this check is not.
+   */
+  checkKey?: boolean;
   /** Credits for the estimated input, and per output token. */
   inputCost: number; outputPrice: number; maxOutputTokens: number;
   /** Fewest output tokens worth reserving (default 1); maxOutputTokens makes it all or nothing. */
@@ -30,7 +35,7 @@ export type RunStart = {
 /**
  * Reserves the input estimate plus as many output tokens as the balance allows (up to
  * maxOutputTokens) and inserts the run as "running". Returns null when fewer than
- * minOutputTokens fit: then nothing was written.
+ * minOutputTokens fit, or (checkKey) when the run's API key is no longer usable: then nothing was written.
  */
 export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise<{ reserved: number; maxOutputTokens: number } | null> {
   const min = Math.max(1, r.minOutputTokens ?? 1);
@@ -40,7 +45,10 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
   // reservation and a settlement never wait on each other in a cycle.
   const result = await db.execute(sql`
     WITH cur AS (
-      SELECT id, credit_balance AS old FROM orgs WHERE id = ${r.orgId} FOR UPDATE
+      SELECT id, credit_balance AS old FROM orgs WHERE id = ${r.orgId}
+        AND (${r.checkKey ?? false}::boolean IS NOT TRUE OR EXISTS (
+          SELECT 1 FROM api_keys WHERE id = ${r.apiKeyId} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())))
+      FOR UPDATE
     ), kc AS (
       SELECT k.id, k.credit_cap AS cap, CASE WHEN k.cap_period_start = ${period}::timestamptz THEN k.cap_used ELSE 0 END AS used
       FROM api_keys k, cur WHERE k.id = ${cap?.keyId ?? null} FOR UPDATE OF k

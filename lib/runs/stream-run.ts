@@ -37,7 +37,7 @@ export async function streamRun({
   timing?.mark("prepare");
   const endUser = fields.user?.slice(0, 200) ?? principal.endUser ?? null;
   const startedAt = performance.now();
-  const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal, scope: principal.scope });
+  const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal, scope: principal.scope, checkKey: true });
   timing?.mark("start");
   // A resumable run outlives its client: the disconnect detaches the stream, the run goes on, and
   // its events go to the run bus for GET /runs/:id/stream. Otherwise a disconnect cancels it.
