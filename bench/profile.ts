@@ -1,6 +1,7 @@
-// `npx tsx bench/profile.ts [text|sse|ui|run] [connections] [ms]`: `next start` under `node --cpu-prof`
-// with closed-loop load on one target, then a self-time summary by function and by package.
-// Same setup as bench/run.ts (fake upstream, 20 tokens at 0 ms, PostgreSQL/Redis from env).
+// `npx tsx bench/profile.ts [text|sse|ui|run] [connections|open] [ms|count]`: `next start` under
+// `node --cpu-prof` with closed-loop load on one target (20 tokens at 0 ms), or with `open` the
+// realistic pace (count streams at 100/s, 50 tokens × 20 ms, 200 ms to first token); then a
+// self-time summary by function and by package. Same setup as bench/run.ts (PostgreSQL/Redis from env).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,8 +30,14 @@ const body = JSON.stringify({ story: "a dog named charlie" });
 const url = target === "run" ? `${base}/api/v1/run/${seed.storyId}` : `${base}/api/v1/run/${seed.storyId}/stream${target === "text" ? "" : `?protocol=${target}`}`;
 const t = { name: target, method: "POST" as const, url, headers: { authorization: `Bearer ${seed.key}` }, body };
 await runLoad({ mode: "closed", target: t, connections: 4, durationMs: 1000, warmupMs: 0 });
-const r = await runLoad({ mode: "closed", target: t, connections: Number(conns), durationMs: Number(ms), warmupMs: 300 });
-console.log(`${target} c${conns}: ${r.rps} req/s, p50 ${r.latencyMs.p50} ms, errors ${r.errors}`);
+if (conns === "open") {
+  await fetch(upstream.replace(/\/v1$/, "/__control"), { method: "POST", body: JSON.stringify({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 }) });
+  const r = await runLoad({ mode: "open", target: t, rate: 100, count: Number(ms) });
+  console.log(`${target} open: ${r.requests - r.errors}/${r.requests}, first token p50 ${r.firstTokenMs.p50} ms, p99 ${r.firstTokenMs.p99} ms`);
+} else {
+  const r = await runLoad({ mode: "closed", target: t, connections: Number(conns), durationMs: Number(ms), warmupMs: 300 });
+  console.log(`${target} c${conns}: ${r.rps} req/s, p50 ${r.latencyMs.p50} ms, errors ${r.errors}`);
+}
 server.kill("SIGINT");
 await new Promise((r) => server.once("exit", r));
 up.kill();
