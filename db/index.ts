@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import * as schema from "./schema";
@@ -26,6 +26,30 @@ export function getDb(): Promise<Db> {
     throw e;
   });
   return g.__flowgateDb.then((h) => h.db);
+}
+
+type PgJsClient = { unsafe(query: string, params: unknown[], opts: { prepare: boolean }): Promise<Record<string, unknown>[]> };
+
+/**
+ * db.execute() for a statement of constant text run on every request: on PostgreSQL it is sent as
+ * a named prepared statement (postgres-js keeps one per connection, keyed by the text), so after
+ * the first use a run's reservation or settlement travels as a few hundred bytes of Bind/Execute
+ * instead of its whole CTE, and PostgreSQL skips parsing and planning it again. Drizzle prepares
+ * only builder queries given a name; db.execute() always sends the full text. On PGlite it is
+ * db.execute(). Returns the rows either way. Only for statements whose text never varies (one
+ * prepared statement per distinct text and connection).
+ */
+export async function executePrepared(db: DbOrTx, query: SQL): Promise<Record<string, unknown>[]> {
+  const d = db as unknown as { $client?: PgJsClient; session?: { client?: PgJsClient }; dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } };
+  // The database's client, or a transaction's reserved connection.
+  const client = d.$client ?? d.session?.client;
+  if (client && typeof client.unsafe === "function") {
+    const q = d.dialect.sqlToQuery(query);
+    return client.unsafe(q.sql, q.params, { prepare: true });
+  }
+  const result = await db.execute(query);
+  // PGlite returns a { rows } object, postgres-js an array of rows.
+  return Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
 }
 
 export async function getDbKind(): Promise<Handle["kind"]> {

@@ -18,6 +18,12 @@ const schema = z.object({
   RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().positive().default(200),
   /** When the rate-limit backend is down: "open" lets requests through, "closed" answers 429. */
   RATE_LIMIT_FAIL_MODE: z.enum(["open", "closed"]).default("open"),
+  /**
+   * How long a key verification or a published-version lookup may be reused by this process
+   * (lib/cache/lookup-cache.ts): the bound on how late another instance sees a revoke or a publish.
+   * 0 turns the cache off.
+   */
+  LOOKUP_CACHE_TTL_MS: z.coerce.number().int().min(0).max(2000).default(1000),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   /** Which OpenAI wire API `openai:<model>` uses. Default: responses for api.openai.com, chat for other servers. */

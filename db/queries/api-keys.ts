@@ -11,6 +11,7 @@ export async function insertApiKey(tx: DbOrTx, values: typeof apiKeys.$inferInse
 const PRINCIPAL_COLUMNS = {
   id: apiKeys.id, orgId: apiKeys.orgId, rateLimitPerMinute: apiKeys.rateLimitPerMinute, lastUsedAt: apiKeys.lastUsedAt,
   workflowIds: apiKeys.workflowIds, allowedOrigins: apiKeys.allowedOrigins, creditCap: apiKeys.creditCap, creditCapPeriod: apiKeys.creditCapPeriod,
+  expiresAt: apiKeys.expiresAt,
 };
 
 /** Neither revoked nor expired. */

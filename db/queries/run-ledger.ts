@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
-import type { DbOrTx } from "../index";
+import { executePrepared, type DbOrTx } from "../index";
 import type { RunSource, RunStatus } from "../schema";
 
 // The two writes on every run's hot path, each ONE statement (data-modifying CTEs), so each is
 // atomic without an explicit transaction and costs a single round trip. The invariants they keep
 // are in lib/credits/README.md: the org row is locked (FOR UPDATE) while its balance and the
 // ledger entry are written together; a run leaves "running" only together with its settlement.
+// Both are prepared statements on PostgreSQL (executePrepared): their text never varies.
 
 function rowsOf(result: unknown): Record<string, unknown>[] {
   // postgres-js returns an array of rows, PGlite a { rows } object.
@@ -16,6 +17,11 @@ export type RunStart = {
   runId: string; ledgerId: string; orgId: string; workflowId: string; versionId: string | null; apiKeyId: string | null;
   source: RunSource; protocol: string; model: string; inputs: Record<string, string>;
   endUser: string | null; sessionId: string | null;
+  /**
+   * Refuse (write nothing) unless apiKeyId is still usable, neither revoked nor expired: the API's
+   * key verification may be up to LOOKUP_CACHE_TTL_MS old, this check is not.
+   */
+  checkKey?: boolean;
   /** Credits for the estimated input, and per output token. */
   inputCost: number; outputPrice: number; maxOutputTokens: number;
   /** Fewest output tokens worth reserving (default 1); maxOutputTokens makes it all or nothing. */
@@ -30,7 +36,7 @@ export type RunStart = {
 /**
  * Reserves the input estimate plus as many output tokens as the balance allows (up to
  * maxOutputTokens) and inserts the run as "running". Returns null when fewer than
- * minOutputTokens fit: then nothing was written.
+ * minOutputTokens fit, or (checkKey) when the run's API key is no longer usable: then nothing was written.
  */
 export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise<{ reserved: number; maxOutputTokens: number } | null> {
   const min = Math.max(1, r.minOutputTokens ?? 1);
@@ -38,9 +44,12 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
   const period = cap ? cap.periodStart.toISOString() : null;
   // Lock order everywhere: org row, then key row (the settlement below does the same), so a
   // reservation and a settlement never wait on each other in a cycle.
-  const result = await db.execute(sql`
+  const [row] = await executePrepared(db, sql`
     WITH cur AS (
-      SELECT id, credit_balance AS old FROM orgs WHERE id = ${r.orgId} FOR UPDATE
+      SELECT id, credit_balance AS old FROM orgs WHERE id = ${r.orgId}
+        AND (${r.checkKey ?? false}::boolean IS NOT TRUE OR EXISTS (
+          SELECT 1 FROM api_keys WHERE id = ${r.apiKeyId} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())))
+      FOR UPDATE
     ), kc AS (
       -- The period never moves backwards: a caller whose clock (or a wait for credits) is behind
       -- a rollover another instance already made counts against the newer period.
@@ -76,7 +85,6 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
     )
     SELECT upd.reserved, upd.granted, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM ins) AS run_rows,
            (SELECT count(*) FROM kupd) AS key_rows FROM upd`);
-  const [row] = rowsOf(result);
   if (!row) return null;
   return { reserved: Number(row.reserved), maxOutputTokens: Number(row.granted) };
 }
@@ -102,7 +110,7 @@ export type RunFinish = {
  * unused reservation comes back; an overshoot is taken from the balance but never below zero.
  */
 export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promise<{ charged: number } | null> {
-  const result = await db.execute(sql`
+  const [row] = await executePrepared(db, sql`
     WITH run AS (
       SELECT id, org_id, api_key_id, cap_period_start, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = 'running' FOR UPDATE
     ), cur AS (
@@ -131,6 +139,5 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
       first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, finished_at = now()
     WHERE id = (SELECT id FROM run) AND EXISTS (SELECT 1 FROM led)
     RETURNING credits_charged`);
-  const [row] = rowsOf(result);
   return row ? { charged: Number(row.credits_charged) } : null;
 }

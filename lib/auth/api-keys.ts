@@ -1,4 +1,5 @@
 import { getDb } from "@/db";
+import { lookupCache } from "@/lib/cache/lookup-cache";
 import { findActiveApiKeyByHash, insertApiKey, revokeApiKey as revokeApiKeyRow, touchApiKey } from "@/db/queries/api-keys";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { lockOrgBalance } from "@/db/queries/orgs";
@@ -69,18 +70,28 @@ export async function createApiKey({
 }
 
 const TOUCH_EVERY_MS = 60_000;
+type KeyRow = NonNullable<Awaited<ReturnType<typeof findActiveApiKeyByHash>>>;
+const keyCache = lookupCache<KeyRow>("api-keys");
 
 /**
- * The hot path: one indexed lookup by SHA-256 (no key cache, so a revoke takes effect at once).
+ * The hot path: one indexed lookup by SHA-256, reused for at most LOOKUP_CACHE_TTL_MS (1 s) by
+ * this process (lib/cache/lookup-cache.ts). So a key revoked elsewhere stops authenticating
+ * within that bound — at once when revoked through this process — and an expiry is exact (checked
+ * on every use). Starting a run re-checks the key in the database anyway (the reservation
+ * statement), so a revoked or expired key never starts a run, cached or not.
  * last_used_at is written at most once a minute per key, off the request's critical path.
  */
 export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | null> {
   if (!/^sk_[a-z0-9]{32}$/.test(secret)) return null;
+  const hash = sha256Hex(secret);
   const db = await getDb();
-  const row = await findActiveApiKeyByHash(db, sha256Hex(secret));
+  const row = await keyCache.get(hash, hash, () => findActiveApiKeyByHash(db, hash));
   if (!row) return null;
   const now = Date.now();
+  if (row.expiresAt && row.expiresAt.getTime() <= now) return null;
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
+    // Marked on the (possibly shared, cached) row first, so the requests that reuse it do not write again.
+    row.lastUsedAt = new Date(now);
     touchApiKey(db, row.id, new Date(now), new Date(now - TOUCH_EVERY_MS)).catch((err) =>
       logger.warn("could not record key use", { keyId: row.id, err }),
     );
@@ -88,9 +99,14 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
   return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute, scope: scopeOf(row) };
 }
 
+/** This process forgets its cached verifications (a revoke through it takes effect at once). */
+export function forgetCachedKeys() {
+  keyCache.clear();
+}
+
 export async function revokeApiKey({ orgId, keyId, actorId = null }: { orgId: string; keyId: string; actorId?: string | null }) {
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const out = await db.transaction(async (tx) => {
     // Org row first, like a run's reservation (org, then key): locking the key first and the org
     // after (for the audit row's foreign key) deadlocked against a capped key's runs.
     await lockOrgBalance(tx, orgId);
@@ -99,4 +115,7 @@ export async function revokeApiKey({ orgId, keyId, actorId = null }: { orgId: st
     await recordAudit(tx, { orgId, actorId, action: "key.revoke", targetId: row.id, details: { name: row.name, prefix: row.prefix } });
     return { id: row.id, revoked: true };
   });
+  // After the commit: cleared before it, a concurrent request could cache the key again unrevoked.
+  forgetCachedKeys();
+  return out;
 }

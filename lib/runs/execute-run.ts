@@ -11,19 +11,21 @@ import { startRun } from "./start-run";
 
 /** POST /api/v1/run/:id — runs the published version to completion and returns the seed's body. */
 export async function executeRun({
-  orgId, apiKeyId, workflowId, body, clientSignal, endUser, version, scope,
+  orgId, apiKeyId, workflowId, body, clientSignal, endUser, version, scope, checkKey = false,
 }: {
   orgId: string; apiKeyId: string | null; workflowId: string; body: Record<string, unknown>; clientSignal?: AbortSignal; endUser?: string | null;
   /** The calling key's scope (credit cap). */
   scope?: KeyScope;
   version?: WorkflowVersion;
+  /** Called by the API with a verified (possibly cached) key: see startRun. */
+  checkKey?: boolean;
 }): Promise<RunResponse> {
   const fields = parseInputOrThrow(runBody, body);
   const sessionId = fields.session_id ?? null;
   const prepared = await prepareRun({ orgId, workflowId, body, sessionId, version, workflowIds: scope?.workflowIds ?? null });
   const startedAt = performance.now();
   const user = endUser ?? fields.user?.slice(0, 200) ?? null;
-  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal, scope });
+  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal, scope, checkKey });
   const sig = runSignal(clientSignal, run);
   const result = await runEngine({
     model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,

@@ -12,6 +12,7 @@ import { sessionHistory } from "@/lib/sessions/session-history";
 import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
 import { resolveInputs } from "@/lib/workflows/inputs";
 import { LABEL_NAME } from "@/lib/workflows/label-name";
+import { publishedVersionCache } from "@/lib/workflows/published-cache";
 import { assertValidTemplate, extractVariables, renderTemplate } from "@/lib/workflows/template";
 import { pinQuery } from "@/lib/workflows/schemas";
 
@@ -29,10 +30,14 @@ export type PreparedRun = {
 };
 type WebSearchTools = Array<typeof WEB_SEARCH_TOOL> | undefined;
 
-/** The version the API runs for this workflow (404 for unknown, unpublished, archived or other-org ones). */
+/**
+ * The version the API runs for this workflow (404 for unknown, unpublished, archived or other-org
+ * ones); reused for up to a second (lib/workflows/published-cache.ts).
+ */
 export async function loadPublishedVersion(orgId: string, workflowId: string): Promise<WorkflowVersion> {
   if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
-  const v = await getPublishedVersion(await getDb(), { orgId, workflowId });
+  const db = await getDb();
+  const v = await publishedVersionCache.get(`${orgId}/${workflowId}`, workflowId, () => getPublishedVersion(db, { orgId, workflowId }));
   if (!v) throw new AppError("workflow_not_found");
   return v;
 }

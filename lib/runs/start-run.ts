@@ -1,4 +1,5 @@
 import { getDb } from "@/db";
+import { findActiveApiKeyById } from "@/db/queries/api-keys";
 import { lockOrgBalance } from "@/db/queries/orgs";
 import { insertRunWithReservation, keyCapRemaining, type RunStart } from "@/db/queries/run-ledger";
 import type { KeyScope } from "@/lib/auth/api-keys";
@@ -31,6 +32,11 @@ export async function startRun(
     source: RunSource; protocol: string; apiKeyId: string | null; endUser?: string | null; sessionId?: string | null;
     /** The key's (or stream token's) scope: its credit cap and per-run ceiling apply here. */
     scope?: KeyScope;
+    /**
+     * The key was verified by the API pipeline, possibly from its short-lived cache: re-check it
+     * in the reservation statement, so that a revoked or expired key never starts a run.
+     */
+    checkKey?: boolean;
     /** The client went away: stop waiting for credits. */
     signal?: AbortSignal;
   },
@@ -46,7 +52,7 @@ export async function startRun(
       runId, ledgerId: newId.ledger(), orgId: p.orgId, workflowId: p.workflowId, versionId: isDraft(p.version) ? null : p.version.id, apiKeyId: meta.apiKeyId,
       source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,
       endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null,
-      inputCost, outputPrice, maxOutputTokens, keyCap,
+      inputCost, outputPrice, maxOutputTokens, keyCap, checkKey: !!(meta.checkKey && meta.apiKeyId),
     };
     try {
       const r = await reserve(start);
@@ -83,6 +89,9 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
   // The hot path, one statement: the full worst case fits.
   const full = await insertRunWithReservation(db, { ...start, minOutputTokens: start.maxOutputTokens });
   if (full) return full;
+  // Nothing was written: the org is short, or the key was revoked or expired since it was verified
+  // (the verification may be cached, the statement checked the key itself). Tell which, off the hot path.
+  if (start.checkKey && start.apiKeyId && !(await findActiveApiKeyById(db, start.apiKeyId))) throw new AppError("unauthorized");
   if (start.keyCap) {
     // A capped key's run gets what is left of the cap (output truncated, like a short org
     // balance) once the cap, not the org, is what is short; none left → 402.

@@ -40,7 +40,7 @@ export async function streamRun({
   // A token minted for an end user (?user=) keeps that attribution: the browser cannot change it.
   const endUser = principal.endUser ?? fields.user?.slice(0, 200) ?? null;
   const startedAt = performance.now();
-  const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal, scope: principal.scope });
+  const run = await startRun(prepared, { source, protocol, apiKeyId: principal.keyId, sessionId, endUser, signal: req.signal, scope: principal.scope, checkKey: true });
   timing?.mark("start");
   // A resumable run outlives its client: the disconnect detaches the stream, the run goes on, and
   // its events go to the run bus for GET /runs/:id/stream. Otherwise a disconnect cancels it.

@@ -4,6 +4,7 @@ import { listLabels } from "@/db/queries/labels";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { assertLabelName, LATEST, PRODUCTION } from "./label-name";
+import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
 
 /**
@@ -17,7 +18,7 @@ export async function moveLabel({
   assertLabelName(label);
   if (label === LATEST) throw new AppError("invalid_request", "latest follows the newest published version: publish to move it");
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const out = await db.transaction(async (tx) => {
     const wf = await lockWorkflow(tx, { orgId, workflowId });
     if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
     if (rollback) {
@@ -37,6 +38,8 @@ export async function moveLabel({
     }
     return { workflow_id: workflowId, ...move };
   });
+  if (label === PRODUCTION) forgetPublishedVersion(workflowId);
+  return out;
 }
 
 /** Rollback: `production` back to an older version; the API runs it from the next request. */

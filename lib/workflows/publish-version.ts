@@ -4,6 +4,7 @@ import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { LATEST, PRODUCTION } from "./label-name";
+import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
 
@@ -14,7 +15,7 @@ import { assertValidTemplate } from "./template";
  */
 export async function publishVersion({ orgId, workflowId, note = "", actorId = null }: { orgId: string; workflowId: string; note?: string; actorId?: string | null }) {
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const out = await db.transaction(async (tx) => {
     const wf = await lockWorkflow(tx, { orgId, workflowId });
     if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
     assertValidTemplate(wf.template);
@@ -33,12 +34,14 @@ export async function publishVersion({ orgId, workflowId, note = "", actorId = n
     });
     return { version_id: v.id, version: v.version };
   });
+  forgetPublishedVersion(workflowId);
+  return out;
 }
 
 /** Takes the workflow off the API (404): removes `production`; versions and other labels stay. */
 export async function unpublishWorkflow({ orgId, workflowId, actorId = null }: { orgId: string; workflowId: string; actorId?: string | null }) {
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const out = await db.transaction(async (tx) => {
     const wf = await lockWorkflow(tx, { orgId, workflowId });
     if (!wf) throw new AppError("workflow_not_found");
     const production = await setLabel(tx, { wf, label: PRODUCTION, to: null, actorId });
@@ -47,4 +50,6 @@ export async function unpublishWorkflow({ orgId, workflowId, actorId = null }: {
     }
     return { workflow_id: wf.id, published: false };
   });
+  forgetPublishedVersion(workflowId);
+  return out;
 }

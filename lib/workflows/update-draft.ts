@@ -4,6 +4,7 @@ import { getWorkflowVersion, lockWorkflow, updateWorkflow } from "@/db/queries/w
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { PRODUCTION } from "./label-name";
+import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
 
@@ -31,7 +32,7 @@ export async function updateDraft({ orgId, workflowId, patch }: { orgId: string;
 /** Archives the workflow: off the API, pins included; `production` goes with published_version_id. */
 export async function archiveWorkflow({ orgId, workflowId, actorId = null }: { orgId: string; workflowId: string; actorId?: string | null }) {
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const out = await db.transaction(async (tx) => {
     const wf = await lockWorkflow(tx, { orgId, workflowId });
     if (!wf) throw new AppError("workflow_not_found");
     const production = await setLabel(tx, { wf, label: PRODUCTION, to: null, actorId });
@@ -39,6 +40,8 @@ export async function archiveWorkflow({ orgId, workflowId, actorId = null }: { o
     await recordAudit(tx, { orgId, actorId, action: "workflow.archive", targetId: workflowId, details: { production_from: production.from } });
     return { workflow_id: wf.id, archived: true };
   });
+  forgetPublishedVersion(workflowId);
+  return out;
 }
 
 /** Copies a published version's content back into the draft (name and description stay). */

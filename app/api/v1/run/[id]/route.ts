@@ -16,5 +16,6 @@ export const POST = apiRoute({ auth: "apiKey", prefetch: publishedVersionOf }, a
     workflowId: params.id,
     body: await readJsonObject(req),
     clientSignal: req.signal,
+    checkKey: true,
   }),
 );

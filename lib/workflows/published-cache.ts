@@ -1,0 +1,15 @@
+import type { WorkflowVersion } from "@/db/schema";
+import { lookupCache } from "@/lib/cache/lookup-cache";
+
+/**
+ * The published version per (org, workflow), reused for at most LOOKUP_CACHE_TTL_MS (1 s) by this
+ * process (lib/cache/lookup-cache.ts). Versions are immutable, so the only staleness is which one
+ * `production` points at: a publish, rollback, unpublish or archive made elsewhere is run within
+ * that bound, at once when made through this process.
+ */
+export const publishedVersionCache = lookupCache<WorkflowVersion>("published-versions");
+
+/** Call after a change to what `production` points at (or to the workflow's archived state) has committed. */
+export function forgetPublishedVersion(workflowId: string) {
+  publishedVersionCache.forget(workflowId);
+}
