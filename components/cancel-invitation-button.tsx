@@ -1,19 +1,14 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { cancelInvitationAction } from "@/app/dashboard/actions";
-import { useToast } from "./toast";
 import { Button } from "./ui";
+import { useAction } from "./use-action";
 
 export function CancelInvitationButton({ orgId, invitationId, email }: { orgId: string; invitationId: string; email: string }) {
-  const router = useRouter();
-  const toast = useToast();
+  const act = useAction();
   return (
-    <Button variant="secondary" type="button" onClick={async () => {
-      const res = await cancelInvitationAction({ orgId, invitationId });
-      if (res.ok) toast.ok(`Invitation for ${email} withdrawn`);
-      else toast.error(res.error.message);
-      router.refresh();
-    }}>Withdraw</Button>
+    <Button variant="secondary" type="button" onClick={() => act(() => cancelInvitationAction({ orgId, invitationId }), { ok: `Invitation for ${email} withdrawn` })}>
+      Withdraw
+    </Button>
   );
 }

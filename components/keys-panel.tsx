@@ -5,6 +5,7 @@ import { useState } from "react";
 import { createKeyAction, revokeKeyAction } from "@/app/dashboard/actions";
 import { CopyButton } from "./copy-button";
 import { useToast } from "./toast";
+import { useAction } from "./use-action";
 import { Button, Field, Input, TextArea } from "./ui";
 
 export type KeyRow = {
@@ -21,6 +22,7 @@ const num = (v: FormDataEntryValue | null) => (v === null || String(v).trim() ==
 export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; keys: KeyRow[]; canEdit: boolean; workflows: Array<{ id: string; name: string }> }) {
   const router = useRouter();
   const toast = useToast();
+  const act = useAction();
   const [created, setCreated] = useState<string | null>(null);
   return (
     <div className="space-y-4">
@@ -98,13 +100,9 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
                 <td>{k.lastUsedAt ? k.lastUsedAt.slice(0, 16).replace("T", " ") : "never"}</td>
                 <td className="text-right">
                   {k.revokedAt ? <span className="text-neutral-500">revoked</span> : canEdit ? (
-                    <Button variant="danger" type="button" onClick={async () => {
-                      if (!confirm(`Revoke "${k.name}"? Requests using it will get 401 at once.`)) return;
-                      const res = await revokeKeyAction({ orgId, keyId: k.id });
-                      if (!res.ok) toast.error(res.error.message);
-                      else toast.ok(`Revoked "${k.name}"`);
-                      router.refresh();
-                    }}>Revoke</Button>
+                    <Button variant="danger" type="button" onClick={() => act(() => revokeKeyAction({ orgId, keyId: k.id }), {
+                      confirm: `Revoke "${k.name}"? Requests using it will get 401 at once.`, ok: `Revoked "${k.name}"`,
+                    })}>Revoke</Button>
                   ) : null}
                 </td>
               </tr>

@@ -1,0 +1,23 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useToast } from "./toast";
+
+type Result = { ok: true } | { ok: false; error: { message: string } };
+
+/**
+ * How every dashboard button runs a server action: ask first when it is destructive, run it,
+ * toast the outcome, then refresh the server-rendered page. Returns whether it succeeded.
+ */
+export function useAction() {
+  const router = useRouter();
+  const toast = useToast();
+  return async (action: () => Promise<Result>, { confirm, ok }: { confirm?: string; ok: string }) => {
+    if (confirm && !window.confirm(confirm)) return false;
+    const res = await action();
+    if (res.ok) toast.ok(ok);
+    else toast.error(res.error.message);
+    router.refresh();
+    return res.ok;
+  };
+}
