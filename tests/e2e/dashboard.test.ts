@@ -194,6 +194,16 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.reload();
     expect(await page.textContent("[data-testid=members]")).toContain(mate);
 
+    // Revoking the key in the dashboard stops it at once.
+    await page.goto(`${e2e.baseUrl}/dashboard/keys`);
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: "Revoke" }).first().click();
+    await page.getByText('Revoked "e2e server"').waitFor({ timeout: 20_000 });
+    const revoked = await fetch(`${e2e.baseUrl}/api/v1/run/${workflowId}`, {
+      method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ story: "x", audience: "y" }),
+    });
+    expect(revoked.status).toBe(401);
+
     // Signing out ends the session: the dashboard is gated again.
     await page.click('button:has-text("Sign out")');
     await page.waitForURL("**/sign-in", { timeout: 20_000 });
