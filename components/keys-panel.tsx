@@ -101,7 +101,7 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
                 <td className="text-right">
                   {k.revokedAt ? <span className="text-neutral-500">revoked</span> : canEdit ? (
                     <Button variant="danger" type="button" onClick={() => act(() => revokeKeyAction({ orgId, keyId: k.id }), {
-                      confirm: `Revoke "${k.name}"? Requests using it will get 401 at once.`, ok: `Revoked "${k.name}"`,
+                      confirm: `Revoke "${k.name}"? Requests using it get 401 from now on (other servers within a second).`, ok: `Revoked "${k.name}"`,
                     })}>Revoke</Button>
                   ) : null}
                 </td>
