@@ -3,10 +3,10 @@
 import { useState } from "react";
 import { Button } from "./ui";
 
-export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+export function CopyButton({ text, label = "Copy", ariaLabel }: { text: string; label?: string; ariaLabel?: string }) {
   const [done, setDone] = useState(false);
   return (
-    <Button variant="secondary" type="button" onClick={async () => {
+    <Button variant="secondary" type="button" aria-label={ariaLabel} onClick={async () => {
       await navigator.clipboard.writeText(text).catch(() => {});
       setDone(true);
       setTimeout(() => setDone(false), 1500);

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { CopyButton } from "./copy-button";
+import { CodeBlock } from "./code-block";
 
 export function SnippetTabs({ snippets }: { snippets: Array<{ id: string; label: string; code: string }> }) {
   const [active, setActive] = useState(snippets[0]?.id);
@@ -17,10 +17,7 @@ export function SnippetTabs({ snippets }: { snippets: Array<{ id: string; label:
           </button>
         ))}
       </div>
-      <div className="relative">
-        <pre data-testid={`snippet-${s.id}`} className="overflow-x-auto rounded-md bg-neutral-100 p-3 text-xs dark:bg-neutral-900">{s.code}</pre>
-        <div className="absolute right-2 top-2"><CopyButton text={s.code} /></div>
-      </div>
+      <CodeBlock code={s.code} label={s.label} testId={`snippet-${s.id}`} />
     </div>
   );
 }
