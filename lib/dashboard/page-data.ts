@@ -5,9 +5,10 @@ import { listLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { listLabelHistory, listLabels } from "@/db/queries/labels";
 import { listRuns, usagePerDay } from "@/db/queries/runs";
-import { RUN_SOURCES, RUN_STATUSES, type Workflow, type WorkflowVersion } from "@/db/schema";
+import { RUN_SOURCES, RUN_STATUSES } from "@/db/schema";
 import { capPeriodStart } from "@/lib/credits/key-cap";
 import { getRunOrThrow } from "@/lib/runs/get-run";
+import { draftDiffers } from "@/lib/workflows/draft-changes";
 import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
 import { authorizeActor } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
@@ -24,12 +25,6 @@ export async function workflowsPageData(orgId: string, search?: string) {
     publishedVersion: p?.version ?? null,
     changedSincePublish: !!p && draftDiffers(w, p),
   }));
-}
-
-/** Whether the draft would publish something different from the given version. */
-export function draftDiffers(w: Workflow, v: WorkflowVersion) {
-  return w.template !== v.template || w.system !== v.system || w.model !== v.model || w.temperature !== v.temperature ||
-    w.maxOutputTokens !== v.maxOutputTokens || w.webSearch !== v.webSearch || JSON.stringify(w.variables) !== JSON.stringify(v.variables);
 }
 
 export async function workflowPageData(orgId: string, workflowId: string) {

@@ -4,7 +4,7 @@ import { getWorkflow } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import { getModelInfo } from "@/lib/llm/models";
 import type { WorkflowDescription } from "./schemas";
-import { extractVariables } from "./template";
+import { variablesOf } from "./template";
 
 /**
  * GET /api/v1/workflows/:id — what an SDK or a form builder needs to call a published workflow:
@@ -17,7 +17,6 @@ export async function describeWorkflow(orgId: string, version: WorkflowVersion):
     getWorkflow(db, { orgId, workflowId: version.workflowId }),
     listLabels(db, { orgId, workflowId: version.workflowId }),
   ]);
-  const meta = new Map(version.variables.map((v) => [v.name, v]));
   const model = getModelInfo(version.model);
   return {
     success: true as const,
@@ -29,9 +28,7 @@ export async function describeWorkflow(orgId: string, version: WorkflowVersion):
     model: { id: model.id, label: model.label, offline: !!model.offline },
     web_search: version.webSearch,
     max_output_tokens: version.maxOutputTokens,
-    variables: extractVariables(version.template, version.system).map((name) => ({
-      name, required: true, description: meta.get(name)?.description ?? null, example: meta.get(name)?.example ?? null,
-    })),
+    variables: variablesOf(version).map(({ name, description, example }) => ({ name, required: true as const, description, example })),
     /** Every label of the workflow → the version number it points at (pin one with ?label=). */
     labels: Object.fromEntries(labels.map((l) => [l.name, l.version])) as Record<string, number>,
   };

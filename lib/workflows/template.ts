@@ -41,3 +41,11 @@ export function assertValidTemplate(template: string) {
   const issues = validateTemplate(template);
   if (issues.length) throw new AppError("invalid_request", `Invalid template: ${issues[0]!.message}`);
 }
+
+/** A version's (or draft's) variables in order, with the description and example authored for each. */
+export function variablesOf(v: { template: string; system: string; variables: Array<{ name: string; description?: string; example?: string }> }) {
+  const meta = new Map(v.variables.map((m) => [m.name, m]));
+  return extractVariables(v.template, v.system).map((name) => ({
+    name, description: meta.get(name)?.description ?? null, example: meta.get(name)?.example ?? null,
+  }));
+}

@@ -8,8 +8,9 @@ import { requireOrgPage } from "@/lib/auth/session";
 import { workflowPageData } from "@/lib/dashboard/page-data";
 import { isAppError } from "@/lib/errors";
 import { diffLines } from "@/lib/workflows/diff-lines";
+import { draftDiffers, settingChanges } from "@/lib/workflows/draft-changes";
 import { workflowSnippets } from "@/lib/workflows/snippets";
-import { extractVariables } from "@/lib/workflows/template";
+import { variablesOf } from "@/lib/workflows/template";
 import { LabelsSection } from "./labels-section";
 
 export const dynamic = "force-dynamic";
@@ -23,9 +24,7 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
   const canEdit = me.role !== "member";
   const h = await headers();
   const baseUrl = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("x-forwarded-host") ?? h.get("host") ?? "localhost:3000"}`;
-  const publishedVars = published
-    ? extractVariables(published.template, published.system).map((name) => ({ name, example: published.variables.find((v) => v.name === name)?.example }))
-    : [];
+  const publishedVars = published ? variablesOf(published) : [];
   return (
     <>
       <div>
@@ -47,13 +46,8 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
           <ul className="divide-y divide-neutral-200 text-sm dark:divide-neutral-800">
             {versions.map((v) => {
               const live = v.id === w.publishedVersionId;
-              const changes = [
-                ...(v.model !== w.model ? [`model ${v.model} → ${w.model}`] : []),
-                ...(v.temperature !== w.temperature ? [`temperature ${v.temperature ?? "default"} → ${w.temperature ?? "default"}`] : []),
-                ...(v.maxOutputTokens !== w.maxOutputTokens ? [`max output tokens ${v.maxOutputTokens} → ${w.maxOutputTokens}`] : []),
-                ...(v.webSearch !== w.webSearch ? [`web search ${v.webSearch ? "on" : "off"} → ${w.webSearch ? "on" : "off"}`] : []),
-              ];
-              const same = v.template === w.template && v.system === w.system && changes.length === 0;
+              const changes = settingChanges(w, v);
+              const same = !draftDiffers(w, v);
               return (
                 <li key={v.id} className="py-3" data-testid={`version-${v.version}`}>
                   <div className="flex flex-wrap items-center justify-between gap-2">

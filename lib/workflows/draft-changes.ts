@@ -1,0 +1,20 @@
+import type { Workflow, WorkflowVersion } from "@/db/schema";
+
+/**
+ * How the draft's settings differ from a version, as "what before → after" lines. The template and
+ * the system instructions are compared separately (the dashboard diffs them line by line).
+ */
+export function settingChanges(w: Workflow, v: WorkflowVersion): string[] {
+  const out: string[] = [];
+  if (v.model !== w.model) out.push(`model ${v.model} → ${w.model}`);
+  if (v.temperature !== w.temperature) out.push(`temperature ${v.temperature ?? "default"} → ${w.temperature ?? "default"}`);
+  if (v.maxOutputTokens !== w.maxOutputTokens) out.push(`max output tokens ${v.maxOutputTokens} → ${w.maxOutputTokens}`);
+  if (v.webSearch !== w.webSearch) out.push(`web search ${v.webSearch ? "on" : "off"} → ${w.webSearch ? "on" : "off"}`);
+  if (JSON.stringify(v.variables) !== JSON.stringify(w.variables)) out.push("variable descriptions or examples");
+  return out;
+}
+
+/** Whether publishing the draft would make a version different from this one. */
+export function draftDiffers(w: Workflow, v: WorkflowVersion): boolean {
+  return w.template !== v.template || w.system !== v.system || settingChanges(w, v).length > 0;
+}
