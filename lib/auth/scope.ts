@@ -10,7 +10,7 @@ export function visibleWorkflows(principal: Principal): string[] | null {
 }
 
 export function assertWorkflowInScope(principal: Principal, workflowId: string) {
-  const allowed = principal.keyId ? principal.scope?.workflowIds : null;
+  const allowed = visibleWorkflows(principal);
   if (allowed && !allowed.includes(workflowId)) throw new AppError("workflow_not_found");
 }
 

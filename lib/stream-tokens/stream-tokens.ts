@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import { isId, newSecret, sha256Hex } from "@/lib/ids";
 import { scopeOf, type ApiKeyPrincipal, type KeyScope } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
+import { assertWorkflowInScope } from "@/lib/auth/scope";
 import type { MintTokenResponse } from "./schemas";
 
 /**
@@ -21,9 +22,8 @@ export async function mintStreamToken(
   const workflowId = narrow.workflowId ?? null;
   if (workflowId !== null) {
     // A token cannot widen its key: a workflow outside the key's list does not exist for it.
-    if (!isId.workflow(workflowId) || (principal.scope?.workflowIds && !principal.scope.workflowIds.includes(workflowId))) {
-      throw new AppError("workflow_not_found");
-    }
+    if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
+    assertWorkflowInScope(principal, workflowId);
   }
   const token = newSecret.streamToken();
   const db = await getDb();
