@@ -76,7 +76,7 @@ export const restoreVersionAction = orgAction(
 // Members may run the playground, so they may read what their runs cost.
 export const runSummaryAction = orgAction(
   { role: "member", currentUserId, input: z.object({ ...org, runId: z.string().min(1) }) },
-  async ({ input, actor }) => serializeRun(await getRunOrThrow({ orgId: actor.orgId, runId: input.runId })),
+  async ({ input, actor }) => serializeRun(await getRunOrThrow({ orgId: actor.orgId }, input.runId)),
 );
 
 export const inviteMemberAction = orgAction(

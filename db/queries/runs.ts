@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { runs, workflowVersions, type Run } from "../schema";
 
@@ -115,7 +115,12 @@ export async function sumUsage(tx: DbOrTx, { orgId, groupBy, from, to, workflowI
 }
 
 /** A session's finished turns, oldest first, with the template each was rendered from. */
-export async function listSessionTurns(tx: DbOrTx, { orgId, sessionId, limit = 200, workflowIds }: { orgId: string; sessionId: string; limit?: number; workflowIds?: string[] | null }) {
+/**
+ * A session's turns, newest first: runs sharing its id that completed or were canceled, within
+ * the caller's workflows and — when `endUser` is given (null: runs with none) — of that end user.
+ * `ids` narrows to turns already chosen by their size (sessionTurnSizes).
+ */
+export async function listSessionTurns(tx: DbOrTx, f: SessionTurnFilter & { ids?: string[] }) {
   return tx
     .select({
       id: runs.id, workflowId: runs.workflowId, status: runs.status, inputs: runs.inputs, output: runs.output,
@@ -123,12 +128,30 @@ export async function listSessionTurns(tx: DbOrTx, { orgId, sessionId, limit = 2
     })
     .from(runs)
     .leftJoin(workflowVersions, eq(workflowVersions.id, runs.versionId))
-    .where(and(
-      eq(runs.orgId, orgId), eq(runs.sessionId, sessionId), or(eq(runs.status, "completed"), eq(runs.status, "canceled")),
-      workflowIds ? inArray(runs.workflowId, workflowIds) : undefined,
-    ))
+    .where(and(sessionTurns(f), f.ids ? inArray(runs.id, f.ids) : undefined))
     .orderBy(desc(runs.createdAt))
-    .limit(limit);
+    .limit(f.limit ?? 200);
+}
+
+/** The same turns' sizes in characters (inputs and output), without reading them: what a history budget is decided on. */
+export async function sessionTurnSizes(tx: DbOrTx, f: SessionTurnFilter) {
+  return tx
+    .select({ id: runs.id, chars: sql<number>`(length(${runs.inputs}::text) + length(${runs.output}) + coalesce(length(${workflowVersions.template}), 0))::int` })
+    .from(runs)
+    .leftJoin(workflowVersions, eq(workflowVersions.id, runs.versionId))
+    .where(sessionTurns(f))
+    .orderBy(desc(runs.createdAt))
+    .limit(f.limit ?? 200);
+}
+
+type SessionTurnFilter = { orgId: string; sessionId: string; limit?: number; workflowIds?: string[] | null; endUser?: string | null };
+
+function sessionTurns({ orgId, sessionId, workflowIds, endUser }: SessionTurnFilter) {
+  return and(
+    eq(runs.orgId, orgId), eq(runs.sessionId, sessionId), or(eq(runs.status, "completed"), eq(runs.status, "canceled")),
+    workflowIds ? inArray(runs.workflowId, workflowIds) : undefined,
+    endUser === undefined ? undefined : endUser === null ? isNull(runs.endUser) : eq(runs.endUser, endUser),
+  );
 }
 
 /** Runs, tokens and credits per UTC day since `from` (the dashboard's charts). */

@@ -1,73 +1,105 @@
-import { verifyApiKey } from "@/lib/auth/api-keys";
-import type { Principal } from "@/lib/auth/principal";
-import { checkOrigin } from "@/lib/auth/scope";
-import { sessionPrincipal } from "@/lib/auth/session-principal";
-import { AppError } from "@/lib/errors";
+import type { z } from "zod";
+import type { Principal, SessionPrincipal } from "@/lib/auth/principal";
 import { newId } from "@/lib/ids";
-import { checkLimit } from "@/lib/ratelimit/limiter";
-import { apiKeyPolicy } from "@/lib/ratelimit/policies";
-import { redeemToken } from "@/lib/stream-tokens/stream-tokens";
-import { errorResponse } from "./respond";
 import { ServerTiming } from "@/lib/server-timing";
+import { parseInputOrThrow } from "@/lib/validation/parse-input";
+import { authenticate, CORS_HEADERS, enforceRateLimit, restrictCors, type AuthMode } from "./authenticate";
+import { readJsonObject } from "./body";
+import { queryOf } from "./query";
+import { errorResponse } from "./respond";
+import type { RouteDoc } from "./route-doc";
 
-export type AuthMode =
-  /** Authorization: Bearer sk_… */
-  | "apiKey"
-  /** ?token=pub_tok_… (single use), or a Bearer key for server-side callers; a token wins when both are sent. */
-  | "streamTokenOrKey"
-  /** The dashboard's signed-in user (session cookie), acting in the org named by x-flowgate-org: the playground. */
-  | "session"
-  | "none";
+export { CORS_HEADERS, type AuthMode };
 
-export type RouteContext = { requestId: string; principal: Principal | null; headers: Headers; timing: ServerTiming };
-type Handler<P, T> = (a: { req: Request; ctx: RouteContext; params: P; prefetched: T }) => Promise<Response | object>;
+/** Who the handler is talking to: non-null for every authenticated mode. */
+export type PrincipalFor<A extends AuthMode> = A extends "none" ? null : A extends "session" ? SessionPrincipal : Principal;
+/** "/api/v1/runs/{run_id}/stream" → "run_id" */
+type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | ParamNames<Rest> : never;
+export type PathParams<P extends string> = { [K in ParamNames<P>]: string };
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export type RouteOptions<P, T> = {
-  auth: AuthMode;
-  /** Answer CORS preflights and grant any origin (the stream endpoint: the token is the credential). */
+export type RouteContext<A extends AuthMode> = { requestId: string; principal: PrincipalFor<A>; headers: Headers; timing: ServerTiming };
+
+/**
+ * One operation of the API: its method and path (OpenAPI style, `{name}` for a segment; the route
+ * file sits in the folder of the same shape, `[name]`), how it authenticates, the zod schemas of
+ * its query, body and response, and its documentation. lib/openapi builds the API document from
+ * these very objects, so what is parsed is what is documented.
+ */
+export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = {
+  method: "GET" | "POST";
+  path: Path;
+  auth: A;
+  /** Answer CORS preflights and grant any origin (the stream endpoints: the token is the credential). */
   cors?: boolean;
+  /** Parsed from the query string (a repeated key: the first value wins). */
+  query?: Q;
+  /** Parsed from the JSON object body (at most 1 MB; empty → {}). */
+  body?: B;
+  /** The 200 JSON answer (documentation and the handler's return type; tests check real answers against it). */
+  response?: R;
   /**
    * A read-only lookup the handler needs, run while the rate limit is checked instead of after it
    * (one round trip less on the hot path). Its result — or its error — reaches the handler only
    * once the request is admitted, so a 429 still wins over, say, a 404.
    */
-  prefetch?: (a: { req: Request; params: P; principal: Principal }) => Promise<T>;
+  prefetch?: (a: { req: Request; params: PathParams<Path>; query: Out<Q>; principal: PrincipalFor<A> }) => Promise<T>;
+  /** Omitted for routes outside the public API (the dashboard's playground). */
+  doc?: RouteDoc;
 };
 
-export const CORS_HEADERS: Record<string, string> = {
-  "access-control-allow-origin": "*",
-  "access-control-allow-methods": "GET, POST, OPTIONS",
-  "access-control-allow-headers": "content-type, authorization, accept, last-event-id",
-  "access-control-expose-headers": "x-run-id, x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after, server-timing",
-  "access-control-max-age": "86400",
+export type RouteHandler<A extends AuthMode, Path extends string, Q, B, R, T> = (a: {
+  req: Request;
+  ctx: RouteContext<A>;
+  params: PathParams<Path>;
+  query: Out<Q>;
+  body: Out<B>;
+  /** The body exactly as sent (its keys as the client wrote them: template variables). */
+  rawBody: Record<string, unknown>;
+  prefetched: T;
+}) => Promise<Response | (R extends z.ZodType ? z.input<R> : object)>;
+
+/** A route handler as Next calls it, carrying the spec it was made from (for the API document and tests). */
+export type ApiRoute = ((req: Request, context?: { params?: Promise<Record<string, string>> }) => Promise<Response>) & {
+  spec: RouteSpec<AuthMode, string, unknown, unknown, unknown, unknown>;
 };
 
 /**
- * The one request pipeline: request id → auth → rate limit → handler → serialize, with a single
- * catch that maps every error to the seed's envelope. Headers set on ctx.headers (request id,
- * rate limits, CORS) are on every response, errors included.
+ * The one request pipeline: request id → auth → rate limit (with the prefetch beside it) → query
+ * and body parsing → handler → serialize, with a single catch that maps every error to the
+ * documented envelope. Headers set on ctx.headers (request id, rate limits, CORS) are on every
+ * response, errors included.
  */
-export function apiRoute<P extends Record<string, string> = Record<string, never>, T = undefined>(opts: RouteOptions<P, T>, handler: Handler<P, T>) {
-  return async (req: Request, context?: { params?: Promise<P> }): Promise<Response> => {
+export function apiRoute<A extends AuthMode, Path extends string, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends z.ZodType | undefined = undefined, T = undefined>(
+  spec: RouteSpec<A, Path, Q, B, R, T>,
+  handler: RouteHandler<A, Path, Q, B, R, T>,
+): ApiRoute {
+  const route = async (req: Request, context?: { params?: Promise<Record<string, string>> }): Promise<Response> => {
     const requestId = newId.request();
     const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
     const timing = new ServerTiming();
-    if (opts.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) headers.set(k, v);
+    if (spec.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) headers.set(k, v);
     try {
-      const principal = await authenticate(req, opts.auth);
+      const principal = (await authenticate(req, spec.auth)) as PrincipalFor<A>;
       timing.mark("auth");
-      if (principal) restrictCors(req, principal, headers, !!opts.cors);
-      const params = ((await context?.params) ?? {}) as P;
-      const pre = principal && opts.prefetch
-        ? opts.prefetch({ req, params, principal }).then((value) => ({ value }), (error: unknown) => ({ error }))
+      if (principal) restrictCors(req, principal, headers, !!spec.cors);
+      const params = ((await context?.params) ?? {}) as PathParams<Path>;
+      // A bad query, like the prefetch's error, is answered only once the request is admitted.
+      const parsed = settle(() => (spec.query ? parseInputOrThrow(spec.query, queryOf(req)) : undefined) as Out<Q>);
+      const pre = principal && spec.prefetch && "value" in parsed
+        ? spec.prefetch({ req, params, query: parsed.value, principal }).then((value) => ({ value }), (error: unknown) => ({ error }))
         : undefined;
       if (principal) {
         await enforceRateLimit(principal, headers);
         timing.mark("ratelimit");
       }
+      if ("error" in parsed) throw parsed.error;
+      const query = parsed.value;
       const fetched = pre ? await pre : { value: undefined };
       if ("error" in fetched) throw fetched.error;
-      const out = await handler({ req, ctx: { requestId, principal, headers, timing }, params, prefetched: fetched.value as T });
+      const rawBody = spec.body ? await readJsonObject(req) : {};
+      const body = (spec.body ? parseInputOrThrow(spec.body, rawBody) : undefined) as Out<B>;
+      const out = await handler({ req, ctx: { requestId, principal, headers, timing }, params, query, body, rawBody, prefetched: fetched.value as T });
       timing.apply(headers);
       if (out instanceof Response) {
         headers.forEach((v, k) => {
@@ -81,46 +113,18 @@ export function apiRoute<P extends Record<string, string> = Record<string, never
       return errorResponse(e, requestId, headers);
     }
   };
+  return Object.assign(route, { spec: spec as ApiRoute["spec"] });
+}
+
+function settle<V>(f: () => V): { value: V } | { error: unknown } {
+  try {
+    return { value: f() };
+  } catch (error) {
+    return { error };
+  }
 }
 
 /** OPTIONS handler for CORS-enabled routes. */
 export function corsPreflight() {
   return new Response(null, { status: 204, headers: CORS_HEADERS });
-}
-
-async function authenticate(req: Request, mode: AuthMode): Promise<Principal | null> {
-  if (mode === "none") return null;
-  if (mode === "session") return sessionPrincipal(req);
-  if (mode === "streamTokenOrKey") {
-    const token = new URL(req.url).searchParams.get("token");
-    if (token !== null) return redeemToken(token);
-  }
-  const auth = req.headers.get("authorization") ?? "";
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-  const principal = m ? await verifyApiKey(m[1]!) : null;
-  if (!principal) throw new AppError("unauthorized");
-  return principal;
-}
-
-/** A key restricted to some origins grants CORS to those only (and refuses the others). */
-function restrictCors(req: Request, principal: Principal, headers: Headers, cors: boolean) {
-  try {
-    const origin = checkOrigin(req, principal);
-    if (origin && cors) {
-      headers.set("access-control-allow-origin", origin);
-      headers.append("vary", "Origin");
-    }
-  } catch (e) {
-    headers.delete("access-control-allow-origin");
-    throw e;
-  }
-}
-
-async function enforceRateLimit(principal: Principal, headers: Headers) {
-  const id = principal.keyId ?? `user:${principal.userId}`;
-  const rl = await checkLimit(id, apiKeyPolicy(principal.rateLimitPerMinute));
-  headers.set("x-ratelimit-limit", String(rl.limit));
-  headers.set("x-ratelimit-remaining", String(rl.remaining));
-  headers.set("x-ratelimit-reset", String(Math.ceil(rl.reset / 1000)));
-  if (!rl.success) throw new AppError("rate_limited");
 }

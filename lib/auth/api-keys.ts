@@ -13,6 +13,8 @@ export type ApiKeyPrincipal = {
   keyId: string; orgId: string; rateLimitPerMinute: number | null;
   /** From a stream token minted with ?user=: the end user its runs are attributed to. */
   endUser?: string | null;
+  /** A stream token (a browser's credential), not the key itself: it sees only its own end user's runs. */
+  viaToken?: boolean;
   /** What the key (or the stream token, narrowed at mint) may do; absent → unrestricted. */
   scope?: KeyScope;
 };

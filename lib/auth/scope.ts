@@ -1,12 +1,28 @@
 import { AppError } from "@/lib/errors";
+import type { ApiKeyPrincipal } from "./api-keys";
 import type { Principal } from "./principal";
 
 // Enforcing a key's (or stream token's) scope at the points where it matters. Another workflow
 // is "not found" for a scoped key, exactly like another org's: nothing about it leaks.
 
+/** A caller as far as what it may see goes: a key, a stream token, a dashboard user ({ orgId } alone: the whole org). */
+export type Viewer = Pick<Principal, "orgId"> & { keyId?: string | null } & Partial<Pick<ApiKeyPrincipal, "scope" | "endUser" | "viaToken">>;
+
 /** The workflows a caller may see (runs, sessions, usage); null → all of its org's. */
-export function visibleWorkflows(principal: Principal): string[] | null {
+export function visibleWorkflows(principal: Viewer): string[] | null {
   return principal.keyId ? (principal.scope?.workflowIds ?? null) : null;
+}
+
+/**
+ * A run (or a session turn) a caller may see: within its workflows; and for a stream token — a
+ * browser's credential — only the runs of its own key and end user (a token minted for mallory
+ * cannot replay or continue alice's). Keys are server credentials and see the whole org.
+ */
+export function runVisibleTo(principal: Viewer, run: { workflowId: string; apiKeyId: string | null; endUser: string | null }): boolean {
+  const allowed = visibleWorkflows(principal);
+  if (allowed && !allowed.includes(run.workflowId)) return false;
+  if (principal.keyId && principal.viaToken) return run.apiKeyId === principal.keyId && run.endUser === (principal.endUser ?? null);
+  return true;
 }
 
 export function assertWorkflowInScope(principal: Principal, workflowId: string) {

@@ -17,7 +17,7 @@ export function reservationFor(modelId: string, promptText: string) {
 
 /**
  * The balance cannot cover the run now, but runs of the org in flight hold enough credits that it
- * will (at worst once they settle). Not a 402: startRun waits for a settlement and tries again.
+ * will (at worst once they settle). Not a 402: reserveRun waits for a settlement and tries again.
  */
 export class CreditsHeldError extends Error {
   constructor() {

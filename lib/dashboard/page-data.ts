@@ -92,7 +92,7 @@ async function versionNumbers(orgId: string, ids: Array<string | null>) {
 }
 
 export async function runPageData(orgId: string, runId: string) {
-  const run = await getRunOrThrow({ orgId, runId });
+  const run = await getRunOrThrow({ orgId }, runId);
   const db = await getDb();
   const [wf, versions] = await Promise.all([getWorkflow(db, { orgId, workflowId: run.workflowId }), run.versionId ? listVersionsByIds(db, { orgId, ids: [run.versionId] }) : []]);
   return { run, workflowName: wf?.name ?? run.workflowId, version: versions[0]?.version ?? null };

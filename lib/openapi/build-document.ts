@@ -2,7 +2,23 @@ import { ERRORS, type ErrorCode } from "@/lib/errors";
 import { sseEvents } from "@/lib/runs/schemas";
 import { codesByStatus, errorBody } from "./errors";
 import { toJsonSchema, type JsonSchema } from "./json-schema";
-import { API_OPERATIONS, type ApiOperation, type StreamMedia } from "./routes";
+import type { z } from "zod";
+import { API_ROUTES } from "@/lib/api/endpoints";
+import type { ApiRoute } from "@/lib/api/route";
+import type { RouteDoc, StreamMedia } from "@/lib/api/route-doc";
+
+/** One operation as the document needs it: the route's spec and its documentation, side by side. */
+type ApiOperation = RouteDoc & {
+  method: "get" | "post"; path: string; auth: ApiRoute["spec"]["auth"];
+  query?: z.ZodObject; bodySchema?: z.ZodType; json?: z.ZodType;
+};
+
+function operationOf({ spec }: ApiRoute): ApiOperation {
+  return {
+    ...spec.doc!, method: spec.method === "GET" ? "get" : "post", path: spec.path, auth: spec.auth,
+    query: spec.query as z.ZodObject | undefined, bodySchema: spec.body as z.ZodType | undefined, json: spec.response as z.ZodType | undefined,
+  };
+}
 
 export type OpenApiDocument = {
   openapi: "3.1.0";
@@ -135,8 +151,8 @@ function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenA
   }
   if (op.ok.cache) okHeaders["Cache-Control"] = { description: "Cacheable.", schema: { type: "string", const: op.ok.cache } };
   let okContent: Record<string, JsonSchema>;
-  if (op.ok.json) {
-    schemas[`${name}Response`] = toJsonSchema(op.ok.json, "output");
+  if (op.json) {
+    schemas[`${name}Response`] = toJsonSchema(op.json, "output");
     okContent = { "application/json": { schema: ref("schemas", `${name}Response`) } };
   } else if (op.ok.stream) okContent = streamContent(op.ok.stream);
   else okContent = { "application/json": { schema: { type: "object", description: "An OpenAPI 3.1 document." } } };
@@ -148,8 +164,8 @@ function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenA
   };
   const params = parameters(op);
   if (params.length) out.parameters = params;
-  if (op.body) {
-    schemas[`${name}Body`] = toJsonSchema(op.body.schema, "input");
+  if (op.body && op.bodySchema) {
+    schemas[`${name}Body`] = toJsonSchema(op.bodySchema, "input");
     out.requestBody = {
       required: false, // an empty body is {} (a workflow without variables needs none)
       description: op.body.description,
@@ -157,7 +173,7 @@ function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenA
     };
   }
   for (const [status, description] of Object.entries(op.otherResponses ?? {})) {
-    out.responses[status] = Number(status) === 503 && op.ok.json
+    out.responses[status] = Number(status) === 503 && op.json
       ? { description, content: { "application/json": { schema: ref("schemas", `${name}Response`) } } }
       : { description, headers: { "X-Request-Id": ref("headers", "X-Request-Id") } };
   }
@@ -167,13 +183,14 @@ function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenA
 
 let cached: OpenApiDocument | undefined;
 
-/** The API's OpenAPI 3.1 document, generated from the route registry and the zod schemas it names. */
+/** The API's OpenAPI 3.1 document, generated from the routes themselves (their specs and zod schemas). */
 export function buildOpenApiDocument(): OpenApiDocument {
   if (cached) return cached;
   const schemas: Record<string, JsonSchema> = { ErrorBody: toJsonSchema(errorBody, "output") };
   for (const [event, schema] of Object.entries(sseEvents)) schemas[`Sse${pascal(event)}Event`] = toJsonSchema(schema, "output");
   const paths: OpenApiDocument["paths"] = {};
-  for (const op of API_OPERATIONS) (paths[op.path] ??= {})[op.method] = operation(op, schemas);
+  const ops = API_ROUTES.map(operationOf);
+  for (const op of ops) (paths[op.path] ??= {})[op.method] = operation(op, schemas);
   cached = {
     openapi: "3.1.0",
     info: {
@@ -184,7 +201,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         + "`{error, success: false, code, request_id}` (fields may be added, never changed).",
     },
     servers: [{ url: "/", description: "This Flowgate instance" }],
-    tags: [...new Set(API_OPERATIONS.map((o) => o.tag))].map((name) => ({ name })),
+    tags: [...new Set(ops.map((o) => o.tag))].map((name) => ({ name })),
     security: [{ bearerAuth: [] }],
     paths,
     components: { schemas, securitySchemes: SECURITY_SCHEMES, headers: HEADERS },

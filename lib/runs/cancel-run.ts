@@ -1,4 +1,5 @@
 import { getDb } from "@/db";
+import type { Principal } from "@/lib/auth/principal";
 import { getRun, requestRunCancel } from "@/db/queries/runs";
 import { AppError } from "@/lib/errors";
 import { abortLocalRun } from "./active-runs";
@@ -12,8 +13,9 @@ const WAIT_MS = 5000;
  * partial output, charges only what was produced and ends attached streams with status canceled.
  * Answers with the run once it is final (or still canceling after 5 s, status "running").
  */
-export async function cancelRun({ orgId, runId, workflowIds = null }: { orgId: string; runId: string; workflowIds?: string[] | null }) {
-  const run = await getRunOrThrow({ orgId, runId, workflowIds });
+export async function cancelRun(principal: Principal, runId: string) {
+  const { orgId } = principal;
+  const run = await getRunOrThrow(principal, runId);
   const db = await getDb();
   if (run.status !== "running" || !(await requestRunCancel(db, { orgId, runId }))) {
     throw new AppError("run_not_running", `Run is not running (status: ${run.status})`, { status: run.status });

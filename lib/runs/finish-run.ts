@@ -7,7 +7,7 @@ import { newId } from "@/lib/ids";
 import { priceOf } from "@/lib/llm/models";
 import { logger } from "@/lib/logger";
 import type { EngineResult } from "./engine";
-import type { StartedRun } from "./start-run";
+import type { StartedRun } from "./reserve-run";
 
 export type FinishedRun = {
   id: string; status: RunStatus; creditsCharged: number; inputTokens: number; outputTokens: number; totalTokens: number; latencyMs: number;

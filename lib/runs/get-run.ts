@@ -1,6 +1,8 @@
 import { getDb } from "@/db";
 import { getRun } from "@/db/queries/runs";
 import type { Run } from "@/db/schema";
+import type { Principal } from "@/lib/auth/principal";
+import { runVisibleTo, type Viewer } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import type { RunRecord } from "./schemas";
@@ -29,15 +31,18 @@ export function serializeRun(r: Run): RunRecord {
   };
 }
 
-/** GET /api/v1/runs/:id — another org's run is "not found", like one that never existed. */
-export async function getRunOrThrow({ orgId, runId, workflowIds = null }: { orgId: string; runId: string; workflowIds?: string[] | null }) {
+/**
+ * A run the caller may see. Another org's run is "not found", like one that never existed; so is
+ * one outside a scoped key's workflows, or another end user's for a stream token (lib/auth/scope.ts).
+ */
+export async function getRunOrThrow(principal: Viewer, runId: string) {
   if (!isId.run(runId)) throw new AppError("run_not_found");
-  const run = await getRun(await getDb(), { orgId, runId });
-  // Outside a scoped key's workflows, a run does not exist for it (like another org's).
-  if (!run || (workflowIds && !workflowIds.includes(run.workflowId))) throw new AppError("run_not_found");
+  const run = await getRun(await getDb(), { orgId: principal.orgId, runId });
+  if (!run || !runVisibleTo(principal, run)) throw new AppError("run_not_found");
   return run;
 }
 
-export async function getRunForApi(a: { orgId: string; runId: string; workflowIds?: string[] | null }) {
-  return { success: true as const, ...serializeRun(await getRunOrThrow(a)) };
+/** GET /api/v1/runs/:id */
+export async function getRunForApi(principal: Principal, runId: string) {
+  return { success: true as const, ...serializeRun(await getRunOrThrow(principal, runId)) };
 }

@@ -2,22 +2,22 @@ import type { z } from "zod";
 import { getDb } from "@/db";
 import { listRuns } from "@/db/queries/runs";
 import { AppError } from "@/lib/errors";
-import { parseInputOrThrow } from "@/lib/validation/parse-input";
+import { isId } from "@/lib/ids";
 import { serializeRun } from "./get-run";
-import { listRunsQuery, type listRunsResponse } from "./schemas";
+import type { listRunsQuery, listRunsResponse } from "./schemas";
 
 const encodeCursor = (c: { createdAt: Date; id: string }) => Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString("base64url");
+/** Anything but what encodeCursor wrote (a run id and a real instant) is refused before it reaches a query. */
 function decodeCursor(s: string) {
-  const [at, id] = Buffer.from(s, "base64url").toString("utf8").split("|");
+  const [at, id, ...rest] = Buffer.from(s, "base64url").toString("utf8").split("|");
   const createdAt = new Date(at ?? "");
-  if (!id || Number.isNaN(createdAt.getTime())) throw new AppError("invalid_request", "cursor is not one this API returned");
+  const t = createdAt.getTime();
+  if (rest.length || !id || !isId.run(id) || !(t >= 0 && t < Date.UTC(10000, 0, 1))) throw new AppError("invalid_request", "cursor is not one this API returned");
   return { createdAt, id };
 }
 
 /** GET /api/v1/runs — the org's runs, newest first; `next_cursor` fetches the next page. */
-export async function listRunsForApi(orgId: string, searchParams: URLSearchParams, workflowIds: string[] | null = null): Promise<z.output<typeof listRunsResponse>> {
-  // A repeated key: the last value wins here (Object.fromEntries), as it always has on this endpoint.
-  const q = parseInputOrThrow(listRunsQuery, Object.fromEntries(searchParams), "labelled");
+export async function listRunsForApi(orgId: string, q: z.output<typeof listRunsQuery>, workflowIds: string[] | null = null): Promise<z.output<typeof listRunsResponse>> {
   const rows = await listRuns(await getDb(), {
     orgId, workflowId: q.workflow_id, status: q.status, workflowIds, limit: q.limit + 1, after: q.cursor ? decodeCursor(q.cursor) : undefined,
   });

@@ -9,12 +9,10 @@ import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
 import { sessionHistory } from "@/lib/sessions/session-history";
-import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
 import { resolveInputs } from "@/lib/workflows/inputs";
 import { LABEL_NAME } from "@/lib/workflows/label-name";
 import { publishedVersionCache } from "@/lib/workflows/published-cache";
-import { assertValidTemplate, extractVariables, renderTemplate } from "@/lib/workflows/template";
-import { pinQuery } from "@/lib/workflows/schemas";
+import { assertValidTemplate, extractVariables, renderedLength, renderTemplate } from "@/lib/workflows/template";
 
 export type PreparedRun = {
   orgId: string;
@@ -42,45 +40,59 @@ export async function loadPublishedVersion(orgId: string, workflowId: string): P
   return v;
 }
 
+/** The most characters a run's prompt may have once rendered (about 250k tokens): checked before it is built. */
+export const MAX_PROMPT_CHARS = 1_000_000;
+
 /**
- * Everything a run needs before it may start: the published version (404 otherwise), inputs that
- * match its variables (400 otherwise), the rendered prompt and a resolved model. No writes.
+ * Everything a run needs before it may start: inputs that match the version's variables (400
+ * otherwise), the rendered prompt (413 when it would be too large: its size is computed from the
+ * template and the inputs before anything is rendered, so `{{x}}` written a thousand times with a
+ * 1 MB value costs nothing), and a resolved model. No writes.
  */
 export async function prepareRun({
-  orgId, workflowId, body, shape, version, sessionId, workflowIds = null,
+  orgId, version: v, shape, sessionId = null, endUser = null, workflowIds = null,
 }: {
   orgId: string;
-  workflowId: string;
-  body: Record<string, unknown>;
+  /** The version to run: published, pinned, or the draft (the playground). */
+  version: WorkflowVersion;
   /**
    * Turns the request body into template variables and earlier conversation turns (chat clients),
-   * once the version's variables are known. Default: the body is the variables, no history.
+   * once the version's variables are known.
    */
-  shape?: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
-  /** The version to run, when already loaded (the route's prefetch; a draft in the playground). */
-  version?: WorkflowVersion;
+  shape: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
   /** Earlier turns of this session become the history, unless the client sent its own. */
   sessionId?: string | null;
+  /** A session belongs to its end user: only that user's turns are its history. */
+  endUser?: string | null;
   /** A workflow-scoped caller's session history holds only its workflows' turns. */
   workflowIds?: string[] | null;
 }): Promise<PreparedRun> {
-  const v = version ?? (await loadPublishedVersion(orgId, workflowId));
   const variables = extractVariables(v.template, v.system);
-  const shaped = shape ? shape(variables) : { vars: body, history: [] };
-  const { vars } = shaped;
-  const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory(orgId, sessionId, workflowIds);
-  const inputs = resolveInputs(variables, vars);
-  const rendered = renderTemplate(v.template, inputs);
+  const shaped = shape(variables);
+  const inputs = resolveInputs(variables, shaped.vars);
+  const historyChars = shaped.history.reduce((n, m) => n + messageChars(m), 0);
+  const size = renderedLength(v.template, inputs) + (v.system ? renderedLength(v.system, inputs) : 0) + historyChars;
+  if (size > MAX_PROMPT_CHARS) {
+    throw new AppError("payload_too_large", `The rendered prompt would be ${size} characters (at most ${MAX_PROMPT_CHARS}): shorten the inputs or the conversation`);
+  }
+  const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory({ orgId, sessionId, endUser, workflowIds });
   const model = getLanguageModel(v.model);
   const prompt: LanguageModelV4Prompt = [];
   if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, inputs) });
-  prompt.push(...history, { role: "user", content: [{ type: "text", text: rendered }] });
+  prompt.push(...history, { role: "user", content: [{ type: "text", text: renderTemplate(v.template, inputs) }] });
   const useSearch = v.webSearch && v.model.startsWith("openai") && openaiWireApi(v.model) === "responses";
   return {
-    orgId, workflowId, version: v, inputs, modelId: v.model, model, prompt,
+    orgId, workflowId: v.workflowId, version: v, inputs, modelId: v.model, model, prompt,
     promptText: JSON.stringify(prompt),
     tools: useSearch ? [WEB_SEARCH_TOOL] : undefined,
   };
+}
+
+function messageChars(m: LanguageModelV4Message): number {
+  if (typeof m.content === "string") return m.content.length;
+  let n = 0;
+  for (const p of m.content) if (p.type === "text") n += p.text.length;
+  return n;
 }
 
 /**
@@ -88,14 +100,17 @@ export async function prepareRun({
  * checked: the published version (the `production` label), or the one pinned with `?version=N` or
  * `?label=name` (which keeps running while newer ones are published or production moves).
  */
-export async function publishedVersionOf({ req, params, principal }: { req: Request; params: { id: string }; principal: Principal }) {
-  assertWorkflowInScope(principal, params.id);
-  const { version: pin, label } = parseInputOrThrow(pinQuery, searchParamsOf(req));
+export async function publishedVersionOf({ params, query, principal }: {
+  params: { workflow_id: string }; query: { version?: number; label?: string }; principal: Principal;
+}) {
+  const workflowId = params.workflow_id;
+  assertWorkflowInScope(principal, workflowId);
+  const { version: pin, label } = query;
   if (pin !== undefined && label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
-  if (label !== undefined) return labelledVersion(principal.orgId, params.id, label);
-  if (pin === undefined) return loadPublishedVersion(principal.orgId, params.id);
-  if (!isId.workflow(params.id)) throw new AppError("workflow_not_found");
-  const v = await getWorkflowVersion(await getDb(), { orgId: principal.orgId, workflowId: params.id, version: pin });
+  if (label !== undefined) return labelledVersion(principal.orgId, workflowId, label);
+  if (pin === undefined) return loadPublishedVersion(principal.orgId, workflowId);
+  if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
+  const v = await getWorkflowVersion(await getDb(), { orgId: principal.orgId, workflowId, version: pin });
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${pin})`);
   return v;
 }

@@ -1,11 +1,10 @@
 import type { Principal } from "@/lib/auth/principal";
-import { visibleWorkflows } from "@/lib/auth/scope";
+import type { z } from "zod";
 import { getRunOrThrow } from "./get-run";
 import { sinkFor } from "./protocols/sink-for";
 import type { RunEnd } from "./protocols/types";
 import { getRunBus } from "./run-bus";
-import { resumeQuery } from "./schemas";
-import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
+import type { resumeQuery } from "./schemas";
 import { chooseProtocol, type StreamProtocol } from "./stream-inputs";
 
 /** The first text index to send: after Last-Event-ID (SSE ids are chunk indexes) or seed B's resume_from_index. */
@@ -22,9 +21,10 @@ function resumeFrom(req: Request, protocol: StreamProtocol, resumeFromIndex: num
  * the start. A finished run that is no longer on the bus is replayed from its stored output. 204
  * when there is nothing to resume (a run still going that was not started resumable).
  */
-export async function resumeRun({ req, principal, runId, headers }: { req: Request; principal: Principal; runId: string; headers: Headers }) {
-  const run = await getRunOrThrow({ orgId: principal.orgId, runId, workflowIds: visibleWorkflows(principal) });
-  const query = parseInputOrThrow(resumeQuery, searchParamsOf(req));
+export async function resumeRun({ req, principal, runId, query, headers }: {
+  req: Request; principal: Principal; runId: string; query: z.output<typeof resumeQuery>; headers: Headers;
+}) {
+  const run = await getRunOrThrow(principal, runId);
   const protocol = query.protocol !== undefined || (req.headers.get("accept") ?? "").includes("text/event-stream")
     ? chooseProtocol(query.protocol, req, {})
     : ((run.protocol === "sse" || run.protocol === "ui" ? run.protocol : "text") as StreamProtocol);

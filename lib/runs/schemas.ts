@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RUN_SOURCES, RUN_STATUSES } from "@/db/schema";
 import { sessionId } from "@/lib/sessions/schemas";
-import { documentAs } from "@/lib/validation/documented-as";
+import { documentAs, queryInteger } from "@/lib/validation/documented-as";
 import { inputValue, pinQuery } from "@/lib/workflows/schemas";
 
 // Request and response shapes of the run endpoints. The API document (lib/openapi) is generated
@@ -71,10 +71,10 @@ export const resumeQuery = z.object({
 
 /** GET /runs */
 export const listRunsQuery = z.object({
-  workflow_id: z.string().max(100).optional(),
-  status: z.enum(RUN_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional().meta({ description: "`next_cursor` of the previous page." }),
+  workflow_id: z.string().max(100, "must be at most 100 characters").optional(),
+  status: z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(", ")}` }).optional(),
+  limit: queryInteger({ min: 1, max: 100, fallback: 20, message: "must be an integer from 1 to 100", description: "Runs per page." }),
+  cursor: z.string().max(200, "is not one this API returned").optional().meta({ description: "`next_cursor` of the previous page." }),
 });
 
 const usage = z.object({ input_tokens: z.int(), output_tokens: z.int(), total_tokens: z.int() });

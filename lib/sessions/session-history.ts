@@ -1,11 +1,13 @@
 import { z } from "zod";
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import { getDb } from "@/db";
-import { listSessionTurns } from "@/db/queries/runs";
+import { listSessionTurns, sessionTurnSizes } from "@/db/queries/runs";
+import type { Principal } from "@/lib/auth/principal";
+import { visibleWorkflows } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
-import { renderTemplate } from "@/lib/workflows/template";
+import { renderedLength, renderTemplate } from "@/lib/workflows/template";
 import { sessionId as sessionIdSchema, type SessionResponse } from "./schemas";
 
 // Sessions (seed B's session_id): runs that carry the same session id, in one org, are one
@@ -19,37 +21,58 @@ const tokensOf = (s: string) => Math.ceil(Buffer.byteLength(s) / 4);
 
 export type SessionTurn = { runId: string; workflowId: string; status: string; user: string; assistant: string; createdAt: Date };
 
-/** A workflow-scoped key sees (and continues) only the turns of its workflows. */
-async function loadTurns(orgId: string, sessionId: string, workflowIds: string[] | null): Promise<SessionTurn[]> {
-  const rows = await listSessionTurns(await getDb(), { orgId, sessionId, workflowIds });
+type TurnFilter = { orgId: string; sessionId: string; workflowIds: string[] | null; endUser?: string | null };
+
+type TurnRow = Awaited<ReturnType<typeof listSessionTurns>>[number];
+const userText = (r: TurnRow) => (r.template ? renderTemplate(r.template, r.inputs) : Object.values(r.inputs).join("\n"));
+
+/** A workflow-scoped key sees only the turns of its workflows. Oldest first. */
+async function loadTurns(f: TurnFilter): Promise<SessionTurn[]> {
+  const rows = await listSessionTurns(await getDb(), f);
   return rows.reverse().map((r) => ({
-    runId: r.id, workflowId: r.workflowId, status: r.status, createdAt: r.createdAt,
-    user: r.template ? renderTemplate(r.template, r.inputs) : Object.values(r.inputs).join("\n"),
-    assistant: r.output,
+    runId: r.id, workflowId: r.workflowId, status: r.status, createdAt: r.createdAt, user: userText(r), assistant: r.output,
   }));
 }
 
-/** The conversation so far as model messages, oldest first, within the token budget. */
-export async function sessionHistory(orgId: string, sessionId: string, workflowIds: string[] | null = null): Promise<LanguageModelV4Message[]> {
-  const turns = await loadTurns(orgId, sessionId, workflowIds);
+/**
+ * The conversation so far as model messages, oldest first, newest kept first within the token
+ * budget. A session belongs to its end user: another user's turns under the same id are not this
+ * one's history. Memory stays within the budget however large the turns: which turns can fit is
+ * decided on their stored sizes before any is read, and a turn's rendered size before it is
+ * rendered (a template may repeat an input).
+ */
+export async function sessionHistory(f: TurnFilter & { endUser: string | null }): Promise<LanguageModelV4Message[]> {
+  const db = await getDb();
   let budget = getEnv().SESSION_HISTORY_TOKENS;
-  const kept: SessionTurn[] = [];
-  for (let i = turns.length - 1; i >= 0; i--) {
-    const cost = tokensOf(turns[i]!.user) + tokensOf(turns[i]!.assistant);
+  // A token is at least 4 characters' worth of bytes: turns past 4 × budget characters (with
+  // slack for the stored JSON's quoting) cannot fit.
+  const ids: string[] = [];
+  let chars = 0;
+  for (const t of await sessionTurnSizes(db, f)) {
+    chars += t.chars;
+    if (chars > budget * 8 + 1024) break;
+    ids.push(t.id);
+  }
+  const rows = ids.length ? await listSessionTurns(db, { ...f, ids }) : [];
+  const kept: LanguageModelV4Message[] = [];
+  for (const r of rows) {
+    if ((r.template ? renderedLength(r.template, r.inputs) : 0) + r.output.length > budget * 4) break;
+    const user = userText(r);
+    const cost = tokensOf(user) + tokensOf(r.output);
     if (cost > budget) break;
     budget -= cost;
-    kept.unshift(turns[i]!);
+    kept.unshift(
+      { role: "user", content: [{ type: "text", text: user }] },
+      { role: "assistant", content: [{ type: "text", text: r.output }] },
+    );
   }
-  return kept.flatMap((t): LanguageModelV4Message[] => [
-    { role: "user", content: [{ type: "text", text: t.user }] },
-    { role: "assistant", content: [{ type: "text", text: t.assistant }] },
-  ]);
+  return kept;
 }
 
 /** GET /api/v1/sessions/:id */
-export async function getSessionForApi(orgId: string, rawId: string, workflowIds: string[] | null = null): Promise<SessionResponse> {
+export async function getSessionForApi(principal: Principal, rawId: string): Promise<SessionResponse> {
   const { session_id: sessionId } = parseInputOrThrow(sessionPath, { session_id: rawId });
-  const turns = await loadTurns(orgId, sessionId, workflowIds);
+  const turns = await loadTurns({ orgId: principal.orgId, sessionId, workflowIds: visibleWorkflows(principal) });
   if (!turns.length) throw new AppError("not_found", "Session not found");
   return {
     success: true as const,

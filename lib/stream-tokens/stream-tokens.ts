@@ -49,7 +49,7 @@ export async function redeemToken(token: string): Promise<ApiKeyPrincipal> {
   if (!row) throw new AppError("unauthorized");
   const key = await findActiveApiKeyById(db, row.apiKeyId);
   if (!key) throw new AppError("unauthorized");
-  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser, scope: narrowScope(scopeOf(key), row) };
+  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser, viaToken: true, scope: narrowScope(scopeOf(key), row) };
 }
 
 /** The key's scope, narrowed by what the token was minted with. */

@@ -1,12 +1,11 @@
 import { getDb } from "@/db";
 import { sumUsage } from "@/db/queries/runs";
 import { AppError } from "@/lib/errors";
-import { parseInputOrThrow } from "@/lib/validation/parse-input";
-import { usageQuery, type UsageResponse } from "./schemas";
+import type { z } from "zod";
+import type { usageQuery, UsageResponse } from "./schemas";
 
 /** GET /api/v1/usage — tokens, credits and runs per end user, key or workflow (default: the last 30 days). */
-export async function getUsage(orgId: string, searchParams: URLSearchParams, workflowIds: string[] | null = null): Promise<UsageResponse> {
-  const q = parseInputOrThrow(usageQuery, Object.fromEntries(searchParams), "labelled");
+export async function getUsage(orgId: string, q: z.output<typeof usageQuery>, workflowIds: string[] | null = null): Promise<UsageResponse> {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86400_000);
   if (!(from < to)) throw new AppError("invalid_request", "from must be before to");

@@ -1,10 +1,15 @@
 import { z } from "zod";
 
-const day = z.iso.datetime({ offset: true }).or(z.iso.date());
+/** An ISO date or date-time between 1970 and 9999 (what the database's timestamps hold). */
+const day = z.iso.datetime({ offset: true }).or(z.iso.date())
+  .refine((s) => {
+    const t = Date.parse(s);
+    return t >= 0 && t < Date.UTC(10000, 0, 1);
+  }, "must be an ISO date or date-time between 1970 and 9999");
 
 /** GET /api/v1/usage */
 export const usageQuery = z.object({
-  group_by: z.enum(["user", "key", "workflow"]).default("workflow"),
+  group_by: z.enum(["user", "key", "workflow"], { error: "must be one of user, key, workflow" }).default("workflow"),
   from: day.optional().meta({ description: "Start (inclusive), ISO date or date-time. Default: 30 days before `to`." }),
   to: day.optional().meta({ description: "End (exclusive), ISO date or date-time. Default: now." }),
 });

@@ -37,6 +37,19 @@ export function renderTemplate(template: string, values: Record<string, string>)
   return template.replace(PLACEHOLDER, (whole, name: string) => (NAME.test(name) && name in values ? values[name]! : whole));
 }
 
+/**
+ * The length renderTemplate would return, without building it: what bounds a prompt before any
+ * memory is spent on it (a placeholder repeated a thousand times multiplies its value's size).
+ */
+export function renderedLength(template: string, values: Record<string, string>): number {
+  let n = template.length;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    const name = m[1]!;
+    if (NAME.test(name) && name in values) n += values[name]!.length - m[0].length;
+  }
+  return n;
+}
+
 export function assertValidTemplate(template: string) {
   const issues = validateTemplate(template);
   if (issues.length) throw new AppError("invalid_request", `Invalid template: ${issues[0]!.message}`);

@@ -92,7 +92,8 @@ describe("labels and pins", () => {
   it.each([
     { name: "version and label together", q: "?version=1&label=production", status: 400, code: "invalid_request", error: "Pin with either version or label, not both" },
     { name: "unknown label", q: "?label=nope", status: 404, code: "workflow_not_found", error: "Workflow not found (no label nope)" },
-    { name: "malformed label", q: "?label=Prod%00", status: 400, code: "invalid_request", error: expect.stringContaining("label must match") },
+    { name: "malformed label", q: "?label=Prod", status: 400, code: "invalid_request", error: expect.stringContaining("label must match") },
+    { name: "NUL in a label", q: "?label=prod%00", status: 400, code: "invalid_request", error: "label must not contain NUL characters" },
     { name: "empty label", q: "?label=", status: 400, code: "invalid_request", error: expect.stringContaining("label must match") },
   ])("pin errors: $name → $status $code (run, stream, describe)", async ({ q, status, code, error }) => {
     const f = await withVersions(1);

@@ -9,13 +9,13 @@ import {
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
 import { acceptInvite } from "@/lib/auth/org-action";
-import { executeRun } from "@/lib/runs/execute-run";
 import { eq } from "drizzle-orm";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { newId, randomAlnum } from "@/lib/ids";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { publishVersion } from "@/lib/workflows/publish-version";
+import { runPublished } from "../support/fixtures";
 
 // Every dashboard mutation, every role, own org and another org: members may not mutate,
 // admins and owners may, and another org is always "not found". Called through the same
@@ -134,7 +134,9 @@ describe("invitations", () => {
 
 describe("runSummaryAction", () => {
   it("members read their org's runs; another org's run is run_not_found", async () => {
-    const res = await executeRun({ orgId: own.orgId, apiKeyId: own.keyId, workflowId: own.workflowId, body: { story: "x" } });
+    // A key of its own: earlier tests revoke own.keyId, and a revoked key starts no run.
+    const key = await createApiKey({ orgId: own.orgId, name: "runner" });
+    const res = await runPublished({ ...own, keyId: key.id }, { story: "x" });
     const runId = (res as { run_id: string }).run_id;
     expect(await runSummaryAction.run(own.users.member!, { orgId: own.orgId, runId })).toMatchObject({ ok: true, data: { run_id: runId, status: "completed" } });
     expect(await runSummaryAction.run(other.users.owner!, { orgId: other.orgId, runId })).toMatchObject({ ok: false, error: { code: "run_not_found" } });

@@ -7,10 +7,9 @@ import { grantCredits } from "@/lib/credits/grant-credits";
 import { estimateInputTokens } from "@/lib/credits/reservation";
 import type { EngineResult } from "@/lib/runs/engine";
 import { finishRun } from "@/lib/runs/finish-run";
-import { prepareRun } from "@/lib/runs/prepare-run";
-import { startRun } from "@/lib/runs/start-run";
+import { reserveRun } from "@/lib/runs/reserve-run";
 import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
-import { createFixture } from "../support/fixtures";
+import { createFixture, preparePublished } from "../support/fixtures";
 
 const result = (inputTokens: number, outputTokens: number, error?: EngineResult["error"]): EngineResult => ({
   text: "x", citations: [], usage: { inputTokens, outputTokens }, usageReported: true, finishReason: "stop", error,
@@ -18,7 +17,7 @@ const result = (inputTokens: number, outputTokens: number, error?: EngineResult[
 
 async function begin(credits: number, maxOutputTokens = 50) {
   const f = await createFixture({ credits, maxOutputTokens, template: "{{story}}" });
-  const prepared = await prepareRun({ orgId: f.orgId, workflowId: f.workflowId, body: { story: "hello" } });
+  const prepared = await preparePublished(f, { story: "hello" });
   return { f, prepared, estimate: estimateInputTokens(prepared.promptText) };
 }
 
@@ -26,7 +25,7 @@ describe("credit ledger", () => {
   it("reserve then settle: the unused part comes back, sum(ledger) == balance, settles once", async () => {
     const { f, prepared, estimate } = await begin(1000);
     await grantCredits({ orgId: f.orgId, amount: 100 });
-    const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
+    const run = await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
     expect(run.creditsReserved).toBe(estimate + 50);
     expect(run.maxOutputTokens).toBe(50);
     const db = await getDb();
@@ -44,7 +43,7 @@ describe("credit ledger", () => {
   it("caps the output by what the balance can reserve, and refuses (402, nothing written) when nothing fits", async () => {
     const probe = await begin(1_000_000);
     const { f, prepared } = await begin(probe.estimate + 7, 1000);
-    const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
+    const run = await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
     expect(run).toMatchObject({ creditsReserved: probe.estimate + 7, maxOutputTokens: 7 });
     const db = await getDb();
     expect((await getOrg(db, f.orgId))!.creditBalance).toBe(0);
@@ -52,13 +51,13 @@ describe("credit ledger", () => {
     // (run-settlement.test.ts); once it has spent everything, nothing can: 402 at once.
     await finishRun(run, result(probe.estimate, 7), performance.now());
     expect((await getOrg(db, f.orgId))!.creditBalance).toBe(0);
-    await expect(startRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId })).rejects.toMatchObject({ code: "invalid_billing", status: 402 });
+    await expect(reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId })).rejects.toMatchObject({ code: "invalid_billing", status: 402 });
     expect(await listLedger(db, { orgId: f.orgId })).toHaveLength(3); // grant, reserve, settle: the 402 wrote nothing
   });
 
   it("a settle above the reservation takes only what the balance has, never below zero", async () => {
     const { f, prepared } = await begin(200, 2);
-    const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
+    const run = await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
     const done = await finishRun(run, result(1000, 2), performance.now());
     expect(done.creditsCharged).toBe(200);
     const db = await getDb();
@@ -68,9 +67,9 @@ describe("credit ledger", () => {
 
   it("failed runs pay only what was produced; the sweeper releases orphaned reservations", async () => {
     const { f, prepared } = await begin(5000);
-    const failed = await startRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
+    const failed = await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
     expect((await finishRun(failed, result(0, 4, { code: "upstream_error", message: "boom" }), performance.now())).creditsCharged).toBe(4);
-    const orphan = await startRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
+    const orphan = await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
     const db = await getDb();
     expect((await getOrg(db, f.orgId))!.creditBalance).toBe(5000 - 4 - orphan.creditsReserved);
     expect(await sweepOrphanedRuns({ olderThanMs: 0 })).toBeGreaterThanOrEqual(1);

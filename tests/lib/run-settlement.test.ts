@@ -8,10 +8,9 @@ import { runs } from "@/db/schema";
 import { decideShortReservation } from "@/lib/credits/reservation";
 import type { EngineResult } from "@/lib/runs/engine";
 import { finishRun } from "@/lib/runs/finish-run";
-import { prepareRun } from "@/lib/runs/prepare-run";
-import { startRun } from "@/lib/runs/start-run";
+import { reserveRun } from "@/lib/runs/reserve-run";
 import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
-import { createFixture } from "../support/fixtures";
+import { createFixture, preparePublished } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 
 const done = (tokens: number): EngineResult => ({
@@ -20,8 +19,8 @@ const done = (tokens: number): EngineResult => ({
 
 async function startStuckRun(credits: number) {
   const f = await createFixture({ credits, template: "{{story}}" });
-  const prepared = await prepareRun({ orgId: f.orgId, workflowId: f.workflowId, body: { story: "a b c" } });
-  const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
+  const prepared = await preparePublished(f, { story: "a b c" });
+  const run = await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId });
   return { f, run };
 }
 

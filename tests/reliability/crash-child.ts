@@ -6,14 +6,13 @@ import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { boot } from "@/lib/boot";
-import { executeRun } from "@/lib/runs/execute-run";
-import { createFixture } from "../support/fixtures";
+import { createFixture, runPublished } from "../support/fixtures";
 
 const [mode, orgId, runId] = process.argv.slice(2);
 if (mode === "start") {
   const f = await createFixture({ credits: 10_000, model: "openai.chat:hang" });
   const db = await getDb();
-  void executeRun({ orgId: f.orgId, apiKeyId: f.keyId, workflowId: f.workflowId, body: { story: "x" } });
+  void runPublished(f, { story: "x" });
   // Wait for the run row, then report it; the parent kills us mid-run.
   for (;;) {
     const rows = await db.execute<{ id: string }>(`select id from runs where org_id = '${f.orgId}'` as never);

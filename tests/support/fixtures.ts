@@ -1,5 +1,7 @@
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createOrg } from "@/lib/orgs/create-org";
+import { loadPublishedVersion, prepareRun } from "@/lib/runs/prepare-run";
+import { respondJson } from "@/lib/runs/respond-json";
 import { createWorkflow, type WorkflowFields } from "@/lib/workflows/create-workflow";
 
 /** A fresh org with a key and a published workflow: tests isolate themselves by tenant. */
@@ -10,4 +12,20 @@ export async function createFixture({
   const key = await createApiKey({ orgId: org.org_id, rateLimitPerMinute });
   const wf = await createWorkflow({ orgId: org.org_id, name: "Test workflow", template, model, publish, ...rest });
   return { orgId: org.org_id, key: key.key, keyId: key.id, workflowId: wf.workflow_id };
+}
+
+type Fixture = Pick<Awaited<ReturnType<typeof createFixture>>, "orgId" | "keyId" | "workflowId">;
+
+/** The fixture's key as the API pipeline would see it (verified, unrestricted). */
+export const keyPrincipal = (f: Fixture) => ({ keyId: f.keyId, orgId: f.orgId, rateLimitPerMinute: null });
+
+/** Prepares a run of the fixture's published workflow with these variables, as /run would. */
+export async function preparePublished(f: Fixture, vars: Record<string, unknown>) {
+  return prepareRun({ orgId: f.orgId, version: await loadPublishedVersion(f.orgId, f.workflowId), shape: () => ({ vars, history: [] }) });
+}
+
+/** Runs the fixture's published workflow to completion through the /run pipeline, without HTTP. */
+export async function runPublished(f: Fixture, vars: Record<string, unknown>) {
+  const version = await loadPublishedVersion(f.orgId, f.workflowId);
+  return respondJson({ principal: keyPrincipal(f), version, fields: {}, shape: () => ({ vars, history: [] }) });
 }

@@ -1,44 +1,23 @@
-// The app's route table for tests: the real route modules, dispatched by path like Next does.
-import * as health from "@/app/api/health/route";
-import * as run from "@/app/api/v1/run/[id]/route";
-import * as token from "@/app/api/v1/token/route";
-import * as stream from "@/app/api/v1/run/[id]/stream/route";
-import * as runsList from "@/app/api/v1/runs/route";
-import * as runOne from "@/app/api/v1/runs/[id]/route";
-import * as runCancel from "@/app/api/v1/runs/[id]/cancel/route";
-import * as usage from "@/app/api/v1/usage/route";
-import * as sessions from "@/app/api/v1/sessions/[id]/route";
-import * as runStream from "@/app/api/v1/runs/[id]/stream/route";
-import * as workflow from "@/app/api/v1/workflows/[id]/route";
-import * as playground from "@/app/api/playground/[id]/route";
-import * as openapi from "@/app/api/v1/openapi.json/route";
+/// <reference types="vite/client" />
+// The app's routes for tests: every app/api/**/route.ts module, dispatched by its path the way
+// Next does (a `[name]` folder is a path parameter), with no hand-kept list to fall out of step.
+import type { ApiRoute } from "@/lib/api/route";
 
-type RouteModule = Partial<Record<"GET" | "POST" | "OPTIONS", (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> | Response>>;
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
+export type RouteModule = Partial<Record<"GET" | "POST" | "OPTIONS", Handler>>;
 
-export const ROUTES: Array<{ pattern: RegExp; keys: string[]; mod: RouteModule }> = [];
+const MODULES = import.meta.glob<RouteModule>("/app/api/**/route.ts");
 
-/** Registers a route; later issues add theirs (the stream endpoint, runs, …). */
-export function addRoute(path: string, mod: RouteModule) {
+/** URL path of a route file: "/app/api/v1/run/[workflow_id]/route.ts" → "/api/v1/run/[workflow_id]". */
+export const urlPathOf = (file: string) => file.replace(/^\/app/, "").replace(/\/route\.ts$/, "");
+
+export const ROUTES = Object.entries(MODULES).map(([file, load]) => {
   const keys: string[] = [];
   const pattern = new RegExp(
-    "^" + path.replace(/\[([^\]]+)\]/g, (_, k: string) => (keys.push(k), "([^/]+)")) + "/?$",
+    "^" + urlPathOf(file).replace(/\[(\.\.\.)?([^\]]+)\]/g, (_, rest: string | undefined, k: string) => (keys.push(k), rest ? "(.+)" : "([^/]+)")) + "/?$",
   );
-  ROUTES.push({ pattern, keys, mod });
-}
-
-addRoute("/api/health", health as unknown as RouteModule);
-addRoute("/api/v1/token", token as unknown as RouteModule);
-addRoute("/api/v1/run/[id]", run as unknown as RouteModule);
-addRoute("/api/v1/run/[id]/stream", stream as unknown as RouteModule);
-addRoute("/api/v1/runs", runsList as unknown as RouteModule);
-addRoute("/api/v1/runs/[id]", runOne as unknown as RouteModule);
-addRoute("/api/v1/runs/[id]/cancel", runCancel as unknown as RouteModule);
-addRoute("/api/v1/usage", usage as unknown as RouteModule);
-addRoute("/api/v1/sessions/[id]", sessions as unknown as RouteModule);
-addRoute("/api/v1/runs/[id]/stream", runStream as unknown as RouteModule);
-addRoute("/api/v1/workflows/[id]", workflow as unknown as RouteModule);
-addRoute("/api/playground/[id]", playground as unknown as RouteModule);
-addRoute("/api/v1/openapi.json", openapi as unknown as RouteModule);
+  return { file, pattern, keys, load };
+});
 
 /** Calls the matching handler directly, with no server: the route-level unit of test. */
 export async function dispatch(req: Request): Promise<Response> {
@@ -46,12 +25,25 @@ export async function dispatch(req: Request): Promise<Response> {
   for (const r of ROUTES) {
     const m = r.pattern.exec(pathname);
     if (!m) continue;
-    const handler = r.mod[req.method as "GET" | "POST" | "OPTIONS"];
+    const handler = (await r.load())[req.method as "GET" | "POST" | "OPTIONS"];
     if (!handler) return new Response(null, { status: 405 });
     const params = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
-    return handler(req, { params: Promise.resolve(params) });
+    const res = await handler(req, { params: Promise.resolve(params) });
+    await checkResponse(handler as Partial<ApiRoute>, res);
+    return res;
   }
   return new Response("not found", { status: 404 });
+}
+
+/**
+ * Every JSON 200 a route answers in any test must parse with the response schema it declares
+ * (langfuse's factory checks responses too): the document cannot promise what the code does not do.
+ */
+async function checkResponse(handler: Partial<ApiRoute>, res: Response) {
+  const schema = handler.spec?.response as { safeParse?: (v: unknown) => { success: boolean; error?: unknown } } | undefined;
+  if (!schema?.safeParse || res.status !== 200 || !(res.headers.get("content-type") ?? "").includes("application/json")) return;
+  const parsed = schema.safeParse(await res.clone().json());
+  if (!parsed.success) throw new Error(`${handler.spec!.method} ${handler.spec!.path} answered outside its response schema: ${String(parsed.error)}`);
 }
 
 export const BASE = "http://flowgate.test";

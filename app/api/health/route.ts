@@ -1,6 +1,4 @@
-import { checkHealth } from "@/lib/health";
-
 export const dynamic = "force-dynamic";
 
-// GET /api/health – 200 when the database (and Redis, when configured) is reachable, else 503
-export const GET = () => checkHealth();
+// GET /api/health – liveness: the database (and the rate-limit store, when remote) answer
+export { health as GET } from "@/lib/api/endpoints/meta";

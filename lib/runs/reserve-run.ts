@@ -26,7 +26,7 @@ export const CREDITS_WAIT_MS = 10_000;
  * Records the run as "running" and reserves its credits in one statement: a run row never exists
  * without its reservation, and a 402 leaves nothing behind. See lib/credits/README.md.
  */
-export async function startRun(
+export async function reserveRun(
   p: PreparedRun,
   meta: {
     source: RunSource; protocol: string; apiKeyId: string | null; endUser?: string | null; sessionId?: string | null;

@@ -1,0 +1,62 @@
+import { verifyApiKey } from "@/lib/auth/api-keys";
+import type { Principal } from "@/lib/auth/principal";
+import { checkOrigin } from "@/lib/auth/scope";
+import { sessionPrincipal } from "@/lib/auth/session-principal";
+import { AppError } from "@/lib/errors";
+import { checkLimit } from "@/lib/ratelimit/limiter";
+import { apiKeyPolicy } from "@/lib/ratelimit/policies";
+import { redeemToken } from "@/lib/stream-tokens/stream-tokens";
+
+export type AuthMode =
+  /** Authorization: Bearer sk_… */
+  | "apiKey"
+  /** ?token=pub_tok_… (single use), or a Bearer key for server-side callers; a token wins when both are sent. */
+  | "streamTokenOrKey"
+  /** The dashboard's signed-in user (session cookie), acting in the org named by x-flowgate-org: the playground. */
+  | "session"
+  | "none";
+
+export const CORS_HEADERS: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": "content-type, authorization, accept, last-event-id",
+  "access-control-expose-headers": "x-run-id, x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after, server-timing",
+  "access-control-max-age": "86400",
+};
+
+export async function authenticate(req: Request, mode: AuthMode): Promise<Principal | null> {
+  if (mode === "none") return null;
+  if (mode === "session") return sessionPrincipal(req);
+  if (mode === "streamTokenOrKey") {
+    const token = new URL(req.url).searchParams.get("token");
+    if (token !== null) return redeemToken(token);
+  }
+  const auth = req.headers.get("authorization") ?? "";
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  const principal = m ? await verifyApiKey(m[1]!) : null;
+  if (!principal) throw new AppError("unauthorized");
+  return principal;
+}
+
+/** A key restricted to some origins grants CORS to those only (and refuses the others). */
+export function restrictCors(req: Request, principal: Principal, headers: Headers, cors: boolean) {
+  try {
+    const origin = checkOrigin(req, principal);
+    if (origin && cors) {
+      headers.set("access-control-allow-origin", origin);
+      headers.append("vary", "Origin");
+    }
+  } catch (e) {
+    headers.delete("access-control-allow-origin");
+    throw e;
+  }
+}
+
+export async function enforceRateLimit(principal: Principal, headers: Headers) {
+  const id = principal.keyId ?? `user:${principal.userId}`;
+  const rl = await checkLimit(id, apiKeyPolicy(principal.rateLimitPerMinute));
+  headers.set("x-ratelimit-limit", String(rl.limit));
+  headers.set("x-ratelimit-remaining", String(rl.remaining));
+  headers.set("x-ratelimit-reset", String(Math.ceil(rl.reset / 1000)));
+  if (!rl.success) throw new AppError("rate_limited");
+}

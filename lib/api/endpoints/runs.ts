@@ -1,0 +1,64 @@
+import { listRunsForApi } from "@/lib/runs/list-runs";
+import { cancelRun } from "@/lib/runs/cancel-run";
+import { getRunForApi } from "@/lib/runs/get-run";
+import { publishedVersionOf } from "@/lib/runs/prepare-run";
+import { respondJson } from "@/lib/runs/respond-json";
+import { listRunsQuery, listRunsResponse, runBody, runRecordResponse, runResponse } from "@/lib/runs/schemas";
+import { visibleWorkflows } from "@/lib/auth/scope";
+import { pinQuery } from "@/lib/workflows/schemas";
+import { apiRoute } from "../route";
+import { AUTHED, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
+
+// POST /api/v1/run/:workflow_id – run the published workflow and return its full output
+export const runWorkflow = apiRoute({
+  method: "POST", path: "/api/v1/run/{workflow_id}", auth: "apiKey",
+  query: pinQuery, body: runBody, response: runResponse, prefetch: publishedVersionOf,
+  doc: {
+    operationId: "runWorkflow", tag: "Runs",
+    summary: "Run a published workflow and return its full output",
+    description: "The body's keys are the template's variables (unknown keys are ignored). Runs are limited to 300 s.",
+    pathParams: WORKFLOW_ID,
+    body: {
+      description: "The workflow's variables, plus optional session_id and user.",
+      examples: { variables: { summary: "Template variables", value: STORY }, session: { summary: "A turn of a conversation, attributed to an end user", value: { ...STORY, session_id: "chat_42", user: "alice" } } },
+    },
+    ok: { description: "The run completed." },
+    errors: RUN_ERRORS,
+    errorExamples: { invalid_request: "Missing required parameter: story" },
+  },
+}, ({ req, ctx, body, rawBody, prefetched }) =>
+  respondJson({ principal: ctx.principal, version: prefetched, fields: body, shape: () => ({ vars: rawBody, history: [] }), timing: ctx.timing }, req.signal));
+
+// GET /api/v1/runs?workflow_id=&status=&limit=&cursor= – the org's runs, newest first
+export const listRuns = apiRoute({
+  method: "GET", path: "/api/v1/runs", auth: "apiKey", query: listRunsQuery, response: listRunsResponse,
+  doc: {
+    operationId: "listRuns", tag: "Runs", summary: "List the org's runs, newest first",
+    ok: { description: "A page of runs; `next_cursor` fetches the next one." },
+    errors: ["invalid_request", ...AUTHED],
+    errorExamples: { invalid_request: "limit must be an integer from 1 to 100" },
+  },
+}, ({ ctx, query }) => listRunsForApi(ctx.principal.orgId, query, visibleWorkflows(ctx.principal)));
+
+// GET /api/v1/runs/:run_id – status, result so far, citations, usage, credits, timings
+export const getRun = apiRoute({
+  method: "GET", path: "/api/v1/runs/{run_id}", auth: "apiKey", response: runRecordResponse,
+  doc: {
+    operationId: "getRun", tag: "Runs", summary: "A run's status, output so far, usage, credits and timings",
+    pathParams: RUN_ID, ok: { description: "The run." }, errors: [...AUTHED, "run_not_found"],
+  },
+}, ({ ctx, params }) => getRunForApi(ctx.principal, params.run_id));
+
+// POST /api/v1/runs/:run_id/cancel – abort the model call, keep the partial output, bill only what was produced
+export const cancelRunRoute = apiRoute({
+  method: "POST", path: "/api/v1/runs/{run_id}/cancel", auth: "apiKey", response: runRecordResponse,
+  doc: {
+    operationId: "cancelRun", tag: "Runs",
+    summary: "Cancel a running run: stop the model call, keep the partial output, charge only what was produced",
+    pathParams: RUN_ID,
+    ok: { description: "The run once it is final (status `canceled`), or still `running` after 5 s." },
+    errors: [...AUTHED, "run_not_found", "run_not_running"],
+    errorExamples: { run_not_running: "Run is not running (status: completed)" },
+  },
+}, ({ ctx, params }) => cancelRun(ctx.principal, params.run_id));
+

@@ -1,0 +1,76 @@
+import { loadDraftAsVersion, publishedVersionOf } from "@/lib/runs/prepare-run";
+import { respondStream } from "@/lib/runs/respond-stream";
+import { resumeRun } from "@/lib/runs/resume-run";
+import { resumeQuery, streamBody, streamQuery } from "@/lib/runs/schemas";
+import { chooseProtocol, streamInputs } from "@/lib/runs/stream-inputs";
+import type { z } from "zod";
+import { apiRoute, type RouteContext } from "../route";
+import { AUTHED, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
+import type { WorkflowVersion } from "@/db/schema";
+
+type StreamArgs = {
+  req: Request; ctx: Pick<RouteContext<"streamTokenOrKey">, "principal" | "headers" | "timing">; query: z.output<typeof streamQuery>;
+  body: z.output<typeof streamBody>; rawBody: Record<string, unknown>; prefetched: WorkflowVersion;
+};
+
+/** /stream and the playground: the same run, in the protocol the client asked for. */
+const streamHandler = (source: "stream" | "playground") =>
+  ({ req, ctx, query, body, rawBody, prefetched }: StreamArgs) =>
+    respondStream(
+      { principal: ctx.principal, version: prefetched, source, fields: body, shape: (variables) => streamInputs(rawBody, body, variables), timing: ctx.timing },
+      { req, protocol: chooseProtocol(query.protocol, req, rawBody), resumable: query.resumable, headers: ctx.headers },
+    );
+
+// POST /api/v1/run/:workflow_id/stream?token=pub_tok_… – the output as it is generated: plain text,
+// the AI SDK UI message stream (useChat), or SSE events (Accept: text/event-stream)
+export const streamWorkflow = apiRoute({
+  method: "POST", path: "/api/v1/run/{workflow_id}/stream", auth: "streamTokenOrKey", cors: true,
+  query: streamQuery, body: streamBody, prefetch: publishedVersionOf,
+  doc: {
+    operationId: "streamWorkflow", tag: "Streaming",
+    summary: "Stream a published workflow's output as it is generated",
+    description: "Browsers authenticate with a single-use stream token (`?token=`, from GET /api/v1/token); servers may use the Bearer key. "
+      + "The protocol: `?protocol=`, else SSE for `Accept: text/event-stream`, the AI SDK UI message stream for a body with `messages`, else plain text. "
+      + "Errors before the first token are the JSON error bodies; after it, an `error` event (SSE, UI) or an aborted plain-text stream. "
+      + "A client that disconnects cancels the run unless `?resumable=1`. CORS: any origin.",
+    pathParams: WORKFLOW_ID,
+    headerParams: [{ name: "Accept", description: "`text/event-stream` selects SSE (unless ?protocol= says otherwise).", example: "text/event-stream" }],
+    body: {
+      description: "The workflow's variables; or seed B's {query, parameters}; or useChat's {id, messages, trigger, messageId}.",
+      examples: {
+        text: { summary: "Plain text stream", value: STORY },
+        sse: { summary: "SSE (seed B), with Accept: text/event-stream", value: { query: STORY.story, parameters: {} } },
+        ui: { summary: "useChat (UI message stream)", value: { id: "chat_1", trigger: "submit-message", messages: [{ id: "m1", role: "user", parts: [{ type: "text", text: STORY.story }] }] } },
+      },
+    },
+    ok: { description: "The output, in the chosen protocol.", stream: ["text", "sse", "ui"] },
+    errors: RUN_ERRORS,
+    errorExamples: { invalid_request: "Missing required parameter: story" },
+  },
+}, (a) => streamHandler("stream")(a));
+
+// GET /api/v1/runs/:run_id/stream?token=… – resume a resumable run's stream (SSE from Last-Event-ID, UI/text from the start)
+export const resumeRunStream = apiRoute({
+  method: "GET", path: "/api/v1/runs/{run_id}/stream", auth: "streamTokenOrKey", cors: true, query: resumeQuery,
+  doc: {
+    operationId: "resumeRunStream", tag: "Streaming", summary: "Resume a resumable run's stream",
+    description: "For runs started with `?resumable=1`: live until the run ends; SSE from the chunk after Last-Event-ID (or resume_from_index), UI and text from the start. "
+      + "A finished run no longer kept is replayed from its stored output. A stream token sees only the runs of its own key and end user.",
+    pathParams: RUN_ID,
+    headerParams: [
+      { name: "Last-Event-ID", description: "SSE: the last chunk index received.", example: "41" },
+      { name: "Accept", description: "`text/event-stream` selects SSE.", example: "text/event-stream" },
+    ],
+    ok: { description: "The run's stream.", stream: ["text", "sse", "ui"] },
+    otherResponses: { 204: "Nothing to resume: the run is still going but was not started resumable." },
+    errors: ["invalid_request", ...AUTHED, "run_not_found"],
+  },
+}, ({ req, ctx, params, query }) => resumeRun({ req, principal: ctx.principal, runId: params.run_id, query, headers: ctx.headers }));
+
+// POST /api/playground/:workflow_id – the dashboard's playground: runs the saved draft for a
+// signed-in member (no API key), in any stream protocol, charged to the org as source "playground"
+export const playgroundRun = apiRoute({
+  method: "POST", path: "/api/playground/{workflow_id}", auth: "session", query: streamQuery, body: streamBody,
+  prefetch: ({ params, principal }) => loadDraftAsVersion(principal.orgId, params.workflow_id),
+}, (a) => streamHandler("playground")(a));
+

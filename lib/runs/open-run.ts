@@ -1,0 +1,83 @@
+import type { LanguageModelV4Message } from "@ai-sdk/provider";
+import type { RunSource, WorkflowVersion } from "@/db/schema";
+import type { Principal } from "@/lib/auth/principal";
+import { visibleWorkflows } from "@/lib/auth/scope";
+import type { ServerTiming } from "@/lib/server-timing";
+import { runEngine, type EngineHandlers, type EngineResult } from "./engine";
+import { finishRun, type FinishedRun } from "./finish-run";
+import { prepareRun, type PreparedRun } from "./prepare-run";
+import { reserveRun, type StartedRun } from "./reserve-run";
+import { runSignal } from "./run-signal";
+
+// The one run pipeline, shared by POST /run (JSON), POST /run/:id/stream and the playground:
+//   parse (the route) → prepare (inputs, prompt, model; no writes) → reserve (the run row and its
+//   credits, one statement) → engine (the model call) → finish (final state and settlement, once).
+// openRun does the first half and hands back a reserved run; `execute` does the second.
+
+export type RunRequest = {
+  /** Who pays, whose scope applies and who the end user is. */
+  principal: Principal;
+  /** The version to run: published, pinned, or the draft (the playground). */
+  version: WorkflowVersion;
+  source: RunSource;
+  protocol: string;
+  /** The body's known fields. */
+  fields: { session_id?: string | null; user?: string };
+  /** The body's template variables and earlier turns, once the version's variables are known. */
+  shape: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
+  /** The client's request: while it waits for credits, its going away ends the wait. */
+  signal?: AbortSignal;
+  timing?: ServerTiming;
+};
+
+export type RunOutcome = { result: EngineResult; done: FinishedRun };
+
+export type OpenRun = {
+  run: StartedRun;
+  sessionId: string | null;
+  /**
+   * Calls the model and finishes the run. `clientSignal` cancels it (a disconnect); without one
+   * only a cancel or the maximum duration stop it. `bindAbort` receives the run's own abort.
+   */
+  execute: (o: { clientSignal?: AbortSignal; handlers?: EngineHandlers; bindAbort?: (abort: (reason?: unknown) => void) => void }) => Promise<RunOutcome>;
+};
+
+/**
+ * The end user a run is attributed to: a stream token minted for one keeps it (the browser cannot
+ * change it); otherwise the body's `user`.
+ */
+export function endUserOf(principal: Principal, bodyUser: string | undefined): string | null {
+  return principal.endUser ?? bodyUser?.slice(0, 200) ?? null;
+}
+
+export async function openRun(r: RunRequest): Promise<OpenRun> {
+  const { principal } = r;
+  const sessionId = r.fields.session_id ?? null;
+  const endUser = endUserOf(principal, r.fields.user);
+  const prepared = await prepareRun({
+    orgId: principal.orgId, version: r.version, shape: r.shape, sessionId, endUser, workflowIds: visibleWorkflows(principal),
+  });
+  r.timing?.mark("prepare");
+  const startedAt = performance.now();
+  const run = await reserveRun(prepared, {
+    source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
+    scope: principal.scope, checkKey: principal.keyId !== null,
+  });
+  r.timing?.mark("start");
+  return { run, sessionId, execute: (o) => executeRun(prepared, run, startedAt, o) };
+}
+
+async function executeRun(
+  prepared: PreparedRun, run: StartedRun, startedAt: number,
+  { clientSignal, handlers, bindAbort }: Parameters<OpenRun["execute"]>[0],
+): Promise<RunOutcome> {
+  const sig = runSignal(clientSignal, run);
+  bindAbort?.(sig.abort);
+  const result = await runEngine({
+    model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
+    temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
+    inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
+  }, handlers).finally(sig.dispose);
+  const done = await finishRun(run, result, startedAt);
+  return { result, done };
+}

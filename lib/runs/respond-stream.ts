@@ -1,0 +1,68 @@
+import { AppError } from "@/lib/errors";
+import { openRun, type RunRequest } from "./open-run";
+import type { StreamSink } from "./protocols/types";
+import { sinkFor, type StreamProtocol } from "./protocols/sink-for";
+import { publishing } from "./run-bus";
+
+/**
+ * POST /api/v1/run/:id/stream (and the playground) — the run's output as it is generated, in the
+ * protocol the client asked for. Everything that can fail before the first token (auth, 404, 400,
+ * 402, an upstream that refuses) is answered with the documented JSON error and status; after it,
+ * with the protocol's error event (or an aborted connection for plain text). A client that goes
+ * away cancels the run, which is then recorded as canceled — unless the run is resumable: then
+ * the disconnect detaches the stream, the run goes on, and its events go to the run bus for
+ * GET /runs/:id/stream.
+ */
+export async function respondStream(
+  r: Omit<RunRequest, "protocol">,
+  { req, protocol, resumable, headers }: { req: Request; protocol: StreamProtocol; resumable: boolean; headers: Headers },
+): Promise<Response> {
+  const { run, sessionId, execute } = await openRun({ ...r, protocol, signal: req.signal });
+  let abort: (reason?: unknown) => void = () => {};
+  const onCancel = resumable ? () => {} : (reason: unknown) => abort(reason ?? new DOMException("client disconnected", "AbortError"));
+  const wire = sinkFor(protocol, { onCancel, sessionId });
+  const sink: StreamSink = resumable ? publishing(wire, run.id) : wire;
+
+  // The response is returned at the first token (or at the end, whichever comes first), so that
+  // a run that fails before producing anything still gets a real HTTP error status.
+  let markFirst!: () => void;
+  const first = new Promise<void>((resolve) => (markFirst = resolve));
+  sink.start(run.id);
+  const finished = execute({
+    clientSignal: resumable ? undefined : req.signal,
+    bindAbort: (a) => (abort = a),
+    handlers: {
+      onText: (delta, index) => {
+        if (index === 0) markFirst();
+        sink.text(delta, index);
+      },
+      onSource: (url, title) => sink.source(url, title),
+    },
+  });
+
+  const early = await Promise.race([first.then(() => null), finished]);
+  r.timing?.mark("first-token");
+  r.timing?.apply(headers);
+  headers.set("x-run-id", run.id);
+  headers.set("cache-control", "no-cache");
+  headers.set("x-accel-buffering", "no");
+  if (early && early.result.error && !early.result.text) {
+    throw new AppError("internal_server_error", undefined, { run_id: run.id, reason: early.result.error.code });
+  }
+  void finished.then(
+    ({ result, done }) =>
+      sink.end({
+        runId: run.id, status: done.status, text: result.text, citations: result.citations,
+        usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
+        creditsCharged: done.creditsCharged, executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
+        error: result.error,
+      }),
+    () =>
+      // finishRun gave up after its retries: the sweeper will close the run; the client must not see a clean end.
+      sink.end({
+        runId: run.id, status: "failed", text: "", citations: [], usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
+        creditsCharged: 0, executionTimeS: 0, error: { code: "internal_error", message: "could not record the run" },
+      }),
+  );
+  return sink.response(headers);
+}
