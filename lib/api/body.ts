@@ -15,14 +15,30 @@ export async function readJsonObject(req: Request, maxBytes = MAX_BODY_BYTES): P
   if (!text.trim()) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
+    // Only a body that escapes a surrogate can hold an unpaired one: the rest skip the reviver.
+    parsed = ESCAPED_SURROGATE.test(text) ? JSON.parse(text, refuseLoneSurrogates) : JSON.parse(text);
+  } catch (e) {
+    if (e instanceof AppError) throw e;
     throw new AppError("invalid_request", "Request body is not valid JSON: send the workflow's input variables as a JSON object");
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new AppError("invalid_request", "Request body must be a JSON object of input variables");
   }
   return parsed as Record<string, unknown>;
+}
+
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * JSON may escape half of a surrogate pair ("\ud800"): valid JSON, but not text — PostgreSQL
+ * refuses it and encoders mangle it. Refused wherever it stands, in a key or a value.
+ */
+function refuseLoneSurrogates(key: string, value: unknown) {
+  if (LONE_SURROGATE.test(key) || (typeof value === "string" && LONE_SURROGATE.test(value))) {
+    throw new AppError("invalid_request", `Request body is not valid Unicode: ${key ? `"${key.replace(LONE_SURROGATE, "\uFFFD")}"` : "a value"} holds an unpaired surrogate`);
+  }
+  return value;
 }
 
 async function readText(req: Request, maxBytes: number): Promise<string> {

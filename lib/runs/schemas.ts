@@ -10,7 +10,18 @@ import { inputValue, pinQuery } from "@/lib/workflows/schemas";
 /** A field a client may send that is never refused: a value of the wrong type is ignored, as before. */
 const lenient = <S extends z.ZodType>(s: S) => s.optional().catch(undefined);
 
-const user = lenient(z.string()).meta({ description: "End user the run is attributed to in /usage (first 200 characters kept)." });
+/**
+ * The end user: a string that is not one is ignored, as it always was; a string PostgreSQL cannot
+ * store (a NUL) is refused.
+ */
+const user = documentAs(z.unknown().transform((v, ctx) => {
+  if (typeof v !== "string") return undefined;
+  if (v.includes("\u0000")) {
+    ctx.addIssue({ code: "custom", message: "must not contain NUL characters" });
+    return z.NEVER;
+  }
+  return v;
+}).optional(), z.string().optional().meta({ description: "End user the run is attributed to in /usage (first 200 characters kept)." }));
 
 /**
  * The body of POST /run/:id: the workflow's variables plus known fields. The variables themselves

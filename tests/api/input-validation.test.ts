@@ -52,3 +52,35 @@ describe("input validation keeps its messages", () => {
     expect(await run.json()).toMatchObject({ success: true, result: "Write true" });
   });
 });
+
+// Issue 14.7: each of these answered 500 (PostgreSQL cannot store a NUL or an unpaired surrogate;
+// a forged cursor or a year-0 date reached the query). Each is now a 400 in the documented shape.
+describe("malformed input is a 400, never a 500", () => {
+  const cursor = (s: string) => Buffer.from(s).toString("base64url");
+  const cases: Array<{ name: string; req: () => Promise<Response>; error: string | RegExp }> = [
+    { name: "NUL in the body's user (/run)", req: () => post(`/api/v1/run/${f.workflowId}`, { story: "x", user: "a\u0000b" }), error: "user must not contain NUL characters" },
+    { name: "NUL in the body's user (/stream)", req: () => post(`/api/v1/run/${f.workflowId}/stream`, { story: "x", user: "a\u0000b" }), error: "user must not contain NUL characters" },
+    { name: "GET /token?user=a%00b", req: () => get("/api/v1/token?user=a%00b"), error: "user must not contain NUL characters" },
+    { name: "a lone surrogate in a variable", req: () => rawPost(`/api/v1/run/${f.workflowId}`, '{"story": "\\ud800x"}'), error: /"story" holds an unpaired surrogate/ },
+    { name: "a lone low surrogate in a stream variable", req: () => rawPost(`/api/v1/run/${f.workflowId}/stream`, '{"story": "x\\udc00"}'), error: /unpaired surrogate/ },
+    { name: "a lone surrogate in messages", req: () => rawPost(`/api/v1/run/${f.workflowId}/stream`, '{"messages": [{"role": "user", "content": "\\ud83d"}]}'), error: /unpaired surrogate/ },
+    { name: "/runs?workflow_id=%00", req: () => get("/api/v1/runs?workflow_id=%00"), error: "workflow_id must not contain NUL characters" },
+    { name: "a cursor with a NUL id", req: () => get(`/api/v1/runs?cursor=${cursor(`${new Date().toISOString()}|run_\u0000`)}`), error: "cursor is not one this API returned" },
+    { name: "a cursor with an out-of-range date", req: () => get(`/api/v1/runs?cursor=${cursor("+275760-09-13T00:00:00.000Z|run_abcdefghijklmnopqrstuvwx")}`), error: "cursor is not one this API returned" },
+    { name: "/usage?from=0000-01-01", req: () => get("/api/v1/usage?from=0000-01-01"), error: "from must be an ISO date or date-time between 1970 and 9999" },
+  ];
+  const rawPost = (path: string, body: string) => apiRequest(path, { method: "POST", body, key: f.key, headers: { "content-type": "application/json" } });
+  it.each(cases)("$name → 400", async ({ req, error }) => {
+    const res = await req();
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body).toMatchObject({ success: false, code: "invalid_request" });
+    if (typeof error === "string") expect(body.error).toBe(error);
+    else expect(body.error).toMatch(error);
+  });
+
+  it("a surrogate pair (an emoji), escaped or not, is text like any other", async () => {
+    const res = await rawPost(`/api/v1/run/${f.workflowId}`, '{"story": "\\ud83d\\ude00 and 😀"}');
+    expect(await res.json()).toMatchObject({ success: true, result: "Write 😀 and 😀" });
+  });
+});
