@@ -70,7 +70,7 @@ async function open(): Promise<Handle> {
     const { drizzle } = await import("drizzle-orm/postgres-js");
     const client = postgres(env.DATABASE_URL, { max: 10, onnotice: () => {}, connect_timeout: 10 });
     const db = drizzle({ client, schema }) as unknown as Db;
-    await migrateDb(db, "postgres");
+    await migrateUnderLock(client, db);
     return { db, kind: "postgres", close: () => client.end({ timeout: 5 }) };
   }
   const dataDir = env.FLOWGATE_DATA_DIR;
@@ -94,6 +94,28 @@ async function open(): Promise<Handle> {
   } catch (e) {
     releaseLock();
     throw e;
+  }
+}
+
+/** pg_advisory_lock's key for migrations: any fixed 64-bit number no other code locks. */
+const MIGRATION_LOCK = 7_146_875_400_133_921n;
+
+/**
+ * Instances that start together (a rolling deploy, a scaled-out fleet) must not migrate at once:
+ * the first to take the lock migrates, the others wait for it and then find nothing left to do.
+ * Held on one reserved connection, so the lock and its release travel together.
+ */
+async function migrateUnderLock(client: import("postgres").Sql, db: Db) {
+  const conn = await client.reserve();
+  try {
+    await conn`select pg_advisory_lock(${MIGRATION_LOCK.toString()}::bigint)`;
+    try {
+      await migrateDb(db, "postgres");
+    } finally {
+      await conn`select pg_advisory_unlock(${MIGRATION_LOCK.toString()}::bigint)`;
+    }
+  } finally {
+    conn.release();
   }
 }
 

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { getDb, getDbKind } from "@/db";
+import { closeDb, getDb, getDbKind } from "@/db";
 import { countOrgs } from "@/db/queries/orgs";
 import { deleteExpiredStreamTokens } from "@/db/queries/stream-tokens";
 import { createApiKey } from "@/lib/auth/api-keys";
@@ -9,7 +9,8 @@ import { logger } from "@/lib/logger";
 import { OFFLINE_MODEL_ID } from "@/lib/llm/models";
 import { defaultModelId } from "@/lib/llm/registry";
 import { createOrg } from "@/lib/orgs/create-org";
-import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
+import { drain } from "@/lib/runs/drain";
+import { SWEEP_EVERY_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 
 const g = globalThis as unknown as { __flowgateBoot?: Promise<void> };
@@ -28,12 +29,42 @@ async function doBoot() {
   // of a previous crash. With PostgreSQL other instances may be mid-run: only stale ones go.
   await sweepOrphanedRuns(kind === "pglite" ? { olderThanMs: 0 } : {});
   if (kind === "pglite" && (await countOrgs(db)) === 0) await seedDemo();
+  let sweeps = 0;
   const timer = setInterval(() => {
     sweepOrphanedRuns().catch((err) => logger.warn("orphan sweep failed", { err }));
-    deleteExpiredStreamTokens(db, new Date(Date.now() - 3600_000)).catch(() => {});
-  }, 60_000);
+    if (sweeps++ % 6 === 0) deleteExpiredStreamTokens(db, new Date(Date.now() - 3600_000)).catch(() => {});
+  }, SWEEP_EVERY_MS);
   timer.unref();
+  handleShutdownSignals();
   logger.info("flowgate ready", { database: kind, model: defaultModelId(), bootMs: Math.round(performance.now() - t0) });
+}
+
+/**
+ * SIGTERM (and SIGINT) drain the instance, then exit — when Next leaves the signals to us
+ * (NEXT_MANUAL_SIG_HANDLE, set by `npm start` and the deploy guide's units). Without it Next exits
+ * at once and streams in flight are cut: said once at start, in production.
+ */
+function handleShutdownSignals() {
+  const env = getEnv();
+  if (!env.NEXT_MANUAL_SIG_HANDLE) {
+    if (env.NODE_ENV === "production") logger.warn("NEXT_MANUAL_SIG_HANDLE is not set: a SIGTERM cuts streams in flight instead of draining them");
+    return;
+  }
+  let stopping = false;
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      void drain(env.SHUTDOWN_GRACE_S * 1000)
+        .then(async (r) => {
+          logger.info("drained, exiting", { signal: sig, ...r });
+          // The last streams' terminal events are written; give the sockets a moment to flush them.
+          await new Promise((res) => setTimeout(res, 300));
+          await closeDb().catch(() => {});
+        })
+        .finally(() => process.exit(0));
+    });
+  }
 }
 
 /** First run on an empty embedded database: a demo org, a published {{story}} workflow and a key, printed once. */

@@ -44,6 +44,13 @@ const schema = z.object({
   SIGNUP_CREDITS: z.coerce.number().int().nonnegative().default(10_000),
   /** Serves /api/bench/* reference routes (benchmarks only). */
   FLOWGATE_BENCH_ROUTES: z.stringbool().default(false),
+  /**
+   * Set (to true) in the environment of `next start` / the standalone server: Next then leaves
+   * SIGTERM and SIGINT to us, and the instance drains (lib/runs/drain.ts) instead of exiting at once.
+   */
+  NEXT_MANUAL_SIG_HANDLE: z.stringbool().default(false),
+  /** On SIGTERM, how long runs in flight may take to finish before they are canceled and settled. */
+  SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(30),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

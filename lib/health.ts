@@ -2,10 +2,12 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, getDbKind } from "@/db";
 import { getLimiter } from "@/lib/ratelimit/limiter";
+import { isDraining } from "@/lib/runs/drain";
 
 const check = z.object({ ok: z.boolean(), kind: z.string().optional(), error: z.string().optional() });
 export const healthResponse = z.object({
   ok: z.boolean(),
+  draining: z.boolean().optional().meta({ description: "true while the instance shuts down (then 503: balancers stop sending it requests)." }),
   checks: z.record(z.string(), check).meta({ description: "`database` and `ratelimit`: whether each answered, and its kind." }),
 });
 
@@ -30,6 +32,7 @@ export async function checkHealth() {
       checks.ratelimit = { ok: false, kind: limiter.kind, error: (e as Error).message.slice(0, 200) };
     }
   } else checks.ratelimit = { ok: true, kind: limiter.kind };
-  const ok = Object.values(checks).every((c) => c.ok);
-  return Response.json({ ok, checks } satisfies z.input<typeof healthResponse>, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
+  const draining = isDraining();
+  const ok = !draining && Object.values(checks).every((c) => c.ok);
+  return Response.json({ ok, ...(draining ? { draining } : {}), checks } satisfies z.input<typeof healthResponse>, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { runs, workflowVersions, type Run } from "../schema";
 
@@ -30,12 +30,22 @@ export async function finalizeRun(
 }
 
 /** Runs still "running" that started before `before`: their process is gone (max duration passed). */
-export async function listStaleRuns(tx: DbOrTx, before: Date, limit = 100) {
+/** Running runs whose last sign of life (heartbeat, else start) is before `before`, except `exclude` (this process's own). */
+export async function listStaleRuns(tx: DbOrTx, before: Date, { limit = 100, exclude = [] }: { limit?: number; exclude?: string[] } = {}) {
   return tx
     .select({ id: runs.id, orgId: runs.orgId, creditsReserved: runs.creditsReserved })
     .from(runs)
-    .where(and(eq(runs.status, "running"), lt(runs.createdAt, before)))
+    .where(and(
+      eq(runs.status, "running"), sql`coalesce(${runs.heartbeatAt}, ${runs.createdAt}) < ${before.toISOString()}::timestamptz`,
+      exclude.length ? notInArray(runs.id, exclude) : undefined,
+    ))
     .limit(limit);
+}
+
+/** The instance running these runs is alive. */
+export async function heartbeatRuns(tx: DbOrTx, runIds: string[]) {
+  if (!runIds.length) return;
+  await tx.update(runs).set({ heartbeatAt: sql`now()` }).where(and(inArray(runs.id, runIds), eq(runs.status, "running")));
 }
 
 /** Credits reserved by the org's runs still in flight: what will come back (at least in part) when they settle. */

@@ -38,6 +38,8 @@ export const runs = pgTable(
     sessionId: text("session_id"),
     /** Set by POST /runs/:id/cancel; the instance running it sees the flag and aborts the model call. */
     cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
+    /** Written every few seconds by the instance running it: a run whose heartbeat stops is an orphan. */
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     firstTokenMs: integer("first_token_ms"),
     latencyMs: integer("latency_ms"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

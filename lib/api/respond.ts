@@ -15,6 +15,7 @@ export function errorResponse(e: unknown, requestId: string, headers: Headers): 
   }
   if (err.status >= 500) logger.warn("request failed", { requestId, code: err.code, ...err.extra });
   const body: Record<string, unknown> = { error: err.message, success: false, code: err.code, ...err.extra, request_id: requestId };
+  if (typeof err.extra?.retry_after === "number") headers.set("retry-after", String(err.extra.retry_after));
   if (err.code === "rate_limited") {
     const reset = Number(headers.get("x-ratelimit-reset"));
     if (reset) headers.set("retry-after", String(Math.max(1, reset - Math.floor(Date.now() / 1000))));

@@ -1,5 +1,5 @@
 import { getDb } from "@/db";
-import { listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
+import { heartbeatRuns, listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
 import { logger } from "@/lib/logger";
 
 // The runs this process is executing. One timer per process (only while there are runs) does two
@@ -37,6 +37,12 @@ export function registerRun(runId: string, orgId: string, abort: (reason: unknow
   };
 }
 
+/** Aborts every run this process is executing (shutdown); returns how many. */
+export function abortAllLocalRuns(reason: unknown): number {
+  for (const entry of active.values()) entry.abort(reason);
+  return active.size;
+}
+
 /** Aborts a run if this process is executing it. */
 export function abortLocalRun(runId: string): boolean {
   const entry = active.get(runId);
@@ -45,9 +51,20 @@ export function abortLocalRun(runId: string): boolean {
   return true;
 }
 
+/** How often this process tells the database its runs are alive (see sweep-orphans.ts). */
+export const HEARTBEAT_MS = 5_000;
+let lastBeat = 0;
+
+/** The runs this process is executing. */
+export const localRunIds = () => [...active.keys()];
+
 async function tick() {
   if (!active.size) return;
   const db = await getDb();
+  if (Date.now() - lastBeat >= HEARTBEAT_MS) {
+    lastBeat = Date.now();
+    await heartbeatRuns(db, localRunIds());
+  }
   for (const id of await listCancelRequested(db, [...active.keys()])) abortLocalRun(id);
   const updates: Array<{ id: string; output: string; outputTokens: number }> = [];
   for (const [id, entry] of active) {

@@ -4,6 +4,8 @@ import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import type { ServerTiming } from "@/lib/server-timing";
 import { runEngine, type EngineHandlers, type EngineResult } from "./engine";
+import { AppError } from "@/lib/errors";
+import { isDraining, trackRun } from "./drain";
 import { finishRun, type FinishedRun } from "./finish-run";
 import { prepareRun, type PreparedRun } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
@@ -51,6 +53,8 @@ export function endUserOf(principal: Principal, bodyUser: string | undefined): s
 }
 
 export async function openRun(r: RunRequest): Promise<OpenRun> {
+  // A draining instance takes no new run; the client retries and the balancer sends it elsewhere.
+  if (isDraining()) throw new AppError("service_unavailable", "This instance is shutting down: retry the request", { retry_after: 1 });
   const { principal } = r;
   const sessionId = r.fields.session_id ?? null;
   const endUser = endUserOf(principal, r.fields.user);
@@ -64,7 +68,7 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
     scope: principal.scope, checkKey: principal.keyId !== null,
   });
   r.timing?.mark("start");
-  return { run, sessionId, execute: (o) => executeRun(prepared, run, startedAt, o) };
+  return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, o)) };
 }
 
 async function executeRun(

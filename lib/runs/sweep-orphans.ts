@@ -2,23 +2,29 @@ import { getDb } from "@/db";
 import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { listStaleRuns } from "@/db/queries/runs";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
-import { getEnv } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
-
-const GRACE_MS = 30_000;
+import { localRunIds } from "./active-runs";
 
 /**
- * Closes runs whose process died: nothing legitimately runs past the maximum duration, so a run
- * still "running" after it (plus a grace period) is an orphan. It is failed with `orphaned` and its
- * reservation released (what it produced before the crash is unknown, so nothing is charged).
- * `olderThanMs: 0` sweeps every running run — right at boot of the embedded database, which only
- * this process can hold.
+ * How long a run may go without a heartbeat before another instance takes it for an orphan. Its
+ * instance beats every HEARTBEAT_MS (lib/runs/active-runs.ts); six missed beats is a process that
+ * died (SIGKILL, OOM, a lost machine), not a slow one.
  */
-export async function sweepOrphanedRuns({ olderThanMs }: { olderThanMs?: number } = {}) {
-  const age = olderThanMs ?? getEnv().RUN_MAX_DURATION_S * 1000 + GRACE_MS;
+export const ORPHAN_AFTER_MS = 30_000;
+/** How often every instance sweeps: a dead instance's runs are closed within ORPHAN_AFTER_MS + SWEEP_EVERY_MS. */
+export const SWEEP_EVERY_MS = 10_000;
+
+/**
+ * Closes runs whose process died: a run still "running" whose heartbeat stopped ORPHAN_AFTER_MS
+ * ago is failed with `orphaned` and its reservation released (what it produced before the crash
+ * is unknown, so nothing is charged). The runs this process is executing are never swept by it.
+ * `olderThanMs: 0` sweeps every other running run — right at boot of the embedded database,
+ * which only this process can hold.
+ */
+export async function sweepOrphanedRuns({ olderThanMs = ORPHAN_AFTER_MS }: { olderThanMs?: number } = {}) {
   const db = await getDb();
-  const stale = await listStaleRuns(db, new Date(Date.now() - age));
+  const stale = await listStaleRuns(db, new Date(Date.now() - olderThanMs), { exclude: localRunIds() });
   let closed = 0;
   for (const run of stale) {
     const done = await finalizeRunWithSettlement(db, {

@@ -1,0 +1,49 @@
+import { logger } from "@/lib/logger";
+import { abortAllLocalRuns } from "./active-runs";
+
+// Graceful shutdown. On SIGTERM an instance drains: /api/health answers 503 so the balancer stops
+// sending it requests, new runs are refused with a 503 before anything is reserved (a client may
+// retry at once: another instance takes it), the runs in flight get SHUTDOWN_GRACE_S to finish,
+// and whatever is still running then is canceled — its stream gets its terminal event and the run
+// is settled for what it produced — before the process exits.
+
+const g = globalThis as unknown as { __flowgateDrain?: { draining: boolean; inFlight: Set<Promise<unknown>> } };
+const state = (g.__flowgateDrain ??= { draining: false, inFlight: new Set() });
+
+export const isDraining = () => state.draining;
+
+/** Keeps the process alive for a run until it is finished and settled (and its stream ended). */
+export function trackRun<T>(p: Promise<T>): Promise<T> {
+  state.inFlight.add(p);
+  const forget = () => state.inFlight.delete(p);
+  p.then(forget, forget);
+  return p;
+}
+
+export class ShutdownError extends Error {
+  constructor() {
+    super("The server shut down before the run finished");
+    this.name = "ShutdownError";
+  }
+}
+
+/** Drains, then resolves when every run of this process has finished and settled. */
+export async function drain(graceMs: number): Promise<{ finished: number; canceled: number }> {
+  state.draining = true;
+  const started = state.inFlight.size;
+  logger.info("draining: refusing new runs", { inFlight: started, graceMs });
+  const all = () => Promise.allSettled([...state.inFlight]);
+  const inTime = await Promise.race([all().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref())]);
+  let canceled = 0;
+  if (!inTime) {
+    canceled = abortAllLocalRuns(new ShutdownError());
+    logger.warn("grace period over: canceling the runs still going", { canceled });
+    await all();
+  }
+  return { finished: started - canceled, canceled };
+}
+
+/** Tests drain a process that goes on testing: this undoes it. */
+export function resetDrainForTests() {
+  state.draining = false;
+}

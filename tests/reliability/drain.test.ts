@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { sumLedger } from "@/db/queries/credits";
+import { getOrg } from "@/db/queries/orgs";
+import { getRun } from "@/db/queries/runs";
+import { drain, resetDrainForTests } from "@/lib/runs/drain";
+import { createFixture } from "../support/fixtures";
+import { apiRequest } from "../support/routes";
+import { upstream } from "../setup";
+
+// Graceful shutdown (issue 20): what SIGTERM does to an instance, minus the exit (lib/boot.ts).
+
+afterEach(async () => {
+  resetDrainForTests();
+  (await upstream()).reset();
+});
+
+const sseStream = (f: { workflowId: string; key: string }) =>
+  apiRequest(`/api/v1/run/${f.workflowId}/stream?protocol=sse`, { method: "POST", key: f.key, json: { story: "x" } });
+
+describe("draining", () => {
+  it("health is 503 draining, new runs get 503 with Retry-After, and a stream in flight finishes within the grace period", async () => {
+    const fake = await upstream();
+    fake.set({ tokens: 10, tokenDelayMs: 30 });
+    const f = await createFixture({ model: "openai.chat:m" });
+    const res = await sseStream(f);
+    expect(res.status).toBe(200);
+    const body = res.text();
+    const drained = drain(10_000);
+    const health = await apiRequest("/api/health");
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ ok: false, draining: true });
+    const refused = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(await refused.json()).toMatchObject({ success: false, code: "service_unavailable", error: "This instance is shutting down: retry the request" });
+    expect(await drained).toEqual({ finished: 1, canceled: 0 });
+    const text = await body;
+    expect(text).toContain('"status":"completed"');
+    const db = await getDb();
+    const org = (await getOrg(db, f.orgId))!;
+    expect(await sumLedger(db, f.orgId)).toBe(org.creditBalance);
+  });
+
+  it("past the grace period a run is canceled: its stream gets the terminal event, the run is settled", async () => {
+    const fake = await upstream();
+    fake.set({ tokens: 1000, tokenDelayMs: 20 });
+    const f = await createFixture({ model: "openai.chat:m" });
+    const res = await sseStream(f);
+    const runId = res.headers.get("x-run-id")!;
+    const body = res.text();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await drain(300)).toEqual({ finished: 0, canceled: 1 });
+    const text = await body;
+    expect(text).toMatch(/event: done\ndata: \{[^\n]*"status":"canceled"/);
+    const db = await getDb();
+    const run = (await getRun(db, { orgId: f.orgId, runId }))!;
+    expect(run.status).toBe("canceled");
+    expect(run.outputTokens).toBeGreaterThan(0);
+    expect(run.creditsCharged).toBeGreaterThan(0);
+    const org = (await getOrg(db, f.orgId))!;
+    expect(await sumLedger(db, f.orgId)).toBe(org.creditBalance);
+  });
+});
