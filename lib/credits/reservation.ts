@@ -1,8 +1,13 @@
 import { getModelInfo } from "@/lib/llm/models";
+import { estimateTokens } from "./estimate-tokens";
 
-/** A deliberately generous input-token estimate (bytes / 2): over-reserving is released at settle. */
-export function estimateInputTokens(text: string): number {
-  return Math.ceil(Buffer.byteLength(text) / 2) + 8;
+/**
+ * The input tokens a run reserves: twice the estimate, plus the messages' framing, because a real
+ * tokenizer can need more than the estimate (code, rare scripts) and a provider-reported overshoot
+ * is taken from the balance. The unused part comes back at settle.
+ */
+export function reservedInputTokens(text: string): number {
+  return 2 * estimateTokens(text) + 8;
 }
 
 /**
@@ -11,8 +16,10 @@ export function estimateInputTokens(text: string): number {
  */
 export function reservationFor(modelId: string, promptText: string) {
   const { price } = getModelInfo(modelId);
-  const inputTokensEstimate = estimateInputTokens(promptText);
-  return { inputTokensEstimate, inputCost: inputTokensEstimate * price.input, outputPrice: price.output };
+  // What a run that ends without the provider's count pays for its input (engine.ts): the plain
+  // estimate, always within the reserved input, so that settlement never exceeds the reservation.
+  const inputTokensEstimate = estimateTokens(promptText);
+  return { inputTokensEstimate, inputCost: reservedInputTokens(promptText) * price.input, outputPrice: price.output };
 }
 
 /**

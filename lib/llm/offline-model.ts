@@ -1,12 +1,23 @@
 import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Prompt, LanguageModelV4StreamPart,
 } from "@ai-sdk/provider";
+import { estimateTokens } from "@/lib/credits/estimate-tokens";
 
 // The zero-configuration model: deterministic, local, honest about tokens. It streams the
-// rendered prompt back word by word; one word (with its trailing whitespace) is one token.
+// rendered prompt back one token at a time, a token being up to 4 characters, and reports usage
+// with the estimate credits use (~4 bytes per token). Counting words instead made one 900 KB
+// "word" cost two credits and land whole in the session's history.
 
-export function tokenize(text: string): string[] {
-  return text.match(/\s*\S+\s*/g) ?? [];
+/** The first `max` tokens of the text, and whether there were more (only those are cut out). */
+function tokenize(text: string, max = Infinity): { tokens: string[]; truncated: boolean } {
+  // Whole code points (the u flag), so a delta never splits a surrogate pair.
+  const re = /[\s\S]{1,4}/gu;
+  const tokens: string[] = [];
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (tokens.length >= max) return { tokens, truncated: true };
+    tokens.push(m[0]);
+  }
+  return { tokens, truncated: false };
 }
 
 function promptText(prompt: LanguageModelV4Prompt): { input: string; echo: string } {
@@ -37,19 +48,17 @@ export function createOfflineModel(modelId = "echo"): LanguageModelV4 {
     supportedUrls: {},
     async doGenerate(options: LanguageModelV4CallOptions) {
       const { input, echo } = promptText(options.prompt);
-      const tokens = tokenize(echo).slice(0, options.maxOutputTokens ?? Infinity);
-      const truncated = tokens.length < tokenize(echo).length;
+      const { tokens, truncated } = tokenize(echo, options.maxOutputTokens);
       return {
         content: [{ type: "text", text: tokens.join("") }],
         finishReason: { unified: truncated ? "length" : "stop", raw: undefined },
-        usage: usage(tokenize(input).length, tokens.length),
+        usage: usage(estimateTokens(input), tokens.length),
         warnings: [],
       };
     },
     async doStream(options: LanguageModelV4CallOptions) {
       const { input, echo } = promptText(options.prompt);
-      const all = tokenize(echo);
-      const tokens = all.slice(0, options.maxOutputTokens ?? Infinity);
+      const { tokens, truncated } = tokenize(echo, options.maxOutputTokens);
       const signal = options.abortSignal;
       let i = 0;
       const stream = new ReadableStream<LanguageModelV4StreamPart>({
@@ -72,8 +81,8 @@ export function createOfflineModel(modelId = "echo"): LanguageModelV4 {
           c.enqueue({ type: "text-end", id: "t0" });
           c.enqueue({
             type: "finish",
-            finishReason: { unified: tokens.length < all.length ? "length" : "stop", raw: undefined },
-            usage: usage(tokenize(input).length, tokens.length),
+            finishReason: { unified: truncated ? "length" : "stop", raw: undefined },
+            usage: usage(estimateTokens(input), tokens.length),
           });
           c.close();
         },

@@ -10,7 +10,8 @@ const WAIT_MS = 5000;
 /**
  * POST /api/v1/runs/:id/cancel — stops the model call for real (not just the client's view): the
  * run's instance aborts it (at once here, within a second elsewhere via the flag), stores the
- * partial output, charges only what was produced and ends attached streams with status canceled.
+ * partial output, charges what was produced plus the input the provider received (lib/credits/README.md)
+ * and ends attached streams with status canceled.
  * Answers with the run once it is final (or still canceling after 5 s, status "running").
  */
 export async function cancelRun(principal: Principal, runId: string) {

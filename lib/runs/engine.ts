@@ -32,7 +32,10 @@ export type EngineCall = {
   temperature?: number | null;
   tools?: LanguageModelV4CallOptions["tools"];
   signal: AbortSignal;
-  /** Used when the provider reports no input count in its finish part. */
+  /**
+   * The input charged when the provider reports no count: in its finish part, or at all (a run
+   * that ends early once the provider has the prompt — see `sent` in runEngine).
+   */
   inputTokensEstimate: number;
   /** Kept current as deltas arrive (the active-runs registry persists it: "result so far"). */
   progress?: { text: string; outputTokens: number };
@@ -47,8 +50,15 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
   let finishReason = "unknown";
   let firstTokenMs: number | undefined;
   let error: EngineFailure | undefined;
+  // The provider bills a prompt it accepted, whether or not the run gets to its finish part: once
+  // doStream() has resolved (the request was sent and answered with a stream) a run that ends
+  // early (client gone, canceled, upstream dropped) still pays its input. Before that it pays
+  // nothing: the request was refused (an HTTP error rejects doStream) or never sent.
+  let sent = false;
 
   try {
+    // Aborted while waiting for credits or a slot: the request is never sent.
+    call.signal.throwIfAborted();
     const { stream } = await call.model.doStream({
       prompt: call.prompt,
       maxOutputTokens: call.maxOutputTokens,
@@ -56,6 +66,7 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
       tools: call.tools,
       abortSignal: call.signal,
     });
+    sent = true;
     const reader = stream.getReader();
     try {
       for (;;) {
@@ -116,9 +127,10 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
   return {
     text,
     citations,
-    // Without a finish part we only know what we saw: the deltas. Input tokens are then unknown
-    // and not charged (failed runs pay only for what was produced).
-    usage: usage ?? { inputTokens: 0, outputTokens: deltas },
+    // Without a finish part we only know what we saw: the deltas, and the prompt's estimate if
+    // the provider got it. Both fit the reservation (its input part is twice the estimate, and
+    // no more deltas than the output tokens it granted are asked for).
+    usage: usage ?? { inputTokens: sent ? call.inputTokensEstimate : 0, outputTokens: deltas },
     usageReported: usage !== undefined,
     finishReason: error ? (error.code === "canceled" ? "aborted" : "error") : finishReason,
     error,

@@ -34,11 +34,12 @@ export async function resumeRun({ req, principal, runId, query, headers }: {
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");
   if (!events && run.status === "running") return new Response(null, { status: 204, headers });
-  const sink = sinkFor(protocol, { onCancel: () => {}, sessionId: run.sessionId });
+  const reader = events?.getReader();
+  // A follower that goes away is dropped now (its bus listener with it), not when the run ends.
+  const sink = sinkFor(protocol, { onCancel: () => void reader?.cancel().catch(() => {}), sessionId: run.sessionId });
   sink.start(runId);
-  if (events) {
+  if (reader) {
     void (async () => {
-      const reader = events.getReader();
       for (;;) {
         const { value: e, done } = await reader.read();
         if (done) return;

@@ -15,8 +15,13 @@ type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, "seq"> 
 
 export interface RunBus {
   publish(runId: string, ev: NewEvent): void;
-  /** Every event from the start, then the live ones until `end`; null when the run is unknown here. */
+  /**
+   * Every event from the start, then the live ones until `end`; null when the run is unknown here.
+   * Canceling the stream (the follower went away) drops the follower at once.
+   */
   follow(runId: string): Promise<ReadableStream<BusEvent> | null>;
+  /** How many followers of the run this instance serves now. */
+  followers(runId: string): number;
 }
 
 const KEEP_S = 3600;
@@ -54,13 +59,35 @@ export function memoryBus(): RunBus {
         },
       });
     },
+    followers: (runId) => runs.get(runId)?.listeners.size ?? 0,
   };
 }
 
-export function redisBus(url: string): RunBus {
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(50 * 2 ** n, 2000) } });
+/** `name` is the connections' CLIENT SETNAME prefix (`<name>:pub`, `<name>:sub`), for CLIENT LIST. */
+export function redisBus(url: string, name = "flowgate-run-bus"): RunBus {
+  const client = createClient({
+    url, name: `${name}:pub`, disableOfflineQueue: true,
+    socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(50 * 2 ** n, 2000) },
+  });
   client.on("error", (err: Error) => logger.warn("run bus: redis error", { err: err.message }));
   const ready = client.connect().then(() => client.unref(), () => {});
+  // One subscriber connection for every follower in this process: Redis multiplexes channels on
+  // it, and node-redis sends UNSUBSCRIBE when a channel's last listener leaves. A connection per
+  // follower held 30 connections for 30 followers, for as long as the run lasted.
+  const connectSubscriber = async () => {
+    const sub = client.duplicate({ name: `${name}:sub` });
+    sub.on("error", (err: Error) => logger.warn("run bus: redis subscriber error", { err: err.message }));
+    await sub.connect();
+    sub.unref();
+    return sub;
+  };
+  let subscriber: ReturnType<typeof connectSubscriber> | undefined;
+  const shared = () =>
+    (subscriber ??= connectSubscriber().catch((e) => {
+      subscriber = undefined; // the next follower tries again
+      throw e;
+    }));
+  const following = new Map<string, number>();
   const seqs = new Map<string, number>();
   const key = (id: string) => `fg:run:${id}`;
   return {
@@ -76,18 +103,24 @@ export function redisBus(url: string): RunBus {
     },
     async follow(runId) {
       await ready;
-      // Subscribe first, then read the list: nothing published in between is missed, and the
-      // sequence numbers drop what both delivered.
-      const sub = client.duplicate();
-      sub.on("error", () => {});
-      await sub.connect();
+      const sub = await shared();
       let next = 0;
       let controller!: ReadableStreamDefaultController<BusEvent>;
       let closed = false;
+      const buffered: BusEvent[] = [];
+      let replaying = true;
+      const listener = (msg: string) => {
+        const e = JSON.parse(msg) as BusEvent;
+        if (replaying) buffered.push(e);
+        else deliver(e);
+      };
       const finish = () => {
         if (closed) return;
         closed = true;
-        void sub.unsubscribe().catch(() => {}).finally(() => sub.destroy());
+        const left = (following.get(runId) ?? 1) - 1;
+        if (left > 0) following.set(runId, left);
+        else following.delete(runId);
+        void sub.unsubscribe(key(runId), listener).catch(() => {});
       };
       const deliver = (e: BusEvent) => {
         if (closed || e.seq < next) return;
@@ -98,13 +131,10 @@ export function redisBus(url: string): RunBus {
           finish();
         }
       };
-      const buffered: BusEvent[] = [];
-      let replaying = true;
-      await sub.subscribe(key(runId), (msg) => {
-        const e = JSON.parse(msg) as BusEvent;
-        if (replaying) buffered.push(e);
-        else deliver(e);
-      });
+      // Subscribe first, then read the list: nothing published in between is missed, and the
+      // sequence numbers drop what both delivered.
+      following.set(runId, (following.get(runId) ?? 0) + 1);
+      await sub.subscribe(key(runId), listener);
       const stored = (await client.lRange(key(runId), 0, -1)).map((s) => JSON.parse(s) as BusEvent);
       if (!stored.length) {
         finish();
@@ -120,6 +150,7 @@ export function redisBus(url: string): RunBus {
         cancel: finish,
       });
     },
+    followers: (runId) => following.get(runId) ?? 0,
   };
 }
 

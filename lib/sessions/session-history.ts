@@ -5,6 +5,7 @@ import { listSessionTurns, sessionTurnSizes } from "@/db/queries/runs";
 import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
+import { estimateTokens } from "@/lib/credits/estimate-tokens";
 import { getEnv } from "@/lib/env";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { renderedLength, renderTemplate } from "@/lib/workflows/template";
@@ -58,7 +59,7 @@ export async function sessionHistory(f: TurnFilter & { endUser: string | null })
   for (const r of rows) {
     if ((r.template ? renderedLength(r.template, r.inputs) : 0) + r.output.length > budget * 4) break;
     const user = userText(r);
-    const cost = tokensOf(user) + tokensOf(r.output);
+    const cost = estimateTokens(user) + estimateTokens(r.output);
     if (cost > budget) break;
     budget -= cost;
     kept.unshift(

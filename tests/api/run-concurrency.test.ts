@@ -9,8 +9,11 @@ import { apiRequest } from "../support/routes";
 
 // 200 runs at once against a balance that pays for about 50, through the real route handler, on
 // whichever database the suite runs on (PGlite, or PostgreSQL when DATABASE_URL is set).
-const STORY = "one two three four five six seven eight nine ten"; // offline model: 10 tokens in, 10 out
-const COST = 20;
+// Offline model (4 bytes a token): 9 in, 9 out. Its size matters: no balance that the completed
+// runs leave (1000 - 18k) falls where only part of the output fits (input reservation + 1..8),
+// where a run would rightly be cut short instead of completing or getting a 402.
+const STORY = "alpha beta gamma delta epsilon zeta ";
+const COST = 18;
 const BALANCE = 1000;
 const BILLING = { error: "No credits remaining. Please add credits to continue using the service.", success: false, code: "invalid_billing" };
 

@@ -4,7 +4,7 @@ import { listLedger, sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { grantCredits } from "@/lib/credits/grant-credits";
-import { estimateInputTokens } from "@/lib/credits/reservation";
+import { reservedInputTokens } from "@/lib/credits/reservation";
 import type { EngineResult } from "@/lib/runs/engine";
 import { finishRun } from "@/lib/runs/finish-run";
 import { reserveRun } from "@/lib/runs/reserve-run";
@@ -18,7 +18,7 @@ const result = (inputTokens: number, outputTokens: number, error?: EngineResult[
 async function begin(credits: number, maxOutputTokens = 50) {
   const f = await createFixture({ credits, maxOutputTokens, template: "{{story}}" });
   const prepared = await preparePublished(f, { story: "hello" });
-  return { f, prepared, estimate: estimateInputTokens(prepared.promptText) };
+  return { f, prepared, estimate: reservedInputTokens(prepared.promptText) };
 }
 
 describe("credit ledger", () => {

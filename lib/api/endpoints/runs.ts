@@ -49,12 +49,12 @@ export const getRun = apiRoute({
   },
 }, ({ ctx, params }) => getRunForApi(ctx.principal, params.run_id));
 
-// POST /api/v1/runs/:run_id/cancel – abort the model call, keep the partial output, bill only what was produced
+// POST /api/v1/runs/:run_id/cancel – abort the model call, keep the partial output, charge what was produced plus the input the provider received
 export const cancelRunRoute = apiRoute({
   method: "POST", path: "/api/v1/runs/{run_id}/cancel", auth: "apiKey", response: runRecordResponse,
   doc: {
     operationId: "cancelRun", tag: "Runs",
-    summary: "Cancel a running run: stop the model call, keep the partial output, charge only what was produced",
+    summary: "Cancel a running run: stop the model call, keep the partial output, charge what was produced plus the input the provider received",
     pathParams: RUN_ID,
     ok: { description: "The run once it is final (status `canceled`), or still `running` after 5 s." },
     errors: [...AUTHED, "run_not_found", "run_not_running"],
