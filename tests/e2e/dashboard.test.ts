@@ -46,8 +46,9 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.waitForURL(/\/dashboard\/workflows\/wf_[a-z0-9]{24}$/, { timeout: 20_000 });
     const workflowId = page.url().split("/").at(-1)!;
     // Live variable detection, and an invalid template flagged inline.
-    expect(await page.textContent("form, section")).toBeTruthy();
     await page.getByText("{{story}}").first().waitFor();
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("Story writer");
+    expect(await page.locator("section :not(pre) > code").allTextContents()).toEqual(["{{story}}", "{{audience}}"]);
     await page.fill('textarea[name="template"]', "Write {{story");
     await page.getByText("Unclosed {{").waitFor();
     await page.fill('textarea[name="template"]', "Write a short story about {{story}} for {{ audience }}");
