@@ -29,7 +29,7 @@ export function Card({ title, children, actions }: { title?: string; children: R
   return (
     <section className="rounded-lg border border-neutral-200 bg-white p-5 shadow-sm dark:border-neutral-800 dark:bg-neutral-950">
       {title || actions ? (
-        <div className="mb-3 flex items-center justify-between">
+        <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
           {title ? <h2 className="text-base font-semibold">{title}</h2> : <span />}
           {actions}
         </div>

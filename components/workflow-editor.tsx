@@ -1,15 +1,17 @@
 "use client";
 
+import type { z } from "zod";
 import { useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { publishAction, saveDraftAction } from "@/app/dashboard/actions";
+import { workflowContent, type variableMeta } from "@/lib/workflows/schemas";
 import { extractVariables, validateTemplate } from "@/lib/workflows/template";
 import { Playground } from "./playground";
 import { useToast } from "./toast";
 import { Button, Card, Field, Input, TextArea } from "./ui";
 
-type VariableMeta = { name: string; description?: string; example?: string };
-type Draft = { name: string; description: string; system: string; template: string; model: string; temperature: number | null; maxOutputTokens: number; webSearch: boolean; variables: VariableMeta[] };
+type VariableMeta = z.infer<typeof variableMeta>;
+type Draft = z.infer<typeof workflowContent>;
 type Model = { id: string; label: string; offline?: boolean; available?: boolean };
 
 const AUTOSAVE_MS = 800;
@@ -22,7 +24,12 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
   const [saveState, setSaveState] = useState<"saved" | "dirty" | "saving" | "error">("saved");
   const saved = useRef(JSON.stringify(initial));
   const vars = useMemo(() => extractVariables(d.template, d.system), [d.template, d.system]);
-  const issues = useMemo(() => [...validateTemplate(d.template), ...validateTemplate(d.system)], [d.template, d.system]);
+  // Only metadata for variables still in the template is kept.
+  const patch = useMemo(() => ({ ...d, variables: d.variables.filter((v) => vars.includes(v.name)) }), [d, vars]);
+  // The server's own schema, checked before saving: an over-long field is flagged where it is typed.
+  const issues = useMemo(() => [
+    ...validateTemplate(d.template).map((i) => i.message), ...validateTemplate(d.system).map((i) => i.message), ...contentIssues(patch),
+  ], [d.template, d.system, patch]);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
   const meta = (name: string) => d.variables.find((v) => v.name === name) ?? { name };
   const setMeta = (name: string, patch: Partial<VariableMeta>) =>
@@ -34,8 +41,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
     if (body === saved.current) return true;
     if (issues.length) return false;
     setSaveState("saving");
-    // Only metadata for variables still in the template is kept.
-    const res = await saveDraftAction({ orgId, workflowId, patch: { ...d, variables: d.variables.filter((v) => vars.includes(v.name)) } });
+    const res = await saveDraftAction({ orgId, workflowId, patch });
     if (res.ok) {
       saved.current = body;
       setSaveState("saved");
@@ -44,7 +50,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
     setSaveState("error");
     toast.error(res.error.message);
     return false;
-  }, [d, issues.length, orgId, workflowId, vars, toast]);
+  }, [d, patch, issues.length, orgId, workflowId, toast]);
 
   // Drafts autosave a moment after the last edit (never an invalid one: it is flagged instead).
   useEffect(() => {
@@ -66,7 +72,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
     router.refresh();
   }
 
-  const status = { saved: "All changes saved", dirty: issues.length ? "Not saved: fix the template" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
+  const status = { saved: "All changes saved", dirty: issues.length ? "Not saved: fix the errors below" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
   return (
     <>
       <Card title="Editor" actions={canEdit ? <span role="status" data-testid="save-state" className="text-xs text-neutral-500">{status}</span> : <span className="text-xs text-neutral-500">Read only (member)</span>}>
@@ -87,7 +93,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
             <p aria-label="Template preview" className="mt-2 whitespace-pre-wrap rounded-md bg-neutral-50 p-2 font-mono text-xs text-neutral-600 dark:bg-neutral-900 dark:text-neutral-300">
               <Highlighted text={d.template} />
             </p>
-            {issues.map((i) => <p key={i.index + i.message} role="alert" className="mt-1 text-sm text-red-600">{i.message}</p>)}
+            {issues.map((i) => <p key={i} role="alert" className="mt-1 text-sm text-red-600">{i}</p>)}
           </div>
           <div className="md:col-span-2">
             <p className="mb-2 text-sm font-medium">Variables</p>
@@ -119,6 +125,17 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
       </Card>
     </>
   );
+}
+
+/** The schema's complaints about the draft, named by field (a variable's by its name). */
+function contentIssues(patch: Draft): string[] {
+  const parsed = workflowContent.safeParse(patch);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((i) => {
+    const [field, index, sub] = i.path;
+    const where = field === "variables" && typeof index === "number" ? `{{${patch.variables[index]?.name}}} ${String(sub ?? "")}` : String(field ?? "draft");
+    return `${where.trim()}: ${i.message}`;
+  });
 }
 
 /** The template with its {{variables}} marked (valid names highlighted, invalid ones in red). */

@@ -11,7 +11,8 @@ import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
 import { moveLabel, rollbackProduction } from "@/lib/workflows/move-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
-import { archiveWorkflow, draftFields, restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
+import { draftPatch, workflowContent } from "@/lib/workflows/schemas";
+import { archiveWorkflow, restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
 
 // Every dashboard mutation. Members may view and run; admins and owners edit, publish and manage
 // keys. Each call re-resolves the session and the membership of the org it names (orgAction).
@@ -20,12 +21,12 @@ const org = { orgId: z.string().min(1) };
 const wf = { ...org, workflowId: z.string().min(1) };
 
 export const createWorkflowAction = orgAction(
-  { role: "admin", currentUserId, input: z.object({ ...org, name: z.string().trim().min(1).max(200), template: z.string().min(1).max(100_000) }) },
+  { role: "admin", currentUserId, input: workflowContent.pick({ name: true, template: true }).extend(org) },
   ({ input, actor }) => createWorkflow({ orgId: actor.orgId, name: input.name, template: input.template }),
 );
 
 export const saveDraftAction = orgAction(
-  { role: "admin", currentUserId, input: z.object({ ...wf, patch: draftFields }) },
+  { role: "admin", currentUserId, input: z.object({ ...wf, patch: draftPatch }) },
   ({ input, actor }) => updateDraft({ orgId: actor.orgId, workflowId: input.workflowId, patch: input.patch }),
 );
 

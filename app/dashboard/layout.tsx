@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { AccountMenu } from "@/components/account-menu";
+import { DashboardSidebar } from "@/components/dashboard-sidebar";
 import { ThemeToggle } from "@/components/theme-toggle";
 import { ToastProvider } from "@/components/toast";
 import { requireOrgPage } from "@/lib/auth/session";
@@ -19,9 +20,8 @@ const ADMIN_NAV = [{ href: "/dashboard/audit", label: "Audit log" }];
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const me = await requireOrgPage();
   return (
-    <div className="flex min-h-screen bg-neutral-50 text-neutral-900 dark:bg-neutral-950 dark:text-neutral-100">
-      <aside className="w-56 shrink-0 border-r border-neutral-200 p-4 dark:border-neutral-800">
-        <p className="text-lg font-semibold">Flowgate</p>
+    <div className="min-h-screen bg-neutral-50 text-neutral-900 md:flex dark:bg-neutral-950 dark:text-neutral-100">
+      <DashboardSidebar title="Flowgate">
         <p className="mb-6 truncate text-xs text-neutral-500" title={me.orgId}>{me.orgName} · {me.role}</p>
         <nav className="space-y-1">
           {[...NAV, ...(me.role === "member" ? [] : ADMIN_NAV)].map((n) => (
@@ -33,8 +33,8 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <AccountMenu orgId={me.orgId} orgs={me.orgs} />
           <ThemeToggle />
         </div>
-      </aside>
-      <main className="min-w-0 flex-1 space-y-6 p-8"><ToastProvider>{children}</ToastProvider></main>
+      </DashboardSidebar>
+      <main className="min-w-0 flex-1 space-y-6 p-4 md:p-8"><ToastProvider>{children}</ToastProvider></main>
     </div>
   );
 }

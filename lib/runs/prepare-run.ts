@@ -9,6 +9,7 @@ import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
 import { sessionHistory } from "@/lib/sessions/session-history";
+import { contentOf } from "@/lib/workflows/content-of";
 import { resolveInputs } from "@/lib/workflows/inputs";
 import { LABEL_NAME } from "@/lib/workflows/label-name";
 import { publishedVersionCache } from "@/lib/workflows/published-cache";
@@ -135,9 +136,7 @@ export async function loadDraftAsVersion(orgId: string, workflowId: string): Pro
   assertValidTemplate(wf.template);
   assertValidTemplate(wf.system);
   return {
-    id: `draft_${wf.id}`, workflowId: wf.id, orgId, version: 0, system: wf.system, template: wf.template, variables: wf.variables,
-    model: wf.model, temperature: wf.temperature, maxOutputTokens: wf.maxOutputTokens, webSearch: wf.webSearch,
-    note: "draft", createdBy: null, createdAt: wf.updatedAt,
+    id: `draft_${wf.id}`, workflowId: wf.id, orgId, version: 0, ...contentOf(wf), note: "draft", createdBy: null, createdAt: wf.updatedAt,
   };
 }
 

@@ -17,8 +17,6 @@ import { sessionId as sessionIdSchema, type SessionResponse } from "./schemas";
 
 const sessionPath = z.object({ session_id: sessionIdSchema });
 
-/** Rough token count for the budget (the same generous estimate credits use). */
-const tokensOf = (s: string) => Math.ceil(Buffer.byteLength(s) / 4);
 
 export type SessionTurn = { runId: string; workflowId: string; status: string; user: string; assistant: string; createdAt: Date };
 

@@ -1,4 +1,5 @@
 import type { Workflow, WorkflowVersion } from "@/db/schema";
+import { sameContent } from "./content-of";
 
 /**
  * How the draft's settings differ from a version, as "what before → after" lines. The template and
@@ -16,5 +17,5 @@ export function settingChanges(w: Workflow, v: WorkflowVersion): string[] {
 
 /** Whether publishing the draft would make a version different from this one. */
 export function draftDiffers(w: Workflow, v: WorkflowVersion): boolean {
-  return w.template !== v.template || w.system !== v.system || settingChanges(w, v).length > 0;
+  return !sameContent(w, v);
 }

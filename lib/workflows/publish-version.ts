@@ -3,6 +3,7 @@ import { insertWorkflowVersion, latestVersionNumber, lockWorkflow } from "@/db/q
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { contentOf } from "./content-of";
 import { LATEST, PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
@@ -22,9 +23,7 @@ export async function publishVersion({ orgId, workflowId, note = "", actorId = n
     assertValidTemplate(wf.system);
     const version = (await latestVersionNumber(tx, workflowId)) + 1;
     const v = await insertWorkflowVersion(tx, {
-      id: newId.version(), workflowId, orgId, version, system: wf.system, template: wf.template, variables: wf.variables,
-      model: wf.model, temperature: wf.temperature, maxOutputTokens: wf.maxOutputTokens, webSearch: wf.webSearch,
-      note, createdBy: actorId,
+      id: newId.version(), workflowId, orgId, version, ...contentOf(wf), note, createdBy: actorId,
     });
     const latest = await setLabel(tx, { wf, label: LATEST, to: v, actorId });
     const production = await setLabel(tx, { wf, label: PRODUCTION, to: v, actorId });

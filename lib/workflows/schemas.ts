@@ -1,6 +1,49 @@
 import { z } from "zod";
 import { queryInteger } from "@/lib/validation/documented-as";
 
+// Client-safe on purpose: the dashboard editor validates with these same schemas before it saves,
+// so nothing here may import server code.
+
+/** Per-variable metadata authored in the dashboard; the names themselves come from the template. */
+export const variableMeta = z.object({
+  name: z.string().min(1).max(200),
+  description: z.string().max(500).optional(),
+  example: z.string().max(2000).optional(),
+});
+
+/** What a published version freezes: every field a run reads. `contentOf` copies exactly these. */
+export const versionContent = z.object({
+  system: z.string().max(50_000),
+  template: z.string().min(1).max(100_000),
+  variables: z.array(variableMeta).max(100),
+  model: z.string().min(3).max(200),
+  temperature: z.number().min(0).max(2).nullable(),
+  maxOutputTokens: z.int().min(1).max(100_000),
+  webSearch: z.boolean(),
+});
+
+/** A workflow's editable content: the version content plus its name and description. */
+export const workflowContent = versionContent.extend({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000),
+});
+
+/** A draft save: any subset of the content, each field with the same limits. */
+export const draftPatch = workflowContent.partial();
+export type DraftPatch = z.infer<typeof draftPatch>;
+
+/** A new workflow: name and template; the rest has defaults (the model and variables are filled in by createWorkflow). */
+export const newWorkflow = workflowContent.extend({
+  description: workflowContent.shape.description.default(""),
+  system: workflowContent.shape.system.default(""),
+  model: workflowContent.shape.model.optional(),
+  temperature: workflowContent.shape.temperature.optional(),
+  maxOutputTokens: workflowContent.shape.maxOutputTokens.default(1024),
+  webSearch: workflowContent.shape.webSearch.default(false),
+  variables: workflowContent.shape.variables.optional(),
+});
+export type NewWorkflow = z.input<typeof newWorkflow>;
+
 /** A template variable's value in a run body; it is rendered as its string form. */
 export const inputValue = z
   .union([z.string().refine((s) => !s.includes("\u0000")), z.number(), z.boolean()])

@@ -1,27 +1,18 @@
-import { z } from "zod";
 import { getDb } from "@/db";
 import { getWorkflowVersion, lockWorkflow, updateWorkflow } from "@/db/queries/workflows";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { parseInputOrThrow } from "@/lib/validation/parse-input";
+import { contentOf } from "./content-of";
 import { PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
+import { draftPatch, type DraftPatch } from "./schemas";
 import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
 
-export const draftFields = z.object({
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(2000),
-  system: z.string().max(50_000),
-  template: z.string().min(1).max(100_000),
-  model: z.string().min(3).max(200),
-  temperature: z.number().min(0).max(2).nullable(),
-  maxOutputTokens: z.number().int().min(1).max(100_000),
-  webSearch: z.boolean(),
-  variables: z.array(z.object({ name: z.string(), description: z.string().max(500).optional(), example: z.string().max(2000).optional() })).max(100),
-}).partial();
-
 /** Saves the editable draft (the published versions stay as they were). */
-export async function updateDraft({ orgId, workflowId, patch }: { orgId: string; workflowId: string; patch: z.infer<typeof draftFields> }) {
+export async function updateDraft({ orgId, workflowId, patch: raw }: { orgId: string; workflowId: string; patch: DraftPatch }) {
+  const patch = parseInputOrThrow(draftPatch, raw);
   if (patch.template !== undefined) assertValidTemplate(patch.template);
   if (patch.system !== undefined) assertValidTemplate(patch.system);
   const row = await updateWorkflow(await getDb(), { orgId, workflowId }, patch);
@@ -49,8 +40,7 @@ export async function restoreVersionIntoDraft({ orgId, workflowId, version }: { 
   const db = await getDb();
   const v = await getWorkflowVersion(db, { orgId, workflowId, version });
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${version})`);
-  const { system, template, variables, model, temperature, maxOutputTokens, webSearch } = v;
-  const row = await updateWorkflow(db, { orgId, workflowId }, { system, template, variables, model, temperature, maxOutputTokens, webSearch });
+  const row = await updateWorkflow(db, { orgId, workflowId }, contentOf(v));
   if (!row) throw new AppError("workflow_not_found");
   return { workflow_id: row.id, restored_version: v.version };
 }

@@ -46,8 +46,9 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.waitForURL(/\/dashboard\/workflows\/wf_[a-z0-9]{24}$/, { timeout: 20_000 });
     const workflowId = page.url().split("/").at(-1)!;
     // Live variable detection, and an invalid template flagged inline.
-    expect(await page.textContent("form, section")).toBeTruthy();
     await page.getByText("{{story}}").first().waitFor();
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("Story writer");
+    expect(await page.locator("section :not(pre) > code").allTextContents()).toEqual(["{{story}}", "{{audience}}"]);
     await page.fill('textarea[name="template"]', "Write {{story");
     await page.getByText("Unclosed {{").waitFor();
     await page.fill('textarea[name="template"]', "Write a short story about {{story}} for {{ audience }}");
@@ -203,6 +204,40 @@ describe("dashboard: sign up → workflow → playground → publish → key →
       method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ story: "x", audience: "y" }),
     });
     expect(revoked.status).toBe(401);
+
+    // At a phone's width the sidebar folds behind a menu button and the workflow list gets the
+    // screen; the menu opens over the page, and following a link closes it.
+    expect(await page.locator("aside").isVisible()).toBe(true);
+    expect(await page.getByRole("button", { name: "Menu" }).isVisible()).toBe(false);
+    const phone = await browser.newContext({ storageState: await page.context().storageState(), viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      const p3 = await phone.newPage();
+      await p3.goto(`${e2e.baseUrl}/dashboard/workflows`);
+      const list = p3.locator("table", { hasText: "Story writer" });
+      await list.waitFor();
+      expect(await p3.locator("aside").isVisible()).toBe(false);
+      const menu = p3.getByRole("button", { name: "Menu" });
+      expect(await menu.getAttribute("aria-expanded")).toBe("false");
+      expect((await list.boundingBox())!.width).toBeGreaterThanOrEqual(300);
+      const name = (await p3.getByRole("link", { name: "Story writer" }).boundingBox())!;
+      expect(name.x).toBeGreaterThanOrEqual(0);
+      expect(name.x + name.width).toBeLessThanOrEqual(390);
+      expect(await p3.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await p3.screenshot({ path: `${SHOTS}/12-phone-menu-closed.png` });
+      await menu.click();
+      const aside = p3.locator("aside");
+      await aside.waitFor({ state: "visible" });
+      expect(await p3.getByRole("button", { name: "Close" }).getAttribute("aria-expanded")).toBe("true");
+      expect((await aside.boundingBox())!.width).toBe(390);
+      expect(await aside.locator("nav").getByRole("link").allTextContents()).toEqual(["Workflows", "API keys", "Usage", "Members", "API reference", "Audit log"]);
+      await p3.screenshot({ path: `${SHOTS}/13-phone-menu-open.png` });
+      await aside.getByRole("link", { name: "API keys" }).click();
+      await p3.waitForURL("**/dashboard/keys");
+      await aside.waitFor({ state: "hidden" });
+      expect(await p3.getByRole("button", { name: "Menu" }).getAttribute("aria-expanded")).toBe("false");
+    } finally {
+      await phone.close();
+    }
 
     // Signing out ends the session: the dashboard is gated again.
     await page.click('button:has-text("Sign out")');

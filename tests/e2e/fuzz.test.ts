@@ -46,10 +46,22 @@ const values = (): unknown => pick([
   "{{story}}", "${process.env.OPENAI_API_KEY}", "<script>alert(1)</script>", "'; drop table runs; --",
 ]);
 
+// Aimed at names the server reads off plain objects when they are absent: the query's pins
+// (`label`, `version`), the run body's options and a variable. Were any to land on the server's
+// Object.prototype, an unpinned call would run the polluted pin (a 404) or take the polluted value.
+const POLLUTED = { label: "polluted", version: "7", story: "polluted", session_id: "polluted", user: "polluted", protocol: "sse", ttl: "1" };
+const POLLUTING_BODIES = [
+  `{"__proto__": ${JSON.stringify(POLLUTED)}}`,
+  `{"constructor": {"prototype": ${JSON.stringify(POLLUTED)}}}`,
+  `{"story": "a", "extra": {"__proto__": ${JSON.stringify(POLLUTED)}}, "parameters": {"constructor": {"prototype": ${JSON.stringify(POLLUTED)}}}}`,
+  `{"messages": [{"role": "user", "content": "hi", "__proto__": ${JSON.stringify(POLLUTED)}}]}`,
+];
+const POLLUTING_QUERIES = Object.entries(POLLUTED).flatMap(([k, v]) => [`__proto__[${k}]=${v}`, `constructor[prototype][${k}]=${v}`, `__proto__.${k}=${v}`]);
+
 function randomBody(): Buffer | string {
   switch (Math.floor(rnd() * 12)) {
     case 0: return JSON.stringify({ story: values() });
-    case 1: return '{"__proto__": {"story": "x"}}';
+    case 1: return pick(POLLUTING_BODIES);
     case 2: return '{"__proto__": {"story": "x"}, "constructor": {"prototype": {"tone": "y"}}}';
     case 3: return "[".repeat(100_000) + "]".repeat(100_000);
     case 4: return '{"a":' + "{\"a\":".repeat(5000) + "1" + "}".repeat(5001);
@@ -106,10 +118,37 @@ describe("fuzzed input", () => {
     expect(JSON.parse(res.body)).toMatchObject({ success: false, code: "payload_too_large" });
   });
 
-  it("prototype-pollution keys are data, not variables, and pollute nothing", async () => {
-    const res = await send({ method: "POST", path: `/api/v1/run/${f.workflowId}`, headers: { authorization: `Bearer ${f.key}` }, body: '{"__proto__": {"story": "x"}}' });
-    expect(res.status).toBe(400);
-    expect(JSON.parse(res.body).error).toBe("Missing required parameter: story");
-    expect(({} as Record<string, unknown>).story).toBeUndefined();
+  it("prototype-pollution payloads are data, not variables, and change nothing the server does afterwards", async () => {
+    const auth = { authorization: `Bearer ${f.key}`, "content-type": "application/json" };
+    const run = () => send({ method: "POST", path: `/api/v1/run/${f.workflowId}`, headers: auth, body: '{"story": "a"}' });
+    const missing = () => send({ method: "POST", path: `/api/v1/run/${f.workflowId}`, headers: auth, body: "{}" });
+    const baseline = await run();
+    expect(baseline.status).toBe(200);
+
+    const polluting = await send({ method: "POST", path: `/api/v1/run/${f.workflowId}`, headers: auth, body: '{"__proto__": {"story": "x"}}' });
+    expect(polluting.status).toBe(400);
+    expect(JSON.parse(polluting.body).error).toBe("Missing required parameter: story");
+    const statuses: number[] = [];
+    for (const body of POLLUTING_BODIES) {
+      for (const path of [`/api/v1/run/${f.workflowId}`, `/api/v1/run/${f.workflowId}/stream?protocol=text`, `/api/v1/run/${f.workflowId}/stream?protocol=ui`]) {
+        statuses.push((await send({ method: "POST", path, headers: auth, body })).status);
+      }
+    }
+    for (const q of POLLUTING_QUERIES) {
+      statuses.push((await send({ method: "POST", path: `/api/v1/run/${f.workflowId}?${q}`, headers: auth, body: '{"story": "a"}' })).status);
+      statuses.push((await send({ method: "GET", path: `/api/v1/token?${q}`, headers: auth })).status);
+    }
+
+    // The same calls as before answer as before: the server process's Object.prototype has no
+    // `label`/`version` (else this unpinned call would run a pin that does not exist) and no `story`.
+    const after = await run();
+    expect(after.status, after.body).toBe(200);
+    expect(JSON.parse(after.body).result).toBe(JSON.parse(baseline.body).result);
+    const stillMissing = await missing();
+    expect(stillMissing.status, stillMissing.body).toBe(400);
+    expect(JSON.parse(stillMissing.body).error).toBe("Missing required parameter: story");
+    const described = await send({ method: "GET", path: `/api/v1/workflows/${f.workflowId}`, headers: auth });
+    expect(described.status, described.body).toBe(200);
+    expect(statuses.filter((st) => st >= 500 || st < 200)).toEqual([]);
   });
 });

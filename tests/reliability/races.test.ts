@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { getDb } from "@/db";
 import { listWorkflowVersions } from "@/db/queries/workflows";
 import { runs } from "@/db/schema";
@@ -8,6 +8,7 @@ import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
+import { upstream } from "../setup";
 
 describe("races", () => {
   it("1,000 concurrent redemptions of one stream token: exactly one succeeds", async () => {
@@ -36,17 +37,41 @@ describe("races", () => {
     expect(new Set(stored.map((v) => v.version)).size).toBe(26);
   });
 
-  it("a key revoked while requests are in flight: nothing that starts after the revoke commits gets through", async () => {
-    const f = await createFixture();
-    const before = Array.from({ length: 30 }, () => apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } }));
-    await revokeApiKey({ orgId: f.orgId, keyId: f.keyId });
-    const after = await Promise.all(Array.from({ length: 30 }, () => apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } })));
-    expect(after.map((r) => r.status)).toEqual(Array(30).fill(401));
-    const early = await Promise.all(before);
-    for (const r of early) expect([200, 401]).toContain(r.status);
-    const mint = await apiRequest("/api/v1/token", { key: f.key });
-    expect(mint.status).toBe(401);
-  });
+  it("a key revoked while runs are in flight: the runs that started finish, nothing that starts after the revoke commits gets through", async () => {
+    // The runs are held at the model until the revoke has committed, so they are provably in
+    // flight across it; then they are released, and every request sent afterwards must be refused.
+    const fake = await upstream();
+    const f = await createFixture({ model: "openai.chat:held" });
+    let release!: () => void;
+    fake.set({ hold: new Promise<void>((r) => (release = r)) });
+    const calls = () => fake.requests.filter((q) => q.body?.model === "held").length;
+    try {
+      const before = calls();
+      const settled: string[] = [];
+      const inFlight = Array.from({ length: 10 }, (_, i) =>
+        apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: `x${i}` } }).then(async (r) => (settled.push(`${r.status} ${await r.clone().text()}`), r)));
+      // (Generous: on a loaded machine a request can queue behind the database for a while.)
+      await vi.waitFor(() => expect(calls() - before + settled.length).toBe(10), { timeout: 60_000, interval: 20 });
+      expect(settled).toEqual([]);
+      await revokeApiKey({ orgId: f.orgId, keyId: f.keyId });
+      expect(settled).toEqual([]); // all ten were still waiting on the model when the revoke committed
+      // Sent while the ten are still held: a refusal answers at once, a request that got through
+      // would be waiting at the model too.
+      let refused = 0;
+      const after = Array.from({ length: 10 }, () =>
+        apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "y" } }).then((r) => (refused += r.status === 401 ? 1 : 0, r)));
+      await vi.waitFor(() => expect(refused).toBe(10), { timeout: 30_000, interval: 20 });
+      expect(calls() - before).toBe(10); // nothing sent after the revoke reached the model
+      expect(settled).toEqual([]);
+      release();
+      expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual(Array(10).fill(200));
+      expect((await Promise.all(after)).map((r) => r.status)).toEqual(Array(10).fill(401));
+      expect((await apiRequest("/api/v1/token", { key: f.key })).status).toBe(401);
+    } finally {
+      release();
+      fake.reset();
+    }
+  }, 120_000);
 
   it("a token minted before its key is revoked is refused after the revoke", async () => {
     const f = await createFixture();

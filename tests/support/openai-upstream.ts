@@ -24,6 +24,8 @@ export interface FakeOpenAIOptions {
   faultAfterTokens?: number;
   /** Message of HTTP faults; "{auth}" is replaced by the request's Authorization header, as careless upstreams do. */
   errorMessage?: string;
+  /** In-process only: answer once this settles (a test holds calls at the model to order events around them). */
+  hold?: Promise<unknown>;
 }
 
 export interface FakeOpenAI {
@@ -107,6 +109,7 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
   });
 
   function respond(api: "chat" | "responses", body: any, o: FakeOpenAIOptions, req: http.IncomingMessage, res: http.ServerResponse) {
+    if (o.hold) return void o.hold.then(() => respond(api, body, { ...o, hold: undefined }, req, res));
     const httpFault = { http_429: 429, http_500: 500, http_401: 401 }[o.fault as string];
     if (httpFault) {
       res.writeHead(httpFault, { "content-type": "application/json" });

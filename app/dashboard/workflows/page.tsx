@@ -26,14 +26,14 @@ export default async function WorkflowsPage({ searchParams }: { searchParams: Pr
           <Empty>{q ? <>No workflow matches “{q}”. <Link className="underline" href="/dashboard/workflows">Show all</Link></> : canEdit ? "No workflows yet. Create one above, try it in its playground, then publish it to call it over the API." : "No workflows yet. An admin of this organization can create one."}</Empty>
         ) : (
           <table className="w-full text-sm">
-            <thead className="text-left text-neutral-500"><tr><th className="py-2">Name</th><th>Status</th><th>Model</th><th>Id</th><th /></tr></thead>
+            <thead className="text-left text-neutral-500"><tr><th className="py-2">Name</th><th>Status</th><th className="hidden sm:table-cell">Model</th><th className="hidden sm:table-cell">Id</th><th /></tr></thead>
             <tbody>
               {workflows.map((w) => (
                 <tr key={w.id} className="border-t border-neutral-200 dark:border-neutral-800">
                   <td className="py-2"><Link className="font-medium underline-offset-2 hover:underline" href={`/dashboard/workflows/${w.id}`}>{w.name}</Link></td>
                   <td data-testid="status">{w.publishedVersion ? `published v${w.publishedVersion}` : "draft"}{w.changedSincePublish ? <span className="ml-1 text-amber-700 dark:text-amber-400"> · changes since publish</span> : null}</td>
-                  <td>{w.model}</td>
-                  <td className="font-mono text-xs">{w.id}</td>
+                  <td className="hidden sm:table-cell">{w.model}</td>
+                  <td className="hidden font-mono text-xs sm:table-cell">{w.id}</td>
                   <td className="text-right">{canEdit ? <ArchiveButton orgId={me.orgId} workflowId={w.id} name={w.name} /> : null}</td>
                 </tr>
               ))}
