@@ -1,16 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { betterAuth } from "better-auth";
+import { APIError } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { nextCookies } from "better-auth/next-js";
 import { organization } from "better-auth/plugins";
 import { getDb } from "@/db";
-import { listMemberships } from "@/db/queries/members";
+import { deleteOrganization } from "@/db/queries/orgs";
 import * as schema from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { newId, randomAlnum } from "@/lib/ids";
 import { recordMemberChange } from "@/lib/audit/record-member-change";
-import { createOrg } from "@/lib/orgs/create-org";
+import { admitUserOrg, MAX_ORGS_PER_USER } from "@/lib/orgs/create-org";
 
 // Dashboard accounts: better-auth (email + password) with its organization plugin for members and
 // roles (owner / admin / member). An organization created here gets our `orgs` row — same id,
@@ -32,8 +33,6 @@ function authSecret(): string {
   return secret;
 }
 
-const MAX_ORGS_PER_USER = 10;
-
 async function createAuth() {
   const env = getEnv();
   const db = await getDb();
@@ -50,13 +49,15 @@ async function createAuth() {
       organization({
         // No mail is configured: invitations are shown as a link to copy.
         sendInvitationEmail: async () => {},
-        // Opening credits are for a user's first organization only (below); a limit on top keeps
-        // a script from minting organizations in bulk.
+        // A quick early refusal only: better-auth counts before it inserts, so concurrent
+        // creations all pass it. The limit that holds is admitUserOrg's, under a lock.
         organizationLimit: MAX_ORGS_PER_USER,
         organizationHooks: {
           afterCreateOrganization: async ({ organization: org, member, user }) => {
-            const first = (await listMemberships(await getDb(), user.id)).length <= 1;
-            await createOrg({ id: org.id, name: org.name, credits: first ? getEnv().SIGNUP_CREDITS : 0 });
+            if (!(await admitUserOrg({ id: org.id, name: org.name, userId: user.id }))) {
+              await deleteOrganization(await getDb(), org.id);
+              throw new APIError("FORBIDDEN", { message: `You have reached the maximum number of organizations (${MAX_ORGS_PER_USER})` });
+            }
             await recordMemberChange({ action: "member.add", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: user.id });
           },
           afterAddMember: async ({ member, user, organization: org }) =>
