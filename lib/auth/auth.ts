@@ -11,6 +11,7 @@ import * as schema from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { newId, randomAlnum } from "@/lib/ids";
 import { recordMemberChange } from "@/lib/audit/record-member-change";
+import { dashboardOrigins, originGuard } from "./origins";
 import { admitUserOrg, MAX_ORGS_PER_USER } from "@/lib/orgs/create-org";
 
 // Dashboard accounts: better-auth (email + password) with its organization plugin for members and
@@ -40,12 +41,15 @@ async function createAuth() {
     database: drizzleAdapter(db, { provider: "pg", schema }),
     secret: authSecret(),
     baseURL: env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`,
-    trustedOrigins: (req) => (req ? [new URL(req.url).origin] : []),
+    trustedOrigins: dashboardOrigins(),
     emailAndPassword: { enabled: true, minPasswordLength: 8 },
     advanced: {
+      // better-auth skips its origin check under NODE_ENV=test; tests must see what production does.
+      disableOriginCheck: false,
       database: { generateId: ({ model }) => (model === "organization" ? newId.org() : randomAlnum(32)) },
     },
     plugins: [
+      originGuard,
       organization({
         // No mail is configured: invitations are shown as a link to copy.
         sendInvitationEmail: async () => {},
