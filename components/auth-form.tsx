@@ -48,8 +48,8 @@ export function AuthForm({ mode, invite }: { mode: "sign-in" | "sign-up"; invite
     <form onSubmit={submit} className="space-y-4">
       {mode === "sign-up" ? (
         <>
-          <Field label="Your name"><Input name="name" required autoComplete="name" /></Field>
-          {invite ? null : <Field label="Organization"><Input name="org" required placeholder="Acme" /></Field>}
+          <Field label="Your name"><Input name="name" required maxLength={100} autoComplete="name" /></Field>
+          {invite ? null : <Field label="Organization"><Input name="org" required maxLength={100} placeholder="Acme" /></Field>}
         </>
       ) : null}
       <Field label="Email"><Input name="email" type="email" required autoComplete="email" /></Field>

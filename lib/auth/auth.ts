@@ -9,8 +9,11 @@ import { getDb } from "@/db";
 import { deleteOrganization } from "@/db/queries/orgs";
 import * as schema from "@/db/schema";
 import { getEnv } from "@/lib/env";
+import { logger } from "@/lib/logger";
 import { newId, randomAlnum } from "@/lib/ids";
 import { recordMemberChange } from "@/lib/audit/record-member-change";
+import { authLogger } from "./auth-logger";
+import { nameLimits } from "./name-limits";
 import { dashboardOrigins, originGuard } from "./origins";
 import { admitUserOrg, MAX_ORGS_PER_USER } from "@/lib/orgs/create-org";
 
@@ -36,14 +39,25 @@ function authSecret(): string {
 
 async function createAuth() {
   const env = getEnv();
+  warnWithoutTrustedProxy(env.NODE_ENV);
+  const baseURL = env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`;
   const db = await getDb();
   return betterAuth({
     database: drizzleAdapter(db, { provider: "pg", schema }),
     secret: authSecret(),
-    baseURL: env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`,
+    baseURL,
     trustedOrigins: dashboardOrigins(),
     emailAndPassword: { enabled: true, minPasswordLength: 8 },
+    logger: authLogger(),
+    hooks: { before: nameLimits },
     advanced: {
+      // Session cookies are Secure (and __Secure- prefixed) exactly when the public URL is https,
+      // stated here rather than left to better-auth's defaults (which also look at NODE_ENV).
+      useSecureCookies: baseURL.startsWith("https://"),
+      // Its rate limits and sessions key on this header. Under `npm start` it holds exactly one
+      // address, the socket's or the one TRUSTED_PROXY_HOPS proxies vouch for: a client-sent
+      // value never gets here (scripts/trusted-proxy.mjs).
+      ipAddress: { ipAddressHeaders: ["x-forwarded-for"] },
       // better-auth skips its origin check under NODE_ENV=test; tests must see what production does.
       disableOriginCheck: false,
       database: { generateId: ({ model }) => (model === "organization" ? newId.org() : randomAlnum(32)) },
@@ -77,6 +91,12 @@ async function createAuth() {
   });
 }
 
+/** Under a bare `next start` (not `npm start`), X-Forwarded-For is whatever the client sent. */
+function warnWithoutTrustedProxy(nodeEnv: string) {
+  if (nodeEnv !== "production" || (globalThis as { __flowgateTrustedProxyHops?: number }).__flowgateTrustedProxyHops !== undefined) return;
+  logger.warn("started without scripts/trusted-proxy.mjs (use npm start): client addresses, and the sign-in rate limits keyed on them, come from X-Forwarded-For as the client sent it");
+}
+
 // The hooks do not say who acted: it is the signed-in user of the request that runs them (an
 // admin removing someone, the invitee accepting). Outside a request (server-side calls, tests),
 // unknown → null. Imported lazily: session.ts imports this module.
@@ -94,4 +114,9 @@ const g = globalThis as unknown as { __flowgateAuth?: Promise<Auth> };
 export function getAuth(): Promise<Auth> {
   g.__flowgateAuth ??= createAuth();
   return g.__flowgateAuth;
+}
+
+/** Tests change BETTER_AUTH_URL between suites; this forgets the instance built from the old one. */
+export function resetAuthForTests() {
+  g.__flowgateAuth = undefined;
 }
