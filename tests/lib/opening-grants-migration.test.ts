@@ -1,22 +1,14 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS_DIR } from "@/db";
+import { applyMigration as apply, migrationFiles } from "../support/migrations";
 
 // The opening_grants migration on a database that predates it: every user who is or was in an
 // organization counts as granted (under the old rule they may have been), a user who never was
 // does not.
 
-async function apply(db: PGlite, file: string) {
-  for (const stmt of readFileSync(path.join(MIGRATIONS_DIR, file), "utf8").split("--> statement-breakpoint")) {
-    if (stmt.trim()) await db.exec(stmt);
-  }
-}
-
 describe("migration opening_grants: backfill", () => {
   it("marks members and former members as granted, not users who never were in an organization", async () => {
-    const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).sort();
+    const files = migrationFiles();
     const migration = files.find((f) => f.endsWith("_opening_grants.sql"))!;
     const db = new PGlite();
     try {
