@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { authClient } from "./auth-client";
 import { Button, Field, Input } from "./ui";
 
@@ -13,7 +13,11 @@ export function AuthForm({ mode, invite }: { mode: "sign-in" | "sign-up"; invite
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  async function submit(form: FormData) {
+  // onSubmit, not <form action>: React resets a form after its action runs, and a refused sign-up
+  // must keep what was typed.
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
     setBusy(true);
     setError(null);
     const email = String(form.get("email"));
@@ -41,11 +45,11 @@ export function AuthForm({ mode, invite }: { mode: "sign-in" | "sign-up"; invite
     router.refresh();
   }
   return (
-    <form action={submit} className="space-y-4">
+    <form onSubmit={submit} className="space-y-4">
       {mode === "sign-up" ? (
         <>
-          <Field label="Your name"><Input name="name" required autoComplete="name" /></Field>
-          {invite ? null : <Field label="Organization"><Input name="org" required placeholder="Acme" /></Field>}
+          <Field label="Your name"><Input name="name" required maxLength={100} autoComplete="name" /></Field>
+          {invite ? null : <Field label="Organization"><Input name="org" required maxLength={100} placeholder="Acme" /></Field>}
         </>
       ) : null}
       <Field label="Email"><Input name="email" type="email" required autoComplete="email" /></Field>

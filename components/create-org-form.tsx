@@ -21,7 +21,7 @@ export function CreateOrgForm() {
         router.refresh();
       }}
     >
-      <Field label="Organization name"><Input name="org" required placeholder="Acme" /></Field>
+      <Field label="Organization name"><Input name="org" required maxLength={100} placeholder="Acme" /></Field>
       {error ? <p role="alert" className="text-sm text-red-600">{error}</p> : null}
       <Button type="submit">Create organization</Button>
     </form>

@@ -40,6 +40,12 @@ const schema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32).optional(),
   /** Public URL of the dashboard (cookies, redirects). Default http://localhost:PORT. */
   BETTER_AUTH_URL: z.string().url().optional(),
+  /**
+   * How many reverse proxies in front of the app append to X-Forwarded-For. 0: none, the client
+   * address is the socket's. Applied by scripts/trusted-proxy.mjs (preloaded by `npm start`),
+   * which parses it itself; here for validation and the warning when that preload is missing.
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(99).default(0),
   /** Credits a new organization starts with. */
   SIGNUP_CREDITS: z.coerce.number().int().nonnegative().default(10_000),
   /** Serves /api/bench/* reference routes (benchmarks only). */

@@ -7,9 +7,14 @@ type Level = Exclude<keyof typeof LEVELS, "silent">;
 // wherever they appear, whatever field carries them.
 const SECRET_PATTERNS = [/sk_[a-z0-9]{8,}/gi, /sk-[A-Za-z0-9_-]{12,}/g, /pub_tok_[a-z0-9]{8,}/gi, /Bearer\s+[^\s"'\\]+/gi];
 
-/** Masks our keys and tokens, OpenAI-style keys, bearer credentials and the configured provider key. */
+// A failed query's message carries its parameters ("Failed query: …\nparams: …", drizzle): password
+// hashes, session tokens, emails. The statement stays, the values go. Matched inside the JSON line,
+// where the newline after them is the two characters \n.
+const QUERY_PARAMS = /params: (?:[^"\\\n]|\\[^n])*/g;
+
+/** Masks our keys and tokens, OpenAI-style keys, bearer credentials, query parameters and the configured provider key. */
 export function redact(text: string): string {
-  let out = text;
+  let out = text.replace(QUERY_PARAMS, "params: [redacted]");
   for (const re of SECRET_PATTERNS) out = out.replace(re, (m) => `${m.slice(0, m.startsWith("Bearer") ? 7 : 6)}…`);
   const providerKey = getEnv().OPENAI_API_KEY;
   if (providerKey && providerKey.length >= 8) out = out.replaceAll(providerKey, "[provider key]");

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { orgs } from "../schema";
+import { member, openingGrants, organization, orgs, user } from "../schema";
 
 export async function insertOrg(tx: DbOrTx, values: { id: string; name: string }) {
   const [org] = await tx.insert(orgs).values(values).returning();
@@ -29,4 +29,28 @@ export async function lockOrgBalance(tx: DbOrTx, orgId: string) {
 
 export async function setOrgBalance(tx: DbOrTx, orgId: string, balance: number) {
   await tx.update(orgs).set({ creditBalance: balance }).where(eq(orgs.id, orgId));
+}
+
+/** Serializes one user's organization creations (the limit below is counted under it). */
+export async function lockUser(tx: DbOrTx, userId: string) {
+  await tx.select({ id: user.id }).from(user).where(eq(user.id, userId)).for("no key update");
+}
+
+/** The user's memberships of organizations that have our orgs row (a creation in flight has none yet). */
+export async function countAdmittedOrgs(tx: DbOrTx, userId: string) {
+  const [row] = await tx.select({ n: count() }).from(member)
+    .innerJoin(orgs, eq(orgs.id, member.organizationId))
+    .where(eq(member.userId, userId));
+  return row!.n;
+}
+
+/** True the first time for a user, ever; false afterwards. */
+export async function claimOpeningGrant(tx: DbOrTx, { userId, orgId }: { userId: string; orgId: string }) {
+  const rows = await tx.insert(openingGrants).values({ userId, orgId }).onConflictDoNothing().returning({ userId: openingGrants.userId });
+  return rows.length === 1;
+}
+
+/** better-auth's organization row (its memberships go with it): for a creation we refused. */
+export async function deleteOrganization(tx: DbOrTx, orgId: string) {
+  await tx.delete(organization).where(eq(organization.id, orgId));
 }

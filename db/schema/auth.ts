@@ -82,3 +82,12 @@ export const invitation = pgTable("invitation", {
   createdAt: created(),
   inviterId: text("inviter_id").notNull().references(() => user.id, { onDelete: "cascade" }),
 });
+
+// Opening credits are granted once per user, ever: this row is the record, its primary key the
+// guarantee. Counting current memberships instead let a removed (or handed-over) user mint them again.
+export const openingGrants = pgTable("opening_grants", {
+  userId: text("user_id").primaryKey().references(() => user.id, { onDelete: "cascade" }),
+  /** The organization that got them; null for users who existed before this record (migration 0005). */
+  orgId: text("org_id"),
+  grantedAt: timestamp("granted_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,16 +1,21 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { betterAuth } from "better-auth";
+import { APIError } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { nextCookies } from "better-auth/next-js";
 import { organization } from "better-auth/plugins";
 import { getDb } from "@/db";
-import { listMemberships } from "@/db/queries/members";
+import { deleteOrganization } from "@/db/queries/orgs";
 import * as schema from "@/db/schema";
 import { getEnv } from "@/lib/env";
+import { logger } from "@/lib/logger";
 import { newId, randomAlnum } from "@/lib/ids";
 import { recordMemberChange } from "@/lib/audit/record-member-change";
-import { createOrg } from "@/lib/orgs/create-org";
+import { authLogger } from "./auth-logger";
+import { nameLimits } from "./name-limits";
+import { dashboardOrigins, originGuard } from "./origins";
+import { admitUserOrg, MAX_ORGS_PER_USER } from "@/lib/orgs/create-org";
 
 // Dashboard accounts: better-auth (email + password) with its organization plugin for members and
 // roles (owner / admin / member). An organization created here gets our `orgs` row — same id,
@@ -32,31 +37,45 @@ function authSecret(): string {
   return secret;
 }
 
-const MAX_ORGS_PER_USER = 10;
-
 async function createAuth() {
   const env = getEnv();
+  warnWithoutTrustedProxy(env.NODE_ENV);
+  const baseURL = env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`;
   const db = await getDb();
   return betterAuth({
     database: drizzleAdapter(db, { provider: "pg", schema }),
     secret: authSecret(),
-    baseURL: env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`,
-    trustedOrigins: (req) => (req ? [new URL(req.url).origin] : []),
+    baseURL,
+    trustedOrigins: dashboardOrigins(),
     emailAndPassword: { enabled: true, minPasswordLength: 8 },
+    logger: authLogger(),
+    hooks: { before: nameLimits },
     advanced: {
+      // Session cookies are Secure (and __Secure- prefixed) exactly when the public URL is https,
+      // stated here rather than left to better-auth's defaults (which also look at NODE_ENV).
+      useSecureCookies: baseURL.startsWith("https://"),
+      // Its rate limits and sessions key on this header. Under `npm start` it holds exactly one
+      // address, the socket's or the one TRUSTED_PROXY_HOPS proxies vouch for: a client-sent
+      // value never gets here (scripts/trusted-proxy.mjs).
+      ipAddress: { ipAddressHeaders: ["x-forwarded-for"] },
+      // better-auth skips its origin check under NODE_ENV=test; tests must see what production does.
+      disableOriginCheck: false,
       database: { generateId: ({ model }) => (model === "organization" ? newId.org() : randomAlnum(32)) },
     },
     plugins: [
+      originGuard,
       organization({
         // No mail is configured: invitations are shown as a link to copy.
         sendInvitationEmail: async () => {},
-        // Opening credits are for a user's first organization only (below); a limit on top keeps
-        // a script from minting organizations in bulk.
+        // A quick early refusal only: better-auth counts before it inserts, so concurrent
+        // creations all pass it. The limit that holds is admitUserOrg's, under a lock.
         organizationLimit: MAX_ORGS_PER_USER,
         organizationHooks: {
           afterCreateOrganization: async ({ organization: org, member, user }) => {
-            const first = (await listMemberships(await getDb(), user.id)).length <= 1;
-            await createOrg({ id: org.id, name: org.name, credits: first ? getEnv().SIGNUP_CREDITS : 0 });
+            if (!(await admitUserOrg({ id: org.id, name: org.name, userId: user.id }))) {
+              await deleteOrganization(await getDb(), org.id);
+              throw new APIError("FORBIDDEN", { message: `You have reached the maximum number of organizations (${MAX_ORGS_PER_USER})` });
+            }
             await recordMemberChange({ action: "member.add", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: user.id });
           },
           afterAddMember: async ({ member, user, organization: org }) =>
@@ -70,6 +89,12 @@ async function createAuth() {
       nextCookies(),
     ],
   });
+}
+
+/** Under a bare `next start` (not `npm start`), X-Forwarded-For is whatever the client sent. */
+function warnWithoutTrustedProxy(nodeEnv: string) {
+  if (nodeEnv !== "production" || (globalThis as { __flowgateTrustedProxyHops?: number }).__flowgateTrustedProxyHops !== undefined) return;
+  logger.warn("started without scripts/trusted-proxy.mjs (use npm start): client addresses, and the sign-in rate limits keyed on them, come from X-Forwarded-For as the client sent it");
 }
 
 // The hooks do not say who acted: it is the signed-in user of the request that runs them (an
@@ -89,4 +114,9 @@ const g = globalThis as unknown as { __flowgateAuth?: Promise<Auth> };
 export function getAuth(): Promise<Auth> {
   g.__flowgateAuth ??= createAuth();
   return g.__flowgateAuth;
+}
+
+/** Tests change BETTER_AUTH_URL between suites; this forgets the instance built from the old one. */
+export function resetAuthForTests() {
+  g.__flowgateAuth = undefined;
 }

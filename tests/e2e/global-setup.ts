@@ -9,6 +9,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { buildIfStale } from "../../scripts/build-if-stale";
+import { nextStartArgs } from "../../scripts/next-start";
 import { startFakeOpenAI } from "../support/openai-upstream";
 
 const exec = promisify(execFile);
@@ -47,8 +48,9 @@ export default async function setup(project: TestProject) {
   const seed = JSON.parse(seeded.stdout.trim().split("\n").at(-1)!);
   const port = await freePort();
   const logFile = path.join(dataDir, "server.log");
-  const server: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: ROOT, env: { ...env, PORT: String(port), BETTER_AUTH_URL: `http://127.0.0.1:${port}` }, stdio: ["ignore", "pipe", "pipe"],
+  const server: ChildProcess = spawn(process.execPath, nextStartArgs(ROOT, ["-p", String(port), "-H", "127.0.0.1"]), {
+    // No BETTER_AUTH_URL: the zero-configuration case, the dashboard opened at 127.0.0.1.
+    cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
   server.stdout!.on("data", (d) => (log += d));

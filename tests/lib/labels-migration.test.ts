@@ -1,21 +1,13 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS_DIR } from "@/db";
+import { applyMigration as apply, migrationFiles } from "../support/migrations";
 
 // Migration 0003 on a database that predates labels: applied to a private in-memory PGlite after
 // 0000–0002 and some data, the way an existing installation meets it at server start.
 
-async function apply(db: PGlite, file: string) {
-  for (const stmt of readFileSync(path.join(MIGRATIONS_DIR, file), "utf8").split("--> statement-breakpoint")) {
-    if (stmt.trim()) await db.exec(stmt);
-  }
-}
-
 describe("migration 0003 (labels, audit): backfill", () => {
   it("gives published workflows production (the published version) and latest (the highest), with history", async () => {
-    const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).sort();
+    const files = migrationFiles();
     const db = new PGlite();
     try {
       for (const f of files.filter((f) => f < "0003")) await apply(db, f);
