@@ -52,6 +52,9 @@ export async function keysPageData(orgId: string) {
   };
 }
 
+// The usage page's filter choices are the run columns' own enums (pages do not import db/).
+export { RUN_SOURCES, RUN_STATUSES };
+
 export type RunFilters = { workflow?: string; status?: string; source?: string };
 
 const DAYS = 14;
