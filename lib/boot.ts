@@ -1,3 +1,4 @@
+import "server-only";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { getDb, getDbKind } from "@/db";

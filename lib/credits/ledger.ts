@@ -1,3 +1,4 @@
+import "server-only";
 import type { DbOrTx } from "@/db";
 import { findLedgerEntryByKey, insertLedgerEntry } from "@/db/queries/credits";
 import { lockOrgBalance, setOrgBalance } from "@/db/queries/orgs";

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { listApiKeys } from "@/db/queries/api-keys";
 import { listAuditEntries } from "@/db/queries/audit";

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { insertOrg } from "@/db/queries/orgs";
 import { applyLedgerEntry } from "@/lib/credits/ledger";

@@ -1,3 +1,4 @@
+import "server-only";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { createMemoryLimiter } from "./memory-limiter";

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
 import { logger } from "@/lib/logger";

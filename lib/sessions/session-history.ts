@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import { getDb } from "@/db";
