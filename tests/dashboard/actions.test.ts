@@ -8,7 +8,7 @@ import {
 } from "@/app/dashboard/actions";
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
-import { acceptInvite } from "@/lib/auth/org-action";
+import { acceptInvite } from "@/lib/orgs/invitations";
 import { executeRun } from "@/lib/runs/execute-run";
 import { eq } from "drizzle-orm";
 import { createApiKey } from "@/lib/auth/api-keys";
