@@ -1,4 +1,4 @@
-import { AppError, ERRORS, isAppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 
 /**
@@ -22,4 +22,3 @@ export function errorResponse(e: unknown, requestId: string, headers: Headers): 
   return Response.json(body, { status: err.status, headers });
 }
 
-export const STATUS_OF = Object.fromEntries(Object.entries(ERRORS).map(([k, v]) => [k, v.status]));
