@@ -5,7 +5,7 @@ import { publicBaseUrl } from "@/lib/public-base-url";
 // One rule for "this instance's origin as the browser sees it": the dashboard's snippets, the API
 // reference and the playground's same-origin check used three copies that disagreed.
 describe("publicBaseUrl", () => {
-  it.each([
+  it.each<{ name: string; headers: Record<string, string>; url: string }>([
     { name: "plain next start on a LAN address is http", headers: { host: "192.168.1.20:3000" }, url: "http://192.168.1.20:3000" },
     { name: "loopback", headers: { host: "127.0.0.1:3000" }, url: "http://127.0.0.1:3000" },
     { name: "a proxy's forwarded host and scheme", headers: { host: "10.0.0.2:3000", "x-forwarded-host": "app.example.com", "x-forwarded-proto": "https" }, url: "https://app.example.com" },
