@@ -2,6 +2,7 @@ import "server-only";
 import { getDb } from "@/db";
 import { listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
 import { logger } from "@/lib/logger";
+import { stripNul } from "./strip-nul";
 
 // The runs this process is executing. One timer per process (only while there are runs) does two
 // things each second: persists each run's output so far (GET /runs/:id shows it, from any
@@ -54,7 +55,7 @@ async function tick() {
   for (const [id, entry] of active) {
     if (entry.progress.text.length === entry.savedLength) continue;
     entry.savedLength = entry.progress.text.length;
-    updates.push({ id, output: entry.progress.text.replaceAll("\u0000", ""), outputTokens: entry.progress.outputTokens });
+    updates.push({ id, output: stripNul(entry.progress.text), outputTokens: entry.progress.outputTokens });
   }
   await updateRunsProgress(db, updates);
 }
