@@ -12,13 +12,12 @@ import { defaultModelId } from "@/lib/llm/registry";
 import { createOrg } from "@/lib/orgs/create-org";
 import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { processSingleton } from "@/lib/process-singleton";
 
-const g = globalThis as unknown as { __flowgateBoot?: Promise<void> };
 
 /** Server start: open the database once (migrating it), seed a first run, start the sweeper. */
 export function boot(): Promise<void> {
-  g.__flowgateBoot ??= doBoot();
-  return g.__flowgateBoot;
+  return processSingleton("boot", doBoot);
 }
 
 async function doBoot() {

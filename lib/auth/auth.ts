@@ -11,6 +11,7 @@ import { getEnv } from "@/lib/env";
 import { newId, randomAlnum } from "@/lib/ids";
 import { recordMemberChange } from "@/lib/audit/record-member-change";
 import { createOrg } from "@/lib/orgs/create-org";
+import { processSingleton } from "@/lib/process-singleton";
 
 // Dashboard accounts: better-auth (email + password) with its organization plugin for members and
 // roles (owner / admin / member). An organization created here gets our `orgs` row — same id,
@@ -84,9 +85,7 @@ async function requestUserId(): Promise<string | null> {
 }
 
 type Auth = Awaited<ReturnType<typeof createAuth>>;
-const g = globalThis as unknown as { __flowgateAuth?: Promise<Auth> };
 
 export function getAuth(): Promise<Auth> {
-  g.__flowgateAuth ??= createAuth();
-  return g.__flowgateAuth;
+  return processSingleton("auth", createAuth);
 }
