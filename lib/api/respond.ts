@@ -2,8 +2,8 @@ import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 
 /**
- * The seed's flat error body: { error, success: false, code } plus added fields (request_id, and
- * whatever the error carries, e.g. run_id). Unknown errors are logged under the request id and
+ * The contract's flat error body (docs/contract.md): { error, success: false, code } plus added
+ * fields (request_id, and whatever the error carries, e.g. run_id). Unknown errors are logged under the request id and
  * answered with the generic 500; their message never reaches the client.
  */
 export function errorResponse(e: unknown, requestId: string, headers: Headers): Response {
