@@ -2,7 +2,14 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { alias: { "@": fileURLToPath(new URL("./", import.meta.url)) } },
+  resolve: {
+    alias: {
+      "@": fileURLToPath(new URL("./", import.meta.url)),
+      // `import "server-only"` throws outside a React Server Components build (vercel/next.js#60038);
+      // the tests are the server.
+      "server-only": fileURLToPath(new URL("./node_modules/server-only/empty.js", import.meta.url)),
+    },
+  },
   test: {
     // One process, one embedded Postgres: PGlite takes seconds to boot and has no cross-process
     // lock, so every test file shares the instance opened in tests/setup.ts. Tests isolate

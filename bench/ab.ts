@@ -35,7 +35,7 @@ for (const side of ["A", "B"] as Side[]) {
     ...process.env, DATABASE_URL: DB[side], FLOWGATE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "fg-ab-")), OPENAI_BASE_URL: upstream,
     OPENAI_API_KEY: "bench", LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "1000000000", FLOWGATE_BENCH_ROUTES: "1", NODE_ENV: "production",
   };
-  const seed = JSON.parse((await exec(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "tests/e2e/seed-e2e.ts"], { cwd: dir, env })).stdout.trim().split("\n").at(-1)!);
+  const seed = JSON.parse((await exec(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: dir, env })).stdout.trim().split("\n").at(-1)!);
   const port = 3800 + Math.floor(Math.random() * 90) + (side === "A" ? 0 : 100);
   const server = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] });
   children.push(server);

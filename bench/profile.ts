@@ -21,7 +21,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), "fg-prof-"));
 const profDir = mkdtempSync(path.join(tmpdir(), "fg-cpuprof-"));
 const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dataDir, OPENAI_BASE_URL: upstream, OPENAI_API_KEY: "bench", LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "1000000000", FLOWGATE_BENCH_ROUTES: "1", NODE_ENV: "production" };
 const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
-const seed = JSON.parse((await exec(process.execPath, [tsx, "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env })).stdout.trim().split("\n").at(-1)!);
+const seed = JSON.parse((await exec(process.execPath, [tsx, "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env })).stdout.trim().split("\n").at(-1)!);
 const port = 3990 + Math.floor(Math.random() * 9);
 const server: ChildProcess = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", profDir, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
 const base = `http://127.0.0.1:${port}`;

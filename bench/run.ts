@@ -70,7 +70,7 @@ async function main() {
     ...process.env, FLOWGATE_DATA_DIR: dataDir, OPENAI_BASE_URL: upstream, OPENAI_API_KEY: "bench", LOG_LEVEL: "warn",
     RATE_LIMIT_PER_MINUTE: "1000000000", FLOWGATE_BENCH_ROUTES: "1", NODE_ENV: "production",
   };
-  const seed = JSON.parse((await exec(process.execPath, [tsx, "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env })).stdout.trim().split("\n").at(-1)!);
+  const seed = JSON.parse((await exec(process.execPath, [tsx, "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env })).stdout.trim().split("\n").at(-1)!);
   const port = 3900 + Math.floor(Math.random() * 90);
   const server = spawn(process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
   children.push(server);

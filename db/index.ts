@@ -1,9 +1,11 @@
+import "server-only";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -14,18 +16,14 @@ export type DbOrTx = Db | Tx;
 
 type Handle = { db: Db; kind: "pglite" | "postgres"; close: () => Promise<void> };
 
-// One database handle per process, kept on globalThis: Next bundles instrumentation and route
-// handlers separately, and two PGlite instances on one data directory silently lose writes.
-const g = globalThis as unknown as { __flowgateDb?: Promise<Handle> };
+// One database handle per process (lib/process-singleton.ts): two PGlite instances on one data
+// directory silently lose writes. A failed open is forgotten, so the next use tries again.
+const handle = () => processSingleton("db", open);
 
 export const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
 
 export function getDb(): Promise<Db> {
-  g.__flowgateDb ??= open().catch((e) => {
-    g.__flowgateDb = undefined;
-    throw e;
-  });
-  return g.__flowgateDb.then((h) => h.db);
+  return handle().then((h) => h.db);
 }
 
 type PgJsClient = { unsafe(query: string, params: unknown[], opts: { prepare: boolean }): Promise<Record<string, unknown>[]> };
@@ -53,13 +51,11 @@ export async function executePrepared(db: DbOrTx, query: SQL): Promise<Record<st
 }
 
 export async function getDbKind(): Promise<Handle["kind"]> {
-  await getDb();
-  return (await g.__flowgateDb!).kind;
+  return (await handle()).kind;
 }
 
 export async function closeDb() {
-  const h = g.__flowgateDb;
-  g.__flowgateDb = undefined;
+  const h = replaceProcessSingleton<Promise<Handle>>("db", undefined);
   if (h) await (await h).close();
 }
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeDb, getDb, getDbKind } from "@/db";
@@ -12,13 +13,12 @@ import { createOrg } from "@/lib/orgs/create-org";
 import { drain } from "@/lib/runs/drain";
 import { SWEEP_EVERY_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { processSingleton } from "@/lib/process-singleton";
 
-const g = globalThis as unknown as { __flowgateBoot?: Promise<void> };
 
 /** Server start: open the database once (migrating it), seed a first run, start the sweeper. */
 export function boot(): Promise<void> {
-  g.__flowgateBoot ??= doBoot();
-  return g.__flowgateBoot;
+  return processSingleton("boot", doBoot);
 }
 
 async function doBoot() {

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 
 // The only reader of process.env (besides drizzle.config.ts). Parsed lazily so that tests and

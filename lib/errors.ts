@@ -1,5 +1,5 @@
 // One error type for the whole app. Domain code throws AppError; only lib/api knows about HTTP.
-// The messages of the documented codes are the seed contract (../shared/seeds): do not reword them.
+// The messages of the documented codes are the API contract (docs/contract.md): do not reword them.
 
 export const ERRORS = {
   invalid_request: { status: 400, message: "Invalid request" },

@@ -26,7 +26,7 @@ export function randomAlnum(n: number): string {
   return out;
 }
 
-// Ids are generated here only, each with its prefix. Lengths follow the seed docs.
+// Ids are generated here only, each with its prefix. Lengths follow the contract (docs/contract.md, "Ids and secrets").
 export const newId = {
   org: () => `org_${randomAlnum(24)}`,
   workflow: () => `wf_${randomAlnum(24)}`,

@@ -3,9 +3,9 @@
 import { z } from "zod";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { keyScopeInput, scopeOptions } from "@/lib/auth/key-scope-input";
-import { acceptInvite, orgAction, type ActionResult } from "@/lib/auth/org-action";
+import { orgAction, type ActionResult } from "@/lib/auth/org-action";
 import { currentUser, currentUserId } from "@/lib/auth/session";
-import { cancelInvitation, INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
+import { acceptInvite, cancelInvitation, INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
 import { changeMemberRole, removeMember } from "@/lib/orgs/members";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";

@@ -10,15 +10,6 @@ export async function insertLedgerEntry(
   return row!;
 }
 
-export async function findLedgerEntryByKey(tx: DbOrTx, idempotencyKey: string) {
-  const [row] = await tx
-    .select({ id: creditLedger.id })
-    .from(creditLedger)
-    .where(eq(creditLedger.idempotencyKey, idempotencyKey))
-    .limit(1);
-  return row;
-}
-
 export async function sumLedger(tx: DbOrTx, orgId: string) {
   const [row] = await tx
     .select({ total: sql<string>`coalesce(sum(${creditLedger.amount}), 0)` })

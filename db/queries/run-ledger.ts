@@ -13,6 +13,15 @@ function rowsOf(result: unknown): Record<string, unknown>[] {
   return Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
 }
 
+/**
+ * A capped key's counter (`k`) as it stands in the period that started at `period`: it belongs to
+ * the period it was last written in, and periods only move forward, so a counter from that period
+ * or a later one counts and an older one is zero. The same rule as capUsedInPeriod in
+ * lib/credits/key-cap.ts (the keys page).
+ */
+const capUsedInPeriod = (period: string | null) =>
+  sql`CASE WHEN k.cap_period_start >= ${period}::timestamptz THEN k.cap_used ELSE 0 END`;
+
 export type RunStart = {
   runId: string; ledgerId: string; orgId: string; workflowId: string; versionId: string | null; apiKeyId: string | null;
   source: RunSource; protocol: string; model: string; inputs: Record<string, string>;
@@ -54,7 +63,7 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
       -- The period never moves backwards: a caller whose clock (or a wait for credits) is behind
       -- a rollover another instance already made counts against the newer period.
       SELECT k.id, k.credit_cap AS cap,
-             CASE WHEN k.cap_period_start >= ${period}::timestamptz THEN k.cap_used ELSE 0 END AS used,
+             ${capUsedInPeriod(period)} AS used,
              GREATEST(COALESCE(k.cap_period_start, ${period}::timestamptz), ${period}::timestamptz) AS period
       FROM api_keys k, cur WHERE k.id = ${cap?.keyId ?? null} FOR NO KEY UPDATE OF k
     ), calc AS (
@@ -92,8 +101,8 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
 /** What is left of a capped key's period (for telling a cap 402 from an org that is short). */
 export async function keyCapRemaining(db: DbOrTx, { keyId, periodStart }: { keyId: string; periodStart: Date }): Promise<number | null> {
   const result = await db.execute(sql`
-    SELECT credit_cap - CASE WHEN cap_period_start >= ${periodStart.toISOString()}::timestamptz THEN cap_used ELSE 0 END AS remaining
-    FROM api_keys WHERE id = ${keyId} AND credit_cap IS NOT NULL`);
+    SELECT k.credit_cap - ${capUsedInPeriod(periodStart.toISOString())} AS remaining
+    FROM api_keys k WHERE k.id = ${keyId} AND k.credit_cap IS NOT NULL`);
   const [row] = rowsOf(result);
   return row ? Number(row.remaining) : null;
 }

@@ -2,30 +2,8 @@ import { and, desc, eq, inArray, isNotNull, isNull, lt, notInArray, or, sql, typ
 import type { DbOrTx } from "../index";
 import { runs, workflowVersions, type Run } from "../schema";
 
-export async function insertRun(tx: DbOrTx, values: typeof runs.$inferInsert) {
-  const [row] = await tx.insert(runs).values(values).returning();
-  return row!;
-}
-
 export async function getRun(tx: DbOrTx, { orgId, runId }: { orgId: string; runId: string }) {
   const [row] = await tx.select().from(runs).where(and(eq(runs.id, runId), eq(runs.orgId, orgId))).limit(1);
-  return row;
-}
-
-/**
- * Moves a run from running to a final state. Returns undefined when it was already final, which
- * is what makes finishing (and so settling) idempotent.
- */
-export async function finalizeRun(
-  tx: DbOrTx,
-  runId: string,
-  patch: Pick<Run, "status"> & Partial<Omit<Run, "id" | "orgId" | "status">>,
-) {
-  const [row] = await tx
-    .update(runs)
-    .set({ ...patch, finishedAt: new Date() })
-    .where(and(eq(runs.id, runId), eq(runs.status, "running")))
-    .returning();
   return row;
 }
 

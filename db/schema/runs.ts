@@ -33,7 +33,7 @@ export const runs = pgTable(
     maxOutputTokens: integer("max_output_tokens"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
-    /** End-user attribution and conversation grouping (seed B's session_id). */
+    /** End-user attribution and conversation grouping (the SSE contract's session_id, docs/contract.md). */
     endUser: text("end_user"),
     sessionId: text("session_id"),
     /** Set by POST /runs/:id/cancel; the instance running it sees the flag and aborts the model call. */

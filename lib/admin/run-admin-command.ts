@@ -1,3 +1,4 @@
+import "server-only";
 import { parseArgs } from "node:util";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { grantCredits } from "@/lib/credits/grant-credits";
@@ -71,7 +72,7 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
     case "credits grant": {
       const amount = int("amount", need("amount"))!;
       const res = await grantCredits({ orgId: need("org"), amount });
-      return { org_id: v.org, granted: amount, balance: res?.balanceAfter };
+      return { org_id: v.org, granted: amount, balance: res.balanceAfter };
     }
     default:
       throw new AppError("invalid_request", `Unknown command "${positionals.join(" ")}"\n${ADMIN_USAGE}`);

@@ -1,9 +1,9 @@
-import { AppError, ERRORS, isAppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 
 /**
- * The seed's flat error body: { error, success: false, code } plus added fields (request_id, and
- * whatever the error carries, e.g. run_id). Unknown errors are logged under the request id and
+ * The contract's flat error body (docs/contract.md): { error, success: false, code } plus added
+ * fields (request_id, and whatever the error carries, e.g. run_id). Unknown errors are logged under the request id and
  * answered with the generic 500; their message never reaches the client.
  */
 export function errorResponse(e: unknown, requestId: string, headers: Headers): Response {
@@ -23,4 +23,3 @@ export function errorResponse(e: unknown, requestId: string, headers: Headers): 
   return Response.json(body, { status: err.status, headers });
 }
 
-export const STATUS_OF = Object.fromEntries(Object.entries(ERRORS).map(([k, v]) => [k, v.status]));

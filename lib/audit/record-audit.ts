@@ -1,3 +1,4 @@
+import "server-only";
 import { insertAuditEntry } from "@/db/queries/audit";
 import type { DbOrTx } from "@/db";
 import type { AuditAction } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { getOrg } from "@/db/queries/orgs";
 import { logger } from "@/lib/logger";

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { lookupCache } from "@/lib/cache/lookup-cache";
 import { findActiveApiKeyByHash, insertApiKey, revokeApiKey as revokeApiKeyRow, touchApiKey } from "@/db/queries/api-keys";

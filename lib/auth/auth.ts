@@ -16,6 +16,7 @@ import { authLogger } from "./auth-logger";
 import { nameLimits } from "./name-limits";
 import { dashboardOrigins, originGuard } from "./origins";
 import { admitUserOrg, MAX_ORGS_PER_USER } from "@/lib/orgs/create-org";
+import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 
 // Dashboard accounts: better-auth (email + password) with its organization plugin for members and
 // roles (owner / admin / member). An organization created here gets our `orgs` row — same id,
@@ -109,14 +110,12 @@ async function requestUserId(): Promise<string | null> {
 }
 
 type Auth = Awaited<ReturnType<typeof createAuth>>;
-const g = globalThis as unknown as { __flowgateAuth?: Promise<Auth> };
 
 export function getAuth(): Promise<Auth> {
-  g.__flowgateAuth ??= createAuth();
-  return g.__flowgateAuth;
+  return processSingleton("auth", createAuth);
 }
 
 /** Tests change BETTER_AUTH_URL between suites; this forgets the instance built from the old one. */
 export function resetAuthForTests() {
-  g.__flowgateAuth = undefined;
+  replaceProcessSingleton("auth", undefined);
 }

@@ -1,9 +1,9 @@
+import "server-only";
 import type { z } from "zod";
 import { getDb } from "@/db";
 import { getMembership } from "@/db/queries/members";
 import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
-import { acceptInvitation } from "@/lib/orgs/invitations";
 
 // Dashboard authorization. Server actions are public POST endpoints, so every call re-resolves
 // the session, the membership of the org it names, and the role. Another org's objects — and an
@@ -23,13 +23,8 @@ export async function authorizeActor({ userId, orgId }: { userId: string; orgId:
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
-/**
- * Wraps a dashboard mutation: parse the input (which names the org), resolve the signed-in user
- * (`currentUserId`, from the session cookie in a server action), check membership and role, run.
- * `.run(userId, input)` is the same pipeline without the cookie, for tests.
- */
 /** The pipeline's catch, shared: AppErrors become their code and message, anything else is logged. */
-async function settle<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
+export async function settle<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
   try {
     return { ok: true, data: await fn() };
   } catch (e) {
@@ -39,16 +34,11 @@ async function settle<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
   }
 }
 
-/** Accepting an invitation: a signed-in user, not yet a member; the invitation is the grant. */
-export function acceptInvite(user: { id: string; email: string } | null, raw: unknown) {
-  return settle(async () => {
-    if (!user) throw new AppError("unauthorized", "Sign in first");
-    const id = (raw as { invitationId?: unknown } | null)?.invitationId;
-    if (typeof id !== "string") throw new AppError("invalid_request", "invitationId: expected a string");
-    return acceptInvitation({ invitationId: id, userId: user.id, email: user.email });
-  });
-}
-
+/**
+ * Wraps a dashboard mutation: parse the input (which names the org), resolve the signed-in user
+ * (`currentUserId`, from the session cookie in a server action), check membership and role, run.
+ * `.run(userId, input)` is the same pipeline without the cookie, for tests.
+ */
 export function orgAction<S extends z.ZodType<{ orgId: string }>, T>(
   opts: { role: Role; input: S; currentUserId: () => Promise<string | null> },
   fn: (a: { input: z.infer<S>; actor: Actor }) => Promise<T>,

@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import { publicBaseUrl } from "@/lib/public-base-url";
 import { getAuth } from "./auth";
 import { authorizeActor, type Role } from "./org-action";
 import type { SessionPrincipal } from "./principal";
@@ -13,7 +14,7 @@ export const ORG_HEADER = "x-flowgate-org";
  */
 export async function sessionPrincipal(req: Request, minimum: Role = "member"): Promise<SessionPrincipal> {
   const origin = req.headers.get("origin");
-  if (origin && origin !== new URL(req.url).origin && origin !== hostOrigin(req)) {
+  if (origin && origin !== new URL(req.url).origin && origin !== publicBaseUrl(req.headers)) {
     throw new AppError("forbidden", "Cross-origin requests need an API key");
   }
   const auth = await getAuth();
@@ -24,12 +25,4 @@ export async function sessionPrincipal(req: Request, minimum: Role = "member"): 
   if (!orgId) throw new AppError("not_found", "Not found");
   const actor = await authorizeActor({ userId: s.user.id, orgId }, minimum);
   return { keyId: null, userId: actor.userId, orgId: actor.orgId, rateLimitPerMinute: null };
-}
-
-/** Behind a proxy, req.url may carry the internal host; the Host header is what the browser used. */
-function hostOrigin(req: Request): string | null {
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
-  if (!host) return null;
-  const proto = req.headers.get("x-forwarded-proto") ?? new URL(req.url).protocol.replace(":", "");
-  return `${proto}://${host}`;
 }

@@ -1,4 +1,5 @@
 import { getEnv } from "@/lib/env";
+import { processSingleton } from "@/lib/process-singleton";
 
 // Short-lived, per-process memo of the two reads every API request starts with: the key behind a
 // Bearer secret and a workflow's published version. The bound is the whole correctness story:
@@ -13,10 +14,9 @@ import { getEnv } from "@/lib/env";
 type Entry<V> = { at: number; value: Promise<V | undefined>; tag: string };
 const MAX_ENTRIES = 10_000;
 
-// On globalThis: Next bundles route handlers and server actions separately, and an invalidation
-// made by the dashboard's bundle must reach the API routes' copy.
-const g = globalThis as unknown as { __flowgateLookupCaches?: Map<string, Map<string, Entry<unknown>>> };
-const caches = (g.__flowgateLookupCaches ??= new Map());
+// One per process (lib/process-singleton.ts): an invalidation made by the dashboard's bundle must
+// reach the API routes' copy.
+const caches = processSingleton("lookup-caches", () => new Map<string, Map<string, Entry<unknown>>>());
 
 export function lookupCacheTtlMs() {
   return getEnv().LOOKUP_CACHE_TTL_MS;

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { AppError } from "@/lib/errors";
 import { applyLedgerEntry } from "./ledger";

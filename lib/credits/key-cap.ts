@@ -11,3 +11,13 @@ export function capPeriodStart(period: CapPeriod, now = new Date()): Date {
   const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), period === "day" ? now.getUTCDate() : 1));
   return d;
 }
+
+/**
+ * What a capped key has used in the current period. The counter belongs to the period it was last
+ * written in, and periods only move forward: a counter from this period or a later one (another
+ * instance whose clock is ahead already rolled over) counts; one from an earlier period counts as
+ * zero. The reservation applies the same rule in SQL (`capUsedInPeriod`, db/queries/run-ledger.ts).
+ */
+export function capUsedInPeriod(key: { capUsed: number; capPeriodStart: Date | null }, period: CapPeriod, now = new Date()): number {
+  return key.capPeriodStart && key.capPeriodStart.getTime() >= capPeriodStart(period, now).getTime() ? key.capUsed : 0;
+}

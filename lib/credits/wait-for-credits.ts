@@ -1,3 +1,4 @@
+import { processSingleton } from "@/lib/process-singleton";
 // Runs that could not reserve because the org's runs in flight hold its credits wait here for a
 // settlement instead of getting a 402 for money the org has. One FIFO per org, woken one waiter
 // at a time: a settlement frees room for a few runs, not for everyone, and waking all waiters
@@ -8,8 +9,7 @@ type Waiter = { deadline: number; timer?: NodeJS.Timeout; wake: () => void };
 /** Another instance (PostgreSQL) may settle: the head of a queue also looks again this often. */
 const POLL_MS = 100;
 
-const g = globalThis as unknown as { __flowgateCreditWaiters?: Map<string, Waiter[]> };
-const queues = (g.__flowgateCreditWaiters ??= new Map());
+const queues = processSingleton("credit-waiters", () => new Map<string, Waiter[]>());
 
 /**
  * Resolves when credits of the org may have come back: a settlement or grant in this process, a

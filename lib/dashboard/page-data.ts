@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { listApiKeys } from "@/db/queries/api-keys";
 import { listAuditEntries } from "@/db/queries/audit";
@@ -6,7 +7,7 @@ import { getOrg } from "@/db/queries/orgs";
 import { listLabelHistory, listLabels } from "@/db/queries/labels";
 import { listRuns, usagePerDay } from "@/db/queries/runs";
 import { RUN_SOURCES, RUN_STATUSES } from "@/db/schema";
-import { capPeriodStart } from "@/lib/credits/key-cap";
+import { capUsedInPeriod } from "@/lib/credits/key-cap";
 import { getRunOrThrow } from "@/lib/runs/get-run";
 import { draftDiffers } from "@/lib/workflows/draft-changes";
 import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
@@ -46,11 +47,13 @@ export async function keysPageData(orgId: string) {
       revokedAt: k.revokedAt?.toISOString() ?? null, expiresAt: k.expiresAt?.toISOString() ?? null, rateLimitPerMinute: k.rateLimitPerMinute,
       workflows: k.workflowIds?.map((id) => names.get(id) ?? id) ?? null, allowedOrigins: k.allowedOrigins,
       creditCap: k.creditCap, creditCapPeriod: k.creditCapPeriod,
-      // The counter belongs to the period it was last written in: a new period starts from zero.
-      capUsed: k.creditCapPeriod && k.capPeriodStart?.getTime() === capPeriodStart(k.creditCapPeriod).getTime() ? k.capUsed : 0,
+      capUsed: k.creditCapPeriod ? capUsedInPeriod(k, k.creditCapPeriod) : 0,
     })),
   };
 }
+
+// The usage page's filter choices are the run columns' own enums (pages do not import db/).
+export { RUN_SOURCES, RUN_STATUSES };
 
 export type RunFilters = { workflow?: string; status?: string; source?: string };
 

@@ -2,6 +2,7 @@ import type { LanguageModelV4, LanguageModelV4ProviderTool } from "@ai-sdk/provi
 import { createOpenAI } from "@ai-sdk/openai";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { processSingleton } from "@/lib/process-singleton";
 import { OFFLINE_MODEL_ID } from "./models";
 import { createOfflineModel } from "./offline-model";
 
@@ -9,20 +10,19 @@ import { createOfflineModel } from "./offline-model";
 // "openai.chat:<m>" / "openai.responses:<m>" force a wire API.
 
 type OpenAIProvider = ReturnType<typeof createOpenAI>;
-const g = globalThis as unknown as { __flowgateOpenAI?: { key: string; provider: OpenAIProvider } };
+// One provider per process, made again when its settings change (tests change them).
+const openai = processSingleton("openai-provider", (): { key?: string; provider?: OpenAIProvider } => ({}));
 
 function openaiProvider(): OpenAIProvider | undefined {
   const env = getEnv();
   if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) return undefined;
   const key = `${env.OPENAI_BASE_URL ?? ""}|${env.OPENAI_API_KEY ?? ""}`;
-  if (g.__flowgateOpenAI?.key !== key) {
-    g.__flowgateOpenAI = {
-      key,
-      // Local servers (Ollama, llama.cpp) accept any key; the provider insists on one.
-      provider: createOpenAI({ baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY ?? "not-needed" }),
-    };
+  if (openai.key !== key || !openai.provider) {
+    openai.key = key;
+    // Local servers (Ollama, llama.cpp) accept any key; the provider insists on one.
+    openai.provider = createOpenAI({ baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY ?? "not-needed" });
   }
-  return g.__flowgateOpenAI.provider;
+  return openai.provider;
 }
 
 export function isProviderConfigured(modelId: string): boolean {

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb, type DbOrTx } from "@/db";
 import { claimOpeningGrant, countAdmittedOrgs, insertOrg, lockUser } from "@/db/queries/orgs";
 import { applyLedgerEntry } from "@/lib/credits/ledger";

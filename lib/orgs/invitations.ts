@@ -1,8 +1,10 @@
+import "server-only";
 import { getDb } from "@/db";
 import {
   findInvitation, getMembership, insertInvitation, insertMemberIfAbsent, listMembers, listPendingInvitations, markInvitationAccepted, markInvitationCanceled,
 } from "@/db/queries/members";
 import { recordAudit } from "@/lib/audit/record-audit";
+import { settle } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
 import { randomAlnum } from "@/lib/ids";
 
@@ -54,6 +56,16 @@ export async function acceptInvitation({ invitationId, userId, email }: { invita
     // The invitee is the actor: they accepted; the inviter is on the member.invite entry.
     await recordAudit(tx, { orgId: inv.organizationId, actorId: userId, action: "member.add", targetId: userId, details: { email: inv.email, role: inv.role ?? "member", invitation_id: invitationId } });
     return { org_id: inv.organizationId, role: inv.role ?? "member" };
+  });
+}
+
+/** The accept action: a signed-in user, not yet a member; the invitation is the grant. */
+export function acceptInvite(user: { id: string; email: string } | null, raw: unknown) {
+  return settle(async () => {
+    if (!user) throw new AppError("unauthorized", "Sign in first");
+    const id = (raw as { invitationId?: unknown } | null)?.invitationId;
+    if (typeof id !== "string") throw new AppError("invalid_request", "invitationId: expected a string");
+    return acceptInvitation({ invitationId: id, userId: user.id, email: user.email });
   });
 }
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { cancelInvitationsBy, deleteMember, listMembers, lockOrgMembers, setMemberRole } from "@/db/queries/members";
 import { recordAudit } from "@/lib/audit/record-audit";

@@ -1,9 +1,11 @@
+import "server-only";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { createMemoryLimiter } from "./memory-limiter";
 import type { RateLimitPolicy } from "./policies";
 import { createRedisLimiter } from "./redis-limiter";
 import { createUpstashLimiter } from "./upstash-limiter";
+import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 
 export type LimitResult = { success: boolean; limit: number; remaining: number; reset: number /* epoch ms */ };
 export type Limiter = {
@@ -16,17 +18,14 @@ export type Limiter = {
   close?: () => Promise<void>;
 };
 
-// One limiter (and so one Redis client) per process, on globalThis: Next bundles route handlers
-// separately, and each bundle would otherwise open its own connection.
-const g = globalThis as unknown as { __flowgateLimiter?: Limiter };
+// One limiter (and so one Redis client) per process, not one per Next bundle (lib/process-singleton.ts).
 
 /**
  * The backend chosen by env: Upstash REST when UPSTASH_REDIS_REST_URL and _TOKEN are set, else
  * Redis when REDIS_URL is, else the in-process limiter (one instance only).
  */
 export function getLimiter(): Limiter {
-  g.__flowgateLimiter ??= createLimiterFromEnv();
-  return g.__flowgateLimiter;
+  return processSingleton("limiter", createLimiterFromEnv);
 }
 
 function createLimiterFromEnv(): Limiter {
@@ -40,7 +39,7 @@ function createLimiterFromEnv(): Limiter {
 
 /** Tests install their limiter here (undefined: back to the one from env). */
 export function setLimiter(l: Limiter | undefined) {
-  g.__flowgateLimiter = l;
+  replaceProcessSingleton("limiter", l);
 }
 
 /**

@@ -1,6 +1,9 @@
+import "server-only";
 import { getDb } from "@/db";
 import { heartbeatRuns, listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
 import { logger } from "@/lib/logger";
+import { stripNul } from "./strip-nul";
+import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 
 // The runs this process is executing. One timer per process (only while there are runs) does two
 // things each second: persists each run's output so far (GET /runs/:id shows it, from any
@@ -10,8 +13,7 @@ import { logger } from "@/lib/logger";
 export type RunProgress = { text: string; outputTokens: number };
 type Active = { orgId: string; abort: (reason: unknown) => void; progress: RunProgress; savedLength: number };
 
-const g = globalThis as unknown as { __flowgateActiveRuns?: Map<string, Active>; __flowgateActiveTimer?: NodeJS.Timeout };
-const active = (g.__flowgateActiveRuns ??= new Map());
+const active = processSingleton("active-runs", () => new Map<string, Active>());
 const TICK_MS = 1000;
 
 export class RunCanceledError extends Error {
@@ -24,15 +26,12 @@ export class RunCanceledError extends Error {
 export function registerRun(runId: string, orgId: string, abort: (reason: unknown) => void): { progress: RunProgress; done: () => void } {
   const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0 };
   active.set(runId, entry);
-  g.__flowgateActiveTimer ??= setInterval(() => void tick().catch((err) => logger.warn("active-run tick failed", { err })), TICK_MS).unref();
+  processSingleton("active-runs-timer", () => setInterval(() => void tick().catch((err) => logger.warn("active-run tick failed", { err })), TICK_MS).unref());
   return {
     progress: entry.progress,
     done: () => {
       active.delete(runId);
-      if (!active.size && g.__flowgateActiveTimer) {
-        clearInterval(g.__flowgateActiveTimer);
-        g.__flowgateActiveTimer = undefined;
-      }
+      if (!active.size) clearInterval(replaceProcessSingleton<NodeJS.Timeout>("active-runs-timer", undefined));
     },
   };
 }
@@ -70,7 +69,7 @@ async function tick() {
   for (const [id, entry] of active) {
     if (entry.progress.text.length === entry.savedLength) continue;
     entry.savedLength = entry.progress.text.length;
-    updates.push({ id, output: entry.progress.text.replaceAll("\u0000", ""), outputTokens: entry.progress.outputTokens });
+    updates.push({ id, output: stripNul(entry.progress.text), outputTokens: entry.progress.outputTokens });
   }
   await updateRunsProgress(db, updates);
 }

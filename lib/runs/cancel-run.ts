@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import type { Principal } from "@/lib/auth/principal";
 import { getRun, requestRunCancel } from "@/db/queries/runs";

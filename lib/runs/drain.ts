@@ -1,4 +1,5 @@
 import { logger } from "@/lib/logger";
+import { processSingleton } from "@/lib/process-singleton";
 import { abortAllLocalRuns } from "./active-runs";
 
 // Graceful shutdown. On SIGTERM an instance drains: /api/health answers 503 so the balancer stops
@@ -7,8 +8,7 @@ import { abortAllLocalRuns } from "./active-runs";
 // and whatever is still running then is canceled — its stream gets its terminal event and the run
 // is settled for what it produced — before the process exits.
 
-const g = globalThis as unknown as { __flowgateDrain?: { draining: boolean; inFlight: Set<Promise<unknown>> } };
-const state = (g.__flowgateDrain ??= { draining: false, inFlight: new Set() });
+const state = processSingleton("drain", () => ({ draining: false, inFlight: new Set<Promise<unknown>>() }));
 
 export const isDraining = () => state.draining;
 

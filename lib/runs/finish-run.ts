@@ -8,6 +8,7 @@ import { priceOf } from "@/lib/llm/models";
 import { logger } from "@/lib/logger";
 import type { EngineResult } from "./engine";
 import type { StartedRun } from "./reserve-run";
+import { stripNul } from "./strip-nul";
 
 export type FinishedRun = {
   id: string; status: RunStatus; creditsCharged: number; inputTokens: number; outputTokens: number; totalTokens: number; latencyMs: number;
@@ -59,5 +60,3 @@ export async function finishRun(run: StartedRun, result: EngineResult, startedAt
     }
   }
 }
-
-const stripNul = (s: string) => (s.includes("\u0000") ? s.replaceAll("\u0000", "") : s);

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { getRun } from "@/db/queries/runs";
 import type { Run } from "@/db/schema";

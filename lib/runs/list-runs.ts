@@ -1,3 +1,4 @@
+import "server-only";
 import type { z } from "zod";
 import { getDb } from "@/db";
 import { listRuns } from "@/db/queries/runs";

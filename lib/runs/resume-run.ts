@@ -7,7 +7,7 @@ import { getRunBus } from "./run-bus";
 import type { resumeQuery } from "./schemas";
 import { chooseProtocol, type StreamProtocol } from "./stream-inputs";
 
-/** The first text index to send: after Last-Event-ID (SSE ids are chunk indexes) or seed B's resume_from_index. */
+/** The first text index to send: after Last-Event-ID (SSE ids are chunk indexes) or resume_from_index (docs/contract.md, the SSE protocol). */
 function resumeFrom(req: Request, protocol: StreamProtocol, resumeFromIndex: number | undefined): number {
   if (protocol !== "sse") return 0; // the UI and text protocols restart from the beginning
   const last = req.headers.get("last-event-id");

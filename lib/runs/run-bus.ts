@@ -2,6 +2,7 @@ import { createClient } from "redis";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import type { RunEnd, StreamSink } from "./protocols/types";
+import { processSingleton } from "@/lib/process-singleton";
 
 // Where a resumable run's events live while it runs (and a while after), so a client that lost
 // its connection can pick the stream up again — on any instance when Redis is configured (a list
@@ -154,12 +155,10 @@ export function redisBus(url: string, name = "flowgate-run-bus"): RunBus {
   };
 }
 
-const g = globalThis as unknown as { __flowgateRunBus?: RunBus };
 
 export function getRunBus(): RunBus {
   const url = getEnv().REDIS_URL;
-  g.__flowgateRunBus ??= url ? redisBus(url) : memoryBus();
-  return g.__flowgateRunBus;
+  return processSingleton("run-bus", () => (url ? redisBus(url) : memoryBus()));
 }
 
 /** Forwards a resumable run's events to its first client and to the run bus. */

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { listStaleRuns } from "@/db/queries/runs";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import { getDb } from "@/db";
@@ -11,7 +12,7 @@ import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { renderedLength, renderTemplate } from "@/lib/workflows/template";
 import { sessionId as sessionIdSchema, type SessionResponse } from "./schemas";
 
-// Sessions (seed B's session_id): runs that carry the same session id, in one org, are one
+// Sessions (the SSE contract's session_id, docs/contract.md): runs that carry the same session id, in one org, are one
 // conversation. A new run sees the earlier turns as history, newest kept first within a token
 // budget (SESSION_HISTORY_TOKENS), so a long session cannot grow the prompt without bound.
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { findActiveApiKeyById } from "@/db/queries/api-keys";
 import { insertStreamToken, redeemStreamToken } from "@/db/queries/stream-tokens";

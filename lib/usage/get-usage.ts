@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb } from "@/db";
 import { sumUsage } from "@/db/queries/runs";
 import { AppError } from "@/lib/errors";

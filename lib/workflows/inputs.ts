@@ -1,8 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { inputValue } from "./schemas";
 
-export type InputValue = string | number | boolean;
-
 /**
  * Checks a run body against the template's variables and returns them as strings. Unknown keys
  * are ignored; a missing variable is the seed's "Missing required parameter: <name>".

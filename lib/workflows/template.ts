@@ -1,7 +1,7 @@
 import { AppError } from "@/lib/errors";
 
 // `{{variable}}` templates. Whitespace inside the braces is allowed (`{{ story }}`); names are
-// identifiers. The body of a run must supply every variable (run-endpoint.md "Input Variables").
+// identifiers. The body of a run must supply every variable (docs/contract.md, the run contract).
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

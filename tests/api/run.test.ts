@@ -11,7 +11,7 @@ import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 import { upstream } from "../setup";
 
-// The seed's bodies, verbatim (run-endpoint.md). We may add fields (code, request_id, run_id), never change these.
+// The contract's bodies, verbatim (docs/contract.md). We may add fields (code, request_id, run_id), never change these.
 const SEED = {
   unauthorized: { error: "Unauthorized. Please provide a valid secret key.", success: false },
   billing: { error: "No credits remaining. Please add credits to continue using the service.", success: false, code: "invalid_billing" },

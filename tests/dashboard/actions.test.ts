@@ -8,7 +8,7 @@ import {
 } from "@/app/dashboard/actions";
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
-import { acceptInvite } from "@/lib/auth/org-action";
+import { acceptInvite } from "@/lib/orgs/invitations";
 import { eq } from "drizzle-orm";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { newId, randomAlnum } from "@/lib/ids";

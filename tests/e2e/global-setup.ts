@@ -44,7 +44,7 @@ export default async function setup(project: TestProject) {
     ...process.env, FLOWGATE_DATA_DIR: dataDir, OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: "e2e-provider-key",
     LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "100000", NODE_ENV: "production",
   };
-  const seeded = await exec(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env });
+  const seeded = await exec(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env });
   const seed = JSON.parse(seeded.stdout.trim().split("\n").at(-1)!);
   const port = await freePort();
   const logFile = path.join(dataDir, "server.log");

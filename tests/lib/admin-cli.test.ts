@@ -7,12 +7,15 @@ import { describe, expect, it } from "vitest";
 
 const exec = promisify(execFile);
 const tsx = path.resolve("node_modules/.bin/tsx");
+// The server modules carry `import "server-only"`, which only the react-server condition resolves
+// to its empty build (the same flag as `npm run admin`).
+const SERVER = "--conditions=react-server";
 
 /** The real CLI in a child process, on its own embedded database directory. */
 function admin(dataDir: string, ...args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dataDir, LOG_LEVEL: "error" };
   delete env.DATABASE_URL;
-  return exec(tsx, ["scripts/admin.ts", ...args], { env, timeout: 60_000 });
+  return exec(tsx, [SERVER, "scripts/admin.ts", ...args], { env, timeout: 60_000 });
 }
 
 describe("admin CLI (embedded database)", () => {
@@ -65,14 +68,14 @@ describe("first run", () => {
     writeFileSync(script, `import { boot } from ${JSON.stringify(path.resolve("lib/boot.ts"))};\nimport { closeDb } from ${JSON.stringify(path.resolve("db/index.ts"))};\nawait boot();\nawait closeDb();\n`);
     const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dir, LOG_LEVEL: "error", PORT: "3999" };
     delete env.DATABASE_URL;
-    const { stdout } = await exec(tsx, [script], { env, timeout: 60_000 });
+    const { stdout } = await exec(tsx, [SERVER, script], { env, timeout: 60_000 });
     const demo = JSON.parse(readFileSync(path.join(dir, "demo.json"), "utf8"));
     expect(statSync(path.join(dir, "demo.json")).mode & 0o777).toBe(0o600);
     expect(demo.api_key).toMatch(/^sk_[a-z0-9]{32}$/);
     expect(stdout).toContain(demo.api_key);
     expect(stdout).toContain(`http://localhost:3999/api/v1/run/${demo.workflow_id}`);
     // A second boot on the same directory does not seed or print again.
-    const again = await exec(tsx, [script], { env, timeout: 60_000 });
+    const again = await exec(tsx, [SERVER, script], { env, timeout: 60_000 });
     expect(again.stdout).not.toContain("sk_");
   }, 120_000);
 });

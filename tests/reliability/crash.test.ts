@@ -14,7 +14,7 @@ import { upstream } from "../setup";
 // The server process killed (SIGKILL) in the middle of a run, then started again: the run must
 // not stay "running" and its reservation must come back.
 // `node --import tsx` (not the tsx CLI, which forks a grandchild) so the pid we kill is the run's.
-const node = (args: string[]) => [process.execPath, ["--import", "tsx", ...args]] as const;
+const node = (args: string[]) => [process.execPath, ["--conditions=react-server", "--import", "tsx", ...args]] as const;
 
 describe("process killed mid-run", () => {
   it("the orphaned run is failed and its reservation released (at boot on PGlite, by the sweeper on PostgreSQL)", async () => {

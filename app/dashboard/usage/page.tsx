@@ -1,9 +1,8 @@
 import Link from "next/link";
 import { BarChart } from "@/components/bar-chart";
 import { Button, Card, Empty } from "@/components/ui";
-import { RUN_SOURCES, RUN_STATUSES } from "@/db/schema";
 import { requireOrgPage } from "@/lib/auth/session";
-import { usagePageData } from "@/lib/dashboard/page-data";
+import { RUN_SOURCES, RUN_STATUSES, usagePageData } from "@/lib/dashboard/page-data";
 
 export const dynamic = "force-dynamic";
 

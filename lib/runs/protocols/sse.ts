@@ -12,7 +12,7 @@ function frame<E extends keyof EventData>(event: E, data: EventData[E], id?: num
 }
 
 /**
- * Seed B (agent-sse-stream.md): `start`, `chunk` {content, index} with an SSE id per chunk (so
+ * The SSE protocol ("seed B", docs/contract.md): `start`, `chunk` {content, index} with an SSE id per chunk (so
  * Last-Event-ID names the last chunk received), `error` {error, code}, `done` {message, usage,
  * execution_time, citations, credits_charged}; a comment line every 15 s keeps proxies from
  * closing an idle stream.

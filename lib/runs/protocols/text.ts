@@ -1,6 +1,6 @@
 import { controlledByteStream, type SinkOptions, type StreamSink } from "./types";
 
-/** Seed A: `text/plain; charset=utf-8`, each delta written as it arrives, nothing else on the wire. */
+/** The text protocol ("seed A", docs/contract.md): `text/plain; charset=utf-8`, each delta written as it arrives, nothing else on the wire. */
 export function textSink({ onCancel }: SinkOptions): StreamSink {
   const body = controlledByteStream(onCancel);
   return {

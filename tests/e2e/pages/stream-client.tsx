@@ -53,7 +53,7 @@ function Chat() {
   );
 }
 
-// The seed's component (stream-endpoint.md), verbatim but for the types.
+// The seeds' StreamingText component (docs/contract.md), verbatim but for the types.
 function StreamingText({ url, fallbackText, className }: { url: string; fallbackText: string; className?: string }) {
   const [loading, setLoading] = useState(false);
   const [result, setResult] = useState("");

@@ -7,6 +7,7 @@ import { WorkflowEditor } from "@/components/workflow-editor";
 import { requireOrgPage } from "@/lib/auth/session";
 import { workflowPageData } from "@/lib/dashboard/page-data";
 import { isAppError } from "@/lib/errors";
+import { publicBaseUrl } from "@/lib/public-base-url";
 import { diffLines } from "@/lib/workflows/diff-lines";
 import { draftDiffers, settingChanges } from "@/lib/workflows/draft-changes";
 import { workflowSnippets } from "@/lib/workflows/snippets";
@@ -22,8 +23,7 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
   if (!data) notFound();
   const { workflow: w, versions, published } = data;
   const canEdit = me.role !== "member";
-  const h = await headers();
-  const baseUrl = `${h.get("x-forwarded-proto") ?? "http"}://${h.get("x-forwarded-host") ?? h.get("host") ?? "localhost:3000"}`;
+  const baseUrl = publicBaseUrl(await headers());
   const publishedVars = published ? variablesOf(published) : [];
   return (
     <>

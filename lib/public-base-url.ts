@@ -1,0 +1,16 @@
+import "server-only";
+import { getEnv } from "@/lib/env";
+
+/**
+ * This instance's origin as the browser sees it, for links and snippets the dashboard shows and
+ * for the playground's same-origin check. Behind a proxy, the forwarded host and scheme (the
+ * first entry when proxies are chained); otherwise the Host header over plain http, because
+ * `next start` speaks nothing else: TLS ends at a proxy, and a proxy says so in x-forwarded-proto.
+ * (Guessing https for any non-loopback host made the snippets wrong on a LAN address.)
+ */
+export function publicBaseUrl(headers: Headers): string {
+  const first = (name: string) => headers.get(name)?.split(",")[0]?.trim() || null;
+  const host = first("x-forwarded-host") ?? first("host") ?? `localhost:${getEnv().PORT}`;
+  const proto = first("x-forwarded-proto") ?? "http";
+  return `${proto}://${host}`;
+}
