@@ -22,6 +22,7 @@ export function boot(): Promise<void> {
 
 async function doBoot() {
   const t0 = performance.now();
+  assertValidConfiguration();
   const db = await getDb();
   const kind = await getDbKind();
   // The embedded database belongs to this process alone, so any run still "running" is an orphan
@@ -34,6 +35,19 @@ async function doBoot() {
   }, 60_000);
   timer.unref();
   logger.info("flowgate ready", { database: kind, model: defaultModelId(), bootMs: Math.round(performance.now() - t0) });
+}
+
+/**
+ * A configuration mistake (bad JSON or an unknown field in FLOWGATE_PROVIDERS, a malformed URL)
+ * stops the server here, at start, with the problem named, rather than failing every run later.
+ */
+function assertValidConfiguration() {
+  try {
+    getEnv();
+  } catch (e) {
+    process.stderr.write(`flowgate: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
 }
 
 /** First run on an empty embedded database: a demo org, a published {{story}} workflow and a key, printed once. */

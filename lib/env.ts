@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { providersSetting } from "@/lib/llm/provider-settings";
 
 // The only reader of process.env (besides drizzle.config.ts). Parsed lazily so that tests and
 // scripts can set variables before first use.
@@ -28,6 +29,13 @@ const schema = z.object({
   OPENAI_BASE_URL: z.string().url().optional(),
   /** Which OpenAI wire API `openai:<model>` uses. Default: responses for api.openai.com, chat for other servers. */
   OPENAI_API: z.enum(["responses", "chat"]).optional(),
+  /**
+   * More OpenAI-compatible providers, as JSON: {"<name>": {"base_url", "api_key"?, "api"?: "chat" | "responses"}}.
+   * Bad JSON or an unknown field stops the server at start.
+   */
+  FLOWGATE_PROVIDERS: providersSetting,
+  /** A model with no price in model_prices: "default" charges the default price, "refuse" refuses to run it. */
+  UNPRICED_MODELS: z.enum(["default", "refuse"]).default("default"),
   /** Model of the demo workflow created on first run. */
   DEFAULT_MODEL: z.string().optional(),
   /** Credits granted to the demo org on first run. */
@@ -52,8 +60,17 @@ export type Env = z.infer<typeof schema>;
 let cached: Env | undefined;
 
 export function getEnv(): Env {
-  cached ??= schema.parse(process.env);
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  // One line per problem, naming the variable (and the field inside it): the operator reads this at start.
+  if (!parsed.success) throw new Error(`Invalid configuration: ${parsed.error.issues.map(describeIssue).join("; ")}`);
+  cached = parsed.data;
   return cached;
+}
+
+function describeIssue(i: z.core.$ZodIssue): string {
+  const detail = i.code === "invalid_key" ? `: ${i.issues.map((x) => x.message).join(", ")}` : "";
+  return `${i.path.map(String).join(".")}: ${i.message}${detail}`;
 }
 
 /** Tests change the environment between suites; this forgets the parsed copy. */

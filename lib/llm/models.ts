@@ -11,6 +11,8 @@ export type ModelInfo = {
   supportsWebSearch: boolean;
 };
 
+import { canonicalModelId, parseModelId } from "./model-id";
+
 export const OFFLINE_MODEL_ID = "offline:echo";
 
 const CATALOGUE: ModelInfo[] = [
@@ -35,9 +37,10 @@ export function listModels(): ModelInfo[] {
 
 /** Any `openai:<name>` works (self-hosted servers have their own names); unknown ones cost the default price. */
 export function getModelInfo(id: string): ModelInfo {
-  const known = CATALOGUE.find((m) => m.id === id);
+  const canonical = canonicalModelId(id);
+  const known = CATALOGUE.find((m) => m.id === canonical);
   if (known) return known;
-  const provider = id.split(":")[0] === "offline" ? "offline" : "openai";
+  const provider = parseModelId(id)?.provider === "offline" ? "offline" : "openai";
   return { id, label: id, provider, offline: provider === "offline", price: DEFAULT_PRICE, supportsWebSearch: provider === "openai" };
 }
 

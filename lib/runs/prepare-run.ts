@@ -7,7 +7,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { assertWorkflowInScope } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
-import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
+import { getLanguageModel, supportsWebSearch, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
 import { resolveInputs } from "@/lib/workflows/inputs";
@@ -75,7 +75,7 @@ export async function prepareRun({
   const prompt: LanguageModelV4Prompt = [];
   if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, inputs) });
   prompt.push(...history, { role: "user", content: [{ type: "text", text: rendered }] });
-  const useSearch = v.webSearch && v.model.startsWith("openai") && openaiWireApi(v.model) === "responses";
+  const useSearch = v.webSearch && supportsWebSearch(v.model);
   return {
     orgId, workflowId, version: v, inputs, modelId: v.model, model, prompt,
     promptText: JSON.stringify(prompt),
