@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { grantCredits } from "@/lib/credits/grant-credits";
+import { listPrices, setModelPrice } from "@/lib/llm/prices";
 import { AppError } from "@/lib/errors";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
@@ -16,14 +17,16 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
-  credits grant --org <org_id> --amount <n>`;
+  credits grant --org <org_id> --amount <n>
+  model price --model <provider:model> --input <credits per 1M tokens> --output <credits per 1M tokens>
+  model list`;
 
 const OPTIONS = {
   name: { type: "string" }, credits: { type: "string" }, org: { type: "string" }, key: { type: "string" },
   "rate-limit": { type: "string" }, template: { type: "string" }, system: { type: "string" }, model: { type: "string" },
   "max-output-tokens": { type: "string" }, temperature: { type: "string" }, "web-search": { type: "boolean" },
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
-  label: { type: "string" }, version: { type: "string" },
+  label: { type: "string" }, version: { type: "string" }, input: { type: "string" }, output: { type: "string" },
 } as const;
 
 /** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
@@ -73,6 +76,10 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       const res = await grantCredits({ orgId: need("org"), amount });
       return { org_id: v.org, granted: amount, balance: res?.balanceAfter };
     }
+    case "model price":
+      return setModelPrice({ model: need("model"), input: int("input", need("input"))!, output: int("output", need("output"))! });
+    case "model list":
+      return { unit: "credits per 1M tokens", models: await listPrices() };
     default:
       throw new AppError("invalid_request", `Unknown command "${positionals.join(" ")}"\n${ADMIN_USAGE}`);
   }

@@ -1,4 +1,5 @@
-import { getModelInfo } from "@/lib/llm/models";
+import type { RunPrice } from "@/db/schema";
+import { creditsFor, tokensFor } from "./pricing";
 
 /** A deliberately generous input-token estimate (bytes / 2): over-reserving is released at settle. */
 export function estimateInputTokens(text: string): number {
@@ -6,13 +7,12 @@ export function estimateInputTokens(text: string): number {
 }
 
 /**
- * What a run must reserve before it starts: its input estimate, plus a price per output token —
+ * What a run must reserve before it starts: its input estimate, plus a price per 1M output tokens —
  * the database grants as many output tokens as the balance allows (see db/queries/run-ledger.ts).
  */
-export function reservationFor(modelId: string, promptText: string) {
-  const { price } = getModelInfo(modelId);
+export function reservationFor(price: RunPrice, promptText: string) {
   const inputTokensEstimate = estimateInputTokens(promptText);
-  return { inputTokensEstimate, inputCost: inputTokensEstimate * price.input, outputPrice: price.output };
+  return { inputTokensEstimate, inputCost: creditsFor(inputTokensEstimate, price.input), outputPerM: price.output };
 }
 
 /**
@@ -33,13 +33,13 @@ export class CreditsHeldError extends Error {
  * - the org is genuinely short but input + ≥ 1 output token fits → reserve that many (output capped);
  * - not even that, counting what is held → "wait" if held credits could cover it, else "refuse" (402).
  */
-export function decideShortReservation({ balance, held, inputCost, outputPrice, maxOutputTokens }: {
-  balance: number; held: number; inputCost: number; outputPrice: number; maxOutputTokens: number;
+export function decideShortReservation({ balance, held, inputCost, outputPerM, maxOutputTokens }: {
+  balance: number; held: number; inputCost: number; outputPerM: number; maxOutputTokens: number;
 }): { grant: number } | "wait" | "refuse" {
-  const full = inputCost + maxOutputTokens * outputPrice;
+  const full = inputCost + creditsFor(maxOutputTokens, outputPerM);
   if (balance >= full) return { grant: maxOutputTokens };
   if (balance + held >= full) return "wait";
-  const affordable = Math.floor((balance - inputCost) / outputPrice);
+  const affordable = tokensFor(balance - inputCost, outputPerM);
   if (affordable >= 1) return { grant: Math.min(maxOutputTokens, affordable) };
-  return balance + held >= inputCost + outputPrice ? "wait" : "refuse";
+  return balance + held >= inputCost + creditsFor(1, outputPerM) ? "wait" : "refuse";
 }

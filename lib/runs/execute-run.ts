@@ -28,8 +28,8 @@ export async function executeRun({
   const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal, scope, checkKey });
   const sig = runSignal(clientSignal, run);
   const result = await runEngine({
-    model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
-    temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
+    model: prepared.route.steps[0]!.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
+    temperature: prepared.version.temperature, tools: prepared.route.steps[0]!.tools, signal: sig.signal,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
   }).finally(sig.dispose);
   const done = await finishRun(run, result, startedAt);

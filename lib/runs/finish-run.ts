@@ -4,7 +4,9 @@ import { getRun } from "@/db/queries/runs";
 import type { RunStatus } from "@/db/schema";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { newId } from "@/lib/ids";
-import { priceOf } from "@/lib/llm/models";
+import { costOf } from "@/lib/credits/pricing";
+import { canonicalModelId } from "@/lib/llm/model-id";
+import { DEFAULT_PRICE } from "@/lib/llm/prices";
 import { logger } from "@/lib/logger";
 import type { EngineResult } from "./engine";
 import type { StartedRun } from "./start-run";
@@ -33,7 +35,7 @@ export async function finishRun(run: StartedRun, result: EngineResult, startedAt
     try {
       const db = await getDb();
       const settled = await finalizeRunWithSettlement(db, {
-        runId: run.id, ledgerId: newId.ledger(), status, cost: priceOf(run.model, result.usage),
+        runId: run.id, ledgerId: newId.ledger(), status, cost: costOf([{ price: run.prices[canonicalModelId(run.model)] ?? DEFAULT_PRICE, ...result.usage }]),
         // A model may emit NUL, which PostgreSQL text cannot store: the stream already carried it.
         output: stripNul(result.text), citations: result.citations.map(stripNul), inputTokens, outputTokens,
         errorCode: result.error?.code ?? null, errorMessage: result.error ? stripNul(result.error.message) : null,

@@ -1,4 +1,4 @@
-import type { LanguageModelV4, LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import type { LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
@@ -7,7 +7,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { assertWorkflowInScope } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
-import { getLanguageModel, supportsWebSearch, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
+import { resolveRoute, type ModelRoute } from "@/lib/llm/route";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
 import { resolveInputs } from "@/lib/workflows/inputs";
@@ -22,13 +22,12 @@ export type PreparedRun = {
   version: WorkflowVersion;
   inputs: Record<string, string>;
   modelId: string;
-  model: LanguageModelV4;
+  /** The models it may call (primary, fallbacks) with their prices. */
+  route: ModelRoute;
   prompt: LanguageModelV4Prompt;
   /** Everything sent as input, for the credit reservation's estimate. */
   promptText: string;
-  tools: WebSearchTools;
 };
-type WebSearchTools = Array<typeof WEB_SEARCH_TOOL> | undefined;
 
 /**
  * The version the API runs for this workflow (404 for unknown, unpublished, archived or other-org
@@ -71,16 +70,11 @@ export async function prepareRun({
   const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory(orgId, sessionId, workflowIds);
   const inputs = resolveInputs(variables, vars);
   const rendered = renderTemplate(v.template, inputs);
-  const model = getLanguageModel(v.model);
+  const route = await resolveRoute(v);
   const prompt: LanguageModelV4Prompt = [];
   if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, inputs) });
   prompt.push(...history, { role: "user", content: [{ type: "text", text: rendered }] });
-  const useSearch = v.webSearch && supportsWebSearch(v.model);
-  return {
-    orgId, workflowId, version: v, inputs, modelId: v.model, model, prompt,
-    promptText: JSON.stringify(prompt),
-    tools: useSearch ? [WEB_SEARCH_TOOL] : undefined,
-  };
+  return { orgId, workflowId, version: v, inputs, modelId: v.model, route, prompt, promptText: JSON.stringify(prompt) };
 }
 
 /**
@@ -122,7 +116,7 @@ export async function loadDraftAsVersion(orgId: string, workflowId: string): Pro
   return {
     id: `draft_${wf.id}`, workflowId: wf.id, orgId, version: 0, system: wf.system, template: wf.template, variables: wf.variables,
     model: wf.model, temperature: wf.temperature, maxOutputTokens: wf.maxOutputTokens, webSearch: wf.webSearch,
-    note: "draft", createdBy: null, createdAt: wf.updatedAt,
+    fallbackModels: wf.fallbackModels, maxAttempts: wf.maxAttempts, note: "draft", createdBy: null, createdAt: wf.updatedAt,
   };
 }
 

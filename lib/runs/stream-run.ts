@@ -57,8 +57,8 @@ export async function streamRun({
   sink.start(run.id);
   const finished = runEngine(
     {
-      model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
-      temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
+      model: prepared.route.steps[0]!.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
+      temperature: prepared.version.temperature, tools: prepared.route.steps[0]!.tools, signal: sig.signal,
       inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
     },
     {
