@@ -36,6 +36,15 @@ const schema = z.object({
   FLOWGATE_PROVIDERS: providersSetting,
   /** A model with no price in model_prices: "default" charges the default price, "refuse" refuses to run it. */
   UNPRICED_MODELS: z.enum(["default", "refuse"]).default("default"),
+  /** A model call that has produced no token after this long is abandoned and retried (or the next model tried). */
+  LLM_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  /** First retry delay; doubled per retry (with jitter), at most 4 s. */
+  LLM_RETRY_BASE_MS: z.coerce.number().int().min(0).max(10_000).default(250),
+  /** The longest provider Retry-After honoured; a longer one moves on to the next model instead of waiting. */
+  LLM_RETRY_AFTER_MAX_S: z.coerce.number().min(0).max(300).default(10),
+  /** Consecutive failures (5xx, timeouts, connection errors) after which a provider is skipped for a cool-down. */
+  LLM_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  LLM_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Model of the demo workflow created on first run. */
   DEFAULT_MODEL: z.string().optional(),
   /** Credits granted to the demo org on first run. */

@@ -1,7 +1,7 @@
 import type { KeyScope } from "@/lib/auth/api-keys";
 import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
-import { runEngine } from "./engine";
+import { callWithRetries, failureBody } from "@/lib/llm/call-with-retries";
 import { finishRun } from "./finish-run";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { prepareRun } from "./prepare-run";
@@ -27,14 +27,14 @@ export async function executeRun({
   const user = endUser ?? fields.user?.slice(0, 200) ?? null;
   const run = await startRun(prepared, { source: "api", protocol: "json", apiKeyId, endUser: user, sessionId, signal: clientSignal, scope, checkKey });
   const sig = runSignal(clientSignal, run);
-  const result = await runEngine({
-    model: prepared.route.steps[0]!.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
-    temperature: prepared.version.temperature, tools: prepared.route.steps[0]!.tools, signal: sig.signal,
+  const result = await callWithRetries({
+    route: prepared.route, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
+    temperature: prepared.version.temperature, signal: sig.signal,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
   }).finally(sig.dispose);
   const done = await finishRun(run, result, startedAt);
   if (result.error) {
-    throw new AppError("internal_server_error", undefined, { run_id: run.id, reason: result.error.code });
+    throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(result) });
   }
   return {
     success: true,

@@ -4,7 +4,7 @@ import { AppError } from "@/lib/errors";
 import type { RunSource, WorkflowVersion } from "@/db/schema";
 import type { ServerTiming } from "@/lib/server-timing";
 import { parseInputOrThrow, searchParamsOf } from "@/lib/validation/parse-input";
-import { runEngine } from "./engine";
+import { callWithRetries, failureBody } from "@/lib/llm/call-with-retries";
 import { finishRun } from "./finish-run";
 import { prepareRun } from "./prepare-run";
 import type { StreamSink } from "./protocols/types";
@@ -55,10 +55,10 @@ export async function streamRun({
   let markFirst!: () => void;
   const first = new Promise<void>((r) => (markFirst = r));
   sink.start(run.id);
-  const finished = runEngine(
+  const finished = callWithRetries(
     {
-      model: prepared.route.steps[0]!.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
-      temperature: prepared.version.temperature, tools: prepared.route.steps[0]!.tools, signal: sig.signal,
+      route: prepared.route, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
+      temperature: prepared.version.temperature, signal: sig.signal,
       inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
     },
     {
@@ -81,7 +81,7 @@ export async function streamRun({
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");
   if (early && early.result.error && !early.result.text) {
-    throw new AppError("internal_server_error", undefined, { run_id: run.id, reason: early.result.error.code });
+    throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(early.result) });
   }
   void finished.then(
     ({ result, done }) =>
@@ -89,7 +89,7 @@ export async function streamRun({
         runId: run.id, status: done.status, text: result.text, citations: result.citations,
         usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
         creditsCharged: done.creditsCharged, executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
-        error: result.error,
+        error: result.error && { ...result.error, capacity: result.failure?.capacity, retryAfterS: result.failure?.retryAfterS },
       }),
     () =>
       // finishRun gave up after its retries: the sweeper will close the run; the client must not see a clean end.
