@@ -9,7 +9,7 @@ import { useToast } from "./toast";
 import { Button, Card, Field, Input, TextArea } from "./ui";
 
 type VariableMeta = { name: string; description?: string; example?: string };
-type Draft = { name: string; description: string; system: string; template: string; model: string; temperature: number | null; maxOutputTokens: number; webSearch: boolean; variables: VariableMeta[] };
+type Draft = { name: string; description: string; system: string; template: string; model: string; temperature: number | null; maxOutputTokens: number; webSearch: boolean; variables: VariableMeta[]; fallbackModels: string[]; maxAttempts: number };
 type Price = { input: number; output: number };
 type Model = { id: string; label: string; offline?: boolean; available?: boolean; price?: Price | null };
 /** What a model missing from the catalogue costs on this server. */
@@ -122,6 +122,12 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, c
           </div>
           <Field label="Temperature" hint="Empty: the model's default."><Input type="number" step="0.1" min={0} max={2} value={d.temperature ?? ""} onChange={(e) => set("temperature", e.target.value === "" ? null : Number(e.target.value))} /></Field>
           <Field label="Max output tokens"><Input type="number" min={1} value={d.maxOutputTokens} onChange={(e) => set("maxOutputTokens", Number(e.target.value))} /></Field>
+          <Field label="Fallback models" hint="Comma-separated <provider>:<model>, tried in order when the model fails before its first token.">
+            <Input aria-label="Fallback models" defaultValue={d.fallbackModels.join(", ")} onBlur={(e) => set("fallbackModels", e.target.value.split(",").map((m) => m.trim()).filter(Boolean))} />
+          </Field>
+          <Field label="Attempts per model" hint="Retries on 408/409/429/5xx, timeouts and connection errors, before the first token only.">
+            <Input type="number" min={1} max={10} value={d.maxAttempts} onChange={(e) => set("maxAttempts", Number(e.target.value))} />
+          </Field>
           <label className="flex items-center gap-2 text-sm"><input type="checkbox" checked={d.webSearch} onChange={(e) => set("webSearch", e.target.checked)} /> Web search (OpenAI Responses models)</label>
         </fieldset>
         {canEdit ? (

@@ -14,6 +14,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   key revoke --org <org_id> --key <key_id>
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
+                  [--fallback-models <provider:model,…>] [--max-attempts <n>]
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
@@ -27,6 +28,7 @@ const OPTIONS = {
   "max-output-tokens": { type: "string" }, temperature: { type: "string" }, "web-search": { type: "boolean" },
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
   label: { type: "string" }, version: { type: "string" }, input: { type: "string" }, output: { type: "string" },
+  "fallback-models": { type: "string" }, "max-attempts": { type: "string" },
 } as const;
 
 /** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
@@ -62,6 +64,8 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
         maxOutputTokens: int("max-output-tokens", v["max-output-tokens"]),
         temperature: v.temperature === undefined ? undefined : Number(v.temperature),
         webSearch: v["web-search"] ?? false, publish: v.publish ?? false,
+        fallbackModels: v["fallback-models"]?.split(",").map((m) => m.trim()).filter(Boolean),
+        maxAttempts: int("max-attempts", v["max-attempts"]),
       });
     case "workflow publish":
       return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });

@@ -149,7 +149,8 @@ function classify(result: EngineResult): Classified {
   if (e.code === "canceled" || e.code === "timeout") return { errorClass: e.code, httpStatus: null, retryable: false, countsForBreaker: false };
   const cause = e.cause;
   const status = APICallError.isInstance(cause) ? cause.statusCode : undefined;
-  if (status !== undefined) {
+  // A stream that broke after a 200 carries that 200: not an HTTP error.
+  if (status !== undefined && status >= 400) {
     const retryAfterMs = APICallError.isInstance(cause) ? retryAfterOf(cause.responseHeaders) : undefined;
     const base = { httpStatus: status, retryAfterMs };
     if (status === 429) return { ...base, errorClass: "rate_limited", retryable: true, countsForBreaker: false };
@@ -160,7 +161,7 @@ function classify(result: EngineResult): Classified {
     return { ...base, errorClass: "client_error", retryable: false, countsForBreaker: false };
   }
   // No HTTP status: the connection failed, or the stream broke or reported an error before any token.
-  const connection = APICallError.isInstance(cause) || (cause instanceof TypeError && /fetch failed/i.test(cause.message));
+  const connection = (APICallError.isInstance(cause) && status === undefined) || (cause instanceof TypeError && /fetch failed/i.test(cause.message));
   return { errorClass: connection ? "connection" : "stream_error", httpStatus: null, retryable: true, countsForBreaker: true };
 }
 

@@ -1,4 +1,5 @@
 import type { LanguageModelV4, LanguageModelV4CallOptions } from "@ai-sdk/provider";
+import { z } from "zod";
 import type { RunPrice } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { canonicalModelId, parseModelId } from "./model-id";
@@ -29,6 +30,12 @@ export type ModelRoute = {
 
 export const MAX_ATTEMPTS_LIMIT = 10;
 export const MAX_FALLBACK_MODELS = 5;
+
+/** A workflow's routing settings, as its draft and versions store them. */
+export const routingFields = {
+  fallbackModels: z.array(z.string().regex(/^[^:\s]+:\S+$/, "must be <provider>:<model>").max(200)).max(MAX_FALLBACK_MODELS),
+  maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT),
+};
 
 /**
  * The models a version may call and their prices, resolved once before the run reserves. The

@@ -3,6 +3,7 @@ import { getDb } from "@/db";
 import { insertWorkflow } from "@/db/queries/workflows";
 import { newId } from "@/lib/ids";
 import { defaultModelId } from "@/lib/llm/registry";
+import { routingFields } from "@/lib/llm/route";
 import { publishVersion } from "./publish-version";
 import { assertValidTemplate, extractVariables } from "./template";
 
@@ -15,6 +16,8 @@ export const workflowFields = z.object({
   temperature: z.number().min(0).max(2).nullable().optional(),
   maxOutputTokens: z.number().int().min(1).max(100_000).default(1024),
   webSearch: z.boolean().default(false),
+  fallbackModels: routingFields.fallbackModels.default([]),
+  maxAttempts: routingFields.maxAttempts.default(3),
   variables: z.array(z.object({ name: z.string(), description: z.string().optional(), example: z.string().optional() })).optional(),
 });
 export type WorkflowFields = z.input<typeof workflowFields>;
@@ -28,7 +31,7 @@ export async function createWorkflow({ orgId, publish, ...input }: WorkflowField
   const wf = await insertWorkflow(db, {
     id: newId.workflow(), orgId, name: f.name, description: f.description, system: f.system, template: f.template,
     model: f.model ?? defaultModelId(), temperature: f.temperature ?? null, maxOutputTokens: f.maxOutputTokens,
-    webSearch: f.webSearch,
+    webSearch: f.webSearch, fallbackModels: f.fallbackModels, maxAttempts: f.maxAttempts,
     variables: f.variables ?? extractVariables(f.template, f.system).map((name) => ({ name })),
   });
   const version = publish ? await publishVersion({ orgId, workflowId: wf.id, note: "Initial version" }) : null;

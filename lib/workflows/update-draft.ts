@@ -3,6 +3,7 @@ import { getDb } from "@/db";
 import { getWorkflowVersion, lockWorkflow, updateWorkflow } from "@/db/queries/workflows";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { routingFields } from "@/lib/llm/route";
 import { PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
@@ -17,6 +18,7 @@ export const draftFields = z.object({
   temperature: z.number().min(0).max(2).nullable(),
   maxOutputTokens: z.number().int().min(1).max(100_000),
   webSearch: z.boolean(),
+  ...routingFields,
   variables: z.array(z.object({ name: z.string(), description: z.string().max(500).optional(), example: z.string().max(2000).optional() })).max(100),
 }).partial();
 
@@ -49,8 +51,8 @@ export async function restoreVersionIntoDraft({ orgId, workflowId, version }: { 
   const db = await getDb();
   const v = await getWorkflowVersion(db, { orgId, workflowId, version });
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${version})`);
-  const { system, template, variables, model, temperature, maxOutputTokens, webSearch } = v;
-  const row = await updateWorkflow(db, { orgId, workflowId }, { system, template, variables, model, temperature, maxOutputTokens, webSearch });
+  const { system, template, variables, model, temperature, maxOutputTokens, webSearch, fallbackModels, maxAttempts } = v;
+  const row = await updateWorkflow(db, { orgId, workflowId }, { system, template, variables, model, temperature, maxOutputTokens, webSearch, fallbackModels, maxAttempts });
   if (!row) throw new AppError("workflow_not_found");
   return { workflow_id: row.id, restored_version: v.version };
 }
