@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, getDbKind } from "@/db";
+import { breakerOpen } from "@/lib/llm/circuit-breaker";
 import { listProviders } from "@/lib/llm/registry";
 import { getLimiter } from "@/lib/ratelimit/limiter";
 
@@ -10,6 +11,7 @@ const provider = z.object({
   base_url: z.string().meta({ description: "Scheme, host and path only (never credentials or query)." }),
   api: z.enum(["chat", "responses"]),
   key_configured: z.boolean().meta({ description: "Whether an API key is set (the key itself is never shown)." }),
+  circuit_open: z.boolean().meta({ description: "This instance is skipping the provider after repeated failures (a short cool-down)." }),
 });
 export const healthResponse = z.object({
   ok: z.boolean(),
@@ -45,6 +47,6 @@ export async function checkHealth() {
     }
   } else checks.ratelimit = { ok: true, kind: limiter.kind };
   const ok = Object.values(checks).every((c) => c.ok);
-  const providers = listProviders().map((p) => ({ name: p.name, base_url: publicUrl(p.baseURL), api: p.api, key_configured: p.hasKey }));
+  const providers = listProviders().map((p) => ({ name: p.name, base_url: publicUrl(p.baseURL), api: p.api, key_configured: p.hasKey, circuit_open: breakerOpen(p.name) }));
   return Response.json({ ok, checks, providers } satisfies z.input<typeof healthResponse>, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
 }

@@ -52,9 +52,9 @@ describe("FLOWGATE_PROVIDERS", () => {
     expect(text).not.toContain("hosted-secret-key-123");
     const body = JSON.parse(text);
     expect(body.providers).toEqual(expect.arrayContaining([
-      { name: "openai", base_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1$/), api: "chat", key_configured: true },
-      { name: "local", base_url: local.url, api: "chat", key_configured: false },
-      { name: "hosted", base_url: hosted.url, api: "responses", key_configured: true },
+      { name: "openai", base_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1$/), api: "chat", key_configured: true, circuit_open: false },
+      { name: "local", base_url: local.url, api: "chat", key_configured: false, circuit_open: false },
+      { name: "hosted", base_url: hosted.url, api: "responses", key_configured: true, circuit_open: false },
     ]));
   });
 });
