@@ -40,6 +40,7 @@ const BACKOFF_CAP_MS = 4000;
 
 export async function callWithRetries(call: RoutedCall, h: EngineHandlers = {}): Promise<RoutedResult> {
   const env = getEnv();
+  const runStarted = performance.now();
   const attempts: RunAttempt[] = [];
   let last: { result: EngineResult; step: RouteStep; classified?: Classified } | undefined;
   let retryAfterS = 0;
@@ -53,6 +54,8 @@ export async function callWithRetries(call: RoutedCall, h: EngineHandlers = {}):
       }
       const t0 = performance.now();
       const { result, timedOut } = await attempt(call, step, h, env.LLM_FIRST_TOKEN_TIMEOUT_MS);
+      // The run's time to first token counts the calls (and waits) before this one.
+      if (result.firstTokenMs !== undefined) result.firstTokenMs += Math.round(t0 - runStarted);
       const duration = Math.round(performance.now() - t0);
       if (!result.error) {
         breakerSucceeded(step.provider);
