@@ -12,11 +12,25 @@ import { Button, Card, Field, Input, TextArea } from "./ui";
 
 type VariableMeta = z.infer<typeof variableMeta>;
 type Draft = z.infer<typeof workflowContent>;
-type Model = { id: string; label: string; offline?: boolean; available?: boolean };
+type Price = { input: number; output: number };
+type Model = { id: string; label: string; offline?: boolean; available?: boolean; price?: Price | null };
+/** What a model missing from the catalogue costs on this server. */
+type Unpriced = { refuse: boolean; price: Price };
+
+const perM = (p: Price) => `${p.input.toLocaleString("en-US")} in / ${p.output.toLocaleString("en-US")} out credits per 1M tokens`;
+
+/** Read only: prices are set by the operator (`npm run admin -- model price`). */
+function PriceNote({ model, models, unpriced }: { model: string; models: Model[]; unpriced?: Unpriced }) {
+  const price = models.find((m) => m.id === model)?.price;
+  const text = price ? perM(price)
+    : unpriced?.refuse ? "No price set: this server refuses to run unpriced models"
+    : unpriced ? `No price set: charged the default ${perM(unpriced.price)}` : null;
+  return text ? <p data-testid="model-price" className="mt-1 text-xs text-neutral-500">{text}</p> : null;
+}
 
 const AUTOSAVE_MS = 800;
 
-export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: { orgId: string; workflowId: string; initial: Draft; models: Model[]; canEdit: boolean }) {
+export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, canEdit }: { orgId: string; workflowId: string; initial: Draft; models: Model[]; unpriced?: Unpriced; canEdit: boolean }) {
   const router = useRouter();
   const toast = useToast();
   const [d, setD] = useState(initial);
@@ -83,6 +97,9 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
               {models.map((m) => <option key={m.id} value={m.id}>{m.label}{m.offline ? " [offline]" : ""}{m.available === false ? " (not configured: set OPENAI_API_KEY or OPENAI_BASE_URL)" : ""}</option>)}
               {models.some((m) => m.id === d.model) ? null : <option value={d.model}>{d.model}</option>}
             </select>
+            <Input aria-label="Other model id" placeholder="or type <provider>:<model>" defaultValue=""
+              onBlur={(e) => { const v = e.target.value.trim(); if (/^[^:\s]+:\S+$/.test(v)) set("model", v); }} />
+            <PriceNote model={d.model} models={models} unpriced={unpriced} />
           </Field>
           <div className="md:col-span-2"><Field label="Description"><Input value={d.description} onChange={(e) => set("description", e.target.value)} /></Field></div>
           <div className="md:col-span-2"><Field label="System instructions"><TextArea rows={3} value={d.system} onChange={(e) => set("system", e.target.value)} /></Field></div>
@@ -111,6 +128,12 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
           </div>
           <Field label="Temperature" hint="Empty: the model's default."><Input type="number" step="0.1" min={0} max={2} value={d.temperature ?? ""} onChange={(e) => set("temperature", e.target.value === "" ? null : Number(e.target.value))} /></Field>
           <Field label="Max output tokens"><Input type="number" min={1} value={d.maxOutputTokens} onChange={(e) => set("maxOutputTokens", Number(e.target.value))} /></Field>
+          <Field label="Fallback models" hint="Comma-separated <provider>:<model>, tried in order when the model fails before its first token.">
+            <Input aria-label="Fallback models" defaultValue={d.fallbackModels.join(", ")} onBlur={(e) => set("fallbackModels", e.target.value.split(",").map((m) => m.trim()).filter(Boolean))} />
+          </Field>
+          <Field label="Attempts per model" hint="Retries on 408/409/429/5xx, timeouts and connection errors, before the first token only.">
+            <Input type="number" min={1} max={10} value={d.maxAttempts} onChange={(e) => set("maxAttempts", Number(e.target.value))} />
+          </Field>
           <label className="flex items-center gap-2 text-sm"><input type="checkbox" checked={d.webSearch} onChange={(e) => set("webSearch", e.target.checked)} /> Web search (OpenAI Responses models)</label>
         </fieldset>
         {canEdit ? (

@@ -23,6 +23,7 @@ export function boot(): Promise<void> {
 
 async function doBoot() {
   const t0 = performance.now();
+  assertValidConfiguration();
   const db = await getDb();
   const kind = await getDbKind();
   // The embedded database belongs to this process alone, so any run still "running" is an orphan
@@ -37,6 +38,19 @@ async function doBoot() {
   timer.unref();
   handleShutdownSignals();
   logger.info("flowgate ready", { database: kind, model: defaultModelId(), bootMs: Math.round(performance.now() - t0) });
+}
+
+/**
+ * A configuration mistake (bad JSON or an unknown field in FLOWGATE_PROVIDERS, a malformed URL)
+ * stops the server here, at start, with the problem named, rather than failing every run later.
+ */
+function assertValidConfiguration() {
+  try {
+    getEnv();
+  } catch (e) {
+    process.stderr.write(`flowgate: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { providersSetting } from "@/lib/llm/provider-settings";
 
 // The only reader of process.env (besides drizzle.config.ts). Parsed lazily so that tests and
 // scripts can set variables before first use.
@@ -29,6 +30,22 @@ const schema = z.object({
   OPENAI_BASE_URL: z.string().url().optional(),
   /** Which OpenAI wire API `openai:<model>` uses. Default: responses for api.openai.com, chat for other servers. */
   OPENAI_API: z.enum(["responses", "chat"]).optional(),
+  /**
+   * More OpenAI-compatible providers, as JSON: {"<name>": {"base_url", "api_key"?, "api"?: "chat" | "responses"}}.
+   * Bad JSON or an unknown field stops the server at start.
+   */
+  FLOWGATE_PROVIDERS: providersSetting,
+  /** A model with no price in model_prices: "default" charges the default price, "refuse" refuses to run it. */
+  UNPRICED_MODELS: z.enum(["default", "refuse"]).default("default"),
+  /** A model call that has produced no token after this long is abandoned and retried (or the next model tried). */
+  LLM_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  /** First retry delay; doubled per retry (with jitter), at most 4 s. */
+  LLM_RETRY_BASE_MS: z.coerce.number().int().min(0).max(10_000).default(250),
+  /** The longest provider Retry-After honoured; a longer one moves on to the next model instead of waiting. */
+  LLM_RETRY_AFTER_MAX_S: z.coerce.number().min(0).max(300).default(10),
+  /** Consecutive failures (5xx, timeouts, connection errors) after which a provider is skipped for a cool-down. */
+  LLM_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  LLM_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Model of the demo workflow created on first run. */
   DEFAULT_MODEL: z.string().optional(),
   /** Credits granted to the demo org on first run. */
@@ -66,8 +83,17 @@ export type Env = z.infer<typeof schema>;
 let cached: Env | undefined;
 
 export function getEnv(): Env {
-  cached ??= schema.parse(process.env);
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  // One line per problem, naming the variable (and the field inside it): the operator reads this at start.
+  if (!parsed.success) throw new Error(`Invalid configuration: ${parsed.error.issues.map(describeIssue).join("; ")}`);
+  cached = parsed.data;
   return cached;
+}
+
+function describeIssue(i: z.core.$ZodIssue): string {
+  const detail = i.code === "invalid_key" ? `: ${i.issues.map((x) => x.message).join(", ")}` : "";
+  return `${i.path.map(String).join(".")}: ${i.message}${detail}`;
 }
 
 /** Tests change the environment between suites; this forgets the parsed copy. */

@@ -12,12 +12,14 @@ const SECRET_PATTERNS = [/sk_[a-z0-9]{8,}/gi, /sk-[A-Za-z0-9_-]{12,}/g, /pub_tok
 // where the newline after them is the two characters \n.
 const QUERY_PARAMS = /params: (?:[^"\\\n]|\\[^n])*/g;
 
-/** Masks our keys and tokens, OpenAI-style keys, bearer credentials, query parameters and the configured provider key. */
+/** Masks our keys and tokens, OpenAI-style keys, bearer credentials, query parameters and the configured providers' keys. */
 export function redact(text: string): string {
   let out = text.replace(QUERY_PARAMS, "params: [redacted]");
   for (const re of SECRET_PATTERNS) out = out.replace(re, (m) => `${m.slice(0, m.startsWith("Bearer") ? 7 : 6)}…`);
-  const providerKey = getEnv().OPENAI_API_KEY;
-  if (providerKey && providerKey.length >= 8) out = out.replaceAll(providerKey, "[provider key]");
+  const env = getEnv();
+  for (const providerKey of [env.OPENAI_API_KEY, ...Object.values(env.FLOWGATE_PROVIDERS).map((p) => p.api_key)]) {
+    if (providerKey && providerKey.length >= 8) out = out.replaceAll(providerKey, "[provider key]");
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { executePrepared, type DbOrTx } from "../index";
-import type { RunSource, RunStatus } from "../schema";
+import type { RunAttempt, RunPrice, RunSource, RunStatus } from "../schema";
 
 // The two writes on every run's hot path, each ONE statement (data-modifying CTEs), so each is
 // atomic without an explicit transaction and costs a single round trip. The invariants they keep
@@ -31,8 +31,10 @@ export type RunStart = {
    * key verification may be up to LOOKUP_CACHE_TTL_MS old, this check is not.
    */
   checkKey?: boolean;
-  /** Credits for the estimated input, and per output token. */
-  inputCost: number; outputPrice: number; maxOutputTokens: number;
+  /** Credits for the estimated input, and per 1M output tokens (lib/credits/pricing.ts). */
+  inputCost: number; outputPerM: number; maxOutputTokens: number;
+  /** The price of each model the run may call (credits per 1M tokens), kept on the run: it settles at these. */
+  prices: Record<string, RunPrice>;
   /** Fewest output tokens worth reserving (default 1); maxOutputTokens makes it all or nothing. */
   minOutputTokens?: number;
   /**
@@ -67,15 +69,20 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
              GREATEST(COALESCE(k.cap_period_start, ${period}::timestamptz), ${period}::timestamptz) AS period
       FROM api_keys k, cur WHERE k.id = ${cap?.keyId ?? null} FOR NO KEY UPDATE OF k
     ), calc AS (
+      -- Output tokens cost CEIL(tokens × price / 1M) credits; a free model (price 0 → NULL, which
+      -- LEAST ignores) gets all it asked for.
       SELECT cur.id, old, LEAST(
         ${r.maxOutputTokens}::bigint,
-        FLOOR((old - ${r.inputCost}) / ${r.outputPrice}::numeric)::bigint,
-        (SELECT FLOOR((kc.cap - kc.used - ${r.inputCost}) / ${r.outputPrice}::numeric)::bigint FROM kc)
+        FLOOR((old - ${r.inputCost}) * 1000000 / NULLIF(${r.outputPerM}::numeric, 0))::bigint,
+        (SELECT FLOOR((kc.cap - kc.used - ${r.inputCost}) * 1000000 / NULLIF(${r.outputPerM}::numeric, 0))::bigint FROM kc)
       ) AS granted FROM cur
+    ), res AS (
+      SELECT id, old, granted, ${r.inputCost} + CEIL(granted * ${r.outputPerM}::numeric / 1000000)::bigint AS reserved
+      FROM calc WHERE granted >= ${min}
     ), upd AS (
-      UPDATE orgs o SET credit_balance = c.old - ${r.inputCost} - c.granted * ${r.outputPrice}
-      FROM calc c WHERE o.id = c.id AND c.granted >= ${min}
-      RETURNING o.credit_balance AS balance_after, c.granted, ${r.inputCost} + c.granted * ${r.outputPrice} AS reserved
+      UPDATE orgs o SET credit_balance = c.old - c.reserved
+      FROM res c WHERE o.id = c.id
+      RETURNING o.credit_balance AS balance_after, c.granted, c.reserved
     ), kupd AS (
       UPDATE api_keys k SET cap_used = kc.used + upd.reserved, cap_period_start = kc.period
       FROM kc, upd WHERE k.id = kc.id
@@ -86,9 +93,10 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
       RETURNING id
     ), ins AS (
       INSERT INTO runs (id, org_id, workflow_id, version_id, api_key_id, source, protocol, status, model, inputs,
-                        credits_reserved, max_output_tokens, end_user, session_id, cap_period_start)
+                        credits_reserved, max_output_tokens, end_user, session_id, cap_period_start, prices)
       SELECT ${r.runId}, ${r.orgId}, ${r.workflowId}, ${r.versionId}, ${r.apiKeyId}, ${r.source}, ${r.protocol}, 'running',
-             ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}, (SELECT period FROM kc)
+             ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}, (SELECT period FROM kc),
+             ${JSON.stringify(r.prices)}::jsonb
       FROM upd
       RETURNING id
     )
@@ -111,6 +119,8 @@ export type RunFinish = {
   runId: string; ledgerId: string; status: Exclude<RunStatus, "running">; cost: number;
   output: string; citations: string[]; inputTokens: number; outputTokens: number;
   errorCode: string | null; errorMessage: string | null; firstTokenMs: number | null; latencyMs: number | null;
+  /** The model calls the run made (none recorded: null). */
+  attempts?: RunAttempt[] | null;
 };
 
 /**
@@ -145,7 +155,8 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
     UPDATE runs SET status = ${f.status}, output = ${f.output}, citations = ${JSON.stringify(f.citations)}::jsonb,
       input_tokens = ${f.inputTokens}, output_tokens = ${f.outputTokens}, total_tokens = ${f.inputTokens + f.outputTokens},
       credits_charged = (SELECT charged FROM calc), error_code = ${f.errorCode}, error_message = ${f.errorMessage},
-      first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, finished_at = now()
+      first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, attempts = ${f.attempts ? JSON.stringify(f.attempts) : null}::jsonb,
+      finished_at = now()
     WHERE id = (SELECT id FROM run) AND EXISTS (SELECT 1 FROM led)
     RETURNING credits_charged`);
   return row ? { charged: Number(row.credits_charged) } : null;

@@ -7,3 +7,4 @@ export * from "./stream-tokens";
 export * from "./auth";
 export * from "./labels";
 export * from "./audit";
+export * from "./model-prices";

@@ -8,6 +8,13 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const RUN_SOURCES = ["api", "stream", "playground"] as const;
 export type RunSource = (typeof RUN_SOURCES)[number];
 
+export type RunPrice = { input: number; output: number };
+export type RunAttempt = {
+  model: string; provider: string; status: "succeeded" | "failed" | "skipped";
+  /** Why it failed: rate_limited, overloaded, server_error, timeout, connection, client_error, circuit_open, … */
+  error_class: string | null; http_status: number | null; duration_ms: number; input_tokens: number; output_tokens: number;
+};
+
 export const runs = pgTable(
   "runs",
   {
@@ -31,6 +38,13 @@ export const runs = pgTable(
     /** Set when the run's key has a credit cap: the cap period its reservation counts against. */
     capPeriodStart: timestamp("cap_period_start", { withTimezone: true }),
     maxOutputTokens: integer("max_output_tokens"),
+    /**
+     * The price of each model the run may call, credits per 1M tokens, as reserved: the run settles
+     * at these, and a later price change never touches it.
+     */
+    prices: jsonb("prices").$type<Record<string, RunPrice>>(),
+    /** Every model call the run made (retries, fallbacks), in order. */
+    attempts: jsonb("attempts").$type<RunAttempt[]>(),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     /** End-user attribution and conversation grouping (the SSE contract's session_id, docs/contract.md). */

@@ -21,6 +21,10 @@ export const workflows = pgTable(
     temperature: real("temperature"),
     maxOutputTokens: integer("max_output_tokens").notNull().default(1024),
     webSearch: boolean("web_search").notNull().default(false),
+    /** Tried in order when the model (after its retries) fails before its first token. */
+    fallbackModels: text("fallback_models").array().notNull().default([]),
+    /** Calls per model before moving on to the next one (retries on 408/409/429/5xx, timeouts, connection errors). */
+    maxAttempts: integer("max_attempts").notNull().default(3),
     /** The version the API runs; null → unpublished (404 to the API). */
     publishedVersionId: text("published_version_id"),
     archivedAt: timestamp("archived_at", { withTimezone: true }),
@@ -44,6 +48,10 @@ export const workflowVersions = pgTable(
     temperature: real("temperature"),
     maxOutputTokens: integer("max_output_tokens").notNull(),
     webSearch: boolean("web_search").notNull(),
+    /** Tried in order when the model (after its retries) fails before its first token. */
+    fallbackModels: text("fallback_models").array().notNull().default([]),
+    /** Calls per model before moving on to the next one (retries on 408/409/429/5xx, timeouts, connection errors). */
+    maxAttempts: integer("max_attempts").notNull().default(3),
     note: text("note").notNull().default(""),
     createdBy: text("created_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

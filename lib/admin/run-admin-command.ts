@@ -2,6 +2,7 @@ import "server-only";
 import { parseArgs } from "node:util";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { grantCredits } from "@/lib/credits/grant-credits";
+import { listPrices, setModelPrice } from "@/lib/llm/prices";
 import { AppError } from "@/lib/errors";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
@@ -14,17 +15,21 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   key revoke --org <org_id> --key <key_id>
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
+                  [--fallback-models <provider:model,…>] [--max-attempts <n>]
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
-  credits grant --org <org_id> --amount <n>`;
+  credits grant --org <org_id> --amount <n>
+  model price --model <provider:model> --input <credits per 1M tokens> --output <credits per 1M tokens>
+  model list`;
 
 const OPTIONS = {
   name: { type: "string" }, credits: { type: "string" }, org: { type: "string" }, key: { type: "string" },
   "rate-limit": { type: "string" }, template: { type: "string" }, system: { type: "string" }, model: { type: "string" },
   "max-output-tokens": { type: "string" }, temperature: { type: "string" }, "web-search": { type: "boolean" },
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
-  label: { type: "string" }, version: { type: "string" },
+  label: { type: "string" }, version: { type: "string" }, input: { type: "string" }, output: { type: "string" },
+  "fallback-models": { type: "string" }, "max-attempts": { type: "string" },
 } as const;
 
 /** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
@@ -60,6 +65,8 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
         maxOutputTokens: int("max-output-tokens", v["max-output-tokens"]),
         temperature: v.temperature === undefined ? undefined : Number(v.temperature),
         webSearch: v["web-search"] ?? false, publish: v.publish ?? false,
+        fallbackModels: v["fallback-models"]?.split(",").map((m) => m.trim()).filter(Boolean),
+        maxAttempts: int("max-attempts", v["max-attempts"]),
       });
     case "workflow publish":
       return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });
@@ -74,6 +81,10 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       const res = await grantCredits({ orgId: need("org"), amount });
       return { org_id: v.org, granted: amount, balance: res.balanceAfter };
     }
+    case "model price":
+      return setModelPrice({ model: need("model"), input: int("input", need("input"))!, output: int("output", need("output"))! });
+    case "model list":
+      return { unit: "credits per 1M tokens", models: await listPrices() };
     default:
       throw new AppError("invalid_request", `Unknown command "${positionals.join(" ")}"\n${ADMIN_USAGE}`);
   }

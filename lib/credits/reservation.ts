@@ -1,5 +1,6 @@
-import { getModelInfo } from "@/lib/llm/models";
+import type { RunPrice } from "@/db/schema";
 import { estimateTokens } from "./estimate-tokens";
+import { creditsFor, tokensFor } from "./pricing";
 
 /**
  * The input tokens a run reserves: twice the estimate, plus the messages' framing, because a real
@@ -11,15 +12,14 @@ export function reservedInputTokens(text: string): number {
 }
 
 /**
- * What a run must reserve before it starts: its input estimate, plus a price per output token —
+ * What a run must reserve before it starts: its input estimate, plus a price per 1M output tokens —
  * the database grants as many output tokens as the balance allows (see db/queries/run-ledger.ts).
  */
-export function reservationFor(modelId: string, promptText: string) {
-  const { price } = getModelInfo(modelId);
+export function reservationFor(price: RunPrice, promptText: string) {
   // What a run that ends without the provider's count pays for its input (engine.ts): the plain
   // estimate, always within the reserved input, so that settlement never exceeds the reservation.
   const inputTokensEstimate = estimateTokens(promptText);
-  return { inputTokensEstimate, inputCost: reservedInputTokens(promptText) * price.input, outputPrice: price.output };
+  return { inputTokensEstimate, inputCost: creditsFor(reservedInputTokens(promptText), price.input), outputPerM: price.output };
 }
 
 /**
@@ -40,13 +40,13 @@ export class CreditsHeldError extends Error {
  * - the org is genuinely short but input + ≥ 1 output token fits → reserve that many (output capped);
  * - not even that, counting what is held → "wait" if held credits could cover it, else "refuse" (402).
  */
-export function decideShortReservation({ balance, held, inputCost, outputPrice, maxOutputTokens }: {
-  balance: number; held: number; inputCost: number; outputPrice: number; maxOutputTokens: number;
+export function decideShortReservation({ balance, held, inputCost, outputPerM, maxOutputTokens }: {
+  balance: number; held: number; inputCost: number; outputPerM: number; maxOutputTokens: number;
 }): { grant: number } | "wait" | "refuse" {
-  const full = inputCost + maxOutputTokens * outputPrice;
+  const full = inputCost + creditsFor(maxOutputTokens, outputPerM);
   if (balance >= full) return { grant: maxOutputTokens };
   if (balance + held >= full) return "wait";
-  const affordable = Math.floor((balance - inputCost) / outputPrice);
+  const affordable = tokensFor(balance - inputCost, outputPerM);
   if (affordable >= 1) return { grant: Math.min(maxOutputTokens, affordable) };
-  return balance + held >= inputCost + outputPrice ? "wait" : "refuse";
+  return balance + held >= inputCost + creditsFor(1, outputPerM) ? "wait" : "refuse";
 }

@@ -13,8 +13,7 @@ import { draftDiffers } from "@/lib/workflows/draft-changes";
 import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
 import { authorizeActor } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
-import { listModels } from "@/lib/llm/models";
-import { isProviderConfigured } from "@/lib/llm/registry";
+import { listCatalogue, unpricedPolicy } from "@/lib/llm/catalogue";
 
 // What each dashboard page shows, always scoped to the org the page resolved (tenant isolation
 // lives here and in db/queries, not in the components).
@@ -33,7 +32,7 @@ export async function workflowPageData(orgId: string, workflowId: string) {
   const wf = await getWorkflow(db, { orgId, workflowId });
   if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
   const versions = await listWorkflowVersions(db, { orgId, workflowId });
-  return { workflow: wf, versions, published: versions.find((v) => v.id === wf.publishedVersionId) ?? null, models: listModels().map((m) => ({ ...m, available: isProviderConfigured(m.id) })) };
+  return { workflow: wf, versions, published: versions.find((v) => v.id === wf.publishedVersionId) ?? null, models: await listCatalogue(), unpriced: unpricedPolicy() };
 }
 
 export async function keysPageData(orgId: string) {

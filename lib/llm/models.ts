@@ -1,47 +1,13 @@
-// The model catalogue: what the dashboard offers and what credits cost. Prices are integer
-// credits per token, so a ledger of integers stays exact.
+import { parseModelId } from "./model-id";
 
-export type ModelInfo = {
-  id: string;
-  label: string;
-  provider: "offline" | "openai";
-  /** Shown next to the model wherever it appears. */
-  offline?: boolean;
-  price: { input: number; output: number };
-  supportsWebSearch: boolean;
-};
+// How a model is shown. Prices are data (model_prices, lib/llm/prices.ts), not code.
+
+export type ModelInfo = { id: string; label: string; offline: boolean };
 
 export const OFFLINE_MODEL_ID = "offline:echo";
+const OFFLINE_LABEL = "Offline echo (no LLM configured: streams the prompt back)";
 
-const CATALOGUE: ModelInfo[] = [
-  {
-    id: OFFLINE_MODEL_ID,
-    label: "Offline echo (no LLM configured: streams the prompt back)",
-    provider: "offline",
-    offline: true,
-    price: { input: 1, output: 1 },
-    supportsWebSearch: false,
-  },
-  { id: "openai:gpt-4o-mini", label: "OpenAI gpt-4o-mini", provider: "openai", price: { input: 1, output: 1 }, supportsWebSearch: true },
-  { id: "openai:gpt-4.1-mini", label: "OpenAI gpt-4.1-mini", provider: "openai", price: { input: 1, output: 2 }, supportsWebSearch: true },
-  { id: "openai:gpt-5-mini", label: "OpenAI gpt-5-mini", provider: "openai", price: { input: 1, output: 2 }, supportsWebSearch: true },
-];
-
-const DEFAULT_PRICE = { input: 1, output: 1 };
-
-export function listModels(): ModelInfo[] {
-  return CATALOGUE;
-}
-
-/** Any `openai:<name>` works (self-hosted servers have their own names); unknown ones cost the default price. */
 export function getModelInfo(id: string): ModelInfo {
-  const known = CATALOGUE.find((m) => m.id === id);
-  if (known) return known;
-  const provider = id.split(":")[0] === "offline" ? "offline" : "openai";
-  return { id, label: id, provider, offline: provider === "offline", price: DEFAULT_PRICE, supportsWebSearch: provider === "openai" };
-}
-
-export function priceOf(modelId: string, usage: { inputTokens: number; outputTokens: number }) {
-  const { price } = getModelInfo(modelId);
-  return usage.inputTokens * price.input + usage.outputTokens * price.output;
+  const offline = parseModelId(id)?.provider === "offline";
+  return { id, label: id === OFFLINE_MODEL_ID ? OFFLINE_LABEL : id, offline };
 }

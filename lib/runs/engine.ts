@@ -7,7 +7,11 @@ import { redact } from "@/lib/logger";
 // delta; /run only collects) and one final result.
 
 export type EngineUsage = { inputTokens: number; outputTokens: number };
-export type EngineFailure = { code: "upstream_error" | "timeout" | "canceled"; message: string };
+export type EngineFailure = {
+  code: "upstream_error" | "timeout" | "canceled"; message: string;
+  /** What the provider threw (status, headers): lib/llm/call-with-retries.ts decides on retries from it. */
+  cause?: unknown;
+};
 
 export type EngineResult = {
   text: string;
@@ -155,5 +159,5 @@ function classify(e: unknown, signal: AbortSignal): EngineFailure {
   const err = e as { name?: string; message?: string; statusCode?: number };
   const status = typeof err?.statusCode === "number" ? ` (HTTP ${err.statusCode})` : "";
   // Upstream messages can quote credentials (a 401 naming the key): masked before they are stored.
-  return { code: "upstream_error", message: redact(`Model call failed${status}: ${String(err?.message ?? e).slice(0, 500)}`) };
+  return { code: "upstream_error", message: redact(`Model call failed${status}: ${String(err?.message ?? e).slice(0, 500)}`), cause: e };
 }

@@ -4,7 +4,8 @@ import { getRun } from "@/db/queries/runs";
 import type { RunStatus } from "@/db/schema";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { newId } from "@/lib/ids";
-import { priceOf } from "@/lib/llm/models";
+import { costOf } from "@/lib/credits/pricing";
+import { chargedCalls, type RoutedResult } from "@/lib/llm/call-with-retries";
 import { logger } from "@/lib/logger";
 import type { EngineResult } from "./engine";
 import type { StartedRun } from "./reserve-run";
@@ -25,7 +26,7 @@ export function statusOf(result: EngineResult): Exclude<RunStatus, "running"> {
  * Final state + settlement, exactly once (one statement; see db/queries/run-ledger.ts). Retries on
  * database errors, because a run left "running" holds its reservation until the sweeper comes.
  */
-export async function finishRun(run: StartedRun, result: EngineResult, startedAt: number): Promise<FinishedRun> {
+export async function finishRun(run: StartedRun, result: EngineResult & Partial<RoutedResult>, startedAt: number): Promise<FinishedRun> {
   const { inputTokens, outputTokens } = result.usage;
   const status = statusOf(result);
   const latencyMs = Math.round(performance.now() - startedAt);
@@ -34,7 +35,7 @@ export async function finishRun(run: StartedRun, result: EngineResult, startedAt
     try {
       const db = await getDb();
       const settled = await finalizeRunWithSettlement(db, {
-        runId: run.id, ledgerId: newId.ledger(), status, cost: priceOf(run.model, result.usage),
+        runId: run.id, ledgerId: newId.ledger(), status, cost: costOf(chargedCalls(run, result)), attempts: result.attempts ?? null,
         // A model may emit NUL, which PostgreSQL text cannot store: the stream already carried it.
         output: stripNul(result.text), citations: result.citations.map(stripNul), inputTokens, outputTokens,
         errorCode: result.error?.code ?? null, errorMessage: result.error ? stripNul(result.error.message) : null,

@@ -29,6 +29,7 @@ export function serializeRun(r: Run): RunRecord {
     finished_at: r.finishedAt?.toISOString() ?? null,
     first_token_ms: r.firstTokenMs,
     latency_ms: r.latencyMs,
+    attempts: r.attempts ?? [],
   };
 }
 

@@ -3,7 +3,8 @@ import type { RunSource, WorkflowVersion } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import type { ServerTiming } from "@/lib/server-timing";
-import { runEngine, type EngineHandlers, type EngineResult } from "./engine";
+import { callWithRetries, type RoutedResult } from "@/lib/llm/call-with-retries";
+import type { EngineHandlers } from "./engine";
 import { AppError } from "@/lib/errors";
 import { isDraining, trackRun } from "./drain";
 import { finishRun, type FinishedRun } from "./finish-run";
@@ -12,8 +13,9 @@ import { reserveRun, type StartedRun } from "./reserve-run";
 import { runSignal } from "./run-signal";
 
 // The one run pipeline, shared by POST /run (JSON), POST /run/:id/stream and the playground:
-//   parse (the route) → prepare (inputs, prompt, model; no writes) → reserve (the run row and its
-//   credits, one statement) → engine (the model call) → finish (final state and settlement, once).
+//   parse (the route) → prepare (inputs, prompt, model route; no writes) → reserve (the run row
+//   and its credits, one statement) → call (the model, with retries and fallbacks, each call one
+//   engine pass) → finish (final state and settlement, once).
 // openRun does the first half and hands back a reserved run; `execute` does the second.
 
 export type RunRequest = {
@@ -32,7 +34,7 @@ export type RunRequest = {
   timing?: ServerTiming;
 };
 
-export type RunOutcome = { result: EngineResult; done: FinishedRun };
+export type RunOutcome = { result: RoutedResult; done: FinishedRun };
 
 export type OpenRun = {
   run: StartedRun;
@@ -77,9 +79,9 @@ async function executeRun(
 ): Promise<RunOutcome> {
   const sig = runSignal(clientSignal, run);
   bindAbort?.(sig.abort);
-  const result = await runEngine({
-    model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
-    temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
+  const result = await callWithRetries({
+    route: prepared.route, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
+    temperature: prepared.version.temperature, signal: sig.signal,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
   }, handlers).finally(sig.dispose);
   const done = await finishRun(run, result, startedAt);

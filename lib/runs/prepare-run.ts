@@ -1,4 +1,4 @@
-import type { LanguageModelV4, LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import type { LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
@@ -7,7 +7,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { assertWorkflowInScope } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
-import { getLanguageModel, openaiWireApi, WEB_SEARCH_TOOL } from "@/lib/llm/registry";
+import { resolveRoute, type ModelRoute } from "@/lib/llm/route";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { contentOf } from "@/lib/workflows/content-of";
 import { resolveInputs } from "@/lib/workflows/inputs";
@@ -21,13 +21,12 @@ export type PreparedRun = {
   version: WorkflowVersion;
   inputs: Record<string, string>;
   modelId: string;
-  model: LanguageModelV4;
+  /** The models it may call (primary, fallbacks) with their prices. */
+  route: ModelRoute;
   prompt: LanguageModelV4Prompt;
   /** Everything sent as input, for the credit reservation's estimate. */
   promptText: string;
-  tools: WebSearchTools;
 };
-type WebSearchTools = Array<typeof WEB_SEARCH_TOOL> | undefined;
 
 /**
  * The version the API runs for this workflow (404 for unknown, unpublished, archived or other-org
@@ -77,16 +76,11 @@ export async function prepareRun({
     throw new AppError("payload_too_large", `The rendered prompt would be ${size} characters (at most ${MAX_PROMPT_CHARS}): shorten the inputs or the conversation`);
   }
   const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory({ orgId, sessionId, endUser, workflowIds });
-  const model = getLanguageModel(v.model);
+  const route = await resolveRoute(v);
   const prompt: LanguageModelV4Prompt = [];
   if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, inputs) });
   prompt.push(...history, { role: "user", content: [{ type: "text", text: renderTemplate(v.template, inputs) }] });
-  const useSearch = v.webSearch && v.model.startsWith("openai") && openaiWireApi(v.model) === "responses";
-  return {
-    orgId, workflowId: v.workflowId, version: v, inputs, modelId: v.model, model, prompt,
-    promptText: JSON.stringify(prompt),
-    tools: useSearch ? [WEB_SEARCH_TOOL] : undefined,
-  };
+  return { orgId, workflowId: v.workflowId, version: v, inputs, modelId: v.model, route, prompt, promptText: JSON.stringify(prompt) };
 }
 
 function messageChars(m: LanguageModelV4Message): number {

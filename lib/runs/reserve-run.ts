@@ -5,7 +5,8 @@ import { insertRunWithReservation, keyCapRemaining, type RunStart } from "@/db/q
 import type { KeyScope } from "@/lib/auth/api-keys";
 import { capPeriodStart } from "@/lib/credits/key-cap";
 import { sumHeldCredits } from "@/db/queries/runs";
-import type { RunSource } from "@/db/schema";
+import type { RunPrice, RunSource } from "@/db/schema";
+import { creditsFor, tokensFor } from "@/lib/credits/pricing";
 import { CreditsHeldError, decideShortReservation, reservationFor } from "@/lib/credits/reservation";
 import { creditsReleased, waitForCredits } from "@/lib/credits/wait-for-credits";
 import { AppError } from "@/lib/errors";
@@ -13,7 +14,11 @@ import { newId } from "@/lib/ids";
 import { isDraft, type PreparedRun } from "./prepare-run";
 
 /** What the rest of a run needs to know about its row. */
-export type StartedRun = { id: string; orgId: string; model: string; creditsReserved: number; maxOutputTokens: number; inputTokensEstimate: number };
+export type StartedRun = {
+  id: string; orgId: string; model: string; creditsReserved: number; maxOutputTokens: number; inputTokensEstimate: number;
+  /** The price of each model the run may call, as reserved: it settles at these. */
+  prices: Record<string, RunPrice>;
+};
 
 /**
  * How long a run may wait for credits held by the org's runs in flight before it is a 402. A
@@ -41,8 +46,8 @@ export async function reserveRun(
     signal?: AbortSignal;
   },
 ): Promise<StartedRun> {
-  const { inputCost, outputPrice, inputTokensEstimate } = reservationFor(p.modelId, p.promptText);
-  const maxOutputTokens = ceilingFor(p.version.maxOutputTokens, { inputCost, outputPrice }, meta.scope);
+  const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(p.route.reservePrice, p.promptText);
+  const maxOutputTokens = ceilingFor(p.version.maxOutputTokens, { inputCost, outputPerM }, meta.scope);
   const keyCap = meta.apiKeyId && meta.scope?.capPeriod ? { keyId: meta.apiKeyId, periodStart: capPeriodStart(meta.scope.capPeriod) } : null;
   const deadline = Date.now() + CREDITS_WAIT_MS;
   let waited = false;
@@ -52,13 +57,16 @@ export async function reserveRun(
       runId, ledgerId: newId.ledger(), orgId: p.orgId, workflowId: p.workflowId, versionId: isDraft(p.version) ? null : p.version.id, apiKeyId: meta.apiKeyId,
       source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,
       endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null,
-      inputCost, outputPrice, maxOutputTokens, keyCap, checkKey: !!(meta.checkKey && meta.apiKeyId),
+      inputCost, outputPerM, maxOutputTokens, keyCap, prices: p.route.prices, checkKey: !!(meta.checkKey && meta.apiKeyId),
     };
     try {
       const r = await reserve(start);
       // Pass the turn on: the settlement that woke us may have freed room for more than one run.
       if (waited) creditsReleased(p.orgId);
-      return { id: runId, orgId: p.orgId, model: p.modelId, creditsReserved: r.reserved, maxOutputTokens: r.maxOutputTokens, inputTokensEstimate };
+      return {
+        id: runId, orgId: p.orgId, model: p.modelId, creditsReserved: r.reserved, maxOutputTokens: r.maxOutputTokens, inputTokensEstimate,
+        prices: p.route.prices,
+      };
     } catch (e) {
       if (!(e instanceof CreditsHeldError)) {
         // A 402 (or an error) is final for us; the next waiter must find out for itself.
@@ -77,9 +85,9 @@ export async function reserveRun(
  * A stream token minted with max_credits caps what its run may reserve: the output tokens that
  * fit after the input estimate (a 402 when not even one does).
  */
-function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPrice: number }, scope?: KeyScope) {
+function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPerM: number }, scope?: KeyScope) {
   if (scope?.maxCredits == null) return maxOutputTokens;
-  const fit = Math.floor((scope.maxCredits - cost.inputCost) / cost.outputPrice);
+  const fit = tokensFor(scope.maxCredits - cost.inputCost, cost.outputPerM);
   if (fit < 1) throw new AppError("invalid_billing", undefined, { reason: "token_max_credits" });
   return Math.min(maxOutputTokens, fit);
 }
@@ -96,10 +104,10 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
     // A capped key's run gets what is left of the cap (output truncated, like a short org
     // balance) once the cap, not the org, is what is short; none left → 402.
     const left = await keyCapRemaining(db, start.keyCap);
-    if (left !== null && left < start.inputCost + start.maxOutputTokens * start.outputPrice) {
+    if (left !== null && left < start.inputCost + creditsFor(start.maxOutputTokens, start.outputPerM)) {
       const part = await insertRunWithReservation(db, { ...start, minOutputTokens: 1 });
       if (part) return part;
-      if (left < start.inputCost + start.outputPrice) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
+      if (left < start.inputCost + creditsFor(1, start.outputPerM)) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
       // The cap has room for some of it but the org is short too: the org's path decides (wait
       // for credits held by runs in flight, or 402).
     }

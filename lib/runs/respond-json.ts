@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import { failureBody } from "@/lib/llm/call-with-retries";
 import { openRun, type RunRequest } from "./open-run";
 import type { RunResponse } from "./schemas";
 
@@ -6,7 +7,7 @@ import type { RunResponse } from "./schemas";
 export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, clientSignal?: AbortSignal): Promise<RunResponse> {
   const { run, execute } = await openRun({ ...r, source: "api", protocol: "json", signal: clientSignal });
   const { result, done } = await execute({ clientSignal });
-  if (result.error) throw new AppError("internal_server_error", undefined, { run_id: run.id, reason: result.error.code });
+  if (result.error) throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(result) });
   return {
     success: true,
     run_id: run.id,

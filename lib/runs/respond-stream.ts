@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import { failureBody } from "@/lib/llm/call-with-retries";
 import { openRun, type RunRequest } from "./open-run";
 import type { StreamSink } from "./protocols/types";
 import { sinkFor, type StreamProtocol } from "./protocols/sink-for";
@@ -47,7 +48,7 @@ export async function respondStream(
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");
   if (early && early.result.error && !early.result.text) {
-    throw new AppError("internal_server_error", undefined, { run_id: run.id, reason: early.result.error.code });
+    throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(early.result) });
   }
   void finished.then(
     ({ result, done }) =>
@@ -55,7 +56,7 @@ export async function respondStream(
         runId: run.id, status: done.status, text: result.text, citations: result.citations,
         usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
         creditsCharged: done.creditsCharged, executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
-        error: result.error,
+        error: result.error && { ...result.error, capacity: result.failure?.capacity, retryAfterS: result.failure?.retryAfterS },
       }),
     () =>
       // finishRun gave up after its retries: the sweeper will close the run; the client must not see a clean end.

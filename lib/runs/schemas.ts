@@ -123,6 +123,16 @@ export const runRecord = z.object({
   finished_at: z.iso.datetime().nullable(),
   first_token_ms: z.int().nullable(),
   latency_ms: z.int().nullable(),
+  attempts: z.array(z.object({
+    model: z.string().meta({ description: "The model called, as `<provider>:<model>`." }),
+    provider: z.string(),
+    status: z.enum(["succeeded", "failed", "skipped"]).meta({ description: "`skipped`: the provider's circuit breaker was open." }),
+    error_class: z.string().nullable().meta({ description: "rate_limited, overloaded, server_error, timeout, conflict, first_token_timeout, connection, stream_error, client_error, circuit_open, canceled." }),
+    http_status: z.int().nullable(),
+    duration_ms: z.int(),
+    input_tokens: z.int().meta({ description: "For a failed call: only what the provider reported (and billed)." }),
+    output_tokens: z.int(),
+  })).meta({ description: "Every model call the run made, in order: retries and fallbacks. Empty for runs that recorded none." }),
 });
 export type RunRecord = z.output<typeof runRecord>;
 
@@ -137,7 +147,12 @@ export const listRunsResponse = z.object({
 export const sseEvents = {
   start: z.object({ message: z.literal("Stream started"), run_id: z.string(), session_id: z.string().optional() }),
   chunk: z.object({ content: z.string(), index: z.int().meta({ description: "Also the SSE `id:` (for Last-Event-ID)." }) }),
-  error: z.object({ error: z.string(), code: z.string(), run_id: z.string() }),
+  error: z.object({
+    error: z.string(),
+    code: z.string().meta({ description: "`CAPACITY_ERROR` when every model call was rate-limited or overloaded, else `STREAM_ERROR`." }),
+    retry_after: z.int().optional().meta({ description: "With CAPACITY_ERROR: seconds to wait before trying again." }),
+    run_id: z.string(),
+  }),
   done: z.object({
     message: z.string(), status: z.enum(RUN_STATUSES), run_id: z.string(), usage,
     execution_time: z.number().meta({ description: "Seconds." }), citations, credits_charged: z.int(),

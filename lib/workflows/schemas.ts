@@ -11,6 +11,10 @@ export const variableMeta = z.object({
   example: z.string().max(2000).optional(),
 });
 
+/** How many fallback models a workflow may list, and the most calls per model (lib/llm/call-with-retries.ts). */
+export const MAX_FALLBACK_MODELS = 5;
+export const MAX_ATTEMPTS_LIMIT = 10;
+
 /** What a published version freezes: every field a run reads. `contentOf` copies exactly these. */
 export const versionContent = z.object({
   system: z.string().max(50_000),
@@ -20,6 +24,10 @@ export const versionContent = z.object({
   temperature: z.number().min(0).max(2).nullable(),
   maxOutputTokens: z.int().min(1).max(100_000),
   webSearch: z.boolean(),
+  /** Tried in order when the primary model is exhausted; each `<provider>:<model>`. */
+  fallbackModels: z.array(z.string().regex(/^[^:\s]+:\S+$/, "must be <provider>:<model>").max(200)).max(MAX_FALLBACK_MODELS),
+  /** Calls per model before the next one is tried (retries before the first token). */
+  maxAttempts: z.int().min(1).max(MAX_ATTEMPTS_LIMIT),
 });
 
 /** A workflow's editable content: the version content plus its name and description. */
@@ -40,6 +48,8 @@ export const newWorkflow = workflowContent.extend({
   temperature: workflowContent.shape.temperature.optional(),
   maxOutputTokens: workflowContent.shape.maxOutputTokens.default(1024),
   webSearch: workflowContent.shape.webSearch.default(false),
+  fallbackModels: workflowContent.shape.fallbackModels.default([]),
+  maxAttempts: workflowContent.shape.maxAttempts.default(3),
   variables: workflowContent.shape.variables.optional(),
 });
 export type NewWorkflow = z.input<typeof newWorkflow>;

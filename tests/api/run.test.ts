@@ -146,7 +146,8 @@ describe("POST /api/v1/run/:id — documented errors", () => {
       const res = await run(g.workflowId, { story: "x" }, g.key);
       expect(res.status).toBe(500);
       const body = await res.json();
-      expect(body).toMatchObject({ ...SEED.failed, reason: "upstream_error" });
+      // reason names the cause: the upstream's 500 (after the retries, which met the same 500).
+      expect(body).toMatchObject({ ...SEED.failed, reason: "server_error" });
       expect(JSON.stringify(body)).not.toContain("test-provider-key");
       const db = await getDb();
       const rec = await getRun(db, { orgId: g.orgId, runId: body.run_id });

@@ -167,7 +167,7 @@ describe("POST /api/v1/run/:id/stream — plain text (seed A)", () => {
     const res = await fetch(streamUrl(f.workflowId, t.token), { method: "POST", body: JSON.stringify({ story: "x" }) });
     expect(res.status).toBe(500);
     const body = await res.json();
-    expect(body).toMatchObject({ error: "Failed to run workflow", success: false, code: "internal_server_error", reason: "upstream_error" });
+    expect(body).toMatchObject({ error: "Failed to run workflow", success: false, code: "internal_server_error", reason: "server_error" });
     const run = await waitForRun(f.orgId, body.run_id, "failed");
     expect(run.creditsCharged).toBe(0);
     expect(await sumLedger(await getDb(), f.orgId)).toBe(1000);
@@ -291,7 +291,7 @@ describe("POST /api/v1/run/:id/stream — SSE (seed B)", () => {
     expect(JSON.stringify(fake.requests.at(-1)!.body)).toContain("Tell me in verse");
     expect(events.filter((e) => e.event === "chunk")).toHaveLength(3);
     const err = events.find((e) => e.event === "error")!;
-    expect(JSON.parse(err.data)).toMatchObject({ error: "Failed to run workflow", code: "upstream_error" });
+    expect(JSON.parse(err.data)).toMatchObject({ error: "Failed to run workflow", code: "STREAM_ERROR" });
     const end = JSON.parse(events.at(-1)!.data);
     expect(end).toMatchObject({ status: "failed", usage: { output_tokens: 3 } });
     expect(end.usage.input_tokens).toBeGreaterThan(0);

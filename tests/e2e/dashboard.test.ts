@@ -57,6 +57,8 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     // Playground on the draft, with a slow upstream model: the output is visibly partial while it
     // streams, then the run's tokens and credits are shown.
     await page.selectOption("select[name=model]", "openai:gpt-4o-mini");
+    // The catalogue's price, read only, next to the picker.
+    expect(await page.getByTestId("model-price").textContent()).toBe("15,000 in / 60,000 out credits per 1M tokens");
     await controlUpstream(e2e.upstreamUrl, { tokens: 12, tokenDelayMs: 120 });
     try {
       await page.fill('textarea[name="var-story"]', "a fox");
@@ -138,6 +140,11 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     expect(row).toContain(String(body.credits_charged));
     expect(await page.getByTestId("balance").textContent()).toBe((balanceBefore - body.credits_charged).toLocaleString("en-US"));
     await shot("08-usage");
+    // The run page: the price it ran at and its model calls.
+    await page.goto(`${e2e.baseUrl}/dashboard/runs/${body.run_id}`);
+    expect(await page.getByTestId("run-facts").textContent()).toContain("offline:echo: 1,000,000 in / 1,000,000 out per 1M tokens");
+    expect(await page.getByTestId("run-attempts").textContent()).toMatch(/1offline:echosucceeded–\d+ ms\d+ in · \d+ out/);
+    await page.goto(`${e2e.baseUrl}/dashboard/usage`);
     // Dark theme, chosen in the sidebar and kept across a reload; then back to the system's.
     await page.selectOption('select[aria-label="Theme"]', "dark");
     await page.reload();

@@ -113,8 +113,8 @@ describe("orphaned runs", () => {
 });
 
 describe("decideShortReservation (the worst case does not fit now)", () => {
-  // input 10 credits, 1 credit per output token, up to 100 output tokens: full = 110.
-  const base = { inputCost: 10, outputPrice: 1, maxOutputTokens: 100 };
+  // input 10 credits, 1 credit per output token (1M per 1M), up to 100 output tokens: full = 110.
+  const base = { inputCost: 10, outputPerM: 1_000_000, maxOutputTokens: 100 };
   it.each([
     { balance: 110, held: 0, out: { grant: 100 } },
     { balance: 50, held: 60, out: "wait" }, // fits once the runs in flight settle
@@ -125,5 +125,15 @@ describe("decideShortReservation (the worst case does not fit now)", () => {
     { balance: 0, held: 0, out: "refuse" },
   ])("balance $balance, held $held → $out", ({ balance, held, out }) => {
     expect(decideShortReservation({ ...base, balance, held })).toEqual(out);
+  });
+
+  // 0.25 credits per output token: 40 credits after the input buy 160 tokens; one token still costs a whole credit.
+  it.each([
+    { balance: 50, held: 0, out: { grant: 100 } },
+    { balance: 30, held: 0, out: { grant: 80 } },
+    { balance: 10, held: 0, out: "refuse" },
+    { balance: 10, held: 1, out: "wait" },
+  ])("fractional price: balance $balance, held $held → $out", ({ balance, held, out }) => {
+    expect(decideShortReservation({ ...base, outputPerM: 250_000, balance, held })).toEqual(out);
   });
 });

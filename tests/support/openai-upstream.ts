@@ -5,7 +5,7 @@
 import http from "node:http";
 
 export type Fault =
-  | null | "http_429" | "http_500" | "http_401" | "hang_before_first_token" | "drop_mid_stream"
+  | null | "http_429" | "http_500" | "http_401" | "http_400" | "http_404" | "http_503" | "hang_before_first_token" | "drop_mid_stream"
   | "malformed_sse" | "error_event_mid_stream";
 
 export interface FakeOpenAIOptions {
@@ -26,6 +26,10 @@ export interface FakeOpenAIOptions {
   errorMessage?: string;
   /** In-process only: answer once this settles (a test holds calls at the model to order events around them). */
   hold?: Promise<unknown>;
+  /** Retry-After header (seconds, as sent) on HTTP faults. */
+  retryAfter?: string;
+  /** A scripted upstream: request n gets script[n]'s fault (null: a normal answer), then `fault` once the script is used up. */
+  script?: Fault[];
 }
 
 export interface FakeOpenAI {
@@ -33,7 +37,7 @@ export interface FakeOpenAI {
   port: number;
   set(opts: Partial<FakeOpenAIOptions>): void;
   reset(): void;
-  requests: Array<{ path: string; body: any; headers: http.IncomingHttpHeaders }>;
+  requests: Array<{ path: string; body: any; headers: http.IncomingHttpHeaders; at: number }>;
   openConnections(): number;
   /** Responses whose client went away before the server finished writing (an aborted model call). */
   closedEarly: number;
@@ -85,7 +89,7 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
       }
       const path = (req.url ?? "").split("?")[0]!;
       if (state.requests.length > 1000) state.requests.splice(0, 500);
-      state.requests.push({ path, body, headers: req.headers });
+      state.requests.push({ path, body, headers: req.headers, at: Date.now() });
       let o = opts;
       const override = req.headers["x-fake-options"];
       if (typeof override === "string") o = { ...o, ...JSON.parse(override) };
@@ -104,15 +108,20 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
         res.writeHead(404, { "content-type": "application/json" });
         return res.end(JSON.stringify({ error: { message: `no route ${req.method} ${path}`, type: "invalid_request_error", code: "not_found" } }));
       }
+      if (o.script?.length) {
+        const [next, ...rest] = o.script;
+        opts = { ...opts, script: rest };
+        o = { ...o, fault: next ?? null };
+      }
       respond(path === "/v1/responses" ? "responses" : "chat", body, o, req, res);
     });
   });
 
   function respond(api: "chat" | "responses", body: any, o: FakeOpenAIOptions, req: http.IncomingMessage, res: http.ServerResponse) {
     if (o.hold) return void o.hold.then(() => respond(api, body, { ...o, hold: undefined }, req, res));
-    const httpFault = { http_429: 429, http_500: 500, http_401: 401 }[o.fault as string];
+    const httpFault = { http_429: 429, http_500: 500, http_401: 401, http_400: 400, http_404: 404, http_503: 503 }[o.fault as string];
     if (httpFault) {
-      res.writeHead(httpFault, { "content-type": "application/json" });
+      res.writeHead(httpFault, { "content-type": "application/json", ...(o.retryAfter ? { "retry-after": o.retryAfter } : {}) });
       const message = (o.errorMessage ?? `fake upstream fault ${httpFault}`).replace("{auth}", String(req.headers.authorization ?? ""));
       return res.end(JSON.stringify({ error: { message, type: httpFault === 429 ? "rate_limit_exceeded" : "server_error", code: null } }));
     }

@@ -33,7 +33,9 @@ export function sseSink({ onCancel, sessionId }: SinkOptions & { sessionId?: str
     end(end) {
       clearInterval(keepAlive);
       if (end.error && end.status === "failed") {
-        body.write(frame("error", { error: "Failed to run workflow", code: end.error.code, run_id: end.runId }));
+        // Seed B's codes: CAPACITY_ERROR (with retry_after) when every call was rate-limited or overloaded.
+        const capacity = end.error.capacity ? { code: "CAPACITY_ERROR", retry_after: end.error.retryAfterS ?? 1 } : { code: "STREAM_ERROR" };
+        body.write(frame("error", { error: "Failed to run workflow", ...capacity, run_id: end.runId }));
       }
       body.write(
         frame("done", {

@@ -9,7 +9,11 @@ export type RunEnd = {
   usage: { input_tokens: number; output_tokens: number; total_tokens: number };
   creditsCharged: number;
   executionTimeS: number;
-  error?: { code: string; message: string };
+  error?: {
+    code: string; message: string;
+    /** Every model call was turned away for capacity (rate limits, overload): seed B's CAPACITY_ERROR. */
+    capacity?: boolean; retryAfterS?: number;
+  };
 };
 
 /**

@@ -21,6 +21,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     ["Model", r.model],
     ["Tokens", `${r.inputTokens} in · ${r.outputTokens} out`],
     ["Credits", `${r.creditsCharged} charged (reserved ${r.creditsReserved})`],
+    // The prices the run reserved (and settled) at, whatever they are now.
+    ["Price", r.prices ? Object.entries(r.prices).map(([m, p]) => `${m}: ${p.input.toLocaleString("en-US")} in / ${p.output.toLocaleString("en-US")} out per 1M tokens`).join(" · ") : "–"],
     ["Latency", r.latencyMs === null ? "–" : `${r.latencyMs} ms (first token ${r.firstTokenMs ?? "–"} ms)`],
     ["Started", `${r.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC`],
     ["End user / session", `${r.endUser ?? "–"} / ${r.sessionId ?? "–"}`],
@@ -36,6 +38,20 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           {facts.map(([k, v]) => <div key={k} className="contents"><dt className="text-neutral-500">{k}</dt><dd>{v}</dd></div>)}
         </dl>
       </Card>
+      {r.attempts?.length ? (
+        <Card title="Model calls">
+          <table className="w-full text-left text-sm" data-testid="run-attempts">
+            <thead className="text-neutral-500"><tr><th>#</th><th>Model</th><th>Status</th><th>Error</th><th>Duration</th><th>Tokens</th></tr></thead>
+            <tbody>
+              {r.attempts.map((a, i) => (
+                <tr key={i}><td>{i + 1}</td><td className="font-mono">{a.model}</td><td>{a.status}</td>
+                  <td>{a.error_class ? `${a.error_class}${a.http_status ? ` (HTTP ${a.http_status})` : ""}` : "–"}</td>
+                  <td>{a.duration_ms} ms</td><td>{a.input_tokens} in · {a.output_tokens} out</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      ) : null}
       {r.errorMessage ? <Card title="Error"><p role="alert" className="text-sm text-red-700 dark:text-red-400">{r.errorMessage}</p></Card> : null}
       <Card title="Inputs"><pre className="overflow-x-auto rounded bg-neutral-100 p-3 text-xs dark:bg-neutral-900">{JSON.stringify(r.inputs, null, 2)}</pre></Card>
       <Card title="Output"><pre data-testid="run-output" className="whitespace-pre-wrap rounded bg-neutral-100 p-3 text-sm dark:bg-neutral-900">{r.output || "(empty)"}</pre></Card>

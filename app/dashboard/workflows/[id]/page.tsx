@@ -32,8 +32,8 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
         <p className="font-mono text-xs text-neutral-500">{w.id} · {published ? `published v${published.version}` : "draft (not callable yet)"}</p>
       </div>
       <WorkflowEditor
-        orgId={me.orgId} workflowId={w.id} canEdit={canEdit} models={data.models}
-        initial={{ name: w.name, description: w.description, system: w.system, template: w.template, model: w.model, temperature: w.temperature, maxOutputTokens: w.maxOutputTokens, webSearch: w.webSearch, variables: w.variables }}
+        orgId={me.orgId} workflowId={w.id} canEdit={canEdit} models={data.models} unpriced={data.unpriced}
+        initial={{ name: w.name, description: w.description, system: w.system, template: w.template, model: w.model, temperature: w.temperature, maxOutputTokens: w.maxOutputTokens, webSearch: w.webSearch, variables: w.variables, fallbackModels: w.fallbackModels, maxAttempts: w.maxAttempts }}
       />
       {published ? (
         <Card title={`Call it (v${published.version})`}>

@@ -1,0 +1,50 @@
+import { getEnv } from "@/lib/env";
+
+// Per provider and per instance (process): a provider whose calls failed LLM_BREAKER_FAILURES
+// times in a row (5xx, timeouts, connection errors — not 4xx, not 429) is skipped for
+// LLM_BREAKER_COOLDOWN_MS, so a dead provider costs one timeout, not one per request. After the
+// cool-down one call is let through (half-open): its success closes the breaker, its failure
+// opens it again. Instances do not share state: each learns on its own, which is enough to bound
+// the cost to a few calls per instance.
+
+type State = { failures: number; openUntil: number; probing: boolean };
+const g = globalThis as unknown as { __flowgateBreakers?: Map<string, State> };
+const states = (g.__flowgateBreakers ??= new Map());
+
+function stateOf(provider: string): State {
+  let s = states.get(provider);
+  if (!s) states.set(provider, (s = { failures: 0, openUntil: 0, probing: false }));
+  return s;
+}
+
+/** Whether a call to this provider may go out now (taking the half-open probe if it is due). */
+export function breakerAllows(provider: string, now = Date.now()): boolean {
+  const s = stateOf(provider);
+  if (s.failures < getEnv().LLM_BREAKER_FAILURES) return true;
+  if (now < s.openUntil || s.probing) return false;
+  s.probing = true;
+  return true;
+}
+
+export function breakerSucceeded(provider: string) {
+  const s = stateOf(provider);
+  s.failures = 0;
+  s.probing = false;
+}
+
+export function breakerFailed(provider: string, now = Date.now()) {
+  const s = stateOf(provider);
+  s.failures++;
+  s.probing = false;
+  if (s.failures >= getEnv().LLM_BREAKER_FAILURES) s.openUntil = now + getEnv().LLM_BREAKER_COOLDOWN_MS;
+}
+
+/** For the health endpoint: providers currently skipped. */
+export function breakerOpen(provider: string, now = Date.now()): boolean {
+  const s = states.get(provider);
+  return !!s && s.failures >= getEnv().LLM_BREAKER_FAILURES && now < s.openUntil;
+}
+
+export function resetBreakersForTests() {
+  states.clear();
+}

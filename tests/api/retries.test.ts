@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { listLedger, sumLedger } from "@/db/queries/credits";
+import { getOrg } from "@/db/queries/orgs";
+import { runAdminCommand } from "@/lib/admin/run-admin-command";
+import { resetEnvForTests } from "@/lib/env";
+import { resetBreakersForTests } from "@/lib/llm/circuit-breaker";
+import { createFixture } from "../support/fixtures";
+import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "../support/openai-upstream";
+import { apiRequest } from "../support/routes";
+
+// Retries, fallbacks and the circuit breaker, through the real @ai-sdk/openai against scripted
+// upstreams on loopback: "pa" is the primary's provider, "pb" the fallback's.
+const SETTINGS = {
+  LLM_RETRY_BASE_MS: "20", LLM_FIRST_TOKEN_TIMEOUT_MS: "400", LLM_BREAKER_FAILURES: "3", LLM_BREAKER_COOLDOWN_MS: "600",
+  LLM_RETRY_AFTER_MAX_S: "3",
+};
+const TEXT = "one two three four five six seven eight nine ten";
+
+let pa: FakeOpenAI;
+let pb: FakeOpenAI;
+beforeAll(async () => {
+  pa = await startFakeOpenAI({ text: TEXT });
+  pb = await startFakeOpenAI({ text: TEXT });
+  // A port nothing listens on: connection refused.
+  const gone = await startFakeOpenAI();
+  await gone.close();
+  Object.assign(process.env, SETTINGS, {
+    FLOWGATE_PROVIDERS: JSON.stringify({ pa: { base_url: pa.url }, pb: { base_url: pb.url }, dead: { base_url: gone.url } }),
+  });
+  resetEnvForTests();
+  // Different prices, so the ledger shows which model answered: pa 1 credit/token, pb 2 credits/token.
+  await runAdminCommand(["model", "price", "--model", "pa:m", "--input", "1000000", "--output", "1000000"]);
+  await runAdminCommand(["model", "price", "--model", "pb:m", "--input", "2000000", "--output", "2000000"]);
+});
+afterAll(async () => {
+  for (const k of [...Object.keys(SETTINGS), "FLOWGATE_PROVIDERS"]) delete process.env[k];
+  resetEnvForTests();
+  resetBreakersForTests();
+  await Promise.all([pa.close(), pb.close()]);
+});
+beforeEach(() => {
+  pa.reset();
+  pb.reset();
+  pa.requests.length = 0;
+  pb.requests.length = 0;
+  resetBreakersForTests();
+});
+
+async function runOnce(opts: { model?: string; fallback?: boolean; maxAttempts?: number; a?: Partial<FakeOpenAIOptions>; b?: Partial<FakeOpenAIOptions>; credits?: number } = {}) {
+  if (opts.a) pa.set(opts.a);
+  if (opts.b) pb.set(opts.b);
+  const f = await createFixture({
+    model: opts.model ?? "pa:m", template: "Say {{story}}", credits: opts.credits ?? 1000,
+    fallbackModels: opts.fallback ? ["pb:m"] : [], maxAttempts: opts.maxAttempts ?? 3,
+  });
+  const res = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "ten words" } });
+  const body = await res.json();
+  const record = body.run_id ? await (await apiRequest(`/api/v1/runs/${body.run_id}`, { key: f.key })).json() : null;
+  return { f, res, body, record };
+}
+
+async function expectExactLedger(orgId: string) {
+  const db = await getDb();
+  expect(await sumLedger(db, orgId)).toBe((await getOrg(db, orgId))!.creditBalance);
+}
+
+const attempt = (model: string, status: string, error_class: string | null, http_status: number | null = null) =>
+  expect.objectContaining({ model, provider: model.split(":")[0], status, error_class, http_status });
+
+describe("retries before the first token", () => {
+  it("503 twice, then an answer: three calls, one run, charged once", async () => {
+    const r = await runOnce({ a: { script: ["http_503", "http_503"] } });
+    expect(r.res.status).toBe(200);
+    expect(r.body.result).toBe(TEXT);
+    expect(pa.requests).toHaveLength(3);
+    expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "overloaded", 503), attempt("pa:m", "failed", "overloaded", 503), attempt("pa:m", "succeeded", null)]);
+    expect(r.record.attempts[2]).toMatchObject({ input_tokens: 3, output_tokens: 10 });
+    expect(r.body.credits_charged).toBe(13);
+    // The ledger: one reservation, one settlement.
+    const ledger = await listLedger(await getDb(), { orgId: r.f.orgId, runId: r.body.run_id });
+    expect(ledger.map((l) => l.kind).sort()).toEqual(["reserve", "settle"]);
+    expect(ledger.reduce((s, l) => s + l.amount, 0)).toBe(-13);
+    await expectExactLedger(r.f.orgId);
+  });
+
+  it("429 with Retry-After: the retry waits as told", async () => {
+    const r = await runOnce({ a: { script: ["http_429"], retryAfter: "1" } });
+    expect(r.res.status).toBe(200);
+    expect(pa.requests).toHaveLength(2);
+    expect(pa.requests[1]!.at - pa.requests[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(r.record.attempts.map((a: { error_class: string | null }) => a.error_class)).toEqual(["rate_limited", null]);
+  });
+
+  it("a hang before the first token is cut at the first-token limit and retried", async () => {
+    const r = await runOnce({ a: { script: ["hang_before_first_token"] } });
+    expect(r.res.status).toBe(200);
+    expect(pa.requests).toHaveLength(2);
+    expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "first_token_timeout"), attempt("pa:m", "succeeded", null)]);
+    expect(r.record.attempts[0].duration_ms).toBeGreaterThanOrEqual(390);
+  });
+
+  it("never after a token was sent: a stream that dies mid-way fails the run, charged what it produced", async () => {
+    const r = await runOnce({ fallback: true, a: { fault: "drop_mid_stream", faultAfterTokens: 4 } });
+    expect(r.res.status).toBe(500);
+    expect(r.body).toMatchObject({ success: false, reason: "stream_error" });
+    expect(pa.requests).toHaveLength(1);
+    expect(pb.requests).toHaveLength(0);
+    expect(r.record).toMatchObject({ status: "failed", usage: { output_tokens: 4 }, credits_charged: 4 });
+    expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "stream_error")]);
+    await expectExactLedger(r.f.orgId);
+  });
+
+  it.each(["http_400", "http_401", "http_404"] as const)("%s is never retried: the fallback model is tried instead", async (fault) => {
+    const r = await runOnce({ fallback: true, a: { fault } });
+    expect(r.res.status).toBe(200);
+    expect(pa.requests).toHaveLength(1);
+    expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "client_error", Number(fault.slice(5))), attempt("pb:m", "succeeded", null)]);
+  });
+});
+
+describe("fallback models", () => {
+  it("a provider that refuses connections is retried, then the fallback answers", async () => {
+    const r = await runOnce({ model: "dead:m", fallback: true, maxAttempts: 2 });
+    expect(r.res.status).toBe(200);
+    expect(r.record.attempts).toEqual([attempt("dead:m", "failed", "connection"), attempt("dead:m", "failed", "connection"), attempt("pb:m", "succeeded", null)]);
+    // dead:m has no price: the reservation covered the default price; the answer is charged at pb's.
+    expect(r.body.credits_charged).toBe(26);
+    await expectExactLedger(r.f.orgId);
+  });
+
+  it("a stream falls back before its first byte: the client sees one clean answer", async () => {
+    pa.set({ fault: "http_503" });
+    const f = await createFixture({ model: "pa:m", template: "Say {{story}}", fallbackModels: ["pb:m"], maxAttempts: 1 });
+    const { token } = await (await apiRequest("/api/v1/token", { key: f.key })).json();
+    const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}&protocol=sse`, { method: "POST", json: { story: "ten words" } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const chunks = [...text.matchAll(/event: chunk\ndata: (.*)/g)].map((m) => JSON.parse(m[1]!).content).join("");
+    expect(chunks).toBe(TEXT);
+    expect(text).not.toContain("event: error");
+    const runId = res.headers.get("x-run-id")!;
+    let record;
+    for (let i = 0; i < 50; i++) {
+      record = await (await apiRequest(`/api/v1/runs/${runId}`, { key: f.key })).json();
+      if (record.status !== "running") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(record.attempts).toEqual([attempt("pa:m", "failed", "overloaded", 503), attempt("pb:m", "succeeded", null)]);
+    expect(record.credits_charged).toBe(26);
+    await expectExactLedger(f.orgId);
+  });
+
+  it("a stream whose every call is rate-limited: the seed's 500 with reason and retry_after", async () => {
+    pa.set({ fault: "http_429", retryAfter: "2" });
+    const f = await createFixture({ model: "pa:m", template: "Say {{story}}", maxAttempts: 1 });
+    const { token } = await (await apiRequest("/api/v1/token", { key: f.key })).json();
+    const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}&protocol=sse`, { method: "POST", json: { story: "ten words" } });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ success: false, reason: "rate_limited", retry_after: 2 });
+  });
+
+  it("the primary exhausted, the fallback answers; charged at the fallback's price", async () => {
+    const r = await runOnce({ fallback: true, maxAttempts: 2, a: { fault: "http_500" } });
+    expect(r.res.status).toBe(200);
+    expect(r.body.result).toBe(TEXT);
+    expect(pa.requests).toHaveLength(2);
+    expect(pb.requests).toHaveLength(1);
+    expect(pb.requests[0]!.body.model).toBe("m");
+    expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "server_error", 500), attempt("pa:m", "failed", "server_error", 500), attempt("pb:m", "succeeded", null)]);
+    expect(r.body.credits_charged).toBe(26); // 13 tokens at 2 credits each
+    await expectExactLedger(r.f.orgId);
+  });
+
+  it("a Retry-After beyond the bound is not waited for: the next model goes at once", async () => {
+    const r = await runOnce({ fallback: true, a: { fault: "http_429", retryAfter: "60" } });
+    expect(r.res.status).toBe(200);
+    expect(pa.requests).toHaveLength(1);
+    expect(pb.requests[0]!.at - pa.requests[0]!.at).toBeLessThan(2000);
+  });
+});
+
+describe("when everything fails", () => {
+  it("all rate-limited: /run is the seed's 500 with reason and retry_after; charged nothing", async () => {
+    const r = await runOnce({ fallback: true, maxAttempts: 2, a: { fault: "http_429", retryAfter: "1" }, b: { fault: "http_429", retryAfter: "2" } });
+    expect(r.res.status).toBe(500);
+    expect(r.body).toMatchObject({ success: false, error: "Failed to run workflow", code: "internal_server_error", reason: "rate_limited", retry_after: 2 });
+    expect(r.record.attempts).toHaveLength(4);
+    expect(r.record).toMatchObject({ status: "failed", credits_charged: 0 });
+    expect((await getOrg(await getDb(), r.f.orgId))!.creditBalance).toBe(1000);
+    await expectExactLedger(r.f.orgId);
+  });
+
+  it("mixed failures: reason is the last one's, no retry_after", async () => {
+    const r = await runOnce({ fallback: true, maxAttempts: 1, a: { fault: "http_503" }, b: { fault: "http_401" } });
+    expect(r.res.status).toBe(500);
+    expect(r.body.reason).toBe("client_error");
+    expect(r.body).not.toHaveProperty("retry_after");
+  });
+});
+
+describe("circuit breaker (per provider, per instance)", () => {
+  it("after 3 failures in a row the provider is skipped until the cool-down ends, then probed once", async () => {
+    pa.set({ fault: "http_503" });
+    for (let i = 0; i < 3; i++) {
+      const r = await runOnce({ fallback: true, maxAttempts: 1 });
+      expect(r.res.status).toBe(200);
+    }
+    expect(pa.requests).toHaveLength(3);
+    const skipped = await runOnce({ fallback: true, maxAttempts: 1 });
+    expect(skipped.res.status).toBe(200);
+    expect(pa.requests).toHaveLength(3); // not called: a dead provider costs nothing more
+    expect(skipped.record.attempts).toEqual([attempt("pa:m", "skipped", "circuit_open"), attempt("pb:m", "succeeded", null)]);
+    await new Promise((r) => setTimeout(r, 650));
+    pa.reset();
+    const probed = await runOnce({ fallback: true, maxAttempts: 1 });
+    expect(pa.requests).toHaveLength(4);
+    expect(probed.record.attempts).toEqual([attempt("pa:m", "succeeded", null)]);
+  });
+
+  it("with every provider's breaker open the run fails at once with reason circuit_open", async () => {
+    pa.set({ fault: "http_503" });
+    for (let i = 0; i < 3; i++) await runOnce({ maxAttempts: 1 });
+    const r = await runOnce({ maxAttempts: 1 });
+    expect(r.res.status).toBe(500);
+    expect(r.body.reason).toBe("circuit_open");
+    expect(pa.requests).toHaveLength(3);
+    expect(r.record.attempts).toEqual([attempt("pa:m", "skipped", "circuit_open")]);
+    expect(r.record.credits_charged).toBe(0);
+    await expectExactLedger(r.f.orgId);
+  });
+});
