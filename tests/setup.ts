@@ -26,6 +26,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   (await g.__testUpstream)?.reset();
+  // A file that makes the fake upstream fail opens its provider's breaker; the next file starts closed.
+  const { resetBreakersForTests } = await import("@/lib/llm/circuit-breaker");
+  resetBreakersForTests();
 });
 
 export async function upstream(): Promise<FakeOpenAI> {

@@ -1,3 +1,4 @@
+import { processSingleton } from "@/lib/process-singleton";
 import { getEnv } from "@/lib/env";
 
 // Per provider and per instance (process): a provider whose calls failed LLM_BREAKER_FAILURES
@@ -8,8 +9,7 @@ import { getEnv } from "@/lib/env";
 // the cost to a few calls per instance.
 
 type State = { failures: number; openUntil: number; probing: boolean };
-const g = globalThis as unknown as { __flowgateBreakers?: Map<string, State> };
-const states = (g.__flowgateBreakers ??= new Map());
+const states = processSingleton("circuit-breakers", () => new Map<string, State>());
 
 function stateOf(provider: string): State {
   let s = states.get(provider);

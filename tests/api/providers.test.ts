@@ -67,7 +67,7 @@ function withoutDatabase(env: NodeJS.ProcessEnv) {
 
 describe("a bad FLOWGATE_PROVIDERS stops the server at start", () => {
   const boot = (value: string) =>
-    spawnSync(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "../support/boot-child.ts")], {
+    spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(import.meta.dirname, "../support/boot-child.ts")], {
       env: { ...withoutDatabase(process.env), FLOWGATE_PROVIDERS: value, FLOWGATE_DATA_DIR: "memory://", LOG_LEVEL: "silent" },
       encoding: "utf8", timeout: 60_000,
     });

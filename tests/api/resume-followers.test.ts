@@ -1,5 +1,6 @@
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { replaceProcessSingleton } from "@/lib/process-singleton";
 import { memoryBus, redisBus, type RunBus } from "@/lib/runs/run-bus";
 import { createFixture } from "../support/fixtures";
 import { startRedisServer, type PrivateRedis } from "../support/redis-server";
@@ -12,7 +13,6 @@ import { upstream } from "../setup";
 // connection per instance, and one that disconnects is dropped at once.
 
 const FOLLOWERS = 30;
-const g = globalThis as unknown as { __flowgateRunBus?: RunBus };
 
 let server: Awaited<ReturnType<typeof serveRoutes>>;
 let redis: PrivateRedis | undefined;
@@ -72,12 +72,12 @@ describe.each(["memory", "redis"] as const)("resume followers (%s bus)", (kind) 
   let previous: RunBus | undefined;
   const name = `fg-test-bus-${process.pid}-${Date.now()}`;
   beforeAll(() => {
-    previous = g.__flowgateRunBus;
+    previous = replaceProcessSingleton("run-bus", undefined);
     bus = kind === "memory" ? memoryBus() : redisBus(redisUrl(), name);
-    g.__flowgateRunBus = bus;
+    replaceProcessSingleton("run-bus", bus);
   });
   afterAll(() => {
-    g.__flowgateRunBus = previous;
+    replaceProcessSingleton("run-bus", previous);
   });
 
   it(`${FOLLOWERS} followers share the instance's connections; those that disconnect are dropped, the others read on to the end`, async () => {

@@ -34,7 +34,10 @@ describe("draining", () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("1");
     expect(await refused.json()).toMatchObject({ success: false, code: "service_unavailable", error: "This instance is shutting down: retry the request" });
-    expect(await drained).toEqual({ finished: 1, canceled: 0 });
+    // (Runs other test files left going in this process drain too: at least ours.)
+    const r = await drained;
+    expect(r.canceled).toBe(0);
+    expect(r.finished).toBeGreaterThanOrEqual(1);
     const text = await body;
     expect(text).toContain('"status":"completed"');
     const db = await getDb();
@@ -50,7 +53,7 @@ describe("draining", () => {
     const runId = res.headers.get("x-run-id")!;
     const body = res.text();
     await new Promise((r) => setTimeout(r, 200));
-    expect(await drain(300)).toEqual({ finished: 0, canceled: 1 });
+    expect((await drain(300)).canceled).toBeGreaterThanOrEqual(1);
     const text = await body;
     expect(text).toMatch(/event: done\ndata: \{[^\n]*"status":"canceled"/);
     const db = await getDb();
