@@ -3,6 +3,8 @@ import type { RunSource, WorkflowVersion } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import type { ServerTiming } from "@/lib/server-timing";
+import { inModelCallSpan } from "@/lib/telemetry/gen-ai";
+import { annotateSpan, inSpan } from "@/lib/telemetry/trace";
 import { runEngine, type EngineHandlers, type EngineResult } from "./engine";
 import { finishRun, type FinishedRun } from "./finish-run";
 import { prepareRun, type PreparedRun } from "./prepare-run";
@@ -59,10 +61,11 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
   });
   r.timing?.mark("prepare");
   const startedAt = performance.now();
-  const run = await reserveRun(prepared, {
+  const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
     source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
     scope: principal.scope, checkKey: principal.keyId !== null,
-  });
+  }));
+  annotateSpan({ "flowgate.run_id": run.id });
   r.timing?.mark("start");
   return { run, sessionId, execute: (o) => executeRun(prepared, run, startedAt, o) };
 }
@@ -73,11 +76,15 @@ async function executeRun(
 ): Promise<RunOutcome> {
   const sig = runSignal(clientSignal, run);
   bindAbort?.(sig.abort);
-  const result = await runEngine({
-    model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
-    temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
+  const { model, prompt, tools, version } = prepared;
+  const result = await inModelCallSpan({ provider: model.provider, modelId: model.modelId, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature }, () => runEngine({
+    model, prompt, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature, tools, signal: sig.signal,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
-  }, handlers).finally(sig.dispose);
-  const done = await finishRun(run, result, startedAt);
+  }, handlers).finally(sig.dispose));
+  const done = await inSpan("settle", { "flowgate.run_id": run.id }, async (span) => {
+    const d = await finishRun(run, result, startedAt);
+    span?.setAttributes({ "flowgate.run_status": d.status, "flowgate.credits_charged": d.creditsCharged });
+    return d;
+  });
   return { result, done };
 }
