@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client, pollUntil, readSse, sleep, type Sse } from "./support/client";
-import { NAMES, startCluster, type Cluster } from "./support/cluster";
+import { describe, expect, it } from "vitest";
+import { pollUntil, readSse, sleep, type Sse } from "./support/client";
+import { NAMES } from "./support/cluster";
+import { clusterSuite, lib } from "./support/suite";
 
 // Losing instances under load, through HAProxy: a SIGKILL (the survivors finalize and settle the
 // dead instance's runs) and a rolling restart by SIGTERM (graceful shutdown: draining health,
@@ -12,32 +13,7 @@ import { NAMES, startCluster, type Cluster } from "./support/cluster";
 export const ORPHAN_SETTLE_BOUND_MS = 60_000;
 const SHUTDOWN_GRACE_S = 10;
 
-let cluster: Cluster;
-let api: ReturnType<typeof client>;
-let seed: { orgId: string; key: string; workflowId: string };
-const figures: Record<string, unknown> = {};
-let requests = 0;
-const counted = (res: Response) => (requests++, res);
-
-const lib = async () => ({
-  ...(await import("@/db")), ...(await import("@/db/schema")), ...(await import("@/db/queries/credits")), ...(await import("@/db/queries/orgs")),
-  ...(await import("@/lib/auth/api-keys")), ...(await import("@/lib/orgs/create-org")), ...(await import("@/lib/workflows/create-workflow")),
-});
-
-beforeAll(async () => {
-  cluster = await startCluster({ env: { NEXT_MANUAL_SIG_HANDLE: "true", SHUTDOWN_GRACE_S: String(SHUTDOWN_GRACE_S) } });
-  api = client(cluster.url);
-  const { createOrg, createApiKey, createWorkflow } = await lib();
-  const { org_id: orgId } = await createOrg({ name: "Restarts", credits: 10_000_000 });
-  const { key } = await createApiKey({ orgId, name: "restarts" });
-  const wf = await createWorkflow({ orgId, name: "Story", template: "Write {{story}}", model: "openai.chat:fake", publish: true });
-  seed = { orgId, key, workflowId: wf.workflow_id };
-}, 240_000);
-
-afterAll(async () => {
-  console.log(`[multi] ${JSON.stringify({ requestsThroughBalancer: requests, ...figures })}`);
-  await cluster?.close();
-});
+const suite = clusterSuite({ NEXT_MANUAL_SIG_HANDLE: "true", SHUTDOWN_GRACE_S: String(SHUTDOWN_GRACE_S) });
 
 async function ledgerExact(orgId: string) {
   const { getDb, getOrg, sumLedger, runs } = await lib();
@@ -49,20 +25,17 @@ async function ledgerExact(orgId: string) {
   expect(await sumLedger(db, orgId)).toBe(balance);
 }
 
-const stream = () =>
-  api(`/api/v1/run/${seed.workflowId}/stream`, { key: seed.key, json: { story: "a dog" }, headers: { accept: "text/event-stream" } }).then(counted);
-
 describe("instances lost under load", () => {
   it(`a SIGKILLed instance's runs are finalized and settled by the survivors within ${ORPHAN_SETTLE_BOUND_MS / 1000} s`, async () => {
-    cluster.upstream.set({ tokens: 2000, tokenDelayMs: 20 });
-    const started = await Promise.all(Array.from({ length: 6 }, () => stream()));
+    suite.cluster.upstream.set({ tokens: 2000, tokenDelayMs: 20 });
+    const started = await Promise.all(Array.from({ length: 6 }, () => suite.stream()));
     const streams = started.map((res) => {
       const events: Sse[] = [];
       return { backend: res.headers.get("x-backend")!, runId: res.headers.get("x-run-id")!, events, outcome: readSse(res, events) };
     });
     await pollUntil(async () => (streams.every((s) => s.events.length > 1) ? true : undefined), 10_000);
     const killedAt = Date.now();
-    cluster.instances.b.server.process.kill("SIGKILL");
+    suite.cluster.instances.b.server.process.kill("SIGKILL");
     const victimRuns = streams.filter((s) => s.backend === "b").map((s) => s.runId);
     expect(victimRuns.length).toBeGreaterThan(0);
 
@@ -75,19 +48,19 @@ describe("instances lost under load", () => {
     const settleMs = Date.now() - killedAt;
     expect(settled, `the killed instance's runs were still running after ${settleMs} ms`).toBeDefined();
     expect(settleMs).toBeLessThanOrEqual(ORPHAN_SETTLE_BOUND_MS);
-    figures.kill = { killed: 1, runsOnKilled: victimRuns.length, survivorsSettledAfterMs: settleMs, statuses: settled!.map((r) => r.status) };
+    suite.figures.kill = { killed: 1, runsOnKilled: victimRuns.length, survivorsSettledAfterMs: settleMs, statuses: settled!.map((r) => r.status) };
 
     // The survivors' own streams are not disturbed; they are canceled here to end the test quickly.
-    for (const s of streams.filter((x) => x.backend !== "b")) await counted(await api(`/api/v1/runs/${s.runId}/cancel`, { key: seed.key, method: "POST" })).body?.cancel();
+    for (const s of streams.filter((x) => x.backend !== "b")) await (await suite.api(`/api/v1/runs/${s.runId}/cancel`, { key: suite.seed.key, method: "POST" })).body?.cancel();
     await Promise.all(streams.map((s) => s.outcome));
-    await ledgerExact(seed.orgId);
-    await cluster.restart("b");
+    await ledgerExact(suite.seed.orgId);
+    await suite.cluster.restart("b");
   });
 
   it("a rolling restart (SIGTERM each instance in turn, then start it again) under steady load loses no accepted request", async () => {
     // Three instances up, whatever the test before left.
-    for (const name of NAMES) if (cluster.instances[name].server.process.exitCode !== null || cluster.instances[name].server.process.signalCode !== null) await cluster.restart(name);
-    cluster.upstream.set({ tokens: 20, tokenDelayMs: 50 });
+    for (const name of NAMES) if (suite.cluster.instances[name].server.process.exitCode !== null || suite.cluster.instances[name].server.process.signalCode !== null) await suite.cluster.restart(name);
+    suite.cluster.upstream.set({ tokens: 20, tokenDelayMs: 50 });
     const tally = { accepted: 0, completed: 0, refused503: 0, lost: [] as string[] };
     let stopping = false;
     const deadline = Date.now() + 150_000;
@@ -95,7 +68,7 @@ describe("instances lost under load", () => {
       for (let i = 0; i < 500 && !stopping && Date.now() < deadline; i++) {
         let res: Response;
         try {
-          res = await stream();
+          res = await suite.stream();
         } catch (e) {
           tally.lost.push(`no response: ${(e as Error).message}`);
           continue;
@@ -124,19 +97,19 @@ describe("instances lost under load", () => {
     await sleep(2000);
     for (const name of NAMES) {
       const t0 = Date.now();
-      const exit = await cluster.instances[name].server.stop("SIGTERM", (SHUTDOWN_GRACE_S + 15) * 1000);
+      const exit = await suite.cluster.instances[name].server.stop("SIGTERM", (SHUTDOWN_GRACE_S + 15) * 1000);
       restarts[name] = { exit, stopMs: Date.now() - t0 };
-      await cluster.restart(name);
+      await suite.cluster.restart(name);
       await sleep(1000);
     }
     await sleep(2000);
     stopping = true;
     await load;
-    figures.rolling = { ...tally, lost: tally.lost.length, restarts };
+    suite.figures.rolling = { ...tally, lost: tally.lost.length, restarts };
     expect(tally.lost.slice(0, 5)).toEqual([]);
     expect(tally.completed).toBe(tally.accepted);
     expect(tally.accepted).toBeGreaterThan(50);
     for (const name of NAMES) expect(restarts[name]!.exit).toBe(0);
-    await ledgerExact(seed.orgId);
+    await ledgerExact(suite.seed.orgId);
   });
 });
