@@ -1,9 +1,17 @@
 import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
+  // `node .next/standalone/server.js` runs the app with only the files it needs (docs/deploy.md).
+  // `next start` still works on this build (it prints a warning that it prefers server.js).
+  output: "standalone",
   // PGlite ships a WASM Postgres and `postgres` opens raw sockets: both must be loaded from
-  // node_modules at runtime, not bundled.
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "redis"],
+  // node_modules at runtime, not bundled. The OpenTelemetry SDK registers process-wide globals
+  // that Next's own tracer (which requires @opentelemetry/api from node_modules) must share.
+  serverExternalPackages: [
+    "@electric-sql/pglite", "postgres", "redis",
+    "@opentelemetry/api", "@opentelemetry/context-async-hooks", "@opentelemetry/core",
+    "@opentelemetry/exporter-trace-otlp-http", "@opentelemetry/resources", "@opentelemetry/sdk-trace",
+  ],
   poweredByHeader: false,
   // API answers are data, never a document to sniff into HTML or script (pages get theirs, with
   // the rest of their security headers, from proxy.ts, which /api/** does not pass through).

@@ -11,6 +11,7 @@ import { OFFLINE_MODEL_ID } from "@/lib/llm/models";
 import { defaultModelId } from "@/lib/llm/registry";
 import { createOrg } from "@/lib/orgs/create-org";
 import { drain } from "@/lib/runs/drain";
+import { flushTracing } from "@/lib/telemetry/trace";
 import { SWEEP_EVERY_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { processSingleton } from "@/lib/process-singleton";
@@ -74,6 +75,7 @@ function handleShutdownSignals() {
           logger.info("drained, exiting", { signal: sig, ...r });
           // The last streams' terminal events are written; give the sockets a moment to flush them.
           await new Promise((res) => setTimeout(res, 300));
+          await flushTracing().catch(() => {});
           await closeDb().catch(() => {});
         })
         .finally(() => process.exit(0));

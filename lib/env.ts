@@ -76,6 +76,15 @@ const schema = z.object({
   /** On SIGTERM, how long runs in flight may take to finish before they are canceled and settled. */
   SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(30),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /**
+   * OpenTelemetry, by its standard variables: traces go over OTLP/HTTP (JSON) to the traces
+   * endpoint, or to the base endpoint + /v1/traces. Neither set (or OTEL_SDK_DISABLED=true): off,
+   * and no tracing code runs at all. OTEL_EXPORTER_OTLP_HEADERS etc. are read by the exporter.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default("flowgate"),
+  OTEL_SDK_DISABLED: z.stringbool().default(false),
 });
 
 export type Env = z.infer<typeof schema>;

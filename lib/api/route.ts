@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Principal, SessionPrincipal } from "@/lib/auth/principal";
 import { newId } from "@/lib/ids";
 import { ServerTiming } from "@/lib/server-timing";
+import { annotateSpan, inRequestSpan, inSpan } from "@/lib/telemetry/trace";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { authenticate, CORS_HEADERS, enforceRateLimit, restrictCors, type AuthMode } from "./authenticate";
 import { readJsonObject } from "./body";
@@ -74,14 +75,18 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
   spec: RouteSpec<A, Path, Q, B, R, T>,
   handler: RouteHandler<A, Path, Q, B, R, T>,
 ): ApiRoute {
-  const route = async (req: Request, context?: { params?: Promise<Record<string, string>> }): Promise<Response> => {
+  const route = (req: Request, context?: { params?: Promise<Record<string, string>> }): Promise<Response> => {
     const requestId = newId.request();
+    return inRequestSpan(spec.method, spec.path, requestId, () => pipeline(req, context, requestId));
+  };
+  const pipeline = async (req: Request, context: { params?: Promise<Record<string, string>> } | undefined, requestId: string): Promise<Response> => {
     const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
     const timing = new ServerTiming();
     if (spec.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) headers.set(k, v);
     try {
-      const principal = (await authenticate(req, spec.auth)) as PrincipalFor<A>;
+      const principal = (await inSpan("auth", {}, () => authenticate(req, spec.auth))) as PrincipalFor<A>;
       timing.mark("auth");
+      if (principal) annotateSpan({ "flowgate.org_id": principal.orgId });
       if (principal) restrictCors(req, principal, headers, !!spec.cors);
       const params = ((await context?.params) ?? {}) as PathParams<Path>;
       // A bad query, like the prefetch's error, is answered only once the request is admitted.
@@ -90,7 +95,7 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
         ? spec.prefetch({ req, params, query: parsed.value, principal }).then((value) => ({ value }), (error: unknown) => ({ error }))
         : undefined;
       if (principal) {
-        await enforceRateLimit(principal, headers);
+        await inSpan("rate_limit", {}, () => enforceRateLimit(principal, headers));
         timing.mark("ratelimit");
       }
       if ("error" in parsed) throw parsed.error;

@@ -4,6 +4,8 @@ import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import type { ServerTiming } from "@/lib/server-timing";
 import { callWithRetries, type RoutedResult } from "@/lib/llm/call-with-retries";
+import { inModelCallSpan } from "@/lib/telemetry/gen-ai";
+import { annotateSpan, inSpan } from "@/lib/telemetry/trace";
 import type { EngineHandlers } from "./engine";
 import { AppError } from "@/lib/errors";
 import { isDraining, trackRun } from "./drain";
@@ -65,10 +67,11 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
   });
   r.timing?.mark("prepare");
   const startedAt = performance.now();
-  const run = await reserveRun(prepared, {
+  const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
     source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
     scope: principal.scope, checkKey: principal.keyId !== null,
-  });
+  }));
+  annotateSpan({ "flowgate.run_id": run.id });
   r.timing?.mark("start");
   return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, o)) };
 }
@@ -79,11 +82,17 @@ async function executeRun(
 ): Promise<RunOutcome> {
   const sig = runSignal(clientSignal, run);
   bindAbort?.(sig.abort);
-  const result = await callWithRetries({
-    route: prepared.route, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
-    temperature: prepared.version.temperature, signal: sig.signal,
+  const { route, prompt, version } = prepared;
+  // One span for the model call as the client sees it: retries and fallbacks inside it.
+  const primary = route.steps[0]!;
+  const result = await inModelCallSpan({ provider: primary.provider, modelId: primary.canonical, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature }, () => callWithRetries({
+    route, prompt, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature, signal: sig.signal,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
-  }, handlers).finally(sig.dispose);
-  const done = await finishRun(run, result, startedAt);
+  }, handlers).finally(sig.dispose));
+  const done = await inSpan("settle", { "flowgate.run_id": run.id }, async (span) => {
+    const d = await finishRun(run, result, startedAt);
+    span?.setAttributes({ "flowgate.run_status": d.status, "flowgate.credits_charged": d.creditsCharged });
+    return d;
+  });
   return { result, done };
 }
