@@ -25,7 +25,7 @@ export async function flushTracing() {
  * quote inputs, and spans never carry inputs or secrets.
  */
 export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>): Promise<T> {
-  if (!g.__flowgateTracing) return fn(undefined);
+  if (!tracing.flush) return fn(undefined);
   return trace.getTracer("flowgate").startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn(span);
@@ -43,7 +43,7 @@ export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span 
 
 /** Adds attributes to the current span (the request's, or the step's around the call). */
 export function annotateSpan(attributes: Attributes) {
-  if (g.__flowgateTracing) trace.getActiveSpan()?.setAttributes(attributes);
+  if (tracing.flush) trace.getActiveSpan()?.setAttributes(attributes);
 }
 
 /**
@@ -52,7 +52,7 @@ export function annotateSpan(attributes: Attributes) {
  * call and settlement spans (its children) end with the stream.
  */
 export function inRequestSpan(method: string, path: string, requestId: string, fn: () => Promise<Response>): Promise<Response> {
-  if (!g.__flowgateTracing) return fn();
+  if (!tracing.flush) return fn();
   const attributes = { "http.request.method": method, "http.route": path, "flowgate.request_id": requestId };
   return inSpan(`${method} ${path}`, attributes, async (span) => {
     const res = await fn();
