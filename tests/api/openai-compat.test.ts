@@ -1,3 +1,5 @@
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateText, streamText } from "ai";
 import { eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
@@ -278,5 +280,28 @@ describe("POST /api/v1/openai/responses with the openai SDK", () => {
     expect((await getRun(await getDb(), { orgId: f.orgId, runId: final.id }))!.endUser).toBe("bob");
     const again = await c.responses.create({ prompt: { id: f.workflowId, variables: { story: "x" } } }).catch((e) => e);
     expect(again).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
+
+describe("@ai-sdk/openai's createOpenAI({ baseURL }) on a workflow id", () => {
+  const provider = (apiKey: string) => createOpenAI({
+    apiKey, baseURL: `${BASE}/api/v1/openai`,
+    fetch: (url: string | URL | Request, init?: RequestInit) => dispatch(new Request(url, init)),
+  });
+
+  it("generateText and streamText through /chat/completions and /responses", async () => {
+    const f = await createFixture({ template: "Write {{story}}" });
+    const p = provider(f.key);
+    for (const model of [p.chat(f.workflowId), p.responses(f.workflowId)]) {
+      const gen = await generateText({ model, prompt: "about a dog", maxRetries: 0 });
+      expect(gen.text, model.modelId).toBe("Write about a dog");
+      expect(gen.usage.outputTokens).toBe(4);
+      const streamed = streamText({ model, prompt: "about a cat", maxRetries: 0 });
+      let text = "";
+      for await (const d of streamed.textStream) text += d;
+      expect(text).toBe("Write about a cat");
+      expect((await streamed.usage).totalTokens).toBe(8);
+    }
+    await expectLedgerExact(f.orgId);
   });
 });
