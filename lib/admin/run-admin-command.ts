@@ -1,3 +1,4 @@
+import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { grantCredits } from "@/lib/credits/grant-credits";
@@ -6,6 +7,10 @@ import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
+import { MAX_DOCUMENT_BYTES, parseWorkflowDocument } from "@/lib/workflows/export-import/document";
+import { exportWorkflow } from "@/lib/workflows/export-import/export-workflow";
+import { importWorkflow } from "@/lib/workflows/export-import/import-workflow";
+import { defaultModelId } from "@/lib/llm/registry";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
@@ -15,6 +20,8 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
+  workflow export --org <org_id> --workflow <workflow_id>        (prints the workflow document)
+  workflow import --org <org_id> --file <path> [--draft-only]   (an export, or an OpenAI prompt: a new workflow)
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
   credits grant --org <org_id> --amount <n>`;
 
@@ -23,7 +30,7 @@ const OPTIONS = {
   "rate-limit": { type: "string" }, template: { type: "string" }, system: { type: "string" }, model: { type: "string" },
   "max-output-tokens": { type: "string" }, temperature: { type: "string" }, "web-search": { type: "boolean" },
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
-  label: { type: "string" }, version: { type: "string" },
+  label: { type: "string" }, version: { type: "string" }, file: { type: "string" }, "draft-only": { type: "boolean" },
 } as const;
 
 /** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
@@ -64,6 +71,12 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });
     case "workflow unpublish":
       return unpublishWorkflow({ orgId: need("org"), workflowId: need("workflow") });
+    case "workflow export":
+      return exportWorkflow(need("org"), need("workflow"));
+    case "workflow import": {
+      const doc = parseWorkflowDocument(await readDocument(need("file")), defaultModelId());
+      return importWorkflow({ orgId: need("org"), doc, draftOnly: v["draft-only"] ?? false });
+    }
     case "label move": {
       const version = int("version", need("version"))!;
       return moveLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), version, actorId: null });
@@ -76,4 +89,13 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
     default:
       throw new AppError("invalid_request", `Unknown command "${positionals.join(" ")}"\n${ADMIN_USAGE}`);
   }
+}
+
+/** A document file, bounded before it is read (an export of 200 long versions is well under this). */
+async function readDocument(path: string): Promise<string> {
+  const size = await stat(path).then((s) => s.size, () => {
+    throw new AppError("invalid_request", `--file: cannot read ${path}`);
+  });
+  if (size > MAX_DOCUMENT_BYTES) throw new AppError("payload_too_large", `--file is ${size} bytes (at most ${MAX_DOCUMENT_BYTES})`);
+  return readFile(path, "utf8");
 }
