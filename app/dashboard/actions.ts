@@ -13,6 +13,9 @@ import { moveLabel, rollbackProduction } from "@/lib/workflows/move-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 import { draftPatch, workflowContent } from "@/lib/workflows/schemas";
 import { archiveWorkflow, restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
+import { defaultModelId } from "@/lib/llm/registry";
+import { parseWorkflowDocument } from "@/lib/workflows/export-import/document";
+import { importWorkflow } from "@/lib/workflows/export-import/import-workflow";
 
 // Every dashboard mutation. Members may view and run; admins and owners edit, publish and manage
 // keys. Each call re-resolves the session and the membership of the org it names (orgAction).
@@ -104,4 +107,13 @@ export const removeMemberAction = orgAction(
 export const cancelInvitationAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...org, invitationId: z.string().min(1) }) },
   ({ input, actor }) => cancelInvitation({ orgId: actor.orgId, invitationId: input.invitationId, actorId: actor.userId }),
+);
+
+// --- Workflow import (issue 17): an exported document, or a prompt pasted from OpenAI's dashboard.
+// Always a new workflow; `draftOnly` leaves its versions behind.
+export const importWorkflowAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, document: z.string().max(1_000_000, "The document is over 1 MB: import it with `npm run admin -- workflow import`"), draftOnly: z.boolean() }) },
+  ({ input, actor }) => importWorkflow({
+    orgId: actor.orgId, doc: parseWorkflowDocument(input.document, defaultModelId()), draftOnly: input.draftOnly, actorId: actor.userId,
+  }),
 );

@@ -1,4 +1,5 @@
 import "server-only";
+import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { grantCredits } from "@/lib/credits/grant-credits";
@@ -8,6 +9,10 @@ import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
+import { MAX_DOCUMENT_BYTES, parseWorkflowDocument } from "@/lib/workflows/export-import/document";
+import { exportWorkflow } from "@/lib/workflows/export-import/export-workflow";
+import { importWorkflow } from "@/lib/workflows/export-import/import-workflow";
+import { defaultModelId } from "@/lib/llm/registry";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
@@ -18,6 +23,8 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
                   [--fallback-models <provider:model,…>] [--max-attempts <n>]
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
+  workflow export --org <org_id> --workflow <workflow_id>        (prints the workflow document)
+  workflow import --org <org_id> --file <path> [--draft-only]   (an export, or an OpenAI prompt: a new workflow)
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
   credits grant --org <org_id> --amount <n>
   model price --model <provider:model> --input <credits per 1M tokens> --output <credits per 1M tokens>
@@ -30,6 +37,7 @@ const OPTIONS = {
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
   label: { type: "string" }, version: { type: "string" }, input: { type: "string" }, output: { type: "string" },
   "fallback-models": { type: "string" }, "max-attempts": { type: "string" },
+  file: { type: "string" }, "draft-only": { type: "boolean" },
 } as const;
 
 /** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
@@ -72,6 +80,12 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });
     case "workflow unpublish":
       return unpublishWorkflow({ orgId: need("org"), workflowId: need("workflow") });
+    case "workflow export":
+      return exportWorkflow(need("org"), need("workflow"));
+    case "workflow import": {
+      const doc = parseWorkflowDocument(await readDocument(need("file")), defaultModelId());
+      return importWorkflow({ orgId: need("org"), doc, draftOnly: v["draft-only"] ?? false });
+    }
     case "label move": {
       const version = int("version", need("version"))!;
       return moveLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), version, actorId: null });
@@ -88,4 +102,13 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
     default:
       throw new AppError("invalid_request", `Unknown command "${positionals.join(" ")}"\n${ADMIN_USAGE}`);
   }
+}
+
+/** A document file, bounded before it is read (an export of 200 long versions is well under this). */
+async function readDocument(path: string): Promise<string> {
+  const size = await stat(path).then((s) => s.size, () => {
+    throw new AppError("invalid_request", `--file: cannot read ${path}`);
+  });
+  if (size > MAX_DOCUMENT_BYTES) throw new AppError("payload_too_large", `--file is ${size} bytes (at most ${MAX_DOCUMENT_BYTES})`);
+  return readFile(path, "utf8");
 }

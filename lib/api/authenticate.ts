@@ -10,7 +10,10 @@ import { redeemToken } from "@/lib/stream-tokens/stream-tokens";
 export type AuthMode =
   /** Authorization: Bearer sk_… */
   | "apiKey"
-  /** ?token=pub_tok_… (single use), or a Bearer key for server-side callers; a token wins when both are sent. */
+  /**
+   * ?token=pub_tok_… (single use), or a Bearer key for server-side callers; a token wins when both
+   * are sent. A token may also come as the Bearer value (the OpenAI SDKs can only send an apiKey).
+   */
   | "streamTokenOrKey"
   /** The dashboard's signed-in user (session cookie), acting in the org named by x-flowgate-org: the playground. */
   | "session"
@@ -33,6 +36,7 @@ export async function authenticate(req: Request, mode: AuthMode): Promise<Princi
   }
   const auth = req.headers.get("authorization") ?? "";
   const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  if (m && mode === "streamTokenOrKey" && m[1]!.startsWith("pub_tok_")) return redeemToken(m[1]!);
   const principal = m ? await verifyApiKey(m[1]!) : null;
   if (!principal) throw new AppError("unauthorized");
   return principal;

@@ -1,12 +1,28 @@
 import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { openaiEnvelope } from "@/lib/openai-compat/error-envelope";
+
+/** How an error is written: its status and body (headers may be added). */
+export type ErrorEnvelope = (err: AppError, requestId: string, headers: Headers) => { status: number; body: unknown };
 
 /**
  * The contract's flat error body (docs/contract.md): { error, success: false, code } plus added
- * fields (request_id, and whatever the error carries, e.g. run_id). Unknown errors are logged under the request id and
+ * fields (request_id, and whatever the error carries, e.g. run_id).
+ */
+const nativeEnvelope: ErrorEnvelope = (err, requestId) => ({
+  status: err.status,
+  body: { error: err.message, success: false, code: err.code, ...err.extra, request_id: requestId },
+});
+
+/** The envelopes a route may choose (apiRoute's `errors`): the native API's, or OpenAI's for /api/v1/openai. */
+export const ENVELOPES = { native: nativeEnvelope, openai: openaiEnvelope } as const;
+export type EnvelopeName = keyof typeof ENVELOPES;
+
+/**
+ * Answers an error in the route's envelope. Unknown errors are logged under the request id and
  * answered with the generic 500; their message never reaches the client.
  */
-export function errorResponse(e: unknown, requestId: string, headers: Headers): Response {
+export function errorResponse(e: unknown, requestId: string, headers: Headers, envelope: EnvelopeName = "native"): Response {
   let err: AppError;
   if (isAppError(e)) err = e;
   else {
@@ -14,12 +30,12 @@ export function errorResponse(e: unknown, requestId: string, headers: Headers): 
     err = new AppError("internal_server_error");
   }
   if (err.status >= 500) logger.warn("request failed", { requestId, code: err.code, ...err.extra });
-  const body: Record<string, unknown> = { error: err.message, success: false, code: err.code, ...err.extra, request_id: requestId };
   if (typeof err.extra?.retry_after === "number") headers.set("retry-after", String(err.extra.retry_after));
   if (err.code === "rate_limited") {
     const reset = Number(headers.get("x-ratelimit-reset"));
     if (reset) headers.set("retry-after", String(Math.max(1, reset - Math.floor(Date.now() / 1000))));
   }
-  return Response.json(body, { status: err.status, headers });
+  const { status, body } = ENVELOPES[envelope](err, requestId, headers);
+  return Response.json(body, { status, headers });
 }
 

@@ -1,12 +1,12 @@
 import type { ErrorCode } from "@/lib/errors";
 
 /** What a streaming response can be, besides JSON. */
-export type StreamMedia = "text" | "sse" | "ui";
+export type StreamMedia = "text" | "sse" | "ui" | "openai";
 
 /** The parts of an operation's documentation that its schemas cannot say (lib/openapi renders it). */
 export type RouteDoc = {
   operationId: string;
-  tag: "Runs" | "Streaming" | "Tokens" | "Workflows" | "Sessions" | "Usage" | "Meta";
+  tag: "Runs" | "Streaming" | "Tokens" | "Workflows" | "Sessions" | "Usage" | "OpenAI compatible" | "Meta";
   summary: string;
   description?: string;
   pathParams?: Record<string, { description: string; example: string }>;

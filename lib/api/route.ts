@@ -7,7 +7,7 @@ import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { authenticate, CORS_HEADERS, enforceRateLimit, restrictCors, type AuthMode } from "./authenticate";
 import { readJsonObject } from "./body";
 import { queryOf } from "./query";
-import { errorResponse } from "./respond";
+import { errorResponse, type EnvelopeName } from "./respond";
 import type { RouteDoc } from "./route-doc";
 
 export { CORS_HEADERS, type AuthMode };
@@ -31,6 +31,8 @@ export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = {
   method: "GET" | "POST";
   path: Path;
   auth: A;
+  /** The error body's shape: the native envelope (default), or OpenAI's (the /api/v1/openai surface). */
+  errors?: EnvelopeName;
   /** Answer CORS preflights and grant any origin (the stream endpoints: the token is the credential). */
   cors?: boolean;
   /** Parsed from the query string (a repeated key: the first value wins). */
@@ -115,7 +117,7 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
       return Response.json(out, { headers });
     } catch (e) {
       timing.apply(headers);
-      return errorResponse(e, requestId, headers);
+      return errorResponse(e, requestId, headers, spec.errors);
     }
   };
   return Object.assign(route, { spec: spec as ApiRoute["spec"] });

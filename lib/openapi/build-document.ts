@@ -1,21 +1,22 @@
-import { ERRORS, type ErrorCode } from "@/lib/errors";
+import { AppError, type ErrorCode } from "@/lib/errors";
 import { sseEvents } from "@/lib/runs/schemas";
-import { codesByStatus, errorBody } from "./errors";
+import { codesByStatus, errorBody, openaiErrorBody } from "./errors";
 import { toJsonSchema, type JsonSchema } from "./json-schema";
 import type { z } from "zod";
 import { API_ROUTES } from "@/lib/api/endpoints";
 import type { ApiRoute } from "@/lib/api/route";
 import type { RouteDoc, StreamMedia } from "@/lib/api/route-doc";
+import { ENVELOPES, type EnvelopeName } from "@/lib/api/respond";
 
 /** One operation as the document needs it: the route's spec and its documentation, side by side. */
 type ApiOperation = RouteDoc & {
-  method: "get" | "post"; path: string; auth: ApiRoute["spec"]["auth"];
+  method: "get" | "post"; path: string; auth: ApiRoute["spec"]["auth"]; envelope: EnvelopeName;
   query?: z.ZodObject; bodySchema?: z.ZodType; json?: z.ZodType;
 };
 
 function operationOf({ spec }: ApiRoute): ApiOperation {
   return {
-    ...spec.doc!, method: spec.method === "GET" ? "get" : "post", path: spec.path, auth: spec.auth,
+    ...spec.doc!, method: spec.method === "GET" ? "get" : "post", path: spec.path, auth: spec.auth, envelope: spec.errors ?? "native",
     query: spec.query as z.ZodObject | undefined, bodySchema: spec.body as z.ZodType | undefined, json: spec.response as z.ZodType | undefined,
   };
 }
@@ -66,6 +67,19 @@ const SECURITY_SCHEMES: Record<string, JsonSchema> = {
 /** The stream endpoints' media types. SSE and the UI message stream share text/event-stream. */
 function streamContent(media: StreamMedia[]): Record<string, JsonSchema> {
   const content: Record<string, JsonSchema> = {};
+  if (media.includes("openai")) {
+    content["text/event-stream"] = {
+      schema: {
+        type: "string",
+        description: "With `stream: true`, OpenAI's server-sent events as the official SDKs parse them. /chat/completions: `data: {chat.completion.chunk}` "
+          + "(a role chunk, one per text delta, one with `finish_reason`, with `stream_options.include_usage` a usage chunk with no choices), then `data: [DONE]`; "
+          + "a run that fails after the first token ends with `data: {\"error\": {…}}`. /responses: `event:`-named Responses events with `sequence_number` from 0: "
+          + "response.created, response.in_progress, response.output_item.added, response.content_part.added, response.output_text.delta…, "
+          + "response.output_text.done, response.content_part.done, response.output_item.done, response.completed (response.incomplete when cut by the output limit, response.failed when the run fails).",
+      },
+      example: 'data: {"id":"run_…","object":"chat.completion.chunk","created":1767225600,"model":"wf_abc123","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":"Once "},"logprobs":null,"finish_reason":null}]}\n\ndata: [DONE]\n\n',
+    };
+  }
   if (media.includes("text")) {
     content["text/plain; charset=utf-8"] = {
       schema: { type: "string", description: "Each text delta as it arrives, nothing else. A failed or cut stream is aborted, never ended cleanly." },
@@ -118,24 +132,23 @@ function parameters(op: ApiOperation): NonNullable<OpenApiOperation["parameters"
 
 function errorResponses(op: ApiOperation): OpenApiOperation["responses"] {
   const out: OpenApiOperation["responses"] = {};
-  for (const [status, codes] of codesByStatus(op.errors)) {
+  const render = (code: ErrorCode, message?: string) => ENVELOPES[op.envelope](new AppError(code, message), "req_0123456789abcdefghij", new Headers());
+  for (const [status, codes] of codesByStatus(op.errors, (code) => render(code).status)) {
     const headers: Record<string, JsonSchema> = { "X-Request-Id": ref("headers", "X-Request-Id") };
     if (status === 429) {
       for (const h of ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]) headers[h] = ref("headers", h);
     }
     const example = (code: ErrorCode) => ({
       summary: code,
-      value: { error: op.errorExamples?.[code] ?? ERRORS[code].message, success: false, code, request_id: "req_0123456789abcdefghij" },
+      value: render(code, op.errorExamples?.[code]).body,
     });
+    const schema = op.envelope === "openai"
+      ? ref("schemas", "OpenAIErrorBody")
+      : { allOf: [ref("schemas", "ErrorBody"), { type: "object", properties: { code: { type: "string", enum: codes } } }] };
     out[status] = {
       description: `${STATUS_TEXT[status] ?? "Error"}: ${codes.map((c) => `\`${c}\``).join(", ")}`,
       headers,
-      content: {
-        "application/json": {
-          schema: { allOf: [ref("schemas", "ErrorBody"), { type: "object", properties: { code: { type: "string", enum: codes } } }] },
-          examples: Object.fromEntries(codes.map((c) => [c, example(c)])),
-        },
-      },
+      content: { "application/json": { schema, examples: Object.fromEntries(codes.map((c) => [c, example(c)])) } },
     };
   }
   return out;
@@ -186,7 +199,7 @@ let cached: OpenApiDocument | undefined;
 /** The API's OpenAPI 3.1 document, generated from the routes themselves (their specs and zod schemas). */
 export function buildOpenApiDocument(): OpenApiDocument {
   if (cached) return cached;
-  const schemas: Record<string, JsonSchema> = { ErrorBody: toJsonSchema(errorBody, "output") };
+  const schemas: Record<string, JsonSchema> = { ErrorBody: toJsonSchema(errorBody, "output"), OpenAIErrorBody: toJsonSchema(openaiErrorBody, "output") };
   for (const [event, schema] of Object.entries(sseEvents)) schemas[`Sse${pascal(event)}Event`] = toJsonSchema(schema, "output");
   const paths: OpenApiDocument["paths"] = {};
   const ops = API_ROUTES.map(operationOf);

@@ -20,13 +20,26 @@ export const errorBody = z
   })
   .meta({ description: "Every error response of the API." });
 
-/** Codes grouped by their HTTP status, in the order ERRORS lists them. */
-export function codesByStatus(codes: readonly ErrorCode[]): Map<number, ErrorCode[]> {
+/** Codes grouped by their HTTP status (in an envelope that may remap it), in the order ERRORS lists them. */
+export function codesByStatus(codes: readonly ErrorCode[], statusOf: (code: ErrorCode) => number = (code) => ERRORS[code].status): Map<number, ErrorCode[]> {
   const out = new Map<number, ErrorCode[]>();
   for (const code of ERROR_CODES) {
     if (!codes.includes(code)) continue;
-    const status = ERRORS[code].status;
+    const status = statusOf(code);
     out.set(status, [...(out.get(status) ?? []), code]);
   }
   return new Map([...out].sort(([a], [b]) => a - b));
 }
+
+/** The error body of the OpenAI-compatible operations (lib/openai-compat/error-envelope.ts): OpenAI's, so its SDKs raise typed errors. */
+export const openaiErrorBody = z
+  .object({
+    error: z.looseObject({
+      message: z.string(),
+      type: z.string().meta({ description: "invalid_request_error, insufficient_quota (no credits), requests (rate limited) or server_error." }),
+      param: z.string().nullable().meta({ description: "The request field at fault, e.g. the template variable a 400 is about." }),
+      code: z.string().nullable().meta({ description: "invalid_api_key, model_not_found, insufficient_quota, rate_limit_exceeded, …" }),
+      request_id: z.string().meta({ description: "Also the x-request-id header." }),
+    }),
+  })
+  .meta({ description: "Every error response of the OpenAI-compatible operations." });

@@ -1,4 +1,3 @@
-import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import type { RunSource, WorkflowVersion } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
@@ -10,11 +9,12 @@ import type { EngineHandlers } from "./engine";
 import { AppError } from "@/lib/errors";
 import { isDraining, trackRun } from "./drain";
 import { finishRun, type FinishedRun } from "./finish-run";
-import { prepareRun, type PreparedRun } from "./prepare-run";
+import { prepareRun, type PreparedRun, type Shaped } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
 import { runSignal } from "./run-signal";
 
-// The one run pipeline, shared by POST /run (JSON), POST /run/:id/stream and the playground:
+// The one run pipeline, shared by POST /run (JSON), POST /run/:id/stream, the playground and the
+// OpenAI-compatible surface:
 //   parse (the route) → prepare (inputs, prompt, model route; no writes) → reserve (the run row
 //   and its credits, one statement) → call (the model, with retries and fallbacks, each call one
 //   engine pass) → finish (final state and settlement, once).
@@ -30,7 +30,7 @@ export type RunRequest = {
   /** The body's known fields. */
   fields: { session_id?: string | null; user?: string };
   /** The body's template variables and earlier turns, once the version's variables are known. */
-  shape: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
+  shape: (variables: string[]) => Shaped;
   /** The client's request: while it waits for credits, its going away ends the wait. */
   signal?: AbortSignal;
   timing?: ServerTiming;

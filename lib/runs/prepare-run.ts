@@ -15,6 +15,13 @@ import { LABEL_NAME } from "@/lib/workflows/label-name";
 import { publishedVersionCache } from "@/lib/workflows/published-cache";
 import { assertValidTemplate, extractVariables, renderedLength, renderTemplate } from "@/lib/workflows/template";
 
+/**
+ * A request body as the run takes it: template variables, the conversation before the rendered
+ * template (`history`), and — for OpenAI-style clients whose messages follow the prompt — turns
+ * after it (`followUp`).
+ */
+export type Shaped = { vars: Record<string, unknown>; history: LanguageModelV4Message[]; followUp?: LanguageModelV4Message[] };
+
 export type PreparedRun = {
   orgId: string;
   workflowId: string;
@@ -59,7 +66,7 @@ export async function prepareRun({
    * Turns the request body into template variables and earlier conversation turns (chat clients),
    * once the version's variables are known.
    */
-  shape: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
+  shape: (variables: string[]) => Shaped;
   /** Earlier turns of this session become the history, unless the client sent its own. */
   sessionId?: string | null;
   /** A session belongs to its end user: only that user's turns are its history. */
@@ -70,7 +77,8 @@ export async function prepareRun({
   const variables = extractVariables(v.template, v.system);
   const shaped = shape(variables);
   const inputs = resolveInputs(variables, shaped.vars);
-  const historyChars = shaped.history.reduce((n, m) => n + messageChars(m), 0);
+  const followUp = shaped.followUp ?? [];
+  const historyChars = [...shaped.history, ...followUp].reduce((n, m) => n + messageChars(m), 0);
   const size = renderedLength(v.template, inputs) + (v.system ? renderedLength(v.system, inputs) : 0) + historyChars;
   if (size > MAX_PROMPT_CHARS) {
     throw new AppError("payload_too_large", `The rendered prompt would be ${size} characters (at most ${MAX_PROMPT_CHARS}): shorten the inputs or the conversation`);
@@ -79,7 +87,7 @@ export async function prepareRun({
   const route = await resolveRoute(v);
   const prompt: LanguageModelV4Prompt = [];
   if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, inputs) });
-  prompt.push(...history, { role: "user", content: [{ type: "text", text: renderTemplate(v.template, inputs) }] });
+  prompt.push(...history, { role: "user", content: [{ type: "text", text: renderTemplate(v.template, inputs) }] }, ...followUp);
   return { orgId, workflowId: v.workflowId, version: v, inputs, modelId: v.model, route, prompt, promptText: JSON.stringify(prompt) };
 }
 

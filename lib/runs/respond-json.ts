@@ -3,11 +3,17 @@ import { failureBody } from "@/lib/llm/call-with-retries";
 import { openRun, type RunRequest } from "./open-run";
 import type { RunResponse } from "./schemas";
 
-/** POST /api/v1/run/:id — runs the version to completion and answers the documented body. */
-export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, clientSignal?: AbortSignal): Promise<RunResponse> {
-  const { run, execute } = await openRun({ ...r, source: "api", protocol: "json", signal: clientSignal });
+/** Runs the version to completion (no streaming): a run that fails is the 500 that names it. */
+export async function completeRun(r: RunRequest, clientSignal?: AbortSignal) {
+  const { run, execute } = await openRun({ ...r, signal: clientSignal });
   const { result, done } = await execute({ clientSignal });
   if (result.error) throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(result) });
+  return { run, result, done };
+}
+
+/** POST /api/v1/run/:id — runs the version to completion and answers the documented body. */
+export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, clientSignal?: AbortSignal): Promise<RunResponse> {
+  const { run, result, done } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
   return {
     success: true,
     run_id: run.id,

@@ -1,9 +1,12 @@
 import { AppError } from "@/lib/errors";
 import { failureBody } from "@/lib/llm/call-with-retries";
 import { openRun, type RunRequest } from "./open-run";
-import type { StreamSink } from "./protocols/types";
+import type { SinkOptions, StreamSink } from "./protocols/types";
 import { sinkFor, type StreamProtocol } from "./protocols/sink-for";
 import { publishing } from "./run-bus";
+
+/** A wire format defined outside lib/runs (the OpenAI-compatible streams): its name on the run record, and its sink. */
+export type CustomProtocol = { name: string; sink: (o: SinkOptions) => StreamSink };
 
 /**
  * POST /api/v1/run/:id/stream (and the playground) — the run's output as it is generated, in the
@@ -16,12 +19,13 @@ import { publishing } from "./run-bus";
  */
 export async function respondStream(
   r: Omit<RunRequest, "protocol">,
-  { req, protocol, resumable, headers }: { req: Request; protocol: StreamProtocol; resumable: boolean; headers: Headers },
+  { req, protocol, resumable, headers }: { req: Request; protocol: StreamProtocol | CustomProtocol; resumable: boolean; headers: Headers },
 ): Promise<Response> {
-  const { run, sessionId, execute } = await openRun({ ...r, protocol, signal: req.signal });
+  const name = typeof protocol === "string" ? protocol : protocol.name;
+  const { run, sessionId, execute } = await openRun({ ...r, protocol: name, signal: req.signal });
   let abort: (reason?: unknown) => void = () => {};
   const onCancel = resumable ? () => {} : (reason: unknown) => abort(reason ?? new DOMException("client disconnected", "AbortError"));
-  const wire = sinkFor(protocol, { onCancel, sessionId });
+  const wire = typeof protocol === "string" ? sinkFor(protocol, { onCancel, sessionId }) : protocol.sink({ onCancel });
   const sink: StreamSink = resumable ? publishing(wire, run.id) : wire;
 
   // The response is returned at the first token (or at the end, whichever comes first), so that
@@ -56,13 +60,14 @@ export async function respondStream(
         runId: run.id, status: done.status, text: result.text, citations: result.citations,
         usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
         creditsCharged: done.creditsCharged, executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
+        finishReason: result.finishReason,
         error: result.error && { ...result.error, capacity: result.failure?.capacity, retryAfterS: result.failure?.retryAfterS },
       }),
     () =>
       // finishRun gave up after its retries: the sweeper will close the run; the client must not see a clean end.
       sink.end({
         runId: run.id, status: "failed", text: "", citations: [], usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
-        creditsCharged: 0, executionTimeS: 0, error: { code: "internal_error", message: "could not record the run" },
+        creditsCharged: 0, executionTimeS: 0, finishReason: "error", error: { code: "internal_error", message: "could not record the run" },
       }),
   );
   return sink.response(headers);

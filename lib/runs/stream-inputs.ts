@@ -47,16 +47,30 @@ export function streamInputs(body: Record<string, unknown>, fields: StreamBody, 
   // copy would turn a "__proto__" key into a prototype).
   const params = (body.parameters ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(params)) if (!Object.hasOwn(vars, k)) vars[k] = v;
-  const messages = (fields.messages ?? []).map((m) => ({ role: m.role, text: messageText(m) })).filter((m) => m.role !== "system");
-  let lastUser = -1;
-  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === "user") { lastUser = i; break; }
-  const fallback = lastUser >= 0 ? messages[lastUser]!.text : typeof body.query === "string" ? body.query : undefined;
+  const conversation = splitConversation((fields.messages ?? []).map((m) => ({ role: m.role, text: messageText(m) })));
+  const fallback = conversation.last ?? (typeof body.query === "string" ? body.query : undefined);
   const missing = variables.filter((v) => !Object.hasOwn(vars, v));
   if (missing.length === 1 && fallback !== undefined) vars[missing[0]!] = fallback;
-  const history: LanguageModelV4Message[] = (lastUser >= 0 ? messages.slice(0, lastUser) : messages)
-    .filter((m) => m.text)
-    .map((m) => (m.role === "user"
-      ? { role: "user", content: [{ type: "text", text: m.text }] }
-      : { role: "assistant", content: [{ type: "text", text: m.text }] }));
-  return { vars, history };
+  return { vars, history: conversation.before };
+}
+
+type Turn = { role: string; text: string };
+
+/**
+ * A chat's turns as the run pipeline takes them: system turns dropped (the workflow has its
+ * own), the latest user message's text (`last`, which may fill a variable), the turns before it
+ * (`before`) and all of them (`all`), empty ones left out.
+ */
+export function splitConversation(messages: Turn[]): { last?: string; before: LanguageModelV4Message[]; all: LanguageModelV4Message[] } {
+  const turns = messages.filter((m) => m.role === "user" || m.role === "assistant");
+  let lastUser = -1;
+  for (let i = turns.length - 1; i >= 0; i--) if (turns[i]!.role === "user") { lastUser = i; break; }
+  const toModel = (ts: Turn[]) => ts.filter((m) => m.text).map((m): LanguageModelV4Message => (m.role === "user"
+    ? { role: "user", content: [{ type: "text", text: m.text }] }
+    : { role: "assistant", content: [{ type: "text", text: m.text }] }));
+  return {
+    last: lastUser >= 0 ? turns[lastUser]!.text : undefined,
+    before: toModel(lastUser >= 0 ? turns.slice(0, lastUser) : turns),
+    all: toModel(turns),
+  };
 }

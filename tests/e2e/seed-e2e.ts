@@ -4,6 +4,9 @@ import { closeDb } from "@/db";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { moveLabel } from "@/lib/workflows/move-label";
+import { publishVersion } from "@/lib/workflows/publish-version";
+import { updateDraft } from "@/lib/workflows/update-draft";
 
 const { org_id: orgId } = await createOrg({ name: "E2E org", credits: 1_000_000 });
 const { key } = await createApiKey({ orgId, name: "e2e" });
@@ -11,5 +14,17 @@ const story = await createWorkflow({ orgId, name: "Story", template: "Write {{st
 const chat = await createWorkflow({ orgId, name: "Chat", template: "{{question}}", model: "openai.chat:fake", publish: true });
 const noVars = await createWorkflow({ orgId, name: "Charlie", template: "Tell me a short story about a dog named Charlie.", model: "openai.chat:fake", publish: true });
 const offline = await createWorkflow({ orgId, name: "Offline", template: "Echo {{story}}", model: "offline:echo", publish: true });
-process.stdout.write(JSON.stringify({ orgId, key, storyId: story.workflow_id, chatId: chat.workflow_id, offlineId: offline.workflow_id, noVarsId: noVars.workflow_id }) + "\n");
+// The OpenAI-compatible surface (tests/e2e/openai-sdk.test.ts): versions 1 and 2 with staging on 1, an org
+// without credits, a key limited to one request a minute.
+const versions = await createWorkflow({ orgId, name: "Versions", template: "v1 {{story}}", model: "offline:echo", publish: true });
+await updateDraft({ orgId, workflowId: versions.workflow_id, patch: { template: "v2 {{story}}" } });
+await publishVersion({ orgId, workflowId: versions.workflow_id });
+await moveLabel({ orgId, workflowId: versions.workflow_id, label: "staging", version: 1, actorId: null });
+const { org_id: poorOrg } = await createOrg({ name: "E2E poor org", credits: 0 });
+const poor = await createWorkflow({ orgId: poorOrg, name: "Poor", template: "Echo {{story}}", model: "offline:echo", publish: true });
+const openai = {
+  versionsId: versions.workflow_id, poorId: poor.workflow_id, poorKey: (await createApiKey({ orgId: poorOrg })).key,
+  limitedKey: (await createApiKey({ orgId, name: "limited", rateLimitPerMinute: 1 })).key,
+};
+process.stdout.write(JSON.stringify({ orgId, key, storyId: story.workflow_id, chatId: chat.workflow_id, offlineId: offline.workflow_id, noVarsId: noVars.workflow_id, openai }) + "\n");
 await closeDb();

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { ArchiveButton } from "@/components/archive-button";
 import { CreateWorkflowForm } from "@/components/create-workflow-form";
+import { ImportWorkflowForm } from "@/components/import-workflow-form";
 import { Button, Card, Empty, Input } from "@/components/ui";
 import { requireOrgPage } from "@/lib/auth/session";
 import { workflowsPageData } from "@/lib/dashboard/page-data";
@@ -16,6 +17,7 @@ export default async function WorkflowsPage({ searchParams }: { searchParams: Pr
     <>
       <h1 className="text-2xl font-semibold">Workflows</h1>
       {canEdit ? <Card title="New workflow"><CreateWorkflowForm orgId={me.orgId} /></Card> : null}
+      {canEdit ? <Card title="Import a workflow"><ImportWorkflowForm orgId={me.orgId} /></Card> : null}
       <Card title="All workflows" actions={
         <form method="get" className="flex gap-2" role="search">
           <Input name="q" defaultValue={q ?? ""} placeholder="Search by name or id" aria-label="Search workflows" />

@@ -1,11 +1,13 @@
 import type { ApiRoute } from "../route";
 import { health, openApiDocument } from "./meta";
+import { openaiChatCompletions, openaiModels, openaiResponses } from "./openai";
 import { describeWorkflowRoute, getSession, mintToken, usage } from "./org";
 import { cancelRunRoute, getRun, listRuns, runWorkflow } from "./runs";
 import { resumeRunStream, streamWorkflow } from "./streaming";
+import { exportWorkflowRoute } from "./workflow-export";
 
 /** The public API, in the order the document lists it; each route file exports one of these. */
 export const API_ROUTES: ApiRoute[] = [
   runWorkflow, streamWorkflow, mintToken, listRuns, getRun, cancelRunRoute, resumeRunStream,
-  getSession, usage, describeWorkflowRoute, openApiDocument, health,
+  getSession, usage, describeWorkflowRoute, exportWorkflowRoute, openaiChatCompletions, openaiResponses, openaiModels, openApiDocument, health,
 ];

@@ -9,6 +9,8 @@ export type RunEnd = {
   usage: { input_tokens: number; output_tokens: number; total_tokens: number };
   creditsCharged: number;
   executionTimeS: number;
+  /** The model's unified finish reason ("stop", "length", …), when the run itself ended the stream. */
+  finishReason?: string;
   error?: {
     code: string; message: string;
     /** Every model call was turned away for capacity (rate limits, overload): seed B's CAPACITY_ERROR. */

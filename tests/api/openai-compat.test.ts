@@ -1,0 +1,307 @@
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateText, streamText } from "ai";
+import { eq } from "drizzle-orm";
+import OpenAI from "openai";
+import { afterEach, describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { sumLedger } from "@/db/queries/credits";
+import { getOrg } from "@/db/queries/orgs";
+import { getRun } from "@/db/queries/runs";
+import { workflows } from "@/db/schema";
+import { createApiKey } from "@/lib/auth/api-keys";
+import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { moveLabel } from "@/lib/workflows/move-label";
+import { publishVersion } from "@/lib/workflows/publish-version";
+import { createFixture } from "../support/fixtures";
+import { apiRequest, BASE, dispatch } from "../support/routes";
+import { upstream } from "../setup";
+
+// The OpenAI-compatible surface through the official `openai` SDK itself, its fetch pointed at the
+// route modules (no server): what the SDK parses, raises and accumulates is what users get.
+// tests/e2e/openai-sdk.test.ts repeats the essentials against `next start`, with the Python SDK too.
+
+const client = (apiKey: string) => new OpenAI({
+  apiKey, baseURL: `${BASE}/api/v1/openai`, maxRetries: 0,
+  fetch: (url: string | URL | Request, init?: RequestInit) => dispatch(new Request(url, init)),
+});
+
+/** The org's balance equals its ledger's sum (lib/credits/README.md invariant 1). */
+async function expectLedgerExact(orgId: string) {
+  const db = await getDb();
+  expect(await sumLedger(db, orgId)).toBe((await getOrg(db, orgId))!.creditBalance);
+}
+
+/** A workflow with published versions 1..n ("vN {{story}}") and the staging label on version 1. */
+async function withVersions(n: number) {
+  const f = await createFixture({ template: "v1 {{story}}" });
+  const db = await getDb();
+  for (let v = 2; v <= n; v++) {
+    await db.update(workflows).set({ template: `v${v} {{story}}` }).where(eq(workflows.id, f.workflowId));
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+  }
+  await moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "staging", version: 1, actorId: null });
+  return f;
+}
+
+afterEach(async () => (await upstream()).reset());
+
+describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
+  it("runs the published workflow with extra-body variables: a chat.completion whose id is the run, charged exactly, recorded as source openai", async () => {
+    const f = await createFixture({ credits: 1000, template: "Write {{story}}" });
+    const completion = await client(f.key).chat.completions.create({
+      model: f.workflowId, messages: [],
+      // @ts-expect-error variables is Flowgate's extra body field
+      variables: { story: "a story about a dog named charlie" },
+    });
+    expect(completion.object).toBe("chat.completion");
+    expect(completion.model).toBe(f.workflowId);
+    expect(completion.choices[0]!.message).toMatchObject({ role: "assistant", content: "Write a story about a dog named charlie" });
+    expect(completion.choices[0]!.finish_reason).toBe("stop");
+    expect(completion.usage).toEqual({ prompt_tokens: 8, completion_tokens: 8, total_tokens: 16 });
+    const rec = await getRun(await getDb(), { orgId: f.orgId, runId: completion.id });
+    expect(rec).toMatchObject({ status: "completed", source: "openai", protocol: "chat.completions", creditsCharged: 16, inputs: { story: "a story about a dog named charlie" } });
+    expect((await getOrg(await getDb(), f.orgId))!.creditBalance).toBe(1000 - 16);
+    await expectLedgerExact(f.orgId);
+  });
+
+  it("the last user message fills the variable left out, earlier turns are the history; with every variable given the conversation follows the prompt", async () => {
+    const f = await createFixture({ template: "Answer {{question}} in {{language}}" });
+    const c = client(f.key);
+    const filled = await c.chat.completions.create({
+      model: f.workflowId,
+      messages: [{ role: "system", content: "ignored" }, { role: "user", content: "hi" }, { role: "assistant", content: "hello" }, { role: "user", content: [{ type: "text", text: "why is the sky blue" }] }],
+      // @ts-expect-error extra body
+      variables: { language: "French" },
+    });
+    // The offline model echoes the last user message of the prompt it was sent: the rendered template.
+    expect(filled.choices[0]!.message.content).toBe("Answer why is the sky blue in French");
+    const rec = await getRun(await getDb(), { orgId: f.orgId, runId: filled.id });
+    expect(rec!.inputs).toEqual({ question: "why is the sky blue", language: "French" });
+    // history (hi, hello) + the template: 1 + 1 + 8 input words
+    expect(filled.usage!.prompt_tokens).toBe(10);
+
+    const after = await c.chat.completions.create({
+      model: f.workflowId, messages: [{ role: "user", content: "and now in one word" }],
+      // @ts-expect-error extra body
+      variables: { language: "German", question: "why" },
+    });
+    expect(after.choices[0]!.message.content).toBe("and now in one word");
+  });
+
+  it("streams chat.completion.chunk events with include_usage; the SDK's iterator and its final usage chunk", async () => {
+    const f = await createFixture({ template: "Write {{story}}" });
+    const stream = await client(f.key).chat.completions.create({
+      model: f.workflowId, messages: [{ role: "user", content: "about a dog" }], stream: true, stream_options: { include_usage: true },
+    });
+    let text = "";
+    const chunks = [];
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      text += chunk.choices[0]?.delta.content ?? "";
+    }
+    expect(text).toBe("Write about a dog");
+    expect(chunks[0]!.choices[0]!.delta.role).toBe("assistant");
+    expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe("stop");
+    expect(chunks.at(-1)!.choices).toEqual([]);
+    expect(chunks.at(-1)!.usage).toEqual({ prompt_tokens: 4, completion_tokens: 4, total_tokens: 8 });
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    const rec = await getRun(await getDb(), { orgId: f.orgId, runId: chunks[0]!.id });
+    expect(rec).toMatchObject({ status: "completed", source: "openai", protocol: "chat.completions", output: "Write about a dog" });
+    await expectLedgerExact(f.orgId);
+  });
+
+  it("model wf_…@3 pins a version, wf_…@staging a label, wf_… the published one", async () => {
+    const f = await withVersions(3);
+    const c = client(f.key);
+    const say = async (model: string) => (await c.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] })).choices[0]!.message.content;
+    expect(await say(f.workflowId)).toBe("v3 x");
+    expect(await say(`${f.workflowId}@2`)).toBe("v2 x");
+    expect(await say(`${f.workflowId}@staging`)).toBe("v1 x");
+    await expect(say(`${f.workflowId}@9`)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(say(`${f.workflowId}@nolabel`)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("a failure after the first token ends the stream with an error the SDK raises; only what was produced is charged", async () => {
+    const fake = await upstream();
+    fake.set({ tokens: 10, fault: "error_event_mid_stream", faultAfterTokens: 3 });
+    const f = await createFixture({ model: "openai.chat:m" });
+    const stream = await client(f.key).chat.completions.create({ model: f.workflowId, messages: [{ role: "user", content: "x" }], stream: true });
+    let text = "";
+    const read = (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    })();
+    await expect(read).rejects.toBeInstanceOf(OpenAI.APIError);
+    expect(text).toBe("tok0 tok1 tok2 ");
+    await expectLedgerExact(f.orgId);
+  });
+});
+
+describe("errors in OpenAI's shape: the SDK's typed errors", () => {
+  it("401 AuthenticationError, 404 NotFoundError (unknown and out-of-scope workflows), 400 BadRequestError naming the variable", async () => {
+    const f = await createFixture({ template: "Write {{story}}" });
+    const other = await createWorkflow({ orgId: f.orgId, name: "other", template: "t", model: "offline:echo", publish: true });
+    const scoped = await createApiKey({ orgId: f.orgId, workflowIds: [f.workflowId] });
+    const call = (key: string, model: string, variables?: object) =>
+      // @ts-expect-error extra body
+      client(key).chat.completions.create({ model, messages: [], variables });
+
+    const auth = await call("sk_live_wrong", f.workflowId).catch((e) => e);
+    expect(auth).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(auth).toMatchObject({ status: 401, code: "invalid_api_key", type: "invalid_request_error" });
+    expect(auth.requestID).toMatch(/^req_/);
+
+    for (const model of ["wf_doesnotexist", other.workflow_id]) {
+      const e = await call(scoped.key, model).catch((x) => x);
+      expect(e, model).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(e).toMatchObject({ status: 404, code: "model_not_found", param: "model" });
+      expect(e.message).toContain(`The model \`${model}\` does not exist`);
+    }
+
+    const bad = await call(f.key, f.workflowId, {}).catch((e) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(bad).toMatchObject({ status: 400, param: "story", type: "invalid_request_error", message: "400 Missing required parameter: story" });
+
+    const image = await client(f.key).chat.completions.create({
+      model: f.workflowId, messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }],
+    }).catch((e) => e);
+    expect(image).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(image.param).toBe("messages[0].content[0]");
+  });
+
+  it("429 RateLimitError with our rate-limit headers; no credits is 429 insufficient_quota, not retried", async () => {
+    const f = await createFixture({ rateLimitPerMinute: 1 });
+    const c = client(f.key);
+    await c.chat.completions.create({ model: f.workflowId, messages: [{ role: "user", content: "x" }] });
+    const limited = await c.chat.completions.create({ model: f.workflowId, messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(limited).toMatchObject({ status: 429, code: "rate_limit_exceeded", type: "requests" });
+    expect(limited.headers.get("x-ratelimit-limit")).toBe("1");
+    expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+
+    const broke = await createFixture({ credits: 0 });
+    // With the SDK's default retries: x-should-retry: false makes one request, not three.
+    let requests = 0;
+    const retrying = new OpenAI({
+      apiKey: broke.key, baseURL: `${BASE}/api/v1/openai`,
+      fetch: (url: string | URL | Request, init?: RequestInit) => (requests++, dispatch(new Request(url, init))),
+    });
+    const quota = await retrying.chat.completions.create({ model: broke.workflowId, messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    expect(quota).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(quota).toMatchObject({ status: 429, code: "insufficient_quota", type: "insufficient_quota" });
+    expect(quota.message).toContain("No credits remaining");
+    expect(requests).toBe(1);
+    await expectLedgerExact(broke.orgId);
+  });
+
+  it("the native API's error bodies are unchanged", async () => {
+    const f = await createFixture();
+    const res = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: {} });
+    expect(await res.json()).toMatchObject({ success: false, error: "Missing required parameter: story", code: "invalid_request" });
+  });
+});
+
+describe("GET /api/v1/openai/models", () => {
+  it("lists the published workflows the key may run, as model objects", async () => {
+    const f = await createFixture();
+    const draft = await createWorkflow({ orgId: f.orgId, name: "draft only", template: "t", model: "offline:echo", publish: false });
+    const second = await createWorkflow({ orgId: f.orgId, name: "second", template: "t", model: "offline:echo", publish: true });
+    const all = (await client(f.key).models.list()).data;
+    expect(all.map((m) => m.id).sort()).toEqual([f.workflowId, second.workflow_id].sort());
+    expect(all.find((m) => m.id === f.workflowId)).toMatchObject({ object: "model", owned_by: f.orgId, name: "Test workflow", version: 1 });
+    expect(all.map((m) => m.id)).not.toContain(draft.workflow_id);
+    const scoped = await createApiKey({ orgId: f.orgId, workflowIds: [second.workflow_id] });
+    expect((await client(scoped.key).models.list()).data.map((m) => m.id)).toEqual([second.workflow_id]);
+  });
+});
+
+describe("POST /api/v1/openai/responses with the openai SDK", () => {
+  it("prompt {id, version, variables}: a Responses object with output_text and usage", async () => {
+    const f = await withVersions(2);
+    const r = await client(f.key).responses.create({ prompt: { id: f.workflowId, variables: { story: "a dog" } } });
+    expect(r).toMatchObject({ object: "response", status: "completed", model: f.workflowId });
+    expect(r.output_text).toBe("v2 a dog");
+    expect(r.usage).toMatchObject({ input_tokens: 3, output_tokens: 3, total_tokens: 6 });
+    const pinned = await client(f.key).responses.create({ prompt: { id: f.workflowId, version: "1", variables: { story: "a dog" } } });
+    expect(pinned.output_text).toBe("v1 a dog");
+    const labelled = await client(f.key).responses.create({ prompt: { id: f.workflowId, version: "staging", variables: { story: { type: "input_text", text: "a cat" } } } });
+    expect(labelled.output_text).toBe("v1 a cat");
+    const rec = await getRun(await getDb(), { orgId: f.orgId, runId: r.id });
+    expect(rec).toMatchObject({ source: "openai", protocol: "responses", status: "completed" });
+    await expectLedgerExact(f.orgId);
+  });
+
+  it("streams the Responses events: on('response.output_text.delta'), finalResponse(), sequence numbers from 0; input fills the variable; user attributes the run", async () => {
+    const f = await createFixture({ template: "Write {{story}}" });
+    const stream = client(f.key).responses.stream({ prompt: { id: f.workflowId }, input: "about a dog", user: "alice" });
+    const deltas: string[] = [];
+    const types: string[] = [];
+    const seqs: number[] = [];
+    stream.on("response.output_text.delta", (e) => deltas.push(e.delta));
+    stream.on("event", (e) => (types.push(e.type), seqs.push(e.sequence_number)));
+    const final = await stream.finalResponse();
+    expect(deltas.join("")).toBe("Write about a dog");
+    expect(final.output_text).toBe("Write about a dog");
+    expect(final.status).toBe("completed");
+    expect(final.usage).toMatchObject({ input_tokens: 4, output_tokens: 4, total_tokens: 8 });
+    expect(types).toEqual([
+      "response.created", "response.in_progress", "response.output_item.added", "response.content_part.added",
+      ...deltas.map(() => "response.output_text.delta"),
+      "response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed",
+    ]);
+    expect(seqs).toEqual(types.map((_, i) => i));
+    const rec = await getRun(await getDb(), { orgId: f.orgId, runId: final.id });
+    expect(rec).toMatchObject({ source: "openai", endUser: "alice", output: "Write about a dog" });
+  });
+
+  it("a run that fails after the first token streams response.failed", async () => {
+    const fake = await upstream();
+    fake.set({ tokens: 10, fault: "error_event_mid_stream", faultAfterTokens: 3 });
+    const f = await createFixture({ model: "openai.chat:m" });
+    const events = await client(f.key).responses.create({ prompt: { id: f.workflowId, variables: { story: "x" } }, stream: true });
+    const types: string[] = [];
+    let failed: OpenAI.Responses.Response | undefined;
+    for await (const e of events) {
+      types.push(e.type);
+      if (e.type === "response.failed") failed = e.response;
+    }
+    expect(types.at(-1)).toBe("response.failed");
+    expect(failed).toMatchObject({ status: "failed", error: { code: "server_error" } });
+    await expectLedgerExact(f.orgId);
+  });
+
+  it("a single-use stream token works as the apiKey, once, and keeps the end user it was minted for", async () => {
+    const f = await createFixture({ template: "Write {{story}}" });
+    const minted = await (await apiRequest(`/api/v1/token?ttl=60&user=bob`, { key: f.key })).json();
+    const c = client(minted.token);
+    const stream = c.responses.stream({ prompt: { id: f.workflowId, variables: { story: "x" } }, user: "mallory" });
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe("Write x");
+    expect((await getRun(await getDb(), { orgId: f.orgId, runId: final.id }))!.endUser).toBe("bob");
+    const again = await c.responses.create({ prompt: { id: f.workflowId, variables: { story: "x" } } }).catch((e) => e);
+    expect(again).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
+
+describe("@ai-sdk/openai's createOpenAI({ baseURL }) on a workflow id", () => {
+  const provider = (apiKey: string) => createOpenAI({
+    apiKey, baseURL: `${BASE}/api/v1/openai`,
+    fetch: (url: string | URL | Request, init?: RequestInit) => dispatch(new Request(url, init)),
+  });
+
+  it("generateText and streamText through /chat/completions and /responses", async () => {
+    const f = await createFixture({ template: "Write {{story}}" });
+    const p = provider(f.key);
+    for (const model of [p.chat(f.workflowId), p.responses(f.workflowId)]) {
+      const gen = await generateText({ model, prompt: "about a dog", maxRetries: 0 });
+      expect(gen.text, model.modelId).toBe("Write about a dog");
+      expect(gen.usage.outputTokens).toBe(4);
+      const streamed = streamText({ model, prompt: "about a cat", maxRetries: 0 });
+      let text = "";
+      for await (const d of streamed.textStream) text += d;
+      expect(text).toBe("Write about a cat");
+      expect((await streamed.usage).totalTokens).toBe(8);
+    }
+    await expectLedgerExact(f.orgId);
+  });
+});
