@@ -27,7 +27,7 @@ export default defineConfig({
           setupFiles: ["./tests/setup.ts"],
           include: ["tests/**/*.test.ts", "lib/**/*.test.ts"],
           // db-faults kills PostgreSQL server backends: it belongs to the PostgreSQL run only.
-          exclude: ["tests/e2e/**", "tests/soak/**", ...(process.env.DATABASE_URL ? [] : ["tests/reliability/db-faults.test.ts", "tests/reliability/migrate-together.test.ts"])],
+          exclude: ["tests/e2e/**", "tests/soak/**", "tests/multi/**", ...(process.env.DATABASE_URL ? [] : ["tests/reliability/db-faults.test.ts", "tests/reliability/migrate-together.test.ts"])],
           sequence: { groupOrder: 0 },
         },
       },

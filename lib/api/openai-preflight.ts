@@ -1,4 +1,4 @@
-import { CORS_HEADERS } from "@/lib/api/route";
+import { CORS_HEADERS } from "./authenticate";
 
 /**
  * OPTIONS for the OpenAI-compatible routes a browser may call with a stream token: the SDKs send
