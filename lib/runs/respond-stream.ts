@@ -29,7 +29,7 @@ export async function respondStream(
   const sink: StreamSink = resumable ? publishing(wire, run.id) : wire;
 
   // The response is returned at the first token (or at the end, whichever comes first), so that
-  // a run that fails before producing anything still gets a real HTTP error status.
+  // a run that fails before producing anything can still get a real HTTP error status.
   let markFirst!: () => void;
   const first = new Promise<void>((resolve) => (markFirst = resolve));
   sink.start(run.id);
@@ -51,7 +51,13 @@ export async function respondStream(
   headers.set("x-run-id", run.id);
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");
-  if (early && early.result.error && !early.result.text) {
+  // A run whose model calls all failed before a token: SSE and the UI stream tell their clients in
+  // the stream — seed B's `error` event (CAPACITY_ERROR with retry_after when every call was turned
+  // away for capacity, STREAM_ERROR otherwise) and the AI SDK's error part, which EventSource and
+  // useChat read; plain text (no error event) and the OpenAI surface (whose SDKs raise typed
+  // errors from the status) get the 500 with the reason.
+  const inStreamErrors = name === "sse" || name === "ui";
+  if (early && early.result.error && !early.result.text && !inStreamErrors) {
     throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(early.result) });
   }
   void finished.then(

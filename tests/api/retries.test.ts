@@ -154,13 +154,26 @@ describe("fallback models", () => {
     await expectExactLedger(f.orgId);
   });
 
-  it("a stream whose every call is rate-limited: the seed's 500 with reason and retry_after", async () => {
+  it("a stream whose every call is rate-limited: seed B's CAPACITY_ERROR event with retry_after (SSE), the 500 with reason (text)", async () => {
     pa.set({ fault: "http_429", retryAfter: "2" });
     const f = await createFixture({ model: "pa:m", template: "Say {{story}}", maxAttempts: 1 });
-    const { token } = await (await apiRequest("/api/v1/token", { key: f.key })).json();
-    const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}&protocol=sse`, { method: "POST", json: { story: "ten words" } });
-    expect(res.status).toBe(500);
-    expect(await res.json()).toMatchObject({ success: false, reason: "rate_limited", retry_after: 2 });
+    const stream = async (protocol: string) => {
+      const { token } = await (await apiRequest("/api/v1/token", { key: f.key })).json();
+      return apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}&protocol=${protocol}`, { method: "POST", json: { story: "ten words" } });
+    };
+    const sse = await stream("sse");
+    expect(sse.status).toBe(200);
+    const text = await sse.text();
+    const error = /event: error\ndata: (.*)\n/.exec(text);
+    expect(JSON.parse(error![1]!)).toMatchObject({ error: "Failed to run workflow", code: "CAPACITY_ERROR", retry_after: 2 });
+    expect(text).toMatch(/event: done\ndata: \{[^\n]*"status":"failed"/);
+    const plain = await stream("text");
+    expect(plain.status).toBe(500);
+    expect(await plain.json()).toMatchObject({ success: false, reason: "rate_limited", retry_after: 2 });
+    pa.set({ fault: "http_500" });
+    const other = await (await stream("sse")).text();
+    expect(JSON.parse(/event: error\ndata: (.*)\n/.exec(other)![1]!)).toMatchObject({ code: "STREAM_ERROR" });
+    await expectExactLedger(f.orgId);
   });
 
   it("the primary exhausted, the fallback answers; charged at the fallback's price", async () => {

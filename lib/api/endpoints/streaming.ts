@@ -31,7 +31,9 @@ export const streamWorkflow = apiRoute({
     summary: "Stream a published workflow's output as it is generated",
     description: "Browsers authenticate with a single-use stream token (`?token=`, from GET /api/v1/token); servers may use the Bearer key. "
       + "The protocol: `?protocol=`, else SSE for `Accept: text/event-stream`, the AI SDK UI message stream for a body with `messages`, else plain text. "
-      + "Errors before the first token are the JSON error bodies; after it, an `error` event (SSE, UI) or an aborted plain-text stream. "
+      + "Errors before the run starts (401, 400, 402, 404, 413) are the JSON error bodies. A run whose model fails is an `error` event in SSE "
+      + "(`STREAM_ERROR`, or `CAPACITY_ERROR` with `retry_after` when every call was rate-limited or overloaded) and the error part in the UI stream; "
+      + "plain text answers the 500 with `reason` when no token was sent, and aborts the stream after one. "
       + "A client that disconnects cancels the run unless `?resumable=1`. CORS: any origin.",
     pathParams: WORKFLOW_ID,
     headerParams: [{ name: "Accept", description: "`text/event-stream` selects SSE (unless ?protocol= says otherwise).", example: "text/event-stream" }],
