@@ -8,7 +8,8 @@ import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { updateDraft } from "@/lib/workflows/update-draft";
 
-const { org_id: orgId } = await createOrg({ name: "E2E org", credits: 1_000_000 });
+// Plenty: the fuzz suite sends 1 MB bodies, and a run pays its input (~4 bytes a token).
+const { org_id: orgId } = await createOrg({ name: "E2E org", credits: 1_000_000_000 });
 const { key } = await createApiKey({ orgId, name: "e2e" });
 const story = await createWorkflow({ orgId, name: "Story", template: "Write {{story}}", model: "openai.chat:fake", publish: true });
 const chat = await createWorkflow({ orgId, name: "Chat", template: "{{question}}", model: "openai.chat:fake", publish: true });

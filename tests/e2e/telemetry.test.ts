@@ -74,7 +74,7 @@ beforeAll(async () => {
   };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  const seeded = await promisify(execFile)(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env });
+  const seeded = await promisify(execFile)(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env });
   seed = JSON.parse(seeded.stdout.trim().split("\n").at(-1)!);
   server = await startNextServer({ env });
 });
