@@ -1,5 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { openRun, type RunRequest } from "./open-run";
+import { paced, type Pacing } from "./protocols/paced";
 import type { StreamSink } from "./protocols/types";
 import { sinkFor, type StreamProtocol } from "./protocols/sink-for";
 import { publishing } from "./run-bus";
@@ -15,13 +16,19 @@ import { publishing } from "./run-bus";
  */
 export async function respondStream(
   r: Omit<RunRequest, "protocol">,
-  { req, protocol, resumable, headers }: { req: Request; protocol: StreamProtocol; resumable: boolean; headers: Headers },
+  { req, protocol, resumable, headers, pacing }: { req: Request; protocol: StreamProtocol; resumable: boolean; headers: Headers; pacing?: Pacing },
 ): Promise<Response> {
   const { run, sessionId, execute } = await openRun({ ...r, protocol, signal: req.signal });
   let abort: (reason?: unknown) => void = () => {};
-  const onCancel = resumable ? () => {} : (reason: unknown) => abort(reason ?? new DOMException("client disconnected", "AbortError"));
+  let pacer: ReturnType<typeof paced> | undefined;
+  const onCancel = resumable ? () => {} : (reason: unknown) => {
+    pacer?.stop();
+    abort(reason ?? new DOMException("client disconnected", "AbortError"));
+  };
   const wire = sinkFor(protocol, { onCancel, sessionId });
-  const sink: StreamSink = resumable ? publishing(wire, run.id) : wire;
+  const shared: StreamSink = resumable ? publishing(wire, run.id) : wire;
+  // Pacing wraps the run bus too: a resumed SSE stream counts the chunks its client saw.
+  const sink = pacing ? (pacer = paced(shared, pacing)) : shared;
 
   // The response is returned at the first token (or at the end, whichever comes first), so that
   // a run that fails before producing anything still gets a real HTTP error status.

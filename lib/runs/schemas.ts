@@ -46,13 +46,22 @@ const chatMessage = z.preprocess(
   }, { error: "must be an object" }),
 );
 
+/** An optional integer within [min, max]; anything else is one message naming the range. */
+const boundedInt = (min: number, max: number, unit: string) => {
+  const error = `must be an integer from ${min} to ${max} (${unit})`;
+  return z.int({ error }).min(min, { error }).max(max, { error }).optional();
+};
+
 /** The body of POST /run/:id/stream: /run's, plus seed B's query/parameters and useChat's transport fields. */
 export const streamBody = z
   .object({
     session_id: sessionId.nullish(),
     user,
-    parameters: z.record(z.string(), documentAs(z.unknown(), inputValue), { error: "must be an object" }).optional()
-      .meta({ description: "More variables (seed B); a body field of the same name wins." }),
+    parameters: z.object({
+      stream_delay_ms: boundedInt(0, 1000, "milliseconds").meta({ description: "Seed B: wait this long between two chunks the client receives (0–1000 ms). Not a variable." }),
+      chunk_size: boundedInt(1, 1000, "characters").meta({ description: "Seed B: re-chunk the text the client receives into pieces of this many characters (1–1000). Not a variable." }),
+    }, { error: "must be an object" }).catchall(documentAs(z.unknown(), inputValue)).optional()
+      .meta({ description: "More variables (seed B), and seed B's stream controls; a body field of the same name wins. The controls change only how the client receives the text: not the prompt, the stored output or the charge." }),
     messages: z.array(chatMessage, { error: "must be an array" }).max(500, "may hold at most 500 messages").optional()
       .meta({ description: "useChat's messages: earlier ones are the conversation; the latest user message fills a single missing variable. Selects the UI message stream." }),
     query: lenient(z.string()).meta({ description: "Seed B: fills a single missing variable when there are no messages." }),

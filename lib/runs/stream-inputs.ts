@@ -1,5 +1,7 @@
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import type { z } from "zod";
+import { getEnv } from "@/lib/env";
+import type { Pacing } from "./protocols/paced";
 import type { StreamProtocol } from "./protocols/sink-for";
 import type { streamBody } from "./schemas";
 
@@ -30,6 +32,16 @@ function messageText(m: NonNullable<StreamBody["messages"]>[number]): string {
   return "";
 }
 
+/** Seed B's `parameters` that steer the stream (pacingOf), not the template. */
+const STREAM_CONTROLS = new Set(["stream_delay_ms", "chunk_size"]);
+
+/** Seed B's stream controls, when the body sets any (already range-checked by streamBody). */
+export function pacingOf(fields: StreamBody): Pacing | undefined {
+  const { stream_delay_ms: delayMs, chunk_size: chunkSize } = fields.parameters ?? {};
+  if (delayMs === undefined && chunkSize === undefined) return undefined;
+  return { delayMs: delayMs ?? 0, chunkSize, maxMs: getEnv().RUN_MAX_DURATION_S * 1000 };
+}
+
 /** Body keys that belong to a transport, not to the template. */
 const TRANSPORT_KEYS = new Set(["messages", "id", "trigger", "messageId", "parameters", "session_id", "user"]);
 
@@ -46,7 +58,7 @@ export function streamInputs(body: Record<string, unknown>, fields: StreamBody, 
   // The raw object, streamBody having checked that it is one: its keys exactly as sent (a parsed
   // copy would turn a "__proto__" key into a prototype).
   const params = (body.parameters ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(params)) if (!Object.hasOwn(vars, k)) vars[k] = v;
+  for (const [k, v] of Object.entries(params)) if (!Object.hasOwn(vars, k) && !STREAM_CONTROLS.has(k)) vars[k] = v;
   const messages = (fields.messages ?? []).map((m) => ({ role: m.role, text: messageText(m) })).filter((m) => m.role !== "system");
   let lastUser = -1;
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === "user") { lastUser = i; break; }

@@ -2,7 +2,7 @@ import { loadDraftAsVersion, publishedVersionOf } from "@/lib/runs/prepare-run";
 import { respondStream } from "@/lib/runs/respond-stream";
 import { resumeRun } from "@/lib/runs/resume-run";
 import { resumeQuery, streamBody, streamQuery } from "@/lib/runs/schemas";
-import { chooseProtocol, streamInputs } from "@/lib/runs/stream-inputs";
+import { chooseProtocol, pacingOf, streamInputs } from "@/lib/runs/stream-inputs";
 import type { z } from "zod";
 import { apiRoute, type RouteContext } from "../route";
 import { AUTHED, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
@@ -18,7 +18,7 @@ const streamHandler = (source: "stream" | "playground") =>
   ({ req, ctx, query, body, rawBody, prefetched }: StreamArgs) =>
     respondStream(
       { principal: ctx.principal, version: prefetched, source, fields: body, shape: (variables) => streamInputs(rawBody, body, variables), timing: ctx.timing },
-      { req, protocol: chooseProtocol(query.protocol, req, rawBody), resumable: query.resumable, headers: ctx.headers },
+      { req, protocol: chooseProtocol(query.protocol, req, rawBody), resumable: query.resumable, headers: ctx.headers, pacing: pacingOf(body) },
     );
 
 // POST /api/v1/run/:workflow_id/stream?token=pub_tok_… – the output as it is generated: plain text,
