@@ -71,9 +71,9 @@ export const streamBody = z
   })
   .catchall(documentAs(z.unknown(), inputValue));
 
-export const STREAM_PROTOCOLS = ["text", "ui", "sse"] as const;
-const protocol = z.enum(STREAM_PROTOCOLS, { error: "must be one of text, ui, sse" }).optional()
-  .meta({ description: "Force a response protocol. Default: `sse` with Accept: text/event-stream, `ui` for a body with messages, else `text`." });
+export const STREAM_PROTOCOLS = ["text", "ui", "sse", "data"] as const;
+const protocol = z.enum(STREAM_PROTOCOLS, { error: "must be one of text, ui, sse, data" }).optional()
+  .meta({ description: "Force a response protocol. Default: `sse` with Accept: text/event-stream, `data` (AI SDK 4's data stream) for an AI SDK ≤ 4 body (messages with string `content`, no `trigger`), `ui` for other bodies with messages, else `text`." });
 
 /** POST /run/:id/stream?version=&protocol=&resumable= (the token is the security scheme, not a parameter). */
 export const streamQuery = pinQuery.extend({

@@ -11,14 +11,24 @@ export type { StreamProtocol };
 
 /**
  * `?protocol=` (already parsed by streamQuery/resumeQuery) wins; then `Accept: text/event-stream`
- * (seed B); then a body with `messages` (useChat's DefaultChatTransport) gets the UI message
- * stream; otherwise plain text (seed A).
+ * (seed B); then a body with `messages`: AI SDK ≤ 4's useChat (the seed's `ai/react` example) gets
+ * its data stream, later ones (DefaultChatTransport) the UI message stream; otherwise plain text
+ * (seed A).
  */
 export function chooseProtocol(forced: StreamProtocol | undefined, req: Request, body: Record<string, unknown>): StreamProtocol {
   if (forced !== undefined) return forced;
   if ((req.headers.get("accept") ?? "").includes("text/event-stream")) return "sse";
-  if (Array.isArray(body.messages)) return "ui";
+  if (Array.isArray(body.messages)) return isAiSdk4Body(body.messages, body.trigger) ? "data" : "ui";
   return "text";
+}
+
+/**
+ * AI SDK ≤ 4 sends messages with a string `content` (4.2+ adds `parts` beside it) and never a
+ * `trigger`, which every AI SDK 5+ request carries.
+ */
+function isAiSdk4Body(messages: unknown[], trigger: unknown): boolean {
+  return trigger === undefined
+    && messages.some((m) => m !== null && typeof m === "object" && typeof (m as { content?: unknown }).content === "string");
 }
 
 /** A message's text: a UI message's text parts, or an AI SDK ≤ 4 message's content. */

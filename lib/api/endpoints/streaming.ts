@@ -30,7 +30,7 @@ export const streamWorkflow = apiRoute({
     operationId: "streamWorkflow", tag: "Streaming",
     summary: "Stream a published workflow's output as it is generated",
     description: "Browsers authenticate with a single-use stream token (`?token=`, from GET /api/v1/token); servers may use the Bearer key. "
-      + "The protocol: `?protocol=`, else SSE for `Accept: text/event-stream`, the AI SDK UI message stream for a body with `messages`, else plain text. "
+      + "The protocol: `?protocol=`, else SSE for `Accept: text/event-stream`, AI SDK 4's data stream for an AI SDK ≤ 4 useChat body (messages with string `content`, no `trigger`), the AI SDK UI message stream for other bodies with `messages`, else plain text. "
       + "Errors before the first token are the JSON error bodies; after it, an `error` event (SSE, UI) or an aborted plain-text stream. "
       + "A client that disconnects cancels the run unless `?resumable=1`. CORS: any origin.",
     pathParams: WORKFLOW_ID,
@@ -40,10 +40,11 @@ export const streamWorkflow = apiRoute({
       examples: {
         text: { summary: "Plain text stream", value: STORY },
         sse: { summary: "SSE (seed B), with Accept: text/event-stream", value: { query: STORY.story, parameters: {} } },
+        data: { summary: "AI SDK 4 useChat (`ai/react`; data stream)", value: { id: "chat_1", messages: [{ role: "user", content: STORY.story }] } },
         ui: { summary: "useChat (UI message stream)", value: { id: "chat_1", trigger: "submit-message", messages: [{ id: "m1", role: "user", parts: [{ type: "text", text: STORY.story }] }] } },
       },
     },
-    ok: { description: "The output, in the chosen protocol.", stream: ["text", "sse", "ui"] },
+    ok: { description: "The output, in the chosen protocol.", stream: ["text", "sse", "ui", "data"] },
     errors: RUN_ERRORS,
     errorExamples: { invalid_request: "Missing required parameter: story" },
   },
@@ -61,7 +62,7 @@ export const resumeRunStream = apiRoute({
       { name: "Last-Event-ID", description: "SSE: the last chunk index received.", example: "41" },
       { name: "Accept", description: "`text/event-stream` selects SSE.", example: "text/event-stream" },
     ],
-    ok: { description: "The run's stream.", stream: ["text", "sse", "ui"] },
+    ok: { description: "The run's stream.", stream: ["text", "sse", "ui", "data"] },
     otherResponses: { 204: "Nothing to resume: the run is still going but was not started resumable." },
     errors: ["invalid_request", ...AUTHED, "run_not_found"],
   },
