@@ -3,8 +3,14 @@ import {
 } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
-/** Per-variable metadata authored in the dashboard; the names themselves come from the template. */
-export type VariableMeta = { name: string; description?: string; example?: string };
+/**
+ * Per-variable metadata authored in the dashboard; the names themselves come from the template.
+ * `type` (absent: text) and an enum's `values` are lib/workflows/variable-types.ts's.
+ */
+export type VariableMeta = {
+  name: string; description?: string; example?: string;
+  type?: "text" | "number" | "boolean" | "enum" | "json" | "image"; values?: string[];
+};
 
 // The editable draft. Runs never read it directly: they run an immutable version.
 export const workflows = pgTable(

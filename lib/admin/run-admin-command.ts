@@ -6,6 +6,7 @@ import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
+import { VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
@@ -13,6 +14,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   key revoke --org <org_id> --key <key_id>
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
+                  [--var <name>:<type>]...  (type: text, number, boolean, json, image; enum: --var level:enum:a|b|c)
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
@@ -23,8 +25,23 @@ const OPTIONS = {
   "rate-limit": { type: "string" }, template: { type: "string" }, system: { type: "string" }, model: { type: "string" },
   "max-output-tokens": { type: "string" }, temperature: { type: "string" }, "web-search": { type: "boolean" },
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
-  label: { type: "string" }, version: { type: "string" },
+  label: { type: "string" }, version: { type: "string" }, var: { type: "string", multiple: true },
 } as const;
+
+/** `--var name:type` / `--var level:enum:a|b|c` → the variables' type metadata. */
+function typedVars(specs: string[] | undefined) {
+  const out: Array<{ name: string; type: VariableType; values?: string[] }> = [];
+  for (const spec of specs ?? []) {
+    const [name = "", type = "", ...rest] = spec.split(":");
+    const values = rest.join(":").split("|").filter(Boolean);
+    if (!name) throw new AppError("invalid_request", `--var ${spec}: expected <name>:<type>`);
+    if (!(VARIABLE_TYPES as readonly string[]).includes(type)) throw new AppError("invalid_request", `--var ${spec}: the type must be one of ${VARIABLE_TYPES.join(", ")}`);
+    if (type === "enum" && !values.length) throw new AppError("invalid_request", `--var ${spec}: an enum lists its values, e.g. --var level:enum:a|b|c`);
+    if (out.some((v) => v.name === name)) throw new AppError("invalid_request", `--var ${name} is given twice`);
+    out.push({ name, type: type as VariableType, ...(type === "enum" ? { values } : {}) });
+  }
+  return out;
+}
 
 /** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
 export async function runAdminCommand(argv: string[]): Promise<Record<string, unknown>> {
@@ -58,7 +75,7 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
         orgId: need("org"), name: need("name"), template: need("template"), system: v.system, model: v.model,
         maxOutputTokens: int("max-output-tokens", v["max-output-tokens"]),
         temperature: v.temperature === undefined ? undefined : Number(v.temperature),
-        webSearch: v["web-search"] ?? false, publish: v.publish ?? false,
+        webSearch: v["web-search"] ?? false, publish: v.publish ?? false, variables: v.var ? typedVars(v.var) : undefined,
       });
     case "workflow publish":
       return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });

@@ -12,7 +12,7 @@ import { sessionHistory } from "@/lib/sessions/session-history";
 import { resolveInputs } from "@/lib/workflows/inputs";
 import { LABEL_NAME } from "@/lib/workflows/label-name";
 import { publishedVersionCache } from "@/lib/workflows/published-cache";
-import { assertValidTemplate, extractVariables, renderedLength, renderTemplate } from "@/lib/workflows/template";
+import { assertValidTemplate, renderedLength, renderTemplate, variablesOf } from "@/lib/workflows/template";
 
 export type PreparedRun = {
   orgId: string;
@@ -67,8 +67,8 @@ export async function prepareRun({
   /** A workflow-scoped caller's session history holds only its workflows' turns. */
   workflowIds?: string[] | null;
 }): Promise<PreparedRun> {
-  const variables = extractVariables(v.template, v.system);
-  const shaped = shape(variables);
+  const variables = variablesOf(v);
+  const shaped = shape(variables.map((x) => x.name));
   const inputs = resolveInputs(variables, shaped.vars);
   const historyChars = shaped.history.reduce((n, m) => n + messageChars(m), 0);
   const size = renderedLength(v.template, inputs) + (v.system ? renderedLength(v.system, inputs) : 0) + historyChars;

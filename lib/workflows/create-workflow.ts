@@ -5,6 +5,7 @@ import { newId } from "@/lib/ids";
 import { defaultModelId } from "@/lib/llm/registry";
 import { publishVersion } from "./publish-version";
 import { assertValidTemplate, extractVariables } from "./template";
+import { ENUM_NEEDS_VALUES, enumHasValues, variableTypeFields } from "./variable-types";
 
 export const workflowFields = z.object({
   name: z.string().trim().min(1).max(200),
@@ -15,7 +16,8 @@ export const workflowFields = z.object({
   temperature: z.number().min(0).max(2).nullable().optional(),
   maxOutputTokens: z.number().int().min(1).max(100_000).default(1024),
   webSearch: z.boolean().default(false),
-  variables: z.array(z.object({ name: z.string(), description: z.string().optional(), example: z.string().optional() })).optional(),
+  variables: z.array(z.object({ name: z.string(), description: z.string().optional(), example: z.string().optional(), ...variableTypeFields })
+    .refine(enumHasValues, ENUM_NEEDS_VALUES)).optional(),
 });
 export type WorkflowFields = z.input<typeof workflowFields>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { queryInteger } from "@/lib/validation/documented-as";
+import { VARIABLE_TYPES } from "./variable-types";
 
 /** A template variable's value in a run body; it is rendered as its string form. */
 export const inputValue = z
@@ -35,7 +36,10 @@ export const workflowDescription = z.object({
     required: z.literal(true),
     description: z.string().nullable(),
     example: z.string().nullable(),
+    type: z.enum(VARIABLE_TYPES).meta({ description: "What the value must be: text (a string, number or boolean, rendered as text), number, boolean, enum (one of `values`), json (any JSON value, rendered as JSON), image (an https: or data:image/…;base64 URL, sent to the model as an image)." }),
+    values: z.array(z.string()).optional().meta({ description: "An enum variable's allowed values." }),
   })).meta({ description: "The template's variables: the keys of a run body." }),
+  input_schema: z.record(z.string(), z.unknown()).meta({ description: "The whole run body's variables as a JSON Schema (draft 2020-12): one property per variable, all required." }),
   labels: z.record(z.string(), z.int()).meta({ description: "Label name → version number (production, latest, custom ones)." }),
 });
 export type WorkflowDescription = z.output<typeof workflowDescription>;

@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import type { TypedVariable, VariableType } from "./variable-types";
 
 // `{{variable}}` templates. Whitespace inside the braces is allowed (`{{ story }}`); names are
 // identifiers. The body of a run must supply every variable (run-endpoint.md "Input Variables").
@@ -55,10 +56,14 @@ export function assertValidTemplate(template: string) {
   if (issues.length) throw new AppError("invalid_request", `Invalid template: ${issues[0]!.message}`);
 }
 
-/** A version's (or draft's) variables in order, with the description and example authored for each. */
-export function variablesOf(v: { template: string; system: string; variables: Array<{ name: string; description?: string; example?: string }> }) {
+/** A version's (or draft's) variables in order, with the type, description and example authored for each. */
+export function variablesOf(v: { template: string; system: string; variables: Array<{ name: string; description?: string; example?: string } & Omit<TypedVariable, "name">> }) {
   const meta = new Map(v.variables.map((m) => [m.name, m]));
-  return extractVariables(v.template, v.system).map((name) => ({
-    name, description: meta.get(name)?.description ?? null, example: meta.get(name)?.example ?? null,
-  }));
+  return extractVariables(v.template, v.system).map((name) => {
+    const m = meta.get(name);
+    return {
+      name, type: m?.type ?? ("text" as VariableType), ...(m?.type === "enum" ? { values: m.values ?? [] } : {}),
+      description: m?.description ?? null, example: m?.example ?? null,
+    };
+  });
 }

@@ -7,6 +7,7 @@ import { PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
+import { ENUM_NEEDS_VALUES, enumHasValues, variableTypeFields } from "./variable-types";
 
 export const draftFields = z.object({
   name: z.string().trim().min(1).max(200),
@@ -17,7 +18,8 @@ export const draftFields = z.object({
   temperature: z.number().min(0).max(2).nullable(),
   maxOutputTokens: z.number().int().min(1).max(100_000),
   webSearch: z.boolean(),
-  variables: z.array(z.object({ name: z.string(), description: z.string().max(500).optional(), example: z.string().max(2000).optional() })).max(100),
+  variables: z.array(z.object({ name: z.string(), description: z.string().max(500).optional(), example: z.string().max(2000).optional(), ...variableTypeFields })
+    .refine(enumHasValues, ENUM_NEEDS_VALUES)).max(100),
 }).partial();
 
 /** Saves the editable draft (the published versions stay as they were). */
