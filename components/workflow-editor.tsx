@@ -4,11 +4,12 @@ import { useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { publishAction, saveDraftAction } from "@/app/dashboard/actions";
 import { extractVariables, validateTemplate } from "@/lib/workflows/template";
+import { enumHasValues, VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 import { Playground } from "./playground";
 import { useToast } from "./toast";
 import { Button, Card, Field, Input, TextArea } from "./ui";
 
-type VariableMeta = { name: string; description?: string; example?: string };
+type VariableMeta = { name: string; description?: string; example?: string; type?: VariableType; values?: string[] };
 type Draft = { name: string; description: string; system: string; template: string; model: string; temperature: number | null; maxOutputTokens: number; webSearch: boolean; variables: VariableMeta[] };
 type Model = { id: string; label: string; offline?: boolean; available?: boolean };
 
@@ -22,9 +23,12 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
   const [saveState, setSaveState] = useState<"saved" | "dirty" | "saving" | "error">("saved");
   const saved = useRef(JSON.stringify(initial));
   const vars = useMemo(() => extractVariables(d.template, d.system), [d.template, d.system]);
-  const issues = useMemo(() => [...validateTemplate(d.template), ...validateTemplate(d.system)], [d.template, d.system]);
-  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
   const meta = (name: string) => d.variables.find((v) => v.name === name) ?? { name };
+  const issues = useMemo(() => [
+    ...validateTemplate(d.template), ...validateTemplate(d.system),
+    ...d.variables.filter((m) => vars.includes(m.name) && !enumHasValues(m)).map((m) => ({ index: -1, message: `{{${m.name}}}: an enum variable needs its values listed (a|b|c)` })),
+  ], [d.template, d.system, d.variables, vars]);
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
   const setMeta = (name: string, patch: Partial<VariableMeta>) =>
     setD((x) => ({ ...x, variables: [...x.variables.filter((v) => v.name !== name), { ...meta(name), ...patch }] }));
 
@@ -66,7 +70,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
     router.refresh();
   }
 
-  const status = { saved: "All changes saved", dirty: issues.length ? "Not saved: fix the template" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
+  const status = { saved: "All changes saved", dirty: issues.length ? "Not saved: fix the errors below" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
   return (
     <>
       <Card title="Editor" actions={canEdit ? <span role="status" data-testid="save-state" className="text-xs text-neutral-500">{status}</span> : <span className="text-xs text-neutral-500">Read only (member)</span>}>
@@ -92,10 +96,11 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
           <div className="md:col-span-2">
             <p className="mb-2 text-sm font-medium">Variables</p>
             {vars.length === 0 ? <p className="text-sm text-neutral-500">No variables yet: add a {"{{placeholder}}"} to the template.</p> : (
-              <div className="grid grid-cols-[auto_1fr_1fr] items-center gap-2 text-sm">
+              <div className="grid grid-cols-[auto_auto_1fr_1fr] items-center gap-2 text-sm">
                 {vars.map((v) => (
                   <Fragment key={v}>
                     <code className="rounded bg-indigo-100 px-1 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100">{`{{${v}}}`}</code>
+                    <VariableTypeControl meta={meta(v)} onChange={(p) => setMeta(v, p)} />
                     <Input aria-label={`${v} description`} placeholder="Description (optional)" value={meta(v).description ?? ""} onChange={(e) => setMeta(v, { description: e.target.value })} />
                     <Input aria-label={`${v} example`} placeholder="Example (optional)" value={meta(v).example ?? ""} onChange={(e) => setMeta(v, { example: e.target.value })} />
                   </Fragment>
@@ -118,6 +123,27 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
         <Playground orgId={orgId} workflowId={workflowId} variables={vars.map(meta)} beforeRun={canEdit ? save : async () => true} />
       </Card>
     </>
+  );
+}
+
+/** A variable's type, and for an enum its values (written a|b|c). */
+function VariableTypeControl({ meta, onChange }: { meta: VariableMeta; onChange: (patch: Partial<VariableMeta>) => void }) {
+  const type = meta.type ?? "text";
+  return (
+    <span className="flex items-center gap-1">
+      <select aria-label={`${meta.name} type`} value={type}
+        className="rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900"
+        onChange={(e) => {
+          const t = e.target.value as VariableType;
+          onChange(t === "enum" ? { type: t } : { type: t === "text" ? undefined : t, values: undefined });
+        }}>
+        {VARIABLE_TYPES.map((t) => <option key={t} value={t}>{t}</option>)}
+      </select>
+      {type === "enum" ? (
+        <Input aria-label={`${meta.name} values`} placeholder="a|b|c" aria-invalid={!enumHasValues(meta)}
+          value={(meta.values ?? []).join("|")} onChange={(e) => onChange({ values: e.target.value.split("|").map((s) => s.trim()).filter(Boolean) })} />
+      ) : null}
+    </span>
   );
 }
 
