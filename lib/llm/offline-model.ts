@@ -9,13 +9,19 @@ export function tokenize(text: string): string[] {
   return text.match(/\s*\S+\s*/g) ?? [];
 }
 
+/** A prompt part as the echo shows it: text as it is, an image as a note of its media type. */
+function partText(p: Exclude<LanguageModelV4Prompt[number]["content"], string>[number]): string {
+  if (p.type === "file" && p.mediaType.startsWith("image")) return `[received an image: ${p.mediaType}]`;
+  return "text" in p && typeof p.text === "string" ? p.text : "";
+}
+
 function promptText(prompt: LanguageModelV4Prompt): { input: string; echo: string } {
   const all: string[] = [];
   let lastUser = "";
   for (const m of prompt) {
     const text = typeof m.content === "string"
       ? m.content
-      : m.content.map((p) => ("text" in p && typeof p.text === "string" ? p.text : "")).join("");
+      : m.content.map(partText).join("");
     all.push(text);
     if (m.role === "user") lastUser = text;
   }

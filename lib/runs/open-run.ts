@@ -1,11 +1,10 @@
-import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import type { RunSource, WorkflowVersion } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import type { ServerTiming } from "@/lib/server-timing";
 import { runEngine, type EngineHandlers, type EngineResult } from "./engine";
 import { finishRun, type FinishedRun } from "./finish-run";
-import { prepareRun, type PreparedRun } from "./prepare-run";
+import { prepareRun, type PreparedRun, type ShapedBody } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
 import { runSignal } from "./run-signal";
 
@@ -24,7 +23,7 @@ export type RunRequest = {
   /** The body's known fields. */
   fields: { session_id?: string | null; user?: string };
   /** The body's template variables and earlier turns, once the version's variables are known. */
-  shape: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
+  shape: (variables: string[]) => ShapedBody;
   /** The client's request: while it waits for credits, its going away ends the wait. */
   signal?: AbortSignal;
   timing?: ServerTiming;

@@ -1,4 +1,6 @@
-import type { LanguageModelV4, LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import type {
+  LanguageModelV4, LanguageModelV4FilePart, LanguageModelV4Message, LanguageModelV4Prompt, LanguageModelV4TextPart,
+} from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
@@ -12,12 +14,17 @@ import { sessionHistory } from "@/lib/sessions/session-history";
 import { resolveInputs } from "@/lib/workflows/inputs";
 import { LABEL_NAME } from "@/lib/workflows/label-name";
 import { publishedVersionCache } from "@/lib/workflows/published-cache";
-import { assertValidTemplate, renderedLength, renderTemplate, variablesOf } from "@/lib/workflows/template";
+import { assertValidTemplate, renderedLength, renderSegments, renderTemplate, variablesOf } from "@/lib/workflows/template";
+import { estimateText, imageFilePart, storedImage } from "./image-parts";
+
+/** A request body as a run reads it: template variables, earlier turns, and the latest message's images (chat clients). */
+export type ShapedBody = { vars: Record<string, unknown>; history: LanguageModelV4Message[]; files?: LanguageModelV4FilePart[] };
 
 export type PreparedRun = {
   orgId: string;
   workflowId: string;
   version: WorkflowVersion;
+  /** The inputs as the run record keeps them (a data: URL image as its media type and size). */
   inputs: Record<string, string>;
   modelId: string;
   model: LanguageModelV4;
@@ -59,7 +66,7 @@ export async function prepareRun({
    * Turns the request body into template variables and earlier conversation turns (chat clients),
    * once the version's variables are known.
    */
-  shape: (variables: string[]) => { vars: Record<string, unknown>; history: LanguageModelV4Message[] };
+  shape: (variables: string[]) => ShapedBody;
   /** Earlier turns of this session become the history, unless the client sent its own. */
   sessionId?: string | null;
   /** A session belongs to its end user: only that user's turns are its history. */
@@ -70,20 +77,28 @@ export async function prepareRun({
   const variables = variablesOf(v);
   const shaped = shape(variables.map((x) => x.name));
   const inputs = resolveInputs(variables, shaped.vars);
+  const images = new Set(variables.filter((x) => x.type === "image").map((x) => x.name));
+  // Images are parts of the user message, bounded on their own: as text they count only as their
+  // name, which is also how the system instructions (text only) show them.
+  const textValues = images.size ? { ...inputs, ...Object.fromEntries([...images].map((n) => [n, `[image: ${n}]`])) } : inputs;
   const historyChars = shaped.history.reduce((n, m) => n + messageChars(m), 0);
-  const size = renderedLength(v.template, inputs) + (v.system ? renderedLength(v.system, inputs) : 0) + historyChars;
+  const size = renderedLength(v.template, textValues) + (v.system ? renderedLength(v.system, textValues) : 0) + historyChars;
   if (size > MAX_PROMPT_CHARS) {
     throw new AppError("payload_too_large", `The rendered prompt would be ${size} characters (at most ${MAX_PROMPT_CHARS}): shorten the inputs or the conversation`);
   }
   const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory({ orgId, sessionId, endUser, workflowIds });
   const model = getLanguageModel(v.model);
   const prompt: LanguageModelV4Prompt = [];
-  if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, inputs) });
-  prompt.push(...history, { role: "user", content: [{ type: "text", text: renderTemplate(v.template, inputs) }] });
+  if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, textValues) });
+  const content: Array<LanguageModelV4TextPart | LanguageModelV4FilePart> = images.size
+    ? renderSegments(v.template, inputs, images).map((s) => (typeof s === "string" ? { type: "text", text: s } : imageFilePart(inputs[s.variable]!)))
+    : [{ type: "text", text: renderTemplate(v.template, inputs) }];
+  prompt.push(...history, { role: "user", content: [...content, ...(shaped.files ?? [])] });
   const useSearch = v.webSearch && v.model.startsWith("openai") && openaiWireApi(v.model) === "responses";
   return {
-    orgId, workflowId: v.workflowId, version: v, inputs, modelId: v.model, model, prompt,
-    promptText: JSON.stringify(prompt),
+    orgId, workflowId: v.workflowId, version: v, modelId: v.model, model, prompt,
+    inputs: images.size ? Object.fromEntries(Object.entries(inputs).map(([k, x]) => [k, images.has(k) ? storedImage(x) : x])) : inputs,
+    promptText: estimateText(prompt),
     tools: useSearch ? [WEB_SEARCH_TOOL] : undefined,
   };
 }

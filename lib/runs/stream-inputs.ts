@@ -1,6 +1,7 @@
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import type { z } from "zod";
 import { getEnv } from "@/lib/env";
+import { chatImages } from "./image-parts";
 import type { Pacing } from "./protocols/paced";
 import type { StreamProtocol } from "./protocols/sink-for";
 import type { streamBody } from "./schemas";
@@ -69,16 +70,18 @@ export function streamInputs(body: Record<string, unknown>, fields: StreamBody, 
   // copy would turn a "__proto__" key into a prototype).
   const params = (body.parameters ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(params)) if (!Object.hasOwn(vars, k) && !STREAM_CONTROLS.has(k)) vars[k] = v;
-  const messages = (fields.messages ?? []).map((m) => ({ role: m.role, text: messageText(m) })).filter((m) => m.role !== "system");
+  const messages = (fields.messages ?? [])
+    .map((m, i) => ({ role: m.role, text: messageText(m), files: m.role === "user" ? chatImages(m, `messages[${i}]`) : [] }))
+    .filter((m) => m.role !== "system");
   let lastUser = -1;
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === "user") { lastUser = i; break; }
   const fallback = lastUser >= 0 ? messages[lastUser]!.text : typeof body.query === "string" ? body.query : undefined;
   const missing = variables.filter((v) => !Object.hasOwn(vars, v));
   if (missing.length === 1 && fallback !== undefined) vars[missing[0]!] = fallback;
   const history: LanguageModelV4Message[] = (lastUser >= 0 ? messages.slice(0, lastUser) : messages)
-    .filter((m) => m.text)
+    .filter((m) => m.text || m.files.length)
     .map((m) => (m.role === "user"
-      ? { role: "user", content: [{ type: "text", text: m.text }] }
+      ? { role: "user", content: [...(m.text ? [{ type: "text" as const, text: m.text }] : []), ...m.files] }
       : { role: "assistant", content: [{ type: "text", text: m.text }] }));
-  return { vars, history };
+  return { vars, history, files: lastUser >= 0 ? messages[lastUser]!.files : [] };
 }

@@ -39,6 +39,22 @@ export function renderTemplate(template: string, values: Record<string, string>)
 }
 
 /**
+ * renderTemplate, cut at the placeholders of `cut` (image variables): the text between them, and
+ * each such placeholder's variable name, in order.
+ */
+export function renderSegments(template: string, values: Record<string, string>, cut: Set<string>): Array<string | { variable: string }> {
+  const out: Array<string | { variable: string }> = [];
+  let from = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    if (!cut.has(m[1]!)) continue;
+    out.push(renderTemplate(template.slice(from, m.index), values), { variable: m[1]! });
+    from = m.index! + m[0].length;
+  }
+  out.push(renderTemplate(template.slice(from), values));
+  return out.filter((s) => s !== "");
+}
+
+/**
  * The length renderTemplate would return, without building it: what bounds a prompt before any
  * memory is spent on it (a placeholder repeated a thousand times multiplies its value's size).
  */
