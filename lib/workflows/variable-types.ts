@@ -77,21 +77,41 @@ export function valueSchema(v: TypedVariable): z.ZodType<string> {
   return type === "enum" ? z.string().refine((s) => (v.values ?? []).includes(s)) : VALUE_SCHEMAS[type];
 }
 
+type Documented = TypedVariable & { description?: string | null; example?: string | null };
+
+/** A value of the variable's type for docs and snippets: its authored example where it fits the type. */
+export function exampleValue(v: Documented): unknown {
+  const ex = v.example ?? "";
+  switch (v.type ?? "text") {
+    case "number": return ex !== "" && Number.isFinite(Number(ex)) ? Number(ex) : 1;
+    case "boolean": return ex !== "false";
+    case "enum": return v.values?.includes(ex) ? ex : v.values?.[0] ?? "";
+    case "json":
+      try {
+        return JSON.parse(ex);
+      } catch {
+        return {};
+      }
+    case "image": return ex || "https://example.com/photo.jpg";
+    default: return ex || `your ${v.name}`;
+  }
+}
+
 /** The JSON Schema of one variable's value (GET /workflows/:id's input_schema). */
-export function jsonSchemaOf(v: TypedVariable & { description?: string | null; example?: string | null }): Record<string, unknown> {
-  const doc = { ...(v.description ? { description: v.description } : {}), ...(v.example ? { examples: [v.example] } : {}) };
+export function jsonSchemaOf(v: Documented): Record<string, unknown> {
+  const doc = { ...(v.description ? { description: v.description } : {}), ...(v.example ? { examples: [exampleValue(v)] } : {}) };
   switch (v.type ?? "text") {
     case "number": return { type: "number", ...doc };
     case "boolean": return { type: "boolean", ...doc };
     case "enum": return { type: "string", enum: v.values ?? [], ...doc };
     case "json": return { ...doc };
-    case "image": return { type: "string", format: "uri", maxLength: MAX_IMAGE_DATA_URL_CHARS, pattern: "^(https://|data:image/(png|jpeg|webp|gif);base64,)", description: v.description || `An image: ${IMAGE_EXPECTED}.`, ...(v.example ? { examples: [v.example] } : {}) };
+    case "image": return { type: "string", format: "uri", maxLength: MAX_IMAGE_DATA_URL_CHARS, pattern: "^(https://|data:image/(png|jpeg|webp|gif);base64,)", ...doc, description: v.description || `An image: ${IMAGE_EXPECTED}.` };
     default: return { type: ["string", "number", "boolean"], ...doc };
   }
 }
 
 /** A run body's variables as one JSON Schema: every variable required, other keys allowed (and ignored). */
-export function inputJsonSchema(variables: Array<TypedVariable & { description?: string | null; example?: string | null }>) {
+export function inputJsonSchema(variables: Documented[]) {
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     type: "object",

@@ -5,6 +5,7 @@ import { getAuth } from "@/lib/auth/auth";
 import { ORG_HEADER } from "@/lib/auth/session-principal";
 import { randomAlnum } from "@/lib/ids";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { workflowSnippets } from "@/lib/workflows/snippets";
 import { updateDraft } from "@/lib/workflows/update-draft";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
@@ -95,6 +96,15 @@ describe("typed variables", () => {
     expect(validate(GOOD)).toBe(true);
     for (const [name, value] of BAD) expect(validate({ ...GOOD, [name]: value }), `${name}=${JSON.stringify(value)}`).toBe(false);
     expect(validate({ ...GOOD, count: undefined })).toBe(false);
+  });
+
+  it("the dashboard snippets' example body has a value of each variable's type, which the input schema accepts", async () => {
+    const f = await createFixture({ template: TEMPLATE, variables: [...VARIABLES.slice(0, 3), { name: "data", type: "json" as const, example: '{"k":[1]}' }] });
+    const d = await (await apiRequest(`/api/v1/workflows/${f.workflowId}`, { key: f.key })).json();
+    const curl = workflowSnippets({ baseUrl: "https://flowgate.example", workflowId: f.workflowId, variables: d.variables }).find((s) => s.id === "curl")!.code;
+    const body = JSON.parse(/--data '([^']*)'/.exec(curl)![1]!);
+    expect(body).toEqual({ count: 1, loud: true, level: "easy", data: { k: [1] }, topic: "your topic" });
+    expect(new Ajv2020({ strict: false }).compile(d.input_schema)(body)).toBe(true);
   });
 
   it("an enum needs its values; an unknown type is refused", async () => {
