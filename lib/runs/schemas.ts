@@ -25,7 +25,7 @@ const user = documentAs(z.unknown().transform((v, ctx) => {
 
 /**
  * The body of POST /run/:id: the workflow's variables plus known fields. The variables themselves
- * are checked against the published template (lib/workflows/inputs.ts, with `inputValue`), so the
+ * are checked against the published template's typed variables (lib/workflows/inputs.ts), so the
  * catch-all only documents them: a key that is no variable is ignored, whatever its value.
  */
 export const runBody = z

@@ -2,10 +2,17 @@ import { z } from "zod";
 import { queryInteger } from "@/lib/validation/documented-as";
 import { VARIABLE_TYPES } from "./variable-types";
 
-/** A template variable's value in a run body; it is rendered as its string form. */
+/**
+ * A template variable's value in a run body, as the API document shows it; each variable's own
+ * type is checked by lib/workflows/inputs.ts (variable-types.ts).
+ */
 export const inputValue = z
-  .union([z.string().refine((s) => !s.includes("\u0000")), z.number(), z.boolean()])
-  .meta({ description: "A template variable: string, number or boolean (rendered as text; strings must not contain NUL)." });
+  .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown()), z.null()])
+  .meta({
+    description: "A template variable, as its type wants it: text (the default: a string, number or boolean, rendered as text; no NUL), "
+      + "number, boolean, enum (one of its values), json (any JSON value), image (an https: or data:image/(png|jpeg|webp|gif);base64 URL). "
+      + "GET /api/v1/workflows/{workflow_id} gives each variable's type and the body as a JSON Schema (`input_schema`).",
+  });
 
 /** `?version=N` on /run, /stream and /workflows/:id: pin a published version (default: the current one). */
 export const versionQuery = z.object({
