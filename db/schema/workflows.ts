@@ -27,6 +27,8 @@ export const workflows = pgTable(
     temperature: real("temperature"),
     maxOutputTokens: integer("max_output_tokens").notNull().default(1024),
     webSearch: boolean("web_search").notNull().default(false),
+    /** Structured output: the JSON Schema the model's answer must match; null → free text. */
+    outputSchema: jsonb("output_schema").$type<Record<string, unknown>>(),
     /** The version the API runs; null → unpublished (404 to the API). */
     publishedVersionId: text("published_version_id"),
     archivedAt: timestamp("archived_at", { withTimezone: true }),
@@ -50,6 +52,7 @@ export const workflowVersions = pgTable(
     temperature: real("temperature"),
     maxOutputTokens: integer("max_output_tokens").notNull(),
     webSearch: boolean("web_search").notNull(),
+    outputSchema: jsonb("output_schema").$type<Record<string, unknown>>(),
     note: text("note").notNull().default(""),
     createdBy: text("created_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

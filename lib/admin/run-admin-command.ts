@@ -14,7 +14,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   key revoke --org <org_id> --key <key_id>
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
-                  [--var <name>:<type>]...  (type: text, number, boolean, json, image; enum: --var level:enum:a|b|c)
+                  [--output-schema '<JSON Schema>'] [--var <name>:<type>]...  (type: text, number, boolean, json, image; enum: --var level:enum:a|b|c)
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
@@ -26,7 +26,16 @@ const OPTIONS = {
   "max-output-tokens": { type: "string" }, temperature: { type: "string" }, "web-search": { type: "boolean" },
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
   label: { type: "string" }, version: { type: "string" }, var: { type: "string", multiple: true },
+  "output-schema": { type: "string" },
 } as const;
+
+function jsonArg(name: string, raw: string): Record<string, unknown> {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new AppError("invalid_request", `--${name} must be JSON`);
+  }
+}
 
 /** `--var name:type` / `--var level:enum:a|b|c` → the variables' type metadata. */
 function typedVars(specs: string[] | undefined) {
@@ -76,6 +85,7 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
         maxOutputTokens: int("max-output-tokens", v["max-output-tokens"]),
         temperature: v.temperature === undefined ? undefined : Number(v.temperature),
         webSearch: v["web-search"] ?? false, publish: v.publish ?? false, variables: v.var ? typedVars(v.var) : undefined,
+        outputSchema: v["output-schema"] === undefined ? undefined : jsonArg("output-schema", v["output-schema"]),
       });
     case "workflow publish":
       return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });

@@ -1,9 +1,11 @@
 import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Prompt, LanguageModelV4StreamPart,
 } from "@ai-sdk/provider";
+import { exampleOf } from "@/lib/workflows/output-schema";
 
 // The zero-configuration model: deterministic, local, honest about tokens. It streams the
-// rendered prompt back word by word; one word (with its trailing whitespace) is one token.
+// rendered prompt back word by word (with structured output: an example of the schema); one word
+// (with its trailing whitespace) is one token.
 
 export function tokenize(text: string): string[] {
   return text.match(/\s*\S+\s*/g) ?? [];
@@ -28,6 +30,12 @@ function promptText(prompt: LanguageModelV4Prompt): { input: string; echo: strin
   return { input: all.join("\n"), echo: lastUser };
 }
 
+/** The answer: the last user message, or (structured output) an example that matches the schema, over several tokens. */
+function replyFor(options: LanguageModelV4CallOptions, lastUser: string): string {
+  const f = options.responseFormat;
+  return f?.type === "json" && f.schema ? JSON.stringify(exampleOf(f.schema), null, 2) : lastUser;
+}
+
 function usage(inputTokens: number, outputTokens: number) {
   return {
     inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: undefined, cacheWrite: undefined },
@@ -42,7 +50,8 @@ export function createOfflineModel(modelId = "echo"): LanguageModelV4 {
     modelId,
     supportedUrls: {},
     async doGenerate(options: LanguageModelV4CallOptions) {
-      const { input, echo } = promptText(options.prompt);
+      const { input, echo: lastUser } = promptText(options.prompt);
+      const echo = replyFor(options, lastUser);
       const tokens = tokenize(echo).slice(0, options.maxOutputTokens ?? Infinity);
       const truncated = tokens.length < tokenize(echo).length;
       return {
@@ -53,7 +62,8 @@ export function createOfflineModel(modelId = "echo"): LanguageModelV4 {
       };
     },
     async doStream(options: LanguageModelV4CallOptions) {
-      const { input, echo } = promptText(options.prompt);
+      const { input, echo: lastUser } = promptText(options.prompt);
+      const echo = replyFor(options, lastUser);
       const all = tokenize(echo);
       const tokens = all.slice(0, options.maxOutputTokens ?? Infinity);
       const signal = options.abortSignal;

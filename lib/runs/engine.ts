@@ -7,7 +7,7 @@ import { redact } from "@/lib/logger";
 // delta; /run only collects) and one final result.
 
 export type EngineUsage = { inputTokens: number; outputTokens: number };
-export type EngineFailure = { code: "upstream_error" | "timeout" | "canceled"; message: string };
+export type EngineFailure = { code: "upstream_error" | "timeout" | "canceled" | "output_invalid"; message: string };
 
 export type EngineResult = {
   text: string;
@@ -31,6 +31,8 @@ export type EngineCall = {
   maxOutputTokens: number;
   temperature?: number | null;
   tools?: LanguageModelV4CallOptions["tools"];
+  /** Structured output: the JSON Schema the answer must match. */
+  responseFormat?: LanguageModelV4CallOptions["responseFormat"];
   signal: AbortSignal;
   /** Used when the provider reports no input count in its finish part. */
   inputTokensEstimate: number;
@@ -54,6 +56,7 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
       maxOutputTokens: call.maxOutputTokens,
       temperature: call.temperature ?? undefined,
       tools: call.tools,
+      responseFormat: call.responseFormat,
       abortSignal: call.signal,
     });
     const reader = stream.getReader();

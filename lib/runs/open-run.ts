@@ -7,6 +7,7 @@ import { finishRun, type FinishedRun } from "./finish-run";
 import { prepareRun, type PreparedRun, type ShapedBody } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
 import { runSignal } from "./run-signal";
+import { checkOutput } from "@/lib/workflows/output-schema";
 
 // The one run pipeline, shared by POST /run (JSON), POST /run/:id/stream and the playground:
 //   parse (the route) → prepare (inputs, prompt, model; no writes) → reserve (the run row and its
@@ -29,7 +30,8 @@ export type RunRequest = {
   timing?: ServerTiming;
 };
 
-export type RunOutcome = { result: EngineResult; done: FinishedRun };
+/** `output`: the answer parsed, when the workflow declares an output schema and the answer matches it. */
+export type RunOutcome = { result: EngineResult; done: FinishedRun; output?: unknown };
 
 export type OpenRun = {
   run: StartedRun;
@@ -72,11 +74,16 @@ async function executeRun(
 ): Promise<RunOutcome> {
   const sig = runSignal(clientSignal, run);
   bindAbort?.(sig.abort);
+  const schema = prepared.version.outputSchema;
   const result = await runEngine({
     model: prepared.model, prompt: prepared.prompt, maxOutputTokens: run.maxOutputTokens,
     temperature: prepared.version.temperature, tools: prepared.tools, signal: sig.signal,
+    responseFormat: schema ? { type: "json", schema, name: "output" } : undefined,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
   }, handlers).finally(sig.dispose);
+  // An answer that does not match the declared schema fails the run (charged what the provider billed).
+  const checked = schema && !result.error ? checkOutput(schema, result.text) : undefined;
+  if (checked && !checked.ok) result.error = { code: "output_invalid", message: checked.message };
   const done = await finishRun(run, result, startedAt);
-  return { result, done };
+  return { result, done, ...(checked?.ok ? { output: checked.output } : {}) };
 }

@@ -151,7 +151,7 @@ export async function loadDraftAsVersion(orgId: string, workflowId: string): Pro
   assertValidTemplate(wf.system);
   return {
     id: `draft_${wf.id}`, workflowId: wf.id, orgId, version: 0, system: wf.system, template: wf.template, variables: wf.variables,
-    model: wf.model, temperature: wf.temperature, maxOutputTokens: wf.maxOutputTokens, webSearch: wf.webSearch,
+    model: wf.model, temperature: wf.temperature, maxOutputTokens: wf.maxOutputTokens, webSearch: wf.webSearch, outputSchema: wf.outputSchema,
     note: "draft", createdBy: null, createdAt: wf.updatedAt,
   };
 }

@@ -57,12 +57,12 @@ export async function respondStream(
     throw new AppError("internal_server_error", undefined, { run_id: run.id, reason: early.result.error.code });
   }
   void finished.then(
-    ({ result, done }) =>
+    ({ result, done, output }) =>
       sink.end({
         runId: run.id, status: done.status, text: result.text, citations: result.citations,
         usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
         creditsCharged: done.creditsCharged, executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
-        error: result.error,
+        error: result.error, ...(output !== undefined ? { output } : {}),
       }),
     () =>
       // finishRun gave up after its retries: the sweeper will close the run; the client must not see a clean end.

@@ -106,6 +106,7 @@ export const runResponse = z.object({
   run_id: z.string(),
   status: z.literal("completed"),
   result: z.string(),
+  output: z.unknown().optional().meta({ description: "Structured output: the answer parsed, present when the workflow declares an output schema (`result` holds its JSON text). An answer that does not match the schema fails the run (500, reason `output_invalid`)." }),
   citations,
   usage,
   credits_charged: z.int(),
@@ -150,5 +151,6 @@ export const sseEvents = {
   done: z.object({
     message: z.string(), status: z.enum(RUN_STATUSES), run_id: z.string(), usage,
     execution_time: z.number().meta({ description: "Seconds." }), citations, credits_charged: z.int(),
+    output: z.unknown().optional().meta({ description: "Structured output: the validated object, when the workflow declares an output schema." }),
   }),
 };

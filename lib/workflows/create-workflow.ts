@@ -5,6 +5,7 @@ import { newId } from "@/lib/ids";
 import { defaultModelId } from "@/lib/llm/registry";
 import { publishVersion } from "./publish-version";
 import { assertValidTemplate, extractVariables } from "./template";
+import { outputSchemaField } from "./output-schema";
 import { ENUM_NEEDS_VALUES, enumHasValues, variableTypeFields } from "./variable-types";
 
 export const workflowFields = z.object({
@@ -18,6 +19,7 @@ export const workflowFields = z.object({
   webSearch: z.boolean().default(false),
   variables: z.array(z.object({ name: z.string(), description: z.string().optional(), example: z.string().optional(), ...variableTypeFields })
     .refine(enumHasValues, ENUM_NEEDS_VALUES)).optional(),
+  outputSchema: outputSchemaField.optional(),
 });
 export type WorkflowFields = z.input<typeof workflowFields>;
 
@@ -30,7 +32,7 @@ export async function createWorkflow({ orgId, publish, ...input }: WorkflowField
   const wf = await insertWorkflow(db, {
     id: newId.workflow(), orgId, name: f.name, description: f.description, system: f.system, template: f.template,
     model: f.model ?? defaultModelId(), temperature: f.temperature ?? null, maxOutputTokens: f.maxOutputTokens,
-    webSearch: f.webSearch,
+    webSearch: f.webSearch, outputSchema: f.outputSchema ?? null,
     variables: f.variables ?? extractVariables(f.template, f.system).map((name) => ({ name })),
   });
   const version = publish ? await publishVersion({ orgId, workflowId: wf.id, note: "Initial version" }) : null;

@@ -32,6 +32,7 @@ export async function describeWorkflow(orgId: string, version: WorkflowVersion):
     max_output_tokens: version.maxOutputTokens,
     variables: variables.map((v) => ({ ...v, required: true as const })),
     input_schema: inputJsonSchema(variables),
+    output_schema: version.outputSchema,
     /** Every label of the workflow → the version number it points at (pin one with ?label=). */
     labels: Object.fromEntries(labels.map((l) => [l.name, l.version])) as Record<string, number>,
   };

@@ -24,7 +24,7 @@ export async function publishVersion({ orgId, workflowId, note = "", actorId = n
     const v = await insertWorkflowVersion(tx, {
       id: newId.version(), workflowId, orgId, version, system: wf.system, template: wf.template, variables: wf.variables,
       model: wf.model, temperature: wf.temperature, maxOutputTokens: wf.maxOutputTokens, webSearch: wf.webSearch,
-      note, createdBy: actorId,
+      outputSchema: wf.outputSchema, note, createdBy: actorId,
     });
     const latest = await setLabel(tx, { wf, label: LATEST, to: v, actorId });
     const production = await setLabel(tx, { wf, label: PRODUCTION, to: v, actorId });

@@ -46,6 +46,7 @@ export const workflowDescription = z.object({
     type: z.enum(VARIABLE_TYPES).meta({ description: "What the value must be: text (a string, number or boolean, rendered as text), number, boolean, enum (one of `values`), json (any JSON value, rendered as JSON), image (an https: or data:image/…;base64 URL, sent to the model as an image)." }),
     values: z.array(z.string()).optional().meta({ description: "An enum variable's allowed values." }),
   })).meta({ description: "The template's variables: the keys of a run body." }),
+  output_schema: z.record(z.string(), z.unknown()).nullable().meta({ description: "Structured output: the JSON Schema the answer matches (`/run` then returns it parsed as `output`); null → free text." }),
   input_schema: z.record(z.string(), z.unknown()).meta({ description: "The whole run body's variables as a JSON Schema (draft 2020-12): one property per variable, all required." }),
   labels: z.record(z.string(), z.int()).meta({ description: "Label name → version number (production, latest, custom ones)." }),
 });

@@ -7,6 +7,7 @@ import { PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
+import { outputSchemaField } from "./output-schema";
 import { ENUM_NEEDS_VALUES, enumHasValues, variableTypeFields } from "./variable-types";
 
 export const draftFields = z.object({
@@ -20,6 +21,7 @@ export const draftFields = z.object({
   webSearch: z.boolean(),
   variables: z.array(z.object({ name: z.string(), description: z.string().max(500).optional(), example: z.string().max(2000).optional(), ...variableTypeFields })
     .refine(enumHasValues, ENUM_NEEDS_VALUES)).max(100),
+  outputSchema: outputSchemaField,
 }).partial();
 
 /** Saves the editable draft (the published versions stay as they were). */
@@ -51,8 +53,8 @@ export async function restoreVersionIntoDraft({ orgId, workflowId, version }: { 
   const db = await getDb();
   const v = await getWorkflowVersion(db, { orgId, workflowId, version });
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${version})`);
-  const { system, template, variables, model, temperature, maxOutputTokens, webSearch } = v;
-  const row = await updateWorkflow(db, { orgId, workflowId }, { system, template, variables, model, temperature, maxOutputTokens, webSearch });
+  const { system, template, variables, model, temperature, maxOutputTokens, webSearch, outputSchema } = v;
+  const row = await updateWorkflow(db, { orgId, workflowId }, { system, template, variables, model, temperature, maxOutputTokens, webSearch, outputSchema });
   if (!row) throw new AppError("workflow_not_found");
   return { workflow_id: row.id, restored_version: v.version };
 }

@@ -8,7 +8,10 @@ const line = (code: string, value: unknown) => `${code}:${JSON.stringify(value)}
 
 /** What the v4 client keeps of a run: the annotations it exposes on the message. */
 function runAnnotation(end: RunEnd) {
-  return { run_id: end.runId, status: end.status, usage: end.usage, credits_charged: end.creditsCharged, citations: end.citations };
+  return {
+    run_id: end.runId, status: end.status, usage: end.usage, credits_charged: end.creditsCharged, citations: end.citations,
+    ...(end.output !== undefined ? { output: end.output } : {}),
+  };
 }
 
 /**

@@ -10,6 +10,8 @@ export type RunEnd = {
   creditsCharged: number;
   executionTimeS: number;
   error?: { code: string; message: string };
+  /** Structured output: the validated answer, when the workflow declares an output schema. */
+  output?: unknown;
 };
 
 /**
