@@ -4,13 +4,14 @@ import { useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { publishAction, saveDraftAction } from "@/app/dashboard/actions";
 import { extractVariables, validateTemplate } from "@/lib/workflows/template";
+import { outputSchemaIssue, type OutputSchema } from "@/lib/workflows/output-schema";
 import { enumHasValues, VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 import { Playground } from "./playground";
 import { useToast } from "./toast";
 import { Button, Card, Field, Input, TextArea } from "./ui";
 
 type VariableMeta = { name: string; description?: string; example?: string; type?: VariableType; values?: string[] };
-type Draft = { name: string; description: string; system: string; template: string; model: string; temperature: number | null; maxOutputTokens: number; webSearch: boolean; variables: VariableMeta[] };
+type Draft = { name: string; description: string; system: string; template: string; model: string; temperature: number | null; maxOutputTokens: number; webSearch: boolean; variables: VariableMeta[]; outputSchema: OutputSchema | null };
 type Model = { id: string; label: string; offline?: boolean; available?: boolean };
 
 const AUTOSAVE_MS = 800;
@@ -24,10 +25,15 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
   const saved = useRef(JSON.stringify(initial));
   const vars = useMemo(() => extractVariables(d.template, d.system), [d.template, d.system]);
   const meta = (name: string) => d.variables.find((v) => v.name === name) ?? { name };
+  // The schema as typed; the draft takes it once it parses and is one the API accepts.
+  const [schemaText, setSchemaText] = useState(() => (initial.outputSchema ? JSON.stringify(initial.outputSchema, null, 2) : ""));
+  const schemaIssue = useMemo(() => outputSchemaTextIssue(schemaText), [schemaText]);
   const issues = useMemo(() => [
     ...validateTemplate(d.template), ...validateTemplate(d.system),
     ...d.variables.filter((m) => vars.includes(m.name) && !enumHasValues(m)).map((m) => ({ index: -1, message: `{{${m.name}}}: an enum variable needs its values listed (a|b|c)` })),
   ], [d.template, d.system, d.variables, vars]);
+  // Nothing is saved while anything is flagged (the schema's problem is shown at its field).
+  const blocked = issues.length > 0 || schemaIssue !== null;
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
   const setMeta = (name: string, patch: Partial<VariableMeta>) =>
     setD((x) => ({ ...x, variables: [...x.variables.filter((v) => v.name !== name), { ...meta(name), ...patch }] }));
@@ -36,7 +42,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
   const save = useCallback(async (): Promise<boolean> => {
     const body = JSON.stringify(d);
     if (body === saved.current) return true;
-    if (issues.length) return false;
+    if (blocked) return false;
     setSaveState("saving");
     // Only metadata for variables still in the template is kept.
     const res = await saveDraftAction({ orgId, workflowId, patch: { ...d, variables: d.variables.filter((v) => vars.includes(v.name)) } });
@@ -48,17 +54,17 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
     setSaveState("error");
     toast.error(res.error.message);
     return false;
-  }, [d, issues.length, orgId, workflowId, vars, toast]);
+  }, [d, blocked, orgId, workflowId, vars, toast]);
 
   // Drafts autosave a moment after the last edit (never an invalid one: it is flagged instead).
   useEffect(() => {
     if (!canEdit) return;
-    if (JSON.stringify(d) === saved.current) return setSaveState("saved");
+    if (JSON.stringify(d) === saved.current) return setSaveState(blocked ? "dirty" : "saved");
     setSaveState("dirty");
-    if (issues.length) return;
+    if (blocked) return;
     const t = setTimeout(() => void save(), AUTOSAVE_MS);
     return () => clearTimeout(t);
-  }, [d, canEdit, issues.length, save]);
+  }, [d, canEdit, blocked, save]);
 
   async function publish() {
     if (!(await save())) return;
@@ -70,7 +76,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
     router.refresh();
   }
 
-  const status = { saved: "All changes saved", dirty: issues.length ? "Not saved: fix the errors below" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
+  const status = { saved: "All changes saved", dirty: blocked ? "Not saved: fix the errors below" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
   return (
     <>
       <Card title="Editor" actions={canEdit ? <span role="status" data-testid="save-state" className="text-xs text-neutral-500">{status}</span> : <span className="text-xs text-neutral-500">Read only (member)</span>}>
@@ -111,11 +117,21 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
           <Field label="Temperature" hint="Empty: the model's default."><Input type="number" step="0.1" min={0} max={2} value={d.temperature ?? ""} onChange={(e) => set("temperature", e.target.value === "" ? null : Number(e.target.value))} /></Field>
           <Field label="Max output tokens"><Input type="number" min={1} value={d.maxOutputTokens} onChange={(e) => set("maxOutputTokens", Number(e.target.value))} /></Field>
           <label className="flex items-center gap-2 text-sm"><input type="checkbox" checked={d.webSearch} onChange={(e) => set("webSearch", e.target.checked)} /> Web search (OpenAI Responses models)</label>
+          <div className="md:col-span-2">
+            <Field label="Output schema (optional)" hint='A JSON Schema with "type": "object": the model answers with a matching object, /run returns it as `output`, and an answer that does not match fails the run. Empty: free text.'>
+              <TextArea name="outputSchema" rows={5} value={schemaText} aria-invalid={!!schemaIssue}
+                onChange={(e) => {
+                  setSchemaText(e.target.value);
+                  if (!outputSchemaTextIssue(e.target.value)) set("outputSchema", e.target.value.trim() ? JSON.parse(e.target.value) : null);
+                }} />
+            </Field>
+            {schemaIssue ? <p role="alert" className="mt-1 text-sm text-red-600">Output schema {schemaIssue}</p> : null}
+          </div>
         </fieldset>
         {canEdit ? (
           <div className="mt-6 flex items-end gap-3 border-t border-neutral-200 pt-4 dark:border-neutral-800">
             <div className="flex-1"><Field label="Version note (optional)"><Input value={note} onChange={(e) => setNote(e.target.value)} /></Field></div>
-            <Button onClick={publish} disabled={issues.length > 0}>Publish</Button>
+            <Button onClick={publish} disabled={blocked}>Publish</Button>
           </div>
         ) : null}
       </Card>
@@ -124,6 +140,19 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, canEdit }: 
       </Card>
     </>
   );
+}
+
+/** Why the typed output schema cannot be saved, or null (empty is fine: free text). */
+function outputSchemaTextIssue(text: string): string | null {
+  if (!text.trim()) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "is not valid JSON";
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return "must be a JSON object";
+  return outputSchemaIssue(parsed as OutputSchema);
 }
 
 /** A variable's type, and for an enum its values (written a|b|c). */

@@ -6,6 +6,8 @@ import { getDb } from "@/db";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
+import { publishVersion } from "@/lib/workflows/publish-version";
+import { draftFields, restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 import { serveRoutes } from "../support/serve";
@@ -106,6 +108,23 @@ describe("structured output", () => {
     const chat = new Chat<UIMessage<{ output?: unknown }>>({ transport: new DefaultChatTransport({ api: url, headers: { authorization: `Bearer ${f.key}` } }) });
     await chat.sendMessage({ text: "a dog" });
     expect(chat.messages.at(-1)!.metadata!.output).toEqual(ANSWER);
+  });
+
+  it("the draft takes a schema (refusing a bad one), publishing freezes it into the version, restoring brings it back", async () => {
+    const f = await createFixture({ template: "{{x}}" });
+    // (the dashboard's save action parses its patch with draftFields)
+    expect(draftFields.safeParse({ outputSchema: { type: "array" } }).error?.issues[0]?.message).toBe('must describe an object ("type": "object" at the root)');
+    await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { outputSchema: SCHEMA } });
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+    const described = async () => (await (await apiRequest(`/api/v1/workflows/${f.workflowId}`, { key: f.key })).json()).output_schema;
+    expect(await described()).toEqual(SCHEMA);
+    await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { outputSchema: null } });
+    await restoreVersionIntoDraft({ orgId: f.orgId, workflowId: f.workflowId, version: 2 });
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+    expect(await described()).toEqual(SCHEMA);
+    const run = await (await apiRequest(`/api/v1/run/${f.workflowId}?version=1`, { method: "POST", key: f.key, json: { x: "free" } })).json();
+    expect(run).toMatchObject({ result: "free" });
+    expect(run.output).toBeUndefined();
   });
 
   it("a schema must describe an object and be checkable; GET /workflows/:id shows it; admin CLI --output-schema", async () => {
