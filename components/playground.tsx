@@ -4,12 +4,15 @@ import { useChat, useCompletion } from "@ai-sdk/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
 import { useMemo, useRef, useState } from "react";
 import { runSummaryAction } from "@/app/dashboard/actions";
+import type { VariableType } from "@/lib/workflows/variable-types";
 import { Button, Field, Input, TextArea } from "./ui";
 
 // The playground runs the saved draft through our own stream endpoint with the AI SDK's hooks —
 // the same wire a customer's frontend uses — authorised by the dashboard session, not a key.
 
-type Variable = { name: string; example?: string; description?: string };
+type Variable = { name: string; example?: string; description?: string; type?: VariableType; values?: string[] };
+/** What a form field holds: text for most types, a checkbox's state for booleans. */
+type Raw = string | boolean;
 type Summary = { status: string; tokens: number; credits: number; latencyMs: number | null; runId: string; error: string | null };
 type RunMeta = { run_id?: string; usage?: { total_tokens: number }; credits_charged?: number; status?: string };
 
@@ -39,7 +42,8 @@ export function Playground({ orgId, workflowId, variables, beforeRun }: {
 }
 
 function FormRun({ api, headers, orgId, variables, beforeRun }: { api: string; headers: Record<string, string>; orgId: string; variables: Variable[]; beforeRun: () => Promise<boolean> }) {
-  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(variables.map((v) => [v.name, v.example ?? ""])));
+  const [values, setValues] = useState<Record<string, Raw>>(() => initialValues(variables));
+  const [invalid, setInvalid] = useState<string | null>(null);
   const [summary, setSummary] = useState<Summary | null>(null);
   const runId = useRef<string | null>(null);
   const started = useRef(0);
@@ -66,11 +70,13 @@ function FormRun({ api, headers, orgId, variables, beforeRun }: { api: string; h
   }
 
   async function run() {
-    if (!(await beforeRun())) return;
+    const body = typedBody(variables, values);
+    setInvalid(typeof body === "string" ? body : null);
+    if (typeof body === "string" || !(await beforeRun())) return;
     setSummary(null);
     runId.current = null;
     started.current = performance.now();
-    await complete("", { body: values });
+    await complete("", { body });
   }
 
   return (
@@ -78,11 +84,11 @@ function FormRun({ api, headers, orgId, variables, beforeRun }: { api: string; h
       <form className="space-y-3" onSubmit={(e) => { e.preventDefault(); void run(); }}>
         {variables.length === 0 ? <p className="text-sm text-neutral-500">This template has no variables: just run it.</p> : null}
         {variables.map((v) => (
-          <Field key={v.name} label={v.name} hint={v.description}>
-            <TextArea rows={2} name={`var-${v.name}`} value={values[v.name] ?? ""} placeholder={v.example}
-              onChange={(e) => setValues((x) => ({ ...x, [v.name]: e.target.value }))} />
+          <Field key={v.name} label={v.type && v.type !== "text" ? `${v.name} (${v.type})` : v.name} hint={v.description}>
+            <VariableInput variable={v} value={values[v.name] ?? ""} onChange={(x) => setValues((all) => ({ ...all, [v.name]: x }))} />
           </Field>
         ))}
+        {invalid ? <p role="alert" className="text-sm text-red-600">{invalid}</p> : null}
         <div className="flex gap-2">
           <Button type="submit" disabled={isLoading}>{isLoading ? "Running…" : "Run draft"}</Button>
           {isLoading ? <Button type="button" variant="secondary" onClick={stop}>Stop</Button> : null}
@@ -108,9 +114,12 @@ function ChatRun({ api, headers, variables, beforeRun }: { api: string; headers:
   // Every variable but the first comes from these fields; the first takes the latest user message
   // (how the stream endpoint fills a missing variable for useChat clients).
   const fixed = variables.slice(1);
-  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(fixed.map((v) => [v.name, v.example ?? ""])));
+  const [values, setValues] = useState<Record<string, Raw>>(() => initialValues(fixed));
   const [input, setInput] = useState("");
-  const transport = useMemo(() => new DefaultChatTransport<UIMessage<RunMeta>>({ api, headers, body: () => values }), [api, headers, values]);
+  // A field that does not parse (json) is sent as typed, and the API's 400 says what is wrong.
+  const transport = useMemo(() => new DefaultChatTransport<UIMessage<RunMeta>>({
+    api, headers, body: () => { const b = typedBody(fixed, values); return typeof b === "string" ? values : b; },
+  }), [api, headers, values, fixed]);
   const { messages, sendMessage, status, error, stop, setMessages } = useChat<UIMessage<RunMeta>>({ transport });
   const busy = status === "submitted" || status === "streaming";
 
@@ -126,7 +135,7 @@ function ChatRun({ api, headers, variables, beforeRun }: { api: string; headers:
       {fixed.length ? (
         <div className="grid gap-3 md:grid-cols-2">
           {fixed.map((v) => (
-            <Field key={v.name} label={v.name}><Input value={values[v.name] ?? ""} onChange={(e) => setValues((x) => ({ ...x, [v.name]: e.target.value }))} /></Field>
+            <Field key={v.name} label={v.name}><VariableInput variable={v} value={values[v.name] ?? ""} onChange={(x) => setValues((all) => ({ ...all, [v.name]: x }))} /></Field>
           ))}
         </div>
       ) : null}
@@ -149,6 +158,63 @@ function ChatRun({ api, headers, variables, beforeRun }: { api: string; headers:
       </form>
     </div>
   );
+}
+
+function initialValues(variables: Variable[]): Record<string, Raw> {
+  return Object.fromEntries(variables.map((v) => [v.name, v.type === "boolean" ? v.example === "true" : v.type === "enum" ? v.example ?? v.values?.[0] ?? "" : v.example ?? ""]));
+}
+
+/** The run body: each field as its variable's type wants it (a number as a number, JSON parsed); a message when a field cannot be. */
+function typedBody(variables: Variable[], values: Record<string, Raw>): Record<string, unknown> | string {
+  const body: Record<string, unknown> = {};
+  for (const v of variables) {
+    const raw = values[v.name] ?? "";
+    if (v.type === "number") body[v.name] = raw === "" ? raw : Number(raw);
+    else if (v.type === "json") {
+      try {
+        body[v.name] = JSON.parse(String(raw));
+      } catch {
+        return `{{${v.name}}} is not valid JSON`;
+      }
+    } else body[v.name] = raw;
+  }
+  return body;
+}
+
+/** The control for one variable's type; an image takes a URL or an uploaded file (sent as a data: URL). */
+function VariableInput({ variable: v, value, onChange }: { variable: Variable; value: Raw; onChange: (v: Raw) => void }) {
+  const name = `var-${v.name}`;
+  switch (v.type) {
+    case "number":
+      return <Input type="number" step="any" name={name} value={String(value)} placeholder={v.example} onChange={(e) => onChange(e.target.value)} />;
+    case "boolean":
+      return <label className="flex items-center gap-2 text-sm"><input type="checkbox" name={name} checked={value === true} onChange={(e) => onChange(e.target.checked)} /> {String(value === true)}</label>;
+    case "enum":
+      return (
+        <select name={name} value={String(value)} onChange={(e) => onChange(e.target.value)}
+          className="w-full rounded-md border border-neutral-300 bg-white px-3 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900">
+          {(v.values ?? []).map((x) => <option key={x} value={x}>{x}</option>)}
+        </select>
+      );
+    case "image":
+      return (
+        <div className="space-y-1">
+          <Input name={name} value={String(value).startsWith("data:") ? "" : String(value)} placeholder={String(value).startsWith("data:") ? "(uploaded file)" : "https://… image URL"}
+            onChange={(e) => onChange(e.target.value)} />
+          <input type="file" accept="image/png,image/jpeg,image/webp,image/gif" aria-label={`${v.name} file`} className="text-xs"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (!file) return;
+              const reader = new FileReader();
+              reader.onload = () => onChange(String(reader.result));
+              reader.readAsDataURL(file);
+            }} />
+          {value ? <img src={String(value)} alt={`${v.name} preview`} className="max-h-24 rounded border border-neutral-200" /> : null}
+        </div>
+      );
+    default:
+      return <TextArea rows={v.type === "json" ? 4 : 2} name={name} value={String(value)} placeholder={v.example} onChange={(e) => onChange(e.target.value)} />;
+  }
 }
 
 /** The hooks surface a non-2xx body as the error message: show the seed's `error` text from it. */

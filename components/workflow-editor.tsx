@@ -6,6 +6,8 @@ import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "rea
 import { publishAction, saveDraftAction } from "@/app/dashboard/actions";
 import { workflowContent, type variableMeta } from "@/lib/workflows/schemas";
 import { extractVariables, validateTemplate } from "@/lib/workflows/template";
+import { outputSchemaIssue, type OutputSchema } from "@/lib/workflows/output-schema";
+import { enumHasValues, VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 import { Playground } from "./playground";
 import { useToast } from "./toast";
 import { Button, Card, Field, Input, TextArea } from "./ui";
@@ -40,12 +42,18 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, c
   const vars = useMemo(() => extractVariables(d.template, d.system), [d.template, d.system]);
   // Only metadata for variables still in the template is kept.
   const patch = useMemo(() => ({ ...d, variables: d.variables.filter((v) => vars.includes(v.name)) }), [d, vars]);
-  // The server's own schema, checked before saving: an over-long field is flagged where it is typed.
+  const meta = (name: string) => d.variables.find((v) => v.name === name) ?? { name };
+  // The schema as typed; the draft takes it once it parses and is one the API accepts.
+  const [schemaText, setSchemaText] = useState(() => (initial.outputSchema ? JSON.stringify(initial.outputSchema, null, 2) : ""));
+  const schemaIssue = useMemo(() => outputSchemaTextIssue(schemaText), [schemaText]);
+  // The server's own schema, checked before saving: an over-long field or an enum without values
+  // is flagged where it is typed.
   const issues = useMemo(() => [
     ...validateTemplate(d.template).map((i) => i.message), ...validateTemplate(d.system).map((i) => i.message), ...contentIssues(patch),
   ], [d.template, d.system, patch]);
+  // Nothing is saved while anything is flagged (the schema's problem is shown at its field).
+  const blocked = issues.length > 0 || schemaIssue !== null;
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
-  const meta = (name: string) => d.variables.find((v) => v.name === name) ?? { name };
   const setMeta = (name: string, patch: Partial<VariableMeta>) =>
     setD((x) => ({ ...x, variables: [...x.variables.filter((v) => v.name !== name), { ...meta(name), ...patch }] }));
 
@@ -53,7 +61,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, c
   const save = useCallback(async (): Promise<boolean> => {
     const body = JSON.stringify(d);
     if (body === saved.current) return true;
-    if (issues.length) return false;
+    if (blocked) return false;
     setSaveState("saving");
     const res = await saveDraftAction({ orgId, workflowId, patch });
     if (res.ok) {
@@ -64,17 +72,17 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, c
     setSaveState("error");
     toast.error(res.error.message);
     return false;
-  }, [d, patch, issues.length, orgId, workflowId, toast]);
+  }, [d, patch, blocked, orgId, workflowId, toast]);
 
   // Drafts autosave a moment after the last edit (never an invalid one: it is flagged instead).
   useEffect(() => {
     if (!canEdit) return;
-    if (JSON.stringify(d) === saved.current) return setSaveState("saved");
+    if (JSON.stringify(d) === saved.current) return setSaveState(blocked ? "dirty" : "saved");
     setSaveState("dirty");
-    if (issues.length) return;
+    if (blocked) return;
     const t = setTimeout(() => void save(), AUTOSAVE_MS);
     return () => clearTimeout(t);
-  }, [d, canEdit, issues.length, save]);
+  }, [d, canEdit, blocked, save]);
 
   async function publish() {
     if (!(await save())) return;
@@ -86,7 +94,7 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, c
     router.refresh();
   }
 
-  const status = { saved: "All changes saved", dirty: issues.length ? "Not saved: fix the errors below" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
+  const status = { saved: "All changes saved", dirty: blocked ? "Not saved: fix the errors below" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
   return (
     <>
       <Card title="Editor" actions={canEdit ? <span role="status" data-testid="save-state" className="text-xs text-neutral-500">{status}</span> : <span className="text-xs text-neutral-500">Read only (member)</span>}>
@@ -115,10 +123,11 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, c
           <div className="md:col-span-2">
             <p className="mb-2 text-sm font-medium">Variables</p>
             {vars.length === 0 ? <p className="text-sm text-neutral-500">No variables yet: add a {"{{placeholder}}"} to the template.</p> : (
-              <div className="grid grid-cols-[auto_1fr_1fr] items-center gap-2 text-sm">
+              <div className="grid grid-cols-[auto_auto_1fr_1fr] items-center gap-2 text-sm">
                 {vars.map((v) => (
                   <Fragment key={v}>
                     <code className="rounded bg-indigo-100 px-1 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100">{`{{${v}}}`}</code>
+                    <VariableTypeControl meta={meta(v)} onChange={(p) => setMeta(v, p)} />
                     <Input aria-label={`${v} description`} placeholder="Description (optional)" value={meta(v).description ?? ""} onChange={(e) => setMeta(v, { description: e.target.value })} />
                     <Input aria-label={`${v} example`} placeholder="Example (optional)" value={meta(v).example ?? ""} onChange={(e) => setMeta(v, { example: e.target.value })} />
                   </Fragment>
@@ -135,11 +144,21 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, c
             <Input type="number" min={1} max={10} value={d.maxAttempts} onChange={(e) => set("maxAttempts", Number(e.target.value))} />
           </Field>
           <label className="flex items-center gap-2 text-sm"><input type="checkbox" checked={d.webSearch} onChange={(e) => set("webSearch", e.target.checked)} /> Web search (OpenAI Responses models)</label>
+          <div className="md:col-span-2">
+            <Field label="Output schema (optional)" hint='A JSON Schema with "type": "object": the model answers with a matching object, /run returns it as `output`, and an answer that does not match fails the run. Empty: free text.'>
+              <TextArea name="outputSchema" rows={5} value={schemaText} aria-invalid={!!schemaIssue}
+                onChange={(e) => {
+                  setSchemaText(e.target.value);
+                  if (!outputSchemaTextIssue(e.target.value)) set("outputSchema", e.target.value.trim() ? JSON.parse(e.target.value) : null);
+                }} />
+            </Field>
+            {schemaIssue ? <p role="alert" className="mt-1 text-sm text-red-600">Output schema {schemaIssue}</p> : null}
+          </div>
         </fieldset>
         {canEdit ? (
           <div className="mt-6 flex items-end gap-3 border-t border-neutral-200 pt-4 dark:border-neutral-800">
             <div className="flex-1"><Field label="Version note (optional)"><Input value={note} onChange={(e) => setNote(e.target.value)} /></Field></div>
-            <Button onClick={publish} disabled={issues.length > 0}>Publish</Button>
+            <Button onClick={publish} disabled={blocked}>Publish</Button>
           </div>
         ) : null}
       </Card>
@@ -159,6 +178,40 @@ function contentIssues(patch: Draft): string[] {
     const where = field === "variables" && typeof index === "number" ? `{{${patch.variables[index]?.name}}} ${String(sub ?? "")}` : String(field ?? "draft");
     return `${where.trim()}: ${i.message}`;
   });
+}
+
+/** Why the typed output schema cannot be saved, or null (empty is fine: free text). */
+function outputSchemaTextIssue(text: string): string | null {
+  if (!text.trim()) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "is not valid JSON";
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return "must be a JSON object";
+  return outputSchemaIssue(parsed as OutputSchema);
+}
+
+/** A variable's type, and for an enum its values (written a|b|c). */
+function VariableTypeControl({ meta, onChange }: { meta: VariableMeta; onChange: (patch: Partial<VariableMeta>) => void }) {
+  const type = meta.type ?? "text";
+  return (
+    <span className="flex items-center gap-1">
+      <select aria-label={`${meta.name} type`} value={type}
+        className="rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900"
+        onChange={(e) => {
+          const t = e.target.value as VariableType;
+          onChange(t === "enum" ? { type: t } : { type: t === "text" ? undefined : t, values: undefined });
+        }}>
+        {VARIABLE_TYPES.map((t) => <option key={t} value={t}>{t}</option>)}
+      </select>
+      {type === "enum" ? (
+        <Input aria-label={`${meta.name} values`} placeholder="a|b|c" aria-invalid={!enumHasValues(meta)}
+          value={(meta.values ?? []).join("|")} onChange={(e) => onChange({ values: e.target.value.split("|").map((s) => s.trim()).filter(Boolean) })} />
+      ) : null}
+    </span>
+  );
 }
 
 /** The template with its {{variables}} marked (valid names highlighted, invalid ones in red). */

@@ -3,8 +3,14 @@ import {
 } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
-/** Per-variable metadata authored in the dashboard; the names themselves come from the template. */
-export type VariableMeta = { name: string; description?: string; example?: string };
+/**
+ * Per-variable metadata authored in the dashboard; the names themselves come from the template.
+ * `type` (absent: text) and an enum's `values` are lib/workflows/variable-types.ts's.
+ */
+export type VariableMeta = {
+  name: string; description?: string; example?: string;
+  type?: "text" | "number" | "boolean" | "enum" | "json" | "image"; values?: string[];
+};
 
 // The editable draft. Runs never read it directly: they run an immutable version.
 export const workflows = pgTable(
@@ -25,6 +31,8 @@ export const workflows = pgTable(
     fallbackModels: text("fallback_models").array().notNull().default([]),
     /** Calls per model before moving on to the next one (retries on 408/409/429/5xx, timeouts, connection errors). */
     maxAttempts: integer("max_attempts").notNull().default(3),
+    /** Structured output: the JSON Schema the model's answer must match; null → free text. */
+    outputSchema: jsonb("output_schema").$type<Record<string, unknown>>(),
     /** The version the API runs; null → unpublished (404 to the API). */
     publishedVersionId: text("published_version_id"),
     archivedAt: timestamp("archived_at", { withTimezone: true }),
@@ -52,6 +60,7 @@ export const workflowVersions = pgTable(
     fallbackModels: text("fallback_models").array().notNull().default([]),
     /** Calls per model before moving on to the next one (retries on 408/409/429/5xx, timeouts, connection errors). */
     maxAttempts: integer("max_attempts").notNull().default(3),
+    outputSchema: jsonb("output_schema").$type<Record<string, unknown>>(),
     note: text("note").notNull().default(""),
     createdBy: text("created_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

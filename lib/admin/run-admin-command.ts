@@ -13,6 +13,7 @@ import { MAX_DOCUMENT_BYTES, parseWorkflowDocument } from "@/lib/workflows/expor
 import { exportWorkflow } from "@/lib/workflows/export-import/export-workflow";
 import { importWorkflow } from "@/lib/workflows/export-import/import-workflow";
 import { defaultModelId } from "@/lib/llm/registry";
+import { VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
@@ -21,6 +22,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
                   [--fallback-models <provider:model,…>] [--max-attempts <n>]
+                  [--output-schema '<JSON Schema>'] [--var <name>:<type>]...  (type: text, number, boolean, json, image; enum: --var level:enum:a|b|c)
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
   workflow export --org <org_id> --workflow <workflow_id>        (prints the workflow document)
@@ -37,8 +39,32 @@ const OPTIONS = {
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
   label: { type: "string" }, version: { type: "string" }, input: { type: "string" }, output: { type: "string" },
   "fallback-models": { type: "string" }, "max-attempts": { type: "string" },
-  file: { type: "string" }, "draft-only": { type: "boolean" },
+  file: { type: "string" }, "draft-only": { type: "boolean" }, var: { type: "string", multiple: true },
+  "output-schema": { type: "string" },
 } as const;
+
+function jsonArg(name: string, raw: string): Record<string, unknown> {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new AppError("invalid_request", `--${name} must be JSON`);
+  }
+}
+
+/** `--var name:type` / `--var level:enum:a|b|c` → the variables' type metadata. */
+function typedVars(specs: string[] | undefined) {
+  const out: Array<{ name: string; type: VariableType; values?: string[] }> = [];
+  for (const spec of specs ?? []) {
+    const [name = "", type = "", ...rest] = spec.split(":");
+    const values = rest.join(":").split("|").filter(Boolean);
+    if (!name) throw new AppError("invalid_request", `--var ${spec}: expected <name>:<type>`);
+    if (!(VARIABLE_TYPES as readonly string[]).includes(type)) throw new AppError("invalid_request", `--var ${spec}: the type must be one of ${VARIABLE_TYPES.join(", ")}`);
+    if (type === "enum" && !values.length) throw new AppError("invalid_request", `--var ${spec}: an enum lists its values, e.g. --var level:enum:a|b|c`);
+    if (out.some((v) => v.name === name)) throw new AppError("invalid_request", `--var ${name} is given twice`);
+    out.push({ name, type: type as VariableType, ...(type === "enum" ? { values } : {}) });
+  }
+  return out;
+}
 
 /** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
 export async function runAdminCommand(argv: string[]): Promise<Record<string, unknown>> {
@@ -75,6 +101,8 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
         webSearch: v["web-search"] ?? false, publish: v.publish ?? false,
         fallbackModels: v["fallback-models"]?.split(",").map((m) => m.trim()).filter(Boolean),
         maxAttempts: int("max-attempts", v["max-attempts"]),
+        variables: v.var ? typedVars(v.var) : undefined,
+        outputSchema: v["output-schema"] === undefined ? undefined : jsonArg("output-schema", v["output-schema"]),
       });
     case "workflow publish":
       return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });

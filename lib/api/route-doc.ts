@@ -1,7 +1,7 @@
 import type { ErrorCode } from "@/lib/errors";
 
 /** What a streaming response can be, besides JSON. */
-export type StreamMedia = "text" | "sse" | "ui" | "openai";
+export type StreamMedia = "text" | "sse" | "ui" | "data" | "openai";
 
 /** The parts of an operation's documentation that its schemas cannot say (lib/openapi renders it). */
 export type RouteDoc = {

@@ -2,11 +2,13 @@ import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Prompt, LanguageModelV4StreamPart,
 } from "@ai-sdk/provider";
 import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { exampleOf } from "@/lib/workflows/output-schema";
 
 // The zero-configuration model: deterministic, local, honest about tokens. It streams the
-// rendered prompt back one token at a time, a token being up to 4 characters, and reports usage
-// with the estimate credits use (~4 bytes per token). Counting words instead made one 900 KB
-// "word" cost two credits and land whole in the session's history.
+// rendered prompt back (with structured output: an example of the schema) one token at a time, a
+// token being up to 4 characters, and reports usage with the estimate credits use (~4 bytes per
+// token). Counting words instead made one 900 KB "word" cost two credits and land whole in the
+// session's history.
 
 /** The first `max` tokens of the text, and whether there were more (only those are cut out). */
 function tokenize(text: string, max = Infinity): { tokens: string[]; truncated: boolean } {
@@ -20,17 +22,29 @@ function tokenize(text: string, max = Infinity): { tokens: string[]; truncated: 
   return { tokens, truncated: false };
 }
 
+/** A prompt part as the echo shows it: text as it is, an image as a note of its media type. */
+function partText(p: Exclude<LanguageModelV4Prompt[number]["content"], string>[number]): string {
+  if (p.type === "file" && p.mediaType.startsWith("image")) return `[received an image: ${p.mediaType}]`;
+  return "text" in p && typeof p.text === "string" ? p.text : "";
+}
+
 function promptText(prompt: LanguageModelV4Prompt): { input: string; echo: string } {
   const all: string[] = [];
   let lastUser = "";
   for (const m of prompt) {
     const text = typeof m.content === "string"
       ? m.content
-      : m.content.map((p) => ("text" in p && typeof p.text === "string" ? p.text : "")).join("");
+      : m.content.map(partText).join("");
     all.push(text);
     if (m.role === "user") lastUser = text;
   }
   return { input: all.join("\n"), echo: lastUser };
+}
+
+/** The answer: the last user message, or (structured output) an example that matches the schema, over several tokens. */
+function replyFor(options: LanguageModelV4CallOptions, lastUser: string): string {
+  const f = options.responseFormat;
+  return f?.type === "json" && f.schema ? JSON.stringify(exampleOf(f.schema), null, 2) : lastUser;
 }
 
 function usage(inputTokens: number, outputTokens: number) {
@@ -47,8 +61,8 @@ export function createOfflineModel(modelId = "echo"): LanguageModelV4 {
     modelId,
     supportedUrls: {},
     async doGenerate(options: LanguageModelV4CallOptions) {
-      const { input, echo } = promptText(options.prompt);
-      const { tokens, truncated } = tokenize(echo, options.maxOutputTokens);
+      const { input, echo: lastUser } = promptText(options.prompt);
+      const { tokens, truncated } = tokenize(replyFor(options, lastUser), options.maxOutputTokens);
       return {
         content: [{ type: "text", text: tokens.join("") }],
         finishReason: { unified: truncated ? "length" : "stop", raw: undefined },
@@ -57,8 +71,8 @@ export function createOfflineModel(modelId = "echo"): LanguageModelV4 {
       };
     },
     async doStream(options: LanguageModelV4CallOptions) {
-      const { input, echo } = promptText(options.prompt);
-      const { tokens, truncated } = tokenize(echo, options.maxOutputTokens);
+      const { input, echo: lastUser } = promptText(options.prompt);
+      const { tokens, truncated } = tokenize(replyFor(options, lastUser), options.maxOutputTokens);
       const signal = options.abortSignal;
       let i = 0;
       const stream = new ReadableStream<LanguageModelV4StreamPart>({

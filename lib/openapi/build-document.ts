@@ -54,6 +54,7 @@ const HEADERS: Record<string, JsonSchema> = {
   "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 1 } },
   "X-Run-Id": { description: "The run's id, on every stream response (and on errors once the run was recorded).", schema: { type: "string" } },
   "X-Vercel-AI-UI-Message-Stream": { description: "`v1` when the body is the AI SDK UI message stream.", schema: { type: "string", const: "v1" } },
+  "X-Vercel-AI-Data-Stream": { description: "`v1` when the body is AI SDK 4's data stream.", schema: { type: "string", const: "v1" } },
 };
 
 const SECURITY_SCHEMES: Record<string, JsonSchema> = {
@@ -80,10 +81,22 @@ function streamContent(media: StreamMedia[]): Record<string, JsonSchema> {
       example: 'data: {"id":"run_…","object":"chat.completion.chunk","created":1767225600,"model":"wf_abc123","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":"Once "},"logprobs":null,"finish_reason":null}]}\n\ndata: [DONE]\n\n',
     };
   }
-  if (media.includes("text")) {
+  if (media.includes("text") || media.includes("data")) {
     content["text/plain; charset=utf-8"] = {
-      schema: { type: "string", description: "Each text delta as it arrives, nothing else. A failed or cut stream is aborted, never ended cleanly." },
-      example: "Once upon a time, there was a friendly dog named Charlie...",
+      schema: {
+        type: "string",
+        description: "Plain text: each text delta as it arrives, nothing else. A failed or cut stream is aborted, never ended cleanly. "
+          + "AI SDK 4's data stream (`?protocol=data`, or a body from an AI SDK ≤ 4 useChat: messages with string `content`, no `trigger`; header x-vercel-ai-data-stream: v1): "
+          + "`f:` {messageId: the run id}, `0:` text, `h:` sources, `8:` annotations (run id; then status, usage, credits), `e:`/`d:` finish with usage, `3:` the error of a failed run.",
+      },
+      examples: {
+        text: { summary: "Plain text", value: "Once upon a time, there was a friendly dog named Charlie..." },
+        data: {
+          summary: "AI SDK 4 data stream",
+          value: 'f:{"messageId":"run_…"}\n8:[{"run_id":"run_…"}]\n0:"Once "\n0:"upon a time"\ne:{"finishReason":"stop","usage":{"promptTokens":8,"completionTokens":4},"isContinued":false}\n'
+            + '8:[{"run_id":"run_…","status":"completed","usage":{"input_tokens":8,"output_tokens":4,"total_tokens":12},"credits_charged":12,"citations":[]}]\nd:{"finishReason":"stop","usage":{"promptTokens":8,"completionTokens":4}}\n',
+        },
+      },
     };
   }
   if (media.includes("sse") || media.includes("ui")) {
@@ -161,6 +174,7 @@ function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenA
   if (op.ok.stream) {
     okHeaders["X-Run-Id"] = ref("headers", "X-Run-Id");
     if (op.ok.stream.includes("ui")) okHeaders["X-Vercel-AI-UI-Message-Stream"] = ref("headers", "X-Vercel-AI-UI-Message-Stream");
+    if (op.ok.stream.includes("data")) okHeaders["X-Vercel-AI-Data-Stream"] = ref("headers", "X-Vercel-AI-Data-Stream");
   }
   if (op.ok.cache) okHeaders["Cache-Control"] = { description: "Cacheable.", schema: { type: "string", const: op.ok.cache } };
   let okContent: Record<string, JsonSchema>;

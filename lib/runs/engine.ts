@@ -8,7 +8,7 @@ import { redact } from "@/lib/logger";
 
 export type EngineUsage = { inputTokens: number; outputTokens: number };
 export type EngineFailure = {
-  code: "upstream_error" | "timeout" | "canceled"; message: string;
+  code: "upstream_error" | "timeout" | "canceled" | "output_invalid"; message: string;
   /** What the provider threw (status, headers): lib/llm/call-with-retries.ts decides on retries from it. */
   cause?: unknown;
 };
@@ -35,6 +35,8 @@ export type EngineCall = {
   maxOutputTokens: number;
   temperature?: number | null;
   tools?: LanguageModelV4CallOptions["tools"];
+  /** Structured output: the JSON Schema the answer must match. */
+  responseFormat?: LanguageModelV4CallOptions["responseFormat"];
   signal: AbortSignal;
   /**
    * The input charged when the provider reports no count: in its finish part, or at all (a run
@@ -68,6 +70,7 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
       maxOutputTokens: call.maxOutputTokens,
       temperature: call.temperature ?? undefined,
       tools: call.tools,
+      responseFormat: call.responseFormat,
       abortSignal: call.signal,
     });
     sent = true;

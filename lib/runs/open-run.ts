@@ -12,6 +12,7 @@ import { finishRun, type FinishedRun } from "./finish-run";
 import { prepareRun, type PreparedRun, type Shaped } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
 import { runSignal } from "./run-signal";
+import { checkOutput } from "@/lib/workflows/output-schema";
 
 // The one run pipeline, shared by POST /run (JSON), POST /run/:id/stream, the playground and the
 // OpenAI-compatible surface:
@@ -36,7 +37,8 @@ export type RunRequest = {
   timing?: ServerTiming;
 };
 
-export type RunOutcome = { result: RoutedResult; done: FinishedRun };
+/** `output`: the answer parsed, when the workflow declares an output schema and the answer matches it. */
+export type RunOutcome = { result: RoutedResult; done: FinishedRun; output?: unknown };
 
 export type OpenRun = {
   run: StartedRun;
@@ -83,16 +85,21 @@ async function executeRun(
   const sig = runSignal(clientSignal, run);
   bindAbort?.(sig.abort);
   const { route, prompt, version } = prepared;
+  const schema = version.outputSchema;
   // One span for the model call as the client sees it: retries and fallbacks inside it.
   const primary = route.steps[0]!;
   const result = await inModelCallSpan({ provider: primary.provider, modelId: primary.canonical, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature }, () => callWithRetries({
     route, prompt, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature, signal: sig.signal,
+    responseFormat: schema ? { type: "json", schema, name: "output" } : undefined,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
   }, handlers).finally(sig.dispose));
+  // An answer that does not match the declared schema fails the run (charged what the provider billed).
+  const checked = schema && !result.error ? checkOutput(schema, result.text) : undefined;
+  if (checked && !checked.ok) result.error = { code: "output_invalid", message: checked.message };
   const done = await inSpan("settle", { "flowgate.run_id": run.id }, async (span) => {
     const d = await finishRun(run, result, startedAt);
     span?.setAttributes({ "flowgate.run_status": d.status, "flowgate.credits_charged": d.creditsCharged });
     return d;
   });
-  return { result, done };
+  return { result, done, ...(checked?.ok ? { output: checked.output } : {}) };
 }

@@ -1,4 +1,4 @@
-import type { LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import type { LanguageModelV4FilePart, LanguageModelV4Message, LanguageModelV4Prompt, LanguageModelV4TextPart } from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
@@ -13,19 +13,23 @@ import { contentOf } from "@/lib/workflows/content-of";
 import { resolveInputs } from "@/lib/workflows/inputs";
 import { LABEL_NAME } from "@/lib/workflows/label-name";
 import { publishedVersionCache } from "@/lib/workflows/published-cache";
-import { assertValidTemplate, extractVariables, renderedLength, renderTemplate } from "@/lib/workflows/template";
+import { assertValidTemplate, renderedLength, renderSegments, renderTemplate, variablesOf } from "@/lib/workflows/template";
+import { estimateText, imageFilePart, storedImage } from "./image-parts";
 
 /**
  * A request body as the run takes it: template variables, the conversation before the rendered
- * template (`history`), and — for OpenAI-style clients whose messages follow the prompt — turns
- * after it (`followUp`).
+ * template (`history`), the latest message's images (chat clients' attachments, `files`), and —
+ * for OpenAI-style clients whose messages follow the prompt — turns after it (`followUp`).
  */
-export type Shaped = { vars: Record<string, unknown>; history: LanguageModelV4Message[]; followUp?: LanguageModelV4Message[] };
+export type Shaped = {
+  vars: Record<string, unknown>; history: LanguageModelV4Message[]; files?: LanguageModelV4FilePart[]; followUp?: LanguageModelV4Message[];
+};
 
 export type PreparedRun = {
   orgId: string;
   workflowId: string;
   version: WorkflowVersion;
+  /** The inputs as the run record keeps them (a data: URL image as its media type and size). */
   inputs: Record<string, string>;
   modelId: string;
   /** The models it may call (primary, fallbacks) with their prices. */
@@ -74,21 +78,32 @@ export async function prepareRun({
   /** A workflow-scoped caller's session history holds only its workflows' turns. */
   workflowIds?: string[] | null;
 }): Promise<PreparedRun> {
-  const variables = extractVariables(v.template, v.system);
-  const shaped = shape(variables);
+  const variables = variablesOf(v);
+  const shaped = shape(variables.map((x) => x.name));
   const inputs = resolveInputs(variables, shaped.vars);
   const followUp = shaped.followUp ?? [];
+  const images = new Set(variables.filter((x) => x.type === "image").map((x) => x.name));
+  // Images are parts of the user message, bounded on their own: as text they count only as their
+  // name, which is also how the system instructions (text only) show them.
+  const textValues = images.size ? { ...inputs, ...Object.fromEntries([...images].map((n) => [n, `[image: ${n}]`])) } : inputs;
   const historyChars = [...shaped.history, ...followUp].reduce((n, m) => n + messageChars(m), 0);
-  const size = renderedLength(v.template, inputs) + (v.system ? renderedLength(v.system, inputs) : 0) + historyChars;
+  const size = renderedLength(v.template, textValues) + (v.system ? renderedLength(v.system, textValues) : 0) + historyChars;
   if (size > MAX_PROMPT_CHARS) {
     throw new AppError("payload_too_large", `The rendered prompt would be ${size} characters (at most ${MAX_PROMPT_CHARS}): shorten the inputs or the conversation`);
   }
   const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory({ orgId, sessionId, endUser, workflowIds });
   const route = await resolveRoute(v);
   const prompt: LanguageModelV4Prompt = [];
-  if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, inputs) });
-  prompt.push(...history, { role: "user", content: [{ type: "text", text: renderTemplate(v.template, inputs) }] }, ...followUp);
-  return { orgId, workflowId: v.workflowId, version: v, inputs, modelId: v.model, route, prompt, promptText: JSON.stringify(prompt) };
+  if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, textValues) });
+  const content: Array<LanguageModelV4TextPart | LanguageModelV4FilePart> = images.size
+    ? renderSegments(v.template, inputs, images).map((s) => (typeof s === "string" ? { type: "text", text: s } : imageFilePart(inputs[s.variable]!)))
+    : [{ type: "text", text: renderTemplate(v.template, inputs) }];
+  prompt.push(...history, { role: "user", content: [...content, ...(shaped.files ?? [])] }, ...followUp);
+  return {
+    orgId, workflowId: v.workflowId, version: v, modelId: v.model, route, prompt,
+    inputs: images.size ? Object.fromEntries(Object.entries(inputs).map(([k, x]) => [k, images.has(k) ? storedImage(x) : x])) : inputs,
+    promptText: estimateText(prompt),
+  };
 }
 
 function messageChars(m: LanguageModelV4Message): number {

@@ -6,19 +6,20 @@ import type { RunResponse } from "./schemas";
 /** Runs the version to completion (no streaming): a run that fails is the 500 that names it. */
 export async function completeRun(r: RunRequest, clientSignal?: AbortSignal) {
   const { run, execute } = await openRun({ ...r, signal: clientSignal });
-  const { result, done } = await execute({ clientSignal });
-  if (result.error) throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(result) });
-  return { run, result, done };
+  const outcome = await execute({ clientSignal });
+  if (outcome.result.error) throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(outcome.result) });
+  return { run, ...outcome };
 }
 
 /** POST /api/v1/run/:id — runs the version to completion and answers the documented body. */
 export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, clientSignal?: AbortSignal): Promise<RunResponse> {
-  const { run, result, done } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
+  const { run, result, done, output } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
   return {
     success: true,
     run_id: run.id,
     status: "completed",
     result: result.text,
+    ...(output !== undefined ? { output } : {}),
     citations: result.citations,
     usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
     credits_charged: done.creditsCharged,

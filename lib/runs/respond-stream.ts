@@ -1,6 +1,7 @@
 import { AppError } from "@/lib/errors";
 import { failureBody } from "@/lib/llm/call-with-retries";
 import { openRun, type RunRequest } from "./open-run";
+import { paced, type Pacing } from "./protocols/paced";
 import type { SinkOptions, StreamSink } from "./protocols/types";
 import { sinkFor, type StreamProtocol } from "./protocols/sink-for";
 import { publishing } from "./run-bus";
@@ -19,14 +20,20 @@ export type CustomProtocol = { name: string; sink: (o: SinkOptions) => StreamSin
  */
 export async function respondStream(
   r: Omit<RunRequest, "protocol">,
-  { req, protocol, resumable, headers }: { req: Request; protocol: StreamProtocol | CustomProtocol; resumable: boolean; headers: Headers },
+  { req, protocol, resumable, headers, pacing }: { req: Request; protocol: StreamProtocol | CustomProtocol; resumable: boolean; headers: Headers; pacing?: Pacing },
 ): Promise<Response> {
   const name = typeof protocol === "string" ? protocol : protocol.name;
   const { run, sessionId, execute } = await openRun({ ...r, protocol: name, signal: req.signal });
   let abort: (reason?: unknown) => void = () => {};
-  const onCancel = resumable ? () => {} : (reason: unknown) => abort(reason ?? new DOMException("client disconnected", "AbortError"));
+  let pacer: ReturnType<typeof paced> | undefined;
+  const onCancel = resumable ? () => {} : (reason: unknown) => {
+    pacer?.stop();
+    abort(reason ?? new DOMException("client disconnected", "AbortError"));
+  };
   const wire = typeof protocol === "string" ? sinkFor(protocol, { onCancel, sessionId }) : protocol.sink({ onCancel });
-  const sink: StreamSink = resumable ? publishing(wire, run.id) : wire;
+  const shared: StreamSink = resumable ? publishing(wire, run.id) : wire;
+  // Pacing wraps the run bus too: a resumed SSE stream counts the chunks its client saw.
+  const sink = pacing ? (pacer = paced(shared, pacing)) : shared;
 
   // The response is returned at the first token (or at the end, whichever comes first), so that
   // a run that fails before producing anything can still get a real HTTP error status.
@@ -56,18 +63,19 @@ export async function respondStream(
   // away for capacity, STREAM_ERROR otherwise) and the AI SDK's error part, which EventSource and
   // useChat read; plain text (no error event) and the OpenAI surface (whose SDKs raise typed
   // errors from the status) get the 500 with the reason.
-  const inStreamErrors = name === "sse" || name === "ui";
+  const inStreamErrors = name === "sse" || name === "ui" || name === "data";
   if (early && early.result.error && !early.result.text && !inStreamErrors) {
     throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(early.result) });
   }
   void finished.then(
-    ({ result, done }) =>
+    ({ result, done, output }) =>
       sink.end({
         runId: run.id, status: done.status, text: result.text, citations: result.citations,
         usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
         creditsCharged: done.creditsCharged, executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
         finishReason: result.finishReason,
         error: result.error && { ...result.error, capacity: result.failure?.capacity, retryAfterS: result.failure?.retryAfterS },
+        ...(output !== undefined ? { output } : {}),
       }),
     () =>
       // finishRun gave up after its retries: the sweeper will close the run; the client must not see a clean end.

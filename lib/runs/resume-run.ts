@@ -27,7 +27,7 @@ export async function resumeRun({ req, principal, runId, query, headers }: {
   const run = await getRunOrThrow(principal, runId);
   const protocol = query.protocol !== undefined || (req.headers.get("accept") ?? "").includes("text/event-stream")
     ? chooseProtocol(query.protocol, req, {})
-    : ((run.protocol === "sse" || run.protocol === "ui" ? run.protocol : "text") as StreamProtocol);
+    : ((run.protocol === "sse" || run.protocol === "ui" || run.protocol === "data" ? run.protocol : "text") as StreamProtocol);
   const from = resumeFrom(req, protocol, query.resume_from_index);
   const events = await getRunBus().follow(runId);
   headers.set("x-run-id", runId);

@@ -25,7 +25,7 @@ const user = documentAs(z.unknown().transform((v, ctx) => {
 
 /**
  * The body of POST /run/:id: the workflow's variables plus known fields. The variables themselves
- * are checked against the published template (lib/workflows/inputs.ts, with `inputValue`), so the
+ * are checked against the published template's typed variables (lib/workflows/inputs.ts), so the
  * catch-all only documents them: a key that is no variable is ignored, whatever its value.
  */
 export const runBody = z
@@ -46,13 +46,22 @@ const chatMessage = z.preprocess(
   }, { error: "must be an object" }),
 );
 
+/** An optional integer within [min, max]; anything else is one message naming the range. */
+const boundedInt = (min: number, max: number, unit: string) => {
+  const error = `must be an integer from ${min} to ${max} (${unit})`;
+  return z.int({ error }).min(min, { error }).max(max, { error }).optional();
+};
+
 /** The body of POST /run/:id/stream: /run's, plus seed B's query/parameters and useChat's transport fields. */
 export const streamBody = z
   .object({
     session_id: sessionId.nullish(),
     user,
-    parameters: z.record(z.string(), documentAs(z.unknown(), inputValue), { error: "must be an object" }).optional()
-      .meta({ description: "More variables (seed B); a body field of the same name wins." }),
+    parameters: z.object({
+      stream_delay_ms: boundedInt(0, 1000, "milliseconds").meta({ description: "Seed B: wait this long between two chunks the client receives (0–1000 ms). Not a variable." }),
+      chunk_size: boundedInt(1, 1000, "characters").meta({ description: "Seed B: re-chunk the text the client receives into pieces of this many characters (1–1000). Not a variable." }),
+    }, { error: "must be an object" }).catchall(documentAs(z.unknown(), inputValue)).optional()
+      .meta({ description: "More variables (seed B), and seed B's stream controls; a body field of the same name wins. The controls change only how the client receives the text: not the prompt, the stored output or the charge." }),
     messages: z.array(chatMessage, { error: "must be an array" }).max(500, "may hold at most 500 messages").optional()
       .meta({ description: "useChat's messages: earlier ones are the conversation; the latest user message fills a single missing variable. Selects the UI message stream." }),
     query: lenient(z.string()).meta({ description: "Seed B: fills a single missing variable when there are no messages." }),
@@ -62,9 +71,9 @@ export const streamBody = z
   })
   .catchall(documentAs(z.unknown(), inputValue));
 
-export const STREAM_PROTOCOLS = ["text", "ui", "sse"] as const;
-const protocol = z.enum(STREAM_PROTOCOLS, { error: "must be one of text, ui, sse" }).optional()
-  .meta({ description: "Force a response protocol. Default: `sse` with Accept: text/event-stream, `ui` for a body with messages, else `text`." });
+export const STREAM_PROTOCOLS = ["text", "ui", "sse", "data"] as const;
+const protocol = z.enum(STREAM_PROTOCOLS, { error: "must be one of text, ui, sse, data" }).optional()
+  .meta({ description: "Force a response protocol. Default: `sse` with Accept: text/event-stream, `data` (AI SDK 4's data stream) for an AI SDK ≤ 4 body (messages with string `content`, no `trigger`), `ui` for other bodies with messages, else `text`." });
 
 /** POST /run/:id/stream?version=&protocol=&resumable= (the token is the security scheme, not a parameter). */
 export const streamQuery = pinQuery.extend({
@@ -97,6 +106,7 @@ export const runResponse = z.object({
   run_id: z.string(),
   status: z.literal("completed"),
   result: z.string(),
+  output: z.unknown().optional().meta({ description: "Structured output: the answer parsed, present when the workflow declares an output schema (`result` holds its JSON text). An answer that does not match the schema fails the run (500, reason `output_invalid`)." }),
   citations,
   usage,
   credits_charged: z.int(),
@@ -156,5 +166,6 @@ export const sseEvents = {
   done: z.object({
     message: z.string(), status: z.enum(RUN_STATUSES), run_id: z.string(), usage,
     execution_time: z.number().meta({ description: "Seconds." }), citations, credits_charged: z.int(),
+    output: z.unknown().optional().meta({ description: "Structured output: the validated object, when the workflow declares an output schema." }),
   }),
 };

@@ -5,6 +5,7 @@ import type { WorkflowVersion } from "@/db/schema";
 import { getModelInfo } from "@/lib/llm/models";
 import type { WorkflowDescription } from "./schemas";
 import { variablesOf } from "./template";
+import { inputJsonSchema } from "./variable-types";
 
 /**
  * GET /api/v1/workflows/:id — what an SDK or a form builder needs to call a published workflow:
@@ -18,6 +19,7 @@ export async function describeWorkflow(orgId: string, version: WorkflowVersion):
     listLabels(db, { orgId, workflowId: version.workflowId }),
   ]);
   const model = getModelInfo(version.model);
+  const variables = variablesOf(version);
   return {
     success: true as const,
     workflow_id: version.workflowId,
@@ -28,7 +30,9 @@ export async function describeWorkflow(orgId: string, version: WorkflowVersion):
     model: { id: model.id, label: model.label, offline: !!model.offline },
     web_search: version.webSearch,
     max_output_tokens: version.maxOutputTokens,
-    variables: variablesOf(version).map(({ name, description, example }) => ({ name, required: true as const, description, example })),
+    variables: variables.map((v) => ({ ...v, required: true as const })),
+    input_schema: inputJsonSchema(variables),
+    output_schema: version.outputSchema,
     /** Every label of the workflow → the version number it points at (pin one with ?label=). */
     labels: Object.fromEntries(labels.map((l) => [l.name, l.version])) as Record<string, number>,
   };

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { queryInteger } from "@/lib/validation/documented-as";
+import { outputSchemaField } from "./output-schema";
+import { ENUM_NEEDS_VALUES, enumHasValues, VARIABLE_TYPES, variableTypeFields } from "./variable-types";
 
 // Client-safe on purpose: the dashboard editor validates with these same schemas before it saves,
 // so nothing here may import server code.
@@ -9,7 +11,8 @@ export const variableMeta = z.object({
   name: z.string().min(1).max(200),
   description: z.string().max(500).optional(),
   example: z.string().max(2000).optional(),
-});
+  ...variableTypeFields,
+}).refine(enumHasValues, ENUM_NEEDS_VALUES);
 
 /** How many fallback models a workflow may list, and the most calls per model (lib/llm/call-with-retries.ts). */
 export const MAX_FALLBACK_MODELS = 5;
@@ -28,6 +31,8 @@ export const versionContent = z.object({
   fallbackModels: z.array(z.string().regex(/^[^:\s]+:\S+$/, "must be <provider>:<model>").max(200)).max(MAX_FALLBACK_MODELS),
   /** Calls per model before the next one is tried (retries before the first token). */
   maxAttempts: z.int().min(1).max(MAX_ATTEMPTS_LIMIT),
+  /** Structured output: the JSON Schema the answer must match; null → free text. */
+  outputSchema: outputSchemaField,
 });
 
 /** A workflow's editable content: the version content plus its name and description. */
@@ -50,14 +55,22 @@ export const newWorkflow = workflowContent.extend({
   webSearch: workflowContent.shape.webSearch.default(false),
   fallbackModels: workflowContent.shape.fallbackModels.default([]),
   maxAttempts: workflowContent.shape.maxAttempts.default(3),
+  outputSchema: workflowContent.shape.outputSchema.default(null),
   variables: workflowContent.shape.variables.optional(),
 });
 export type NewWorkflow = z.input<typeof newWorkflow>;
 
-/** A template variable's value in a run body; it is rendered as its string form. */
+/**
+ * A template variable's value in a run body, as the API document shows it; each variable's own
+ * type is checked by lib/workflows/inputs.ts (variable-types.ts).
+ */
 export const inputValue = z
-  .union([z.string().refine((s) => !s.includes("\u0000")), z.number(), z.boolean()])
-  .meta({ description: "A template variable: string, number or boolean (rendered as text; strings must not contain NUL)." });
+  .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown()), z.null()])
+  .meta({
+    description: "A template variable, as its type wants it: text (the default: a string, number or boolean, rendered as text; no NUL), "
+      + "number, boolean, enum (one of its values), json (any JSON value), image (an https: or data:image/(png|jpeg|webp|gif);base64 URL). "
+      + "GET /api/v1/workflows/{workflow_id} gives each variable's type and the body as a JSON Schema (`input_schema`).",
+  });
 
 /** `?version=N` on /run, /stream and /workflows/:id: pin a published version (default: the current one). */
 export const versionQuery = z.object({
@@ -88,7 +101,11 @@ export const workflowDescription = z.object({
     required: z.literal(true),
     description: z.string().nullable(),
     example: z.string().nullable(),
+    type: z.enum(VARIABLE_TYPES).meta({ description: "What the value must be: text (a string, number or boolean, rendered as text), number, boolean, enum (one of `values`), json (any JSON value, rendered as JSON), image (an https: or data:image/…;base64 URL, sent to the model as an image)." }),
+    values: z.array(z.string()).optional().meta({ description: "An enum variable's allowed values." }),
   })).meta({ description: "The template's variables: the keys of a run body." }),
+  output_schema: z.record(z.string(), z.unknown()).nullable().meta({ description: "Structured output: the JSON Schema the answer matches (`/run` then returns it parsed as `output`); null → free text." }),
+  input_schema: z.record(z.string(), z.unknown()).meta({ description: "The whole run body's variables as a JSON Schema (draft 2020-12): one property per variable, all required." }),
   labels: z.record(z.string(), z.int()).meta({ description: "Label name → version number (production, latest, custom ones)." }),
 });
 export type WorkflowDescription = z.output<typeof workflowDescription>;

@@ -1,12 +1,13 @@
 import { httpCallSnippets } from "@/lib/snippets/http-call";
+import { exampleValue, type TypedVariable } from "./variable-types";
 
 // Copy-ready calls for a published workflow, shaped like the seed docs: the real id, the real
 // variables (their authored examples where there are any), the key as a placeholder.
 
 export type Snippet = { id: string; label: string; code: string };
 
-export function workflowSnippets({ baseUrl, workflowId, variables }: { baseUrl: string; workflowId: string; variables: Array<{ name: string; example?: string | null }> }): Snippet[] {
-  const body = Object.fromEntries(variables.map((v) => [v.name, v.example || `your ${v.name}`]));
+export function workflowSnippets({ baseUrl, workflowId, variables }: { baseUrl: string; workflowId: string; variables: Array<TypedVariable & { example?: string | null }> }): Snippet[] {
+  const body = Object.fromEntries(variables.map((v) => [v.name, exampleValue(v)]));
   const runUrl = `${baseUrl}/api/v1/run/${workflowId}`;
   const first = variables[0]?.name;
   const rest = Object.fromEntries(variables.slice(1).map((v) => [v.name, body[v.name]]));

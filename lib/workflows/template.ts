@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import type { TypedVariable, VariableType } from "./variable-types";
 
 // `{{variable}}` templates. Whitespace inside the braces is allowed (`{{ story }}`); names are
 // identifiers. The body of a run must supply every variable (docs/contract.md, the run contract).
@@ -38,6 +39,22 @@ export function renderTemplate(template: string, values: Record<string, string>)
 }
 
 /**
+ * renderTemplate, cut at the placeholders of `cut` (image variables): the text between them, and
+ * each such placeholder's variable name, in order.
+ */
+export function renderSegments(template: string, values: Record<string, string>, cut: Set<string>): Array<string | { variable: string }> {
+  const out: Array<string | { variable: string }> = [];
+  let from = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    if (!cut.has(m[1]!)) continue;
+    out.push(renderTemplate(template.slice(from, m.index), values), { variable: m[1]! });
+    from = m.index! + m[0].length;
+  }
+  out.push(renderTemplate(template.slice(from), values));
+  return out.filter((s) => s !== "");
+}
+
+/**
  * The length renderTemplate would return, without building it: what bounds a prompt before any
  * memory is spent on it (a placeholder repeated a thousand times multiplies its value's size).
  */
@@ -55,10 +72,14 @@ export function assertValidTemplate(template: string) {
   if (issues.length) throw new AppError("invalid_request", `Invalid template: ${issues[0]!.message}`);
 }
 
-/** A version's (or draft's) variables in order, with the description and example authored for each. */
-export function variablesOf(v: { template: string; system: string; variables: Array<{ name: string; description?: string; example?: string }> }) {
+/** A version's (or draft's) variables in order, with the type, description and example authored for each. */
+export function variablesOf(v: { template: string; system: string; variables: Array<{ name: string; description?: string; example?: string } & Omit<TypedVariable, "name">> }) {
   const meta = new Map(v.variables.map((m) => [m.name, m]));
-  return extractVariables(v.template, v.system).map((name) => ({
-    name, description: meta.get(name)?.description ?? null, example: meta.get(name)?.example ?? null,
-  }));
+  return extractVariables(v.template, v.system).map((name) => {
+    const m = meta.get(name);
+    return {
+      name, type: m?.type ?? ("text" as VariableType), ...(m?.type === "enum" ? { values: m.values ?? [] } : {}),
+      description: m?.description ?? null, example: m?.example ?? null,
+    };
+  });
 }

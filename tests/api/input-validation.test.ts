@@ -21,7 +21,7 @@ describe("input validation keeps its messages", () => {
     ...["0", "3601", "abc", "1.5", "-1", "1e2", " 5"].map((ttl) => ({ name: `ttl=${ttl}`, req: () => get(`/api/v1/token?ttl=${encodeURIComponent(ttl)}`), error: TTL })),
     ...["0", "01", "x", "", "1000000000"].map((v) => ({ name: `run ?version=${v}`, req: () => post(`/api/v1/run/${f.workflowId}?version=${v}`, { story: "x" }), error: VERSION })),
     { name: "workflows ?version=-1", req: () => get(`/api/v1/workflows/${f.workflowId}?version=-1`), error: VERSION },
-    { name: "stream ?protocol=xml", req: () => post(`/api/v1/run/${f.workflowId}/stream?protocol=xml`, { story: "x" }), error: "protocol must be one of text, ui, sse" },
+    { name: "stream ?protocol=xml", req: () => post(`/api/v1/run/${f.workflowId}/stream?protocol=xml`, { story: "x" }), error: "protocol must be one of text, ui, sse, data" },
     { name: "run session_id: 5", req: () => post(`/api/v1/run/${f.workflowId}`, { story: "x", session_id: 5 }), error: SESSION },
     { name: "stream session_id with a space", req: () => post(`/api/v1/run/${f.workflowId}/stream`, { story: "x", session_id: "a b" }), error: SESSION },
     { name: "GET /sessions/bad id", req: () => get(`/api/v1/sessions/${"x".repeat(201)}`), error: SESSION },

@@ -77,7 +77,7 @@ describe("the document describes what the routes do", () => {
     const media = Object.entries(documented!.content ?? {}).find(([k]) => k.split(";")[0] === type);
     expect(media, `${method} ${docPath} ${res.status} documents ${type}`).toBeDefined();
     for (const h of Object.keys(documented!.headers ?? {})) {
-      if (h === "X-Vercel-AI-UI-Message-Stream" || h === "Retry-After") continue; // protocol- or status-specific
+      if (h === "X-Vercel-AI-UI-Message-Stream" || h === "X-Vercel-AI-Data-Stream" || h === "Retry-After") continue; // protocol- or status-specific
       expect(res.headers.get(h), `${method} ${docPath} header ${h}`).not.toBeNull();
     }
     if (type !== "application/json") return res.text();
@@ -99,7 +99,7 @@ describe("the document describes what the routes do", () => {
 
   it("POST /run/stream: every documented example streams in its protocol, with the documented media type and headers", async () => {
     const op = doc.paths["/api/v1/run/{workflow_id}/stream"]!.post!;
-    const accept: Record<string, string> = { text: "text/plain", sse: "text/event-stream", ui: "*/*" };
+    const accept: Record<string, string> = { text: "text/plain", sse: "text/event-stream", ui: "*/*", data: "*/*" };
     for (const [name, ex] of Object.entries(op.requestBody!.content["application/json"]!.examples)) {
       const res = await apiRequest(fill("/api/v1/run/{workflow_id}/stream"), { method: "POST", json: ex.value, key: f.key, headers: { accept: accept[name]! } });
       expect(res.status, name).toBe(200);
@@ -107,6 +107,7 @@ describe("the document describes what the routes do", () => {
       // SSE and UI frame each token of the offline model (4 characters) as a JSON string.
       expect(text, name).toContain(name === "text" ? "dog named charlie" : '"char"');
       if (name === "ui") expect(res.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
+      if (name === "data") expect(res.headers.get("x-vercel-ai-data-stream")).toBe("v1");
       if (name === "sse") {
         const done = /event: done\ndata: (.*)\n/.exec(text)![1]!;
         const v = ajv.compile(resolveForAjv({ $ref: "#/components/schemas/SseDoneEvent" }));

@@ -50,4 +50,31 @@ describe("stream endpoint in a real browser (cross-origin)", () => {
       await controlUpstream(e2e.upstreamUrl, { reset: true });
     }
   });
+
+  it("the seed's own ChatPage (AI SDK 4's useChat from ai/react) holds a two-turn conversation", async () => {
+    await controlUpstream(e2e.upstreamUrl, { echo: true, tokenDelayMs: 5 });
+    const v4 = await serveCustomerSite({
+      entry: "pages/chat-page-v4.tsx", apiBase: e2e.baseUrl, key: e2e.key, config: { chatId: e2e.chatId, noVarsId: e2e.noVarsId },
+      alias: { "ai/react": "ai-v4/react" },
+    });
+    const page = await browser.newPage();
+    const failures: string[] = [];
+    page.on("console", (m) => m.type() === "error" && failures.push(m.text()));
+    const turns = () => page.$$eval("#root > div", (els) => els.map((e) => e.textContent));
+    try {
+      await page.goto(v4.url);
+      await page.fill('input[name="prompt"]', "What do dogs like to eat?");
+      await page.click('button[type="submit"]');
+      await page.waitForFunction(() => document.querySelectorAll("#root > div")[1]?.textContent === "AI: What do dogs like to eat?", null, { timeout: 20_000 });
+      await page.fill('input[name="prompt"]', "And cats?");
+      await page.click('button[type="submit"]');
+      await page.waitForFunction(() => document.querySelectorAll("#root > div")[3]?.textContent === "AI: And cats?", null, { timeout: 20_000 });
+      expect(await turns()).toEqual(["User: What do dogs like to eat?", "AI: What do dogs like to eat?", "User: And cats?", "AI: And cats?"]);
+      expect(failures).toEqual([]);
+    } finally {
+      await page.close();
+      await v4.close();
+      await controlUpstream(e2e.upstreamUrl, { reset: true });
+    }
+  });
 });

@@ -20,9 +20,9 @@ export async function controlUpstream(upstreamUrl: string, options: Record<strin
  * A customer's site on its own origin: serves a bundled page and a /token endpoint that mints
  * stream tokens server-side with the API key (the key never reaches the browser).
  */
-export async function serveCustomerSite(opts: { entry: string; apiBase: string; key: string; config: Record<string, string> }) {
+export async function serveCustomerSite(opts: { entry: string; apiBase: string; key: string; config: Record<string, string>; alias?: Record<string, string> }) {
   const bundle = await build({
-    entryPoints: [path.resolve(import.meta.dirname, opts.entry)], bundle: true, write: false, format: "esm",
+    entryPoints: [path.resolve(import.meta.dirname, opts.entry)], bundle: true, write: false, format: "esm", alias: opts.alias,
     platform: "browser", jsx: "automatic", define: { "process.env.NODE_ENV": '"production"' }, minify: true, logLevel: "silent",
   });
   const js = bundle.outputFiles[0]!.text;

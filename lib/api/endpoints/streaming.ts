@@ -2,7 +2,7 @@ import { loadDraftAsVersion, publishedVersionOf } from "@/lib/runs/prepare-run";
 import { respondStream } from "@/lib/runs/respond-stream";
 import { resumeRun } from "@/lib/runs/resume-run";
 import { resumeQuery, streamBody, streamQuery } from "@/lib/runs/schemas";
-import { chooseProtocol, streamInputs } from "@/lib/runs/stream-inputs";
+import { chooseProtocol, pacingOf, streamInputs } from "@/lib/runs/stream-inputs";
 import type { z } from "zod";
 import { apiRoute, type RouteContext } from "../route";
 import { AUTHED, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
@@ -18,7 +18,7 @@ const streamHandler = (source: "stream" | "playground") =>
   ({ req, ctx, query, body, rawBody, prefetched }: StreamArgs) =>
     respondStream(
       { principal: ctx.principal, version: prefetched, source, fields: body, shape: (variables) => streamInputs(rawBody, body, variables), timing: ctx.timing },
-      { req, protocol: chooseProtocol(query.protocol, req, rawBody), resumable: query.resumable, headers: ctx.headers },
+      { req, protocol: chooseProtocol(query.protocol, req, rawBody), resumable: query.resumable, headers: ctx.headers, pacing: pacingOf(body) },
     );
 
 // POST /api/v1/run/:workflow_id/stream?token=pub_tok_… – the output as it is generated: plain text,
@@ -30,9 +30,9 @@ export const streamWorkflow = apiRoute({
     operationId: "streamWorkflow", tag: "Streaming",
     summary: "Stream a published workflow's output as it is generated",
     description: "Browsers authenticate with a single-use stream token (`?token=`, from GET /api/v1/token); servers may use the Bearer key. "
-      + "The protocol: `?protocol=`, else SSE for `Accept: text/event-stream`, the AI SDK UI message stream for a body with `messages`, else plain text. "
+      + "The protocol: `?protocol=`, else SSE for `Accept: text/event-stream`, AI SDK 4's data stream for an AI SDK ≤ 4 useChat body (messages with string `content`, no `trigger`), the AI SDK UI message stream for other bodies with `messages`, else plain text. "
       + "Errors before the run starts (401, 400, 402, 404, 413) are the JSON error bodies. A run whose model fails is an `error` event in SSE "
-      + "(`STREAM_ERROR`, or `CAPACITY_ERROR` with `retry_after` when every call was rate-limited or overloaded) and the error part in the UI stream; "
+      + "(`STREAM_ERROR`, or `CAPACITY_ERROR` with `retry_after` when every call was rate-limited or overloaded) and the error part in the UI and data streams; "
       + "plain text answers the 500 with `reason` when no token was sent, and aborts the stream after one. "
       + "A client that disconnects cancels the run unless `?resumable=1`. CORS: any origin.",
     pathParams: WORKFLOW_ID,
@@ -42,10 +42,11 @@ export const streamWorkflow = apiRoute({
       examples: {
         text: { summary: "Plain text stream", value: STORY },
         sse: { summary: "SSE (seed B), with Accept: text/event-stream", value: { query: STORY.story, parameters: {} } },
+        data: { summary: "AI SDK 4 useChat (`ai/react`; data stream)", value: { id: "chat_1", messages: [{ role: "user", content: STORY.story }] } },
         ui: { summary: "useChat (UI message stream)", value: { id: "chat_1", trigger: "submit-message", messages: [{ id: "m1", role: "user", parts: [{ type: "text", text: STORY.story }] }] } },
       },
     },
-    ok: { description: "The output, in the chosen protocol.", stream: ["text", "sse", "ui"] },
+    ok: { description: "The output, in the chosen protocol.", stream: ["text", "sse", "ui", "data"] },
     errors: RUN_ERRORS,
     errorExamples: { invalid_request: "Missing required parameter: story" },
   },
@@ -63,7 +64,7 @@ export const resumeRunStream = apiRoute({
       { name: "Last-Event-ID", description: "SSE: the last chunk index received.", example: "41" },
       { name: "Accept", description: "`text/event-stream` selects SSE.", example: "text/event-stream" },
     ],
-    ok: { description: "The run's stream.", stream: ["text", "sse", "ui"] },
+    ok: { description: "The run's stream.", stream: ["text", "sse", "ui", "data"] },
     otherResponses: { 204: "Nothing to resume: the run is still going but was not started resumable." },
     errors: ["invalid_request", ...AUTHED, "run_not_found"],
   },

@@ -46,6 +46,7 @@ export function sseSink({ onCancel, sessionId }: SinkOptions & { sessionId?: str
           execution_time: end.executionTimeS,
           citations: end.citations,
           credits_charged: end.creditsCharged,
+          ...(end.output !== undefined ? { output: end.output } : {}),
         }),
       );
       body.close();

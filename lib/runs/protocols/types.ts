@@ -16,6 +16,8 @@ export type RunEnd = {
     /** Every model call was turned away for capacity (rate limits, overload): seed B's CAPACITY_ERROR. */
     capacity?: boolean; retryAfterS?: number;
   };
+  /** Structured output: the validated answer, when the workflow declares an output schema. */
+  output?: unknown;
 };
 
 /**

@@ -38,7 +38,10 @@ export function uiSink({ onCancel }: SinkOptions): StreamSink {
     end(end) {
       if (textOpen) writer.write({ type: "text-end", id: textId });
       writer.write({ type: "finish-step" });
-      const metadata = { run_id: end.runId, status: end.status, usage: end.usage, credits_charged: end.creditsCharged, citations: end.citations };
+      const metadata = {
+        run_id: end.runId, status: end.status, usage: end.usage, credits_charged: end.creditsCharged, citations: end.citations,
+        ...(end.output !== undefined ? { output: end.output } : {}),
+      };
       if (end.status === "failed") {
         writer.write({ type: "error", errorText: `Failed to run workflow (${end.error?.code ?? "error"})` });
         writer.write({ type: "message-metadata", messageMetadata: metadata });

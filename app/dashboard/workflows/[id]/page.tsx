@@ -33,7 +33,7 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
       </div>
       <WorkflowEditor
         orgId={me.orgId} workflowId={w.id} canEdit={canEdit} models={data.models} unpriced={data.unpriced}
-        initial={{ name: w.name, description: w.description, system: w.system, template: w.template, model: w.model, temperature: w.temperature, maxOutputTokens: w.maxOutputTokens, webSearch: w.webSearch, variables: w.variables, fallbackModels: w.fallbackModels, maxAttempts: w.maxAttempts }}
+        initial={{ name: w.name, description: w.description, system: w.system, template: w.template, model: w.model, temperature: w.temperature, maxOutputTokens: w.maxOutputTokens, webSearch: w.webSearch, variables: w.variables, fallbackModels: w.fallbackModels, maxAttempts: w.maxAttempts, outputSchema: w.outputSchema }}
       />
       {published ? (
         <Card title={`Call it (v${published.version})`}>
