@@ -93,7 +93,7 @@ describe("POST /api/v1/run/:id/stream — AI SDK 4 clients (data stream protocol
     expect(lines.map((l) => l.slice(0, 2)).filter((c) => c !== "0:")).toEqual(["f:", "8:", "e:", "8:", "d:"]);
   });
 
-  it("an upstream failure after the first token reaches the v4 client as its error part (partial text kept); before it, the JSON error body", async () => {
+  it("an upstream failure reaches the v4 client as its error part: after the first token (partial text kept) and before it", async () => {
     const fake = await upstream();
     fake.set({ fault: "error_event_mid_stream", tokens: 10, faultAfterTokens: 3 });
     const f = await createFixture({ model: "openai.chat:m", template: "{{question}}" });
@@ -104,7 +104,7 @@ describe("POST /api/v1/run/:id/stream — AI SDK 4 clients (data stream protocol
 
     fake.set({ fault: "http_500" });
     const before = await v4Turn(`${server.url}/api/v1/run/${f.workflowId}/stream?token=${await mint(f.key)}`, [], "hi");
-    expect(JSON.parse(before.error!.message)).toMatchObject({ success: false, error: "Failed to run workflow", code: "internal_server_error" });
+    expect(before.error?.message).toBe("Failed to run workflow (upstream_error)");
   });
 
   it("?protocol=text serves v4's text mode; ?protocol=data forces the data stream for a plain body", async () => {
@@ -116,7 +116,9 @@ describe("POST /api/v1/run/:id/stream — AI SDK 4 clients (data stream protocol
       method: "POST", body: JSON.stringify({ q: "forced" }),
     });
     expect(res.headers.get("x-vercel-ai-data-stream")).toBe("v1");
-    expect(await res.text()).toContain('0:"forced"');
+    // Text parts (`0:` lines) joined: the offline model streams pieces of up to 4 characters.
+    const textParts = (await res.text()).split("\n").filter((l) => l.startsWith("0:")).map((l) => JSON.parse(l.slice(2)) as string);
+    expect(textParts.join("")).toBe("forced");
     const rows = await (await getDb()).select().from(runs).where(eq(runs.orgId, f.orgId));
     expect(rows.map((r) => r.protocol).sort()).toEqual(["data", "text"]);
   });
