@@ -88,7 +88,7 @@ async function executeRun(
   const schema = version.outputSchema;
   // One span for the model call as the client sees it: retries and fallbacks inside it.
   const primary = route.steps[0]!;
-  const result = await inModelCallSpan({ provider: primary.provider, modelId: primary.canonical, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature }, () => callWithRetries({
+  const result = await inModelCallSpan({ provider: primary.model.provider, modelId: primary.model.modelId, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature }, () => callWithRetries({
     route, prompt, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature, signal: sig.signal,
     responseFormat: schema ? { type: "json", schema, name: "output" } : undefined,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
