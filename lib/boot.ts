@@ -3,7 +3,9 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeDb, getDb, getDbKind } from "@/db";
 import { countOrgs } from "@/db/queries/orgs";
+import { deleteExpiredIdempotencyKeys } from "@/db/queries/idempotency-keys";
 import { deleteExpiredStreamTokens } from "@/db/queries/stream-tokens";
+import { IDEMPOTENCY_KEEP_MS } from "@/lib/idempotency/run-idempotently";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
@@ -34,7 +36,10 @@ async function doBoot() {
   let sweeps = 0;
   const timer = setInterval(() => {
     sweepOrphanedRuns().catch((err) => logger.warn("orphan sweep failed", { err }));
-    if (sweeps++ % 6 === 0) deleteExpiredStreamTokens(db, new Date(Date.now() - 3600_000)).catch(() => {});
+    if (sweeps++ % 6 === 0) {
+      deleteExpiredStreamTokens(db, new Date(Date.now() - 3600_000)).catch(() => {});
+      deleteExpiredIdempotencyKeys(db, new Date(Date.now() - IDEMPOTENCY_KEEP_MS)).catch(() => {});
+    }
   }, SWEEP_EVERY_MS);
   timer.unref();
   handleShutdownSignals();

@@ -33,6 +33,12 @@ export type RunRequest = {
   shape: (variables: string[]) => Shaped;
   /** The client's request: while it waits for credits, its going away ends the wait. */
   signal?: AbortSignal;
+  /**
+   * The run's id, chosen before it exists when an Idempotency-Key was claimed for it (the claim
+   * records it: a repeat of the request finds the run by it). Such a run outlives its client's
+   * disconnect, since the client is expected back for its answer.
+   */
+  runId?: string;
   timing?: ServerTiming;
 };
 
@@ -69,7 +75,7 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
   const startedAt = performance.now();
   const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
     source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
-    scope: principal.scope, checkKey: principal.keyId !== null,
+    scope: principal.scope, checkKey: principal.keyId !== null, runId: r.runId,
   }));
   annotateSpan({ "flowgate.run_id": run.id });
   r.timing?.mark("start");

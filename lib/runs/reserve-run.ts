@@ -44,6 +44,8 @@ export async function reserveRun(
     checkKey?: boolean;
     /** The client went away: stop waiting for credits. */
     signal?: AbortSignal;
+    /** The id chosen for it beforehand (an Idempotency-Key's claim); a new one otherwise. */
+    runId?: string;
   },
 ): Promise<StartedRun> {
   const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(p.route.reservePrice, p.promptText);
@@ -52,7 +54,8 @@ export async function reserveRun(
   const deadline = Date.now() + CREDITS_WAIT_MS;
   let waited = false;
   for (;;) {
-    const runId = newId.run();
+    // A refused attempt writes nothing, so a chosen id can be tried again.
+    const runId = meta.runId ?? newId.run();
     const start: RunStart = {
       runId, ledgerId: newId.ledger(), orgId: p.orgId, workflowId: p.workflowId, versionId: isDraft(p.version) ? null : p.version.id, apiKeyId: meta.apiKeyId,
       source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,

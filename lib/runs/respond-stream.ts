@@ -22,6 +22,8 @@ export async function respondStream(
   { req, protocol, resumable, headers }: { req: Request; protocol: StreamProtocol | CustomProtocol; resumable: boolean; headers: Headers },
 ): Promise<Response> {
   const name = typeof protocol === "string" ? protocol : protocol.name;
+  // An idempotent run (its id chosen for it) goes on without its client and on the run bus: a repeat follows it.
+  resumable ||= r.runId !== undefined;
   const { run, sessionId, execute } = await openRun({ ...r, protocol: name, signal: req.signal });
   let abort: (reason?: unknown) => void = () => {};
   const onCancel = resumable ? () => {} : (reason: unknown) => abort(reason ?? new DOMException("client disconnected", "AbortError"));

@@ -2,32 +2,35 @@ import { listRunsForApi } from "@/lib/runs/list-runs";
 import { cancelRun } from "@/lib/runs/cancel-run";
 import { getRunForApi } from "@/lib/runs/get-run";
 import { publishedVersionOf } from "@/lib/runs/prepare-run";
-import { respondJson } from "@/lib/runs/respond-json";
+import { answerOfRun, respondJson } from "@/lib/runs/respond-json";
 import { listRunsQuery, listRunsResponse, runBody, runRecordResponse, runResponse } from "@/lib/runs/schemas";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import { pinQuery } from "@/lib/workflows/schemas";
 import { apiRoute } from "../route";
-import { AUTHED, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
+import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
 
 // POST /api/v1/run/:workflow_id – run the published workflow and return its full output
 export const runWorkflow = apiRoute({
   method: "POST", path: "/api/v1/run/{workflow_id}", auth: "apiKey",
   query: pinQuery, body: runBody, response: runResponse, prefetch: publishedVersionOf,
+  idempotent: { run: { answer: ({ principal, runId }) => answerOfRun(principal, runId) } },
   doc: {
     operationId: "runWorkflow", tag: "Runs",
     summary: "Run a published workflow and return its full output",
-    description: "The body's keys are the template's variables (unknown keys are ignored). Runs are limited to 300 s.",
+    description: "The body's keys are the template's variables (unknown keys are ignored). Runs are limited to 300 s. "
+      + "With an Idempotency-Key the run goes on if the client disconnects, and a retry with the same key gets its answer.",
     pathParams: WORKFLOW_ID,
+    headerParams: [IDEMPOTENCY_HEADER],
     body: {
       description: "The workflow's variables, plus optional session_id and user.",
       examples: { variables: { summary: "Template variables", value: STORY }, session: { summary: "A turn of a conversation, attributed to an end user", value: { ...STORY, session_id: "chat_42", user: "alice" } } },
     },
     ok: { description: "The run completed." },
-    errors: RUN_ERRORS,
+    errors: [...RUN_ERRORS, ...IDEMPOTENCY_ERRORS],
     errorExamples: { invalid_request: "Missing required parameter: story" },
   },
 }, ({ req, ctx, body, rawBody, prefetched }) =>
-  respondJson({ principal: ctx.principal, version: prefetched, fields: body, shape: () => ({ vars: rawBody, history: [] }), timing: ctx.timing }, req.signal));
+  respondJson({ principal: ctx.principal, version: prefetched, fields: body, shape: () => ({ vars: rawBody, history: [] }), timing: ctx.timing, runId: ctx.runId }, req.signal));
 
 // GET /api/v1/runs?workflow_id=&status=&limit=&cursor= – the org's runs, newest first
 export const listRuns = apiRoute({
