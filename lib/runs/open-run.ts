@@ -63,6 +63,17 @@ export function endUserOf(principal: Principal, bodyUser: string | undefined): s
 }
 
 export async function openRun(r: RunRequest): Promise<OpenRun> {
+  const { prepared, sessionId, reserve } = await admitRun(r);
+  const startedAt = performance.now();
+  const run = await reserve({});
+  return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, o)) };
+}
+
+/**
+ * The first half of openRun: the request prepared, and the step that reserves it — as a run that
+ * starts now (openRun), or as a queued one (an async run, lib/runs/async-run.ts).
+ */
+export async function admitRun(r: RunRequest) {
   // A draining instance takes no new run; the client retries and the balancer sends it elsewhere.
   if (isDraining()) throw new AppError("service_unavailable", "This instance is shutting down: retry the request", { retry_after: 1 });
   const { principal } = r;
@@ -72,17 +83,20 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
     orgId: principal.orgId, version: r.version, shape: r.shape, sessionId, endUser, workflowIds: visibleWorkflows(principal),
   });
   r.timing?.mark("prepare");
-  const startedAt = performance.now();
-  const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
-    source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
-    scope: principal.scope, checkKey: principal.keyId !== null, runId: r.runId,
-  }));
-  annotateSpan({ "flowgate.run_id": run.id });
-  r.timing?.mark("start");
-  return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, o)) };
+  const reserve = async ({ queued, runId = r.runId }: { queued?: boolean; runId?: string }) => {
+    const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
+      source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
+      scope: principal.scope, checkKey: principal.keyId !== null, runId, queued,
+    }));
+    annotateSpan({ "flowgate.run_id": run.id });
+    r.timing?.mark("start");
+    return run;
+  };
+  return { prepared, sessionId, reserve };
 }
 
-async function executeRun(
+/** The second half: the model call(s), then the settlement. Exported for the queue's worker. */
+export async function executeRun(
   prepared: PreparedRun, run: StartedRun, startedAt: number,
   { clientSignal, handlers, bindAbort }: Parameters<OpenRun["execute"]>[0],
 ): Promise<RunOutcome> {

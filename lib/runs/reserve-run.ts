@@ -46,6 +46,8 @@ export async function reserveRun(
     signal?: AbortSignal;
     /** The id chosen for it beforehand (an Idempotency-Key's claim); a new one otherwise. */
     runId?: string;
+    /** Recorded as "queued" (an async run the queue starts later) instead of "running". */
+    queued?: boolean;
   },
 ): Promise<StartedRun> {
   const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(p.route.reservePrice, p.promptText);
@@ -61,6 +63,7 @@ export async function reserveRun(
       source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,
       endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null,
       inputCost, outputPerM, maxOutputTokens, keyCap, prices: p.route.prices, checkKey: !!(meta.checkKey && meta.apiKeyId),
+      status: meta.queued ? "queued" : "running",
     };
     try {
       const r = await reserve(start);

@@ -1,0 +1,9 @@
+import "server-only";
+import { isDraining } from "@/lib/runs/drain";
+import { runJobHandler } from "@/lib/runs/async-run";
+import { startJobWorker } from "./worker";
+
+/** Starts this instance's queue worker with every job kind's handler (server start; tests). A draining instance claims nothing. */
+export function startQueue() {
+  startJobWorker({ run: runJobHandler() }, isDraining);
+}
