@@ -10,3 +10,4 @@ export * from "./audit";
 export * from "./model-prices";
 export * from "./idempotency-keys";
 export * from "./jobs";
+export * from "./webhooks";

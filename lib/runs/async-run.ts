@@ -12,6 +12,7 @@ import { getEnv } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { resolveRoute } from "@/lib/llm/route";
 import { logger } from "@/lib/logger";
+import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import { kickJobs, type JobHandler } from "@/lib/queue/worker";
 import { trackRun } from "./drain";
 import { admitRun, executeRun, type RunRequest } from "./open-run";
@@ -80,6 +81,7 @@ async function startRunJob(job: Job) {
       errorCode: "upstream_error", errorMessage: "The run's model could not be resolved when it started", firstTokenMs: null, latencyMs: 0,
     });
     creditsReleased(orgId);
+    void emitRunEvent({ orgId, runId, status: "failed" });
     return;
   }
   const promptText = JSON.stringify(prompt);

@@ -6,6 +6,7 @@ import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import { abortLocalRun } from "./active-runs";
 import { getRunOrThrow, serializeRun } from "./get-run";
 
@@ -31,6 +32,7 @@ export async function cancelRun(principal: Principal, runId: string) {
     });
     if (done) {
       creditsReleased(orgId);
+      void emitRunEvent({ orgId, runId, status: "canceled" });
       return { success: true as const, ...serializeRun((await getRun(db, { orgId, runId }))!) };
     }
   }
