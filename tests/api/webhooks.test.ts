@@ -86,7 +86,8 @@ describe("webhooks", () => {
     expect(got.body).not.toContain(f.key);
     // A tampered body fails the independent verifier.
     expect(() => new Webhook(created.secret as string).verify(got.body.replace("completed", "failed"), got.headers as Record<string, string>)).toThrow();
-    const [log] = await listDeliveries({ orgId: f.orgId });
+    // Logged once the receiver's answer is in (just after it got the request).
+    const log = await until(async () => { const [d] = await listDeliveries({ orgId: f.orgId }); return d?.status !== "pending" ? d : undefined; }, "the log");
     expect(log).toMatchObject({ status: "delivered", attempts: 1, last_status: 200, last_response: "ok thanks", event: "run.completed" });
     expect(log!.last_latency_ms).toBeGreaterThanOrEqual(0);
   });
