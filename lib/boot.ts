@@ -3,7 +3,9 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeDb, getDb, getDbKind } from "@/db";
 import { countOrgs } from "@/db/queries/orgs";
+import { deleteExpiredIdempotencyKeys } from "@/db/queries/idempotency-keys";
 import { deleteExpiredStreamTokens } from "@/db/queries/stream-tokens";
+import { IDEMPOTENCY_KEEP_MS } from "@/lib/idempotency/run-idempotently";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
@@ -11,6 +13,7 @@ import { OFFLINE_MODEL_ID } from "@/lib/llm/models";
 import { defaultModelId } from "@/lib/llm/registry";
 import { createOrg } from "@/lib/orgs/create-org";
 import { drain } from "@/lib/runs/drain";
+import { startQueue } from "@/lib/queue/start-queue";
 import { flushTracing } from "@/lib/telemetry/trace";
 import { SWEEP_EVERY_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
@@ -34,9 +37,14 @@ async function doBoot() {
   let sweeps = 0;
   const timer = setInterval(() => {
     sweepOrphanedRuns().catch((err) => logger.warn("orphan sweep failed", { err }));
-    if (sweeps++ % 6 === 0) deleteExpiredStreamTokens(db, new Date(Date.now() - 3600_000)).catch(() => {});
+    if (sweeps++ % 6 === 0) {
+      deleteExpiredStreamTokens(db, new Date(Date.now() - 3600_000)).catch(() => {});
+      deleteExpiredIdempotencyKeys(db, new Date(Date.now() - IDEMPOTENCY_KEEP_MS)).catch(() => {});
+    }
   }, SWEEP_EVERY_MS);
   timer.unref();
+  // Queued async runs (and webhook deliveries) left by a previous process are picked up from here.
+  startQueue();
   handleShutdownSignals();
   logger.info("flowgate ready", { database: kind, model: defaultModelId(), bootMs: Math.round(performance.now() - t0) });
 }
@@ -96,14 +104,17 @@ export async function seedDemo() {
   const curl = `curl --request POST --url ${base}/api/v1/run/${wf.workflow_id} \\\n  --header 'Authorization: Bearer ${key}' \\\n  --header 'Content-Type: application/json' \\\n  --data '{"story": "a story about a dog named charlie"}'`;
   const offline = wf.model === OFFLINE_MODEL_ID ? " (offline echo model: set OPENAI_API_KEY or OPENAI_BASE_URL for a real one)" : "";
   const demo = { org_id, workflow_id: wf.workflow_id, model: wf.model, api_key: key, curl };
-  mkdirSync(env.FLOWGATE_DATA_DIR, { recursive: true });
-  const file = path.join(env.FLOWGATE_DATA_DIR, "demo.json");
-  writeFileSync(file, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 });
-  chmodSync(file, 0o600);
+  // An in-memory database (tests) has no directory: nothing to keep the key in.
+  const file = env.FLOWGATE_DATA_DIR.startsWith("memory://") ? null : path.join(env.FLOWGATE_DATA_DIR, "demo.json");
+  if (file) {
+    mkdirSync(env.FLOWGATE_DATA_DIR, { recursive: true });
+    writeFileSync(file, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
   // Printed once, on purpose: this is the only time the demo key is shown (also kept in demo.json).
   process.stdout.write(
     `\nFlowgate first run: created a demo org with ${env.DEMO_CREDITS} credits, workflow ${wf.workflow_id} on ${wf.model}${offline}.\n` +
-      `Demo API key (shown once, saved in ${file}): ${key}\nTry it:\n${curl}\n\n`,
+      `Demo API key (shown once${file ? `, saved in ${file}` : ""}): ${key}\nTry it:\n${curl}\n\n`,
   );
   return demo;
 }

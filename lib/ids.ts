@@ -35,6 +35,8 @@ export const newId = {
   apiKey: () => `key_${randomAlnum(24)}`,
   ledger: () => `led_${randomAlnum(24)}`,
   request: () => `req_${randomAlnum(20)}`,
+  webhook: () => `wh_${randomAlnum(24)}`,
+  webhookMessage: () => `msg_${randomAlnum(24)}`,
 };
 
 /** Well-formed ids. Anything else cannot exist, so it is "not found" without a query (and NUL
@@ -44,12 +46,16 @@ export const isId = {
   run: (s: string) => /^run_[a-z0-9]{24}$/.test(s),
   apiKey: (s: string) => /^key_[a-z0-9]{24}$/.test(s),
   org: (s: string) => /^org_[a-z0-9]{24}$/.test(s),
+  webhook: (s: string) => /^wh_[a-z0-9]{24}$/.test(s),
+  webhookMessage: (s: string) => /^msg_[a-z0-9]{24}$/.test(s),
 };
 
 /** Secrets: shown once, stored only as their SHA-256. */
 export const newSecret = {
   apiKey: () => `sk_${randomAlnum(32)}`,
   streamToken: () => `pub_tok_${randomAlnum(32)}`,
+  /** Standard Webhooks' form: whsec_ + the base64 of the HMAC key (24 random bytes). */
+  webhookSecret: () => `whsec_${Buffer.from(Array.from({ length: 24 }, randomByte)).toString("base64")}`,
 };
 
 export function sha256Hex(value: string): string {

@@ -26,6 +26,8 @@ export type RunStart = {
   runId: string; ledgerId: string; orgId: string; workflowId: string; versionId: string | null; apiKeyId: string | null;
   source: RunSource; protocol: string; model: string; inputs: Record<string, string>;
   endUser: string | null; sessionId: string | null;
+  /** "queued": an async run, started later by the queue (it holds its reservation while it waits). */
+  status?: "running" | "queued";
   /**
    * Refuse (write nothing) unless apiKeyId is still usable, neither revoked nor expired: the API's
    * key verification may be up to LOOKUP_CACHE_TTL_MS old, this check is not.
@@ -94,7 +96,7 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
     ), ins AS (
       INSERT INTO runs (id, org_id, workflow_id, version_id, api_key_id, source, protocol, status, model, inputs,
                         credits_reserved, max_output_tokens, end_user, session_id, cap_period_start, prices)
-      SELECT ${r.runId}, ${r.orgId}, ${r.workflowId}, ${r.versionId}, ${r.apiKeyId}, ${r.source}, ${r.protocol}, 'running',
+      SELECT ${r.runId}, ${r.orgId}, ${r.workflowId}, ${r.versionId}, ${r.apiKeyId}, ${r.source}, ${r.protocol}, ${r.status ?? "running"},
              ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}, (SELECT period FROM kc),
              ${JSON.stringify(r.prices)}::jsonb
       FROM upd
@@ -121,17 +123,19 @@ export type RunFinish = {
   errorCode: string | null; errorMessage: string | null; firstTokenMs: number | null; latencyMs: number | null;
   /** The model calls the run made (none recorded: null). */
   attempts?: RunAttempt[] | null;
+  /** The status it must have now: "queued" for an async run canceled before it started. */
+  from?: "running" | "queued";
 };
 
 /**
- * Finalizes a running run and settles its reservation, exactly once: the run row is locked and
- * must still be "running" (a second finisher, a cancel or the sweeper racing us gets null). The
+ * Finalizes a running run (or a queued one, `from`) and settles its reservation, exactly once: the
+ * run row is locked and must still have that status (a second finisher, a cancel or the sweeper racing us gets null). The
  * unused reservation comes back; an overshoot is taken from the balance but never below zero.
  */
 export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promise<{ charged: number } | null> {
   const [row] = await executePrepared(db, sql`
     WITH run AS (
-      SELECT id, org_id, api_key_id, cap_period_start, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = 'running' FOR UPDATE
+      SELECT id, org_id, api_key_id, cap_period_start, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = ${f.from ?? "running"} FOR UPDATE
     ), cur AS (
       SELECT o.id, o.credit_balance AS old, run.reserved FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
     ), calc AS (

@@ -31,7 +31,7 @@ export async function sumHeldCredits(tx: DbOrTx, orgId: string) {
   const [row] = await tx
     .select({ held: sql<string>`coalesce(sum(${runs.creditsReserved}), 0)` })
     .from(runs)
-    .where(and(eq(runs.orgId, orgId), eq(runs.status, "running")));
+    .where(and(eq(runs.orgId, orgId), inArray(runs.status, ["running", "queued"])));
   return Number(row?.held ?? 0);
 }
 
@@ -156,4 +156,14 @@ export async function usagePerDay(tx: DbOrTx, { orgId, from }: { orgId: string; 
     .where(and(eq(runs.orgId, orgId), sql`${runs.createdAt} >= ${from.toISOString()}`))
     .groupBy(day)
     .orderBy(day);
+}
+
+/** A queued (async) run taken by a queue worker: now "running", with a first heartbeat. Undefined when it is no longer queued (canceled). */
+export async function startQueuedRun(tx: DbOrTx, runId: string) {
+  const [row] = await tx
+    .update(runs)
+    .set({ status: "running", heartbeatAt: sql`now()` })
+    .where(and(eq(runs.id, runId), eq(runs.status, "queued")))
+    .returning();
+  return row;
 }

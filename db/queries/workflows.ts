@@ -115,3 +115,9 @@ export async function listWorkflowsWithPublished(tx: DbOrTx, { orgId, search }: 
 export async function listWorkflowIdsIn(tx: DbOrTx, { orgId, ids }: { orgId: string; ids: string[] }) {
   return tx.select({ id: workflows.id }).from(workflows).where(and(eq(workflows.orgId, orgId), inArray(workflows.id, ids)));
 }
+
+/** A version by its id (an async run starts the version it was queued with). */
+export async function getWorkflowVersionById(tx: DbOrTx, { orgId, versionId }: { orgId: string; versionId: string }) {
+  const [row] = await tx.select().from(workflowVersions).where(and(eq(workflowVersions.orgId, orgId), eq(workflowVersions.id, versionId))).limit(1);
+  return row;
+}

@@ -3,7 +3,7 @@ import { orgs } from "./orgs";
 
 export const AUDIT_ACTIONS = [
   "workflow.publish", "workflow.unpublish", "workflow.archive", "label.move",
-  "key.create", "key.revoke", "member.invite", "member.invite_cancel", "member.add", "member.remove", "member.role_update",
+  "key.create", "key.revoke", "webhook.create", "webhook.delete", "member.invite", "member.invite_cancel", "member.add", "member.remove", "member.role_update",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -8,3 +8,6 @@ export * from "./auth";
 export * from "./labels";
 export * from "./audit";
 export * from "./model-prices";
+export * from "./idempotency-keys";
+export * from "./jobs";
+export * from "./webhooks";

@@ -3,7 +3,8 @@ import { apiKeys } from "./api-keys";
 import { orgs } from "./orgs";
 import { workflows, workflowVersions } from "./workflows";
 
-export const RUN_STATUSES = ["running", "completed", "failed", "canceled"] as const;
+// "queued": an async run (Prefer: respond-async), reserved and waiting for a queue worker (lib/runs/async-run.ts).
+export const RUN_STATUSES = ["queued", "running", "completed", "failed", "canceled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const RUN_SOURCES = ["api", "stream", "playground", "openai"] as const;
 export type RunSource = (typeof RUN_SOURCES)[number];

@@ -14,6 +14,8 @@ import { exportWorkflow } from "@/lib/workflows/export-import/export-workflow";
 import { importWorkflow } from "@/lib/workflows/export-import/import-workflow";
 import { defaultModelId } from "@/lib/llm/registry";
 import { VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
+import { listDeliveries, redeliverWebhook } from "@/lib/webhooks/deliveries";
+import { createWebhookEndpoint, deleteWebhook, enableWebhook, listWebhooks } from "@/lib/webhooks/endpoints";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
@@ -30,7 +32,13 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
   credits grant --org <org_id> --amount <n>
   model price --model <provider:model> --input <credits per 1M tokens> --output <credits per 1M tokens>
-  model list`;
+  model list
+  webhook create --org <org_id> --url <url> --events <run.completed,run.failed,…> [--include-data]
+  webhook list --org <org_id>
+  webhook deliveries --org <org_id> [--webhook <webhook_id>]
+  webhook redeliver --org <org_id> --delivery <msg_id>
+  webhook enable --org <org_id> --webhook <webhook_id>
+  webhook delete --org <org_id> --webhook <webhook_id>`;
 
 const OPTIONS = {
   name: { type: "string" }, credits: { type: "string" }, org: { type: "string" }, key: { type: "string" },
@@ -41,6 +49,7 @@ const OPTIONS = {
   "fallback-models": { type: "string" }, "max-attempts": { type: "string" },
   file: { type: "string" }, "draft-only": { type: "boolean" }, var: { type: "string", multiple: true },
   "output-schema": { type: "string" },
+  url: { type: "string" }, events: { type: "string" }, "include-data": { type: "boolean" }, webhook: { type: "string" }, delivery: { type: "string" },
 } as const;
 
 function jsonArg(name: string, raw: string): Record<string, unknown> {
@@ -127,6 +136,21 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       return setModelPrice({ model: need("model"), input: int("input", need("input"))!, output: int("output", need("output"))! });
     case "model list":
       return { unit: "credits per 1M tokens", models: await listPrices() };
+    case "webhook create":
+      return createWebhookEndpoint({
+        orgId: need("org"), url: need("url"), includeData: v["include-data"] ?? false,
+        events: need("events").split(",").map((e) => e.trim()).filter(Boolean) as never,
+      });
+    case "webhook list":
+      return { webhooks: await listWebhooks(need("org")) };
+    case "webhook deliveries":
+      return { deliveries: await listDeliveries({ orgId: need("org"), endpointId: v.webhook }) };
+    case "webhook redeliver":
+      return redeliverWebhook({ orgId: need("org"), deliveryId: need("delivery") });
+    case "webhook enable":
+      return enableWebhook({ orgId: need("org"), endpointId: need("webhook") });
+    case "webhook delete":
+      return deleteWebhook({ orgId: need("org"), endpointId: need("webhook") });
     default:
       throw new AppError("invalid_request", `Unknown command "${positionals.join(" ")}"\n${ADMIN_USAGE}`);
   }

@@ -22,8 +22,8 @@ export type AuthMode =
 export const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, OPTIONS",
-  "access-control-allow-headers": "content-type, authorization, accept, last-event-id",
-  "access-control-expose-headers": "x-run-id, x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after, server-timing",
+  "access-control-allow-headers": "content-type, authorization, accept, last-event-id, idempotency-key",
+  "access-control-expose-headers": "x-run-id, x-request-id, idempotent-replayed, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after, server-timing",
   "access-control-max-age": "86400",
 };
 

@@ -27,4 +27,12 @@ export const RUN_ID = { run_id: { description: "A run id (run_…), from a /run 
 export const AUTHED: ErrorCode[] = ["unauthorized", "forbidden", "rate_limited", "internal_server_error"];
 /** What a run can answer besides its result. */
 export const RUN_ERRORS: ErrorCode[] = ["invalid_request", ...AUTHED, "invalid_billing", "workflow_not_found", "payload_too_large"];
+/** Operations that honour Idempotency-Key: the header and the codes it adds. */
+export const IDEMPOTENCY_HEADER = {
+  name: "Idempotency-Key",
+  description: "Up to 255 characters, kept 24 h per API key: a repeat of the same request gets the first answer again (the same run, charged once); "
+    + "the same key with another request is a 422, a repeat while the first is still being answered waits for it (or a 409).",
+  example: "4f1c2a9e-8d1b-4a51-9b0e-2f3c5d6e7a8b",
+};
+export const IDEMPOTENCY_ERRORS: ErrorCode[] = ["idempotency_key_in_use", "idempotency_key_reused"];
 export const STORY = { story: "a story about a dog named charlie" };

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Principal, SessionPrincipal } from "@/lib/auth/principal";
+import { runIdempotently } from "@/lib/idempotency/run-idempotently";
 import { newId } from "@/lib/ids";
 import { ServerTiming } from "@/lib/server-timing";
 import { annotateSpan, inRequestSpan, inSpan } from "@/lib/telemetry/trace";
@@ -19,7 +20,23 @@ type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest
 export type PathParams<P extends string> = { [K in ParamNames<P>]: string };
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export type RouteContext<A extends AuthMode> = { requestId: string; principal: PrincipalFor<A>; headers: Headers; timing: ServerTiming };
+export type RouteContext<A extends AuthMode> = {
+  requestId: string; principal: PrincipalFor<A>; headers: Headers; timing: ServerTiming;
+  /** An idempotent run's id, chosen when its Idempotency-Key was claimed (the run must take it). */
+  runId?: string;
+};
+
+/**
+ * `Idempotency-Key` (lib/idempotency/run-idempotently.ts): with the header, the handler runs once
+ * per key and API key; a repeat of the same request gets the first answer again. For an operation
+ * that starts a run, `run` says how a repeat replays the run (followed live, or its final answer).
+ */
+export type IdempotencySpec<A extends AuthMode, Path extends string, Q> = {
+  run?: {
+    follow?: (a: { req: Request; principal: PrincipalFor<A>; params: PathParams<Path>; query: Out<Q>; rawBody: Record<string, unknown>; headers: Headers; runId: string }) => Promise<Response>;
+    answer: (a: { principal: PrincipalFor<A>; runId: string }) => Promise<object>;
+  };
+};
 
 /**
  * One operation of the API: its method and path (OpenAPI style, `{name}` for a segment; the route
@@ -47,6 +64,8 @@ export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = {
    * once the request is admitted, so a 429 still wins over, say, a 404.
    */
   prefetch?: (a: { req: Request; params: PathParams<Path>; query: Out<Q>; principal: PrincipalFor<A> }) => Promise<T>;
+  /** Honour `Idempotency-Key` (API keys only): repeats replay the first answer. */
+  idempotent?: IdempotencySpec<A, Path, Q>;
   /** Omitted for routes outside the public API (the dashboard's playground). */
   doc?: RouteDoc;
 };
@@ -106,21 +125,40 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
       if ("error" in fetched) throw fetched.error;
       const rawBody = spec.body ? await readJsonObject(req) : {};
       const body = (spec.body ? parseInputOrThrow(spec.body, rawBody) : undefined) as Out<B>;
-      const out = await handler({ req, ctx: { requestId, principal, headers, timing }, params, query, body, rawBody, prefetched: fetched.value as T });
-      timing.apply(headers);
-      if (out instanceof Response) {
-        headers.forEach((v, k) => {
-          if (!out.headers.has(k)) out.headers.set(k, v);
-        });
-        return out;
-      }
-      return Response.json(out, { headers });
+      // The handler's answer as the client gets it, errors included (what an idempotent repeat replays).
+      const answer = async (f: () => Promise<unknown>) => {
+        try {
+          const out = await f();
+          timing.apply(headers);
+          return out instanceof Response ? withHeaders(out, headers) : Response.json(out, { headers });
+        } catch (e) {
+          timing.apply(headers);
+          return errorResponse(e, requestId, headers, spec.errors);
+        }
+      };
+      const invoke = (runId?: string) =>
+        answer(() => handler({ req, ctx: { requestId, principal, headers, timing, runId }, params, query, body, rawBody, prefetched: fetched.value as T }));
+      const idem = spec.idempotent;
+      if (!idem || !principal?.keyId) return await invoke();
+      const run = idem.run && {
+        follow: idem.run.follow && ((runId: string) => answer(() => idem.run!.follow!({ req, principal, params, query, rawBody, headers, runId }))),
+        answer: (runId: string) => answer(() => idem.run!.answer({ principal, runId })),
+      };
+      return withHeaders(await runIdempotently({ req, apiKeyId: principal.keyId, rawBody, run, invoke }), headers);
     } catch (e) {
       timing.apply(headers);
       return errorResponse(e, requestId, headers, spec.errors);
     }
   };
   return Object.assign(route, { spec: spec as ApiRoute["spec"] });
+}
+
+/** The pipeline's headers (request id, rate limits, CORS) on a response that did not set them itself. */
+function withHeaders(res: Response, headers: Headers) {
+  headers.forEach((v, k) => {
+    if (!res.headers.has(k)) res.headers.set(k, v);
+  });
+  return res;
 }
 
 function settle<V>(f: () => V): { value: V } | { error: unknown } {

@@ -2,7 +2,11 @@ import "server-only";
 import { getDb } from "@/db";
 import type { Principal } from "@/lib/auth/principal";
 import { getRun, requestRunCancel } from "@/db/queries/runs";
+import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
+import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { AppError } from "@/lib/errors";
+import { newId } from "@/lib/ids";
+import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import { abortLocalRun } from "./active-runs";
 import { getRunOrThrow, serializeRun } from "./get-run";
 
@@ -13,13 +17,27 @@ const WAIT_MS = 5000;
  * run's instance aborts it (at once here, within a second elsewhere via the flag), stores the
  * partial output, charges what was produced plus the input the provider received (lib/credits/README.md)
  * and ends attached streams with status canceled.
- * Answers with the run once it is final (or still canceling after 5 s, status "running").
+ * Answers with the run once it is final (or still canceling after 5 s, status "running"). A queued
+ * (async) run that has not started is canceled at once and pays nothing.
  */
 export async function cancelRun(principal: Principal, runId: string) {
   const { orgId } = principal;
   const run = await getRunOrThrow(principal, runId);
   const db = await getDb();
-  if (run.status !== "running" || !(await requestRunCancel(db, { orgId, runId }))) {
+  if (run.status === "queued") {
+    // Not started yet: canceled where it waits, its whole reservation released. Unless a worker took it meanwhile (then it is running: below).
+    const done = await finalizeRunWithSettlement(db, {
+      runId, ledgerId: newId.ledger(), status: "canceled", cost: 0, output: "", citations: [], inputTokens: 0, outputTokens: 0,
+      errorCode: "canceled", errorMessage: "The run was canceled before it started", firstTokenMs: null, latencyMs: null, from: "queued",
+    });
+    if (done) {
+      creditsReleased(orgId);
+      void emitRunEvent({ orgId, runId, status: "canceled" });
+      return { success: true as const, ...serializeRun((await getRun(db, { orgId, runId }))!) };
+    }
+  }
+  // (A queued run a worker took meanwhile is running now: requestRunCancel finds it so.)
+  if ((run.status !== "running" && run.status !== "queued") || !(await requestRunCancel(db, { orgId, runId }))) {
     throw new AppError("run_not_running", `Run is not running (status: ${run.status})`, { status: run.status });
   }
   abortLocalRun(runId);

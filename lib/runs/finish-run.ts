@@ -7,6 +7,7 @@ import { newId } from "@/lib/ids";
 import { costOf } from "@/lib/credits/pricing";
 import { chargedCalls, type RoutedResult } from "@/lib/llm/call-with-retries";
 import { logger } from "@/lib/logger";
+import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import type { EngineResult } from "./engine";
 import type { StartedRun } from "./reserve-run";
 import { stripNul } from "./strip-nul";
@@ -53,6 +54,7 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
         };
       }
       creditsReleased(run.orgId);
+      void emitRunEvent({ orgId: run.orgId, runId: run.id, status });
       return { ...base, creditsCharged: settled.charged, finishedHere: true };
     } catch (e) {
       if (attempt >= 5) throw e;

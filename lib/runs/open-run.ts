@@ -34,6 +34,12 @@ export type RunRequest = {
   shape: (variables: string[]) => Shaped;
   /** The client's request: while it waits for credits, its going away ends the wait. */
   signal?: AbortSignal;
+  /**
+   * The run's id, chosen before it exists when an Idempotency-Key was claimed for it (the claim
+   * records it: a repeat of the request finds the run by it). Such a run outlives its client's
+   * disconnect, since the client is expected back for its answer.
+   */
+  runId?: string;
   timing?: ServerTiming;
 };
 
@@ -59,6 +65,17 @@ export function endUserOf(principal: Principal, bodyUser: string | undefined): s
 }
 
 export async function openRun(r: RunRequest): Promise<OpenRun> {
+  const { prepared, sessionId, reserve } = await admitRun(r);
+  const startedAt = performance.now();
+  const run = await reserve({});
+  return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, o)) };
+}
+
+/**
+ * The first half of openRun: the request prepared, and the step that reserves it — as a run that
+ * starts now (openRun), or as a queued one (an async run, lib/runs/async-run.ts).
+ */
+export async function admitRun(r: RunRequest) {
   // A draining instance takes no new run; the client retries and the balancer sends it elsewhere.
   if (isDraining()) throw new AppError("service_unavailable", "This instance is shutting down: retry the request", { retry_after: 1 });
   const { principal } = r;
@@ -68,17 +85,20 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
     orgId: principal.orgId, version: r.version, shape: r.shape, sessionId, endUser, workflowIds: visibleWorkflows(principal),
   });
   r.timing?.mark("prepare");
-  const startedAt = performance.now();
-  const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
-    source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
-    scope: principal.scope, checkKey: principal.keyId !== null,
-  }));
-  annotateSpan({ "flowgate.run_id": run.id });
-  r.timing?.mark("start");
-  return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, o)) };
+  const reserve = async ({ queued, runId = r.runId }: { queued?: boolean; runId?: string }) => {
+    const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
+      source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
+      scope: principal.scope, checkKey: principal.keyId !== null, runId, queued,
+    }));
+    annotateSpan({ "flowgate.run_id": run.id });
+    r.timing?.mark("start");
+    return run;
+  };
+  return { prepared, sessionId, reserve };
 }
 
-async function executeRun(
+/** The second half: the model call(s), then the settlement. Exported for the queue's worker. */
+export async function executeRun(
   prepared: PreparedRun, run: StartedRun, startedAt: number,
   { clientSignal, handlers, bindAbort }: Parameters<OpenRun["execute"]>[0],
 ): Promise<RunOutcome> {

@@ -44,6 +44,10 @@ export async function reserveRun(
     checkKey?: boolean;
     /** The client went away: stop waiting for credits. */
     signal?: AbortSignal;
+    /** The id chosen for it beforehand (an Idempotency-Key's claim); a new one otherwise. */
+    runId?: string;
+    /** Recorded as "queued" (an async run the queue starts later) instead of "running". */
+    queued?: boolean;
   },
 ): Promise<StartedRun> {
   const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(p.route.reservePrice, p.promptText);
@@ -52,12 +56,14 @@ export async function reserveRun(
   const deadline = Date.now() + CREDITS_WAIT_MS;
   let waited = false;
   for (;;) {
-    const runId = newId.run();
+    // A refused attempt writes nothing, so a chosen id can be tried again.
+    const runId = meta.runId ?? newId.run();
     const start: RunStart = {
       runId, ledgerId: newId.ledger(), orgId: p.orgId, workflowId: p.workflowId, versionId: isDraft(p.version) ? null : p.version.id, apiKeyId: meta.apiKeyId,
       source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,
       endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null,
       inputCost, outputPerM, maxOutputTokens, keyCap, prices: p.route.prices, checkKey: !!(meta.checkKey && meta.apiKeyId),
+      status: meta.queued ? "queued" : "running",
     };
     try {
       const r = await reserve(start);

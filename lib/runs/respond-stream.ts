@@ -23,6 +23,8 @@ export async function respondStream(
   { req, protocol, resumable, headers, pacing }: { req: Request; protocol: StreamProtocol | CustomProtocol; resumable: boolean; headers: Headers; pacing?: Pacing },
 ): Promise<Response> {
   const name = typeof protocol === "string" ? protocol : protocol.name;
+  // An idempotent run (its id chosen for it) goes on without its client and on the run bus: a repeat follows it.
+  resumable ||= r.runId !== undefined;
   const { run, sessionId, execute } = await openRun({ ...r, protocol: name, signal: req.signal });
   let abort: (reason?: unknown) => void = () => {};
   let pacer: ReturnType<typeof paced> | undefined;

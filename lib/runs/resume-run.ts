@@ -21,13 +21,15 @@ function resumeFrom(req: Request, protocol: StreamProtocol, resumeFromIndex: num
  * the start. A finished run that is no longer on the bus is replayed from its stored output. 204
  * when there is nothing to resume (a run still going that was not started resumable).
  */
-export async function resumeRun({ req, principal, runId, query, headers }: {
+export async function resumeRun({ req, principal, runId, query, headers, protocol: asked }: {
   req: Request; principal: Principal; runId: string; query: z.output<typeof resumeQuery>; headers: Headers;
+  /** The protocol to answer in (an idempotent repeat of POST /stream: the one it asks for). */
+  protocol?: StreamProtocol;
 }) {
   const run = await getRunOrThrow(principal, runId);
-  const protocol = query.protocol !== undefined || (req.headers.get("accept") ?? "").includes("text/event-stream")
+  const protocol = asked ?? (query.protocol !== undefined || (req.headers.get("accept") ?? "").includes("text/event-stream")
     ? chooseProtocol(query.protocol, req, {})
-    : ((run.protocol === "sse" || run.protocol === "ui" || run.protocol === "data" ? run.protocol : "text") as StreamProtocol);
+    : ((run.protocol === "sse" || run.protocol === "ui" || run.protocol === "data" ? run.protocol : "text") as StreamProtocol));
   const from = resumeFrom(req, protocol, query.resume_from_index);
   const events = await getRunBus().follow(runId);
   headers.set("x-run-id", runId);

@@ -82,6 +82,15 @@ export const streamQuery = pinQuery.extend({
     .meta({ description: "`1` or `true`: the run survives a disconnect and can be picked up with GET /api/v1/runs/{run_id}/stream." }),
 });
 
+/** POST /run/:id?version=&label=&async= */
+export const runQuery = pinQuery.extend({
+  async: z.string().optional().transform((v) => v === "1" || v === "true")
+    .meta({ description: "`true`: answer 202 at once and run from the queue (like `Prefer: respond-async`)." }),
+});
+
+/** The 202 of an async run (Prefer: respond-async). */
+export const queuedRunResponse = z.object({ success: z.literal(true), run_id: z.string(), status: z.literal("queued") });
+
 /** GET /runs/:id/stream?protocol=&resume_from_index= */
 export const resumeQuery = z.object({
   protocol: protocol.meta({ description: "Default: the run's own protocol (SSE with Accept: text/event-stream)." }),

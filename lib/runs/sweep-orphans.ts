@@ -5,6 +5,7 @@ import { listStaleRuns } from "@/db/queries/runs";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
+import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import { localRunIds } from "./active-runs";
 
 /**
@@ -36,6 +37,7 @@ export async function sweepOrphanedRuns({ olderThanMs = ORPHAN_AFTER_MS }: { old
     if (done) {
       closed++;
       creditsReleased(run.orgId);
+      void emitRunEvent({ orgId: run.orgId, runId: run.id, status: "failed" });
     }
   }
   if (closed) logger.warn("closed orphaned runs", { count: closed });

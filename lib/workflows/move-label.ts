@@ -3,6 +3,8 @@ import { getWorkflowVersion, lockWorkflow } from "@/db/queries/workflows";
 import { listLabels } from "@/db/queries/labels";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { kickJobs } from "@/lib/queue/worker";
+import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
 import { assertLabelName, LATEST, PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
@@ -35,10 +37,15 @@ export async function moveLabel({
         orgId, actorId, action: "label.move", targetId: workflowId,
         details: { label, from_version: move.from, to_version: move.to, ...(rollback ? { rollback: true } : {}) },
       });
+      await emitWebhookEvent(tx, {
+        orgId, type: "label.moved",
+        data: { workflow_id: workflowId, label, from_version: move.from, to_version: move.to, rollback, moved_by: actorId },
+      });
     }
     return { workflow_id: workflowId, ...move };
   });
   if (label === PRODUCTION) forgetPublishedVersion(workflowId);
+  kickJobs();
   return out;
 }
 

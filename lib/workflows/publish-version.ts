@@ -3,6 +3,8 @@ import { insertWorkflowVersion, latestVersionNumber, lockWorkflow } from "@/db/q
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { kickJobs } from "@/lib/queue/worker";
+import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
 import { contentOf } from "./content-of";
 import { LATEST, PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
@@ -31,9 +33,14 @@ export async function publishVersion({ orgId, workflowId, note = "", actorId = n
       orgId, actorId, action: "workflow.publish", targetId: workflowId,
       details: { version: v.version, version_id: v.id, note, production_from: production.from, latest_from: latest.from },
     });
+    await emitWebhookEvent(tx, {
+      orgId, type: "workflow.published",
+      data: { workflow_id: workflowId, version_id: v.id, version: v.version, note, production_from: production.from, published_by: actorId },
+    });
     return { version_id: v.id, version: v.version };
   });
   forgetPublishedVersion(workflowId);
+  kickJobs();
   return out;
 }
 

@@ -2,32 +2,40 @@ import { listRunsForApi } from "@/lib/runs/list-runs";
 import { cancelRun } from "@/lib/runs/cancel-run";
 import { getRunForApi } from "@/lib/runs/get-run";
 import { publishedVersionOf } from "@/lib/runs/prepare-run";
-import { respondJson } from "@/lib/runs/respond-json";
-import { listRunsQuery, listRunsResponse, runBody, runRecordResponse, runResponse } from "@/lib/runs/schemas";
+import { answerOfRun, respondJson } from "@/lib/runs/respond-json";
+import { prefersAsync, respondAsync } from "@/lib/runs/async-run";
+import { listRunsQuery, listRunsResponse, runBody, runQuery, runRecordResponse, runResponse } from "@/lib/runs/schemas";
 import { visibleWorkflows } from "@/lib/auth/scope";
-import { pinQuery } from "@/lib/workflows/schemas";
 import { apiRoute } from "../route";
-import { AUTHED, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
+import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
 
 // POST /api/v1/run/:workflow_id – run the published workflow and return its full output
 export const runWorkflow = apiRoute({
   method: "POST", path: "/api/v1/run/{workflow_id}", auth: "apiKey",
-  query: pinQuery, body: runBody, response: runResponse, prefetch: publishedVersionOf,
+  query: runQuery, body: runBody, response: runResponse, prefetch: publishedVersionOf,
+  idempotent: { run: { answer: ({ principal, runId }) => answerOfRun(principal, runId) } },
   doc: {
     operationId: "runWorkflow", tag: "Runs",
     summary: "Run a published workflow and return its full output",
-    description: "The body's keys are the template's variables (unknown keys are ignored). Runs are limited to 300 s.",
+    description: "The body's keys are the template's variables (unknown keys are ignored). Runs are limited to 300 s. "
+      + "With an Idempotency-Key the run goes on if the client disconnects, and a retry with the same key gets its answer. "
+      + "With `Prefer: respond-async` (or `?async=true`) the run is admitted and its credits reserved at once, the answer is a 202 with its run_id and "
+      + "`Location: /api/v1/runs/{run_id}`, and a queue executes it: GET /api/v1/runs/{run_id} shows queued → running → completed; POST …/cancel cancels it while queued.",
     pathParams: WORKFLOW_ID,
+    headerParams: [IDEMPOTENCY_HEADER, { name: "Prefer", description: "`respond-async`: answer 202 at once, run from the queue.", example: "respond-async" }],
     body: {
       description: "The workflow's variables, plus optional session_id and user.",
       examples: { variables: { summary: "Template variables", value: STORY }, session: { summary: "A turn of a conversation, attributed to an end user", value: { ...STORY, session_id: "chat_42", user: "alice" } } },
     },
     ok: { description: "The run completed." },
-    errors: RUN_ERRORS,
+    otherResponses: { 202: "Async (Prefer: respond-async): `{success: true, run_id, status: \"queued\"}`, with a Location header." },
+    errors: [...RUN_ERRORS, ...IDEMPOTENCY_ERRORS],
     errorExamples: { invalid_request: "Missing required parameter: story" },
   },
-}, ({ req, ctx, body, rawBody, prefetched }) =>
-  respondJson({ principal: ctx.principal, version: prefetched, fields: body, shape: () => ({ vars: rawBody, history: [] }), timing: ctx.timing }, req.signal));
+}, ({ req, ctx, query, body, rawBody, prefetched }) => {
+  const r = { principal: ctx.principal, version: prefetched, fields: body, shape: () => ({ vars: rawBody, history: [] }), timing: ctx.timing, runId: ctx.runId };
+  return query.async || prefersAsync(req) ? respondAsync(r) : respondJson(r, req.signal);
+});
 
 // GET /api/v1/runs?workflow_id=&status=&limit=&cursor= – the org's runs, newest first
 export const listRuns = apiRoute({

@@ -5,11 +5,12 @@ import { resumeQuery, streamBody, streamQuery } from "@/lib/runs/schemas";
 import { chooseProtocol, pacingOf, streamInputs } from "@/lib/runs/stream-inputs";
 import type { z } from "zod";
 import { apiRoute, type RouteContext } from "../route";
-import { AUTHED, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
+import { answerOfRun } from "@/lib/runs/respond-json";
+import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
 import type { WorkflowVersion } from "@/db/schema";
 
 type StreamArgs = {
-  req: Request; ctx: Pick<RouteContext<"streamTokenOrKey">, "principal" | "headers" | "timing">; query: z.output<typeof streamQuery>;
+  req: Request; ctx: Pick<RouteContext<"streamTokenOrKey">, "principal" | "headers" | "timing" | "runId">; query: z.output<typeof streamQuery>;
   body: z.output<typeof streamBody>; rawBody: Record<string, unknown>; prefetched: WorkflowVersion;
 };
 
@@ -17,7 +18,7 @@ type StreamArgs = {
 const streamHandler = (source: "stream" | "playground") =>
   ({ req, ctx, query, body, rawBody, prefetched }: StreamArgs) =>
     respondStream(
-      { principal: ctx.principal, version: prefetched, source, fields: body, shape: (variables) => streamInputs(rawBody, body, variables), timing: ctx.timing },
+      { principal: ctx.principal, version: prefetched, source, fields: body, shape: (variables) => streamInputs(rawBody, body, variables), timing: ctx.timing, runId: ctx.runId },
       { req, protocol: chooseProtocol(query.protocol, req, rawBody), resumable: query.resumable, headers: ctx.headers, pacing: pacingOf(body) },
     );
 
@@ -26,6 +27,14 @@ const streamHandler = (source: "stream" | "playground") =>
 export const streamWorkflow = apiRoute({
   method: "POST", path: "/api/v1/run/{workflow_id}/stream", auth: "streamTokenOrKey", cors: true,
   query: streamQuery, body: streamBody, prefetch: publishedVersionOf,
+  idempotent: {
+    run: {
+      // A repeat gets the run's output again in the protocol it asks for: live while the run goes on.
+      follow: ({ req, principal, query, rawBody, headers, runId }) =>
+        resumeRun({ req, principal, runId, query: {}, headers, protocol: chooseProtocol(query.protocol, req, rawBody) }),
+      answer: ({ principal, runId }) => answerOfRun(principal, runId),
+    },
+  },
   doc: {
     operationId: "streamWorkflow", tag: "Streaming",
     summary: "Stream a published workflow's output as it is generated",
@@ -34,9 +43,9 @@ export const streamWorkflow = apiRoute({
       + "Errors before the run starts (401, 400, 402, 404, 413) are the JSON error bodies. A run whose model fails is an `error` event in SSE "
       + "(`STREAM_ERROR`, or `CAPACITY_ERROR` with `retry_after` when every call was rate-limited or overloaded) and the error part in the UI and data streams; "
       + "plain text answers the 500 with `reason` when no token was sent, and aborts the stream after one. "
-      + "A client that disconnects cancels the run unless `?resumable=1`. CORS: any origin.",
+      + "A client that disconnects cancels the run unless `?resumable=1` or an Idempotency-Key was sent (a retry with it gets the run's output again, live while it runs). CORS: any origin.",
     pathParams: WORKFLOW_ID,
-    headerParams: [{ name: "Accept", description: "`text/event-stream` selects SSE (unless ?protocol= says otherwise).", example: "text/event-stream" }],
+    headerParams: [{ name: "Accept", description: "`text/event-stream` selects SSE (unless ?protocol= says otherwise).", example: "text/event-stream" }, IDEMPOTENCY_HEADER],
     body: {
       description: "The workflow's variables; or seed B's {query, parameters}; or useChat's {id, messages, trigger, messageId}.",
       examples: {
@@ -47,7 +56,7 @@ export const streamWorkflow = apiRoute({
       },
     },
     ok: { description: "The output, in the chosen protocol.", stream: ["text", "sse", "ui", "data"] },
-    errors: RUN_ERRORS,
+    errors: [...RUN_ERRORS, ...IDEMPOTENCY_ERRORS],
     errorExamples: { invalid_request: "Missing required parameter: story" },
   },
 }, (a) => streamHandler("stream")(a));

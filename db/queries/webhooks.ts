@@ -1,0 +1,106 @@
+import { and, arrayContains, desc, eq, getTableColumns, isNull, sql } from "drizzle-orm";
+import type { DbOrTx } from "../index";
+import { webhookDeliveries, webhookEndpoints, type WebhookEvent } from "../schema";
+
+export async function insertWebhookEndpoint(tx: DbOrTx, values: typeof webhookEndpoints.$inferInsert) {
+  const [row] = await tx.insert(webhookEndpoints).values(values).returning();
+  return row!;
+}
+
+/** An org's endpoints, newest first (the secret is left out: it is shown once, at creation). */
+export async function listWebhookEndpoints(tx: DbOrTx, orgId: string) {
+  const { secret: _secret, ...cols } = getTableColumns(webhookEndpoints);
+  return tx.select(cols).from(webhookEndpoints).where(eq(webhookEndpoints.orgId, orgId)).orderBy(desc(webhookEndpoints.createdAt));
+}
+
+export async function deleteWebhookEndpoint(tx: DbOrTx, { orgId, endpointId }: { orgId: string; endpointId: string }) {
+  const [row] = await tx.delete(webhookEndpoints).where(and(eq(webhookEndpoints.orgId, orgId), eq(webhookEndpoints.id, endpointId))).returning({ id: webhookEndpoints.id, url: webhookEndpoints.url });
+  return row;
+}
+
+/** The enabled endpoints of an org that want this event. */
+export async function listSubscribedEndpoints(tx: DbOrTx, { orgId, event }: { orgId: string; event: WebhookEvent }) {
+  return tx
+    .select({ id: webhookEndpoints.id, includeData: webhookEndpoints.includeData })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.orgId, orgId), isNull(webhookEndpoints.disabledAt), arrayContains(webhookEndpoints.events, [event])));
+}
+
+export async function insertWebhookDeliveries(tx: DbOrTx, rows: Array<typeof webhookDeliveries.$inferInsert>) {
+  if (rows.length) await tx.insert(webhookDeliveries).values(rows);
+}
+
+export async function getDeliveryWithEndpoint(tx: DbOrTx, deliveryId: string) {
+  const [row] = await tx
+    .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints })
+    .from(webhookDeliveries)
+    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+    .where(eq(webhookDeliveries.id, deliveryId))
+    .limit(1);
+  return row;
+}
+
+export type AttemptOutcome = { status: number | null; latencyMs: number | null; response: string | null; error: string | null };
+
+/** One attempt's outcome on its delivery; `next`: when it is tried again (null: delivered, or given up). */
+export async function recordDeliveryAttempt(tx: DbOrTx, { deliveryId, outcome, final, next }: { deliveryId: string; outcome: AttemptOutcome; final: "delivered" | "failed" | null; next: Date | null }) {
+  await tx
+    .update(webhookDeliveries)
+    .set({
+      attempts: sql`${webhookDeliveries.attempts} + 1`, lastStatus: outcome.status, lastLatencyMs: outcome.latencyMs, lastResponse: outcome.response,
+      lastError: outcome.error, lastAttemptAt: sql`now()`, nextAttemptAt: next, ...(final ? { status: final } : {}),
+    })
+    .where(eq(webhookDeliveries.id, deliveryId));
+}
+
+/** A delivery succeeded: the endpoint is healthy again. */
+export async function markEndpointHealthy(tx: DbOrTx, endpointId: string) {
+  await tx.update(webhookEndpoints).set({ failingSince: null }).where(and(eq(webhookEndpoints.id, endpointId), sql`${webhookEndpoints.failingSince} IS NOT NULL`));
+}
+
+/**
+ * A delivery failed: the endpoint is failing since now unless it already was; once it has failed
+ * for `disableAfterMs` it is disabled, with the reason. Returns whether it is disabled now.
+ */
+export async function markEndpointFailing(tx: DbOrTx, { endpointId, reason, disableAfterMs }: { endpointId: string; reason: string; disableAfterMs: number }) {
+  const [row] = await tx
+    .update(webhookEndpoints)
+    .set({
+      failingSince: sql`coalesce(${webhookEndpoints.failingSince}, now())`,
+      disabledAt: sql`CASE WHEN ${webhookEndpoints.failingSince} < now() - make_interval(secs => ${disableAfterMs / 1000}) THEN now() ELSE ${webhookEndpoints.disabledAt} END`,
+      disabledReason: sql`CASE WHEN ${webhookEndpoints.failingSince} < now() - make_interval(secs => ${disableAfterMs / 1000}) THEN ${reason} ELSE ${webhookEndpoints.disabledReason} END`,
+    })
+    .where(eq(webhookEndpoints.id, endpointId))
+    .returning({ disabledAt: webhookEndpoints.disabledAt });
+  return !!row?.disabledAt;
+}
+
+/** The org's deliveries, newest first (an endpoint's, when given). */
+export async function listWebhookDeliveries(tx: DbOrTx, { orgId, endpointId, limit = 50 }: { orgId: string; endpointId?: string; limit?: number }) {
+  return tx
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.orgId, orgId), endpointId ? eq(webhookDeliveries.endpointId, endpointId) : undefined))
+    .orderBy(desc(webhookDeliveries.createdAt))
+    .limit(limit);
+}
+
+/** A delivery sent again (the redeliver button): pending, from its next attempt on. Undefined when it is not the org's. */
+export async function resetDelivery(tx: DbOrTx, { orgId, deliveryId }: { orgId: string; deliveryId: string }) {
+  const [row] = await tx
+    .update(webhookDeliveries)
+    .set({ status: "pending", nextAttemptAt: sql`now()` })
+    .where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.id, deliveryId)))
+    .returning({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId });
+  return row;
+}
+
+/** Re-enables an endpoint (an admin fixed the receiver). */
+export async function enableWebhookEndpoint(tx: DbOrTx, { orgId, endpointId }: { orgId: string; endpointId: string }) {
+  const [row] = await tx
+    .update(webhookEndpoints)
+    .set({ disabledAt: null, disabledReason: null, failingSince: null })
+    .where(and(eq(webhookEndpoints.orgId, orgId), eq(webhookEndpoints.id, endpointId)))
+    .returning({ id: webhookEndpoints.id });
+  return row;
+}

@@ -1,0 +1,82 @@
+import "server-only";
+import { getDb } from "@/db";
+import { claimJobs } from "@/db/queries/jobs";
+import type { Job, JobKind } from "@/db/schema";
+import { logger } from "@/lib/logger";
+import { processSingleton } from "@/lib/process-singleton";
+
+// The worker of the durable queue (db/queries/jobs.ts): each instance polls for due jobs every
+// second — at once when something was enqueued here — and runs at most `concurrency` of each kind
+// at a time. A handler settles its job itself (deletes or reschedules it); one that throws or whose
+// process dies leaves the job leased, and another claim takes it when the lease runs out.
+
+export type JobHandler = {
+  handle: (job: Job) => Promise<void>;
+  /** Jobs of this kind this instance runs at once. */
+  concurrency: number;
+  /** How long a claim holds the job: longer than the handler can take before it settles the job. */
+  leaseMs: number;
+};
+
+const POLL_MS = 1000;
+
+type State = {
+  handlers: Partial<Record<JobKind, JobHandler>>;
+  active: Map<JobKind, number>;
+  timer?: NodeJS.Timeout;
+  polling: boolean;
+  again: boolean;
+  paused: () => boolean;
+};
+
+const state = processSingleton<State>("job-worker", () => ({ handlers: {}, active: new Map(), polling: false, again: false, paused: () => false }));
+
+/** Starts this process's worker (once; later calls add handlers). `paused`: claim nothing while true (draining). */
+export function startJobWorker(handlers: Partial<Record<JobKind, JobHandler>>, paused?: () => boolean) {
+  Object.assign(state.handlers, handlers);
+  if (paused) state.paused = paused;
+  state.timer ??= setInterval(() => kickJobs(), POLL_MS).unref();
+  kickJobs();
+}
+
+/** Stops polling (tests; a process that exits). Jobs in hand finish. */
+export function stopJobWorker() {
+  clearInterval(state.timer);
+  state.timer = undefined;
+}
+
+/** Something was enqueued (or finished): look for work now rather than at the next tick. No-op without a worker. */
+export function kickJobs() {
+  if (!state.timer) return;
+  if (state.polling) {
+    state.again = true;
+    return;
+  }
+  state.polling = true;
+  void poll()
+    .catch((err) => logger.warn("job poll failed", { err }))
+    .finally(() => {
+      state.polling = false;
+      if (state.again) {
+        state.again = false;
+        kickJobs();
+      }
+    });
+}
+
+async function poll() {
+  if (state.paused()) return;
+  const db = await getDb();
+  for (const [kind, h] of Object.entries(state.handlers) as [JobKind, JobHandler][]) {
+    const free = h.concurrency - (state.active.get(kind) ?? 0);
+    for (const job of await claimJobs(db, { kind, limit: free, leaseMs: h.leaseMs })) {
+      state.active.set(kind, (state.active.get(kind) ?? 0) + 1);
+      void h.handle(job)
+        .catch((err) => logger.warn("job failed; retried when its lease ends", { kind, jobId: job.id, err }))
+        .finally(() => {
+          state.active.set(kind, (state.active.get(kind) ?? 1) - 1);
+          kickJobs();
+        });
+    }
+  }
+}

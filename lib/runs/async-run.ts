@@ -1,0 +1,94 @@
+import "server-only";
+import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
+import { getDb } from "@/db";
+import { deleteJob, insertJob, releaseJob } from "@/db/queries/jobs";
+import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
+import { startQueuedRun } from "@/db/queries/runs";
+import { getWorkflowVersionById } from "@/db/queries/workflows";
+import type { Job } from "@/db/schema";
+import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { creditsReleased } from "@/lib/credits/wait-for-credits";
+import { getEnv } from "@/lib/env";
+import { newId } from "@/lib/ids";
+import { resolveRoute } from "@/lib/llm/route";
+import { logger } from "@/lib/logger";
+import { emitRunEvent } from "@/lib/webhooks/emit-event";
+import { kickJobs, type JobHandler } from "@/lib/queue/worker";
+import { trackRun } from "./drain";
+import { admitRun, executeRun, type RunRequest } from "./open-run";
+import type { StartedRun } from "./reserve-run";
+
+// Async runs (POST /run with Prefer: respond-async): admitted like any run — prepared, rate
+// limited, credits reserved — and answered 202 at once; the run itself waits as "queued" for a
+// worker of the durable queue (lib/queue), on any instance, which starts it as "running" and
+// executes it on the one pipeline. The prompt travels in the job, so the worker calls the model
+// with exactly what was reserved for.
+
+type RunJob = { runId: string; orgId: string; prompt: LanguageModelV4Prompt };
+
+/** How long the enqueuer holds a new job while it reserves (and a worker a claimed one while it starts it). */
+const RUN_JOB_LEASE_MS = 60_000;
+
+/** Admits and reserves the run, queued; returns its id. */
+export async function queueRun(r: Omit<RunRequest, "protocol" | "source">): Promise<string> {
+  const { prepared, reserve } = await admitRun({ ...r, source: "api", protocol: "json" });
+  const runId = r.runId ?? newId.run();
+  const db = await getDb();
+  // The job first, held until the reservation is made: a crash in between leaves a job whose run
+  // never existed (dropped once its lease ends), never a reserved run that no job will start.
+  const payload: RunJob = { runId, orgId: prepared.orgId, prompt: prepared.prompt };
+  const jobId = await insertJob(db, { kind: "run", payload, leaseMs: RUN_JOB_LEASE_MS });
+  try {
+    await reserve({ queued: true, runId });
+  } catch (e) {
+    await deleteJob(db, jobId).catch(() => {});
+    throw e;
+  }
+  await releaseJob(db, jobId);
+  kickJobs();
+  return runId;
+}
+
+/** POST /run/:id with Prefer: respond-async (or ?async=true): 202, the run's id, where to follow it. */
+export async function respondAsync(r: Omit<RunRequest, "protocol" | "source">): Promise<Response> {
+  const runId = await queueRun(r);
+  return Response.json({ success: true, run_id: runId, status: "queued" }, { status: 202, headers: { location: `/api/v1/runs/${runId}` } });
+}
+
+/** `Prefer: respond-async` (RFC 7240), among other preferences. */
+export const prefersAsync = (req: Request) => /(^|[\s,;])respond-async\s*($|[,;])/i.test(req.headers.get("prefer") ?? "");
+
+/** The queue's handler for runs: at most RUN_QUEUE_CONCURRENCY at a time per instance. */
+export const runJobHandler = (): JobHandler => ({ handle: startRunJob, concurrency: getEnv().RUN_QUEUE_CONCURRENCY, leaseMs: RUN_JOB_LEASE_MS });
+
+async function startRunJob(job: Job) {
+  const { runId, orgId, prompt } = job.payload as RunJob;
+  const db = await getDb();
+  // Started and dequeued together: from here the run's heartbeat (and the orphan sweeper) cover it.
+  const row = await db.transaction(async (tx) => {
+    const started = await startQueuedRun(tx, runId);
+    await deleteJob(tx, job.id);
+    return started;
+  });
+  if (!row) return; // canceled while queued, or its reservation never happened
+  const startedAt = performance.now();
+  const version = row.versionId ? await getWorkflowVersionById(db, { orgId, versionId: row.versionId }) : undefined;
+  const route = version && (await resolveRoute(version).catch((err) => void logger.warn("async run: no model route", { runId, err })));
+  if (!version || !route) {
+    // The version or its model went away while the run waited: it fails, and pays nothing.
+    await finalizeRunWithSettlement(db, {
+      runId, ledgerId: newId.ledger(), status: "failed", cost: 0, output: "", citations: [], inputTokens: 0, outputTokens: 0,
+      errorCode: "upstream_error", errorMessage: "The run's model could not be resolved when it started", firstTokenMs: null, latencyMs: 0,
+    });
+    creditsReleased(orgId);
+    void emitRunEvent({ orgId, runId, status: "failed" });
+    return;
+  }
+  const promptText = JSON.stringify(prompt);
+  const run: StartedRun = {
+    id: runId, orgId, model: row.model, creditsReserved: row.creditsReserved, maxOutputTokens: row.maxOutputTokens ?? version.maxOutputTokens,
+    inputTokensEstimate: estimateTokens(promptText), prices: row.prices ?? route.prices,
+  };
+  const prepared = { orgId, workflowId: row.workflowId, version, inputs: row.inputs, modelId: row.model, route, prompt, promptText };
+  await trackRun(executeRun(prepared, run, startedAt, {}));
+}

@@ -1,0 +1,202 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { eq, sql } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { jobs, webhookDeliveries, webhookEndpoints } from "@/db/schema";
+import { runAdminCommand } from "@/lib/admin/run-admin-command";
+import { resetEnvForTests } from "@/lib/env";
+import { startQueue } from "@/lib/queue/start-queue";
+import { stopJobWorker } from "@/lib/queue/worker";
+import { listDeliveries, redeliverWebhook } from "@/lib/webhooks/deliveries";
+import { isPrivateAddress } from "@/lib/webhooks/outbound";
+import { moveLabel } from "@/lib/workflows/move-label";
+import { publishVersion } from "@/lib/workflows/publish-version";
+import { createFixture } from "../support/fixtures";
+import { apiRequest } from "../support/routes";
+
+// Signed webhook deliveries to a receiver on loopback (allowed here by WEBHOOKS_ALLOW_PRIVATE=1),
+// verified with the standardwebhooks package — an implementation independent of ours.
+
+type Received = { headers: http.IncomingHttpHeaders; body: string };
+let receiver: { url: string; got: Received[]; failNext: number; status: number; close: () => void };
+
+function allowPrivate(on: boolean) {
+  if (on) process.env.WEBHOOKS_ALLOW_PRIVATE = "1";
+  else delete process.env.WEBHOOKS_ALLOW_PRIVATE;
+  resetEnvForTests();
+}
+
+beforeAll(async () => {
+  const got: Received[] = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      got.push({ headers: req.headers, body });
+      const fail = receiver.failNext > 0;
+      if (fail) receiver.failNext--;
+      res.writeHead(fail ? 503 : receiver.status, { "content-type": "text/plain" }).end(fail ? "busy, try later" : "ok thanks");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  receiver = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, got, failNext: 0, status: 200, close: () => server.close() };
+  allowPrivate(true);
+  startQueue();
+});
+afterAll(() => {
+  stopJobWorker();
+  allowPrivate(false);
+  receiver.close();
+});
+beforeEach(() => {
+  receiver.got.length = 0;
+  receiver.failNext = 0;
+  receiver.status = 200;
+});
+
+async function until<T>(f: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const v = await f();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+const events = (type: string) => receiver.got.filter((g) => JSON.parse(g.body).type === type);
+/** Due now: the retry schedule's first waits are seconds to minutes; the test does not sit through them. */
+const hurry = async () => (await getDb()).update(jobs).set({ runAt: sql`now()` }).where(eq(jobs.kind, "webhook"));
+
+describe("webhooks", () => {
+  it("webhook create → whsec_ secret once; run.completed is delivered signed per Standard Webhooks, with ids and usage only", async () => {
+    const f = await createFixture({ credits: 10_000 });
+    const created = await runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", receiver.url, "--events", "run.completed,run.failed"]);
+    expect(created).toEqual({ webhook_id: expect.stringMatching(/^wh_/), secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{32}$/), url: receiver.url, events: ["run.completed", "run.failed"], include_data: false });
+    expect(JSON.stringify(await runAdminCommand(["webhook", "list", "--org", f.orgId]))).not.toContain(created.secret as string);
+
+    const run = await (await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "a secret plan" } })).json();
+    const got = await until(async () => events("run.completed")[0], "run.completed");
+    const verified = new Webhook(created.secret as string).verify(got.body, got.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
+    console.info(`[webhook] as received:\n${["webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent"].map((h) => `${h}: ${got.headers[h]}`).join("\n")}\n\n${got.body}\n→ standardwebhooks verify: ok (${verified.type})`);
+    expect(got.headers["webhook-id"]).toMatch(/^msg_/);
+    expect(verified).toMatchObject({ type: "run.completed", data: { run_id: run.run_id, workflow_id: f.workflowId, status: "completed", credits_charged: run.credits_charged, usage: run.usage } });
+    // Neither inputs nor output, unless the endpoint opts in; never a secret.
+    expect(got.body).not.toContain("secret plan");
+    expect(got.body).not.toContain(f.key);
+    // A tampered body fails the independent verifier.
+    expect(() => new Webhook(created.secret as string).verify(got.body.replace("completed", "failed"), got.headers as Record<string, string>)).toThrow();
+    // Logged once the receiver's answer is in (just after it got the request).
+    const log = await until(async () => { const [d] = await listDeliveries({ orgId: f.orgId }); return d?.status !== "pending" ? d : undefined; }, "the log");
+    expect(log).toMatchObject({ status: "delivered", attempts: 1, last_status: 200, last_response: "ok thanks", event: "run.completed" });
+    expect(log!.last_latency_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it("workflow.published and label.moved (in the change's transaction); include-data endpoints get inputs and output; ordering not assumed", async () => {
+    const f = await createFixture({ credits: 10_000 });
+    const all = await runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", receiver.url, "--events", "workflow.published,label.moved,run.completed", "--include-data"]);
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId, note: "v2 from CI" });
+    await moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "staging", version: 1, actorId: null });
+    await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "a secret plan" } });
+    await until(async () => receiver.got.length >= 3 && receiver.got, "three events");
+    const wh = new Webhook(all.secret as string);
+    for (const g of receiver.got) wh.verify(g.body, g.headers as Record<string, string>);
+    expect(JSON.parse(events("workflow.published")[0]!.body).data).toMatchObject({ workflow_id: f.workflowId, version: 2, note: "v2 from CI" });
+    expect(JSON.parse(events("label.moved")[0]!.body).data).toMatchObject({ workflow_id: f.workflowId, label: "staging", to_version: 1 });
+    expect(JSON.parse(events("run.completed")[0]!.body).data).toMatchObject({ inputs: { story: "a secret plan" }, output: expect.stringContaining("a secret plan") });
+    // A publish that fails (archived workflow → 404) rolls back: no event.
+    await expect(publishVersion({ orgId: f.orgId, workflowId: "wf_000000000000000000000000" })).rejects.toThrow();
+    expect(await (await getDb()).select().from(webhookDeliveries).where(eq(webhookDeliveries.orgId, f.orgId))).toHaveLength(3);
+  });
+
+  it("retries with backoff against a receiver that fails first: same webhook-id, logged, then delivered; redeliver sends it again", async () => {
+    const f = await createFixture({ credits: 10_000 });
+    await runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", receiver.url, "--events", "workflow.published"]);
+    receiver.failNext = 2;
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+    const first = await until(async () => (await listDeliveries({ orgId: f.orgId }))[0]?.attempts === 1 && (await listDeliveries({ orgId: f.orgId }))[0]!, "first attempt");
+    expect(first).toMatchObject({ status: "pending", last_status: 503, last_response: "busy, try later" });
+    // The next attempt is scheduled 5 s on (then 5 min, 30 min, … about a day in all).
+    expect(new Date(first.next_attempt_at!).getTime() - Date.now()).toBeGreaterThan(2000);
+    await hurry();
+    await until(async () => (await listDeliveries({ orgId: f.orgId }))[0]?.attempts === 2, "second attempt");
+    await hurry();
+    const done = await until(async () => { const [d] = await listDeliveries({ orgId: f.orgId }); return d?.status === "delivered" && d; }, "delivery");
+    expect(done).toMatchObject({ attempts: 3, last_status: 200 });
+    expect(receiver.got).toHaveLength(3);
+    expect(new Set(receiver.got.map((g) => g.headers["webhook-id"])).size).toBe(1);
+    await expect((await getDb()).select().from(jobs).where(sql`${jobs.payload}->>'deliveryId' = ${done.delivery_id}`)).resolves.toEqual([]);
+
+    await redeliverWebhook({ orgId: f.orgId, deliveryId: done.delivery_id });
+    await until(async () => receiver.got.length === 4, "redelivery");
+    expect(receiver.got[3]!.headers["webhook-id"]).toBe(done.delivery_id);
+    await expect(redeliverWebhook({ orgId: (await createFixture()).orgId, deliveryId: done.delivery_id })).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("an endpoint failing for a day is disabled, with the reason; it then gets nothing until enabled", async () => {
+    const f = await createFixture({ credits: 10_000 });
+    const wh = await runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", receiver.url, "--events", "workflow.published"]);
+    receiver.status = 500;
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+    await until(async () => (await listDeliveries({ orgId: f.orgId }))[0]?.attempts === 1, "first failure");
+    const db = await getDb();
+    const [ep] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, wh.webhook_id as string));
+    expect(ep!.failingSince).not.toBeNull();
+    expect(ep!.disabledAt).toBeNull();
+    // A day later, still failing:
+    await db.update(webhookEndpoints).set({ failingSince: sql`now() - interval '25 hours'` }).where(eq(webhookEndpoints.id, ep!.id));
+    await hurry();
+    const gone = await until(async () => {
+      const l = await runAdminCommand(["webhook", "list", "--org", f.orgId]) as { webhooks: Array<{ disabled_at: string | null }> };
+      return l.webhooks[0]!.disabled_at ? l.webhooks[0] : undefined;
+    }, "disabled");
+    expect(gone).toMatchObject({ disabled_reason: "Every delivery failed for 24 hours (last: HTTP 500)" });
+    expect((await listDeliveries({ orgId: f.orgId }))[0]).toMatchObject({ status: "failed", attempts: 2 });
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+    expect(await listDeliveries({ orgId: f.orgId })).toHaveLength(1);
+    await runAdminCommand(["webhook", "enable", "--org", f.orgId, "--webhook", ep!.id]);
+    receiver.status = 200;
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+    await until(async () => (await listDeliveries({ orgId: f.orgId })).some((d) => d.status === "delivered"), "delivery after enabling");
+  });
+});
+
+describe("webhook SSRF guard", () => {
+  it.each(["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1"])(
+    "%s is private", (ip) => expect(isPrivateAddress(ip)).toBe(true));
+  it.each(["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"])("%s is public", (ip) => expect(isPrivateAddress(ip)).toBe(false));
+
+  it.each([
+    ["a loopback IP", "http://127.0.0.1:9/x"], ["a name resolving to loopback", "http://localhost:9/x"], ["cloud metadata", "http://169.254.169.254/latest/meta-data"],
+    ["IPv6 loopback", "http://[::1]:9/"], ["a private network", "https://10.0.0.7/hook"], ["an IPv4-mapped loopback", "http://[::ffff:7f00:1]/"],
+  ])("registering %s is refused without WEBHOOKS_ALLOW_PRIVATE", async (_, url) => {
+    allowPrivate(false);
+    try {
+      const f = await createFixture();
+      await expect(runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", url, "--events", "run.completed"])).rejects.toMatchObject({
+        code: "invalid_request", message: expect.stringContaining("private, loopback or link-local"),
+      });
+    } finally {
+      allowPrivate(true);
+    }
+  });
+
+  it.each([["ftp://example.com/x"], ["http://user:pw@example.com/"], ["not a url"]])("url %s is refused", async (url) => {
+    const f = await createFixture();
+    await expect(runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", url, "--events", "run.completed"])).rejects.toMatchObject({ code: "invalid_request" });
+  });
+
+  it("checked again at every delivery: an endpoint on loopback gets nothing once private addresses are refused", async () => {
+    const f = await createFixture();
+    await runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", receiver.url, "--events", "workflow.published"]);
+    allowPrivate(false);
+    try {
+      await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+      const d = await until(async () => { const [l] = await listDeliveries({ orgId: f.orgId }); return l?.attempts ? l : undefined; }, "refused attempt");
+      expect(d).toMatchObject({ status: "pending", last_status: null, last_error: expect.stringContaining("private, loopback or link-local address (127.0.0.1): refused") });
+      expect(receiver.got).toHaveLength(0);
+    } finally {
+      allowPrivate(true);
+    }
+  });
+});
