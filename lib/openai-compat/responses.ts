@@ -6,7 +6,7 @@ import { completeRun } from "@/lib/runs/respond-json";
 import { respondStream } from "@/lib/runs/respond-stream";
 import type { ServerTiming } from "@/lib/server-timing";
 import { epoch } from "./chat-completions";
-import { contentText, shapeConversation, type Turn } from "./conversation";
+import { shapeConversation, turnOf, type Turn } from "./conversation";
 import type { ResponsesBody } from "./schemas";
 import { versionOf, versionOfModel } from "./workflow-ref";
 
@@ -31,7 +31,7 @@ export async function createResponse({ req, principal, body, rawBody, headers, t
   const run: Omit<RunRequest, "protocol"> = {
     principal, version, source: "openai", timing, fields: { user },
     // The raw object (the schema checked it is one): its keys exactly as sent.
-    shape: shapeConversation(rawPrompt.variables ?? {}, inputTurns(body.input), "prompt.variables"),
+    shape: shapeConversation(rawPrompt.variables ?? {}, inputTurns(body.input), "prompt.variables", version),
   };
   const head = (id: string): Head => ({
     id, createdAt: epoch(), model: prompt?.id ?? body.model!, prompt: prompt ?? null, metadata: body.metadata ?? {}, user: user ?? null,
@@ -47,15 +47,15 @@ export async function createResponse({ req, principal, body, rawBody, headers, t
   });
 }
 
-/** `input`: a string is one user message; items are messages whose text parts are taken. */
+/** `input`: a string is one user message; items are messages of text and image parts. */
 function inputTurns(input: ResponsesBody["input"]): Turn[] {
   if (input === undefined) return [];
-  if (typeof input === "string") return [{ role: "user", text: input }];
+  if (typeof input === "string") return [turnOf("user", input, "input")];
   return input.map((item, i) => {
     if (item.type !== undefined && item.type !== "message") {
       throw new AppError("invalid_request", `input[${i}] is a ${item.type.slice(0, 40)} item: only messages are supported`, { param: `input[${i}]` });
     }
-    return { role: item.role ?? "user", text: contentText(item.content, `input[${i}].content`) };
+    return turnOf(item.role ?? "user", item.content, `input[${i}].content`);
   });
 }
 

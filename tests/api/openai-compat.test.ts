@@ -165,11 +165,12 @@ describe("errors in OpenAI's shape: the SDK's typed errors", () => {
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
     expect(bad).toMatchObject({ status: 400, param: "story", type: "invalid_request_error", message: "400 Missing required parameter: story" });
 
-    const image = await client(f.key).chat.completions.create({
-      model: f.workflowId, messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }],
+    // Audio is refused, not dropped (images: tests/api/openai-compat-images.test.ts).
+    const audio = await client(f.key).chat.completions.create({
+      model: f.workflowId, messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }],
     }).catch((e) => e);
-    expect(image).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(image.param).toBe("messages[0].content[0]");
+    expect(audio).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(audio.param).toBe("messages[0].content[0]");
   });
 
   it("429 RateLimitError with our rate-limit headers; no credits is 429 insufficient_quota, not retried", async () => {
