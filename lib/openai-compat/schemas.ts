@@ -60,6 +60,10 @@ export const responsesBody = z.object({
   input: z.union([z.string(), z.array(inputItem).max(500, "may hold at most 500 items")], { error: "must be a string or an array of input items" }).optional()
     .meta({ description: "More user content: fills the first variable the prompt's `variables` leave out, else follows the rendered prompt. Text and `input_image` parts (https: or data:image URLs, passed to the model, never fetched)." }),
   stream: z.boolean().nullish(),
+  text: z.looseObject({
+    format: z.looseObject({ type: z.string().max(40) }, { error: "must be an object with a type" }).optional(),
+  }, { error: "must be an object" }).nullish()
+    .meta({ description: "`format`: `text`, or for a workflow with an output schema `json_object` or `json_schema` with that very schema (anything else is a 400 naming the difference). The workflow's JSON is the output text either way." }),
   user: endUser.optional(),
   safety_identifier: endUser.optional(),
   metadata: metadata.optional(),

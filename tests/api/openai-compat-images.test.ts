@@ -5,17 +5,14 @@ import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { createFixture } from "../support/fixtures";
-import { BASE, dispatch } from "../support/routes";
+import { openaiClient } from "../support/openai-compat";
 import { upstream } from "../setup";
 
 // Image input on the OpenAI-compatible surface, through the official `openai` SDK: chat
 // `image_url` parts and Responses `input_image` parts (in `input`, or filling an image variable in
 // `prompt.variables`) reach the provider as its own wire parts, the URL passed on, never fetched.
 
-const client = (apiKey: string) => new OpenAI({
-  apiKey, baseURL: `${BASE}/api/v1/openai`, maxRetries: 0,
-  fetch: (url: string | URL | Request, init?: RequestInit) => dispatch(new Request(url, init)),
-});
+const client = openaiClient;
 const PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 const PHOTO = [{ name: "photo", type: "image" as const }];
 

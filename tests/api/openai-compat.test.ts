@@ -14,6 +14,7 @@ import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { estimateTokens } from "@/lib/credits/estimate-tokens";
 import { createFixture } from "../support/fixtures";
+import { openaiClient } from "../support/openai-compat";
 import { apiRequest, BASE, dispatch } from "../support/routes";
 import { upstream } from "../setup";
 
@@ -21,10 +22,7 @@ import { upstream } from "../setup";
 // route modules (no server): what the SDK parses, raises and accumulates is what users get.
 // tests/e2e/openai-sdk.test.ts repeats the essentials against `next start`, with the Python SDK too.
 
-const client = (apiKey: string) => new OpenAI({
-  apiKey, baseURL: `${BASE}/api/v1/openai`, maxRetries: 0,
-  fetch: (url: string | URL | Request, init?: RequestInit) => dispatch(new Request(url, init)),
-});
+const client = openaiClient;
 
 /** The org's balance equals its ledger's sum (lib/credits/README.md invariant 1). */
 async function expectLedgerExact(orgId: string) {
