@@ -4,7 +4,7 @@ import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } 
 import { completeRun } from "@/lib/runs/respond-json";
 import { respondStream } from "@/lib/runs/respond-stream";
 import type { ServerTiming } from "@/lib/server-timing";
-import { contentText, shapeConversation } from "./conversation";
+import { shapeConversation, turnOf } from "./conversation";
 import type { ChatCompletionBody, chatCompletionResponse } from "./schemas";
 import { versionOfModel } from "./workflow-ref";
 import type { z } from "zod";
@@ -18,12 +18,12 @@ type Call = { req: Request; principal: Principal; body: ChatCompletionBody; rawB
  */
 export async function chatCompletion({ req, principal, body, rawBody, headers, timing }: Call): Promise<Response | z.input<typeof chatCompletionResponse>> {
   const version = await versionOfModel(principal, body.model);
-  const turns = body.messages.map((m, i) => ({ role: m.role, text: contentText(m.content, `messages[${i}].content`) }));
+  const turns = body.messages.map((m, i) => turnOf(m.role, m.content, `messages[${i}].content`));
   const run: Omit<RunRequest, "protocol"> = {
     principal, version, source: "openai", timing,
     fields: { user: body.user ?? body.safety_identifier },
     // The raw object (the schema checked it is one): its keys exactly as sent.
-    shape: shapeConversation((rawBody.variables ?? {}) as Record<string, unknown>, turns, "variables"),
+    shape: shapeConversation((rawBody.variables ?? {}) as Record<string, unknown>, turns, "variables", version),
   };
   const model = body.model;
   if (body.stream) {

@@ -6,14 +6,17 @@ import { completeRun } from "@/lib/runs/respond-json";
 import { respondStream } from "@/lib/runs/respond-stream";
 import type { ServerTiming } from "@/lib/server-timing";
 import { epoch } from "./chat-completions";
-import { contentText, shapeConversation, type Turn } from "./conversation";
+import { shapeConversation, turnOf, type Turn } from "./conversation";
 import type { ResponsesBody } from "./schemas";
+import { checkTextFormat, type TextFormat } from "./text-format";
 import { versionOf, versionOfModel } from "./workflow-ref";
 
 type Call = { req: Request; principal: Principal; body: ResponsesBody; rawBody: Record<string, unknown>; headers: Headers; timing: ServerTiming };
 
 /** What every Responses object of one call repeats. */
-type Head = { id: string; createdAt: number; model: string; prompt: ResponsesBody["prompt"] | null; metadata: Record<string, string>; user: string | null };
+type Head = {
+  id: string; createdAt: number; model: string; prompt: ResponsesBody["prompt"] | null; metadata: Record<string, string>; user: string | null; format: TextFormat;
+};
 
 /**
  * POST /api/v1/openai/responses — a published workflow where OpenAI's reusable prompt was:
@@ -27,14 +30,16 @@ export async function createResponse({ req, principal, body, rawBody, headers, t
   else if (body.model) version = await versionOfModel(principal, body.model);
   else throw new AppError("invalid_request", "prompt is required: {id: \"wf_…\", version?, variables?}", { param: "prompt" });
   const rawPrompt = (rawBody.prompt ?? {}) as { variables?: Record<string, unknown> | null };
+  // The raw format (the schema checked its shape): its schema's keys exactly as sent.
+  const format = checkTextFormat((rawBody.text as { format?: TextFormat } | null | undefined)?.format, version.outputSchema);
   const user = body.user ?? body.safety_identifier;
   const run: Omit<RunRequest, "protocol"> = {
     principal, version, source: "openai", timing, fields: { user },
     // The raw object (the schema checked it is one): its keys exactly as sent.
-    shape: shapeConversation(rawPrompt.variables ?? {}, inputTurns(body.input), "prompt.variables"),
+    shape: shapeConversation(rawPrompt.variables ?? {}, inputTurns(body.input), "prompt.variables", version),
   };
   const head = (id: string): Head => ({
-    id, createdAt: epoch(), model: prompt?.id ?? body.model!, prompt: prompt ?? null, metadata: body.metadata ?? {}, user: user ?? null,
+    id, createdAt: epoch(), model: prompt?.id ?? body.model!, prompt: prompt ?? null, metadata: body.metadata ?? {}, user: user ?? null, format,
   });
   if (body.stream) {
     return respondStream(run, { req, resumable: false, headers, protocol: { name: "responses", sink: (o) => responsesSink(o, head) } });
@@ -47,15 +52,15 @@ export async function createResponse({ req, principal, body, rawBody, headers, t
   });
 }
 
-/** `input`: a string is one user message; items are messages whose text parts are taken. */
+/** `input`: a string is one user message; items are messages of text and image parts. */
 function inputTurns(input: ResponsesBody["input"]): Turn[] {
   if (input === undefined) return [];
-  if (typeof input === "string") return [{ role: "user", text: input }];
+  if (typeof input === "string") return [turnOf("user", input, "input")];
   return input.map((item, i) => {
     if (item.type !== undefined && item.type !== "message") {
       throw new AppError("invalid_request", `input[${i}] is a ${item.type.slice(0, 40)} item: only messages are supported`, { param: `input[${i}]` });
     }
-    return { role: item.role ?? "user", text: contentText(item.content, `input[${i}].content`) };
+    return turnOf(item.role ?? "user", item.content, `input[${i}].content`);
   });
 }
 
@@ -81,7 +86,7 @@ function responseObject(h: Head, r: { status: Status; output: unknown[]; usage: 
     incomplete_details: r.status === "incomplete" ? { reason: "max_output_tokens" } : null,
     instructions: null, max_output_tokens: null, model: h.model, output: r.output,
     parallel_tool_calls: false, previous_response_id: null, prompt: h.prompt, reasoning: null, store: false,
-    temperature: null, text: { format: { type: "text" } }, tool_choice: "auto", tools: [], top_p: null, truncation: "disabled",
+    temperature: null, text: { format: h.format }, tool_choice: "auto", tools: [], top_p: null, truncation: "disabled",
     usage: r.usage && { ...r.usage, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
     user: h.user, metadata: h.metadata,
   };

@@ -12,13 +12,16 @@ const endUser = z.string().max(512, "must be at most 512 characters").refine(noN
 const metadata = z.record(z.string().max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, "may hold at most 16 keys")
   .meta({ description: "Echoed back on the response (OpenAI's limits: 16 keys, 512-character values)." });
 
-/** The workflow's variables: as /run takes them, or OpenAI's `{type: "input_text", text}` objects. */
+/** The workflow's variables: as /run takes them, or OpenAI's `input_text` (and, for an image variable, `input_image`) objects. */
 const variables = documentAs(
   z.record(z.string(), z.unknown(), { error: "must be an object" }),
-  z.record(z.string(), z.union([inputValue, z.object({ type: z.literal("input_text"), text: z.string() })])),
+  z.record(z.string(), z.union([
+    inputValue, z.object({ type: z.literal("input_text"), text: z.string() }),
+    z.object({ type: z.literal("input_image"), image_url: z.string(), detail: z.string().optional() }).meta({ description: "An image variable's value: an https: or data:image URL." }),
+  ])),
 );
 
-/** A message's content: a string, or parts of which only text is taken (an image is a clear 400). */
+/** A message's content: a string, or text and image parts (lib/openai-compat/conversation.ts checks them; anything else is a clear 400). */
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() }, { error: "must be an object with a type" });
 const content = z.union([z.string(), z.array(contentPart).max(100, "may hold at most 100 parts")], { error: "must be a string or an array of parts" });
 
@@ -29,7 +32,7 @@ export const chatCompletionBody = z.object({
     role: z.enum(["system", "developer", "user", "assistant", "tool"], { error: "must be system, developer, user, assistant or tool" }),
     content: content.nullish(),
   }, { error: "must be an object" }), { error: "is required: an array of messages" }).max(500, "may hold at most 500 messages")
-    .meta({ description: "The conversation. The last user message fills the first variable `variables` leaves out; the turns before it are the history. When no variable is missing, the whole conversation follows the rendered prompt. System and developer messages are ignored: the workflow has its own." }),
+    .meta({ description: "The conversation. The last user message fills the first variable `variables` leaves out; the turns before it are the history. When no variable is missing, the whole conversation follows the rendered prompt. System and developer messages are ignored: the workflow has its own. User messages may hold `image_url` parts (https: or data:image URLs, passed to the model, never fetched)." }),
   variables: variables.optional().meta({ description: "The workflow's variables (the SDKs' `extra_body`)." }),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
@@ -55,8 +58,12 @@ export const responsesBody = z.object({
     .meta({ description: "The workflow to run, as OpenAI's reusable prompts were referenced." }),
   model: z.string().max(200).optional().meta({ description: "Ignored when `prompt` is given; otherwise a model name as /chat/completions takes it (`wf_…[@label|@version]`)." }),
   input: z.union([z.string(), z.array(inputItem).max(500, "may hold at most 500 items")], { error: "must be a string or an array of input items" }).optional()
-    .meta({ description: "More user content: fills the first variable the prompt's `variables` leave out, else follows the rendered prompt. Text only." }),
+    .meta({ description: "More user content: fills the first variable the prompt's `variables` leave out, else follows the rendered prompt. Text and `input_image` parts (https: or data:image URLs, passed to the model, never fetched)." }),
   stream: z.boolean().nullish(),
+  text: z.looseObject({
+    format: z.looseObject({ type: z.string().max(40) }, { error: "must be an object with a type" }).optional(),
+  }, { error: "must be an object" }).nullish()
+    .meta({ description: "`format`: `text`, or for a workflow with an output schema `json_object` or `json_schema` with that very schema (anything else is a 400 naming the difference). The workflow's JSON is the output text either way." }),
   user: endUser.optional(),
   safety_identifier: endUser.optional(),
   metadata: metadata.optional(),

@@ -34,7 +34,11 @@ export function storedImage(value: string): string {
 }
 
 const ACCEPTED = new Set(Object.values(BY_EXTENSION));
-const NOT_AN_IMAGE = "must be an image (image/png, image/jpeg, image/webp or image/gif) at an https: URL or a data:image/(png|jpeg|webp|gif);base64 URL";
+export const NOT_AN_IMAGE = "must be an image (image/png, image/jpeg, image/webp or image/gif) at an https: URL or a data:image/(png|jpeg|webp|gif);base64 URL";
+const IMAGE_VALUE = valueSchema({ name: "image", type: "image" });
+
+/** An image sent in a request (not a variable): an https: URL or a data:image URL, bounded as image variables are. */
+export const isImageUrl = (url: unknown): url is string => IMAGE_VALUE.safeParse(url).success;
 
 /**
  * A chat message's image attachments: AI SDK 5+ `{type: "file", mediaType, url}` parts, AI SDK ≤ 4
@@ -50,10 +54,9 @@ export function chatImages(m: { parts?: unknown[]; experimental_attachments?: un
     for (const a of m.experimental_attachments as Array<{ contentType?: unknown; url?: unknown } | null>) files.push({ mediaType: a?.contentType, url: a?.url });
   }
   return files.map(({ mediaType, url }) => {
-    const ok = typeof mediaType === "string" && ACCEPTED.has(mediaType) && valueSchema({ name: "file", type: "image" }).safeParse(url).success;
-    if (!ok) throw new AppError("invalid_request", `${where} file: ${NOT_AN_IMAGE}`);
+    if (!(typeof mediaType === "string" && ACCEPTED.has(mediaType) && isImageUrl(url))) throw new AppError("invalid_request", `${where} file: ${NOT_AN_IMAGE}`);
     // (a data: URL's own media type wins over the declared one)
-    return imageFilePart(url as string, mediaType as string);
+    return imageFilePart(url, mediaType);
   });
 }
 

@@ -14,6 +14,7 @@ import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { estimateTokens } from "@/lib/credits/estimate-tokens";
 import { createFixture } from "../support/fixtures";
+import { openaiClient } from "../support/openai-compat";
 import { apiRequest, BASE, dispatch } from "../support/routes";
 import { upstream } from "../setup";
 
@@ -21,10 +22,7 @@ import { upstream } from "../setup";
 // route modules (no server): what the SDK parses, raises and accumulates is what users get.
 // tests/e2e/openai-sdk.test.ts repeats the essentials against `next start`, with the Python SDK too.
 
-const client = (apiKey: string) => new OpenAI({
-  apiKey, baseURL: `${BASE}/api/v1/openai`, maxRetries: 0,
-  fetch: (url: string | URL | Request, init?: RequestInit) => dispatch(new Request(url, init)),
-});
+const client = openaiClient;
 
 /** The org's balance equals its ledger's sum (lib/credits/README.md invariant 1). */
 async function expectLedgerExact(orgId: string) {
@@ -165,11 +163,12 @@ describe("errors in OpenAI's shape: the SDK's typed errors", () => {
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
     expect(bad).toMatchObject({ status: 400, param: "story", type: "invalid_request_error", message: "400 Missing required parameter: story" });
 
-    const image = await client(f.key).chat.completions.create({
-      model: f.workflowId, messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }],
+    // Audio is refused, not dropped (images: tests/api/openai-compat-images.test.ts).
+    const audio = await client(f.key).chat.completions.create({
+      model: f.workflowId, messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }],
     }).catch((e) => e);
-    expect(image).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(image.param).toBe("messages[0].content[0]");
+    expect(audio).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(audio.param).toBe("messages[0].content[0]");
   });
 
   it("429 RateLimitError with our rate-limit headers; no credits is 429 insufficient_quota, not retried", async () => {

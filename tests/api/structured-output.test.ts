@@ -10,6 +10,7 @@ import { publishVersion } from "@/lib/workflows/publish-version";
 import { draftPatch } from "@/lib/workflows/schemas";
 import { restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
 import { createFixture } from "../support/fixtures";
+import { REVIEW_ANSWER, REVIEW_SCHEMA } from "../support/openai-compat";
 import { apiRequest } from "../support/routes";
 import { serveRoutes } from "../support/serve";
 import { upstream } from "../setup";
@@ -19,13 +20,8 @@ import { upstream } from "../setup";
 // (output_invalid, charged what the provider billed), and the stream carries the JSON text that
 // useObject parses into partial objects, with the validated object in the final event.
 
-const SCHEMA = {
-  type: "object",
-  properties: { title: { type: "string" }, tags: { type: "array", items: { type: "string" } }, stars: { type: "integer", minimum: 1, maximum: 5 } },
-  required: ["title", "tags", "stars"],
-  additionalProperties: false,
-};
-const ANSWER = { title: "Charlie the dog", tags: ["loyal", "brave"], stars: 5 };
+const SCHEMA = REVIEW_SCHEMA;
+const ANSWER = REVIEW_ANSWER;
 
 let server: Awaited<ReturnType<typeof serveRoutes>>;
 beforeAll(async () => {

@@ -15,7 +15,7 @@ const exec = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
 export type E2EContext = {
   baseUrl: string; upstreamUrl: string; dataDir: string; orgId: string; key: string;
-  storyId: string; chatId: string; offlineId: string; noVarsId: string; serverPid: number;
+  storyId: string; chatId: string; offlineId: string; noVarsId: string; reviewId: string; serverPid: number;
   openai: { versionsId: string; poorId: string; poorKey: string; limitedKey: string };
 };
 declare module "vitest" {

@@ -15,6 +15,14 @@ const story = await createWorkflow({ orgId, name: "Story", template: "Write {{st
 const chat = await createWorkflow({ orgId, name: "Chat", template: "{{question}}", model: "openai.chat:fake", publish: true });
 const noVars = await createWorkflow({ orgId, name: "Charlie", template: "Tell me a short story about a dog named Charlie.", model: "openai.chat:fake", publish: true });
 const offline = await createWorkflow({ orgId, name: "Offline", template: "Echo {{story}}", model: "offline:echo", publish: true });
+// Structured output (tests/e2e/use-object.test.ts): the answer streams as JSON text for useObject.
+const review = await createWorkflow({
+  orgId, name: "Review", template: "Review {{story}}", model: "openai.chat:fake", publish: true,
+  outputSchema: {
+    type: "object", required: ["title", "tags", "stars"], additionalProperties: false,
+    properties: { title: { type: "string" }, tags: { type: "array", items: { type: "string" } }, stars: { type: "integer", minimum: 1, maximum: 5 } },
+  },
+});
 // The OpenAI-compatible surface (tests/e2e/openai-sdk.test.ts): versions 1 and 2 with staging on 1, an org
 // without credits, a key limited to one request a minute.
 const versions = await createWorkflow({ orgId, name: "Versions", template: "v1 {{story}}", model: "offline:echo", publish: true });
@@ -27,5 +35,5 @@ const openai = {
   versionsId: versions.workflow_id, poorId: poor.workflow_id, poorKey: (await createApiKey({ orgId: poorOrg })).key,
   limitedKey: (await createApiKey({ orgId, name: "limited", rateLimitPerMinute: 1 })).key,
 };
-process.stdout.write(JSON.stringify({ orgId, key, storyId: story.workflow_id, chatId: chat.workflow_id, offlineId: offline.workflow_id, noVarsId: noVars.workflow_id, openai }) + "\n");
+process.stdout.write(JSON.stringify({ orgId, key, storyId: story.workflow_id, chatId: chat.workflow_id, offlineId: offline.workflow_id, noVarsId: noVars.workflow_id, reviewId: review.workflow_id, openai }) + "\n");
 await closeDb();
