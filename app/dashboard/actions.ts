@@ -10,6 +10,7 @@ import { changeMemberRole, removeMember } from "@/lib/orgs/members";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
 import { moveLabel, rollbackProduction } from "@/lib/workflows/move-label";
+import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 import { draftPatch, workflowContent } from "@/lib/workflows/schemas";
 import { archiveWorkflow, restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
@@ -116,4 +117,10 @@ export const importWorkflowAction = orgAction(
   ({ input, actor }) => importWorkflow({
     orgId: actor.orgId, doc: parseWorkflowDocument(input.document, defaultModelId()), draftOnly: input.draftOnly, actorId: actor.userId,
   }),
+);
+
+// --- Evals and splits (issue 21). Splitting a label is a label move: admins only, audited.
+export const splitLabelAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, label: z.string().min(1).max(40), spec: z.string().min(1).max(200) }) },
+  ({ input, actor }) => splitLabel({ orgId: actor.orgId, workflowId: input.workflowId, label: input.label, weights: parseSplitSpec(input.spec), actorId: actor.userId }),
 );

@@ -15,6 +15,12 @@ export type RunAttempt = {
   error_class: string | null; http_status: number | null; duration_ms: number; input_tokens: number; output_tokens: number;
 };
 
+/**
+ * Why a run got its version when its label splits traffic: the label, the user's bucket
+ * (0..9999; sticky per end user, drawn per request without one) and the split as it stood.
+ */
+export type RunAssignment = { label: string; bucket: number; by: "user" | "request"; split: string };
+
 export const runs = pgTable(
   "runs",
   {
@@ -22,6 +28,8 @@ export const runs = pgTable(
     orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
     workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
     versionId: text("version_id").references(() => workflowVersions.id, { onDelete: "set null" }),
+    /** Set when a split label chose the version (lib/workflows/split-assignment.ts). */
+    assignment: jsonb("assignment").$type<RunAssignment>(),
     apiKeyId: text("api_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
     source: text("source", { enum: RUN_SOURCES }).notNull(),
     protocol: text("protocol"), // json | text | ui | sse

@@ -8,6 +8,7 @@ import { AppError } from "@/lib/errors";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
+import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 import { MAX_DOCUMENT_BYTES, parseWorkflowDocument } from "@/lib/workflows/export-import/document";
 import { exportWorkflow } from "@/lib/workflows/export-import/export-workflow";
@@ -26,6 +27,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   workflow export --org <org_id> --workflow <workflow_id>        (prints the workflow document)
   workflow import --org <org_id> --file <path> [--draft-only]   (an export, or an OpenAI prompt: a new workflow)
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
+  label split --org <org_id> --workflow <workflow_id> --label <name> --weights <version:percent,…>   (e.g. 3:90,4:10)
   credits grant --org <org_id> --amount <n>
   model price --model <provider:model> --input <credits per 1M tokens> --output <credits per 1M tokens>
   model list`;
@@ -37,7 +39,7 @@ const OPTIONS = {
   publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
   label: { type: "string" }, version: { type: "string" }, input: { type: "string" }, output: { type: "string" },
   "fallback-models": { type: "string" }, "max-attempts": { type: "string" },
-  file: { type: "string" }, "draft-only": { type: "boolean" },
+  file: { type: "string" }, "draft-only": { type: "boolean" }, weights: { type: "string" },
 } as const;
 
 /** Runs one admin command and returns the JSON object to print. Throws AppError with a usable message. */
@@ -90,6 +92,8 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       const version = int("version", need("version"))!;
       return moveLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), version, actorId: null });
     }
+    case "label split":
+      return splitLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), weights: parseSplitSpec(need("weights")), actorId: null });
     case "credits grant": {
       const amount = int("amount", need("amount"))!;
       const res = await grantCredits({ orgId: need("org"), amount });

@@ -10,6 +10,7 @@ import { RUN_SOURCES, RUN_STATUSES } from "@/db/schema";
 import { capUsedInPeriod } from "@/lib/credits/key-cap";
 import { getRunOrThrow } from "@/lib/runs/get-run";
 import { draftDiffers } from "@/lib/workflows/draft-changes";
+import { describeSplit } from "@/lib/workflows/split-assignment";
 import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
 import { authorizeActor } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
@@ -109,9 +110,11 @@ export async function labelsPageData(orgId: string, workflowId: string) {
     listLabelHistory(db, { orgId, workflowId, limit: 50 }),
   ]);
   return {
-    labels: labels.map((l) => ({ name: l.name, version: l.version, updatedAt: l.updatedAt.toISOString() })),
+    labels: labels.map((l) => ({ name: l.name, version: l.version, split: l.split ? describeSplit(l.split) : null, updatedAt: l.updatedAt.toISOString() })),
     versions: versions.map((v) => v.version),
-    history: history.map(({ entry: h, actorName }) => ({ id: h.id, label: h.label, from: h.fromVersion, to: h.toVersion, actor: h.actorId ? (actorName ?? "a former user") : "system", at: h.at.toISOString() })),
+    history: history.map(({ entry: h, actorName }) => ({
+      id: h.id, label: h.label, from: h.fromVersion, to: h.toVersion,
+      fromSplit: h.fromSplit ? describeSplit(h.fromSplit) : null, toSplit: h.toSplit ? describeSplit(h.toSplit) : null, actor: h.actorId ? (actorName ?? "a former user") : "system", at: h.at.toISOString() })),
   };
 }
 
