@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { user, workflowLabelHistory, workflowLabels, workflows, workflowVersions, type SplitArm } from "../schema";
 
@@ -58,4 +58,15 @@ export async function listLabelHistory(tx: DbOrTx, { orgId, workflowId, limit = 
     .where(and(eq(workflowLabelHistory.workflowId, workflowId), eq(workflowLabelHistory.orgId, orgId)))
     .orderBy(desc(workflowLabelHistory.id))
     .limit(limit);
+}
+
+/** The org's labels that split traffic, on live workflows (the usage page compares their versions). */
+export async function listSplitLabels(tx: DbOrTx, orgId: string) {
+  return tx
+    .select({ workflowId: workflowLabels.workflowId, workflowName: workflows.name, label: workflowLabels.name, split: workflowLabels.split, updatedAt: workflowLabels.updatedAt })
+    .from(workflowLabels)
+    .innerJoin(workflows, eq(workflows.id, workflowLabels.workflowId))
+    .where(and(eq(workflowLabels.orgId, orgId), isNotNull(workflowLabels.split), isNull(workflows.archivedAt)))
+    .orderBy(asc(workflows.name), asc(workflowLabels.name))
+    .limit(20);
 }

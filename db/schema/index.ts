@@ -8,3 +8,4 @@ export * from "./auth";
 export * from "./labels";
 export * from "./audit";
 export * from "./model-prices";
+export * from "./feedback";

@@ -10,6 +10,7 @@ import { RUN_SOURCES, RUN_STATUSES } from "@/db/schema";
 import { capUsedInPeriod } from "@/lib/credits/key-cap";
 import { getRunOrThrow } from "@/lib/runs/get-run";
 import { draftDiffers } from "@/lib/workflows/draft-changes";
+import { compareSplits } from "@/lib/feedback/compare-splits";
 import { describeSplit } from "@/lib/workflows/split-assignment";
 import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
 import { authorizeActor } from "@/lib/auth/org-action";
@@ -66,12 +67,13 @@ export async function usagePageData(orgId: string, filters: RunFilters = {}) {
   const source = RUN_SOURCES.find((s) => s === filters.source);
   const since = new Date(Date.now() - (DAYS - 1) * 86_400_000);
   since.setUTCHours(0, 0, 0, 0);
-  const [org, ledger, runs, perDay, workflows] = await Promise.all([
+  const [org, ledger, runs, perDay, workflows, splits] = await Promise.all([
     getOrg(db, orgId),
     listLedger(db, { orgId, limit: 20 }),
     listRuns(db, { orgId, limit: 100, status, source, workflowId: filters.workflow || undefined }),
     usagePerDay(db, { orgId, from: since }),
     listWorkflows(db, orgId),
+    compareSplits(orgId, since),
   ]);
   const byDay = new Map(perDay.map((d) => [d.day, d]));
   const days = Array.from({ length: DAYS }, (_, i) => {
@@ -81,7 +83,7 @@ export async function usagePageData(orgId: string, filters: RunFilters = {}) {
   const names = new Map(workflows.map((w) => [w.id, w.name]));
   const versions = await versionNumbers(orgId, runs.map((r) => r.versionId));
   return {
-    balance: org?.creditBalance ?? 0, ledger, days,
+    balance: org?.creditBalance ?? 0, ledger, days, splits,
     workflows: workflows.map((w) => ({ id: w.id, name: w.name })),
     runs: runs.map((r) => ({ ...r, workflowName: names.get(r.workflowId) ?? r.workflowId, versionNumber: r.versionId ? versions.get(r.versionId) ?? null : null })),
   };
