@@ -35,6 +35,8 @@ export const newId = {
   apiKey: () => `key_${randomAlnum(24)}`,
   ledger: () => `led_${randomAlnum(24)}`,
   request: () => `req_${randomAlnum(20)}`,
+  evalCase: () => `evc_${randomAlnum(24)}`,
+  evalRun: () => `evr_${randomAlnum(24)}`,
 };
 
 /** Well-formed ids. Anything else cannot exist, so it is "not found" without a query (and NUL
@@ -44,6 +46,8 @@ export const isId = {
   run: (s: string) => /^run_[a-z0-9]{24}$/.test(s),
   apiKey: (s: string) => /^key_[a-z0-9]{24}$/.test(s),
   org: (s: string) => /^org_[a-z0-9]{24}$/.test(s),
+  evalCase: (s: string) => /^evc_[a-z0-9]{24}$/.test(s),
+  evalRun: (s: string) => /^evr_[a-z0-9]{24}$/.test(s),
 };
 
 /** Secrets: shown once, stored only as their SHA-256. */

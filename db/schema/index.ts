@@ -9,3 +9,4 @@ export * from "./labels";
 export * from "./audit";
 export * from "./model-prices";
 export * from "./feedback";
+export * from "./evals";

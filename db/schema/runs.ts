@@ -5,7 +5,7 @@ import { workflows, workflowVersions } from "./workflows";
 
 export const RUN_STATUSES = ["running", "completed", "failed", "canceled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const RUN_SOURCES = ["api", "stream", "playground", "openai"] as const;
+export const RUN_SOURCES = ["api", "stream", "playground", "openai", "eval"] as const;
 export type RunSource = (typeof RUN_SOURCES)[number];
 
 export type RunPrice = { input: number; output: number };

@@ -14,6 +14,8 @@ import { MAX_DOCUMENT_BYTES, parseWorkflowDocument } from "@/lib/workflows/expor
 import { exportWorkflow } from "@/lib/workflows/export-import/export-workflow";
 import { importWorkflow } from "@/lib/workflows/export-import/import-workflow";
 import { defaultModelId } from "@/lib/llm/registry";
+import { importEvalCases } from "@/lib/evals/cases";
+import { runEval } from "@/lib/evals/run-eval";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
@@ -28,6 +30,8 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   workflow import --org <org_id> --file <path> [--draft-only]   (an export, or an OpenAI prompt: a new workflow)
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
   label split --org <org_id> --workflow <workflow_id> --label <name> --weights <version:percent,…>   (e.g. 3:90,4:10)
+  eval import --org <org_id> --workflow <workflow_id> --file <cases.jsonl|cases.csv>
+  eval run --org <org_id> --workflow <workflow_id> [--version <n>]   (default: the draft; exits 1 when a case fails)
   credits grant --org <org_id> --amount <n>
   model price --model <provider:model> --input <credits per 1M tokens> --output <credits per 1M tokens>
   model list`;
@@ -94,6 +98,16 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
     }
     case "label split":
       return splitLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), weights: parseSplitSpec(need("weights")), actorId: null });
+    case "eval import": {
+      const file = need("file");
+      const out = await importEvalCases({ orgId: need("org"), workflowId: need("workflow"), text: await readDocument(file), format: file.endsWith(".csv") ? "csv" : "jsonl" });
+      // A file with bad lines imports nothing: CI must see it fail.
+      return out.errors.length ? { ...out, exit_code: 1 } : out;
+    }
+    case "eval run": {
+      const out = await runEval({ orgId: need("org"), workflowId: need("workflow"), target: int("version", v.version) ?? "draft" });
+      return out.ok ? out : { ...out, exit_code: 1 };
+    }
     case "credits grant": {
       const amount = int("amount", need("amount"))!;
       const res = await grantCredits({ orgId: need("org"), amount });
