@@ -1,11 +1,10 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { runFeedback, runs, workflows } from "@/db/schema";
+import { runFeedback, runs } from "@/db/schema";
 import { compareSplits } from "@/lib/feedback/compare-splits";
-import { publishVersion } from "@/lib/workflows/publish-version";
 import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
-import { createFixture } from "../support/fixtures";
+import { createFixture, createVersionedFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 
 // POST /api/v1/runs/:id/feedback (issue 21, part 4) and the split comparison it feeds.
@@ -82,10 +81,8 @@ describe("POST /api/v1/runs/:id/feedback", () => {
 
 describe("the split comparison", () => {
   it("compares a split's versions: runs, failure rate, tokens, latency, credits, feedback", async () => {
-    const f = await createFixture({ template: "v1 {{story}}" });
+    const f = await createVersionedFixture(2);
     const db = await getDb();
-    await db.update(workflows).set({ template: "v2 says {{story}}" }).where(eq(workflows.id, f.workflowId));
-    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
     await splitLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "production", weights: parseSplitSpec("1:50,2:50"), actorId: null });
     const byVersion: Record<string, string[]> = { v1: [], v2: [] };
     for (let u = 0; u < 16; u++) {
@@ -115,8 +112,7 @@ describe("the split comparison", () => {
     });
     expect(a1!.avgTokens).toBeCloseTo(tokensOf(byVersion.v1!) / byVersion.v1!.length);
     expect(a2!.avgTokens).toBeCloseTo(tokensOf(byVersion.v2!) / byVersion.v2!.length);
-    expect(a2!.avgTokens!).toBeGreaterThan(a1!.avgTokens!); // "v2 says" is longer
-    expect(a1!.p50Ms).not.toBeNull();
+        expect(a1!.p50Ms).not.toBeNull();
     expect(a1!.p95Ms!).toBeGreaterThanOrEqual(a1!.p50Ms!);
     // Another org sees none of it.
     const other = await createFixture();

@@ -8,7 +8,7 @@ import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { assignVersion, bucketOf, type ServedVersion } from "@/lib/workflows/split-assignment";
 import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
-import { createFixture } from "../support/fixtures";
+import { createFixture, createVersionedFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 
 // Weighted labels (issue 21, part 3): a label splits traffic between versions, sticky per end user,
@@ -16,12 +16,7 @@ import { apiRequest } from "../support/routes";
 
 /** A published workflow with versions 1..n whose output names the version that ran ("vN x"). */
 async function withVersions(n: number) {
-  const f = await createFixture({ template: "v1 {{story}}" });
-  const db = await getDb();
-  for (let v = 2; v <= n; v++) {
-    await db.update(workflows).set({ template: `v${v} {{story}}` }).where(eq(workflows.id, f.workflowId));
-    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
-  }
+  const f = await createVersionedFixture(n);
   const run = async (q = "", json: Record<string, unknown> = {}) => {
     const res = await apiRequest(`/api/v1/run/${f.workflowId}${q}`, { method: "POST", key: f.key, json: { story: "x", ...json } });
     const body = await res.json();

@@ -1,4 +1,5 @@
 import { LabelsPanel } from "@/components/labels-panel";
+import { Card } from "@/components/ui";
 import { labelsPageData } from "@/lib/dashboard/page-data";
 import { LATEST } from "@/lib/workflows/label-name";
 import { SplitForm } from "./split-form";
@@ -11,7 +12,9 @@ export async function LabelsSection({ orgId, workflowId, canEdit }: { orgId: str
   return (
     <>
       <LabelsPanel orgId={orgId} workflowId={workflowId} canEdit={canEdit} {...data} />
-      {canEdit && data.versions.length > 1 && splittable.length ? <SplitForm orgId={orgId} workflowId={workflowId} labels={splittable} /> : null}
+      {canEdit && data.versions.length > 1 && splittable.length ? (
+        <Card title="Traffic split (A/B)"><SplitForm orgId={orgId} workflowId={workflowId} labels={splittable} /></Card>
+      ) : null}
     </>
   );
 }

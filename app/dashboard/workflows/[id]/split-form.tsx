@@ -15,7 +15,7 @@ export function SplitForm({ orgId, workflowId, labels }: { orgId: string; workfl
   const [spec, setSpec] = useState("");
   return (
     <form
-      className="mt-3 flex flex-wrap items-center gap-2"
+      className="flex flex-wrap items-center gap-2"
       data-testid="split-form"
       onSubmit={async (e) => {
         e.preventDefault();
