@@ -6,8 +6,8 @@ import { moveLabelAction, rollbackAction } from "@/app/dashboard/actions";
 import { LABEL_NAME, LATEST, PRODUCTION } from "@/lib/workflows/label-name";
 import { Button, Card, Input } from "./ui";
 
-type Label = { name: string; version: number; updatedAt: string };
-type Move = { id: number; label: string; from: number | null; to: number | null; actor: string; at: string };
+type Label = { name: string; version: number; split?: string | null; updatedAt: string };
+type Move = { id: number; label: string; from: number | null; to: number | null; fromSplit?: string | null; toSplit?: string | null; actor: string; at: string };
 
 const selectLook = "rounded-md border border-neutral-300 bg-white px-2 py-1 text-sm dark:border-neutral-700 dark:bg-neutral-900";
 const when = (iso: string) => iso.slice(0, 16).replace("T", " ");
@@ -52,6 +52,7 @@ export function LabelsPanel({ orgId, workflowId, labels, versions, history, canE
                       {versions.map((n) => <option key={n} value={n}>v{n}</option>)}
                     </select>
                   ) : `v${l.version}`}
+                  {l.split ? <span className="ml-2 text-xs text-violet-700" data-testid={`split-${l.name}`}>split {l.split}</span> : null}
                 </td>
                 <td className="text-neutral-500">{when(l.updatedAt)}</td>
                 <td className="text-right">
@@ -90,7 +91,7 @@ export function LabelsPanel({ orgId, workflowId, labels, versions, history, canE
           <summary className="cursor-pointer text-sm font-medium">History</summary>
           <ul className="mt-2 space-y-1 text-xs" data-testid="label-history">
             {history.map((h) => (
-              <li key={h.id}><span className="font-mono">{h.label}</span> {v(h.from)} → {v(h.to)} · {h.actor} · {when(h.at)}</li>
+              <li key={h.id}><span className="font-mono">{h.label}</span> {h.fromSplit ?? v(h.from)} → {h.toSplit ?? v(h.to)} · {h.actor} · {when(h.at)}</li>
             ))}
           </ul>
         </details>

@@ -10,6 +10,11 @@ import { changeMemberRole, removeMember } from "@/lib/orgs/members";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
 import { moveLabel, rollbackProduction } from "@/lib/workflows/move-label";
+import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
+import { addCaseFromRun, createEvalCase, importEvalCases, removeEvalCase } from "@/lib/evals/cases";
+import { MAX_IMPORT_BYTES } from "@/lib/evals/import-cases";
+import { setRequirePassingEval } from "@/lib/evals/publish-gate";
+import { runEval } from "@/lib/evals/run-eval";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 import { draftPatch, workflowContent } from "@/lib/workflows/schemas";
 import { archiveWorkflow, restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
@@ -116,4 +121,42 @@ export const importWorkflowAction = orgAction(
   ({ input, actor }) => importWorkflow({
     orgId: actor.orgId, doc: parseWorkflowDocument(input.document, defaultModelId()), draftOnly: input.draftOnly, actorId: actor.userId,
   }),
+);
+
+// --- Evals and splits (issue 21). Splitting a label is a label move: admins only, audited.
+export const splitLabelAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, label: z.string().min(1).max(40), spec: z.string().min(1).max(200) }) },
+  ({ input, actor }) => splitLabel({ orgId: actor.orgId, workflowId: input.workflowId, label: input.label, weights: parseSplitSpec(input.spec), actorId: actor.userId }),
+);
+
+// Datasets and evals: admins curate the dataset, flip the publish gate and run evals (which are
+// charged to the org like playground runs).
+export const createEvalCaseAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, case: z.unknown() }) },
+  ({ input, actor }) => createEvalCase({ orgId: actor.orgId, workflowId: input.workflowId, input: input.case }),
+);
+
+export const importEvalCasesAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, text: z.string().max(MAX_IMPORT_BYTES, "The file is over 1 MB: split it"), format: z.enum(["jsonl", "csv"]) }) },
+  ({ input, actor }) => importEvalCases({ orgId: actor.orgId, workflowId: input.workflowId, text: input.text, format: input.format }),
+);
+
+export const addCaseFromRunAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, runId: z.string().min(1) }) },
+  ({ input, actor }) => addCaseFromRun({ orgId: actor.orgId, runId: input.runId }),
+);
+
+export const removeEvalCaseAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, caseId: z.string().min(1) }) },
+  ({ input, actor }) => removeEvalCase({ orgId: actor.orgId, workflowId: input.workflowId, caseId: input.caseId }),
+);
+
+export const runEvalAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, target: z.union([z.literal("draft"), version]) }) },
+  ({ input, actor }) => runEval({ orgId: actor.orgId, workflowId: input.workflowId, target: input.target, actorId: actor.userId }),
+);
+
+export const requirePassingEvalAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, required: z.boolean() }) },
+  ({ input, actor }) => setRequirePassingEval({ orgId: actor.orgId, workflowId: input.workflowId, required: input.required }),
 );

@@ -1,36 +1,42 @@
-import { and, asc, desc, eq, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { user, workflowLabelHistory, workflowLabels, workflows, workflowVersions } from "../schema";
+import { user, workflowLabelHistory, workflowLabels, workflows, workflowVersions, type SplitArm } from "../schema";
 
 /** Every label of a workflow with the version number it points at, by name. */
 export async function listLabels(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
   return tx
-    .select({ name: workflowLabels.name, version: workflowVersions.version, versionId: workflowLabels.versionId, updatedAt: workflowLabels.updatedAt })
+    .select({ name: workflowLabels.name, version: workflowVersions.version, versionId: workflowLabels.versionId, split: workflowLabels.split, updatedAt: workflowLabels.updatedAt })
     .from(workflowLabels)
     .innerJoin(workflowVersions, eq(workflowVersions.id, workflowLabels.versionId))
     .where(and(eq(workflowLabels.workflowId, workflowId), eq(workflowLabels.orgId, orgId)))
     .orderBy(asc(workflowLabels.name));
 }
 
-/** The version a label points at, for pinned calls (?label=…), of a live workflow in this org. */
+/** The version a label points at (and its split, if any), for pinned calls (?label=…), of a live workflow in this org. */
 export async function getLabelVersion(tx: DbOrTx, { orgId, workflowId, label }: { orgId: string; workflowId: string; label: string }) {
   const [row] = await tx
-    .select({ version: workflowVersions })
+    .select({ version: workflowVersions, split: workflowLabels.split })
     .from(workflowLabels)
     .innerJoin(workflowVersions, eq(workflowVersions.id, workflowLabels.versionId))
     .innerJoin(workflows, eq(workflows.id, workflowLabels.workflowId))
     .where(and(eq(workflowLabels.workflowId, workflowId), eq(workflowLabels.orgId, orgId), eq(workflowLabels.name, label), isNull(workflows.archivedAt)))
     .limit(1);
-  return row?.version;
+  return row;
 }
 
-export async function upsertLabel(tx: DbOrTx, values: { workflowId: string; orgId: string; name: string; versionId: string; updatedBy: string | null }) {
+/** The full rows of a split's arms (versions of one workflow, by id). */
+export async function listSplitArmVersions(tx: DbOrTx, { orgId, workflowId, ids }: { orgId: string; workflowId: string; ids: string[] }) {
+  return tx.select().from(workflowVersions)
+    .where(and(eq(workflowVersions.orgId, orgId), eq(workflowVersions.workflowId, workflowId), inArray(workflowVersions.id, ids)));
+}
+
+export async function upsertLabel(tx: DbOrTx, values: { workflowId: string; orgId: string; name: string; versionId: string; split: SplitArm[] | null; updatedBy: string | null }) {
   await tx
     .insert(workflowLabels)
     .values({ ...values, updatedAt: new Date() })
     .onConflictDoUpdate({
       target: [workflowLabels.workflowId, workflowLabels.name],
-      set: { versionId: values.versionId, updatedBy: values.updatedBy, updatedAt: new Date() },
+      set: { versionId: values.versionId, split: values.split, updatedBy: values.updatedBy, updatedAt: new Date() },
     });
 }
 
@@ -52,4 +58,15 @@ export async function listLabelHistory(tx: DbOrTx, { orgId, workflowId, limit = 
     .where(and(eq(workflowLabelHistory.workflowId, workflowId), eq(workflowLabelHistory.orgId, orgId)))
     .orderBy(desc(workflowLabelHistory.id))
     .limit(limit);
+}
+
+/** The org's labels that split traffic, on live workflows (the usage page compares their versions). */
+export async function listSplitLabels(tx: DbOrTx, orgId: string) {
+  return tx
+    .select({ workflowId: workflowLabels.workflowId, workflowName: workflows.name, label: workflowLabels.name, split: workflowLabels.split, updatedAt: workflowLabels.updatedAt })
+    .from(workflowLabels)
+    .innerJoin(workflows, eq(workflows.id, workflowLabels.workflowId))
+    .where(and(eq(workflowLabels.orgId, orgId), isNotNull(workflowLabels.split), isNull(workflows.archivedAt)))
+    .orderBy(asc(workflows.name), asc(workflowLabels.name))
+    .limit(20);
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { executePrepared, type DbOrTx } from "../index";
-import type { RunAttempt, RunPrice, RunSource, RunStatus } from "../schema";
+import type { RunAssignment, RunAttempt, RunPrice, RunSource, RunStatus } from "../schema";
 
 // The two writes on every run's hot path, each ONE statement (data-modifying CTEs), so each is
 // atomic without an explicit transaction and costs a single round trip. The invariants they keep
@@ -25,7 +25,7 @@ const capUsedInPeriod = (period: string | null) =>
 export type RunStart = {
   runId: string; ledgerId: string; orgId: string; workflowId: string; versionId: string | null; apiKeyId: string | null;
   source: RunSource; protocol: string; model: string; inputs: Record<string, string>;
-  endUser: string | null; sessionId: string | null;
+  endUser: string | null; sessionId: string | null; assignment?: RunAssignment | null;
   /** "queued": an async run, started later by the queue (it holds its reservation while it waits). */
   status?: "running" | "queued";
   /**
@@ -95,10 +95,10 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
       RETURNING id
     ), ins AS (
       INSERT INTO runs (id, org_id, workflow_id, version_id, api_key_id, source, protocol, status, model, inputs,
-                        credits_reserved, max_output_tokens, end_user, session_id, cap_period_start, prices)
+                        credits_reserved, max_output_tokens, end_user, session_id, cap_period_start, prices, assignment)
       SELECT ${r.runId}, ${r.orgId}, ${r.workflowId}, ${r.versionId}, ${r.apiKeyId}, ${r.source}, ${r.protocol}, ${r.status ?? "running"},
              ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}, (SELECT period FROM kc),
-             ${JSON.stringify(r.prices)}::jsonb
+             ${JSON.stringify(r.prices)}::jsonb, ${r.assignment ? JSON.stringify(r.assignment) : null}::jsonb
       FROM upd
       RETURNING id
     )

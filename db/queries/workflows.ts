@@ -1,6 +1,6 @@
 import { and, desc, eq, ilike, inArray, isNull, max, or } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { workflows, workflowVersions, type Workflow } from "../schema";
+import { workflowLabels, workflows, workflowVersions, type Workflow } from "../schema";
 
 export async function insertWorkflow(tx: DbOrTx, values: typeof workflows.$inferInsert) {
   const [row] = await tx.insert(workflows).values(values).returning();
@@ -54,16 +54,19 @@ export async function insertWorkflowVersion(tx: DbOrTx, values: typeof workflowV
 
 /**
  * What the API runs: the published version of a live workflow in this org. Unknown, unpublished,
- * archived and other-org workflows all come back undefined (→ the same 404).
+ * archived and other-org workflows all come back undefined (→ the same 404). With production's
+ * split, when it has one.
  */
 export async function getPublishedVersion(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
   const [row] = await tx
-    .select({ version: workflowVersions })
+    .select({ version: workflowVersions, split: workflowLabels.split })
     .from(workflows)
     .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.publishedVersionId))
+    // production's split, when it has one (a primary-key lookup beside the join).
+    .leftJoin(workflowLabels, and(eq(workflowLabels.workflowId, workflows.id), eq(workflowLabels.name, "production")))
     .where(and(eq(workflows.id, workflowId), eq(workflows.orgId, orgId), isNull(workflows.archivedAt)))
     .limit(1);
-  return row?.version;
+  return row;
 }
 
 export async function listWorkflows(tx: DbOrTx, orgId: string) {

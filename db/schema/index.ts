@@ -11,3 +11,5 @@ export * from "./model-prices";
 export * from "./idempotency-keys";
 export * from "./jobs";
 export * from "./webhooks";
+export * from "./feedback";
+export * from "./evals";

@@ -6,7 +6,7 @@ import { workflows, workflowVersions } from "./workflows";
 // "queued": an async run (Prefer: respond-async), reserved and waiting for a queue worker (lib/runs/async-run.ts).
 export const RUN_STATUSES = ["queued", "running", "completed", "failed", "canceled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const RUN_SOURCES = ["api", "stream", "playground", "openai"] as const;
+export const RUN_SOURCES = ["api", "stream", "playground", "openai", "eval"] as const;
 export type RunSource = (typeof RUN_SOURCES)[number];
 
 export type RunPrice = { input: number; output: number };
@@ -16,6 +16,12 @@ export type RunAttempt = {
   error_class: string | null; http_status: number | null; duration_ms: number; input_tokens: number; output_tokens: number;
 };
 
+/**
+ * Why a run got its version when its label splits traffic: the label, the user's bucket
+ * (0..9999; sticky per end user, drawn per request without one) and the split as it stood.
+ */
+export type RunAssignment = { label: string; bucket: number; by: "user" | "request"; split: string };
+
 export const runs = pgTable(
   "runs",
   {
@@ -23,6 +29,8 @@ export const runs = pgTable(
     orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
     workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
     versionId: text("version_id").references(() => workflowVersions.id, { onDelete: "set null" }),
+    /** Set when a split label chose the version (lib/workflows/split-assignment.ts). */
+    assignment: jsonb("assignment").$type<RunAssignment>(),
     apiKeyId: text("api_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
     source: text("source", { enum: RUN_SOURCES }).notNull(),
     protocol: text("protocol"), // json | text | ui | sse

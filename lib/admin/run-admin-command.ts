@@ -8,6 +8,7 @@ import { AppError } from "@/lib/errors";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
+import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 import { MAX_DOCUMENT_BYTES, parseWorkflowDocument } from "@/lib/workflows/export-import/document";
 import { exportWorkflow } from "@/lib/workflows/export-import/export-workflow";
@@ -16,6 +17,8 @@ import { defaultModelId } from "@/lib/llm/registry";
 import { VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 import { listDeliveries, redeliverWebhook } from "@/lib/webhooks/deliveries";
 import { createWebhookEndpoint, deleteWebhook, enableWebhook, listWebhooks } from "@/lib/webhooks/endpoints";
+import { importEvalCases } from "@/lib/evals/cases";
+import { runEval } from "@/lib/evals/run-eval";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
@@ -30,6 +33,9 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   workflow export --org <org_id> --workflow <workflow_id>        (prints the workflow document)
   workflow import --org <org_id> --file <path> [--draft-only]   (an export, or an OpenAI prompt: a new workflow)
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
+  label split --org <org_id> --workflow <workflow_id> --label <name> --weights <version:percent,…>   (e.g. 3:90,4:10)
+  eval import --org <org_id> --workflow <workflow_id> --file <cases.jsonl|cases.csv>
+  eval run --org <org_id> --workflow <workflow_id> [--version <n>]   (default: the draft; exits 1 when a case fails)
   credits grant --org <org_id> --amount <n>
   model price --model <provider:model> --input <credits per 1M tokens> --output <credits per 1M tokens>
   model list
@@ -50,6 +56,7 @@ const OPTIONS = {
   file: { type: "string" }, "draft-only": { type: "boolean" }, var: { type: "string", multiple: true },
   "output-schema": { type: "string" },
   url: { type: "string" }, events: { type: "string" }, "include-data": { type: "boolean" }, webhook: { type: "string" }, delivery: { type: "string" },
+  weights: { type: "string" },
 } as const;
 
 function jsonArg(name: string, raw: string): Record<string, unknown> {
@@ -126,6 +133,18 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
     case "label move": {
       const version = int("version", need("version"))!;
       return moveLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), version, actorId: null });
+    }
+    case "label split":
+      return splitLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), weights: parseSplitSpec(need("weights")), actorId: null });
+    case "eval import": {
+      const file = need("file");
+      const out = await importEvalCases({ orgId: need("org"), workflowId: need("workflow"), text: await readDocument(file), format: file.endsWith(".csv") ? "csv" : "jsonl" });
+      // A file with bad lines imports nothing: CI must see it fail.
+      return out.errors.length ? { ...out, exit_code: 1 } : out;
+    }
+    case "eval run": {
+      const out = await runEval({ orgId: need("org"), workflowId: need("workflow"), target: int("version", v.version) ?? "draft" });
+      return out.ok ? out : { ...out, exit_code: 1 };
     }
     case "credits grant": {
       const amount = int("amount", need("amount"))!;

@@ -10,6 +10,8 @@ import { RUN_SOURCES, RUN_STATUSES } from "@/db/schema";
 import { capUsedInPeriod } from "@/lib/credits/key-cap";
 import { getRunOrThrow } from "@/lib/runs/get-run";
 import { draftDiffers } from "@/lib/workflows/draft-changes";
+import { compareSplits } from "@/lib/feedback/compare-splits";
+import { describeSplit } from "@/lib/workflows/split-assignment";
 import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
 import { authorizeActor } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
@@ -65,12 +67,13 @@ export async function usagePageData(orgId: string, filters: RunFilters = {}) {
   const source = RUN_SOURCES.find((s) => s === filters.source);
   const since = new Date(Date.now() - (DAYS - 1) * 86_400_000);
   since.setUTCHours(0, 0, 0, 0);
-  const [org, ledger, runs, perDay, workflows] = await Promise.all([
+  const [org, ledger, runs, perDay, workflows, splits] = await Promise.all([
     getOrg(db, orgId),
     listLedger(db, { orgId, limit: 20 }),
     listRuns(db, { orgId, limit: 100, status, source, workflowId: filters.workflow || undefined }),
     usagePerDay(db, { orgId, from: since }),
     listWorkflows(db, orgId),
+    compareSplits(orgId, since),
   ]);
   const byDay = new Map(perDay.map((d) => [d.day, d]));
   const days = Array.from({ length: DAYS }, (_, i) => {
@@ -80,7 +83,7 @@ export async function usagePageData(orgId: string, filters: RunFilters = {}) {
   const names = new Map(workflows.map((w) => [w.id, w.name]));
   const versions = await versionNumbers(orgId, runs.map((r) => r.versionId));
   return {
-    balance: org?.creditBalance ?? 0, ledger, days,
+    balance: org?.creditBalance ?? 0, ledger, days, splits,
     workflows: workflows.map((w) => ({ id: w.id, name: w.name })),
     runs: runs.map((r) => ({ ...r, workflowName: names.get(r.workflowId) ?? r.workflowId, versionNumber: r.versionId ? versions.get(r.versionId) ?? null : null })),
   };
@@ -109,9 +112,11 @@ export async function labelsPageData(orgId: string, workflowId: string) {
     listLabelHistory(db, { orgId, workflowId, limit: 50 }),
   ]);
   return {
-    labels: labels.map((l) => ({ name: l.name, version: l.version, updatedAt: l.updatedAt.toISOString() })),
+    labels: labels.map((l) => ({ name: l.name, version: l.version, split: l.split ? describeSplit(l.split) : null, updatedAt: l.updatedAt.toISOString() })),
     versions: versions.map((v) => v.version),
-    history: history.map(({ entry: h, actorName }) => ({ id: h.id, label: h.label, from: h.fromVersion, to: h.toVersion, actor: h.actorId ? (actorName ?? "a former user") : "system", at: h.at.toISOString() })),
+    history: history.map(({ entry: h, actorName }) => ({
+      id: h.id, label: h.label, from: h.fromVersion, to: h.toVersion,
+      fromSplit: h.fromSplit ? describeSplit(h.fromSplit) : null, toSplit: h.toSplit ? describeSplit(h.toSplit) : null, actor: h.actorId ? (actorName ?? "a former user") : "system", at: h.at.toISOString() })),
   };
 }
 

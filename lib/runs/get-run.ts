@@ -14,6 +14,7 @@ export function serializeRun(r: Run): RunRecord {
     run_id: r.id,
     workflow_id: r.workflowId,
     version_id: r.versionId,
+    assignment: r.assignment,
     status: r.status,
     result: r.output,
     citations: r.citations,

@@ -1,8 +1,9 @@
-import type { RunSource, WorkflowVersion } from "@/db/schema";
+import type { RunSource } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import type { ServerTiming } from "@/lib/server-timing";
 import { callWithRetries, type RoutedResult } from "@/lib/llm/call-with-retries";
+import { assignVersion, type ServedVersion } from "@/lib/workflows/split-assignment";
 import { inModelCallSpan } from "@/lib/telemetry/gen-ai";
 import { annotateSpan, inSpan } from "@/lib/telemetry/trace";
 import type { EngineHandlers } from "./engine";
@@ -24,8 +25,8 @@ import { checkOutput } from "@/lib/workflows/output-schema";
 export type RunRequest = {
   /** Who pays, whose scope applies and who the end user is. */
   principal: Principal;
-  /** The version to run: published, pinned, or the draft (the playground). */
-  version: WorkflowVersion;
+  /** The version to run: published, pinned, or the draft (the playground); a split label's arms pick one per end user. */
+  version: ServedVersion;
   source: RunSource;
   protocol: string;
   /** The body's known fields. */
@@ -81,14 +82,15 @@ export async function admitRun(r: RunRequest) {
   const { principal } = r;
   const sessionId = r.fields.session_id ?? null;
   const endUser = endUserOf(principal, r.fields.user);
+  const { version, assignment } = assignVersion(r.version, endUser);
   const prepared = await prepareRun({
-    orgId: principal.orgId, version: r.version, shape: r.shape, sessionId, endUser, workflowIds: visibleWorkflows(principal),
+    orgId: principal.orgId, version, shape: r.shape, sessionId, endUser, workflowIds: visibleWorkflows(principal),
   });
   r.timing?.mark("prepare");
   const reserve = async ({ queued, runId = r.runId }: { queued?: boolean; runId?: string }) => {
     const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
       source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
-      scope: principal.scope, checkKey: principal.keyId !== null, runId, queued,
+      scope: principal.scope, checkKey: principal.keyId !== null, runId, queued, assignment,
     }));
     annotateSpan({ "flowgate.run_id": run.id });
     r.timing?.mark("start");

@@ -11,7 +11,8 @@ import { resolveRoute, type ModelRoute } from "@/lib/llm/route";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { contentOf } from "@/lib/workflows/content-of";
 import { resolveInputs } from "@/lib/workflows/inputs";
-import { LABEL_NAME } from "@/lib/workflows/label-name";
+import { LABEL_NAME, PRODUCTION } from "@/lib/workflows/label-name";
+import { withSplit, type ServedVersion } from "@/lib/workflows/split-assignment";
 import { publishedVersionCache } from "@/lib/workflows/published-cache";
 import { assertValidTemplate, renderedLength, renderSegments, renderTemplate, variablesOf } from "@/lib/workflows/template";
 import { estimateText, imageFilePart, storedImage } from "./image-parts";
@@ -43,10 +44,13 @@ export type PreparedRun = {
  * The version the API runs for this workflow (404 for unknown, unpublished, archived or other-org
  * ones); reused for up to a second (lib/workflows/published-cache.ts).
  */
-export async function loadPublishedVersion(orgId: string, workflowId: string): Promise<WorkflowVersion> {
+export async function loadPublishedVersion(orgId: string, workflowId: string): Promise<ServedVersion> {
   if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
   const db = await getDb();
-  const v = await publishedVersionCache.get(`${orgId}/${workflowId}`, workflowId, () => getPublishedVersion(db, { orgId, workflowId }));
+  const v = await publishedVersionCache.get(`${orgId}/${workflowId}`, workflowId, async () => {
+    const row = await getPublishedVersion(db, { orgId, workflowId });
+    return row && withSplit(db, row.version, PRODUCTION, row.split);
+  });
   if (!v) throw new AppError("workflow_not_found");
   return v;
 }
@@ -116,11 +120,13 @@ function messageChars(m: LanguageModelV4Message): number {
 /**
  * Route prefetch for /run, /stream and GET /workflows/:id, looked up while the rate limit is
  * checked: the published version (the `production` label), or the one pinned with `?version=N` or
- * `?label=name` (which keeps running while newer ones are published or production moves).
+ * `?label=name` (which keeps running while newer ones are published or production moves). A label
+ * that splits traffic comes with its arms, and the run picks one once it knows its end user
+ * (lib/workflows/split-assignment.ts); a `?version=` pin never splits.
  */
 export async function publishedVersionOf({ params, query, principal }: {
   params: { workflow_id: string }; query: { version?: number; label?: string }; principal: Principal;
-}) {
+}): Promise<ServedVersion> {
   const workflowId = params.workflow_id;
   assertWorkflowInScope(principal, workflowId);
   const { version: pin, label } = query;
@@ -137,9 +143,10 @@ async function labelledVersion(orgId: string, workflowId: string, label: string)
   // Checked before any query: a malformed name cannot exist, and URL junk never reaches the database.
   if (!LABEL_NAME.test(label)) throw new AppError("invalid_request", "label must match ^[a-z][a-z0-9_-]{0,39}$ (e.g. production, staging)");
   if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
-  const v = await getLabelVersion(await getDb(), { orgId, workflowId, label });
-  if (!v) throw new AppError("workflow_not_found", `Workflow not found (no label ${label})`);
-  return v;
+  const db = await getDb();
+  const row = await getLabelVersion(db, { orgId, workflowId, label });
+  if (!row) throw new AppError("workflow_not_found", `Workflow not found (no label ${label})`);
+  return withSplit(db, row.version, label, row.split);
 }
 
 /**

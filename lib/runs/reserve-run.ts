@@ -5,7 +5,7 @@ import { insertRunWithReservation, keyCapRemaining, type RunStart } from "@/db/q
 import type { KeyScope } from "@/lib/auth/api-keys";
 import { capPeriodStart } from "@/lib/credits/key-cap";
 import { sumHeldCredits } from "@/db/queries/runs";
-import type { RunPrice, RunSource } from "@/db/schema";
+import type { RunAssignment, RunPrice, RunSource } from "@/db/schema";
 import { creditsFor, tokensFor } from "@/lib/credits/pricing";
 import { CreditsHeldError, decideShortReservation, reservationFor } from "@/lib/credits/reservation";
 import { creditsReleased, waitForCredits } from "@/lib/credits/wait-for-credits";
@@ -48,6 +48,8 @@ export async function reserveRun(
     runId?: string;
     /** Recorded as "queued" (an async run the queue starts later) instead of "running". */
     queued?: boolean;
+    /** Why a split label chose this version. */
+    assignment?: RunAssignment | null;
   },
 ): Promise<StartedRun> {
   const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(p.route.reservePrice, p.promptText);
@@ -61,7 +63,7 @@ export async function reserveRun(
     const start: RunStart = {
       runId, ledgerId: newId.ledger(), orgId: p.orgId, workflowId: p.workflowId, versionId: isDraft(p.version) ? null : p.version.id, apiKeyId: meta.apiKeyId,
       source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,
-      endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null,
+      endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null, assignment: meta.assignment ?? null,
       inputCost, outputPerM, maxOutputTokens, keyCap, prices: p.route.prices, checkKey: !!(meta.checkKey && meta.apiKeyId),
       status: meta.queued ? "queued" : "running",
     };

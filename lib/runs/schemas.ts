@@ -127,6 +127,11 @@ export const runRecord = z.object({
   run_id: z.string(),
   workflow_id: z.string(),
   version_id: z.string().nullable(),
+  assignment: z.object({
+    label: z.string(), bucket: z.int().meta({ description: "0..9999: the share of traffic this run fell in." }),
+    by: z.enum(["user", "request"]).meta({ description: "`user`: sticky, hashed from the end user; `request`: drawn for this request (no user)." }),
+    split: z.string().meta({ description: "The split when the run started, e.g. `v3 90% / v4 10%`." }),
+  }).nullable().meta({ description: "Why this version ran, when its label splits traffic between versions; null otherwise." }),
   status: z.enum(RUN_STATUSES),
   result: z.string().meta({ description: "The output so far (saved every second while running)." }),
   citations,

@@ -8,6 +8,7 @@ import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
 import { assertLabelName, LATEST, PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
+import { describeSplit } from "./split-assignment";
 
 /**
  * Points a label (created if new) at an existing version of the workflow, with its history entry
@@ -35,7 +36,11 @@ export async function moveLabel({
     if (move.moved) {
       await recordAudit(tx, {
         orgId, actorId, action: "label.move", targetId: workflowId,
-        details: { label, from_version: move.from, to_version: move.to, ...(rollback ? { rollback: true } : {}) },
+        details: {
+          label, from_version: move.from, to_version: move.to, ...(rollback ? { rollback: true } : {}),
+          // A move to one version ends a split: the record says which.
+          ...(move.fromSplit ? { from_split: describeSplit(move.fromSplit) } : {}),
+        },
       });
       await emitWebhookEvent(tx, {
         orgId, type: "label.moved",

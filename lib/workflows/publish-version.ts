@@ -2,6 +2,7 @@ import { getDb } from "@/db";
 import { insertWorkflowVersion, latestVersionNumber, lockWorkflow } from "@/db/queries/workflows";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { assertEvalGate } from "@/lib/evals/publish-gate";
 import { newId } from "@/lib/ids";
 import { kickJobs } from "@/lib/queue/worker";
 import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
@@ -23,6 +24,7 @@ export async function publishVersion({ orgId, workflowId, note = "", actorId = n
     if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
     assertValidTemplate(wf.template);
     assertValidTemplate(wf.system);
+    await assertEvalGate(tx, wf);
     const version = (await latestVersionNumber(tx, workflowId)) + 1;
     const v = await insertWorkflowVersion(tx, {
       id: newId.version(), workflowId, orgId, version, ...contentOf(wf), note, createdBy: actorId,

@@ -5,6 +5,7 @@ import { member, organization, user } from "@/db/schema";
 import {
   archiveAction, createKeyAction, createWorkflowAction, inviteMemberAction, moveLabelAction, publishAction, restoreVersionAction, revokeKeyAction,
   rollbackAction, runSummaryAction, saveDraftAction, unpublishAction, changeMemberRoleAction, removeMemberAction, cancelInvitationAction,
+  splitLabelAction,
 } from "@/app/dashboard/actions";
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
@@ -60,6 +61,7 @@ const ACTIONS = {
   inviteMember: (t: Target) => ({ action: inviteMemberAction, input: { orgId: t.orgId, email: `new-${randomAlnum(8)}@example.com`, role: "member" } }),
   moveLabel: (t: Target) => ({ action: moveLabelAction, input: { orgId: t.orgId, workflowId: t.workflowId, label: "staging", version: 1 } }),
   rollback: (t: Target) => ({ action: rollbackAction, input: { orgId: t.orgId, workflowId: t.workflowId, version: 1 } }),
+  splitLabel: (t: Target) => ({ action: splitLabelAction, input: { orgId: t.orgId, workflowId: t.workflowId, label: "production", spec: "1:90,2:10" } }),
 } as const;
 
 const cases = (Object.keys(ACTIONS) as Array<keyof typeof ACTIONS>).flatMap((name) => [

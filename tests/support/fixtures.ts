@@ -3,6 +3,8 @@ import { createOrg } from "@/lib/orgs/create-org";
 import { loadPublishedVersion, prepareRun } from "@/lib/runs/prepare-run";
 import { respondJson } from "@/lib/runs/respond-json";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { publishVersion } from "@/lib/workflows/publish-version";
+import { updateDraft } from "@/lib/workflows/update-draft";
 import type { NewWorkflow } from "@/lib/workflows/schemas";
 
 /** A fresh org with a key and a published workflow: tests isolate themselves by tenant. */
@@ -29,4 +31,14 @@ export async function preparePublished(f: Fixture, vars: Record<string, unknown>
 export async function runPublished(f: Fixture, vars: Record<string, unknown>) {
   const version = await loadPublishedVersion(f.orgId, f.workflowId);
   return respondJson({ principal: keyPrincipal(f), version, fields: {}, shape: () => ({ vars, history: [] }) });
+}
+
+/** A fixture whose workflow has published versions 1..n, each template saying which ran: "vN {{story}}". */
+export async function createVersionedFixture(n: number) {
+  const f = await createFixture({ template: "v1 {{story}}" });
+  for (let v = 2; v <= n; v++) {
+    await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { template: `v${v} {{story}}` } });
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+  }
+  return f;
 }

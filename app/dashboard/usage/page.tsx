@@ -3,6 +3,7 @@ import { BarChart } from "@/components/bar-chart";
 import { Button, Card, Empty } from "@/components/ui";
 import { requireOrgPage } from "@/lib/auth/session";
 import { RUN_SOURCES, RUN_STATUSES, usagePageData } from "@/lib/dashboard/page-data";
+import { SplitComparison } from "./split-comparison";
 
 export const dynamic = "force-dynamic";
 
@@ -11,7 +12,7 @@ const select = "rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-s
 export default async function UsagePage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const me = await requireOrgPage();
   const q = await searchParams;
-  const { balance, ledger, runs, days, workflows } = await usagePageData(me.orgId, { workflow: q.workflow, status: q.status, source: q.source });
+  const { balance, ledger, runs, days, workflows, splits } = await usagePageData(me.orgId, { workflow: q.workflow, status: q.status, source: q.source });
   const filtered = !!(q.workflow || q.status || q.source);
   return (
     <>
@@ -21,6 +22,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
         <Card title="Tokens per day"><BarChart label="Tokens" unit="tokens" data={days.map((d) => ({ day: d.day, value: d.tokens }))} /></Card>
         <Card title="Runs per day"><BarChart label="Runs" unit="runs" data={days.map((d) => ({ day: d.day, value: d.runs }))} /></Card>
       </div>
+      <SplitComparison splits={splits} />
       <Card title="Runs">
         <form className="mb-4 flex flex-wrap items-end gap-2" method="get">
           <select name="workflow" defaultValue={q.workflow ?? ""} className={select} aria-label="Workflow">

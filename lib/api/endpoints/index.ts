@@ -5,9 +5,10 @@ import { describeWorkflowRoute, getSession, mintToken, usage } from "./org";
 import { cancelRunRoute, getRun, listRuns, runWorkflow } from "./runs";
 import { resumeRunStream, streamWorkflow } from "./streaming";
 import { exportWorkflowRoute } from "./workflow-export";
+import { runFeedbackRoute } from "./feedback";
 
 /** The public API, in the order the document lists it; each route file exports one of these. */
 export const API_ROUTES: ApiRoute[] = [
-  runWorkflow, streamWorkflow, mintToken, listRuns, getRun, cancelRunRoute, resumeRunStream,
+  runWorkflow, streamWorkflow, mintToken, listRuns, getRun, cancelRunRoute, runFeedbackRoute, resumeRunStream,
   getSession, usage, describeWorkflowRoute, exportWorkflowRoute, openaiChatCompletions, openaiResponses, openaiModels, openApiDocument, health,
 ];

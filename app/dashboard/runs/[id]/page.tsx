@@ -4,6 +4,7 @@ import { Card } from "@/components/ui";
 import { requireOrgPage } from "@/lib/auth/session";
 import { runPageData } from "@/lib/dashboard/page-data";
 import { isAppError } from "@/lib/errors";
+import { AddToDataset } from "./add-to-dataset";
 
 export const dynamic = "force-dynamic";
 
@@ -33,6 +34,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         <Link href="/dashboard/usage" className="text-sm underline">← Usage</Link>
         <h1 className="mt-2 font-mono text-xl font-semibold">{r.id}</h1>
       </div>
+      {me.role !== "member" && r.status === "completed" ? <div><AddToDataset orgId={me.orgId} runId={r.id} /></div> : null}
       <Card>
         <dl className="grid grid-cols-[10rem_1fr] gap-x-4 gap-y-1.5 text-sm" data-testid="run-facts">
           {facts.map(([k, v]) => <div key={k} className="contents"><dt className="text-neutral-500">{k}</dt><dd>{v}</dd></div>)}

@@ -1,9 +1,20 @@
 import { LabelsPanel } from "@/components/labels-panel";
+import { Card } from "@/components/ui";
 import { labelsPageData } from "@/lib/dashboard/page-data";
+import { LATEST } from "@/lib/workflows/label-name";
+import { SplitForm } from "./split-form";
 
 // Route-private server component: loads the labels panel's data itself, so the workflow page
 // only renders <LabelsSection/> (the page is the org-resolved boundary; orgId comes from it).
 export async function LabelsSection({ orgId, workflowId, canEdit }: { orgId: string; workflowId: string; canEdit: boolean }) {
   const data = await labelsPageData(orgId, workflowId);
-  return <LabelsPanel orgId={orgId} workflowId={workflowId} canEdit={canEdit} {...data} />;
+  const splittable = data.labels.map((l) => l.name).filter((n) => n !== LATEST);
+  return (
+    <>
+      <LabelsPanel orgId={orgId} workflowId={workflowId} canEdit={canEdit} {...data} />
+      {canEdit && data.versions.length > 1 && splittable.length ? (
+        <Card title="Traffic split (A/B)"><SplitForm orgId={orgId} workflowId={workflowId} labels={splittable} /></Card>
+      ) : null}
+    </>
+  );
 }

@@ -1,6 +1,8 @@
+import Link from "next/link";
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { SnippetTabs } from "@/components/snippet-tabs";
+import { LineDiff } from "@/components/line-diff";
 import { Card } from "@/components/ui";
 import { VersionActions } from "@/components/version-actions";
 import { WorkflowEditor } from "@/components/workflow-editor";
@@ -8,7 +10,6 @@ import { requireOrgPage } from "@/lib/auth/session";
 import { workflowPageData } from "@/lib/dashboard/page-data";
 import { isAppError } from "@/lib/errors";
 import { publicBaseUrl } from "@/lib/public-base-url";
-import { diffLines } from "@/lib/workflows/diff-lines";
 import { draftDiffers, settingChanges } from "@/lib/workflows/draft-changes";
 import { workflowSnippets } from "@/lib/workflows/snippets";
 import { variablesOf } from "@/lib/workflows/template";
@@ -30,6 +31,7 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
       <div>
         <h1 className="text-2xl font-semibold">{w.name}</h1>
         <p className="font-mono text-xs text-neutral-500">{w.id} · {published ? `published v${published.version}` : "draft (not callable yet)"}</p>
+        <Link href={`/dashboard/workflows/${w.id}/evals`} className="text-sm underline">Datasets and evals →</Link>
       </div>
       <WorkflowEditor
         orgId={me.orgId} workflowId={w.id} canEdit={canEdit} models={data.models} unpriced={data.unpriced}
@@ -61,8 +63,8 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
                   <details className="mt-2">
                     <summary className="cursor-pointer text-xs text-neutral-500">{same ? "Same as the draft" : "Diff against the draft"}</summary>
                     {changes.length ? <p className="mt-1 text-xs">{changes.join(" · ")}</p> : null}
-                    <Diff label="System instructions" before={v.system} after={w.system} />
-                    <Diff label="Template" before={v.template} after={w.template} />
+                    <LineDiff label="System instructions" before={v.system} after={w.system} />
+                    <LineDiff label="Template" before={v.template} after={w.template} />
                   </details>
                 </li>
               );
@@ -74,18 +76,3 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
   );
 }
 
-function Diff({ label, before, after }: { label: string; before: string; after: string }) {
-  if (before === after) return null;
-  return (
-    <div className="mt-2">
-      <p className="text-xs font-medium">{label}</p>
-      <pre className="overflow-x-auto rounded bg-neutral-50 p-2 text-xs dark:bg-neutral-900">
-        {diffLines(before, after).map((l, i) => (
-          <div key={i} className={l.op === "add" ? "bg-green-100 text-green-900 dark:bg-green-950 dark:text-green-200" : l.op === "del" ? "bg-red-100 text-red-900 line-through dark:bg-red-950 dark:text-red-200" : ""}>
-            {l.op === "add" ? "+ " : l.op === "del" ? "- " : "  "}{l.text}
-          </div>
-        ))}
-      </pre>
-    </div>
-  );
-}
