@@ -13,7 +13,9 @@ export type Expectation =
   | { type: "not_contains"; value: string; ignore_case?: boolean }
   | { type: "equals"; value: string }
   | { type: "regex"; pattern: string; ignore_case?: boolean }
-  | { type: "max_output_tokens"; value: number };
+  | { type: "max_output_tokens"; value: number }
+  /** The output is valid against the evaluated version's output schema. */
+  | { type: "matches_output_schema" };
 
 export type CheckResult = { type: Expectation["type"]; ok: boolean; message: string };
 

@@ -1,6 +1,7 @@
 import { RE2JS } from "re2js";
 import { z } from "zod";
 import type { CheckResult, Expectation } from "@/db/schema";
+import { checkOutput, type OutputSchema } from "@/lib/workflows/output-schema";
 
 // A test case's expectations and how an output is checked against them. User regexes run on
 // RE2 (re2js: linear time, no backreferences or lookarounds), so no pattern can make a check
@@ -23,6 +24,7 @@ export const expectation = z.discriminatedUnion("type", [
       if (error) ctx.addIssue({ code: "custom", message: `regex: ${error}`, path: ["pattern"] });
     }),
   z.object({ type: z.literal("max_output_tokens"), value: z.int().min(0).max(1_000_000) }).strict(),
+  z.object({ type: z.literal("matches_output_schema") }).strict(),
 ]);
 
 export const expectations = z.array(expectation).min(1).max(MAX_EXPECTATIONS);
@@ -43,8 +45,8 @@ function compileError(pattern: string, ignoreCase?: boolean): string | null {
 const fold = (s: string, ignoreCase?: boolean) => (ignoreCase ? s.toLowerCase() : s);
 const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
 
-/** One expectation against an output (and its output token count). */
-export function check(e: Expectation, output: string, outputTokens: number): CheckResult {
+/** One expectation against an output (its output token count, and the evaluated version's output schema). */
+export function check(e: Expectation, output: string, outputTokens: number, outputSchema: OutputSchema | null = null): CheckResult {
   switch (e.type) {
     case "contains": {
       const ok = fold(output, e.ignore_case).includes(fold(e.value, e.ignore_case));
@@ -66,11 +68,16 @@ export function check(e: Expectation, output: string, outputTokens: number): Che
       const ok = outputTokens <= e.value;
       return { type: e.type, ok, message: `${outputTokens} output tokens (at most ${e.value})` };
     }
+    case "matches_output_schema": {
+      if (!outputSchema) return { type: e.type, ok: false, message: "the version declares no output schema" };
+      const r = checkOutput(outputSchema, output);
+      return { type: e.type, ok: r.ok, message: r.ok ? "matches the output schema" : `does not match the output schema: ${r.message.slice(0, 200)}` };
+    }
   }
 }
 
 /** Every expectation of a case: it passes when all of them hold. */
-export function checkAll(list: Expectation[], output: string, outputTokens: number) {
-  const checks = list.map((e) => check(e, output, outputTokens));
+export function checkAll(list: Expectation[], output: string, outputTokens: number, outputSchema: OutputSchema | null = null) {
+  const checks = list.map((e) => check(e, output, outputTokens, outputSchema));
   return { passed: checks.every((c) => c.ok), checks };
 }

@@ -67,7 +67,7 @@ async function runCase(evalRunId: string, principal: SessionPrincipal, version: 
     if (result.error) {
       await insertEvalResult(db, { ...base, ...measured, passed: false, checks: [], error: result.error.message });
     } else {
-      await insertEvalResult(db, { ...base, ...measured, ...checkAll(c.expectations, result.text, done.outputTokens) });
+      await insertEvalResult(db, { ...base, ...measured, ...checkAll(c.expectations, result.text, done.outputTokens, version.outputSchema ?? null) });
     }
   } catch (e) {
     // Refused before it ran (bad inputs for this version, 402): nothing was charged.

@@ -36,6 +36,14 @@ describe("expectations: each one can pass and fail", () => {
     expect(check(e, fail, 5)).toMatchObject({ type: e.type, ok: false });
   });
 
+  it("matches_output_schema: against the evaluated version's schema; none declared is a failure, not a pass", () => {
+    const schema = { type: "object", properties: { stars: { type: "integer", maximum: 5 } }, required: ["stars"], additionalProperties: false };
+    expect(check({ type: "matches_output_schema" }, '{"stars": 4}', 3, schema)).toMatchObject({ ok: true, message: "matches the output schema" });
+    expect(check({ type: "matches_output_schema" }, '{"stars": 9}', 3, schema)).toMatchObject({ ok: false, message: expect.stringContaining("does not match the output schema") });
+    expect(check({ type: "matches_output_schema" }, "not json", 3, schema)).toMatchObject({ ok: false });
+    expect(check({ type: "matches_output_schema" }, '{"stars": 4}', 3, null)).toMatchObject({ ok: false, message: "the version declares no output schema" });
+  });
+
   it("max_output_tokens", () => {
     expect(check({ type: "max_output_tokens", value: 10 }, "x", 10)).toMatchObject({ ok: true, message: "10 output tokens (at most 10)" });
     expect(check({ type: "max_output_tokens", value: 10 }, "x", 11)).toMatchObject({ ok: false });

@@ -40,7 +40,7 @@ export default async function EvalsPage({ params, searchParams }: { params: Prom
                 <tr key={c.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
                   <td className="py-2">{c.name}</td>
                   <td className="max-w-xs truncate font-mono text-xs">{JSON.stringify(c.inputs)}</td>
-                  <td className="text-xs">{c.expectations.map((e, i) => <div key={i}>{e.type.replace("_", " ")} {e.type === "regex" ? `/${e.pattern}/` : JSON.stringify(e.value).slice(0, 80)}</div>)}</td>
+                  <td className="text-xs">{c.expectations.map((e, i) => <div key={i}>{e.type.replaceAll("_", " ")} {e.type === "regex" ? `/${e.pattern}/` : "value" in e ? JSON.stringify(e.value).slice(0, 80) : ""}</div>)}</td>
                   <td className="text-right">{canEdit ? <RemoveCaseButton {...ids} caseId={c.id} /> : null}</td>
                 </tr>
               ))}
