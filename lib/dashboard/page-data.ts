@@ -47,7 +47,7 @@ export async function keysPageData(orgId: string) {
       id: k.id, name: k.name, prefix: k.prefix, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
       revokedAt: k.revokedAt?.toISOString() ?? null, expiresAt: k.expiresAt?.toISOString() ?? null, rateLimitPerMinute: k.rateLimitPerMinute,
       workflows: k.workflowIds?.map((id) => names.get(id) ?? id) ?? null, allowedOrigins: k.allowedOrigins,
-      creditCap: k.creditCap, creditCapPeriod: k.creditCapPeriod,
+      creditCap: k.creditCap, creditCapPeriod: k.creditCapPeriod, scopes: k.scopes,
       capUsed: k.creditCapPeriod ? capUsedInPeriod(k, k.creditCapPeriod) : 0,
     })),
   };
