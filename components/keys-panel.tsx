@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { createKeyAction, revokeKeyAction } from "@/app/dashboard/actions";
-import { CopyButton } from "./copy-button";
+import { ShownOnce } from "./shown-once";
 import { useToast } from "./toast";
 import { useAction } from "./use-action";
 import { Button, Field, Input, TextArea } from "./ui";
@@ -86,15 +86,7 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
           </details>
         </form>
       ) : null}
-      {created ? (
-        <div role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950">
-          <p className="font-medium">Copy this key now: it is shown only once.</p>
-          <div className="mt-2 flex gap-2">
-            <code data-testid="new-key" className="flex-1 break-all rounded bg-white px-2 py-1 dark:bg-neutral-900">{created}</code>
-            <CopyButton text={created} />
-          </div>
-        </div>
-      ) : null}
+      {created ? <ShownOnce what="key" secret={created} testId="new-key" /> : null}
       <div className="overflow-x-auto">
         <table className="w-full text-sm" data-testid="keys">
           <thead className="text-left text-neutral-500"><tr><th className="py-2">Name</th><th>Key</th><th>Scopes</th><th>Restrictions</th><th>Created</th><th>Last used</th><th /></tr></thead>
