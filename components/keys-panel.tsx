@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { createKeyAction, revokeKeyAction } from "@/app/dashboard/actions";
-import { CopyButton } from "./copy-button";
+import { ShownOnce } from "./shown-once";
 import { useToast } from "./toast";
 import { useAction } from "./use-action";
 import { Button, Field, Input, TextArea } from "./ui";
@@ -11,7 +11,7 @@ import { Button, Field, Input, TextArea } from "./ui";
 export type KeyRow = {
   id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null; expiresAt: string | null;
   rateLimitPerMinute: number | null; workflows: string[] | null; allowedOrigins: string[] | null;
-  creditCap: number | null; creditCapPeriod: string | null; capUsed: number;
+  creditCap: number | null; creditCapPeriod: string | null; capUsed: number; scopes: string[];
 };
 
 const select = "w-full rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900";
@@ -31,6 +31,7 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
           className="space-y-3"
           action={async (form) => {
             const scope = {
+              scopes: form.getAll("scopes").map(String),
               workflowIds: form.getAll("workflowIds").map(String),
               rateLimitPerMinute: num(form.get("rateLimitPerMinute")),
               creditCap: num(form.get("creditCap")),
@@ -48,6 +49,13 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
             <Input name="name" required placeholder="Key name, e.g. production server" aria-label="Key name" />
             <Button type="submit">Create key</Button>
           </div>
+          <fieldset className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
+            <legend className="sr-only">What the key may do</legend>
+            <label className="flex items-center gap-1.5"><input type="checkbox" name="scopes" value="run" defaultChecked />Run workflows</label>
+            <label className="flex items-center gap-1.5">
+              <input type="checkbox" name="scopes" value="admin" />Manage workflows (admin: create, edit, publish and move labels over the API, e.g. from CI)
+            </label>
+          </fieldset>
           <details className="rounded-md border border-neutral-200 p-3 text-sm dark:border-neutral-800">
             <summary className="cursor-pointer font-medium">Restrictions (optional)</summary>
             <div className="mt-3 grid gap-3 md:grid-cols-2">
@@ -78,23 +86,16 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
           </details>
         </form>
       ) : null}
-      {created ? (
-        <div role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-700 dark:bg-amber-950">
-          <p className="font-medium">Copy this key now: it is shown only once.</p>
-          <div className="mt-2 flex gap-2">
-            <code data-testid="new-key" className="flex-1 break-all rounded bg-white px-2 py-1 dark:bg-neutral-900">{created}</code>
-            <CopyButton text={created} />
-          </div>
-        </div>
-      ) : null}
+      {created ? <ShownOnce what="key" secret={created} testId="new-key" /> : null}
       <div className="overflow-x-auto">
         <table className="w-full text-sm" data-testid="keys">
-          <thead className="text-left text-neutral-500"><tr><th className="py-2">Name</th><th>Key</th><th>Restrictions</th><th>Created</th><th>Last used</th><th /></tr></thead>
+          <thead className="text-left text-neutral-500"><tr><th className="py-2">Name</th><th>Key</th><th>Scopes</th><th>Restrictions</th><th>Created</th><th>Last used</th><th /></tr></thead>
           <tbody>
             {keys.map((k) => (
               <tr key={k.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
                 <td className="py-2">{k.name}</td>
                 <td className="font-mono text-xs">{k.prefix}</td>
+                <td className="text-xs">{k.scopes.join(", ")}</td>
                 <td className="text-xs text-neutral-600 dark:text-neutral-300">{restrictions(k).join(" · ") || "none"}</td>
                 <td>{k.createdAt.slice(0, 10)}</td>
                 <td>{k.lastUsedAt ? k.lastUsedAt.slice(0, 16).replace("T", " ") : "never"}</td>

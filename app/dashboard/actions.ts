@@ -21,6 +21,8 @@ import { archiveWorkflow, restoreVersionIntoDraft, updateDraft } from "@/lib/wor
 import { defaultModelId } from "@/lib/llm/registry";
 import { parseWorkflowDocument } from "@/lib/workflows/export-import/document";
 import { importWorkflow } from "@/lib/workflows/export-import/import-workflow";
+import { redeliverWebhook } from "@/lib/webhooks/deliveries";
+import { createWebhookEndpoint, createWebhookInput, deleteWebhook, enableWebhook } from "@/lib/webhooks/endpoints";
 
 // Every dashboard mutation. Members may view and run; admins and owners edit, publish and manage
 // keys. Each call re-resolves the session and the membership of the org it names (orgAction).
@@ -159,4 +161,28 @@ export const runEvalAction = orgAction(
 export const requirePassingEvalAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...wf, required: z.boolean() }) },
   ({ input, actor }) => setRequirePassingEval({ orgId: actor.orgId, workflowId: input.workflowId, required: input.required }),
+);
+
+// --- Webhooks (issue 18): admins register endpoints (the whsec_ secret is in this answer only),
+// re-enable one disabled after a day of failures, delete one, and send a delivery again.
+const webhook = { ...org, webhookId: z.string().min(1).max(100) };
+
+export const createWebhookAction = orgAction(
+  { role: "admin", currentUserId, input: createWebhookInput.extend(org) },
+  ({ input: { orgId: _, ...input }, actor }) => createWebhookEndpoint({ orgId: actor.orgId, actorId: actor.userId, ...input }),
+);
+
+export const enableWebhookAction = orgAction(
+  { role: "admin", currentUserId, input: z.object(webhook) },
+  ({ input, actor }) => enableWebhook({ orgId: actor.orgId, endpointId: input.webhookId }),
+);
+
+export const deleteWebhookAction = orgAction(
+  { role: "admin", currentUserId, input: z.object(webhook) },
+  ({ input, actor }) => deleteWebhook({ orgId: actor.orgId, endpointId: input.webhookId, actorId: actor.userId }),
+);
+
+export const redeliverWebhookAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, deliveryId: z.string().min(1).max(100) }) },
+  ({ input, actor }) => redeliverWebhook({ orgId: actor.orgId, deliveryId: input.deliveryId }),
 );

@@ -15,7 +15,7 @@ const NAV = [
   { href: "/dashboard/api-reference", label: "API reference" },
 ];
 // Shown to admins and owners only; the page itself refuses members too.
-const ADMIN_NAV = [{ href: "/dashboard/audit", label: "Audit log" }];
+const ADMIN_NAV = [{ href: "/dashboard/webhooks", label: "Webhooks" }, { href: "/dashboard/audit", label: "Audit log" }];
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const me = await requireOrgPage();

@@ -11,7 +11,7 @@ export async function insertApiKey(tx: DbOrTx, values: typeof apiKeys.$inferInse
 const PRINCIPAL_COLUMNS = {
   id: apiKeys.id, orgId: apiKeys.orgId, rateLimitPerMinute: apiKeys.rateLimitPerMinute, lastUsedAt: apiKeys.lastUsedAt,
   workflowIds: apiKeys.workflowIds, allowedOrigins: apiKeys.allowedOrigins, creditCap: apiKeys.creditCap, creditCapPeriod: apiKeys.creditCapPeriod,
-  expiresAt: apiKeys.expiresAt,
+  expiresAt: apiKeys.expiresAt, scopes: apiKeys.scopes,
 };
 
 /** Neither revoked nor expired. */
@@ -47,6 +47,7 @@ export async function listApiKeys(tx: DbOrTx, orgId: string) {
       lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt, rateLimitPerMinute: apiKeys.rateLimitPerMinute,
       workflowIds: apiKeys.workflowIds, allowedOrigins: apiKeys.allowedOrigins, creditCap: apiKeys.creditCap,
       creditCapPeriod: apiKeys.creditCapPeriod, capUsed: apiKeys.capUsed, capPeriodStart: apiKeys.capPeriodStart, expiresAt: apiKeys.expiresAt,
+      scopes: apiKeys.scopes,
     })
     .from(apiKeys)
     .where(eq(apiKeys.orgId, orgId))

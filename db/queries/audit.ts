@@ -1,21 +1,26 @@
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { auditLog, user } from "../schema";
+import { apiKeys, auditLog, user } from "../schema";
 
 export async function insertAuditEntry(tx: DbOrTx, values: typeof auditLog.$inferInsert) {
   const [row] = await tx.insert(auditLog).values(values).returning();
   return row!;
 }
 
-/** An org's audit entries, newest first, with the acting user's name and email when there is one. */
+/**
+ * An org's audit entries, newest first, with the actor: a user's name and email, or (management
+ * API) the API key's name and display prefix — actor_id holds either id.
+ */
 export async function listAuditEntries(tx: DbOrTx, { orgId, limit = 200 }: { orgId: string; limit?: number }) {
   return tx
     .select({
       id: auditLog.id, actorId: auditLog.actorId, action: auditLog.action, targetId: auditLog.targetId,
       details: auditLog.details, at: auditLog.at, actorName: user.name, actorEmail: user.email,
+      actorKeyName: apiKeys.name, actorKeyPrefix: apiKeys.prefix,
     })
     .from(auditLog)
     .leftJoin(user, eq(user.id, auditLog.actorId))
+    .leftJoin(apiKeys, and(eq(apiKeys.id, auditLog.actorId), eq(apiKeys.orgId, auditLog.orgId)))
     .where(eq(auditLog.orgId, orgId))
     .orderBy(desc(auditLog.id))
     .limit(limit);

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { user, workflowLabelHistory, workflowLabels, workflows, workflowVersions, type SplitArm } from "../schema";
+import { apiKeys, user, workflowLabelHistory, workflowLabels, workflows, workflowVersions, type SplitArm } from "../schema";
 
 /** Every label of a workflow with the version number it points at, by name. */
 export async function listLabels(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
@@ -52,9 +52,11 @@ export async function insertLabelHistory(tx: DbOrTx, values: typeof workflowLabe
 /** Moves of a workflow's labels, newest first (identity order = commit order under the row lock), with the actor's name. */
 export async function listLabelHistory(tx: DbOrTx, { orgId, workflowId, limit = 100 }: { orgId: string; workflowId: string; limit?: number }) {
   return tx
-    .select({ entry: workflowLabelHistory, actorName: user.name })
+    // The actor is a user, or an API key (management API): its name then.
+    .select({ entry: workflowLabelHistory, actorName: sql<string | null>`coalesce(${user.name}, ${apiKeys.name})` })
     .from(workflowLabelHistory)
     .leftJoin(user, eq(user.id, workflowLabelHistory.actorId))
+    .leftJoin(apiKeys, and(eq(apiKeys.id, workflowLabelHistory.actorId), eq(apiKeys.orgId, workflowLabelHistory.orgId)))
     .where(and(eq(workflowLabelHistory.workflowId, workflowId), eq(workflowLabelHistory.orgId, orgId)))
     .orderBy(desc(workflowLabelHistory.id))
     .limit(limit);

@@ -1,6 +1,10 @@
 import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
+/** What a key may do: run workflows (the default), manage them over the management API (CI), or both. */
+export const API_SCOPES = ["run", "admin"] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
 export const apiKeys = pgTable(
   "api_keys",
   {
@@ -12,6 +16,8 @@ export const apiKeys = pgTable(
     prefix: text("prefix").notNull(), // e.g. "sk_h9e8…" for display
     /** Requests per minute; null → the default policy. */
     rateLimitPerMinute: integer("rate_limit_per_minute"),
+    /** Its permissions (API_SCOPES); separate from the restrictions below, which narrow what it may touch. */
+    scopes: text("scopes", { enum: API_SCOPES }).array().notNull().default(["run"]),
     // Scope. Null means "not restricted" for each of these.
     /** The only workflows this key (and its stream tokens) may run or describe. */
     workflowIds: text("workflow_ids").array(),

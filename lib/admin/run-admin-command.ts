@@ -1,7 +1,7 @@
 import "server-only";
 import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { API_SCOPES, createApiKey, revokeApiKey, type ApiScope } from "@/lib/auth/api-keys";
 import { grantCredits } from "@/lib/credits/grant-credits";
 import { listPrices, setModelPrice } from "@/lib/llm/prices";
 import { AppError } from "@/lib/errors";
@@ -22,7 +22,7 @@ import { runEval } from "@/lib/evals/run-eval";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
-  key create --org <org_id> [--name <name>] [--rate-limit <per-minute>]
+  key create --org <org_id> [--name <name>] [--rate-limit <per-minute>] [--scope run|admin|admin,run]   (admin: the management API; default run)
   key revoke --org <org_id> --key <key_id>
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
@@ -56,8 +56,17 @@ const OPTIONS = {
   file: { type: "string" }, "draft-only": { type: "boolean" }, var: { type: "string", multiple: true },
   "output-schema": { type: "string" },
   url: { type: "string" }, events: { type: "string" }, "include-data": { type: "boolean" }, webhook: { type: "string" }, delivery: { type: "string" },
-  weights: { type: "string" },
+  weights: { type: "string" }, scope: { type: "string" },
 } as const;
+
+/** `--scope admin,run` → the key's scopes (default: run). */
+function scopesArg(raw: string | undefined): ApiScope[] | undefined {
+  if (raw === undefined) return undefined;
+  const scopes = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = scopes.find((s) => !(API_SCOPES as readonly string[]).includes(s));
+  if (unknown !== undefined || !scopes.length) throw new AppError("invalid_request", `--scope must list ${API_SCOPES.join(" and/or ")}, comma-separated`);
+  return scopes as ApiScope[];
+}
 
 function jsonArg(name: string, raw: string): Record<string, unknown> {
   try {
@@ -106,7 +115,7 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
     case "org create":
       return createOrg({ name: need("name"), credits: int("credits", v.credits) ?? 0 });
     case "key create":
-      return createApiKey({ orgId: need("org"), name: v.name, rateLimitPerMinute: int("rate-limit", v["rate-limit"]) });
+      return createApiKey({ orgId: need("org"), name: v.name, rateLimitPerMinute: int("rate-limit", v["rate-limit"]), scopes: scopesArg(v.scope) });
     case "key revoke":
       return revokeApiKey({ orgId: need("org"), keyId: need("key") });
     case "workflow create":

@@ -1,4 +1,4 @@
-import { verifyApiKey } from "@/lib/auth/api-keys";
+import { hasApiScope, verifyApiKey, type ApiScope } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
 import { checkOrigin } from "@/lib/auth/scope";
 import { sessionPrincipal } from "@/lib/auth/session-principal";
@@ -27,7 +27,18 @@ export const CORS_HEADERS: Record<string, string> = {
   "access-control-max-age": "86400",
 };
 
-export async function authenticate(req: Request, mode: AuthMode): Promise<Principal | null> {
+/** Authenticates, then refuses (403) a caller without the scope the operation needs. */
+export async function authenticate(req: Request, mode: AuthMode, needs?: ApiScope): Promise<Principal | null> {
+  const principal = await identify(req, mode);
+  if (principal && needs && !hasApiScope(principal, needs)) {
+    throw new AppError("forbidden", needs === "admin"
+      ? "This key has no admin scope: create one with the admin scope to manage workflows"
+      : "This key has no run scope: it may manage workflows, not run them");
+  }
+  return principal;
+}
+
+async function identify(req: Request, mode: AuthMode): Promise<Principal | null> {
   if (mode === "none") return null;
   if (mode === "session") return sessionPrincipal(req);
   if (mode === "streamTokenOrKey") {

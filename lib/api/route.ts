@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { ApiScope } from "@/lib/auth/api-keys";
 import type { Principal, SessionPrincipal } from "@/lib/auth/principal";
 import { runIdempotently } from "@/lib/idempotency/run-idempotently";
 import { newId } from "@/lib/ids";
@@ -45,9 +46,11 @@ export type IdempotencySpec<A extends AuthMode, Path extends string, Q> = {
  * these very objects, so what is parsed is what is documented.
  */
 export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PATCH";
   path: Path;
   auth: A;
+  /** The key scope the operation needs (403 without it): `run` for what runs a workflow, `admin` for the management API. */
+  needs?: ApiScope;
   /** The error body's shape: the native envelope (default), or OpenAI's (the /api/v1/openai surface). */
   errors?: EnvelopeName;
   /** Answer CORS preflights and grant any origin (the stream endpoints: the token is the credential). */
@@ -105,7 +108,7 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
     const timing = new ServerTiming();
     if (spec.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) headers.set(k, v);
     try {
-      const principal = (await inSpan("auth", {}, () => authenticate(req, spec.auth))) as PrincipalFor<A>;
+      const principal = (await inSpan("auth", {}, () => authenticate(req, spec.auth, spec.needs))) as PrincipalFor<A>;
       timing.mark("auth");
       if (principal) annotateSpan({ "flowgate.org_id": principal.orgId });
       if (principal) restrictCors(req, principal, headers, !!spec.cors);

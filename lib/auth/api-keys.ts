@@ -9,6 +9,9 @@ import { AppError } from "@/lib/errors";
 import { newId, newSecret, sha256Hex } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import type { CapPeriod } from "@/lib/credits/key-cap";
+import type { ApiScope } from "@/db/schema";
+
+export { API_SCOPES, type ApiScope } from "@/db/schema";
 
 export type ApiKeyPrincipal = {
   keyId: string; orgId: string; rateLimitPerMinute: number | null;
@@ -18,7 +21,14 @@ export type ApiKeyPrincipal = {
   viaToken?: boolean;
   /** What the key (or the stream token, narrowed at mint) may do; absent → unrestricted. */
   scope?: KeyScope;
+  /** What the key may do (run, admin); absent → run only (a stream token, the playground's user). */
+  scopes?: ApiScope[];
 };
+
+/** Whether a caller may do this: run workflows, or manage them. Only keys can hold `admin`. */
+export function hasApiScope(principal: Pick<ApiKeyPrincipal, "scopes">, scope: ApiScope): boolean {
+  return (principal.scopes ?? ["run"]).includes(scope);
+}
 
 export type KeyScope = {
   /** The only workflows it may run or describe; null → all of the org's. */
@@ -44,11 +54,13 @@ export type KeyOptions = {
   name?: string; rateLimitPerMinute?: number | null;
   workflowIds?: string[] | null; allowedOrigins?: string[] | null;
   creditCap?: number | null; creditCapPeriod?: CapPeriod | null; expiresAt?: Date | null;
+  /** Default: ["run"]. */
+  scopes?: ApiScope[];
 };
 
 /** Creates a key; the returned secret exists only in this return value (the audit entry has its display prefix only). */
 export async function createApiKey({
-  orgId, name, rateLimitPerMinute, workflowIds, allowedOrigins, creditCap, creditCapPeriod, expiresAt, actorId = null,
+  orgId, name, rateLimitPerMinute, workflowIds, allowedOrigins, creditCap, creditCapPeriod, expiresAt, scopes, actorId = null,
 }: { orgId: string; actorId?: string | null } & KeyOptions) {
   const secret = newSecret.apiKey();
   const db = await getDb();
@@ -64,12 +76,13 @@ export async function createApiKey({
       prefix: `${secret.slice(0, 7)}…${secret.slice(-4)}`, rateLimitPerMinute: rateLimitPerMinute ?? null,
       workflowIds: workflowIds?.length ? workflowIds : null, allowedOrigins: allowedOrigins?.length ? allowedOrigins : null,
       creditCap: creditCap ?? null, creditCapPeriod: creditCap == null ? null : (creditCapPeriod ?? "total"), expiresAt: expiresAt ?? null,
+      scopes: scopes?.length ? [...new Set(scopes)] : ["run"],
     });
-    const scope = { workflowIds: key.workflowIds, allowedOrigins: key.allowedOrigins, creditCap: key.creditCap, creditCapPeriod: key.creditCapPeriod, rateLimitPerMinute: key.rateLimitPerMinute, expiresAt: key.expiresAt };
+    const scope = { scopes: key.scopes, workflowIds: key.workflowIds, allowedOrigins: key.allowedOrigins, creditCap: key.creditCap, creditCapPeriod: key.creditCapPeriod, rateLimitPerMinute: key.rateLimitPerMinute, expiresAt: key.expiresAt };
     await recordAudit(tx, { orgId, actorId, action: "key.create", targetId: key.id, details: { name: key.name, prefix: key.prefix, ...scope } });
     return key;
   });
-  return { key: secret, id: row.id, prefix: row.prefix, name: row.name, created_at: row.createdAt.toISOString() };
+  return { key: secret, id: row.id, prefix: row.prefix, name: row.name, scopes: row.scopes, created_at: row.createdAt.toISOString() };
 }
 
 const TOUCH_EVERY_MS = 60_000;
@@ -99,7 +112,7 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
       logger.warn("could not record key use", { keyId: row.id, err }),
     );
   }
-  return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute, scope: scopeOf(row) };
+  return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute, scope: scopeOf(row), scopes: row.scopes };
 }
 
 /** This process forgets its cached verifications (a revoke through it takes effect at once). */

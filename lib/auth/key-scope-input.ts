@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CAP_PERIODS } from "@/lib/credits/key-cap";
+import { API_SCOPES } from "@/db/schema/api-keys";
 import type { KeyOptions } from "./api-keys";
 
 // What the dashboard's "create key" form may restrict. Empty means unrestricted for each field.
@@ -7,6 +8,8 @@ import type { KeyOptions } from "./api-keys";
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
 
 export const keyScopeInput = z.object({
+  /** run: call workflows; admin: the management API (CI). */
+  scopes: z.array(z.enum(API_SCOPES)).min(1, "give the key at least one scope").max(API_SCOPES.length).default(["run"]),
   workflowIds: z.array(z.string().regex(/^wf_[a-z0-9]{24}$/, "is not a workflow id")).max(100).default([]),
   rateLimitPerMinute: z.number().int().min(1).max(100_000).nullable().default(null),
   creditCap: z.number().int().min(1).max(1_000_000_000).nullable().default(null),
@@ -22,6 +25,6 @@ export function scopeOptions(scope: z.output<typeof keyScopeInput> | undefined):
     workflowIds: scope.workflowIds, rateLimitPerMinute: scope.rateLimitPerMinute,
     creditCap: scope.creditCap, creditCapPeriod: scope.creditCap === null ? null : scope.creditCapPeriod,
     expiresAt: scope.expiresInDays === null ? null : new Date(Date.now() + scope.expiresInDays * 86_400_000),
-    allowedOrigins: scope.allowedOrigins,
+    allowedOrigins: scope.allowedOrigins, scopes: scope.scopes,
   };
 }

@@ -6,7 +6,9 @@ import { listLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { listLabelHistory, listLabels } from "@/db/queries/labels";
 import { listRuns, usagePerDay } from "@/db/queries/runs";
-import { RUN_SOURCES, RUN_STATUSES } from "@/db/schema";
+import { RUN_SOURCES, RUN_STATUSES, WEBHOOK_EVENTS } from "@/db/schema";
+import { listDeliveries } from "@/lib/webhooks/deliveries";
+import { listWebhooks } from "@/lib/webhooks/endpoints";
 import { capUsedInPeriod } from "@/lib/credits/key-cap";
 import { getRunOrThrow } from "@/lib/runs/get-run";
 import { draftDiffers } from "@/lib/workflows/draft-changes";
@@ -47,7 +49,7 @@ export async function keysPageData(orgId: string) {
       id: k.id, name: k.name, prefix: k.prefix, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
       revokedAt: k.revokedAt?.toISOString() ?? null, expiresAt: k.expiresAt?.toISOString() ?? null, rateLimitPerMinute: k.rateLimitPerMinute,
       workflows: k.workflowIds?.map((id) => names.get(id) ?? id) ?? null, allowedOrigins: k.allowedOrigins,
-      creditCap: k.creditCap, creditCapPeriod: k.creditCapPeriod,
+      creditCap: k.creditCap, creditCapPeriod: k.creditCapPeriod, scopes: k.scopes,
       capUsed: k.creditCapPeriod ? capUsedInPeriod(k, k.creditCapPeriod) : 0,
     })),
   };
@@ -127,4 +129,11 @@ export async function labelsPageData(orgId: string, workflowId: string) {
 export async function auditPageData(me: { userId: string; orgId: string }) {
   const actor = await authorizeActor(me, "admin");
   return listAuditEntries(await getDb(), { orgId: actor.orgId });
+}
+
+/** The webhooks page, admins and owners only (checked here too, like the audit log): endpoints, the latest deliveries, the events one may subscribe to. */
+export async function webhooksPageData(me: { userId: string; orgId: string }) {
+  const actor = await authorizeActor(me, "admin");
+  const [endpoints, deliveries] = await Promise.all([listWebhooks(actor.orgId), listDeliveries({ orgId: actor.orgId, limit: 50 })]);
+  return { endpoints, deliveries, events: [...WEBHOOK_EVENTS] };
 }

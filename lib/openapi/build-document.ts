@@ -10,13 +10,13 @@ import { ENVELOPES, type EnvelopeName } from "@/lib/api/respond";
 
 /** One operation as the document needs it: the route's spec and its documentation, side by side. */
 type ApiOperation = RouteDoc & {
-  method: "get" | "post"; path: string; auth: ApiRoute["spec"]["auth"]; envelope: EnvelopeName;
+  method: "get" | "post" | "patch"; path: string; auth: ApiRoute["spec"]["auth"]; envelope: EnvelopeName;
   query?: z.ZodObject; bodySchema?: z.ZodType; json?: z.ZodType;
 };
 
 function operationOf({ spec }: ApiRoute): ApiOperation {
   return {
-    ...spec.doc!, method: spec.method === "GET" ? "get" : "post", path: spec.path, auth: spec.auth, envelope: spec.errors ?? "native",
+    ...spec.doc!, method: spec.method.toLowerCase() as ApiOperation["method"], path: spec.path, auth: spec.auth, envelope: spec.errors ?? "native",
     query: spec.query as z.ZodObject | undefined, bodySchema: spec.body as z.ZodType | undefined, json: spec.response as z.ZodType | undefined,
   };
 }

@@ -21,7 +21,7 @@ export default async function AuditPage() {
               {entries.map((e) => (
                 <tr key={e.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
                   <td className="whitespace-nowrap py-2 pr-3">{e.at.toISOString().slice(0, 19).replace("T", " ")}</td>
-                  <td className="pr-3">{e.actorId ? (e.actorEmail ?? "a former user") : "system"}</td>
+                  <td className="pr-3">{actorOf(e)}</td>
                   <td className="pr-3 font-mono text-xs">{e.action}</td>
                   <td className="pr-3 font-mono text-xs">{e.targetId}</td>
                   <td className="font-mono text-xs break-all">{JSON.stringify(e.details)}</td>
@@ -33,4 +33,11 @@ export default async function AuditPage() {
       </Card>
     </>
   );
+}
+
+/** A user's email, an API key (the management API) by name and prefix, or the system (CLI, seed). */
+function actorOf(e: { actorId: string | null; actorEmail: string | null; actorKeyName: string | null; actorKeyPrefix: string | null }) {
+  if (!e.actorId) return "system";
+  if (e.actorKeyName !== null) return `API key "${e.actorKeyName}" (${e.actorKeyPrefix})`;
+  return e.actorEmail ?? "a former user";
 }

@@ -13,7 +13,7 @@ const VARIABLES = { story: "a story about a dog named charlie" };
 
 // POST /api/v1/openai/chat/completions – a published workflow as a chat model (model: wf_…[@label|@version])
 export const openaiChatCompletions = apiRoute({
-  method: "POST", path: "/api/v1/openai/chat/completions", auth: "streamTokenOrKey", cors: true, errors: "openai",
+  method: "POST", path: "/api/v1/openai/chat/completions", auth: "streamTokenOrKey", needs: "run", cors: true, errors: "openai",
   body: chatCompletionBody, response: chatCompletionResponse,
   doc: {
     operationId: "openaiCreateChatCompletion", tag: "OpenAI compatible",
@@ -37,7 +37,7 @@ export const openaiChatCompletions = apiRoute({
 
 // POST /api/v1/openai/responses – a published workflow as an OpenAI prompt (prompt: {id, version, variables})
 export const openaiResponses = apiRoute({
-  method: "POST", path: "/api/v1/openai/responses", auth: "streamTokenOrKey", cors: true, errors: "openai",
+  method: "POST", path: "/api/v1/openai/responses", auth: "streamTokenOrKey", needs: "run", cors: true, errors: "openai",
   body: responsesBody, response: responseObject,
   doc: {
     operationId: "openaiCreateResponse", tag: "OpenAI compatible",

@@ -14,7 +14,7 @@ import { AUTHED, WORKFLOW_ID } from "../route-doc";
 // GET /api/v1/token?ttl=60[&user=][&workflow_id=][&max_credits=] – a single-use stream token for
 // browsers, with the key's scope, optionally narrowed
 export const mintToken = apiRoute({
-  method: "GET", path: "/api/v1/token", auth: "apiKey", query: mintTokenQuery, response: mintTokenResponse,
+  method: "GET", path: "/api/v1/token", auth: "apiKey", needs: "run", query: mintTokenQuery, response: mintTokenResponse,
   doc: {
     operationId: "mintStreamToken", tag: "Tokens", summary: "Mint a single-use stream token for a browser",
     description: "Call from your backend; hand the token to the browser, which streams with it. Bound to the key's org, counts against the key's rate limit.",

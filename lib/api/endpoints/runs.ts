@@ -11,7 +11,7 @@ import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STO
 
 // POST /api/v1/run/:workflow_id – run the published workflow and return its full output
 export const runWorkflow = apiRoute({
-  method: "POST", path: "/api/v1/run/{workflow_id}", auth: "apiKey",
+  method: "POST", path: "/api/v1/run/{workflow_id}", auth: "apiKey", needs: "run",
   query: runQuery, body: runBody, response: runResponse, prefetch: publishedVersionOf,
   idempotent: { run: { answer: ({ principal, runId }) => answerOfRun(principal, runId) } },
   doc: {
