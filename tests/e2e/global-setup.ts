@@ -8,6 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { buildIfStale } from "../../scripts/build-if-stale";
+import { createFreshDatabase } from "../support/fresh-database";
 import { startNextServer } from "../support/next-server";
 import { startFakeOpenAI } from "../support/openai-upstream";
 
@@ -17,6 +18,8 @@ export type E2EContext = {
   baseUrl: string; upstreamUrl: string; dataDir: string; orgId: string; key: string;
   storyId: string; chatId: string; offlineId: string; noVarsId: string; reviewId: string; serverPid: number;
   openai: { versionsId: string; poorId: string; poorKey: string; limitedKey: string };
+  /** The server's own PostgreSQL database (when DATABASE_URL is set): tests that read it directly use this. */
+  databaseUrl?: string;
 };
 declare module "vitest" {
   export interface ProvidedContext {
@@ -29,17 +32,21 @@ export default async function setup(project: TestProject) {
   if (buildMs !== null) console.log(`[e2e] next build took ${Math.round(buildMs / 1000)} s`);
   const upstream = await startFakeOpenAI({ port: 0 });
   const dataDir = mkdtempSync(path.join(tmpdir(), "fg-e2e-"));
+  // On PostgreSQL the server gets a database of its own: vitest starts this before the unit
+  // project runs, and the server's job queue must not work the unit tests' jobs.
+  const db = process.env.DATABASE_URL ? await createFreshDatabase(process.env.DATABASE_URL, "fg_e2e") : null;
   const env: NodeJS.ProcessEnv = {
-    ...process.env, FLOWGATE_DATA_DIR: dataDir, OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: "e2e-provider-key",
+    ...process.env, ...(db ? { DATABASE_URL: db.url } : {}), FLOWGATE_DATA_DIR: dataDir, OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: "e2e-provider-key",
     LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "100000", NODE_ENV: "production",
   };
   const seeded = await exec(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env });
   const seed = JSON.parse(seeded.stdout.trim().split("\n").at(-1)!);
   const server = await startNextServer({ env });
-  project.provide("e2e", { baseUrl: server.url, upstreamUrl: upstream.url, dataDir, serverPid: server.process.pid!, ...seed });
+  project.provide("e2e", { baseUrl: server.url, upstreamUrl: upstream.url, dataDir, serverPid: server.process.pid!, ...(db ? { databaseUrl: db.url } : {}), ...seed });
   return async () => {
     await server.stop("SIGTERM");
     writeFileSync(path.join(dataDir, "server.log"), server.log());
     await upstream.close();
+    await db?.drop();
   };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { getDb } from "@/db";
+import { resetEnvForTests } from "@/lib/env";
 import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { runs } from "@/db/schema";
@@ -13,6 +14,11 @@ import { controlUpstream } from "../e2e/support";
 // in short windows. Afterwards: no error outside the fault windows, memory flat, every run final,
 // the ledger exact.
 const e2e = inject("e2e");
+// The server runs on a database of its own (tests/e2e/global-setup.ts): the checks read that one.
+if (e2e.databaseUrl) {
+  process.env.DATABASE_URL = e2e.databaseUrl;
+  resetEnvForTests();
+}
 const SOAK_MS = Number(process.env.SOAK_MS ?? 600_000);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 8);
 

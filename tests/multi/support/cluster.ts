@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import postgres from "postgres";
+import { createFreshDatabase } from "../../support/fresh-database";
 import { freePort, startNextServer, type NextServer } from "../../support/next-server";
 import { startFakeOpenAI, type FakeOpenAI } from "../../support/openai-upstream";
 
@@ -27,22 +27,6 @@ export type Cluster = {
   serverStates: () => Promise<Record<string, string>>;
   close: () => Promise<void>;
 };
-
-/** A fresh database on the server DATABASE_URL names, so that every run starts empty. */
-async function createDatabase(baseUrl: string) {
-  const name = `fg_multi_${Date.now()}_${process.pid}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  const drop = async () => {
-    const a = postgres(baseUrl, { max: 1, onnotice: () => {} });
-    await a.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
-    await a.end();
-  };
-  return { url: url.toString(), drop };
-}
 
 function haproxyConfig(o: { port: number; statsPort: number; servers: { name: string; port: number }[] }) {
   return `global
@@ -82,7 +66,7 @@ export async function startCluster({ env: extraEnv = {}, upstream: upstreamOpts 
   const base = process.env.DATABASE_URL;
   const redisUrl = process.env.REDIS_URL;
   if (!base || !redisUrl) throw new Error("the multi-instance suite needs DATABASE_URL and REDIS_URL");
-  const db = await createDatabase(base);
+  const db = await createFreshDatabase(base, "fg_multi");
   // This process migrates the new database first (and later reads it for the ledger checks).
   process.env.DATABASE_URL = db.url;
   const { resetEnvForTests } = await import("@/lib/env");
