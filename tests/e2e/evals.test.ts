@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "./support";
+import { launchChromium, signUpWithWorkflow } from "./support";
 
 // Issue 21 in a real browser against the production build: two versions, production split 50/50,
 // API traffic from 24 end users with feedback, the split's comparison on the usage page, a test
@@ -23,20 +23,7 @@ const shot = (name: string) => page.screenshot({ path: `${SHOTS}/evals-${name}.p
 
 describe("dashboard: split → comparison → dataset from a run → eval draft vs production → gate", () => {
   it("works end to end", async () => {
-    await page.goto(`${e2e.baseUrl}/sign-up`);
-    await page.fill('input[name="name"]', "Eve Evals");
-    await page.fill('input[name="org"]', "Evals Inc");
-    await page.fill('input[name="email"]', `evals${Date.now()}@example.com`);
-    await page.fill('input[name="password"]', "correct horse battery");
-    await page.click('button[type="submit"]');
-    await page.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
-
-    await page.fill('input[name="name"]', "Greeter");
-    await page.fill('textarea[name="template"]', "Hello {{name}}");
-    await page.click('button:has-text("Create")');
-    await page.waitForURL(/\/dashboard\/workflows\/wf_[a-z0-9]{24}$/, { timeout: 20_000 });
-    const workflowId = page.url().split("/").at(-1)!;
-    await page.selectOption("select[name=model]", "offline:echo");
+    const workflowId = await signUpWithWorkflow(page, e2e.baseUrl, { name: "Eve Evals", org: "Evals Inc", emailPrefix: "evals", workflow: "Greeter", template: "Hello {{name}}" });
     await page.getByTestId("save-state").getByText("All changes saved").waitFor({ timeout: 10_000 });
     await page.click('button:has-text("Publish")');
     await page.getByText("Published version 1").waitFor({ timeout: 20_000 });

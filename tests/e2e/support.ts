@@ -1,7 +1,7 @@
 import http from "node:http";
 import path from "node:path";
 import { build } from "esbuild";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 /** Debian's Chromium, never a downloaded one; flags keep it off this machine's closed network. */
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
@@ -44,4 +44,24 @@ export async function serveCustomerSite(opts: { entry: string; apiBase: string; 
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/**
+ * A new account (and its organization) through the sign-up form, then a workflow created from the
+ * workflows page, on the offline model; resolves its id once the editor has saved.
+ */
+export async function signUpWithWorkflow(page: Page, baseUrl: string, o: { name: string; org: string; emailPrefix: string; workflow: string; template: string }) {
+  await page.goto(`${baseUrl}/sign-up`);
+  await page.fill('input[name="name"]', o.name);
+  await page.fill('input[name="org"]', o.org);
+  await page.fill('input[name="email"]', `${o.emailPrefix}${Date.now()}@example.com`);
+  await page.fill('input[name="password"]', "correct horse battery");
+  await page.click('button[type="submit"]');
+  await page.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
+  await page.fill('input[name="name"]', o.workflow);
+  await page.fill('textarea[name="template"]', o.template);
+  await page.click('button:has-text("Create")');
+  await page.waitForURL(/\/dashboard\/workflows\/wf_[a-z0-9]{24}$/, { timeout: 20_000 });
+  await page.selectOption("select[name=model]", "offline:echo");
+  return page.url().split("/").at(-1)!;
 }

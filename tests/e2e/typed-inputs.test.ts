@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "./support";
+import { launchChromium, signUpWithWorkflow } from "./support";
 
 // Typed variables in the dashboard, in a real browser against the production build: the editor
 // sets a type per variable, the playground renders the control for each, and an uploaded image
@@ -21,18 +21,7 @@ afterAll(async () => browser?.close());
 
 describe("typed variables in the editor and the playground", () => {
   it("number, enum and image controls; the uploaded image reaches the model", async () => {
-    await page.goto(`${e2e.baseUrl}/sign-up`);
-    await page.fill('input[name="name"]', "Tia Typed");
-    await page.fill('input[name="org"]', "Typed Labs");
-    await page.fill('input[name="email"]', `typed${Date.now()}@example.com`);
-    await page.fill('input[name="password"]', "correct horse battery");
-    await page.click('button[type="submit"]');
-    await page.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
-    await page.fill('input[name="name"]', "Describer");
-    await page.fill('textarea[name="template"]', "Describe {{photo}} at {{level}} level in {{count}} words");
-    await page.click('button:has-text("Create")');
-    await page.waitForURL(/\/dashboard\/workflows\/wf_[a-z0-9]{24}$/, { timeout: 20_000 });
-    await page.selectOption("select[name=model]", "offline:echo");
+    await signUpWithWorkflow(page, e2e.baseUrl, { name: "Tia Typed", org: "Typed Labs", emailPrefix: "typed", workflow: "Describer", template: "Describe {{photo}} at {{level}} level in {{count}} words" });
 
     await page.selectOption('select[aria-label="photo type"]', "image");
     await page.selectOption('select[aria-label="level type"]', "enum");
