@@ -236,7 +236,7 @@ describe("dashboard: sign up → workflow → playground → publish → key →
       await aside.waitFor({ state: "visible" });
       expect(await p3.getByRole("button", { name: "Close" }).getAttribute("aria-expanded")).toBe("true");
       expect((await aside.boundingBox())!.width).toBe(390);
-      expect(await aside.locator("nav").getByRole("link").allTextContents()).toEqual(["Workflows", "API keys", "Usage", "Members", "API reference", "Audit log"]);
+      expect(await aside.locator("nav").getByRole("link").allTextContents()).toEqual(["Workflows", "API keys", "Usage", "Members", "API reference", "Webhooks", "Audit log"]);
       await p3.screenshot({ path: `${SHOTS}/13-phone-menu-open.png` });
       await aside.getByRole("link", { name: "API keys" }).click();
       await p3.waitForURL("**/dashboard/keys");
