@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { nextStartArgs } from "../scripts/next-start";
 
 const exec = promisify(execFile);
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -40,9 +41,12 @@ export async function startFlowgate(opts: { upstream: string; dir?: string; data
   };
   const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
   const seed = JSON.parse((await exec(process.execPath, [tsx, "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: dir, env })).stdout.trim().split("\n").at(-1)!);
+  // The seed's million credits run out within one bench on a quiet machine (402s at 200 streams/s).
+  await exec(process.execPath, [tsx, "--conditions=react-server", "scripts/admin.ts", "credits", "grant", "--org", seed.orgId, "--amount", "1000000000000"], { cwd: dir, env });
+  // Started as `npm start` starts it (scripts/next-start.ts: its preload and V8 flags).
   const heap = opts.heapMb ? [`--max-old-space-size=${opts.heapMb}`] : [];
-  const next = path.join(ROOT, "node_modules/next/dist/bin/next");
-  const server = owned(spawn(process.execPath, [...heap, ...(opts.nodeArgs ?? []), next, "start", "-p", String(opts.port), "-H", "127.0.0.1"], { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] }));
+  const args = nextStartArgs(dir, ["-p", String(opts.port), "-H", "127.0.0.1"], [...heap, ...(opts.nodeArgs ?? [])]);
+  const server = owned(spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] }));
   const base = `http://127.0.0.1:${opts.port}`;
   for (let i = 0; ; i++) {
     if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
