@@ -41,6 +41,9 @@ for (const rate of [100, 200]) {
 await snap("after open loop");
 await new Promise((r) => setTimeout(r, 5000));
 await snap("idle 5 s");
+// V8's memory reducer shrinks the heap on its own once allocation stays low for a while.
+await new Promise((r) => setTimeout(r, 25_000));
+await snap("idle 30 s");
 await snap("after full GC", true);
 
 const spaces = Object.keys(rows[0]![1].spaces);
@@ -50,7 +53,8 @@ for (const [label, m, rss] of rows) {
   console.log(`| ${label} | ${rss} | ${m.usage.heapTotal} | ${m.usage.heapUsed} | ${m.usage.external} | ${m.usage.arrayBuffers} | ${m.mallocedMemory} | ${spaces.map((s) => `${m.spaces[s]!.used}/${m.spaces[s]!.size}`).join(" | ")} |`);
 }
 
-// The same RSS by kind of mapping: V8's heap and malloc arenas are anonymous, code and data files are not.
+// The same RSS by kind of mapping: V8's heap and malloc arenas are anonymous, code and data files
+// are not; anonymous RSS well above V8's heap total is malloc's (try MALLOC_ARENA_MAX).
 const smaps = readFileSync(`/proc/${fg.pid}/smaps`, "utf8").split("\n");
 const byKind = new Map<string, number>();
 let kind = "";

@@ -16,6 +16,7 @@ const DURATION = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
 const OPEN_RATES = (process.env.BENCH_OPEN_RATES ?? "100,200").split(",").map(Number);
 const HEAP_MB = process.env.BENCH_HEAP_MB ? Number(process.env.BENCH_HEAP_MB) : undefined;
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 30);
 const PEER = "Portkey gateway (peer)";
 const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 
@@ -105,14 +106,17 @@ async function main() {
   for (const k of ["upstream", "peer", "pipe", "text", "sse"]) {
     seqMap[k] = await load({ mode: "closed", target: targets[k]!, connections: 1, durationMs: 3000, warmupMs: 300 });
   }
-  // After the run: RSS once the last requests have drained (a second to let timers and sockets close).
+  // After the run: RSS once the last requests have drained (a second), and again after an idle
+  // while, when V8's memory reducer has given back what was garbage: what is left is what is held.
   await new Promise((r) => setTimeout(r, 1000));
   const rssAfter = { ours: mb(serverRss(pid)), peer: mb(serverRss(peer.pid)), oursDetail: await fg.memory() };
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  const rssIdle = { ours: mb(serverRss(pid)), peer: mb(serverRss(peer.pid)), oursDetail: await fg.memory() };
 
   const results = {
     at: new Date().toISOString(), node: process.version, database: process.env.DATABASE_URL ? "postgres" : "pglite", redis: !!process.env.REDIS_URL,
     heapMb: HEAP_MB ?? null, loadavg: loadavg(), durationMs: DURATION, streams, closed, perTokenCpuUs: perToken,
-    memory: { stream10k: mem10k, concurrent200: mem200, rssStart, rssAfter }, open, sequential: seqMap,
+    memory: { stream10k: mem10k, concurrent200: mem200, rssStart, rssAfter, rssIdle, idleS: IDLE_S }, open, sequential: seqMap,
   };
   const file = path.join(ROOT, "bench/results", `${results.at.replace(/[:.]/g, "-")}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));
@@ -153,9 +157,11 @@ function report(r: any) {
   lines.push("", "## Per-token server CPU (1,000-token stream, 0 ms/token)", "", "| path | µs/token | beyond the bare pipe |", "|---|---:|---:|");
   for (const [k, v] of Object.entries(r.perTokenCpuUs as Record<string, number>)) lines.push(`| ${k} | ${v.toFixed(1)} | ${k === "pipe" ? "–" : `${v >= r.perTokenCpuUs.pipe ? "+" : ""}${(v - r.perTokenCpuUs.pipe).toFixed(1)}`} |`);
   const m = r.memory;
-  lines.push("", "## Server memory (RSS, MB)", "", "| process | at start | after the run | after / start |", "|---|---:|---:|---:|");
-  lines.push(`| Flowgate (next start) | ${m.rssStart.ours} | ${m.rssAfter.ours} | ${ratio(m.rssAfter.ours, m.rssStart.ours)} |`);
-  lines.push(`| ${PEER} | ${m.rssStart.peer} | ${m.rssAfter.peer} | ${ratio(m.rssAfter.peer, m.rssStart.peer)} |`);
+  lines.push("", "## Server memory (RSS, MB)", "", `| process | at start | 1 s after the run | after / start | ${m.idleS} s idle after | idle / start |`, "|---|---:|---:|---:|---:|---:|");
+  lines.push(`| Flowgate (next start) | ${m.rssStart.ours} | ${m.rssAfter.ours} | ${ratio(m.rssAfter.ours, m.rssStart.ours)} | ${m.rssIdle.ours} | ${ratio(m.rssIdle.ours, m.rssStart.ours)} |`);
+  lines.push(`| ${PEER} | ${m.rssStart.peer} | ${m.rssAfter.peer} | ${ratio(m.rssAfter.peer, m.rssStart.peer)} | ${m.rssIdle.peer} | ${ratio(m.rssIdle.peer, m.rssStart.peer)} |`);
+  const heapOf = (d: { usage: Record<string, number>; gc: Record<string, { count: number }> }) => `${d.usage.heapUsed} of ${d.usage.heapTotal}`;
+  lines.push("", `Flowgate's V8 heap, used of total (MB): at start ${heapOf(m.rssStart.oursDetail)}, 1 s after ${heapOf(m.rssAfter.oursDetail)}, idle ${heapOf(m.rssIdle.oursDetail)}; collections during the run: ${Object.entries(m.rssAfter.oursDetail.gc as Record<string, { count: number; ms: number }>).map(([k, t]) => `${k} ${t.count}× ${t.ms} ms`).join(", ")}.`);
   lines.push("", "| Flowgate scenario | baseline | peak | after |", "|---|---:|---:|---:|");
   lines.push(`| one 10,000-token stream | ${m.stream10k.baselineMb} | ${m.stream10k.peakMb} | ${m.stream10k.afterMb} |`);
   lines.push(`| 200 concurrent streams | ${m.concurrent200.baselineMb} | ${m.concurrent200.peakMb} | ${m.concurrent200.afterMb} |`);
