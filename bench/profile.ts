@@ -2,45 +2,48 @@
 // `node --cpu-prof` with closed-loop load on one target (20 tokens at 0 ms), or with `open` the
 // realistic pace (count streams at 100/s, 50 tokens × 20 ms, 200 ms to first token); then a
 // self-time summary by function and by package. Same setup as bench/run.ts (PostgreSQL/Redis from env).
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+// PROFILE=alloc samples allocations instead (bench/alloc-sampler.mjs, the load only, garbage
+// included) and sums bytes allocated per request by function and package.
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { runLoad } from "./load";
+import { ROOT, startFlowgate, startUpstream } from "./servers";
 
-const exec = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "..");
 const [target = "text", conns = "50", ms = "8000"] = process.argv.slice(2);
 
 await buildIfStale(ROOT);
-const up = spawn(process.execPath, ["--import", "tsx", "bench/upstream.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
-const upstream: string = await new Promise((r) => up.stdout!.once("data", (d) => r(JSON.parse(String(d)).url)));
-const dataDir = mkdtempSync(path.join(tmpdir(), "fg-prof-"));
+const { control, url: upstream } = await startUpstream();
+const alloc = process.env.PROFILE === "alloc";
 const profDir = mkdtempSync(path.join(tmpdir(), "fg-cpuprof-"));
-const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dataDir, OPENAI_BASE_URL: upstream, OPENAI_API_KEY: "bench", LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "1000000000", FLOWGATE_BENCH_ROUTES: "1", NODE_ENV: "production" };
-const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
-const seed = JSON.parse((await exec(process.execPath, [tsx, "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env })).stdout.trim().split("\n").at(-1)!);
-const port = 3990 + Math.floor(Math.random() * 9);
-const server: ChildProcess = spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", profDir, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
-const base = `http://127.0.0.1:${port}`;
-while (!(await fetch(`${base}/api/health`).then((r) => r.ok, () => false))) await new Promise((r) => setTimeout(r, 250));
-const body = JSON.stringify({ story: "a dog named charlie" });
-const url = target === "run" ? `${base}/api/v1/run/${seed.storyId}` : `${base}/api/v1/run/${seed.storyId}/stream${target === "text" ? "" : `?protocol=${target}`}`;
-const t = { name: target, method: "POST" as const, url, headers: { authorization: `Bearer ${seed.key}` }, body };
+const allocFile = path.join(profDir, "alloc.heapprofile");
+process.env.ALLOC_PROFILE_FILE = allocFile;
+const nodeArgs = alloc ? ["--import", path.join(ROOT, "bench/alloc-sampler.mjs")] : ["--cpu-prof", "--cpu-prof-dir", profDir];
+const fg = await startFlowgate({ upstream, nodeArgs, port: 3990 + Math.floor(Math.random() * 9) });
+const t = fg.targets[target as "text" | "sse" | "ui" | "run"];
 await runLoad({ mode: "closed", target: t, connections: 4, durationMs: 1000, warmupMs: 0 });
+if (alloc) fg.server.kill("SIGUSR2");
+let requests = 0;
 if (conns === "open") {
-  await fetch(upstream.replace(/\/v1$/, "/__control"), { method: "POST", body: JSON.stringify({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 }) });
+  await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
   const r = await runLoad({ mode: "open", target: t, rate: 100, count: Number(ms) });
+  requests = r.requests;
   console.log(`${target} open: ${r.requests - r.errors}/${r.requests}, first token p50 ${r.firstTokenMs.p50} ms, p99 ${r.firstTokenMs.p99} ms`);
 } else {
   const r = await runLoad({ mode: "closed", target: t, connections: Number(conns), durationMs: Number(ms), warmupMs: 300 });
+  requests = r.requests;
   console.log(`${target} c${conns}: ${r.rps} req/s, p50 ${r.latencyMs.p50} ms, errors ${r.errors}`);
 }
-server.kill("SIGINT");
-await new Promise((r) => server.once("exit", r));
-up.kill();
+if (alloc) {
+  fg.server.kill("SIGUSR2");
+  while (!existsSync(allocFile)) await new Promise((r) => setTimeout(r, 200));
+  summarizeAlloc(JSON.parse(readFileSync(allocFile, "utf8")), requests);
+  process.exit(0);
+}
+// SIGINT lets node write the profile on its way out.
+fg.server.kill("SIGINT");
+await new Promise((r) => fg.server.once("exit", r));
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 const file = readdirSync(profDir).map((f) => path.join(profDir, f)).sort().at(-1)!;
@@ -49,10 +52,10 @@ const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
 prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
 const total = [...self.values()].reduce((a, b) => a + b, 0);
-const pkgOf = (u: string) => {
+function pkgOf(u: string) {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u) ?? /\.next\/server\/(chunks|app)\//.exec(u);
   return m ? m[1]! : u.startsWith("node:") ? "node:internal" : u ? path.basename(u) : "(native/gc/idle)";
-};
+}
 const agg = (key: (n: Node) => string) => {
   const m = new Map<string, number>();
   for (const [id, us] of self) m.set(key(byId.get(id)!), (m.get(key(byId.get(id)!)) ?? 0) + us);
@@ -64,3 +67,23 @@ for (const [k, us] of agg((n) => pkgOf(n.callFrame.url)).slice(0, 20)) console.l
 console.log("\nby function:");
 for (const [k, us] of agg((n) => `${n.callFrame.functionName || "(anon)"} ${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber}`).slice(0, 40)) console.log(`  ${pct(us).padStart(6)}  ${k}`);
 process.exit(0);
+
+type AllocNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: AllocNode[] };
+function summarizeAlloc(profile: { head: AllocNode }, requests: number) {
+  const byFn = new Map<string, number>();
+  const byPkg = new Map<string, number>();
+  const walk = (n: AllocNode) => {
+    const f = n.callFrame;
+    const fn = `${f.functionName || "(anon)"} ${path.basename(f.url)}:${f.lineNumber}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + n.selfSize);
+    byPkg.set(pkgOf(f.url), (byPkg.get(pkgOf(f.url)) ?? 0) + n.selfSize);
+    n.children.forEach(walk);
+  };
+  walk(profile.head);
+  const total = [...byFn.values()].reduce((a, b) => a + b, 0);
+  const kb = (b: number) => `${(b / 1024 / Math.max(1, requests)).toFixed(1)} KB/req`;
+  console.log(`\nallocated: ${(total / 1048576).toFixed(0)} MB over ${requests} requests, ${kb(total)} (sampled; garbage included)\n\nby package/file:`);
+  for (const [k, b] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${kb(b).padStart(14)}  ${k}`);
+  console.log("\nby function:");
+  for (const [k, b] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${kb(b).padStart(14)}  ${k}`);
+}

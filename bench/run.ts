@@ -1,99 +1,54 @@
 // `npm run bench`: the gateway measured against the upstream (the limit) and a trivial Next route
 // (the framework floor), as ratios in one run — this machine is shared and noisy, so absolute
 // numbers alone prove nothing. Writes bench/results/<timestamp>.json and prints a markdown table.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { buildIfStale } from "../scripts/build-if-stale";
 import type { LoadResult, Spec, Stats, Target } from "./load";
+import { startPeer } from "./peer";
+import { chatBody, directTarget, mb, ROOT, serverCpu, serverRss, startFlowgate, startUpstream } from "./servers";
 
 const exec = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "..");
 const DURATION = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
+const OPEN_RATES = (process.env.BENCH_OPEN_RATES ?? "100,200").split(",").map(Number);
+const HEAP_MB = process.env.BENCH_HEAP_MB ? Number(process.env.BENCH_HEAP_MB) : undefined;
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 30);
+const PEER = "Portkey gateway (peer)";
 const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
-const next = path.join(ROOT, "node_modules/next/dist/bin/next");
-const children: ChildProcess[] = [];
-process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
 
-function spawnJsonLine(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; first: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
-    children.push(child);
-    let buf = "";
-    child.stdout!.on("data", (d) => {
-      buf += d;
-      const nl = buf.indexOf("\n");
-      if (nl >= 0) resolve({ child, first: JSON.parse(buf.slice(0, nl)) });
-    });
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited ${code}`)));
-  });
-}
-
+// Load runs in its own process, so its CPU is neither the server's nor the upstream's.
 async function load(spec: Spec): Promise<LoadResult> {
   const { stdout } = await exec(process.execPath, [tsx, path.join(ROOT, "bench/load.ts"), JSON.stringify(spec)], { cwd: ROOT, maxBuffer: 16 << 20 });
   return JSON.parse(stdout);
 }
 
-/** CPU seconds (user + system) and resident memory of a process, from /proc. */
-function procStat(pid: number) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
-  return { cpuS: ticks / 100, rss };
-}
-
-/** Every pid in the server's process tree (next start may fork workers). */
-function treePids(root: number): number[] {
-  const out = [root];
-  try {
-    const kids = readFileSync(`/proc/${root}/task/${root}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-    for (const k of kids) out.push(...treePids(k));
-  } catch {}
-  return out;
-}
-const serverCpu = (pid: number) => treePids(pid).reduce((a, p) => a + procStat(p).cpuS, 0);
-const serverRss = (pid: number) => treePids(pid).reduce((a, p) => a + procStat(p).rss, 0);
-
 async function main() {
   const buildMs = await buildIfStale(ROOT);
   if (buildMs !== null) console.error(`built in ${Math.round(buildMs / 1000)} s`);
-  // `node --import tsx` rather than the tsx CLI, which forks a grandchild that outlives a kill.
-  const { first: up } = await spawnJsonLine(["--import", "tsx", "bench/upstream.ts"], process.env);
-  const upstream = up.url as string;
-  const control = (o: object) => fetch(upstream.replace(/\/v1$/, "/__control"), { method: "POST", body: JSON.stringify(o) });
-
-  const dataDir = mkdtempSync(path.join(tmpdir(), "fg-bench-"));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env, FLOWGATE_DATA_DIR: dataDir, OPENAI_BASE_URL: upstream, OPENAI_API_KEY: "bench", LOG_LEVEL: "warn",
-    RATE_LIMIT_PER_MINUTE: "1000000000", FLOWGATE_BENCH_ROUTES: "1", NODE_ENV: "production",
-  };
-  const seed = JSON.parse((await exec(process.execPath, [tsx, "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: ROOT, env })).stdout.trim().split("\n").at(-1)!);
-  const port = 3900 + Math.floor(Math.random() * 90);
-  const server = spawn(process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
-  children.push(server);
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
-    if (i > 240) throw new Error("server did not start");
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const pid = server.pid!;
-  const auth = { authorization: `Bearer ${seed.key}` };
-  const runBody = JSON.stringify({ story: "a dog named charlie" });
-  const wf = seed.storyId;
+  const { url: upstream, control } = await startUpstream();
+  // BENCH_HEAP_MB caps the V8 heap of both servers, ours and the peer (containers are sized by memory).
+  const peer = await startPeer(ROOT, HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : []);
+  const fg = await startFlowgate({ upstream, heapMb: HEAP_MB, port: 3900 + Math.floor(Math.random() * 90) });
+  const pid = fg.pid;
+  const rssStart = { ours: mb(serverRss(pid)), peer: mb(serverRss(peer.pid)), oursDetail: await fg.memory() };
   const targets: Record<string, Target> = {
-    upstream: { name: "upstream direct", method: "POST", url: `${upstream}/chat/completions`, body: JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] }), firstTokenMarker: '"content":"tok' },
-    floor: { name: "Next trivial route (floor)", method: "GET", url: `${base}/api/bench/floor` },
-    pipe: { name: "Next fetch pipe", method: "POST", url: `${base}/api/bench/pipe`, body: "hi", firstTokenMarker: '"content":"tok' },
-    run: { name: "POST /run", method: "POST", url: `${base}/api/v1/run/${wf}`, headers: auth, body: runBody },
-    text: { name: "/stream text", method: "POST", url: `${base}/api/v1/run/${wf}/stream`, headers: auth, body: runBody, firstTokenMarker: "tok" },
-    sse: { name: "/stream SSE", method: "POST", url: `${base}/api/v1/run/${wf}/stream?protocol=sse`, headers: auth, body: runBody, firstTokenMarker: "event: chunk" },
-    ui: { name: "/stream UI", method: "POST", url: `${base}/api/v1/run/${wf}/stream?protocol=ui`, headers: auth, body: runBody, firstTokenMarker: "text-delta" },
-    token: { name: "GET /token", method: "GET", url: `${base}/api/v1/token?ttl=60`, headers: auth },
+    upstream: directTarget(upstream),
+    peer: peer.target(PEER, upstream, chatBody),
+    ...fg.targets,
   };
+
+  // Streaming is real on both sides: 5 tokens 200 ms apart must show their first one ≥ 600 ms before the end.
+  await control({ tokens: 5, tokenDelayMs: 200, firstTokenDelayMs: 0 });
+  const streams: Record<string, { firstTokenMs: number; latencyMs: number }> = {};
+  for (const key of ["peer", "text", "sse"] as const) {
+    const r = await load({ mode: "open", target: targets[key]!, rate: 1, count: 1 });
+    streams[key] = { firstTokenMs: r.firstTokenMs.p50, latencyMs: r.latencyMs.p50 };
+    if (r.errors || !(r.latencyMs.p50 - r.firstTokenMs.p50 >= 600)) throw new Error(`${key} does not stream: ${JSON.stringify(streams[key])} ${JSON.stringify(r.statuses)}`);
+  }
 
   // Warm every path once (JIT, connection pools).
   await control({ tokens: 20, tokenDelayMs: 0, firstTokenDelayMs: 0 });
@@ -108,13 +63,14 @@ async function main() {
     }
   }
 
-  // Per-token CPU: a 1,000-token stream at 0 ms/token, through the gateway vs through the bare pipe.
+  // Per-token CPU: a 1,000-token stream at 0 ms/token, through the gateway vs through the bare pipe (and the peer).
   await control({ tokens: 1000, tokenDelayMs: 0 });
   const perToken: Record<string, number> = {};
-  for (const key of ["pipe", "text", "sse"] as const) {
-    const before = serverCpu(pid);
+  for (const key of ["pipe", "text", "sse", "peer"] as const) {
+    const p = key === "peer" ? peer.pid : pid;
+    const before = serverCpu(p);
     const r = await load({ mode: "closed", target: targets[key]!, connections: 1, durationMs: 3000, warmupMs: 0 });
-    perToken[key] = ((serverCpu(pid) - before) / r.requests) * 1e6 / 1000; // µs of server CPU per token
+    perToken[key] = ((serverCpu(p) - before) / r.requests) * 1e6 / 1000; // µs of server CPU per token
   }
 
   // Memory: one 10,000-token stream, then 200 concurrent streams.
@@ -124,63 +80,91 @@ async function main() {
     const t = setInterval(() => (peak = Math.max(peak, serverRss(pid))), 25);
     await fn();
     clearInterval(t);
-    return { baselineMb: Math.round(base0 / 1048576), peakMb: Math.round(peak / 1048576), afterMb: Math.round(serverRss(pid) / 1048576) };
+    return { baselineMb: mb(base0), peakMb: mb(peak), afterMb: mb(serverRss(pid)) };
   };
   await control({ tokens: 10_000, tokenDelayMs: 0 });
   const mem10k = await sampleRss(() => load({ mode: "closed", target: targets.text!, connections: 1, durationMs: 1, warmupMs: 0 }));
   await control({ tokens: 200, tokenDelayMs: 10 });
   const mem200 = await sampleRss(() => load({ mode: "open", target: targets.text!, rate: 2000, count: 200 }));
 
-  // Realistic pace, open loop: 50 tokens at 20 ms/token, 200 ms to first token, 100 new streams/s.
+  // Realistic pace, open loop: 50 tokens at 20 ms/token, 200 ms to first token, 100 and 200 new streams/s.
   await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
   const count = Number(process.env.BENCH_OPEN_COUNT ?? 1000);
-  const openDirect = await load({ mode: "open", target: targets.upstream!, rate: 100, count });
-  const openText = await load({ mode: "open", target: targets.text!, rate: 100, count });
-  const openSse = await load({ mode: "open", target: targets.sse!, rate: 100, count });
+  const open: Record<string, Record<string, LoadResult>> = {};
+  for (const rate of OPEN_RATES) {
+    open[rate] = {};
+    for (const key of ["upstream", "peer", "text", "sse"]) {
+      const r = await load({ mode: "open", target: targets[key]!, rate, count });
+      open[rate][key] = r;
+      console.error(`open ${rate}/s ${key.padEnd(8)} ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}`);
+    }
+  }
 
   // Sequential first-token overhead (c1, 20 tokens at 0 ms): ours minus the upstream's.
   await control({ tokens: 20, tokenDelayMs: 0, firstTokenDelayMs: 0 });
   const seqMap: Record<string, LoadResult> = {};
-  for (const k of ["upstream", "pipe", "text", "sse"]) {
+  for (const k of ["upstream", "peer", "pipe", "text", "sse"]) {
     seqMap[k] = await load({ mode: "closed", target: targets[k]!, connections: 1, durationMs: 3000, warmupMs: 300 });
   }
+  // After the run: RSS once the last requests have drained (a second), and again after an idle
+  // while, when V8's memory reducer has given back what was garbage: what is left is what is held.
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssAfter = { ours: mb(serverRss(pid)), peer: mb(serverRss(peer.pid)), oursDetail: await fg.memory() };
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  const rssIdle = { ours: mb(serverRss(pid)), peer: mb(serverRss(peer.pid)), oursDetail: await fg.memory() };
 
-  const results = { at: new Date().toISOString(), node: process.version, database: process.env.DATABASE_URL ? "postgres" : "pglite", redis: !!process.env.REDIS_URL, durationMs: DURATION, closed, perTokenCpuUs: perToken, memory: { stream10k: mem10k, concurrent200: mem200 }, open: { direct: openDirect, text: openText, sse: openSse }, sequential: seqMap };
+  const results = {
+    at: new Date().toISOString(), node: process.version, database: process.env.DATABASE_URL ? "postgres" : "pglite", redis: !!process.env.REDIS_URL,
+    heapMb: HEAP_MB ?? null, loadavg: loadavg(), durationMs: DURATION, streams, closed, perTokenCpuUs: perToken,
+    memory: { stream10k: mem10k, concurrent200: mem200, rssStart, rssAfter, rssIdle, idleS: IDLE_S }, open, sequential: seqMap,
+  };
   const file = path.join(ROOT, "bench/results", `${results.at.replace(/[:.]/g, "-")}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));
   console.log(report(results));
   console.log(`\nraw numbers: ${path.relative(ROOT, file)}`);
-  server.kill("SIGTERM");
   process.exit(0);
 }
 
 function report(r: any) {
+  const ratio = (a?: number, b?: number) => (a && b ? (a / b).toFixed(2) : "–");
   const by = (name: string, c: number) => (r.closed as LoadResult[]).find((x) => x.target === name && x.connections === c);
-  const lines = [`# Flowgate bench — ${r.at} (Node ${r.node}, ${r.database}${r.redis ? " + redis" : ""})`, "", "## Throughput (closed loop, 20-token streams from a 0 ms/token upstream)", ""];
-  lines.push(`| target | c | req/s | p50 ms | p90 ms | p99 ms | TTFB p50 | first token p50 | errors | vs upstream | vs floor |`);
-  lines.push(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
+  const lines = [
+    `# Flowgate bench — ${r.at} (Node ${r.node}, ${r.database}${r.redis ? " + redis" : ""}${r.heapMb ? `, both servers at --max-old-space-size=${r.heapMb}` : ""})`, "",
+    `Load average at the end: ${r.loadavg.map((x: number) => x.toFixed(2)).join(", ")} (1, 5, 15 min; 2 cores)`, "",
+    `Streaming checked (5 tokens 200 ms apart; first token / end, ms): ${Object.entries(r.streams as Record<string, { firstTokenMs: number; latencyMs: number }>).map(([k, v]) => `${k} ${Math.round(v.firstTokenMs)} / ${Math.round(v.latencyMs)}`).join(", ")}`, "",
+    "## Throughput (closed loop, 20-token streams from a 0 ms/token upstream)", "",
+    `| target | c | req/s | p50 ms | p90 ms | p99 ms | first token p50 | errors | vs upstream | vs floor | vs pipe | vs peer |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+  ];
   for (const x of r.closed as LoadResult[]) {
-    const up = by("upstream direct", x.connections!);
-    const fl = by("Next trivial route (floor)", x.connections!);
-    lines.push(`| ${x.target} | ${x.connections} | ${x.rps} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.ttfbMs.p50} | ${x.firstTokenMs.p50} | ${x.errors} | ${up ? (x.rps / up.rps).toFixed(2) : "–"} | ${fl ? (x.rps / fl.rps).toFixed(2) : "–"} |`);
+    const c = x.connections!;
+    lines.push(`| ${x.target} | ${c} | ${x.rps} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.firstTokenMs.p50} | ${x.errors} | ${ratio(x.rps, by("upstream direct", c)?.rps)} | ${ratio(x.rps, by("Next trivial route (floor)", c)?.rps)} | ${ratio(x.rps, by("Next fetch pipe", c)?.rps)} | ${ratio(x.rps, by(PEER, c)?.rps)} |`);
   }
   const ft = (k: string) => r.sequential[k]?.firstTokenMs as Stats | undefined;
-  const up = ft("upstream");
-  lines.push("", "## First-token overhead, sequential (c1): ours minus the upstream's", "", "| path | p50 ms | p99 ms |", "|---|---:|---:|");
-  for (const k of ["pipe", "text", "sse"]) {
-    const s = ft(k);
-    if (s && up) lines.push(`| ${k} | +${(s.p50 - up.p50).toFixed(2)} | +${(s.p99 - up.p99).toFixed(2)} |`);
-  }
-  lines.push("", "## Realistic pace, open loop (50 tokens × 20 ms, 200 ms to first token, 100 new streams/s)", "", "| path | completed | errors | first token p50 | p99 | overhead p50 | overhead p99 |", "|---|---:|---:|---:|---:|---:|---:|");
-  const d = r.open.direct.firstTokenMs as Stats;
-  for (const [k, x] of Object.entries(r.open) as Array<[string, LoadResult]>) {
-    lines.push(`| ${k} | ${x.requests - x.errors}/${x.requests} | ${x.errors} | ${x.firstTokenMs.p50} | ${x.firstTokenMs.p99} | +${(x.firstTokenMs.p50 - d.p50).toFixed(1)} | +${(x.firstTokenMs.p99 - d.p99).toFixed(1)} |`);
+  const up = ft("upstream")!;
+  const over = (k: string) => ({ p50: ft(k)!.p50 - up.p50, p99: ft(k)!.p99 - up.p99 });
+  lines.push("", "## First-token overhead, sequential (c1): each path minus the upstream's", "", "| path | p50 ms | p99 ms | p50 vs peer |", "|---|---:|---:|---:|");
+  for (const k of ["peer", "pipe", "text", "sse"]) lines.push(`| ${k} | +${over(k).p50.toFixed(2)} | +${over(k).p99.toFixed(2)} | ${k === "peer" ? "–" : ratio(over(k).p50, over("peer").p50)} |`);
+  for (const [rate, byKey] of Object.entries(r.open as Record<string, Record<string, LoadResult>>)) {
+    lines.push("", `## Realistic pace, open loop (50 tokens × 20 ms, 200 ms to first token, ${rate} new streams/s)`, "", "| path | completed | first token p50 | p99 | overhead p50 | overhead p99 | overhead p99 − peer's |", "|---|---:|---:|---:|---:|---:|---:|");
+    const d = byKey.upstream!.firstTokenMs;
+    const peerP99 = byKey.peer!.firstTokenMs.p99 - d.p99;
+    for (const [k, x] of Object.entries(byKey)) {
+      const o99 = x.firstTokenMs.p99 - d.p99;
+      lines.push(`| ${k} | ${x.requests - x.errors}/${x.requests} | ${x.firstTokenMs.p50} | ${x.firstTokenMs.p99} | +${(x.firstTokenMs.p50 - d.p50).toFixed(1)} | +${o99.toFixed(1)} | ${k === "upstream" || k === "peer" ? "–" : `${o99 - peerP99 >= 0 ? "+" : ""}${(o99 - peerP99).toFixed(1)}`} |`);
+    }
   }
   lines.push("", "## Per-token server CPU (1,000-token stream, 0 ms/token)", "", "| path | µs/token | beyond the bare pipe |", "|---|---:|---:|");
-  for (const [k, v] of Object.entries(r.perTokenCpuUs as Record<string, number>)) lines.push(`| ${k} | ${v.toFixed(1)} | ${k === "pipe" ? "–" : `+${(v - r.perTokenCpuUs.pipe).toFixed(1)}`} |`);
-  lines.push("", "## Server memory (RSS, MB)", "", "| scenario | baseline | peak | after |", "|---|---:|---:|---:|");
-  lines.push(`| one 10,000-token stream | ${r.memory.stream10k.baselineMb} | ${r.memory.stream10k.peakMb} | ${r.memory.stream10k.afterMb} |`);
-  lines.push(`| 200 concurrent streams | ${r.memory.concurrent200.baselineMb} | ${r.memory.concurrent200.peakMb} | ${r.memory.concurrent200.afterMb} |`);
+  for (const [k, v] of Object.entries(r.perTokenCpuUs as Record<string, number>)) lines.push(`| ${k} | ${v.toFixed(1)} | ${k === "pipe" ? "–" : `${v >= r.perTokenCpuUs.pipe ? "+" : ""}${(v - r.perTokenCpuUs.pipe).toFixed(1)}`} |`);
+  const m = r.memory;
+  lines.push("", "## Server memory (RSS, MB)", "", `| process | at start | 1 s after the run | after / start | ${m.idleS} s idle after | idle / start |`, "|---|---:|---:|---:|---:|---:|");
+  lines.push(`| Flowgate (next start) | ${m.rssStart.ours} | ${m.rssAfter.ours} | ${ratio(m.rssAfter.ours, m.rssStart.ours)} | ${m.rssIdle.ours} | ${ratio(m.rssIdle.ours, m.rssStart.ours)} |`);
+  lines.push(`| ${PEER} | ${m.rssStart.peer} | ${m.rssAfter.peer} | ${ratio(m.rssAfter.peer, m.rssStart.peer)} | ${m.rssIdle.peer} | ${ratio(m.rssIdle.peer, m.rssStart.peer)} |`);
+  const heapOf = (d: { usage: Record<string, number>; gc: Record<string, { count: number }> }) => `${d.usage.heapUsed} of ${d.usage.heapTotal}`;
+  lines.push("", `Flowgate's V8 heap, used of total (MB): at start ${heapOf(m.rssStart.oursDetail)}, 1 s after ${heapOf(m.rssAfter.oursDetail)}, idle ${heapOf(m.rssIdle.oursDetail)}; collections during the run: ${Object.entries(m.rssAfter.oursDetail.gc as Record<string, { count: number; ms: number }>).map(([k, t]) => `${k} ${t.count}× ${t.ms} ms`).join(", ")}.`);
+  lines.push("", "| Flowgate scenario | baseline | peak | after |", "|---|---:|---:|---:|");
+  lines.push(`| one 10,000-token stream | ${m.stream10k.baselineMb} | ${m.stream10k.peakMb} | ${m.stream10k.afterMb} |`);
+  lines.push(`| 200 concurrent streams | ${m.concurrent200.baselineMb} | ${m.concurrent200.peakMb} | ${m.concurrent200.afterMb} |`);
   return lines.join("\n");
 }
 

@@ -24,3 +24,37 @@ export async function pipeResponse(req: Request) {
   });
   return new Response(upstream.body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
 }
+
+/**
+ * Where the server's memory is (process.memoryUsage and V8's heap spaces), and the garbage
+ * collections since the first call (count and pause time by kind), for the bench's before/after
+ * figures. `?gc=1` collects first when the process runs with --expose-gc, to tell what is held
+ * from what is merely not collected yet.
+ */
+export async function memoryResponse(req: Request) {
+  if (!benchRoutesEnabled()) return new Response(null, { status: 404 });
+  const gc = (globalThis as { gc?: (o: object) => void }).gc;
+  // "last-resort": the collection V8 runs under memory pressure, which also gives freed pages back.
+  if (gc && new URL(req.url).searchParams.get("gc") === "1") gc({ type: "major", execution: "sync", flavor: "last-resort" });
+  const [v8, { PerformanceObserver, constants }] = await Promise.all([import("node:v8"), import("node:perf_hooks")]);
+  const kinds: Record<number, string> = { [constants.NODE_PERFORMANCE_GC_MINOR]: "minor", [constants.NODE_PERFORMANCE_GC_MAJOR]: "major", [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental", [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb" };
+  gcTotals ??= (() => {
+    const totals: Record<string, { count: number; ms: number }> = {};
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = kinds[(e as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? "other";
+        const t = (totals[kind] ??= { count: 0, ms: 0 });
+        t.count++;
+        t.ms += e.duration;
+      }
+    }).observe({ entryTypes: ["gc"] });
+    return totals;
+  })();
+  const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+  const usage = Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mb(v)]));
+  const heap = v8.getHeapStatistics();
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, { size: mb(s.space_size), used: mb(s.space_used_size) }]));
+  const gcSince = Object.fromEntries(Object.entries(gcTotals).map(([k, t]) => [k, { count: t.count, ms: Math.round(t.ms) }]));
+  return Response.json({ usage, heapLimit: mb(heap.heap_size_limit), mallocedMemory: mb(heap.malloced_memory), spaces, gc: gcSince });
+}
+let gcTotals: Record<string, { count: number; ms: number }> | undefined;
