@@ -2,7 +2,7 @@ import { APICallError } from "@ai-sdk/provider";
 import type { RunAttempt, RunPrice } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { RunTimeoutError, runEngine, type EngineCall, type EngineHandlers, type EngineResult } from "@/lib/runs/engine";
-import { breakerAllows, breakerFailed, breakerSucceeded } from "./circuit-breaker";
+import { breakerAllows, breakerFailed, breakerReleased, breakerSucceeded } from "./circuit-breaker";
 import { canonicalModelId } from "./model-id";
 import { DEFAULT_PRICE } from "./prices";
 import type { ModelRoute, RouteStep } from "./route";
@@ -68,7 +68,8 @@ export async function callWithRetries(call: RoutedCall, h: EngineHandlers = {}):
       last = { result, step, classified: c };
       attempts.push(record(step, "failed", c, duration, result));
       if (c.countsForBreaker) breakerFailed(step.provider);
-      else if (c.errorClass !== "canceled") breakerSucceeded(step.provider); // it answered: alive
+      else if (c.errorClass === "canceled") breakerReleased(step.provider);
+      else breakerSucceeded(step.provider); // it answered: alive
       // A token reached the client (or the run itself ended): this outcome is final.
       if (result.firstTokenMs !== undefined || call.signal.aborted) return finalResult(last, attempts, retryAfterS);
       if (c.retryAfterMs !== undefined) retryAfterS = Math.max(retryAfterS, Math.ceil(c.retryAfterMs / 1000));
@@ -163,9 +164,11 @@ function classify(result: EngineResult): Classified {
     if (status >= 500) return { ...base, errorClass: "server_error", retryable: true, countsForBreaker: true };
     return { ...base, errorClass: "client_error", retryable: false, countsForBreaker: false };
   }
-  // No HTTP status: the connection failed, or the stream broke or reported an error before any token.
+  // No HTTP status: the connection failed, or the stream broke or reported an error. A stream that
+  // broke after tokens came is a provider that answers: it does not count towards the breaker (a
+  // second of mid-stream errors under load would otherwise close a live provider for a cool-down).
   const connection = (APICallError.isInstance(cause) && status === undefined) || (cause instanceof TypeError && /fetch failed/i.test(cause.message));
-  return { errorClass: connection ? "connection" : "stream_error", httpStatus: null, retryable: true, countsForBreaker: true };
+  return { errorClass: connection ? "connection" : "stream_error", httpStatus: null, retryable: true, countsForBreaker: connection || result.firstTokenMs === undefined };
 }
 
 /** Retry-After as providers send it: retry-after-ms (OpenAI), seconds, or an HTTP date. */

@@ -5,15 +5,17 @@ import { getEnv } from "@/lib/env";
 // times in a row (5xx, timeouts, connection errors — not 4xx, not 429) is skipped for
 // LLM_BREAKER_COOLDOWN_MS, so a dead provider costs one timeout, not one per request. After the
 // cool-down one call is let through (half-open): its success closes the breaker, its failure
-// opens it again. Instances do not share state: each learns on its own, which is enough to bound
-// the cost to a few calls per instance.
+// opens it again. The probe holds its turn for one cool-down at most: a probe that ends in
+// neither (its client went away) gives the turn back, and one that is lost cannot keep the
+// breaker open for good. Instances do not share state: each learns on its own, which is enough
+// to bound the cost to a few calls per instance.
 
-type State = { failures: number; openUntil: number; probing: boolean };
+type State = { failures: number; openUntil: number; probeUntil: number };
 const states = processSingleton("circuit-breakers", () => new Map<string, State>());
 
 function stateOf(provider: string): State {
   let s = states.get(provider);
-  if (!s) states.set(provider, (s = { failures: 0, openUntil: 0, probing: false }));
+  if (!s) states.set(provider, (s = { failures: 0, openUntil: 0, probeUntil: 0 }));
   return s;
 }
 
@@ -21,21 +23,26 @@ function stateOf(provider: string): State {
 export function breakerAllows(provider: string, now = Date.now()): boolean {
   const s = stateOf(provider);
   if (s.failures < getEnv().LLM_BREAKER_FAILURES) return true;
-  if (now < s.openUntil || s.probing) return false;
-  s.probing = true;
+  if (now < s.openUntil || now < s.probeUntil) return false;
+  s.probeUntil = now + getEnv().LLM_BREAKER_COOLDOWN_MS;
   return true;
 }
 
 export function breakerSucceeded(provider: string) {
   const s = stateOf(provider);
   s.failures = 0;
-  s.probing = false;
+  s.probeUntil = 0;
+}
+
+/** The call told nothing about the provider (canceled by its client): a probe's turn goes back. */
+export function breakerReleased(provider: string) {
+  stateOf(provider).probeUntil = 0;
 }
 
 export function breakerFailed(provider: string, now = Date.now()) {
   const s = stateOf(provider);
   s.failures++;
-  s.probing = false;
+  s.probeUntil = 0;
   if (s.failures >= getEnv().LLM_BREAKER_FAILURES) s.openUntil = now + getEnv().LLM_BREAKER_COOLDOWN_MS;
 }
 

@@ -4,7 +4,7 @@ import { listLedger, sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
 import { resetEnvForTests } from "@/lib/env";
-import { resetBreakersForTests } from "@/lib/llm/circuit-breaker";
+import { breakerAllows, breakerFailed, breakerReleased, breakerSucceeded, resetBreakersForTests } from "@/lib/llm/circuit-breaker";
 import { createFixture } from "../support/fixtures";
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "../support/openai-upstream";
 import { apiRequest } from "../support/routes";
@@ -232,6 +232,29 @@ describe("circuit breaker (per provider, per instance)", () => {
     const probed = await runOnce({ fallback: true, maxAttempts: 1 });
     expect(pa.requests).toHaveLength(4);
     expect(probed.record.attempts).toEqual([attempt("pa:m", "succeeded", null)]);
+  });
+
+  it("streams that break after their first tokens do not open the breaker: the provider answers", async () => {
+    pa.set({ fault: "drop_mid_stream", faultAfterTokens: 2 });
+    for (let i = 0; i < 4; i++) expect((await runOnce({ maxAttempts: 1 })).res.status).toBe(500);
+    pa.reset();
+    const next = await runOnce({ maxAttempts: 1 });
+    expect(next.res.status).toBe(200);
+    expect(next.record.attempts).toEqual([attempt("pa:m", "succeeded", null)]);
+  });
+
+  it("a half-open probe that tells nothing (canceled, or lost) never keeps the breaker open for good", () => {
+    for (let i = 0; i < 3; i++) breakerFailed("px", 0);
+    expect(breakerAllows("px", 100)).toBe(false); // open: the cool-down (600 ms) runs
+    expect(breakerAllows("px", 700)).toBe(true); // the probe
+    expect(breakerAllows("px", 701)).toBe(false); // one probe at a time
+    breakerReleased("px"); // its client went away: no verdict, the turn goes back
+    expect(breakerAllows("px", 702)).toBe(true); // the next call probes
+    // That probe is lost (its process never reports): after a cool-down another one goes.
+    expect(breakerAllows("px", 1000)).toBe(false);
+    expect(breakerAllows("px", 1303)).toBe(true);
+    breakerSucceeded("px");
+    expect(breakerAllows("px", 1304)).toBe(true);
   });
 
   it("with every provider's breaker open the run fails at once with reason circuit_open", async () => {
