@@ -165,3 +165,66 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
     RETURNING credits_charged`);
   return row ? { charged: Number(row.credits_charged) } : null;
 }
+
+/**
+ * Settles many runs in ONE statement (group commit, lib/runs/settle-queue.ts): the same per-run
+ * effects as finalizeRunWithSettlement — the run leaves its status only together with its
+ * settlement, exactly once — for runs whose cost fits their reservation (`cost <= reserved`:
+ * their settlement only gives credits back, so it never depends on the balance; an overshoot
+ * takes the single-run statement). Locks are taken in one order: the run rows, then the org rows
+ * (by id), then the capped keys' rows. Several runs of one org get one ledger entry each, their
+ * `balance_after` the running balance in the batch's order, and one balance update.
+ * Returns the credits charged per run it finished; a run not in the map was no longer in the
+ * status it expected (a cancel, the sweeper or an earlier attempt finished it).
+ */
+export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): Promise<Map<string, number>> {
+  if (!fs.length) return new Map();
+  const input = fs.map((f, ord) => ({
+    ord, run_id: f.runId, ledger_id: f.ledgerId, status: f.status, from_status: f.from ?? "running", cost: f.cost,
+    output: f.output, citations: f.citations, input_tokens: f.inputTokens, output_tokens: f.outputTokens,
+    error_code: f.errorCode, error_message: f.errorMessage, first_token_ms: f.firstTokenMs, latency_ms: f.latencyMs, attempts: f.attempts ?? null,
+  }));
+  const rows = await executePrepared(db, sql`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS v(
+        ord int, run_id text, ledger_id text, status text, from_status text, cost bigint, output text, citations jsonb,
+        input_tokens int, output_tokens int, error_code text, error_message text, first_token_ms int, latency_ms int, attempts jsonb)
+    ), run AS (
+      SELECT r.id, r.org_id, r.api_key_id, r.cap_period_start, r.credits_reserved::bigint AS reserved, i.ord,
+             LEAST(i.cost, r.credits_reserved) AS charged
+      FROM runs r JOIN input i ON r.id = i.run_id AND r.status = i.from_status
+      ORDER BY r.id FOR UPDATE OF r
+    ), cur AS (
+      SELECT o.id, o.credit_balance AS old FROM orgs o WHERE o.id IN (SELECT org_id FROM run) ORDER BY o.id FOR UPDATE
+    ), per AS (
+      SELECT run.*, cur.old + SUM(run.reserved - run.charged) OVER (PARTITION BY run.org_id ORDER BY run.ord) AS balance_after
+      FROM run JOIN cur ON cur.id = run.org_id
+    ), upd AS (
+      UPDATE orgs o SET credit_balance = t.old + t.back
+      FROM (SELECT cur.id, cur.old, SUM(per.reserved - per.charged) AS back FROM cur JOIN per ON per.org_id = cur.id GROUP BY cur.id, cur.old) t
+      WHERE o.id = t.id
+      RETURNING o.id
+    ), krel AS (
+      -- A capped key gets back what its runs reserved but did not spend, in the same period only.
+      UPDATE api_keys k SET cap_used = GREATEST(0, k.cap_used - t.back)
+      FROM (SELECT api_key_id, cap_period_start, SUM(reserved - charged) AS back FROM per
+            WHERE cap_period_start IS NOT NULL AND api_key_id IS NOT NULL GROUP BY api_key_id, cap_period_start ORDER BY api_key_id) t
+      WHERE k.id = t.api_key_id AND k.cap_period_start = t.cap_period_start AND EXISTS (SELECT 1 FROM upd)
+      RETURNING k.id
+    ), led AS (
+      INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
+      SELECT i.ledger_id, per.org_id, per.id, CASE WHEN per.charged = 0 THEN 'release' ELSE 'settle' END,
+             per.reserved - per.charged, per.balance_after, 'settle:' || per.id
+      FROM per JOIN input i ON i.run_id = per.id
+      WHERE EXISTS (SELECT 1 FROM upd)
+      RETURNING run_id
+    )
+    UPDATE runs SET status = i.status, output = i.output, citations = i.citations,
+      input_tokens = i.input_tokens, output_tokens = i.output_tokens, total_tokens = i.input_tokens + i.output_tokens,
+      credits_charged = per.charged, error_code = i.error_code, error_message = i.error_message,
+      first_token_ms = i.first_token_ms, latency_ms = i.latency_ms, attempts = i.attempts, finished_at = now()
+    FROM per JOIN input i ON i.run_id = per.id
+    WHERE runs.id = per.id AND per.id IN (SELECT run_id FROM led)
+    RETURNING runs.id, runs.credits_charged`);
+  return new Map(rows.map((r) => [String(r.id), Number(r.credits_charged)]));
+}

@@ -1,5 +1,4 @@
 import { getDb } from "@/db";
-import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { getRun } from "@/db/queries/runs";
 import type { RunStatus } from "@/db/schema";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
@@ -10,6 +9,7 @@ import { logger } from "@/lib/logger";
 import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import type { EngineResult } from "./engine";
 import type { StartedRun } from "./reserve-run";
+import { settleRun } from "./settle-queue";
 import { stripNul } from "./strip-nul";
 
 export type FinishedRun = {
@@ -24,7 +24,8 @@ export function statusOf(result: EngineResult): Exclude<RunStatus, "running"> {
 }
 
 /**
- * Final state + settlement, exactly once (one statement; see db/queries/run-ledger.ts). Retries on
+ * Final state + settlement, exactly once (one statement, shared with the other runs settling at
+ * the same moment: settle-queue.ts; see db/queries/run-ledger.ts). Retries on
  * database errors, because a run left "running" holds its reservation until the sweeper comes.
  */
 export async function finishRun(run: StartedRun, result: EngineResult & Partial<RoutedResult>, startedAt: number): Promise<FinishedRun> {
@@ -34,19 +35,18 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
   const base = { id: run.id, status, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, latencyMs };
   for (let attempt = 1; ; attempt++) {
     try {
-      const db = await getDb();
-      const settled = await finalizeRunWithSettlement(db, {
+      const settled = await settleRun({
         runId: run.id, ledgerId: newId.ledger(), status, cost: costOf(chargedCalls(run, result)), attempts: result.attempts ?? null,
         // A model may emit NUL, which PostgreSQL text cannot store: the stream already carried it.
         output: stripNul(result.text), citations: result.citations.map(stripNul), inputTokens, outputTokens,
         errorCode: result.error?.code ?? null, errorMessage: result.error ? stripNul(result.error.message) : null,
         firstTokenMs: result.firstTokenMs ?? null, latencyMs,
-      });
+      }, run.creditsReserved);
       if (!settled) {
         // A retry whose first attempt committed after all, or the sweeper got there first: report
         // what was recorded (and charged), not what this attempt would have charged.
         logger.warn("run already finished elsewhere", { runId: run.id });
-        const recorded = await getRun(db, { orgId: run.orgId, runId: run.id });
+        const recorded = await getRun(await getDb(), { orgId: run.orgId, runId: run.id });
         if (!recorded) return { ...base, creditsCharged: 0, finishedHere: false };
         return {
           id: run.id, status: recorded.status, creditsCharged: recorded.creditsCharged, inputTokens: recorded.inputTokens,
