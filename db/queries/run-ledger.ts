@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { executePrepared, type DbOrTx } from "../index";
 import type { RunAssignment, RunAttempt, RunPrice, RunSource, RunStatus } from "../schema";
 
@@ -117,6 +117,23 @@ export async function keyCapRemaining(db: DbOrTx, { keyId, periodStart }: { keyI
   return row ? Number(row.remaining) : null;
 }
 
+/** A settlement committed: what the run was charged, and how many webhook events it queued (0 or 1). */
+export type Settled = { charged: number; events: number };
+
+/**
+ * The run's webhook event (run.completed / run.failed / run.canceled) as a job in the settlement's
+ * own statement — a transactional outbox: the event commits with the settlement or not at all,
+ * whatever happens to the process afterwards. Only for orgs with an endpoint that wants it (an
+ * indexed lookup inside the statement, no round trip of its own); the queue fans it out to the
+ * endpoints (lib/webhooks/emit-event.ts). `finished` yields (id, org_id, event) per finalized run.
+ */
+const runEventOutbox = (finished: SQL) => sql`
+  INSERT INTO jobs (kind, payload)
+  SELECT 'run-event', jsonb_build_object('run_id', f.id, 'org_id', f.org_id)
+  FROM (${finished}) f
+  WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.org_id = f.org_id AND e.disabled_at IS NULL AND e.events @> ARRAY[f.event]::text[])
+  RETURNING payload->>'run_id' AS run_id`;
+
 export type RunFinish = {
   runId: string; ledgerId: string; status: Exclude<RunStatus, "running">; cost: number;
   output: string; citations: string[]; inputTokens: number; outputTokens: number;
@@ -132,7 +149,7 @@ export type RunFinish = {
  * run row is locked and must still have that status (a second finisher, a cancel or the sweeper racing us gets null). The
  * unused reservation comes back; an overshoot is taken from the balance but never below zero.
  */
-export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promise<{ charged: number } | null> {
+export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promise<Settled | null> {
   const [row] = await executePrepared(db, sql`
     WITH run AS (
       SELECT id, org_id, api_key_id, cap_period_start, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = ${f.from ?? "running"} FOR UPDATE
@@ -155,6 +172,8 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
              c.reserved - c.charged, u.balance_after, ${"settle:" + f.runId}
       FROM calc c, upd u
       RETURNING id
+    ), ev AS (
+      ${runEventOutbox(sql`SELECT run.id, run.org_id, ${"run." + f.status}::text AS event FROM run WHERE EXISTS (SELECT 1 FROM led)`)}
     )
     UPDATE runs SET status = ${f.status}, output = ${f.output}, citations = ${JSON.stringify(f.citations)}::jsonb,
       input_tokens = ${f.inputTokens}, output_tokens = ${f.outputTokens}, total_tokens = ${f.inputTokens + f.outputTokens},
@@ -162,8 +181,8 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
       first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, attempts = ${f.attempts ? JSON.stringify(f.attempts) : null}::jsonb,
       finished_at = now()
     WHERE id = (SELECT id FROM run) AND EXISTS (SELECT 1 FROM led)
-    RETURNING credits_charged`);
-  return row ? { charged: Number(row.credits_charged) } : null;
+    RETURNING credits_charged, (SELECT count(*) FROM ev) AS events`);
+  return row ? { charged: Number(row.credits_charged), events: Number(row.events) } : null;
 }
 
 /**
@@ -174,10 +193,10 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
  * takes the single-run statement). Locks are taken in one order: the run rows, then the org rows
  * (by id), then the capped keys' rows. Several runs of one org get one ledger entry each, their
  * `balance_after` the running balance in the batch's order, and one balance update.
- * Returns the credits charged per run it finished; a run not in the map was no longer in the
+ * Returns what each run it finished was charged; a run not in the map was no longer in the
  * status it expected (a cancel, the sweeper or an earlier attempt finished it).
  */
-export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): Promise<Map<string, number>> {
+export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): Promise<Map<string, Settled>> {
   if (!fs.length) return new Map();
   const input = fs.map((f, ord) => ({
     ord, run_id: f.runId, ledger_id: f.ledgerId, status: f.status, from_status: f.from ?? "running", cost: f.cost,
@@ -218,6 +237,8 @@ export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): P
       FROM per JOIN input i ON i.run_id = per.id
       WHERE EXISTS (SELECT 1 FROM upd)
       RETURNING run_id
+    ), ev AS (
+      ${runEventOutbox(sql`SELECT per.id, per.org_id, 'run.' || i.status AS event FROM per JOIN input i ON i.run_id = per.id WHERE per.id IN (SELECT run_id FROM led)`)}
     )
     UPDATE runs SET status = i.status, output = i.output, citations = i.citations,
       input_tokens = i.input_tokens, output_tokens = i.output_tokens, total_tokens = i.input_tokens + i.output_tokens,
@@ -225,6 +246,6 @@ export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): P
       first_token_ms = i.first_token_ms, latency_ms = i.latency_ms, attempts = i.attempts, finished_at = now()
     FROM per JOIN input i ON i.run_id = per.id
     WHERE runs.id = per.id AND per.id IN (SELECT run_id FROM led)
-    RETURNING runs.id, runs.credits_charged`);
-  return new Map(rows.map((r) => [String(r.id), Number(r.credits_charged)]));
+    RETURNING runs.id, runs.credits_charged, EXISTS (SELECT 1 FROM ev WHERE ev.run_id = runs.id) AS event`);
+  return new Map(rows.map((r) => [String(r.id), { charged: Number(r.credits_charged), events: r.event ? 1 : 0 }]));
 }

@@ -1,3 +1,4 @@
+import { settlementCommitted } from "./settle-queue";
 import "server-only";
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
@@ -7,12 +8,10 @@ import { startQueuedRun } from "@/db/queries/runs";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import type { Job } from "@/db/schema";
 import { estimateTokens } from "@/lib/credits/estimate-tokens";
-import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { getEnv } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { resolveRoute } from "@/lib/llm/route";
 import { logger } from "@/lib/logger";
-import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import { kickJobs, type JobHandler } from "@/lib/queue/worker";
 import { trackRun } from "./drain";
 import { admitRun, executeRun, type RunRequest } from "./open-run";
@@ -76,12 +75,11 @@ async function startRunJob(job: Job) {
   const route = version && (await resolveRoute(version).catch((err) => void logger.warn("async run: no model route", { runId, err })));
   if (!version || !route) {
     // The version or its model went away while the run waited: it fails, and pays nothing.
-    await finalizeRunWithSettlement(db, {
+    const done = await finalizeRunWithSettlement(db, {
       runId, ledgerId: newId.ledger(), status: "failed", cost: 0, output: "", citations: [], inputTokens: 0, outputTokens: 0,
       errorCode: "upstream_error", errorMessage: "The run's model could not be resolved when it started", firstTokenMs: null, latencyMs: 0,
     });
-    creditsReleased(orgId);
-    void emitRunEvent({ orgId, runId, status: "failed" });
+    if (done) settlementCommitted(orgId, done);
     return;
   }
   const promptText = JSON.stringify(prompt);

@@ -1,12 +1,11 @@
+import { settlementCommitted } from "./settle-queue";
 import "server-only";
 import { getDb } from "@/db";
 import type { Principal } from "@/lib/auth/principal";
 import { getRun, requestRunCancel } from "@/db/queries/runs";
 import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
-import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import { abortLocalRun } from "./active-runs";
 import { getRunOrThrow, serializeRun } from "./get-run";
 
@@ -31,8 +30,7 @@ export async function cancelRun(principal: Principal, runId: string) {
       errorCode: "canceled", errorMessage: "The run was canceled before it started", firstTokenMs: null, latencyMs: null, from: "queued",
     });
     if (done) {
-      creditsReleased(orgId);
-      void emitRunEvent({ orgId, runId, status: "canceled" });
+      settlementCommitted(orgId, done);
       return { success: true as const, ...serializeRun((await getRun(db, { orgId, runId }))!) };
     }
   }

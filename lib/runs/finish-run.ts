@@ -1,15 +1,13 @@
 import { getDb } from "@/db";
 import { getRun } from "@/db/queries/runs";
 import type { RunStatus } from "@/db/schema";
-import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { newId } from "@/lib/ids";
 import { costOf } from "@/lib/credits/pricing";
 import { chargedCalls, type RoutedResult } from "@/lib/llm/call-with-retries";
 import { logger } from "@/lib/logger";
-import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import type { EngineResult } from "./engine";
 import type { StartedRun } from "./reserve-run";
-import { settleRun } from "./settle-queue";
+import { settleRun, settlementCommitted } from "./settle-queue";
 import { stripNul } from "./strip-nul";
 
 export type FinishedRun = {
@@ -53,8 +51,7 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
           outputTokens: recorded.outputTokens, totalTokens: recorded.totalTokens, latencyMs: recorded.latencyMs ?? latencyMs, finishedHere: false,
         };
       }
-      creditsReleased(run.orgId);
-      void emitRunEvent({ orgId: run.orgId, runId: run.id, status });
+      settlementCommitted(run.orgId, settled);
       return { ...base, creditsCharged: settled.charged, finishedHere: true };
     } catch (e) {
       if (attempt >= 5) throw e;

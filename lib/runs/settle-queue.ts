@@ -1,6 +1,8 @@
 import "server-only";
 import { getDb } from "@/db";
-import { finalizeRunsWithSettlement, finalizeRunWithSettlement, type RunFinish } from "@/db/queries/run-ledger";
+import { finalizeRunsWithSettlement, finalizeRunWithSettlement, type RunFinish, type Settled } from "@/db/queries/run-ledger";
+import { creditsReleased } from "@/lib/credits/wait-for-credits";
+import { kickJobs } from "@/lib/queue/worker";
 import { processSingleton } from "@/lib/process-singleton";
 
 // Group commit for settlements. Every run ends with one settlement statement that locks its org's
@@ -16,7 +18,7 @@ const SLOTS = 2;
 /** Runs per statement (its JSON parameter stays well under a megabyte for typical outputs). */
 const MAX_BATCH = 200;
 
-type Waiter = { f: RunFinish; resolve: (r: { charged: number } | null) => void; reject: (e: unknown) => void };
+type Waiter = { f: RunFinish; resolve: (r: Settled | null) => void; reject: (e: unknown) => void };
 const state = processSingleton("settle-queue", () => ({ queue: [] as Waiter[], busy: 0, statements: 0, settled: 0 }));
 
 /**
@@ -25,7 +27,7 @@ const state = processSingleton("settle-queue", () => ({ queue: [] as Waiter[], b
  * cost exceeds its reservation (an overshoot, taken from the balance but never below zero)
  * depends on the balance and goes alone.
  */
-export function settleRun(f: RunFinish, reserved: number): Promise<{ charged: number } | null> {
+export function settleRun(f: RunFinish, reserved: number): Promise<Settled | null> {
   if (f.cost > reserved) return getDb().then((db) => finalizeRunWithSettlement(db, f));
   return new Promise((resolve, reject) => {
     state.queue.push({ f, resolve, reject });
@@ -52,12 +54,9 @@ async function settleBatch(batch: Waiter[]) {
   try {
     const db = await getDb();
     state.statements++;
-    const charged = await finalizeRunsWithSettlement(db, batch.map((w) => w.f));
-    state.settled += charged.size;
-    for (const w of batch) {
-      const c = charged.get(w.f.runId);
-      w.resolve(c === undefined ? null : { charged: c });
-    }
+    const settled = await finalizeRunsWithSettlement(db, batch.map((w) => w.f));
+    state.settled += settled.size;
+    for (const w of batch) w.resolve(settled.get(w.f.runId) ?? null);
   } catch (e) {
     // The statement failed as a whole (a lost connection, a deadlock, one bad row): nothing was
     // written. Each run is settled on its own, so a run that cannot be written fails alone and
@@ -71,4 +70,14 @@ async function settleBatch(batch: Waiter[]) {
       }
     }));
   }
+}
+
+/**
+ * What follows the commit of any settlement (a finisher's, a cancel's, the sweeper's): runs of the
+ * org waiting for credits may fit now, and a webhook event the statement queued goes out at once
+ * rather than at the queue's next poll.
+ */
+export function settlementCommitted(orgId: string, settled: Settled) {
+  creditsReleased(orgId);
+  if (settled.events) kickJobs();
 }

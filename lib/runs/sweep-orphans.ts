@@ -1,11 +1,10 @@
+import { settlementCommitted } from "./settle-queue";
 import "server-only";
 import { getDb } from "@/db";
 import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { listStaleRuns } from "@/db/queries/runs";
-import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
-import { emitRunEvent } from "@/lib/webhooks/emit-event";
 import { localRunIds } from "./active-runs";
 
 /**
@@ -36,8 +35,7 @@ export async function sweepOrphanedRuns({ olderThanMs = ORPHAN_AFTER_MS }: { old
     });
     if (done) {
       closed++;
-      creditsReleased(run.orgId);
-      void emitRunEvent({ orgId: run.orgId, runId: run.id, status: "failed" });
+      settlementCommitted(run.orgId, done);
     }
   }
   if (closed) logger.warn("closed orphaned runs", { count: closed });

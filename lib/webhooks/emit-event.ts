@@ -1,12 +1,11 @@
 import "server-only";
 import { getDb, type DbOrTx } from "@/db";
-import { insertJob } from "@/db/queries/jobs";
+import { deleteJob, insertJob } from "@/db/queries/jobs";
 import { getRun } from "@/db/queries/runs";
 import { insertWebhookDeliveries, listSubscribedEndpoints } from "@/db/queries/webhooks";
-import type { RunStatus, WebhookEvent } from "@/db/schema";
+import type { Job, RunStatus, WebhookEvent } from "@/db/schema";
 import { newId } from "@/lib/ids";
-import { logger } from "@/lib/logger";
-import { kickJobs } from "@/lib/queue/worker";
+import { kickJobs, type JobHandler } from "@/lib/queue/worker";
 
 /**
  * Queues the event for every endpoint of the org that wants it: a delivery row and its job,
@@ -34,27 +33,33 @@ export async function emitWebhookEvent(
 const RUN_EVENTS: Partial<Record<RunStatus, WebhookEvent>> = { completed: "run.completed", failed: "run.failed", canceled: "run.canceled" };
 
 /**
- * run.completed / run.failed / run.canceled, once the run is final and settled (by its finisher,
- * a cancel while queued, or the orphan sweeper). Best effort after the settlement's commit: a
- * process that dies in between loses the event (the run record keeps the truth).
+ * run.completed / run.failed / run.canceled. Whoever settles a run (its finisher, a cancel while
+ * queued, the orphan sweeper) records a `run-event` job in the settlement's own statement
+ * (db/queries/run-ledger.ts, runEventOutbox) when the org has an endpoint that wants it; this
+ * handler turns the job into the endpoints' deliveries, in one transaction with the job's removal.
+ * A process that dies before it ran leaves the job leased, and another instance takes it when the
+ * lease ends: the event is not lost, and deliveries are never queued twice.
  */
-export async function emitRunEvent({ orgId, runId, status }: { orgId: string; runId: string; status: RunStatus }) {
-  try {
-    const type = RUN_EVENTS[status];
-    const db = await getDb();
-    // One indexed lookup on every run's path; the run is read only when someone listens.
-    if (!type || !(await listSubscribedEndpoints(db, { orgId, event: type })).length) return;
-    const run = await getRun(db, { orgId, runId });
-    if (!run) return;
-    const data = {
-      run_id: run.id, workflow_id: run.workflowId, version_id: run.versionId, status: run.status, source: run.source, model: run.model,
-      usage: { input_tokens: run.inputTokens, output_tokens: run.outputTokens, total_tokens: run.totalTokens },
-      credits_charged: run.creditsCharged, error_code: run.errorCode, user: run.endUser, session_id: run.sessionId,
-      created_at: run.createdAt.toISOString(), finished_at: run.finishedAt?.toISOString() ?? null,
-    };
-    await db.transaction((tx) => emitWebhookEvent(tx, { orgId, type, data, privateData: { inputs: run.inputs, output: run.output } }));
-    kickJobs();
-  } catch (err) {
-    logger.warn("could not queue the run's webhook event", { runId, err });
-  }
+export const runEventJobHandler = (): JobHandler => ({ handle: fanOutRunEvent, concurrency: 4, leaseMs: 60_000 });
+
+async function fanOutRunEvent(job: Job) {
+  const { org_id: orgId, run_id: runId } = job.payload as { org_id: string; run_id: string };
+  const db = await getDb();
+  const queued = await db.transaction(async (tx) => {
+    const run = await getRun(tx, { orgId, runId });
+    const type = run && RUN_EVENTS[run.status];
+    let n = 0;
+    if (run && type) {
+      const data = {
+        run_id: run.id, workflow_id: run.workflowId, version_id: run.versionId, status: run.status, source: run.source, model: run.model,
+        usage: { input_tokens: run.inputTokens, output_tokens: run.outputTokens, total_tokens: run.totalTokens },
+        credits_charged: run.creditsCharged, error_code: run.errorCode, user: run.endUser, session_id: run.sessionId,
+        created_at: run.createdAt.toISOString(), finished_at: run.finishedAt?.toISOString() ?? null,
+      };
+      n = await emitWebhookEvent(tx, { orgId, type, data, privateData: { inputs: run.inputs, output: run.output } });
+    }
+    await deleteJob(tx, job.id);
+    return n;
+  });
+  if (queued) kickJobs();
 }

@@ -109,6 +109,32 @@ describe("webhooks", () => {
     expect(await (await getDb()).select().from(webhookDeliveries).where(eq(webhookDeliveries.orgId, f.orgId))).toHaveLength(3);
   });
 
+  it("a run's event commits with its settlement (an outbox job): it survives a process that stops right after, and is delivered once a worker runs", async () => {
+    const f = await createFixture({ credits: 10_000 });
+    const quiet = await createFixture({ credits: 10_000 }); // no endpoint: no job at all
+    await runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", receiver.url, "--events", "run.completed"]);
+    const db = await getDb();
+    // No worker anywhere: as if the process died the moment the settlement committed.
+    stopJobWorker();
+    try {
+      const res = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "outbox" } });
+      const run = await res.json();
+      await apiRequest(`/api/v1/run/${quiet.workflowId}`, { method: "POST", key: quiet.key, json: { story: "nobody listens" } });
+      const queued = await db.select().from(jobs).where(eq(jobs.kind, "run-event"));
+      expect(queued.map((j) => j.payload)).toContainEqual({ run_id: run.run_id, org_id: f.orgId });
+      expect(queued.filter((j) => (j.payload as { org_id: string }).org_id === quiet.orgId)).toHaveLength(0);
+      expect(await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.orgId, f.orgId))).toHaveLength(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(events("run.completed")).toHaveLength(0);
+    } finally {
+      startQueue();
+    }
+    const got = await until(async () => events("run.completed")[0], "run.completed after the restart");
+    expect(JSON.parse(got.body).data).toMatchObject({ status: "completed", credits_charged: expect.any(Number) });
+    expect(await db.select().from(jobs).where(eq(jobs.kind, "run-event"))).toHaveLength(0);
+    expect(await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.orgId, f.orgId))).toHaveLength(1);
+  });
+
   it("retries with backoff against a receiver that fails first: same webhook-id, logged, then delivered; redeliver sends it again", async () => {
     const f = await createFixture({ credits: 10_000 });
     await runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", receiver.url, "--events", "workflow.published"]);
