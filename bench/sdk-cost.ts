@@ -1,0 +1,56 @@
+// `npx tsx bench/sdk-cost.ts`: what reading a model stream costs by itself, outside Next — CPU per
+// stream of this process (GC threads included) for the realistic pace (50 tokens × 20 ms, 200 ms to
+// first token, 100 new streams/s, from bench/upstream.ts), read two ways in alternating rounds:
+//   plain — fetch() and read the body (what the bare Next pipe does with it);
+//   sdk   — @ai-sdk/openai's chat model, doStream(), every part read (what the run engine does).
+// The difference is the provider's parse pipeline (a body re-wrap, TextDecoderStream, the SSE
+// parser, a JSON + zod TransformStream and the provider's own TransformStream: five web-stream
+// hops per token), which every run pays whatever the server around it does.
+// Knobs: SDK_COST_STREAMS (1000 per round), SDK_COST_ROUNDS (2).
+import { createOpenAI } from "@ai-sdk/openai";
+import { startUpstream } from "./servers";
+
+const N = Number(process.env.SDK_COST_STREAMS ?? 1000);
+const ROUNDS = Number(process.env.SDK_COST_ROUNDS ?? 2);
+const RATE = 100;
+const { url, control } = await startUpstream();
+await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
+const model = createOpenAI({ baseURL: url, apiKey: "bench" }).chat("m");
+const body = JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] });
+
+async function plain() {
+  const res = await fetch(`${url}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const reader = res.body!.getReader();
+  while (!(await reader.read()).done);
+}
+async function sdk() {
+  const { stream } = await model.doStream({ prompt: [{ role: "user", content: [{ type: "text", text: "hi" }] }], maxOutputTokens: 100 });
+  const reader = stream.getReader();
+  let deltas = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (value.type === "text-delta") deltas++;
+  }
+  if (deltas !== 50) throw new Error(`expected 50 deltas, got ${deltas}`);
+}
+
+const results: Record<string, number[]> = { plain: [], sdk: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, read] of (round % 2 ? [["sdk", sdk], ["plain", plain]] : [["plain", plain], ["sdk", sdk]]) as [string, () => Promise<void>][]) {
+    const before = process.cpuUsage();
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < N; i++) {
+      all.push(read());
+      await new Promise((r) => setTimeout(r, 1000 / RATE));
+    }
+    await Promise.all(all);
+    const used = process.cpuUsage(before);
+    results[name]!.push((used.user + used.system) / 1000 / N);
+  }
+}
+const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(", ");
+console.log(`CPU ms per 50-token paced stream, ${N} streams at ${RATE}/s per round, ${ROUNDS} rounds`);
+console.log(`| plain fetch | ${fmt(results.plain!)} |`);
+console.log(`| @ai-sdk/openai doStream | ${fmt(results.sdk!)} |`);
+process.exit(0);
