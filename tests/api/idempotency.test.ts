@@ -6,6 +6,7 @@ import { getOrg } from "@/db/queries/orgs";
 import { idempotencyKeys, runs } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createFixture } from "../support/fixtures";
+import { REVIEW_ANSWER, REVIEW_SCHEMA } from "../support/openai-compat";
 import { apiRequest } from "../support/routes";
 import { upstream } from "../setup";
 
@@ -108,6 +109,22 @@ describe("Idempotency-Key on POST /run", () => {
     expect(again.status).toBe(500);
     expect(await again.json()).toEqual(body);
     expect(await runsOf(f.orgId)).toHaveLength(2);
+  });
+
+  it("a repeat after a first request that died before recording its answer gets the run's answer from its record, structured output included", async () => {
+    (await upstream()).set({ text: JSON.stringify(REVIEW_ANSWER) });
+    const f = await createFixture({ credits: 10_000, model: "openai.chat:gpt-test", template: "Review {{story}}", outputSchema: REVIEW_SCHEMA });
+    const first = await (await run(f.workflowId, f.key, "died")).json();
+    expect(first.output).toEqual(REVIEW_ANSWER);
+    // As if the first request's process died between the settlement and recording its answer, a while ago.
+    const db = await getDb();
+    await db.update(idempotencyKeys).set({ responseStatus: null, responseBody: null }).where(eq(idempotencyKeys.apiKeyId, f.keyId));
+    await db.update(runs).set({ finishedAt: sql`now() - interval '1 minute'` }).where(eq(runs.id, first.run_id));
+    const again = await run(f.workflowId, f.key, "died");
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.json()).toEqual(first);
+    await expectChargedOnce(f.orgId, 10_000);
   });
 
   it("a key expires after 24 hours: then it runs again", async () => {
