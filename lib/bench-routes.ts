@@ -1,4 +1,5 @@
 import { getEnv } from "@/lib/env";
+import { idleCollections } from "@/lib/runs/idle-gc";
 
 // Reference routes for `npm run bench`, off unless FLOWGATE_BENCH_ROUTES=1: the framework floor
 // (a trivial handler) and the bare pipe (fetch the upstream, pass its bytes through), so the
@@ -55,6 +56,6 @@ export async function memoryResponse(req: Request) {
   const heap = v8.getHeapStatistics();
   const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, { size: mb(s.space_size), used: mb(s.space_used_size) }]));
   const gcSince = Object.fromEntries(Object.entries(gcTotals).map(([k, t]) => [k, { count: t.count, ms: Math.round(t.ms) }]));
-  return Response.json({ usage, heapLimit: mb(heap.heap_size_limit), mallocedMemory: mb(heap.malloced_memory), spaces, gc: gcSince });
+  return Response.json({ usage, heapLimit: mb(heap.heap_size_limit), mallocedMemory: mb(heap.malloced_memory), spaces, gc: gcSince, idleCollections: idleCollections() });
 }
 let gcTotals: Record<string, { count: number; ms: number }> | undefined;

@@ -3,12 +3,12 @@ import { pathToFileURL } from "node:url";
 
 /**
  * The arguments of `node` for `next start` in `root`: with the client-address preload
- * (scripts/trusted-proxy.mjs), so the app only sees X-Forwarded-For from trusted proxies, and a
- * bounded young generation. `nodeArgs` (profilers, a heap cap) come after ours and win.
+ * (scripts/trusted-proxy.mjs), so the app only sees X-Forwarded-For from trusted proxies, a
+ * bounded young generation, and `gc` exposed for the collection after a burst (lib/runs/idle-gc.ts). `nodeArgs` (profilers, a heap cap) come after ours and win.
  */
 export function nextStartArgs(root: string, args: string[], nodeArgs: string[] = []): string[] {
   return [
-    ...youngGeneration(), ...nodeArgs,
+    ...youngGeneration(), "--expose-gc", ...nodeArgs,
     "--import", pathToFileURL(path.join(root, "scripts/trusted-proxy.mjs")).href,
     path.join(root, "node_modules/next/dist/bin/next"), "start", ...args,
   ];

@@ -2,6 +2,7 @@ import "server-only";
 import { getDb } from "@/db";
 import { heartbeatRuns, listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
 import { logger } from "@/lib/logger";
+import { runsBusy, runsIdle } from "./idle-gc";
 import { stripNul } from "./strip-nul";
 import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 
@@ -26,12 +27,16 @@ export class RunCanceledError extends Error {
 export function registerRun(runId: string, orgId: string, abort: (reason: unknown) => void): { progress: RunProgress; done: () => void } {
   const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0 };
   active.set(runId, entry);
+  runsBusy();
   processSingleton("active-runs-timer", () => setInterval(() => void tick().catch((err) => logger.warn("active-run tick failed", { err })), TICK_MS).unref());
   return {
     progress: entry.progress,
     done: () => {
       active.delete(runId);
-      if (!active.size) clearInterval(replaceProcessSingleton<NodeJS.Timeout>("active-runs-timer", undefined));
+      if (!active.size) {
+        clearInterval(replaceProcessSingleton<NodeJS.Timeout>("active-runs-timer", undefined));
+        runsIdle();
+      }
     },
   };
 }
