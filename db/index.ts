@@ -14,7 +14,7 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** Query functions accept either the database or an open transaction. */
 export type DbOrTx = Db | Tx;
 
-type Handle = { db: Db; kind: "pglite" | "postgres"; close: () => Promise<void> };
+type Handle = { db: Db; background: Db; kind: "pglite" | "postgres"; close: () => Promise<void> };
 
 // One database handle per process (lib/process-singleton.ts): two PGlite instances on one data
 // directory silently lose writes. A failed open is forgotten, so the next use tries again.
@@ -25,6 +25,22 @@ export const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
 export function getDb(): Promise<Db> {
   return handle().then((h) => h.db);
 }
+
+/**
+ * The database for work no request is waiting to start on: settlements, run heartbeats and
+ * progress, the orphan sweeper, the job queue. On PostgreSQL it is a pool of its own
+ * (BACKGROUND_POOL_MAX connections): postgres-js pipelines a query onto a busy connection once all
+ * are busy, so a reservation — on the way to a stream's first token — would otherwise queue behind
+ * a settlement waiting for its org's row lock, or behind a progress update of every running run.
+ * On PGlite (one connection) it is the same handle.
+ */
+export function getBackgroundDb(): Promise<Db> {
+  return handle().then((h) => h.background);
+}
+
+/** Connections of each instance's pools on PostgreSQL (docs/deploy.md counts them). */
+export const POOL_MAX = 10;
+export const BACKGROUND_POOL_MAX = 3;
 
 type PgJsClient = { unsafe(query: string, params: unknown[], opts: { prepare: boolean }): Promise<Record<string, unknown>[]> };
 
@@ -64,10 +80,13 @@ async function open(): Promise<Handle> {
   if (env.DATABASE_URL) {
     const { default: postgres } = await import("postgres");
     const { drizzle } = await import("drizzle-orm/postgres-js");
-    const client = postgres(env.DATABASE_URL, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+    const client = postgres(env.DATABASE_URL, { max: POOL_MAX, onnotice: () => {}, connect_timeout: 10 });
     const db = drizzle({ client, schema }) as unknown as Db;
     await migrateUnderLock(client, db);
-    return { db, kind: "postgres", close: () => client.end({ timeout: 5 }) };
+    // Connects on first use, like the main pool.
+    const bgClient = postgres(env.DATABASE_URL, { max: BACKGROUND_POOL_MAX, onnotice: () => {}, connect_timeout: 10 });
+    const background = drizzle({ client: bgClient, schema }) as unknown as Db;
+    return { db, background, kind: "postgres", close: () => Promise.all([client.end({ timeout: 5 }), bgClient.end({ timeout: 5 })]).then(() => {}) };
   }
   const dataDir = env.FLOWGATE_DATA_DIR;
   const memory = dataDir.startsWith("memory://");
@@ -81,6 +100,7 @@ async function open(): Promise<Handle> {
     await migrateDb(db, "pglite");
     return {
       db,
+      background: db,
       kind: "pglite",
       close: async () => {
         await client.close();

@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/db";
+import { getBackgroundDb } from "@/db";
 import { claimJobs } from "@/db/queries/jobs";
 import type { Job, JobKind } from "@/db/schema";
 import { logger } from "@/lib/logger";
@@ -66,7 +66,7 @@ export function kickJobs() {
 
 async function poll() {
   if (state.paused()) return;
-  const db = await getDb();
+  const db = await getBackgroundDb();
   for (const [kind, h] of Object.entries(state.handlers) as [JobKind, JobHandler][]) {
     const free = h.concurrency - (state.active.get(kind) ?? 0);
     for (const job of await claimJobs(db, { kind, limit: free, leaseMs: h.leaseMs })) {

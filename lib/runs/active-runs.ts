@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/db";
+import { getBackgroundDb } from "@/db";
 import { heartbeatRuns, listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
 import { logger } from "@/lib/logger";
 import { runsBusy, runsIdle } from "./idle-gc";
@@ -64,7 +64,7 @@ export const localRunIds = () => [...active.keys()];
 
 async function tick() {
   if (!active.size) return;
-  const db = await getDb();
+  const db = await getBackgroundDb();
   if (Date.now() - lastBeat >= HEARTBEAT_MS) {
     lastBeat = Date.now();
     await heartbeatRuns(db, localRunIds());

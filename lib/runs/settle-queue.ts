@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/db";
+import { getBackgroundDb } from "@/db";
 import { finalizeRunsWithSettlement, finalizeRunWithSettlement, type RunFinish, type Settled } from "@/db/queries/run-ledger";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { kickJobs } from "@/lib/queue/worker";
@@ -28,7 +28,7 @@ const state = processSingleton("settle-queue", () => ({ queue: [] as Waiter[], b
  * depends on the balance and goes alone.
  */
 export function settleRun(f: RunFinish, reserved: number): Promise<Settled | null> {
-  if (f.cost > reserved) return getDb().then((db) => finalizeRunWithSettlement(db, f));
+  if (f.cost > reserved) return getBackgroundDb().then((db) => finalizeRunWithSettlement(db, f));
   return new Promise((resolve, reject) => {
     state.queue.push({ f, resolve, reject });
     if (state.busy < SLOTS) void pump();
@@ -52,7 +52,7 @@ async function pump() {
 
 async function settleBatch(batch: Waiter[]) {
   try {
-    const db = await getDb();
+    const db = await getBackgroundDb();
     state.statements++;
     const settled = await finalizeRunsWithSettlement(db, batch.map((w) => w.f));
     state.settled += settled.size;
@@ -64,7 +64,7 @@ async function settleBatch(batch: Waiter[]) {
     if (batch.length === 1) return batch[0]!.reject(e);
     await Promise.all(batch.map(async (w) => {
       try {
-        w.resolve(await finalizeRunWithSettlement(await getDb(), w.f));
+        w.resolve(await finalizeRunWithSettlement(await getBackgroundDb(), w.f));
       } catch (err) {
         w.reject(err);
       }

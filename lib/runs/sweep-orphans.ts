@@ -1,6 +1,6 @@
 import { settlementCommitted } from "./settle-queue";
 import "server-only";
-import { getDb } from "@/db";
+import { getBackgroundDb } from "@/db";
 import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { listStaleRuns } from "@/db/queries/runs";
 import { newId } from "@/lib/ids";
@@ -24,7 +24,7 @@ export const SWEEP_EVERY_MS = 10_000;
  * which only this process can hold.
  */
 export async function sweepOrphanedRuns({ olderThanMs = ORPHAN_AFTER_MS }: { olderThanMs?: number } = {}) {
-  const db = await getDb();
+  const db = await getBackgroundDb();
   const stale = await listStaleRuns(db, new Date(Date.now() - olderThanMs), { exclude: localRunIds() });
   let closed = 0;
   for (const run of stale) {

@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/db";
+import { getBackgroundDb } from "@/db";
 import { deleteJob, releaseJob } from "@/db/queries/jobs";
 import { getDeliveryWithEndpoint, markEndpointFailing, markEndpointHealthy, recordDeliveryAttempt, type AttemptOutcome } from "@/db/queries/webhooks";
 import type { Job } from "@/db/schema";
@@ -22,7 +22,7 @@ export const webhookJobHandler = (): JobHandler => ({ handle: deliverWebhook, co
 
 async function deliverWebhook(job: Job) {
   const { deliveryId } = job.payload as { deliveryId: string };
-  const db = await getDb();
+  const db = await getBackgroundDb();
   const row = await getDeliveryWithEndpoint(db, deliveryId);
   if (!row || row.delivery.status !== "pending") return deleteJob(db, job.id);
   const { delivery, endpoint } = row;

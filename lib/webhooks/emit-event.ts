@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb, type DbOrTx } from "@/db";
+import { getBackgroundDb, type DbOrTx } from "@/db";
 import { deleteJob, insertJob } from "@/db/queries/jobs";
 import { getRun } from "@/db/queries/runs";
 import { insertWebhookDeliveries, listSubscribedEndpoints } from "@/db/queries/webhooks";
@@ -44,7 +44,7 @@ export const runEventJobHandler = (): JobHandler => ({ handle: fanOutRunEvent, c
 
 async function fanOutRunEvent(job: Job) {
   const { org_id: orgId, run_id: runId } = job.payload as { org_id: string; run_id: string };
-  const db = await getDb();
+  const db = await getBackgroundDb();
   const queued = await db.transaction(async (tx) => {
     const run = await getRun(tx, { orgId, runId });
     const type = run && RUN_EVENTS[run.status];

@@ -78,6 +78,31 @@ describe("one limit, many limiter instances (separate clients, one Redis)", () =
   });
 });
 
+describe("a key over its limit costs no Redis round trip", () => {
+  it("once refused, the key is refused from the instance's memory until its window resets (a flood over the limit stays local)", async () => {
+    const keyPrefix = prefix();
+    const l = open(createRedisLimiter(sharedUrl, { keyPrefix }));
+    const first = [];
+    for (let i = 0; i < 4; i++) first.push((await l.limit("key_flood", policy(3))).success);
+    expect(first).toEqual([true, true, true, false]);
+    // Wipe what Redis knows of the key: a limiter that asked Redis would now let the next request through.
+    const client = createClient({ url: sharedUrl });
+    await client.connect();
+    try {
+      const keys = await client.keys(`${keyPrefix}*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await client.del(keys);
+      for (let i = 0; i < 20; i++) expect((await l.limit("key_flood", policy(3))).success).toBe(false);
+      expect(await client.keys(`${keyPrefix}*`)).toEqual([]); // and nothing was written back
+    } finally {
+      await client.quit();
+    }
+    // Another instance (no local memory of the key) asks Redis, which was wiped: it admits.
+    const other = open(createRedisLimiter(sharedUrl, { keyPrefix }));
+    expect((await other.limit("key_flood", policy(3))).success).toBe(true);
+  });
+});
+
 describe("getLimiter() picks the backend from env", () => {
   const vars = ["REDIS_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"] as const;
   it.each([
