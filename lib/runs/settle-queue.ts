@@ -35,7 +35,7 @@ export function settleRun(f: RunFinish, reserved: number): Promise<Settled | nul
   });
 }
 
-/** Statements issued and runs settled through the queue in this process (tests and the bench read it). */
+/** Statements issued and runs settled through the queue in this process (tests read it). */
 export const settleQueueStats = () => ({ statements: state.statements, settled: state.settled });
 
 async function pump() {
@@ -58,9 +58,10 @@ async function settleBatch(batch: Waiter[]) {
     state.settled += settled.size;
     for (const w of batch) w.resolve(settled.get(w.f.runId) ?? null);
   } catch (e) {
-    // The statement failed as a whole (a lost connection, a deadlock, one bad row): nothing was
-    // written. Each run is settled on its own, so a run that cannot be written fails alone and
-    // the others are not held up by it.
+    // The statement failed as a whole (a lost connection, a deadlock, one bad row): nothing of it
+    // was written — or, when the connection died after the commit, all of it, and each run below
+    // is then found finished and reported as recorded. Each run is settled on its own, so a run
+    // that cannot be written fails alone and the others are not held up by it.
     if (batch.length === 1) return batch[0]!.reject(e);
     await Promise.all(batch.map(async (w) => {
       try {
