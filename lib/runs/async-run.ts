@@ -1,4 +1,3 @@
-import { settlementCommitted } from "./settle-queue";
 import "server-only";
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
@@ -16,6 +15,7 @@ import { kickJobs, type JobHandler } from "@/lib/queue/worker";
 import { trackRun } from "./drain";
 import { admitRun, executeRun, type RunRequest } from "./open-run";
 import type { StartedRun } from "./reserve-run";
+import { settlementCommitted } from "./settle-queue";
 
 // Async runs (POST /run with Prefer: respond-async): admitted like any run — prepared, rate
 // limited, credits reserved — and answered 202 at once; the run itself waits as "queued" for a

@@ -1,4 +1,3 @@
-import { settlementCommitted } from "./settle-queue";
 import "server-only";
 import { getDb } from "@/db";
 import type { Principal } from "@/lib/auth/principal";
@@ -8,6 +7,7 @@ import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { abortLocalRun } from "./active-runs";
 import { getRunOrThrow, serializeRun } from "./get-run";
+import { settlementCommitted } from "./settle-queue";
 
 const WAIT_MS = 5000;
 
