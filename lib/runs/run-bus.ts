@@ -68,6 +68,9 @@ export function memoryBus(): RunBus {
 export function redisBus(url: string, name = "flowgate-run-bus"): RunBus {
   const client = createClient({
     url, name: `${name}:pub`, disableOfflineQueue: true,
+    // No per-command 5 s timer holding each publisher's request context (see redis-limiter.ts);
+    // the queue's length bounds what a Redis that stopped answering can pile up instead.
+    commandOptions: { timeout: 0 }, commandsQueueMaxLength: 10_000,
     socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(50 * 2 ** n, 2000) },
   });
   client.on("error", (err: Error) => logger.warn("run bus: redis error", { err: err.message }));
