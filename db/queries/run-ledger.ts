@@ -186,7 +186,7 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
 }
 
 /**
- * Settles many runs in ONE statement (group commit, lib/runs/settle-queue.ts): the same per-run
+ * Settles many runs in ONE statement (group commit, lib/credits/settle-queue.ts): the same per-run
  * effects as finalizeRunWithSettlement — the run leaves its status only together with its
  * settlement, exactly once — for runs whose cost fits their reservation (`cost <= reserved`:
  * their settlement only gives credits back, so it never depends on the balance; an overshoot

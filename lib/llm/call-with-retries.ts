@@ -1,11 +1,11 @@
 import { APICallError } from "@ai-sdk/provider";
 import type { RunAttempt, RunPrice } from "@/db/schema";
 import { getEnv } from "@/lib/env";
-import { RunTimeoutError, runEngine, type EngineCall, type EngineHandlers, type EngineResult } from "@/lib/runs/engine";
+import { RunTimeoutError, runEngine, type EngineCall, type EngineHandlers, type EngineResult } from "@/lib/llm/engine";
 import { breakerAllows, breakerFailed, breakerReleased, breakerSucceeded } from "./circuit-breaker";
 import { canonicalModelId } from "./model-id";
 import { DEFAULT_PRICE } from "./prices";
-import type { ModelRoute, RouteStep } from "./route";
+import type { ModelRoute, RouteStep } from "./fallback-plan";
 
 // The attempt loop around the run engine: each model of the route (primary, then fallbacks) gets
 // up to route.maxAttempts calls. A call is retried only while nothing has reached the client: on

@@ -1,7 +1,7 @@
 import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Prompt, LanguageModelV4StreamPart,
 } from "@ai-sdk/provider";
-import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { exampleOf } from "@/lib/workflows/output-schema";
 
 // The zero-configuration model: deterministic, local, honest about tokens. It streams the

@@ -2,7 +2,7 @@ import "server-only";
 import { getBackgroundDb } from "@/db";
 import { heartbeatRuns, listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
 import { logger } from "@/lib/logger";
-import { runsBusy, runsIdle } from "./idle-gc";
+import { runsBusy, runsIdle } from "@/lib/server/idle-gc";
 import { stripNul } from "./strip-nul";
 import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 

@@ -6,16 +6,16 @@ import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { startQueuedRun } from "@/db/queries/runs";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import type { Job } from "@/db/schema";
-import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { getEnv } from "@/lib/env";
 import { newId } from "@/lib/ids";
-import { resolveRoute } from "@/lib/llm/route";
+import { resolveRoute } from "@/lib/llm/fallback-plan";
 import { logger } from "@/lib/logger";
 import { kickJobs, type JobHandler } from "@/lib/queue/worker";
-import { trackRun } from "./drain";
+import { trackRun } from "@/lib/server/drain";
 import { admitRun, executeRun, type RunRequest } from "./open-run";
 import type { StartedRun } from "./reserve-run";
-import { settlementCommitted } from "./settle-queue";
+import { settlementCommitted } from "@/lib/credits/settle-queue";
 
 // Async runs (POST /run with Prefer: respond-async): admitted like any run — prepared, rate
 // limited, credits reserved — and answered 202 at once; the run itself waits as "queued" for a

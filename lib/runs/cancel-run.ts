@@ -7,7 +7,7 @@ import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { abortLocalRun } from "./active-runs";
 import { getRunOrThrow, serializeRun } from "./get-run";
-import { settlementCommitted } from "./settle-queue";
+import { settlementCommitted } from "@/lib/credits/settle-queue";
 
 const WAIT_MS = 5000;
 

@@ -5,9 +5,9 @@ import { newId } from "@/lib/ids";
 import { costOf } from "@/lib/credits/pricing";
 import { chargedCalls, type RoutedResult } from "@/lib/llm/call-with-retries";
 import { logger } from "@/lib/logger";
-import type { EngineResult } from "./engine";
+import type { EngineResult } from "@/lib/llm/engine";
 import type { StartedRun } from "./reserve-run";
-import { settleRun, settlementCommitted } from "./settle-queue";
+import { settleRun, settlementCommitted } from "@/lib/credits/settle-queue";
 import { stripNul } from "./strip-nul";
 
 export type FinishedRun = {

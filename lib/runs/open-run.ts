@@ -6,9 +6,9 @@ import { callWithRetries, type RoutedResult } from "@/lib/llm/call-with-retries"
 import { assignVersion, type ServedVersion } from "@/lib/workflows/split-assignment";
 import { inModelCallSpan } from "@/lib/telemetry/gen-ai";
 import { annotateSpan, inSpan } from "@/lib/telemetry/trace";
-import type { EngineHandlers } from "./engine";
+import type { EngineHandlers } from "@/lib/llm/engine";
 import { AppError } from "@/lib/errors";
-import { isDraining, trackRun } from "./drain";
+import { isDraining, trackRun } from "@/lib/server/drain";
 import { finishRun, type FinishedRun } from "./finish-run";
 import { prepareRun, type PreparedRun, type Shaped } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";

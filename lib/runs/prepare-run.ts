@@ -7,7 +7,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { assertWorkflowInScope } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
-import { resolveRoute, type ModelRoute } from "@/lib/llm/route";
+import { resolveRoute, type ModelRoute } from "@/lib/llm/fallback-plan";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { contentOf } from "@/lib/workflows/content-of";
 import { resolveInputs } from "@/lib/workflows/inputs";

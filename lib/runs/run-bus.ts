@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
-import type { RunEnd, StreamSink } from "./protocols/types";
+import type { RunEnd, StreamSink } from "@/lib/transports/protocols/types";
 import { processSingleton } from "@/lib/process-singleton";
 
 // Where a resumable run's events live while it runs (and a while after), so a client that lost

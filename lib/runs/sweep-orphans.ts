@@ -5,7 +5,7 @@ import { listStaleRuns } from "@/db/queries/runs";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import { localRunIds } from "./active-runs";
-import { settlementCommitted } from "./settle-queue";
+import { settlementCommitted } from "@/lib/credits/settle-queue";
 
 /**
  * How long a run may go without a heartbeat before another instance takes it for an orphan. Its

@@ -5,7 +5,7 @@ import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { grantCredits } from "@/lib/credits/grant-credits";
 import { reservedInputTokens } from "@/lib/credits/reservation";
-import type { EngineResult } from "@/lib/runs/engine";
+import type { EngineResult } from "@/lib/llm/engine";
 import { finishRun } from "@/lib/runs/finish-run";
 import { reserveRun } from "@/lib/runs/reserve-run";
 import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";

@@ -6,7 +6,7 @@ import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { runs } from "@/db/schema";
 import { decideShortReservation } from "@/lib/credits/reservation";
-import type { EngineResult } from "@/lib/runs/engine";
+import type { EngineResult } from "@/lib/llm/engine";
 import { finishRun } from "@/lib/runs/finish-run";
 import { reserveRun } from "@/lib/runs/reserve-run";
 import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";

@@ -5,7 +5,7 @@ import { getDb } from "@/db";
 import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
-import { boot } from "@/lib/boot";
+import { boot } from "@/lib/server/boot";
 import { createFixture, runPublished } from "../support/fixtures";
 
 const [mode, orgId, runId] = process.argv.slice(2);

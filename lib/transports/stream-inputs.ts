@@ -1,10 +1,10 @@
 import type { LanguageModelV4FilePart, LanguageModelV4Message } from "@ai-sdk/provider";
 import type { z } from "zod";
 import { getEnv } from "@/lib/env";
-import { chatImages } from "./image-parts";
+import { chatImages } from "@/lib/runs/image-parts";
 import type { Pacing } from "./protocols/paced";
 import type { StreamProtocol } from "./protocols/sink-for";
-import type { streamBody } from "./schemas";
+import type { streamBody } from "@/lib/runs/schemas";
 
 type StreamBody = z.output<typeof streamBody>;
 

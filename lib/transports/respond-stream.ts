@@ -1,10 +1,10 @@
 import { AppError } from "@/lib/errors";
 import { failureBody } from "@/lib/llm/call-with-retries";
-import { openRun, type RunRequest } from "./open-run";
+import { openRun, type RunRequest } from "@/lib/runs/open-run";
 import { paced, type Pacing } from "./protocols/paced";
 import type { SinkOptions, StreamSink } from "./protocols/types";
 import { sinkFor, type StreamProtocol } from "./protocols/sink-for";
-import { publishing } from "./run-bus";
+import { publishing } from "@/lib/runs/run-bus";
 
 /** A wire format defined outside lib/runs (the OpenAI-compatible streams): its name on the run record, and its sink. */
 export type CustomProtocol = { name: string; sink: (o: SinkOptions) => StreamSink };

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { sseEvents } from "../schemas";
+import type { sseEvents } from "@/lib/runs/schemas";
 import { controlledByteStream, type SinkOptions, type StreamSink } from "./types";
 
 // The events' data are typed by their documented schemas (lib/runs/schemas.ts → the API document).

@@ -1,6 +1,6 @@
 import { logger } from "@/lib/logger";
 import { processSingleton } from "@/lib/process-singleton";
-import { abortAllLocalRuns } from "./active-runs";
+import { abortAllLocalRuns } from "@/lib/runs/active-runs";
 
 // Graceful shutdown. On SIGTERM an instance drains: /api/health answers 503 so the balancer stops
 // sending it requests, new runs are refused with a 503 before anything is reserved (a client may

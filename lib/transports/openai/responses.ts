@@ -1,9 +1,9 @@
 import type { Principal } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors";
 import type { RunRequest } from "@/lib/runs/open-run";
-import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "@/lib/runs/protocols/types";
-import { completeRun } from "@/lib/runs/respond-json";
-import { respondStream } from "@/lib/runs/respond-stream";
+import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "@/lib/transports/protocols/types";
+import { completeRun } from "@/lib/transports/respond-json";
+import { respondStream } from "@/lib/transports/respond-stream";
 import type { ServerTiming } from "@/lib/server-timing";
 import { epoch } from "./chat-completions";
 import { shapeConversation, turnOf, type Turn } from "./conversation";

@@ -4,9 +4,9 @@ import { AppError } from "@/lib/errors";
 import { checkOutput } from "@/lib/workflows/output-schema";
 import { failureBody } from "@/lib/llm/call-with-retries";
 import type { Principal } from "@/lib/auth/principal";
-import { getRunOrThrow } from "./get-run";
-import { openRun, type RunRequest } from "./open-run";
-import type { RunResponse } from "./schemas";
+import { getRunOrThrow } from "@/lib/runs/get-run";
+import { openRun, type RunRequest } from "@/lib/runs/open-run";
+import type { RunResponse } from "@/lib/runs/schemas";
 
 /** Runs the version to completion (no streaming): a run that fails is the 500 that names it. */
 export async function completeRun(r: RunRequest, clientSignal?: AbortSignal) {
