@@ -2,7 +2,6 @@ import "server-only";
 import { getBackgroundDb } from "@/db";
 import { heartbeatRuns, listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
 import { logger } from "@/lib/logger";
-import { runsBusy, runsIdle } from "@/lib/server/idle-gc";
 import { stripNul } from "./strip-nul";
 import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 
@@ -24,10 +23,17 @@ export class RunCanceledError extends Error {
   }
 }
 
+/** Told when this process starts running (busy) and when its last run ended (idle): lib/server/idle-gc.ts. */
+export type RunActivity = { busy: () => void; idle: () => void };
+const watchers = processSingleton("active-runs-watchers", () => new Set<RunActivity>());
+export function watchRunActivity(w: RunActivity) {
+  watchers.add(w);
+}
+
 export function registerRun(runId: string, orgId: string, abort: (reason: unknown) => void): { progress: RunProgress; done: () => void } {
   const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0 };
   active.set(runId, entry);
-  runsBusy();
+  for (const w of watchers) w.busy();
   processSingleton("active-runs-timer", () => setInterval(() => void tick().catch((err) => logger.warn("active-run tick failed", { err })), TICK_MS).unref());
   return {
     progress: entry.progress,
@@ -35,7 +41,7 @@ export function registerRun(runId: string, orgId: string, abort: (reason: unknow
       active.delete(runId);
       if (!active.size) {
         clearInterval(replaceProcessSingleton<NodeJS.Timeout>("active-runs-timer", undefined));
-        runsIdle();
+        for (const w of watchers) w.idle();
       }
     },
   };

@@ -1,11 +1,9 @@
 import "server-only";
 import { getBackgroundDb } from "@/db";
-import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { listStaleRuns } from "@/db/queries/runs";
-import { newId } from "@/lib/ids";
+import { settleOrphan } from "@/lib/credits/settle";
 import { logger } from "@/lib/logger";
 import { localRunIds } from "./active-runs";
-import { settlementCommitted } from "@/lib/credits/settle-queue";
 
 /**
  * How long a run may go without a heartbeat before another instance takes it for an orphan. Its
@@ -18,8 +16,7 @@ export const SWEEP_EVERY_MS = 10_000;
 
 /**
  * Closes runs whose process died: a run still "running" whose heartbeat stopped ORPHAN_AFTER_MS
- * ago is failed with `orphaned` and its reservation released (what it produced before the crash
- * is unknown, so nothing is charged). The runs this process is executing are never swept by it.
+ * ago is failed with `orphaned` and settled (lib/credits/settle.ts, settleOrphan). The runs this process is executing are never swept by it.
  * `olderThanMs: 0` sweeps every other running run — right at boot of the embedded database,
  * which only this process can hold.
  */
@@ -28,15 +25,7 @@ export async function sweepOrphanedRuns({ olderThanMs = ORPHAN_AFTER_MS }: { old
   const stale = await listStaleRuns(db, new Date(Date.now() - olderThanMs), { exclude: localRunIds() });
   let closed = 0;
   for (const run of stale) {
-    const done = await finalizeRunWithSettlement(db, {
-      runId: run.id, ledgerId: newId.ledger(), status: "failed", cost: 0, output: "", citations: [],
-      inputTokens: 0, outputTokens: 0, errorCode: "orphaned", errorMessage: "The server running this run stopped before it finished",
-      firstTokenMs: null, latencyMs: null,
-    });
-    if (done) {
-      closed++;
-      settlementCommitted(run.orgId, done);
-    }
+    if (await settleOrphan(run.orgId, run.id)) closed++;
   }
   if (closed) logger.warn("closed orphaned runs", { count: closed });
   return closed;

@@ -1,5 +1,5 @@
 import "server-only";
-import { isDraining } from "@/lib/server/drain";
+import { isDraining } from "@/lib/runs/in-flight";
 import { runJobHandler } from "@/lib/runs/async-run";
 import { webhookJobHandler } from "@/lib/webhooks/deliver";
 import { runEventJobHandler } from "@/lib/webhooks/emit-event";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { registerRun } from "@/lib/runs/active-runs";
-import { configureIdleGc, idleCollections } from "@/lib/server/idle-gc";
+import { configureIdleGc, idleCollections, startIdleGc } from "@/lib/server/idle-gc";
 
 // After a burst, the process gives its heap back once it has run nothing for a while
 // (lib/server/idle-gc.ts): one full collection, never while a run is going, never twice for a heap
@@ -11,6 +11,7 @@ const original = g.gc;
 const gc = vi.fn();
 beforeAll(() => {
   g.gc = gc;
+  startIdleGc(); // as the server start does
   configureIdleGc({ idleMs: 100, floorBytes: 1 });
 });
 afterAll(() => {
