@@ -86,6 +86,7 @@ async function attempt(call: PlannedCall, step: PlanStep, h: EngineHandlers, fir
   const forward = () => ctl.abort(call.signal.reason);
   call.signal.addEventListener("abort", forward, { once: true });
   const timer = setTimeout(() => ctl.abort(new FirstTokenTimeout(firstTokenMs)), firstTokenMs);
+  if (call.progress) call.progress.model = step.canonical;
   const started = () => clearTimeout(timer);
   try {
     const result = await runEngine(

@@ -3,7 +3,8 @@ import { getRun } from "@/db/queries/runs";
 import type { RunStatus } from "@/db/schema";
 import { newId } from "@/lib/ids";
 import { chargeFor } from "@/lib/credits/charged-calls";
-import { settle } from "@/lib/credits/settle";
+import { settle, settleClaimed } from "@/lib/credits/settle";
+import type { RunFinish } from "@/db/queries/run-ledger";
 import type { CallResult } from "@/lib/llm/call-with-retries";
 import { logger } from "@/lib/logger";
 import type { EngineResult } from "@/lib/llm/engine";
@@ -33,13 +34,16 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
   const base = { id: run.id, status, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, latencyMs };
   for (let attempt = 1; ; attempt++) {
     try {
-      const settled = await settle(run.orgId, {
+      const f: RunFinish = {
         runId: run.id, ledgerId: newId.ledger(), status, cost: chargeFor(run, result), attempts: result.attempts ?? null,
         // A model may emit NUL, which PostgreSQL text cannot store: the stream already carried it.
         output: stripNul(result.text), citations: result.citations.map(stripNul), inputTokens, outputTokens,
         errorCode: result.error?.code ?? null, errorMessage: result.error ? stripNul(result.error.message) : null,
         firstTokenMs: result.firstTokenMs ?? null, latencyMs,
-      }, { reserved: run.creditsReserved });
+      };
+      // The sweeper may have claimed the run while this instance was unresponsive (its lease expired):
+      // this finish is still the run's real one and replaces the provisional settlement.
+      const settled = (await settle(run.orgId, f, { reserved: run.creditsReserved })) ?? (await settleClaimed(run.orgId, f));
       if (!settled) {
         // A retry whose first attempt committed after all, or the sweeper got there first: report
         // what was recorded (and charged), not what this attempt would have charged.

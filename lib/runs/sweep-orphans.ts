@@ -25,7 +25,7 @@ export async function sweepOrphanedRuns({ olderThanMs = ORPHAN_AFTER_MS }: { old
   const stale = await listStaleRuns(db, new Date(Date.now() - olderThanMs), { exclude: localRunIds() });
   let closed = 0;
   for (const run of stale) {
-    if (await settleOrphan(run.orgId, run.id)) closed++;
+    if (await settleOrphan(run)) closed++;
   }
   if (closed) logger.warn("closed orphaned runs", { count: closed });
   return closed;
