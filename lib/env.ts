@@ -70,7 +70,7 @@ const schema = z.object({
   FLOWGATE_BENCH_ROUTES: z.stringbool().default(false),
   /**
    * Set (to true) in the environment of `next start` / the standalone server: Next then leaves
-   * SIGTERM and SIGINT to us, and the instance drains (lib/runs/drain.ts) instead of exiting at once.
+   * SIGTERM and SIGINT to us, and the instance drains (lib/server/drain.ts) instead of exiting at once.
    */
   NEXT_MANUAL_SIG_HANDLE: z.stringbool().default(false),
   /** On SIGTERM, how long runs in flight may take to finish before they are canceled and settled. */

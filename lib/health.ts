@@ -5,7 +5,7 @@ import { getDb, getDbKind } from "@/db";
 import { breakerOpen } from "@/lib/llm/circuit-breaker";
 import { listProviders } from "@/lib/llm/registry";
 import { getLimiter } from "@/lib/ratelimit/limiter";
-import { isDraining } from "@/lib/runs/drain";
+import { isDraining } from "@/lib/runs/in-flight";
 
 const check = z.object({ ok: z.boolean(), kind: z.string().optional(), error: z.string().optional() });
 const provider = z.object({

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 /**
  * The arguments of `node` for `next start` in `root`: with the client-address preload
  * (scripts/trusted-proxy.mjs), so the app only sees X-Forwarded-For from trusted proxies, a
- * bounded young generation, and `gc` exposed for the collection after a burst (lib/runs/idle-gc.ts). `nodeArgs` (profilers, a heap cap) come after ours and win.
+ * bounded young generation, and `gc` exposed for the collection after a burst (lib/server/idle-gc.ts). `nodeArgs` (profilers, a heap cap) come after ours and win.
  */
 export function nextStartArgs(root: string, args: string[], nodeArgs: string[] = []): string[] {
   return [...nextNodeArgs(root, nodeArgs), nextBin(root), "start", ...args];

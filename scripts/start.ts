@@ -18,7 +18,7 @@ try {
 const ms = await buildIfStale(root, { show: true });
 if (ms !== null) console.log(`Built in ${Math.round(ms / 1000)} s.`);
 const port = process.env.PORT ?? "3000";
-// NEXT_MANUAL_SIG_HANDLE: Next leaves SIGTERM to the app, which drains its runs before exiting (lib/boot.ts).
+// NEXT_MANUAL_SIG_HANDLE: Next leaves SIGTERM to the app, which drains its runs before exiting (lib/server/boot.ts).
 const env = { ...process.env, NEXT_MANUAL_SIG_HANDLE: process.env.NEXT_MANUAL_SIG_HANDLE ?? "true" };
 
 if (workers === 1) {

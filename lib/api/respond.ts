@@ -1,6 +1,6 @@
 import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
-import { openaiEnvelope } from "@/lib/openai-compat/error-envelope";
+import { openaiEnvelope } from "@/lib/transports/openai/error-envelope";
 
 /** How an error is written: its status and body (headers may be added). */
 export type ErrorEnvelope = (err: AppError, requestId: string, headers: Headers) => { status: number; body: unknown };

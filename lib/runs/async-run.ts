@@ -2,20 +2,19 @@ import "server-only";
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { deleteJob, insertJob, releaseJob } from "@/db/queries/jobs";
-import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { startQueuedRun } from "@/db/queries/runs";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import type { Job } from "@/db/schema";
-import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
+import { settleUnstarted } from "@/lib/credits/settle";
 import { getEnv } from "@/lib/env";
 import { newId } from "@/lib/ids";
-import { resolveRoute } from "@/lib/llm/route";
+import { resolvePlan } from "@/lib/llm/fallback-plan";
 import { logger } from "@/lib/logger";
 import { kickJobs, type JobHandler } from "@/lib/queue/worker";
-import { trackRun } from "./drain";
+import { trackRun } from "./in-flight";
 import { admitRun, executeRun, type RunRequest } from "./open-run";
 import type { StartedRun } from "./reserve-run";
-import { settlementCommitted } from "./settle-queue";
 
 // Async runs (POST /run with Prefer: respond-async): admitted like any run — prepared, rate
 // limited, credits reserved — and answered 202 at once; the run itself waits as "queued" for a
@@ -72,21 +71,19 @@ async function startRunJob(job: Job) {
   if (!row) return; // canceled while queued, or its reservation never happened
   const startedAt = performance.now();
   const version = row.versionId ? await getWorkflowVersionById(db, { orgId, versionId: row.versionId }) : undefined;
-  const route = version && (await resolveRoute(version).catch((err) => void logger.warn("async run: no model route", { runId, err })));
-  if (!version || !route) {
+  const plan = version && (await resolvePlan(version).catch((err) => void logger.warn("async run: no fallback plan", { runId, err })));
+  if (!version || !plan) {
     // The version or its model went away while the run waited: it fails, and pays nothing.
-    const done = await finalizeRunWithSettlement(db, {
-      runId, ledgerId: newId.ledger(), status: "failed", cost: 0, output: "", citations: [], inputTokens: 0, outputTokens: 0,
-      errorCode: "upstream_error", errorMessage: "The run's model could not be resolved when it started", firstTokenMs: null, latencyMs: 0,
+    await settleUnstarted(orgId, runId, {
+      status: "failed", errorCode: "upstream_error", errorMessage: "The run's model could not be resolved when it started", latencyMs: 0,
     });
-    if (done) settlementCommitted(orgId, done);
     return;
   }
   const promptText = JSON.stringify(prompt);
   const run: StartedRun = {
     id: runId, orgId, model: row.model, creditsReserved: row.creditsReserved, maxOutputTokens: row.maxOutputTokens ?? version.maxOutputTokens,
-    inputTokensEstimate: estimateTokens(promptText), prices: row.prices ?? route.prices,
+    inputTokensEstimate: estimateTokens(promptText), prices: row.prices ?? plan.prices,
   };
-  const prepared = { orgId, workflowId: row.workflowId, version, inputs: row.inputs, modelId: row.model, route, prompt, promptText };
+  const prepared = { orgId, workflowId: row.workflowId, version, inputs: row.inputs, modelId: row.model, plan, prompt, promptText };
   await trackRun(executeRun(prepared, run, startedAt, {}));
 }

@@ -2,12 +2,10 @@ import "server-only";
 import { getDb } from "@/db";
 import type { Principal } from "@/lib/auth/principal";
 import { getRun, requestRunCancel } from "@/db/queries/runs";
-import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
+import { settleUnstarted } from "@/lib/credits/settle";
 import { AppError } from "@/lib/errors";
-import { newId } from "@/lib/ids";
 import { abortLocalRun } from "./active-runs";
 import { getRunOrThrow, serializeRun } from "./get-run";
-import { settlementCommitted } from "./settle-queue";
 
 const WAIT_MS = 5000;
 
@@ -25,12 +23,10 @@ export async function cancelRun(principal: Principal, runId: string) {
   const db = await getDb();
   if (run.status === "queued") {
     // Not started yet: canceled where it waits, its whole reservation released. Unless a worker took it meanwhile (then it is running: below).
-    const done = await finalizeRunWithSettlement(db, {
-      runId, ledgerId: newId.ledger(), status: "canceled", cost: 0, output: "", citations: [], inputTokens: 0, outputTokens: 0,
-      errorCode: "canceled", errorMessage: "The run was canceled before it started", firstTokenMs: null, latencyMs: null, from: "queued",
+    const done = await settleUnstarted(orgId, runId, {
+      status: "canceled", errorCode: "canceled", errorMessage: "The run was canceled before it started", latencyMs: null, from: "queued",
     });
     if (done) {
-      settlementCommitted(orgId, done);
       return { success: true as const, ...serializeRun((await getRun(db, { orgId, runId }))!) };
     }
   }

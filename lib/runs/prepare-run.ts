@@ -7,7 +7,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { assertWorkflowInScope } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
-import { resolveRoute, type ModelRoute } from "@/lib/llm/route";
+import { resolvePlan, type ModelPlan } from "@/lib/llm/fallback-plan";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { contentOf } from "@/lib/workflows/content-of";
 import { resolveInputs } from "@/lib/workflows/inputs";
@@ -34,7 +34,7 @@ export type PreparedRun = {
   inputs: Record<string, string>;
   modelId: string;
   /** The models it may call (primary, fallbacks) with their prices. */
-  route: ModelRoute;
+  plan: ModelPlan;
   prompt: LanguageModelV4Prompt;
   /** Everything sent as input, for the credit reservation's estimate. */
   promptText: string;
@@ -96,7 +96,7 @@ export async function prepareRun({
     throw new AppError("payload_too_large", `The rendered prompt would be ${size} characters (at most ${MAX_PROMPT_CHARS}): shorten the inputs or the conversation`);
   }
   const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory({ orgId, sessionId, endUser, workflowIds });
-  const route = await resolveRoute(v);
+  const plan = await resolvePlan(v);
   const prompt: LanguageModelV4Prompt = [];
   if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, textValues) });
   const content: Array<LanguageModelV4TextPart | LanguageModelV4FilePart> = images.size
@@ -104,7 +104,7 @@ export async function prepareRun({
     : [{ type: "text", text: renderTemplate(v.template, inputs) }];
   prompt.push(...history, { role: "user", content: [...content, ...(shaped.files ?? [])] }, ...followUp);
   return {
-    orgId, workflowId: v.workflowId, version: v, modelId: v.model, route, prompt,
+    orgId, workflowId: v.workflowId, version: v, modelId: v.model, plan, prompt,
     inputs: images.size ? Object.fromEntries(Object.entries(inputs).map(([k, x]) => [k, images.has(k) ? storedImage(x) : x])) : inputs,
     promptText: estimateText(prompt),
   };

@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
-import type { RunEnd, StreamSink } from "./protocols/types";
+import type { RunEnd } from "./run-end";
 import { processSingleton } from "@/lib/process-singleton";
 
 // Where a resumable run's events live while it runs (and a while after), so a client that lost
@@ -163,25 +163,3 @@ export function getRunBus(): RunBus {
   const url = getEnv().REDIS_URL;
   return processSingleton("run-bus", () => (url ? redisBus(url) : memoryBus()));
 }
-
-/** Forwards a resumable run's events to its first client and to the run bus. */
-export function publishing(sink: StreamSink, runId: string): StreamSink {
-  const bus = getRunBus();
-  return {
-    start: (id) => sink.start(id),
-    text(delta, index) {
-      sink.text(delta, index);
-      bus.publish(runId, { t: "text", d: delta, i: index });
-    },
-    source(url, title) {
-      sink.source(url, title);
-      bus.publish(runId, { t: "source", url, ...(title ? { title } : {}) });
-    },
-    end(end) {
-      sink.end(end);
-      bus.publish(runId, { t: "end", end });
-    },
-    response: (h) => sink.response(h),
-  };
-}
-

@@ -4,7 +4,7 @@ import { getDb } from "@/db";
 import { listLedger, sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { jobs, runs } from "@/db/schema";
-import { startQueue } from "@/lib/queue/start-queue";
+import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";

@@ -7,7 +7,7 @@ import { getDb } from "@/db";
 import { jobs, webhookDeliveries, webhookEndpoints } from "@/db/schema";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
 import { resetEnvForTests } from "@/lib/env";
-import { startQueue } from "@/lib/queue/start-queue";
+import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { listDeliveries, redeliverWebhook } from "@/lib/webhooks/deliveries";
 import { isPrivateAddress } from "@/lib/webhooks/outbound";

@@ -1,11 +1,11 @@
 import { loadDraftAsVersion, publishedVersionOf } from "@/lib/runs/prepare-run";
-import { respondStream } from "@/lib/runs/respond-stream";
-import { resumeRun } from "@/lib/runs/resume-run";
+import { respondStream } from "@/lib/transports/respond-stream";
+import { resumeRun } from "@/lib/transports/resume-run";
 import { resumeQuery, streamBody, streamQuery } from "@/lib/runs/schemas";
-import { chooseProtocol, pacingOf, streamInputs } from "@/lib/runs/stream-inputs";
+import { chooseProtocol, pacingOf, streamInputs } from "@/lib/transports/stream-inputs";
 import type { z } from "zod";
 import { apiRoute, type RouteContext } from "../route";
-import { answerOfRun } from "@/lib/runs/respond-json";
+import { answerOfRun } from "@/lib/transports/respond-json";
 import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
 import type { WorkflowVersion } from "@/db/schema";
 

@@ -1,10 +1,10 @@
 import type { LanguageModelV4FilePart, LanguageModelV4Message } from "@ai-sdk/provider";
 import type { z } from "zod";
 import { getEnv } from "@/lib/env";
-import { chatImages } from "./image-parts";
+import { chatImages } from "@/lib/runs/image-parts";
 import type { Pacing } from "./protocols/paced";
 import type { StreamProtocol } from "./protocols/sink-for";
-import type { streamBody } from "./schemas";
+import type { streamBody } from "@/lib/runs/schemas";
 
 type StreamBody = z.output<typeof streamBody>;
 
@@ -12,9 +12,9 @@ export type { StreamProtocol };
 
 /**
  * `?protocol=` (already parsed by streamQuery/resumeQuery) wins; then `Accept: text/event-stream`
- * (seed B); then a body with `messages`: AI SDK ≤ 4's useChat (the seed's `ai/react` example) gets
+ * (the SSE protocol); then a body with `messages`: AI SDK ≤ 4's useChat (the stream endpoint's `ai/react` example, docs/contract.md) gets
  * its data stream, later ones (DefaultChatTransport) the UI message stream; otherwise plain text
- * (seed A).
+ * (the text protocol; docs/contract.md).
  */
 export function chooseProtocol(forced: StreamProtocol | undefined, req: Request, body: Record<string, unknown>): StreamProtocol {
   if (forced !== undefined) return forced;
@@ -43,10 +43,10 @@ function messageText(m: NonNullable<StreamBody["messages"]>[number]): string {
   return "";
 }
 
-/** Seed B's `parameters` that steer the stream (pacingOf), not the template. */
+/** The SSE protocol's `parameters` that steer the stream (pacingOf), not the template. */
 const STREAM_CONTROLS = new Set(["stream_delay_ms", "chunk_size"]);
 
-/** Seed B's stream controls, when the body sets any (already range-checked by streamBody). */
+/** The SSE protocol's stream controls (docs/contract.md), when the body sets any (already range-checked by streamBody). */
 export function pacingOf(fields: StreamBody): Pacing | undefined {
   const { stream_delay_ms: delayMs, chunk_size: chunkSize } = fields.parameters ?? {};
   if (delayMs === undefined && chunkSize === undefined) return undefined;
@@ -58,8 +58,8 @@ const TRANSPORT_KEYS = new Set(["messages", "id", "trigger", "messageId", "param
 
 /**
  * Template variables and conversation history from a stream request body:
- * - plain fields are variables (seed A);
- * - seed B's `query` and `parameters` {…} are variables too;
+ * - plain fields are variables (the stream endpoint, docs/contract.md);
+ * - the SSE protocol's `query` and `parameters` {…} are variables too;
  * - useChat bodies: earlier messages become the conversation, and when exactly one variable is
  *   still missing it takes the latest user message, so a one-variable workflow works with plain useChat.
  */

@@ -1,10 +1,10 @@
 import type { Principal } from "@/lib/auth/principal";
 import type { z } from "zod";
-import { getRunOrThrow } from "./get-run";
+import { getRunOrThrow } from "@/lib/runs/get-run";
 import { sinkFor } from "./protocols/sink-for";
 import type { RunEnd } from "./protocols/types";
-import { getRunBus } from "./run-bus";
-import type { resumeQuery } from "./schemas";
+import { getRunBus } from "@/lib/runs/run-bus";
+import type { resumeQuery } from "@/lib/runs/schemas";
 import { chooseProtocol, type StreamProtocol } from "./stream-inputs";
 
 /** The first text index to send: after Last-Event-ID (SSE ids are chunk indexes) or resume_from_index (docs/contract.md, the SSE protocol). */

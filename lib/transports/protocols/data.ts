@@ -1,7 +1,7 @@
 import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "./types";
 
 // AI SDK 4's data stream protocol: what its useChat reads by default (`import { useChat } from
-// "ai/react"`, the seed's own example). One `<code>:<json>\n` line per part: `f` start step, `0`
+// "ai/react"`, the stream endpoint's own example in docs/contract.md). One `<code>:<json>\n` line per part: `f` start step, `0`
 // text, `h` source, `8` message annotations, `e` finish step, `d` finish message, `3` error.
 
 const line = (code: string, value: unknown) => `${code}:${JSON.stringify(value)}\n`;
@@ -24,6 +24,7 @@ export function dataSink({ onCancel }: SinkOptions): StreamSink {
   const body = controlledByteStream(onCancel);
   let sources = 0;
   return {
+    failureInStream: true,
     start(runId) {
       body.write(line("f", { messageId: runId }) + line("8", [{ run_id: runId }]));
     },

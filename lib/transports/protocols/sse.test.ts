@@ -7,7 +7,7 @@ async function readAll(res: Response) {
   return new TextDecoder().decode(await res.arrayBuffer());
 }
 
-describe("SSE sink (seed B)", () => {
+describe("SSE sink (docs/contract.md, the SSE protocol)", () => {
   it("writes a keep-alive comment every 15 s while the run is quiet, and stops at the end", async () => {
     vi.useFakeTimers();
     const sink = sseSink({ onCancel: () => {} });

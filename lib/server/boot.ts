@@ -12,8 +12,9 @@ import { logger } from "@/lib/logger";
 import { OFFLINE_MODEL_ID } from "@/lib/llm/models";
 import { defaultModelId } from "@/lib/llm/registry";
 import { createOrg } from "@/lib/orgs/create-org";
-import { drain } from "@/lib/runs/drain";
-import { startQueue } from "@/lib/queue/start-queue";
+import { drain } from "./drain";
+import { startIdleGc } from "./idle-gc";
+import { startQueue } from "./start-queue";
 import { flushTracing } from "@/lib/telemetry/trace";
 import { SWEEP_EVERY_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
@@ -45,6 +46,7 @@ async function doBoot() {
   timer.unref();
   // Queued async runs (and webhook deliveries) left by a previous process are picked up from here.
   startQueue();
+  startIdleGc();
   handleShutdownSignals();
   logger.info("flowgate ready", { database: kind, model: defaultModelId(), bootMs: Math.round(performance.now() - t0) });
 }

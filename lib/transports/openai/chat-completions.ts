@@ -1,8 +1,8 @@
 import type { Principal } from "@/lib/auth/principal";
-import type { RunRequest } from "@/lib/runs/open-run";
-import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "@/lib/runs/protocols/types";
-import { completeRun } from "@/lib/runs/respond-json";
-import { respondStream } from "@/lib/runs/respond-stream";
+import { completeRun, type RunRequest } from "@/lib/runs/open-run";
+import { runFailedError } from "@/lib/transports/run-failure";
+import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "@/lib/transports/protocols/types";
+import { respondStream } from "@/lib/transports/respond-stream";
 import type { ServerTiming } from "@/lib/server-timing";
 import { shapeConversation, turnOf } from "./conversation";
 import type { ChatCompletionBody, chatCompletionResponse } from "./schemas";
@@ -34,6 +34,7 @@ export async function chatCompletion({ req, principal, body, rawBody, headers, t
     });
   }
   const { run: started, result, done } = await completeRun({ ...run, protocol: "chat.completions" }, req.signal);
+  if (result.error) throw runFailedError(started.id, result);
   return {
     id: started.id, object: "chat.completion", created: epoch(), model,
     choices: [{
@@ -73,6 +74,7 @@ export function chatCompletionSink({ onCancel }: SinkOptions, { model, includeUs
     ({ id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices, ...(includeUsage ? { usage } : {}) });
   const choice = (delta: object, finish: string | null = null) => ({ index: 0, delta, logprobs: null, finish_reason: finish });
   return {
+    failureInStream: false,
     start(runId) {
       id = runId;
       send(chunk([choice({ role: "assistant", content: "" })]));

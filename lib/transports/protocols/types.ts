@@ -1,24 +1,5 @@
-import type { RunStatus } from "@/db/schema";
-
-/** What a finished run tells its stream, whatever the protocol. */
-export type RunEnd = {
-  runId: string;
-  status: RunStatus;
-  text: string;
-  citations: string[];
-  usage: { input_tokens: number; output_tokens: number; total_tokens: number };
-  creditsCharged: number;
-  executionTimeS: number;
-  /** The model's unified finish reason ("stop", "length", …), when the run itself ended the stream. */
-  finishReason?: string;
-  error?: {
-    code: string; message: string;
-    /** Every model call was turned away for capacity (rate limits, overload): seed B's CAPACITY_ERROR. */
-    capacity?: boolean; retryAfterS?: number;
-  };
-  /** Structured output: the validated answer, when the workflow declares an output schema. */
-  output?: unknown;
-};
+import type { RunEnd } from "@/lib/runs/run-end";
+export type { RunEnd };
 
 /**
  * One wire protocol. The run writes events; the sink frames them and owns the Response body.
@@ -30,6 +11,13 @@ export interface StreamSink {
   source(url: string, title?: string): void;
   end(end: RunEnd): void;
   response(headers: Headers): Response;
+  /**
+   * How this protocol reports a run whose model calls all failed before its first token: in the
+   * stream (an error event its clients read: SSE, the UI stream, AI SDK 4 data) or, when false,
+   * as the documented HTTP error with the reason (plain text has no error event; the OpenAI SDKs
+   * raise typed errors from the status).
+   */
+  readonly failureInStream: boolean;
 }
 
 export type SinkOptions = { onCancel: (reason: unknown) => void };

@@ -3,7 +3,7 @@ import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { imageFilePart, isImageUrl, NOT_AN_IMAGE } from "@/lib/runs/image-parts";
 import type { Shaped } from "@/lib/runs/prepare-run";
-import { splitConversation } from "@/lib/runs/stream-inputs";
+import { splitConversation } from "@/lib/transports/stream-inputs";
 import { variablesOf } from "@/lib/workflows/template";
 
 export type Turn = { role: string; text: string; files: LanguageModelV4FilePart[] };

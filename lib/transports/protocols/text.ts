@@ -1,9 +1,10 @@
 import { controlledByteStream, type SinkOptions, type StreamSink } from "./types";
 
-/** The text protocol ("seed A", docs/contract.md): `text/plain; charset=utf-8`, each delta written as it arrives, nothing else on the wire. */
+/** The text protocol (docs/contract.md, stream tokens and the stream endpoint): `text/plain; charset=utf-8`, each delta written as it arrives, nothing else on the wire. */
 export function textSink({ onCancel }: SinkOptions): StreamSink {
   const body = controlledByteStream(onCancel);
   return {
+    failureInStream: false,
     start() {},
     text: (delta) => body.write(delta),
     source() {},

@@ -1,9 +1,9 @@
 import type { Principal } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors";
-import type { RunRequest } from "@/lib/runs/open-run";
-import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "@/lib/runs/protocols/types";
-import { completeRun } from "@/lib/runs/respond-json";
-import { respondStream } from "@/lib/runs/respond-stream";
+import { completeRun, type RunRequest } from "@/lib/runs/open-run";
+import { runFailedError } from "@/lib/transports/run-failure";
+import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "@/lib/transports/protocols/types";
+import { respondStream } from "@/lib/transports/respond-stream";
 import type { ServerTiming } from "@/lib/server-timing";
 import { epoch } from "./chat-completions";
 import { shapeConversation, turnOf, type Turn } from "./conversation";
@@ -45,6 +45,7 @@ export async function createResponse({ req, principal, body, rawBody, headers, t
     return respondStream(run, { req, resumable: false, headers, protocol: { name: "responses", sink: (o) => responsesSink(o, head) } });
   }
   const { run: started, result, done } = await completeRun({ ...run, protocol: "responses" }, req.signal);
+  if (result.error) throw runFailedError(started.id, result);
   const status: Status = result.finishReason === "length" ? "incomplete" : "completed";
   return responseObject(head(started.id), {
     status, output: [message(started.id, "completed", result.text, result.citations)],
@@ -107,6 +108,7 @@ export function responsesSink({ onCancel }: SinkOptions, headOf: (id: string) =>
   const send = (type: string, data: object) => body.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
   const at = () => ({ item_id: `msg_${head.id}`, output_index: 0, content_index: 0 });
   return {
+    failureInStream: false,
     start(runId) {
       head = headOf(runId);
       const initial = responseObject(head, { status: "in_progress", output: [], usage: null });

@@ -1,9 +1,9 @@
 import "server-only";
-import { isDraining } from "@/lib/runs/drain";
+import { isDraining } from "@/lib/runs/in-flight";
 import { runJobHandler } from "@/lib/runs/async-run";
 import { webhookJobHandler } from "@/lib/webhooks/deliver";
 import { runEventJobHandler } from "@/lib/webhooks/emit-event";
-import { startJobWorker } from "./worker";
+import { startJobWorker } from "@/lib/queue/worker";
 
 /** Starts this instance's queue worker with every job kind's handler (server start; tests). A draining instance claims nothing. */
 export function startQueue() {

@@ -1,5 +1,6 @@
 import "server-only";
 import { processSingleton } from "@/lib/process-singleton";
+import { watchRunActivity } from "@/lib/runs/active-runs";
 
 // Returning a burst's memory. V8 keeps the pages a load peak grew its heap to until its memory
 // reducer judges the process idle — seconds later, or, in a full `npm run bench`, not within 30 s
@@ -18,14 +19,19 @@ const settings = processSingleton("idle-gc-settings", () => ({
 type Gc = (options?: { type?: "major" | "minor"; execution?: "sync" | "async"; flavor?: "regular" | "last-resort" }) => void;
 const state = processSingleton("idle-gc", () => ({ timer: undefined as NodeJS.Timeout | undefined, after: 0, collections: 0 }));
 
+/** Server start (lib/server/boot.ts): collect after the runs of a burst, once, for the whole process. */
+export function startIdleGc() {
+  processSingleton("idle-gc-watch", () => watchRunActivity({ busy: runsBusy, idle: runsIdle }));
+}
+
 /** A run started: not idle. */
-export function runsBusy() {
+function runsBusy() {
   clearTimeout(state.timer);
   state.timer = undefined;
 }
 
 /** The last run of this process ended: collect if nothing starts for IDLE_MS. */
-export function runsIdle() {
+function runsIdle() {
   const gc = (globalThis as { gc?: Gc }).gc;
   if (!gc) return;
   clearTimeout(state.timer);

@@ -21,6 +21,7 @@ export function uiSink({ onCancel }: SinkOptions): StreamSink {
   let textOpen = false;
   let sources = 0;
   return {
+    failureInStream: true,
     start(runId) {
       writer.write({ type: "start", messageMetadata: { run_id: runId } });
       writer.write({ type: "start-step" });

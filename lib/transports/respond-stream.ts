@@ -1,10 +1,9 @@
-import { AppError } from "@/lib/errors";
-import { failureBody } from "@/lib/llm/call-with-retries";
-import { openRun, type RunRequest } from "./open-run";
+import { openRun, type RunRequest } from "@/lib/runs/open-run";
 import { paced, type Pacing } from "./protocols/paced";
 import type { SinkOptions, StreamSink } from "./protocols/types";
 import { sinkFor, type StreamProtocol } from "./protocols/sink-for";
-import { publishing } from "./run-bus";
+import { publishing } from "./publishing";
+import { runFailedError } from "./run-failure";
 
 /** A wire format defined outside lib/runs (the OpenAI-compatible streams): its name on the run record, and its sink. */
 export type CustomProtocol = { name: string; sink: (o: SinkOptions) => StreamSink };
@@ -60,15 +59,11 @@ export async function respondStream(
   headers.set("x-run-id", run.id);
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");
-  // A run whose model calls all failed before a token: SSE and the UI stream tell their clients in
-  // the stream — seed B's `error` event (CAPACITY_ERROR with retry_after when every call was turned
-  // away for capacity, STREAM_ERROR otherwise) and the AI SDK's error part, which EventSource and
-  // useChat read; plain text (no error event) and the OpenAI surface (whose SDKs raise typed
-  // errors from the status) get the 500 with the reason.
-  const inStreamErrors = name === "sse" || name === "ui" || name === "data";
-  if (early && early.result.error && !early.result.text && !inStreamErrors) {
-    throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(early.result) });
-  }
+  // A run whose model calls all failed before a token: its protocol says how its clients hear it
+  // (StreamSink.failureInStream) — SSE's `error` event (CAPACITY_ERROR with retry_after when every
+  // call was turned away for capacity, STREAM_ERROR otherwise; docs/contract.md, the SSE protocol)
+  // and the AI SDK's error part, or the 500 with the reason.
+  if (early && early.result.error && !early.result.text && !sink.failureInStream) throw runFailedError(run.id, early.result);
   void finished.then(
     ({ result, done, output }) =>
       sink.end({

@@ -2,13 +2,13 @@ import type { LanguageModelV4, LanguageModelV4CallOptions } from "@ai-sdk/provid
 import { z } from "zod";
 import type { RunPrice } from "@/db/schema";
 import { logger } from "@/lib/logger";
-import { MAX_ATTEMPTS_LIMIT, MAX_FALLBACK_MODELS } from "@/lib/workflows/schemas";
+import { MAX_ATTEMPTS_LIMIT, MAX_FALLBACK_MODELS } from "./plan-limits";
 import { canonicalModelId, parseModelId } from "./model-id";
 import { priceForRunOrThrow } from "./prices";
 import { getLanguageModel, isProviderConfigured, supportsWebSearch, WEB_SEARCH_TOOL } from "./registry";
 
 /** One model a run may call: the primary first, then the fallbacks in order. */
-export type RouteStep = {
+export type PlanStep = {
   /** As the workflow spells it. */
   modelId: string;
   /** The model called (prices, the breaker, the run's attempts). */
@@ -19,8 +19,8 @@ export type RouteStep = {
   price: RunPrice;
 };
 
-export type ModelRoute = {
-  steps: RouteStep[];
+export type ModelPlan = {
+  steps: PlanStep[];
   /** Calls per model before the next one is tried. */
   maxAttempts: number;
   /** Every step's price, snapshotted on the run at its reservation. */
@@ -36,9 +36,9 @@ export type ModelRoute = {
  * price under UNPRICED_MODELS=refuse). A fallback whose provider is no longer configured is
  * left out (logged) rather than failing runs whose primary works.
  */
-export async function resolveRoute(v: { model: string; fallbackModels?: string[]; maxAttempts?: number; webSearch: boolean }): Promise<ModelRoute> {
+export async function resolvePlan(v: { model: string; fallbackModels?: string[]; maxAttempts?: number; webSearch: boolean }): Promise<ModelPlan> {
   const ids = [v.model, ...(v.fallbackModels ?? []).filter((id) => canonicalModelId(id) !== canonicalModelId(v.model))];
-  const steps: RouteStep[] = [];
+  const steps: PlanStep[] = [];
   for (const [i, modelId] of ids.slice(0, MAX_FALLBACK_MODELS + 1).entries()) {
     if (i > 0 && !isProviderConfigured(modelId)) {
       logger.warn("fallback model skipped: provider not configured", { model: modelId });

@@ -21,7 +21,7 @@ const variables = documentAs(
   ])),
 );
 
-/** A message's content: a string, or text and image parts (lib/openai-compat/conversation.ts checks them; anything else is a clear 400). */
+/** A message's content: a string, or text and image parts (lib/transports/openai/conversation.ts checks them; anything else is a clear 400). */
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() }, { error: "must be an object with a type" });
 const content = z.union([z.string(), z.array(contentPart).max(100, "may hold at most 100 parts")], { error: "must be a string or an array of parts" });
 

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { sseEvents } from "../schemas";
+import type { sseEvents } from "@/lib/runs/schemas";
 import { controlledByteStream, type SinkOptions, type StreamSink } from "./types";
 
 // The events' data are typed by their documented schemas (lib/runs/schemas.ts → the API document).
@@ -12,7 +12,7 @@ function frame<E extends keyof EventData>(event: E, data: EventData[E], id?: num
 }
 
 /**
- * The SSE protocol ("seed B", docs/contract.md): `start`, `chunk` {content, index} with an SSE id per chunk (so
+ * The SSE protocol (docs/contract.md, "The SSE protocol"): `start`, `chunk` {content, index} with an SSE id per chunk (so
  * Last-Event-ID names the last chunk received), `error` {error, code}, `done` {message, usage,
  * execution_time, citations, credits_charged}; a comment line every 15 s keeps proxies from
  * closing an idle stream.
@@ -25,6 +25,7 @@ export function sseSink({ onCancel, sessionId }: SinkOptions & { sessionId?: str
   const keepAlive = setInterval(() => body.write(": keep-alive\n\n"), KEEP_ALIVE_MS);
   keepAlive.unref?.();
   return {
+    failureInStream: true,
     start(runId) {
       body.write(frame("start", { message: "Stream started", run_id: runId, ...(sessionId ? { session_id: sessionId } : {}) }));
     },
@@ -33,7 +34,7 @@ export function sseSink({ onCancel, sessionId }: SinkOptions & { sessionId?: str
     end(end) {
       clearInterval(keepAlive);
       if (end.error && end.status === "failed") {
-        // Seed B's codes: CAPACITY_ERROR (with retry_after) when every call was rate-limited or overloaded.
+        // The SSE protocol's codes (docs/contract.md): CAPACITY_ERROR (with retry_after) when every call was rate-limited or overloaded.
         const capacity = end.error.capacity ? { code: "CAPACITY_ERROR", retry_after: end.error.retryAfterS ?? 1 } : { code: "STREAM_ERROR" };
         body.write(frame("error", { error: "Failed to run workflow", ...capacity, run_id: end.runId }));
       }

@@ -2,19 +2,11 @@ import { getDb } from "@/db";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import { AppError } from "@/lib/errors";
 import { checkOutput } from "@/lib/workflows/output-schema";
-import { failureBody } from "@/lib/llm/call-with-retries";
 import type { Principal } from "@/lib/auth/principal";
-import { getRunOrThrow } from "./get-run";
-import { openRun, type RunRequest } from "./open-run";
-import type { RunResponse } from "./schemas";
-
-/** Runs the version to completion (no streaming): a run that fails is the 500 that names it. */
-export async function completeRun(r: RunRequest, clientSignal?: AbortSignal) {
-  const { run, execute } = await openRun({ ...r, signal: clientSignal });
-  const outcome = await execute({ clientSignal: r.runId ? undefined : clientSignal });
-  if (outcome.result.error) throw new AppError("internal_server_error", undefined, { run_id: run.id, ...failureBody(outcome.result) });
-  return { run, ...outcome };
-}
+import { getRunOrThrow } from "@/lib/runs/get-run";
+import { completeRun, type RunRequest } from "@/lib/runs/open-run";
+import { runFailedError } from "./run-failure";
+import type { RunResponse } from "@/lib/runs/schemas";
 
 /** The documented /run body, from a live run or from its record: one shape for both. */
 function runBody(r: {
@@ -49,5 +41,6 @@ export async function answerOfRun(principal: Principal, runId: string): Promise<
 /** POST /api/v1/run/:id — runs the version to completion and answers the documented body. */
 export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, clientSignal?: AbortSignal): Promise<RunResponse> {
   const { run, result, done, output } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
+  if (result.error) throw runFailedError(run.id, result);
   return runBody({ runId: run.id, text: result.text, output, citations: result.citations, usage: done, creditsCharged: done.creditsCharged });
 }

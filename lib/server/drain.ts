@@ -1,24 +1,12 @@
 import { logger } from "@/lib/logger";
-import { processSingleton } from "@/lib/process-singleton";
-import { abortAllLocalRuns } from "./active-runs";
+import { abortAllLocalRuns } from "@/lib/runs/active-runs";
+import { allInFlight, inFlightCount, setDraining } from "@/lib/runs/in-flight";
 
 // Graceful shutdown. On SIGTERM an instance drains: /api/health answers 503 so the balancer stops
 // sending it requests, new runs are refused with a 503 before anything is reserved (a client may
 // retry at once: another instance takes it), the runs in flight get SHUTDOWN_GRACE_S to finish,
 // and whatever is still running then is canceled — its stream gets its terminal event and the run
 // is settled for what it produced — before the process exits.
-
-const state = processSingleton("drain", () => ({ draining: false, inFlight: new Set<Promise<unknown>>() }));
-
-export const isDraining = () => state.draining;
-
-/** Keeps the process alive for a run until it is finished and settled (and its stream ended). */
-export function trackRun<T>(p: Promise<T>): Promise<T> {
-  state.inFlight.add(p);
-  const forget = () => state.inFlight.delete(p);
-  p.then(forget, forget);
-  return p;
-}
 
 export class ShutdownError extends Error {
   constructor() {
@@ -29,10 +17,10 @@ export class ShutdownError extends Error {
 
 /** Drains, then resolves when every run of this process has finished and settled. */
 export async function drain(graceMs: number): Promise<{ finished: number; canceled: number }> {
-  state.draining = true;
-  const started = state.inFlight.size;
+  setDraining(true);
+  const started = inFlightCount();
   logger.info("draining: refusing new runs", { inFlight: started, graceMs });
-  const all = () => Promise.allSettled([...state.inFlight]);
+  const all = allInFlight;
   const inTime = await Promise.race([all().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref())]);
   let canceled = 0;
   if (!inTime) {
@@ -45,5 +33,5 @@ export async function drain(graceMs: number): Promise<{ finished: number; cancel
 
 /** Tests drain a process that goes on testing: this undoes it. */
 export function resetDrainForTests() {
-  state.draining = false;
+  setDraining(false);
 }

@@ -1,6 +1,6 @@
 import type { RunEnd, StreamSink } from "./types";
 
-/** Seed B's stream controls: how the client receives the text, never what the model produces. */
+/** The SSE protocol's stream controls (docs/contract.md): how the client receives the text, never what the model produces. */
 export type Pacing = {
   /** Wait between two chunks (ms). */
   delayMs: number;
@@ -75,6 +75,7 @@ export function paced(sink: StreamSink, { delayMs, chunkSize, maxMs }: Pacing): 
   };
 
   return {
+    failureInStream: sink.failureInStream,
     start: (runId) => sink.start(runId),
     text(delta) {
       if (chunkSize === undefined) queue.push({ t: "text", s: delta });

@@ -29,6 +29,13 @@ export type EngineHandlers = {
   onSource?: (url: string, title?: string) => void;
 };
 
+/**
+ * A call's progress as it goes, for whoever persists it: the output so far, and once the provider
+ * has the prompt (doStream() resolved) `sent` with the input it is charged when no count comes
+ * (`model`: the fallback plan's model being called, set by call-with-retries.ts).
+ */
+export type CallProgress = { text: string; outputTokens: number; sent?: boolean; inputTokens?: number; model?: string };
+
 export type EngineCall = {
   model: LanguageModelV4;
   prompt: LanguageModelV4Prompt;
@@ -44,7 +51,7 @@ export type EngineCall = {
    */
   inputTokensEstimate: number;
   /** Kept current as deltas arrive (the active-runs registry persists it: "result so far"). */
-  progress?: { text: string; outputTokens: number };
+  progress?: CallProgress;
 };
 
 export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promise<EngineResult> {
@@ -74,6 +81,10 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
       abortSignal: call.signal,
     });
     sent = true;
+    if (call.progress) {
+      call.progress.sent = true;
+      call.progress.inputTokens = call.inputTokensEstimate;
+    }
     const reader = stream.getReader();
     try {
       for (;;) {
