@@ -1,4 +1,4 @@
-import { and, arrayContains, desc, eq, getTableColumns, isNull, sql } from "drizzle-orm";
+import { and, arrayContains, desc, eq, getTableColumns, isNull, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { webhookDeliveries, webhookEndpoints, type WebhookEvent } from "../schema";
 
@@ -85,14 +85,29 @@ export async function listWebhookDeliveries(tx: DbOrTx, { orgId, endpointId, lim
     .limit(limit);
 }
 
-/** A delivery sent again (the redeliver button): pending, from its next attempt on. Undefined when it is not the org's. */
+/**
+ * A delivery sent again (the redeliver button): pending, from its next attempt on. Only a delivery
+ * that is not pending already (delivered or failed) is reset: one that is queued, in flight or
+ * waiting for its retry keeps its one job, and this statement decides — of concurrent redelivers
+ * the first resets it, the others wait for its row lock, find it pending and change nothing.
+ * Undefined when it is not the org's, or was pending.
+ */
 export async function resetDelivery(tx: DbOrTx, { orgId, deliveryId }: { orgId: string; deliveryId: string }) {
   const [row] = await tx
     .update(webhookDeliveries)
     .set({ status: "pending", nextAttemptAt: sql`now()` })
-    .where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.id, deliveryId)))
+    .where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.id, deliveryId), ne(webhookDeliveries.status, "pending")))
     .returning({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId });
   return row;
+}
+
+/** The org's delivery's status (undefined: not the org's). */
+export async function getDeliveryStatus(tx: DbOrTx, { orgId, deliveryId }: { orgId: string; deliveryId: string }) {
+  const [row] = await tx
+    .select({ status: webhookDeliveries.status })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.id, deliveryId)));
+  return row?.status;
 }
 
 /** Re-enables an endpoint (an admin fixed the receiver). */

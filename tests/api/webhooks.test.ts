@@ -151,12 +151,40 @@ describe("webhooks", () => {
     expect(done).toMatchObject({ attempts: 3, last_status: 200 });
     expect(receiver.got).toHaveLength(3);
     expect(new Set(receiver.got.map((g) => g.headers["webhook-id"])).size).toBe(1);
-    await expect((await getDb()).select().from(jobs).where(sql`${jobs.payload}->>'deliveryId' = ${done.delivery_id}`)).resolves.toEqual([]);
+    // Its job goes just after the delivery is logged.
+    await until(async () => (await (await getDb()).select().from(jobs).where(sql`${jobs.payload}->>'deliveryId' = ${done.delivery_id}`)).length === 0, "the job's removal");
 
     await redeliverWebhook({ orgId: f.orgId, deliveryId: done.delivery_id });
     await until(async () => receiver.got.length === 4, "redelivery");
     expect(receiver.got[3]!.headers["webhook-id"]).toBe(done.delivery_id);
     await expect(redeliverWebhook({ orgId: (await createFixture()).orgId, deliveryId: done.delivery_id })).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("20 concurrent redelivers of one delivery send one copy; a redeliver while it is queued or in flight sends none", async () => {
+    const f = await createFixture({ credits: 10_000 });
+    await runAdminCommand(["webhook", "create", "--org", f.orgId, "--url", receiver.url, "--events", "workflow.published"]);
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+    const done = await until(async () => { const [d] = await listDeliveries({ orgId: f.orgId }); return d?.status === "delivered" && d; }, "delivery");
+    expect(receiver.got).toHaveLength(1);
+    const db = await getDb();
+    const jobsOf = () => db.select().from(jobs).where(sql`${jobs.payload}->>'deliveryId' = ${done.delivery_id}`);
+    stopJobWorker(); // hold the queue: every redeliver below finds the delivery queued or resets it
+    let answers;
+    try {
+      answers = await Promise.all(Array.from({ length: 20 }, () => redeliverWebhook({ orgId: f.orgId, deliveryId: done.delivery_id })));
+      expect(await jobsOf()).toHaveLength(1);
+      // Queued: more clicks change nothing.
+      expect(await redeliverWebhook({ orgId: f.orgId, deliveryId: done.delivery_id })).toEqual({ delivery_id: done.delivery_id, status: "pending", redelivered: false });
+      expect(await jobsOf()).toHaveLength(1);
+    } finally {
+      startQueue();
+    }
+    expect(answers.filter((a) => a.redelivered)).toHaveLength(1);
+    expect(answers.every((a) => a.status === "pending")).toBe(true);
+    await until(async () => (await listDeliveries({ orgId: f.orgId }))[0]?.status === "delivered" && (await jobsOf()).length === 0, "the redelivery");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.got).toHaveLength(2);
+    expect(receiver.got[1]!.headers["webhook-id"]).toBe(done.delivery_id);
   });
 
   it("an endpoint failing for a day is disabled, with the reason; it then gets nothing until enabled", async () => {
@@ -177,7 +205,8 @@ describe("webhooks", () => {
       return l.webhooks[0]!.disabled_at ? l.webhooks[0] : undefined;
     }, "disabled");
     expect(gone).toMatchObject({ disabled_reason: "Every delivery failed for 24 hours (last: HTTP 500)" });
-    expect((await listDeliveries({ orgId: f.orgId }))[0]).toMatchObject({ status: "failed", attempts: 2 });
+    // The delivery is logged just after the endpoint is disabled.
+    expect(await until(async () => { const [d] = await listDeliveries({ orgId: f.orgId }); return d?.status === "failed" && d; }, "the failed delivery")).toMatchObject({ status: "failed", attempts: 2 });
     await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
     expect(await listDeliveries({ orgId: f.orgId })).toHaveLength(1);
     await runAdminCommand(["webhook", "enable", "--org", f.orgId, "--webhook", ep!.id]);
