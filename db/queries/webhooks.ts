@@ -59,6 +59,34 @@ export async function markEndpointHealthy(tx: DbOrTx, endpointId: string) {
 }
 
 /**
+ * An attempt got no answer in time: one more in a row. From the `openAfter`th in a row the
+ * endpoint's circuit opens (again) for `baseMs`, doubled with each further one, at most `maxMs`.
+ * Returns until when it is open (null: still closed).
+ */
+export async function recordEndpointTimeout(tx: DbOrTx, { endpointId, openAfter, baseMs, maxMs }: { endpointId: string; openAfter: number; baseMs: number; maxMs: number }) {
+  const n = sql`${webhookEndpoints.timeoutsInARow} + 1`;
+  const [row] = await tx
+    .update(webhookEndpoints)
+    .set({
+      timeoutsInARow: n,
+      circuitOpenUntil: sql`CASE WHEN ${n} >= ${openAfter}
+        THEN now() + make_interval(secs => least(${baseMs / 1000}::float8 * power(2, least(${n} - ${openAfter}, 30)), ${maxMs / 1000}::float8))
+        ELSE ${webhookEndpoints.circuitOpenUntil} END`,
+    })
+    .where(eq(webhookEndpoints.id, endpointId))
+    .returning({ circuitOpenUntil: webhookEndpoints.circuitOpenUntil });
+  return row?.circuitOpenUntil && row.circuitOpenUntil > new Date() ? row.circuitOpenUntil : null;
+}
+
+/** The endpoint answered (whatever the status): its circuit closes, its count of timeouts starts again. */
+export async function clearEndpointTimeouts(tx: DbOrTx, endpointId: string) {
+  await tx
+    .update(webhookEndpoints)
+    .set({ timeoutsInARow: 0, circuitOpenUntil: null })
+    .where(and(eq(webhookEndpoints.id, endpointId), sql`(${webhookEndpoints.timeoutsInARow} > 0 OR ${webhookEndpoints.circuitOpenUntil} IS NOT NULL)`));
+}
+
+/**
  * A delivery failed: the endpoint is failing since now unless it already was; once it has failed
  * for `disableAfterMs` it is disabled, with the reason. Returns whether it is disabled now.
  */

@@ -27,7 +27,7 @@ export async function redeliverWebhook({ orgId, deliveryId }: { orgId: string; d
   const db = await getDb();
   const row = await db.transaction(async (tx) => {
     const d = await resetDelivery(tx, { orgId, deliveryId });
-    if (d) await insertJob(tx, { kind: "webhook", payload: { deliveryId } });
+    if (d) await insertJob(tx, { kind: "webhook", payload: { deliveryId }, orgId, groupKey: d.endpointId });
     return d;
   });
   if (!row && !(await getDeliveryStatus(db, { orgId, deliveryId }))) throw new AppError("not_found", "Delivery not found");

@@ -113,6 +113,9 @@ export async function resolveAllowedAddress(url: URL): Promise<{ address: string
 
 export type PostResult = { status: number; body: string; latencyMs: number };
 
+/** The receiver did not answer within the time allowed (its endpoint's circuit counts these). */
+export class NoAnswerError extends Error {}
+
 /** POSTs `body` to `url`, connected to `pinned` only; at most `timeoutMs` in all, and the first 1 KB of the answer kept. */
 export function postPinned(url: URL, pinned: { address: string; family: number }, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult> {
   const started = performance.now();
@@ -132,9 +135,9 @@ export function postPinned(url: URL, pinned: { address: string; family: number }
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: kept, latencyMs: Math.round(performance.now() - started) }));
       res.on("error", reject);
     });
-    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const deadline = setTimeout(() => req.destroy(new NoAnswerError(`no answer within ${timeoutMs} ms`)), timeoutMs);
     req.on("close", () => clearTimeout(deadline));
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("timeout", () => req.destroy(new NoAnswerError(`no answer within ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end(body);
   });
