@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { claimJobs, insertJob } from "@/db/queries/jobs";
+import { claimJobs, extendLeases, insertJob, releaseJob } from "@/db/queries/jobs";
 import { getOrg } from "@/db/queries/orgs";
 import { jobs, runs, webhookDeliveries, webhookEndpoints, type JobKind } from "@/db/schema";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
@@ -21,23 +21,25 @@ import { upstream } from "../setup";
 // org's flood — deliveries to an endpoint that answers slowly or never, or many slow async runs —
 // does not hold up another org's one job. Both scenarios of the report, at small scale.
 
-type Receiver = { url: string; got: number[]; close: () => void };
+type Receiver = { url: string; got: number[]; delayMs: number; close: () => void };
 /** A webhook receiver that answers after `delayMs`; `got` holds when each request arrived. */
 async function receiver(delayMs: number): Promise<Receiver> {
   const got: number[] = [];
   const open = new Set<http.ServerResponse>();
+  let self: Receiver | undefined = undefined;
   const server = http.createServer((req, res) => {
     req.resume();
     got.push(performance.now());
     open.add(res);
-    const t = setTimeout(() => { open.delete(res); res.end("ok"); }, delayMs);
+    const t = setTimeout(() => { open.delete(res); res.end("ok"); }, self!.delayMs);
     res.on("close", () => { clearTimeout(t); open.delete(res); });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got,
+  self = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, delayMs,
     close: () => { for (const r of open) r.destroy(); server.close(); },
   };
+  return self;
 }
 
 function setEnv(vars: Record<string, string | undefined>) {
@@ -144,6 +146,15 @@ describe("webhooks: one org's slow endpoint does not hold the others' deliveries
     expect(silent.got.length).toBeLessThanOrEqual(4);
     const [late] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.orgId, b.orgId)).orderBy(sql`${webhookDeliveries.createdAt} desc`).limit(1);
     expect(late!.attempts).toBe(0);
+    // The receiver recovers; once the circuit's time is up (made so here), the deliveries go and any answer closes it.
+    silent.delayMs = 0;
+    startJobWorker({ webhook: webhookJobHandler() }); // the usual 10 s to answer: a busy test machine is no timeout
+    await db.update(webhookEndpoints).set({ circuitOpenUntil: sql`now() - interval '1 second'` }).where(eq(webhookEndpoints.id, b.webhookId));
+    await db.update(jobs).set({ runAt: sql`now()` }).where(eq(jobs.groupKey, b.webhookId));
+    kickJobs();
+    await until(async () => (await listDeliveries({ orgId: b.orgId, limit: 100 })).every((d) => d.status === "delivered"), "the deliveries after the circuit closed");
+    const [closed] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, b.webhookId));
+    expect(closed).toMatchObject({ timeoutsInARow: 0, circuitOpenUntil: null });
   });
 });
 
@@ -230,6 +241,23 @@ describe("claimJobs", () => {
       expect(next.map((j) => j.orgId)).toEqual([otherOrg]);
     } finally {
       await db.delete(jobs).where(inArray(jobs.id, ids));
+    }
+  });
+
+  it("a job in hand keeps its lease while its handler works; one released is not leased again by the renewal", async () => {
+    const kind = "fairness-test" as JobKind;
+    const db = await getDb();
+    const [held, released] = [await insertJob(db, { kind, payload: {}, orgId: "org_lease" }), await insertJob(db, { kind, payload: {}, orgId: "org_lease" })];
+    try {
+      const claimed = await claimJobs(db, { kind, limit: 2, leaseMs: 1_000 });
+      expect(claimed.map((j) => j.id).sort()).toEqual([held, released].sort());
+      await releaseJob(db, released, new Date(Date.now() + 60_000));
+      await extendLeases(db, [held, released], 60_000);
+      const rows = await db.select().from(jobs).where(inArray(jobs.id, [held, released]));
+      expect(rows.find((j) => j.id === held)!.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+      expect(rows.find((j) => j.id === released)!.lockedUntil).toBeNull();
+    } finally {
+      await db.delete(jobs).where(inArray(jobs.id, [held, released]));
     }
   });
 });
