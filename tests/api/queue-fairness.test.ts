@@ -123,7 +123,6 @@ describe("webhooks: one org's slow endpoint does not hold the others' deliveries
     expect(ep!.circuitOpenUntil!.getTime() - Date.now()).toBeGreaterThan(20_000);
     await new Promise((r) => setTimeout(r, 700));
     // Three or four attempts timed out (two at a time); the other deliveries wait, unclaimed, until it closes.
-    expect(silent.got.length).toBeGreaterThanOrEqual(3);
     expect(silent.got.length).toBeLessThanOrEqual(4);
     const waiting = await db.select().from(jobs).where(eq(jobs.groupKey, b.webhookId));
     expect(waiting).toHaveLength(20);
@@ -134,7 +133,10 @@ describe("webhooks: one org's slow endpoint does not hold the others' deliveries
     const untried = waiting.filter((j) => j.attempts === 0);
     expect(untried.length).toBeGreaterThanOrEqual(16);
     const log = await listDeliveries({ orgId: b.orgId, limit: 100 });
-    expect(log.filter((d) => d.last_error === "no answer within 300 ms").length).toBe(silent.got.length);
+    const timedOut = log.filter((d) => d.last_error === "no answer within 300 ms").length;
+    expect(timedOut).toBeGreaterThanOrEqual(3);
+    expect(timedOut).toBeLessThanOrEqual(4);
+    expect(log.filter((d) => d.attempts > 0)).toHaveLength(timedOut);
     // Meanwhile org A is served at once.
     const sent = performance.now();
     await emit(a.orgId, 1);
