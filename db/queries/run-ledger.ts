@@ -128,8 +128,8 @@ export type Settled = { charged: number; events: number };
  * endpoints (lib/webhooks/emit-event.ts). `finished` yields (id, org_id, event) per finalized run.
  */
 const runEventOutbox = (finished: SQL) => sql`
-  INSERT INTO jobs (kind, payload)
-  SELECT 'run-event', jsonb_build_object('run_id', f.id, 'org_id', f.org_id)
+  INSERT INTO jobs (kind, payload, org_id)
+  SELECT 'run-event', jsonb_build_object('run_id', f.id, 'org_id', f.org_id), f.org_id
   FROM (${finished}) f
   WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.org_id = f.org_id AND e.disabled_at IS NULL AND e.events @> ARRAY[f.event]::text[])
   RETURNING payload->>'run_id' AS run_id`;

@@ -31,7 +31,7 @@ export function errorResponse(e: unknown, requestId: string, headers: Headers, e
   }
   if (err.status >= 500) logger.warn("request failed", { requestId, code: err.code, ...err.extra });
   if (typeof err.extra?.retry_after === "number") headers.set("retry-after", String(err.extra.retry_after));
-  if (err.code === "rate_limited") {
+  if (err.code === "rate_limited" && typeof err.extra?.retry_after !== "number") {
     const reset = Number(headers.get("x-ratelimit-reset"));
     if (reset) headers.set("retry-after", String(Math.max(1, reset - Math.floor(Date.now() / 1000))));
   }

@@ -9,6 +9,8 @@ import { getRunOrThrow, serializeRun } from "./get-run";
 
 const WAIT_MS = 5000;
 
+const notRunning = (status: string) => new AppError("run_not_running", `Run is not running (status: ${status})`, { status });
+
 /**
  * POST /api/v1/runs/:id/cancel — stops the model call for real (not just the client's view): the
  * run's instance aborts it (at once here, within a second elsewhere via the flag), stores the
@@ -31,8 +33,10 @@ export async function cancelRun(principal: Principal, runId: string) {
     }
   }
   // (A queued run a worker took meanwhile is running now: requestRunCancel finds it so.)
-  if ((run.status !== "running" && run.status !== "queued") || !(await requestRunCancel(db, { orgId, runId }))) {
-    throw new AppError("run_not_running", `Run is not running (status: ${run.status})`, { status: run.status });
+  if (run.status !== "running" && run.status !== "queued") throw notRunning(run.status);
+  if (!(await requestRunCancel(db, { orgId, runId }))) {
+    // It ended since we read it (a concurrent cancel, its finish): the 409 says what it is now, as committed.
+    throw notRunning((await getRun(db, { orgId, runId }))?.status ?? run.status);
   }
   abortLocalRun(runId);
   const deadline = Date.now() + WAIT_MS;

@@ -103,6 +103,23 @@ describe("async runs (Prefer: respond-async)", () => {
     expect(again.status).toBe(409);
   });
 
+  it("10 concurrent cancels of a queued run: one cancels it, the others' 409 carries the status as committed (canceled, not the queued they first read)", async () => {
+    const f = await createFixture({ credits: 10_000 });
+    stopJobWorker();
+    try {
+      const { run_id } = await (await runAsync(f.workflowId, f.key)).json();
+      const answers = await Promise.all(Array.from({ length: 10 }, () => apiRequest(`/api/v1/runs/${run_id}/cancel`, { method: "POST", key: f.key })));
+      const bodies = await Promise.all(answers.map((r) => r.json()));
+      expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+      const refused = bodies.filter((_, i) => answers[i]!.status === 409);
+      expect(refused).toHaveLength(9);
+      for (const b of refused) expect(b).toMatchObject({ success: false, code: "run_not_running", status: "canceled", error: "Run is not running (status: canceled)" });
+      expect(await expectLedgerExact(f.orgId, 10_000)).toHaveLength(1);
+    } finally {
+      startQueue();
+    }
+  });
+
   it("cancel while running (started from the queue) stops the model call", async () => {
     const f = await createFixture({ credits: 10_000, model: "openai:gpt-4o-mini" });
     (await upstream()).set({ tokens: 200, tokenDelayMs: 20 });
