@@ -4,7 +4,7 @@ import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
-import { assertWorkflowInScope } from "@/lib/auth/scope";
+import { assertWorkflowInScope, versionPinOf } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { resolvePlan, type ModelPlan } from "@/lib/llm/fallback-plan";
@@ -122,15 +122,16 @@ function messageChars(m: LanguageModelV4Message): number {
  * checked: the published version (the `production` label), or the one pinned with `?version=N` or
  * `?label=name` (which keeps running while newer ones are published or production moves). A label
  * that splits traffic comes with its arms, and the run picks one once it knows its end user
- * (lib/workflows/split-assignment.ts); a `?version=` pin never splits.
+ * (lib/workflows/split-assignment.ts); a `?version=` pin never splits. A stream token's version
+ * was fixed when it was minted (versionPinOf).
  */
 export async function publishedVersionOf({ params, query, principal }: {
   params: { workflow_id: string }; query: { version?: number; label?: string }; principal: Principal;
 }): Promise<ServedVersion> {
   const workflowId = params.workflow_id;
   assertWorkflowInScope(principal, workflowId);
-  const { version: pin, label } = query;
-  if (pin !== undefined && label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
+  if (query.version !== undefined && query.label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
+  const { version: pin, label } = versionPinOf(principal, query);
   if (label !== undefined) return labelledVersion(principal.orgId, workflowId, label);
   if (pin === undefined) return loadPublishedVersion(principal.orgId, workflowId);
   if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");

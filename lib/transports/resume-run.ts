@@ -1,9 +1,11 @@
 import type { Principal } from "@/lib/auth/principal";
+import { AppError } from "@/lib/errors";
+import { logger } from "@/lib/logger";
 import type { z } from "zod";
 import { getRunOrThrow } from "@/lib/runs/get-run";
 import { sinkFor } from "./protocols/sink-for";
 import type { RunEnd } from "./protocols/types";
-import { getRunBus } from "@/lib/runs/run-bus";
+import { getRunBus, type BusEvent } from "@/lib/runs/run-bus";
 import type { resumeQuery } from "@/lib/runs/schemas";
 import { chooseProtocol, type StreamProtocol } from "./stream-inputs";
 
@@ -13,6 +15,27 @@ function resumeFrom(req: Request, protocol: StreamProtocol, resumeFromIndex: num
   const last = req.headers.get("last-event-id");
   if (last !== null && /^\d+$/.test(last)) return Number(last) + 1;
   return resumeFromIndex ?? 0;
+}
+
+/** How long the run bus (Redis) may take to answer a follow before it counts as down. */
+const FOLLOW_TIMEOUT_MS = 2000;
+
+/** The run's events from the bus; "down" when the bus failed or did not answer in time. */
+async function followBus(runId: string): Promise<ReadableStream<BusEvent> | null | "down"> {
+  const following = getRunBus().follow(runId);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"down">((r) => (timer = setTimeout(() => r("down"), FOLLOW_TIMEOUT_MS)));
+  try {
+    const got = await Promise.race([following, late]);
+    // A follow that answers after we gave up must not keep its listener until the run ends.
+    if (got === "down") void following.then((s) => s?.cancel(), () => {});
+    return got;
+  } catch (err) {
+    logger.warn("resume: run bus unavailable", { runId, err: (err as Error).message });
+    return "down";
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -31,7 +54,13 @@ export async function resumeRun({ req, principal, runId, query, headers, protoco
     ? chooseProtocol(query.protocol, req, {})
     : ((run.protocol === "sse" || run.protocol === "ui" || run.protocol === "data" ? run.protocol : "text") as StreamProtocol));
   const from = resumeFrom(req, protocol, query.resume_from_index);
-  const events = await getRunBus().follow(runId);
+  const followed = await followBus(runId);
+  // Without the bus a finished run is still its stored output (README, "Resumable streams"); a run
+  // that is still going cannot be followed: 503, try again (never the generic 500).
+  if (followed === "down" && (run.status === "running" || run.status === "queued")) {
+    throw new AppError("service_unavailable", "The run's live stream is unavailable: retry shortly", { retry_after: 1 });
+  }
+  const events = followed === "down" ? null : followed;
   headers.set("x-run-id", runId);
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonTooDeep, MAX_JSON_DEPTH } from "@/lib/validation/json-depth";
 
 // Structured output: a workflow may declare the JSON Schema its answer must match. Client-safe
 // (the editor checks a schema with these same functions before it saves).
@@ -9,6 +10,8 @@ export const MAX_OUTPUT_SCHEMA_CHARS = 20_000;
 
 /** Why a JSON Schema cannot be a workflow's output schema, or null when it can. */
 export function outputSchemaIssue(s: OutputSchema): string | null {
+  // First: the size check below and z.fromJSONSchema both recurse (a dashboard action or an import hands us any object).
+  if (jsonTooDeep(s)) return `must nest at most ${MAX_JSON_DEPTH} levels of arrays and objects`;
   if (JSON.stringify(s).length > MAX_OUTPUT_SCHEMA_CHARS) return `must be at most ${MAX_OUTPUT_SCHEMA_CHARS} characters of JSON`;
   // Providers' structured output (OpenAI's json_schema, the Responses API's text.format) wants an object at the root.
   if (s.type !== "object") return 'must describe an object ("type": "object" at the root)';
