@@ -42,6 +42,7 @@ export async function callWithRetries(call: PlannedCall, h: EngineHandlers = {})
   const attempts: RunAttempt[] = [];
   let last: { result: EngineResult; step: PlanStep; classified?: Classified } | undefined;
   let retryAfterS = 0;
+  h.onDispatch?.();
 
   steps: for (const step of call.plan.steps) {
     for (let n = 1; n <= call.plan.maxAttempts; n++) {

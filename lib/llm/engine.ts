@@ -25,6 +25,8 @@ export type EngineResult = {
 };
 
 export type EngineHandlers = {
+  /** The model call is about to be sent (once per run, before its first attempt). */
+  onDispatch?: () => void;
   onText?: (delta: string, index: number) => void;
   onSource?: (url: string, title?: string) => void;
 };

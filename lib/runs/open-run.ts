@@ -54,7 +54,7 @@ export type OpenRun = {
    * Calls the model and finishes the run. `clientSignal` cancels it (a disconnect); without one
    * only a cancel or the maximum duration stop it. `bindAbort` receives the run's own abort.
    */
-  execute: (o: { clientSignal?: AbortSignal; handlers?: EngineHandlers; bindAbort?: (abort: (reason?: unknown) => void) => void }) => Promise<RunOutcome>;
+  execute: (o: { clientSignal?: AbortSignal; handlers?: EngineHandlers; bindAbort?: (abort: (reason?: unknown) => void) => void; timing?: ServerTiming }) => Promise<RunOutcome>;
 };
 
 /**
@@ -69,7 +69,7 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
   const { prepared, sessionId, reserve } = await admitRun(r);
   const startedAt = performance.now();
   const run = await reserve({});
-  return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, o)) };
+  return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, { timing: r.timing, ...o })) };
 }
 
 /**
@@ -113,7 +113,7 @@ export async function admitRun(r: RunRequest) {
 /** The second half: the model call(s), then the settlement. Exported for the queue's worker. */
 export async function executeRun(
   prepared: PreparedRun, run: StartedRun, startedAt: number,
-  { clientSignal, handlers, bindAbort }: Parameters<OpenRun["execute"]>[0],
+  { clientSignal, handlers, bindAbort, timing }: Parameters<OpenRun["execute"]>[0],
 ): Promise<RunOutcome> {
   const sig = runSignal(clientSignal, run);
   bindAbort?.(sig.abort);
@@ -125,7 +125,10 @@ export async function executeRun(
     plan, prompt, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature, signal: sig.signal,
     responseFormat: schema ? { type: "json", schema, name: "output" } : undefined,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
-  }, handlers).finally(sig.dispose));
+  }, timing ? { ...handlers, onDispatch: () => timing.mark("dispatch") } : handlers).finally(sig.dispose));
+  // The wait for the model, which Server-Timing's overhead leaves out: up to the first token for a
+  // stream (its transport marks that, when the headers go out), to the answer for JSON.
+  timing?.mark("model", { model: true });
   // An answer that does not match the declared schema fails the run (charged what the provider billed).
   const checked = schema && !result.error ? checkOutput(schema, result.text) : undefined;
   if (checked && !checked.ok) result.error = { code: "output_invalid", message: checked.message };

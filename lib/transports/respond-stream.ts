@@ -54,7 +54,7 @@ export async function respondStream(
   });
 
   const early = await Promise.race([first.then(() => null), finished]);
-  r.timing?.mark("first-token");
+  r.timing?.mark("first-token", { model: true });
   r.timing?.apply(headers);
   headers.set("x-run-id", run.id);
   headers.set("cache-control", "no-cache");

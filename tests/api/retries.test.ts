@@ -269,3 +269,27 @@ describe("circuit breaker (per provider, per instance)", () => {
     await expectExactLedger(r.f.orgId);
   });
 });
+
+describe("Server-Timing overhead", () => {
+  const timings = (res: Response) => Object.fromEntries((res.headers.get("server-timing") ?? "").split(", ").map((p) => {
+    const [name, dur] = p.split(";");
+    return [name!, Number(dur!.replace("dur=", ""))];
+  }));
+  it("is the gateway's own time: the model's wait (300 ms to its first token here) is left out, on /run and /stream", async () => {
+    pa.set({ firstTokenDelayMs: 300 });
+    const f = await createFixture({ model: "pa:m", template: "Say {{story}}", credits: 1000 });
+    for (const path of [`/api/v1/run/${f.workflowId}`, `/api/v1/run/${f.workflowId}/stream`]) {
+      const t0 = performance.now();
+      const res = await apiRequest(path, { method: "POST", key: f.key, json: { story: "ten words" } });
+      const headersAt = performance.now() - t0;
+      await res.text();
+      const t = timings(res);
+      const model = t.model ?? t["first-token"]!;
+      expect(model, path).toBeGreaterThanOrEqual(290);
+      const ours = ["auth", "ratelimit", "prepare", "start", "dispatch"].reduce((sum, k) => sum + (t[k] ?? 0), 0);
+      expect(t.overhead, path).toBeGreaterThanOrEqual(ours - 0.5);
+      // Counting the model's wait would put overhead past 300 ms and the whole above 600.
+      expect(t.overhead! + model, path).toBeLessThanOrEqual(headersAt + 1);
+    }
+  });
+});

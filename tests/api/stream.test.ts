@@ -384,6 +384,6 @@ describe("Server-Timing", () => {
     const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream`, { method: "POST", key: f.key, json: { story: "x" } });
     await res.text();
     const names = (res.headers.get("server-timing") ?? "").split(", ").map((p) => p.split(";")[0]);
-    expect(names).toEqual(["auth", "ratelimit", "prepare", "start", "first-token"]);
+    expect(names).toEqual(["auth", "ratelimit", "prepare", "start", "dispatch", "first-token", "overhead"]);
   });
 });
