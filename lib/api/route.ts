@@ -42,7 +42,7 @@ export type IdempotencySpec<A extends AuthMode, Path extends string, Q> = {
 /**
  * One operation of the API: its method and path (OpenAPI style, `{name}` for a segment; the route
  * file sits in the folder of the same shape, `[name]`), how it authenticates, the zod schemas of
- * its query, body and response, and its documentation. lib/openapi builds the API document from
+ * its query, body and response, and its documentation. lib/api/openapi builds the API document from
  * these very objects, so what is parsed is what is documented.
  */
 export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = {

@@ -1,10 +1,10 @@
 import Link from "next/link";
 import { CodeBlock } from "@/components/code-block";
 import { Card } from "@/components/ui";
-import type { OpenApiDocument, OpenApiOperation } from "@/lib/openapi/build-document";
-import { compactSchema } from "@/lib/openapi/compact-schema";
-import type { JsonSchema } from "@/lib/openapi/json-schema";
-import { snippetsFor } from "@/lib/openapi/snippets";
+import type { OpenApiDocument, OpenApiOperation } from "@/lib/api/openapi/build-document";
+import { compactSchema } from "@/lib/api/openapi/compact-schema";
+import type { JsonSchema } from "@/lib/api/openapi/json-schema";
+import { snippetsFor } from "@/lib/api/openapi/snippets";
 
 const METHOD_LOOK: Record<string, string> = {
   get: "bg-emerald-100 text-emerald-800 dark:bg-emerald-900/40 dark:text-emerald-300",

@@ -1,5 +1,5 @@
 import { headers } from "next/headers";
-import { buildOpenApiDocument } from "@/lib/openapi/build-document";
+import { apiDocument } from "@/lib/api/openapi/document";
 import { requireOrgPage } from "@/lib/auth/session";
 import { publicBaseUrl } from "@/lib/public-base-url";
 import { ApiReference } from "./api-reference";
@@ -9,5 +9,5 @@ export const dynamic = "force-dynamic";
 /** The API reference, rendered from the same document GET /api/v1/openapi.json serves. */
 export default async function ApiReferencePage() {
   await requireOrgPage();
-  return <ApiReference doc={buildOpenApiDocument()} base={publicBaseUrl(await headers())} />;
+  return <ApiReference doc={apiDocument()} base={publicBaseUrl(await headers())} />;
 }

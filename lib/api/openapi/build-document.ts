@@ -3,10 +3,9 @@ import { sseEvents } from "@/lib/runs/schemas";
 import { codesByStatus, errorBody, openaiErrorBody } from "./errors";
 import { toJsonSchema, type JsonSchema } from "./json-schema";
 import type { z } from "zod";
-import { API_ROUTES } from "@/lib/api/endpoints";
-import type { ApiRoute } from "@/lib/api/route";
-import type { RouteDoc, StreamMedia } from "@/lib/api/route-doc";
-import { ENVELOPES, type EnvelopeName } from "@/lib/api/respond";
+import type { ApiRoute } from "../route";
+import type { RouteDoc, StreamMedia } from "../route-doc";
+import { ENVELOPES, type EnvelopeName } from "../respond";
 
 /** One operation as the document needs it: the route's spec and its documentation, side by side. */
 type ApiOperation = RouteDoc & {
@@ -208,17 +207,22 @@ function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenA
   return out;
 }
 
-let cached: OpenApiDocument | undefined;
+const built = new WeakMap<readonly ApiRoute[], OpenApiDocument>();
 
-/** The API's OpenAPI 3.1 document, generated from the routes themselves (their specs and zod schemas). */
-export function buildOpenApiDocument(): OpenApiDocument {
+/**
+ * The OpenAPI 3.1 document of these routes, generated from the routes themselves (their specs and
+ * zod schemas): a function of the list alone, so the list (lib/api/endpoints) can include the route
+ * that serves the document without the two importing each other. Built once per list.
+ */
+export function buildOpenApiDocument(routes: readonly ApiRoute[]): OpenApiDocument {
+  const cached = built.get(routes);
   if (cached) return cached;
   const schemas: Record<string, JsonSchema> = { ErrorBody: toJsonSchema(errorBody, "output"), OpenAIErrorBody: toJsonSchema(openaiErrorBody, "output") };
   for (const [event, schema] of Object.entries(sseEvents)) schemas[`Sse${pascal(event)}Event`] = toJsonSchema(schema, "output");
   const paths: OpenApiDocument["paths"] = {};
-  const ops = API_ROUTES.map(operationOf);
+  const ops = routes.filter((r) => r.spec.doc).map(operationOf);
   for (const op of ops) (paths[op.path] ??= {})[op.method] = operation(op, schemas);
-  cached = {
+  const doc: OpenApiDocument = {
     openapi: "3.1.0",
     info: {
       title: "Flowgate API",
@@ -233,5 +237,6 @@ export function buildOpenApiDocument(): OpenApiDocument {
     paths,
     components: { schemas, securitySchemes: SECURITY_SCHEMES, headers: HEADERS },
   };
-  return cached;
+  built.set(routes, doc);
+  return doc;
 }
