@@ -4,7 +4,7 @@ import { listAuditEntries } from "@/db/queries/audit";
 import { listWorkflowVersions } from "@/db/queries/workflows";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
-import { createKeyAction } from "@/app/dashboard/actions";
+import { createKeyAction } from "@/app/dashboard/keys/actions";
 import { createDashboardOrg } from "../support/dashboard-org";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";

@@ -2,11 +2,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { listApiKeys } from "@/db/queries/api-keys";
 import { member, organization, user } from "@/db/schema";
+import { archiveAction, createWorkflowAction } from "@/app/dashboard/workflows/actions";
+import { createKeyAction, revokeKeyAction } from "@/app/dashboard/keys/actions";
+import { inviteMemberAction, changeMemberRoleAction, removeMemberAction, cancelInvitationAction } from "@/app/dashboard/members/actions";
 import {
-  archiveAction, createKeyAction, createWorkflowAction, inviteMemberAction, moveLabelAction, publishAction, restoreVersionAction, revokeKeyAction,
-  rollbackAction, runSummaryAction, saveDraftAction, unpublishAction, changeMemberRoleAction, removeMemberAction, cancelInvitationAction,
-  splitLabelAction,
-} from "@/app/dashboard/actions";
+  moveLabelAction, publishAction, restoreVersionAction, rollbackAction, runSummaryAction, saveDraftAction, unpublishAction, splitLabelAction,
+} from "@/app/dashboard/workflows/[id]/actions";
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
 import { acceptInvite } from "@/lib/orgs/invitations";

@@ -1,4 +1,4 @@
-import { KeysPanel } from "@/components/keys-panel";
+import { KeysPanel } from "./keys-panel";
 import { Card, Empty } from "@/components/ui";
 import { requireOrgPage } from "@/lib/auth/session";
 import { keysPageData } from "@/lib/dashboard/page-data";

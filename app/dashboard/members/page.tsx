@@ -1,6 +1,6 @@
-import { CancelInvitationButton } from "@/components/cancel-invitation-button";
-import { InviteForm } from "@/components/invite-form";
-import { MemberActions } from "@/components/member-actions";
+import { CancelInvitationButton } from "./cancel-invitation-button";
+import { InviteForm } from "./invite-form";
+import { MemberActions } from "./member-actions";
 import { Card } from "@/components/ui";
 import { requireOrgPage } from "@/lib/auth/session";
 import { membersPageData } from "@/lib/orgs/invitations";

@@ -1,5 +1,5 @@
 import { notFound } from "next/navigation";
-import { WebhooksPanel } from "@/components/webhooks-panel";
+import { WebhooksPanel } from "./webhooks-panel";
 import { Card } from "@/components/ui";
 import { requireOrgPage } from "@/lib/auth/session";
 import { webhooksPageData } from "@/lib/dashboard/page-data";

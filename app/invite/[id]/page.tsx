@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { AcceptInvite } from "@/components/accept-invite";
+import { AcceptInvite } from "./accept-invite";
 import { currentUser } from "@/lib/auth/session";
 import { openInvitation } from "@/lib/orgs/invitations";
 

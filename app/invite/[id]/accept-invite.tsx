@@ -2,9 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { acceptInviteAction } from "@/app/dashboard/actions";
-import { authClient } from "./auth-client";
-import { Button } from "./ui";
+import { acceptInviteAction } from "./actions";
+import { authClient } from "@/components/auth-client";
+import { Button } from "@/components/ui";
 
 export function AcceptInvite({ invitationId, organizationId, signedInAs, invitedEmail }: { invitationId: string; organizationId: string; signedInAs: string; invitedEmail: string }) {
   const router = useRouter();

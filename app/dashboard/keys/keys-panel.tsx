@@ -2,11 +2,11 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { createKeyAction, revokeKeyAction } from "@/app/dashboard/actions";
-import { ShownOnce } from "./shown-once";
-import { useToast } from "./toast";
-import { useAction } from "./use-action";
-import { Button, Field, Input, TextArea } from "./ui";
+import { createKeyAction, revokeKeyAction } from "./actions";
+import { ShownOnce } from "@/components/shown-once";
+import { useToast } from "@/components/toast";
+import { useAction } from "@/components/use-action";
+import { Button, Field, Input, TextArea } from "@/components/ui";
 
 export type KeyRow = {
   id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null; expiresAt: string | null;

@@ -1,0 +1,13 @@
+"use server";
+
+import type { ActionResult } from "@/lib/auth/org-action";
+import { currentUser } from "@/lib/auth/session";
+import { acceptInvite } from "@/lib/orgs/invitations";
+
+// The invitation link's page.
+
+/** Accepting needs a session but no membership yet: the invitation is what grants it. */
+export async function acceptInviteAction(raw: unknown): Promise<ActionResult<{ org_id: string; role: string }>> {
+  const user = await currentUser();
+  return acceptInvite(user, raw);
+}
