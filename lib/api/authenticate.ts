@@ -27,13 +27,16 @@ export const CORS_HEADERS: Record<string, string> = {
   "access-control-max-age": "86400",
 };
 
-/** Authenticates, then refuses (403) a caller without the scope the operation needs. */
-export async function authenticate(req: Request, mode: AuthMode, needs?: ApiScope): Promise<Principal | null> {
+/** Authenticates, then refuses (403) a caller that holds none of the scopes the operation needs. */
+export async function authenticate(req: Request, mode: AuthMode, needs?: ApiScope | readonly ApiScope[]): Promise<Principal | null> {
   const principal = await identify(req, mode);
-  if (principal && needs && !hasApiScope(principal, needs)) {
-    throw new AppError("forbidden", needs === "admin"
-      ? "This key has no admin scope: create one with the admin scope to manage workflows"
-      : "This key has no run scope: it may manage workflows, not run them");
+  const anyOf: readonly ApiScope[] = typeof needs === "string" ? [needs] : (needs ?? []);
+  if (principal && anyOf.length && !anyOf.some((scope) => hasApiScope(principal, scope))) {
+    throw new AppError("forbidden", anyOf.length > 1
+      ? `This key has none of the scopes ${anyOf.join(", ")}`
+      : anyOf[0] === "admin"
+        ? "This key has no admin scope: create one with the admin scope to manage workflows"
+        : "This key has no run scope: it may manage workflows, not run them");
   }
   return principal;
 }

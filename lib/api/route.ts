@@ -40,17 +40,24 @@ export type IdempotencySpec<A extends AuthMode, Path extends string, Q> = {
 };
 
 /**
+ * The key scope an operation needs (403 without it; README, "Management API (CI)"): `run` for what
+ * runs a workflow or reads what runs did, `admin` for the management API, or a list when any one
+ * of them will do. A stream token holds `run` only.
+ */
+export type Needs = ApiScope | readonly [ApiScope, ApiScope, ...ApiScope[]];
+/** Every route a key or a stream token reaches must say what it needs: the type checker refuses one that has not decided. */
+type NeedsFor<A extends AuthMode> = A extends "apiKey" | "streamTokenOrKey" ? { needs: Needs } : { needs?: never };
+
+/**
  * One operation of the API: its method and path (OpenAPI style, `{name}` for a segment; the route
  * file sits in the folder of the same shape, `[name]`), how it authenticates, the zod schemas of
  * its query, body and response, and its documentation. lib/api/openapi builds the API document from
  * these very objects, so what is parsed is what is documented.
  */
-export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = {
+export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = NeedsFor<A> & {
   method: "GET" | "POST" | "PATCH";
   path: Path;
   auth: A;
-  /** The key scope the operation needs (403 without it): `run` for what runs a workflow, `admin` for the management API. */
-  needs?: ApiScope;
   /** The error body's shape: the native envelope (default), or OpenAI's (the /api/v1/openai surface). */
   errors?: EnvelopeName;
   /** Answer CORS preflights and grant any origin (the stream endpoints: the token is the credential). */
