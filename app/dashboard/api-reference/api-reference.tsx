@@ -43,7 +43,9 @@ export function ApiReference({ doc, base }: { doc: OpenApiDocument; base: string
 function Operation({ path, method, op, base, components }: { path: string; method: string; op: OpenApiOperation; base: string; components: Record<string, JsonSchema> }) {
   const snippets = snippetsFor(method, path, op, base);
   const body = op.requestBody?.content["application/json"];
-  const auth = op.security?.length === 0 ? "public" : op.security?.some((s) => "streamToken" in s) ? "stream token or API key" : "API key";
+  const scopes = [...new Set(op.security?.flatMap((s) => s.bearerAuth ?? []))];
+  const auth = op.security?.length === 0 ? "public"
+    : `${op.security?.some((s) => "streamToken" in s) ? "stream token or API key" : "API key"}${scopes.length ? ` (${scopes.join(" or ")} scope)` : ""}`;
   return (
     <Card>
       <div id={op.operationId} className="space-y-3" data-testid="operation">

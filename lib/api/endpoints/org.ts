@@ -26,7 +26,7 @@ export const mintToken = apiRoute({
 
 // GET /api/v1/workflows/:workflow_id[?version=N | ?label=name] – variables, model, version and labels of a published workflow
 export const describeWorkflowRoute = apiRoute({
-  method: "GET", path: "/api/v1/workflows/{workflow_id}", auth: "apiKey", query: pinQuery, response: workflowDescription, prefetch: publishedVersionOf,
+  method: "GET", path: "/api/v1/workflows/{workflow_id}", auth: "apiKey", needs: ["run", "admin"], query: pinQuery, response: workflowDescription, prefetch: publishedVersionOf,
   doc: {
     operationId: "describeWorkflow", tag: "Workflows",
     summary: "A published workflow's variables, model and version (for SDKs and form builders)",
@@ -37,7 +37,7 @@ export const describeWorkflowRoute = apiRoute({
 
 // GET /api/v1/sessions/:session_id – the turns of a conversation (runs sharing a session_id)
 export const getSession = apiRoute({
-  method: "GET", path: "/api/v1/sessions/{session_id}", auth: "apiKey", response: sessionResponse,
+  method: "GET", path: "/api/v1/sessions/{session_id}", auth: "apiKey", needs: "run", response: sessionResponse,
   doc: {
     operationId: "getSession", tag: "Sessions", summary: "The turns of a conversation (runs sharing a session_id)",
     pathParams: { session_id: { description: "The session_id sent with the runs.", example: "chat_42" } },
@@ -49,7 +49,7 @@ export const getSession = apiRoute({
 
 // GET /api/v1/usage?group_by=user|key|workflow&from=&to= – tokens, credits and runs per group
 export const usage = apiRoute({
-  method: "GET", path: "/api/v1/usage", auth: "apiKey", query: usageQuery, response: usageResponse,
+  method: "GET", path: "/api/v1/usage", auth: "apiKey", needs: "run", query: usageQuery, response: usageResponse,
   doc: {
     operationId: "getUsage", tag: "Usage", summary: "Runs, tokens and credits per end user, key or workflow",
     ok: { description: "Usage in the window." },

@@ -39,7 +39,7 @@ export const runWorkflow = apiRoute({
 
 // GET /api/v1/runs?workflow_id=&status=&limit=&cursor= – the org's runs, newest first
 export const listRuns = apiRoute({
-  method: "GET", path: "/api/v1/runs", auth: "apiKey", query: listRunsQuery, response: listRunsResponse,
+  method: "GET", path: "/api/v1/runs", auth: "apiKey", needs: "run", query: listRunsQuery, response: listRunsResponse,
   doc: {
     operationId: "listRuns", tag: "Runs", summary: "List the org's runs, newest first",
     ok: { description: "A page of runs; `next_cursor` fetches the next one." },
@@ -50,7 +50,7 @@ export const listRuns = apiRoute({
 
 // GET /api/v1/runs/:run_id – status, result so far, citations, usage, credits, timings
 export const getRun = apiRoute({
-  method: "GET", path: "/api/v1/runs/{run_id}", auth: "apiKey", response: runRecordResponse,
+  method: "GET", path: "/api/v1/runs/{run_id}", auth: "apiKey", needs: "run", response: runRecordResponse,
   doc: {
     operationId: "getRun", tag: "Runs", summary: "A run's status, output so far, usage, credits and timings",
     pathParams: RUN_ID, ok: { description: "The run." }, errors: [...AUTHED, "run_not_found"],
@@ -59,7 +59,7 @@ export const getRun = apiRoute({
 
 // POST /api/v1/runs/:run_id/cancel – abort the model call, keep the partial output, charge what was produced plus the input the provider received
 export const cancelRunRoute = apiRoute({
-  method: "POST", path: "/api/v1/runs/{run_id}/cancel", auth: "apiKey", response: runRecordResponse,
+  method: "POST", path: "/api/v1/runs/{run_id}/cancel", auth: "apiKey", needs: "run", response: runRecordResponse,
   doc: {
     operationId: "cancelRun", tag: "Runs",
     summary: "Cancel a running run: stop the model call, keep the partial output, charge what was produced plus the input the provider received",

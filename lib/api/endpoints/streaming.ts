@@ -63,7 +63,7 @@ export const streamWorkflow = apiRoute({
 
 // GET /api/v1/runs/:run_id/stream?token=… – resume a resumable run's stream (SSE from Last-Event-ID, UI/text from the start)
 export const resumeRunStream = apiRoute({
-  method: "GET", path: "/api/v1/runs/{run_id}/stream", auth: "streamTokenOrKey", cors: true, query: resumeQuery,
+  method: "GET", path: "/api/v1/runs/{run_id}/stream", auth: "streamTokenOrKey", needs: "run", cors: true, query: resumeQuery,
   doc: {
     operationId: "resumeRunStream", tag: "Streaming", summary: "Resume a resumable run's stream",
     description: "For runs started with `?resumable=1`: live until the run ends; SSE from the chunk after Last-Event-ID (or resume_from_index), UI and text from the start. "

@@ -6,7 +6,7 @@ import { AUTHED, WORKFLOW_ID } from "../route-doc";
 
 // GET /api/v1/workflows/:workflow_id/export – the workflow as a JSON document (draft, versions, labels) an import recreates
 export const exportWorkflowRoute = apiRoute({
-  method: "GET", path: "/api/v1/workflows/{workflow_id}/export", auth: "apiKey", response: workflowDocument,
+  method: "GET", path: "/api/v1/workflows/{workflow_id}/export", auth: "apiKey", needs: ["run", "admin"], response: workflowDocument,
   doc: {
     operationId: "exportWorkflow", tag: "Workflows",
     summary: "Export a workflow as a JSON document: draft, published versions and labels",

@@ -10,12 +10,15 @@ import { ENVELOPES, type EnvelopeName } from "../respond";
 /** One operation as the document needs it: the route's spec and its documentation, side by side. */
 type ApiOperation = RouteDoc & {
   method: "get" | "post" | "patch"; path: string; auth: ApiRoute["spec"]["auth"]; envelope: EnvelopeName;
+  /** The key scopes of which the caller must hold one (empty: no key). */
+  scopes: readonly string[];
   query?: z.ZodObject; bodySchema?: z.ZodType; json?: z.ZodType;
 };
 
 function operationOf({ spec }: ApiRoute): ApiOperation {
   return {
     ...spec.doc!, method: spec.method.toLowerCase() as ApiOperation["method"], path: spec.path, auth: spec.auth, envelope: spec.errors ?? "native",
+    scopes: typeof spec.needs === "string" ? [spec.needs] : (spec.needs ?? []),
     query: spec.query as z.ZodObject | undefined, bodySchema: spec.body as z.ZodType | undefined, json: spec.response as z.ZodType | undefined,
   };
 }
@@ -57,7 +60,11 @@ const HEADERS: Record<string, JsonSchema> = {
 };
 
 const SECURITY_SCHEMES: Record<string, JsonSchema> = {
-  bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "sk_…", description: "An API key, `Authorization: Bearer sk_…`. Never put it in a browser or a URL." },
+  bearerAuth: {
+    type: "http", scheme: "bearer", bearerFormat: "sk_…",
+    description: "An API key, `Authorization: Bearer sk_…`. Never put it in a browser or a URL. An operation names the key scope it needs (`run`, `admin`): "
+      + "a key without it gets 403 `forbidden`.",
+  },
   streamToken: {
     type: "apiKey", in: "query", name: "token",
     description: "A single-use stream token (`pub_tok_…`) from GET /api/v1/token: consumed by the first request that presents it. When a request carries both, the token is used.",
@@ -185,7 +192,8 @@ function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenA
 
   const out: OpenApiOperation = {
     operationId: op.operationId, summary: op.summary, ...(op.description ? { description: op.description } : {}), tags: [op.tag],
-    ...(op.auth === "none" ? { security: [] } : op.auth === "streamTokenOrKey" ? { security: [{ streamToken: [] }, { bearerAuth: [] }] } : {}),
+    // Each requirement names the key scope it needs (OpenAPI 3.1: role names for a non-OAuth scheme); any one will do.
+    security: op.auth === "none" ? [] : [...(op.auth === "streamTokenOrKey" ? [{ streamToken: [] }] : []), ...op.scopes.map((s) => ({ bearerAuth: [s] }))],
     responses: { 200: { description: op.ok.description, headers: okHeaders, content: okContent } },
   };
   const params = parameters(op);
