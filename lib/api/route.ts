@@ -58,6 +58,11 @@ export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = Nee
   method: "GET" | "POST" | "PATCH";
   path: Path;
   auth: A;
+  /**
+   * One of the seeds' endpoints (docs/contract.md): an unexpected error answers the seed's 500,
+   * "Failed to run workflow"; elsewhere it is the generic "Internal server error".
+   */
+  seed?: true;
   /** The error body's shape: the native envelope (default), or OpenAI's (the /api/v1/openai surface). */
   errors?: EnvelopeName;
   /** Answer CORS preflights and grant any origin (the stream endpoints: the token is the credential). */
@@ -121,7 +126,7 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
       if (principal) restrictCors(req, principal, headers, !!spec.cors);
       const params = ((await context?.params) ?? {}) as PathParams<Path>;
       // A bad query, like the prefetch's error, is answered only once the request is admitted.
-      const parsed = settle(() => (spec.query ? parseInputOrThrow(spec.query, queryOf(req)) : undefined) as Out<Q>);
+      const parsed = attempt(() => (spec.query ? parseInputOrThrow(spec.query, queryOf(req)) : undefined) as Out<Q>);
       const pre = principal && spec.prefetch && "value" in parsed
         ? spec.prefetch({ req, params, query: parsed.value, principal }).then((value) => ({ value }), (error: unknown) => ({ error }))
         : undefined;
@@ -143,7 +148,7 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
           return out instanceof Response ? withHeaders(out, headers) : Response.json(out, { headers });
         } catch (e) {
           timing.apply(headers);
-          return errorResponse(e, requestId, headers, spec.errors);
+          return errorResponse(e, requestId, headers, spec.errors, spec.seed);
         }
       };
       const invoke = (runId?: string) =>
@@ -157,7 +162,7 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
       return withHeaders(await runIdempotently({ req, apiKeyId: principal.keyId, rawBody, run, invoke }), headers);
     } catch (e) {
       timing.apply(headers);
-      return errorResponse(e, requestId, headers, spec.errors);
+      return errorResponse(e, requestId, headers, spec.errors, spec.seed);
     }
   };
   return Object.assign(route, { spec: spec as ApiRoute["spec"] });
@@ -171,7 +176,8 @@ function withHeaders(res: Response, headers: Headers) {
   return res;
 }
 
-function settle<V>(f: () => V): { value: V } | { error: unknown } {
+/** f's value, or what it threw: kept to be answered later. */
+function attempt<V>(f: () => V): { value: V } | { error: unknown } {
   try {
     return { value: f() };
   } catch (error) {

@@ -14,7 +14,7 @@ import { AUTHED, WORKFLOW_ID } from "../route-doc";
 // GET /api/v1/token?ttl=60[&user=][&workflow_id=][&max_credits=] – a single-use stream token for
 // browsers, with the key's scope, optionally narrowed
 export const mintToken = apiRoute({
-  method: "GET", path: "/api/v1/token", auth: "apiKey", needs: "run", query: mintTokenQuery, response: mintTokenResponse,
+  method: "GET", path: "/api/v1/token", auth: "apiKey", needs: "run", seed: true, query: mintTokenQuery, response: mintTokenResponse,
   doc: {
     operationId: "mintStreamToken", tag: "Tokens", summary: "Mint a single-use stream token for a browser",
     description: "Call from your backend; hand the token to the browser, which streams with it. Bound to the key's org, counts against the key's rate limit.",
@@ -36,7 +36,7 @@ export const describeWorkflowRoute = apiRoute({
 }, ({ ctx, prefetched }) => describeWorkflow(ctx.principal.orgId, prefetched));
 
 // GET /api/v1/sessions/:session_id – the turns of a conversation (runs sharing a session_id)
-export const getSession = apiRoute({
+export const getSessionRoute = apiRoute({
   method: "GET", path: "/api/v1/sessions/{session_id}", auth: "apiKey", needs: "run", response: sessionResponse,
   doc: {
     operationId: "getSession", tag: "Sessions", summary: "The turns of a conversation (runs sharing a session_id)",

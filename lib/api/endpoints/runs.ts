@@ -11,7 +11,7 @@ import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STO
 
 // POST /api/v1/run/:workflow_id – run the published workflow and return its full output
 export const runWorkflow = apiRoute({
-  method: "POST", path: "/api/v1/run/{workflow_id}", auth: "apiKey", needs: "run",
+  method: "POST", path: "/api/v1/run/{workflow_id}", auth: "apiKey", needs: "run", seed: true,
   query: runQuery, body: runBody, response: runResponse, prefetch: publishedVersionOf,
   idempotent: { run: { answer: ({ principal, runId }) => answerOfRun(principal, runId) } },
   doc: {
@@ -38,7 +38,7 @@ export const runWorkflow = apiRoute({
 });
 
 // GET /api/v1/runs?workflow_id=&status=&limit=&cursor= – the org's runs, newest first
-export const listRuns = apiRoute({
+export const listRunsRoute = apiRoute({
   method: "GET", path: "/api/v1/runs", auth: "apiKey", needs: "run", query: listRunsQuery, response: listRunsResponse,
   doc: {
     operationId: "listRuns", tag: "Runs", summary: "List the org's runs, newest first",
@@ -49,7 +49,7 @@ export const listRuns = apiRoute({
 }, ({ ctx, query }) => listRunsForApi(ctx.principal.orgId, query, visibleWorkflows(ctx.principal)));
 
 // GET /api/v1/runs/:run_id – status, result so far, citations, usage, credits, timings
-export const getRun = apiRoute({
+export const getRunRoute = apiRoute({
   method: "GET", path: "/api/v1/runs/{run_id}", auth: "apiKey", needs: "run", response: runRecordResponse,
   doc: {
     operationId: "getRun", tag: "Runs", summary: "A run's status, output so far, usage, credits and timings",

@@ -25,7 +25,7 @@ const streamHandler = (source: "stream" | "playground") =>
 // POST /api/v1/run/:workflow_id/stream?token=pub_tok_… – the output as it is generated: plain text,
 // the AI SDK UI message stream (useChat), or SSE events (Accept: text/event-stream)
 export const streamWorkflow = apiRoute({
-  method: "POST", path: "/api/v1/run/{workflow_id}/stream", auth: "streamTokenOrKey", needs: "run", cors: true,
+  method: "POST", path: "/api/v1/run/{workflow_id}/stream", auth: "streamTokenOrKey", needs: "run", seed: true, cors: true,
   query: streamQuery, body: streamBody, prefetch: publishedVersionOf,
   idempotent: {
     run: {

@@ -1,4 +1,4 @@
-import { AppError, type ErrorCode } from "@/lib/errors";
+import { AppError, UNEXPECTED_ERROR_MESSAGE, type ErrorCode } from "@/lib/errors";
 import { sseEvents } from "@/lib/runs/schemas";
 import { codesByStatus, errorBody, openaiErrorBody } from "./errors";
 import { toJsonSchema, type JsonSchema } from "./json-schema";
@@ -12,12 +12,15 @@ type ApiOperation = RouteDoc & {
   method: "get" | "post" | "patch"; path: string; auth: ApiRoute["spec"]["auth"]; envelope: EnvelopeName;
   /** The key scopes of which the caller must hold one (empty: no key). */
   scopes: readonly string[];
+  /** A seed's endpoint: an unexpected error is the seed's 500 (docs/contract.md). */
+  seed: boolean;
   query?: z.ZodObject; bodySchema?: z.ZodType; json?: z.ZodType;
 };
 
 function operationOf({ spec }: ApiRoute): ApiOperation {
   return {
     ...spec.doc!, method: spec.method.toLowerCase() as ApiOperation["method"], path: spec.path, auth: spec.auth, envelope: spec.errors ?? "native",
+    seed: spec.seed ?? false,
     scopes: typeof spec.needs === "string" ? [spec.needs] : (spec.needs ?? []),
     query: spec.query as z.ZodObject | undefined, bodySchema: spec.body as z.ZodType | undefined, json: spec.response as z.ZodType | undefined,
   };
@@ -159,7 +162,7 @@ function errorResponses(op: ApiOperation): OpenApiOperation["responses"] {
     }
     const example = (code: ErrorCode) => ({
       summary: code,
-      value: render(code, op.errorExamples?.[code]).body,
+      value: render(code, op.errorExamples?.[code] ?? (code === "internal_server_error" && !op.seed ? UNEXPECTED_ERROR_MESSAGE : undefined)).body,
     });
     const schema = op.envelope === "openai"
       ? ref("schemas", "OpenAIErrorBody")
