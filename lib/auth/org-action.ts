@@ -24,7 +24,7 @@ export async function authorizeActor({ userId, orgId }: { userId: string; orgId:
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
 /** The pipeline's catch, shared: AppErrors become their code and message, anything else is logged. */
-export async function settle<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
+export async function actionResultOf<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
   try {
     return { ok: true, data: await fn() };
   } catch (e) {
@@ -44,7 +44,7 @@ export function orgAction<S extends z.ZodType<{ orgId: string }>, T>(
   fn: (a: { input: z.infer<S>; actor: Actor }) => Promise<T>,
 ) {
   const run = (userId: string | null, raw: unknown): Promise<ActionResult<T>> =>
-    settle(async () => {
+    actionResultOf(async () => {
       if (!userId) throw new AppError("unauthorized", "Sign in first");
       const parsed = opts.input.safeParse(raw);
       if (!parsed.success) {

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { acceptInviteAction } from "./actions";
+import { acceptInvitationAction } from "./actions";
 import { authClient } from "@/components/auth-client";
 import { Button } from "@/components/ui";
 
@@ -15,7 +15,7 @@ export function AcceptInvite({ invitationId, organizationId, signedInAs, invited
   return (
     <div className="space-y-2">
       <Button onClick={async () => {
-        const res = await acceptInviteAction({ invitationId });
+        const res = await acceptInvitationAction({ invitationId });
         if (!res.ok) return setError(res.error.message);
         await authClient.organization.setActive({ organizationId });
         router.push("/dashboard/workflows");

@@ -2,12 +2,12 @@
 
 import type { ActionResult } from "@/lib/auth/org-action";
 import { currentUser } from "@/lib/auth/session";
-import { acceptInvite } from "@/lib/orgs/invitations";
+import { acceptInvitationAs } from "@/lib/orgs/invitations";
 
 // The invitation link's page.
 
 /** Accepting needs a session but no membership yet: the invitation is what grants it. */
-export async function acceptInviteAction(raw: unknown): Promise<ActionResult<{ org_id: string; role: string }>> {
+export async function acceptInvitationAction(raw: unknown): Promise<ActionResult<{ org_id: string; role: string }>> {
   const user = await currentUser();
-  return acceptInvite(user, raw);
+  return acceptInvitationAs(user, raw);
 }
