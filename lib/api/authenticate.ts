@@ -1,7 +1,7 @@
 import { hasApiScope, verifyApiKey, type ApiScope } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
-import { checkOrigin } from "@/lib/auth/scope";
-import { sessionPrincipal } from "@/lib/auth/session-principal";
+import { checkOrigin } from "@/lib/auth/visibility";
+import { userPrincipal } from "@/lib/auth/user-principal";
 import { AppError } from "@/lib/errors";
 import { checkLimit } from "@/lib/ratelimit/limiter";
 import { apiKeyPolicy } from "@/lib/ratelimit/policies";
@@ -15,8 +15,8 @@ export type AuthMode =
    * are sent. A token may also come as the Bearer value (the OpenAI SDKs can only send an apiKey).
    */
   | "streamTokenOrKey"
-  /** The dashboard's signed-in user (session cookie), acting in the org named by x-flowgate-org: the playground. */
-  | "session"
+  /** The dashboard's signed-in user (better-auth's login cookie), acting in the org named by x-flowgate-org: the playground. */
+  | "user"
   | "none";
 
 export const CORS_HEADERS: Record<string, string> = {
@@ -43,7 +43,7 @@ export async function authenticate(req: Request, mode: AuthMode, needs?: ApiScop
 
 async function identify(req: Request, mode: AuthMode): Promise<Principal | null> {
   if (mode === "none") return null;
-  if (mode === "session") return sessionPrincipal(req);
+  if (mode === "user") return userPrincipal(req);
   if (mode === "streamTokenOrKey") {
     const token = new URL(req.url).searchParams.get("token");
     if (token !== null) return redeemToken(token);

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { ApiScope } from "@/lib/auth/api-keys";
-import type { Principal, SessionPrincipal } from "@/lib/auth/principal";
+import type { Principal, UserPrincipal } from "@/lib/auth/principal";
 import { runIdempotently } from "@/lib/idempotency/run-idempotently";
 import { newId } from "@/lib/ids";
 import { ServerTiming } from "@/lib/server-timing";
@@ -15,7 +15,7 @@ import type { RouteDoc } from "./route-doc";
 export { CORS_HEADERS, type AuthMode };
 
 /** Who the handler is talking to: non-null for every authenticated mode. */
-export type PrincipalFor<A extends AuthMode> = A extends "none" ? null : A extends "session" ? SessionPrincipal : Principal;
+export type PrincipalFor<A extends AuthMode> = A extends "none" ? null : A extends "user" ? UserPrincipal : Principal;
 /** "/api/v1/runs/{run_id}/stream" → "run_id" */
 type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | ParamNames<Rest> : never;
 export type PathParams<P extends string> = { [K in ParamNames<P>]: string };

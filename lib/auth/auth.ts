@@ -52,10 +52,10 @@ async function createAuth() {
     logger: authLogger(),
     hooks: { before: nameLimits },
     advanced: {
-      // Session cookies are Secure (and __Secure- prefixed) exactly when the public URL is https,
+      // Login cookies are Secure (and __Secure- prefixed) exactly when the public URL is https,
       // stated here rather than left to better-auth's defaults (which also look at NODE_ENV).
       useSecureCookies: baseURL.startsWith("https://"),
-      // Its rate limits and sessions key on this header. Under `npm start` it holds exactly one
+      // Its rate limits and logins key on this header. Under `npm start` it holds exactly one
       // address, the socket's or the one TRUSTED_PROXY_HOPS proxies vouch for: a client-sent
       // value never gets here (scripts/trusted-proxy.mjs).
       ipAddress: { ipAddressHeaders: ["x-forwarded-for"] },

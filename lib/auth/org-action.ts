@@ -6,7 +6,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 
 // Dashboard authorization. Server actions are public POST endpoints, so every call re-resolves
-// the session, the membership of the org it names, and the role. Another org's objects — and an
+// the login, the membership of the org it names, and the role. Another org's objects — and an
 // org the user is not in — are "not found", never "forbidden", so nothing leaks.
 
 export const ROLES = ["member", "admin", "owner"] as const;
@@ -36,7 +36,7 @@ export async function actionResultOf<T>(fn: () => Promise<T>): Promise<ActionRes
 
 /**
  * Wraps a dashboard mutation: parse the input (which names the org), resolve the signed-in user
- * (`currentUserId`, from the session cookie in a server action), check membership and role, run.
+ * (`currentUserId`, from the login cookie in a server action), check membership and role, run.
  * `.run(userId, input)` is the same pipeline without the cookie, for tests.
  */
 export function orgAction<S extends z.ZodType<{ orgId: string }>, T>(

@@ -4,7 +4,7 @@ import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
-import { assertWorkflowInScope } from "@/lib/auth/scope";
+import { assertWorkflowVisible } from "@/lib/auth/visibility";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { resolveRoute, type ModelRoute } from "@/lib/llm/route";
@@ -79,7 +79,7 @@ export async function prepareRun({
   sessionId?: string | null;
   /** A session belongs to its end user: only that user's turns are its history. */
   endUser?: string | null;
-  /** A workflow-scoped caller's session history holds only its workflows' turns. */
+  /** A caller restricted to some workflows has a session history of those workflows' turns only. */
   workflowIds?: string[] | null;
 }): Promise<PreparedRun> {
   const variables = variablesOf(v);
@@ -128,7 +128,7 @@ export async function publishedVersionOf({ params, query, principal }: {
   params: { workflow_id: string }; query: { version?: number; label?: string }; principal: Principal;
 }): Promise<ServedVersion> {
   const workflowId = params.workflow_id;
-  assertWorkflowInScope(principal, workflowId);
+  assertWorkflowVisible(principal, workflowId);
   const { version: pin, label } = query;
   if (pin !== undefined && label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
   if (label !== undefined) return labelledVersion(principal.orgId, workflowId, label);

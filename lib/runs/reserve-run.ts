@@ -2,7 +2,7 @@ import { getDb } from "@/db";
 import { findActiveApiKeyById } from "@/db/queries/api-keys";
 import { lockOrgBalance } from "@/db/queries/orgs";
 import { insertRunWithReservation, keyCapRemaining, type RunStart } from "@/db/queries/run-ledger";
-import type { KeyScope } from "@/lib/auth/api-keys";
+import type { KeyRestrictions } from "@/lib/auth/api-keys";
 import { capPeriodStart } from "@/lib/credits/key-cap";
 import { sumHeldCredits } from "@/db/queries/runs";
 import type { RunAssignment, RunPrice, RunSource } from "@/db/schema";
@@ -35,8 +35,8 @@ export async function reserveRun(
   p: PreparedRun,
   meta: {
     source: RunSource; protocol: string; apiKeyId: string | null; endUser?: string | null; sessionId?: string | null;
-    /** The key's (or stream token's) scope: its credit cap and per-run ceiling apply here. */
-    scope?: KeyScope;
+    /** The key's (or stream token's) restrictions: its credit cap and per-run ceiling apply here. */
+    restrictions?: KeyRestrictions;
     /**
      * The key was verified by the API pipeline, possibly from its short-lived cache: re-check it
      * in the reservation statement, so that a revoked or expired key never starts a run.
@@ -53,8 +53,8 @@ export async function reserveRun(
   },
 ): Promise<StartedRun> {
   const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(p.route.reservePrice, p.promptText);
-  const maxOutputTokens = ceilingFor(p.version.maxOutputTokens, { inputCost, outputPerM }, meta.scope);
-  const keyCap = meta.apiKeyId && meta.scope?.capPeriod ? { keyId: meta.apiKeyId, periodStart: capPeriodStart(meta.scope.capPeriod) } : null;
+  const maxOutputTokens = ceilingFor(p.version.maxOutputTokens, { inputCost, outputPerM }, meta.restrictions);
+  const keyCap = meta.apiKeyId && meta.restrictions?.capPeriod ? { keyId: meta.apiKeyId, periodStart: capPeriodStart(meta.restrictions.capPeriod) } : null;
   const deadline = Date.now() + CREDITS_WAIT_MS;
   let waited = false;
   for (;;) {
@@ -93,9 +93,9 @@ export async function reserveRun(
  * A stream token minted with max_credits caps what its run may reserve: the output tokens that
  * fit after the input estimate (a 402 when not even one does).
  */
-function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPerM: number }, scope?: KeyScope) {
-  if (scope?.maxCredits == null) return maxOutputTokens;
-  const fit = tokensFor(scope.maxCredits - cost.inputCost, cost.outputPerM);
+function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPerM: number }, restrictions?: KeyRestrictions) {
+  if (restrictions?.maxCredits == null) return maxOutputTokens;
+  const fit = tokensFor(restrictions.maxCredits - cost.inputCost, cost.outputPerM);
   if (fit < 1) throw new AppError("invalid_billing", undefined, { reason: "token_max_credits" });
   return Math.min(maxOutputTokens, fit);
 }

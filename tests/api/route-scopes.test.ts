@@ -9,7 +9,7 @@ import { apiRequest, ROUTES } from "../support/routes";
 // `run` only by default; an admin key without `run` is 403 on /run, /stream, /token and the OpenAI
 // surface, and does not read runs, sessions or usage either). A route missing from it fails here.
 
-type Needs = "run" | "admin" | "run or admin" | "session" | "public";
+type Needs = "run" | "admin" | "run or admin" | "signed-in user" | "public";
 const DECISIONS: Record<string, Needs> = {
   "POST /api/v1/run/{workflow_id}": "run",
   "POST /api/v1/run/{workflow_id}/stream": "run",
@@ -33,7 +33,7 @@ const DECISIONS: Record<string, Needs> = {
   "GET /api/v1/openai/models": "run",
   "GET /api/v1/openapi.json": "public",
   "GET /api/health": "public",
-  "POST /api/playground/{workflow_id}": "session",
+  "POST /api/playground/{workflow_id}": "signed-in user",
 };
 
 type Caller = "run key" | "admin key" | "admin+run key" | "stream token";
@@ -88,7 +88,7 @@ describe("every route decides what a key or token needs", () => {
       const decided = DECISIONS[`${r.spec.method} ${r.spec.path}`];
       const needs = r.spec.needs === undefined ? undefined : typeof r.spec.needs === "string" ? r.spec.needs : r.spec.needs.join(" or ");
       if (decided === "public") expect(r.spec.auth).toBe("none");
-      else if (decided === "session") expect(r.spec.auth).toBe("session");
+      else if (decided === "signed-in user") expect(r.spec.auth).toBe("user");
       else expect(needs, `${r.spec.method} ${r.spec.path}`).toBe(decided);
     }
   });
@@ -106,8 +106,8 @@ describe("every route decides what a key or token needs", () => {
           expect([200, 503], at).toContain(status);
           continue;
         }
-        // A stream token is accepted only where a token is (streamTokenOrKey); a session route takes neither.
-        const credentialFits = decided !== "session" && (caller !== "stream token" || route.spec.auth === "streamTokenOrKey");
+        // A stream token is accepted only where a token is (streamTokenOrKey); a signed-in user's route takes neither.
+        const credentialFits = decided !== "signed-in user" && (caller !== "stream token" || route.spec.auth === "streamTokenOrKey");
         if (!credentialFits) {
           expect(status, at).toBe(401);
           continue;

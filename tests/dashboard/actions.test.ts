@@ -147,19 +147,19 @@ describe("runSummaryAction", () => {
 });
 
 describe("createKeyAction with restrictions", () => {
-  it("stores the scope; another org's workflow or a malformed origin is refused", async () => {
+  it("stores the restrictions; another org's workflow or a malformed origin is refused", async () => {
     const res = await createKeyAction.run(own.users.admin!, {
       orgId: own.orgId, name: "scoped",
-      scope: { workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", expiresInDays: 7, allowedOrigins: ["https://App.example.com:443"] },
+      options: { workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", expiresInDays: 7, allowedOrigins: ["https://App.example.com:443"] },
     });
     expect(res.ok).toBe(true);
     const key = (await listApiKeys(await getDb(), own.orgId)).find((k) => k.id === (res as { data: { id: string } }).data.id)!;
     expect(key).toMatchObject({ workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", allowedOrigins: ["https://app.example.com"] });
     expect(key.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
 
-    const foreign = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", scope: { workflowIds: [other.workflowId] } });
+    const foreign = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", options: { workflowIds: [other.workflowId] } });
     expect(foreign).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    const badOrigin = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", scope: { allowedOrigins: ["https://app.example.com/path"] } });
+    const badOrigin = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", options: { allowedOrigins: ["https://app.example.com/path"] } });
     expect(badOrigin).toMatchObject({ ok: false, error: { code: "invalid_request" } });
   });
 });

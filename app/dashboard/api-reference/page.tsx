@@ -1,6 +1,6 @@
 import { headers } from "next/headers";
 import { apiDocument } from "@/lib/api/openapi/document";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { publicBaseUrl } from "@/lib/public-base-url";
 import { ApiReference } from "./api-reference";
 

@@ -30,7 +30,7 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
         <form
           className="space-y-3"
           action={async (form) => {
-            const scope = {
+            const options = {
               scopes: form.getAll("scopes").map(String),
               workflowIds: form.getAll("workflowIds").map(String),
               rateLimitPerMinute: num(form.get("rateLimitPerMinute")),
@@ -39,7 +39,7 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
               expiresInDays: num(form.get("expiresInDays")),
               allowedOrigins: String(form.get("allowedOrigins") ?? "").split(/[\s,]+/).filter(Boolean),
             };
-            const res = await createKeyAction({ orgId, name: String(form.get("name")), scope });
+            const res = await createKeyAction({ orgId, name: String(form.get("name")), options });
             if (!res.ok) return toast.error(res.error.message);
             setCreated(res.data.key);
             router.refresh();

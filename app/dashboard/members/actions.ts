@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { orgAction } from "@/lib/auth/org-action";
-import { currentUserId } from "@/lib/auth/session";
+import { currentUserId } from "@/lib/auth/current-user";
 import { cancelInvitation, INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
 import { changeMemberRole, removeMember } from "@/lib/orgs/members";
 import { org } from "@/app/dashboard/action-inputs";

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { orgAction } from "@/lib/auth/org-action";
-import { currentUserId } from "@/lib/auth/session";
+import { currentUserId } from "@/lib/auth/current-user";
 import { redeliverWebhook } from "@/lib/webhooks/deliveries";
 import { createWebhookEndpoint, createWebhookInput, deleteWebhook, enableWebhook } from "@/lib/webhooks/endpoints";
 import { org } from "@/app/dashboard/action-inputs";

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { orgAction } from "@/lib/auth/org-action";
-import { currentUserId } from "@/lib/auth/session";
+import { currentUserId } from "@/lib/auth/current-user";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { workflowContent } from "@/lib/workflows/schemas";
 import { archiveWorkflow } from "@/lib/workflows/update-draft";

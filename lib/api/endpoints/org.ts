@@ -1,4 +1,4 @@
-import { visibleWorkflows } from "@/lib/auth/scope";
+import { visibleWorkflows } from "@/lib/auth/visibility";
 import { publishedVersionOf } from "@/lib/runs/prepare-run";
 import { getSessionForApi } from "@/lib/sessions/session-history";
 import { sessionResponse } from "@/lib/sessions/schemas";
@@ -12,7 +12,7 @@ import { apiRoute } from "../route";
 import { AUTHED, WORKFLOW_ID } from "../route-doc";
 
 // GET /api/v1/token?ttl=60[&user=][&workflow_id=][&max_credits=] – a single-use stream token for
-// browsers, with the key's scope, optionally narrowed
+// browsers, with the key's restrictions, optionally narrowed
 export const mintToken = apiRoute({
   method: "GET", path: "/api/v1/token", auth: "apiKey", needs: "run", seed: true, query: mintTokenQuery, response: mintTokenResponse,
   doc: {

@@ -5,7 +5,7 @@ import { publishedVersionOf } from "@/lib/runs/prepare-run";
 import { answerOfRun, respondJson } from "@/lib/runs/respond-json";
 import { prefersAsync, respondAsync } from "@/lib/runs/async-run";
 import { listRunsQuery, listRunsResponse, runBody, runQuery, runRecordResponse, runResponse } from "@/lib/runs/schemas";
-import { visibleWorkflows } from "@/lib/auth/scope";
+import { visibleWorkflows } from "@/lib/auth/visibility";
 import { apiRoute } from "../route";
 import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
 

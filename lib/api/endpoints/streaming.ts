@@ -82,7 +82,7 @@ export const resumeRunStream = apiRoute({
 // POST /api/playground/:workflow_id – the dashboard's playground: runs the saved draft for a
 // signed-in member (no API key), in any stream protocol, charged to the org as source "playground"
 export const playgroundRun = apiRoute({
-  method: "POST", path: "/api/playground/{workflow_id}", auth: "session", query: streamQuery, body: streamBody,
+  method: "POST", path: "/api/playground/{workflow_id}", auth: "user", query: streamQuery, body: streamBody,
   prefetch: ({ params, principal }) => loadDraftAsVersion(principal.orgId, params.workflow_id),
 }, (a) => streamHandler("playground")(a));
 

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { orgAction } from "@/lib/auth/org-action";
-import { currentUserId } from "@/lib/auth/session";
+import { currentUserId } from "@/lib/auth/current-user";
 import { addCaseFromRun } from "@/lib/evals/cases";
 import { org } from "@/app/dashboard/action-inputs";
 

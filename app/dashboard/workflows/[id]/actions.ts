@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { orgAction } from "@/lib/auth/org-action";
-import { currentUserId } from "@/lib/auth/session";
+import { currentUserId } from "@/lib/auth/current-user";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
 import { moveLabel, rollbackProduction } from "@/lib/workflows/move-label";
 import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";

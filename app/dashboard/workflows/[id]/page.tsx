@@ -6,7 +6,7 @@ import { LineDiff } from "@/components/line-diff";
 import { Card } from "@/components/ui";
 import { VersionActions } from "./version-actions";
 import { WorkflowEditor } from "./workflow-editor";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { workflowPageData } from "@/lib/dashboard/page-data";
 import { isAppError } from "@/lib/errors";
 import { publicBaseUrl } from "@/lib/public-base-url";

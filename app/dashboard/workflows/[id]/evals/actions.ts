@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { orgAction } from "@/lib/auth/org-action";
-import { currentUserId } from "@/lib/auth/session";
+import { currentUserId } from "@/lib/auth/current-user";
 import { createEvalCase, importEvalCases, removeEvalCase } from "@/lib/evals/cases";
 import { MAX_IMPORT_BYTES } from "@/lib/evals/import-cases";
 import { setRequirePassingEval } from "@/lib/evals/publish-gate";
