@@ -1,13 +1,19 @@
 // The import boundaries of STYLE.md, enforced (`npm run lint`, and CI after the type check):
-//   app → lib → db; components are UI only; lib/api belongs to the route files; env is read in one place.
+//   app → lib → db; components are UI only and never import app/; lib/api belongs to the route files;
+//   each lib/ folder imports only what MAY_IMPORT lists; no import circles; env is read in one place.
 // Only boundary rules live here: formatting and types are the type checker's and the reviewer's.
 //
+// Plugins: eslint-plugin-import-x for what resolving imports takes (no-cycle, no-restricted-paths);
+// dependency-cruiser, langfuse's choice, parses TypeScript with the compiler API, which TypeScript 7
+// no longer ships.
 // Parser: typescript-eslint needs the TypeScript 5 compiler API, which TypeScript 7 (this repo's
 // compiler) no longer ships, and it refuses to install beside it. Babel's parser reads TypeScript
 // syntax without it, and the rules below need nothing but the syntax tree.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import babelParser from "@babel/eslint-parser";
+import { importX } from "eslint-plugin-import-x";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 
 const ROOT = import.meta.dirname;
 
@@ -19,15 +25,70 @@ const parserFor = (plugins) => ({
   },
 });
 
+// What each lib/ folder may import besides itself (folders, and the top-level files of lib/, by
+// name; "db" is db/). Resolved paths, so relative and `@/` imports count alike; `import type` too.
+// Written from the imports as they are: a folder that needs a new neighbour adds it here, in review.
+// Two-way pairs still present, to be cut (not added to): auth ↔ orgs, evals ↔ workflows,
+// queue ↔ webhooks, queue ↔ runs (and env → llm, for the providers setting). The run core's rows
+// (llm, credits, runs, transports, server) are its layers, one way (README, Architecture): each is
+// also held by the "run core's layers" block below.
+const LEAVES = ["env", "errors", "ids", "logger", "process-singleton", "server-timing", "public-base-url"];
+const MAY_IMPORT = {
+  admin: ["auth", "credits", "errors", "evals", "llm", "orgs", "webhooks", "workflows"],
+  api: ["db", "auth", "feedback", "health", "idempotency", "ratelimit", "runs", "sessions", "snippets", "stream-tokens", "telemetry", "transports", "usage", "validation", "workflows", ...LEAVES],
+  audit: ["db", "logger"],
+  auth: ["db", "audit", "cache", "credits", "orgs", ...LEAVES],
+  cache: ["env", "process-singleton"],
+  credits: ["db", "auth", "llm", "queue", ...LEAVES],
+  dashboard: ["db", "auth", "credits", "errors", "feedback", "llm", "runs", "webhooks", "workflows"],
+  evals: ["db", "auth", "runs", "validation", "workflows", "errors", "ids", "logger"],
+  feedback: ["db", "auth", "runs", "workflows"],
+  idempotency: ["db", "env", "errors", "ids"],
+  llm: ["db", "cache", ...LEAVES],
+  orgs: ["db", "audit", "auth", "credits", "env", "errors", "ids"],
+  queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
+  ratelimit: ["env", "logger", "process-singleton"],
+  runs: ["db", "auth", "credits", "llm", "queue", "sessions", "telemetry", "validation", "workflows", ...LEAVES],
+  server: ["db", "auth", "idempotency", "llm", "orgs", "queue", "runs", "telemetry", "webhooks", "workflows", ...LEAVES],
+  sessions: ["db", "auth", "credits", "llm", "validation", "workflows", "env", "errors"],
+  snippets: [],
+  "stream-tokens": ["db", "auth", "validation", "workflows", "errors", "ids"],
+  telemetry: ["env", "errors", "logger", "process-singleton"],
+  transports: ["db", "auth", "llm", "runs", "validation", "workflows", ...LEAVES],
+  usage: ["db", "errors"],
+  validation: ["errors"],
+  webhooks: ["db", "audit", "queue", "validation", "env", "errors", "ids"],
+  workflows: ["db", "audit", "cache", "evals", "llm", "queue", "snippets", "validation", "webhooks", "errors", "ids"],
+};
+// The top-level files of lib/: the leaves import only each other (env → llm aside), the rest wire folders together.
+const MAY_IMPORT_FILES = {
+  "bench-routes.ts": ["env", "runs", "server"],
+  "health.ts": ["db", "llm", "ratelimit", "runs"],
+  "env.ts": ["llm"],
+};
+const asPath = (name) => (name === "db" ? null : MAY_IMPORT[name] ? `./${name}` : `./${name}.ts`);
+const libZone = (target, allowed, self) => [
+  { target, from: "./lib", except: [...(self ? [`./${self}`] : []), ...allowed.map(asPath).filter(Boolean)], message: "not in this folder's MAY_IMPORT row (eslint.config.mjs)" },
+  ...(allowed.includes("db") ? [] : [{ target, from: "./db", message: "this lib/ folder does not use the database (MAY_IMPORT, eslint.config.mjs)" }]),
+];
+const libZones = [
+  ...Object.entries(MAY_IMPORT).flatMap(([folder, allowed]) => libZone(`./lib/${folder}/**`, allowed, folder)),
+  ...Object.entries(MAY_IMPORT_FILES).flatMap(([file, allowed]) => libZone(`./lib/${file}`, allowed, null)),
+  ...LEAVES.filter((l) => !MAY_IMPORT_FILES[`${l}.ts`]).flatMap((leaf) => libZone(`./lib/${leaf}.ts`, LEAVES, null)),
+];
+
 const DB = { group: ["@/db", "@/db/**"], message: "Pages, routes and components reach the database through lib/ (app → lib → db)." };
 const LIB_API = { group: ["@/lib/api", "@/lib/api/**"], message: "lib/api is the request pipeline of app/api/**; other code calls the domain modules in lib/." };
 const UPWARD = { group: ["@/app/**", "@/components/**"], message: "Imports go one way: app → lib → db. Move the shared piece down into lib/." };
+const APP = { group: ["@/app/**"], message: "components/ is shared UI: it never imports app/. A piece used by one page (and its server actions) sits beside that page." };
 const restrict = (...patterns) => ["error", { patterns }];
 // A layer of the run core may not import the folders named (README, Architecture: the run core).
 const layer = (folder, ...banned) => ({
   group: banned.flatMap((f) => [`@/lib/${f}`, `@/lib/${f}/**`]),
   message: `${folder} may not import lib/{${banned.join(",")}}: the run core's layers import one way (README, Architecture).`,
 });
+// The API document (lib/api/openapi) describes the routes and runs none: the dashboard's API reference may read it.
+const LIB_API_EXCEPT_DOCUMENT = { regex: "^@/lib/api(?!/openapi(/|$))(/.*)?$", message: LIB_API.message };
 
 // A client module ("use client", or anything under components/) may not import a module marked
 // `import "server-only"`: Next would fail the build, and the failure names the whole import chain.
@@ -73,14 +134,22 @@ const boundaries = {
 
 export default [
   { ignores: ["node_modules/**", ".next/**", ".data/**", "bench/results/**", "db/migrations/**", "next-env.d.ts", "**/*.js", "**/*.mjs"] },
-  { files: ["**/*.ts"], languageOptions: parserFor(["typescript"]) },
-  { files: ["**/*.tsx"], languageOptions: parserFor(["typescript", "jsx"]) },
+  // One parser setting for .ts and .tsx: import-x follows imports into other files with the
+  // importing file's parser, and a .ts file may import a .tsx one (so no `<T>x` casts in .ts: `as`).
+  { files: ["**/*.ts", "**/*.tsx"], languageOptions: parserFor(["typescript", "jsx"]) },
 
   {
     files: ["**/*.ts", "**/*.tsx"],
-    plugins: { boundaries },
+    plugins: { boundaries, "import-x": importX },
+    settings: {
+      "import-x/resolver-next": [createTypeScriptImportResolver({ project: path.join(ROOT, "tsconfig.json") })],
+      "import-x/extensions": [".ts", ".tsx"],
+    },
     rules: {
       "boundaries/no-server-only-in-client": "error",
+      // No import circles: a module's imports, followed, never lead back to it (type-only imports
+      // aside; a dynamic import() counts). eslint-plugin-import-x resolves the `@/` paths.
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
       // Configuration is parsed and validated once (lib/env.ts); a stray process.env read skips it.
       "no-restricted-syntax": ["error", {
         selector: "MemberExpression[object.name='process'][property.name='env']",
@@ -90,11 +159,11 @@ export default [
   },
 
   { files: ["app/api/**"], rules: { "no-restricted-imports": restrict(DB) } },
-  { files: ["app/**"], ignores: ["app/api/**"], rules: { "no-restricted-imports": restrict(DB, LIB_API) } },
-  { files: ["components/**"], rules: { "no-restricted-imports": restrict(DB, LIB_API) } },
-  { files: ["lib/**"], ignores: ["lib/api/**", "lib/openapi/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API) } },
-  // The API document is built from the routes' own specs (lib/api/endpoints): it reads them, it runs none.
-  { files: ["lib/api/**", "lib/openapi/**"], rules: { "no-restricted-imports": restrict(UPWARD) } },
+  { files: ["app/**"], ignores: ["app/api/**"], rules: { "no-restricted-imports": restrict(DB, LIB_API_EXCEPT_DOCUMENT) } },
+  { files: ["components/**"], rules: { "no-restricted-imports": restrict(DB, LIB_API, APP) } },
+  { files: ["lib/**"], ignores: ["lib/api/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API) } },
+  { files: ["lib/api/**"], rules: { "no-restricted-imports": restrict(UPWARD) } },
+  { files: ["lib/**"], rules: { "import-x/no-restricted-paths": ["error", { basePath: ROOT, zones: libZones }] } },
   {
     // db/ is data access: its own files, plus the leaves it needs to open the database (env, one
     // handle per process) and to fail in the documented envelope (errors). Nothing else in lib/

@@ -3,7 +3,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { getEnv } from "@/lib/env";
 
 // Pages only: the public API (/api/**) never passes through here, so the hot path pays nothing.
-// Dashboard pages need a session cookie (the pages re-check the session and membership: a cookie
+// Dashboard pages need a login cookie (the pages re-check the login and membership: a cookie
 // is not proof).
 export function proxy(req: NextRequest) {
   if (req.nextUrl.pathname.startsWith("/dashboard") && !getSessionCookie(req)) {

@@ -23,6 +23,13 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/**
+ * An unexpected error's message, answered with `internal_server_error`. The seeds' endpoints
+ * (/run, /stream, /token) keep their seed's "Failed to run workflow" (docs/contract.md, Error
+ * bodies); elsewhere a run is not what failed.
+ */
+export const UNEXPECTED_ERROR_MESSAGE = "Internal server error";
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;

@@ -3,7 +3,7 @@ import { AccountMenu } from "@/components/account-menu";
 import { DashboardSidebar } from "@/components/dashboard-sidebar";
 import { ThemeToggle } from "@/components/theme-toggle";
 import { ToastProvider } from "@/components/toast";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { CreateOrgForm } from "@/components/create-org-form";
-import { currentUser } from "@/lib/auth/session";
+import { currentUser } from "@/lib/auth/current-user";
 
 export const dynamic = "force-dynamic";
 

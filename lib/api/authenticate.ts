@@ -1,7 +1,7 @@
 import { hasApiScope, verifyApiKey, type ApiScope } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
-import { checkOrigin } from "@/lib/auth/scope";
-import { sessionPrincipal } from "@/lib/auth/session-principal";
+import { checkOrigin } from "@/lib/auth/visibility";
+import { userPrincipal } from "@/lib/auth/user-principal";
 import { AppError } from "@/lib/errors";
 import { checkLimit } from "@/lib/ratelimit/limiter";
 import { apiKeyPolicy } from "@/lib/ratelimit/policies";
@@ -15,8 +15,8 @@ export type AuthMode =
    * are sent. A token may also come as the Bearer value (the OpenAI SDKs can only send an apiKey).
    */
   | "streamTokenOrKey"
-  /** The dashboard's signed-in user (session cookie), acting in the org named by x-flowgate-org: the playground. */
-  | "session"
+  /** The dashboard's signed-in user (better-auth's login cookie), acting in the org named by x-flowgate-org: the playground. */
+  | "user"
   | "none";
 
 export const CORS_HEADERS: Record<string, string> = {
@@ -27,20 +27,23 @@ export const CORS_HEADERS: Record<string, string> = {
   "access-control-max-age": "86400",
 };
 
-/** Authenticates, then refuses (403) a caller without the scope the operation needs. */
-export async function authenticate(req: Request, mode: AuthMode, needs?: ApiScope): Promise<Principal | null> {
+/** Authenticates, then refuses (403) a caller that holds none of the scopes the operation needs. */
+export async function authenticate(req: Request, mode: AuthMode, needs?: ApiScope | readonly ApiScope[]): Promise<Principal | null> {
   const principal = await identify(req, mode);
-  if (principal && needs && !hasApiScope(principal, needs)) {
-    throw new AppError("forbidden", needs === "admin"
-      ? "This key has no admin scope: create one with the admin scope to manage workflows"
-      : "This key has no run scope: it may manage workflows, not run them");
+  const anyOf: readonly ApiScope[] = typeof needs === "string" ? [needs] : (needs ?? []);
+  if (principal && anyOf.length && !anyOf.some((scope) => hasApiScope(principal, scope))) {
+    throw new AppError("forbidden", anyOf.length > 1
+      ? `This key has none of the scopes ${anyOf.join(", ")}`
+      : anyOf[0] === "admin"
+        ? "This key has no admin scope: create one with the admin scope to manage workflows"
+        : "This key has no run scope: it may manage workflows, not run them");
   }
   return principal;
 }
 
 async function identify(req: Request, mode: AuthMode): Promise<Principal | null> {
   if (mode === "none") return null;
-  if (mode === "session") return sessionPrincipal(req);
+  if (mode === "user") return userPrincipal(req);
   if (mode === "streamTokenOrKey") {
     const token = new URL(req.url).searchParams.get("token");
     if (token !== null) return redeemToken(token);

@@ -1,4 +1,4 @@
-import { AppError, isAppError } from "@/lib/errors";
+import { AppError, isAppError, UNEXPECTED_ERROR_MESSAGE } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { openaiEnvelope } from "@/lib/transports/openai/error-envelope";
 
@@ -20,14 +20,15 @@ export type EnvelopeName = keyof typeof ENVELOPES;
 
 /**
  * Answers an error in the route's envelope. Unknown errors are logged under the request id and
- * answered with the generic 500; their message never reaches the client.
+ * answered with the generic 500 — on the seeds' endpoints (`seed`) the seed's own 500 body
+ * (docs/contract.md) — and their message never reaches the client.
  */
-export function errorResponse(e: unknown, requestId: string, headers: Headers, envelope: EnvelopeName = "native"): Response {
+export function errorResponse(e: unknown, requestId: string, headers: Headers, envelope: EnvelopeName = "native", seed = false): Response {
   let err: AppError;
   if (isAppError(e)) err = e;
   else {
     logger.error("unhandled error", { requestId, err: e });
-    err = new AppError("internal_server_error");
+    err = new AppError("internal_server_error", seed ? undefined : UNEXPECTED_ERROR_MESSAGE);
   }
   if (err.status >= 500) logger.warn("request failed", { requestId, code: err.code, ...err.extra });
   if (typeof err.extra?.retry_after === "number") headers.set("retry-after", String(err.extra.retry_after));

@@ -3,7 +3,7 @@ import type { ErrorCode } from "@/lib/errors";
 /** What a streaming response can be, besides JSON. */
 export type StreamMedia = "text" | "sse" | "ui" | "data" | "openai";
 
-/** The parts of an operation's documentation that its schemas cannot say (lib/openapi renders it). */
+/** The parts of an operation's documentation that its schemas cannot say (lib/api/openapi renders it). */
 export type RouteDoc = {
   operationId: string;
   tag: "Runs" | "Streaming" | "Tokens" | "Workflows" | "Sessions" | "Usage" | "OpenAI compatible" | "Management" | "Meta";

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { ApiScope } from "@/lib/auth/api-keys";
-import type { Principal, SessionPrincipal } from "@/lib/auth/principal";
+import type { Principal, UserPrincipal } from "@/lib/auth/principal";
 import { runIdempotently } from "@/lib/idempotency/run-idempotently";
 import { newId } from "@/lib/ids";
 import { ServerTiming } from "@/lib/server-timing";
@@ -15,7 +15,7 @@ import type { RouteDoc } from "./route-doc";
 export { CORS_HEADERS, type AuthMode };
 
 /** Who the handler is talking to: non-null for every authenticated mode. */
-export type PrincipalFor<A extends AuthMode> = A extends "none" ? null : A extends "session" ? SessionPrincipal : Principal;
+export type PrincipalFor<A extends AuthMode> = A extends "none" ? null : A extends "user" ? UserPrincipal : Principal;
 /** "/api/v1/runs/{run_id}/stream" → "run_id" */
 type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | ParamNames<Rest> : never;
 export type PathParams<P extends string> = { [K in ParamNames<P>]: string };
@@ -40,17 +40,29 @@ export type IdempotencySpec<A extends AuthMode, Path extends string, Q> = {
 };
 
 /**
+ * The key scope an operation needs (403 without it; README, "Management API (CI)"): `run` for what
+ * runs a workflow or reads what runs did, `admin` for the management API, or a list when any one
+ * of them will do. A stream token holds `run` only.
+ */
+export type Needs = ApiScope | readonly [ApiScope, ApiScope, ...ApiScope[]];
+/** Every route a key or a stream token reaches must say what it needs: the type checker refuses one that has not decided. */
+type NeedsFor<A extends AuthMode> = A extends "apiKey" | "streamTokenOrKey" ? { needs: Needs } : { needs?: never };
+
+/**
  * One operation of the API: its method and path (OpenAPI style, `{name}` for a segment; the route
  * file sits in the folder of the same shape, `[name]`), how it authenticates, the zod schemas of
- * its query, body and response, and its documentation. lib/openapi builds the API document from
+ * its query, body and response, and its documentation. lib/api/openapi builds the API document from
  * these very objects, so what is parsed is what is documented.
  */
-export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = {
+export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = NeedsFor<A> & {
   method: "GET" | "POST" | "PATCH";
   path: Path;
   auth: A;
-  /** The key scope the operation needs (403 without it): `run` for what runs a workflow, `admin` for the management API. */
-  needs?: ApiScope;
+  /**
+   * One of the seeds' endpoints (docs/contract.md): an unexpected error answers the seed's 500,
+   * "Failed to run workflow"; elsewhere it is the generic "Internal server error".
+   */
+  seed?: true;
   /** The error body's shape: the native envelope (default), or OpenAI's (the /api/v1/openai surface). */
   errors?: EnvelopeName;
   /** Answer CORS preflights and grant any origin (the stream endpoints: the token is the credential). */
@@ -114,7 +126,7 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
       if (principal) restrictCors(req, principal, headers, !!spec.cors);
       const params = ((await context?.params) ?? {}) as PathParams<Path>;
       // A bad query, like the prefetch's error, is answered only once the request is admitted.
-      const parsed = settle(() => (spec.query ? parseInputOrThrow(spec.query, queryOf(req)) : undefined) as Out<Q>);
+      const parsed = attempt(() => (spec.query ? parseInputOrThrow(spec.query, queryOf(req)) : undefined) as Out<Q>);
       const pre = principal && spec.prefetch && "value" in parsed
         ? spec.prefetch({ req, params, query: parsed.value, principal }).then((value) => ({ value }), (error: unknown) => ({ error }))
         : undefined;
@@ -136,7 +148,7 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
           return out instanceof Response ? withHeaders(out, headers) : Response.json(out, { headers });
         } catch (e) {
           timing.apply(headers);
-          return errorResponse(e, requestId, headers, spec.errors);
+          return errorResponse(e, requestId, headers, spec.errors, spec.seed);
         }
       };
       const invoke = (runId?: string) =>
@@ -150,7 +162,7 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
       return withHeaders(await runIdempotently({ req, apiKeyId: principal.keyId, rawBody, run, invoke }), headers);
     } catch (e) {
       timing.apply(headers);
-      return errorResponse(e, requestId, headers, spec.errors);
+      return errorResponse(e, requestId, headers, spec.errors, spec.seed);
     }
   };
   return Object.assign(route, { spec: spec as ApiRoute["spec"] });
@@ -164,7 +176,8 @@ function withHeaders(res: Response, headers: Headers) {
   return res;
 }
 
-function settle<V>(f: () => V): { value: V } | { error: unknown } {
+/** f's value, or what it threw: kept to be answered later. */
+function attempt<V>(f: () => V): { value: V } | { error: unknown } {
   try {
     return { value: f() };
   } catch (error) {

@@ -17,9 +17,11 @@ type MemberChange = {
 };
 
 /**
- * Membership changes, from better-auth's organization hooks. They run after better-auth has
- * committed the change in its own statements, so this cannot share its transaction: it is written
- * right after, and a failure is logged rather than turned into an error for a change already made.
+ * An org creator's membership, from better-auth's creation hook (lib/auth/auth.ts; the dashboard's
+ * own membership changes in lib/orgs write theirs in their transaction). The hook runs after
+ * better-auth has committed the change in its own statements, so this cannot share its transaction:
+ * it is written right after, and a failure is logged rather than turned into an error for a change
+ * already made.
  */
 export async function recordMemberChange({ action, orgId, userId, email, role, previousRole, actorId }: MemberChange) {
   try {

@@ -24,8 +24,8 @@ export type ApiKeyPrincipal = {
    * unpinned call runs). The request cannot name another (lib/runs/prepare-run.ts publishedVersionOf).
    */
   pin?: VersionPin;
-  /** What the key (or the stream token, narrowed at mint) may do; absent → unrestricted. */
-  scope?: KeyScope;
+  /** The key's restrictions (the stream token's, narrowed at mint); absent → unrestricted. */
+  restrictions?: KeyRestrictions;
   /** What the key may do (run, admin); absent → run only (a stream token, the playground's user). */
   scopes?: ApiScope[];
 };
@@ -38,7 +38,7 @@ export function hasApiScope(principal: Pick<ApiKeyPrincipal, "scopes">, scope: A
 /** How a call names the version it runs: a version number, a label, or neither (production). */
 export type VersionPin = { version?: number; label?: string };
 
-export type KeyScope = {
+export type KeyRestrictions = {
   /** The only workflows it may run or describe; null → all of the org's. */
   workflowIds: string[] | null;
   /** Browser origins it may be used from; null → any. */
@@ -49,8 +49,8 @@ export type KeyScope = {
   maxCredits: number | null;
 };
 
-/** The scope a key row grants; undefined when it grants everything (the common, fast case). */
-export function scopeOf(row: { workflowIds: string[] | null; allowedOrigins: string[] | null; creditCap: number | null; creditCapPeriod: CapPeriod | null }): KeyScope | undefined {
+/** The restrictions of a key row; undefined when it has none (the common, fast case). */
+export function restrictionsOf(row: { workflowIds: string[] | null; allowedOrigins: string[] | null; creditCap: number | null; creditCapPeriod: CapPeriod | null }): KeyRestrictions | undefined {
   if (!row.workflowIds && !row.allowedOrigins && row.creditCap === null) return undefined;
   return {
     workflowIds: row.workflowIds, allowedOrigins: row.allowedOrigins,
@@ -73,7 +73,7 @@ export async function createApiKey({
   const secret = newSecret.apiKey();
   const db = await getDb();
   if (workflowIds?.length) {
-    // A key can only be scoped to this org's workflows (another org's ids do not exist here).
+    // A key can only be restricted to this org's workflows (another org's ids do not exist here).
     const known = new Set((await listWorkflowIdsIn(db, { orgId, ids: workflowIds })).map((w) => w.id));
     const unknown = workflowIds.filter((id) => !known.has(id));
     if (unknown.length) throw new AppError("invalid_request", `Unknown workflow: ${unknown[0]}`);
@@ -86,8 +86,8 @@ export async function createApiKey({
       creditCap: creditCap ?? null, creditCapPeriod: creditCap == null ? null : (creditCapPeriod ?? "total"), expiresAt: expiresAt ?? null,
       scopes: scopes?.length ? [...new Set(scopes)] : ["run"],
     });
-    const scope = { scopes: key.scopes, workflowIds: key.workflowIds, allowedOrigins: key.allowedOrigins, creditCap: key.creditCap, creditCapPeriod: key.creditCapPeriod, rateLimitPerMinute: key.rateLimitPerMinute, expiresAt: key.expiresAt };
-    await recordAudit(tx, { orgId, actorId, action: "key.create", targetId: key.id, details: { name: key.name, prefix: key.prefix, ...scope } });
+    const settings = { scopes: key.scopes, workflowIds: key.workflowIds, allowedOrigins: key.allowedOrigins, creditCap: key.creditCap, creditCapPeriod: key.creditCapPeriod, rateLimitPerMinute: key.rateLimitPerMinute, expiresAt: key.expiresAt };
+    await recordAudit(tx, { orgId, actorId, action: "key.create", targetId: key.id, details: { name: key.name, prefix: key.prefix, ...settings } });
     return key;
   });
   return { key: secret, id: row.id, prefix: row.prefix, name: row.name, scopes: row.scopes, created_at: row.createdAt.toISOString() };
@@ -120,7 +120,7 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
       logger.warn("could not record key use", { keyId: row.id, err }),
     );
   }
-  return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute, scope: scopeOf(row), scopes: row.scopes };
+  return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute, restrictions: restrictionsOf(row), scopes: row.scopes };
 }
 
 /** This process forgets its cached verifications (a revoke through it takes effect at once). */

@@ -52,10 +52,10 @@ async function createAuth() {
     logger: authLogger(),
     hooks: { before: nameLimits },
     advanced: {
-      // Session cookies are Secure (and __Secure- prefixed) exactly when the public URL is https,
+      // Login cookies are Secure (and __Secure- prefixed) exactly when the public URL is https,
       // stated here rather than left to better-auth's defaults (which also look at NODE_ENV).
       useSecureCookies: baseURL.startsWith("https://"),
-      // Its rate limits and sessions key on this header. Under `npm start` it holds exactly one
+      // Its rate limits and logins key on this header. Under `npm start` it holds exactly one
       // address, the socket's or the one TRUSTED_PROXY_HOPS proxies vouch for: a client-sent
       // value never gets here (scripts/trusted-proxy.mjs).
       ipAddress: { ipAddressHeaders: ["x-forwarded-for"] },
@@ -71,6 +71,9 @@ async function createAuth() {
         // A quick early refusal only: better-auth counts before it inserts, so concurrent
         // creations all pass it. The limit that holds is admitUserOrg's, under a lock.
         organizationLimit: MAX_ORGS_PER_USER,
+        // Only the creation hook: better-auth's member, role and invitation endpoints are not
+        // served (lib/api/better-auth-routes.ts), and the dashboard's own (lib/orgs) write their
+        // audit entries in the change's transaction.
         organizationHooks: {
           afterCreateOrganization: async ({ organization: org, member, user }) => {
             if (!(await admitUserOrg({ id: org.id, name: org.name, userId: user.id }))) {
@@ -79,12 +82,6 @@ async function createAuth() {
             }
             await recordMemberChange({ action: "member.add", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: user.id });
           },
-          afterAddMember: async ({ member, user, organization: org }) =>
-            recordMemberChange({ action: "member.add", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: await requestUserId() }),
-          afterRemoveMember: async ({ member, user, organization: org }) =>
-            recordMemberChange({ action: "member.remove", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: await requestUserId() }),
-          afterUpdateMemberRole: async ({ member, previousRole, user, organization: org }) =>
-            recordMemberChange({ action: "member.role_update", orgId: org.id, userId: user.id, email: user.email, role: member.role, previousRole, actorId: await requestUserId() }),
         },
       }),
       nextCookies(),
@@ -96,17 +93,6 @@ async function createAuth() {
 function warnWithoutTrustedProxy(nodeEnv: string) {
   if (nodeEnv !== "production" || (globalThis as { __flowgateTrustedProxyHops?: number }).__flowgateTrustedProxyHops !== undefined) return;
   logger.warn("started without scripts/trusted-proxy.mjs (use npm start): client addresses, and the sign-in rate limits keyed on them, come from X-Forwarded-For as the client sent it");
-}
-
-// The hooks do not say who acted: it is the signed-in user of the request that runs them (an
-// admin removing someone, the invitee accepting). Outside a request (server-side calls, tests),
-// unknown → null. Imported lazily: session.ts imports this module.
-async function requestUserId(): Promise<string | null> {
-  try {
-    return await (await import("./session")).currentUserId();
-  } catch {
-    return null;
-  }
 }
 
 type Auth = Awaited<ReturnType<typeof createAuth>>;

@@ -6,7 +6,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 
 // Dashboard authorization. Server actions are public POST endpoints, so every call re-resolves
-// the session, the membership of the org it names, and the role. Another org's objects — and an
+// the login, the membership of the org it names, and the role. Another org's objects — and an
 // org the user is not in — are "not found", never "forbidden", so nothing leaks.
 
 export const ROLES = ["member", "admin", "owner"] as const;
@@ -24,7 +24,7 @@ export async function authorizeActor({ userId, orgId }: { userId: string; orgId:
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
 /** The pipeline's catch, shared: AppErrors become their code and message, anything else is logged. */
-export async function settle<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
+export async function actionResultOf<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
   try {
     return { ok: true, data: await fn() };
   } catch (e) {
@@ -36,7 +36,7 @@ export async function settle<T>(fn: () => Promise<T>): Promise<ActionResult<T>> 
 
 /**
  * Wraps a dashboard mutation: parse the input (which names the org), resolve the signed-in user
- * (`currentUserId`, from the session cookie in a server action), check membership and role, run.
+ * (`currentUserId`, from the login cookie in a server action), check membership and role, run.
  * `.run(userId, input)` is the same pipeline without the cookie, for tests.
  */
 export function orgAction<S extends z.ZodType<{ orgId: string }>, T>(
@@ -44,7 +44,7 @@ export function orgAction<S extends z.ZodType<{ orgId: string }>, T>(
   fn: (a: { input: z.infer<S>; actor: Actor }) => Promise<T>,
 ) {
   const run = (userId: string | null, raw: unknown): Promise<ActionResult<T>> =>
-    settle(async () => {
+    actionResultOf(async () => {
       if (!userId) throw new AppError("unauthorized", "Sign in first");
       const parsed = opts.input.safeParse(raw);
       if (!parsed.success) {

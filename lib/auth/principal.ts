@@ -5,5 +5,5 @@ import type { ApiKeyPrincipal } from "./api-keys";
  * user in the playground. Only key principals have a keyId; a user is rate-limited by user id and
  * their runs carry no key.
  */
-export type Principal = ApiKeyPrincipal | SessionPrincipal;
-export type SessionPrincipal = Omit<ApiKeyPrincipal, "keyId"> & { keyId: null; userId: string };
+export type Principal = ApiKeyPrincipal | UserPrincipal;
+export type UserPrincipal = Omit<ApiKeyPrincipal, "keyId"> & { keyId: null; userId: string };

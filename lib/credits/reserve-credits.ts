@@ -4,7 +4,7 @@ import { lockOrgBalance } from "@/db/queries/orgs";
 import { insertRunWithReservation, keyCapRemaining, type RunStart } from "@/db/queries/run-ledger";
 import { sumHeldCredits } from "@/db/queries/runs";
 import type { RunPrice } from "@/db/schema";
-import type { KeyScope } from "@/lib/auth/api-keys";
+import type { KeyRestrictions } from "@/lib/auth/api-keys";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { capPeriodStart } from "./key-cap";
@@ -25,8 +25,8 @@ export type CreditRequest = Omit<RunStart, "runId" | "ledgerId" | "inputCost" | 
   reservePrice: RunPrice; promptText: string;
   /** The version's output ceiling; a stream token's max_credits may lower it. */
   maxOutputTokens: number;
-  /** The key's (or stream token's) scope: its credit cap and per-run ceiling apply here. */
-  scope?: KeyScope;
+  /** The key's (or stream token's) restrictions: its credit cap and per-run ceiling apply here. */
+  restrictions?: KeyRestrictions;
   /** The id chosen for it beforehand (an Idempotency-Key's claim); a new one otherwise. */
   runId?: string;
   /** The client went away: stop waiting for credits. */
@@ -39,10 +39,10 @@ export type CreditRequest = Omit<RunStart, "runId" | "ledgerId" | "inputCost" | 
  * org's runs in flight hold. See lib/credits/README.md.
  */
 export async function reserveCredits(req: CreditRequest): Promise<{ runId: string; reserved: number; maxOutputTokens: number; inputTokensEstimate: number }> {
-  const { reservePrice, promptText, scope, signal, runId: chosenId, ...row } = req;
+  const { reservePrice, promptText, restrictions, signal, runId: chosenId, ...row } = req;
   const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(reservePrice, promptText);
-  const maxOutputTokens = ceilingFor(req.maxOutputTokens, { inputCost, outputPerM }, scope);
-  const keyCap = row.apiKeyId && scope?.capPeriod ? { keyId: row.apiKeyId, periodStart: capPeriodStart(scope.capPeriod) } : null;
+  const maxOutputTokens = ceilingFor(req.maxOutputTokens, { inputCost, outputPerM }, restrictions);
+  const keyCap = row.apiKeyId && restrictions?.capPeriod ? { keyId: row.apiKeyId, periodStart: capPeriodStart(restrictions.capPeriod) } : null;
   const deadline = Date.now() + CREDITS_WAIT_MS;
   let waited = false;
   for (;;) {
@@ -71,9 +71,9 @@ export async function reserveCredits(req: CreditRequest): Promise<{ runId: strin
  * A stream token minted with max_credits caps what its run may reserve: the output tokens that
  * fit after the input estimate (a 402 when not even one does).
  */
-function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPerM: number }, scope?: KeyScope) {
-  if (scope?.maxCredits == null) return maxOutputTokens;
-  const fit = tokensFor(scope.maxCredits - cost.inputCost, cost.outputPerM);
+function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPerM: number }, restrictions?: KeyRestrictions) {
+  if (restrictions?.maxCredits == null) return maxOutputTokens;
+  const fit = tokensFor(restrictions.maxCredits - cost.inputCost, cost.outputPerM);
   if (fit < 1) throw new AppError("invalid_billing", undefined, { reason: "token_max_credits" });
   return Math.min(maxOutputTokens, fit);
 }

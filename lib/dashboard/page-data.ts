@@ -19,7 +19,7 @@ import { authorizeActor } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
 import { listCatalogue, unpricedPolicy } from "@/lib/llm/catalogue";
 
-// What each dashboard page shows, always scoped to the org the page resolved (tenant isolation
+// What each dashboard page shows, always limited to the org the page resolved (tenant isolation
 // lives here and in db/queries, not in the components).
 
 export async function workflowsPageData(orgId: string, search?: string) {

@@ -3,7 +3,7 @@ import { getDb } from "@/db";
 import { finishEvalRun, insertEvalResult, insertEvalRun, listEvalCases } from "@/db/queries/evals";
 import { getWorkflowVersion } from "@/db/queries/workflows";
 import type { EvalCase, WorkflowVersion } from "@/db/schema";
-import type { SessionPrincipal } from "@/lib/auth/principal";
+import type { UserPrincipal } from "@/lib/auth/principal";
 import { isAppError, AppError } from "@/lib/errors";
 import { isId, newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
@@ -42,7 +42,7 @@ export async function runEval({ orgId, workflowId, target, actorId = null, concu
     contentHash: contentHashOf(version), createdBy: actorId,
   });
   // The dashboard user (or the system, from the CLI) runs it, as in the playground: no key, the org pays.
-  const principal: SessionPrincipal = { keyId: null, orgId, rateLimitPerMinute: null, userId: actorId ?? "system" };
+  const principal: UserPrincipal = { keyId: null, orgId, rateLimitPerMinute: null, userId: actorId ?? "system" };
   try {
     await forEachBounded(cases, Math.max(1, Math.min(concurrency, EVAL_CONCURRENCY)), (c) => runCase(evalRun.id, principal, version, c));
     return summarize(await finishEvalRun(db, { evalRunId: evalRun.id, status: "completed" }));
@@ -52,7 +52,7 @@ export async function runEval({ orgId, workflowId, target, actorId = null, concu
   }
 }
 
-async function runCase(evalRunId: string, principal: SessionPrincipal, version: WorkflowVersion, c: EvalCase) {
+async function runCase(evalRunId: string, principal: UserPrincipal, version: WorkflowVersion, c: EvalCase) {
   const db = await getDb();
   const base = { evalRunId, caseId: c.id };
   try {

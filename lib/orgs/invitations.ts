@@ -4,7 +4,7 @@ import {
   findInvitation, getMembership, insertInvitation, insertMemberIfAbsent, listMembers, listPendingInvitations, markInvitationAccepted, markInvitationCanceled,
 } from "@/db/queries/members";
 import { recordAudit } from "@/lib/audit/record-audit";
-import { settle } from "@/lib/auth/org-action";
+import { actionResultOf } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
 import { randomAlnum } from "@/lib/ids";
 
@@ -59,9 +59,12 @@ export async function acceptInvitation({ invitationId, userId, email }: { invita
   });
 }
 
-/** The accept action: a signed-in user, not yet a member; the invitation is the grant. */
-export function acceptInvite(user: { id: string; email: string } | null, raw: unknown) {
-  return settle(async () => {
+/**
+ * The accept action's body (app/invite/[id]/actions.ts): the signed-in user (null when signed out),
+ * not yet a member, and the action's raw input; the invitation is the grant. Answers an ActionResult.
+ */
+export function acceptInvitationAs(user: { id: string; email: string } | null, raw: unknown) {
+  return actionResultOf(async () => {
     if (!user) throw new AppError("unauthorized", "Sign in first");
     const id = (raw as { invitationId?: unknown } | null)?.invitationId;
     if (typeof id !== "string") throw new AppError("invalid_request", "invitationId: expected a string");

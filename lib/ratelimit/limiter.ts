@@ -2,21 +2,12 @@ import "server-only";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { createMemoryLimiter } from "./memory-limiter";
-import type { RateLimitPolicy } from "./policies";
+import type { Limiter, LimitResult, RateLimitPolicy } from "./types";
 import { createRedisLimiter } from "./redis-limiter";
 import { createUpstashLimiter } from "./upstash-limiter";
 import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 
-export type LimitResult = { success: boolean; limit: number; remaining: number; reset: number /* epoch ms */ };
-export type Limiter = {
-  /** memory | redis | upstash */
-  kind: string;
-  limit(id: string, policy: RateLimitPolicy): Promise<LimitResult>;
-  /** Remote backends answer health checks. */
-  ping?: () => Promise<unknown>;
-  /** Remote backends drop their connection. */
-  close?: () => Promise<void>;
-};
+export type { Limiter, LimitResult };
 
 // One limiter (and so one Redis client) per process, not one per Next bundle (lib/process-singleton.ts).
 

@@ -1,5 +1,4 @@
-import type { RateLimitPolicy } from "./policies";
-import type { Limiter, LimitResult } from "./limiter";
+import type { Limiter, LimitResult, RateLimitPolicy } from "./types";
 
 // In-process sliding window (the same approximation @upstash/ratelimit uses: the previous
 // window's count weighted by how much of it still overlaps). Single-instance default.

@@ -1,7 +1,9 @@
 import { getEnv } from "@/lib/env";
+import type { RateLimitPolicy } from "./types";
+
+export type { RateLimitPolicy };
 
 // Named limits in one place. Rate limits protect the service; credits are billing.
-export type RateLimitPolicy = { name: string; limit: number; windowMs: number; prefix: string };
 
 /** Requests per minute per API key: the key's own override, else RATE_LIMIT_PER_MINUTE. /token, /run and /stream share it. */
 export function apiKeyPolicy(override: number | null | undefined): RateLimitPolicy {

@@ -1,6 +1,5 @@
 import { Ratelimit } from "@upstash/ratelimit";
-import type { Limiter, LimitResult } from "./limiter";
-import type { RateLimitPolicy } from "./policies";
+import type { Limiter, LimitResult, RateLimitPolicy } from "./types";
 import type { RatelimitRedis } from "./redis-adapter";
 
 export type RemoteLimiterOptions = {

@@ -1,6 +1,6 @@
 import { createClient } from "redis";
 import { logger } from "@/lib/logger";
-import type { Limiter } from "./limiter";
+import type { Limiter } from "./types";
 import { createRatelimitLimiter } from "./ratelimit-limiter";
 import { createRedisAdapter } from "./redis-adapter";
 

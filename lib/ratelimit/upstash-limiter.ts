@@ -1,5 +1,5 @@
 import { Redis } from "@upstash/redis";
-import type { Limiter } from "./limiter";
+import type { Limiter } from "./types";
 import { createRatelimitLimiter } from "./ratelimit-limiter";
 
 /** The Upstash backend (UPSTASH_REDIS_REST_URL / _TOKEN): @upstash/ratelimit over Upstash's REST API. */

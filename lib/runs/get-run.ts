@@ -3,7 +3,7 @@ import { getDb } from "@/db";
 import { getRun } from "@/db/queries/runs";
 import type { Run } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
-import { runVisibleTo, type Viewer } from "@/lib/auth/scope";
+import { runVisibleTo, type Viewer } from "@/lib/auth/visibility";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import type { RunRecord } from "./schemas";
@@ -36,7 +36,7 @@ export function serializeRun(r: Run): RunRecord {
 
 /**
  * A run the caller may see. Another org's run is "not found", like one that never existed; so is
- * one outside a scoped key's workflows, or another end user's for a stream token (lib/auth/scope.ts).
+ * one outside a restricted key's workflows, or another end user's for a stream token (lib/auth/visibility.ts).
  */
 export async function getRunOrThrow(principal: Viewer, runId: string) {
   if (!isId.run(runId)) throw new AppError("run_not_found");

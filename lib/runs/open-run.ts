@@ -1,6 +1,6 @@
 import type { RunSource } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
-import { visibleWorkflows } from "@/lib/auth/scope";
+import { visibleWorkflows } from "@/lib/auth/visibility";
 import type { ServerTiming } from "@/lib/server-timing";
 import { callWithRetries, type CallResult } from "@/lib/llm/call-with-retries";
 import { assignVersion, type ServedVersion } from "@/lib/workflows/split-assignment";
@@ -23,7 +23,7 @@ import { checkOutput } from "@/lib/workflows/output-schema";
 // openRun does the first half and hands back a reserved run; `execute` does the second.
 
 export type RunRequest = {
-  /** Who pays, whose scope applies and who the end user is. */
+  /** Who pays, whose restrictions apply and who the end user is. */
   principal: Principal;
   /** The version to run: published, pinned, or the draft (the playground); a split label's arms pick one per end user. */
   version: ServedVersion;
@@ -101,7 +101,7 @@ export async function admitRun(r: RunRequest) {
   const reserve = async ({ queued, runId = r.runId }: { queued?: boolean; runId?: string }) => {
     const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
       source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
-      scope: principal.scope, checkKey: principal.keyId !== null, runId, queued, assignment,
+      restrictions: principal.restrictions, checkKey: principal.keyId !== null, runId, queued, assignment,
     }));
     annotateSpan({ "flowgate.run_id": run.id });
     r.timing?.mark("start");

@@ -4,7 +4,7 @@ import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
-import { assertWorkflowInScope, versionPinOf } from "@/lib/auth/scope";
+import { assertWorkflowVisible, versionPinOf } from "@/lib/auth/visibility";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { resolvePlan, type ModelPlan } from "@/lib/llm/fallback-plan";
@@ -79,7 +79,7 @@ export async function prepareRun({
   sessionId?: string | null;
   /** A session belongs to its end user: only that user's turns are its history. */
   endUser?: string | null;
-  /** A workflow-scoped caller's session history holds only its workflows' turns. */
+  /** A caller restricted to some workflows has a session history of those workflows' turns only. */
   workflowIds?: string[] | null;
 }): Promise<PreparedRun> {
   const variables = variablesOf(v);
@@ -129,7 +129,7 @@ export async function publishedVersionOf({ params, query, principal }: {
   params: { workflow_id: string }; query: { version?: number; label?: string }; principal: Principal;
 }): Promise<ServedVersion> {
   const workflowId = params.workflow_id;
-  assertWorkflowInScope(principal, workflowId);
+  assertWorkflowVisible(principal, workflowId);
   if (query.version !== undefined && query.label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
   const { version: pin, label } = versionPinOf(principal, query);
   if (label !== undefined) return labelledVersion(principal.orgId, workflowId, label);

@@ -1,4 +1,4 @@
-import type { KeyScope } from "@/lib/auth/api-keys";
+import type { KeyRestrictions } from "@/lib/auth/api-keys";
 import type { RunAssignment, RunPrice, RunSource } from "@/db/schema";
 import { reserveCredits } from "@/lib/credits/reserve-credits";
 import { isDraft, type PreparedRun } from "./prepare-run";
@@ -18,8 +18,8 @@ export async function reserveRun(
   p: PreparedRun,
   meta: {
     source: RunSource; protocol: string; apiKeyId: string | null; endUser?: string | null; sessionId?: string | null;
-    /** The key's (or stream token's) scope: its credit cap and per-run ceiling apply here. */
-    scope?: KeyScope;
+    /** The key's (or stream token's) restrictions: its credit cap and per-run ceiling apply here. */
+    restrictions?: KeyRestrictions;
     /**
      * The key was verified by the API pipeline, possibly from its short-lived cache: re-check it
      * in the reservation statement, so that a revoked or expired key never starts a run.
@@ -41,7 +41,7 @@ export async function reserveRun(
     endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null, assignment: meta.assignment ?? null,
     prices: p.plan.prices, checkKey: !!(meta.checkKey && meta.apiKeyId), status: meta.queued ? "queued" : "running",
     reservePrice: p.plan.reservePrice, promptText: p.promptText, maxOutputTokens: p.version.maxOutputTokens,
-    scope: meta.scope, runId: meta.runId, signal: meta.signal,
+    restrictions: meta.restrictions, runId: meta.runId, signal: meta.signal,
   });
   return {
     id: r.runId, orgId: p.orgId, model: p.modelId, creditsReserved: r.reserved, maxOutputTokens: r.maxOutputTokens,

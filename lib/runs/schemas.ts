@@ -4,7 +4,7 @@ import { sessionId } from "@/lib/sessions/schemas";
 import { documentAs, queryInteger } from "@/lib/validation/documented-as";
 import { inputValue, pinQuery } from "@/lib/workflows/schemas";
 
-// Request and response shapes of the run endpoints. The API document (lib/openapi) is generated
+// Request and response shapes of the run endpoints. The API document (lib/api/openapi) is generated
 // from these very schemas, so what is parsed here is what is documented.
 
 /** A field a client may send that is never refused: a value of the wrong type is ignored, as before. */

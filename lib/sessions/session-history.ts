@@ -4,7 +4,7 @@ import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { listSessionTurns, sessionTurnSizes } from "@/db/queries/runs";
 import type { Principal } from "@/lib/auth/principal";
-import { visibleWorkflows } from "@/lib/auth/scope";
+import { visibleWorkflows } from "@/lib/auth/visibility";
 import { AppError } from "@/lib/errors";
 import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { getEnv } from "@/lib/env";
@@ -26,7 +26,7 @@ type TurnFilter = { orgId: string; sessionId: string; workflowIds: string[] | nu
 type TurnRow = Awaited<ReturnType<typeof listSessionTurns>>[number];
 const userText = (r: TurnRow) => (r.template ? renderTemplate(r.template, r.inputs) : Object.values(r.inputs).join("\n"));
 
-/** A workflow-scoped key sees only the turns of its workflows. Oldest first. */
+/** A key restricted to some workflows sees only the turns of those. Oldest first. */
 async function loadTurns(f: TurnFilter): Promise<SessionTurn[]> {
   const rows = await listSessionTurns(await getDb(), f);
   return rows.reverse().map((r) => ({

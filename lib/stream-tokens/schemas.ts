@@ -11,7 +11,7 @@ export const mintTokenQuery = z.object({
     description: "How many seconds the token lives.",
   }),
   user: z.string().optional().meta({ description: "End user the token's runs are attributed to (first 200 characters kept)." }),
-  workflow_id: z.string().optional().meta({ description: "Narrows the token to this one workflow (which must be within the key's scope, else 404)." }),
+  workflow_id: z.string().optional().meta({ description: "Narrows the token to this one workflow (which must be one the key may run, else 404)." }),
   max_credits: queryInteger({
     min: 1, max: 1_000_000_000, pattern: /^[1-9]\d{0,9}$/,
     message: "must be a positive integer (at most 1000000000)",

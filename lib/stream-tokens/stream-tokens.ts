@@ -4,15 +4,15 @@ import { findActiveApiKeyById } from "@/db/queries/api-keys";
 import { insertStreamToken, redeemStreamToken } from "@/db/queries/stream-tokens";
 import { AppError } from "@/lib/errors";
 import { isId, newSecret, sha256Hex } from "@/lib/ids";
-import { scopeOf, type ApiKeyPrincipal, type KeyScope, type VersionPin } from "@/lib/auth/api-keys";
+import { restrictionsOf, type ApiKeyPrincipal, type KeyRestrictions, type VersionPin } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
-import { assertWorkflowInScope } from "@/lib/auth/scope";
+import { assertWorkflowVisible } from "@/lib/auth/visibility";
 import { LABEL_NAME } from "@/lib/workflows/label-name";
 import type { MintTokenResponse } from "./schemas";
 
 /**
  * GET /api/v1/token — a single-use pub_tok_… bound to the key's org; only its hash is stored. It
- * inherits the key's scope and may be narrowed further: one workflow, one end user, a credit
+ * inherits the key's restrictions and may be narrowed further: one workflow, one end user, a credit
  * ceiling for its run. Its version is fixed here too (`?version=` / `?label=`, else what unpinned
  * calls run): the browser holding it runs what the backend chose, never an A/B arm of its own.
  */
@@ -31,7 +31,7 @@ export async function mintStreamToken(
   if (workflowId !== null) {
     // A token cannot widen its key: a workflow outside the key's list does not exist for it.
     if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
-    assertWorkflowInScope(principal, workflowId);
+    assertWorkflowVisible(principal, workflowId);
   }
   const token = newSecret.streamToken();
   const db = await getDb();
@@ -59,13 +59,13 @@ export async function redeemToken(token: string): Promise<ApiKeyPrincipal> {
   const key = await findActiveApiKeyById(db, row.apiKeyId);
   if (!key) throw new AppError("unauthorized");
   const pin: VersionPin = row.pinVersion !== null ? { version: row.pinVersion } : row.pinLabel !== null ? { label: row.pinLabel } : {};
-  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser, viaToken: true, pin, scope: narrowScope(scopeOf(key), row) };
+  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser, viaToken: true, pin, restrictions: narrowRestrictions(restrictionsOf(key), row) };
 }
 
-/** The key's scope, narrowed by what the token was minted with. */
-function narrowScope(scope: KeyScope | undefined, token: { workflowId: string | null; maxCredits: number | null }): KeyScope | undefined {
-  if (token.workflowId === null && token.maxCredits === null) return scope;
-  const base: KeyScope = scope ?? { workflowIds: null, allowedOrigins: null, capPeriod: null, maxCredits: null };
+/** The key's restrictions, narrowed by what the token was minted with. */
+function narrowRestrictions(key: KeyRestrictions | undefined, token: { workflowId: string | null; maxCredits: number | null }): KeyRestrictions | undefined {
+  if (token.workflowId === null && token.maxCredits === null) return key;
+  const base: KeyRestrictions = key ?? { workflowIds: null, allowedOrigins: null, capPeriod: null, maxCredits: null };
   return {
     ...base,
     workflowIds: token.workflowId === null ? base.workflowIds : [token.workflowId].filter((id) => !base.workflowIds || base.workflowIds.includes(id)),

@@ -4,7 +4,7 @@ import { z } from "zod";
  * Where what a field accepts on the wire is wider than what it means, the parser is lenient and the
  * API document shows the meaning: e.g. a template variable is "string | number | boolean", but a
  * body key that is no variable is ignored whatever its value (so the body's catch-all cannot
- * reject it), and a query integer arrives as a string. The OpenAPI generator (lib/openapi)
+ * reject it), and a query integer arrives as a string. The OpenAPI generator (lib/api/openapi)
  * renders a schema registered here as the JSON Schema of its `doc` schema instead.
  */
 export const documentedAs = new WeakMap<z.ZodType, z.ZodType>();

@@ -1,7 +1,7 @@
 import { getDb } from "@/db";
 import { listWorkflowsWithPublished } from "@/db/queries/workflows";
 
-/** The management API's list: live workflows (within a scoped key's workflows), newest change first. */
+/** The management API's list: live workflows (a restricted key's workflows only), newest change first. */
 export async function listWorkflowsForApi({ orgId, visible, search }: { orgId: string; visible: string[] | null; search?: string }) {
   const rows = await listWorkflowsWithPublished(await getDb(), { orgId, search });
   return {

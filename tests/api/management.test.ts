@@ -4,7 +4,7 @@ import { listAuditEntries } from "@/db/queries/audit";
 import { listWorkflowVersions } from "@/db/queries/workflows";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
-import { createKeyAction } from "@/app/dashboard/actions";
+import { createKeyAction } from "@/app/dashboard/keys/actions";
 import { createDashboardOrg } from "../support/dashboard-org";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
@@ -133,7 +133,7 @@ describe("management API", () => {
     expect((await call("POST", `/api/v1/run/${wf}`, theirs.key, { story: "x" })).body.result).toBe("theirs x");
   });
 
-  it("a key scoped to some workflows manages only those", async () => {
+  it("a key restricted to some workflows manages only those", async () => {
     const f = await createFixture();
     const other = await createFixture();
     const scoped = await createApiKey({ orgId: f.orgId, scopes: ["admin"], workflowIds: [f.workflowId] });
@@ -180,11 +180,11 @@ describe("management API", () => {
     expect(cli.scopes).toEqual(["admin", "run"]);
     expect((await runAdminCommand(["key", "create", "--org", org.orgId])).scopes).toEqual(["run"]);
     await expect(runAdminCommand(["key", "create", "--org", org.orgId, "--scope", "root"])).rejects.toMatchObject({ code: "invalid_request" });
-    const form = await createKeyAction.run(org.users.admin, { orgId: org.orgId, name: "ci", scope: { scopes: ["admin"] } });
+    const form = await createKeyAction.run(org.users.admin, { orgId: org.orgId, name: "ci", options: { scopes: ["admin"] } });
     if (!form.ok) throw new Error(form.error.message);
     expect((await call("GET", "/api/v1/workflows", form.data.key)).status).toBe(200);
-    expect(await createKeyAction.run(org.users.admin, { orgId: org.orgId, name: "none", scope: { scopes: [] } })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    expect(await createKeyAction.run(org.users.member, { orgId: org.orgId, name: "m", scope: { scopes: ["admin"] } })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await createKeyAction.run(org.users.admin, { orgId: org.orgId, name: "none", options: { scopes: [] } })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await createKeyAction.run(org.users.member, { orgId: org.orgId, name: "m", options: { scopes: ["admin"] } })).toMatchObject({ ok: false, error: { code: "forbidden" } });
   });
 
   it("the OpenAPI document lists the management operations", async () => {

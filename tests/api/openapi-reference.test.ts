@@ -4,15 +4,15 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { createElement } from "react";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiReference } from "@/app/dashboard/api-reference/api-reference";
-import { buildOpenApiDocument } from "@/lib/openapi/build-document";
-import { snippetsFor } from "@/lib/openapi/snippets";
+import { apiDocument } from "@/lib/api/openapi/document";
+import { snippetsFor } from "@/lib/api/openapi/snippets";
 import { createFixture } from "../support/fixtures";
 import { serveRoutes } from "../support/serve";
 
 // The dashboard's API reference renders the document, and its snippets are copy-ready: run as
 // shown (with a real key, token and workflow id in place of the placeholders) they work.
 
-const doc = buildOpenApiDocument();
+const doc = apiDocument();
 let server: Awaited<ReturnType<typeof serveRoutes>>;
 let f: Awaited<ReturnType<typeof createFixture>>;
 beforeAll(async () => {

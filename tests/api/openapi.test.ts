@@ -1,7 +1,8 @@
 import { validate } from "@readme/openapi-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildOpenApiDocument, type OpenApiDocument } from "@/lib/openapi/build-document";
+import { apiDocument } from "@/lib/api/openapi/document";
+import type { OpenApiDocument } from "@/lib/api/openapi/build-document";
 import { createFixture } from "../support/fixtures";
 import { API_ROUTES } from "@/lib/api/endpoints";
 import type { ApiRoute } from "@/lib/api/route";
@@ -16,7 +17,7 @@ const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const;
 /** Route folders that are not the public API: better-auth's dashboard endpoints and benchmark probes. */
 const NOT_API = [/^\/api\/auth\//, /^\/api\/bench\//];
 
-const doc = buildOpenApiDocument();
+const doc = apiDocument();
 
 describe("the OpenAPI document is the routes' own specs", () => {
   it("every exported method of every app/api route is an apiRoute whose spec names that file's path; the documented ones are exactly API_ROUTES", async () => {

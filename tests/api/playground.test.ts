@@ -4,7 +4,7 @@ import { getDb } from "@/db";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { getAuth } from "@/lib/auth/auth";
-import { ORG_HEADER } from "@/lib/auth/session-principal";
+import { ORG_HEADER } from "@/lib/auth/user-principal";
 import { randomAlnum } from "@/lib/ids";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { updateDraft } from "@/lib/workflows/update-draft";

@@ -2,7 +2,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
 import { getAuth } from "@/lib/auth/auth";
-import { ORG_HEADER } from "@/lib/auth/session-principal";
+import { ORG_HEADER } from "@/lib/auth/user-principal";
 import { randomAlnum } from "@/lib/ids";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { workflowSnippets } from "@/lib/workflows/snippets";

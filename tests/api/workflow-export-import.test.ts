@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { importWorkflowAction } from "@/app/dashboard/actions";
+import { importWorkflowAction } from "@/app/dashboard/workflows/actions";
 import { getDb } from "@/db";
 import { getWorkflow, listWorkflowVersions } from "@/db/queries/workflows";
 import { workflows } from "@/db/schema";

@@ -2,14 +2,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { listApiKeys } from "@/db/queries/api-keys";
 import { member, organization, user } from "@/db/schema";
+import { archiveAction, createWorkflowAction } from "@/app/dashboard/workflows/actions";
+import { createKeyAction, revokeKeyAction } from "@/app/dashboard/keys/actions";
+import { inviteMemberAction, changeMemberRoleAction, removeMemberAction, cancelInvitationAction } from "@/app/dashboard/members/actions";
 import {
-  archiveAction, createKeyAction, createWorkflowAction, inviteMemberAction, moveLabelAction, publishAction, restoreVersionAction, revokeKeyAction,
-  rollbackAction, runSummaryAction, saveDraftAction, unpublishAction, changeMemberRoleAction, removeMemberAction, cancelInvitationAction,
-  splitLabelAction,
-} from "@/app/dashboard/actions";
+  moveLabelAction, publishAction, restoreVersionAction, rollbackAction, runSummaryAction, saveDraftAction, unpublishAction, splitLabelAction,
+} from "@/app/dashboard/workflows/[id]/actions";
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
-import { acceptInvite } from "@/lib/orgs/invitations";
+import { acceptInvitationAs } from "@/lib/orgs/invitations";
 import { eq } from "drizzle-orm";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { newId, randomAlnum } from "@/lib/ids";
@@ -111,19 +112,19 @@ describe("invitations", () => {
 
   it("the invited address joins with the invited role, once", async () => {
     const { invitationId, user: u } = await invite("admin");
-    expect(await acceptInvite(u, { invitationId })).toMatchObject({ ok: true, data: { org_id: own.orgId, role: "admin" } });
+    expect(await acceptInvitationAs(u, { invitationId })).toMatchObject({ ok: true, data: { org_id: own.orgId, role: "admin" } });
     expect(await getMembership(await getDb(), { orgId: own.orgId, userId: u.id })).toMatchObject({ role: "admin" });
-    expect(await acceptInvite(u, { invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await acceptInvitationAs(u, { invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
   });
 
   it("another address, no session, an expired or unknown invitation: refused, and no membership", async () => {
     const { invitationId, user: u } = await invite();
     const stranger = { id: own.users.member!, email: "someone-else@example.com" };
-    expect(await acceptInvite(stranger, { invitationId })).toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect(await acceptInvite(null, { invitationId })).toMatchObject({ ok: false, error: { code: "unauthorized" } });
-    expect(await acceptInvite(u, { invitationId: "nope" })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await acceptInvitationAs(stranger, { invitationId })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await acceptInvitationAs(null, { invitationId })).toMatchObject({ ok: false, error: { code: "unauthorized" } });
+    expect(await acceptInvitationAs(u, { invitationId: "nope" })).toMatchObject({ ok: false, error: { code: "not_found" } });
     await (await getDb()).update(invitation).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitation.id, invitationId));
-    expect(await acceptInvite(u, { invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await acceptInvitationAs(u, { invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
     expect(await getMembership(await getDb(), { orgId: own.orgId, userId: u.id })).toBeUndefined();
   });
 
@@ -146,19 +147,19 @@ describe("runSummaryAction", () => {
 });
 
 describe("createKeyAction with restrictions", () => {
-  it("stores the scope; another org's workflow or a malformed origin is refused", async () => {
+  it("stores the restrictions; another org's workflow or a malformed origin is refused", async () => {
     const res = await createKeyAction.run(own.users.admin!, {
       orgId: own.orgId, name: "scoped",
-      scope: { workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", expiresInDays: 7, allowedOrigins: ["https://App.example.com:443"] },
+      options: { workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", expiresInDays: 7, allowedOrigins: ["https://App.example.com:443"] },
     });
     expect(res.ok).toBe(true);
     const key = (await listApiKeys(await getDb(), own.orgId)).find((k) => k.id === (res as { data: { id: string } }).data.id)!;
     expect(key).toMatchObject({ workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", allowedOrigins: ["https://app.example.com"] });
     expect(key.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
 
-    const foreign = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", scope: { workflowIds: [other.workflowId] } });
+    const foreign = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", options: { workflowIds: [other.workflowId] } });
     expect(foreign).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    const badOrigin = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", scope: { allowedOrigins: ["https://app.example.com/path"] } });
+    const badOrigin = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", options: { allowedOrigins: ["https://app.example.com/path"] } });
     expect(badOrigin).toMatchObject({ ok: false, error: { code: "invalid_request" } });
   });
 });
@@ -212,11 +213,11 @@ describe("invitation lifecycle", () => {
     const a = await mk(o.users.admin!);
     expect(await cancelInvitationAction.run(o.users.member!, { orgId: o.orgId, invitationId: a.invitationId })).toMatchObject({ ok: false, error: { code: "forbidden" } });
     expect(await cancelInvitationAction.run(o.users.admin!, { orgId: o.orgId, invitationId: a.invitationId })).toMatchObject({ ok: true });
-    expect(await acceptInvite(a.u, { invitationId: a.invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await acceptInvitationAs(a.u, { invitationId: a.invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
 
     const b = await mk(o.users.admin!);
     expect(await removeMemberAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.admin! })).toMatchObject({ ok: true });
-    expect(await acceptInvite(b.u, { invitationId: b.invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await acceptInvitationAs(b.u, { invitationId: b.invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
     expect(await getMembership(db, { orgId: o.orgId, userId: b.u.id })).toBeUndefined();
   });
 });

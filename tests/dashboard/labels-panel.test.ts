@@ -1,7 +1,7 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it, vi } from "vitest";
-import { LabelsPanel } from "@/components/labels-panel";
+import { LabelsPanel } from "@/app/dashboard/workflows/[id]/labels-panel";
 
 // The panel renders outside Next here, so the router is stubbed; the actions are never called.
 vi.mock("next/navigation", () => ({ useRouter: () => ({ refresh: () => {} }) }));

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { webhookDeliveries, webhookEndpoints } from "@/db/schema";
-import { createWebhookAction, deleteWebhookAction, enableWebhookAction, redeliverWebhookAction } from "@/app/dashboard/actions";
+import { createWebhookAction, deleteWebhookAction, enableWebhookAction, redeliverWebhookAction } from "@/app/dashboard/webhooks/actions";
 import { webhooksPageData } from "@/lib/dashboard/page-data";
 import { resetEnvForTests } from "@/lib/env";
 import { listDeliveries } from "@/lib/webhooks/deliveries";

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { getWorkflow } from "@/db/queries/workflows";
-import { createWorkflowAction, restoreVersionAction, saveDraftAction } from "@/app/dashboard/actions";
+import { createWorkflowAction } from "@/app/dashboard/workflows/actions";
+import { restoreVersionAction, saveDraftAction } from "@/app/dashboard/workflows/[id]/actions";
 import { AppError } from "@/lib/errors";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { draftDiffers } from "@/lib/workflows/draft-changes";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sessionPrincipal } from "@/lib/auth/session-principal";
+import { userPrincipal } from "@/lib/auth/user-principal";
 import { publicBaseUrl } from "@/lib/public-base-url";
 
 // One rule for "this instance's origin as the browser sees it": the dashboard's snippets, the API
@@ -21,7 +21,7 @@ describe("the playground's same-origin check", () => {
       method: "POST",
       headers: { host: "10.0.0.2:3000", "x-forwarded-host": "app.example.com", "x-forwarded-proto": "https,http", origin: "https://app.example.com" },
     });
-    await expect(sessionPrincipal(req)).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(userPrincipal(req)).rejects.toMatchObject({ code: "unauthorized" });
   });
 
   it("still refuses another site", async () => {
@@ -29,6 +29,6 @@ describe("the playground's same-origin check", () => {
       method: "POST",
       headers: { host: "10.0.0.2:3000", "x-forwarded-host": "app.example.com", "x-forwarded-proto": "https", origin: "https://evil.example" },
     });
-    await expect(sessionPrincipal(req)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(userPrincipal(req)).rejects.toMatchObject({ code: "forbidden" });
   });
 });

@@ -6,7 +6,7 @@ import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import type { RunFinish } from "@/db/queries/run-ledger";
 import { apiKeys, runs } from "@/db/schema";
-import type { KeyScope } from "@/lib/auth/api-keys";
+import type { KeyRestrictions } from "@/lib/auth/api-keys";
 import { newId } from "@/lib/ids";
 import type { EngineResult } from "@/lib/llm/engine";
 import { finishRun } from "@/lib/runs/finish-run";
@@ -20,7 +20,7 @@ import { createFixture, preparePublished } from "../support/fixtures";
 const done = (out: number): EngineResult => ({
   text: "y ".repeat(out), citations: [], usage: { inputTokens: 3, outputTokens: out }, usageReported: true, finishReason: "stop",
 });
-const capped: KeyScope = { workflowIds: null, allowedOrigins: null, capPeriod: "total", maxCredits: null };
+const capped: KeyRestrictions = { workflowIds: null, allowedOrigins: null, capPeriod: "total", maxCredits: null };
 
 async function startRuns(n: number, credits: number, opts: { cap?: number } = {}) {
   const f = await createFixture({ credits, template: "{{story}}", maxOutputTokens: 20 });
@@ -29,7 +29,7 @@ async function startRuns(n: number, credits: number, opts: { cap?: number } = {}
   const prepared = await preparePublished(f, { story: "a b c" });
   const started = [];
   for (let i = 0; i < n; i++) {
-    started.push(await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId, scope: opts.cap ? capped : undefined }));
+    started.push(await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId, restrictions: opts.cap ? capped : undefined }));
   }
   return { f, started };
 }

@@ -1,10 +1,10 @@
 import Link from "next/link";
 import { CodeBlock } from "@/components/code-block";
 import { Card } from "@/components/ui";
-import type { OpenApiDocument, OpenApiOperation } from "@/lib/openapi/build-document";
-import { compactSchema } from "@/lib/openapi/compact-schema";
-import type { JsonSchema } from "@/lib/openapi/json-schema";
-import { snippetsFor } from "@/lib/openapi/snippets";
+import type { OpenApiDocument, OpenApiOperation } from "@/lib/api/openapi/build-document";
+import { compactSchema } from "@/lib/api/openapi/compact-schema";
+import type { JsonSchema } from "@/lib/api/openapi/json-schema";
+import { snippetsFor } from "@/lib/api/openapi/snippets";
 
 const METHOD_LOOK: Record<string, string> = {
   get: "bg-emerald-100 text-emerald-800 dark:bg-emerald-900/40 dark:text-emerald-300",
@@ -43,7 +43,9 @@ export function ApiReference({ doc, base }: { doc: OpenApiDocument; base: string
 function Operation({ path, method, op, base, components }: { path: string; method: string; op: OpenApiOperation; base: string; components: Record<string, JsonSchema> }) {
   const snippets = snippetsFor(method, path, op, base);
   const body = op.requestBody?.content["application/json"];
-  const auth = op.security?.length === 0 ? "public" : op.security?.some((s) => "streamToken" in s) ? "stream token or API key" : "API key";
+  const scopes = [...new Set(op.security?.flatMap((s) => s.bearerAuth ?? []))];
+  const auth = op.security?.length === 0 ? "public"
+    : `${op.security?.some((s) => "streamToken" in s) ? "stream token or API key" : "API key"}${scopes.length ? ` (${scopes.join(" or ")} scope)` : ""}`;
   return (
     <Card>
       <div id={op.operationId} className="space-y-3" data-testid="operation">

@@ -1,6 +1,6 @@
 import { notFound } from "next/navigation";
 import { Card, Empty } from "@/components/ui";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { auditPageData } from "@/lib/dashboard/page-data";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
-import { KeysPanel } from "@/components/keys-panel";
+import { KeysPanel } from "./keys-panel";
 import { Card, Empty } from "@/components/ui";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { keysPageData } from "@/lib/dashboard/page-data";
 
 export const dynamic = "force-dynamic";

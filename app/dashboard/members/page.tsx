@@ -1,8 +1,8 @@
-import { CancelInvitationButton } from "@/components/cancel-invitation-button";
-import { InviteForm } from "@/components/invite-form";
-import { MemberActions } from "@/components/member-actions";
+import { CancelInvitationButton } from "./cancel-invitation-button";
+import { InviteForm } from "./invite-form";
+import { MemberActions } from "./member-actions";
 import { Card } from "@/components/ui";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { membersPageData } from "@/lib/orgs/invitations";
 
 export const dynamic = "force-dynamic";

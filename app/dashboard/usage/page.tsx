@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { BarChart } from "@/components/bar-chart";
 import { Button, Card, Empty } from "@/components/ui";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { RUN_SOURCES, RUN_STATUSES, usagePageData } from "@/lib/dashboard/page-data";
 import { SplitComparison } from "./split-comparison";
 

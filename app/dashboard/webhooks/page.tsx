@@ -1,7 +1,7 @@
 import { notFound } from "next/navigation";
-import { WebhooksPanel } from "@/components/webhooks-panel";
+import { WebhooksPanel } from "./webhooks-panel";
 import { Card } from "@/components/ui";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { webhooksPageData } from "@/lib/dashboard/page-data";
 
 export const dynamic = "force-dynamic";

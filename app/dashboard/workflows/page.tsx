@@ -1,9 +1,9 @@
 import Link from "next/link";
-import { ArchiveButton } from "@/components/archive-button";
-import { CreateWorkflowForm } from "@/components/create-workflow-form";
-import { ImportWorkflowForm } from "@/components/import-workflow-form";
+import { ArchiveButton } from "./archive-button";
+import { CreateWorkflowForm } from "./create-workflow-form";
+import { ImportWorkflowForm } from "./import-workflow-form";
 import { Button, Card, Empty, Input } from "@/components/ui";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { workflowsPageData } from "@/lib/dashboard/page-data";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import Link from "next/link";
-import { AcceptInvite } from "@/components/accept-invite";
-import { currentUser } from "@/lib/auth/session";
+import { AcceptInvite } from "./accept-invite";
+import { currentUser } from "@/lib/auth/current-user";
 import { openInvitation } from "@/lib/orgs/invitations";
 
 export const dynamic = "force-dynamic";

@@ -6,7 +6,7 @@ import { AUTHED, RUN_ID } from "../route-doc";
 // POST /api/v1/runs/:run_id/feedback – an end user's score (and comment) for a run: with the key, or
 // from the browser with a stream token of the run's own end user
 export const runFeedbackRoute = apiRoute({
-  method: "POST", path: "/api/v1/runs/{run_id}/feedback", auth: "streamTokenOrKey", cors: true,
+  method: "POST", path: "/api/v1/runs/{run_id}/feedback", auth: "streamTokenOrKey", needs: "run", cors: true,
   body: feedbackBody, response: feedbackResponse,
   doc: {
     operationId: "runFeedback", tag: "Runs", summary: "Score a run (-1 … 1) with an optional comment",

@@ -1,16 +1,19 @@
 import type { ApiRoute } from "../route";
-import { health, openApiDocument } from "./meta";
+import { health, openApiDocumentRoute } from "./meta";
 import { openaiChatCompletions, openaiModels, openaiResponses } from "./openai";
-import { describeWorkflowRoute, getSession, mintToken, usage } from "./org";
-import { cancelRunRoute, getRun, listRuns, runWorkflow } from "./runs";
+import { describeWorkflowRoute, getSessionRoute, mintToken, usage } from "./org";
+import { cancelRunRoute, getRunRoute, listRunsRoute, runWorkflow } from "./runs";
 import { resumeRunStream, streamWorkflow } from "./streaming";
 import { exportWorkflowRoute } from "./workflow-export";
 import { runFeedbackRoute } from "./feedback";
 import { createWorkflowRoute, listWorkflowsRoute, moveLabelRoute, publishWorkflowRoute, updateDraftRoute } from "./management";
 
+// GET /api/v1/openapi.json: the document of the list below, this route included.
+export const openApiDocument = openApiDocumentRoute(() => API_ROUTES);
+
 /** The public API, in the order the document lists it; each route file exports one of these. */
 export const API_ROUTES: ApiRoute[] = [
-  runWorkflow, streamWorkflow, mintToken, listRuns, getRun, cancelRunRoute, runFeedbackRoute, resumeRunStream,
-  getSession, usage, describeWorkflowRoute, exportWorkflowRoute,
+  runWorkflow, streamWorkflow, mintToken, listRunsRoute, getRunRoute, cancelRunRoute, runFeedbackRoute, resumeRunStream,
+  getSessionRoute, usage, describeWorkflowRoute, exportWorkflowRoute,
   listWorkflowsRoute, createWorkflowRoute, updateDraftRoute, publishWorkflowRoute, moveLabelRoute, openaiChatCompletions, openaiResponses, openaiModels, openApiDocument, health,
 ];

@@ -1,4 +1,4 @@
-import { assertWorkflowInScope, visibleWorkflows } from "@/lib/auth/scope";
+import { assertWorkflowVisible, visibleWorkflows } from "@/lib/auth/visibility";
 import type { Principal } from "@/lib/auth/principal";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { listWorkflowsForApi } from "@/lib/workflows/list-workflows";
@@ -20,8 +20,8 @@ import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, WORKFLOW_ID } from "../
 const ADMIN = { auth: "apiKey", needs: "admin", idempotent: {} } as const;
 const MUTATION_ERRORS = ["invalid_request", ...AUTHED, ...IDEMPOTENCY_ERRORS] as const;
 const LABEL = { label: { description: "A label name (lowercase, e.g. staging); `latest` moves only by publishing.", example: "staging" } };
-/** The key as the audit entries' actor; a workflow outside a scoped key's workflows is not found. */
-const actor = (p: Principal, workflowId: string) => (assertWorkflowInScope(p, workflowId), p.keyId);
+/** The key as the audit entries' actor; a workflow outside a restricted key's workflows is not found. */
+const actor = (p: Principal, workflowId: string) => (assertWorkflowVisible(p, workflowId), p.keyId);
 
 // GET /api/v1/workflows[?search=] – the org's live workflows
 export const listWorkflowsRoute = apiRoute({

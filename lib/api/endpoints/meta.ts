@@ -1,19 +1,17 @@
 import { checkHealth, healthResponse } from "@/lib/health";
-import { apiRoute } from "../route";
+import { buildOpenApiDocument } from "../openapi/build-document";
+import { apiRoute, type ApiRoute } from "../route";
 
-// GET /api/v1/openapi.json – the OpenAPI 3.1 document of this API (public: it describes, it grants nothing)
-export const openApiDocument = apiRoute({
+// GET /api/v1/openapi.json – the OpenAPI 3.1 document of this API (public: it describes, it grants nothing).
+// Made by the route list (./index.ts) with itself in it: the document is a function of that list.
+export const openApiDocumentRoute = (routes: () => readonly ApiRoute[]) => apiRoute({
   method: "GET", path: "/api/v1/openapi.json", auth: "none", cors: true,
   doc: {
     operationId: "getOpenApiDocument", tag: "Meta", summary: "This document (OpenAPI 3.1)",
     ok: { description: "The OpenAPI 3.1 document. Public, CORS-open, cacheable.", cache: "public, max-age=300" },
     errors: [],
   },
-}, async () => {
-  // Imported when asked for: the document is built from the route list, which includes this route.
-  const { buildOpenApiDocument } = await import("@/lib/openapi/build-document");
-  return Response.json(buildOpenApiDocument(), { headers: { "cache-control": "public, max-age=300" } });
-});
+}, async () => Response.json(buildOpenApiDocument(routes()), { headers: { "cache-control": "public, max-age=300" } }));
 
 // GET /api/health – 200 when the database (and the rate-limit store, when remote) answers, else 503
 export const health = apiRoute({

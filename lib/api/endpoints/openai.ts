@@ -60,10 +60,10 @@ export const openaiResponses = apiRoute({
 
 // GET /api/v1/openai/models – the published workflows this key may run, as model objects
 export const openaiModels = apiRoute({
-  method: "GET", path: "/api/v1/openai/models", auth: "apiKey", errors: "openai", response: modelsResponse,
+  method: "GET", path: "/api/v1/openai/models", auth: "apiKey", needs: "run", errors: "openai", response: modelsResponse,
   doc: {
     operationId: "openaiListModels", tag: "OpenAI compatible", summary: "The published workflows this key may run, as OpenAI model objects",
-    ok: { description: "One model per published workflow within the key's scope." },
+    ok: { description: "One model per published workflow the key may run (its workflow restriction)." },
     errors: AUTHED,
   },
 }, ({ ctx }) => listModels(ctx.principal));

@@ -1,4 +1,4 @@
-import { visibleWorkflows } from "@/lib/auth/scope";
+import { visibleWorkflows } from "@/lib/auth/visibility";
 import { publishedVersionOf } from "@/lib/runs/prepare-run";
 import { getSessionForApi } from "@/lib/sessions/session-history";
 import { sessionResponse } from "@/lib/sessions/schemas";
@@ -12,9 +12,9 @@ import { apiRoute } from "../route";
 import { AUTHED, WORKFLOW_ID } from "../route-doc";
 
 // GET /api/v1/token?ttl=60[&user=][&workflow_id=][&max_credits=][&version=|&label=] – a single-use
-// stream token for browsers, with the key's scope, optionally narrowed, its version fixed
+// stream token for browsers, with the key's restrictions, optionally narrowed, its version fixed
 export const mintToken = apiRoute({
-  method: "GET", path: "/api/v1/token", auth: "apiKey", needs: "run", query: mintTokenQuery, response: mintTokenResponse,
+  method: "GET", path: "/api/v1/token", auth: "apiKey", needs: "run", seed: true, query: mintTokenQuery, response: mintTokenResponse,
   doc: {
     operationId: "mintStreamToken", tag: "Tokens", summary: "Mint a single-use stream token for a browser",
     description: "Call from your backend; hand the token to the browser, which streams with it. Bound to the key's org, counts against the key's rate limit.",
@@ -28,7 +28,7 @@ export const mintToken = apiRoute({
 
 // GET /api/v1/workflows/:workflow_id[?version=N | ?label=name] – variables, model, version and labels of a published workflow
 export const describeWorkflowRoute = apiRoute({
-  method: "GET", path: "/api/v1/workflows/{workflow_id}", auth: "apiKey", query: pinQuery, response: workflowDescription, prefetch: publishedVersionOf,
+  method: "GET", path: "/api/v1/workflows/{workflow_id}", auth: "apiKey", needs: ["run", "admin"], query: pinQuery, response: workflowDescription, prefetch: publishedVersionOf,
   doc: {
     operationId: "describeWorkflow", tag: "Workflows",
     summary: "A published workflow's variables, model and version (for SDKs and form builders)",
@@ -38,8 +38,8 @@ export const describeWorkflowRoute = apiRoute({
 }, ({ ctx, prefetched }) => describeWorkflow(ctx.principal.orgId, prefetched));
 
 // GET /api/v1/sessions/:session_id – the turns of a conversation (runs sharing a session_id)
-export const getSession = apiRoute({
-  method: "GET", path: "/api/v1/sessions/{session_id}", auth: "apiKey", response: sessionResponse,
+export const getSessionRoute = apiRoute({
+  method: "GET", path: "/api/v1/sessions/{session_id}", auth: "apiKey", needs: "run", response: sessionResponse,
   doc: {
     operationId: "getSession", tag: "Sessions", summary: "The turns of a conversation (runs sharing a session_id)",
     pathParams: { session_id: { description: "The session_id sent with the runs.", example: "chat_42" } },
@@ -51,7 +51,7 @@ export const getSession = apiRoute({
 
 // GET /api/v1/usage?group_by=user|key|workflow&from=&to= – tokens, credits and runs per group
 export const usage = apiRoute({
-  method: "GET", path: "/api/v1/usage", auth: "apiKey", query: usageQuery, response: usageResponse,
+  method: "GET", path: "/api/v1/usage", auth: "apiKey", needs: "run", query: usageQuery, response: usageResponse,
   doc: {
     operationId: "getUsage", tag: "Usage", summary: "Runs, tokens and credits per end user, key or workflow",
     ok: { description: "Usage in the window." },

@@ -5,13 +5,13 @@ import { publishedVersionOf } from "@/lib/runs/prepare-run";
 import { answerOfRun, respondJson } from "@/lib/transports/respond-json";
 import { prefersAsync, respondAsync } from "@/lib/runs/async-run";
 import { listRunsQuery, listRunsResponse, runBody, runQuery, runRecordResponse, runResponse } from "@/lib/runs/schemas";
-import { visibleWorkflows } from "@/lib/auth/scope";
+import { visibleWorkflows } from "@/lib/auth/visibility";
 import { apiRoute } from "../route";
 import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
 
 // POST /api/v1/run/:workflow_id – run the published workflow and return its full output
 export const runWorkflow = apiRoute({
-  method: "POST", path: "/api/v1/run/{workflow_id}", auth: "apiKey", needs: "run",
+  method: "POST", path: "/api/v1/run/{workflow_id}", auth: "apiKey", needs: "run", seed: true,
   query: runQuery, body: runBody, response: runResponse, prefetch: publishedVersionOf,
   idempotent: { run: { answer: ({ principal, runId }) => answerOfRun(principal, runId) } },
   doc: {
@@ -38,8 +38,8 @@ export const runWorkflow = apiRoute({
 });
 
 // GET /api/v1/runs?workflow_id=&status=&limit=&cursor= – the org's runs, newest first
-export const listRuns = apiRoute({
-  method: "GET", path: "/api/v1/runs", auth: "apiKey", query: listRunsQuery, response: listRunsResponse,
+export const listRunsRoute = apiRoute({
+  method: "GET", path: "/api/v1/runs", auth: "apiKey", needs: "run", query: listRunsQuery, response: listRunsResponse,
   doc: {
     operationId: "listRuns", tag: "Runs", summary: "List the org's runs, newest first",
     ok: { description: "A page of runs; `next_cursor` fetches the next one." },
@@ -49,8 +49,8 @@ export const listRuns = apiRoute({
 }, ({ ctx, query }) => listRunsForApi(ctx.principal.orgId, query, visibleWorkflows(ctx.principal)));
 
 // GET /api/v1/runs/:run_id – status, result so far, citations, usage, credits, timings
-export const getRun = apiRoute({
-  method: "GET", path: "/api/v1/runs/{run_id}", auth: "apiKey", response: runRecordResponse,
+export const getRunRoute = apiRoute({
+  method: "GET", path: "/api/v1/runs/{run_id}", auth: "apiKey", needs: "run", response: runRecordResponse,
   doc: {
     operationId: "getRun", tag: "Runs", summary: "A run's status, output so far, usage, credits and timings",
     pathParams: RUN_ID, ok: { description: "The run." }, errors: [...AUTHED, "run_not_found"],
@@ -59,7 +59,7 @@ export const getRun = apiRoute({
 
 // POST /api/v1/runs/:run_id/cancel – abort the model call, keep the partial output, charge what was produced plus the input the provider received
 export const cancelRunRoute = apiRoute({
-  method: "POST", path: "/api/v1/runs/{run_id}/cancel", auth: "apiKey", response: runRecordResponse,
+  method: "POST", path: "/api/v1/runs/{run_id}/cancel", auth: "apiKey", needs: "run", response: runRecordResponse,
   doc: {
     operationId: "cancelRun", tag: "Runs",
     summary: "Cancel a running run: stop the model call, keep the partial output, charge what was produced plus the input the provider received",

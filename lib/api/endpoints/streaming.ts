@@ -25,7 +25,7 @@ const streamHandler = (source: "stream" | "playground") =>
 // POST /api/v1/run/:workflow_id/stream?token=pub_tok_… – the output as it is generated: plain text,
 // the AI SDK UI message stream (useChat), or SSE events (Accept: text/event-stream)
 export const streamWorkflow = apiRoute({
-  method: "POST", path: "/api/v1/run/{workflow_id}/stream", auth: "streamTokenOrKey", needs: "run", cors: true,
+  method: "POST", path: "/api/v1/run/{workflow_id}/stream", auth: "streamTokenOrKey", needs: "run", seed: true, cors: true,
   query: streamQuery, body: streamBody, prefetch: publishedVersionOf,
   idempotent: {
     run: {
@@ -63,7 +63,7 @@ export const streamWorkflow = apiRoute({
 
 // GET /api/v1/runs/:run_id/stream?token=… – resume a resumable run's stream (SSE from Last-Event-ID, UI/text from the start)
 export const resumeRunStream = apiRoute({
-  method: "GET", path: "/api/v1/runs/{run_id}/stream", auth: "streamTokenOrKey", cors: true, query: resumeQuery,
+  method: "GET", path: "/api/v1/runs/{run_id}/stream", auth: "streamTokenOrKey", needs: "run", cors: true, query: resumeQuery,
   doc: {
     operationId: "resumeRunStream", tag: "Streaming", summary: "Resume a resumable run's stream",
     description: "For runs started with `?resumable=1`: live until the run ends; SSE from the chunk after Last-Event-ID (or resume_from_index), UI and text from the start. "
@@ -82,7 +82,7 @@ export const resumeRunStream = apiRoute({
 // POST /api/playground/:workflow_id – the dashboard's playground: runs the saved draft for a
 // signed-in member (no API key), in any stream protocol, charged to the org as source "playground"
 export const playgroundRun = apiRoute({
-  method: "POST", path: "/api/playground/{workflow_id}", auth: "session", query: streamQuery, body: streamBody,
+  method: "POST", path: "/api/playground/{workflow_id}", auth: "user", query: streamQuery, body: streamBody,
   prefetch: ({ params, principal }) => loadDraftAsVersion(principal.orgId, params.workflow_id),
 }, (a) => streamHandler("playground")(a));
 

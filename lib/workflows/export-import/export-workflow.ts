@@ -16,7 +16,7 @@ const fields = (p: Prompt): PromptFields => ({
 /**
  * GET /api/v1/workflows/:id/export (and the admin CLI): the workflow as a document an import
  * turns back into a workflow — draft, every published version, labels. Archived and other-org
- * workflows are 404 (the route checks a key's scope first).
+ * workflows are 404 (the route checks a key's workflow restriction first).
  */
 export async function exportWorkflow(orgId: string, workflowId: string): Promise<WorkflowDocument> {
   if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");

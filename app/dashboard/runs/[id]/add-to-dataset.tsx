@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { addCaseFromRunAction } from "@/app/dashboard/actions";
+import { addCaseFromRunAction } from "./actions";
 import { Button } from "@/components/ui";
 import { useToast } from "@/components/toast";
 

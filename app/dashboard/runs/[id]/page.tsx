@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Card } from "@/components/ui";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { runPageData } from "@/lib/dashboard/page-data";
 import { isAppError } from "@/lib/errors";
 import { AddToDataset } from "./add-to-dataset";

@@ -1,4 +1,4 @@
-import { LabelsPanel } from "@/components/labels-panel";
+import { LabelsPanel } from "./labels-panel";
 import { Card } from "@/components/ui";
 import { labelsPageData } from "@/lib/dashboard/page-data";
 import { LATEST } from "@/lib/workflows/label-name";

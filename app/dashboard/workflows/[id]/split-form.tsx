@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { splitLabelAction } from "@/app/dashboard/actions";
+import { splitLabelAction } from "./actions";
 import { Button, Input } from "@/components/ui";
 import { useAction } from "@/components/use-action";
 

@@ -1,4 +1,4 @@
 export const dynamic = "force-dynamic";
 
 // GET /api/v1/runs/:run_id – status, result so far, usage, credits, timings
-export { getRun as GET } from "@/lib/api/endpoints/runs";
+export { getRunRoute as GET } from "@/lib/api/endpoints/runs";

@@ -1,4 +1,4 @@
 export const dynamic = "force-dynamic";
 
 // GET /api/v1/sessions/:session_id – the turns of a conversation
-export { getSession as GET } from "@/lib/api/endpoints/org";
+export { getSessionRoute as GET } from "@/lib/api/endpoints/org";

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import {
   createEvalCaseAction, importEvalCasesAction, removeEvalCaseAction, requirePassingEvalAction, runEvalAction,
-} from "@/app/dashboard/actions";
+} from "./actions";
 import { Button, Input } from "@/components/ui";
 import { useAction } from "@/components/use-action";
 import { useToast } from "@/components/toast";

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { LineDiff } from "@/components/line-diff";
 import { Card, Empty } from "@/components/ui";
-import { requireOrgPage } from "@/lib/auth/session";
+import { requireOrgPage } from "@/lib/auth/current-user";
 import { evalsPageData } from "@/lib/evals/eval-page-data";
 import { isAppError } from "@/lib/errors";
 import { variablesOf } from "@/lib/workflows/template";

@@ -2,9 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { moveLabelAction, rollbackAction } from "@/app/dashboard/actions";
+import { moveLabelAction, rollbackAction } from "./actions";
 import { LABEL_NAME, LATEST, PRODUCTION } from "@/lib/workflows/label-name";
-import { Button, Card, Input } from "./ui";
+import { Button, Card, Input } from "@/components/ui";
 
 type Label = { name: string; version: number; split?: string | null; updatedAt: string };
 type Move = { id: number; label: string; from: number | null; to: number | null; fromSplit?: string | null; toSplit?: string | null; actor: string; at: string };

@@ -2,17 +2,17 @@ import { AppError } from "@/lib/errors";
 import { publicBaseUrl } from "@/lib/public-base-url";
 import { getAuth } from "./auth";
 import { authorizeActor, type Role } from "./org-action";
-import type { SessionPrincipal } from "./principal";
+import type { UserPrincipal } from "./principal";
 
 /** The header naming the org a dashboard request acts in (a user may belong to several). */
 export const ORG_HEADER = "x-flowgate-org";
 
 /**
- * The dashboard user behind a route-handler request (the playground): a valid session, a
- * same-origin request — the session cookie alone must not let another site spend credits — and
+ * The dashboard user behind a route-handler request (the playground): a valid login, a
+ * same-origin request — the login cookie alone must not let another site spend credits — and
  * membership of the named org (else its active org) with at least `minimum`.
  */
-export async function sessionPrincipal(req: Request, minimum: Role = "member"): Promise<SessionPrincipal> {
+export async function userPrincipal(req: Request, minimum: Role = "member"): Promise<UserPrincipal> {
   const origin = req.headers.get("origin");
   if (origin && origin !== new URL(req.url).origin && origin !== publicBaseUrl(req.headers)) {
     throw new AppError("forbidden", "Cross-origin requests need an API key");

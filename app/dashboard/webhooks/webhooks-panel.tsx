@@ -2,11 +2,11 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { createWebhookAction, deleteWebhookAction, enableWebhookAction, redeliverWebhookAction } from "@/app/dashboard/actions";
-import { ShownOnce } from "./shown-once";
-import { useToast } from "./toast";
-import { useAction } from "./use-action";
-import { Button, Empty, Input } from "./ui";
+import { createWebhookAction, deleteWebhookAction, enableWebhookAction, redeliverWebhookAction } from "./actions";
+import { ShownOnce } from "@/components/shown-once";
+import { useToast } from "@/components/toast";
+import { useAction } from "@/components/use-action";
+import { Button, Empty, Input } from "@/components/ui";
 
 export type WebhookRow = {
   webhook_id: string; url: string; events: string[]; include_data: boolean; created_at: string;

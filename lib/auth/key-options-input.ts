@@ -3,11 +3,12 @@ import { CAP_PERIODS } from "@/lib/credits/key-cap";
 import { API_SCOPES } from "@/db/schema/api-keys";
 import type { KeyOptions } from "./api-keys";
 
-// What the dashboard's "create key" form may restrict. Empty means unrestricted for each field.
+// The dashboard's "create key" form: what the key may do (scopes) and its restrictions. An empty
+// restriction means unrestricted.
 
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
 
-export const keyScopeInput = z.object({
+export const keyOptionsInput = z.object({
   /** run: call workflows; admin: the management API (CI). */
   scopes: z.array(z.enum(API_SCOPES)).min(1, "give the key at least one scope").max(API_SCOPES.length).default(["run"]),
   workflowIds: z.array(z.string().regex(/^wf_[a-z0-9]{24}$/, "is not a workflow id")).max(100).default([]),
@@ -19,12 +20,12 @@ export const keyScopeInput = z.object({
   allowedOrigins: z.array(z.string().trim().regex(ORIGIN, "must be an origin like https://app.example.com (no path)").transform((o) => new URL(o).origin)).max(50).default([]),
 });
 
-export function scopeOptions(scope: z.output<typeof keyScopeInput> | undefined): KeyOptions {
-  if (!scope) return {};
+export function keyOptionsOf(input: z.output<typeof keyOptionsInput> | undefined): KeyOptions {
+  if (!input) return {};
   return {
-    workflowIds: scope.workflowIds, rateLimitPerMinute: scope.rateLimitPerMinute,
-    creditCap: scope.creditCap, creditCapPeriod: scope.creditCap === null ? null : scope.creditCapPeriod,
-    expiresAt: scope.expiresInDays === null ? null : new Date(Date.now() + scope.expiresInDays * 86_400_000),
-    allowedOrigins: scope.allowedOrigins, scopes: scope.scopes,
+    workflowIds: input.workflowIds, rateLimitPerMinute: input.rateLimitPerMinute,
+    creditCap: input.creditCap, creditCapPeriod: input.creditCap === null ? null : input.creditCapPeriod,
+    expiresAt: input.expiresInDays === null ? null : new Date(Date.now() + input.expiresInDays * 86_400_000),
+    allowedOrigins: input.allowedOrigins, scopes: input.scopes,
   };
 }

@@ -2,9 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { acceptInviteAction } from "@/app/dashboard/actions";
-import { authClient } from "./auth-client";
-import { Button } from "./ui";
+import { acceptInvitationAction } from "./actions";
+import { authClient } from "@/components/auth-client";
+import { Button } from "@/components/ui";
 
 export function AcceptInvite({ invitationId, organizationId, signedInAs, invitedEmail }: { invitationId: string; organizationId: string; signedInAs: string; invitedEmail: string }) {
   const router = useRouter();
@@ -15,7 +15,7 @@ export function AcceptInvite({ invitationId, organizationId, signedInAs, invited
   return (
     <div className="space-y-2">
       <Button onClick={async () => {
-        const res = await acceptInviteAction({ invitationId });
+        const res = await acceptInvitationAction({ invitationId });
         if (!res.ok) return setError(res.error.message);
         await authClient.organization.setActive({ organizationId });
         router.push("/dashboard/workflows");

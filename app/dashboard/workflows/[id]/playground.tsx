@@ -3,9 +3,9 @@
 import { useChat, useCompletion } from "@ai-sdk/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
 import { useMemo, useRef, useState } from "react";
-import { runSummaryAction } from "@/app/dashboard/actions";
+import { runSummaryAction } from "./actions";
 import type { VariableType } from "@/lib/workflows/variable-types";
-import { Button, Field, Input, TextArea } from "./ui";
+import { Button, Field, Input, TextArea } from "@/components/ui";
 
 // The playground runs the saved draft through our own stream endpoint with the AI SDK's hooks —
 // the same wire a customer's frontend uses — authorised by the dashboard session, not a key.

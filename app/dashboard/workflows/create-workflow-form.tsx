@@ -2,8 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { createWorkflowAction } from "@/app/dashboard/actions";
-import { Button, Field, Input, TextArea } from "./ui";
+import { createWorkflowAction } from "./actions";
+import { Button, Field, Input, TextArea } from "@/components/ui";
 
 export function CreateWorkflowForm({ orgId }: { orgId: string }) {
   const router = useRouter();

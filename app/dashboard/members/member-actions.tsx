@@ -1,8 +1,8 @@
 "use client";
 
-import { changeMemberRoleAction, removeMemberAction } from "@/app/dashboard/actions";
-import { Button } from "./ui";
-import { useAction } from "./use-action";
+import { changeMemberRoleAction, removeMemberAction } from "./actions";
+import { Button } from "@/components/ui";
+import { useAction } from "@/components/use-action";
 
 export function MemberActions({ orgId, userId, name, role, canManageOwners }: { orgId: string; userId: string; name: string; role: string; canManageOwners: boolean }) {
   const act = useAction();

@@ -1,8 +1,8 @@
 "use client";
 
-import { cancelInvitationAction } from "@/app/dashboard/actions";
-import { Button } from "./ui";
-import { useAction } from "./use-action";
+import { cancelInvitationAction } from "./actions";
+import { Button } from "@/components/ui";
+import { useAction } from "@/components/use-action";
 
 export function CancelInvitationButton({ orgId, invitationId, email }: { orgId: string; invitationId: string; email: string }) {
   const act = useAction();

@@ -2,8 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { importWorkflowAction } from "@/app/dashboard/actions";
-import { Button, Field, TextArea } from "./ui";
+import { importWorkflowAction } from "./actions";
+import { Button, Field, TextArea } from "@/components/ui";
 
 /**
  * Import: an exported workflow document (GET /api/v1/workflows/:id/export), or a prompt pasted as

@@ -2,9 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { restoreVersionAction, unpublishAction } from "@/app/dashboard/actions";
-import { useToast } from "./toast";
-import { Button } from "./ui";
+import { restoreVersionAction, unpublishAction } from "./actions";
+import { useToast } from "@/components/toast";
+import { Button } from "@/components/ui";
 
 /** "Restore into draft" for a version; "Unpublish" for the live one. Both ask first. */
 export function VersionActions({ orgId, workflowId, version, live }: { orgId: string; workflowId: string; version: number; live: boolean }) {

@@ -1,22 +1,27 @@
-import { AppError, type ErrorCode } from "@/lib/errors";
+import { AppError, UNEXPECTED_ERROR_MESSAGE, type ErrorCode } from "@/lib/errors";
 import { sseEvents } from "@/lib/runs/schemas";
 import { codesByStatus, errorBody, openaiErrorBody } from "./errors";
 import { toJsonSchema, type JsonSchema } from "./json-schema";
 import type { z } from "zod";
-import { API_ROUTES } from "@/lib/api/endpoints";
-import type { ApiRoute } from "@/lib/api/route";
-import type { RouteDoc, StreamMedia } from "@/lib/api/route-doc";
-import { ENVELOPES, type EnvelopeName } from "@/lib/api/respond";
+import type { ApiRoute } from "../route";
+import type { RouteDoc, StreamMedia } from "../route-doc";
+import { ENVELOPES, type EnvelopeName } from "../respond";
 
 /** One operation as the document needs it: the route's spec and its documentation, side by side. */
 type ApiOperation = RouteDoc & {
   method: "get" | "post" | "patch"; path: string; auth: ApiRoute["spec"]["auth"]; envelope: EnvelopeName;
+  /** The key scopes of which the caller must hold one (empty: no key). */
+  scopes: readonly string[];
+  /** A seed's endpoint: an unexpected error is the seed's 500 (docs/contract.md). */
+  seed: boolean;
   query?: z.ZodObject; bodySchema?: z.ZodType; json?: z.ZodType;
 };
 
 function operationOf({ spec }: ApiRoute): ApiOperation {
   return {
     ...spec.doc!, method: spec.method.toLowerCase() as ApiOperation["method"], path: spec.path, auth: spec.auth, envelope: spec.errors ?? "native",
+    seed: spec.seed ?? false,
+    scopes: typeof spec.needs === "string" ? [spec.needs] : (spec.needs ?? []),
     query: spec.query as z.ZodObject | undefined, bodySchema: spec.body as z.ZodType | undefined, json: spec.response as z.ZodType | undefined,
   };
 }
@@ -58,7 +63,11 @@ const HEADERS: Record<string, JsonSchema> = {
 };
 
 const SECURITY_SCHEMES: Record<string, JsonSchema> = {
-  bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "sk_…", description: "An API key, `Authorization: Bearer sk_…`. Never put it in a browser or a URL." },
+  bearerAuth: {
+    type: "http", scheme: "bearer", bearerFormat: "sk_…",
+    description: "An API key, `Authorization: Bearer sk_…`. Never put it in a browser or a URL. An operation names the key scope it needs (`run`, `admin`): "
+      + "a key without it gets 403 `forbidden`.",
+  },
   streamToken: {
     type: "apiKey", in: "query", name: "token",
     description: "A single-use stream token (`pub_tok_…`) from GET /api/v1/token: consumed by the first request that presents it. When a request carries both, the token is used.",
@@ -153,7 +162,7 @@ function errorResponses(op: ApiOperation): OpenApiOperation["responses"] {
     }
     const example = (code: ErrorCode) => ({
       summary: code,
-      value: render(code, op.errorExamples?.[code]).body,
+      value: render(code, op.errorExamples?.[code] ?? (code === "internal_server_error" && !op.seed ? UNEXPECTED_ERROR_MESSAGE : undefined)).body,
     });
     const schema = op.envelope === "openai"
       ? ref("schemas", "OpenAIErrorBody")
@@ -186,7 +195,8 @@ function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenA
 
   const out: OpenApiOperation = {
     operationId: op.operationId, summary: op.summary, ...(op.description ? { description: op.description } : {}), tags: [op.tag],
-    ...(op.auth === "none" ? { security: [] } : op.auth === "streamTokenOrKey" ? { security: [{ streamToken: [] }, { bearerAuth: [] }] } : {}),
+    // Each requirement names the key scope it needs (OpenAPI 3.1: role names for a non-OAuth scheme); any one will do.
+    security: op.auth === "none" ? [] : [...(op.auth === "streamTokenOrKey" ? [{ streamToken: [] }] : []), ...op.scopes.map((s) => ({ bearerAuth: [s] }))],
     responses: { 200: { description: op.ok.description, headers: okHeaders, content: okContent } },
   };
   const params = parameters(op);
@@ -208,17 +218,22 @@ function operation(op: ApiOperation, schemas: Record<string, JsonSchema>): OpenA
   return out;
 }
 
-let cached: OpenApiDocument | undefined;
+const built = new WeakMap<readonly ApiRoute[], OpenApiDocument>();
 
-/** The API's OpenAPI 3.1 document, generated from the routes themselves (their specs and zod schemas). */
-export function buildOpenApiDocument(): OpenApiDocument {
+/**
+ * The OpenAPI 3.1 document of these routes, generated from the routes themselves (their specs and
+ * zod schemas): a function of the list alone, so the list (lib/api/endpoints) can include the route
+ * that serves the document without the two importing each other. Built once per list.
+ */
+export function buildOpenApiDocument(routes: readonly ApiRoute[]): OpenApiDocument {
+  const cached = built.get(routes);
   if (cached) return cached;
   const schemas: Record<string, JsonSchema> = { ErrorBody: toJsonSchema(errorBody, "output"), OpenAIErrorBody: toJsonSchema(openaiErrorBody, "output") };
   for (const [event, schema] of Object.entries(sseEvents)) schemas[`Sse${pascal(event)}Event`] = toJsonSchema(schema, "output");
   const paths: OpenApiDocument["paths"] = {};
-  const ops = API_ROUTES.map(operationOf);
+  const ops = routes.filter((r) => r.spec.doc).map(operationOf);
   for (const op of ops) (paths[op.path] ??= {})[op.method] = operation(op, schemas);
-  cached = {
+  const doc: OpenApiDocument = {
     openapi: "3.1.0",
     info: {
       title: "Flowgate API",
@@ -233,5 +248,6 @@ export function buildOpenApiDocument(): OpenApiDocument {
     paths,
     components: { schemas, securitySchemes: SECURITY_SCHEMES, headers: HEADERS },
   };
-  return cached;
+  built.set(routes, doc);
+  return doc;
 }

@@ -3,14 +3,14 @@
 import type { z } from "zod";
 import { useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { publishAction, saveDraftAction } from "@/app/dashboard/actions";
+import { publishAction, saveDraftAction } from "./actions";
 import { workflowContent, type variableMeta } from "@/lib/workflows/schemas";
 import { extractVariables, validateTemplate } from "@/lib/workflows/template";
 import { outputSchemaIssue, type OutputSchema } from "@/lib/workflows/output-schema";
 import { enumHasValues, VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 import { Playground } from "./playground";
-import { useToast } from "./toast";
-import { Button, Card, Field, Input, TextArea } from "./ui";
+import { useToast } from "@/components/toast";
+import { Button, Card, Field, Input, TextArea } from "@/components/ui";
 
 type VariableMeta = z.infer<typeof variableMeta>;
 type Draft = z.infer<typeof workflowContent>;

@@ -2,15 +2,16 @@ import { AppError } from "@/lib/errors";
 import type { ApiKeyPrincipal, VersionPin } from "./api-keys";
 import type { Principal } from "./principal";
 
-// Enforcing a key's (or stream token's) scope at the points where it matters. Another workflow
-// is "not found" for a scoped key, exactly like another org's: nothing about it leaks.
+// What a caller may see: a key's (or stream token's) restrictions — its workflows and browser
+// origins — applied where they matter. Another workflow is "not found" for a restricted key,
+// exactly like another org's: nothing about it leaks.
 
 /** A caller as far as what it may see goes: a key, a stream token, a dashboard user ({ orgId } alone: the whole org). */
-export type Viewer = Pick<Principal, "orgId"> & { keyId?: string | null } & Partial<Pick<ApiKeyPrincipal, "scope" | "endUser" | "viaToken">>;
+export type Viewer = Pick<Principal, "orgId"> & { keyId?: string | null } & Partial<Pick<ApiKeyPrincipal, "restrictions" | "endUser" | "viaToken">>;
 
 /** The workflows a caller may see (runs, sessions, usage); null → all of its org's. */
 export function visibleWorkflows(principal: Viewer): string[] | null {
-  return principal.keyId ? (principal.scope?.workflowIds ?? null) : null;
+  return principal.keyId ? (principal.restrictions?.workflowIds ?? null) : null;
 }
 
 /**
@@ -25,7 +26,7 @@ export function runVisibleTo(principal: Viewer, run: { workflowId: string; apiKe
   return true;
 }
 
-export function assertWorkflowInScope(principal: Principal, workflowId: string) {
+export function assertWorkflowVisible(principal: Principal, workflowId: string) {
   const allowed = visibleWorkflows(principal);
   if (allowed && !allowed.includes(workflowId)) throw new AppError("workflow_not_found");
 }
@@ -51,7 +52,7 @@ export function versionPinOf(principal: Principal, asked: VersionPin): VersionPi
  * Returns the origin to grant, when the key restricts origins.
  */
 export function checkOrigin(req: Request, principal: Principal): string | null {
-  const allowed = principal.keyId ? principal.scope?.allowedOrigins : null;
+  const allowed = principal.keyId ? principal.restrictions?.allowedOrigins : null;
   if (!allowed) return null;
   const origin = req.headers.get("origin");
   if (origin === null) return null;

@@ -22,7 +22,7 @@ export async function currentUserId(): Promise<string | null> {
 }
 
 /**
- * For dashboard pages: the user and the org they are working in (the session's active org, else
+ * For dashboard pages: the user and the org they are working in (the login's active org, else
  * their first). Redirects to sign-in, or to org creation when they have none. Re-checks
  * membership: the proxy only looked for a cookie.
  */

@@ -2,10 +2,10 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { inviteMemberAction } from "@/app/dashboard/actions";
-import { CopyButton } from "./copy-button";
-import { useToast } from "./toast";
-import { Button, Input } from "./ui";
+import { inviteMemberAction } from "./actions";
+import { CopyButton } from "@/components/copy-button";
+import { useToast } from "@/components/toast";
+import { Button, Input } from "@/components/ui";
 
 /** No mail is configured: an invitation is a link to copy and send. */
 export function InviteForm({ orgId }: { orgId: string }) {

@@ -1,8 +1,8 @@
 "use client";
 
-import { archiveAction } from "@/app/dashboard/actions";
-import { Button } from "./ui";
-import { useAction } from "./use-action";
+import { archiveAction } from "./actions";
+import { Button } from "@/components/ui";
+import { useAction } from "@/components/use-action";
 
 export function ArchiveButton({ orgId, workflowId, name }: { orgId: string; workflowId: string; name: string }) {
   const act = useAction();

@@ -2,11 +2,11 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { createKeyAction, revokeKeyAction } from "@/app/dashboard/actions";
-import { ShownOnce } from "./shown-once";
-import { useToast } from "./toast";
-import { useAction } from "./use-action";
-import { Button, Field, Input, TextArea } from "./ui";
+import { createKeyAction, revokeKeyAction } from "./actions";
+import { ShownOnce } from "@/components/shown-once";
+import { useToast } from "@/components/toast";
+import { useAction } from "@/components/use-action";
+import { Button, Field, Input, TextArea } from "@/components/ui";
 
 export type KeyRow = {
   id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null; expiresAt: string | null;
@@ -30,7 +30,7 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
         <form
           className="space-y-3"
           action={async (form) => {
-            const scope = {
+            const options = {
               scopes: form.getAll("scopes").map(String),
               workflowIds: form.getAll("workflowIds").map(String),
               rateLimitPerMinute: num(form.get("rateLimitPerMinute")),
@@ -39,7 +39,7 @@ export function KeysPanel({ orgId, keys, canEdit, workflows }: { orgId: string; 
               expiresInDays: num(form.get("expiresInDays")),
               allowedOrigins: String(form.get("allowedOrigins") ?? "").split(/[\s,]+/).filter(Boolean),
             };
-            const res = await createKeyAction({ orgId, name: String(form.get("name")), scope });
+            const res = await createKeyAction({ orgId, name: String(form.get("name")), options });
             if (!res.ok) return toast.error(res.error.message);
             setCreated(res.data.key);
             router.refresh();
