@@ -79,6 +79,14 @@ const schema = z.object({
   WEBHOOKS_ALLOW_PRIVATE: z.stringbool().default(false),
   /** Async runs (Prefer: respond-async) this instance executes at once; more wait queued in the database. */
   RUN_QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  /**
+   * Buying credits (lib/billing): Stripe's secret key and the signing secret of the webhook endpoint
+   * (POST /api/webhooks/stripe). Unset: no buying, the Billing page says how the operator grants credits.
+   */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Where the Stripe SDK sends requests (its host, port and protocol); unset: Stripe itself. A local stand-in in tests. */
+  STRIPE_API_BASE: z.string().url().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /**
    * OpenTelemetry, by its standard variables: traces go over OTLP/HTTP (JSON) to the traces
