@@ -24,3 +24,23 @@ export function useStripeStandIn(): { current: StripeStandIn } {
   });
   return ref;
 }
+
+/** An org with an admin-scope key (the billing API's) and a run-scope one, with `credits`. */
+export async function billingFixture(credits = 1000) {
+  const { createOrg } = await import("@/lib/orgs/create-org");
+  const { createApiKey } = await import("@/lib/auth/api-keys");
+  const org = await createOrg({ name: "Billing org", credits });
+  const admin = await createApiKey({ orgId: org.org_id, name: "billing", scopes: ["admin"] });
+  const run = await createApiKey({ orgId: org.org_id, name: "run" });
+  return { orgId: org.org_id, adminKey: admin.key, runKey: run.key };
+}
+
+/** A pack on sale. */
+export async function aPack(opts: { credits?: number; priceCents?: number; currency?: string } = {}) {
+  const { createPack } = await import("@/lib/billing/packs");
+  return createPack({ name: "Pack", credits: opts.credits ?? 10_000, priceCents: opts.priceCents ?? 1000, currency: opts.currency });
+}
+
+export const ORIGIN = "http://flowgate.test";
+/** A billing API request as a browser-facing server sees it (its Host says the origin). */
+export const billingHeaders = (extra: Record<string, string> = {}) => ({ host: "flowgate.test", ...extra });
