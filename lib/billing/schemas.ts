@@ -47,3 +47,12 @@ export const billingResponse = z.object({
   purchases: z.array(purchase).meta({ description: "The latest 50, newest first." }),
 });
 export type BillingSummary = z.input<typeof billingResponse>;
+
+/** PATCH /api/v1/billing/auto-top-up */
+export const autoTopUpBody = z.object({
+  enabled: z.boolean(),
+  threshold: z.int().min(1).max(1_000_000_000_000).optional().meta({ description: "Top up when a run leaves the balance under this many credits." }),
+  pack_id: z.string().min(1).max(100).optional().meta({ description: "The pack bought each time (a pack on sale, in the org's currency)." }),
+  monthly_cap_cents: z.int().min(1).max(100_000_000_000).optional().meta({ description: "At most this much per UTC month, in the pack's minor unit; at least one pack's price." }),
+}).strict();
+export const autoTopUpResponse = z.object({ success: z.literal(true), auto_top_up: autoTopUpView });

@@ -9,6 +9,7 @@ import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
+import { autoTopUpFailed, autoTopUpPurchaseOf } from "./auto-top-up";
 import { stripeClient, stripeWebhookSecret } from "./stripe-client";
 
 // Stripe's events (POST /api/webhooks/stripe): the only way purchased credits arrive. Verified on
@@ -42,6 +43,14 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<{ handled:
       return { handled: true };
     case "payment_intent.succeeded":
       return settleAutoTopUp(event, event.data.object);
+    case "payment_intent.payment_failed": {
+      const pi = event.data.object;
+      const purchase = await autoTopUpPurchaseOf(pi);
+      if (!purchase || purchase.source !== "auto_top_up") return { handled: false }; // a checkout's: Checkout shows the buyer
+      const err = pi.last_payment_error;
+      await autoTopUpFailed({ purchaseId: purchase.id, paymentIntentId: pi.id }, `${err?.message ?? "The payment failed"}${err?.decline_code ? ` (${err.decline_code})` : ""}`);
+      return { handled: true };
+    }
     case "charge.refunded":
       return refund(event, event.data.object);
     case "charge.dispute.created":
@@ -98,7 +107,7 @@ async function recordPaymentDetails(purchaseId: string, orgId: string, paymentIn
 
 async function settleAutoTopUp(event: Stripe.Event, pi: Stripe.PaymentIntent) {
   const db = await getDb();
-  const [purchase] = await db.select().from(creditPurchases).where(eq(creditPurchases.paymentIntentId, pi.id));
+  const purchase = await autoTopUpPurchaseOf(pi);
   // A checkout's PaymentIntent succeeds too: its credits came with the session's event.
   if (!purchase) {
     if (pi.metadata?.source === "auto_top_up") await unknownPayment(event, pi.id, { org_id: pi.metadata.org_id ?? null, purchase_id: pi.metadata.purchase_id ?? null, amount: pi.amount, currency: pi.currency });

@@ -1,5 +1,6 @@
 import "server-only";
 import { getBackgroundDb } from "@/db";
+import { autoTopUpAfterSettlement } from "@/lib/billing/auto-top-up";
 import { finalizeRunsWithSettlement, finalizeRunWithSettlement, type RunFinish, type Settled } from "@/db/queries/run-ledger";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { kickJobs } from "@/lib/queue/worker";
@@ -76,9 +77,11 @@ async function settleBatch(batch: Waiter[]) {
 /**
  * What follows the commit of any settlement (a finisher's, a cancel's, the sweeper's): runs of the
  * org waiting for credits may fit now, and a webhook event the statement queued goes out at once
- * rather than at the queue's next poll.
+ * rather than at the queue's next poll; an org with auto top-up on may be due one (claimed off the
+ * run's path, charged by the job queue: lib/billing/auto-top-up.ts).
  */
 export function settlementCommitted(orgId: string, settled: Settled) {
   creditsReleased(orgId);
   if (settled.events) kickJobs();
+  autoTopUpAfterSettlement(orgId);
 }

@@ -1,5 +1,6 @@
+import { setAutoTopUp } from "@/lib/billing/auto-top-up";
 import { startCheckout } from "@/lib/billing/checkout";
-import { billingResponse, checkoutBody, checkoutResponse } from "@/lib/billing/schemas";
+import { autoTopUpBody, autoTopUpResponse, billingResponse, checkoutBody, checkoutResponse } from "@/lib/billing/schemas";
 import { billingSummary } from "@/lib/billing/summary";
 import { publicBaseUrl } from "@/lib/public-base-url";
 import { apiRoute } from "../route";
@@ -36,3 +37,21 @@ export const checkoutRoute = apiRoute({
 }, ({ ctx, req, body }) => startCheckout({
   orgId: ctx.principal.orgId, packId: body.pack_id, successUrl: body.success_url, cancelUrl: body.cancel_url, origin: publicBaseUrl(req.headers),
 }));
+
+// PATCH /api/v1/billing/auto-top-up – turn auto top-up on (threshold, pack, monthly cap) or off
+export const autoTopUpRoute = apiRoute({
+  method: "PATCH", path: "/api/v1/billing/auto-top-up", auth: "apiKey", needs: "admin", idempotent: {}, body: autoTopUpBody, response: autoTopUpResponse,
+  doc: {
+    operationId: "setAutoTopUp", tag: "Billing", summary: "Turn auto top-up on or off (admin keys)",
+    description: "When a run leaves the balance under the threshold, the pack is charged to the card saved at the last checkout, "
+      + "one at a time and never past the monthly cap. A declined charge turns it off (the reason is in GET /api/v1/billing) and sends billing.auto_top_up_failed.",
+    headerParams: [IDEMPOTENCY_HEADER],
+    body: { description: "The setting.", examples: { on: { summary: "On", value: { enabled: true, threshold: 1000, pack_id: "pack_abc123", monthly_cap_cents: 10000 } }, off: { summary: "Off", value: { enabled: false } } } },
+    ok: { description: "The setting as saved." },
+    errors: ["invalid_request", ...AUTHED, "not_found", ...IDEMPOTENCY_ERRORS],
+  },
+}, async ({ ctx, body }) => {
+  await setAutoTopUp(ctx.principal.orgId, { enabled: body.enabled, threshold: body.threshold, packId: body.pack_id, monthlyCapCents: body.monthly_cap_cents });
+  const { auto_top_up } = await billingSummary(ctx.principal.orgId);
+  return { success: true as const, auto_top_up };
+});

@@ -6,12 +6,12 @@ import { cancelRunRoute, getRun, listRuns, runWorkflow } from "./runs";
 import { resumeRunStream, streamWorkflow } from "./streaming";
 import { exportWorkflowRoute } from "./workflow-export";
 import { runFeedbackRoute } from "./feedback";
-import { checkoutRoute, getBillingRoute } from "./billing";
+import { autoTopUpRoute, checkoutRoute, getBillingRoute } from "./billing";
 import { createWorkflowRoute, listWorkflowsRoute, moveLabelRoute, publishWorkflowRoute, updateDraftRoute } from "./management";
 
 /** The public API, in the order the document lists it; each route file exports one of these. */
 export const API_ROUTES: ApiRoute[] = [
   runWorkflow, streamWorkflow, mintToken, listRuns, getRun, cancelRunRoute, runFeedbackRoute, resumeRunStream,
   getSession, usage, describeWorkflowRoute, exportWorkflowRoute,
-  listWorkflowsRoute, createWorkflowRoute, updateDraftRoute, publishWorkflowRoute, moveLabelRoute, getBillingRoute, checkoutRoute, openaiChatCompletions, openaiResponses, openaiModels, openApiDocument, health,
+  listWorkflowsRoute, createWorkflowRoute, updateDraftRoute, publishWorkflowRoute, moveLabelRoute, getBillingRoute, checkoutRoute, autoTopUpRoute, openaiChatCompletions, openaiResponses, openaiModels, openApiDocument, health,
 ];
