@@ -32,7 +32,7 @@ export const autoTopUpView = z.object({
 });
 
 const purchase = z.object({
-  purchase_id: z.string(), pack_id: z.string(), source: z.enum(["checkout", "auto_top_up"]), status: z.enum(["pending", "paid", "failed"]),
+  purchase_id: z.string(), pack_id: z.string(), source: z.enum(["checkout", "auto_top_up"]), checkout_session_id: z.string().nullable(), status: z.enum(["pending", "paid", "failed"]),
   credits: z.int(), credits_refunded: z.int(), price_cents: z.int(), currency: z.string(),
   receipt_url: z.string().nullable(), failure_reason: z.string().nullable(), created_at: z.string(), paid_at: z.string().nullable(),
 });

@@ -17,7 +17,7 @@ export const autoTopUpOf = (a: BillingAccount | undefined) => ({
 });
 
 export const purchaseView = (p: CreditPurchase) => ({
-  purchase_id: p.id, pack_id: p.packId, source: p.source, status: p.status, credits: p.credits, credits_refunded: p.creditsRefunded,
+  purchase_id: p.id, pack_id: p.packId, source: p.source, checkout_session_id: p.checkoutSessionId, status: p.status, credits: p.credits, credits_refunded: p.creditsRefunded,
   price_cents: p.priceCents, currency: p.currency, receipt_url: p.receiptUrl, failure_reason: p.failureReason,
   created_at: p.createdAt.toISOString(), paid_at: p.paidAt?.toISOString() ?? null,
 });

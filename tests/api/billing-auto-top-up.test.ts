@@ -50,7 +50,7 @@ describe("auto top-up", () => {
   });
 
   /** An org that bought once (its card saved), with a published workflow and auto top-up on. */
-  async function topUpOrg({ credits = 10_000, priceCents = 1000, threshold = 1_000_000, capCents = priceCents } = {}) {
+  async function topUpOrg({ credits = 10_000, priceCents = 1000, threshold = 1_000_000, capCents = 1000 }: { credits?: number; priceCents?: number; threshold?: number; capCents?: number } = {}) {
     const f = await billingFixture(0);
     const pack = await aPack({ credits, priceCents });
     const { session } = await buyAndPay(stand.current, f.adminKey, pack.pack_id);
@@ -77,7 +77,7 @@ describe("auto top-up", () => {
     expect(intents[0]!.params).toMatchObject({ amount: "1000", currency: "usd", off_session: "true", confirm: "true", metadata: { source: "auto_top_up" } });
     const db = await getDb();
     const [purchase] = await db.select().from(creditPurchases).where(and(eq(creditPurchases.orgId, f.orgId), eq(creditPurchases.source, "auto_top_up")));
-    const pi = stand.current.objects.get(await waitFor(async () => (await db.select().from(creditPurchases).where(eq(creditPurchases.id, purchase!.id)))[0]!.paymentIntentId))!;
+    const pi = stand.current.objects.get(await waitFor(async () => (await db.select().from(creditPurchases).where(eq(creditPurchases.id, purchase!.id)))[0]!.paymentIntentId ?? undefined))!;
     expect(pi).toMatchObject({ status: "succeeded", payment_method: (await db.select().from(billingAccounts).where(eq(billingAccounts.orgId, f.orgId)))[0]!.paymentMethodId });
     const before = await balanceAndLedger(f.orgId);
     expect(before.balance).toBe(before.ledger);
