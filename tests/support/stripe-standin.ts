@@ -36,6 +36,8 @@ export interface StripeStandIn {
   sign(event: Obj, opts?: { timestamp?: number; secret?: string }): { payload: string; header: string };
   /** Off-session PaymentIntents are declined with this card error while set. */
   declineOffSession: string | null;
+  /** Where Stripe sends events (the app's /api/webhooks/stripe): the hosted page's Pay button delivers checkout.session.completed there. */
+  webhookUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -196,11 +198,26 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
         res.writeHead(status, { "content-type": type, "request-id": `req_${rnd(14)}` });
         res.end(typeof body === "string" ? body : JSON.stringify(body));
       };
-      // Stripe's hosted checkout page: what a buyer's browser lands on (the e2e test takes it as the redirect's proof).
-      if (req.method === "GET" && url.pathname.startsWith("/c/pay/")) {
+      // Stripe's hosted checkout page: what a buyer's browser lands on. Pay does what Stripe does:
+      // charges, sends the signed checkout.session.completed to the endpoint, returns the buyer to success_url.
+      if (url.pathname.startsWith("/c/pay/")) {
         const s = objects.get(url.pathname.slice("/c/pay/".length));
-        if (!s) return send(404, "<h1>Checkout session not found</h1>", "text/html");
-        return send(200, `<!doctype html><title>Stripe Checkout (stand-in)</title><h1>Pay ${(s.amount_total / 100).toFixed(2)} ${String(s.currency).toUpperCase()}</h1><p id="session">${s.id}</p>`, "text/html");
+        if (!s || s.object !== "checkout.session") return send(404, "<h1>Checkout session not found</h1>", "text/html");
+        if (req.method === "POST") {
+          void (async () => {
+            const completed = s.status === "complete" ? { ...s } : standIn.payCheckout(s.id);
+            if (standIn.webhookUrl) {
+              const { payload, header } = standIn.sign(standIn.event("checkout.session.completed", completed));
+              await fetch(standIn.webhookUrl, { method: "POST", body: payload, headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": header } }).catch(() => {});
+            }
+            res.writeHead(303, { location: String(s.success_url).replace("{CHECKOUT_SESSION_ID}", s.id) }).end();
+          })();
+          return;
+        }
+        const price = `${(s.amount_total / 100).toFixed(2)} ${String(s.currency).toUpperCase()}`;
+        return send(200, `<!doctype html><meta charset="utf-8"><title>Stripe Checkout (stand-in)</title><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto">
+<p>Stripe Checkout — test stand-in</p><h1>Pay ${price}</h1><p>${s.line_items_sent?.[0]?.price_data?.product_data?.name ?? ""}</p><p id="session">${s.id}</p>
+<form method="post"><button type="submit" style="font-size:1.1rem;padding:.5rem 1.5rem">Pay ${price}</button></form></body>`, "text/html");
       }
       if (!url.pathname.startsWith("/v1/")) return send(404, "not found", "text/plain");
       const auth = req.headers.authorization ?? "";
@@ -233,7 +250,7 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
   const standIn: StripeStandIn = {
-    url: base, secretKey, webhookSecret, requests, objects, declineOffSession: null,
+    url: base, secretKey, webhookSecret, requests, objects, declineOffSession: null, webhookUrl: null,
     payCheckout(sessionId, opts = {}) {
       const s = get("checkout.session", sessionId);
       const pm = put({ id: newId("payment_method"), object: "payment_method", type: "card", customer: s.customer, card: { brand: "visa", last4: "4242" } });
