@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { billingAccounts, billingProblems, creditLedger, creditPurchases } from "@/db/schema";
@@ -23,7 +23,7 @@ describe("refunds and disputes", () => {
     expect((await deliverEvent(stand.current, event)).status).toBe(200);
     return event;
   };
-  const refunds = async (orgId: string) => (await getDb()).select().from(creditLedger).where(and(eq(creditLedger.orgId, orgId), eq(creditLedger.kind, "refund")));
+  const refunds = async (orgId: string) => (await getDb()).select().from(creditLedger).where(and(eq(creditLedger.orgId, orgId), eq(creditLedger.kind, "refund"))).orderBy(desc(creditLedger.balanceAfter));
 
   it("a refund after part of the credits were spent takes back the refunded share: the balance goes negative and runs get the seed's 402", async () => {
     const f = await bought(1000, 500);
