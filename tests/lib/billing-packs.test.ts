@@ -14,7 +14,7 @@ describe("credit packs (operator data)", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dir, LOG_LEVEL: "error" };
     delete env.DATABASE_URL;
     const admin = async (...args: string[]) =>
-      JSON.parse((await exec(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/admin.ts", ...args], { env, timeout: 60_000 })).stdout);
+      JSON.parse((await exec(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/admin.ts", ...args], { env, timeout: 120_000 })).stdout);
     const pack = await admin("billing", "pack", "create", "--name", "Starter", "--credits", "100000", "--price-cents", "1000");
     expect(pack).toMatchObject({ name: "Starter", credits: 100000, price_cents: 1000, currency: "usd", archived: false });
     expect(pack.pack_id).toMatch(/^pack_[a-z0-9]{24}$/);
