@@ -34,13 +34,14 @@ const parserFor = (plugins) => ({
 // also held by the "run core's layers" block below.
 const LEAVES = ["env", "errors", "ids", "logger", "process-singleton", "server-timing", "public-base-url"];
 const MAY_IMPORT = {
-  admin: ["auth", "credits", "errors", "evals", "llm", "orgs", "webhooks", "workflows"],
-  api: ["db", "auth", "feedback", "health", "idempotency", "ratelimit", "runs", "sessions", "snippets", "stream-tokens", "telemetry", "transports", "usage", "validation", "workflows", ...LEAVES],
+  admin: ["auth", "billing", "credits", "errors", "evals", "llm", "orgs", "webhooks", "workflows"],
+  api: ["db", "auth", "billing", "feedback", "health", "idempotency", "ratelimit", "runs", "sessions", "snippets", "stream-tokens", "telemetry", "transports", "usage", "validation", "workflows", ...LEAVES],
   audit: ["db", "logger"],
+  billing: ["db", "credits", "queue", "webhooks", ...LEAVES],
   auth: ["db", "audit", "cache", "credits", "orgs", ...LEAVES],
   cache: ["env", "process-singleton"],
   credits: ["db", "auth", "llm", "queue", ...LEAVES],
-  dashboard: ["db", "auth", "credits", "errors", "feedback", "llm", "runs", "webhooks", "workflows"],
+  dashboard: ["db", "auth", "billing", "credits", "errors", "feedback", "llm", "runs", "webhooks", "workflows"],
   evals: ["db", "auth", "runs", "validation", "workflows", "errors", "ids", "logger"],
   feedback: ["db", "auth", "runs", "workflows"],
   idempotency: ["db", "env", "errors", "ids"],
@@ -49,7 +50,7 @@ const MAY_IMPORT = {
   queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
   ratelimit: ["env", "logger", "process-singleton"],
   runs: ["db", "auth", "credits", "llm", "queue", "sessions", "telemetry", "validation", "workflows", ...LEAVES],
-  server: ["db", "auth", "idempotency", "llm", "orgs", "queue", "runs", "telemetry", "webhooks", "workflows", ...LEAVES],
+  server: ["db", "auth", "billing", "credits", "idempotency", "llm", "orgs", "queue", "runs", "telemetry", "webhooks", "workflows", ...LEAVES],
   sessions: ["db", "auth", "credits", "llm", "validation", "workflows", "env", "errors"],
   snippets: [],
   "stream-tokens": ["db", "auth", "validation", "workflows", "errors", "ids"],

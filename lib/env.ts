@@ -83,6 +83,14 @@ const schema = z.object({
   RUN_QUEUE_ORG_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   /** Async runs one org may have queued or executing at once; more are refused with 429. */
   RUN_QUEUE_MAX_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(100),
+  /**
+   * Buying credits (lib/billing): Stripe's secret key and the signing secret of the webhook endpoint
+   * (POST /api/webhooks/stripe). Unset: no buying, the Billing page says how the operator grants credits.
+   */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Where the Stripe SDK sends requests (its host, port and protocol); unset: Stripe itself. A local stand-in in tests. */
+  STRIPE_API_BASE: z.string().url().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /**
    * OpenTelemetry, by its standard variables: traces go over OTLP/HTTP (JSON) to the traces

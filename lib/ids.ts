@@ -37,6 +37,8 @@ export const newId = {
   request: () => `req_${randomAlnum(20)}`,
   webhook: () => `wh_${randomAlnum(24)}`,
   webhookMessage: () => `msg_${randomAlnum(24)}`,
+  creditPack: () => `pack_${randomAlnum(24)}`,
+  purchase: () => `pur_${randomAlnum(24)}`,
   evalCase: () => `evc_${randomAlnum(24)}`,
   evalRun: () => `evr_${randomAlnum(24)}`,
 };
@@ -50,6 +52,7 @@ export const isId = {
   org: (s: string) => /^org_[a-z0-9]{24}$/.test(s),
   webhook: (s: string) => /^wh_[a-z0-9]{24}$/.test(s),
   webhookMessage: (s: string) => /^msg_[a-z0-9]{24}$/.test(s),
+  creditPack: (s: string) => /^pack_[a-z0-9]{24}$/.test(s),
   evalCase: (s: string) => /^evc_[a-z0-9]{24}$/.test(s),
   evalRun: (s: string) => /^evr_[a-z0-9]{24}$/.test(s),
 };

@@ -4,6 +4,7 @@ import { DashboardSidebar } from "@/components/dashboard-sidebar";
 import { ThemeToggle } from "@/components/theme-toggle";
 import { ToastProvider } from "@/components/toast";
 import { requireOrgPage } from "@/lib/auth/current-user";
+import { lowBalance } from "@/lib/billing/low-balance";
 
 export const dynamic = "force-dynamic";
 
@@ -11,6 +12,7 @@ const NAV = [
   { href: "/dashboard/workflows", label: "Workflows" },
   { href: "/dashboard/keys", label: "API keys" },
   { href: "/dashboard/usage", label: "Usage" },
+  { href: "/dashboard/billing", label: "Billing" },
   { href: "/dashboard/members", label: "Members" },
   { href: "/dashboard/api-reference", label: "API reference" },
 ];
@@ -19,6 +21,7 @@ const ADMIN_NAV = [{ href: "/dashboard/webhooks", label: "Webhooks" }, { href: "
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const me = await requireOrgPage();
+  const low = await lowBalance(me.orgId);
   return (
     <div className="min-h-screen bg-neutral-50 text-neutral-900 md:flex dark:bg-neutral-950 dark:text-neutral-100">
       <DashboardSidebar title="Flowgate">
@@ -34,7 +37,15 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <ThemeToggle />
         </div>
       </DashboardSidebar>
-      <main className="min-w-0 flex-1 space-y-6 p-4 md:p-8"><ToastProvider>{children}</ToastProvider></main>
+      <main className="min-w-0 flex-1 space-y-6 p-4 md:p-8">
+        {low ? (
+          <div role="alert" data-testid="low-balance" className={`flex flex-wrap items-center justify-between gap-2 rounded-md p-3 text-sm ${low.level === "empty" ? "bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-200" : "bg-amber-50 text-amber-800 dark:bg-amber-950 dark:text-amber-200"}`}>
+            <span>{low.level === "empty" ? "No credits left: runs are refused until credits are added." : `Credits are running low: ${low.balance.toLocaleString("en-US")} left.`}</span>
+            <Link href="/dashboard/billing" className="font-medium underline">Add credits</Link>
+          </div>
+        ) : null}
+        <ToastProvider>{children}</ToastProvider>
+      </main>
     </div>
   );
 }

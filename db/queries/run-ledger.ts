@@ -80,7 +80,8 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
       ) AS granted FROM cur
     ), res AS (
       SELECT id, old, granted, ${r.inputCost} + CEIL(granted * ${r.outputPerM}::numeric / 1000000)::bigint AS reserved
-      FROM calc WHERE granted >= ${min}
+      -- A balance below zero (a refund took back credits already spent) runs nothing, not even a free model.
+      FROM calc WHERE granted >= ${min} AND old >= 0
     ), upd AS (
       UPDATE orgs o SET credit_balance = c.old - c.reserved
       FROM res c WHERE o.id = c.id
@@ -158,7 +159,8 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
     ), cur AS (
       SELECT o.id, o.credit_balance AS old, run.reserved FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
     ), calc AS (
-      SELECT id, old, reserved, LEAST(${f.cost}::bigint, reserved + old) AS charged FROM cur
+      -- The reservation is the run's whatever the balance did meanwhile (a refund may have taken it below zero).
+      SELECT id, old, reserved, LEAST(${f.cost}::bigint, reserved + GREATEST(old, 0)) AS charged FROM cur
     ), upd AS (
       UPDATE orgs o SET credit_balance = c.old + c.reserved - c.charged FROM calc c WHERE o.id = c.id
       RETURNING o.credit_balance AS balance_after

@@ -1,7 +1,7 @@
 import { bigint, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
-export const LEDGER_KINDS = ["grant", "reserve", "settle", "release", "adjust"] as const;
+export const LEDGER_KINDS = ["grant", "reserve", "settle", "release", "adjust", "purchase", "refund"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 // Append-only: rows are inserted, never updated or deleted. sum(amount) per org equals
@@ -15,7 +15,8 @@ export const creditLedger = pgTable(
     kind: text("kind", { enum: LEDGER_KINDS }).notNull(),
     amount: bigint("amount", { mode: "number" }).notNull(),
     balanceAfter: bigint("balance_after", { mode: "number" }).notNull(),
-    // "reserve:<run>", "settle:<run>": a retried settle hits the unique index instead of charging twice.
+    // "reserve:<run>", "settle:<run>", "purchase:<checkout session or payment intent>", "refund:<charge>:<refunded>":
+    // a retried settle or a redelivered Stripe event hits the unique index instead of counting twice.
     idempotencyKey: text("idempotency_key"),
     note: text("note").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

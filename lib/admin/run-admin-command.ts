@@ -2,6 +2,7 @@ import "server-only";
 import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { API_SCOPES, createApiKey, revokeApiKey, type ApiScope } from "@/lib/auth/api-keys";
+import { archivePack, createPack, listPacks } from "@/lib/billing/packs";
 import { grantCredits } from "@/lib/credits/grant-credits";
 import { listPrices, setModelPrice } from "@/lib/llm/prices";
 import { AppError } from "@/lib/errors";
@@ -37,6 +38,9 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   eval import --org <org_id> --workflow <workflow_id> --file <cases.jsonl|cases.csv>
   eval run --org <org_id> --workflow <workflow_id> [--version <n>]   (default: the draft; exits 1 when a case fails)
   credits grant --org <org_id> --amount <n>
+  billing pack create --name <name> --credits <n> --price-cents <n> [--currency usd]   (a credit pack orgs can buy)
+  billing pack list [--all]   (--all: archived packs too)
+  billing pack archive --pack <pack_id>   (no longer on sale; purchases keep their price)
   model price --model <provider:model> --input <credits per 1M tokens> --output <credits per 1M tokens>
   model list
   webhook create --org <org_id> --url <url> --events <run.completed,run.failed,…> [--include-data]
@@ -57,6 +61,7 @@ const OPTIONS = {
   "output-schema": { type: "string" },
   url: { type: "string" }, events: { type: "string" }, "include-data": { type: "boolean" }, webhook: { type: "string" }, delivery: { type: "string" },
   weights: { type: "string" }, scope: { type: "string" },
+  "price-cents": { type: "string" }, currency: { type: "string" }, pack: { type: "string" }, all: { type: "boolean" },
 } as const;
 
 /** `--scope admin,run` → the key's scopes (default: run). */
@@ -160,6 +165,12 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       const res = await grantCredits({ orgId: need("org"), amount });
       return { org_id: v.org, granted: amount, balance: res.balanceAfter };
     }
+    case "billing pack create":
+      return createPack({ name: need("name"), credits: int("credits", need("credits"))!, priceCents: int("price-cents", need("price-cents"))!, currency: v.currency });
+    case "billing pack list":
+      return { packs: await listPacks({ includeArchived: v.all ?? false }) };
+    case "billing pack archive":
+      return archivePack(need("pack"));
     case "model price":
       return setModelPrice({ model: need("model"), input: int("input", need("input"))!, output: int("output", need("output"))! });
     case "model list":

@@ -44,7 +44,7 @@ function refuseLoneSurrogates(key: string, value: unknown) {
   return value;
 }
 
-async function readText(req: Request, maxBytes: number): Promise<string> {
+export async function readText(req: Request, maxBytes: number): Promise<string> {
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -44,6 +44,8 @@ export function decideShortReservation({ balance, held, inputCost, outputPerM, m
   balance: number; held: number; inputCost: number; outputPerM: number; maxOutputTokens: number;
 }): { grant: number } | "wait" | "refuse" {
   const full = inputCost + creditsFor(maxOutputTokens, outputPerM);
+  // Below zero (a refund after the credits were spent): nothing runs until the balance is back.
+  if (balance < 0) return balance + held >= Math.max(full, 0) ? "wait" : "refuse";
   if (balance >= full) return { grant: maxOutputTokens };
   if (balance + held >= full) return "wait";
   const affordable = tokensFor(balance - inputCost, outputPerM);

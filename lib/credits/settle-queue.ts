@@ -73,12 +73,25 @@ async function settleBatch(batch: Waiter[]) {
   }
 }
 
+const committedListeners = processSingleton("settlement-listeners", () => new Set<(orgId: string) => void>());
+
+/**
+ * Calls `fn` after every settlement this process commits. lib/billing's auto top-up listens here
+ * (registered with the job queue at start, lib/server/start-queue.ts): money settles here and
+ * knows nothing of purchases, which sit above it.
+ */
+export function onSettlementCommitted(fn: (orgId: string) => void) {
+  committedListeners.add(fn);
+}
+
 /**
  * What follows the commit of any settlement (a finisher's, a cancel's, the sweeper's): runs of the
- * org waiting for credits may fit now, and a webhook event the statement queued goes out at once
- * rather than at the queue's next poll.
+ * org waiting for credits may fit now, a webhook event the statement queued goes out at once
+ * rather than at the queue's next poll, and the listeners run (an org with auto top-up on may be
+ * due one: claimed off the run's path, charged by the job queue).
  */
 export function settlementCommitted(orgId: string, settled: Settled) {
   creditsReleased(orgId);
   if (settled.events) kickJobs();
+  for (const fn of committedListeners) fn(orgId);
 }

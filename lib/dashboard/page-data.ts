@@ -16,6 +16,7 @@ import { compareSplits } from "@/lib/feedback/compare-splits";
 import { describeSplit } from "@/lib/workflows/split-assignment";
 import { getWorkflow, listVersionsByIds, listWorkflows, listWorkflowsWithPublished, listWorkflowVersions } from "@/db/queries/workflows";
 import { authorizeActor } from "@/lib/auth/org-action";
+import { billingSummary } from "@/lib/billing/summary";
 import { AppError } from "@/lib/errors";
 import { listCatalogue, unpricedPolicy } from "@/lib/llm/catalogue";
 
@@ -136,4 +137,16 @@ export async function webhooksPageData(me: { userId: string; orgId: string }) {
   const actor = await authorizeActor(me, "admin");
   const [endpoints, deliveries] = await Promise.all([listWebhooks(actor.orgId), listDeliveries({ orgId: actor.orgId, limit: 50 })]);
   return { endpoints, deliveries, events: [...WEBHOOK_EVENTS] };
+}
+
+/**
+ * The Billing page: balance, packs, auto top-up, purchases (everyone in the org sees them; buying
+ * is for admins and owners). `sessionId`: Stripe's return, shown as pending until its event has
+ * granted the credits (the return itself grants nothing).
+ */
+export async function billingPageData(me: { userId: string; orgId: string }, sessionId?: string) {
+  const actor = await authorizeActor(me, "member");
+  const summary = await billingSummary(actor.orgId);
+  const returned = sessionId ? summary.purchases.find((p) => p.checkout_session_id === sessionId) : undefined;
+  return { ...summary, returned: returned ? { status: returned.status, credits: returned.credits } : null, orgId: actor.orgId };
 }

@@ -1,5 +1,7 @@
 import "server-only";
 import { isDraining } from "@/lib/runs/in-flight";
+import { autoTopUpAfterSettlement, autoTopUpJobHandler } from "@/lib/billing/auto-top-up";
+import { onSettlementCommitted } from "@/lib/credits/settle-queue";
 import { runJobHandler } from "@/lib/runs/async-run";
 import { webhookJobHandler } from "@/lib/webhooks/deliver";
 import { runEventJobHandler } from "@/lib/webhooks/emit-event";
@@ -7,5 +9,7 @@ import { startJobWorker } from "@/lib/queue/worker";
 
 /** Starts this instance's queue worker with every job kind's handler (server start; tests). A draining instance claims nothing. */
 export function startQueue() {
-  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler() }, isDraining);
+  // A settlement that leaves an org under its auto top-up threshold claims one (lib/billing).
+  onSettlementCommitted(autoTopUpAfterSettlement);
+  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler(), "auto-top-up": autoTopUpJobHandler() }, isDraining);
 }

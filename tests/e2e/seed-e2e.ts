@@ -2,6 +2,7 @@
 // Run before the server starts (the embedded database allows one process at a time).
 import { closeDb } from "@/db";
 import { createApiKey } from "@/lib/auth/api-keys";
+import { createPack } from "@/lib/billing/packs";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
@@ -35,5 +36,7 @@ const openai = {
   versionsId: versions.workflow_id, poorId: poor.workflow_id, poorKey: (await createApiKey({ orgId: poorOrg })).key,
   limitedKey: (await createApiKey({ orgId, name: "limited", rateLimitPerMinute: 1 })).key,
 };
-process.stdout.write(JSON.stringify({ orgId, key, storyId: story.workflow_id, chatId: chat.workflow_id, offlineId: offline.workflow_id, noVarsId: noVars.workflow_id, reviewId: review.workflow_id, openai }) + "\n");
+// Buying credits (tests/e2e/billing.test.ts): a pack on sale.
+const { pack_id: packId } = await createPack({ name: "Starter", credits: 250_000, priceCents: 1500 });
+process.stdout.write(JSON.stringify({ packId, orgId, key, storyId: story.workflow_id, chatId: chat.workflow_id, offlineId: offline.workflow_id, noVarsId: noVars.workflow_id, reviewId: review.workflow_id, openai }) + "\n");
 await closeDb();

@@ -131,6 +131,8 @@ describe("decideShortReservation (the worst case does not fit now)", () => {
     { balance: 5, held: 6, out: "wait" }, // not even one token now, but held credits could cover it
     { balance: 10, held: 0, out: "refuse" },
     { balance: 0, held: 0, out: "refuse" },
+    { balance: -5, held: 0, out: "refuse" }, // a refund took back spent credits (lib/credits/README.md, Purchases)
+    { balance: -5, held: 200, out: "wait" },
   ])("balance $balance, held $held → $out", ({ balance, held, out }) => {
     expect(decideShortReservation({ ...base, balance, held })).toEqual(out);
   });

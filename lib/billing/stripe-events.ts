@@ -1,0 +1,172 @@
+import "server-only";
+import { and, eq, sql } from "drizzle-orm";
+import type Stripe from "stripe";
+import { getDb } from "@/db";
+import { grantPurchase, refundPurchase } from "@/db/queries/billing-ledger";
+import { recordBillingProblem } from "@/db/queries/billing";
+import { billingAccounts, creditPacks, creditPurchases, orgs } from "@/db/schema";
+import { creditsReleased } from "@/lib/credits/wait-for-credits";
+import { AppError } from "@/lib/errors";
+import { newId } from "@/lib/ids";
+import { logger } from "@/lib/logger";
+import { autoTopUpFailed, autoTopUpPurchaseOf } from "./auto-top-up";
+import { stripeClient, stripeWebhookSecret } from "./stripe-client";
+
+// Stripe's events (POST /api/webhooks/stripe): the only way purchased credits arrive. Verified on
+// the raw body with the SDK's constructEvent before anything is read from it. Each handler is
+// safe to run any number of times, concurrently: Stripe delivers at least once, and may deliver
+// the same event twice at the same moment (lib/credits/README.md, "Purchases").
+
+/** Verifies the signature (and its timestamp, 5 minutes' tolerance): a 400 and nothing written otherwise. */
+export function verifyStripeEvent(payload: string, signature: string | null): Stripe.Event {
+  const secret = stripeWebhookSecret();
+  if (!secret) throw new AppError("service_unavailable", "Buying credits is not configured on this server");
+  if (!signature) throw new AppError("invalid_request", "Missing Stripe-Signature header");
+  try {
+    return stripeClient().webhooks.constructEvent(payload, signature, secret);
+  } catch {
+    throw new AppError("invalid_request", "Invalid Stripe signature");
+  }
+}
+
+export async function handleStripeEvent(event: Stripe.Event): Promise<{ handled: boolean }> {
+  switch (event.type) {
+    case "checkout.session.completed":
+      // A delayed payment method (a bank debit) completes unpaid; its async_payment_succeeded pays.
+      if (event.data.object.payment_status !== "paid") return { handled: false };
+      return settleCheckout(event, event.data.object);
+    case "checkout.session.async_payment_succeeded":
+      return settleCheckout(event, event.data.object);
+    case "checkout.session.async_payment_failed":
+    case "checkout.session.expired":
+      await failPurchase({ checkoutSessionId: event.data.object.id }, event.type === "checkout.session.expired" ? "expired" : "payment failed");
+      return { handled: true };
+    case "payment_intent.succeeded":
+      return settleAutoTopUp(event, event.data.object);
+    case "payment_intent.payment_failed": {
+      const pi = event.data.object;
+      const purchase = await autoTopUpPurchaseOf(pi);
+      if (!purchase || purchase.source !== "auto_top_up") return { handled: false }; // a checkout's: Checkout shows the buyer
+      const err = pi.last_payment_error;
+      await autoTopUpFailed({ purchaseId: purchase.id, paymentIntentId: pi.id }, `${err?.message ?? "The payment failed"}${err?.decline_code ? ` (${err.decline_code})` : ""}`);
+      return { handled: true };
+    }
+    case "charge.refunded":
+      return refund(event, event.data.object);
+    case "charge.dispute.created":
+      return dispute(event, event.data.object);
+    default:
+      return { handled: false }; // acknowledged and ignored
+  }
+}
+
+const idOf = (v: string | { id: string } | null | undefined) => (typeof v === "string" ? v : v?.id ?? null);
+
+async function settleCheckout(event: Stripe.Event, session: Stripe.Checkout.Session) {
+  const db = await getDb();
+  const meta = session.metadata ?? {};
+  const [purchase] = meta.purchase_id
+    ? await db.select().from(creditPurchases).where(eq(creditPurchases.id, meta.purchase_id))
+    : await db.select().from(creditPurchases).where(eq(creditPurchases.checkoutSessionId, session.id));
+  if (!purchase || purchase.orgId !== meta.org_id || purchase.source !== "checkout") {
+    await unknownPayment(event, session.id, { org_id: meta.org_id ?? null, pack_id: meta.pack_id ?? null, purchase_id: meta.purchase_id ?? null, amount: session.amount_total, currency: session.currency });
+    return { handled: true };
+  }
+  const paymentIntentId = idOf(session.payment_intent);
+  const granted = await grantPurchase(db, {
+    purchaseId: purchase.id, orgId: purchase.orgId, checkoutSessionId: session.id, paymentIntentId,
+    ledgerId: newId.ledger(), ledgerKey: `purchase:${session.id}`, note: `Stripe Checkout ${session.id}`,
+  });
+  if (granted) {
+    creditsReleased(granted.orgId);
+    logger.info("credits purchased", { orgId: granted.orgId, purchaseId: purchase.id, credits: granted.credits });
+  }
+  // The receipt and the saved card (for auto top-up) come from the PaymentIntent. Until they are
+  // recorded the event is answered 503, so Stripe redelivers it (the grant above is done once).
+  if (paymentIntentId) await recordPaymentDetails(purchase.id, purchase.orgId, paymentIntentId);
+  return { handled: true };
+}
+
+async function recordPaymentDetails(purchaseId: string, orgId: string, paymentIntentId: string) {
+  const db = await getDb();
+  const [p] = await db.select({ chargeId: creditPurchases.chargeId }).from(creditPurchases).where(eq(creditPurchases.id, purchaseId));
+  if (p?.chargeId) return;
+  let pi: Stripe.PaymentIntent;
+  try {
+    pi = await stripeClient().paymentIntents.retrieve(paymentIntentId, { expand: ["latest_charge"] });
+  } catch (e) {
+    logger.warn("stripe: payment intent lookup failed", { paymentIntentId, code: (e as Stripe.errors.StripeError)?.code });
+    throw new AppError("service_unavailable", "The payment provider is unavailable: try again in a moment");
+  }
+  const charge = typeof pi.latest_charge === "object" ? pi.latest_charge : null;
+  await db.update(creditPurchases).set({ chargeId: charge?.id ?? idOf(pi.latest_charge), receiptUrl: charge?.receipt_url ?? null })
+    .where(eq(creditPurchases.id, purchaseId));
+  const pm = idOf(pi.payment_method);
+  if (pm) await db.update(billingAccounts).set({ paymentMethodId: pm, updatedAt: sql`now()` }).where(eq(billingAccounts.orgId, orgId));
+}
+
+async function settleAutoTopUp(event: Stripe.Event, pi: Stripe.PaymentIntent) {
+  const db = await getDb();
+  const purchase = await autoTopUpPurchaseOf(pi);
+  // A checkout's PaymentIntent succeeds too: its credits came with the session's event.
+  if (!purchase) {
+    if (pi.metadata?.source === "auto_top_up") await unknownPayment(event, pi.id, { org_id: pi.metadata.org_id ?? null, purchase_id: pi.metadata.purchase_id ?? null, amount: pi.amount, currency: pi.currency });
+    return { handled: false };
+  }
+  if (purchase.source !== "auto_top_up") return { handled: false };
+  const granted = await grantPurchase(db, {
+    purchaseId: purchase.id, orgId: purchase.orgId, checkoutSessionId: null, paymentIntentId: pi.id,
+    ledgerId: newId.ledger(), ledgerKey: `purchase:${pi.id}`, note: `Auto top-up ${pi.id}`,
+  });
+  if (granted) creditsReleased(granted.orgId);
+  await recordPaymentDetails(purchase.id, purchase.orgId, pi.id);
+  return { handled: true };
+}
+
+async function failPurchase(where: { checkoutSessionId: string }, reason: string) {
+  const db = await getDb();
+  await db.update(creditPurchases).set({ status: "failed", failureReason: reason })
+    .where(and(eq(creditPurchases.checkoutSessionId, where.checkoutSessionId), eq(creditPurchases.status, "pending")));
+}
+
+async function refund(event: Stripe.Event, charge: Stripe.Charge) {
+  const paymentIntentId = idOf(charge.payment_intent);
+  const db = await getDb();
+  const taken = paymentIntentId
+    ? await refundPurchase(db, { paymentIntentId, chargeId: charge.id, amountCharged: charge.amount, amountRefunded: charge.amount_refunded, ledgerId: newId.ledger() })
+    : null;
+  if (taken) logger.info("credits refunded", { orgId: taken.orgId, purchaseId: taken.purchaseId, credits: taken.credits, balance: taken.balanceAfter });
+  else if (paymentIntentId) {
+    const [known] = await db.select({ id: creditPurchases.id }).from(creditPurchases).where(eq(creditPurchases.paymentIntentId, paymentIntentId));
+    if (!known) await unknownPayment(event, charge.id, { payment_intent: paymentIntentId, amount_refunded: charge.amount_refunded });
+  }
+  return { handled: true };
+}
+
+async function dispute(event: Stripe.Event, d: Stripe.Dispute) {
+  const db = await getDb();
+  const paymentIntentId = idOf(d.payment_intent);
+  const [purchase] = paymentIntentId ? await db.select().from(creditPurchases).where(eq(creditPurchases.paymentIntentId, paymentIntentId)) : [];
+  const detail = { dispute: d.id, charge: idOf(d.charge), payment_intent: paymentIntentId, amount: d.amount, currency: d.currency, reason: d.reason };
+  await db.transaction(async (tx) => {
+    if (purchase) {
+      await tx.update(billingAccounts).set({ flaggedAt: sql`COALESCE(${billingAccounts.flaggedAt}, now())`, flagReason: `Dispute ${d.id} (${d.reason})`, updatedAt: sql`now()` })
+        .where(eq(billingAccounts.orgId, purchase.orgId));
+    }
+    await recordBillingProblem(tx, { orgId: purchase?.orgId ?? null, kind: "dispute", stripeEventId: event.id, stripeObjectId: d.id, detail });
+  });
+  logger.warn("stripe: dispute opened", { orgId: purchase?.orgId, dispute: d.id });
+  return { handled: true };
+}
+
+/** A payment that names no purchase of ours (an unknown org, pack or purchase): for the operator, not a 500. */
+async function unknownPayment(event: Stripe.Event, objectId: string, detail: Record<string, unknown>) {
+  const db = await getDb();
+  const orgId = typeof detail.org_id === "string" ? detail.org_id : null;
+  const packId = typeof detail.pack_id === "string" ? detail.pack_id : null;
+  const [org] = orgId ? await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)) : [];
+  const [pack] = packId ? await db.select({ id: creditPacks.id }).from(creditPacks).where(eq(creditPacks.id, packId)) : [];
+  const kind = !org ? "unknown_org" : packId && !pack ? "unknown_pack" : "unknown_purchase";
+  await recordBillingProblem(db, { orgId: org ? orgId : null, kind, stripeEventId: event.id, stripeObjectId: objectId, detail: { type: event.type, ...detail } });
+  logger.warn("stripe: a payment for no purchase of ours", { kind, event: event.id, objectId });
+}
