@@ -9,7 +9,7 @@ import { apiRequest, ROUTES } from "../support/routes";
 // `run` only by default; an admin key without `run` is 403 on /run, /stream, /token and the OpenAI
 // surface, and does not read runs, sessions or usage either). A route missing from it fails here.
 
-type Needs = "run" | "admin" | "run or admin" | "signed-in user" | "public";
+type Needs = "run" | "admin" | "run or admin" | "signed-in user" | "public" | "Stripe's signature";
 const DECISIONS: Record<string, Needs> = {
   "POST /api/v1/run/{workflow_id}": "run",
   "POST /api/v1/run/{workflow_id}/stream": "run",
@@ -31,6 +31,10 @@ const DECISIONS: Record<string, Needs> = {
   "POST /api/v1/openai/chat/completions": "run",
   "POST /api/v1/openai/responses": "run",
   "GET /api/v1/openai/models": "run",
+  "GET /api/v1/billing": "admin",
+  "POST /api/v1/billing/checkout": "admin",
+  "PATCH /api/v1/billing/auto-top-up": "admin",
+  "POST /api/webhooks/stripe": "Stripe's signature",
   "GET /api/v1/openapi.json": "public",
   "GET /api/health": "public",
   "POST /api/playground/{workflow_id}": "signed-in user",
@@ -87,7 +91,7 @@ describe("every route decides what a key or token needs", () => {
     for (const r of routes) {
       const decided = DECISIONS[`${r.spec.method} ${r.spec.path}`];
       const needs = r.spec.needs === undefined ? undefined : typeof r.spec.needs === "string" ? r.spec.needs : r.spec.needs.join(" or ");
-      if (decided === "public") expect(r.spec.auth).toBe("none");
+      if (decided === "public" || decided === "Stripe's signature") expect(r.spec.auth).toBe("none");
       else if (decided === "signed-in user") expect(r.spec.auth).toBe("user");
       else expect(needs, `${r.spec.method} ${r.spec.path}`).toBe(decided);
     }
@@ -104,6 +108,11 @@ describe("every route decides what a key or token needs", () => {
         seen.push(`${at}: ${status}`);
         if (decided === "public") {
           expect([200, 503], at).toContain(status);
+          continue;
+        }
+        // No key or token opens it: unsigned is a 400 (503 where Stripe is not configured).
+        if (decided === "Stripe's signature") {
+          expect([400, 503], at).toContain(status);
           continue;
         }
         // A stream token is accepted only where a token is (streamTokenOrKey); a signed-in user's route takes neither.
