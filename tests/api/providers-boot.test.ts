@@ -16,7 +16,8 @@ describe("a bad FLOWGATE_PROVIDERS stops the server at start", () => {
   const boot = (value: string) =>
     spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(import.meta.dirname, "../support/boot-child.ts")], {
       env: { ...withoutDatabase(process.env), FLOWGATE_PROVIDERS: value, FLOWGATE_DATA_DIR: "memory://", LOG_LEVEL: "silent" },
-      encoding: "utf8", timeout: 60_000,
+      // A start compiles the server modules (tsx) and opens a database: minutes on a busy machine.
+      encoding: "utf8", timeout: 150_000,
     });
 
   it("an unknown field: exit 1, the problem on stderr, never booted", () => {
@@ -24,11 +25,11 @@ describe("a bad FLOWGATE_PROVIDERS stops the server at start", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^flowgate: Invalid configuration: FLOWGATE_PROVIDERS\.groq: Unrecognized key: "apikey"/);
     expect(r.stdout).not.toContain("booted");
-  });
+  }, 180_000);
 
   it("a valid one starts", () => {
     const r = boot('{"groq":{"base_url":"https://api.groq.com/openai/v1","api_key":"k"}}');
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-  });
+  }, 180_000);
 });
