@@ -12,6 +12,7 @@ const SLOW = [
   "tests/api/openapi-reference.test.ts", // curl, bash and python3 run the reference's snippets
   "tests/api/stream-curl.test.ts",
   "tests/api/run-bus-redis.test.ts", // redis-server, unless REDIS_URL
+  "tests/api/resume-redis-down.test.ts", // a private redis-server, killed mid-test
   "tests/api/resume-followers.test.ts",
   "tests/lib/ratelimit-backends.test.ts",
   "tests/lib/opening-grants-migration.test.ts", // a private PGlite per migration test
