@@ -1,6 +1,32 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// The slow project: tests that spawn a process (the CLIs, a server start, curl, python,
+// redis-server) or open a database of their own. Everything else is the unit project, the loop to
+// run while developing (`npm run test:unit`, README Development); `npm test` runs both.
+const SLOW = [
+  "tests/lib/admin-cli.test.ts", // the operator CLI and the first-run seed, each a child process
+  "tests/lib/process-singleton.test.ts",
+  "tests/lib/trusted-proxy.test.ts",
+  "tests/api/providers-boot.test.ts",
+  "tests/api/openapi-reference.test.ts", // curl, bash and python3 run the reference's snippets
+  "tests/api/stream-curl.test.ts",
+  "tests/api/run-bus-redis.test.ts", // redis-server, unless REDIS_URL
+  "tests/api/resume-redis-down.test.ts", // a private redis-server, killed mid-test
+  "tests/api/resume-followers.test.ts",
+  "tests/lib/ratelimit-backends.test.ts",
+  "tests/lib/opening-grants-migration.test.ts", // a private PGlite per migration test
+  "tests/lib/labels-migration.test.ts",
+  "tests/reliability/crash.test.ts",
+  "tests/reliability/async-crash.test.ts",
+  "tests/reliability/migrate-together.test.ts",
+  "tests/reliability/db-faults.test.ts",
+];
+// db-faults kills PostgreSQL server backends and migrate-together migrates one PostgreSQL database
+// from six processes: they belong to the PostgreSQL run only.
+const POSTGRES_ONLY = ["tests/reliability/db-faults.test.ts", "tests/reliability/migrate-together.test.ts"];
+const notOnThisDatabase = process.env.DATABASE_URL ? [] : POSTGRES_ONLY;
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -26,14 +52,24 @@ export default defineConfig({
           name: "unit",
           setupFiles: ["./tests/setup.ts"],
           include: ["tests/**/*.test.ts", "lib/**/*.test.ts"],
-          // db-faults kills PostgreSQL server backends: it belongs to the PostgreSQL run only.
-          exclude: ["tests/e2e/**", "tests/soak/**", "tests/multi/**", ...(process.env.DATABASE_URL ? [] : ["tests/reliability/db-faults.test.ts", "tests/reliability/migrate-together.test.ts"])],
+          exclude: ["tests/e2e/**", "tests/soak/**", "tests/multi/**", ...SLOW],
           sequence: { groupOrder: 0 },
         },
       },
       {
+        // After the unit project, in a process of its own (the same setup: one shared database).
+        extends: true,
+        test: {
+          name: "slow",
+          setupFiles: ["./tests/setup.ts"],
+          include: SLOW.filter((f) => !notOnThisDatabase.includes(f)),
+          testTimeout: 120_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
         // Against the production build (`next start`) in real headless Chromium; builds first when
-        // the sources are newer than .next. Runs after the unit project, not beside it.
+        // the sources are newer than .next. Runs after the unit and slow projects, not beside them.
         extends: true,
         test: {
           name: "e2e",
@@ -41,7 +77,7 @@ export default defineConfig({
           globalSetup: ["./tests/e2e/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 300_000,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
       // `npm run test:multi` only (MULTI=1), on PostgreSQL and Redis: three production servers behind

@@ -18,11 +18,13 @@ process.env.LOG_LEVEL ??= "error";
 process.env.RATE_LIMIT_PER_MINUTE ??= "100000";
 process.env.DEFAULT_MODEL ??= "offline:echo";
 
+// Once per run: the first file pays for opening and migrating the database, which on a busy
+// machine takes longer than one hook's usual bound (hookTimeout in vitest.config.ts).
 beforeAll(async () => {
   await g.__testUpstream;
   const { getDb } = await import("@/db");
   await getDb();
-});
+}, 300_000);
 
 afterAll(async () => {
   (await g.__testUpstream)?.reset();

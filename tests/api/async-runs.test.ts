@@ -1,12 +1,13 @@
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { listLedger, sumLedger } from "@/db/queries/credits";
+import { listLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { jobs, runs } from "@/db/schema";
 import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { createFixture } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { apiRequest } from "../support/routes";
 import { upstream } from "../setup";
 
@@ -32,12 +33,10 @@ async function poll(key: string, runId: string, until: (status: string) => boole
   throw new Error(`run ${runId} stuck; seen ${seen.join(" → ")}`);
 }
 
-async function expectLedgerExact(orgId: string, start: number) {
-  const db = await getDb();
-  const balance = (await getOrg(db, orgId))!.creditBalance;
-  const rows = await db.select().from(runs).where(eq(runs.orgId, orgId));
-  expect(await sumLedger(db, orgId)).toBe(balance);
-  expect(balance).toBe(start - rows.reduce((n, r) => n + r.creditsCharged, 0));
+/** The ledger equals the balance, which is the start less what the org's runs were charged; returns the runs. */
+async function expectChargedRuns(orgId: string, start: number) {
+  const rows = await (await getDb()).select().from(runs).where(eq(runs.orgId, orgId));
+  await expectLedgerEqualsBalance(orgId, start - rows.reduce((n, r) => n + r.creditsCharged, 0));
   return rows;
 }
 
@@ -60,7 +59,7 @@ describe("async runs (Prefer: respond-async)", () => {
     const done = await poll(f.key, body.run_id, (s) => s === "completed", seen);
     expect(seen).toEqual(["queued", "running", "completed"]);
     expect(done).toMatchObject({ result: Array.from({ length: 8 }, (_, i) => `tok${i} `).join(""), source: "api" });
-    const [row] = await expectLedgerExact(f.orgId, 10_000);
+    const [row] = await expectChargedRuns(f.orgId, 10_000);
     expect((await listLedger(db, { orgId: f.orgId })).filter((e) => e.runId === row!.id).map((e) => e.kind).sort()).toEqual(["reserve", "settle"]);
     expect(await db.select().from(jobs).where(eq(jobs.kind, "run"))).toEqual([]);
   });
@@ -75,7 +74,7 @@ describe("async runs (Prefer: respond-async)", () => {
     expect(bb.run_id).toBe(ba.run_id);
     expect(b.headers.get("idempotent-replayed")).toBe("true");
     await poll(f.key, ba.run_id, (s) => s === "completed");
-    expect(await expectLedgerExact(f.orgId, 10_000)).toHaveLength(1);
+    expect(await expectChargedRuns(f.orgId, 10_000)).toHaveLength(1);
   });
 
   it("refused like any run before it is queued: 402 without credits, 400 without inputs (nothing queued)", async () => {
@@ -98,7 +97,7 @@ describe("async runs (Prefer: respond-async)", () => {
     startQueue();
     await new Promise((r) => setTimeout(r, 300));
     expect((await poll(f.key, run_id, () => true)).status).toBe("canceled");
-    expect(await expectLedgerExact(f.orgId, 10_000)).toHaveLength(1);
+    expect(await expectChargedRuns(f.orgId, 10_000)).toHaveLength(1);
     const again = await apiRequest(`/api/v1/runs/${run_id}/cancel`, { method: "POST", key: f.key });
     expect(again.status).toBe(409);
   });
@@ -114,7 +113,7 @@ describe("async runs (Prefer: respond-async)", () => {
       const refused = bodies.filter((_, i) => answers[i]!.status === 409);
       expect(refused).toHaveLength(9);
       for (const b of refused) expect(b).toMatchObject({ success: false, code: "run_not_running", status: "canceled", error: "Run is not running (status: canceled)" });
-      expect(await expectLedgerExact(f.orgId, 10_000)).toHaveLength(1);
+      expect(await expectChargedRuns(f.orgId, 10_000)).toHaveLength(1);
     } finally {
       startQueue();
     }
@@ -127,6 +126,6 @@ describe("async runs (Prefer: respond-async)", () => {
     await poll(f.key, run_id, (s) => s === "running");
     const res = await apiRequest(`/api/v1/runs/${run_id}/cancel`, { method: "POST", key: f.key });
     expect(await res.json()).toMatchObject({ status: "canceled" });
-    await expectLedgerExact(f.orgId, 10_000);
+    await expectChargedRuns(f.orgId, 10_000);
   });
 });

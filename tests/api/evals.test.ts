@@ -15,6 +15,7 @@ import { setRequirePassingEval } from "@/lib/evals/publish-gate";
 import { forEachBounded, runEval } from "@/lib/evals/run-eval";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { createFixture, runPublished } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { upstream } from "../setup";
 
 // Datasets and eval runs (issue 21, parts 1 and 2).
@@ -164,8 +165,7 @@ describe("eval runs", () => {
     }
     expect(await done).toMatchObject({ target: "draft", cases: 10, passed: 10, failed: 0, ok: true });
     expect(mine()).toBe(10);
-    const db = await getDb();
-    expect(await sumLedger(db, f.orgId)).toBe((await getOrg(db, f.orgId))!.creditBalance);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 
   it("forEachBounded never exceeds its limit and runs everything", async () => {

@@ -2,8 +2,6 @@ import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { getDb } from "@/db";
-import { sumLedger } from "@/db/queries/credits";
-import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { apiKeys, runs } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
@@ -12,6 +10,7 @@ import { reservedInputTokens } from "@/lib/credits/reservation";
 import { createOfflineModel } from "@/lib/llm/offline-model";
 import { runEngine } from "@/lib/llm/engine";
 import { createFixture, preparePublished } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { apiRequest } from "../support/routes";
 import { serveRoutes } from "../support/serve";
 import { upstream } from "../setup";
@@ -47,13 +46,6 @@ async function waitForFinal(orgId: string, runId: string) {
   throw new Error(`run ${runId} never finished`);
 }
 
-/** The org paid exactly what the run records, and the ledger agrees with the balance. */
-async function expectLedgerExact(orgId: string, charged: number) {
-  const db = await getDb();
-  expect((await getOrg(db, orgId))!.creditBalance).toBe(CREDITS - charged);
-  expect(await sumLedger(db, orgId)).toBe(CREDITS - charged);
-}
-
 describe("runs that end early still pay the input the provider received", () => {
   it("/stream: a client disconnect after the first token charges the input estimate plus the tokens produced", async () => {
     (await upstream()).set({ tokens: 300, tokenDelayMs: 15 });
@@ -72,7 +64,7 @@ describe("runs that end early still pay the input the provider received", () => 
     expect(run.outputTokens).toBeGreaterThan(0);
     expect(run.outputTokens).toBeLessThan(300);
     expect(run.creditsCharged).toBe(run.inputTokens + run.outputTokens);
-    await expectLedgerExact(f.orgId, run.creditsCharged);
+    await expectLedgerEqualsBalance(f.orgId, CREDITS - run.creditsCharged);
   });
 
   it("POST /runs/:id/cancel on a /run call charges the input estimate plus the tokens produced", async () => {
@@ -94,7 +86,7 @@ describe("runs that end early still pay the input the provider received", () => 
     expect(body.credits_charged).toBe(f.inputEstimate + body.usage.output_tokens);
     expect((await pending).status).toBe(500);
     expect((await getRun(db, { orgId: f.orgId, runId: runId! }))!.inputTokens).toBe(f.inputEstimate);
-    await expectLedgerExact(f.orgId, body.credits_charged);
+    await expectLedgerEqualsBalance(f.orgId, CREDITS - body.credits_charged);
   });
 
   it("an upstream that fails mid-stream charges the input estimate plus the tokens produced", async () => {
@@ -106,7 +98,7 @@ describe("runs that end early still pay the input the provider received", () => 
     await res.text().catch(() => {});
     const run = await waitForFinal(f.orgId, res.headers.get("x-run-id")!);
     expect(run).toMatchObject({ status: "failed", inputTokens: f.inputEstimate, outputTokens: 5, creditsCharged: f.inputEstimate + 5 });
-    await expectLedgerExact(f.orgId, run.creditsCharged);
+    await expectLedgerEqualsBalance(f.orgId, CREDITS - run.creditsCharged);
   });
 
   it("on a capped key and a token with max_credits, the charge stays within the reservation, the token and the cap", async () => {
@@ -130,7 +122,7 @@ describe("runs that end early still pay the input the provider received", () => 
     expect(run.creditsCharged).toBeLessThanOrEqual(row!.creditsReserved);
     expect(row!.creditsReserved).toBeLessThanOrEqual(maxCredits);
     expect(key!.capUsed).toBe(run.creditsCharged);
-    await expectLedgerExact(f.orgId, run.creditsCharged);
+    await expectLedgerEqualsBalance(f.orgId, CREDITS - run.creditsCharged);
   });
 
   it("a provider that refuses the request (HTTP 500) received no billable prompt: nothing is charged", async () => {
@@ -140,7 +132,7 @@ describe("runs that end early still pay the input the provider received", () => 
     expect(res.status).toBe(500);
     const run = await waitForFinal(f.orgId, (await res.json()).run_id);
     expect(run).toMatchObject({ status: "failed", inputTokens: 0, outputTokens: 0, creditsCharged: 0 });
-    await expectLedgerExact(f.orgId, 0);
+    await expectLedgerEqualsBalance(f.orgId, CREDITS);
   });
 
   it("the provider's own input count wins over the estimate when it reported one", async () => {
@@ -150,7 +142,7 @@ describe("runs that end early still pay the input the provider received", () => 
     const body = await res.json();
     // The fake upstream counts words: 5 per repeat of STORY's phrase.
     expect(body.usage).toEqual({ input_tokens: 3000, output_tokens: 3, total_tokens: 3003 });
-    await expectLedgerExact(f.orgId, 3003);
+    await expectLedgerEqualsBalance(f.orgId, CREDITS - 3003);
   });
 });
 

@@ -8,23 +8,18 @@ import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { assignVersion, bucketOf, type ServedVersion } from "@/lib/workflows/split-assignment";
 import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
-import { createFixture, createVersionedFixture } from "../support/fixtures";
+import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
+import { withVersions } from "../support/versions";
 
 // Weighted labels (issue 21, part 3): a label splits traffic between versions, sticky per end user,
 // recorded on the run; ?version= pins win; every change of weights is audited.
 
-/** A published workflow with versions 1..n whose output names the version that ran ("vN x"). */
-async function withVersions(n: number) {
-  const f = await createVersionedFixture(n);
-  const run = async (q = "", json: Record<string, unknown> = {}) => {
-    const res = await apiRequest(`/api/v1/run/${f.workflowId}${q}`, { method: "POST", key: f.key, json: { story: "x", ...json } });
-    const body = await res.json();
-    return { status: res.status, body, version: /^v(\d+) /.exec(body.result ?? "")?.[1] };
-  };
-  const record = async (runId: string) => (await (await apiRequest(`/api/v1/runs/${runId}`, { key: f.key })).json());
+/** withVersions, and `split` sets a label's weights ("1:90,2:10") as the dashboard does. */
+async function withSplits(n: number) {
+  const f = await withVersions(n);
   const split = (spec: string, label = "production") => splitLabel({ orgId: f.orgId, workflowId: f.workflowId, label, weights: parseSplitSpec(spec), actorId: null });
-  return { ...f, run, record, split };
+  return { ...f, split };
 }
 
 /** A split over fake versions, as the prefetch hands it to the run pipeline. */
@@ -76,7 +71,7 @@ describe("the split's distribution", () => {
 
 describe("a split label through the API", () => {
   it("serves each end user one version, sticky across requests and surfaces; the run records which and why", async () => {
-    const f = await withVersions(2);
+    const f = await withSplits(2);
     await f.split("1:50,2:50");
     const seen = new Map<string, string>();
     for (let u = 0; u < 12; u++) {
@@ -101,7 +96,7 @@ describe("a split label through the API", () => {
   });
 
   it("?version= pins win over the split; ?label= follows it; requests without a user spread over both", async () => {
-    const f = await withVersions(2);
+    const f = await withSplits(2);
     await f.split("1:50,2:50");
     for (let i = 0; i < 6; i++) {
       const pinned = await f.run("?version=1", { user: `p${i}` });
@@ -116,7 +111,7 @@ describe("a split label through the API", () => {
   });
 
   it("a custom label splits on its own; production is untouched", async () => {
-    const f = await withVersions(3);
+    const f = await withSplits(3);
     await f.split("1:1,2:99", "canary");
     expect((await f.run("", { user: "zed" })).version).toBe("3");
     const r = await f.run("?label=canary", { user: "zed" });
@@ -127,7 +122,7 @@ describe("a split label through the API", () => {
 
 describe("changing a split is audited like any label move", () => {
   it("history and audit record the split before and after; a move to one version ends it; publishing too", async () => {
-    const f = await withVersions(2);
+    const f = await withSplits(2);
     const db = await getDb();
     expect(await f.split("1:90,2:10")).toMatchObject({ label: "production", version: 1, split: "v1 90% / v2 10%", moved: true });
     expect(await f.split("1:90,2:10")).toMatchObject({ moved: false });
@@ -163,19 +158,19 @@ describe("changing a split is audited like any label move", () => {
     { spec: "1:50;2:50", error: expect.stringContaining("is not version:percent") },
     { spec: "1:33.333,2:66.667", error: expect.stringContaining("is not version:percent") },
   ])("refuses $spec", async ({ spec, error }) => {
-    const f = await withVersions(2);
+    const f = await withSplits(2);
     await expect((async () => f.split(spec))()).rejects.toMatchObject({ code: "invalid_request", message: error });
   });
 
   it("the admin CLI splits a label (label split --weights)", async () => {
-    const f = await withVersions(2);
+    const f = await withSplits(2);
     const out = await runAdminCommand(["label", "split", "--org", f.orgId, "--workflow", f.workflowId, "--label", "production", "--weights", "1:90,2:10"]);
     expect(out).toMatchObject({ label: "production", version: 1, split: "v1 90% / v2 10%", moved: true });
     await expect(runAdminCommand(["label", "split", "--org", f.orgId, "--workflow", f.workflowId, "--label", "production"])).rejects.toMatchObject({ message: expect.stringContaining("--weights is required") });
   });
 
   it("an unknown version is not found, latest cannot be split, another org's workflow is not found", async () => {
-    const f = await withVersions(2);
+    const f = await withSplits(2);
     await expect(f.split("1:50,7:50")).rejects.toMatchObject({ code: "workflow_not_found", message: "Workflow not found (no version 7)" });
     await expect(f.split("1:50,2:50", "latest")).rejects.toMatchObject({ code: "invalid_request" });
     const other = await createFixture();

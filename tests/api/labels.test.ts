@@ -8,31 +8,12 @@ import { workflowLabelHistory, workflows } from "@/db/schema";
 import { moveLabel, rollbackProduction } from "@/lib/workflows/move-label";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 import { createFixture } from "../support/fixtures";
+import { withVersions } from "../support/versions";
 import { apiRequest } from "../support/routes";
 import { upstream } from "../setup";
 
 // Labels end to end through the real route modules: pins (?version, ?label) keep running exactly
 // their version while production moves; moves are serialized into a coherent history.
-
-/** A published workflow with versions 1..n whose templates say which version ran ("vN {{story}}"). */
-async function withVersions(n: number, opts: Parameters<typeof createFixture>[0] = {}) {
-  const f = await createFixture({ template: "v1 {{story}}", ...opts });
-  const db = await getDb();
-  for (let v = 2; v <= n; v++) {
-    await db.update(workflows).set({ template: `v${v} {{story}}` }).where(eq(workflows.id, f.workflowId));
-    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
-  }
-  const run = async (q = "", story = "x") => {
-    const res = await apiRequest(`/api/v1/run/${f.workflowId}${q}`, { method: "POST", key: f.key, json: { story } });
-    return { status: res.status, body: await res.json() };
-  };
-  const stream = async (q = "", story = "y") => (await apiRequest(`/api/v1/run/${f.workflowId}/stream${q}`, { method: "POST", key: f.key, json: { story } })).text();
-  const describeIt = async (q = "") => {
-    const res = await apiRequest(`/api/v1/workflows/${f.workflowId}${q}`, { key: f.key });
-    return { status: res.status, body: await res.json() };
-  };
-  return { ...f, run, stream, describeIt };
-}
 
 async function history(workflowId: string, label?: string) {
   const rows = await (await getDb()).select().from(workflowLabelHistory).where(eq(workflowLabelHistory.workflowId, workflowId)).orderBy(asc(workflowLabelHistory.id));
@@ -82,10 +63,10 @@ describe("labels and pins", () => {
     fake.set({ echo: true });
     const f = await withVersions(2, { model: "openai.chat:m" });
     await moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "canary", version: 1, actorId: null });
-    const pinned = await f.run("?label=canary", "charlie");
+    const pinned = await f.run("?label=canary", { story: "charlie" });
     expect(pinned.status).toBe(200);
     expect(JSON.stringify(fake.requests.at(-1)!.body)).toContain("v1 charlie");
-    await f.run("", "charlie");
+    await f.run("", { story: "charlie" });
     expect(JSON.stringify(fake.requests.at(-1)!.body)).toContain("v2 charlie");
   });
 

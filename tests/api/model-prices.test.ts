@@ -1,22 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
 import { resetEnvForTests } from "@/lib/env";
 import { createFixture } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { apiRequest } from "../support/routes";
 import { upstream } from "../setup";
 
 const TEXT = "one two three four five six seven eight nine ten";
 /** The fake upstream counts one token per word of everything sent: "Say ten words" → 3 input tokens. */
 const cost = (p: { input: number; output: number }, inTok: number, outTok: number) => Math.ceil((inTok * p.input + outTok * p.output) / 1_000_000);
-
-async function expectExactLedger(orgId: string) {
-  const db = await getDb();
-  expect(await sumLedger(db, orgId)).toBe((await getOrg(db, orgId))!.creditBalance);
-}
 
 async function run(model: string, opts: { credits?: number } = {}) {
   const fake = await upstream();
@@ -42,7 +37,7 @@ describe("prices follow the model called (issue 14.5)", () => {
     const responses = await run("openai.responses:gpt-4.1-mini");
     expect(responses.sent.body.model).toBe("gpt-4.1-mini");
     expect(responses.body.credits_charged).toBe(plain.body.credits_charged);
-    await expectExactLedger(plain.f.orgId);
+    await expectLedgerEqualsBalance(plain.f.orgId);
   });
 });
 
@@ -64,7 +59,7 @@ describe("the priced catalogue", () => {
     ]));
     const r = await run("openai:catalogue-a");
     expect(r.body.credits_charged).toBe(3 * 2 + 10 * 3);
-    await expectExactLedger(r.f.orgId);
+    await expectLedgerEqualsBalance(r.f.orgId);
   });
 
   it.each([
@@ -100,7 +95,7 @@ describe("the priced catalogue", () => {
     // Runs that reserve after the change pay the new price.
     const after = await run("openai:catalogue-b");
     expect(after.body.credits_charged).toBe(65);
-    for (const o of [first.f.orgId, f.orgId, after.f.orgId]) await expectExactLedger(o);
+    for (const o of [first.f.orgId, f.orgId, after.f.orgId]) await expectLedgerEqualsBalance(o);
   });
 
   it("an unpriced model costs the default price, or is refused with UNPRICED_MODELS=refuse (nothing reserved)", async () => {
@@ -116,12 +111,12 @@ describe("the priced catalogue", () => {
     expect(refused.body.message).toContain("npm run admin -- model price --model openai:unpriced-model-y");
     const db = await getDb();
     expect((await getOrg(db, refused.f.orgId))!.creditBalance).toBe(500);
-    await expectExactLedger(refused.f.orgId);
+    await expectLedgerEqualsBalance(refused.f.orgId);
     // Priced: it runs.
     await runAdminCommand(["model", "price", "--model", "openai:unpriced-model-y", "--input", "0", "--output", "100000"]);
     const ok = await apiRequest(`/api/v1/run/${refused.f.workflowId}`, { method: "POST", key: refused.f.key, json: { story: "ten words" } });
     expect((await ok.json()).credits_charged).toBe(1);
-    await expectExactLedger(refused.f.orgId);
+    await expectLedgerEqualsBalance(refused.f.orgId);
   });
 
   it("a short balance buys as many output tokens as a fractional price allows", async () => {
@@ -131,6 +126,6 @@ describe("the priced catalogue", () => {
     expect(r.res.status).toBe(200);
     expect(r.body.usage.output_tokens).toBe(6);
     expect(r.body.credits_charged).toBe(3);
-    await expectExactLedger(r.f.orgId);
+    await expectLedgerEqualsBalance(r.f.orgId);
   });
 });

@@ -1,10 +1,9 @@
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { sumLedger } from "@/db/queries/credits";
-import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { createFixture } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { openaiClient } from "../support/openai-compat";
 import { upstream } from "../setup";
 
@@ -15,11 +14,6 @@ import { upstream } from "../setup";
 const client = openaiClient;
 const PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 const PHOTO = [{ name: "photo", type: "image" as const }];
-
-async function expectLedgerExact(orgId: string) {
-  const db = await getDb();
-  expect(await sumLedger(db, orgId)).toBe((await getOrg(db, orgId))!.creditBalance);
-}
 
 afterEach(async () => (await upstream()).reset());
 
@@ -44,7 +38,7 @@ describe("image input on /api/v1/openai", () => {
     ] }]);
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: completion.id });
     expect(rec).toMatchObject({ status: "completed", source: "openai", inputs: { thing: "this photo" } });
-    await expectLedgerExact(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 
   it("Responses: an input_image fills the image variable in place, input_image parts of input follow the prompt", async () => {
@@ -66,7 +60,7 @@ describe("image input on /api/v1/openai", () => {
     ]);
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: r.id });
     expect(rec).toMatchObject({ status: "completed", inputs: { photo: "https://example.com/dog.jpg" } });
-    await expectLedgerExact(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 
   it("streams with an image too: the Responses events, the image sent as input_image", async () => {

@@ -1,19 +1,15 @@
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText } from "ai";
-import { eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
-import { workflows } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
-import { moveLabel } from "@/lib/workflows/move-label";
-import { publishVersion } from "@/lib/workflows/publish-version";
 import { estimateTokens } from "@/lib/llm/estimate-tokens";
-import { createFixture } from "../support/fixtures";
+import { createFixture, createVersionedFixture } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { openaiClient } from "../support/openai-compat";
 import { apiRequest, BASE, dispatch } from "../support/routes";
 import { upstream } from "../setup";
@@ -23,24 +19,6 @@ import { upstream } from "../setup";
 // tests/e2e/openai-sdk.test.ts repeats the essentials against `next start`, with the Python SDK too.
 
 const client = openaiClient;
-
-/** The org's balance equals its ledger's sum (lib/credits/README.md invariant 1). */
-async function expectLedgerExact(orgId: string) {
-  const db = await getDb();
-  expect(await sumLedger(db, orgId)).toBe((await getOrg(db, orgId))!.creditBalance);
-}
-
-/** A workflow with published versions 1..n ("vN {{story}}") and the staging label on version 1. */
-async function withVersions(n: number) {
-  const f = await createFixture({ template: "v1 {{story}}" });
-  const db = await getDb();
-  for (let v = 2; v <= n; v++) {
-    await db.update(workflows).set({ template: `v${v} {{story}}` }).where(eq(workflows.id, f.workflowId));
-    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
-  }
-  await moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "staging", version: 1, actorId: null });
-  return f;
-}
 
 afterEach(async () => (await upstream()).reset());
 
@@ -63,7 +41,7 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
     expect(completion.usage).toEqual({ prompt_tokens: rec!.inputTokens, completion_tokens: rec!.outputTokens, total_tokens: total });
     expect(rec).toMatchObject({ status: "completed", source: "openai", protocol: "chat.completions", creditsCharged: total, inputs: { story: "a story about a dog named charlie" } });
     expect((await getOrg(await getDb(), f.orgId))!.creditBalance).toBe(1000 - total);
-    await expectLedgerExact(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 
   it("the last user message fills the variable left out, earlier turns are the history; with every variable given the conversation follows the prompt", async () => {
@@ -109,11 +87,11 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: chunks[0]!.id });
     expect(chunks.at(-1)!.usage).toEqual({ prompt_tokens: rec!.inputTokens, completion_tokens: rec!.outputTokens, total_tokens: rec!.inputTokens + rec!.outputTokens });
     expect(rec).toMatchObject({ status: "completed", source: "openai", protocol: "chat.completions", output: "Write about a dog" });
-    await expectLedgerExact(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 
   it("model wf_…@3 pins a version, wf_…@staging a label, wf_… the published one", async () => {
-    const f = await withVersions(3);
+    const f = await createVersionedFixture(3, { labels: { staging: 1 } });
     const c = client(f.key);
     const say = async (model: string) => (await c.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] })).choices[0]!.message.content;
     expect(await say(f.workflowId)).toBe("v3 x");
@@ -134,7 +112,7 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
     })();
     await expect(read).rejects.toBeInstanceOf(OpenAI.APIError);
     expect(text).toBe("tok0 tok1 tok2 ");
-    await expectLedgerExact(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 });
 
@@ -194,7 +172,7 @@ describe("errors in OpenAI's shape: the SDK's typed errors", () => {
     expect(quota).toMatchObject({ status: 429, code: "insufficient_quota", type: "insufficient_quota" });
     expect(quota.message).toContain("No credits remaining");
     expect(requests).toBe(1);
-    await expectLedgerExact(broke.orgId);
+    await expectLedgerEqualsBalance(broke.orgId);
   });
 
   it("the native API's error bodies are unchanged", async () => {
@@ -220,7 +198,7 @@ describe("GET /api/v1/openai/models", () => {
 
 describe("POST /api/v1/openai/responses with the openai SDK", () => {
   it("prompt {id, version, variables}: a Responses object with output_text and usage", async () => {
-    const f = await withVersions(2);
+    const f = await createVersionedFixture(2, { labels: { staging: 1 } });
     const r = await client(f.key).responses.create({ prompt: { id: f.workflowId, variables: { story: "a dog" } } });
     expect(r).toMatchObject({ object: "response", status: "completed", model: f.workflowId });
     expect(r.output_text).toBe("v2 a dog");
@@ -233,7 +211,7 @@ describe("POST /api/v1/openai/responses with the openai SDK", () => {
     expect(labelled.output_text).toBe("v1 a cat");
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: r.id });
     expect(rec).toMatchObject({ source: "openai", protocol: "responses", status: "completed" });
-    await expectLedgerExact(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 
   it("streams the Responses events: on('response.output_text.delta'), finalResponse(), sequence numbers from 0; input fills the variable; user attributes the run", async () => {
@@ -272,7 +250,7 @@ describe("POST /api/v1/openai/responses with the openai SDK", () => {
     }
     expect(types.at(-1)).toBe("response.failed");
     expect(failed).toMatchObject({ status: "failed", error: { code: "server_error" } });
-    await expectLedgerExact(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 
   it("a single-use stream token works as the apiKey, once, and keeps the end user it was minted for", async () => {
@@ -310,6 +288,6 @@ describe("@ai-sdk/openai's createOpenAI({ baseURL }) on a workflow id", () => {
       expect(usage.inputTokens).toBe(estimateTokens("Write about a cat"));
       expect(usage.totalTokens).toBe(usage.inputTokens! + usage.outputTokens!);
     }
-    await expectLedgerExact(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 });

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { listLedger, sumLedger } from "@/db/queries/credits";
+import { listLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
 import { resetEnvForTests } from "@/lib/env";
 import { breakerAllows, breakerFailed, breakerReleased, breakerSucceeded, resetBreakersForTests } from "@/lib/llm/circuit-breaker";
 import { createFixture } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "../support/openai-upstream";
 import { apiRequest } from "../support/routes";
 
@@ -60,11 +61,6 @@ async function runOnce(opts: { model?: string; fallback?: boolean; maxAttempts?:
   return { f, res, body, record };
 }
 
-async function expectExactLedger(orgId: string) {
-  const db = await getDb();
-  expect(await sumLedger(db, orgId)).toBe((await getOrg(db, orgId))!.creditBalance);
-}
-
 const attempt = (model: string, status: string, error_class: string | null, http_status: number | null = null) =>
   expect.objectContaining({ model, provider: model.split(":")[0], status, error_class, http_status });
 
@@ -81,7 +77,7 @@ describe("retries before the first token", () => {
     const ledger = await listLedger(await getDb(), { orgId: r.f.orgId, runId: r.body.run_id });
     expect(ledger.map((l) => l.kind).sort()).toEqual(["reserve", "settle"]);
     expect(ledger.reduce((s, l) => s + l.amount, 0)).toBe(-13);
-    await expectExactLedger(r.f.orgId);
+    await expectLedgerEqualsBalance(r.f.orgId);
   });
 
   it("429 with Retry-After: the retry waits as told", async () => {
@@ -111,7 +107,7 @@ describe("retries before the first token", () => {
     expect(r.record.usage.input_tokens).toBeGreaterThan(0);
     expect(r.record.credits_charged).toBe(r.record.usage.total_tokens);
     expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "stream_error")]);
-    await expectExactLedger(r.f.orgId);
+    await expectLedgerEqualsBalance(r.f.orgId);
   });
 
   it.each(["http_400", "http_401", "http_404"] as const)("%s is never retried: the fallback model is tried instead", async (fault) => {
@@ -129,7 +125,7 @@ describe("fallback models", () => {
     expect(r.record.attempts).toEqual([attempt("dead:m", "failed", "connection"), attempt("dead:m", "failed", "connection"), attempt("pb:m", "succeeded", null)]);
     // dead:m has no price: the reservation covered the default price; the answer is charged at pb's.
     expect(r.body.credits_charged).toBe(26);
-    await expectExactLedger(r.f.orgId);
+    await expectLedgerEqualsBalance(r.f.orgId);
   });
 
   it("a stream falls back before its first byte: the client sees one clean answer", async () => {
@@ -151,7 +147,7 @@ describe("fallback models", () => {
     }
     expect(record.attempts).toEqual([attempt("pa:m", "failed", "overloaded", 503), attempt("pb:m", "succeeded", null)]);
     expect(record.credits_charged).toBe(26);
-    await expectExactLedger(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 
   it("a stream whose every call is rate-limited: seed B's CAPACITY_ERROR event with retry_after (SSE), the 500 with reason (text)", async () => {
@@ -173,7 +169,7 @@ describe("fallback models", () => {
     pa.set({ fault: "http_500" });
     const other = await (await stream("sse")).text();
     expect(JSON.parse(/event: error\ndata: (.*)\n/.exec(other)![1]!)).toMatchObject({ code: "STREAM_ERROR" });
-    await expectExactLedger(f.orgId);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 
   it("the primary exhausted, the fallback answers; charged at the fallback's price", async () => {
@@ -185,7 +181,7 @@ describe("fallback models", () => {
     expect(pb.requests[0]!.body.model).toBe("m");
     expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "server_error", 500), attempt("pa:m", "failed", "server_error", 500), attempt("pb:m", "succeeded", null)]);
     expect(r.body.credits_charged).toBe(26); // 13 tokens at 2 credits each
-    await expectExactLedger(r.f.orgId);
+    await expectLedgerEqualsBalance(r.f.orgId);
   });
 
   it("a Retry-After beyond the bound is not waited for: the next model goes at once", async () => {
@@ -204,7 +200,7 @@ describe("when everything fails", () => {
     expect(r.record.attempts).toHaveLength(4);
     expect(r.record).toMatchObject({ status: "failed", credits_charged: 0 });
     expect((await getOrg(await getDb(), r.f.orgId))!.creditBalance).toBe(1000);
-    await expectExactLedger(r.f.orgId);
+    await expectLedgerEqualsBalance(r.f.orgId);
   });
 
   it("mixed failures: reason is the last one's, no retry_after", async () => {
@@ -266,7 +262,7 @@ describe("circuit breaker (per provider, per instance)", () => {
     expect(pa.requests).toHaveLength(3);
     expect(r.record.attempts).toEqual([attempt("pa:m", "skipped", "circuit_open")]);
     expect(r.record.credits_charged).toBe(0);
-    await expectExactLedger(r.f.orgId);
+    await expectLedgerEqualsBalance(r.f.orgId);
   });
 });
 

@@ -8,6 +8,7 @@ import { createApiKey, type KeyOptions } from "@/lib/auth/api-keys";
 import { capPeriodStart } from "@/lib/credits/key-cap";
 import { createOrg } from "@/lib/orgs/create-org";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { apiRequest } from "../support/routes";
 
 // Scoped keys and tokens: workflow lists, credit caps (with refill), per-key rate limits,
@@ -102,7 +103,7 @@ describe("credit caps", () => {
     expect(charged).toBeLessThanOrEqual(300);
     const [key] = await db.select().from(apiKeys).where(eq(apiKeys.id, s.keyId));
     expect(key!.capUsed).toBe(charged);
-    expect(await sumLedger(db, s.orgId)).toBe((await getOrg(db, s.orgId))!.creditBalance);
+    await expectLedgerEqualsBalance(s.orgId);
   });
 
   it("a daily cap refills when the next UTC day starts", async () => {

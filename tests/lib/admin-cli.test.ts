@@ -15,50 +15,39 @@ const SERVER = "--conditions=react-server";
 function admin(dataDir: string, ...args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dataDir, LOG_LEVEL: "error" };
   delete env.DATABASE_URL;
-  return exec(tsx, [SERVER, "scripts/admin.ts", ...args], { env, timeout: 60_000 });
+  return exec(tsx, [SERVER, "scripts/admin.ts", ...args], { env, timeout: 120_000 });
 }
 
+// The commands themselves are tested in-process (tests/lib/admin-commands.test.ts); these run the
+// real CLI for what only its process shows. They belong to the slow test project (vitest.config.ts).
 describe("admin CLI (embedded database)", () => {
-  it("creates an org, a key and a published workflow, one JSON object each", async () => {
+  it("prints one JSON object on stdout and keeps its data directory for the next command", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "fg-cli-"));
-    const org = JSON.parse((await admin(dir, "org", "create", "--name", "Acme", "--credits", "100000")).stdout);
+    const created = await admin(dir, "org", "create", "--name", "Acme", "--credits", "100000");
+    expect(created.stderr).toBe("");
+    expect(created.stdout).toMatch(/^\{.*\}\n$/);
+    const org = JSON.parse(created.stdout);
     expect(org.org_id).toMatch(/^org_[a-z0-9]{24}$/);
-    const key = JSON.parse((await admin(dir, "key", "create", "--org", org.org_id)).stdout);
-    expect(key.key).toMatch(/^sk_[a-z0-9]{32}$/);
-    const wf = JSON.parse(
-      (await admin(dir, "workflow", "create", "--org", org.org_id, "--name", "Story", "--template", "Write {{story}}", "--publish")).stdout,
-    );
-    expect(wf).toMatchObject({ variables: ["story"], version: 1 });
-    expect(wf.workflow_id).toMatch(/^wf_[a-z0-9]{24}$/);
     const grant = JSON.parse((await admin(dir, "credits", "grant", "--org", org.org_id, "--amount", "5")).stdout);
     expect(grant.balance).toBe(100005);
-    const moved = JSON.parse((await admin(dir, "label", "move", "--org", org.org_id, "--workflow", wf.workflow_id, "--label", "staging", "--version", "1")).stdout);
-    expect(moved).toMatchObject({ workflow_id: wf.workflow_id, moved: true, to: 1 });
-    const off = JSON.parse((await admin(dir, "workflow", "unpublish", "--org", org.org_id, "--workflow", wf.workflow_id)).stdout);
-    expect(off).toMatchObject({ workflow_id: wf.workflow_id, published: false });
-  }, 180_000);
+  }, 240_000);
 
   it("refuses a data directory that a running process holds, with a clear message", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "fg-cli-"));
-    const holder = spawn("sleep", ["30"]);
+    // Alive for longer than the CLI can take to start on a busy machine (it is killed below).
+    const holder = spawn("sleep", ["600"]);
     try {
       writeFileSync(path.join(dir, "pglite.lock"), String(holder.pid));
       const err = await admin(dir, "org", "create", "--name", "X").then(() => null, (e) => e);
       expect(err).not.toBeNull();
       expect(err.code).toBe(1);
+      expect(err.stderr).toMatch(/^error: /);
       expect(err.stderr).toContain(`in use by another process (pid ${holder.pid})`);
       expect(err.stdout).toBe("");
     } finally {
       holder.kill();
     }
-  }, 60_000);
-
-  it("answers a bad command with usage on stderr", async () => {
-    const err = await admin(mkdtempSync(path.join(tmpdir(), "fg-cli-")), "org", "explode").then(() => null, (e) => e);
-    expect(err.code).toBe(1);
-    expect(err.stderr).toContain('Unknown command "org explode"');
-    expect(err.stderr).toContain("Usage: npm run admin");
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("first run", () => {

@@ -1,8 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { listLedger, sumLedger } from "@/db/queries/credits";
-import { getOrg } from "@/db/queries/orgs";
+import { listLedger } from "@/db/queries/credits";
 import { getRun } from "@/db/queries/runs";
 import { runs } from "@/db/schema";
 import { decideShortReservation } from "@/lib/credits/reservation";
@@ -11,6 +10,7 @@ import { finishRun } from "@/lib/runs/finish-run";
 import { reserveRun } from "@/lib/runs/reserve-run";
 import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createFixture, preparePublished } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { apiRequest } from "../support/routes";
 
 const done = (tokens: number): EngineResult => ({
@@ -29,12 +29,6 @@ async function ledgerOf(orgId: string, runId: string) {
   return (await listLedger(db, { orgId, runId })).map((e) => e.kind).sort();
 }
 
-async function expectConsistent(orgId: string, balance: number) {
-  const db = await getDb();
-  expect((await getOrg(db, orgId))!.creditBalance).toBe(balance);
-  expect(await sumLedger(db, orgId)).toBe(balance);
-}
-
 describe("a run settles exactly once", () => {
   it("finishRun called again (a retry) changes nothing and reports what was charged", async () => {
     const { f, run } = await startStuckRun(5000);
@@ -43,7 +37,7 @@ describe("a run settles exactly once", () => {
     expect(first).toMatchObject({ status: "completed", creditsCharged: 10, finishedHere: true });
     expect(again).toMatchObject({ status: "completed", creditsCharged: 10, finishedHere: false });
     expect(await ledgerOf(f.orgId, run.id)).toEqual(["reserve", "settle"]);
-    await expectConsistent(f.orgId, 4990);
+    await expectLedgerEqualsBalance(f.orgId, 4990);
   });
 
   it("concurrent finishers and the sweeper: the finish is recorded once, whoever came first", async () => {
@@ -63,7 +57,7 @@ describe("a run settles exactly once", () => {
     expect([a, b].filter((r) => r.finishedHere)).toHaveLength(1);
     const kinds = await ledgerOf(f.orgId, run.id);
     expect([["reserve", "settle"], ["adjust", "reserve", "settle"]]).toContainEqual([...kinds].sort());
-    await expectConsistent(f.orgId, 4990);
+    await expectLedgerEqualsBalance(f.orgId, 4990);
   });
 });
 
@@ -71,7 +65,7 @@ describe("orphaned runs", () => {
   it("the sweeper fails a run stuck running and releases its reservation", async () => {
     const { f, run } = await startStuckRun(5000);
     expect(run.creditsReserved).toBeGreaterThan(0);
-    await expectConsistent(f.orgId, 5000 - run.creditsReserved);
+    await expectLedgerEqualsBalance(f.orgId, 5000 - run.creditsReserved);
     const db = await getDb();
     // Not yet: a run younger than the maximum duration may still be alive in another process.
     await sweepOrphanedRuns();
@@ -81,24 +75,24 @@ describe("orphaned runs", () => {
     expect(await sweepOrphanedRuns()).toBeGreaterThanOrEqual(1);
     expect(await getRun(db, { orgId: f.orgId, runId: run.id })).toMatchObject({ status: "failed", errorCode: "orphaned", creditsCharged: 0 });
     expect(await ledgerOf(f.orgId, run.id)).toEqual(["release", "reserve"]);
-    await expectConsistent(f.orgId, 5000);
+    await expectLedgerEqualsBalance(f.orgId, 5000);
 
     // The process that ran it comes back late (it was frozen, not dead): its finish replaces the
     // sweeper's provisional settlement, once, with one adjusting entry (lib/credits/README.md, 7).
     const late = await finishRun(run, done(7), performance.now());
     expect(late).toMatchObject({ status: "completed", creditsCharged: 10, finishedHere: true });
     expect(await ledgerOf(f.orgId, run.id)).toEqual(["adjust", "release", "reserve"]);
-    await expectConsistent(f.orgId, 4990);
+    await expectLedgerEqualsBalance(f.orgId, 4990);
     const again = await finishRun(run, done(7), performance.now());
     expect(again).toMatchObject({ status: "completed", creditsCharged: 10, finishedHere: false });
     expect(await ledgerOf(f.orgId, run.id)).toEqual(["adjust", "release", "reserve"]);
-    await expectConsistent(f.orgId, 4990);
+    await expectLedgerEqualsBalance(f.orgId, 4990);
   });
 
   it("a run waiting for credits held by a stuck run starts once the sweeper releases them", async () => {
     // The stuck run's worst case (1024 output tokens) takes the whole balance.
     const { f, run } = await startStuckRun(600);
-    await expectConsistent(f.orgId, 0);
+    await expectLedgerEqualsBalance(f.orgId, 0);
     const db = await getDb();
     await db.update(runs).set({ createdAt: new Date(Date.now() - 3600_000) }).where(eq(runs.id, run.id));
     const waiting = apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "a b c" } });
@@ -107,7 +101,7 @@ describe("orphaned runs", () => {
     const res = await waiting;
     expect(res.status).toBe(200);
     expect((await res.json()).credits_charged).toBe(4); // offline model: "a b c" is 2 tokens in, 2 out
-    await expectConsistent(f.orgId, 596);
+    await expectLedgerEqualsBalance(f.orgId, 596);
   });
 
   it("402 at once when nothing is in flight to free credits", async () => {
@@ -116,7 +110,7 @@ describe("orphaned runs", () => {
     const res = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "a b c" } });
     expect(res.status).toBe(402);
     expect(performance.now() - t0).toBeLessThan(1000);
-    await expectConsistent(f.orgId, 5);
+    await expectLedgerEqualsBalance(f.orgId, 5);
   });
 });
 

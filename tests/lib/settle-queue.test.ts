@@ -13,6 +13,7 @@ import { finishRun } from "@/lib/runs/finish-run";
 import { reserveRun } from "@/lib/runs/reserve-run";
 import { settleQueueStats, settleRun } from "@/lib/credits/settle-queue";
 import { createFixture, preparePublished } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 
 // Group commit (lib/credits/settle-queue.ts): settlements that arrive while a statement is in flight
 // go together in the next one. Each must keep the single-run invariants (lib/credits/README.md).
@@ -115,6 +116,6 @@ describe("settlements in one statement (group commit)", () => {
     for (const [i, run] of started.entries()) {
       expect((await getRun(db, { orgId: f.orgId, runId: run.id }))!.status).toBe(i === rejected[0] ? "running" : "completed");
     }
-    expect(await sumLedger(db, f.orgId)).toBe((await getOrg(db, f.orgId))!.creditBalance);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 });

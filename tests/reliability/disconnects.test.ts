@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { runs } from "@/db/schema";
 import { eq } from "drizzle-orm";
 import { createFixture } from "../support/fixtures";
+import { expectLedgerEqualsBalance } from "../support/ledger";
 import { serveRoutes } from "../support/serve";
 import { upstream } from "../setup";
 
@@ -63,7 +63,7 @@ describe("client disconnects at every stage", () => {
     for (let i = 0; i < 50 && fake.closedEarly === closedBefore; i++) await new Promise((r) => setTimeout(r, 20));
     expect(fake.closedEarly).toBe(closedBefore + 1);
     const db = await getDb();
-    expect(await sumLedger(db, f.orgId)).toBe((await getOrg(db, f.orgId))!.creditBalance);
+    await expectLedgerEqualsBalance(f.orgId);
     expect((await getOrg(db, f.orgId))!.creditBalance).toBe(10_000 - run.creditsCharged);
   });
 });

@@ -3,14 +3,17 @@ import { createOrg } from "@/lib/orgs/create-org";
 import { loadPublishedVersion, prepareRun } from "@/lib/runs/prepare-run";
 import { respondJson } from "@/lib/transports/respond-json";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { updateDraft } from "@/lib/workflows/update-draft";
 import type { NewWorkflow } from "@/lib/workflows/schemas";
 
+export type FixtureOptions = Partial<NewWorkflow> & { credits?: number; publish?: boolean; rateLimitPerMinute?: number };
+
 /** A fresh org with a key and a published workflow: tests isolate themselves by tenant. */
 export async function createFixture({
   credits = 100_000, template = "Write {{story}}", model = "offline:echo", publish = true, rateLimitPerMinute, ...rest
-}: Partial<NewWorkflow> & { credits?: number; publish?: boolean; rateLimitPerMinute?: number } = {}) {
+}: FixtureOptions = {}) {
   const org = await createOrg({ name: "Test org", credits });
   const key = await createApiKey({ orgId: org.org_id, rateLimitPerMinute });
   const wf = await createWorkflow({ orgId: org.org_id, name: "Test workflow", template, model, publish, ...rest });
@@ -33,12 +36,21 @@ export async function runPublished(f: Fixture, vars: Record<string, unknown>) {
   return respondJson({ principal: keyPrincipal(f), version, fields: {}, shape: () => ({ vars, history: [] }) });
 }
 
-/** A fixture whose workflow has published versions 1..n, each template saying which ran: "vN {{story}}". */
-export async function createVersionedFixture(n: number) {
-  const f = await createFixture({ template: "v1 {{story}}" });
+export type VersionedFixtureOptions = Omit<FixtureOptions, "template"> & {
+  /** Labels to move once every version is published, e.g. `{ staging: 1 }`. */
+  labels?: Record<string, number>;
+};
+
+/**
+ * A fixture whose workflow has published versions 1..n, each template saying which ran: "vN {{story}}".
+ * tests/support/versions.ts adds the calls tests make of it.
+ */
+export async function createVersionedFixture(n: number, { labels = {}, ...opts }: VersionedFixtureOptions = {}) {
+  const f = await createFixture({ ...opts, template: "v1 {{story}}" });
   for (let v = 2; v <= n; v++) {
     await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { template: `v${v} {{story}}` } });
     await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
   }
+  for (const [label, version] of Object.entries(labels)) await moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label, version, actorId: null });
   return f;
 }
