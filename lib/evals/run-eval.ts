@@ -11,6 +11,7 @@ import { openRun } from "@/lib/runs/open-run";
 import { isDraft, loadDraftAsVersion } from "@/lib/runs/prepare-run";
 import { contentHashOf } from "./content-hash";
 import { checkAll } from "./expectations";
+import { regexBoundError } from "./regex-bounds";
 import { EVAL_CONCURRENCY, MAX_EVAL_CASES } from "./schemas";
 
 /** What an eval runs: the draft as saved now, or a published version by number. */
@@ -37,6 +38,7 @@ export async function runEval({ orgId, workflowId, target, actorId = null, concu
   const db = await getDb();
   const cases = await listEvalCases(db, { orgId, workflowId, limit: MAX_EVAL_CASES });
   if (!cases.length) throw new AppError("invalid_request", "The dataset is empty: add test cases first");
+  assertCasesWithinBounds(cases);
   const evalRun = await insertEvalRun(db, {
     id: newId.evalRun(), orgId, workflowId, versionId: isDraft(version) ? null : version.id, version: isDraft(version) ? null : version.version,
     contentHash: contentHashOf(version), createdBy: actorId,
@@ -67,12 +69,25 @@ async function runCase(evalRunId: string, principal: SessionPrincipal, version: 
     if (result.error) {
       await insertEvalResult(db, { ...base, ...measured, passed: false, checks: [], error: result.error.message });
     } else {
-      await insertEvalResult(db, { ...base, ...measured, ...checkAll(c.expectations, result.text, done.outputTokens, version.outputSchema ?? null) });
+      await insertEvalResult(db, { ...base, ...measured, ...(await checkAll(c.expectations, result.text, done.outputTokens, version.outputSchema ?? null)) });
     }
   } catch (e) {
     // Refused before it ran (bad inputs for this version, 402): nothing was charged.
     if (!isAppError(e)) logger.error("eval case failed", { evalRunId, caseId: c.id, err: e });
     await insertEvalResult(db, { ...base, passed: false, checks: [], error: isAppError(e) ? e.message : "The case could not run" });
+  }
+}
+
+/**
+ * A case saved before the regex bounds existed is refused here, before anything runs or is
+ * charged: the eval answers 400 naming the case and the limit (fix or remove the case).
+ */
+function assertCasesWithinBounds(cases: EvalCase[]) {
+  for (const c of cases) {
+    for (const [i, e] of c.expectations.entries()) {
+      const over = e.type === "regex" ? regexBoundError(e.pattern) : null;
+      if (over) throw new AppError("invalid_request", `Case "${c.name.slice(0, 80)}" (${c.id}): expectations[${i}].pattern regex: ${over}`);
+    }
   }
 }
 
