@@ -1,7 +1,7 @@
 import "server-only";
 import { getDb, type DbOrTx } from "@/db";
 import { countEvalCases, deleteEvalCase, insertEvalCases } from "@/db/queries/evals";
-import { getWorkflow } from "@/db/queries/workflows";
+import { getWorkflow, lockWorkflow } from "@/db/queries/workflows";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { getRunOrThrow } from "@/lib/runs/get-run";
@@ -34,17 +34,23 @@ async function authorizeAndCount(orgId: string, workflowId: string, adding: numb
   assertRoom(await countEvalCases(db, { orgId, workflowId }), adding);
 }
 
+/**
+ * Counts and inserts under the workflow's row lock, so concurrent saves cannot pass the
+ * MAX_EVAL_CASES check together (the check before the lock is only the early refusal).
+ */
 async function saveCases(orgId: string, workflowId: string, cases: NewEvalCase[], sourceRunId: string | null = null) {
-  const db = await getDb();
-  await assertLiveWorkflow(db, orgId, workflowId);
-  const have = await countEvalCases(db, { orgId, workflowId });
-  assertRoom(have, cases.length);
-  const now = Date.now();
-  return insertEvalCases(db, cases.map((c, i) => ({
-    id: newId.evalCase(), orgId, workflowId, name: c.name || `Case ${have + i + 1}`, inputs: c.inputs, expectations: c.expectations, sourceRunId,
-    // Distinct timestamps keep the import's order (the dataset lists and runs oldest first).
-    createdAt: new Date(now + i),
-  })));
+  return (await getDb()).transaction(async (tx) => {
+    const wf = await lockWorkflow(tx, { orgId, workflowId });
+    if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
+    const have = await countEvalCases(tx, { orgId, workflowId });
+    assertRoom(have, cases.length);
+    const now = Date.now();
+    return insertEvalCases(tx, cases.map((c, i) => ({
+      id: newId.evalCase(), orgId, workflowId, name: c.name || `Case ${have + i + 1}`, inputs: c.inputs, expectations: c.expectations, sourceRunId,
+      // Distinct timestamps keep the import's order (the dataset lists and runs oldest first).
+      createdAt: new Date(now + i),
+    })));
+  });
 }
 
 export async function createEvalCase({ orgId, workflowId, input }: { orgId: string; workflowId: string; input: unknown }) {

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
+import { sumLedger } from "@/db/queries/credits";
 import { countEvalCases, insertEvalCases, listEvalResults } from "@/db/queries/evals";
 import { getOrg } from "@/db/queries/orgs";
 import { evalRuns } from "@/db/schema";
@@ -12,7 +13,8 @@ import { newId } from "@/lib/ids";
 import { createFixture, runPublished } from "../support/fixtures";
 
 // Regex checks have a bounded cost (README "Datasets and evals"): patterns are bounded when they
-// enter, compiled and matched in worker threads with a time budget.
+// enter, compiled and matched in worker threads with a time budget, and a dataset's size limit
+// holds under concurrent imports.
 
 /** The pattern that froze an instance: 455 characters, 100,000 instructions once compiled. */
 const FREEZER = `(?i)${".{1,1000}".repeat(50)}x`;
@@ -135,5 +137,28 @@ describe("matching runs in a worker with a time budget", () => {
     } finally {
       clearInterval(tick);
     }
+  });
+});
+
+describe("the dataset limit holds under concurrent imports", () => {
+  it("5 concurrent imports of 400 cases: one succeeds, the others are refused, 400 cases in all", async () => {
+    const f = await createFixture();
+    const text = Array.from({ length: 400 }, (_, i) => JSON.stringify({ inputs: { story: `s${i}` }, expectations: [{ type: "contains", value: "s" }] })).join("\n");
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => importEvalCases({ orgId: f.orgId, workflowId: f.workflowId, text, format: "jsonl" })));
+    expect(results.filter((r) => r.status === "fulfilled")).toEqual([{ status: "fulfilled", value: { imported: 400, errors: [] } }]);
+    for (const r of results.filter((r) => r.status === "rejected")) {
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: "invalid_request", message: expect.stringMatching(/^A dataset holds at most 500 cases \(it has \d+, adding 400\)$/) });
+    }
+    expect(await countEvalCases(await getDb(), { orgId: f.orgId, workflowId: f.workflowId })).toBe(400);
+    expect(await sumLedger(await getDb(), f.orgId)).toBe((await getOrg(await getDb(), f.orgId))!.creditBalance);
+  });
+
+  it("concurrent single cases stop at the limit exactly", async () => {
+    const f = await createFixture();
+    const text = Array.from({ length: 495 }, (_, i) => JSON.stringify({ inputs: { story: `s${i}` }, expectations: [{ type: "contains", value: "s" }] })).join("\n");
+    await importEvalCases({ orgId: f.orgId, workflowId: f.workflowId, text, format: "jsonl" });
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { inputs: { story: `c${i}` }, expectations: [{ type: "contains", value: "c" }] } })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(5);
+    expect(await countEvalCases(await getDb(), { orgId: f.orgId, workflowId: f.workflowId })).toBe(500);
   });
 });
