@@ -15,9 +15,12 @@ export type Expectation =
   | { type: "regex"; pattern: string; ignore_case?: boolean }
   | { type: "max_output_tokens"; value: number }
   /** The output is valid against the evaluated version's output schema. */
-  | { type: "matches_output_schema" };
+  | { type: "matches_output_schema" }
+  /** A judge model scores the output against the rubric (0..1); at least pass_score passes (lib/evals/judge.ts). */
+  | { type: "judge"; rubric: string; model?: string; pass_score: number };
 
-export type CheckResult = { type: Expectation["type"]; ok: boolean; message: string };
+/** `score` and `reason`: a judge's answer, when it gave one. `run_id`: the judge's own (charged) run. */
+export type CheckResult = { type: Expectation["type"]; ok: boolean; message: string; score?: number; reason?: string; run_id?: string };
 
 export const evalCases = pgTable(
   "eval_cases",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CheckResult, Expectation } from "@/db/schema";
+import { parseModelId } from "@/lib/llm/model-id";
 import { checkOutput, type OutputSchema } from "@/lib/workflows/output-schema";
 import { regexBoundError } from "./regex-bounds";
 import { compileInWorker, matchInWorker, RegexBudgetError, REGEX_MATCH_BUDGET_MS } from "./regex-pool";
@@ -13,6 +14,10 @@ import { compileInWorker, matchInWorker, RegexBudgetError, REGEX_MATCH_BUDGET_MS
 export const MAX_PATTERN_CHARS = 500;
 export const MAX_EXPECTED_CHARS = 20_000;
 export const MAX_EXPECTATIONS = 20;
+/** A judge's rubric (the judge prompt itself is fixed: lib/evals/judge.ts). */
+export const MAX_RUBRIC_CHARS = 2_000;
+/** Judge checks one case may hold (each is a charged model call). */
+export const MAX_JUDGES_PER_CASE = 5;
 
 const text = z.string().min(1).max(MAX_EXPECTED_CHARS);
 const ignoreCase = z.boolean().optional();
@@ -28,9 +33,22 @@ export const expectation = z.discriminatedUnion("type", [
     }),
   z.object({ type: z.literal("max_output_tokens"), value: z.int().min(0).max(1_000_000) }).strict(),
   z.object({ type: z.literal("matches_output_schema") }).strict(),
+  // Graded by a model (lib/evals/judge.ts).
+  z.object({
+    type: z.literal("judge"),
+    rubric: z.string().trim().min(1).max(MAX_RUBRIC_CHARS, `must be at most ${MAX_RUBRIC_CHARS.toLocaleString("en-US")} characters`),
+    model: z.string().max(200).refine((id) => parseModelId(id) !== undefined, "must be <provider>:<model>, e.g. openai:gpt-4o-mini").optional(),
+    pass_score: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1"),
+  }).strict(),
 ]);
 
-export const expectations = z.array(expectation).min(1).max(MAX_EXPECTATIONS);
+export const expectations = z.array(expectation).min(1).max(MAX_EXPECTATIONS)
+  .refine((list) => list.filter((e) => e.type === "judge").length <= MAX_JUDGES_PER_CASE, `at most ${MAX_JUDGES_PER_CASE} judge checks a case (each is a charged model call)`);
+
+type JudgeExpectation = Extract<Expectation, { type: "judge" }>;
+/** Runs a judge check (lib/evals/judge.ts, given by the eval run: it needs the case, the principal and the ledger). */
+export type JudgeFn = (e: JudgeExpectation) => Promise<CheckResult>;
+type CheckOptions = { regexBudgetMs?: number; judge?: JudgeFn };
 
 /**
  * The regex syntax errors of these cases (already parsed, so within the bounds), compiled in a
@@ -63,7 +81,7 @@ const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}â€
 
 /** One expectation against an output (its output token count, and the evaluated version's output schema). */
 export async function check(
-  e: Expectation, output: string, outputTokens: number, outputSchema: OutputSchema | null = null, regexBudgetMs = REGEX_MATCH_BUDGET_MS,
+  e: Expectation, output: string, outputTokens: number, outputSchema: OutputSchema | null = null, { regexBudgetMs = REGEX_MATCH_BUDGET_MS, judge }: CheckOptions = {},
 ): Promise<CheckResult> {
   switch (e.type) {
     case "contains": {
@@ -102,11 +120,13 @@ export async function check(
       const r = checkOutput(outputSchema, output);
       return { type: e.type, ok: r.ok, message: r.ok ? "matches the output schema" : `does not match the output schema: ${r.message.slice(0, 200)}` };
     }
+    case "judge":
+      return judge ? judge(e) : { type: e.type, ok: false, message: "a judge check runs only in an eval" };
   }
 }
 
 /** Every expectation of a case: it passes when all of them hold. */
-export async function checkAll(list: Expectation[], output: string, outputTokens: number, outputSchema: OutputSchema | null = null, regexBudgetMs?: number) {
-  const checks = await Promise.all(list.map((e) => check(e, output, outputTokens, outputSchema, regexBudgetMs)));
+export async function checkAll(list: Expectation[], output: string, outputTokens: number, outputSchema: OutputSchema | null = null, options: CheckOptions = {}) {
+  const checks = await Promise.all(list.map((e) => check(e, output, outputTokens, outputSchema, options)));
   return { passed: checks.every((c) => c.ok), checks };
 }

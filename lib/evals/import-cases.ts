@@ -13,7 +13,8 @@ export type ImportLineError = { line: number; error: string };
 /**
  * JSONL: one case per line, `{"name"?, "inputs": {…}, "expectations": [{"type": "contains", "value": "…"}, …]}`.
  * CSV: a header row; `name`, `expect_contains`, `expect_not_contains`, `expect_equals`,
- * `expect_regex` and `expect_max_output_tokens` columns are the case's name and expectations
+ * `expect_regex`, `expect_max_output_tokens` and `expect_judge` (the rubric, with its
+ * `judge_pass_score` and optional `judge_model` columns) are the case's name and expectations
  * (empty cells are skipped), every other column is an input.
  */
 export function parseCases(text: string, format: "jsonl" | "csv"): Parsed {
@@ -45,7 +46,10 @@ function parseJsonl(text: string): Parsed {
 
 const EXPECT_COLUMNS: Record<string, string> = {
   expect_contains: "contains", expect_not_contains: "not_contains", expect_equals: "equals", expect_regex: "regex", expect_max_output_tokens: "max_output_tokens",
+  expect_judge: "judge",
 };
+/** Columns that qualify `expect_judge`: neither inputs nor expectations of their own. */
+const JUDGE_COLUMNS = new Set(["judge_pass_score", "judge_model"]);
 
 function parseCsv(text: string): Parsed {
   const out: Parsed = { cases: [], lines: [], errors: [] };
@@ -61,14 +65,19 @@ function parseCsv(text: string): Parsed {
     const inputs: Record<string, string> = {};
     const expectations: unknown[] = [];
     let name: string | undefined;
+    const byName = new Map(header.cells.map((h, c) => [h.trim(), cells[c]!]));
     header.cells.forEach((h, c) => {
       const col = h.trim();
       const cell = cells[c]!;
       if (col === "name") name = cell || undefined;
+      else if (JUDGE_COLUMNS.has(col)) return;
       else if (EXPECT_COLUMNS[col]) {
         if (cell === "") return;
         const type = EXPECT_COLUMNS[col];
-        expectations.push(type === "regex" ? { type, pattern: cell } : type === "max_output_tokens" ? { type, value: Number(cell) } : { type, value: cell });
+        if (type === "judge") {
+          const score = byName.get("judge_pass_score") ?? "";
+          expectations.push({ type, rubric: cell, pass_score: score === "" ? undefined : Number(score), ...(byName.get("judge_model") ? { model: byName.get("judge_model") } : {}) });
+        } else expectations.push(type === "regex" ? { type, pattern: cell } : type === "max_output_tokens" ? { type, value: Number(cell) } : { type, value: cell });
       } else inputs[col] = cell;
     });
     collect(newEvalCase.safeParse({ name, inputs, expectations }), line, out);

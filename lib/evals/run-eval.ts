@@ -10,7 +10,8 @@ import { logger } from "@/lib/logger";
 import { openRun } from "@/lib/runs/open-run";
 import { isDraft, loadDraftAsVersion } from "@/lib/runs/prepare-run";
 import { contentHashOf } from "./content-hash";
-import { checkAll } from "./expectations";
+import { checkAll, type JudgeFn } from "./expectations";
+import { runJudge } from "./judge";
 import { regexBoundError } from "./regex-bounds";
 import { EVAL_CONCURRENCY, MAX_EVAL_CASES } from "./schemas";
 
@@ -69,7 +70,15 @@ async function runCase(evalRunId: string, principal: SessionPrincipal, version: 
     if (result.error) {
       await insertEvalResult(db, { ...base, ...measured, passed: false, checks: [], error: result.error.message });
     } else {
-      await insertEvalResult(db, { ...base, ...measured, ...(await checkAll(c.expectations, result.text, done.outputTokens, version.outputSchema ?? null)) });
+      // Judges are charged runs of their own: the case's credits are its run's and its judges'.
+      let judged = 0;
+      const judge: JudgeFn = async (e) => {
+        const r = await runJudge({ principal, workflowId: version.workflowId, e, inputs: c.inputs, output: result.text });
+        judged += r.creditsCharged;
+        return r.check;
+      };
+      const checked = await checkAll(c.expectations, result.text, done.outputTokens, version.outputSchema ?? null, { judge });
+      await insertEvalResult(db, { ...base, ...measured, creditsCharged: measured.creditsCharged + judged, ...checked });
     }
   } catch (e) {
     // Refused before it ran (bad inputs for this version, 402): nothing was charged.

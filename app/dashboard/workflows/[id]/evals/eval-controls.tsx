@@ -19,6 +19,7 @@ export function AddCaseForm({ orgId, workflowId, variables }: Ids & { variables:
   const [inputs, setInputs] = useState(JSON.stringify(Object.fromEntries(variables.map((v) => [v, ""]))));
   const [type, setType] = useState("contains");
   const [value, setValue] = useState("");
+  const [passScore, setPassScore] = useState("0.7");
   return (
     <form
       className="grid gap-2 md:grid-cols-[1fr_2fr_auto_1fr_auto]" data-testid="add-case"
@@ -30,7 +31,8 @@ export function AddCaseForm({ orgId, workflowId, variables }: Ids & { variables:
         } catch {
           parsed = inputs; // the server says what is wrong with it
         }
-        const expectation = type === "regex" ? { type, pattern: value } : type === "max_output_tokens" ? { type, value: Number(value) } : { type, value };
+        const expectation = type === "regex" ? { type, pattern: value } : type === "max_output_tokens" ? { type, value: Number(value) }
+          : type === "judge" ? { type, rubric: value, pass_score: Number(passScore) } : { type, value };
         const ok = await run(() => createEvalCaseAction({ orgId, workflowId, case: { name: name || undefined, inputs: parsed, expectations: [expectation] } }), { ok: "Test case added" });
         if (ok) (setName(""), setValue(""));
       }}
@@ -40,8 +42,12 @@ export function AddCaseForm({ orgId, workflowId, variables }: Ids & { variables:
       <select className={selectLook} value={type} onChange={(e) => setType(e.target.value)} aria-label="Expectation">
         <option value="contains">contains</option><option value="not_contains">does not contain</option><option value="equals">equals</option>
         <option value="regex">matches regex</option><option value="max_output_tokens">at most N output tokens</option>
+        <option value="judge">judged against a rubric</option>
       </select>
-      <Input value={value} onChange={(e) => setValue(e.target.value)} placeholder="Expected" aria-label="Expected value" />
+      <div className="flex gap-1">
+        <Input value={value} onChange={(e) => setValue(e.target.value)} placeholder={type === "judge" ? "Rubric (at most 2,000 characters)" : "Expected"} aria-label="Expected value" />
+        {type === "judge" ? <Input className="w-20" value={passScore} onChange={(e) => setPassScore(e.target.value)} aria-label="Pass score (0 to 1)" title="Pass score (0 to 1)" /> : null}
+      </div>
       <Button type="submit">Add case</Button>
     </form>
   );
