@@ -43,6 +43,9 @@ function compiled(p, i) {
   return r;
 }
 const messageOf = (e) => String((e && e.message) || e).slice(0, 200);
+// Warm: the first compile after a start pays for loading and optimising re2js, not the job's budget.
+RE2JS.compile("warm(up)?[a-z]{1,3}", RE2JS.CASE_INSENSITIVE).matcher("warm up").find();
+parentPort.postMessage({ ready: true });
 parentPort.on("message", (m) => {
   try {
     if (m.kind === "compile") {
@@ -60,8 +63,9 @@ parentPort.on("message", (m) => {
 `;
 
 type Job = { id: number; msg: Record<string, unknown>; budgetMs: number; resolve: (v: Reply) => void; reject: (e: Error) => void };
-type Reply = { id: number; results?: { size?: number; error?: string }[]; ok?: boolean; error?: string };
-type Slot = { worker: Worker; job: Job | null; timer: NodeJS.Timeout | null };
+type Reply = { id: number; ready?: boolean; results?: { size?: number; error?: string }[]; ok?: boolean; error?: string };
+/** A slot takes jobs once its worker is ready (re2js loaded): a start is not charged to a job's budget. */
+type Slot = { worker: Worker; ready: boolean; job: Job | null; timer: NodeJS.Timeout | null };
 
 class RegexPool {
   private slots: Slot[] = [];
@@ -81,13 +85,15 @@ class RegexPool {
 
   private pump() {
     while (this.queue.length) {
-      let slot = this.slots.find((s) => !s.job);
-      if (!slot && this.slots.length < REGEX_WORKERS) slot = this.spawn();
-      if (!slot) return;
+      const slot = this.slots.find((s) => s.ready && !s.job);
+      if (!slot) {
+        if (this.slots.length < REGEX_WORKERS) this.spawn();
+        return;
+      }
       const job = this.queue.shift()!;
       this.jobs++;
       slot.job = job;
-      slot.timer = setTimeout(() => this.fail(slot!, new RegexBudgetError(job.budgetMs)), job.budgetMs);
+      slot.timer = setTimeout(() => this.fail(slot, new RegexBudgetError(job.budgetMs)), job.budgetMs);
       slot.worker.postMessage({ ...job.msg, id: job.id });
     }
   }
@@ -99,8 +105,12 @@ class RegexPool {
       resourceLimits: { maxOldGenerationSizeMb: 128 },
     });
     worker.unref();
-    const slot: Slot = { worker, job: null, timer: null };
+    const slot: Slot = { worker, ready: false, job: null, timer: null };
     worker.on("message", (reply: Reply) => {
+      if (reply.ready) {
+        slot.ready = true;
+        return this.pump();
+      }
       const job = slot.job;
       if (!job || reply.id !== job.id) return;
       this.release(slot);
@@ -129,7 +139,9 @@ class RegexPool {
     if (!(err instanceof RegexBudgetError) && job) logger.warn("regex worker failed", { err });
     void slot.worker.terminate();
     job?.reject(err);
-    this.pump();
+    // A worker that could not even start will not start on a retry: fail what waits, spawn nothing.
+    if (!slot.ready) for (const waiting of this.queue.splice(0)) waiting.reject(err);
+    else this.pump();
   }
 }
 
