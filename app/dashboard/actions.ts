@@ -14,7 +14,7 @@ import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
 import { addCaseFromRun, createEvalCase, importEvalCases, removeEvalCase } from "@/lib/evals/cases";
 import { MAX_IMPORT_BYTES } from "@/lib/evals/import-cases";
 import { setRequirePassingEval } from "@/lib/evals/publish-gate";
-import { runEval } from "@/lib/evals/run-eval";
+import { queueEval } from "@/lib/evals/run-eval";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 import { draftPatch, workflowContent } from "@/lib/workflows/schemas";
 import { archiveWorkflow, restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
@@ -155,7 +155,7 @@ export const removeEvalCaseAction = orgAction(
 
 export const runEvalAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...wf, target: z.union([z.literal("draft"), version]) }) },
-  ({ input, actor }) => runEval({ orgId: actor.orgId, workflowId: input.workflowId, target: input.target, actorId: actor.userId }),
+  ({ input, actor }) => queueEval({ orgId: actor.orgId, workflowId: input.workflowId, target: input.target, actorId: actor.userId }),
 );
 
 export const requirePassingEvalAction = orgAction(

@@ -1,1 +1,2 @@
-ALTER TABLE "orgs" ADD COLUMN "judge_model" text;
+ALTER TABLE "orgs" ADD COLUMN "judge_model" text;--> statement-breakpoint
+ALTER TABLE "eval_runs" ADD COLUMN "error" text;

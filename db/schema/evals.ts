@@ -38,7 +38,8 @@ export const evalCases = pgTable(
   (t) => [index("eval_cases_workflow_idx").on(t.workflowId, t.createdAt)],
 );
 
-export const EVAL_RUN_STATUSES = ["running", "completed", "failed"] as const;
+/** queued: waiting for a worker of the job queue (lib/queue); running; then completed or failed. */
+export const EVAL_RUN_STATUSES = ["queued", "running", "completed", "failed"] as const;
 
 export const evalRuns = pgTable(
   "eval_runs",
@@ -56,6 +57,8 @@ export const evalRuns = pgTable(
     passed: integer("passed").notNull().default(0),
     failed: integer("failed").notNull().default(0),
     creditsCharged: bigint("credits_charged", { mode: "number" }).notNull().default(0),
+    /** Why a failed eval could not run (its version or draft went away, the dataset was emptied). */
+    error: text("error"),
     createdBy: text("created_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),

@@ -1,12 +1,15 @@
 import "server-only";
 import { getDb } from "@/db";
-import { finishEvalRun, insertEvalResult, insertEvalRun, listEvalCases } from "@/db/queries/evals";
+import { finishEvalRun, getEvalRun, insertEvalResult, insertEvalRun, listEvalCases, listEvalResults, markEvalRunning } from "@/db/queries/evals";
+import { deleteJob, insertJob } from "@/db/queries/jobs";
 import { getWorkflowVersion } from "@/db/queries/workflows";
-import type { EvalCase, WorkflowVersion } from "@/db/schema";
+import type { EvalCase, Job, WorkflowVersion } from "@/db/schema";
 import type { SessionPrincipal } from "@/lib/auth/principal";
 import { isAppError, AppError } from "@/lib/errors";
 import { isId, newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
+import { kickJobs, type JobHandler } from "@/lib/queue/worker";
+import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
 import { openRun } from "@/lib/runs/open-run";
 import { isDraft, loadDraftAsVersion } from "@/lib/runs/prepare-run";
 import { contentHashOf } from "./content-hash";
@@ -26,33 +29,100 @@ async function versionFor(orgId: string, workflowId: string, target: EvalTarget)
   return v;
 }
 
+/** Checks what an eval needs before it is created: the target exists, the dataset is not empty and within the bounds. */
+async function admitEval(orgId: string, workflowId: string, target: EvalTarget) {
+  const version = await versionFor(orgId, workflowId, target);
+  const cases = await listEvalCases(await getDb(), { orgId, workflowId, limit: MAX_EVAL_CASES });
+  if (!cases.length) throw new AppError("invalid_request", "The dataset is empty: add test cases first");
+  assertCasesWithinBounds(cases);
+  return {
+    id: newId.evalRun(), orgId, workflowId, versionId: isDraft(version) ? null : version.id, version: isDraft(version) ? null : version.version,
+    contentHash: contentHashOf(version),
+  };
+}
+
 /**
- * Runs the draft or a version over the workflow's dataset, at most EVAL_CONCURRENCY cases at a
- * time. Each case is a real run (source `eval`) through the one run pipeline: reserved, charged
- * and settled like any other, so the ledger stays exact. A case that cannot start (inputs that do
- * not fit the version, no credits left) fails with its reason; the eval goes on with the others.
+ * Runs the draft or a version over the workflow's dataset now, in this process (the admin CLI,
+ * which has no queue worker). The dashboard and the API queue it instead (queueEval).
  */
 export async function runEval({ orgId, workflowId, target, actorId = null, concurrency = EVAL_CONCURRENCY }: {
   orgId: string; workflowId: string; target: EvalTarget; actorId?: string | null; concurrency?: number;
 }) {
-  const version = await versionFor(orgId, workflowId, target);
-  const db = await getDb();
-  const cases = await listEvalCases(db, { orgId, workflowId, limit: MAX_EVAL_CASES });
-  if (!cases.length) throw new AppError("invalid_request", "The dataset is empty: add test cases first");
-  assertCasesWithinBounds(cases);
-  const evalRun = await insertEvalRun(db, {
-    id: newId.evalRun(), orgId, workflowId, versionId: isDraft(version) ? null : version.id, version: isDraft(version) ? null : version.version,
-    contentHash: contentHashOf(version), createdBy: actorId,
+  const row = await admitEval(orgId, workflowId, target);
+  await insertEvalRun(await getDb(), { ...row, status: "running", createdBy: actorId });
+  return (await executeEval(orgId, row.id, concurrency))!;
+}
+
+/** How long a worker holds an eval job: an eval's cases are bounded (500, 4 at a time, each at most RUN_MAX_DURATION_S). */
+const EVAL_JOB_LEASE_MS = 60 * 60_000;
+
+/**
+ * Queues an eval (dashboard, POST /api/v1/workflows/{id}/evals): checked and created as `queued`
+ * with its job in one transaction, run by any instance's queue worker (evalJobHandler).
+ */
+export async function queueEval({ orgId, workflowId, target, actorId = null }: { orgId: string; workflowId: string; target: EvalTarget; actorId?: string | null }) {
+  const row = await admitEval(orgId, workflowId, target);
+  const created = await (await getDb()).transaction(async (tx) => {
+    const r = await insertEvalRun(tx, { ...row, status: "queued", createdBy: actorId });
+    await insertJob(tx, { kind: "eval", payload: { evalRunId: r.id, orgId } });
+    return r;
   });
-  // The dashboard user (or the system, from the CLI) runs it, as in the playground: no key, the org pays.
-  const principal: SessionPrincipal = { keyId: null, orgId, rateLimitPerMinute: null, userId: actorId ?? "system" };
+  kickJobs();
+  return summarize(created);
+}
+
+/** The queue's handler for evals: two at a time per instance (each runs EVAL_CONCURRENCY cases at once). */
+export const evalJobHandler = (): JobHandler => ({ handle: evalJob, concurrency: 2, leaseMs: EVAL_JOB_LEASE_MS });
+
+async function evalJob(job: Job) {
+  const { evalRunId, orgId } = job.payload as { evalRunId: string; orgId: string };
+  await executeEval(orgId, evalRunId);
+  await deleteJob(await getDb(), job.id);
+}
+
+/**
+ * Runs an eval run's cases, at most EVAL_CONCURRENCY at a time. Each case is a real run (source
+ * `eval`) through the one run pipeline: reserved, charged and settled like any other, so the
+ * ledger stays exact. A case that cannot start (inputs that do not fit the version, no credits
+ * left) fails with its reason; the eval goes on with the others. A case that already has a result
+ * is not run again: a worker that died mid-eval leaves the rest to the next claim of the job.
+ */
+async function executeEval(orgId: string, evalRunId: string, concurrency = EVAL_CONCURRENCY) {
+  const db = await getDb();
+  const er = await getEvalRun(db, { orgId, evalRunId });
+  if (!er) return null;
+  if (er.status !== "queued" && er.status !== "running") return summarize(er);
+  let version: WorkflowVersion;
   try {
-    await forEachBounded(cases, Math.max(1, Math.min(concurrency, EVAL_CONCURRENCY)), (c) => runCase(evalRun.id, principal, version, c));
-    return summarize(await finishEvalRun(db, { evalRunId: evalRun.id, status: "completed" }));
+    version = await versionFor(orgId, er.workflowId, er.version ?? "draft");
   } catch (e) {
-    await finishEvalRun(db, { evalRunId: evalRun.id, status: "failed" });
+    return finish(evalRunId, "failed", isAppError(e) ? e.message : "The eval could not start");
+  }
+  // The draft is read when the eval starts: its hash (the publish gate's) is of what ran.
+  await markEvalRunning(db, { evalRunId, contentHash: contentHashOf(version) });
+  const cases = await listEvalCases(db, { orgId, workflowId: er.workflowId, limit: MAX_EVAL_CASES });
+  const done = new Set((await listEvalResults(db, evalRunId)).map((r) => r.caseId));
+  // The dashboard user (or the system: CLI, API) runs it, as in the playground: no key, the org pays.
+  const principal: SessionPrincipal = { keyId: null, orgId, rateLimitPerMinute: null, userId: er.createdBy ?? "system" };
+  try {
+    await forEachBounded(cases.filter((c) => !done.has(c.id)), Math.max(1, Math.min(concurrency, EVAL_CONCURRENCY)), (c) => runCase(evalRunId, principal, version, c));
+    return await finish(evalRunId, "completed");
+  } catch (e) {
+    await finish(evalRunId, "failed", "The eval stopped with an internal error");
     throw e;
   }
+}
+
+/** Ends the eval run with its totals and queues its `eval.completed` webhook event, in one transaction. */
+async function finish(evalRunId: string, status: "completed" | "failed", error: string | null = null) {
+  const db = await getDb();
+  const { row, queued } = await db.transaction(async (tx) => {
+    const r = await finishEvalRun(tx, { evalRunId, status, error });
+    const n = await emitWebhookEvent(tx, { orgId: r.orgId, type: "eval.completed", data: summarize(r) });
+    return { row: r, queued: n };
+  });
+  if (queued) kickJobs();
+  return summarize(row);
 }
 
 async function runCase(evalRunId: string, principal: SessionPrincipal, version: WorkflowVersion, c: EvalCase) {
@@ -109,9 +179,9 @@ export async function forEachBounded<T>(items: T[], limit: number, fn: (item: T)
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-export function summarize(r: { id: string; workflowId: string; version: number | null; status: string; cases: number; passed: number; failed: number; creditsCharged: number }) {
+export function summarize(r: { id: string; workflowId: string; version: number | null; status: string; cases: number; passed: number; failed: number; creditsCharged: number; error?: string | null }) {
   return {
-    eval_run_id: r.id, workflow_id: r.workflowId, target: r.version === null ? "draft" : `v${r.version}`, status: r.status,
+    eval_run_id: r.id, eval_id: r.id, workflow_id: r.workflowId, error: r.error ?? null, target: r.version === null ? "draft" : `v${r.version}`, status: r.status,
     cases: r.cases, passed: r.passed, failed: r.failed, credits_charged: r.creditsCharged, ok: r.status === "completed" && r.failed === 0,
   };
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { evalJobHandler } from "@/lib/evals/run-eval";
 import { isDraining } from "@/lib/runs/drain";
 import { runJobHandler } from "@/lib/runs/async-run";
 import { webhookJobHandler } from "@/lib/webhooks/deliver";
@@ -7,5 +8,5 @@ import { startJobWorker } from "./worker";
 
 /** Starts this instance's queue worker with every job kind's handler (server start; tests). A draining instance claims nothing. */
 export function startQueue() {
-  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler() }, isDraining);
+  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler(), eval: evalJobHandler() }, isDraining);
 }

@@ -1,6 +1,7 @@
 "use client";
 
-import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
 import {
   createEvalCaseAction, importEvalCasesAction, removeEvalCaseAction, requirePassingEvalAction, runEvalAction,
 } from "@/app/dashboard/actions";
@@ -101,7 +102,18 @@ export function RemoveCaseButton({ orgId, workflowId, caseId }: Ids & { caseId: 
   return <Button variant="secondary" type="button" onClick={() => run(() => removeEvalCaseAction({ orgId, workflowId, caseId }), { confirm: "Remove this test case?", ok: "Test case removed" })}>Remove</Button>;
 }
 
-/** Runs the dataset against the draft or a version (charged like playground runs). */
+/** While an eval is queued or running (on the job queue), the page refreshes itself to show it finish. */
+export function RefreshWhileRunning({ active }: { active: boolean }) {
+  const router = useRouter();
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => router.refresh(), 2_000);
+    return () => clearInterval(t);
+  }, [active, router]);
+  return null;
+}
+
+/** Queues an eval of the draft or a version (charged like playground runs); the job queue runs it. */
 export function RunEvalForm({ orgId, workflowId, versions }: Ids & { versions: number[] }) {
   const run = useAction();
   const [target, setTarget] = useState<string>("draft");
@@ -110,7 +122,7 @@ export function RunEvalForm({ orgId, workflowId, versions }: Ids & { versions: n
     <form className="flex items-center gap-2" onSubmit={async (e) => {
       e.preventDefault();
       setBusy(true);
-      await run(() => runEvalAction({ orgId, workflowId, target: target === "draft" ? "draft" : Number(target) }), { ok: "Eval finished" });
+      await run(() => runEvalAction({ orgId, workflowId, target: target === "draft" ? "draft" : Number(target) }), { ok: "Eval queued: it shows below when it finishes" });
       setBusy(false);
     }}>
       <select className={selectLook} value={target} onChange={(e) => setTarget(e.target.value)} aria-label="Eval target">

@@ -6,7 +6,7 @@ import { requireOrgPage } from "@/lib/auth/session";
 import { evalsPageData } from "@/lib/evals/eval-page-data";
 import { isAppError } from "@/lib/errors";
 import { variablesOf } from "@/lib/workflows/template";
-import { AddCaseForm, GateSwitch, ImportForm, RemoveCaseButton, RunEvalForm } from "./eval-controls";
+import { AddCaseForm, GateSwitch, ImportForm, RefreshWhileRunning, RemoveCaseButton, RunEvalForm } from "./eval-controls";
 
 export const dynamic = "force-dynamic";
 
@@ -54,6 +54,7 @@ export default async function EvalsPage({ params, searchParams }: { params: Prom
           </div>
         ) : null}
       </Card>
+      <RefreshWhileRunning active={evalRuns.some((r) => r.status === "queued" || r.status === "running")} />
       <Card title="Eval runs" actions={canEdit && cases.length ? <RunEvalForm {...ids} versions={data.versions} /> : null}>
         {evalRuns.length === 0 ? <Empty>No evals yet.</Empty> : (
           <table className="w-full text-sm" data-testid="eval-runs">
