@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { evalCases, evalResults, evalRuns, evalSettings } from "../schema";
 
@@ -33,6 +33,13 @@ export async function insertEvalRun(tx: DbOrTx, values: typeof evalRuns.$inferIn
 /** A case's result; a second result of the same case (a resumed eval) is ignored. */
 export async function insertEvalResult(tx: DbOrTx, values: typeof evalResults.$inferInsert) {
   await tx.insert(evalResults).values(values).onConflictDoNothing();
+}
+
+/** A workflow's evals that are queued or running. */
+export async function countActiveEvalRuns(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
+  const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(evalRuns)
+    .where(and(eq(evalRuns.orgId, orgId), eq(evalRuns.workflowId, workflowId), inArray(evalRuns.status, ["queued", "running"])));
+  return row?.n ?? 0;
 }
 
 /** A queued (or resumed) eval run starts: running, with the content hash of what it evaluates. */

@@ -1,8 +1,8 @@
 import "server-only";
 import { getDb } from "@/db";
-import { finishEvalRun, getEvalRun, insertEvalResult, insertEvalRun, listEvalCases, listEvalResults, markEvalRunning } from "@/db/queries/evals";
+import { countActiveEvalRuns, finishEvalRun, getEvalRun, insertEvalResult, insertEvalRun, listEvalCases, listEvalResults, markEvalRunning } from "@/db/queries/evals";
 import { deleteJob, insertJob } from "@/db/queries/jobs";
-import { getWorkflowVersion } from "@/db/queries/workflows";
+import { getWorkflowVersion, lockWorkflow } from "@/db/queries/workflows";
 import type { EvalCase, Job, WorkflowVersion } from "@/db/schema";
 import type { SessionPrincipal } from "@/lib/auth/principal";
 import { isAppError, AppError } from "@/lib/errors";
@@ -53,6 +53,9 @@ export async function runEval({ orgId, workflowId, target, actorId = null, concu
   return (await executeEval(orgId, row.id, concurrency))!;
 }
 
+/** Evals of one workflow queued or running at once (each may be 500 charged runs). */
+export const MAX_ACTIVE_EVALS = 3;
+
 /** How long a worker holds an eval job: an eval's cases are bounded (500, 4 at a time, each at most RUN_MAX_DURATION_S). */
 const EVAL_JOB_LEASE_MS = 60 * 60_000;
 
@@ -63,6 +66,15 @@ const EVAL_JOB_LEASE_MS = 60 * 60_000;
 export async function queueEval({ orgId, workflowId, target, actorId = null }: { orgId: string; workflowId: string; target: EvalTarget; actorId?: string | null }) {
   const row = await admitEval(orgId, workflowId, target);
   const created = await (await getDb()).transaction(async (tx) => {
+    // Counted and inserted under the workflow's row lock: concurrent requests cannot pass together.
+    const wf = await lockWorkflow(tx, { orgId, workflowId });
+    if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
+    if ((await countActiveEvalRuns(tx, { orgId, workflowId })) >= MAX_ACTIVE_EVALS) {
+      throw new AppError("rate_limited", undefined, {
+        reason: "too_many_evals", limit: MAX_ACTIVE_EVALS, retry_after: 30,
+        detail: `At most ${MAX_ACTIVE_EVALS} evals of a workflow may be queued or running at once: wait for one to finish`,
+      });
+    }
     const r = await insertEvalRun(tx, { ...row, status: "queued", createdBy: actorId });
     await insertJob(tx, { kind: "eval", payload: { evalRunId: r.id, orgId } });
     return r;

@@ -113,6 +113,21 @@ describe("evals over the API", () => {
     await until(async () => (await (await call("GET", `/api/v1/evals/${ok.eval_id}`, f.admin)).json()).status === "completed", "the eval");
   });
 
+  it("at most 3 evals of a workflow queued or running at once, also for concurrent requests: the others are 429s", async () => {
+    const f = await dataset();
+    stopJobWorker(); // hold the queue: every eval stays queued
+    try {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => call("POST", `/api/v1/workflows/${f.workflowId}/evals`, f.admin, {})));
+      expect(answers.map((r) => r.status).sort()).toEqual([202, 202, 202, 429, 429, 429]);
+      const refused = answers.find((r) => r.status === 429)!;
+      expect(await refused.json()).toMatchObject({ error: "Rate limit exceeded", reason: "too_many_evals", limit: 3 });
+      expect(refused.headers.get("retry-after")).toBeTruthy();
+    } finally {
+      startQueue();
+    }
+    await until(async () => (await (await getDb()).select().from(evalRuns).where(eq(evalRuns.workflowId, f.workflowId))).every((r) => r.status === "completed"), "the three evals");
+  });
+
   it("the dashboard's evals go through the queue too: queued at once, completed by a worker", async () => {
     const f = await dataset();
     stopJobWorker(); // hold the queue, to see the eval waiting
