@@ -23,6 +23,11 @@ const DB = { group: ["@/db", "@/db/**"], message: "Pages, routes and components 
 const LIB_API = { group: ["@/lib/api", "@/lib/api/**"], message: "lib/api is the request pipeline of app/api/**; other code calls the domain modules in lib/." };
 const UPWARD = { group: ["@/app/**", "@/components/**"], message: "Imports go one way: app → lib → db. Move the shared piece down into lib/." };
 const restrict = (...patterns) => ["error", { patterns }];
+// A layer of the run core may not import the folders named (README, Architecture: the run core).
+const layer = (folder, ...banned) => ({
+  group: banned.flatMap((f) => [`@/lib/${f}`, `@/lib/${f}/**`]),
+  message: `${folder} may not import lib/{${banned.join(",")}}: the run core's layers import one way (README, Architecture).`,
+});
 
 // A client module ("use client", or anything under components/) may not import a module marked
 // `import "server-only"`: Next would fail the build, and the failure names the whole import chain.
@@ -102,6 +107,23 @@ export default [
       }),
     },
   },
+
+  // ---- The run core's layers (README, Architecture): what each folder may import. ----
+  // llm (the model call) → credits (money) → runs (the lifecycle) → transports (Request and
+  // Response) → server (process plumbing): each may import the folders before it, never one after.
+  // These blocks replace the lib/** rule above for their folder, so they repeat its patterns.
+  //   folder           may not import
+  //   lib/llm          runs, credits, workflows, transports, server
+  //   lib/credits      runs, transports, server
+  //   lib/runs         transports, server
+  //   lib/transports   server
+  //   lib/server       (anything in lib/)
+  //   all of lib/      app/, components/ (UPWARD)
+  { files: ["lib/llm/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/llm", "runs", "credits", "workflows", "transports", "server")) } },
+  { files: ["lib/credits/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/credits", "runs", "transports", "server")) } },
+  { files: ["lib/runs/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/runs", "transports", "server")) } },
+  { files: ["lib/transports/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/transports", "server")) } },
+  // ---- end of the run core's layers ----
 
   {
     // Where process.env is the right source:

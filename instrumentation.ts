@@ -5,7 +5,7 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { startTracing } = await import("./lib/telemetry/start-tracing");
     await startTracing();
-    const { boot } = await import("./lib/boot");
+    const { boot } = await import("./lib/server/boot");
     await boot();
   }
 }

@@ -1,4 +1,4 @@
-// `AB_BASE_DIR=<a built checkout> AB_DATABASE_URL_A=… AB_DATABASE_URL_B=… REDIS_URL=… npx tsx bench/ab.ts`
+// `AB_BASE_DIR=<a built checkout> [AB_B_DIR=<another>] AB_DATABASE_URL_A=… AB_DATABASE_URL_B=… REDIS_URL=… npx tsx bench/ab.ts`
 // Two servers side by side — A (AB_BASE_DIR, e.g. main; this checkout when unset) and B (this
 // checkout), each with its own node flags (AB_ARGS_A, AB_ARGS_B: e.g. a heap size) — against one
 // fake upstream, measured in alternating short rounds so that both see the same machine load. On a
@@ -9,7 +9,7 @@ import { loadavg } from "node:os";
 import { runLoad, type LoadResult, type Target } from "./load";
 import { directTarget, mb, ROOT, serverCpu, serverRss, startFlowgate, startUpstream } from "./servers";
 
-const SIDES = { A: process.env.AB_BASE_DIR ?? ROOT, B: ROOT };
+const SIDES = { A: process.env.AB_BASE_DIR ?? ROOT, B: process.env.AB_B_DIR ?? ROOT };
 const ARGS = { A: (process.env.AB_ARGS_A ?? "").split(" ").filter(Boolean), B: (process.env.AB_ARGS_B ?? "").split(" ").filter(Boolean) };
 const DB = { A: process.env.AB_DATABASE_URL_A!, B: process.env.AB_DATABASE_URL_B! };
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 3);
@@ -17,6 +17,9 @@ const DURATION = Number(process.env.AB_DURATION_MS ?? 4000);
 const CONNS = Number(process.env.AB_CONNECTIONS ?? 50);
 const OPEN = Number(process.env.AB_OPEN_COUNT ?? 300);
 const RATE = Number(process.env.AB_OPEN_RATE ?? 100);
+// AB_TARGETS: the closed-loop targets to measure (comma-separated; empty measures none, e.g. for a
+// bisect on the realistic-pace rounds alone).
+const TARGETS = (process.env.AB_TARGETS ?? "floor,pipe,run,text,sse").split(",").filter(Boolean);
 const { url: upstream, control } = await startUpstream();
 
 type Side = keyof typeof SIDES;
@@ -28,7 +31,7 @@ const rssStart = { A: 0, B: 0 };
 for (const side of ["A", "B"] as Side[]) {
   const fg = await startFlowgate({ upstream, dir: SIDES[side], databaseUrl: DB[side], nodeArgs: ARGS[side], port: 3800 + Math.floor(Math.random() * 90) + (side === "A" ? 0 : 100) });
   const { floor, pipe, run, text, sse } = fg.targets;
-  targets[side] = { floor, pipe, run, text, sse };
+  targets[side] = Object.fromEntries(Object.entries({ floor, pipe, run, text, sse }).filter(([k]) => TARGETS.includes(k) || k === "text"));
   pids[side] = fg.pid;
   gcOf[side] = () => fg.memory().then((m) => m.gc, () => undefined);
   rssStart[side] = mb(serverRss(fg.pid));
@@ -51,7 +54,7 @@ for (let round = 0; round < ROUNDS; round++) {
   // A then B in even rounds, B then A in odd ones: neither side always gets the quieter slot.
   const order: Side[] = round % 2 ? ["B", "A"] : ["A", "B"];
   await control({ tokens: 20, tokenDelayMs: 0, firstTokenDelayMs: 0 });
-  for (const key of Object.keys(targets.A)) {
+  for (const key of TARGETS) {
     for (const side of order) {
       // Warm-up requests cost CPU too but are not counted: the same share on both sides.
       const { r, cpuMs } = await measured(side, { mode: "closed", target: targets[side][key]!, connections: CONNS, durationMs: DURATION, warmupMs: 300 });
@@ -74,7 +77,7 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const lines = [`A: ${SIDES.A} ${ARGS.A.join(" ")}; B: ${SIDES.B} ${ARGS.B.join(" ")}; load average ${loadavg().map((x) => x.toFixed(2)).join(", ")} (1, 5, 15 min)`, "", "| target (c" + CONNS + ") | A req/s (median) | B req/s (median) | B/A | A per round | B per round | A CPU ms/req | B CPU ms/req | B/A |", "|---|---:|---:|---:|---|---|---:|---:|---:|"];
-for (const key of Object.keys(targets.A)) {
+for (const key of TARGETS) {
   const of = (side: Side) => rows.filter((x) => x.side === side && x.target === key);
   const [a, b] = [of("A").map((x) => x.r.rps), of("B").map((x) => x.r.rps)];
   const [ca, cb] = [median(of("A").map((x) => x.cpuMs)), median(of("B").map((x) => x.cpuMs))];

@@ -14,7 +14,8 @@ export function VersionActions({ orgId, workflowId, version, live }: { orgId: st
   async function act(kind: "restore" | "unpublish") {
     const ask = kind === "restore"
       ? `Replace the draft's template, instructions and model settings with version ${version}?`
-      : "Unpublish? API calls to this workflow will answer 404 until you publish again.";
+      // README, "Labels and pins": unpublishing removes production; pins name published versions and keep running.
+      : "Unpublish? API calls without a version or label will answer 404 until you publish again. Calls pinned to a version or a label (latest, staging, …) keep running: archive the workflow to stop those too.";
     if (!window.confirm(ask)) return;
     setBusy(true);
     const res = kind === "restore"

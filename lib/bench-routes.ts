@@ -1,5 +1,5 @@
 import { getEnv } from "@/lib/env";
-import { idleCollections } from "@/lib/runs/idle-gc";
+import { idleCollections } from "@/lib/server/idle-gc";
 
 // Reference routes for `npm run bench`, off unless FLOWGATE_BENCH_ROUTES=1: the framework floor
 // (a trivial handler) and the bare pipe (fetch the upstream, pass its bytes through), so the

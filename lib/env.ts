@@ -70,15 +70,19 @@ const schema = z.object({
   FLOWGATE_BENCH_ROUTES: z.stringbool().default(false),
   /**
    * Set (to true) in the environment of `next start` / the standalone server: Next then leaves
-   * SIGTERM and SIGINT to us, and the instance drains (lib/runs/drain.ts) instead of exiting at once.
+   * SIGTERM and SIGINT to us, and the instance drains (lib/server/drain.ts) instead of exiting at once.
    */
   NEXT_MANUAL_SIG_HANDLE: z.stringbool().default(false),
   /** On SIGTERM, how long runs in flight may take to finish before they are canceled and settled. */
   SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(30),
-  /** Let webhooks reach private, loopback and link-local addresses (self-hosting next to the receiver; tests). */
+  /** Let webhooks reach private, loopback, link-local and other non-public addresses, this host's included (self-hosting next to the receiver; tests). */
   WEBHOOKS_ALLOW_PRIVATE: z.stringbool().default(false),
   /** Async runs (Prefer: respond-async) this instance executes at once; more wait queued in the database. */
   RUN_QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Async runs of one org executing at once on all instances together: the rest of the slots stay free for other orgs. */
+  RUN_QUEUE_ORG_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  /** Async runs one org may have queued or executing at once; more are refused with 429. */
+  RUN_QUEUE_MAX_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(100),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /**
    * OpenTelemetry, by its standard variables: traces go over OTLP/HTTP (JSON) to the traces

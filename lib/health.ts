@@ -5,7 +5,7 @@ import { getDb, getDbKind } from "@/db";
 import { breakerOpen } from "@/lib/llm/circuit-breaker";
 import { listProviders } from "@/lib/llm/registry";
 import { getLimiter } from "@/lib/ratelimit/limiter";
-import { isDraining } from "@/lib/runs/drain";
+import { isDraining } from "@/lib/runs/in-flight";
 
 const check = z.object({ ok: z.boolean(), kind: z.string().optional(), error: z.string().optional() });
 const provider = z.object({
@@ -18,6 +18,7 @@ const provider = z.object({
 export const healthResponse = z.object({
   ok: z.boolean(),
   draining: z.boolean().optional().meta({ description: "true while the instance shuts down (then 503: balancers stop sending it requests)." }),
+  pid: z.number().int().meta({ description: "The server process that answered (`npm start` runs WEB_CONCURRENCY of them on one port)." }),
   checks: z.record(z.string(), check).meta({ description: "`database` and `ratelimit`: whether each answered, and its kind." }),
   providers: z.array(provider).meta({ description: "The configured LLM providers (OPENAI_* and FLOWGATE_PROVIDERS), as configured: not probed." }),
 });
@@ -52,5 +53,5 @@ export async function checkHealth() {
   const draining = isDraining();
   const ok = !draining && Object.values(checks).every((c) => c.ok);
   const providers = listProviders().map((p) => ({ name: p.name, base_url: publicUrl(p.baseURL), api: p.api, key_configured: p.hasKey, circuit_open: breakerOpen(p.name) }));
-  return Response.json({ ok, ...(draining ? { draining } : {}), checks, providers } satisfies z.input<typeof healthResponse>, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
+  return Response.json({ ok, ...(draining ? { draining } : {}), pid: process.pid, checks, providers } satisfies z.input<typeof healthResponse>, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
 }

@@ -32,12 +32,12 @@ const wf = { ...org, workflowId: z.string().min(1) };
 
 export const createWorkflowAction = orgAction(
   { role: "admin", currentUserId, input: workflowContent.pick({ name: true, template: true }).extend(org) },
-  ({ input, actor }) => createWorkflow({ orgId: actor.orgId, name: input.name, template: input.template }),
+  ({ input, actor }) => createWorkflow({ orgId: actor.orgId, name: input.name, template: input.template, actorId: actor.userId }),
 );
 
 export const saveDraftAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...wf, patch: draftPatch }) },
-  ({ input, actor }) => updateDraft({ orgId: actor.orgId, workflowId: input.workflowId, patch: input.patch }),
+  ({ input, actor }) => updateDraft({ orgId: actor.orgId, workflowId: input.workflowId, patch: input.patch, actorId: actor.userId }),
 );
 
 export const publishAction = orgAction(
@@ -81,7 +81,7 @@ export const unpublishAction = orgAction(
 
 export const restoreVersionAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...wf, version: z.number().int().positive() }) },
-  ({ input, actor }) => restoreVersionIntoDraft({ orgId: actor.orgId, workflowId: input.workflowId, version: input.version }),
+  ({ input, actor }) => restoreVersionIntoDraft({ orgId: actor.orgId, workflowId: input.workflowId, version: input.version, actorId: actor.userId }),
 );
 
 // Members may run the playground, so they may read what their runs cost.

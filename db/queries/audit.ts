@@ -7,6 +7,14 @@ export async function insertAuditEntry(tx: DbOrTx, values: typeof auditLog.$infe
   return row!;
 }
 
+/** The newest entry about one target (a workflow's draft saves coalesce on it). */
+export async function latestAuditEntryFor(tx: DbOrTx, { orgId, targetId }: { orgId: string; targetId: string }) {
+  const [row] = await tx.select().from(auditLog)
+    .where(and(eq(auditLog.orgId, orgId), eq(auditLog.targetId, targetId)))
+    .orderBy(desc(auditLog.id)).limit(1);
+  return row;
+}
+
 /**
  * An org's audit entries, newest first, with the actor: a user's name and email, or (management
  * API) the API key's name and display prefix — actor_id holds either id.

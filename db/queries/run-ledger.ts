@@ -128,8 +128,8 @@ export type Settled = { charged: number; events: number };
  * endpoints (lib/webhooks/emit-event.ts). `finished` yields (id, org_id, event) per finalized run.
  */
 const runEventOutbox = (finished: SQL) => sql`
-  INSERT INTO jobs (kind, payload)
-  SELECT 'run-event', jsonb_build_object('run_id', f.id, 'org_id', f.org_id)
+  INSERT INTO jobs (kind, payload, org_id)
+  SELECT 'run-event', jsonb_build_object('run_id', f.id, 'org_id', f.org_id), f.org_id
   FROM (${finished}) f
   WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.org_id = f.org_id AND e.disabled_at IS NULL AND e.events @> ARRAY[f.event]::text[])
   RETURNING payload->>'run_id' AS run_id`;
@@ -142,6 +142,8 @@ export type RunFinish = {
   attempts?: RunAttempt[] | null;
   /** The status it must have now: "queued" for an async run canceled before it started. */
   from?: "running" | "queued";
+  /** The sweeper's settlement of an expired lease: the run's fencing epoch moves on (lib/credits/settle.ts). */
+  claim?: boolean;
 };
 
 /**
@@ -179,14 +181,14 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
       input_tokens = ${f.inputTokens}, output_tokens = ${f.outputTokens}, total_tokens = ${f.inputTokens + f.outputTokens},
       credits_charged = (SELECT charged FROM calc), error_code = ${f.errorCode}, error_message = ${f.errorMessage},
       first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, attempts = ${f.attempts ? JSON.stringify(f.attempts) : null}::jsonb,
-      finished_at = now()
+      finished_at = now(), lease_epoch = lease_epoch + ${f.claim ? 1 : 0}::int
     WHERE id = (SELECT id FROM run) AND EXISTS (SELECT 1 FROM led)
     RETURNING credits_charged, (SELECT count(*) FROM ev) AS events`);
   return row ? { charged: Number(row.credits_charged), events: Number(row.events) } : null;
 }
 
 /**
- * Settles many runs in ONE statement (group commit, lib/runs/settle-queue.ts): the same per-run
+ * Settles many runs in ONE statement (group commit, lib/credits/settle-queue.ts): the same per-run
  * effects as finalizeRunWithSettlement — the run leaves its status only together with its
  * settlement, exactly once — for runs whose cost fits their reservation (`cost <= reserved`:
  * their settlement only gives credits back, so it never depends on the balance; an overshoot
@@ -248,4 +250,44 @@ export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): P
     WHERE runs.id = per.id AND per.id IN (SELECT run_id FROM led)
     RETURNING runs.id, runs.credits_charged, EXISTS (SELECT 1 FROM ev WHERE ev.run_id = runs.id) AS event`);
   return new Map(rows.map((r) => [String(r.id), { charged: Number(r.credits_charged), events: r.event ? 1 : 0 }]));
+}
+
+/**
+ * The owner's finish of a run the sweeper claimed while its instance was alive but unresponsive
+ * (its lease expired: a blocked event loop renews nothing): the run gets its real final state and
+ * charge, once (fencing epoch 1 → 2). The sweeper's provisional settlement stays in the ledger;
+ * one more entry corrects it by the difference (kind `adjust`, `resettle:<run_id>`), taken from
+ * the balance never below zero, or given back. Null when the run was not claimed by the sweeper,
+ * or was already re-settled.
+ */
+export async function resettleClaimedRun(db: DbOrTx, f: RunFinish): Promise<Settled | null> {
+  const [row] = await executePrepared(db, sql`
+    WITH run AS (
+      SELECT id, org_id, api_key_id, cap_period_start, credits_charged AS prev FROM runs
+      WHERE id = ${f.runId} AND status = 'failed' AND error_code = 'orphaned' AND lease_epoch = 1 FOR UPDATE
+    ), cur AS (
+      SELECT o.id, o.credit_balance AS old, run.prev FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
+    ), calc AS (
+      SELECT id, old, prev, LEAST(${f.cost}::bigint, prev + old) AS charged FROM cur
+    ), upd AS (
+      UPDATE orgs o SET credit_balance = c.old + c.prev - c.charged FROM calc c WHERE o.id = c.id AND c.charged <> c.prev
+      RETURNING o.credit_balance AS balance_after
+    ), krel AS (
+      UPDATE api_keys k SET cap_used = GREATEST(0, k.cap_used + (c.charged - c.prev))
+      FROM calc c, run, upd WHERE run.cap_period_start IS NOT NULL AND k.id = run.api_key_id AND k.cap_period_start = run.cap_period_start
+      RETURNING k.id
+    ), led AS (
+      INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
+      SELECT ${f.ledgerId}, c.id, ${f.runId}, 'adjust', c.prev - c.charged, u.balance_after, ${"resettle:" + f.runId}
+      FROM calc c, upd u
+      RETURNING id
+    )
+    UPDATE runs SET status = ${f.status}, output = ${f.output}, citations = ${JSON.stringify(f.citations)}::jsonb,
+      input_tokens = ${f.inputTokens}, output_tokens = ${f.outputTokens}, total_tokens = ${f.inputTokens + f.outputTokens},
+      credits_charged = (SELECT charged FROM calc), error_code = ${f.errorCode}, error_message = ${f.errorMessage},
+      first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, attempts = ${f.attempts ? JSON.stringify(f.attempts) : null}::jsonb,
+      finished_at = now(), lease_epoch = 2
+    WHERE id = (SELECT id FROM run)
+    RETURNING credits_charged`);
+  return row ? { charged: Number(row.credits_charged), events: 0 } : null;
 }

@@ -11,7 +11,10 @@ export async function getRun(tx: DbOrTx, { orgId, runId }: { orgId: string; runI
 /** Running runs whose last sign of life (heartbeat, else start) is before `before`, except `exclude` (this process's own). */
 export async function listStaleRuns(tx: DbOrTx, before: Date, { limit = 100, exclude = [] }: { limit?: number; exclude?: string[] } = {}) {
   return tx
-    .select({ id: runs.id, orgId: runs.orgId, creditsReserved: runs.creditsReserved })
+    .select({
+      id: runs.id, orgId: runs.orgId, creditsReserved: runs.creditsReserved, model: runs.model, prices: runs.prices,
+      sentAt: runs.sentAt, sentModel: runs.sentModel, inputTokens: runs.inputTokens, outputTokens: runs.outputTokens, output: runs.output,
+    })
     .from(runs)
     .where(and(
       eq(runs.status, "running"), sql`coalesce(${runs.heartbeatAt}, ${runs.createdAt}) < ${before.toISOString()}::timestamptz`,
@@ -20,10 +23,10 @@ export async function listStaleRuns(tx: DbOrTx, before: Date, { limit = 100, exc
     .limit(limit);
 }
 
-/** The instance running these runs is alive. */
+/** The instance running these runs is alive: their leases are renewed (never one the sweeper claimed: its epoch moved). */
 export async function heartbeatRuns(tx: DbOrTx, runIds: string[]) {
   if (!runIds.length) return;
-  await tx.update(runs).set({ heartbeatAt: sql`now()` }).where(and(inArray(runs.id, runIds), eq(runs.status, "running")));
+  await tx.update(runs).set({ heartbeatAt: sql`now()` }).where(and(inArray(runs.id, runIds), eq(runs.status, "running"), eq(runs.leaseEpoch, 0)));
 }
 
 /** Credits reserved by the org's runs still in flight: what will come back (at least in part) when they settle. */
@@ -35,12 +38,26 @@ export async function sumHeldCredits(tx: DbOrTx, orgId: string) {
   return Number(row?.held ?? 0);
 }
 
-/** Output so far of runs still running (finalizing overwrites it), all in one statement. */
-export async function updateRunsProgress(tx: DbOrTx, updates: Array<{ id: string; output: string; outputTokens: number }>) {
+export type RunProgressUpdate = {
+  id: string; output: string; outputTokens: number;
+  /** The provider has the prompt: the input it is charged without a count, and the model called. */
+  sent: { inputTokens: number; model: string | null } | null;
+};
+
+/**
+ * Output so far of runs still running (finalizing overwrites it), and when each reached its
+ * provider (kept from the first time), all in one statement. A run the sweeper claimed is no
+ * longer running: nothing is written to it.
+ */
+export async function updateRunsProgress(tx: DbOrTx, updates: RunProgressUpdate[]) {
   if (!updates.length) return;
+  const rows = updates.map((u) => ({ id: u.id, output: u.output, outputTokens: u.outputTokens, sent: !!u.sent, inputTokens: u.sent?.inputTokens ?? 0, model: u.sent?.model ?? null }));
   await tx.execute(sql`
-    UPDATE runs SET output = v.output, output_tokens = v."outputTokens"
-    FROM jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) AS v(id text, output text, "outputTokens" int)
+    UPDATE runs SET output = v.output, output_tokens = v."outputTokens",
+      input_tokens = CASE WHEN v.sent THEN v."inputTokens" ELSE runs.input_tokens END,
+      sent_at = CASE WHEN v.sent THEN coalesce(runs.sent_at, now()) ELSE runs.sent_at END,
+      sent_model = CASE WHEN v.sent THEN coalesce(v.model, runs.sent_model) ELSE runs.sent_model END
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id text, output text, "outputTokens" int, sent boolean, "inputTokens" int, model text)
     WHERE runs.id = v.id AND runs.status = 'running'`);
 }
 

@@ -1,4 +1,4 @@
-import { and, arrayContains, desc, eq, getTableColumns, isNull, sql } from "drizzle-orm";
+import { and, arrayContains, desc, eq, getTableColumns, isNull, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { webhookDeliveries, webhookEndpoints, type WebhookEvent } from "../schema";
 
@@ -59,6 +59,34 @@ export async function markEndpointHealthy(tx: DbOrTx, endpointId: string) {
 }
 
 /**
+ * An attempt got no answer in time: one more in a row. From the `openAfter`th in a row the
+ * endpoint's circuit opens (again) for `baseMs`, doubled with each further one, at most `maxMs`.
+ * Returns until when it is open (null: still closed).
+ */
+export async function recordEndpointTimeout(tx: DbOrTx, { endpointId, openAfter, baseMs, maxMs }: { endpointId: string; openAfter: number; baseMs: number; maxMs: number }) {
+  const n = sql`${webhookEndpoints.timeoutsInARow} + 1`;
+  const [row] = await tx
+    .update(webhookEndpoints)
+    .set({
+      timeoutsInARow: n,
+      circuitOpenUntil: sql`CASE WHEN ${n} >= ${openAfter}
+        THEN now() + make_interval(secs => least(${baseMs / 1000}::float8 * power(2, least(${n} - ${openAfter}, 30)), ${maxMs / 1000}::float8))
+        ELSE ${webhookEndpoints.circuitOpenUntil} END`,
+    })
+    .where(eq(webhookEndpoints.id, endpointId))
+    .returning({ circuitOpenUntil: webhookEndpoints.circuitOpenUntil });
+  return row?.circuitOpenUntil && row.circuitOpenUntil > new Date() ? row.circuitOpenUntil : null;
+}
+
+/** The endpoint answered (whatever the status): its circuit closes, its count of timeouts starts again. */
+export async function clearEndpointTimeouts(tx: DbOrTx, endpointId: string) {
+  await tx
+    .update(webhookEndpoints)
+    .set({ timeoutsInARow: 0, circuitOpenUntil: null })
+    .where(and(eq(webhookEndpoints.id, endpointId), sql`(${webhookEndpoints.timeoutsInARow} > 0 OR ${webhookEndpoints.circuitOpenUntil} IS NOT NULL)`));
+}
+
+/**
  * A delivery failed: the endpoint is failing since now unless it already was; once it has failed
  * for `disableAfterMs` it is disabled, with the reason. Returns whether it is disabled now.
  */
@@ -85,14 +113,29 @@ export async function listWebhookDeliveries(tx: DbOrTx, { orgId, endpointId, lim
     .limit(limit);
 }
 
-/** A delivery sent again (the redeliver button): pending, from its next attempt on. Undefined when it is not the org's. */
+/**
+ * A delivery sent again (the redeliver button): pending, from its next attempt on. Only a delivery
+ * that is not pending already (delivered or failed) is reset: one that is queued, in flight or
+ * waiting for its retry keeps its one job, and this statement decides — of concurrent redelivers
+ * the first resets it, the others wait for its row lock, find it pending and change nothing.
+ * Undefined when it is not the org's, or was pending.
+ */
 export async function resetDelivery(tx: DbOrTx, { orgId, deliveryId }: { orgId: string; deliveryId: string }) {
   const [row] = await tx
     .update(webhookDeliveries)
     .set({ status: "pending", nextAttemptAt: sql`now()` })
-    .where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.id, deliveryId)))
+    .where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.id, deliveryId), ne(webhookDeliveries.status, "pending")))
     .returning({ id: webhookDeliveries.id, endpointId: webhookDeliveries.endpointId });
   return row;
+}
+
+/** The org's delivery's status (undefined: not the org's). */
+export async function getDeliveryStatus(tx: DbOrTx, { orgId, deliveryId }: { orgId: string; deliveryId: string }) {
+  const [row] = await tx
+    .select({ status: webhookDeliveries.status })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.id, deliveryId)));
+  return row?.status;
 }
 
 /** Re-enables an endpoint (an admin fixed the receiver). */

@@ -2,7 +2,7 @@ import { bigint, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-c
 import { orgs } from "./orgs";
 
 export const AUDIT_ACTIONS = [
-  "workflow.publish", "workflow.unpublish", "workflow.archive", "label.move", "label.split",
+  "workflow.create", "workflow.update", "workflow.publish", "workflow.unpublish", "workflow.archive", "label.move", "label.split",
   "key.create", "key.revoke", "webhook.create", "webhook.delete", "member.invite", "member.invite_cancel", "member.add", "member.remove", "member.role_update",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

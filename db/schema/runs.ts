@@ -63,6 +63,15 @@ export const runs = pgTable(
     cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
     /** Written every few seconds by the instance running it: a run whose heartbeat stops is an orphan. */
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
+    /**
+     * The run's lease (lib/credits/README.md, orphans): its instance renews it through heartbeatAt;
+     * the sweeper claims an expired one by bumping this fencing epoch (0 → 1) as it settles the
+     * run provisionally, and the owner's later finish re-settles it once (1 → 2).
+     */
+    leaseEpoch: integer("lease_epoch").notNull().default(0),
+    /** When the request reached the provider (doStream() resolved), and the model it was sent to: an orphan pays that input. */
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    sentModel: text("sent_model"),
     firstTokenMs: integer("first_token_ms"),
     latencyMs: integer("latency_ms"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -16,6 +16,12 @@ export const streamTokens = pgTable(
     /** Narrowed at mint time: the one workflow this token may run, and the most one run may reserve. */
     workflowId: text("workflow_id"),
     maxCredits: integer("max_credits"),
+    /**
+     * The version its runs resolve, fixed at mint (`?version=` or `?label=`; both null → what an
+     * unpinned call runs): a browser holding the token cannot choose another (an A/B arm, say).
+     */
+    pinVersion: integer("pin_version"),
+    pinLabel: text("pin_label"),
     usedAt: timestamp("used_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -23,6 +23,10 @@ export const webhookEndpoints = pgTable(
     failingSince: timestamp("failing_since", { withTimezone: true }),
     disabledAt: timestamp("disabled_at", { withTimezone: true }),
     disabledReason: text("disabled_reason"),
+    /** Attempts in a row that got no answer in time (cleared by any answer): a few open the circuit. */
+    timeoutsInARow: integer("timeouts_in_a_row").notNull().default(0),
+    /** The circuit is open until then: the endpoint's deliveries wait, holding no worker (lib/webhooks/deliver.ts). */
+    circuitOpenUntil: timestamp("circuit_open_until", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("webhook_endpoints_org_id_idx").on(t.orgId)],

@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import { jsonTooDeep, MAX_JSON_DEPTH } from "@/lib/validation/json-depth";
 
 export const MAX_BODY_BYTES = 1_000_000;
 
@@ -24,6 +25,8 @@ export async function readJsonObject(req: Request, maxBytes = MAX_BODY_BYTES): P
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new AppError("invalid_request", "Request body must be a JSON object of input variables");
   }
+  // Before anything walks it (the Idempotency-Key hash, zod, the prompt, the database): see json-depth.ts.
+  if (jsonTooDeep(parsed)) throw new AppError("invalid_request", `Request body is nested too deeply (at most ${MAX_JSON_DEPTH} levels of arrays and objects)`);
   return parsed as Record<string, unknown>;
 }
 

@@ -1,6 +1,6 @@
 import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
-import { openaiEnvelope } from "@/lib/openai-compat/error-envelope";
+import { openaiEnvelope } from "@/lib/transports/openai/error-envelope";
 
 /** How an error is written: its status and body (headers may be added). */
 export type ErrorEnvelope = (err: AppError, requestId: string, headers: Headers) => { status: number; body: unknown };
@@ -31,7 +31,7 @@ export function errorResponse(e: unknown, requestId: string, headers: Headers, e
   }
   if (err.status >= 500) logger.warn("request failed", { requestId, code: err.code, ...err.extra });
   if (typeof err.extra?.retry_after === "number") headers.set("retry-after", String(err.extra.retry_after));
-  if (err.code === "rate_limited") {
+  if (err.code === "rate_limited" && typeof err.extra?.retry_after !== "number") {
     const reset = Number(headers.get("x-ratelimit-reset"));
     if (reset) headers.set("retry-after", String(Math.max(1, reset - Math.floor(Date.now() / 1000))));
   }

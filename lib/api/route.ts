@@ -57,7 +57,7 @@ export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = {
   cors?: boolean;
   /** Parsed from the query string (a repeated key: the first value wins). */
   query?: Q;
-  /** Parsed from the JSON object body (at most 1 MB; empty → {}). */
+  /** Parsed from the JSON object body (at most 1 MB and 64 levels deep; empty → {}). */
   body?: B;
   /** The 200 JSON answer (documentation and the handler's return type; tests check real answers against it). */
   response?: R;

@@ -19,6 +19,11 @@ export type ApiKeyPrincipal = {
   endUser?: string | null;
   /** A stream token (a browser's credential), not the key itself: it sees only its own end user's runs. */
   viaToken?: boolean;
+  /**
+   * A stream token's version, fixed when it was minted (`?version=` or `?label=`; {} → what an
+   * unpinned call runs). The request cannot name another (lib/runs/prepare-run.ts publishedVersionOf).
+   */
+  pin?: VersionPin;
   /** What the key (or the stream token, narrowed at mint) may do; absent → unrestricted. */
   scope?: KeyScope;
   /** What the key may do (run, admin); absent → run only (a stream token, the playground's user). */
@@ -29,6 +34,9 @@ export type ApiKeyPrincipal = {
 export function hasApiScope(principal: Pick<ApiKeyPrincipal, "scopes">, scope: ApiScope): boolean {
   return (principal.scopes ?? ["run"]).includes(scope);
 }
+
+/** How a call names the version it runs: a version number, a label, or neither (production). */
+export type VersionPin = { version?: number; label?: string };
 
 export type KeyScope = {
   /** The only workflows it may run or describe; null → all of the org's. */

@@ -1,5 +1,5 @@
 import { AppError } from "@/lib/errors";
-import type { ApiKeyPrincipal } from "./api-keys";
+import type { ApiKeyPrincipal, VersionPin } from "./api-keys";
 import type { Principal } from "./principal";
 
 // Enforcing a key's (or stream token's) scope at the points where it matters. Another workflow
@@ -28,6 +28,20 @@ export function runVisibleTo(principal: Viewer, run: { workflowId: string; apiKe
 export function assertWorkflowInScope(principal: Principal, workflowId: string) {
   const allowed = visibleWorkflows(principal);
   if (allowed && !allowed.includes(workflowId)) throw new AppError("workflow_not_found");
+}
+
+/**
+ * How the call names its version. A key names it freely; a stream token runs the version its key
+ * fixed at mint (README, "Scoped keys and tokens") — a browser that names another (`?version=2`,
+ * `?label=`, `model: wf_…@2`, `prompt.version`) would pick its own A/B arm, so that is a 403
+ * unless it names exactly the minted one.
+ */
+export function versionPinOf(principal: Principal, asked: VersionPin): VersionPin {
+  if (!principal.viaToken) return asked;
+  const pin = principal.pin ?? {};
+  if ((asked.version === undefined && asked.label === undefined) || (asked.version === pin.version && asked.label === pin.label)) return pin;
+  const minted = pin.version !== undefined ? `version ${pin.version}` : pin.label !== undefined ? `label ${pin.label}` : "what unpinned calls run";
+  throw new AppError("forbidden", `This stream token runs ${minted}: it cannot choose another version (mint it with ?version= or ?label=)`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RunPrice } from "@/db/schema";
-import { estimateTokens } from "./estimate-tokens";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { creditsFor, tokensFor } from "./pricing";
 
 /**

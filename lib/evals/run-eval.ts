@@ -56,8 +56,8 @@ export async function runEval({ orgId, workflowId, target, actorId = null, concu
 /** Evals of one workflow queued or running at once (each may be 500 charged runs). */
 export const MAX_ACTIVE_EVALS = 3;
 
-/** How long a worker holds an eval job: an eval's cases are bounded (500, 4 at a time, each at most RUN_MAX_DURATION_S). */
-const EVAL_JOB_LEASE_MS = 60 * 60_000;
+/** How long a claim holds an eval job; the worker extends it while the eval runs (lib/queue/worker.ts), so a dead instance's eval resumes elsewhere after this. */
+const EVAL_JOB_LEASE_MS = 60_000;
 
 /**
  * Queues an eval (dashboard, POST /api/v1/workflows/{id}/evals): checked and created as `queued`
@@ -76,15 +76,18 @@ export async function queueEval({ orgId, workflowId, target, actorId = null }: {
       });
     }
     const r = await insertEvalRun(tx, { ...row, status: "queued", createdBy: actorId });
-    await insertJob(tx, { kind: "eval", payload: { evalRunId: r.id, orgId } });
+    await insertJob(tx, { kind: "eval", payload: { evalRunId: r.id, orgId }, orgId });
     return r;
   });
   kickJobs();
   return summarize(created);
 }
 
-/** The queue's handler for evals: two at a time per instance (each runs EVAL_CONCURRENCY cases at once). */
-export const evalJobHandler = (): JobHandler => ({ handle: evalJob, concurrency: 2, leaseMs: EVAL_JOB_LEASE_MS });
+/**
+ * The queue's handler for evals: two at a time per instance (each runs EVAL_CONCURRENCY cases at
+ * once), and one org's evals one at a time across instances (the queue's per-org share).
+ */
+export const evalJobHandler = (): JobHandler => ({ handle: evalJob, concurrency: 2, leaseMs: EVAL_JOB_LEASE_MS, orgShare: 1 });
 
 async function evalJob(job: Job) {
   const { evalRunId, orgId } = job.payload as { evalRunId: string; orgId: string };

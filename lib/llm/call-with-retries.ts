@@ -1,23 +1,21 @@
 import { APICallError } from "@ai-sdk/provider";
-import type { RunAttempt, RunPrice } from "@/db/schema";
+import type { RunAttempt } from "@/db/schema";
 import { getEnv } from "@/lib/env";
-import { RunTimeoutError, runEngine, type EngineCall, type EngineHandlers, type EngineResult } from "@/lib/runs/engine";
+import { RunTimeoutError, runEngine, type EngineCall, type EngineHandlers, type EngineResult } from "@/lib/llm/engine";
 import { breakerAllows, breakerFailed, breakerReleased, breakerSucceeded } from "./circuit-breaker";
-import { canonicalModelId } from "./model-id";
-import { DEFAULT_PRICE } from "./prices";
-import type { ModelRoute, RouteStep } from "./route";
+import type { ModelPlan, PlanStep } from "./fallback-plan";
 
-// The attempt loop around the run engine: each model of the route (primary, then fallbacks) gets
-// up to route.maxAttempts calls. A call is retried only while nothing has reached the client: on
+// The attempt loop around the run engine: each model of the fallback plan (primary, then fallbacks) gets
+// up to plan.maxAttempts calls. A call is retried only while nothing has reached the client: on
 // a connection error, no first token within LLM_FIRST_TOKEN_TIMEOUT_MS, or HTTP 408/409/429/5xx,
 // after an exponential backoff with jitter or the provider's Retry-After (up to
 // LLM_RETRY_AFTER_MAX_S; longer → the next model). 400/401/403/404 are never retried (the next
 // model is tried: another provider may take the request). Once a token was sent, the attempt's
 // outcome is the run's, whatever it is.
 
-export type RoutedCall = Omit<EngineCall, "model" | "tools"> & { route: ModelRoute };
+export type PlannedCall = Omit<EngineCall, "model" | "tools"> & { plan: ModelPlan };
 
-export type RoutedResult = EngineResult & {
+export type CallResult = EngineResult & {
   /** Every call made (or skipped by the breaker), in order. */
   attempts: RunAttempt[];
   /** The model of the last call: the one that answered, when one did. */
@@ -38,15 +36,15 @@ class FirstTokenTimeout extends Error {
 const CAPACITY = new Set(["rate_limited", "overloaded"]);
 const BACKOFF_CAP_MS = 4000;
 
-export async function callWithRetries(call: RoutedCall, h: EngineHandlers = {}): Promise<RoutedResult> {
+export async function callWithRetries(call: PlannedCall, h: EngineHandlers = {}): Promise<CallResult> {
   const env = getEnv();
   const runStarted = performance.now();
   const attempts: RunAttempt[] = [];
-  let last: { result: EngineResult; step: RouteStep; classified?: Classified } | undefined;
+  let last: { result: EngineResult; step: PlanStep; classified?: Classified } | undefined;
   let retryAfterS = 0;
 
-  steps: for (const step of call.route.steps) {
-    for (let n = 1; n <= call.route.maxAttempts; n++) {
+  steps: for (const step of call.plan.steps) {
+    for (let n = 1; n <= call.plan.maxAttempts; n++) {
       if (call.signal.aborted) break steps;
       if (!breakerAllows(step.provider)) {
         attempts.push(record(step, "skipped", { errorClass: "circuit_open", httpStatus: null }, 0));
@@ -73,7 +71,7 @@ export async function callWithRetries(call: RoutedCall, h: EngineHandlers = {}):
       // A token reached the client (or the run itself ended): this outcome is final.
       if (result.firstTokenMs !== undefined || call.signal.aborted) return finalResult(last, attempts, retryAfterS);
       if (c.retryAfterMs !== undefined) retryAfterS = Math.max(retryAfterS, Math.ceil(c.retryAfterMs / 1000));
-      if (!c.retryable || n === call.route.maxAttempts) continue steps;
+      if (!c.retryable || n === call.plan.maxAttempts) continue steps;
       if (c.retryAfterMs !== undefined && c.retryAfterMs > env.LLM_RETRY_AFTER_MAX_S * 1000) continue steps;
       await sleep(c.retryAfterMs ?? backoff(n, env.LLM_RETRY_BASE_MS), call.signal);
     }
@@ -82,12 +80,13 @@ export async function callWithRetries(call: RoutedCall, h: EngineHandlers = {}):
 }
 
 /** One call of one model, abandoned when no token arrived within the first-token limit. */
-async function attempt(call: RoutedCall, step: RouteStep, h: EngineHandlers, firstTokenMs: number) {
+async function attempt(call: PlannedCall, step: PlanStep, h: EngineHandlers, firstTokenMs: number) {
   const ctl = new AbortController();
   // The run's own end (cancel, timeout) ends the attempt with the same reason, so it is classified as such.
   const forward = () => ctl.abort(call.signal.reason);
   call.signal.addEventListener("abort", forward, { once: true });
   const timer = setTimeout(() => ctl.abort(new FirstTokenTimeout(firstTokenMs)), firstTokenMs);
+  if (call.progress) call.progress.model = step.canonical;
   const started = () => clearTimeout(timer);
   try {
     const result = await runEngine(
@@ -111,9 +110,9 @@ async function attempt(call: RoutedCall, step: RouteStep, h: EngineHandlers, fir
 }
 
 function finalResult(
-  last: { result: EngineResult; step: RouteStep; classified?: Classified } | undefined,
-  attempts: RunAttempt[], retryAfterS: number, call?: RoutedCall,
-): RoutedResult {
+  last: { result: EngineResult; step: PlanStep; classified?: Classified } | undefined,
+  attempts: RunAttempt[], retryAfterS: number, call?: PlannedCall,
+): CallResult {
   if (!last) {
     // Nothing was called: every model's breaker is open, or the run ended before the first call.
     const aborted = call?.signal.aborted;
@@ -124,7 +123,7 @@ function finalResult(
       : { code: "upstream_error" as const, message: "Every model's provider is failing (circuit open); try again shortly" };
     return {
       text: "", citations: [], usage: { inputTokens: 0, outputTokens: 0 }, usageReported: false, finishReason: aborted ? "aborted" : "error",
-      error, attempts, model: call?.route.steps[0]?.canonical ?? "",
+      error, attempts, model: call?.plan.steps[0]?.canonical ?? "",
       failure: aborted ? undefined : { reason: "circuit_open", capacity: false },
     };
   }
@@ -138,7 +137,7 @@ function finalResult(
   };
 }
 
-function record(step: RouteStep, status: RunAttempt["status"], c: Pick<Classified, "errorClass" | "httpStatus"> | null, durationMs: number, r?: EngineResult): RunAttempt {
+function record(step: PlanStep, status: RunAttempt["status"], c: Pick<Classified, "errorClass" | "httpStatus"> | null, durationMs: number, r?: EngineResult): RunAttempt {
   return {
     model: step.canonical, provider: step.provider, status, error_class: c?.errorClass ?? null, http_status: c?.httpStatus ?? null,
     duration_ms: durationMs,
@@ -200,26 +199,4 @@ function sleep(ms: number, signal: AbortSignal) {
     const t = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
-}
-
-/**
- * The 500 body's fields when a run failed before its first token: `reason` names the cause (the
- * last call's error class, e.g. rate_limited, overloaded, server_error, first_token_timeout,
- * connection, client_error, circuit_open) and, when every call was turned away for capacity,
- * `retry_after` (seconds) says when to come back.
- */
-export function failureBody(result: RoutedResult): { reason: string; retry_after?: number } {
-  const reason = result.failure?.reason ?? result.error?.code ?? "upstream_error";
-  return result.failure?.capacity ? { reason, retry_after: result.failure.retryAfterS } : { reason };
-}
-
-/**
- * What a finished run is charged for: the call that produced the answer (its usage, at its model's
- * reserved price) plus the input tokens earlier failed calls were billed for by their provider.
- */
-export function chargedCalls(run: { model: string; prices: Record<string, RunPrice> }, result: EngineResult & Partial<RoutedResult>) {
-  const priceOf = (model: string) => run.prices[model] ?? DEFAULT_PRICE;
-  const calls = (result.attempts ?? []).filter((a) => a.status !== "skipped");
-  const earlier = calls.slice(0, -1).map((a) => ({ price: priceOf(a.model), inputTokens: a.input_tokens, outputTokens: a.output_tokens }));
-  return [...earlier, { price: priceOf(result.model ?? canonicalModelId(run.model)), ...result.usage }];
 }

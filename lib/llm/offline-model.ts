@@ -1,8 +1,8 @@
 import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Prompt, LanguageModelV4StreamPart,
 } from "@ai-sdk/provider";
-import { estimateTokens } from "@/lib/credits/estimate-tokens";
-import { exampleOf } from "@/lib/workflows/output-schema";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
+import { exampleOf } from "./schema-example";
 
 // The zero-configuration model: deterministic, local, honest about tokens. It streams the
 // rendered prompt back (with structured output: an example of the schema) one token at a time, a

@@ -31,7 +31,7 @@ export function codesByStatus(codes: readonly ErrorCode[], statusOf: (code: Erro
   return new Map([...out].sort(([a], [b]) => a - b));
 }
 
-/** The error body of the OpenAI-compatible operations (lib/openai-compat/error-envelope.ts): OpenAI's, so its SDKs raise typed errors. */
+/** The error body of the OpenAI-compatible operations (lib/transports/openai/error-envelope.ts): OpenAI's, so its SDKs raise typed errors. */
 export const openaiErrorBody = z
   .object({
     error: z.looseObject({

@@ -1,8 +1,8 @@
 import "server-only";
 import { getBackgroundDb } from "@/db";
-import { heartbeatRuns, listCancelRequested, updateRunsProgress } from "@/db/queries/runs";
+import { heartbeatRuns, listCancelRequested, updateRunsProgress, type RunProgressUpdate } from "@/db/queries/runs";
+import type { CallProgress } from "@/lib/llm/engine";
 import { logger } from "@/lib/logger";
-import { runsBusy, runsIdle } from "./idle-gc";
 import { stripNul } from "./strip-nul";
 import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 
@@ -11,8 +11,8 @@ import { processSingleton, replaceProcessSingleton } from "@/lib/process-singlet
 // instance), and asks the database which of them were asked to cancel — POST /runs/:id/cancel may
 // land on another instance, so the flag in the database is how it reaches the one running it.
 
-export type RunProgress = { text: string; outputTokens: number };
-type Active = { orgId: string; abort: (reason: unknown) => void; progress: RunProgress; savedLength: number };
+export type RunProgress = CallProgress;
+type Active = { orgId: string; abort: (reason: unknown) => void; progress: RunProgress; savedLength: number; savedSent: boolean };
 
 const active = processSingleton("active-runs", () => new Map<string, Active>());
 const TICK_MS = 1000;
@@ -24,10 +24,17 @@ export class RunCanceledError extends Error {
   }
 }
 
+/** Told when this process starts running (busy) and when its last run ended (idle): lib/server/idle-gc.ts. */
+export type RunActivity = { busy: () => void; idle: () => void };
+const watchers = processSingleton("active-runs-watchers", () => new Set<RunActivity>());
+export function watchRunActivity(w: RunActivity) {
+  watchers.add(w);
+}
+
 export function registerRun(runId: string, orgId: string, abort: (reason: unknown) => void): { progress: RunProgress; done: () => void } {
-  const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0 };
+  const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0, savedSent: false };
   active.set(runId, entry);
-  runsBusy();
+  for (const w of watchers) w.busy();
   processSingleton("active-runs-timer", () => setInterval(() => void tick().catch((err) => logger.warn("active-run tick failed", { err })), TICK_MS).unref());
   return {
     progress: entry.progress,
@@ -35,7 +42,7 @@ export function registerRun(runId: string, orgId: string, abort: (reason: unknow
       active.delete(runId);
       if (!active.size) {
         clearInterval(replaceProcessSingleton<NodeJS.Timeout>("active-runs-timer", undefined));
-        runsIdle();
+        for (const w of watchers) w.idle();
       }
     },
   };
@@ -70,11 +77,14 @@ async function tick() {
     await heartbeatRuns(db, localRunIds());
   }
   for (const id of await listCancelRequested(db, [...active.keys()])) abortLocalRun(id);
-  const updates: Array<{ id: string; output: string; outputTokens: number }> = [];
+  const updates: RunProgressUpdate[] = [];
   for (const [id, entry] of active) {
-    if (entry.progress.text.length === entry.savedLength) continue;
-    entry.savedLength = entry.progress.text.length;
-    updates.push({ id, output: stripNul(entry.progress.text), outputTokens: entry.progress.outputTokens });
+    const p = entry.progress;
+    if (p.text.length === entry.savedLength && !!p.sent === entry.savedSent) continue;
+    entry.savedLength = p.text.length;
+    entry.savedSent = !!p.sent;
+    // "Sent" is what an orphaned run pays its input for (lib/credits/README.md, orphans).
+    updates.push({ id, output: stripNul(p.text), outputTokens: p.outputTokens, sent: p.sent ? { inputTokens: p.inputTokens ?? 0, model: p.model ?? null } : null });
   }
   await updateRunsProgress(db, updates);
 }

@@ -1,21 +1,21 @@
 import "server-only";
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
-import { deleteJob, insertJob, releaseJob } from "@/db/queries/jobs";
-import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
+import { deleteJob, insertJobWithinOrgCap, releaseJob } from "@/db/queries/jobs";
 import { startQueuedRun } from "@/db/queries/runs";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import type { Job } from "@/db/schema";
-import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
+import { settleUnstarted } from "@/lib/credits/settle";
 import { getEnv } from "@/lib/env";
+import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { resolveRoute } from "@/lib/llm/route";
+import { resolvePlan } from "@/lib/llm/fallback-plan";
 import { logger } from "@/lib/logger";
 import { kickJobs, type JobHandler } from "@/lib/queue/worker";
-import { trackRun } from "./drain";
+import { trackRun } from "./in-flight";
 import { admitRun, executeRun, type RunRequest } from "./open-run";
 import type { StartedRun } from "./reserve-run";
-import { settlementCommitted } from "./settle-queue";
 
 // Async runs (POST /run with Prefer: respond-async): admitted like any run — prepared, rate
 // limited, credits reserved — and answered 202 at once; the run itself waits as "queued" for a
@@ -36,7 +36,12 @@ export async function queueRun(r: Omit<RunRequest, "protocol" | "source">): Prom
   // The job first, held until the reservation is made: a crash in between leaves a job whose run
   // never existed (dropped once its lease ends), never a reserved run that no job will start.
   const payload: RunJob = { runId, orgId: prepared.orgId, prompt: prepared.prompt };
-  const jobId = await insertJob(db, { kind: "run", payload, leaseMs: RUN_JOB_LEASE_MS });
+  const { RUN_QUEUE_MAX_PER_ORG: cap } = getEnv();
+  const jobId = await insertJobWithinOrgCap(db, { kind: "run", payload, orgId: prepared.orgId, leaseMs: RUN_JOB_LEASE_MS }, cap);
+  if (jobId === null) {
+    // README "Retries, async runs and webhooks": one org's queue may not grow without bound (nor hold everyone's slots).
+    throw new AppError("rate_limited", `Too many async runs: at most ${cap} per organization may be queued or running at once`, { reason: "async_queue_full", limit: cap, retry_after: 10 });
+  }
   try {
     await reserve({ queued: true, runId });
   } catch (e) {
@@ -57,36 +62,46 @@ export async function respondAsync(r: Omit<RunRequest, "protocol" | "source">): 
 /** `Prefer: respond-async` (RFC 7240), among other preferences. */
 export const prefersAsync = (req: Request) => /(^|[\s,;])respond-async\s*($|[,;])/i.test(req.headers.get("prefer") ?? "");
 
-/** The queue's handler for runs: at most RUN_QUEUE_CONCURRENCY at a time per instance. */
-export const runJobHandler = (): JobHandler => ({ handle: startRunJob, concurrency: getEnv().RUN_QUEUE_CONCURRENCY, leaseMs: RUN_JOB_LEASE_MS });
+/**
+ * The queue's handler for runs: at most RUN_QUEUE_CONCURRENCY at a time per instance, and at most
+ * RUN_QUEUE_ORG_CONCURRENCY of one org's at a time on all instances together.
+ */
+export const runJobHandler = (): JobHandler => ({
+  handle: startRunJob, concurrency: getEnv().RUN_QUEUE_CONCURRENCY, orgShare: getEnv().RUN_QUEUE_ORG_CONCURRENCY, leaseMs: RUN_JOB_LEASE_MS,
+});
 
 async function startRunJob(job: Job) {
   const { runId, orgId, prompt } = job.payload as RunJob;
   const db = await getDb();
-  // Started and dequeued together: from here the run's heartbeat (and the orphan sweeper) cover it.
-  const row = await db.transaction(async (tx) => {
-    const started = await startQueuedRun(tx, runId);
-    await deleteJob(tx, job.id);
-    return started;
-  });
-  if (!row) return; // canceled while queued, or its reservation never happened
+  // From here the run's heartbeat (and the orphan sweeper) cover it. The job stays, leased, until
+  // the run ends: it is the run's slot, which the claim counts to share the slots between orgs. A
+  // job whose process died is claimed again once its lease ends, and dropped: its run is not queued.
+  const row = await startQueuedRun(db, runId);
+  if (!row) return deleteJob(db, job.id); // canceled while queued, or its reservation never happened
+  try {
+    await executeStartedRun({ runId, orgId, prompt }, row);
+  } finally {
+    await deleteJob(db, job.id);
+  }
+}
+
+async function executeStartedRun({ runId, orgId, prompt }: RunJob, row: NonNullable<Awaited<ReturnType<typeof startQueuedRun>>>) {
+  const db = await getDb();
   const startedAt = performance.now();
   const version = row.versionId ? await getWorkflowVersionById(db, { orgId, versionId: row.versionId }) : undefined;
-  const route = version && (await resolveRoute(version).catch((err) => void logger.warn("async run: no model route", { runId, err })));
-  if (!version || !route) {
+  const plan = version && (await resolvePlan(version).catch((err) => void logger.warn("async run: no fallback plan", { runId, err })));
+  if (!version || !plan) {
     // The version or its model went away while the run waited: it fails, and pays nothing.
-    const done = await finalizeRunWithSettlement(db, {
-      runId, ledgerId: newId.ledger(), status: "failed", cost: 0, output: "", citations: [], inputTokens: 0, outputTokens: 0,
-      errorCode: "upstream_error", errorMessage: "The run's model could not be resolved when it started", firstTokenMs: null, latencyMs: 0,
+    await settleUnstarted(orgId, runId, {
+      status: "failed", errorCode: "upstream_error", errorMessage: "The run's model could not be resolved when it started", latencyMs: 0,
     });
-    if (done) settlementCommitted(orgId, done);
     return;
   }
   const promptText = JSON.stringify(prompt);
   const run: StartedRun = {
     id: runId, orgId, model: row.model, creditsReserved: row.creditsReserved, maxOutputTokens: row.maxOutputTokens ?? version.maxOutputTokens,
-    inputTokensEstimate: estimateTokens(promptText), prices: row.prices ?? route.prices,
+    inputTokensEstimate: estimateTokens(promptText), prices: row.prices ?? plan.prices,
   };
-  const prepared = { orgId, workflowId: row.workflowId, version, inputs: row.inputs, modelId: row.model, route, prompt, promptText };
+  const prepared = { orgId, workflowId: row.workflowId, version, inputs: row.inputs, modelId: row.model, plan, prompt, promptText };
   await trackRun(executeRun(prepared, run, startedAt, {}));
 }

@@ -2,14 +2,14 @@ import "server-only";
 import { getDb } from "@/db";
 import type { Principal } from "@/lib/auth/principal";
 import { getRun, requestRunCancel } from "@/db/queries/runs";
-import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
+import { settleUnstarted } from "@/lib/credits/settle";
 import { AppError } from "@/lib/errors";
-import { newId } from "@/lib/ids";
 import { abortLocalRun } from "./active-runs";
 import { getRunOrThrow, serializeRun } from "./get-run";
-import { settlementCommitted } from "./settle-queue";
 
 const WAIT_MS = 5000;
+
+const notRunning = (status: string) => new AppError("run_not_running", `Run is not running (status: ${status})`, { status });
 
 /**
  * POST /api/v1/runs/:id/cancel — stops the model call for real (not just the client's view): the
@@ -25,18 +25,18 @@ export async function cancelRun(principal: Principal, runId: string) {
   const db = await getDb();
   if (run.status === "queued") {
     // Not started yet: canceled where it waits, its whole reservation released. Unless a worker took it meanwhile (then it is running: below).
-    const done = await finalizeRunWithSettlement(db, {
-      runId, ledgerId: newId.ledger(), status: "canceled", cost: 0, output: "", citations: [], inputTokens: 0, outputTokens: 0,
-      errorCode: "canceled", errorMessage: "The run was canceled before it started", firstTokenMs: null, latencyMs: null, from: "queued",
+    const done = await settleUnstarted(orgId, runId, {
+      status: "canceled", errorCode: "canceled", errorMessage: "The run was canceled before it started", latencyMs: null, from: "queued",
     });
     if (done) {
-      settlementCommitted(orgId, done);
       return { success: true as const, ...serializeRun((await getRun(db, { orgId, runId }))!) };
     }
   }
   // (A queued run a worker took meanwhile is running now: requestRunCancel finds it so.)
-  if ((run.status !== "running" && run.status !== "queued") || !(await requestRunCancel(db, { orgId, runId }))) {
-    throw new AppError("run_not_running", `Run is not running (status: ${run.status})`, { status: run.status });
+  if (run.status !== "running" && run.status !== "queued") throw notRunning(run.status);
+  if (!(await requestRunCancel(db, { orgId, runId }))) {
+    // It ended since we read it (a concurrent cancel, its finish): the 409 says what it is now, as committed.
+    throw notRunning((await getRun(db, { orgId, runId }))?.status ?? run.status);
   }
   abortLocalRun(runId);
   const deadline = Date.now() + WAIT_MS;

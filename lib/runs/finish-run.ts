@@ -2,12 +2,13 @@ import { getDb } from "@/db";
 import { getRun } from "@/db/queries/runs";
 import type { RunStatus } from "@/db/schema";
 import { newId } from "@/lib/ids";
-import { costOf } from "@/lib/credits/pricing";
-import { chargedCalls, type RoutedResult } from "@/lib/llm/call-with-retries";
+import { chargeFor } from "@/lib/credits/charged-calls";
+import { settle, settleClaimed } from "@/lib/credits/settle";
+import type { RunFinish } from "@/db/queries/run-ledger";
+import type { CallResult } from "@/lib/llm/call-with-retries";
 import { logger } from "@/lib/logger";
-import type { EngineResult } from "./engine";
+import type { EngineResult } from "@/lib/llm/engine";
 import type { StartedRun } from "./reserve-run";
-import { settleRun, settlementCommitted } from "./settle-queue";
 import { stripNul } from "./strip-nul";
 
 export type FinishedRun = {
@@ -26,20 +27,23 @@ export function statusOf(result: EngineResult): Exclude<RunStatus, "running"> {
  * the same moment: settle-queue.ts; see db/queries/run-ledger.ts). Retries on
  * database errors, because a run left "running" holds its reservation until the sweeper comes.
  */
-export async function finishRun(run: StartedRun, result: EngineResult & Partial<RoutedResult>, startedAt: number): Promise<FinishedRun> {
+export async function finishRun(run: StartedRun, result: EngineResult & Partial<CallResult>, startedAt: number): Promise<FinishedRun> {
   const { inputTokens, outputTokens } = result.usage;
   const status = statusOf(result);
   const latencyMs = Math.round(performance.now() - startedAt);
   const base = { id: run.id, status, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, latencyMs };
   for (let attempt = 1; ; attempt++) {
     try {
-      const settled = await settleRun({
-        runId: run.id, ledgerId: newId.ledger(), status, cost: costOf(chargedCalls(run, result)), attempts: result.attempts ?? null,
+      const f: RunFinish = {
+        runId: run.id, ledgerId: newId.ledger(), status, cost: chargeFor(run, result), attempts: result.attempts ?? null,
         // A model may emit NUL, which PostgreSQL text cannot store: the stream already carried it.
         output: stripNul(result.text), citations: result.citations.map(stripNul), inputTokens, outputTokens,
         errorCode: result.error?.code ?? null, errorMessage: result.error ? stripNul(result.error.message) : null,
         firstTokenMs: result.firstTokenMs ?? null, latencyMs,
-      }, run.creditsReserved);
+      };
+      // The sweeper may have claimed the run while this instance was unresponsive (its lease expired):
+      // this finish is still the run's real one and replaces the provisional settlement.
+      const settled = (await settle(run.orgId, f, { reserved: run.creditsReserved })) ?? (await settleClaimed(run.orgId, f));
       if (!settled) {
         // A retry whose first attempt committed after all, or the sweeper got there first: report
         // what was recorded (and charged), not what this attempt would have charged.
@@ -51,7 +55,6 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
           outputTokens: recorded.outputTokens, totalTokens: recorded.totalTokens, latencyMs: recorded.latencyMs ?? latencyMs, finishedHere: false,
         };
       }
-      settlementCommitted(run.orgId, settled);
       return { ...base, creditsCharged: settled.charged, finishedHere: true };
     } catch (e) {
       if (attempt >= 5) throw e;

@@ -2,13 +2,13 @@ import type { RunSource } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import type { ServerTiming } from "@/lib/server-timing";
-import { callWithRetries, type RoutedResult } from "@/lib/llm/call-with-retries";
+import { callWithRetries, type CallResult } from "@/lib/llm/call-with-retries";
 import { assignVersion, type ServedVersion } from "@/lib/workflows/split-assignment";
 import { inModelCallSpan } from "@/lib/telemetry/gen-ai";
 import { annotateSpan, inSpan } from "@/lib/telemetry/trace";
-import type { EngineHandlers } from "./engine";
+import type { EngineHandlers } from "@/lib/llm/engine";
 import { AppError } from "@/lib/errors";
-import { isDraining, trackRun } from "./drain";
+import { isDraining, trackRun } from "./in-flight";
 import { finishRun, type FinishedRun } from "./finish-run";
 import { prepareRun, type PreparedRun, type Shaped } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
@@ -17,7 +17,7 @@ import { checkOutput } from "@/lib/workflows/output-schema";
 
 // The one run pipeline, shared by POST /run (JSON), POST /run/:id/stream, the playground and the
 // OpenAI-compatible surface:
-//   parse (the route) → prepare (inputs, prompt, model route; no writes) → reserve (the run row
+//   parse (the route) → prepare (inputs, prompt, fallback plan; no writes) → reserve (the run row
 //   and its credits, one statement) → call (the model, with retries and fallbacks, each call one
 //   engine pass) → finish (final state and settlement, once).
 // openRun does the first half and hands back a reserved run; `execute` does the second.
@@ -45,7 +45,7 @@ export type RunRequest = {
 };
 
 /** `output`: the answer parsed, when the workflow declares an output schema and the answer matches it. */
-export type RunOutcome = { result: RoutedResult; done: FinishedRun; output?: unknown };
+export type RunOutcome = { result: CallResult; done: FinishedRun; output?: unknown };
 
 export type OpenRun = {
   run: StartedRun;
@@ -70,6 +70,17 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
   const startedAt = performance.now();
   const run = await reserve({});
   return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, o)) };
+}
+
+/**
+ * Runs the version to completion (no streaming): POST /run and the OpenAI surface's non-streamed
+ * calls. A failed run comes back with its `result.error`; each transport answers it its own way.
+ */
+export async function completeRun(r: RunRequest, clientSignal?: AbortSignal): Promise<RunOutcome & { run: StartedRun }> {
+  const { run, execute } = await openRun({ ...r, signal: clientSignal });
+  // An idempotent run (its id chosen for it) goes on without its client: a repeat waits for it.
+  const outcome = await execute({ clientSignal: r.runId ? undefined : clientSignal });
+  return { run, ...outcome };
 }
 
 /**
@@ -106,12 +117,12 @@ export async function executeRun(
 ): Promise<RunOutcome> {
   const sig = runSignal(clientSignal, run);
   bindAbort?.(sig.abort);
-  const { route, prompt, version } = prepared;
+  const { plan, prompt, version } = prepared;
   const schema = version.outputSchema;
   // One span for the model call as the client sees it: retries and fallbacks inside it.
-  const primary = route.steps[0]!;
+  const primary = plan.steps[0]!;
   const result = await inModelCallSpan({ provider: primary.model.provider, modelId: primary.model.modelId, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature }, () => callWithRetries({
-    route, prompt, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature, signal: sig.signal,
+    plan, prompt, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature, signal: sig.signal,
     responseFormat: schema ? { type: "json", schema, name: "output" } : undefined,
     inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
   }, handlers).finally(sig.dispose));

@@ -4,10 +4,10 @@ import { getLabelVersion } from "@/db/queries/labels";
 import { getPublishedVersion, getWorkflow, getWorkflowVersion } from "@/db/queries/workflows";
 import type { WorkflowVersion } from "@/db/schema";
 import type { Principal } from "@/lib/auth/principal";
-import { assertWorkflowInScope } from "@/lib/auth/scope";
+import { assertWorkflowInScope, versionPinOf } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
-import { resolveRoute, type ModelRoute } from "@/lib/llm/route";
+import { resolvePlan, type ModelPlan } from "@/lib/llm/fallback-plan";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { contentOf } from "@/lib/workflows/content-of";
 import { resolveInputs } from "@/lib/workflows/inputs";
@@ -34,7 +34,7 @@ export type PreparedRun = {
   inputs: Record<string, string>;
   modelId: string;
   /** The models it may call (primary, fallbacks) with their prices. */
-  route: ModelRoute;
+  plan: ModelPlan;
   prompt: LanguageModelV4Prompt;
   /** Everything sent as input, for the credit reservation's estimate. */
   promptText: string;
@@ -96,7 +96,7 @@ export async function prepareRun({
     throw new AppError("payload_too_large", `The rendered prompt would be ${size} characters (at most ${MAX_PROMPT_CHARS}): shorten the inputs or the conversation`);
   }
   const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory({ orgId, sessionId, endUser, workflowIds });
-  const route = await resolveRoute(v);
+  const plan = await resolvePlan(v);
   const prompt: LanguageModelV4Prompt = [];
   if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, textValues) });
   const content: Array<LanguageModelV4TextPart | LanguageModelV4FilePart> = images.size
@@ -104,7 +104,7 @@ export async function prepareRun({
     : [{ type: "text", text: renderTemplate(v.template, inputs) }];
   prompt.push(...history, { role: "user", content: [...content, ...(shaped.files ?? [])] }, ...followUp);
   return {
-    orgId, workflowId: v.workflowId, version: v, modelId: v.model, route, prompt,
+    orgId, workflowId: v.workflowId, version: v, modelId: v.model, plan, prompt,
     inputs: images.size ? Object.fromEntries(Object.entries(inputs).map(([k, x]) => [k, images.has(k) ? storedImage(x) : x])) : inputs,
     promptText: estimateText(prompt),
   };
@@ -122,15 +122,16 @@ function messageChars(m: LanguageModelV4Message): number {
  * checked: the published version (the `production` label), or the one pinned with `?version=N` or
  * `?label=name` (which keeps running while newer ones are published or production moves). A label
  * that splits traffic comes with its arms, and the run picks one once it knows its end user
- * (lib/workflows/split-assignment.ts); a `?version=` pin never splits.
+ * (lib/workflows/split-assignment.ts); a `?version=` pin never splits. A stream token's version
+ * was fixed when it was minted (versionPinOf).
  */
 export async function publishedVersionOf({ params, query, principal }: {
   params: { workflow_id: string }; query: { version?: number; label?: string }; principal: Principal;
 }): Promise<ServedVersion> {
   const workflowId = params.workflow_id;
   assertWorkflowInScope(principal, workflowId);
-  const { version: pin, label } = query;
-  if (pin !== undefined && label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
+  if (query.version !== undefined && query.label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
+  const { version: pin, label } = versionPinOf(principal, query);
   if (label !== undefined) return labelledVersion(principal.orgId, workflowId, label);
   if (pin === undefined) return loadPublishedVersion(principal.orgId, workflowId);
   if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");

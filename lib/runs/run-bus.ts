@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
-import type { RunEnd, StreamSink } from "./protocols/types";
+import type { RunEnd } from "./run-end";
 import { processSingleton } from "@/lib/process-singleton";
 
 // Where a resumable run's events live while it runs (and a while after), so a client that lost
@@ -68,6 +68,9 @@ export function memoryBus(): RunBus {
 export function redisBus(url: string, name = "flowgate-run-bus"): RunBus {
   const client = createClient({
     url, name: `${name}:pub`, disableOfflineQueue: true,
+    // No per-command 5 s timer holding each publisher's request context (see redis-limiter.ts);
+    // the queue's length bounds what a Redis that stopped answering can pile up instead.
+    commandOptions: { timeout: 0 }, commandsQueueMaxLength: 10_000,
     socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(50 * 2 ** n, 2000) },
   });
   client.on("error", (err: Error) => logger.warn("run bus: redis error", { err: err.message }));
@@ -160,25 +163,3 @@ export function getRunBus(): RunBus {
   const url = getEnv().REDIS_URL;
   return processSingleton("run-bus", () => (url ? redisBus(url) : memoryBus()));
 }
-
-/** Forwards a resumable run's events to its first client and to the run bus. */
-export function publishing(sink: StreamSink, runId: string): StreamSink {
-  const bus = getRunBus();
-  return {
-    start: (id) => sink.start(id),
-    text(delta, index) {
-      sink.text(delta, index);
-      bus.publish(runId, { t: "text", d: delta, i: index });
-    },
-    source(url, title) {
-      sink.source(url, title);
-      bus.publish(runId, { t: "source", url, ...(title ? { title } : {}) });
-    },
-    end(end) {
-      sink.end(end);
-      bus.publish(runId, { t: "end", end });
-    },
-    response: (h) => sink.response(h),
-  };
-}
-

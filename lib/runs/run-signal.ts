@@ -1,6 +1,6 @@
 import { getEnv } from "@/lib/env";
 import { registerRun, type RunProgress } from "./active-runs";
-import { RunTimeoutError } from "./engine";
+import { RunTimeoutError } from "@/lib/llm/engine";
 
 /**
  * The abort signal of one run: the client going away, a cancel (POST /runs/:id/cancel, from any

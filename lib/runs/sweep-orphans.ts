@@ -1,25 +1,25 @@
 import "server-only";
 import { getBackgroundDb } from "@/db";
-import { finalizeRunWithSettlement } from "@/db/queries/run-ledger";
 import { listStaleRuns } from "@/db/queries/runs";
-import { newId } from "@/lib/ids";
+import { settleOrphan } from "@/lib/credits/settle";
 import { logger } from "@/lib/logger";
 import { localRunIds } from "./active-runs";
-import { settlementCommitted } from "./settle-queue";
 
 /**
- * How long a run may go without a heartbeat before another instance takes it for an orphan. Its
- * instance beats every HEARTBEAT_MS (lib/runs/active-runs.ts); six missed beats is a process that
- * died (SIGKILL, OOM, a lost machine), not a slow one.
+ * How long a run's lease lasts without renewal before another instance claims it. Its instance
+ * renews it every HEARTBEAT_MS (lib/runs/active-runs.ts); six missed renewals is usually a process
+ * that died (SIGKILL, OOM, a lost machine) — or one whose event loop is blocked, which is why the
+ * claim is provisional (lib/credits/README.md, 7).
  */
 export const ORPHAN_AFTER_MS = 30_000;
 /** How often every instance sweeps: a dead instance's runs are closed within ORPHAN_AFTER_MS + SWEEP_EVERY_MS. */
 export const SWEEP_EVERY_MS = 10_000;
 
 /**
- * Closes runs whose process died: a run still "running" whose heartbeat stopped ORPHAN_AFTER_MS
- * ago is failed with `orphaned` and its reservation released (what it produced before the crash
- * is unknown, so nothing is charged). The runs this process is executing are never swept by it.
+ * Claims runs whose lease expired: a run still "running" not renewed for ORPHAN_AFTER_MS is failed
+ * `orphaned` and settled for what it provably used, its saved output kept (lib/credits/settle.ts,
+ * settleOrphan); its owner's later finish, if it comes, replaces that. The runs this process is
+ * executing are never swept by it.
  * `olderThanMs: 0` sweeps every other running run — right at boot of the embedded database,
  * which only this process can hold.
  */
@@ -28,15 +28,7 @@ export async function sweepOrphanedRuns({ olderThanMs = ORPHAN_AFTER_MS }: { old
   const stale = await listStaleRuns(db, new Date(Date.now() - olderThanMs), { exclude: localRunIds() });
   let closed = 0;
   for (const run of stale) {
-    const done = await finalizeRunWithSettlement(db, {
-      runId: run.id, ledgerId: newId.ledger(), status: "failed", cost: 0, output: "", citations: [],
-      inputTokens: 0, outputTokens: 0, errorCode: "orphaned", errorMessage: "The server running this run stopped before it finished",
-      firstTokenMs: null, latencyMs: null,
-    });
-    if (done) {
-      closed++;
-      settlementCommitted(run.orgId, done);
-    }
+    if (await settleOrphan(run)) closed++;
   }
   if (closed) logger.warn("closed orphaned runs", { count: closed });
   return closed;

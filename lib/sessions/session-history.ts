@@ -6,7 +6,7 @@ import { listSessionTurns, sessionTurnSizes } from "@/db/queries/runs";
 import type { Principal } from "@/lib/auth/principal";
 import { visibleWorkflows } from "@/lib/auth/scope";
 import { AppError } from "@/lib/errors";
-import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { getEnv } from "@/lib/env";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { renderedLength, renderTemplate } from "@/lib/workflows/template";

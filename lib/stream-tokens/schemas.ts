@@ -17,6 +17,11 @@ export const mintTokenQuery = z.object({
     message: "must be a positive integer (at most 1000000000)",
     description: "The most credits the token's run may reserve (and so spend); the output is cut to fit.",
   }),
+  version: queryInteger({
+    min: 1, max: 999_999_999, pattern: /^[1-9]\d{0,8}$/, message: "must be a positive integer (a published version number)",
+    description: "Fixes the version the token runs (needs workflow_id). Without version or label the token runs what unpinned calls run; either way a request with the token cannot name another.",
+  }),
+  label: z.string().optional().meta({ description: "Fixes the label the token runs (where it points when the request arrives; a split assigns by the token's user)." }),
 });
 
 export const mintTokenResponse = z.object({
@@ -25,5 +30,7 @@ export const mintTokenResponse = z.object({
   ttl: z.int(),
   workflow_id: z.string().optional().meta({ description: "Present when the token was narrowed to one workflow." }),
   max_credits: z.int().optional().meta({ description: "Present when the token was minted with max_credits." }),
+  version: z.int().optional().meta({ description: "Present when the token was minted pinned to a version." }),
+  label: z.string().optional().meta({ description: "Present when the token was minted pinned to a label." }),
 });
 export type MintTokenResponse = z.output<typeof mintTokenResponse>;

@@ -4,23 +4,30 @@ import { findActiveApiKeyById } from "@/db/queries/api-keys";
 import { insertStreamToken, redeemStreamToken } from "@/db/queries/stream-tokens";
 import { AppError } from "@/lib/errors";
 import { isId, newSecret, sha256Hex } from "@/lib/ids";
-import { scopeOf, type ApiKeyPrincipal, type KeyScope } from "@/lib/auth/api-keys";
+import { scopeOf, type ApiKeyPrincipal, type KeyScope, type VersionPin } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
 import { assertWorkflowInScope } from "@/lib/auth/scope";
+import { LABEL_NAME } from "@/lib/workflows/label-name";
 import type { MintTokenResponse } from "./schemas";
 
 /**
  * GET /api/v1/token — a single-use pub_tok_… bound to the key's org; only its hash is stored. It
  * inherits the key's scope and may be narrowed further: one workflow, one end user, a credit
- * ceiling for its run.
+ * ceiling for its run. Its version is fixed here too (`?version=` / `?label=`, else what unpinned
+ * calls run): the browser holding it runs what the backend chose, never an A/B arm of its own.
  */
 export async function mintStreamToken(
   principal: Principal, ttl: number, endUser: string | null = null,
-  narrow: { workflowId?: string | null; maxCredits?: number | null } = {},
+  narrow: { workflowId?: string | null; maxCredits?: number | null } & VersionPin = {},
 ): Promise<MintTokenResponse> {
   // A token counts against its key's rate limit and dies with it: only a key can mint one.
   if (!principal.keyId) throw new AppError("unauthorized");
   const workflowId = narrow.workflowId ?? null;
+  const { version, label } = narrow;
+  if (version !== undefined && label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
+  // A version number belongs to one workflow; a label name may exist on any.
+  if (version !== undefined && workflowId === null) throw new AppError("invalid_request", "version needs workflow_id: a version number belongs to one workflow");
+  if (label !== undefined && !LABEL_NAME.test(label)) throw new AppError("invalid_request", "label must match ^[a-z][a-z0-9_-]{0,39}$ (e.g. production, staging)");
   if (workflowId !== null) {
     // A token cannot widen its key: a workflow outside the key's list does not exist for it.
     if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
@@ -31,11 +38,12 @@ export async function mintStreamToken(
   await insertStreamToken(db, {
     tokenHash: sha256Hex(token), orgId: principal.orgId, apiKeyId: principal.keyId,
     expiresAt: new Date(Date.now() + ttl * 1000), endUser: endUser?.slice(0, 200) ?? null,
-    workflowId, maxCredits: narrow.maxCredits ?? null,
+    workflowId, maxCredits: narrow.maxCredits ?? null, pinVersion: version ?? null, pinLabel: label ?? null,
   });
   return {
     success: true as const, token, ttl,
     ...(workflowId ? { workflow_id: workflowId } : {}), ...(narrow.maxCredits ? { max_credits: narrow.maxCredits } : {}),
+    ...(version !== undefined ? { version } : {}), ...(label !== undefined ? { label } : {}),
   };
 }
 
@@ -50,7 +58,8 @@ export async function redeemToken(token: string): Promise<ApiKeyPrincipal> {
   if (!row) throw new AppError("unauthorized");
   const key = await findActiveApiKeyById(db, row.apiKeyId);
   if (!key) throw new AppError("unauthorized");
-  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser, viaToken: true, scope: narrowScope(scopeOf(key), row) };
+  const pin: VersionPin = row.pinVersion !== null ? { version: row.pinVersion } : row.pinLabel !== null ? { label: row.pinLabel } : {};
+  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser, viaToken: true, pin, scope: narrowScope(scopeOf(key), row) };
 }
 
 /** The key's scope, narrowed by what the token was minted with. */

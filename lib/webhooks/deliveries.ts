@@ -1,7 +1,7 @@
 import "server-only";
 import { getDb } from "@/db";
 import { insertJob } from "@/db/queries/jobs";
-import { listWebhookDeliveries, resetDelivery } from "@/db/queries/webhooks";
+import { getDeliveryStatus, listWebhookDeliveries, resetDelivery } from "@/db/queries/webhooks";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
 import { kickJobs } from "@/lib/queue/worker";
@@ -17,16 +17,20 @@ export async function listDeliveries({ orgId, endpointId, limit }: { orgId: stri
   }));
 }
 
-/** Sends a delivery again, with the same webhook-id (receivers deduplicate on it), on a fresh retry schedule. */
+/**
+ * Sends a delivery again, with the same webhook-id (receivers deduplicate on it), on a fresh retry
+ * schedule. A delivery still pending (queued, in flight or waiting for a retry) is left as it is:
+ * a repeated click never sends a second copy (resetDelivery decides, in one statement).
+ */
 export async function redeliverWebhook({ orgId, deliveryId }: { orgId: string; deliveryId: string }) {
   if (!isId.webhookMessage(deliveryId)) throw new AppError("not_found", "Delivery not found");
   const db = await getDb();
   const row = await db.transaction(async (tx) => {
     const d = await resetDelivery(tx, { orgId, deliveryId });
-    if (d) await insertJob(tx, { kind: "webhook", payload: { deliveryId } });
+    if (d) await insertJob(tx, { kind: "webhook", payload: { deliveryId }, orgId, groupKey: d.endpointId });
     return d;
   });
-  if (!row) throw new AppError("not_found", "Delivery not found");
-  kickJobs();
-  return { delivery_id: deliveryId, status: "pending" as const };
+  if (!row && !(await getDeliveryStatus(db, { orgId, deliveryId }))) throw new AppError("not_found", "Delivery not found");
+  if (row) kickJobs();
+  return { delivery_id: deliveryId, status: "pending" as const, redelivered: !!row };
 }

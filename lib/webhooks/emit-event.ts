@@ -26,7 +26,7 @@ export async function emitWebhookEvent(
     payload: { type, timestamp, data: ep.includeData ? { ...data, ...privateData } : data },
   }));
   await insertWebhookDeliveries(tx, rows);
-  for (const r of rows) await insertJob(tx, { kind: "webhook", payload: { deliveryId: r.id } });
+  for (const r of rows) await insertJob(tx, { kind: "webhook", payload: { deliveryId: r.id }, orgId, groupKey: r.endpointId });
   return rows.length;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonTooDeep, MAX_JSON_DEPTH } from "@/lib/validation/json-depth";
 
 // Structured output: a workflow may declare the JSON Schema its answer must match. Client-safe
 // (the editor checks a schema with these same functions before it saves).
@@ -9,6 +10,8 @@ export const MAX_OUTPUT_SCHEMA_CHARS = 20_000;
 
 /** Why a JSON Schema cannot be a workflow's output schema, or null when it can. */
 export function outputSchemaIssue(s: OutputSchema): string | null {
+  // First: the size check below and z.fromJSONSchema both recurse (a dashboard action or an import hands us any object).
+  if (jsonTooDeep(s)) return `must nest at most ${MAX_JSON_DEPTH} levels of arrays and objects`;
   if (JSON.stringify(s).length > MAX_OUTPUT_SCHEMA_CHARS) return `must be at most ${MAX_OUTPUT_SCHEMA_CHARS} characters of JSON`;
   // Providers' structured output (OpenAI's json_schema, the Responses API's text.format) wants an object at the root.
   if (s.type !== "object") return 'must describe an object ("type": "object" at the root)';
@@ -47,47 +50,4 @@ export function checkOutput(schema: OutputSchema, text: string): { ok: true; out
   if (parsed.success) return { ok: true, output: parsed.data };
   const issue = parsed.error.issues[0]!;
   return { ok: false, message: `The model's answer does not match the output schema: ${issue.path.join(".") || "(root)"}: ${issue.message}` };
-}
-
-type Schema = Record<string, unknown>;
-
-/**
- * A value that matches the schema, built from it (the offline model's structured answer): consts
- * and first enum values, minimums, one item per array (or its minimum), every declared property.
- * Patterns and formats other than date-time are not honoured.
- */
-export function exampleOf(schema: unknown, root: unknown = schema, depth = 0): unknown {
-  if (!schema || typeof schema !== "object" || depth > 16) return null;
-  const s = schema as Schema;
-  if (typeof s.$ref === "string" && s.$ref.startsWith("#/")) {
-    const target = s.$ref.slice(2).split("/").reduce<unknown>((o, k) => (o as Schema | undefined)?.[k], root);
-    return exampleOf(target, root, depth + 1);
-  }
-  if ("const" in s) return s.const;
-  if (Array.isArray(s.enum)) return s.enum[0];
-  for (const k of ["anyOf", "oneOf", "allOf"]) if (Array.isArray(s[k])) return exampleOf((s[k] as unknown[])[0], root, depth + 1);
-  const type = Array.isArray(s.type) ? s.type[0] : s.type;
-  const num = (n: unknown) => (typeof n === "number" ? n : undefined);
-  switch (type) {
-    case "object": {
-      const props = (s.properties ?? {}) as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(props).map(([k, p]) => [k, exampleOf(p, root, depth + 1)]));
-    }
-    case "array": {
-      const n = Math.min(Math.max(num(s.minItems) ?? 1, 0), num(s.maxItems) ?? Infinity);
-      return Array.from({ length: n }, () => exampleOf(s.items, root, depth + 1));
-    }
-    case "string": {
-      if (s.format === "date-time") return "2026-01-01T00:00:00Z";
-      const min = num(s.minLength) ?? 0;
-      return "example".padEnd(min, "e").slice(0, num(s.maxLength) ?? Infinity);
-    }
-    case "integer":
-    case "number": {
-      const low = num(s.minimum) ?? (num(s.exclusiveMinimum) !== undefined ? num(s.exclusiveMinimum)! + 1 : undefined);
-      return Math.min(low ?? 0, num(s.maximum) ?? Infinity);
-    }
-    case "boolean": return true;
-    default: return null;
-  }
 }

@@ -14,9 +14,9 @@ export const variableMeta = z.object({
   ...variableTypeFields,
 }).refine(enumHasValues, ENUM_NEEDS_VALUES);
 
-/** How many fallback models a workflow may list, and the most calls per model (lib/llm/call-with-retries.ts). */
-export const MAX_FALLBACK_MODELS = 5;
-export const MAX_ATTEMPTS_LIMIT = 10;
+// How many fallback models a workflow may list, and the most calls per model: the fallback plan's limits.
+import { MAX_ATTEMPTS_LIMIT, MAX_FALLBACK_MODELS } from "@/lib/llm/plan-limits";
+export { MAX_ATTEMPTS_LIMIT, MAX_FALLBACK_MODELS };
 
 /** What a published version freezes: every field a run reads. `contentOf` copies exactly these. */
 export const versionContent = z.object({

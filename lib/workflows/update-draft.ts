@@ -1,4 +1,5 @@
-import { getDb } from "@/db";
+import { getDb, type DbOrTx } from "@/db";
+import { latestAuditEntryFor } from "@/db/queries/audit";
 import { getWorkflowVersion, lockWorkflow, updateWorkflow } from "@/db/queries/workflows";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
@@ -10,12 +11,35 @@ import { draftPatch, type DraftPatch } from "./schemas";
 import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
 
-/** Saves the editable draft (the published versions stay as they were). */
-export async function updateDraft({ orgId, workflowId, patch: raw }: { orgId: string; workflowId: string; patch: DraftPatch }) {
+/**
+ * A draft save's audit entry, `workflow.update`, naming the fields it changed. The dashboard's
+ * editor autosaves every few seconds: saves by the same actor within this long of their last one,
+ * with nothing else recorded on the workflow in between, are that editing session's one entry.
+ */
+const DRAFT_EDIT_COALESCE_MS = 10 * 60_000;
+
+async function auditDraftEdit(tx: DbOrTx, { orgId, workflowId, actorId, details }: { orgId: string; workflowId: string; actorId: string | null; details: Record<string, unknown> }) {
+  const last = await latestAuditEntryFor(tx, { orgId, targetId: workflowId });
+  if (last?.action === "workflow.update" && last.actorId === actorId && Date.now() - last.at.getTime() < DRAFT_EDIT_COALESCE_MS) return;
+  await recordAudit(tx, { orgId, actorId, action: "workflow.update", targetId: workflowId, details });
+}
+
+/**
+ * Saves the editable draft (the published versions stay as they were), audited with its actor
+ * (the dashboard user, the management API's key, null: the system). `audited: false` for a save
+ * that is a step of another audited change (an import).
+ */
+export async function updateDraft({ orgId, workflowId, patch: raw, actorId = null, audited = true }: {
+  orgId: string; workflowId: string; patch: DraftPatch; actorId?: string | null; audited?: boolean;
+}) {
   const patch = parseInputOrThrow(draftPatch, raw);
   if (patch.template !== undefined) assertValidTemplate(patch.template);
   if (patch.system !== undefined) assertValidTemplate(patch.system);
-  const row = await updateWorkflow(await getDb(), { orgId, workflowId }, patch);
+  const row = await (await getDb()).transaction(async (tx) => {
+    const updated = await updateWorkflow(tx, { orgId, workflowId }, patch);
+    if (updated && audited && Object.keys(patch).length) await auditDraftEdit(tx, { orgId, workflowId, actorId, details: { fields: Object.keys(patch).sort() } });
+    return updated;
+  });
   if (!row) throw new AppError("workflow_not_found");
   return { workflow_id: row.id, updated_at: row.updatedAt.toISOString() };
 }
@@ -35,12 +59,16 @@ export async function archiveWorkflow({ orgId, workflowId, actorId = null }: { o
   return out;
 }
 
-/** Copies a published version's content back into the draft (name and description stay). */
-export async function restoreVersionIntoDraft({ orgId, workflowId, version }: { orgId: string; workflowId: string; version: number }) {
+/** Copies a published version's content back into the draft (name and description stay); audited as a draft edit. */
+export async function restoreVersionIntoDraft({ orgId, workflowId, version, actorId = null }: { orgId: string; workflowId: string; version: number; actorId?: string | null }) {
   const db = await getDb();
   const v = await getWorkflowVersion(db, { orgId, workflowId, version });
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${version})`);
-  const row = await updateWorkflow(db, { orgId, workflowId }, contentOf(v));
+  const row = await db.transaction(async (tx) => {
+    const updated = await updateWorkflow(tx, { orgId, workflowId }, contentOf(v));
+    if (updated) await auditDraftEdit(tx, { orgId, workflowId, actorId, details: { restored_version: v.version } });
+    return updated;
+  });
   if (!row) throw new AppError("workflow_not_found");
   return { workflow_id: row.id, restored_version: v.version };
 }

@@ -4,7 +4,7 @@ import { getDb } from "@/db";
 import { listLedger, sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { jobs, runs } from "@/db/schema";
-import { startQueue } from "@/lib/queue/start-queue";
+import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
@@ -101,6 +101,23 @@ describe("async runs (Prefer: respond-async)", () => {
     expect(await expectLedgerExact(f.orgId, 10_000)).toHaveLength(1);
     const again = await apiRequest(`/api/v1/runs/${run_id}/cancel`, { method: "POST", key: f.key });
     expect(again.status).toBe(409);
+  });
+
+  it("10 concurrent cancels of a queued run: one cancels it, the others' 409 carries the status as committed (canceled, not the queued they first read)", async () => {
+    const f = await createFixture({ credits: 10_000 });
+    stopJobWorker();
+    try {
+      const { run_id } = await (await runAsync(f.workflowId, f.key)).json();
+      const answers = await Promise.all(Array.from({ length: 10 }, () => apiRequest(`/api/v1/runs/${run_id}/cancel`, { method: "POST", key: f.key })));
+      const bodies = await Promise.all(answers.map((r) => r.json()));
+      expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+      const refused = bodies.filter((_, i) => answers[i]!.status === 409);
+      expect(refused).toHaveLength(9);
+      for (const b of refused) expect(b).toMatchObject({ success: false, code: "run_not_running", status: "canceled", error: "Run is not running (status: canceled)" });
+      expect(await expectLedgerExact(f.orgId, 10_000)).toHaveLength(1);
+    } finally {
+      startQueue();
+    }
   });
 
   it("cancel while running (started from the queue) stops the model call", async () => {

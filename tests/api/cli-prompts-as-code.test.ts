@@ -8,7 +8,7 @@ import { getDb } from "@/db";
 import { listWorkflowVersions } from "@/db/queries/workflows";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createEvalCase } from "@/lib/evals/cases";
-import { startQueue } from "@/lib/queue/start-queue";
+import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { createFixture } from "../support/fixtures";
 import { serveRoutes } from "../support/serve";

@@ -7,7 +7,7 @@ import { createApiKey } from "@/lib/auth/api-keys";
 import { createEvalCase } from "@/lib/evals/cases";
 import { queueEval } from "@/lib/evals/run-eval";
 import { resetEnvForTests } from "@/lib/env";
-import { startQueue } from "@/lib/queue/start-queue";
+import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";

@@ -60,10 +60,30 @@ describe("management API", () => {
     await call("POST", `/api/v1/workflows/${f.workflowId}/labels/production`, ci.key, { version: 1 });
     const entries = await listAuditEntries(await getDb(), { orgId: f.orgId });
     const byKey = entries.filter((e) => e.actorId === ci.id);
-    expect(byKey.map((e) => [e.action, e.targetId])).toEqual([["label.move", f.workflowId], ["workflow.publish", f.workflowId]]);
+    expect(byKey.map((e) => [e.action, e.targetId])).toEqual([["label.move", f.workflowId], ["workflow.publish", f.workflowId], ["workflow.update", f.workflowId]]);
     expect(byKey[1]!.details).toMatchObject({ version: 2, note: "from CI" });
+    expect(byKey[2]!.details).toEqual({ fields: ["template"] });
     expect(byKey[0]!.details).toMatchObject({ label: "production", from_version: 2, to_version: 1 });
     expect(byKey[0]).toMatchObject({ actorKeyName: "ci", actorKeyPrefix: ci.prefix });
+  });
+
+  it("drafts created and edited through the API are audited like the dashboard's, with the key as the actor", async () => {
+    const f = await createFixture();
+    const ci = await adminKey(f.orgId);
+    const other = await adminKey(f.orgId);
+    const created = await call("POST", "/api/v1/workflows", ci.key, { name: "From CI", template: "a {{story}}" });
+    const wf = created.body.workflow_id as string;
+    await call("PATCH", `/api/v1/workflows/${wf}`, ci.key, { template: "b {{story}}", max_output_tokens: 100 });
+    await call("PATCH", `/api/v1/workflows/${wf}`, other.key, { output_schema: { type: "object", properties: {} } });
+    // Refused edits record nothing.
+    expect((await call("PATCH", `/api/v1/workflows/${wf}`, ci.key, { template: "" })).status).toBe(400);
+    const entries = (await listAuditEntries(await getDb(), { orgId: f.orgId })).filter((e) => e.targetId === wf);
+    expect(entries.map((e) => [e.action, e.actorId, e.details])).toEqual([
+      ["workflow.update", other.id, { fields: ["outputSchema"] }],
+      ["workflow.update", ci.id, { fields: ["maxOutputTokens", "template"] }],
+      ["workflow.create", ci.id, { name: "From CI" }],
+    ]);
+    expect(entries[2]).toMatchObject({ actorKeyName: "ci", actorKeyPrefix: ci.prefix });
   });
 
   it("run keys get 403 on management; admin keys get 403 on /run, /stream and /token; both scopes do both", async () => {

@@ -12,7 +12,7 @@ import { createApiKey } from "@/lib/auth/api-keys";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
-import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { createFixture } from "../support/fixtures";
 import { openaiClient } from "../support/openai-compat";
 import { apiRequest, BASE, dispatch } from "../support/routes";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  archiveAction, createKeyAction, createWorkflowAction, moveLabelAction, publishAction, revokeKeyAction, rollbackAction,
+  archiveAction, createKeyAction, createWorkflowAction, moveLabelAction, publishAction, restoreVersionAction, revokeKeyAction, rollbackAction,
+  saveDraftAction,
 } from "@/app/dashboard/actions";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { auditPageData } from "@/lib/dashboard/page-data";
@@ -32,9 +33,10 @@ describe("audit log", () => {
     const entries = await auditPageData({ userId: admin, orgId: o.orgId });
     expect(entries.map((e) => [e.action, e.actorId])).toEqual([
       ["workflow.archive", admin], ["key.revoke", admin], ["key.create", admin], ["label.move", admin],
-      ["label.move", admin], ["workflow.publish", o.users.owner], ["workflow.publish", admin],
+      ["label.move", admin], ["workflow.publish", o.users.owner], ["workflow.publish", admin], ["workflow.create", admin],
     ]);
-    const [archive, revoke, create, rollback, move, publish2, publish1] = entries;
+    const [archive, revoke, create, rollback, move, publish2, publish1, created] = entries;
+    expect(created).toMatchObject({ targetId: wf, details: { name: "W" } });
     expect(publish1).toMatchObject({ targetId: wf, actorName: "admin", details: { version: 1, note: "first", production_from: null } });
     expect(publish2).toMatchObject({ details: { version: 2, production_from: 1, latest_from: 1 } });
     expect(move).toMatchObject({ targetId: wf, details: { label: "staging", from_version: null, to_version: 2 } });
@@ -55,7 +57,30 @@ describe("audit log", () => {
     await unpublishWorkflow({ orgId: o.orgId, workflowId: wf, actorId: o.users.admin });
     const entries = await auditPageData({ userId: o.users.owner, orgId: o.orgId });
     expect(entries.map((e) => [e.action, e.actorId])).toEqual([
-      ["workflow.unpublish", o.users.admin], ["workflow.publish", null], ["key.revoke", null], ["key.create", null],
+      ["workflow.unpublish", o.users.admin], ["workflow.publish", null], ["workflow.create", o.users.admin], ["key.revoke", null], ["key.create", null],
+    ]);
+  });
+
+  it("draft edits: each editing session is one entry naming its editor and the fields; a restore is one too", async () => {
+    const o = await createDashboardOrg();
+    const { admin, owner } = o.users;
+    const { workflow_id: wf } = ok(await createWorkflowAction.run(admin, { orgId: o.orgId, name: "W", template: "Hi {{x}}" }));
+    // The editor autosaves as one types: one entry for the session, not one per save.
+    for (const template of ["Hi {{x}}!", "Hi {{x}}!!", "Hello {{x}}"]) ok(await saveDraftAction.run(admin, { orgId: o.orgId, workflowId: wf, patch: { template } }));
+    ok(await saveDraftAction.run(owner, { orgId: o.orgId, workflowId: wf, patch: { name: "W2", temperature: 0.5 } }));
+    ok(await publishAction.run(admin, { orgId: o.orgId, workflowId: wf }));
+    ok(await saveDraftAction.run(admin, { orgId: o.orgId, workflowId: wf, patch: { system: "Be brief" } }));
+    ok(await restoreVersionAction.run(owner, { orgId: o.orgId, workflowId: wf, version: 1 }));
+    // A save that changes nothing (an empty patch) is not an edit.
+    ok(await saveDraftAction.run(owner, { orgId: o.orgId, workflowId: wf, patch: {} }));
+    const entries = (await auditPageData({ userId: admin, orgId: o.orgId })).filter((e) => e.targetId === wf);
+    expect(entries.map((e) => [e.action, e.actorId, e.details])).toEqual([
+      ["workflow.update", owner, { restored_version: 1 }],
+      ["workflow.update", admin, { fields: ["system"] }],
+      ["workflow.publish", admin, expect.objectContaining({ version: 1 })],
+      ["workflow.update", owner, { fields: ["name", "temperature"] }],
+      ["workflow.update", admin, { fields: ["template"] }],
+      ["workflow.create", admin, { name: "W" }],
     ]);
   });
 

@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText } from "ai";
 import OpenAI from "openai";
-import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { describe, expect, inject, it } from "vitest";
 
 // The OpenAI-compatible surface as users meet it: the official SDKs (openai for Node and Python,

@@ -65,7 +65,7 @@ describe("first run", () => {
   it("seeds a demo org, workflow and key on an empty embedded database, saved 0600", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "fg-seed-"));
     const script = path.join(dir, "boot-once.mts");
-    writeFileSync(script, `import { boot } from ${JSON.stringify(path.resolve("lib/boot.ts"))};\nimport { closeDb } from ${JSON.stringify(path.resolve("db/index.ts"))};\nawait boot();\nawait closeDb();\n`);
+    writeFileSync(script, `import { boot } from ${JSON.stringify(path.resolve("lib/server/boot.ts"))};\nimport { closeDb } from ${JSON.stringify(path.resolve("db/index.ts"))};\nawait boot();\nawait closeDb();\n`);
     const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dir, LOG_LEVEL: "error", PORT: "3999" };
     delete env.DATABASE_URL;
     const { stdout } = await exec(tsx, [SERVER, script], { env, timeout: 60_000 });

@@ -5,7 +5,7 @@ import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { grantCredits } from "@/lib/credits/grant-credits";
 import { reservedInputTokens } from "@/lib/credits/reservation";
-import type { EngineResult } from "@/lib/runs/engine";
+import type { EngineResult } from "@/lib/llm/engine";
 import { finishRun } from "@/lib/runs/finish-run";
 import { reserveRun } from "@/lib/runs/reserve-run";
 import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
@@ -76,8 +76,12 @@ describe("credit ledger", () => {
     expect(await getRun(db, { orgId: f.orgId, runId: orphan.id })).toMatchObject({ status: "failed", errorCode: "orphaned", creditsCharged: 0 });
     expect((await getOrg(db, f.orgId))!.creditBalance).toBe(4996);
     expect(await sumLedger(db, f.orgId)).toBe(4996);
-    // The finisher arriving after the sweeper changes nothing.
+    // The finisher arriving after the sweeper (its instance was frozen, not dead) is the run's real
+    // end: it re-settles the run once, with one adjusting entry; a second finish changes nothing.
+    expect(await finishRun(orphan, result(5, 5), performance.now())).toMatchObject({ status: "completed", creditsCharged: 10, finishedHere: true });
+    expect((await getOrg(db, f.orgId))!.creditBalance).toBe(4986);
+    expect(await sumLedger(db, f.orgId)).toBe(4986);
     expect((await finishRun(orphan, result(5, 5), performance.now())).finishedHere).toBe(false);
-    expect(await sumLedger(db, f.orgId)).toBe(4996);
+    expect(await sumLedger(db, f.orgId)).toBe(4986);
   });
 });

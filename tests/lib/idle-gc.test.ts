@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { registerRun } from "@/lib/runs/active-runs";
-import { configureIdleGc, idleCollections } from "@/lib/runs/idle-gc";
+import { configureIdleGc, idleCollections, startIdleGc } from "@/lib/server/idle-gc";
 
 // After a burst, the process gives its heap back once it has run nothing for a while
-// (lib/runs/idle-gc.ts): one full collection, never while a run is going, never twice for a heap
+// (lib/server/idle-gc.ts): one full collection, never while a run is going, never twice for a heap
 // that has not grown since.
 
 const g = globalThis as { gc?: unknown };
@@ -11,6 +11,7 @@ const original = g.gc;
 const gc = vi.fn();
 beforeAll(() => {
   g.gc = gc;
+  startIdleGc(); // as the server start does
   configureIdleGc({ idleMs: 100, floorBytes: 1 });
 });
 afterAll(() => {

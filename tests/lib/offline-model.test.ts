@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { sumLedger } from "@/db/queries/credits";
 import { getRun } from "@/db/queries/runs";
-import { estimateTokens } from "@/lib/credits/estimate-tokens";
+import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { createOfflineModel } from "@/lib/llm/offline-model";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";

@@ -8,13 +8,13 @@ import type { RunFinish } from "@/db/queries/run-ledger";
 import { apiKeys, runs } from "@/db/schema";
 import type { KeyScope } from "@/lib/auth/api-keys";
 import { newId } from "@/lib/ids";
-import type { EngineResult } from "@/lib/runs/engine";
+import type { EngineResult } from "@/lib/llm/engine";
 import { finishRun } from "@/lib/runs/finish-run";
 import { reserveRun } from "@/lib/runs/reserve-run";
-import { settleQueueStats, settleRun } from "@/lib/runs/settle-queue";
+import { settleQueueStats, settleRun } from "@/lib/credits/settle-queue";
 import { createFixture, preparePublished } from "../support/fixtures";
 
-// Group commit (lib/runs/settle-queue.ts): settlements that arrive while a statement is in flight
+// Group commit (lib/credits/settle-queue.ts): settlements that arrive while a statement is in flight
 // go together in the next one. Each must keep the single-run invariants (lib/credits/README.md).
 
 const done = (out: number): EngineResult => ({

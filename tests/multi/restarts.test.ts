@@ -59,6 +59,57 @@ describe("instances lost under load", () => {
     await suite.cluster.restart("b");
   });
 
+  it("a frozen instance's runs are claimed provisionally, then re-settled by its own finish: its clients get every token, the runs end completed, the ledger exact", async () => {
+    for (const name of NAMES) if (suite.cluster.instances[name].server.process.exitCode !== null || suite.cluster.instances[name].server.process.signalCode !== null) await suite.cluster.restart(name);
+    suite.cluster.upstream.set({ tokens: 300, tokenDelayMs: 20 });
+    const started = await Promise.all(Array.from({ length: 6 }, () => suite.stream()));
+    const streams = started.map((res) => {
+      const events: Sse[] = [];
+      return { backend: res.headers.get("x-backend")!, runId: res.headers.get("x-run-id")!, events, outcome: readSse(res, events) };
+    });
+    await pollUntil(async () => (streams.every((s) => s.events.length > 3) ? true : undefined), 10_000);
+    const frozen = streams.filter((s) => s.backend === "b");
+    expect(frozen.length).toBeGreaterThan(0);
+    const { getDb, runs } = await lib();
+    const db = await getDb();
+    // Frozen as by a task that blocks its event loop: no lease renewal, no progress, no timers.
+    const proc = suite.cluster.instances.b.server.process;
+    const frozenAt = Date.now();
+    proc.kill("SIGSTOP");
+    let claimed;
+    try {
+      claimed = await pollUntil(async () => {
+        const rows = await db.select().from(runs).where(inArray(runs.id, frozen.map((s) => s.runId)));
+        return rows.every((r) => r.status === "failed" && r.errorCode === "orphaned") ? rows : undefined;
+      }, ORPHAN_SETTLE_BOUND_MS + 5_000, 250);
+    } finally {
+      proc.kill("SIGCONT");
+    }
+    expect(claimed, "the survivors did not claim the frozen instance's runs").toBeDefined();
+    // Provisionally: what each provably used (input sent, output saved), the saved output kept.
+    for (const r of claimed!) {
+      expect(r.output.length).toBeGreaterThan(0);
+      expect(r.creditsCharged).toBeGreaterThan(0);
+    }
+    await Promise.all(streams.map((s) => s.outcome));
+    // The instance woke and finished its runs: its clients got the whole answer and the real end,
+    // and the record is that end, not the sweeper's.
+    const finals = await db.select().from(runs).where(inArray(runs.id, frozen.map((s) => s.runId)));
+    for (const s of frozen) {
+      const done = s.events.at(-1)!;
+      expect(done.event).toBe("done");
+      expect(done.data.status).toBe("completed");
+      const row = finals.find((r) => r.id === s.runId)!;
+      expect(row).toMatchObject({ status: "completed", errorCode: null, outputTokens: 300, creditsCharged: done.data.credits_charged });
+      expect(s.events.filter((e) => e.event === "chunk").map((e) => e.data.content).join("")).toBe(row.output);
+    }
+    suite.figures.freeze = {
+      frozenRuns: frozen.length, frozenForMs: Date.now() - frozenAt,
+      provisional: claimed!.map((r) => r.creditsCharged), final: finals.map((r) => r.creditsCharged),
+    };
+    await ledgerExact(suite.seed.orgId);
+  });
+
   it("a rolling restart (SIGTERM each instance in turn, then start it again) under steady load loses no accepted request", async () => {
     // Three instances up, whatever the test before left.
     for (const name of NAMES) if (suite.cluster.instances[name].server.process.exitCode !== null || suite.cluster.instances[name].server.process.signalCode !== null) await suite.cluster.restart(name);

@@ -5,10 +5,10 @@
 import { getDb } from "@/db";
 import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
-import { boot } from "@/lib/boot";
+import { boot } from "@/lib/server/boot";
 import { queueRun } from "@/lib/runs/async-run";
 import { loadPublishedVersion } from "@/lib/runs/prepare-run";
-import { startQueue } from "@/lib/queue/start-queue";
+import { startQueue } from "@/lib/server/start-queue";
 import { createFixture, keyPrincipal } from "../support/fixtures";
 
 const [mode, orgId] = process.argv.slice(2);

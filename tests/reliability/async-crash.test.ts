@@ -9,7 +9,7 @@ import { getDb } from "@/db";
 import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { runs } from "@/db/schema";
-import { startQueue } from "@/lib/queue/start-queue";
+import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { upstream } from "../setup";

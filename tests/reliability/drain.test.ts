@@ -3,12 +3,12 @@ import { getDb } from "@/db";
 import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
-import { drain, resetDrainForTests } from "@/lib/runs/drain";
+import { drain, resetDrainForTests } from "@/lib/server/drain";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 import { upstream } from "../setup";
 
-// Graceful shutdown (issue 20): what SIGTERM does to an instance, minus the exit (lib/boot.ts).
+// Graceful shutdown (issue 20): what SIGTERM does to an instance, minus the exit (lib/server/boot.ts).
 
 afterEach(async () => {
   resetDrainForTests();

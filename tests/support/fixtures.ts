@@ -1,7 +1,7 @@
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createOrg } from "@/lib/orgs/create-org";
 import { loadPublishedVersion, prepareRun } from "@/lib/runs/prepare-run";
-import { respondJson } from "@/lib/runs/respond-json";
+import { respondJson } from "@/lib/transports/respond-json";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { updateDraft } from "@/lib/workflows/update-draft";

@@ -43,7 +43,7 @@ export const createWorkflowRoute = apiRoute({
     ok: { description: "The new workflow." }, errors: [...MUTATION_ERRORS],
   },
 }, async ({ ctx, body }) => {
-  const wf = await createWorkflow({ orgId: ctx.principal.orgId, ...(contentFromApi(body) as NewWorkflow) });
+  const wf = await createWorkflow({ orgId: ctx.principal.orgId, ...(contentFromApi(body) as NewWorkflow), actorId: ctx.principal.keyId });
   return { success: true as const, workflow_id: wf.workflow_id, name: wf.name, model: wf.model, variables: wf.variables };
 });
 
@@ -57,8 +57,8 @@ export const updateDraftRoute = apiRoute({
     ok: { description: "The draft was saved." }, errors: [...MUTATION_ERRORS, "workflow_not_found"],
   },
 }, async ({ ctx, params, body }) => {
-  actor(ctx.principal, params.workflow_id);
-  return { success: true as const, ...(await updateDraft({ orgId: ctx.principal.orgId, workflowId: params.workflow_id, patch: contentFromApi(body) })) };
+  const actorId = actor(ctx.principal, params.workflow_id);
+  return { success: true as const, ...(await updateDraft({ orgId: ctx.principal.orgId, workflowId: params.workflow_id, patch: contentFromApi(body), actorId })) };
 });
 
 // POST /api/v1/workflows/:workflow_id/publish – the draft becomes version N+1, production and latest move to it

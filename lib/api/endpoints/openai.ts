@@ -1,7 +1,7 @@
-import { chatCompletion } from "@/lib/openai-compat/chat-completions";
-import { listModels } from "@/lib/openai-compat/list-models";
-import { createResponse } from "@/lib/openai-compat/responses";
-import { chatCompletionBody, chatCompletionResponse, modelsResponse, responseObject, responsesBody } from "@/lib/openai-compat/schemas";
+import { chatCompletion } from "@/lib/transports/openai/chat-completions";
+import { listModels } from "@/lib/transports/openai/list-models";
+import { createResponse } from "@/lib/transports/openai/responses";
+import { chatCompletionBody, chatCompletionResponse, modelsResponse, responseObject, responsesBody } from "@/lib/transports/openai/schemas";
 import { apiRoute } from "../route";
 import { AUTHED, RUN_ERRORS } from "../route-doc";
 

@@ -11,8 +11,8 @@ import { pinQuery, workflowDescription } from "@/lib/workflows/schemas";
 import { apiRoute } from "../route";
 import { AUTHED, WORKFLOW_ID } from "../route-doc";
 
-// GET /api/v1/token?ttl=60[&user=][&workflow_id=][&max_credits=] – a single-use stream token for
-// browsers, with the key's scope, optionally narrowed
+// GET /api/v1/token?ttl=60[&user=][&workflow_id=][&max_credits=][&version=|&label=] – a single-use
+// stream token for browsers, with the key's scope, optionally narrowed, its version fixed
 export const mintToken = apiRoute({
   method: "GET", path: "/api/v1/token", auth: "apiKey", needs: "run", query: mintTokenQuery, response: mintTokenResponse,
   doc: {
@@ -22,7 +22,9 @@ export const mintToken = apiRoute({
     errors: ["invalid_request", ...AUTHED],
     errorExamples: { invalid_request: "ttl must be an integer number of seconds from 1 to 3600" },
   },
-}, ({ ctx, query: q }) => mintStreamToken(ctx.principal, q.ttl, q.user ?? null, { workflowId: q.workflow_id ?? null, maxCredits: q.max_credits ?? null }));
+}, ({ ctx, query: q }) => mintStreamToken(ctx.principal, q.ttl, q.user ?? null, {
+  workflowId: q.workflow_id ?? null, maxCredits: q.max_credits ?? null, ...(q.version !== undefined ? { version: q.version } : {}), ...(q.label !== undefined ? { label: q.label } : {}),
+}));
 
 // GET /api/v1/workflows/:workflow_id[?version=N | ?label=name] – variables, model, version and labels of a published workflow
 export const describeWorkflowRoute = apiRoute({

@@ -2,7 +2,7 @@ import { listRunsForApi } from "@/lib/runs/list-runs";
 import { cancelRun } from "@/lib/runs/cancel-run";
 import { getRunForApi } from "@/lib/runs/get-run";
 import { publishedVersionOf } from "@/lib/runs/prepare-run";
-import { answerOfRun, respondJson } from "@/lib/runs/respond-json";
+import { answerOfRun, respondJson } from "@/lib/transports/respond-json";
 import { prefersAsync, respondAsync } from "@/lib/runs/async-run";
 import { listRunsQuery, listRunsResponse, runBody, runQuery, runRecordResponse, runResponse } from "@/lib/runs/schemas";
 import { visibleWorkflows } from "@/lib/auth/scope";

@@ -1,11 +1,11 @@
 import { loadDraftAsVersion, publishedVersionOf } from "@/lib/runs/prepare-run";
-import { respondStream } from "@/lib/runs/respond-stream";
-import { resumeRun } from "@/lib/runs/resume-run";
+import { respondStream } from "@/lib/transports/respond-stream";
+import { resumeRun } from "@/lib/transports/resume-run";
 import { resumeQuery, streamBody, streamQuery } from "@/lib/runs/schemas";
-import { chooseProtocol, pacingOf, streamInputs } from "@/lib/runs/stream-inputs";
+import { chooseProtocol, pacingOf, streamInputs } from "@/lib/transports/stream-inputs";
 import type { z } from "zod";
 import { apiRoute, type RouteContext } from "../route";
-import { answerOfRun } from "@/lib/runs/respond-json";
+import { answerOfRun } from "@/lib/transports/respond-json";
 import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
 import type { WorkflowVersion } from "@/db/schema";
 
@@ -67,7 +67,7 @@ export const resumeRunStream = apiRoute({
   doc: {
     operationId: "resumeRunStream", tag: "Streaming", summary: "Resume a resumable run's stream",
     description: "For runs started with `?resumable=1`: live until the run ends; SSE from the chunk after Last-Event-ID (or resume_from_index), UI and text from the start. "
-      + "A finished run no longer kept is replayed from its stored output. A stream token sees only the runs of its own key and end user.",
+      + "A finished run no longer kept (or with the event store, Redis, down) is replayed from its stored output; a run still going while Redis is down is a 503 with Retry-After. A stream token sees only the runs of its own key and end user.",
     pathParams: RUN_ID,
     headerParams: [
       { name: "Last-Event-ID", description: "SSE: the last chunk index received.", example: "41" },
@@ -75,7 +75,7 @@ export const resumeRunStream = apiRoute({
     ],
     ok: { description: "The run's stream.", stream: ["text", "sse", "ui", "data"] },
     otherResponses: { 204: "Nothing to resume: the run is still going but was not started resumable." },
-    errors: ["invalid_request", ...AUTHED, "run_not_found"],
+    errors: ["invalid_request", ...AUTHED, "run_not_found", "service_unavailable"],
   },
 }, ({ req, ctx, params, query }) => resumeRun({ req, principal: ctx.principal, runId: params.run_id, query, headers: ctx.headers }));
 

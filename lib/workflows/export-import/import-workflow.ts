@@ -19,11 +19,11 @@ const draftOf = (p: PromptFields) => ({
 export async function importWorkflow({ orgId, doc, draftOnly = false, actorId = null }: { orgId: string; doc: WorkflowDocument; draftOnly?: boolean; actorId?: string | null }) {
   const versions = draftOnly ? [] : [...doc.versions].sort((a, b) => a.version - b.version);
   const first = versions[0] ?? doc.draft;
-  const wf = await createWorkflow({ orgId, name: doc.name, description: doc.description, ...draftOf(first) });
+  const wf = await createWorkflow({ orgId, name: doc.name, description: doc.description, ...draftOf(first), actorId });
   const workflowId = wf.workflow_id;
   const numberOf = new Map<number, number>();
   for (const v of versions) {
-    await updateDraft({ orgId, workflowId, patch: draftOf(v) });
+    await updateDraft({ orgId, workflowId, patch: draftOf(v), audited: false }); // the publishes that follow are the record
     numberOf.set(v.version, (await publishVersion({ orgId, workflowId, note: v.note, actorId })).version);
   }
   const labels: Record<string, number> = {};
@@ -36,6 +36,6 @@ export async function importWorkflow({ orgId, doc, draftOnly = false, actorId = 
     }
     if (doc.labels[PRODUCTION] === undefined) await unpublishWorkflow({ orgId, workflowId, actorId });
   }
-  await updateDraft({ orgId, workflowId, patch: draftOf(doc.draft) });
+  await updateDraft({ orgId, workflowId, patch: draftOf(doc.draft), audited: false });
   return { workflow_id: workflowId, name: doc.name, versions: versions.length, labels, published: versions.length > 0 && doc.labels[PRODUCTION] !== undefined };
 }

@@ -1,0 +1,116 @@
+import { getDb } from "@/db";
+import { findActiveApiKeyById } from "@/db/queries/api-keys";
+import { lockOrgBalance } from "@/db/queries/orgs";
+import { insertRunWithReservation, keyCapRemaining, type RunStart } from "@/db/queries/run-ledger";
+import { sumHeldCredits } from "@/db/queries/runs";
+import type { RunPrice } from "@/db/schema";
+import type { KeyScope } from "@/lib/auth/api-keys";
+import { AppError } from "@/lib/errors";
+import { newId } from "@/lib/ids";
+import { capPeriodStart } from "./key-cap";
+import { creditsFor, tokensFor } from "./pricing";
+import { CreditsHeldError, decideShortReservation, reservationFor } from "./reservation";
+import { creditsReleased, waitForCredits } from "./wait-for-credits";
+
+/**
+ * How long a run may wait for credits held by the org's runs in flight before it is a 402. A
+ * burst against a small balance then runs as many requests as the balance pays for, instead of
+ * refusing whatever arrives while the first ones still hold their (worst-case) reservations.
+ */
+export const CREDITS_WAIT_MS = 10_000;
+
+/** What a run asks to reserve: its row's fields, and what prices its worst case. */
+export type CreditRequest = Omit<RunStart, "runId" | "ledgerId" | "inputCost" | "outputPerM" | "maxOutputTokens" | "keyCap" | "minOutputTokens"> & {
+  /** The dearest price of the models it may call, and the rendered prompt (its input estimate). */
+  reservePrice: RunPrice; promptText: string;
+  /** The version's output ceiling; a stream token's max_credits may lower it. */
+  maxOutputTokens: number;
+  /** The key's (or stream token's) scope: its credit cap and per-run ceiling apply here. */
+  scope?: KeyScope;
+  /** The id chosen for it beforehand (an Idempotency-Key's claim); a new one otherwise. */
+  runId?: string;
+  /** The client went away: stop waiting for credits. */
+  signal?: AbortSignal;
+};
+
+/**
+ * Records the run and reserves its credits in one statement (a run row never exists without its
+ * reservation, and a 402 leaves nothing behind), waiting up to CREDITS_WAIT_MS for credits the
+ * org's runs in flight hold. See lib/credits/README.md.
+ */
+export async function reserveCredits(req: CreditRequest): Promise<{ runId: string; reserved: number; maxOutputTokens: number; inputTokensEstimate: number }> {
+  const { reservePrice, promptText, scope, signal, runId: chosenId, ...row } = req;
+  const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(reservePrice, promptText);
+  const maxOutputTokens = ceilingFor(req.maxOutputTokens, { inputCost, outputPerM }, scope);
+  const keyCap = row.apiKeyId && scope?.capPeriod ? { keyId: row.apiKeyId, periodStart: capPeriodStart(scope.capPeriod) } : null;
+  const deadline = Date.now() + CREDITS_WAIT_MS;
+  let waited = false;
+  for (;;) {
+    // A refused attempt writes nothing, so a chosen id can be tried again.
+    const runId = chosenId ?? newId.run();
+    try {
+      const r = await reserve({ ...row, runId, ledgerId: newId.ledger(), inputCost, outputPerM, maxOutputTokens, keyCap });
+      // Pass the turn on: the settlement that woke us may have freed room for more than one run.
+      if (waited) creditsReleased(row.orgId);
+      return { runId, reserved: r.reserved, maxOutputTokens: r.maxOutputTokens, inputTokensEstimate };
+    } catch (e) {
+      if (!(e instanceof CreditsHeldError)) {
+        // A 402 (or an error) is final for us; the next waiter must find out for itself.
+        if (waited) creditsReleased(row.orgId);
+        throw e;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) throw new AppError("invalid_billing");
+      await waitForCredits(row.orgId, left, signal);
+      waited = true;
+    }
+  }
+}
+
+/**
+ * A stream token minted with max_credits caps what its run may reserve: the output tokens that
+ * fit after the input estimate (a 402 when not even one does).
+ */
+function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPerM: number }, scope?: KeyScope) {
+  if (scope?.maxCredits == null) return maxOutputTokens;
+  const fit = tokensFor(scope.maxCredits - cost.inputCost, cost.outputPerM);
+  if (fit < 1) throw new AppError("invalid_billing", undefined, { reason: "token_max_credits" });
+  return Math.min(maxOutputTokens, fit);
+}
+
+async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTokens: number }> {
+  const db = await getDb();
+  // The hot path, one statement: the full worst case fits.
+  const full = await insertRunWithReservation(db, { ...start, minOutputTokens: start.maxOutputTokens });
+  if (full) return full;
+  // Nothing was written: the org is short, or the key was revoked or expired since it was verified
+  // (the verification may be cached, the statement checked the key itself). Tell which, off the hot path.
+  if (start.checkKey && start.apiKeyId && !(await findActiveApiKeyById(db, start.apiKeyId))) throw new AppError("unauthorized");
+  if (start.keyCap) {
+    // A capped key's run gets what is left of the cap (output truncated, like a short org
+    // balance) once the cap, not the org, is what is short; none left → 402.
+    const left = await keyCapRemaining(db, start.keyCap);
+    if (left !== null && left < start.inputCost + creditsFor(start.maxOutputTokens, start.outputPerM)) {
+      const part = await insertRunWithReservation(db, { ...start, minOutputTokens: 1 });
+      if (part) return part;
+      if (left < start.inputCost + creditsFor(1, start.outputPerM)) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
+      // The cap has room for some of it but the org is short too: the org's path decides (wait
+      // for credits held by runs in flight, or 402).
+    }
+  }
+  // Short: decide under the org lock, knowing what the org's runs in flight hold (read after the
+  // lock, so no reservation or settlement can slip in between).
+  return db.transaction(async (tx) => {
+    const balance = await lockOrgBalance(tx, start.orgId);
+    if (balance === undefined) throw new AppError("not_found", "Organization not found");
+    const held = await sumHeldCredits(tx, start.orgId);
+    const d = decideShortReservation({ balance, held, ...start });
+    if (d === "wait") throw new CreditsHeldError();
+    if (d === "refuse") throw new AppError("invalid_billing");
+    const r = await insertRunWithReservation(tx, { ...start, maxOutputTokens: d.grant, minOutputTokens: d.grant });
+    // Only a capped key's cap can refuse here (it moved since we looked): that is a 402.
+    if (!r && start.keyCap) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
+    if (!r) throw new AppError("internal_server_error", "reservation failed under the org lock");
+    return r;
+  });
+}

@@ -1,0 +1,12 @@
+import "server-only";
+import { evalJobHandler } from "@/lib/evals/run-eval";
+import { isDraining } from "@/lib/runs/in-flight";
+import { runJobHandler } from "@/lib/runs/async-run";
+import { webhookJobHandler } from "@/lib/webhooks/deliver";
+import { runEventJobHandler } from "@/lib/webhooks/emit-event";
+import { startJobWorker } from "@/lib/queue/worker";
+
+/** Starts this instance's queue worker with every job kind's handler (server start; tests). A draining instance claims nothing. */
+export function startQueue() {
+  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler(), eval: evalJobHandler() }, isDraining);
+}

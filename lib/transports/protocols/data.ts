@@ -1,0 +1,48 @@
+import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "./types";
+
+// AI SDK 4's data stream protocol: what its useChat reads by default (`import { useChat } from
+// "ai/react"`, the stream endpoint's own example in docs/contract.md). One `<code>:<json>\n` line per part: `f` start step, `0`
+// text, `h` source, `8` message annotations, `e` finish step, `d` finish message, `3` error.
+
+const line = (code: string, value: unknown) => `${code}:${JSON.stringify(value)}\n`;
+
+/** What the v4 client keeps of a run: the annotations it exposes on the message. */
+function runAnnotation(end: RunEnd) {
+  return {
+    run_id: end.runId, status: end.status, usage: end.usage, credits_charged: end.creditsCharged, citations: end.citations,
+    ...(end.output !== undefined ? { output: end.output } : {}),
+  };
+}
+
+/**
+ * The run id is the assistant message's id (the `f` part) and an annotation from the start; usage
+ * goes in the finish parts in v4's own fields, with the credits and status as the last annotation.
+ * A failed run ends with the error part, which v4's client raises as `error` (keeping the partial
+ * text); nothing after it would be read.
+ */
+export function dataSink({ onCancel }: SinkOptions): StreamSink {
+  const body = controlledByteStream(onCancel);
+  let sources = 0;
+  return {
+    failureInStream: true,
+    start(runId) {
+      body.write(line("f", { messageId: runId }) + line("8", [{ run_id: runId }]));
+    },
+    text: (delta) => body.write(line("0", delta)),
+    source(url, title) {
+      body.write(line("h", { sourceType: "url", id: `source-${sources++}`, url, ...(title ? { title } : {}) }));
+    },
+    end(end) {
+      const finishReason = end.status === "completed" ? "stop" : end.status === "failed" ? "error" : "other";
+      const usage = { promptTokens: end.usage.input_tokens, completionTokens: end.usage.output_tokens };
+      body.write(line("e", { finishReason, usage, isContinued: false }) + line("8", [runAnnotation(end)]));
+      body.write(end.status === "failed" ? line("3", `Failed to run workflow (${end.error?.code ?? "error"})`) : line("d", { finishReason, usage }));
+      body.close();
+    },
+    response(headers) {
+      headers.set("content-type", "text/plain; charset=utf-8");
+      headers.set("x-vercel-ai-data-stream", "v1");
+      return new Response(body.stream, { status: 200, headers });
+    },
+  };
+}

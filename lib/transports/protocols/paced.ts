@@ -1,0 +1,104 @@
+import type { RunEnd, StreamSink } from "./types";
+
+/** The SSE protocol's stream controls (docs/contract.md): how the client receives the text, never what the model produces. */
+export type Pacing = {
+  /** Wait between two chunks (ms). */
+  delayMs: number;
+  /** Characters (code points) per chunk; undefined keeps the model's own deltas. */
+  chunkSize?: number;
+  /** After this long, the rest is sent without waiting: pacing never holds a response open past the run's maximum duration. */
+  maxMs: number;
+};
+
+type Item = { t: "text"; s: string } | { t: "source"; url: string; title?: string } | { t: "end"; end: RunEnd };
+
+/**
+ * Index just past the first `n` code points of `s`, or -1 when `s` holds fewer (a high surrogate
+ * at the very end counts as incomplete: its pair may come in the next delta).
+ */
+function cutAfter(s: string, n: number): number {
+  let i = 0;
+  for (let k = 0; k < n; k++) {
+    if (i >= s.length) return -1;
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      if (i + 1 >= s.length) return -1;
+      i += 2;
+    } else i += 1;
+  }
+  return i;
+}
+
+/**
+ * Re-chunks and paces a sink's text: deltas are cut into `chunkSize`-character chunks (the last
+ * one shorter) and written `delayMs` apart, numbered afresh, so SSE ids and Last-Event-ID count
+ * the chunks the client saw. Sources and the end keep their place in the sequence. What the run
+ * stores and charges is the engine's, not this.
+ */
+export function paced(sink: StreamSink, { delayMs, chunkSize, maxMs }: Pacing): StreamSink & { stop(): void } {
+  const queue: Item[] = [];
+  let rest = ""; // text not yet a whole chunk
+  let index = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  let startedAt: number | undefined;
+
+  const pump = () => {
+    while (!timer && !stopped && queue.length) {
+      const item = queue.shift()!;
+      if (item.t === "source") sink.source(item.url, item.title);
+      else if (item.t === "end") sink.end(item.end);
+      else {
+        startedAt ??= performance.now();
+        sink.text(item.s, index++);
+        // Wait before whatever follows, except when all that is left is the end.
+        const onlyEndLeft = queue.some((q) => q.t === "end") && !queue.some((q) => q.t === "text");
+        if (delayMs > 0 && !onlyEndLeft && performance.now() - startedAt < maxMs) {
+          timer = setTimeout(() => {
+            timer = undefined;
+            pump();
+          }, delayMs);
+        }
+      }
+    }
+  };
+  const cut = (final: boolean) => {
+    if (chunkSize === undefined) return;
+    for (let at = cutAfter(rest, chunkSize); at > 0; at = cutAfter(rest, chunkSize)) {
+      queue.push({ t: "text", s: rest.slice(0, at) });
+      rest = rest.slice(at);
+    }
+    if (final && rest) {
+      queue.push({ t: "text", s: rest });
+      rest = "";
+    }
+  };
+
+  return {
+    failureInStream: sink.failureInStream,
+    start: (runId) => sink.start(runId),
+    text(delta) {
+      if (chunkSize === undefined) queue.push({ t: "text", s: delta });
+      else {
+        rest += delta;
+        cut(false);
+      }
+      pump();
+    },
+    source(url, title) {
+      queue.push({ t: "source", url, title });
+      pump();
+    },
+    end(end) {
+      cut(true);
+      queue.push({ t: "end", end });
+      pump();
+    },
+    response: (headers) => sink.response(headers),
+    /** The client went away: nothing more is worth waiting for. */
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

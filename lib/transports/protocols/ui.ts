@@ -1,0 +1,77 @@
+import { createUIMessageStream, createUIMessageStreamResponse, type UIMessageStreamWriter } from "ai";
+import { controlledByteStream, type SinkOptions, type StreamSink } from "./types";
+
+/**
+ * The AI SDK UI message stream (what useChat's DefaultChatTransport reads), written with the SDK's
+ * own createUIMessageStream from our doStream() parts. Run id and usage travel as message metadata,
+ * sources as source-url parts.
+ */
+export function uiSink({ onCancel }: SinkOptions): StreamSink {
+  let writer!: UIMessageStreamWriter;
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+  const stream = createUIMessageStream({
+    execute: (o) => {
+      writer = o.writer;
+      return done;
+    },
+    onError: () => "Failed to run workflow",
+  });
+  const textId = "text-0";
+  let textOpen = false;
+  let sources = 0;
+  return {
+    failureInStream: true,
+    start(runId) {
+      writer.write({ type: "start", messageMetadata: { run_id: runId } });
+      writer.write({ type: "start-step" });
+    },
+    text(delta) {
+      if (!textOpen) {
+        textOpen = true;
+        writer.write({ type: "text-start", id: textId });
+      }
+      writer.write({ type: "text-delta", id: textId, delta });
+    },
+    source(url, title) {
+      writer.write({ type: "source-url", sourceId: `source-${sources++}`, url, ...(title ? { title } : {}) });
+    },
+    end(end) {
+      if (textOpen) writer.write({ type: "text-end", id: textId });
+      writer.write({ type: "finish-step" });
+      const metadata = {
+        run_id: end.runId, status: end.status, usage: end.usage, credits_charged: end.creditsCharged, citations: end.citations,
+        ...(end.output !== undefined ? { output: end.output } : {}),
+      };
+      if (end.status === "failed") {
+        writer.write({ type: "error", errorText: `Failed to run workflow (${end.error?.code ?? "error"})` });
+        writer.write({ type: "message-metadata", messageMetadata: metadata });
+      } else if (end.status === "canceled") {
+        writer.write({ type: "abort", reason: "canceled" });
+        writer.write({ type: "message-metadata", messageMetadata: metadata });
+      } else {
+        writer.write({ type: "finish", finishReason: "stop", messageMetadata: metadata });
+      }
+      finish();
+    },
+    response(headers) {
+      const res = createUIMessageStreamResponse({ stream, headers });
+      // Re-chunk the SDK's byte stream through the coalescing writer (one socket write per burst),
+      // which also reports a client disconnect as a cancel.
+      const reader = res.body!.getReader();
+      const out = controlledByteStream((reason) => {
+        onCancel(reason);
+        reader.cancel(reason).catch(() => {});
+      });
+      const decoder = new TextDecoder();
+      void (async () => {
+        for (;;) {
+          const { value, done: d } = await reader.read();
+          if (d) return out.close();
+          out.write(decoder.decode(value, { stream: true }));
+        }
+      })().catch((e) => out.fail(e as Error));
+      return new Response(out.stream, { status: res.status, headers: res.headers });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { getDb } from "@/db";
+import { getWorkflowVersionById } from "@/db/queries/workflows";
+import { AppError } from "@/lib/errors";
+import { checkOutput } from "@/lib/workflows/output-schema";
+import type { Principal } from "@/lib/auth/principal";
+import { getRunOrThrow } from "@/lib/runs/get-run";
+import { completeRun, type RunRequest } from "@/lib/runs/open-run";
+import { runFailedError } from "./run-failure";
+import type { RunResponse } from "@/lib/runs/schemas";
+
+/** The documented /run body, from a live run or from its record: one shape for both. */
+function runBody(r: {
+  runId: string; text: string; output?: unknown; citations: string[];
+  usage: { inputTokens: number; outputTokens: number; totalTokens: number }; creditsCharged: number;
+}): RunResponse {
+  return {
+    success: true, run_id: r.runId, status: "completed", result: r.text,
+    ...(r.output !== undefined ? { output: r.output } : {}),
+    citations: r.citations,
+    usage: { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, total_tokens: r.usage.totalTokens },
+    credits_charged: r.creditsCharged,
+  };
+}
+
+/**
+ * The answer of a finished run, from its record: for an idempotent repeat whose first request died
+ * before it could record the answer it gave. A workflow with an output schema gets its `output`
+ * back too: the recorded text is the answer that passed the schema.
+ */
+export async function answerOfRun(principal: Principal, runId: string): Promise<RunResponse> {
+  const run = await getRunOrThrow(principal, runId);
+  if (run.status !== "completed") throw new AppError("internal_server_error", undefined, { run_id: run.id, status: run.status, error_code: run.errorCode });
+  const version = run.versionId ? await getWorkflowVersionById(await getDb(), { orgId: run.orgId, versionId: run.versionId }) : undefined;
+  const checked = version?.outputSchema ? checkOutput(version.outputSchema, run.output) : undefined;
+  return runBody({
+    runId: run.id, text: run.output, output: checked?.ok ? checked.output : undefined, citations: run.citations,
+    usage: run, creditsCharged: run.creditsCharged,
+  });
+}
+
+/** POST /api/v1/run/:id — runs the version to completion and answers the documented body. */
+export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, clientSignal?: AbortSignal): Promise<RunResponse> {
+  const { run, result, done, output } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
+  if (result.error) throw runFailedError(run.id, result);
+  return runBody({ runId: run.id, text: result.text, output, citations: result.citations, usage: done, creditsCharged: done.creditsCharged });
+}

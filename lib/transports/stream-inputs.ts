@@ -1,0 +1,102 @@
+import type { LanguageModelV4FilePart, LanguageModelV4Message } from "@ai-sdk/provider";
+import type { z } from "zod";
+import { getEnv } from "@/lib/env";
+import { chatImages } from "@/lib/runs/image-parts";
+import type { Pacing } from "./protocols/paced";
+import type { StreamProtocol } from "./protocols/sink-for";
+import type { streamBody } from "@/lib/runs/schemas";
+
+type StreamBody = z.output<typeof streamBody>;
+
+export type { StreamProtocol };
+
+/**
+ * `?protocol=` (already parsed by streamQuery/resumeQuery) wins; then `Accept: text/event-stream`
+ * (the SSE protocol); then a body with `messages`: AI SDK ≤ 4's useChat (the stream endpoint's `ai/react` example, docs/contract.md) gets
+ * its data stream, later ones (DefaultChatTransport) the UI message stream; otherwise plain text
+ * (the text protocol; docs/contract.md).
+ */
+export function chooseProtocol(forced: StreamProtocol | undefined, req: Request, body: Record<string, unknown>): StreamProtocol {
+  if (forced !== undefined) return forced;
+  if ((req.headers.get("accept") ?? "").includes("text/event-stream")) return "sse";
+  if (Array.isArray(body.messages)) return isAiSdk4Body(body.messages, body.trigger) ? "data" : "ui";
+  return "text";
+}
+
+/**
+ * AI SDK ≤ 4 sends messages with a string `content` (4.2+ adds `parts` beside it) and never a
+ * `trigger`, which every AI SDK 5+ request carries.
+ */
+function isAiSdk4Body(messages: unknown[], trigger: unknown): boolean {
+  return trigger === undefined
+    && messages.some((m) => m !== null && typeof m === "object" && typeof (m as { content?: unknown }).content === "string");
+}
+
+/** A message's text: a UI message's text parts, or an AI SDK ≤ 4 message's content. */
+function messageText(m: NonNullable<StreamBody["messages"]>[number]): string {
+  if (typeof m.content === "string") return m.content;
+  if (Array.isArray(m.parts)) {
+    return m.parts
+      .map((p) => (p && typeof p === "object" && (p as { type?: unknown }).type === "text" ? String((p as { text?: unknown }).text ?? "") : ""))
+      .join("");
+  }
+  return "";
+}
+
+/** The SSE protocol's `parameters` that steer the stream (pacingOf), not the template. */
+const STREAM_CONTROLS = new Set(["stream_delay_ms", "chunk_size"]);
+
+/** The SSE protocol's stream controls (docs/contract.md), when the body sets any (already range-checked by streamBody). */
+export function pacingOf(fields: StreamBody): Pacing | undefined {
+  const { stream_delay_ms: delayMs, chunk_size: chunkSize } = fields.parameters ?? {};
+  if (delayMs === undefined && chunkSize === undefined) return undefined;
+  return { delayMs: delayMs ?? 0, chunkSize, maxMs: getEnv().RUN_MAX_DURATION_S * 1000 };
+}
+
+/** Body keys that belong to a transport, not to the template. */
+const TRANSPORT_KEYS = new Set(["messages", "id", "trigger", "messageId", "parameters", "session_id", "user"]);
+
+/**
+ * Template variables and conversation history from a stream request body:
+ * - plain fields are variables (the stream endpoint, docs/contract.md);
+ * - the SSE protocol's `query` and `parameters` {…} are variables too;
+ * - useChat bodies: earlier messages become the conversation, and when exactly one variable is
+ *   still missing it takes the latest user message, so a one-variable workflow works with plain useChat.
+ */
+export function streamInputs(body: Record<string, unknown>, fields: StreamBody, variables: string[]) {
+  const vars: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) if (!TRANSPORT_KEYS.has(k)) vars[k] = v;
+  // The raw object, streamBody having checked that it is one: its keys exactly as sent (a parsed
+  // copy would turn a "__proto__" key into a prototype).
+  const params = (body.parameters ?? {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(params)) if (!Object.hasOwn(vars, k) && !STREAM_CONTROLS.has(k)) vars[k] = v;
+  const conversation = splitConversation((fields.messages ?? []).map((m, i) => ({
+    role: m.role, text: messageText(m), files: m.role === "user" ? chatImages(m, `messages[${i}]`) : [],
+  })));
+  const fallback = conversation.last ?? (typeof body.query === "string" ? body.query : undefined);
+  const missing = variables.filter((v) => !Object.hasOwn(vars, v));
+  if (missing.length === 1 && fallback !== undefined) vars[missing[0]!] = fallback;
+  return { vars, history: conversation.before, files: conversation.lastFiles };
+}
+
+type Turn = { role: string; text: string; files?: LanguageModelV4FilePart[] };
+
+/**
+ * A chat's turns as the run pipeline takes them: system turns dropped (the workflow has its
+ * own), the latest user message's text (`last`, which may fill a variable) and images
+ * (`lastFiles`), the turns before it (`before`) and all of them (`all`), empty ones left out.
+ */
+export function splitConversation(messages: Turn[]): { last?: string; lastFiles: LanguageModelV4FilePart[]; before: LanguageModelV4Message[]; all: LanguageModelV4Message[] } {
+  const turns = messages.filter((m) => m.role === "user" || m.role === "assistant");
+  let lastUser = -1;
+  for (let i = turns.length - 1; i >= 0; i--) if (turns[i]!.role === "user") { lastUser = i; break; }
+  const toModel = (ts: Turn[]) => ts.filter((m) => m.text || m.files?.length).map((m): LanguageModelV4Message => (m.role === "user"
+    ? { role: "user", content: [...(m.text ? [{ type: "text" as const, text: m.text }] : []), ...(m.files ?? [])] }
+    : { role: "assistant", content: [{ type: "text", text: m.text }] }));
+  return {
+    last: lastUser >= 0 ? turns[lastUser]!.text : undefined,
+    lastFiles: lastUser >= 0 ? (turns[lastUser]!.files ?? []) : [],
+    before: toModel(lastUser >= 0 ? turns.slice(0, lastUser) : turns),
+    all: toModel(turns),
+  };
+}
