@@ -95,13 +95,13 @@ describe("a pathological pattern is refused where it enters, before anything com
 
 describe("matching runs in a worker with a time budget", () => {
   it("a match over the budget fails its case with the reason while the process keeps answering; the next check works", async () => {
-    const f = await createFixture({ credits: 1_000_000, maxOutputTokens: 8_000 });
-    // Within the bounds (≈1,800 instructions), yet seconds to match against 19,000 characters.
-    const slow = `(?i)${".{1,100}".repeat(9)}x!`;
+    const f = await createFixture({ credits: 1_000_000, maxOutputTokens: 40_000, template: "Write {{a}}{{b}}{{c}}{{d}}" });
+    // Within the bounds (≈2,000 instructions), yet seconds to match against 76,000 characters.
+    const slow = `(?i)${".{1,100}".repeat(10)}x!`;
     expect(regexBoundError(slow)).toBeNull();
-    const story = noise(19_000);
-    const slowCase = await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { name: "slow", inputs: { story }, expectations: [{ type: "regex", pattern: slow }, { type: "contains", value: "Write" }] } });
-    const fastCase = await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { name: "fast", inputs: { story: "a dog" }, expectations: [{ type: "regex", pattern: "^Write a \\w+$" }] } });
+    const text = noise(19_000);
+    const slowCase = await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { name: "slow", inputs: { a: text, b: text, c: text, d: text }, expectations: [{ type: "regex", pattern: slow }, { type: "contains", value: "Write" }] } });
+    const fastCase = await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { name: "fast", inputs: { a: "a", b: " ", c: "dog", d: "!" }, expectations: [{ type: "regex", pattern: "^Write a \\w+!$" }] } });
 
     // The event loop's worst delay while the eval runs: a blocked thread shows as one long gap.
     let worstLag = 0;
@@ -116,9 +116,9 @@ describe("matching runs in a worker with a time budget", () => {
       const evaluation = runEval({ orgId: f.orgId, workflowId: f.workflowId, target: "draft", concurrency: 1 }).then((r) => ((evalDone = Date.now()), r));
       // A request to the same process while the slow match is in the worker.
       await new Promise((r) => setTimeout(r, 300));
-      const res = await runPublished(f, { story: "meanwhile" });
+      const res = await runPublished(f, { a: "mean", b: "-", c: "while", d: "." });
       const answered = Date.now();
-      expect(res).toMatchObject({ result: "Write meanwhile" });
+      expect(res).toMatchObject({ result: "Write mean-while." });
       const out = await evaluation;
       expect(answered).toBeLessThan(evalDone);
       // Generous: the old code blocked the thread for seconds here.
