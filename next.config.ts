@@ -7,8 +7,9 @@ const nextConfig: NextConfig = {
   // PGlite ships a WASM Postgres and `postgres` opens raw sockets: both must be loaded from
   // node_modules at runtime, not bundled. The OpenTelemetry SDK registers process-wide globals
   // that Next's own tracer (which requires @opentelemetry/api from node_modules) must share.
+  // re2js is required by the regex worker threads (lib/evals/regex-pool.ts) from node_modules.
   serverExternalPackages: [
-    "@electric-sql/pglite", "postgres", "redis",
+    "@electric-sql/pglite", "postgres", "redis", "re2js",
     "@opentelemetry/api", "@opentelemetry/context-async-hooks", "@opentelemetry/core",
     "@opentelemetry/exporter-trace-otlp-http", "@opentelemetry/resources", "@opentelemetry/sdk-trace",
   ],

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { evalCases, evalResults, evalRuns, evalSettings } from "../schema";
 
@@ -30,14 +30,27 @@ export async function insertEvalRun(tx: DbOrTx, values: typeof evalRuns.$inferIn
   return row!;
 }
 
+/** A case's result; a second result of the same case (a resumed eval) is ignored. */
 export async function insertEvalResult(tx: DbOrTx, values: typeof evalResults.$inferInsert) {
-  await tx.insert(evalResults).values(values);
+  await tx.insert(evalResults).values(values).onConflictDoNothing();
+}
+
+/** A workflow's evals that are queued or running. */
+export async function countActiveEvalRuns(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
+  const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(evalRuns)
+    .where(and(eq(evalRuns.orgId, orgId), eq(evalRuns.workflowId, workflowId), inArray(evalRuns.status, ["queued", "running"])));
+  return row?.n ?? 0;
+}
+
+/** A queued (or resumed) eval run starts: running, with the content hash of what it evaluates. */
+export async function markEvalRunning(tx: DbOrTx, { evalRunId, contentHash }: { evalRunId: string; contentHash: string }) {
+  await tx.update(evalRuns).set({ status: "running", contentHash }).where(eq(evalRuns.id, evalRunId));
 }
 
 /** Totals from the results themselves, in the statement that ends the eval run. */
-export async function finishEvalRun(tx: DbOrTx, { evalRunId, status }: { evalRunId: string; status: "completed" | "failed" }) {
+export async function finishEvalRun(tx: DbOrTx, { evalRunId, status, error = null }: { evalRunId: string; status: "completed" | "failed"; error?: string | null }) {
   const [row] = await tx.update(evalRuns).set({
-    status, finishedAt: new Date(),
+    status, error, finishedAt: new Date(),
     cases: sql`(SELECT count(*) FROM eval_results WHERE eval_run_id = ${evalRunId})::int`,
     passed: sql`(SELECT count(*) FROM eval_results WHERE eval_run_id = ${evalRunId} AND passed)::int`,
     failed: sql`(SELECT count(*) FROM eval_results WHERE eval_run_id = ${evalRunId} AND NOT passed)::int`,

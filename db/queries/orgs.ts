@@ -54,3 +54,9 @@ export async function claimOpeningGrant(tx: DbOrTx, { userId, orgId }: { userId:
 export async function deleteOrganization(tx: DbOrTx, orgId: string) {
   await tx.delete(organization).where(eq(organization.id, orgId));
 }
+
+/** The org's judge model for evals (null: the instance's default); the org's id if it exists. */
+export async function setOrgJudgeModel(tx: DbOrTx, { orgId, model }: { orgId: string; model: string | null }) {
+  const [row] = await tx.update(orgs).set({ judgeModel: model }).where(eq(orgs.id, orgId)).returning({ id: orgs.id });
+  return row;
+}

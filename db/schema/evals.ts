@@ -15,9 +15,12 @@ export type Expectation =
   | { type: "regex"; pattern: string; ignore_case?: boolean }
   | { type: "max_output_tokens"; value: number }
   /** The output is valid against the evaluated version's output schema. */
-  | { type: "matches_output_schema" };
+  | { type: "matches_output_schema" }
+  /** A judge model scores the output against the rubric (0..1); at least pass_score passes (lib/evals/judge.ts). */
+  | { type: "judge"; rubric: string; model?: string; pass_score: number };
 
-export type CheckResult = { type: Expectation["type"]; ok: boolean; message: string };
+/** `score` and `reason`: a judge's answer, when it gave one. `run_id`: the judge's own (charged) run. */
+export type CheckResult = { type: Expectation["type"]; ok: boolean; message: string; score?: number; reason?: string; run_id?: string };
 
 export const evalCases = pgTable(
   "eval_cases",
@@ -35,7 +38,8 @@ export const evalCases = pgTable(
   (t) => [index("eval_cases_workflow_idx").on(t.workflowId, t.createdAt)],
 );
 
-export const EVAL_RUN_STATUSES = ["running", "completed", "failed"] as const;
+/** queued: waiting for a worker of the job queue (lib/queue); running; then completed or failed. */
+export const EVAL_RUN_STATUSES = ["queued", "running", "completed", "failed"] as const;
 
 export const evalRuns = pgTable(
   "eval_runs",
@@ -53,6 +57,8 @@ export const evalRuns = pgTable(
     passed: integer("passed").notNull().default(0),
     failed: integer("failed").notNull().default(0),
     creditsCharged: bigint("credits_charged", { mode: "number" }).notNull().default(0),
+    /** Why a failed eval could not run (its version or draft went away, the dataset was emptied). */
+    error: text("error"),
     createdBy: text("created_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),

@@ -6,6 +6,8 @@ export const orgs = pgTable("orgs", {
   // Available credits. Changed only in the same transaction as a credit_ledger insert
   // (see lib/credits/README.md), so the ledger always sums to it.
   creditBalance: bigint("credit_balance", { mode: "number" }).notNull().default(0),
+  /** The model of an eval's `judge` checks that name none (lib/evals/judge.ts); null → the instance's default model. */
+  judgeModel: text("judge_model"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

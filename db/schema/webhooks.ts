@@ -1,7 +1,7 @@
 import { boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
-export const WEBHOOK_EVENTS = ["run.completed", "run.failed", "run.canceled", "workflow.published", "label.moved", "billing.auto_top_up_failed"] as const;
+export const WEBHOOK_EVENTS = ["run.completed", "run.failed", "run.canceled", "workflow.published", "label.moved", "billing.auto_top_up_failed", "eval.completed"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 // Endpoints an org's admins registered (lib/webhooks), and every event sent to one of them.

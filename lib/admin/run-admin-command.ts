@@ -19,6 +19,7 @@ import { VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-type
 import { listDeliveries, redeliverWebhook } from "@/lib/webhooks/deliveries";
 import { createWebhookEndpoint, deleteWebhook, enableWebhook, listWebhooks } from "@/lib/webhooks/endpoints";
 import { importEvalCases } from "@/lib/evals/cases";
+import { setJudgeModel } from "@/lib/evals/judge";
 import { runEval } from "@/lib/evals/run-eval";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
@@ -36,7 +37,8 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
   label split --org <org_id> --workflow <workflow_id> --label <name> --weights <version:percent,…>   (e.g. 3:90,4:10)
   eval import --org <org_id> --workflow <workflow_id> --file <cases.jsonl|cases.csv>
-  eval run --org <org_id> --workflow <workflow_id> [--version <n>]   (default: the draft; exits 1 when a case fails)
+  eval run --org <org_id> --workflow <workflow_id> [--version <n>]   (default: the draft; exits 1 when a case fails or a judge scores below its pass_score)
+  eval judge-model --org <org_id> [--model <provider:model>]   (the model of judge checks that name none; without --model: the instance's default)
   credits grant --org <org_id> --amount <n>
   billing pack create --name <name> --credits <n> --price-cents <n> [--currency usd]   (a credit pack orgs can buy)
   billing pack list [--all]   (--all: archived packs too)
@@ -160,6 +162,8 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       const out = await runEval({ orgId: need("org"), workflowId: need("workflow"), target: int("version", v.version) ?? "draft" });
       return out.ok ? out : { ...out, exit_code: 1 };
     }
+    case "eval judge-model":
+      return setJudgeModel({ orgId: need("org"), model: v.model ?? null });
     case "credits grant": {
       const amount = int("amount", need("amount"))!;
       const res = await grantCredits({ orgId: need("org"), amount });

@@ -1,12 +1,13 @@
 import "server-only";
 import { getDb, type DbOrTx } from "@/db";
 import { countEvalCases, deleteEvalCase, insertEvalCases } from "@/db/queries/evals";
-import { getWorkflow } from "@/db/queries/workflows";
+import { getWorkflow, lockWorkflow } from "@/db/queries/workflows";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { getRunOrThrow } from "@/lib/runs/get-run";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
-import { parseCases } from "./import-cases";
+import { regexSyntaxErrors } from "./expectations";
+import { assertImportSize, parseCases, type ImportLineError } from "./import-cases";
 import { MAX_EVAL_CASES, newEvalCase, type NewEvalCase } from "./schemas";
 
 // A workflow's dataset: test cases created in the dashboard, added from a past run, or imported.
@@ -17,23 +18,47 @@ async function assertLiveWorkflow(db: DbOrTx, orgId: string, workflowId: string)
   return wf;
 }
 
-async function saveCases(orgId: string, workflowId: string, cases: NewEvalCase[], sourceRunId: string | null = null) {
+function assertRoom(have: number, adding: number) {
+  if (have + adding > MAX_EVAL_CASES) {
+    throw new AppError("invalid_request", `A dataset holds at most ${MAX_EVAL_CASES} cases (it has ${have}, adding ${adding})`, { limit: MAX_EVAL_CASES });
+  }
+}
+
+/**
+ * Authorizes and counts before any regex is compiled (a cheap refusal first: another org's
+ * workflow is a 404 whatever the cases hold), then compiles the cases' patterns in a worker.
+ */
+async function authorizeAndCount(orgId: string, workflowId: string, adding: number) {
   const db = await getDb();
   await assertLiveWorkflow(db, orgId, workflowId);
-  const have = await countEvalCases(db, { orgId, workflowId });
-  if (have + cases.length > MAX_EVAL_CASES) {
-    throw new AppError("invalid_request", `A dataset holds at most ${MAX_EVAL_CASES} cases (it has ${have}, adding ${cases.length})`);
-  }
-  const now = Date.now();
-  return insertEvalCases(db, cases.map((c, i) => ({
-    id: newId.evalCase(), orgId, workflowId, name: c.name || `Case ${have + i + 1}`, inputs: c.inputs, expectations: c.expectations, sourceRunId,
-    // Distinct timestamps keep the import's order (the dataset lists and runs oldest first).
-    createdAt: new Date(now + i),
-  })));
+  assertRoom(await countEvalCases(db, { orgId, workflowId }), adding);
+}
+
+/**
+ * Counts and inserts under the workflow's row lock, so concurrent saves cannot pass the
+ * MAX_EVAL_CASES check together (the check before the lock is only the early refusal).
+ */
+async function saveCases(orgId: string, workflowId: string, cases: NewEvalCase[], sourceRunId: string | null = null) {
+  return (await getDb()).transaction(async (tx) => {
+    const wf = await lockWorkflow(tx, { orgId, workflowId });
+    if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
+    const have = await countEvalCases(tx, { orgId, workflowId });
+    assertRoom(have, cases.length);
+    const now = Date.now();
+    return insertEvalCases(tx, cases.map((c, i) => ({
+      id: newId.evalCase(), orgId, workflowId, name: c.name || `Case ${have + i + 1}`, inputs: c.inputs, expectations: c.expectations, sourceRunId,
+      // Distinct timestamps keep the import's order (the dataset lists and runs oldest first).
+      createdAt: new Date(now + i),
+    })));
+  });
 }
 
 export async function createEvalCase({ orgId, workflowId, input }: { orgId: string; workflowId: string; input: unknown }) {
-  const [row] = await saveCases(orgId, workflowId, [parseInputOrThrow(newEvalCase, input)]);
+  await authorizeAndCount(orgId, workflowId, 1);
+  const c = parseInputOrThrow(newEvalCase, input);
+  const [bad] = await regexSyntaxErrors([c]);
+  if (bad) throw new AppError("invalid_request", `expectations[${bad.expectation}].pattern ${bad.message}`);
+  const [row] = await saveCases(orgId, workflowId, [c]);
   return { case_id: row!.id };
 }
 
@@ -49,11 +74,21 @@ export async function addCaseFromRun({ orgId, runId }: { orgId: string; runId: s
   return { case_id: row!.id, workflow_id: run.workflowId };
 }
 
-/** JSONL or CSV: all lines are checked; nothing is saved unless every line is good. */
+/**
+ * JSONL or CSV: all lines are checked; nothing is saved unless every line is good. The order is
+ * the cost order: size, then the workflow (404), then each line's shape and bounds, then the
+ * dataset's room, and only then are the patterns compiled (in a worker).
+ */
 export async function importEvalCases({ orgId, workflowId, text, format }: { orgId: string; workflowId: string; text: string; format: "jsonl" | "csv" }) {
-  const { cases, errors } = parseCases(text, format);
-  if (errors.length) return { imported: 0, errors: errors.slice(0, 100) };
-  if (!cases.length) return { imported: 0, errors: [{ line: 1, error: "no cases in the file" }] };
+  assertImportSize(text);
+  await assertLiveWorkflow(await getDb(), orgId, workflowId);
+  const { cases, lines, errors } = parseCases(text, format);
+  if (!cases.length && !errors.length) return { imported: 0, errors: [{ line: 1, error: "no cases in the file" }] };
+  await authorizeAndCount(orgId, workflowId, cases.length);
+  const syntax: ImportLineError[] = (await regexSyntaxErrors(cases))
+    .map((e) => ({ line: lines[e.index]!, error: `expectations.${e.expectation}.pattern: ${e.message}` }));
+  const all = [...errors, ...syntax].sort((a, b) => a.line - b.line);
+  if (all.length) return { imported: 0, errors: all.slice(0, 100) };
   const rows = await saveCases(orgId, workflowId, cases);
   return { imported: rows.length, errors: [] };
 }

@@ -13,69 +13,85 @@ export type ImportLineError = { line: number; error: string };
 /**
  * JSONL: one case per line, `{"name"?, "inputs": {…}, "expectations": [{"type": "contains", "value": "…"}, …]}`.
  * CSV: a header row; `name`, `expect_contains`, `expect_not_contains`, `expect_equals`,
- * `expect_regex` and `expect_max_output_tokens` columns are the case's name and expectations
+ * `expect_regex`, `expect_max_output_tokens` and `expect_judge` (the rubric, with its
+ * `judge_pass_score` and optional `judge_model` columns) are the case's name and expectations
  * (empty cells are skipped), every other column is an input.
  */
-export function parseCases(text: string, format: "jsonl" | "csv"): { cases: NewEvalCase[]; errors: ImportLineError[] } {
-  if (Buffer.byteLength(text, "utf8") > MAX_IMPORT_BYTES) throw new AppError("payload_too_large", `An import is at most ${MAX_IMPORT_BYTES} bytes`);
+export function parseCases(text: string, format: "jsonl" | "csv"): Parsed {
+  assertImportSize(text);
   return format === "jsonl" ? parseJsonl(text) : parseCsv(text);
 }
 
-function parseJsonl(text: string) {
-  const cases: NewEvalCase[] = [];
-  const errors: ImportLineError[] = [];
+export function assertImportSize(text: string) {
+  if (Buffer.byteLength(text, "utf8") > MAX_IMPORT_BYTES) throw new AppError("payload_too_large", `An import is at most ${MAX_IMPORT_BYTES} bytes`);
+}
+
+/** The good cases with the line each came from, and the bad lines. */
+type Parsed = { cases: NewEvalCase[]; lines: number[]; errors: ImportLineError[] };
+
+function parseJsonl(text: string): Parsed {
+  const out: Parsed = { cases: [], lines: [], errors: [] };
   text.split(/\r?\n/).forEach((raw, i) => {
     if (!raw.trim()) return;
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch {
-      return errors.push({ line: i + 1, error: "not valid JSON" });
+      return out.errors.push({ line: i + 1, error: "not valid JSON" });
     }
-    collect(newEvalCase.safeParse(value), i + 1, cases, errors);
+    collect(newEvalCase.safeParse(value), i + 1, out);
   });
-  return { cases, errors };
+  return out;
 }
 
 const EXPECT_COLUMNS: Record<string, string> = {
   expect_contains: "contains", expect_not_contains: "not_contains", expect_equals: "equals", expect_regex: "regex", expect_max_output_tokens: "max_output_tokens",
+  expect_judge: "judge",
 };
+/** Columns that qualify `expect_judge`: neither inputs nor expectations of their own. */
+const JUDGE_COLUMNS = new Set(["judge_pass_score", "judge_model"]);
 
-function parseCsv(text: string) {
-  const cases: NewEvalCase[] = [];
-  const errors: ImportLineError[] = [];
+function parseCsv(text: string): Parsed {
+  const out: Parsed = { cases: [], lines: [], errors: [] };
   const rows = csvRows(text);
   const header = rows.shift();
-  if (!header) return { cases, errors: [{ line: 1, error: "empty file: a header row is required" }] };
+  if (!header) return { ...out, errors: [{ line: 1, error: "empty file: a header row is required" }] };
   for (const { cells, line } of rows) {
     if (cells.length === 1 && cells[0] === "") continue;
     if (cells.length !== header.cells.length) {
-      errors.push({ line, error: `${cells.length} columns, the header has ${header.cells.length}` });
+      out.errors.push({ line, error: `${cells.length} columns, the header has ${header.cells.length}` });
       continue;
     }
     const inputs: Record<string, string> = {};
     const expectations: unknown[] = [];
     let name: string | undefined;
+    const byName = new Map(header.cells.map((h, c) => [h.trim(), cells[c]!]));
     header.cells.forEach((h, c) => {
       const col = h.trim();
       const cell = cells[c]!;
       if (col === "name") name = cell || undefined;
+      else if (JUDGE_COLUMNS.has(col)) return;
       else if (EXPECT_COLUMNS[col]) {
         if (cell === "") return;
         const type = EXPECT_COLUMNS[col];
-        expectations.push(type === "regex" ? { type, pattern: cell } : type === "max_output_tokens" ? { type, value: Number(cell) } : { type, value: cell });
+        if (type === "judge") {
+          const score = byName.get("judge_pass_score") ?? "";
+          expectations.push({ type, rubric: cell, pass_score: score === "" ? undefined : Number(score), ...(byName.get("judge_model") ? { model: byName.get("judge_model") } : {}) });
+        } else expectations.push(type === "regex" ? { type, pattern: cell } : type === "max_output_tokens" ? { type, value: Number(cell) } : { type, value: cell });
       } else inputs[col] = cell;
     });
-    collect(newEvalCase.safeParse({ name, inputs, expectations }), line, cases, errors);
+    collect(newEvalCase.safeParse({ name, inputs, expectations }), line, out);
   }
-  return { cases, errors };
+  return out;
 }
 
-function collect(r: z.ZodSafeParseResult<NewEvalCase>, line: number, cases: NewEvalCase[], errors: ImportLineError[]) {
-  if (r.success) cases.push(r.data);
-  else {
+function collect(r: z.ZodSafeParseResult<NewEvalCase>, line: number, out: Parsed) {
+  if (r.success) {
+    out.cases.push(r.data);
+    out.lines.push(line);
+  } else {
     const issue = r.error.issues[0]!;
-    errors.push({ line, error: `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}` });
+    out.errors.push({ line, error: `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}` });
   }
 }
 

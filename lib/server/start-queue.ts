@@ -1,4 +1,5 @@
 import "server-only";
+import { evalJobHandler } from "@/lib/evals/run-eval";
 import { isDraining } from "@/lib/runs/in-flight";
 import { autoTopUpAfterSettlement, autoTopUpJobHandler } from "@/lib/billing/auto-top-up";
 import { onSettlementCommitted } from "@/lib/credits/settle-queue";
@@ -11,5 +12,5 @@ import { startJobWorker } from "@/lib/queue/worker";
 export function startQueue() {
   // A settlement that leaves an org under its auto top-up threshold claims one (lib/billing).
   onSettlementCommitted(autoTopUpAfterSettlement);
-  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler(), "auto-top-up": autoTopUpJobHandler() }, isDraining);
+  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler(), "auto-top-up": autoTopUpJobHandler(), eval: evalJobHandler() }, isDraining);
 }

@@ -32,27 +32,27 @@ describe("expectations: each one can pass and fail", () => {
     { e: { type: "equals", value: "exactly this" }, pass: "exactly this", fail: "exactly this " },
     { e: { type: "regex", pattern: "^v\\d+ [a-z]+$" }, pass: "v12 dog", fail: "v dog" },
     { e: { type: "regex", pattern: "dog", ignore_case: true }, pass: "DOG!", fail: "cat" },
-  ] as { e: Expectation; pass: string; fail: string }[])("$e.type $e", ({ e, pass, fail }) => {
-    expect(check(e, pass, 5)).toMatchObject({ type: e.type, ok: true });
-    expect(check(e, fail, 5)).toMatchObject({ type: e.type, ok: false });
+  ] as { e: Expectation; pass: string; fail: string }[])("$e.type $e", async ({ e, pass, fail }) => {
+    expect(await check(e, pass, 5)).toMatchObject({ type: e.type, ok: true });
+    expect(await check(e, fail, 5)).toMatchObject({ type: e.type, ok: false });
   });
 
-  it("matches_output_schema: against the evaluated version's schema; none declared is a failure, not a pass", () => {
+  it("matches_output_schema: against the evaluated version's schema; none declared is a failure, not a pass", async () => {
     const schema = { type: "object", properties: { stars: { type: "integer", maximum: 5 } }, required: ["stars"], additionalProperties: false };
-    expect(check({ type: "matches_output_schema" }, '{"stars": 4}', 3, schema)).toMatchObject({ ok: true, message: "matches the output schema" });
-    expect(check({ type: "matches_output_schema" }, '{"stars": 9}', 3, schema)).toMatchObject({ ok: false, message: expect.stringContaining("does not match the output schema") });
-    expect(check({ type: "matches_output_schema" }, "not json", 3, schema)).toMatchObject({ ok: false });
-    expect(check({ type: "matches_output_schema" }, '{"stars": 4}', 3, null)).toMatchObject({ ok: false, message: "the version declares no output schema" });
+    expect(await check({ type: "matches_output_schema" }, '{"stars": 4}', 3, schema)).toMatchObject({ ok: true, message: "matches the output schema" });
+    expect(await check({ type: "matches_output_schema" }, '{"stars": 9}', 3, schema)).toMatchObject({ ok: false, message: expect.stringContaining("does not match the output schema") });
+    expect(await check({ type: "matches_output_schema" }, "not json", 3, schema)).toMatchObject({ ok: false });
+    expect(await check({ type: "matches_output_schema" }, '{"stars": 4}', 3, null)).toMatchObject({ ok: false, message: "the version declares no output schema" });
   });
 
-  it("max_output_tokens", () => {
-    expect(check({ type: "max_output_tokens", value: 10 }, "x", 10)).toMatchObject({ ok: true, message: "10 output tokens (at most 10)" });
-    expect(check({ type: "max_output_tokens", value: 10 }, "x", 11)).toMatchObject({ ok: false });
+  it("max_output_tokens", async () => {
+    expect(await check({ type: "max_output_tokens", value: 10 }, "x", 10)).toMatchObject({ ok: true, message: "10 output tokens (at most 10)" });
+    expect(await check({ type: "max_output_tokens", value: 10 }, "x", 11)).toMatchObject({ ok: false });
   });
 
-  it("a regex that backtracks catastrophically elsewhere runs in linear time on RE2", () => {
+  it("a regex that backtracks catastrophically elsewhere runs in linear time on RE2", async () => {
     // (a+)+$ on 50,000 a's and a "!" takes exponential time in a backtracking engine.
-    expect(check({ type: "regex", pattern: "(a+)+$" }, `${"a".repeat(50_000)}!`, 1)).toMatchObject({ ok: false });
+    expect(await check({ type: "regex", pattern: "(a+)+$" }, `${"a".repeat(50_000)}!`, 1)).toMatchObject({ ok: false });
   });
 
   it.each([

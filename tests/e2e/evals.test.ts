@@ -95,6 +95,8 @@ describe("dashboard: split → comparison → dataset from a run → eval draft 
     await page.selectOption('select[aria-label="Eval target"]', "draft");
     await page.click('button:has-text("Run eval")');
     await page.getByTestId("eval-runs").getByText("draft").waitFor({ timeout: 30_000 });
+    // Evals run on the job queue: the page refreshes itself until both have finished.
+    await page.waitForFunction(() => (document.querySelector('[data-testid="eval-runs"]')?.textContent?.match(/completed/g)?.length ?? 0) >= 2, undefined, { timeout: 60_000 });
     await page.reload();
     const totals = (await page.getByTestId("compare-totals").textContent())!;
     expect(totals).toMatch(/A: draft · 1\/2 passed · \d+ credits/);

@@ -30,6 +30,11 @@ export interface FakeOpenAIOptions {
   retryAfter?: string;
   /** A scripted upstream: request n gets script[n]'s fault (null: a normal answer), then `fault` once the script is used up. */
   script?: Fault[];
+  /**
+   * In-process only: how a request for structured output (chat `response_format`, Responses `text.format`
+   * of type json_schema) is answered — the value, sent as JSON text, given the request's texts and schema.
+   */
+  structured?: (prompt: string, schema: unknown) => unknown;
 }
 
 export interface FakeOpenAI {
@@ -126,7 +131,9 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
       return res.end(JSON.stringify({ error: { message, type: httpFault === 429 ? "rate_limit_exceeded" : "server_error", code: null } }));
     }
     const { all, last } = userTexts(body);
-    let toks = o.text !== undefined ? words(o.text) : o.echo ? words(last) : Array.from({ length: o.tokens ?? 20 }, (_, i) => `tok${i} `);
+    const format = api === "chat" ? body.response_format : body.text?.format;
+    const schema = format?.type === "json_schema" ? (format.json_schema?.schema ?? format.schema) : undefined;
+    let toks = o.structured && schema ? words(JSON.stringify(o.structured(all, schema))) : o.text !== undefined ? words(o.text) : o.echo ? words(last) : Array.from({ length: o.tokens ?? 20 }, (_, i) => `tok${i} `);
     const limit = api === "chat" ? body.max_completion_tokens ?? body.max_tokens : body.max_output_tokens;
     const truncated = typeof limit === "number" && toks.length > limit;
     if (truncated) toks = toks.slice(0, limit);

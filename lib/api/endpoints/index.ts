@@ -7,6 +7,7 @@ import { resumeRunStream, streamWorkflow } from "./streaming";
 import { exportWorkflowRoute } from "./workflow-export";
 import { runFeedbackRoute } from "./feedback";
 import { autoTopUpRoute, checkoutRoute, getBillingRoute } from "./billing";
+import { getEvalRoute, startEvalRoute } from "./evals";
 import { createWorkflowRoute, listWorkflowsRoute, moveLabelRoute, publishWorkflowRoute, updateDraftRoute } from "./management";
 
 // GET /api/v1/openapi.json: the document of the list below, this route included.
@@ -16,5 +17,5 @@ export const openApiDocument = openApiDocumentRoute(() => API_ROUTES);
 export const API_ROUTES: ApiRoute[] = [
   runWorkflow, streamWorkflow, mintToken, listRunsRoute, getRunRoute, cancelRunRoute, runFeedbackRoute, resumeRunStream,
   getSessionRoute, usage, describeWorkflowRoute, exportWorkflowRoute,
-  listWorkflowsRoute, createWorkflowRoute, updateDraftRoute, publishWorkflowRoute, moveLabelRoute, getBillingRoute, checkoutRoute, autoTopUpRoute, openaiChatCompletions, openaiResponses, openaiModels, openApiDocument, health,
+  listWorkflowsRoute, createWorkflowRoute, updateDraftRoute, publishWorkflowRoute, moveLabelRoute, getBillingRoute, checkoutRoute, autoTopUpRoute, startEvalRoute, getEvalRoute, openaiChatCompletions, openaiResponses, openaiModels, openApiDocument, health,
 ];

@@ -6,7 +6,7 @@ import { currentUserId } from "@/lib/auth/current-user";
 import { createEvalCase, importEvalCases, removeEvalCase } from "@/lib/evals/cases";
 import { MAX_IMPORT_BYTES } from "@/lib/evals/import-cases";
 import { setRequirePassingEval } from "@/lib/evals/publish-gate";
-import { runEval } from "@/lib/evals/run-eval";
+import { queueEval } from "@/lib/evals/run-eval";
 import { wf, version } from "@/app/dashboard/action-inputs";
 
 // Datasets and evals: admins curate the dataset, flip the publish gate and run evals (which are
@@ -30,7 +30,7 @@ export const removeEvalCaseAction = orgAction(
 
 export const runEvalAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...wf, target: z.union([z.literal("draft"), version]) }) },
-  ({ input, actor }) => runEval({ orgId: actor.orgId, workflowId: input.workflowId, target: input.target, actorId: actor.userId }),
+  ({ input, actor }) => queueEval({ orgId: actor.orgId, workflowId: input.workflowId, target: input.target, actorId: actor.userId }),
 );
 
 export const requirePassingEvalAction = orgAction(

@@ -1,6 +1,7 @@
 "use client";
 
-import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
 import {
   createEvalCaseAction, importEvalCasesAction, removeEvalCaseAction, requirePassingEvalAction, runEvalAction,
 } from "./actions";
@@ -19,6 +20,7 @@ export function AddCaseForm({ orgId, workflowId, variables }: Ids & { variables:
   const [inputs, setInputs] = useState(JSON.stringify(Object.fromEntries(variables.map((v) => [v, ""]))));
   const [type, setType] = useState("contains");
   const [value, setValue] = useState("");
+  const [passScore, setPassScore] = useState("0.7");
   return (
     <form
       className="grid gap-2 md:grid-cols-[1fr_2fr_auto_1fr_auto]" data-testid="add-case"
@@ -30,7 +32,8 @@ export function AddCaseForm({ orgId, workflowId, variables }: Ids & { variables:
         } catch {
           parsed = inputs; // the server says what is wrong with it
         }
-        const expectation = type === "regex" ? { type, pattern: value } : type === "max_output_tokens" ? { type, value: Number(value) } : { type, value };
+        const expectation = type === "regex" ? { type, pattern: value } : type === "max_output_tokens" ? { type, value: Number(value) }
+          : type === "judge" ? { type, rubric: value, pass_score: Number(passScore) } : { type, value };
         const ok = await run(() => createEvalCaseAction({ orgId, workflowId, case: { name: name || undefined, inputs: parsed, expectations: [expectation] } }), { ok: "Test case added" });
         if (ok) (setName(""), setValue(""));
       }}
@@ -40,8 +43,12 @@ export function AddCaseForm({ orgId, workflowId, variables }: Ids & { variables:
       <select className={selectLook} value={type} onChange={(e) => setType(e.target.value)} aria-label="Expectation">
         <option value="contains">contains</option><option value="not_contains">does not contain</option><option value="equals">equals</option>
         <option value="regex">matches regex</option><option value="max_output_tokens">at most N output tokens</option>
+        <option value="judge">judged against a rubric</option>
       </select>
-      <Input value={value} onChange={(e) => setValue(e.target.value)} placeholder="Expected" aria-label="Expected value" />
+      <div className="flex gap-1">
+        <Input value={value} onChange={(e) => setValue(e.target.value)} placeholder={type === "judge" ? "Rubric (at most 2,000 characters)" : "Expected"} aria-label="Expected value" />
+        {type === "judge" ? <Input className="w-20" value={passScore} onChange={(e) => setPassScore(e.target.value)} aria-label="Pass score (0 to 1)" title="Pass score (0 to 1)" /> : null}
+      </div>
       <Button type="submit">Add case</Button>
     </form>
   );
@@ -95,7 +102,18 @@ export function RemoveCaseButton({ orgId, workflowId, caseId }: Ids & { caseId: 
   return <Button variant="secondary" type="button" onClick={() => run(() => removeEvalCaseAction({ orgId, workflowId, caseId }), { confirm: "Remove this test case?", ok: "Test case removed" })}>Remove</Button>;
 }
 
-/** Runs the dataset against the draft or a version (charged like playground runs). */
+/** While an eval is queued or running (on the job queue), the page refreshes itself to show it finish. */
+export function RefreshWhileRunning({ active }: { active: boolean }) {
+  const router = useRouter();
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => router.refresh(), 2_000);
+    return () => clearInterval(t);
+  }, [active, router]);
+  return null;
+}
+
+/** Queues an eval of the draft or a version (charged like playground runs); the job queue runs it. */
 export function RunEvalForm({ orgId, workflowId, versions }: Ids & { versions: number[] }) {
   const run = useAction();
   const [target, setTarget] = useState<string>("draft");
@@ -104,7 +122,7 @@ export function RunEvalForm({ orgId, workflowId, versions }: Ids & { versions: n
     <form className="flex items-center gap-2" onSubmit={async (e) => {
       e.preventDefault();
       setBusy(true);
-      await run(() => runEvalAction({ orgId, workflowId, target: target === "draft" ? "draft" : Number(target) }), { ok: "Eval finished" });
+      await run(() => runEvalAction({ orgId, workflowId, target: target === "draft" ? "draft" : Number(target) }), { ok: "Eval queued: it shows below when it finishes" });
       setBusy(false);
     }}>
       <select className={selectLook} value={target} onChange={(e) => setTarget(e.target.value)} aria-label="Eval target">

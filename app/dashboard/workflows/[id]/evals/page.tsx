@@ -6,7 +6,7 @@ import { requireOrgPage } from "@/lib/auth/current-user";
 import { evalsPageData } from "@/lib/evals/eval-page-data";
 import { isAppError } from "@/lib/errors";
 import { variablesOf } from "@/lib/workflows/template";
-import { AddCaseForm, GateSwitch, ImportForm, RemoveCaseButton, RunEvalForm } from "./eval-controls";
+import { AddCaseForm, GateSwitch, ImportForm, RefreshWhileRunning, RemoveCaseButton, RunEvalForm } from "./eval-controls";
 
 export const dynamic = "force-dynamic";
 
@@ -40,7 +40,7 @@ export default async function EvalsPage({ params, searchParams }: { params: Prom
                 <tr key={c.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
                   <td className="py-2">{c.name}</td>
                   <td className="max-w-xs truncate font-mono text-xs">{JSON.stringify(c.inputs)}</td>
-                  <td className="text-xs">{c.expectations.map((e, i) => <div key={i}>{e.type.replaceAll("_", " ")} {e.type === "regex" ? `/${e.pattern}/` : "value" in e ? JSON.stringify(e.value).slice(0, 80) : ""}</div>)}</td>
+                  <td className="text-xs">{c.expectations.map((e, i) => <div key={i}>{e.type.replaceAll("_", " ")} {e.type === "regex" ? `/${e.pattern}/` : e.type === "judge" ? `≥ ${e.pass_score}: ${e.rubric.slice(0, 80)}` : "value" in e ? JSON.stringify(e.value).slice(0, 80) : ""}</div>)}</td>
                   <td className="text-right">{canEdit ? <RemoveCaseButton {...ids} caseId={c.id} /> : null}</td>
                 </tr>
               ))}
@@ -54,6 +54,7 @@ export default async function EvalsPage({ params, searchParams }: { params: Prom
           </div>
         ) : null}
       </Card>
+      <RefreshWhileRunning active={evalRuns.some((r) => r.status === "queued" || r.status === "running")} />
       <Card title="Eval runs" actions={canEdit && cases.length ? <RunEvalForm {...ids} versions={data.versions} /> : null}>
         {evalRuns.length === 0 ? <Empty>No evals yet.</Empty> : (
           <table className="w-full text-sm" data-testid="eval-runs">
@@ -112,13 +113,19 @@ function SideBySide({ cases, a, b }: { cases: Data["cases"]; a: Side; b: Side })
   );
 }
 
-function Verdict({ r }: { r: { passed: boolean; checks: { ok: boolean; message: string }[]; error: string | null; output: string } | undefined }) {
+function Verdict({ r }: { r: { passed: boolean; checks: { type: string; ok: boolean; message: string; score?: number; reason?: string }[]; error: string | null; output: string } | undefined }) {
   if (!r) return <span className="text-neutral-400">not run</span>;
   return (
     <div className="max-w-xs text-xs">
       <span className={`rounded px-1.5 font-medium ${r.passed ? "bg-green-100 text-green-800" : "bg-red-100 text-red-800"}`}>{r.passed ? "pass" : "fail"}</span>
       {r.error ? <div className="text-red-700">{r.error}</div> : null}
-      {r.checks.filter((c) => !c.ok).map((c, i) => <div key={i} className="text-red-700">{c.message}</div>)}
+      {r.checks.filter((c) => !c.ok && c.type !== "judge").map((c, i) => <div key={i} className="text-red-700">{c.message}</div>)}
+      {/* Every judge's score and reason, passing or not: the reason is the point of a judge. */}
+      {r.checks.filter((c) => c.type === "judge").map((c, i) => (
+        <div key={`j${i}`} className={c.ok ? "text-green-800" : "text-red-700"} data-testid="judge-verdict">
+          judge {c.score ?? "—"}: {c.reason ?? c.message}
+        </div>
+      ))}
       <div className="mt-1 truncate text-neutral-500" title={r.output}>{r.output || "(empty)"}</div>
     </div>
   );
