@@ -40,7 +40,7 @@ export function workerCount(env: Record<string, string | undefined> = process.en
 // 24 GB host. Under a cap such as --max-old-space-size=192 the old space then never has room to
 // take a scavenge's survivors, so every collection becomes a full mark-compact (454 of them in a
 // minute of bench load, realistic-pace p99 20–35 s). 32 MB keeps that cap workable
-// at no measurable server CPU per request in bench/ab.ts (bench/README.md, issue 19). An operator's
+// at no measurable server CPU per request in bench/ab.ts (bench/README.md, round 3). An operator's
 // own NODE_OPTIONS choice wins.
 function youngGeneration() {
   return /--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? "") ? [] : ["--max-semi-space-size=32"];

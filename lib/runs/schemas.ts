@@ -52,7 +52,7 @@ const boundedInt = (min: number, max: number, unit: string) => {
   return z.int({ error }).min(min, { error }).max(max, { error }).optional();
 };
 
-/** The body of POST /run/:id/stream: /run's, plus seed B's query/parameters and useChat's transport fields. */
+/** The body of POST /run/:id/stream: /run's, plus the SSE protocol's query/parameters (docs/contract.md, "The SSE protocol") and useChat's transport fields. */
 export const streamBody = z
   .object({
     session_id: sessionId.nullish(),

@@ -18,7 +18,7 @@ import { createFixture, runPublished } from "../support/fixtures";
 import { expectLedgerEqualsBalance } from "../support/ledger";
 import { upstream } from "../setup";
 
-// Datasets and eval runs (issue 21, parts 1 and 2).
+// Datasets and eval runs (docs/evals.md).
 
 afterEach(async () => (await upstream()).reset());
 

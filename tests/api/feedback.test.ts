@@ -7,7 +7,7 @@ import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
 import { createFixture, createVersionedFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 
-// POST /api/v1/runs/:id/feedback (issue 21, part 4) and the split comparison it feeds.
+// POST /api/v1/runs/:id/feedback (README, Splits (A/B)) and the split comparison it feeds.
 
 const tokenFor = async (key: string, user?: string) =>
   (await (await apiRequest(`/api/v1/token${user ? `?user=${encodeURIComponent(user)}` : ""}`, { key })).json()).token as string;

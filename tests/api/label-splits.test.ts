@@ -12,7 +12,7 @@ import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 import { withVersions } from "../support/versions";
 
-// Weighted labels (issue 21, part 3): a label splits traffic between versions, sticky per end user,
+// Weighted labels (README, Splits (A/B)): a label splits traffic between versions, sticky per end user,
 // recorded on the run; ?version= pins win; every change of weights is audited.
 
 /** withVersions, and `split` sets a label's weights ("1:90,2:10") as the dashboard does. */

@@ -9,7 +9,7 @@ import { createDashboardOrg } from "../support/dashboard-org";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 
-// The management API (issue 18 item 4) through the real route modules: what a CI job does with an
+// The management API (README, Management API (CI)) through the real route modules: what a CI job does with an
 // admin key, the scopes refused both ways, the audit trail naming the key, tenancy and bad bodies.
 
 const adminKey = (orgId: string, scopes: Array<"run" | "admin"> = ["admin"]) => createApiKey({ orgId, name: "ci", scopes });

@@ -31,6 +31,8 @@ const DECISIONS: Record<string, Needs> = {
   "POST /api/v1/openai/chat/completions": "run",
   "POST /api/v1/openai/responses": "run",
   "GET /api/v1/openai/models": "run",
+  "POST /api/v1/workflows/{workflow_id}/evals": "admin",
+  "GET /api/v1/evals/{eval_id}": "admin",
   "GET /api/v1/billing": "admin",
   "POST /api/v1/billing/checkout": "admin",
   "PATCH /api/v1/billing/auto-top-up": "admin",

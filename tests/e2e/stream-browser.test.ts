@@ -28,7 +28,7 @@ describe("stream endpoint in a real browser (cross-origin)", () => {
     page.on("console", (m) => m.type() === "error" && failures.push(m.text()));
     try {
       await page.goto(site.url);
-      // StreamingText: a workflow without variables, streamed as plain text (seed A).
+      // StreamingText: a workflow without variables, streamed as plain text (docs/contract.md, stream tokens and the stream endpoint).
       await page.waitForFunction(() => (document.querySelector(".streaming-text")?.textContent ?? "").includes("Charlie"), null, { timeout: 20_000 });
       expect(await page.textContent(".streaming-text")).toBe("Tell me a short story about a dog named Charlie.");
 

@@ -9,7 +9,7 @@ import { clusterSuite, lib } from "./support/suite";
 // Losing instances under load, through HAProxy: a SIGKILL (the survivors finalize and settle the
 // dead instance's runs) and a rolling restart by SIGTERM (graceful shutdown: draining health,
 // refused new runs, streams finished within SHUTDOWN_GRACE_S). Needs the graceful shutdown and
-// run heartbeats of issue 20.
+// run heartbeats (README, Architecture: many instances).
 
 /** A killed instance's runs stop beating; a survivor's sweep finds them within this (lib/runs/sweep-orphans.ts). */
 export const ORPHAN_SETTLE_BOUND_MS = ORPHAN_AFTER_MS + SWEEP_EVERY_MS + HEARTBEAT_MS;

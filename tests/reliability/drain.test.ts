@@ -8,7 +8,7 @@ import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 import { upstream } from "../setup";
 
-// Graceful shutdown (issue 20): what SIGTERM does to an instance, minus the exit (lib/server/boot.ts).
+// Graceful shutdown (README, Architecture: many instances; docs/deploy.md): what SIGTERM does to an instance, minus the exit (lib/server/boot.ts).
 
 afterEach(async () => {
   resetDrainForTests();

@@ -9,7 +9,7 @@ import { ORPHAN_AFTER_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createFixture, preparePublished } from "../support/fixtures";
 
 // A SIGKILLed instance's runs are closed by the survivors once their heartbeat stops, within
-// ORPHAN_AFTER_MS + SWEEP_EVERY_MS — not after the maximum duration as before (issue 20).
+// ORPHAN_AFTER_MS + SWEEP_EVERY_MS — not after the maximum duration (README, Architecture: many instances).
 
 async function runningRun() {
   const f = await createFixture({ template: "{{story}}" });
