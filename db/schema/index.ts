@@ -13,3 +13,4 @@ export * from "./jobs";
 export * from "./webhooks";
 export * from "./feedback";
 export * from "./evals";
+export * from "./mail";
