@@ -3,7 +3,7 @@ import { errorResponse } from "./respond";
 import { newId } from "@/lib/ids";
 import { getAuth } from "@/lib/auth/auth";
 
-// The better-auth endpoints the dashboard uses, and nothing else. Its organization plugin also
+// The better-auth endpoints the dashboard and its mail links use, and nothing else. Its organization plugin also
 // serves member, invitation and deletion endpoints; ours (server actions) keep the invariants —
 // the last owner, the audit log, our org row and its keys — so theirs must not be reachable.
 const ALLOWED = new Set([
@@ -13,6 +13,8 @@ const ALLOWED = new Set([
   "POST /sign-out",
   "POST /organization/create",
   "POST /organization/set-active",
+  "POST /request-password-reset",
+  "POST /reset-password",
 ]);
 
 export async function handleAuthRequest(req: Request): Promise<Response> {

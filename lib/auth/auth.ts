@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { betterAuth } from "better-auth";
-import { APIError } from "better-auth/api";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { nextCookies } from "better-auth/next-js";
 import { organization } from "better-auth/plugins";
@@ -13,7 +13,10 @@ import { logger } from "@/lib/logger";
 import { newId, randomAlnum } from "@/lib/ids";
 import { recordMemberChange } from "@/lib/audit/record-member-change";
 import { authLogger } from "./auth-logger";
-import { nameLimits } from "./name-limits";
+import { checkNameLimits } from "./name-limits";
+import { limitAccountMail } from "./mail-limits";
+import { sendMail } from "@/lib/mail/send-mail";
+import { instanceBaseUrl, instanceUrl } from "@/lib/public-base-url";
 import { dashboardOrigins, originGuard } from "./origins";
 import { admitUserOrg, MAX_ORGS_PER_USER } from "@/lib/orgs/create-org";
 import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
@@ -41,16 +44,37 @@ function authSecret(): string {
 async function createAuth() {
   const env = getEnv();
   warnWithoutTrustedProxy(env.NODE_ENV);
-  const baseURL = env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`;
+  const baseURL = instanceBaseUrl();
   const db = await getDb();
   return betterAuth({
     database: drizzleAdapter(db, { provider: "pg", schema }),
     secret: authSecret(),
     baseURL,
     trustedOrigins: dashboardOrigins(),
-    emailAndPassword: { enabled: true, minPasswordLength: 8 },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: 8,
+      // Password reset (docs/account.md): better-auth's endpoints, its token (random, 1 hour,
+      // consumed by the reset), our mail from the queue. An unknown address gets the same answer
+      // and no mail (better-auth); the requests are limited per address and client (mail-limits.ts).
+      resetPasswordTokenExpiresIn: 3600,
+      revokeSessionsOnPasswordReset: true,
+      // The link opens our page with the token, not better-auth's redirecting endpoint: the
+      // destination is ours whatever redirectTo a client sent.
+      sendResetPassword: async ({ user, token }) => {
+        await sendMail({ kind: "reset-password", to: user.email, data: { name: user.name, url: instanceUrl(`/reset-password?token=${encodeURIComponent(token)}`) } });
+      },
+      onPasswordReset: async ({ user }) => {
+        await sendMail({ kind: "password-changed", to: user.email, data: { name: user.name } });
+      },
+    },
     logger: authLogger(),
-    hooks: { before: nameLimits },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        await checkNameLimits(ctx);
+        await limitAccountMail(ctx);
+      }),
+    },
     advanced: {
       // Session cookies are Secure (and __Secure- prefixed) exactly when the public URL is https,
       // stated here rather than left to better-auth's defaults (which also look at NODE_ENV).
