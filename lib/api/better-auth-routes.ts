@@ -15,6 +15,9 @@ const ALLOWED = new Set([
   "POST /organization/set-active",
   "POST /request-password-reset",
   "POST /reset-password",
+  "GET /verify-email",
+  "POST /send-verification-email",
+  "POST /change-email",
 ]);
 
 export async function handleAuthRequest(req: Request): Promise<Response> {

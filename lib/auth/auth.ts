@@ -15,6 +15,7 @@ import { recordMemberChange } from "@/lib/audit/record-member-change";
 import { authLogger } from "./auth-logger";
 import { checkNameLimits } from "./name-limits";
 import { limitAccountMail } from "./mail-limits";
+import { emailVerificationOptions, emailVerificationRequired } from "./email-verification";
 import { sendMail } from "@/lib/mail/send-mail";
 import { instanceBaseUrl, instanceUrl } from "@/lib/public-base-url";
 import { dashboardOrigins, originGuard } from "./origins";
@@ -54,6 +55,9 @@ async function createAuth() {
     emailAndPassword: {
       enabled: true,
       minPasswordLength: 8,
+      // Unverified accounts get no session: sign-in answers EMAIL_NOT_VERIFIED and the form
+      // offers to mail the link again (docs/account.md).
+      requireEmailVerification: emailVerificationRequired(),
       // Password reset (docs/account.md): better-auth's endpoints, its token (random, 1 hour,
       // consumed by the reset), our mail from the queue. An unknown address gets the same answer
       // and no mail (better-auth); the requests are limited per address and client (mail-limits.ts).
@@ -68,6 +72,9 @@ async function createAuth() {
         await sendMail({ kind: "password-changed", to: user.email, data: { name: user.name } });
       },
     },
+    emailVerification: emailVerificationOptions(),
+    // A new address is verified before it replaces the old one (better-auth mails the new address).
+    user: { changeEmail: { enabled: true } },
     logger: authLogger(),
     hooks: {
       before: createAuthMiddleware(async (ctx) => {

@@ -64,7 +64,7 @@ function body(m: MailMessage): Body {
       return {
         subject: `Your ${PRODUCT} password was changed`, greeting: m.data.name,
         lines: [line("The password of your account was just changed, and your other sessions were signed out.")],
-        action: { label: "Open account settings", url: instanceUrl("/dashboard/account") },
+        action: { label: "Open account settings", url: instanceUrl("/account") },
         after: [line("If this was not you, reset your password at once from the sign-in page.")],
       };
     case "invitation":
@@ -78,14 +78,14 @@ function body(m: MailMessage): Body {
       return {
         subject: `New sign-in to your ${PRODUCT} account`, greeting: m.data.name,
         lines: [line("Your account was signed in to from a client it had not used before:"), line({ b: m.data.client }, m.data.ip ? ` from ${m.data.ip}` : "", ` at ${m.data.at}.`)],
-        action: { label: "Review your sessions", url: instanceUrl("/dashboard/account") },
+        action: { label: "Review your sessions", url: instanceUrl("/account") },
         after: [line("If this was not you, sign out everywhere from that page and reset your password.")],
       };
     case "two-factor-changed":
       return {
         subject: `Two-factor sign-in ${m.data.enabled ? "turned on" : "turned off"} for your ${PRODUCT} account`, greeting: m.data.name,
         lines: [line(m.data.enabled ? "Two-factor sign-in is now on: signing in asks for a code from your authenticator app." : "Two-factor sign-in is now off: signing in asks for your password only.")],
-        action: { label: "Open account settings", url: instanceUrl("/dashboard/account") },
+        action: { label: "Open account settings", url: instanceUrl("/account") },
         after: [line("If this was not you, reset your password at once and sign out everywhere.")],
       };
     case "balance-low":
