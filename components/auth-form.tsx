@@ -16,6 +16,7 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [unverified, setUnverified] = useState<string | null>(null);
+  const [secondFactor, setSecondFactor] = useState(false);
   const callbackURL = invite ? `/invite/${invite}` : "/onboarding";
   // onSubmit, not <form action>: React resets a form after its action runs, and a refused sign-up
   // must keep what was typed.
@@ -32,6 +33,11 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
     if (res.error) {
       if (res.error.code === "EMAIL_NOT_VERIFIED") setUnverified(email);
       else setError(res.error.message ?? "Could not sign in");
+      setBusy(false);
+      return;
+    }
+    if (res.data && "twoFactorRedirect" in res.data && res.data.twoFactorRedirect) {
+      setSecondFactor(true);
       setBusy(false);
       return;
     }
@@ -55,6 +61,7 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
     router.refresh();
   }
   if (unverified) return <VerifyEmailNotice email={unverified} callbackURL={callbackURL} />;
+  if (secondFactor) return <SecondFactorForm next={invite ? `/invite/${invite}` : "/dashboard/workflows"} />;
   return (
     <form onSubmit={submit} className="space-y-4">
       {mode === "sign-up" ? (
@@ -89,5 +96,39 @@ function VerifyEmailNotice({ email, callbackURL }: { email: string; callbackURL:
       <Button type="button" variant="secondary" disabled={busy} onClick={resend}>Send the link again</Button>
       {note ? <p className="text-neutral-500">{note}</p> : null}
     </div>
+  );
+}
+
+/** The second step of a two-factor sign-in: a code from the authenticator app, or a backup code. */
+function SecondFactorForm({ next }: { next: string }) {
+  const router = useRouter();
+  const [backup, setBackup] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const code = String(new FormData(event.currentTarget).get("code")).replace(/\s+/g, "");
+    setBusy(true);
+    setError(null);
+    const res = backup ? await authClient.twoFactor.verifyBackupCode({ code }) : await authClient.twoFactor.verifyTotp({ code });
+    if (res.error) {
+      setError(res.error.message ?? "That code did not work");
+      setBusy(false);
+      return;
+    }
+    router.push(next);
+    router.refresh();
+  }
+  return (
+    <form onSubmit={submit} className="space-y-4">
+      <Field label={backup ? "Backup code" : "Code from your authenticator app"}>
+        <Input key={backup ? "backup" : "totp"} name="code" required autoFocus autoComplete="one-time-code" inputMode={backup ? "text" : "numeric"} />
+      </Field>
+      {error ? <p role="alert" className="text-sm text-red-600">{error}</p> : null}
+      <Button type="submit" disabled={busy} className="w-full">Verify</Button>
+      <button type="button" className="text-sm text-neutral-500 underline" onClick={() => setBackup(!backup)}>
+        {backup ? "Use the authenticator app" : "Use a backup code"}
+      </button>
+    </form>
   );
 }

@@ -6,6 +6,7 @@ import { keyScopeInput, scopeOptions } from "@/lib/auth/key-scope-input";
 import { orgAction, type ActionResult } from "@/lib/auth/org-action";
 import { currentUser, currentUserId } from "@/lib/auth/session";
 import { acceptInvite, cancelInvitation, INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
+import { setRequireTwoFactor } from "@/lib/orgs/org-settings";
 import { changeMemberRole, removeMember } from "@/lib/orgs/members";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
@@ -100,6 +101,11 @@ export async function acceptInviteAction(raw: unknown): Promise<ActionResult<{ o
   const user = await currentUser();
   return acceptInvite(user, raw);
 }
+
+export const setRequireTwoFactorAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, on: z.boolean() }) },
+  ({ input, actor }) => setRequireTwoFactor({ orgId: actor.orgId, actorId: actor.userId, on: input.on }),
+);
 
 export const changeMemberRoleAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...org, userId: z.string().min(1), role: z.enum(["member", "admin", "owner"]) }) },

@@ -14,3 +14,4 @@ export * from "./webhooks";
 export * from "./feedback";
 export * from "./evals";
 export * from "./mail";
+export * from "./org-settings";

@@ -18,6 +18,15 @@ const ALLOWED = new Set([
   "GET /verify-email",
   "POST /send-verification-email",
   "POST /change-email",
+  // Not /list-sessions nor /revoke-session: they hand every session's token to the browser (the
+  // account page lists sessions server-side, without tokens).
+  "POST /revoke-sessions",
+  "POST /revoke-other-sessions",
+  "POST /two-factor/enable",
+  "POST /two-factor/disable",
+  "POST /two-factor/verify-totp",
+  "POST /two-factor/verify-backup-code",
+  "POST /two-factor/generate-backup-codes",
 ]);
 
 export async function handleAuthRequest(req: Request): Promise<Response> {

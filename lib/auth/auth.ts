@@ -4,7 +4,7 @@ import { betterAuth } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { nextCookies } from "better-auth/next-js";
-import { organization } from "better-auth/plugins";
+import { organization, twoFactor } from "better-auth/plugins";
 import { getDb } from "@/db";
 import { deleteOrganization } from "@/db/queries/orgs";
 import * as schema from "@/db/schema";
@@ -96,6 +96,9 @@ async function createAuth() {
     },
     plugins: [
       originGuard,
+      // TOTP with backup codes (docs/account.md): enrolment under /account asks for the password,
+      // and two-factor sign-in starts only once the first code from the app is verified.
+      twoFactor({ issuer: "Flowgate" }),
       organization({
         // No mail is configured: invitations are shown as a link to copy.
         sendInvitationEmail: async () => {},
