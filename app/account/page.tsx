@@ -6,6 +6,7 @@ import { SignOutEverywhere, TwoFactorSettings } from "@/components/two-factor-se
 import { Card } from "@/components/ui";
 import { getAuth } from "@/lib/auth/auth";
 import { currentUser } from "@/lib/auth/session";
+import { describeClient } from "@/lib/notices/describe-client";
 
 export const dynamic = "force-dynamic";
 
@@ -52,12 +53,4 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
       </Card>
     </main>
   );
-}
-
-/** "Chrome on Linux" from a user agent; the raw string when it says neither. */
-function describeClient(ua: string | null | undefined): string {
-  if (!ua) return "Unknown client";
-  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrom(e|ium)\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : null;
-  const os = /Windows/.test(ua) ? "Windows" : /Mac OS X/.test(ua) ? "macOS" : /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Linux/.test(ua) ? "Linux" : null;
-  return browser && os ? `${browser} on ${os}` : browser ?? os ?? ua.slice(0, 60);
 }

@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { betterAuth } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
@@ -9,6 +7,7 @@ import { getDb } from "@/db";
 import { deleteOrganization } from "@/db/queries/orgs";
 import * as schema from "@/db/schema";
 import { getEnv } from "@/lib/env";
+import { getAuthSecret } from "./auth-secret";
 import { logger } from "@/lib/logger";
 import { newId, randomAlnum } from "@/lib/ids";
 import { recordMemberChange } from "@/lib/audit/record-member-change";
@@ -17,6 +16,7 @@ import { checkNameLimits } from "./name-limits";
 import { limitAccountMail } from "./mail-limits";
 import { emailVerificationOptions, emailVerificationRequired } from "./email-verification";
 import { sendMail } from "@/lib/mail/send-mail";
+import { inBackground, noticeNewClient } from "@/lib/notices/send-notice";
 import { instanceBaseUrl, instanceUrl } from "@/lib/public-base-url";
 import { dashboardOrigins, originGuard } from "./origins";
 import { admitUserOrg, MAX_ORGS_PER_USER } from "@/lib/orgs/create-org";
@@ -26,22 +26,6 @@ import { processSingleton, replaceProcessSingleton } from "@/lib/process-singlet
 // roles (owner / admin / member). An organization created here gets our `orgs` row — same id,
 // opening credits — in the same request, so the API and the dashboard share one tenant.
 
-function authSecret(): string {
-  const env = getEnv();
-  if (env.BETTER_AUTH_SECRET) return env.BETTER_AUTH_SECRET;
-  // Zero-configuration default: generated once and kept beside the embedded database. Several
-  // instances must share BETTER_AUTH_SECRET instead.
-  const dir = env.FLOWGATE_DATA_DIR.startsWith("memory://") ? null : env.FLOWGATE_DATA_DIR;
-  const file = dir ? path.join(dir, "auth-secret") : null;
-  if (file && existsSync(file)) return readFileSync(file, "utf8").trim();
-  const secret = randomAlnum(48);
-  if (file) {
-    mkdirSync(dir!, { recursive: true });
-    writeFileSync(file, secret, { mode: 0o600 });
-  }
-  return secret;
-}
-
 async function createAuth() {
   const env = getEnv();
   warnWithoutTrustedProxy(env.NODE_ENV);
@@ -49,7 +33,7 @@ async function createAuth() {
   const db = await getDb();
   return betterAuth({
     database: drizzleAdapter(db, { provider: "pg", schema }),
-    secret: authSecret(),
+    secret: getAuthSecret(),
     baseURL,
     trustedOrigins: dashboardOrigins(),
     emailAndPassword: {
@@ -76,6 +60,10 @@ async function createAuth() {
     // A new address is verified before it replaces the old one (better-auth mails the new address).
     user: { changeEmail: { enabled: true } },
     logger: authLogger(),
+    // A sign-in from a client the account never used is mailed to it (a security notice).
+    databaseHooks: {
+      session: { create: { after: async (s) => inBackground("new sign-in", noticeNewClient({ userId: s.userId, userAgent: s.userAgent, ipAddress: s.ipAddress })) } },
+    },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
         await checkNameLimits(ctx);
