@@ -2,6 +2,7 @@ import Link from "next/link";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { AccountEmailForm } from "@/components/account-email-form";
+import { DeleteAccountForm } from "@/components/delete-account-form";
 import { SignOutEverywhere, TwoFactorSettings } from "@/components/two-factor-settings";
 import { Card } from "@/components/ui";
 import { getAuth } from "@/lib/auth/auth";
@@ -51,6 +52,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           </tbody>
         </table>
       </Card>
+      <Card title="Delete account"><DeleteAccountForm /></Card>
     </main>
   );
 }

@@ -27,6 +27,7 @@ const ALLOWED = new Set([
   "POST /two-factor/verify-totp",
   "POST /two-factor/verify-backup-code",
   "POST /two-factor/generate-backup-codes",
+  "POST /delete-user",
 ]);
 
 export async function handleAuthRequest(req: Request): Promise<Response> {

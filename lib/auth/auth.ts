@@ -17,6 +17,7 @@ import { limitAccountMail } from "./mail-limits";
 import { emailVerificationOptions, emailVerificationRequired } from "./email-verification";
 import { sendMail } from "@/lib/mail/send-mail";
 import { inBackground, noticeNewClient } from "@/lib/notices/send-notice";
+import { beforeDeleteAccount } from "@/lib/account/delete-account";
 import { instanceBaseUrl, instanceUrl } from "@/lib/public-base-url";
 import { dashboardOrigins, originGuard } from "./origins";
 import { admitUserOrg, MAX_ORGS_PER_USER } from "@/lib/orgs/create-org";
@@ -58,7 +59,18 @@ async function createAuth() {
     },
     emailVerification: emailVerificationOptions(),
     // A new address is verified before it replaces the old one (better-auth mails the new address).
-    user: { changeEmail: { enabled: true } },
+    // Account deletion: refused while the user is the only owner of an org with other members;
+    // the orgs' records keep the user's id as a tombstone (lib/account/delete-account.ts).
+    user: {
+      changeEmail: { enabled: true },
+      deleteUser: {
+        enabled: true,
+        beforeDelete: (u) => beforeDeleteAccount(u),
+        afterDelete: async (u) => {
+          await sendMail({ kind: "account-deleted", to: u.email, data: { name: u.name } });
+        },
+      },
+    },
     logger: authLogger(),
     // A sign-in from a client the account never used is mailed to it (a security notice).
     databaseHooks: {
