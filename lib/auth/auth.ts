@@ -81,6 +81,16 @@ async function createAuth() {
         await checkNameLimits(ctx);
         await limitAccountMail(ctx);
       }),
+      // Turning two-factor sign-in on (the enrolment's first code, made with a session; the
+      // sign-in step has none) or off is told to the account.
+      after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== "/two-factor/verify-totp" && ctx.path !== "/two-factor/disable") return;
+        const user = ctx.context.session?.user as { id: string; email: string; name: string; twoFactorEnabled?: boolean | null } | undefined;
+        if (!user || ctx.context.returned instanceof APIError || ctx.context.returned instanceof Error) return;
+        const enabled = ctx.path === "/two-factor/verify-totp";
+        if (enabled && user.twoFactorEnabled) return;
+        inBackground("two-factor change", sendMail({ kind: "two-factor-changed", to: user.email, data: { name: user.name, enabled } }));
+      }),
     },
     advanced: {
       // Session cookies are Secure (and __Secure- prefixed) exactly when the public URL is https,

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import * as OTPAuth from "otpauth";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { getDb } from "@/db";
-import { member, session, user } from "@/db/schema";
+import { mailDeliveries, member, session, user } from "@/db/schema";
 import { resetAuthForTests } from "@/lib/auth/auth";
 import { authorizeActor, TWO_FACTOR_REQUIRED } from "@/lib/auth/org-action";
 import { resetEnvForTests } from "@/lib/env";
@@ -81,6 +81,14 @@ describe("two-factor sign-in", () => {
     expect(ok.status).toBe(200);
     const session = await (await authRequest("GET", "/get-session", { cookie: jar(first, ok) })).json();
     expect(session.user).toMatchObject({ email, twoFactorEnabled: true });
+    // The enrolment was mailed to the account; the sign-in's code was not a change.
+    const db = await getDb();
+    await vi.waitFor(async () => expect((await db.select().from(mailDeliveries).where(eq(mailDeliveries.toAddress, email))).map((m) => m.subject))
+      .toEqual(["Two-factor sign-in turned on for your Flowgate account"]));
+    const disabled = await authRequest("POST", "/two-factor/disable", { body: { password: PASSWORD }, cookie: jar(first, ok), ip });
+    expect(disabled.status).toBe(200);
+    await vi.waitFor(async () => expect((await db.select().from(mailDeliveries).where(eq(mailDeliveries.toAddress, email))).map((m) => m.subject))
+      .toContain("Two-factor sign-in turned off for your Flowgate account"));
   });
 
   it("a backup code signs in once", async () => {
