@@ -68,6 +68,8 @@ describe("account flows in Chromium", () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${base}/sign-in`);
     await page.click("text=Forgot your password?");
+    await page.waitForURL(`${base}/forgot-password`);
+    await page.waitForSelector("text=Reset your password");
     await page.fill('input[name="email"]', email);
     await page.click('button:has-text("Send reset link")');
     await page.waitForSelector("text=a link to choose a new password is on its way");

@@ -1,6 +1,10 @@
 import Link from "next/link";
 import { ForgotPasswordForm } from "@/components/password-reset-forms";
 
+// Rendered per request: the page's scripts carry the request's CSP nonce (proxy.ts), which a
+// prerendered page could not.
+export const dynamic = "force-dynamic";
+
 export default function ForgotPasswordPage() {
   return (
     <main className="mx-auto mt-20 max-w-sm space-y-6 p-6">
