@@ -35,7 +35,9 @@ async function until<T>(f: () => Promise<T | undefined | false | null> | T | und
   throw new Error(`timed out waiting for ${what}`);
 }
 let ipSeq = 0;
-const nextIp = () => `192.0.2.${++ipSeq}`;
+// A run of its own: the limits live in the rate-limit store (Redis keeps them across runs).
+const run = Math.floor(Math.random() * 250);
+const nextIp = () => `198.19.${run}.${++ipSeq}`;
 /** Follows a mailed /api/auth link the way a browser does (GET, no Origin). */
 const follow = (link: string, cookie?: string) => authRequest("GET", link.replace("http://localhost:3000/api/auth", ""), { cookie });
 

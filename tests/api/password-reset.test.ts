@@ -35,7 +35,9 @@ async function until<T>(f: () => Promise<T | undefined | false | null> | T | und
 }
 // One client address per test: the per-address and per-client limits are what one test measures.
 let ipSeq = 0;
-const nextIp = () => `198.51.100.${++ipSeq}`;
+// A run of its own: the limits live in the rate-limit store (Redis keeps them across runs).
+const run = Math.floor(Math.random() * 250);
+const nextIp = () => `198.18.${run}.${++ipSeq}`;
 
 async function signUp(ip: string) {
   const email = `${randomAlnum(10)}@example.com`;
