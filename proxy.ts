@@ -6,7 +6,7 @@ import { getEnv } from "@/lib/env";
 // Dashboard pages need a login cookie (the pages re-check the login and membership: a cookie
 // is not proof).
 export function proxy(req: NextRequest) {
-  if (req.nextUrl.pathname.startsWith("/dashboard") && !getSessionCookie(req)) {
+  if ((req.nextUrl.pathname.startsWith("/dashboard") || req.nextUrl.pathname.startsWith("/account")) && !getSessionCookie(req)) {
     return NextResponse.redirect(new URL("/sign-in", req.url));
   }
   // A fresh nonce per page: Next reads it from the request's CSP header and puts it on its own

@@ -19,6 +19,7 @@ export function AccountMenu({ orgId, orgs }: { orgId: string; orgs: Array<{ orgI
         </select>
       ) : null}
       <div className="flex gap-3">
+        <a className="underline" href="/account">Account</a>
         <a className="underline" href="/onboarding">New organization</a>
         <button className="underline" onClick={async () => {
           await authClient.signOut();

@@ -1,6 +1,6 @@
 "use client";
 
-import { organizationClient } from "better-auth/client/plugins";
+import { organizationClient, twoFactorClient } from "better-auth/client/plugins";
 import { createAuthClient } from "better-auth/react";
 
-export const authClient = createAuthClient({ plugins: [organizationClient()] });
+export const authClient = createAuthClient({ plugins: [organizationClient(), twoFactorClient()] });

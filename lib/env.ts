@@ -56,6 +56,15 @@ const schema = z.object({
   SESSION_HISTORY_TOKENS: z.coerce.number().int().nonnegative().default(4000),
   /** Signs dashboard sessions. Unset: a random secret kept in FLOWGATE_DATA_DIR (single instance only). */
   BETTER_AUTH_SECRET: z.string().min(32).optional(),
+  /**
+   * Outgoing mail (lib/mail): smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465.
+   * Unset: each message is written to FLOWGATE_DATA_DIR/mail/<id>.eml and its links logged.
+   */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, "expected smtp://user:pass@host:587 or smtps://user:pass@host:465").optional(),
+  /** The From of every message: an address, or "Name <address>". */
+  MAIL_FROM: z.string().min(3).max(200).default("Flowgate <flowgate@localhost>"),
+  /** Sign-up must verify the address before the account can sign in. Default: on when SMTP_URL is set. */
+  REQUIRE_EMAIL_VERIFICATION: z.stringbool().optional(),
   /** Public URL of the dashboard (cookies, redirects). Default http://localhost:PORT. */
   BETTER_AUTH_URL: z.string().url().optional(),
   /**

@@ -41,6 +41,7 @@ export const newId = {
   purchase: () => `pur_${randomAlnum(24)}`,
   evalCase: () => `evc_${randomAlnum(24)}`,
   evalRun: () => `evr_${randomAlnum(24)}`,
+  mail: () => `mail_${randomAlnum(24)}`,
 };
 
 /** Well-formed ids. Anything else cannot exist, so it is "not found" without a query (and NUL

@@ -14,3 +14,17 @@ export function publicBaseUrl(headers: Headers): string {
   const proto = first("x-forwarded-proto") ?? "http";
   return `${proto}://${host}`;
 }
+
+/**
+ * The instance's public URL when no request is at hand (mail sent from the job queue): the
+ * configured BETTER_AUTH_URL, else the loopback address `npm start` serves. No trailing slash.
+ */
+export function instanceBaseUrl(): string {
+  const env = getEnv();
+  return (env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
+}
+
+/** An absolute link into this instance: `path` starts with "/". */
+export function instanceUrl(path: string): string {
+  return `${instanceBaseUrl()}${path}`;
+}

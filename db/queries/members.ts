@@ -1,12 +1,15 @@
 import { and, eq, gt } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { invitation, member, organization, user } from "../schema";
+import { invitation, member, organization, orgSettings, user } from "../schema";
 
+/** A membership with what authorizing it needs: the org's two-factor rule and whether the user meets it. */
 export async function getMembership(tx: DbOrTx, { orgId, userId }: { orgId: string; userId: string }) {
   const [row] = await tx
-    .select({ role: member.role, orgName: organization.name })
+    .select({ role: member.role, orgName: organization.name, requireTwoFactor: orgSettings.requireTwoFactor, twoFactorEnabled: user.twoFactorEnabled })
     .from(member)
     .innerJoin(organization, eq(organization.id, member.organizationId))
+    .innerJoin(user, eq(user.id, member.userId))
+    .leftJoin(orgSettings, eq(orgSettings.orgId, member.organizationId))
     .where(and(eq(member.organizationId, orgId), eq(member.userId, userId)))
     .limit(1);
   return row;

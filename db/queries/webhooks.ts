@@ -95,12 +95,14 @@ export async function markEndpointFailing(tx: DbOrTx, { endpointId, reason, disa
     .update(webhookEndpoints)
     .set({
       failingSince: sql`coalesce(${webhookEndpoints.failingSince}, now())`,
-      disabledAt: sql`CASE WHEN ${webhookEndpoints.failingSince} < now() - make_interval(secs => ${disableAfterMs / 1000}) THEN now() ELSE ${webhookEndpoints.disabledAt} END`,
-      disabledReason: sql`CASE WHEN ${webhookEndpoints.failingSince} < now() - make_interval(secs => ${disableAfterMs / 1000}) THEN ${reason} ELSE ${webhookEndpoints.disabledReason} END`,
+      // An endpoint already disabled keeps its time and reason.
+      disabledAt: sql`CASE WHEN ${webhookEndpoints.disabledAt} IS NULL AND ${webhookEndpoints.failingSince} < now() - make_interval(secs => ${disableAfterMs / 1000}) THEN now() ELSE ${webhookEndpoints.disabledAt} END`,
+      disabledReason: sql`CASE WHEN ${webhookEndpoints.disabledAt} IS NULL AND ${webhookEndpoints.failingSince} < now() - make_interval(secs => ${disableAfterMs / 1000}) THEN ${reason} ELSE ${webhookEndpoints.disabledReason} END`,
     })
     .where(eq(webhookEndpoints.id, endpointId))
-    .returning({ disabledAt: webhookEndpoints.disabledAt });
-  return !!row?.disabledAt;
+    // Set by this statement (its now()), not by an earlier one: the disabled notice goes out once.
+    .returning({ disabledAt: webhookEndpoints.disabledAt, justDisabled: sql<boolean>`${webhookEndpoints.disabledAt} IS NOT NULL AND ${webhookEndpoints.disabledAt} = now()` });
+  return { disabled: !!row?.disabledAt, justDisabled: row?.justDisabled === true };
 }
 
 /** The org's deliveries, newest first (an endpoint's, when given). */

@@ -4,6 +4,7 @@ import { orgs } from "./orgs";
 export const AUDIT_ACTIONS = [
   "workflow.create", "workflow.update", "workflow.publish", "workflow.unpublish", "workflow.archive", "label.move", "label.split",
   "key.create", "key.revoke", "webhook.create", "webhook.delete", "member.invite", "member.invite_cancel", "member.add", "member.remove", "member.role_update",
+  "org.settings_update", "member.account_deleted",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,4 +1,4 @@
-import { boolean, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 // better-auth's tables (email + password, organization plugin). Property names are better-auth's
 // field names (its drizzle adapter maps by them); columns are snake_case like ours. An
@@ -14,6 +14,8 @@ export const user = pgTable("user", {
   email: text("email").notNull().unique(),
   emailVerified: boolean("email_verified").notNull().default(false),
   image: text("image"),
+  /** better-auth's twoFactor plugin: set once a TOTP enrolment is verified. */
+  twoFactorEnabled: boolean("two_factor_enabled").notNull().default(false),
   createdAt: created(),
   updatedAt: updated(),
 });
@@ -54,6 +56,18 @@ export const verification = pgTable("verification", {
   createdAt: created(),
   updatedAt: updated(),
 });
+
+// better-auth's twoFactor plugin: the TOTP secret and backup codes, both encrypted with
+// BETTER_AUTH_SECRET; `verified` is false between enrolment and its first code.
+export const twoFactor = pgTable("two_factor", {
+  id: text("id").primaryKey(),
+  secret: text("secret").notNull(),
+  backupCodes: text("backup_codes").notNull(),
+  userId: text("user_id").notNull().references(() => user.id, { onDelete: "cascade" }),
+  verified: boolean("verified").notNull().default(true),
+  failedVerificationCount: integer("failed_verification_count").notNull().default(0),
+  lockedUntil: timestamp("locked_until", { withTimezone: true }),
+}, (t) => [index("two_factor_user_id_idx").on(t.userId)]);
 
 export const organization = pgTable("organization", {
   id: text("id").primaryKey(),

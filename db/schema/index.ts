@@ -14,3 +14,5 @@ export * from "./webhooks";
 export * from "./feedback";
 export * from "./evals";
 export * from "./billing";
+export * from "./mail";
+export * from "./org-settings";

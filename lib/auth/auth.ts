@@ -1,19 +1,24 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { betterAuth } from "better-auth";
-import { APIError } from "better-auth/api";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { nextCookies } from "better-auth/next-js";
-import { organization } from "better-auth/plugins";
+import { organization, twoFactor } from "better-auth/plugins";
 import { getDb } from "@/db";
 import { deleteOrganization } from "@/db/queries/orgs";
 import * as schema from "@/db/schema";
 import { getEnv } from "@/lib/env";
+import { getAuthSecret } from "./auth-secret";
 import { logger } from "@/lib/logger";
 import { newId, randomAlnum } from "@/lib/ids";
 import { recordMemberChange } from "@/lib/audit/record-member-change";
 import { authLogger } from "./auth-logger";
-import { nameLimits } from "./name-limits";
+import { checkNameLimits } from "./name-limits";
+import { limitAccountMail } from "./mail-limits";
+import { emailVerificationOptions, emailVerificationRequired } from "./email-verification";
+import { sendMail } from "@/lib/mail/send-mail";
+import { inBackground, noticeNewClient } from "@/lib/notices/send-notice";
+import { beforeDeleteAccount } from "@/lib/account/delete-account";
+import { instanceBaseUrl, instanceUrl } from "@/lib/public-base-url";
 import { dashboardOrigins, originGuard } from "./origins";
 import { admitUserOrg, MAX_ORGS_PER_USER } from "@/lib/orgs/create-org";
 import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
@@ -22,35 +27,71 @@ import { processSingleton, replaceProcessSingleton } from "@/lib/process-singlet
 // roles (owner / admin / member). An organization created here gets our `orgs` row — same id,
 // opening credits — in the same request, so the API and the dashboard share one tenant.
 
-function authSecret(): string {
-  const env = getEnv();
-  if (env.BETTER_AUTH_SECRET) return env.BETTER_AUTH_SECRET;
-  // Zero-configuration default: generated once and kept beside the embedded database. Several
-  // instances must share BETTER_AUTH_SECRET instead.
-  const dir = env.FLOWGATE_DATA_DIR.startsWith("memory://") ? null : env.FLOWGATE_DATA_DIR;
-  const file = dir ? path.join(dir, "auth-secret") : null;
-  if (file && existsSync(file)) return readFileSync(file, "utf8").trim();
-  const secret = randomAlnum(48);
-  if (file) {
-    mkdirSync(dir!, { recursive: true });
-    writeFileSync(file, secret, { mode: 0o600 });
-  }
-  return secret;
-}
-
 async function createAuth() {
   const env = getEnv();
   warnWithoutTrustedProxy(env.NODE_ENV);
-  const baseURL = env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`;
+  const baseURL = instanceBaseUrl();
   const db = await getDb();
   return betterAuth({
     database: drizzleAdapter(db, { provider: "pg", schema }),
-    secret: authSecret(),
+    secret: getAuthSecret(),
     baseURL,
     trustedOrigins: dashboardOrigins(),
-    emailAndPassword: { enabled: true, minPasswordLength: 8 },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: 8,
+      // Unverified accounts get no session: sign-in answers EMAIL_NOT_VERIFIED and the form
+      // offers to mail the link again (docs/account.md).
+      requireEmailVerification: emailVerificationRequired(),
+      // Password reset (docs/account.md): better-auth's endpoints, its token (random, 1 hour,
+      // consumed by the reset), our mail from the queue. An unknown address gets the same answer
+      // and no mail (better-auth); the requests are limited per address and client (mail-limits.ts).
+      resetPasswordTokenExpiresIn: 3600,
+      revokeSessionsOnPasswordReset: true,
+      // The link opens our page with the token, not better-auth's redirecting endpoint: the
+      // destination is ours whatever redirectTo a client sent.
+      sendResetPassword: async ({ user, token }) => {
+        await sendMail({ kind: "reset-password", to: user.email, data: { name: user.name, url: instanceUrl(`/reset-password?token=${encodeURIComponent(token)}`) } });
+      },
+      onPasswordReset: async ({ user }) => {
+        await sendMail({ kind: "password-changed", to: user.email, data: { name: user.name } });
+      },
+    },
+    emailVerification: emailVerificationOptions(),
+    // A new address is verified before it replaces the old one (better-auth mails the new address).
+    // Account deletion: refused while the user is the only owner of an org with other members;
+    // the orgs' records keep the user's id as a tombstone (lib/account/delete-account.ts).
+    user: {
+      changeEmail: { enabled: true },
+      deleteUser: {
+        enabled: true,
+        beforeDelete: (u) => beforeDeleteAccount(u),
+        afterDelete: async (u) => {
+          await sendMail({ kind: "account-deleted", to: u.email, data: { name: u.name } });
+        },
+      },
+    },
     logger: authLogger(),
-    hooks: { before: nameLimits },
+    // A sign-in from a client the account never used is mailed to it (a security notice).
+    databaseHooks: {
+      session: { create: { after: async (s) => inBackground("new sign-in", noticeNewClient({ userId: s.userId, userAgent: s.userAgent, ipAddress: s.ipAddress })) } },
+    },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        await checkNameLimits(ctx);
+        await limitAccountMail(ctx);
+      }),
+      // Turning two-factor sign-in on (the enrolment's first code, made with a session; the
+      // sign-in step has none) or off is told to the account.
+      after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== "/two-factor/verify-totp" && ctx.path !== "/two-factor/disable") return;
+        const user = ctx.context.session?.user as { id: string; email: string; name: string; twoFactorEnabled?: boolean | null } | undefined;
+        if (!user || ctx.context.returned instanceof APIError || ctx.context.returned instanceof Error) return;
+        const enabled = ctx.path === "/two-factor/verify-totp";
+        if (enabled && user.twoFactorEnabled) return;
+        inBackground("two-factor change", sendMail({ kind: "two-factor-changed", to: user.email, data: { name: user.name, enabled } }));
+      }),
+    },
     advanced: {
       // Login cookies are Secure (and __Secure- prefixed) exactly when the public URL is https,
       // stated here rather than left to better-auth's defaults (which also look at NODE_ENV).
@@ -65,6 +106,9 @@ async function createAuth() {
     },
     plugins: [
       originGuard,
+      // TOTP with backup codes (docs/account.md): enrolment under /account asks for the password,
+      // and two-factor sign-in starts only once the first code from the app is verified.
+      twoFactor({ issuer: "Flowgate" }),
       organization({
         // No mail is configured: invitations are shown as a link to copy.
         sendInvitationEmail: async () => {},

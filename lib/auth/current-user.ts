@@ -5,7 +5,8 @@ import { redirect } from "next/navigation";
 import { getDb } from "@/db";
 import { listMemberships } from "@/db/queries/members";
 import { getAuth } from "./auth";
-import { authorizeActor, type Actor } from "./org-action";
+import { isAppError } from "@/lib/errors";
+import { authorizeActor, TWO_FACTOR_REQUIRED, type Actor } from "./org-action";
 
 /**
  * The signed-in user of this request (server components and actions), or null. Memoized per
@@ -32,6 +33,10 @@ export const requireOrgPage = cache(async (): Promise<Actor & { email: string; n
   const orgs = await listMemberships(await getDb(), user.id);
   const org = orgs.find((o) => o.orgId === user.activeOrganizationId) ?? orgs[0];
   if (!org) redirect("/onboarding");
-  const actor = await authorizeActor({ userId: user.id, orgId: org.orgId }, "member");
+  const actor = await authorizeActor({ userId: user.id, orgId: org.orgId }, "member").catch((e: unknown) => {
+    // An organization that requires two-factor sign-in sends members without it to enrol.
+    if (isAppError(e) && e.message === TWO_FACTOR_REQUIRED) redirect("/account?two-factor=required");
+    throw e;
+  });
   return { ...actor, email: user.email, name: user.name, orgName: org.name, orgs };
 });

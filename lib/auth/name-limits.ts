@@ -12,7 +12,9 @@ const NAMED: Record<string, { field: "name"; label: string }> = {
  * Before better-auth stores a user or an organization: its name is 1–NAME_MAX characters, and an
  * organization's slug (made by the form) is a short one. better-auth itself takes any length.
  */
-export const nameLimits = createAuthMiddleware(async (ctx) => {
+export const nameLimits = createAuthMiddleware(async (ctx) => checkNameLimits(ctx));
+
+export async function checkNameLimits(ctx: { path: string; body?: unknown }) {
   const named = NAMED[ctx.path];
   if (!named) return;
   const body = (ctx.body ?? {}) as Record<string, unknown>;
@@ -26,4 +28,4 @@ export const nameLimits = createAuthMiddleware(async (ctx) => {
   if (ctx.path === "/organization/create" && typeof body.slug === "string" && !/^[a-z0-9-]{1,64}$/.test(body.slug)) {
     throw new APIError("BAD_REQUEST", { message: "Organization slug: 1-64 lowercase letters, digits and dashes" });
   }
-});
+}

@@ -13,9 +13,13 @@ export const ROLES = ["member", "admin", "owner"] as const;
 export type Role = (typeof ROLES)[number];
 export type Actor = { userId: string; orgId: string; role: Role };
 
+/** The refusal for a member of an organization that requires two-factor sign-in, without it (pages redirect on it). */
+export const TWO_FACTOR_REQUIRED = "This organization requires two-factor sign-in: set it up under Account (/account) first";
+
 export async function authorizeActor({ userId, orgId }: { userId: string; orgId: string }, minimum: Role): Promise<Actor> {
   const m = typeof orgId === "string" && orgId ? await getMembership(await getDb(), { orgId, userId }) : undefined;
   if (!m) throw new AppError("not_found", "Not found");
+  if (m.requireTwoFactor && !m.twoFactorEnabled) throw new AppError("forbidden", TWO_FACTOR_REQUIRED);
   const role = (ROLES.includes(m.role as Role) ? m.role : "member") as Role;
   if (ROLES.indexOf(role) < ROLES.indexOf(minimum)) throw new AppError("forbidden", `This needs the ${minimum} role`);
   return { userId, orgId, role };

@@ -7,11 +7,15 @@ import { recordAudit } from "@/lib/audit/record-audit";
 import { actionResultOf } from "@/lib/auth/org-action";
 import { AppError } from "@/lib/errors";
 import { randomAlnum } from "@/lib/ids";
+import { emailVerificationRequired } from "@/lib/auth/email-verification";
+import { sendMail } from "@/lib/mail/send-mail";
 
-// Invitations to an organization. No mail is configured, so an invitation is a link the admin
-// copies and sends; the invitee signs in (or up) with the invited address and accepts. Without
-// mail, sign-up cannot prove an address, so until the invitee has an account the link is as good
-// as a password for that address: it is short-lived, single-use, and admins can withdraw it.
+// Invitations to an organization: mailed to the invited address (from the queue, committed with
+// the invitation) and shown to the admin as a link to copy as well. The invitee signs in (or up)
+// with the invited address and accepts. Where sign-up does not verify addresses (no SMTP), until
+// the invitee has an account the link is as good as a password for that address: it is
+// short-lived, single-use, and admins can withdraw it. Where it does, accepting needs a verified
+// address (docs/account.md).
 
 export const INVITE_TTL_MS = 48 * 3_600_000;
 export const INVITE_ROLES = ["member", "admin"] as const;
@@ -21,15 +25,21 @@ export async function inviteMember({ orgId, inviterId, email, role }: { orgId: s
   const normalized = email.trim().toLowerCase();
   const members = await listMembers(db, orgId);
   if (members.some((m) => m.email.toLowerCase() === normalized)) throw new AppError("invalid_request", `${normalized} is already a member`);
+  const inviter = members.find((m) => m.userId === inviterId);
+  const orgName = (await getMembership(db, { orgId, userId: inviterId }))?.orgName ?? "an organization";
   const row = await db.transaction(async (tx) => {
     const inv = await insertInvitation(tx, {
       id: randomAlnum(32), organizationId: orgId, email: normalized, role, status: "pending",
       expiresAt: new Date(Date.now() + INVITE_TTL_MS), inviterId,
     });
     await recordAudit(tx, { orgId, actorId: inviterId, action: "member.invite", targetId: inv.id, details: { email: normalized, role } });
+    await sendMail({
+      kind: "invitation", to: normalized,
+      data: { orgName, inviterName: inviter?.name ?? "A member", role, invitationId: inv.id, expiresAt: `${inv.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC` },
+    }, tx);
     return inv;
   });
-  return { invitation_id: row.id, email: row.email, role: row.role, expires_at: row.expiresAt.toISOString(), path: `/invite/${row.id}` };
+  return { invitation_id: row.id, email: row.email, role: row.role, expires_at: row.expiresAt.toISOString(), path: `/invite/${row.id}`, emailed: true };
 }
 
 /** An invitation that can still be accepted, with its org's name; otherwise null. */
@@ -44,10 +54,12 @@ export async function openInvitation(invitationId: string) {
  * Joins the invited org. Only an account with the invited address may accept, and only once (the
  * status flips in the same transaction as the membership insert).
  */
-export async function acceptInvitation({ invitationId, userId, email }: { invitationId: string; userId: string; email: string }) {
+export async function acceptInvitation({ invitationId, userId, email, emailVerified = false }: { invitationId: string; userId: string; email: string; emailVerified?: boolean }) {
   const inv = await openInvitation(invitationId);
   if (!inv) throw new AppError("not_found", "This invitation is no longer valid: ask for a new one");
   if (inv.email !== email.trim().toLowerCase()) throw new AppError("forbidden", `This invitation is for ${inv.email}: sign in with that address`);
+  // An account from before verification was required may still hold an unproven address.
+  if (emailVerificationRequired() && !emailVerified) throw new AppError("forbidden", `Verify ${inv.email} first: sign out, sign in again and ask for the verification link`);
   const db = await getDb();
   return db.transaction(async (tx) => {
     if (!(await markInvitationAccepted(tx, invitationId))) throw new AppError("not_found", "This invitation is no longer valid: ask for a new one");
@@ -63,12 +75,12 @@ export async function acceptInvitation({ invitationId, userId, email }: { invita
  * The accept action's body (app/invite/[id]/actions.ts): the signed-in user (null when signed out),
  * not yet a member, and the action's raw input; the invitation is the grant. Answers an ActionResult.
  */
-export function acceptInvitationAs(user: { id: string; email: string } | null, raw: unknown) {
+export function acceptInvitationAs(user: { id: string; email: string; emailVerified?: boolean } | null, raw: unknown) {
   return actionResultOf(async () => {
     if (!user) throw new AppError("unauthorized", "Sign in first");
     const id = (raw as { invitationId?: unknown } | null)?.invitationId;
     if (typeof id !== "string") throw new AppError("invalid_request", "invitationId: expected a string");
-    return acceptInvitation({ invitationId: id, userId: user.id, email: user.email });
+    return acceptInvitation({ invitationId: id, userId: user.id, email: user.email, emailVerified: user.emailVerified });
   });
 }
 

@@ -9,3 +9,15 @@ export type { RateLimitPolicy };
 export function apiKeyPolicy(override: number | null | undefined): RateLimitPolicy {
   return { name: "api", limit: override ?? getEnv().RATE_LIMIT_PER_MINUTE, windowMs: 60_000, prefix: "rl:api" };
 }
+
+/**
+ * Mail that anyone can make us send (a password reset, a verification resend): counted per
+ * address (whether or not it has an account, so the limit says nothing about which do) and per
+ * client address. README "Mail" lists the numbers.
+ */
+export const ACCOUNT_MAIL_POLICIES = {
+  resetPerAddress: { name: "password-reset-address", limit: 3, windowMs: 3_600_000, prefix: "rl:mail:reset:to" },
+  resetPerIp: { name: "password-reset-ip", limit: 10, windowMs: 3_600_000, prefix: "rl:mail:reset:ip" },
+  verifyPerAddress: { name: "verification-address", limit: 3, windowMs: 3_600_000, prefix: "rl:mail:verify:to" },
+  verifyPerIp: { name: "verification-ip", limit: 10, windowMs: 3_600_000, prefix: "rl:mail:verify:ip" },
+} as const satisfies Record<string, RateLimitPolicy>;

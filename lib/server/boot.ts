@@ -18,6 +18,7 @@ import { startQueue } from "./start-queue";
 import { flushTracing } from "@/lib/telemetry/trace";
 import { SWEEP_EVERY_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
+import { sweepBalanceNotices } from "@/lib/notices/send-notice";
 import { processSingleton } from "@/lib/process-singleton";
 
 
@@ -39,6 +40,7 @@ async function doBoot() {
   const timer = setInterval(() => {
     sweepOrphanedRuns().catch((err) => logger.warn("orphan sweep failed", { err }));
     if (sweeps++ % 6 === 0) {
+      sweepBalanceNotices().catch((err) => logger.warn("balance notice sweep failed", { err }));
       deleteExpiredStreamTokens(db, new Date(Date.now() - 3600_000)).catch(() => {});
       deleteExpiredIdempotencyKeys(db, new Date(Date.now() - IDEMPOTENCY_KEEP_MS)).catch(() => {});
     }

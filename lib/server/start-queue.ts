@@ -1,6 +1,7 @@
 import "server-only";
 import { evalJobHandler } from "@/lib/evals/run-eval";
 import { isDraining } from "@/lib/runs/in-flight";
+import { mailJobHandler } from "@/lib/mail/deliver";
 import { autoTopUpAfterSettlement, autoTopUpJobHandler } from "@/lib/billing/auto-top-up";
 import { onSettlementCommitted } from "@/lib/credits/settle-queue";
 import { runJobHandler } from "@/lib/runs/async-run";
@@ -12,5 +13,5 @@ import { startJobWorker } from "@/lib/queue/worker";
 export function startQueue() {
   // A settlement that leaves an org under its auto top-up threshold claims one (lib/billing).
   onSettlementCommitted(autoTopUpAfterSettlement);
-  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler(), "auto-top-up": autoTopUpJobHandler(), eval: evalJobHandler() }, isDraining);
+  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler(), "auto-top-up": autoTopUpJobHandler(), eval: evalJobHandler(), mail: mailJobHandler() }, isDraining);
 }

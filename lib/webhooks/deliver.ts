@@ -9,6 +9,7 @@ import { isAppError } from "@/lib/errors";
 import type { JobHandler } from "@/lib/queue/worker";
 import { NoAnswerError, parseWebhookUrl, postPinned, resolveAllowedAddress } from "./outbound";
 import { signWebhook } from "./sign";
+import { inBackground, noticeWebhookDisabled } from "@/lib/notices/send-notice";
 
 // Deliveries, at least once: a delivery's job is deleted only after a 2xx was recorded; a failure
 // reschedules it on the backoff below (about a day in all), and a worker that dies mid-attempt
@@ -57,7 +58,9 @@ async function deliverWebhook(job: Job, timeoutMs: number) {
   const openUntil = timedOut ? await recordEndpointTimeout(db, { endpointId: endpoint.id, ...CIRCUIT }) : null;
   if (openUntil) await deferGroupJobs(db, { kind: "webhook", groupKey: endpoint.id, runAt: openUntil });
   const why = outcome.error ?? `HTTP ${outcome.status}`;
-  const disabled = await markEndpointFailing(db, { endpointId: endpoint.id, reason: `Every delivery failed for 24 hours (last: ${why})`, disableAfterMs: DISABLE_AFTER_MS });
+  const reason = `Every delivery failed for 24 hours (last: ${why})`;
+  const { disabled, justDisabled } = await markEndpointFailing(db, { endpointId: endpoint.id, reason, disableAfterMs: DISABLE_AFTER_MS });
+  if (justDisabled) inBackground("webhook disabled", noticeWebhookDisabled({ orgId: endpoint.orgId, endpointUrl: endpoint.url, reason }));
   const wait = disabled ? undefined : RETRY_SCHEDULE_MS[job.attempts - 1];
   if (wait === undefined) {
     await recordDeliveryAttempt(db, { deliveryId, outcome, final: "failed", next: null });

@@ -177,7 +177,7 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.goto(`${e2e.baseUrl}/dashboard/members`);
     const mate = `mate${Date.now()}@example.com`;
     await page.fill('input[name="email"]', mate);
-    await page.click('button:has-text("Create invitation link")');
+    await page.click('button:has-text("Send invitation")');
     const link = (await page.getByTestId("invite-link").textContent())!.trim();
     expect(link).toMatch(/\/invite\/[a-z0-9]{32}$/);
     await shot("11-members-invite");

@@ -5,6 +5,7 @@ import { orgAction } from "@/lib/auth/org-action";
 import { currentUserId } from "@/lib/auth/current-user";
 import { cancelInvitation, INVITE_ROLES, inviteMember } from "@/lib/orgs/invitations";
 import { changeMemberRole, removeMember } from "@/lib/orgs/members";
+import { setRequireTwoFactor } from "@/lib/orgs/org-settings";
 import { org } from "@/app/dashboard/action-inputs";
 
 // The members page (admins): invitation links, roles, removal.
@@ -28,4 +29,10 @@ export const removeMemberAction = orgAction(
 export const cancelInvitationAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...org, invitationId: z.string().min(1) }) },
   ({ input, actor }) => cancelInvitation({ orgId: actor.orgId, invitationId: input.invitationId, actorId: actor.userId }),
+);
+
+/** The org setting "members must use two-factor sign-in" (audited; an admin must have it first). */
+export const setRequireTwoFactorAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...org, on: z.boolean() }) },
+  ({ input, actor }) => setRequireTwoFactor({ orgId: actor.orgId, actorId: actor.userId, on: input.on }),
 );

@@ -7,7 +7,7 @@ import { CopyButton } from "@/components/copy-button";
 import { useToast } from "@/components/toast";
 import { Button, Input } from "@/components/ui";
 
-/** No mail is configured: an invitation is a link to copy and send. */
+/** An invitation is mailed to the address; its link is shown too, to copy and send another way. */
 export function InviteForm({ orgId }: { orgId: string }) {
   const router = useRouter();
   const toast = useToast();
@@ -25,11 +25,11 @@ export function InviteForm({ orgId }: { orgId: string }) {
           <option value="member">member (view and run)</option>
           <option value="admin">admin (edit, publish, keys)</option>
         </select>
-        <Button type="submit">Create invitation link</Button>
+        <Button type="submit">Send invitation</Button>
       </form>
       {link ? (
         <div role="status" className="flex items-center gap-2 rounded-md border border-indigo-200 bg-indigo-50 p-3 text-sm dark:border-indigo-800 dark:bg-indigo-950">
-          <span className="flex-1">Send this link to them privately: it works once, for an account with that address, for 48 hours. <code data-testid="invite-link" className="break-all">{link}</code></span>
+          <span className="flex-1">Invitation mailed. The link, to send another way if it does not arrive (privately: it works once, for an account with that address, for 48 hours): <code data-testid="invite-link" className="break-all">{link}</code></span>
           <CopyButton text={link} />
         </div>
       ) : null}

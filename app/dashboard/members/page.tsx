@@ -3,18 +3,21 @@ import { InviteForm } from "./invite-form";
 import { MemberActions } from "./member-actions";
 import { Card } from "@/components/ui";
 import { requireOrgPage } from "@/lib/auth/current-user";
+import { RequireTwoFactorToggle } from "./require-two-factor-toggle";
 import { membersPageData } from "@/lib/orgs/invitations";
+import { getOrgSettings } from "@/lib/orgs/org-settings";
 
 export const dynamic = "force-dynamic";
 
 export default async function MembersPage() {
   const me = await requireOrgPage();
-  const { members, invitations } = await membersPageData(me.orgId);
+  const [{ members, invitations }, settings] = await Promise.all([membersPageData(me.orgId), getOrgSettings(me.orgId)]);
   const canEdit = me.role !== "member";
   return (
     <>
       <h1 className="text-2xl font-semibold">Members</h1>
       {canEdit ? <Card title="Invite someone"><InviteForm orgId={me.orgId} /></Card> : null}
+      {canEdit ? <Card title="Sign-in security"><RequireTwoFactorToggle orgId={me.orgId} on={settings.requireTwoFactor} /></Card> : null}
       <Card title={`${members.length} member${members.length === 1 ? "" : "s"}`}>
         <table className="w-full text-sm" data-testid="members">
           <thead className="text-left text-neutral-500"><tr><th className="py-2">Name</th><th>Email</th><th>Role</th><th>Joined</th>{canEdit ? <th /> : null}</tr></thead>
