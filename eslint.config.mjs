@@ -35,7 +35,26 @@ const parserFor = (plugins) => ({
 const LEAVES = ["env", "errors", "ids", "logger", "process-singleton", "server-timing", "public-base-url"];
 const MAY_IMPORT = {
   admin: ["auth", "billing", "credits", "errors", "evals", "llm", "orgs", "webhooks", "workflows"],
-  api: ["db", "auth", "billing", "evals", "feedback", "health", "idempotency", "ratelimit", "runs", "sessions", "snippets", "stream-tokens", "telemetry", "transports", "usage", "validation", "workflows", ...LEAVES],
+  api: [
+    "db",
+    "auth",
+    "billing",
+    "evals",
+    "feedback",
+    "health",
+    "idempotency",
+    "ratelimit",
+    "runs",
+    "sessions",
+    "snippets",
+    "stream-tokens",
+    "telemetry",
+    "transports",
+    "usage",
+    "validation",
+    "workflows",
+    ...LEAVES,
+  ],
   account: ["db", "audit"],
   audit: ["db", "logger"],
   billing: ["db", "credits", "queue", "webhooks", ...LEAVES],
@@ -53,7 +72,24 @@ const MAY_IMPORT = {
   queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
   ratelimit: ["env", "logger", "process-singleton"],
   runs: ["db", "auth", "credits", "llm", "queue", "sessions", "telemetry", "validation", "workflows", ...LEAVES],
-  server: ["db", "mail", "notices", "auth", "billing", "credits", "evals", "idempotency", "llm", "orgs", "queue", "runs", "telemetry", "webhooks", "workflows", ...LEAVES],
+  server: [
+    "db",
+    "mail",
+    "notices",
+    "auth",
+    "billing",
+    "credits",
+    "evals",
+    "idempotency",
+    "llm",
+    "orgs",
+    "queue",
+    "runs",
+    "telemetry",
+    "webhooks",
+    "workflows",
+    ...LEAVES,
+  ],
   sessions: ["db", "auth", "credits", "llm", "validation", "workflows", "env", "errors"],
   snippets: [],
   "stream-tokens": ["db", "auth", "validation", "workflows", "errors", "ids"],
@@ -72,8 +108,15 @@ const MAY_IMPORT_FILES = {
 };
 const asPath = (name) => (name === "db" ? null : MAY_IMPORT[name] ? `./${name}` : `./${name}.ts`);
 const libZone = (target, allowed, self) => [
-  { target, from: "./lib", except: [...(self ? [`./${self}`] : []), ...allowed.map(asPath).filter(Boolean)], message: "not in this folder's MAY_IMPORT row (eslint.config.mjs)" },
-  ...(allowed.includes("db") ? [] : [{ target, from: "./db", message: "this lib/ folder does not use the database (MAY_IMPORT, eslint.config.mjs)" }]),
+  {
+    target,
+    from: "./lib",
+    except: [...(self ? [`./${self}`] : []), ...allowed.map(asPath).filter(Boolean)],
+    message: "not in this folder's MAY_IMPORT row (eslint.config.mjs)",
+  },
+  ...(allowed.includes("db")
+    ? []
+    : [{ target, from: "./db", message: "this lib/ folder does not use the database (MAY_IMPORT, eslint.config.mjs)" }]),
 ];
 const libZones = [
   ...Object.entries(MAY_IMPORT).flatMap(([folder, allowed]) => libZone(`./lib/${folder}/**`, allowed, folder)),
@@ -82,9 +125,18 @@ const libZones = [
 ];
 
 const DB = { group: ["@/db", "@/db/**"], message: "Pages, routes and components reach the database through lib/ (app → lib → db)." };
-const LIB_API = { group: ["@/lib/api", "@/lib/api/**"], message: "lib/api is the request pipeline of app/api/**; other code calls the domain modules in lib/." };
-const UPWARD = { group: ["@/app/**", "@/components/**"], message: "Imports go one way: app → lib → db. Move the shared piece down into lib/." };
-const APP = { group: ["@/app/**"], message: "components/ is shared UI: it never imports app/. A piece used by one page (and its server actions) sits beside that page." };
+const LIB_API = {
+  group: ["@/lib/api", "@/lib/api/**"],
+  message: "lib/api is the request pipeline of app/api/**; other code calls the domain modules in lib/.",
+};
+const UPWARD = {
+  group: ["@/app/**", "@/components/**"],
+  message: "Imports go one way: app → lib → db. Move the shared piece down into lib/.",
+};
+const APP = {
+  group: ["@/app/**"],
+  message: "components/ is shared UI: it never imports app/. A piece used by one page (and its server actions) sits beside that page.",
+};
 const restrict = (...patterns) => ["error", { patterns }];
 // A layer of the run core may not import the folders named (README, Architecture: the run core).
 const layer = (folder, ...banned) => ({
@@ -121,14 +173,16 @@ const boundaries = {
     "no-server-only-in-client": {
       meta: { type: "problem", schema: [] },
       create(context) {
-        const client = context.filename.startsWith(path.join(ROOT, "components") + path.sep) ||
+        const client =
+          context.filename.startsWith(path.join(ROOT, "components") + path.sep) ||
           context.sourceCode.ast.body.some((n) => n.type === "ExpressionStatement" && n.directive === "use client");
         if (!client) return {};
         return {
           ImportDeclaration(node) {
             if (node.importKind === "type") return;
             const spec = node.source.value;
-            if (isServerOnly(spec)) context.report({ node, message: `'${spec}' is server-only (import "server-only"); a client module cannot import it.` });
+            if (isServerOnly(spec))
+              context.report({ node, message: `'${spec}' is server-only (import "server-only"); a client module cannot import it.` });
           },
         };
       },
@@ -155,10 +209,13 @@ export default [
       // aside; a dynamic import() counts). eslint-plugin-import-x resolves the `@/` paths.
       "import-x/no-cycle": ["error", { ignoreExternal: true }],
       // Configuration is parsed and validated once (lib/env.ts); a stray process.env read skips it.
-      "no-restricted-syntax": ["error", {
-        selector: "MemberExpression[object.name='process'][property.name='env']",
-        message: "Read configuration through getEnv() (lib/env.ts), the one place that parses process.env.",
-      }],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: "Read configuration through getEnv() (lib/env.ts), the one place that parses process.env.",
+        },
+      ],
     },
   },
 
@@ -192,8 +249,14 @@ export default [
   //   lib/transports   server
   //   lib/server       (anything in lib/)
   //   all of lib/      app/, components/ (UPWARD)
-  { files: ["lib/llm/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/llm", "runs", "credits", "workflows", "transports", "server")) } },
-  { files: ["lib/credits/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/credits", "runs", "transports", "server")) } },
+  {
+    files: ["lib/llm/**"],
+    rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/llm", "runs", "credits", "workflows", "transports", "server")) },
+  },
+  {
+    files: ["lib/credits/**"],
+    rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/credits", "runs", "transports", "server")) },
+  },
   { files: ["lib/runs/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/runs", "transports", "server")) } },
   { files: ["lib/transports/**"], rules: { "no-restricted-imports": restrict(UPWARD, LIB_API, layer("lib/transports", "server")) } },
   // ---- end of the run core's layers ----
@@ -204,7 +267,16 @@ export default [
     // configures Next before any app code; instrumentation.ts tests NEXT_RUNTIME, which Next
     // replaces at build time (it is not configuration); scripts/, bench/ and tests/ set up the
     // environment of the processes they start, and vitest.config.ts picks test projects.
-    files: ["lib/env.ts", "drizzle.config.ts", "next.config.ts", "instrumentation.ts", "vitest.config.ts", "scripts/**", "bench/**", "tests/**"],
+    files: [
+      "lib/env.ts",
+      "drizzle.config.ts",
+      "next.config.ts",
+      "instrumentation.ts",
+      "vitest.config.ts",
+      "scripts/**",
+      "bench/**",
+      "tests/**",
+    ],
     rules: { "no-restricted-syntax": "off" },
   },
 ];

@@ -9,9 +9,16 @@ const nextConfig: NextConfig = {
   // that Next's own tracer (which requires @opentelemetry/api from node_modules) must share.
   // re2js is required by the regex worker threads (lib/evals/regex-pool.ts) from node_modules.
   serverExternalPackages: [
-    "@electric-sql/pglite", "postgres", "redis", "re2js",
-    "@opentelemetry/api", "@opentelemetry/context-async-hooks", "@opentelemetry/core",
-    "@opentelemetry/exporter-trace-otlp-http", "@opentelemetry/resources", "@opentelemetry/sdk-trace",
+    "@electric-sql/pglite",
+    "postgres",
+    "redis",
+    "re2js",
+    "@opentelemetry/api",
+    "@opentelemetry/context-async-hooks",
+    "@opentelemetry/core",
+    "@opentelemetry/exporter-trace-otlp-http",
+    "@opentelemetry/resources",
+    "@opentelemetry/sdk-trace",
   ],
   poweredByHeader: false,
   // Type checking is CI's job (`npm run typecheck` in .ci/run), not the start path's: `npm start`

@@ -44,9 +44,14 @@ export function contentSecurityPolicy(nonce: string): string {
 }
 
 export const config = {
-  matcher: [{
-    source: "/((?!api/|_next/static|_next/image|favicon.ico).*)",
-    // A prefetch renders no HTML of its own: no nonce to mint.
-    missing: [{ type: "header", key: "next-router-prefetch" }, { type: "header", key: "purpose", value: "prefetch" }],
-  }],
+  matcher: [
+    {
+      source: "/((?!api/|_next/static|_next/image|favicon.ico).*)",
+      // A prefetch renders no HTML of its own: no nonce to mint.
+      missing: [
+        { type: "header", key: "next-router-prefetch" },
+        { type: "header", key: "purpose", value: "prefetch" },
+      ],
+    },
+  ],
 };

@@ -83,29 +83,33 @@ export default defineConfig({
       // `npm run test:multi` only (MULTI=1), on PostgreSQL and Redis: three production servers behind
       // HAProxy (tests/multi). Each file boots its own cluster; the whole suite stays under 4 minutes.
       ...(process.env.MULTI && process.env.DATABASE_URL && process.env.REDIS_URL
-        ? [{
-            extends: true as const,
-            test: {
-              name: "multi",
-              include: ["tests/multi/**/*.test.ts"],
-              globalSetup: ["./tests/multi/global-setup.ts"],
-              testTimeout: 120_000,
-              hookTimeout: 300_000,
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: "multi",
+                include: ["tests/multi/**/*.test.ts"],
+                globalSetup: ["./tests/multi/global-setup.ts"],
+                testTimeout: 120_000,
+                hookTimeout: 300_000,
+              },
             },
-          }]
+          ]
         : []),
       // `npm run test:soak` only (ten minutes of mixed load): SOAK=1 adds the project.
       ...(process.env.SOAK
-        ? [{
-            extends: true as const,
-            test: {
-              name: "soak",
-              include: ["tests/soak/**/*.test.ts"],
-              globalSetup: ["./tests/e2e/global-setup.ts"],
-              testTimeout: 30 * 60_000,
-              hookTimeout: 300_000,
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: "soak",
+                include: ["tests/soak/**/*.test.ts"],
+                globalSetup: ["./tests/e2e/global-setup.ts"],
+                testTimeout: 30 * 60_000,
+                hookTimeout: 300_000,
+              },
             },
-          }]
+          ]
         : []),
     ],
   },

@@ -7,8 +7,20 @@ export default function Home() {
   -H 'Authorization: Bearer sk_…' \\
   -H 'Content-Type: application/json' \\
   -d '{"story": "a dog named charlie"}'`}</pre>
-      <p className="space-x-4"><a className="underline" href="/sign-up">Create an account</a><a className="underline" href="/sign-in">Sign in</a></p>
-      <p className="text-sm text-neutral-500">Health: <a className="underline" href="/api/health">/api/health</a></p>
+      <p className="space-x-4">
+        <a className="underline" href="/sign-up">
+          Create an account
+        </a>
+        <a className="underline" href="/sign-in">
+          Sign in
+        </a>
+      </p>
+      <p className="text-sm text-neutral-500">
+        Health:{" "}
+        <a className="underline" href="/api/health">
+          /api/health
+        </a>
+      </p>
     </main>
   );
 }

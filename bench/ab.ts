@@ -26,20 +26,34 @@ type Side = keyof typeof SIDES;
 const targets: Record<Side, Record<string, Target>> = { A: {}, B: {} };
 const pids = { A: 0, B: 0 };
 // GC counts from /api/bench/memory where the build has it (its observer starts at the first call).
-const gcOf: Record<Side, () => Promise<Record<string, { count: number; ms: number }> | undefined>> = { A: async () => undefined, B: async () => undefined };
+const gcOf: Record<Side, () => Promise<Record<string, { count: number; ms: number }> | undefined>> = {
+  A: async () => undefined,
+  B: async () => undefined,
+};
 const rssStart = { A: 0, B: 0 };
 for (const side of ["A", "B"] as Side[]) {
-  const fg = await startFlowgate({ upstream, dir: SIDES[side], databaseUrl: DB[side], nodeArgs: ARGS[side], port: 3800 + Math.floor(Math.random() * 90) + (side === "A" ? 0 : 100) });
+  const fg = await startFlowgate({
+    upstream,
+    dir: SIDES[side],
+    databaseUrl: DB[side],
+    nodeArgs: ARGS[side],
+    port: 3800 + Math.floor(Math.random() * 90) + (side === "A" ? 0 : 100),
+  });
   const { floor, pipe, run, text, sse } = fg.targets;
   targets[side] = Object.fromEntries(Object.entries({ floor, pipe, run, text, sse }).filter(([k]) => TARGETS.includes(k) || k === "text"));
   pids[side] = fg.pid;
-  gcOf[side] = () => fg.memory().then((m) => m.gc, () => undefined);
+  gcOf[side] = () =>
+    fg.memory().then(
+      (m) => m.gc,
+      () => undefined,
+    );
   rssStart[side] = mb(serverRss(fg.pid));
 }
 const direct: Target = directTarget(upstream, "direct");
 
 await control({ tokens: 20, tokenDelayMs: 0, firstTokenDelayMs: 0 });
-for (const side of ["A", "B"] as Side[]) for (const t of Object.values(targets[side])) await runLoad({ mode: "closed", target: t, connections: 4, durationMs: 500, warmupMs: 0 });
+for (const side of ["A", "B"] as Side[])
+  for (const t of Object.values(targets[side])) await runLoad({ mode: "closed", target: t, connections: 4, durationMs: 500, warmupMs: 0 });
 
 // Server CPU per request alongside the rates: on a busy machine req/s and latency move with the
 // neighbours' load, the CPU a request costs the server much less so.
@@ -57,9 +71,17 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const key of TARGETS) {
     for (const side of order) {
       // Warm-up requests cost CPU too but are not counted: the same share on both sides.
-      const { r, cpuMs } = await measured(side, { mode: "closed", target: targets[side][key]!, connections: CONNS, durationMs: DURATION, warmupMs: 300 });
+      const { r, cpuMs } = await measured(side, {
+        mode: "closed",
+        target: targets[side][key]!,
+        connections: CONNS,
+        durationMs: DURATION,
+        warmupMs: 300,
+      });
       rows.push({ round, side, target: key, r, cpuMs });
-      console.error(`round ${round} ${side} ${key.padEnd(6)} ${String(r.rps).padStart(7)} req/s p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} errors ${r.errors} cpu ${cpuMs} ms/req`);
+      console.error(
+        `round ${round} ${side} ${key.padEnd(6)} ${String(r.rps).padStart(7)} req/s p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} errors ${r.errors} cpu ${cpuMs} ms/req`,
+      );
     }
   }
   if (OPEN > 0) {
@@ -69,30 +91,53 @@ for (let round = 0; round < ROUNDS; round++) {
         const t = key === "direct" ? direct : targets[side].text!;
         const { r, cpuMs } = await measured(side, { mode: "open", target: t, rate: RATE, count: OPEN });
         rows.push({ round, side, target: `open ${key}`, r, cpuMs });
-        console.error(`round ${round} ${side} open ${key.padEnd(6)} ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}`);
+        console.error(
+          `round ${round} ${side} open ${key.padEnd(6)} ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}`,
+        );
       }
     }
   }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const lines = [`A: ${SIDES.A} ${ARGS.A.join(" ")}; B: ${SIDES.B} ${ARGS.B.join(" ")}; load average ${loadavg().map((x) => x.toFixed(2)).join(", ")} (1, 5, 15 min)`, "", "| target (c" + CONNS + ") | A req/s (median) | B req/s (median) | B/A | A per round | B per round | A CPU ms/req | B CPU ms/req | B/A |", "|---|---:|---:|---:|---|---|---:|---:|---:|"];
+const lines = [
+  `A: ${SIDES.A} ${ARGS.A.join(" ")}; B: ${SIDES.B} ${ARGS.B.join(" ")}; load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(", ")} (1, 5, 15 min)`,
+  "",
+  "| target (c" + CONNS + ") | A req/s (median) | B req/s (median) | B/A | A per round | B per round | A CPU ms/req | B CPU ms/req | B/A |",
+  "|---|---:|---:|---:|---|---|---:|---:|---:|",
+];
 for (const key of TARGETS) {
   const of = (side: Side) => rows.filter((x) => x.side === side && x.target === key);
   const [a, b] = [of("A").map((x) => x.r.rps), of("B").map((x) => x.r.rps)];
   const [ca, cb] = [median(of("A").map((x) => x.cpuMs)), median(of("B").map((x) => x.cpuMs))];
-  lines.push(`| ${key} | ${median(a)} | ${median(b)} | ${(median(b) / median(a)).toFixed(2)} | ${a.join(", ")} | ${b.join(", ")} | ${ca} | ${cb} | ${(cb / ca).toFixed(2)} |`);
+  lines.push(
+    `| ${key} | ${median(a)} | ${median(b)} | ${(median(b) / median(a)).toFixed(2)} | ${a.join(", ")} | ${b.join(", ")} | ${ca} | ${cb} | ${(cb / ca).toFixed(2)} |`,
+  );
 }
 if (OPEN > 0) {
-  lines.push("", `| realistic pace (${RATE} streams/s, 50 × 20 ms) | completed | first-token overhead p50 (median) | p99 (median) | server CPU ms/stream (median) |`, "|---|---:|---:|---:|---:|");
+  lines.push(
+    "",
+    `| realistic pace (${RATE} streams/s, 50 × 20 ms) | completed | first-token overhead p50 (median) | p99 (median) | server CPU ms/stream (median) |`,
+    "|---|---:|---:|---:|---:|",
+  );
   for (const side of ["A", "B"] as Side[]) {
     const per = [...Array(ROUNDS).keys()].map((round) => {
       const d = rows.find((x) => x.round === round && x.side === side && x.target === "open direct")!.r;
       const t = rows.find((x) => x.round === round && x.side === side && x.target === "open text")!.r;
       const cpuMs = rows.find((x) => x.round === round && x.side === side && x.target === "open text")!.cpuMs;
-      return { done: t.requests - t.errors, n: t.requests, p50: t.firstTokenMs.p50 - d.firstTokenMs.p50, p99: t.firstTokenMs.p99 - d.firstTokenMs.p99, cpuMs };
+      return {
+        done: t.requests - t.errors,
+        n: t.requests,
+        p50: t.firstTokenMs.p50 - d.firstTokenMs.p50,
+        p99: t.firstTokenMs.p99 - d.firstTokenMs.p99,
+        cpuMs,
+      };
     });
-    lines.push(`| ${side} text | ${per.map((p) => `${p.done}/${p.n}`).join(", ")} | +${median(per.map((p) => p.p50)).toFixed(1)} ms | +${median(per.map((p) => p.p99)).toFixed(1)} ms (${per.map((p) => p.p99.toFixed(0)).join(", ")}) | ${median(per.map((p) => p.cpuMs))} |`);
+    lines.push(
+      `| ${side} text | ${per.map((p) => `${p.done}/${p.n}`).join(", ")} | +${median(per.map((p) => p.p50)).toFixed(1)} ms | +${median(per.map((p) => p.p99)).toFixed(1)} ms (${per.map((p) => p.p99.toFixed(0)).join(", ")}) | ${median(per.map((p) => p.cpuMs))} |`,
+    );
   }
 }
 await new Promise((r) => setTimeout(r, 1000));
@@ -100,7 +145,15 @@ lines.push("", "| server RSS, MB | at start | after the rounds | after / start |
 for (const side of ["A", "B"] as Side[]) {
   const after = mb(serverRss(pids[side]));
   const gc = await gcOf[side]();
-  lines.push(`| ${side} | ${rssStart[side]} | ${after} | ${(after / rssStart[side]).toFixed(2)} | ${gc ? Object.entries(gc).map(([k, t]) => `${k} ${t.count}× ${t.ms} ms`).join(", ") : "–"} |`);
+  lines.push(
+    `| ${side} | ${rssStart[side]} | ${after} | ${(after / rssStart[side]).toFixed(2)} | ${
+      gc
+        ? Object.entries(gc)
+            .map(([k, t]) => `${k} ${t.count}× ${t.ms} ms`)
+            .join(", ")
+        : "–"
+    } |`,
+  );
 }
 console.log(lines.join("\n"));
 process.exit(0);

@@ -5,14 +5,31 @@
 // queueing inside the server is not hidden (coordinated omission).
 import http from "node:http";
 
-export type Target = { name: string; method: "GET" | "POST"; url: string; headers?: Record<string, string>; body?: string; firstTokenMarker?: string };
+export type Target = {
+  name: string;
+  method: "GET" | "POST";
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  firstTokenMarker?: string;
+};
 export type Spec =
   | { mode: "closed"; target: Target; connections: number; durationMs: number; warmupMs?: number }
   | { mode: "open"; target: Target; rate: number; count: number };
 export type Stats = { p50: number; p90: number; p99: number; mean: number; max: number };
 export type LoadResult = {
-  target: string; mode: string; connections?: number; rate?: number; requests: number; errors: number; statuses: Record<string, number>;
-  rps: number; latencyMs: Stats; ttfbMs: Stats; firstTokenMs: Stats; durationMs: number;
+  target: string;
+  mode: string;
+  connections?: number;
+  rate?: number;
+  requests: number;
+  errors: number;
+  statuses: Record<string, number>;
+  rps: number;
+  latencyMs: Stats;
+  ttfbMs: Stats;
+  firstTokenMs: Stats;
+  durationMs: number;
 };
 
 export function stats(xs: number[]): Stats {
@@ -29,7 +46,14 @@ function once(agent: http.Agent, t: Target, startedAt: number): Promise<One> {
   return new Promise((resolve) => {
     const u = new URL(t.url);
     const req = http.request(
-      { agent, host: u.hostname, port: u.port, path: u.pathname + u.search, method: t.method, headers: { ...(t.body ? { "content-type": "application/json", "content-length": Buffer.byteLength(t.body) } : {}), ...t.headers } },
+      {
+        agent,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: t.method,
+        headers: { ...(t.body ? { "content-type": "application/json", "content-length": Buffer.byteLength(t.body) } : {}), ...t.headers },
+      },
       (res) => {
         const ttfb = performance.now() - startedAt;
         let firstToken = NaN;
@@ -63,11 +87,16 @@ function summarize(spec: Spec, results: One[], durationMs: number): LoadResult {
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   const ok = results.filter((r) => r.ok);
   return {
-    target: spec.target.name, mode: spec.mode,
+    target: spec.target.name,
+    mode: spec.mode,
     ...(spec.mode === "closed" ? { connections: spec.connections } : { rate: spec.rate }),
-    requests: results.length, errors: results.length - ok.length, statuses,
+    requests: results.length,
+    errors: results.length - ok.length,
+    statuses,
     rps: Math.round((ok.length / durationMs) * 1000 * 10) / 10,
-    latencyMs: stats(ok.map((r) => r.latency)), ttfbMs: stats(ok.map((r) => r.ttfb)), firstTokenMs: stats(ok.map((r) => r.firstToken).filter((x) => !Number.isNaN(x))),
+    latencyMs: stats(ok.map((r) => r.latency)),
+    ttfbMs: stats(ok.map((r) => r.ttfb)),
+    firstTokenMs: stats(ok.map((r) => r.firstToken).filter((x) => !Number.isNaN(x))),
     durationMs: Math.round(durationMs),
   };
 }
@@ -78,24 +107,28 @@ export async function runLoad(spec: Spec): Promise<LoadResult> {
     const warmupEnd = performance.now() + (spec.warmupMs ?? 500);
     const end = warmupEnd + spec.durationMs;
     const results: One[] = [];
-    await Promise.all(Array.from({ length: spec.connections }, async () => {
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        const r = await once(agent, spec.target, t0);
-        if (t0 >= warmupEnd) results.push(r);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: spec.connections }, async () => {
+        while (performance.now() < end) {
+          const t0 = performance.now();
+          const r = await once(agent, spec.target, t0);
+          if (t0 >= warmupEnd) results.push(r);
+        }
+      }),
+    );
     agent.destroy();
     return summarize(spec, results, spec.durationMs);
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const start = performance.now() + 50;
-  const results = await Promise.all(Array.from({ length: spec.count }, async (_, i) => {
-    const scheduled = start + (i * 1000) / spec.rate;
-    const wait = scheduled - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    return once(agent, spec.target, scheduled);
-  }));
+  const results = await Promise.all(
+    Array.from({ length: spec.count }, async (_, i) => {
+      const scheduled = start + (i * 1000) / spec.rate;
+      const wait = scheduled - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      return once(agent, spec.target, scheduled);
+    }),
+  );
   agent.destroy();
   return summarize(spec, results, (spec.count * 1000) / spec.rate);
 }

@@ -6,5 +6,7 @@ import net from "node:net";
 const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function (port, host, ...rest) {
   if (typeof port !== "number") return listen.call(this, port, host, ...rest);
-  return typeof host === "string" ? listen.call(this, port, host, ...rest) : listen.call(this, port, "127.0.0.1", ...[host, ...rest].filter((x) => x !== undefined));
+  return typeof host === "string"
+    ? listen.call(this, port, host, ...rest)
+    : listen.call(this, port, "127.0.0.1", ...[host, ...rest].filter((x) => x !== undefined));
 };

@@ -17,12 +17,20 @@ const extra = (process.env.BENCH_SERVER_ARGS ?? "").split(" ").filter(Boolean);
 await buildIfStale(ROOT);
 const { url: upstream, control } = await startUpstream();
 const fg = await startFlowgate({ upstream, heapMb, nodeArgs: ["--expose-gc", ...extra], port: 3700 + Math.floor(Math.random() * 90) });
-type Memory = { usage: Record<string, number>; spaces: Record<string, { size: number; used: number }>; mallocedMemory: number; heapLimit: number; gc: Record<string, { count: number; ms: number }> };
+type Memory = {
+  usage: Record<string, number>;
+  spaces: Record<string, { size: number; used: number }>;
+  mallocedMemory: number;
+  heapLimit: number;
+  gc: Record<string, { count: number; ms: number }>;
+};
 const rows: Array<[string, Memory, number]> = [];
 const snap = async (label: string, gc = false) => {
   const m = (await fg.memory(gc)) as Memory;
   rows.push([label, m, mb(serverRss(fg.pid))]);
-  console.error(`${label}: rss ${mb(serverRss(fg.pid))} MB, heap ${m.usage.heapUsed}/${m.usage.heapTotal}, external ${m.usage.external}, arrayBuffers ${m.usage.arrayBuffers}, gc ${JSON.stringify(m.gc)}`);
+  console.error(
+    `${label}: rss ${mb(serverRss(fg.pid))} MB, heap ${m.usage.heapUsed}/${m.usage.heapTotal}, external ${m.usage.external}, arrayBuffers ${m.usage.arrayBuffers}, gc ${JSON.stringify(m.gc)}`,
+  );
 };
 await snap("start");
 
@@ -47,10 +55,14 @@ await snap("idle 30 s");
 await snap("after full GC", true);
 
 const spaces = Object.keys(rows[0]![1].spaces);
-console.log(`| MB (heap limit ${rows[0]![1].heapLimit}) | rss | heapTotal | heapUsed | external | arrayBuffers | malloced | ${spaces.map((s) => s.replace(/_space$/, "")).join(" | ")} |`);
+console.log(
+  `| MB (heap limit ${rows[0]![1].heapLimit}) | rss | heapTotal | heapUsed | external | arrayBuffers | malloced | ${spaces.map((s) => s.replace(/_space$/, "")).join(" | ")} |`,
+);
 console.log(`|---|${"---:|".repeat(6 + spaces.length)}`);
 for (const [label, m, rss] of rows) {
-  console.log(`| ${label} | ${rss} | ${m.usage.heapTotal} | ${m.usage.heapUsed} | ${m.usage.external} | ${m.usage.arrayBuffers} | ${m.mallocedMemory} | ${spaces.map((s) => `${m.spaces[s]!.used}/${m.spaces[s]!.size}`).join(" | ")} |`);
+  console.log(
+    `| ${label} | ${rss} | ${m.usage.heapTotal} | ${m.usage.heapUsed} | ${m.usage.external} | ${m.usage.arrayBuffers} | ${m.mallocedMemory} | ${spaces.map((s) => `${m.spaces[s]!.used}/${m.spaces[s]!.size}`).join(" | ")} |`,
+  );
 }
 
 // The same RSS by kind of mapping: V8's heap and malloc arenas are anonymous, code and data files
@@ -64,5 +76,10 @@ for (const line of smaps) {
   const rss = /^Rss:\s+(\d+) kB/.exec(line);
   if (rss) byKind.set(kind, (byKind.get(kind) ?? 0) + Number(rss[1]));
 }
-console.log(`\nRSS by mapping after GC: ${[...byKind].sort((a, b) => b[1] - a[1]).map(([k, kb]) => `${k} ${Math.round(kb / 1024)} MB`).join(", ")}`);
+console.log(
+  `\nRSS by mapping after GC: ${[...byKind]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, kb]) => `${k} ${Math.round(kb / 1024)} MB`)
+    .join(", ")}`,
+);
 process.exit(0);

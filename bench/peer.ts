@@ -14,9 +14,13 @@ export async function startPeer(root: string, nodeArgs: string[] = []): Promise<
   const port = 4300 + Math.floor(Math.random() * 90);
   const bin = path.join(root, "node_modules/@portkey-ai/gateway/build/start-server.js");
   // --headless and NODE_ENV=production: no log UI, no log stream; loopback.mjs keeps it off the network.
-  const child = owned(spawn(process.execPath, [...nodeArgs, "--import", path.join(root, "bench/loopback.mjs"), bin, `--port=${port}`, "--headless"], {
-    cwd: root, env: { ...process.env, NODE_ENV: "production" }, stdio: ["ignore", "pipe", "inherit"],
-  }));
+  const child = owned(
+    spawn(process.execPath, [...nodeArgs, "--import", path.join(root, "bench/loopback.mjs"), bin, `--port=${port}`, "--headless"], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "inherit"],
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => {
@@ -28,10 +32,16 @@ export async function startPeer(root: string, nodeArgs: string[] = []): Promise<
   child.stdout!.resume();
   const base = `http://127.0.0.1:${port}`;
   return {
-    child, pid: child.pid!, base,
+    child,
+    pid: child.pid!,
+    base,
     // OpenAI-compatible request, provider and upstream chosen per request by header (no config file).
     target: (name, upstream, body) => ({
-      name, method: "POST", url: `${base}/v1/chat/completions`, body, firstTokenMarker: '"content":"tok',
+      name,
+      method: "POST",
+      url: `${base}/v1/chat/completions`,
+      body,
+      firstTokenMarker: '"content":"tok',
       headers: { authorization: "Bearer bench", "x-portkey-provider": "openai", "x-portkey-custom-host": upstream },
     }),
   };

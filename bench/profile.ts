@@ -29,7 +29,9 @@ if (conns === "open") {
   await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
   const r = await runLoad({ mode: "open", target: t, rate: 100, count: Number(ms) });
   requests = r.requests;
-  console.log(`${target} open: ${r.requests - r.errors}/${r.requests}, first token p50 ${r.firstTokenMs.p50} ms, p99 ${r.firstTokenMs.p99} ms`);
+  console.log(
+    `${target} open: ${r.requests - r.errors}/${r.requests}, first token p50 ${r.firstTokenMs.p50} ms, p99 ${r.firstTokenMs.p99} ms`,
+  );
 } else {
   const r = await runLoad({ mode: "closed", target: t, connections: Number(conns), durationMs: Number(ms), warmupMs: 300 });
   requests = r.requests;
@@ -46,7 +48,10 @@ fg.server.kill("SIGINT");
 await new Promise((r) => fg.server.once("exit", r));
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
-const file = readdirSync(profDir).map((f) => path.join(profDir, f)).sort().at(-1)!;
+const file = readdirSync(profDir)
+  .map((f) => path.join(profDir, f))
+  .sort()
+  .at(-1)!;
 const prof = JSON.parse(readFileSync(file, "utf8")) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
@@ -65,7 +70,10 @@ const pct = (us: number) => `${((us / total) * 100).toFixed(1)}%`;
 console.log(`\nprofile: ${file} (${(total / 1e6).toFixed(1)} s sampled)\n\nby package/file:`);
 for (const [k, us] of agg((n) => pkgOf(n.callFrame.url)).slice(0, 20)) console.log(`  ${pct(us).padStart(6)}  ${k}`);
 console.log("\nby function:");
-for (const [k, us] of agg((n) => `${n.callFrame.functionName || "(anon)"} ${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber}`).slice(0, 40)) console.log(`  ${pct(us).padStart(6)}  ${k}`);
+for (const [k, us] of agg(
+  (n) => `${n.callFrame.functionName || "(anon)"} ${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber}`,
+).slice(0, 40))
+  console.log(`  ${pct(us).padStart(6)}  ${k}`);
 process.exit(0);
 
 type AllocNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: AllocNode[] };
@@ -82,7 +90,9 @@ function summarizeAlloc(profile: { head: AllocNode }, requests: number) {
   walk(profile.head);
   const total = [...byFn.values()].reduce((a, b) => a + b, 0);
   const kb = (b: number) => `${(b / 1024 / Math.max(1, requests)).toFixed(1)} KB/req`;
-  console.log(`\nallocated: ${(total / 1048576).toFixed(0)} MB over ${requests} requests, ${kb(total)} (sampled; garbage included)\n\nby package/file:`);
+  console.log(
+    `\nallocated: ${(total / 1048576).toFixed(0)} MB over ${requests} requests, ${kb(total)} (sampled; garbage included)\n\nby package/file:`,
+  );
   for (const [k, b] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${kb(b).padStart(14)}  ${k}`);
   console.log("\nby function:");
   for (const [k, b] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${kb(b).padStart(14)}  ${k}`);

@@ -22,7 +22,10 @@ const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 
 // Load runs in its own process, so its CPU is neither the server's nor the upstream's.
 async function load(spec: Spec): Promise<LoadResult> {
-  const { stdout } = await exec(process.execPath, [tsx, path.join(ROOT, "bench/load.ts"), JSON.stringify(spec)], { cwd: ROOT, maxBuffer: 16 << 20 });
+  const { stdout } = await exec(process.execPath, [tsx, path.join(ROOT, "bench/load.ts"), JSON.stringify(spec)], {
+    cwd: ROOT,
+    maxBuffer: 16 << 20,
+  });
   return JSON.parse(stdout);
 }
 
@@ -47,7 +50,8 @@ async function main() {
   for (const key of ["peer", "text", "sse"] as const) {
     const r = await load({ mode: "open", target: targets[key]!, rate: 1, count: 1 });
     streams[key] = { firstTokenMs: r.firstTokenMs.p50, latencyMs: r.latencyMs.p50 };
-    if (r.errors || !(r.latencyMs.p50 - r.firstTokenMs.p50 >= 600)) throw new Error(`${key} does not stream: ${JSON.stringify(streams[key])} ${JSON.stringify(r.statuses)}`);
+    if (r.errors || !(r.latencyMs.p50 - r.firstTokenMs.p50 >= 600))
+      throw new Error(`${key} does not stream: ${JSON.stringify(streams[key])} ${JSON.stringify(r.statuses)}`);
   }
 
   // Warm every path once (JIT, connection pools).
@@ -59,7 +63,9 @@ async function main() {
     for (const c of CONNECTIONS) {
       const r = await load({ mode: "closed", target: targets[key]!, connections: c, durationMs: DURATION, warmupMs: 300 });
       closed.push(r);
-      console.error(`${r.target.padEnd(28)} c${String(c).padEnd(3)} ${String(r.rps).padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}`);
+      console.error(
+        `${r.target.padEnd(28)} c${String(c).padEnd(3)} ${String(r.rps).padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}`,
+      );
     }
   }
 
@@ -70,7 +76,7 @@ async function main() {
     const p = key === "peer" ? peer.pid : pid;
     const before = serverCpu(p);
     const r = await load({ mode: "closed", target: targets[key]!, connections: 1, durationMs: 3000, warmupMs: 0 });
-    perToken[key] = ((serverCpu(p) - before) / r.requests) * 1e6 / 1000; // µs of server CPU per token
+    perToken[key] = (((serverCpu(p) - before) / r.requests) * 1e6) / 1000; // µs of server CPU per token
   }
 
   // Memory: one 10,000-token stream, then 200 concurrent streams.
@@ -96,7 +102,9 @@ async function main() {
     for (const key of ["upstream", "peer", "text", "sse"]) {
       const r = await load({ mode: "open", target: targets[key]!, rate, count });
       open[rate][key] = r;
-      console.error(`open ${rate}/s ${key.padEnd(8)} ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}`);
+      console.error(
+        `open ${rate}/s ${key.padEnd(8)} ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}`,
+      );
     }
   }
 
@@ -114,9 +122,19 @@ async function main() {
   const rssIdle = { ours: mb(serverRss(pid)), peer: mb(serverRss(peer.pid)), oursDetail: await fg.memory() };
 
   const results = {
-    at: new Date().toISOString(), node: process.version, database: process.env.DATABASE_URL ? "postgres" : "pglite", redis: !!process.env.REDIS_URL,
-    heapMb: HEAP_MB ?? null, loadavg: loadavg(), durationMs: DURATION, streams, closed, perTokenCpuUs: perToken,
-    memory: { stream10k: mem10k, concurrent200: mem200, rssStart, rssAfter, rssIdle, idleS: IDLE_S }, open, sequential: seqMap,
+    at: new Date().toISOString(),
+    node: process.version,
+    database: process.env.DATABASE_URL ? "postgres" : "pglite",
+    redis: !!process.env.REDIS_URL,
+    heapMb: HEAP_MB ?? null,
+    loadavg: loadavg(),
+    durationMs: DURATION,
+    streams,
+    closed,
+    perTokenCpuUs: perToken,
+    memory: { stream10k: mem10k, concurrent200: mem200, rssStart, rssAfter, rssIdle, idleS: IDLE_S },
+    open,
+    sequential: seqMap,
   };
   const file = path.join(ROOT, "bench/results", `${results.at.replace(/[:.]/g, "-")}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));
@@ -129,39 +147,93 @@ function report(r: any) {
   const ratio = (a?: number, b?: number) => (a && b ? (a / b).toFixed(2) : "–");
   const by = (name: string, c: number) => (r.closed as LoadResult[]).find((x) => x.target === name && x.connections === c);
   const lines = [
-    `# Flowgate bench — ${r.at} (Node ${r.node}, ${r.database}${r.redis ? " + redis" : ""}${r.heapMb ? `, both servers at --max-old-space-size=${r.heapMb}` : ""})`, "",
-    `Load average at the end: ${r.loadavg.map((x: number) => x.toFixed(2)).join(", ")} (1, 5, 15 min; 2 cores)`, "",
-    `Streaming checked (5 tokens 200 ms apart; first token / end, ms): ${Object.entries(r.streams as Record<string, { firstTokenMs: number; latencyMs: number }>).map(([k, v]) => `${k} ${Math.round(v.firstTokenMs)} / ${Math.round(v.latencyMs)}`).join(", ")}`, "",
-    "## Throughput (closed loop, 20-token streams from a 0 ms/token upstream)", "",
+    `# Flowgate bench — ${r.at} (Node ${r.node}, ${r.database}${r.redis ? " + redis" : ""}${r.heapMb ? `, both servers at --max-old-space-size=${r.heapMb}` : ""})`,
+    "",
+    `Load average at the end: ${r.loadavg.map((x: number) => x.toFixed(2)).join(", ")} (1, 5, 15 min; 2 cores)`,
+    "",
+    `Streaming checked (5 tokens 200 ms apart; first token / end, ms): ${Object.entries(
+      r.streams as Record<string, { firstTokenMs: number; latencyMs: number }>,
+    )
+      .map(([k, v]) => `${k} ${Math.round(v.firstTokenMs)} / ${Math.round(v.latencyMs)}`)
+      .join(", ")}`,
+    "",
+    "## Throughput (closed loop, 20-token streams from a 0 ms/token upstream)",
+    "",
     `| target | c | req/s | p50 ms | p90 ms | p99 ms | first token p50 | errors | vs upstream | vs floor | vs pipe | vs peer |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   for (const x of r.closed as LoadResult[]) {
     const c = x.connections!;
-    lines.push(`| ${x.target} | ${c} | ${x.rps} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.firstTokenMs.p50} | ${x.errors} | ${ratio(x.rps, by("upstream direct", c)?.rps)} | ${ratio(x.rps, by("Next trivial route (floor)", c)?.rps)} | ${ratio(x.rps, by("Next fetch pipe", c)?.rps)} | ${ratio(x.rps, by(PEER, c)?.rps)} |`);
+    lines.push(
+      `| ${x.target} | ${c} | ${x.rps} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.firstTokenMs.p50} | ${x.errors} | ${ratio(x.rps, by("upstream direct", c)?.rps)} | ${ratio(x.rps, by("Next trivial route (floor)", c)?.rps)} | ${ratio(x.rps, by("Next fetch pipe", c)?.rps)} | ${ratio(x.rps, by(PEER, c)?.rps)} |`,
+    );
   }
   const ft = (k: string) => r.sequential[k]?.firstTokenMs as Stats | undefined;
   const up = ft("upstream")!;
   const over = (k: string) => ({ p50: ft(k)!.p50 - up.p50, p99: ft(k)!.p99 - up.p99 });
-  lines.push("", "## First-token overhead, sequential (c1): each path minus the upstream's", "", "| path | p50 ms | p99 ms | p50 vs peer |", "|---|---:|---:|---:|");
-  for (const k of ["peer", "pipe", "text", "sse"]) lines.push(`| ${k} | +${over(k).p50.toFixed(2)} | +${over(k).p99.toFixed(2)} | ${k === "peer" ? "–" : ratio(over(k).p50, over("peer").p50)} |`);
+  lines.push(
+    "",
+    "## First-token overhead, sequential (c1): each path minus the upstream's",
+    "",
+    "| path | p50 ms | p99 ms | p50 vs peer |",
+    "|---|---:|---:|---:|",
+  );
+  for (const k of ["peer", "pipe", "text", "sse"])
+    lines.push(
+      `| ${k} | +${over(k).p50.toFixed(2)} | +${over(k).p99.toFixed(2)} | ${k === "peer" ? "–" : ratio(over(k).p50, over("peer").p50)} |`,
+    );
   for (const [rate, byKey] of Object.entries(r.open as Record<string, Record<string, LoadResult>>)) {
-    lines.push("", `## Realistic pace, open loop (50 tokens × 20 ms, 200 ms to first token, ${rate} new streams/s)`, "", "| path | completed | first token p50 | p99 | overhead p50 | overhead p99 | overhead p99 − peer's |", "|---|---:|---:|---:|---:|---:|---:|");
+    lines.push(
+      "",
+      `## Realistic pace, open loop (50 tokens × 20 ms, 200 ms to first token, ${rate} new streams/s)`,
+      "",
+      "| path | completed | first token p50 | p99 | overhead p50 | overhead p99 | overhead p99 − peer's |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+    );
     const d = byKey.upstream!.firstTokenMs;
     const peerP99 = byKey.peer!.firstTokenMs.p99 - d.p99;
     for (const [k, x] of Object.entries(byKey)) {
       const o99 = x.firstTokenMs.p99 - d.p99;
-      lines.push(`| ${k} | ${x.requests - x.errors}/${x.requests} | ${x.firstTokenMs.p50} | ${x.firstTokenMs.p99} | +${(x.firstTokenMs.p50 - d.p50).toFixed(1)} | +${o99.toFixed(1)} | ${k === "upstream" || k === "peer" ? "–" : `${o99 - peerP99 >= 0 ? "+" : ""}${(o99 - peerP99).toFixed(1)}`} |`);
+      lines.push(
+        `| ${k} | ${x.requests - x.errors}/${x.requests} | ${x.firstTokenMs.p50} | ${x.firstTokenMs.p99} | +${(x.firstTokenMs.p50 - d.p50).toFixed(1)} | +${o99.toFixed(1)} | ${k === "upstream" || k === "peer" ? "–" : `${o99 - peerP99 >= 0 ? "+" : ""}${(o99 - peerP99).toFixed(1)}`} |`,
+      );
     }
   }
-  lines.push("", "## Per-token server CPU (1,000-token stream, 0 ms/token)", "", "| path | µs/token | beyond the bare pipe |", "|---|---:|---:|");
-  for (const [k, v] of Object.entries(r.perTokenCpuUs as Record<string, number>)) lines.push(`| ${k} | ${v.toFixed(1)} | ${k === "pipe" ? "–" : `${v >= r.perTokenCpuUs.pipe ? "+" : ""}${(v - r.perTokenCpuUs.pipe).toFixed(1)}`} |`);
+  lines.push(
+    "",
+    "## Per-token server CPU (1,000-token stream, 0 ms/token)",
+    "",
+    "| path | µs/token | beyond the bare pipe |",
+    "|---|---:|---:|",
+  );
+  for (const [k, v] of Object.entries(r.perTokenCpuUs as Record<string, number>))
+    lines.push(
+      `| ${k} | ${v.toFixed(1)} | ${k === "pipe" ? "–" : `${v >= r.perTokenCpuUs.pipe ? "+" : ""}${(v - r.perTokenCpuUs.pipe).toFixed(1)}`} |`,
+    );
   const m = r.memory;
-  lines.push("", "## Server memory (RSS, MB)", "", `| process | at start | 1 s after the run | after / start | ${m.idleS} s idle after | idle / start |`, "|---|---:|---:|---:|---:|---:|");
-  lines.push(`| Flowgate (next start) | ${m.rssStart.ours} | ${m.rssAfter.ours} | ${ratio(m.rssAfter.ours, m.rssStart.ours)} | ${m.rssIdle.ours} | ${ratio(m.rssIdle.ours, m.rssStart.ours)} |`);
-  lines.push(`| ${PEER} | ${m.rssStart.peer} | ${m.rssAfter.peer} | ${ratio(m.rssAfter.peer, m.rssStart.peer)} | ${m.rssIdle.peer} | ${ratio(m.rssIdle.peer, m.rssStart.peer)} |`);
-  const heapOf = (d: { usage: Record<string, number>; gc: Record<string, { count: number }> }) => `${d.usage.heapUsed} of ${d.usage.heapTotal}`;
-  lines.push("", `Flowgate's V8 heap, used of total (MB): at start ${heapOf(m.rssStart.oursDetail)}, 1 s after ${heapOf(m.rssAfter.oursDetail)}, idle ${heapOf(m.rssIdle.oursDetail)}; collections during the run: ${Object.entries(m.rssAfter.oursDetail.gc as Record<string, { count: number; ms: number }>).map(([k, t]) => `${k} ${t.count}× ${t.ms} ms`).join(", ")}.`);
+  lines.push(
+    "",
+    "## Server memory (RSS, MB)",
+    "",
+    `| process | at start | 1 s after the run | after / start | ${m.idleS} s idle after | idle / start |`,
+    "|---|---:|---:|---:|---:|---:|",
+  );
+  lines.push(
+    `| Flowgate (next start) | ${m.rssStart.ours} | ${m.rssAfter.ours} | ${ratio(m.rssAfter.ours, m.rssStart.ours)} | ${m.rssIdle.ours} | ${ratio(m.rssIdle.ours, m.rssStart.ours)} |`,
+  );
+  lines.push(
+    `| ${PEER} | ${m.rssStart.peer} | ${m.rssAfter.peer} | ${ratio(m.rssAfter.peer, m.rssStart.peer)} | ${m.rssIdle.peer} | ${ratio(m.rssIdle.peer, m.rssStart.peer)} |`,
+  );
+  const heapOf = (d: { usage: Record<string, number>; gc: Record<string, { count: number }> }) =>
+    `${d.usage.heapUsed} of ${d.usage.heapTotal}`;
+  lines.push(
+    "",
+    `Flowgate's V8 heap, used of total (MB): at start ${heapOf(m.rssStart.oursDetail)}, 1 s after ${heapOf(m.rssAfter.oursDetail)}, idle ${heapOf(m.rssIdle.oursDetail)}; collections during the run: ${Object.entries(
+      m.rssAfter.oursDetail.gc as Record<string, { count: number; ms: number }>,
+    )
+      .map(([k, t]) => `${k} ${t.count}× ${t.ms} ms`)
+      .join(", ")}.`,
+  );
   lines.push("", "| Flowgate scenario | baseline | peak | after |", "|---|---:|---:|---:|");
   lines.push(`| one 10,000-token stream | ${m.stream10k.baselineMb} | ${m.stream10k.peakMb} | ${m.stream10k.afterMb} |`);
   lines.push(`| 200 concurrent streams | ${m.concurrent200.baselineMb} | ${m.concurrent200.peakMb} | ${m.concurrent200.afterMb} |`);

@@ -37,7 +37,15 @@ async function sdk() {
 
 const results: Record<string, number[]> = { plain: [], sdk: [] };
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, read] of (round % 2 ? [["sdk", sdk], ["plain", plain]] : [["plain", plain], ["sdk", sdk]]) as [string, () => Promise<void>][]) {
+  for (const [name, read] of (round % 2
+    ? [
+        ["sdk", sdk],
+        ["plain", plain],
+      ]
+    : [
+        ["plain", plain],
+        ["sdk", sdk],
+      ]) as [string, () => Promise<void>][]) {
     const before = process.cpuUsage();
     const all: Promise<void>[] = [];
     for (let i = 0; i < N; i++) {

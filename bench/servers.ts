@@ -20,7 +20,9 @@ export function owned(child: ChildProcess) {
 
 export async function startUpstream() {
   // `node --import tsx` rather than the tsx CLI, which forks a grandchild that outlives a kill.
-  const child = owned(spawn(process.execPath, ["--import", "tsx", "bench/upstream.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] }));
+  const child = owned(
+    spawn(process.execPath, ["--import", "tsx", "bench/upstream.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] }),
+  );
   const url: string = await new Promise((resolve, reject) => {
     child.stdout!.once("data", (d) => resolve(JSON.parse(String(d)).url));
     child.once("exit", (code) => reject(new Error(`upstream exited ${code}`)));
@@ -32,24 +34,52 @@ export async function startUpstream() {
  * Seeds a fresh data directory (or the database at DATABASE_URL) and starts `next start` on
  * loopback. `nodeArgs` go to the server's node (--cpu-prof, --expose-gc); `heapMb` caps its V8 heap.
  */
-export async function startFlowgate(opts: { upstream: string; dir?: string; databaseUrl?: string; nodeArgs?: string[]; heapMb?: number; port: number }) {
+export async function startFlowgate(opts: {
+  upstream: string;
+  dir?: string;
+  databaseUrl?: string;
+  nodeArgs?: string[];
+  heapMb?: number;
+  port: number;
+}) {
   const dir = opts.dir ?? ROOT;
   const env: NodeJS.ProcessEnv = {
-    ...process.env, FLOWGATE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "fg-bench-")), OPENAI_BASE_URL: opts.upstream, OPENAI_API_KEY: "bench",
-    LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "1000000000", FLOWGATE_BENCH_ROUTES: "1", NODE_ENV: "production",
+    ...process.env,
+    FLOWGATE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "fg-bench-")),
+    OPENAI_BASE_URL: opts.upstream,
+    OPENAI_API_KEY: "bench",
+    LOG_LEVEL: "warn",
+    RATE_LIMIT_PER_MINUTE: "1000000000",
+    FLOWGATE_BENCH_ROUTES: "1",
+    NODE_ENV: "production",
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
   };
   const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
-  const seed = JSON.parse((await exec(process.execPath, [tsx, "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: dir, env })).stdout.trim().split("\n").at(-1)!);
+  const seed = JSON.parse(
+    (await exec(process.execPath, [tsx, "--conditions=react-server", "tests/e2e/seed-e2e.ts"], { cwd: dir, env })).stdout
+      .trim()
+      .split("\n")
+      .at(-1)!,
+  );
   // The seed's million credits run out within one bench on a quiet machine (402s at 200 streams/s).
-  await exec(process.execPath, [tsx, "--conditions=react-server", "scripts/admin.ts", "credits", "grant", "--org", seed.orgId, "--amount", "1000000000000"], { cwd: dir, env });
+  await exec(
+    process.execPath,
+    [tsx, "--conditions=react-server", "scripts/admin.ts", "credits", "grant", "--org", seed.orgId, "--amount", "1000000000000"],
+    { cwd: dir, env },
+  );
   // Started as `npm start` starts it (scripts/next-start.ts: its preload and V8 flags).
   const heap = opts.heapMb ? [`--max-old-space-size=${opts.heapMb}`] : [];
   const args = nextStartArgs(dir, ["-p", String(opts.port), "-H", "127.0.0.1"], [...heap, ...(opts.nodeArgs ?? [])]);
   const server = owned(spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] }));
   const base = `http://127.0.0.1:${opts.port}`;
   for (let i = 0; ; i++) {
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (server.exitCode !== null || i > 240) throw new Error("server did not start");
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -57,16 +87,39 @@ export async function startFlowgate(opts: { upstream: string; dir?: string; data
   const body = JSON.stringify({ story: "a dog named charlie" });
   const run = `${base}/api/v1/run/${seed.storyId}`;
   return {
-    server, pid: server.pid!, base, seed,
+    server,
+    pid: server.pid!,
+    base,
+    seed,
     /** The server's memory breakdown (/api/bench/memory); `gc` collects first under --expose-gc. */
     memory: (gc = false) => fetch(`${base}/api/bench/memory${gc ? "?gc=1" : ""}`).then((r) => r.json()),
     targets: {
       floor: { name: "Next trivial route (floor)", method: "GET" as const, url: `${base}/api/bench/floor` },
-      pipe: { name: "Next fetch pipe", method: "POST" as const, url: `${base}/api/bench/pipe`, body: "hi", firstTokenMarker: '"content":"tok' },
+      pipe: {
+        name: "Next fetch pipe",
+        method: "POST" as const,
+        url: `${base}/api/bench/pipe`,
+        body: "hi",
+        firstTokenMarker: '"content":"tok',
+      },
       run: { name: "POST /run", method: "POST" as const, url: run, headers: auth, body },
       text: { name: "/stream text", method: "POST" as const, url: `${run}/stream`, headers: auth, body, firstTokenMarker: "tok" },
-      sse: { name: "/stream SSE", method: "POST" as const, url: `${run}/stream?protocol=sse`, headers: auth, body, firstTokenMarker: "event: chunk" },
-      ui: { name: "/stream UI", method: "POST" as const, url: `${run}/stream?protocol=ui`, headers: auth, body, firstTokenMarker: "text-delta" },
+      sse: {
+        name: "/stream SSE",
+        method: "POST" as const,
+        url: `${run}/stream?protocol=sse`,
+        headers: auth,
+        body,
+        firstTokenMarker: "event: chunk",
+      },
+      ui: {
+        name: "/stream UI",
+        method: "POST" as const,
+        url: `${run}/stream?protocol=ui`,
+        headers: auth,
+        body,
+        firstTokenMarker: "text-delta",
+      },
       token: { name: "GET /token", method: "GET" as const, url: `${base}/api/v1/token?ttl=60`, headers: auth },
     },
   };
@@ -74,8 +127,13 @@ export async function startFlowgate(opts: { upstream: string; dir?: string; data
 
 /** The upstream itself as a target: the limit every path is measured against. */
 export const chatBody = JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] });
-export const directTarget = (upstream: string, name = "upstream direct") =>
-  ({ name, method: "POST" as const, url: `${upstream}/chat/completions`, body: chatBody, firstTokenMarker: '"content":"tok' });
+export const directTarget = (upstream: string, name = "upstream direct") => ({
+  name,
+  method: "POST" as const,
+  url: `${upstream}/chat/completions`,
+  body: chatBody,
+  firstTokenMarker: '"content":"tok',
+});
 
 /** CPU seconds (user + system) and resident memory of a process, from /proc. */
 function procStat(pid: number) {

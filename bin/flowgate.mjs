@@ -43,7 +43,8 @@ async function api(cfg, method, route, { json, idempotencyKey } = {}) {
 }
 
 const sha = (s) => createHash("sha256").update(s).digest("hex").slice(0, 32);
-const draftOf = (doc) => Object.fromEntries(FIELDS.map((f) => [f, f === "name" || f === "description" ? doc[f] ?? "" : doc.draft?.[f] ?? null]));
+const draftOf = (doc) =>
+  Object.fromEntries(FIELDS.map((f) => [f, f === "name" || f === "description" ? (doc[f] ?? "") : (doc.draft?.[f] ?? null)]));
 
 async function localFiles(dir) {
   let names;
@@ -113,10 +114,15 @@ async function push(cfg, o) {
   for (const f of await localFiles(o.dir)) {
     const remote = (await api(cfg, "GET", `/api/v1/workflows/${f.workflowId}/export`)).body;
     const local = draftOf(f.doc);
-    const patch = Object.fromEntries(FIELDS.filter((k) => JSON.stringify(draftOf(remote)[k]) !== JSON.stringify(local[k])).map((k) => [k, local[k]]));
+    const patch = Object.fromEntries(
+      FIELDS.filter((k) => JSON.stringify(draftOf(remote)[k]) !== JSON.stringify(local[k])).map((k) => [k, local[k]]),
+    );
     if (Object.keys(patch).length) {
       // The same change retried (a CI re-run) is the same request: the server answers it once.
-      await api(cfg, "PATCH", `/api/v1/workflows/${f.workflowId}`, { json: patch, idempotencyKey: `flowgate-push-${sha(f.workflowId + JSON.stringify(patch))}` });
+      await api(cfg, "PATCH", `/api/v1/workflows/${f.workflowId}`, {
+        json: patch,
+        idempotencyKey: `flowgate-push-${sha(f.workflowId + JSON.stringify(patch))}`,
+      });
       console.log(`pushed ${f.workflowId}: ${Object.keys(patch).join(", ")}`);
     }
     if (!o.publish) continue;
@@ -128,7 +134,8 @@ async function push(cfg, o) {
     }
     const note = o.note ?? "flowgate push";
     const { body } = await api(cfg, "POST", `/api/v1/workflows/${f.workflowId}/publish`, {
-      json: { note }, idempotencyKey: `flowgate-publish-${sha(f.workflowId + JSON.stringify(local) + note)}`,
+      json: { note },
+      idempotencyKey: `flowgate-publish-${sha(f.workflowId + JSON.stringify(local) + note)}`,
     });
     console.log(`published ${f.workflowId} as v${body.version}`);
   }
@@ -157,7 +164,9 @@ async function evaluate(cfg, o) {
       if (Date.now() > deadline) throw new CliError(`eval ${evalId} still ${e.status} after --timeout`);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    console.log(`${e.workflow_id} ${e.target}: ${e.status}, ${e.passed}/${e.cases} passed, ${e.credits_charged} credits${e.error ? ` (${e.error})` : ""}`);
+    console.log(
+      `${e.workflow_id} ${e.target}: ${e.status}, ${e.passed}/${e.cases} passed, ${e.credits_charged} credits${e.error ? ` (${e.error})` : ""}`,
+    );
     for (const r of e.results.filter((x) => !x.passed)) {
       console.log(`  ✗ ${r.name}: ${[r.error, ...r.checks.filter((c) => !c.ok).map((c) => c.message)].filter(Boolean).join("; ")}`);
     }
@@ -168,14 +177,23 @@ async function evaluate(cfg, o) {
 
 async function main(argv) {
   const { values: o, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: {
-      dir: { type: "string", default: "prompts" }, workflow: { type: "string" }, publish: { type: "boolean" }, note: { type: "string" },
-      version: { type: "string" }, wait: { type: "boolean" }, timeout: { type: "string" }, "exit-code": { type: "boolean" }, help: { type: "boolean" },
+      dir: { type: "string", default: "prompts" },
+      workflow: { type: "string" },
+      publish: { type: "boolean" },
+      note: { type: "string" },
+      version: { type: "string" },
+      wait: { type: "boolean" },
+      timeout: { type: "string" },
+      "exit-code": { type: "boolean" },
+      help: { type: "boolean" },
     },
   });
   const [command] = positionals;
-  if (o.help || !command) return console.log(USAGE), command ? 0 : 2;
+  if (o.help || !command) return (console.log(USAGE), command ? 0 : 2);
   const commands = { pull, diff, push, eval: evaluate };
   if (!commands[command]) throw new CliError(`unknown command ${command}\n${USAGE}`);
   return commands[command](config(), o);
@@ -184,7 +202,7 @@ async function main(argv) {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e) => {
-    console.error(`flowgate: ${e instanceof CliError || e?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? e.message : e?.stack ?? e}`);
+    console.error(`flowgate: ${e instanceof CliError || e?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? e.message : (e?.stack ?? e)}`);
     process.exitCode = 2;
   },
 );

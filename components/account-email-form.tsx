@@ -21,10 +21,24 @@ export function AccountEmailForm({ email }: { email: string }) {
   }
   return (
     <form onSubmit={submit} className="flex flex-wrap items-end gap-2">
-      <div className="min-w-64 flex-1"><Field label="New email"><Input name="email" type="email" required autoComplete="email" /></Field></div>
-      <Button type="submit" disabled={busy}>Change email</Button>
-      {error ? <p role="alert" className="w-full text-sm text-red-600">{error}</p> : null}
-      {note ? <p role="status" className="w-full text-sm text-neutral-500">{note}</p> : null}
+      <div className="min-w-64 flex-1">
+        <Field label="New email">
+          <Input name="email" type="email" required autoComplete="email" />
+        </Field>
+      </div>
+      <Button type="submit" disabled={busy}>
+        Change email
+      </Button>
+      {error ? (
+        <p role="alert" className="w-full text-sm text-red-600">
+          {error}
+        </p>
+      ) : null}
+      {note ? (
+        <p role="status" className="w-full text-sm text-neutral-500">
+          {note}
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -27,9 +27,10 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
     setError(null);
     const email = String(form.get("email"));
     const password = String(form.get("password"));
-    const res = mode === "sign-up"
-      ? await authClient.signUp.email({ email, password, name: String(form.get("name")), ...(verify ? { callbackURL } : {}) })
-      : await authClient.signIn.email({ email, password });
+    const res =
+      mode === "sign-up"
+        ? await authClient.signUp.email({ email, password, name: String(form.get("name")), ...(verify ? { callbackURL } : {}) })
+        : await authClient.signIn.email({ email, password });
     if (res.error) {
       if (res.error.code === "EMAIL_NOT_VERIFIED") setUnverified(email);
       else setError(res.error.message ?? "Could not sign in");
@@ -48,7 +49,13 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
     }
     if (mode === "sign-up" && !invite) {
       const orgName = String(form.get("org") || "My organization");
-      const slug = `${orgName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "org"}-${Math.random().toString(36).slice(2, 8)}`;
+      const slug = `${
+        orgName
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-")
+          .replace(/^-|-$/g, "")
+          .slice(0, 40) || "org"
+      }-${Math.random().toString(36).slice(2, 8)}`;
       const org = await authClient.organization.create({ name: orgName, slug });
       if (org.error) {
         setError(org.error.message ?? "Could not create the organization");
@@ -66,16 +73,36 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
     <form onSubmit={submit} className="space-y-4">
       {mode === "sign-up" ? (
         <>
-          <Field label="Your name"><Input name="name" required maxLength={100} autoComplete="name" /></Field>
-          {invite || verify ? null : <Field label="Organization"><Input name="org" required maxLength={100} placeholder="Acme" /></Field>}
+          <Field label="Your name">
+            <Input name="name" required maxLength={100} autoComplete="name" />
+          </Field>
+          {invite || verify ? null : (
+            <Field label="Organization">
+              <Input name="org" required maxLength={100} placeholder="Acme" />
+            </Field>
+          )}
         </>
       ) : null}
-      <Field label="Email"><Input name="email" type="email" required autoComplete="email" /></Field>
-      <Field label="Password" hint={mode === "sign-up" ? "At least 8 characters." : undefined}>
-        <Input name="password" type="password" required minLength={8} autoComplete={mode === "sign-up" ? "new-password" : "current-password"} />
+      <Field label="Email">
+        <Input name="email" type="email" required autoComplete="email" />
       </Field>
-      {error ? <p role="alert" className="text-sm text-red-600">{error}</p> : null}
-      <Button type="submit" disabled={busy} className="w-full">{mode === "sign-up" ? "Create account" : "Sign in"}</Button>
+      <Field label="Password" hint={mode === "sign-up" ? "At least 8 characters." : undefined}>
+        <Input
+          name="password"
+          type="password"
+          required
+          minLength={8}
+          autoComplete={mode === "sign-up" ? "new-password" : "current-password"}
+        />
+      </Field>
+      {error ? (
+        <p role="alert" className="text-sm text-red-600">
+          {error}
+        </p>
+      ) : null}
+      <Button type="submit" disabled={busy} className="w-full">
+        {mode === "sign-up" ? "Create account" : "Sign in"}
+      </Button>
     </form>
   );
 }
@@ -92,8 +119,12 @@ function VerifyEmailNotice({ email, callbackURL }: { email: string; callbackURL:
   }
   return (
     <div role="status" className="space-y-3 text-sm">
-      <p>Check your mail: we sent a link to <strong>{email}</strong>. Open it to verify the address and sign in; it works for 1 hour.</p>
-      <Button type="button" variant="secondary" disabled={busy} onClick={resend}>Send the link again</Button>
+      <p>
+        Check your mail: we sent a link to <strong>{email}</strong>. Open it to verify the address and sign in; it works for 1 hour.
+      </p>
+      <Button type="button" variant="secondary" disabled={busy} onClick={resend}>
+        Send the link again
+      </Button>
       {note ? <p className="text-neutral-500">{note}</p> : null}
     </div>
   );
@@ -122,10 +153,23 @@ function SecondFactorForm({ next }: { next: string }) {
   return (
     <form onSubmit={submit} className="space-y-4">
       <Field label={backup ? "Backup code" : "Code from your authenticator app"}>
-        <Input key={backup ? "backup" : "totp"} name="code" required autoFocus autoComplete="one-time-code" inputMode={backup ? "text" : "numeric"} />
+        <Input
+          key={backup ? "backup" : "totp"}
+          name="code"
+          required
+          autoFocus
+          autoComplete="one-time-code"
+          inputMode={backup ? "text" : "numeric"}
+        />
       </Field>
-      {error ? <p role="alert" className="text-sm text-red-600">{error}</p> : null}
-      <Button type="submit" disabled={busy} className="w-full">Verify</Button>
+      {error ? (
+        <p role="alert" className="text-sm text-red-600">
+          {error}
+        </p>
+      ) : null}
+      <Button type="submit" disabled={busy} className="w-full">
+        Verify
+      </Button>
       <button type="button" className="text-sm text-neutral-500 underline" onClick={() => setBackup(!backup)}>
         {backup ? "Use the authenticator app" : "Use a backup code"}
       </button>

@@ -13,7 +13,10 @@ export function CreateOrgForm() {
       className="space-y-4"
       action={async (form) => {
         const name = String(form.get("org"));
-        const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 40)}-${Math.random().toString(36).slice(2, 8)}`;
+        const slug = `${name
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-")
+          .slice(0, 40)}-${Math.random().toString(36).slice(2, 8)}`;
         const res = await authClient.organization.create({ name, slug });
         if (res.error) return setError(res.error.message ?? "Could not create the organization");
         await authClient.organization.setActive({ organizationId: res.data!.id });
@@ -21,8 +24,14 @@ export function CreateOrgForm() {
         router.refresh();
       }}
     >
-      <Field label="Organization name"><Input name="org" required maxLength={100} placeholder="Acme" /></Field>
-      {error ? <p role="alert" className="text-sm text-red-600">{error}</p> : null}
+      <Field label="Organization name">
+        <Input name="org" required maxLength={100} placeholder="Acme" />
+      </Field>
+      {error ? (
+        <p role="alert" className="text-sm text-red-600">
+          {error}
+        </p>
+      ) : null}
       <Button type="submit">Create organization</Button>
     </form>
   );

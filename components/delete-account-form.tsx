@@ -27,11 +27,25 @@ export function DeleteAccountForm() {
   }
   return (
     <form onSubmit={submit} className="space-y-3">
-      <p className="text-sm">Your name, address, password and sessions are deleted. Organizations keep their usage and audit records under an anonymous id. An organization you are the only owner of must get another owner first; one with nobody else in it keeps its records, and its API keys are revoked.</p>
-      <Field label="Password"><Input name="password" type="password" required autoComplete="current-password" /></Field>
-      <Field label='Type "delete my account"'><Input name="confirm" required autoComplete="off" /></Field>
-      {error ? <p role="alert" className="text-sm text-red-600">{error}</p> : null}
-      <Button type="submit" variant="danger" disabled={busy}>Delete my account</Button>
+      <p className="text-sm">
+        Your name, address, password and sessions are deleted. Organizations keep their usage and audit records under an anonymous id. An
+        organization you are the only owner of must get another owner first; one with nobody else in it keeps its records, and its API keys
+        are revoked.
+      </p>
+      <Field label="Password">
+        <Input name="password" type="password" required autoComplete="current-password" />
+      </Field>
+      <Field label='Type "delete my account"'>
+        <Input name="confirm" required autoComplete="off" />
+      </Field>
+      {error ? (
+        <p role="alert" className="text-sm text-red-600">
+          {error}
+        </p>
+      ) : null}
+      <Button type="submit" variant="danger" disabled={busy}>
+        Delete my account
+      </Button>
     </form>
   );
 }

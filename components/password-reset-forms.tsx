@@ -28,9 +28,17 @@ export function ForgotPasswordForm() {
   }
   return (
     <form onSubmit={submit} className="space-y-4">
-      <Field label="Email"><Input name="email" type="email" required autoComplete="email" /></Field>
-      {error ? <p role="alert" className="text-sm text-red-600">{error}</p> : null}
-      <Button type="submit" disabled={busy} className="w-full">Send reset link</Button>
+      <Field label="Email">
+        <Input name="email" type="email" required autoComplete="email" />
+      </Field>
+      {error ? (
+        <p role="alert" className="text-sm text-red-600">
+          {error}
+        </p>
+      ) : null}
+      <Button type="submit" disabled={busy} className="w-full">
+        Send reset link
+      </Button>
     </form>
   );
 }
@@ -53,18 +61,39 @@ export function ResetPasswordForm({ token }: { token: string }) {
     const res = await authClient.resetPassword({ newPassword, token });
     setBusy(false);
     if (res.error) {
-      setError(res.error.code === "INVALID_TOKEN" ? "This link has expired or was already used: ask for a new one" : (res.error.message ?? "Could not reset the password"));
+      setError(
+        res.error.code === "INVALID_TOKEN"
+          ? "This link has expired or was already used: ask for a new one"
+          : (res.error.message ?? "Could not reset the password"),
+      );
     } else setDone(true);
   }
   if (done) {
-    return <p role="status" className="text-sm">Your password was changed and your other sessions signed out. <Link className="underline" href="/sign-in">Sign in</Link></p>;
+    return (
+      <p role="status" className="text-sm">
+        Your password was changed and your other sessions signed out.{" "}
+        <Link className="underline" href="/sign-in">
+          Sign in
+        </Link>
+      </p>
+    );
   }
   return (
     <form onSubmit={submit} className="space-y-4">
-      <Field label="New password" hint="At least 8 characters."><Input name="password" type="password" required minLength={8} maxLength={128} autoComplete="new-password" /></Field>
-      <Field label="Repeat it"><Input name="confirm" type="password" required minLength={8} maxLength={128} autoComplete="new-password" /></Field>
-      {error ? <p role="alert" className="text-sm text-red-600">{error}</p> : null}
-      <Button type="submit" disabled={busy} className="w-full">Set new password</Button>
+      <Field label="New password" hint="At least 8 characters.">
+        <Input name="password" type="password" required minLength={8} maxLength={128} autoComplete="new-password" />
+      </Field>
+      <Field label="Repeat it">
+        <Input name="confirm" type="password" required minLength={8} maxLength={128} autoComplete="new-password" />
+      </Field>
+      {error ? (
+        <p role="alert" className="text-sm text-red-600">
+          {error}
+        </p>
+      ) : null}
+      <Button type="submit" disabled={busy} className="w-full">
+        Set new password
+      </Button>
     </form>
   );
 }

@@ -11,8 +11,13 @@ export function SnippetTabs({ snippets }: { snippets: Array<{ id: string; label:
     <div>
       <div role="tablist" aria-label="Code snippets" className="mb-2 flex flex-wrap gap-1">
         {snippets.map((x) => (
-          <button key={x.id} role="tab" aria-selected={x.id === s.id} onClick={() => setActive(x.id)}
-            className={`rounded-md px-2.5 py-1 text-xs ${x.id === s.id ? "bg-indigo-600 text-white" : "bg-neutral-100 text-neutral-700 dark:bg-neutral-800 dark:text-neutral-200"}`}>
+          <button
+            key={x.id}
+            role="tab"
+            aria-selected={x.id === s.id}
+            onClick={() => setActive(x.id)}
+            className={`rounded-md px-2.5 py-1 text-xs ${x.id === s.id ? "bg-indigo-600 text-white" : "bg-neutral-100 text-neutral-700 dark:bg-neutral-800 dark:text-neutral-200"}`}
+          >
             {x.label}
           </button>
         ))}

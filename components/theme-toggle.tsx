@@ -16,8 +16,12 @@ export function ThemeToggle() {
     document.documentElement.classList.toggle("dark", dark);
   }
   return (
-    <select aria-label="Theme" value={theme} onChange={(e) => choose(e.target.value as Theme)}
-      className="w-full rounded-md border border-neutral-300 bg-white px-2 py-1 text-xs dark:border-neutral-700 dark:bg-neutral-900">
+    <select
+      aria-label="Theme"
+      value={theme}
+      onChange={(e) => choose(e.target.value as Theme)}
+      className="w-full rounded-md border border-neutral-300 bg-white px-2 py-1 text-xs dark:border-neutral-700 dark:bg-neutral-900"
+    >
       <option value="system">Theme: system</option>
       <option value="light">Theme: light</option>
       <option value="dark">Theme: dark</option>

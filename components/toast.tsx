@@ -23,8 +23,12 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       {children}
       <div aria-live="polite" className="pointer-events-none fixed bottom-4 right-4 z-50 flex flex-col gap-2">
         {toasts.map((t) => (
-          <p key={t.id} role={t.kind === "error" ? "alert" : "status"} data-testid="toast"
-            className={`pointer-events-auto rounded-md px-4 py-2 text-sm shadow-lg ${t.kind === "ok" ? "bg-neutral-900 text-white dark:bg-white dark:text-neutral-900" : "bg-red-600 text-white"}`}>
+          <p
+            key={t.id}
+            role={t.kind === "error" ? "alert" : "status"}
+            data-testid="toast"
+            className={`pointer-events-auto rounded-md px-4 py-2 text-sm shadow-lg ${t.kind === "ok" ? "bg-neutral-900 text-white dark:bg-white dark:text-neutral-900" : "bg-red-600 text-white"}`}
+          >
             {t.text}
           </p>
         ))}

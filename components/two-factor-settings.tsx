@@ -27,53 +27,116 @@ export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
 
   if (enabled) {
     return (
-      <form className="flex flex-wrap items-end gap-2" onSubmit={(e) => run(e, async (form) => {
-        const res = await authClient.twoFactor.disable({ password: String(form.get("password")) });
-        if (!res.error) router.refresh();
-        return res;
-      })}>
-        <p className="w-full text-sm">Two-factor sign-in is <strong>on</strong>: signing in asks for a code from your authenticator app (or a backup code).</p>
-        <div className="min-w-64 flex-1"><Field label="Password"><Input name="password" type="password" required autoComplete="current-password" /></Field></div>
-        <Button type="submit" variant="danger" disabled={busy}>Turn off</Button>
-        {error ? <p role="alert" className="w-full text-sm text-red-600">{error}</p> : null}
+      <form
+        className="flex flex-wrap items-end gap-2"
+        onSubmit={(e) =>
+          run(e, async (form) => {
+            const res = await authClient.twoFactor.disable({ password: String(form.get("password")) });
+            if (!res.error) router.refresh();
+            return res;
+          })
+        }
+      >
+        <p className="w-full text-sm">
+          Two-factor sign-in is <strong>on</strong>: signing in asks for a code from your authenticator app (or a backup code).
+        </p>
+        <div className="min-w-64 flex-1">
+          <Field label="Password">
+            <Input name="password" type="password" required autoComplete="current-password" />
+          </Field>
+        </div>
+        <Button type="submit" variant="danger" disabled={busy}>
+          Turn off
+        </Button>
+        {error ? (
+          <p role="alert" className="w-full text-sm text-red-600">
+            {error}
+          </p>
+        ) : null}
       </form>
     );
   }
   if (enrolment) {
     return (
       <div className="space-y-3 text-sm">
-        <p>Add this account to your authenticator app with the key below (or the <code>otpauth://</code> link), then type the 6-digit code it shows.</p>
-        <p>Key: <code data-testid="totp-secret" className="break-all font-mono">{enrolment.secret}</code></p>
-        <p className="text-xs text-neutral-500 break-all"><code data-testid="totp-uri">{enrolment.uri}</code></p>
+        <p>
+          Add this account to your authenticator app with the key below (or the <code>otpauth://</code> link), then type the 6-digit code it
+          shows.
+        </p>
+        <p>
+          Key:{" "}
+          <code data-testid="totp-secret" className="break-all font-mono">
+            {enrolment.secret}
+          </code>
+        </p>
+        <p className="text-xs text-neutral-500 break-all">
+          <code data-testid="totp-uri">{enrolment.uri}</code>
+        </p>
         <div>
           <p>Backup codes — each works once if you lose the app; keep them somewhere safe, they are not shown again:</p>
-          <ul data-testid="backup-codes" className="mt-1 grid grid-cols-2 gap-1 font-mono text-xs">{enrolment.backupCodes.map((c) => <li key={c}>{c}</li>)}</ul>
+          <ul data-testid="backup-codes" className="mt-1 grid grid-cols-2 gap-1 font-mono text-xs">
+            {enrolment.backupCodes.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ul>
         </div>
-        <form className="flex flex-wrap items-end gap-2" onSubmit={(e) => run(e, async (form) => {
-          const res = await authClient.twoFactor.verifyTotp({ code: String(form.get("code")).replace(/\s+/g, "") });
-          if (!res.error) router.refresh();
-          return res;
-        })}>
-          <div className="w-40"><Field label="Code from the app"><Input name="code" inputMode="numeric" pattern="[0-9 ]{6,7}" required autoComplete="one-time-code" /></Field></div>
-          <Button type="submit" disabled={busy}>Turn on</Button>
-          {error ? <p role="alert" className="w-full text-sm text-red-600">{error}</p> : null}
+        <form
+          className="flex flex-wrap items-end gap-2"
+          onSubmit={(e) =>
+            run(e, async (form) => {
+              const res = await authClient.twoFactor.verifyTotp({ code: String(form.get("code")).replace(/\s+/g, "") });
+              if (!res.error) router.refresh();
+              return res;
+            })
+          }
+        >
+          <div className="w-40">
+            <Field label="Code from the app">
+              <Input name="code" inputMode="numeric" pattern="[0-9 ]{6,7}" required autoComplete="one-time-code" />
+            </Field>
+          </div>
+          <Button type="submit" disabled={busy}>
+            Turn on
+          </Button>
+          {error ? (
+            <p role="alert" className="w-full text-sm text-red-600">
+              {error}
+            </p>
+          ) : null}
         </form>
       </div>
     );
   }
   return (
-    <form className="flex flex-wrap items-end gap-2" onSubmit={(e) => run(e, async (form) => {
-      const res = await authClient.twoFactor.enable({ password: String(form.get("password")) });
-      if (res.data && "totpURI" in res.data && res.data.totpURI) {
-        const uri = res.data.totpURI;
-        setEnrolment({ uri, secret: new URL(uri).searchParams.get("secret") ?? "", backupCodes: res.data.backupCodes ?? [] });
+    <form
+      className="flex flex-wrap items-end gap-2"
+      onSubmit={(e) =>
+        run(e, async (form) => {
+          const res = await authClient.twoFactor.enable({ password: String(form.get("password")) });
+          if (res.data && "totpURI" in res.data && res.data.totpURI) {
+            const uri = res.data.totpURI;
+            setEnrolment({ uri, secret: new URL(uri).searchParams.get("secret") ?? "", backupCodes: res.data.backupCodes ?? [] });
+          }
+          return res;
+        })
       }
-      return res;
-    })}>
-      <p className="w-full text-sm">Two-factor sign-in is <strong>off</strong>. With it on, signing in also asks for a code from an authenticator app.</p>
-      <div className="min-w-64 flex-1"><Field label="Password"><Input name="password" type="password" required autoComplete="current-password" /></Field></div>
-      <Button type="submit" disabled={busy}>Set up two-factor sign-in</Button>
-      {error ? <p role="alert" className="w-full text-sm text-red-600">{error}</p> : null}
+    >
+      <p className="w-full text-sm">
+        Two-factor sign-in is <strong>off</strong>. With it on, signing in also asks for a code from an authenticator app.
+      </p>
+      <div className="min-w-64 flex-1">
+        <Field label="Password">
+          <Input name="password" type="password" required autoComplete="current-password" />
+        </Field>
+      </div>
+      <Button type="submit" disabled={busy}>
+        Set up two-factor sign-in
+      </Button>
+      {error ? (
+        <p role="alert" className="w-full text-sm text-red-600">
+          {error}
+        </p>
+      ) : null}
     </form>
   );
 }
@@ -84,18 +147,32 @@ export function SignOutEverywhere() {
   const [busy, setBusy] = useState(false);
   return (
     <div className="flex flex-wrap gap-2">
-      <Button type="button" variant="secondary" disabled={busy} onClick={async () => {
-        setBusy(true);
-        await authClient.revokeOtherSessions();
-        setBusy(false);
-        router.refresh();
-      }}>Sign out other sessions</Button>
-      <Button type="button" variant="danger" disabled={busy} onClick={async () => {
-        setBusy(true);
-        await authClient.revokeSessions();
-        router.push("/sign-in");
-        router.refresh();
-      }}>Sign out everywhere</Button>
+      <Button
+        type="button"
+        variant="secondary"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          await authClient.revokeOtherSessions();
+          setBusy(false);
+          router.refresh();
+        }}
+      >
+        Sign out other sessions
+      </Button>
+      <Button
+        type="button"
+        variant="danger"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          await authClient.revokeSessions();
+          router.push("/sign-in");
+          router.refresh();
+        }}
+      >
+        Sign out everywhere
+      </Button>
     </div>
   );
 }

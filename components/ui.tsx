@@ -2,10 +2,15 @@ import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, TextareaHTML
 
 // Small shared primitives: native elements (accessible by default) with one look.
 
-export function Button({ variant = "primary", className = "", ...p }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" }) {
+export function Button({
+  variant = "primary",
+  className = "",
+  ...p
+}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" }) {
   const look = {
     primary: "bg-indigo-600 text-white hover:bg-indigo-500 disabled:bg-indigo-300",
-    secondary: "border border-neutral-300 bg-white text-neutral-900 hover:bg-neutral-50 dark:border-neutral-700 dark:bg-neutral-900 dark:text-neutral-100",
+    secondary:
+      "border border-neutral-300 bg-white text-neutral-900 hover:bg-neutral-50 dark:border-neutral-700 dark:bg-neutral-900 dark:text-neutral-100",
     danger: "bg-red-600 text-white hover:bg-red-500",
   }[variant];
   return <button className={`rounded-md px-3 py-1.5 text-sm font-medium ${look} ${className}`} {...p} />;
@@ -40,5 +45,9 @@ export function Card({ title, children, actions }: { title?: string; children: R
 }
 
 export function Empty({ children }: { children: ReactNode }) {
-  return <p className="rounded-md border border-dashed border-neutral-300 p-6 text-center text-sm text-neutral-500 dark:border-neutral-700">{children}</p>;
+  return (
+    <p className="rounded-md border border-dashed border-neutral-300 p-6 text-center text-sm text-neutral-500 dark:border-neutral-700">
+      {children}
+    </p>
+  );
 }

@@ -54,7 +54,11 @@ type PgJsClient = { unsafe(query: string, params: unknown[], opts: { prepare: bo
  * prepared statement per distinct text and connection).
  */
 export async function executePrepared(db: DbOrTx, query: SQL): Promise<Record<string, unknown>[]> {
-  const d = db as unknown as { $client?: PgJsClient; session?: { client?: PgJsClient }; dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } };
+  const d = db as unknown as {
+    $client?: PgJsClient;
+    session?: { client?: PgJsClient };
+    dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } };
+  };
   // The database's client, or a transaction's reserved connection.
   const client = d.$client ?? d.session?.client;
   if (client && typeof client.unsafe === "function") {
@@ -86,7 +90,12 @@ async function open(): Promise<Handle> {
     // Connects on first use, like the main pool.
     const bgClient = postgres(env.DATABASE_URL, { max: BACKGROUND_POOL_MAX, onnotice: () => {}, connect_timeout: 10 });
     const background = drizzle({ client: bgClient, schema }) as unknown as Db;
-    return { db, background, kind: "postgres", close: () => Promise.all([client.end({ timeout: 5 }), bgClient.end({ timeout: 5 })]).then(() => {}) };
+    return {
+      db,
+      background,
+      kind: "postgres",
+      close: () => Promise.all([client.end({ timeout: 5 }), bgClient.end({ timeout: 5 })]).then(() => {}),
+    };
   }
   const dataDir = env.FLOWGATE_DATA_DIR;
   const memory = dataDir.startsWith("memory://");

@@ -20,7 +20,7 @@ export async function pipeResponse(req: Request) {
   const upstream = await fetch(`${env.OPENAI_BASE_URL}/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${env.OPENAI_API_KEY ?? "x"}` },
-    body: JSON.stringify({ model: "bench", stream: true, messages: [{ role: "user", content: await req.text() || "hi" }] }),
+    body: JSON.stringify({ model: "bench", stream: true, messages: [{ role: "user", content: (await req.text()) || "hi" }] }),
     signal: req.signal,
   });
   return new Response(upstream.body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
@@ -38,7 +38,12 @@ export async function memoryResponse(req: Request) {
   // "last-resort": the collection V8 runs under memory pressure, which also gives freed pages back.
   if (gc && new URL(req.url).searchParams.get("gc") === "1") gc({ type: "major", execution: "sync", flavor: "last-resort" });
   const [v8, { PerformanceObserver, constants }] = await Promise.all([import("node:v8"), import("node:perf_hooks")]);
-  const kinds: Record<number, string> = { [constants.NODE_PERFORMANCE_GC_MINOR]: "minor", [constants.NODE_PERFORMANCE_GC_MAJOR]: "major", [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental", [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb" };
+  const kinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
+  };
   gcTotals ??= (() => {
     const totals: Record<string, { count: number; ms: number }> = {};
     new PerformanceObserver((list) => {
@@ -54,8 +59,17 @@ export async function memoryResponse(req: Request) {
   const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
   const usage = Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mb(v)]));
   const heap = v8.getHeapStatistics();
-  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, { size: mb(s.space_size), used: mb(s.space_used_size) }]));
+  const spaces = Object.fromEntries(
+    v8.getHeapSpaceStatistics().map((s) => [s.space_name, { size: mb(s.space_size), used: mb(s.space_used_size) }]),
+  );
   const gcSince = Object.fromEntries(Object.entries(gcTotals).map(([k, t]) => [k, { count: t.count, ms: Math.round(t.ms) }]));
-  return Response.json({ usage, heapLimit: mb(heap.heap_size_limit), mallocedMemory: mb(heap.malloced_memory), spaces, gc: gcSince, idleCollections: idleCollections() });
+  return Response.json({
+    usage,
+    heapLimit: mb(heap.heap_size_limit),
+    mallocedMemory: mb(heap.malloced_memory),
+    spaces,
+    gc: gcSince,
+    idleCollections: idleCollections(),
+  });
 }
 let gcTotals: Record<string, { count: number; ms: number }> | undefined;

@@ -60,7 +60,10 @@ const schema = z.object({
    * Outgoing mail (lib/mail): smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465.
    * Unset: each message is written to FLOWGATE_DATA_DIR/mail/<id>.eml and its links logged.
    */
-  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, "expected smtp://user:pass@host:587 or smtps://user:pass@host:465").optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "expected smtp://user:pass@host:587 or smtps://user:pass@host:465")
+    .optional(),
   /** The From of every message: an address, or "Name <address>". */
   MAIL_FROM: z.string().min(3).max(200).default("Flowgate <flowgate@localhost>"),
   /** Sign-up must verify the address before the account can sign in. Default: on when SMTP_URL is set. */

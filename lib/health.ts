@@ -17,10 +17,15 @@ const provider = z.object({
 });
 export const healthResponse = z.object({
   ok: z.boolean(),
-  draining: z.boolean().optional().meta({ description: "true while the instance shuts down (then 503: balancers stop sending it requests)." }),
+  draining: z
+    .boolean()
+    .optional()
+    .meta({ description: "true while the instance shuts down (then 503: balancers stop sending it requests)." }),
   pid: z.number().int().meta({ description: "The server process that answered (`npm start` runs WEB_CONCURRENCY of them on one port)." }),
   checks: z.record(z.string(), check).meta({ description: "`database` and `ratelimit`: whether each answered, and its kind." }),
-  providers: z.array(provider).meta({ description: "The configured LLM providers (OPENAI_* and FLOWGATE_PROVIDERS), as configured: not probed." }),
+  providers: z
+    .array(provider)
+    .meta({ description: "The configured LLM providers (OPENAI_* and FLOWGATE_PROVIDERS), as configured: not probed." }),
 });
 
 /** A base URL without what could be secret in it (user info, query, fragment). */
@@ -32,8 +37,9 @@ function publicUrl(raw: string) {
 /** GET /api/health — 200 when the database (and the rate-limit store, when remote) answers; 503 with what is down. */
 export async function checkHealth() {
   const checks: Record<string, { ok: boolean; kind?: string; error?: string }> = {};
-  const withTimeout = <T,>(p: Promise<T>) =>
-    Promise.race([p, new Promise<never>((_, r) => setTimeout(() => r(new Error("timed out after 2000 ms")), 2000).unref())]);
+  function withTimeout<T>(p: Promise<T>) {
+    return Promise.race([p, new Promise<never>((_, r) => setTimeout(() => r(new Error("timed out after 2000 ms")), 2000).unref())]);
+  }
   try {
     const db = await withTimeout(getDb());
     await withTimeout(db.execute(sql`select 1`));
@@ -52,6 +58,15 @@ export async function checkHealth() {
   } else checks.ratelimit = { ok: true, kind: limiter.kind };
   const draining = isDraining();
   const ok = !draining && Object.values(checks).every((c) => c.ok);
-  const providers = listProviders().map((p) => ({ name: p.name, base_url: publicUrl(p.baseURL), api: p.api, key_configured: p.hasKey, circuit_open: breakerOpen(p.name) }));
-  return Response.json({ ok, ...(draining ? { draining } : {}), pid: process.pid, checks, providers } satisfies z.input<typeof healthResponse>, { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } });
+  const providers = listProviders().map((p) => ({
+    name: p.name,
+    base_url: publicUrl(p.baseURL),
+    api: p.api,
+    key_configured: p.hasKey,
+    circuit_open: breakerOpen(p.name),
+  }));
+  return Response.json(
+    { ok, ...(draining ? { draining } : {}), pid: process.pid, checks, providers } satisfies z.input<typeof healthResponse>,
+    { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } },
+  );
 }

@@ -20,7 +20,11 @@ export function redact(text: string): string {
   out = out.replace(SMTP_URL_PASSWORD, "$1[redacted]@");
   for (const re of SECRET_PATTERNS) out = out.replace(re, (m) => `${m.slice(0, m.startsWith("Bearer") ? 7 : 6)}…`);
   const env = getEnv();
-  for (const providerKey of [env.OPENAI_API_KEY, ...Object.values(env.FLOWGATE_PROVIDERS).map((p) => p.api_key), ...smtpSecrets(env.SMTP_URL)]) {
+  for (const providerKey of [
+    env.OPENAI_API_KEY,
+    ...Object.values(env.FLOWGATE_PROVIDERS).map((p) => p.api_key),
+    ...smtpSecrets(env.SMTP_URL),
+  ]) {
     if (providerKey && providerKey.length >= 8) out = out.replaceAll(providerKey, "[provider key]");
   }
   return out;

@@ -26,6 +26,9 @@ export class ServerTiming {
   apply(headers: Headers) {
     if (!this.parts.length) return;
     const overhead = performance.now() - this.began - this.upstream;
-    headers.set("server-timing", [...this.parts, `overhead;dur=${overhead.toFixed(1)};desc="gateway time without the model's wait"`].join(", "));
+    headers.set(
+      "server-timing",
+      [...this.parts, `overhead;dur=${overhead.toFixed(1)};desc="gateway time without the model's wait"`].join(", "),
+    );
   }
 }

@@ -4,7 +4,17 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 
-const SOURCES = ["app", "lib", "db", "components", "proxy.ts", "instrumentation.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"];
+const SOURCES = [
+  "app",
+  "lib",
+  "db",
+  "components",
+  "proxy.ts",
+  "instrumentation.ts",
+  "next.config.ts",
+  "package-lock.json",
+  "postcss.config.mjs",
+];
 
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;
@@ -21,12 +31,18 @@ export async function buildIfStale(root: string, { show = false }: { show?: bool
   const started = Date.now();
   if (show) {
     const code = await new Promise<number | null>((resolve) =>
-      spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: "inherit" }).on("exit", resolve),
+      spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: "inherit" }).on(
+        "exit",
+        resolve,
+      ),
     );
     if (code !== 0) throw new Error(`next build failed (exit ${code})`);
     return Date.now() - started;
   }
-  await promisify(execFile)(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, maxBuffer: 64 << 20 }).catch((e) => {
+  await promisify(execFile)(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+    cwd: root,
+    maxBuffer: 64 << 20,
+  }).catch((e) => {
     throw new Error(`next build failed:\n${String(e.stdout).slice(-4000)}\n${String(e.stderr).slice(-4000)}`);
   });
   return Date.now() - started;

@@ -30,9 +30,13 @@ export function workerCount(env: Record<string, string | undefined> = process.en
   const shared = Boolean(env.DATABASE_URL) && Boolean(env.REDIS_URL || (env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN));
   const raw = env.WEB_CONCURRENCY;
   if (raw === undefined || raw === "") return shared ? availableParallelism() : 1;
-  if (!/^[1-9]\d{0,2}$/.test(raw)) throw new Error(`WEB_CONCURRENCY must be a whole number of processes (1-999), got ${JSON.stringify(raw)}`);
+  if (!/^[1-9]\d{0,2}$/.test(raw))
+    throw new Error(`WEB_CONCURRENCY must be a whole number of processes (1-999), got ${JSON.stringify(raw)}`);
   const n = Number(raw);
-  if (n > 1 && !shared) throw new Error("WEB_CONCURRENCY above 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL (or Upstash): the embedded database, rate limiter and run bus belong to one process");
+  if (n > 1 && !shared)
+    throw new Error(
+      "WEB_CONCURRENCY above 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL (or Upstash): the embedded database, rate limiter and run bus belong to one process",
+    );
   return n;
 }
 

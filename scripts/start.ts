@@ -51,7 +51,9 @@ if (workers === 1) {
     }
     quickDeaths = Date.now() - (forkedAt.get(w) ?? 0) < 10_000 ? quickDeaths + 1 : 0;
     const giveUp = quickDeaths >= 3;
-    console.error(`flowgate: server process ${w.process.pid} exited (${signal ?? code}); ${giveUp ? "three quick exits in a row, stopping" : "starting another"}`);
+    console.error(
+      `flowgate: server process ${w.process.pid} exited (${signal ?? code}); ${giveUp ? "three quick exits in a row, stopping" : "starting another"}`,
+    );
     if (!giveUp) return fork();
     stopping = true;
     process.exitCode = 1;

@@ -25,7 +25,13 @@ const hops = Number(raw);
 export function clientAddress(forwardedFor, socket, hops) {
   if (!socket) return undefined;
   if (hops === 0) return socket;
-  const chain = [...(forwardedFor ?? "").split(",").map((a) => a.trim()).filter(Boolean), socket];
+  const chain = [
+    ...(forwardedFor ?? "")
+      .split(",")
+      .map((a) => a.trim())
+      .filter(Boolean),
+    socket,
+  ];
   return chain[Math.max(0, chain.length - 1 - hops)];
 }
 

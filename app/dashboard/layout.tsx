@@ -17,7 +17,10 @@ const NAV = [
   { href: "/dashboard/api-reference", label: "API reference" },
 ];
 // Shown to admins and owners only; the page itself refuses members too.
-const ADMIN_NAV = [{ href: "/dashboard/webhooks", label: "Webhooks" }, { href: "/dashboard/audit", label: "Audit log" }];
+const ADMIN_NAV = [
+  { href: "/dashboard/webhooks", label: "Webhooks" },
+  { href: "/dashboard/audit", label: "Audit log" },
+];
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const me = await requireOrgPage();
@@ -25,10 +28,18 @@ export default async function DashboardLayout({ children }: { children: React.Re
   return (
     <div className="min-h-screen bg-neutral-50 text-neutral-900 md:flex dark:bg-neutral-950 dark:text-neutral-100">
       <DashboardSidebar title="Flowgate">
-        <p className="mb-6 truncate text-xs text-neutral-500" title={me.orgId}>{me.orgName} · {me.role}</p>
+        <p className="mb-6 truncate text-xs text-neutral-500" title={me.orgId}>
+          {me.orgName} · {me.role}
+        </p>
         <nav className="space-y-1">
           {[...NAV, ...(me.role === "member" ? [] : ADMIN_NAV)].map((n) => (
-            <Link key={n.href} href={n.href} className="block rounded-md px-2 py-1.5 text-sm hover:bg-neutral-200/60 dark:hover:bg-neutral-800">{n.label}</Link>
+            <Link
+              key={n.href}
+              href={n.href}
+              className="block rounded-md px-2 py-1.5 text-sm hover:bg-neutral-200/60 dark:hover:bg-neutral-800"
+            >
+              {n.label}
+            </Link>
           ))}
         </nav>
         <div className="mt-8 space-y-2 border-t border-neutral-200 pt-4 dark:border-neutral-800">
@@ -39,9 +50,19 @@ export default async function DashboardLayout({ children }: { children: React.Re
       </DashboardSidebar>
       <main className="min-w-0 flex-1 space-y-6 p-4 md:p-8">
         {low ? (
-          <div role="alert" data-testid="low-balance" className={`flex flex-wrap items-center justify-between gap-2 rounded-md p-3 text-sm ${low.level === "empty" ? "bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-200" : "bg-amber-50 text-amber-800 dark:bg-amber-950 dark:text-amber-200"}`}>
-            <span>{low.level === "empty" ? "No credits left: runs are refused until credits are added." : `Credits are running low: ${low.balance.toLocaleString("en-US")} left.`}</span>
-            <Link href="/dashboard/billing" className="font-medium underline">Add credits</Link>
+          <div
+            role="alert"
+            data-testid="low-balance"
+            className={`flex flex-wrap items-center justify-between gap-2 rounded-md p-3 text-sm ${low.level === "empty" ? "bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-200" : "bg-amber-50 text-amber-800 dark:bg-amber-950 dark:text-amber-200"}`}
+          >
+            <span>
+              {low.level === "empty"
+                ? "No credits left: runs are refused until credits are added."
+                : `Credits are running low: ${low.balance.toLocaleString("en-US")} left.`}
+            </span>
+            <Link href="/dashboard/billing" className="font-medium underline">
+              Add credits
+            </Link>
           </div>
         ) : null}
         <ToastProvider>{children}</ToastProvider>

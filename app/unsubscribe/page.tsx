@@ -12,10 +12,16 @@ export default async function UnsubscribePage({ searchParams }: { searchParams: 
       <h1 className="text-2xl font-semibold">Stop notices</h1>
       {what ? (
         <>
-          <p className="text-sm">Stop {what.topic} notices for <strong>{what.orgName}</strong>? Security mail about your own account is always sent.</p>
+          <p className="text-sm">
+            Stop {what.topic} notices for <strong>{what.orgName}</strong>? Security mail about your own account is always sent.
+          </p>
           <UnsubscribeButton token={t!} />
         </>
-      ) : <p role="alert" className="text-sm text-red-600">This link is not valid.</p>}
+      ) : (
+        <p role="alert" className="text-sm text-red-600">
+          This link is not valid.
+        </p>
+      )}
     </main>
   );
 }

@@ -9,9 +9,16 @@ export async function insertApiKey(tx: DbOrTx, values: typeof apiKeys.$inferInse
 
 /** What verifying a key needs: identity, limits and scope (one row, no joins). */
 const PRINCIPAL_COLUMNS = {
-  id: apiKeys.id, orgId: apiKeys.orgId, rateLimitPerMinute: apiKeys.rateLimitPerMinute, lastUsedAt: apiKeys.lastUsedAt,
-  workflowIds: apiKeys.workflowIds, allowedOrigins: apiKeys.allowedOrigins, creditCap: apiKeys.creditCap, creditCapPeriod: apiKeys.creditCapPeriod,
-  expiresAt: apiKeys.expiresAt, scopes: apiKeys.scopes,
+  id: apiKeys.id,
+  orgId: apiKeys.orgId,
+  rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+  lastUsedAt: apiKeys.lastUsedAt,
+  workflowIds: apiKeys.workflowIds,
+  allowedOrigins: apiKeys.allowedOrigins,
+  creditCap: apiKeys.creditCap,
+  creditCapPeriod: apiKeys.creditCapPeriod,
+  expiresAt: apiKeys.expiresAt,
+  scopes: apiKeys.scopes,
 };
 
 /** Neither revoked nor expired. */
@@ -19,7 +26,11 @@ const usable = () => and(isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt)
 
 /** The hot-path lookup: one unique-index probe by hash, revoked and expired keys excluded. */
 export async function findActiveApiKeyByHash(tx: DbOrTx, keyHash: string) {
-  const [row] = await tx.select(PRINCIPAL_COLUMNS).from(apiKeys).where(and(eq(apiKeys.keyHash, keyHash), usable())).limit(1);
+  const [row] = await tx
+    .select(PRINCIPAL_COLUMNS)
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, keyHash), usable()))
+    .limit(1);
   return row;
 }
 
@@ -43,10 +54,20 @@ export async function revokeApiKey(tx: DbOrTx, { orgId, keyId }: { orgId: string
 export async function listApiKeys(tx: DbOrTx, orgId: string) {
   return tx
     .select({
-      id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt,
-      lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt, rateLimitPerMinute: apiKeys.rateLimitPerMinute,
-      workflowIds: apiKeys.workflowIds, allowedOrigins: apiKeys.allowedOrigins, creditCap: apiKeys.creditCap,
-      creditCapPeriod: apiKeys.creditCapPeriod, capUsed: apiKeys.capUsed, capPeriodStart: apiKeys.capPeriodStart, expiresAt: apiKeys.expiresAt,
+      id: apiKeys.id,
+      name: apiKeys.name,
+      prefix: apiKeys.prefix,
+      createdAt: apiKeys.createdAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+      rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+      workflowIds: apiKeys.workflowIds,
+      allowedOrigins: apiKeys.allowedOrigins,
+      creditCap: apiKeys.creditCap,
+      creditCapPeriod: apiKeys.creditCapPeriod,
+      capUsed: apiKeys.capUsed,
+      capPeriodStart: apiKeys.capPeriodStart,
+      expiresAt: apiKeys.expiresAt,
       scopes: apiKeys.scopes,
     })
     .from(apiKeys)
@@ -55,6 +76,10 @@ export async function listApiKeys(tx: DbOrTx, orgId: string) {
 }
 
 export async function findActiveApiKeyById(tx: DbOrTx, keyId: string) {
-  const [row] = await tx.select(PRINCIPAL_COLUMNS).from(apiKeys).where(and(eq(apiKeys.id, keyId), usable())).limit(1);
+  const [row] = await tx
+    .select(PRINCIPAL_COLUMNS)
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, keyId), usable()))
+    .limit(1);
   return row;
 }

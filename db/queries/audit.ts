@@ -9,9 +9,12 @@ export async function insertAuditEntry(tx: DbOrTx, values: typeof auditLog.$infe
 
 /** The newest entry about one target (a workflow's draft saves coalesce on it). */
 export async function latestAuditEntryFor(tx: DbOrTx, { orgId, targetId }: { orgId: string; targetId: string }) {
-  const [row] = await tx.select().from(auditLog)
+  const [row] = await tx
+    .select()
+    .from(auditLog)
     .where(and(eq(auditLog.orgId, orgId), eq(auditLog.targetId, targetId)))
-    .orderBy(desc(auditLog.id)).limit(1);
+    .orderBy(desc(auditLog.id))
+    .limit(1);
   return row;
 }
 
@@ -22,9 +25,16 @@ export async function latestAuditEntryFor(tx: DbOrTx, { orgId, targetId }: { org
 export async function listAuditEntries(tx: DbOrTx, { orgId, limit = 200 }: { orgId: string; limit?: number }) {
   return tx
     .select({
-      id: auditLog.id, actorId: auditLog.actorId, action: auditLog.action, targetId: auditLog.targetId,
-      details: auditLog.details, at: auditLog.at, actorName: user.name, actorEmail: user.email,
-      actorKeyName: apiKeys.name, actorKeyPrefix: apiKeys.prefix,
+      id: auditLog.id,
+      actorId: auditLog.actorId,
+      action: auditLog.action,
+      targetId: auditLog.targetId,
+      details: auditLog.details,
+      at: auditLog.at,
+      actorName: user.name,
+      actorEmail: user.email,
+      actorKeyName: apiKeys.name,
+      actorKeyPrefix: apiKeys.prefix,
     })
     .from(auditLog)
     .leftJoin(user, eq(user.id, auditLog.actorId))

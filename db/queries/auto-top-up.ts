@@ -9,7 +9,9 @@ import { executePrepared, type DbOrTx } from "../index";
  * locked: of concurrent claims one wins, the others find the claim taken and do nothing.
  */
 export async function claimAutoTopUp(db: DbOrTx, { orgId, purchaseId }: { orgId: string; purchaseId: string }): Promise<boolean> {
-  const [row] = await executePrepared(db, sql`
+  const [row] = await executePrepared(
+    db,
+    sql`
     WITH acct AS (
       SELECT a.org_id, a.auto_top_up_pack_id AS pack_id, a.auto_top_up_monthly_cap_cents AS cap
       FROM billing_accounts a JOIN orgs o ON o.id = a.org_id
@@ -35,6 +37,7 @@ export async function claimAutoTopUp(db: DbOrTx, { orgId, purchaseId }: { orgId:
       INSERT INTO jobs (kind, payload) SELECT 'auto-top-up', jsonb_build_object('purchase_id', pur.id) FROM pur
       RETURNING id
     )
-    SELECT (SELECT count(*) FROM pur) AS claimed, (SELECT count(*) FROM job) AS jobs`);
+    SELECT (SELECT count(*) FROM pur) AS claimed, (SELECT count(*) FROM job) AS jobs`,
+  );
   return Number(row?.claimed ?? 0) === 1;
 }

@@ -14,10 +14,21 @@ export type Grant = { orgId: string; credits: number; balanceAfter: number };
  * nothing), and `purchase:<session or payment intent>` is unique in the ledger.
  * Null when nothing was granted (already paid, failed, or no such pending purchase).
  */
-export async function grantPurchase(db: DbOrTx, g: {
-  purchaseId: string; orgId: string; checkoutSessionId: string | null; paymentIntentId: string | null; ledgerId: string; ledgerKey: string; note: string;
-}): Promise<Grant | null> {
-  const [row] = await executePrepared(db, sql`
+export async function grantPurchase(
+  db: DbOrTx,
+  g: {
+    purchaseId: string;
+    orgId: string;
+    checkoutSessionId: string | null;
+    paymentIntentId: string | null;
+    ledgerId: string;
+    ledgerKey: string;
+    note: string;
+  },
+): Promise<Grant | null> {
+  const [row] = await executePrepared(
+    db,
+    sql`
     WITH pur AS (
       UPDATE credit_purchases p SET status = 'paid', paid_at = now(),
              checkout_session_id = COALESCE(p.checkout_session_id, ${g.checkoutSessionId}),
@@ -42,7 +53,8 @@ export async function grantPurchase(db: DbOrTx, g: {
       RETURNING a.org_id
     )
     SELECT c.id AS org_id, c.credits, u.balance_after, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM acct) AS accounts
-    FROM cur c, upd u`);
+    FROM cur c, upd u`,
+  );
   if (!row) return null;
   return { orgId: String(row.org_id), credits: Number(row.credits), balanceAfter: Number(row.balance_after) };
 }
@@ -53,10 +65,19 @@ export async function grantPurchase(db: DbOrTx, g: {
  * redelivered or out-of-order event takes nothing twice), never more than the purchase granted.
  * The balance may go below zero (the credits were spent before the money went back).
  */
-export async function refundPurchase(db: DbOrTx, r: {
-  paymentIntentId: string; chargeId: string; amountCharged: number; amountRefunded: number; ledgerId: string;
-}): Promise<(Grant & { purchaseId: string }) | null> {
-  const [row] = await executePrepared(db, sql`
+export async function refundPurchase(
+  db: DbOrTx,
+  r: {
+    paymentIntentId: string;
+    chargeId: string;
+    amountCharged: number;
+    amountRefunded: number;
+    ledgerId: string;
+  },
+): Promise<(Grant & { purchaseId: string }) | null> {
+  const [row] = await executePrepared(
+    db,
+    sql`
     WITH pur AS (
       SELECT id, org_id, credits, credits_refunded FROM credit_purchases
       WHERE payment_intent_id = ${r.paymentIntentId} AND status = 'paid' FOR UPDATE
@@ -78,7 +99,13 @@ export async function refundPurchase(db: DbOrTx, r: {
       RETURNING id
     )
     SELECT c.id AS org_id, c.delta, c.purchase_id, u.balance_after, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM p2) AS purchases
-    FROM cur c, upd u`);
+    FROM cur c, upd u`,
+  );
   if (!row) return null;
-  return { orgId: String(row.org_id), credits: -Number(row.delta), balanceAfter: Number(row.balance_after), purchaseId: String(row.purchase_id) };
+  return {
+    orgId: String(row.org_id),
+    credits: -Number(row.delta),
+    balanceAfter: Number(row.balance_after),
+    purchaseId: String(row.purchase_id),
+  };
 }

@@ -18,14 +18,21 @@ export async function getBillingAccount(tx: DbOrTx, orgId: string) {
 
 /** Records the org's Customer unless another request did first; returns the one that stands. */
 export async function setStripeCustomer(tx: DbOrTx, orgId: string, customerId: string): Promise<string> {
-  await tx.update(billingAccounts).set({ stripeCustomerId: customerId, updatedAt: sql`now()` })
+  await tx
+    .update(billingAccounts)
+    .set({ stripeCustomerId: customerId, updatedAt: sql`now()` })
     .where(and(eq(billingAccounts.orgId, orgId), isNull(billingAccounts.stripeCustomerId)));
   const [row] = await tx.select({ id: billingAccounts.stripeCustomerId }).from(billingAccounts).where(eq(billingAccounts.orgId, orgId));
   return row!.id!;
 }
 
 export async function listPurchases(tx: DbOrTx, orgId: string, limit = 50) {
-  return tx.select().from(creditPurchases).where(eq(creditPurchases.orgId, orgId)).orderBy(desc(creditPurchases.createdAt), desc(creditPurchases.id)).limit(limit);
+  return tx
+    .select()
+    .from(creditPurchases)
+    .where(eq(creditPurchases.orgId, orgId))
+    .orderBy(desc(creditPurchases.createdAt), desc(creditPurchases.id))
+    .limit(limit);
 }
 
 export async function orgBalance(tx: DbOrTx, orgId: string) {
@@ -34,6 +41,9 @@ export async function orgBalance(tx: DbOrTx, orgId: string) {
 }
 
 /** A Stripe event the operator should see, once per event and kind (a redelivery records nothing new). */
-export async function recordBillingProblem(tx: DbOrTx, p: { orgId: string | null; kind: string; stripeEventId: string; stripeObjectId: string | null; detail: Record<string, unknown> }) {
+export async function recordBillingProblem(
+  tx: DbOrTx,
+  p: { orgId: string | null; kind: string; stripeEventId: string; stripeObjectId: string | null; detail: Record<string, unknown> },
+) {
   await tx.insert(billingProblems).values(p).onConflictDoNothing();
 }

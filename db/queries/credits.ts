@@ -4,7 +4,16 @@ import { creditLedger, type LedgerKind } from "../schema";
 
 export async function insertLedgerEntry(
   tx: DbOrTx,
-  values: { id: string; orgId: string; runId?: string | null; kind: LedgerKind; amount: number; balanceAfter: number; idempotencyKey?: string | null; note?: string },
+  values: {
+    id: string;
+    orgId: string;
+    runId?: string | null;
+    kind: LedgerKind;
+    amount: number;
+    balanceAfter: number;
+    idempotencyKey?: string | null;
+    note?: string;
+  },
 ) {
   const [row] = await tx.insert(creditLedger).values(values).returning();
   return row!;

@@ -8,20 +8,28 @@ export async function insertEvalCases(tx: DbOrTx, rows: (typeof evalCases.$infer
 }
 
 export async function countEvalCases(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
-  const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(evalCases).where(and(eq(evalCases.orgId, orgId), eq(evalCases.workflowId, workflowId)));
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(evalCases)
+    .where(and(eq(evalCases.orgId, orgId), eq(evalCases.workflowId, workflowId)));
   return row?.n ?? 0;
 }
 
 /** A workflow's dataset, oldest first (the order an eval runs and the page lists them). */
 export async function listEvalCases(tx: DbOrTx, { orgId, workflowId, limit }: { orgId: string; workflowId: string; limit: number }) {
-  return tx.select().from(evalCases)
+  return tx
+    .select()
+    .from(evalCases)
     .where(and(eq(evalCases.orgId, orgId), eq(evalCases.workflowId, workflowId)))
-    .orderBy(asc(evalCases.createdAt), asc(evalCases.id)).limit(limit);
+    .orderBy(asc(evalCases.createdAt), asc(evalCases.id))
+    .limit(limit);
 }
 
 export async function deleteEvalCase(tx: DbOrTx, { orgId, workflowId, caseId }: { orgId: string; workflowId: string; caseId: string }) {
-  const rows = await tx.delete(evalCases)
-    .where(and(eq(evalCases.orgId, orgId), eq(evalCases.workflowId, workflowId), eq(evalCases.id, caseId))).returning({ id: evalCases.id });
+  const rows = await tx
+    .delete(evalCases)
+    .where(and(eq(evalCases.orgId, orgId), eq(evalCases.workflowId, workflowId), eq(evalCases.id, caseId)))
+    .returning({ id: evalCases.id });
   return rows.length > 0;
 }
 
@@ -37,7 +45,9 @@ export async function insertEvalResult(tx: DbOrTx, values: typeof evalResults.$i
 
 /** A workflow's evals that are queued or running. */
 export async function countActiveEvalRuns(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
-  const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(evalRuns)
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(evalRuns)
     .where(and(eq(evalRuns.orgId, orgId), eq(evalRuns.workflowId, workflowId), inArray(evalRuns.status, ["queued", "running"])));
   return row?.n ?? 0;
 }
@@ -48,23 +58,41 @@ export async function markEvalRunning(tx: DbOrTx, { evalRunId, contentHash }: { 
 }
 
 /** Totals from the results themselves, in the statement that ends the eval run. */
-export async function finishEvalRun(tx: DbOrTx, { evalRunId, status, error = null }: { evalRunId: string; status: "completed" | "failed"; error?: string | null }) {
-  const [row] = await tx.update(evalRuns).set({
-    status, error, finishedAt: new Date(),
-    cases: sql`(SELECT count(*) FROM eval_results WHERE eval_run_id = ${evalRunId})::int`,
-    passed: sql`(SELECT count(*) FROM eval_results WHERE eval_run_id = ${evalRunId} AND passed)::int`,
-    failed: sql`(SELECT count(*) FROM eval_results WHERE eval_run_id = ${evalRunId} AND NOT passed)::int`,
-    creditsCharged: sql`(SELECT coalesce(sum(credits_charged), 0) FROM eval_results WHERE eval_run_id = ${evalRunId})::bigint`,
-  }).where(eq(evalRuns.id, evalRunId)).returning();
+export async function finishEvalRun(
+  tx: DbOrTx,
+  { evalRunId, status, error = null }: { evalRunId: string; status: "completed" | "failed"; error?: string | null },
+) {
+  const [row] = await tx
+    .update(evalRuns)
+    .set({
+      status,
+      error,
+      finishedAt: new Date(),
+      cases: sql`(SELECT count(*) FROM eval_results WHERE eval_run_id = ${evalRunId})::int`,
+      passed: sql`(SELECT count(*) FROM eval_results WHERE eval_run_id = ${evalRunId} AND passed)::int`,
+      failed: sql`(SELECT count(*) FROM eval_results WHERE eval_run_id = ${evalRunId} AND NOT passed)::int`,
+      creditsCharged: sql`(SELECT coalesce(sum(credits_charged), 0) FROM eval_results WHERE eval_run_id = ${evalRunId})::bigint`,
+    })
+    .where(eq(evalRuns.id, evalRunId))
+    .returning();
   return row!;
 }
 
 export async function listEvalRuns(tx: DbOrTx, { orgId, workflowId, limit = 20 }: { orgId: string; workflowId: string; limit?: number }) {
-  return tx.select().from(evalRuns).where(and(eq(evalRuns.orgId, orgId), eq(evalRuns.workflowId, workflowId))).orderBy(desc(evalRuns.createdAt)).limit(limit);
+  return tx
+    .select()
+    .from(evalRuns)
+    .where(and(eq(evalRuns.orgId, orgId), eq(evalRuns.workflowId, workflowId)))
+    .orderBy(desc(evalRuns.createdAt))
+    .limit(limit);
 }
 
 export async function getEvalRun(tx: DbOrTx, { orgId, evalRunId }: { orgId: string; evalRunId: string }) {
-  const [row] = await tx.select().from(evalRuns).where(and(eq(evalRuns.orgId, orgId), eq(evalRuns.id, evalRunId))).limit(1);
+  const [row] = await tx
+    .select()
+    .from(evalRuns)
+    .where(and(eq(evalRuns.orgId, orgId), eq(evalRuns.id, evalRunId)))
+    .limit(1);
   return row;
 }
 
@@ -73,22 +101,41 @@ export async function listEvalResults(tx: DbOrTx, evalRunId: string) {
 }
 
 /** The newest finished eval of exactly this draft content in which every case passed. */
-export async function findPassingDraftEval(tx: DbOrTx, { orgId, workflowId, contentHash }: { orgId: string; workflowId: string; contentHash: string }) {
-  const [row] = await tx.select({ id: evalRuns.id }).from(evalRuns)
-    .where(and(
-      eq(evalRuns.orgId, orgId), eq(evalRuns.workflowId, workflowId), isNull(evalRuns.versionId), eq(evalRuns.contentHash, contentHash),
-      eq(evalRuns.status, "completed"), eq(evalRuns.failed, 0), sql`${evalRuns.cases} > 0`,
-    ))
-    .orderBy(desc(evalRuns.createdAt)).limit(1);
+export async function findPassingDraftEval(
+  tx: DbOrTx,
+  { orgId, workflowId, contentHash }: { orgId: string; workflowId: string; contentHash: string },
+) {
+  const [row] = await tx
+    .select({ id: evalRuns.id })
+    .from(evalRuns)
+    .where(
+      and(
+        eq(evalRuns.orgId, orgId),
+        eq(evalRuns.workflowId, workflowId),
+        isNull(evalRuns.versionId),
+        eq(evalRuns.contentHash, contentHash),
+        eq(evalRuns.status, "completed"),
+        eq(evalRuns.failed, 0),
+        sql`${evalRuns.cases} > 0`,
+      ),
+    )
+    .orderBy(desc(evalRuns.createdAt))
+    .limit(1);
   return row;
 }
 
 export async function getEvalSettings(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
-  const [row] = await tx.select().from(evalSettings).where(and(eq(evalSettings.orgId, orgId), eq(evalSettings.workflowId, workflowId))).limit(1);
+  const [row] = await tx
+    .select()
+    .from(evalSettings)
+    .where(and(eq(evalSettings.orgId, orgId), eq(evalSettings.workflowId, workflowId)))
+    .limit(1);
   return row;
 }
 
 export async function upsertEvalSettings(tx: DbOrTx, values: { orgId: string; workflowId: string; requirePassingEval: boolean }) {
-  await tx.insert(evalSettings).values(values)
+  await tx
+    .insert(evalSettings)
+    .values(values)
     .onConflictDoUpdate({ target: evalSettings.workflowId, set: { requirePassingEval: values.requirePassingEval, updatedAt: new Date() } });
 }

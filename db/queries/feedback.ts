@@ -9,7 +9,13 @@ export async function upsertFeedback(tx: DbOrTx, values: typeof runFeedback.$inf
     .values(values)
     .onConflictDoUpdate({
       target: runFeedback.runId,
-      set: { score: values.score, comment: values.comment ?? null, apiKeyId: values.apiKeyId ?? null, endUser: values.endUser ?? null, updatedAt: sql`now()` },
+      set: {
+        score: values.score,
+        comment: values.comment ?? null,
+        apiKeyId: values.apiKeyId ?? null,
+        endUser: values.endUser ?? null,
+        updatedAt: sql`now()`,
+      },
     })
     .returning();
   return row!;
@@ -19,7 +25,10 @@ export async function upsertFeedback(tx: DbOrTx, values: typeof runFeedback.$inf
  * A split's versions side by side: the runs its label assigned (runs.assignment) since `from`, per
  * version — runs, failures, tokens, latency p50/p95, credits, and the feedback they got.
  */
-export async function compareSplitVersions(tx: DbOrTx, { orgId, workflowId, label, from }: { orgId: string; workflowId: string; label: string; from: Date }) {
+export async function compareSplitVersions(
+  tx: DbOrTx,
+  { orgId, workflowId, label, from }: { orgId: string; workflowId: string; label: string; from: Date },
+) {
   return tx
     .select({
       versionId: runs.versionId,
@@ -34,9 +43,13 @@ export async function compareSplitVersions(tx: DbOrTx, { orgId, workflowId, labe
     })
     .from(runs)
     .leftJoin(runFeedback, eq(runFeedback.runId, runs.id))
-    .where(and(
-      eq(runs.orgId, orgId), eq(runs.workflowId, workflowId), sql`${runs.assignment}->>'label' = ${label}`,
-      sql`${runs.createdAt} >= ${from.toISOString()}`,
-    ))
+    .where(
+      and(
+        eq(runs.orgId, orgId),
+        eq(runs.workflowId, workflowId),
+        sql`${runs.assignment}->>'label' = ${label}`,
+        sql`${runs.createdAt} >= ${from.toISOString()}`,
+      ),
+    )
     .groupBy(runs.versionId);
 }

@@ -12,7 +12,14 @@ type KeyRef = { apiKeyId: string; key: string };
  */
 export async function claimIdempotencyKey(
   tx: DbOrTx,
-  { apiKeyId, key, requestHash, runId, keepMs, staleMs }: KeyRef & { requestHash: string; runId: string | null; keepMs: number; staleMs: number },
+  {
+    apiKeyId,
+    key,
+    requestHash,
+    runId,
+    keepMs,
+    staleMs,
+  }: KeyRef & { requestHash: string; runId: string | null; keepMs: number; staleMs: number },
 ): Promise<{ claimed: boolean; row: IdempotencyKey | undefined }> {
   const [claimed] = await tx
     .insert(idempotencyKeys)
@@ -30,7 +37,11 @@ export async function claimIdempotencyKey(
 }
 
 export async function getIdempotencyKey(tx: DbOrTx, { apiKeyId, key }: KeyRef) {
-  const [row] = await tx.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key))).limit(1);
+  const [row] = await tx
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key)))
+    .limit(1);
   return row;
 }
 

@@ -12,12 +12,14 @@ import { jobs, type Job, type JobKind } from "../schema";
 const secs = (ms: number) => sql`make_interval(secs => ${ms / 1000})`;
 
 type NewJob = {
-  kind: JobKind; payload: Record<string, unknown>;
+  kind: JobKind;
+  payload: Record<string, unknown>;
   /** Whose job it is: claims take turns between orgs. */
   orgId: string | null;
   /** Its group (a webhook endpoint): a claim takes at most the handler's groupShare of one group at a time. */
   groupKey?: string | null;
-  runAt?: Date; leaseMs?: number;
+  runAt?: Date;
+  leaseMs?: number;
 };
 
 /** Adds a job; `leaseMs` keeps it from being claimed until the caller releases it (or the lease runs out). */
@@ -37,7 +39,10 @@ export async function insertJob(tx: DbOrTx, { kind, payload, orgId, groupKey = n
 export async function insertJobWithinOrgCap(db: Db, job: NewJob & { orgId: string }, cap: number): Promise<number | null> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${ORG_CAP_LOCK}, hashtext(${job.orgId}))`);
-    const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(jobs).where(and(eq(jobs.kind, job.kind), eq(jobs.orgId, job.orgId)));
+    const [row] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(jobs)
+      .where(and(eq(jobs.kind, job.kind), eq(jobs.orgId, job.orgId)));
     return row!.n >= cap ? null : insertJob(tx, job);
   });
 }
@@ -47,7 +52,9 @@ const CLAIM_LOCK = 0x6a6f6201; // "job\x01": claims of one kind, one at a time
 const ORG_CAP_LOCK = 0x6a6f6202; // an org's capped adds
 
 export type ClaimOptions = {
-  kind: JobKind; limit: number; leaseMs: number;
+  kind: JobKind;
+  limit: number;
+  leaseMs: number;
   /** At most this many jobs of one org leased at once, across every instance (none: no cap). */
   orgShare?: number;
   /** At most this many jobs of one group leased at once (none: no cap). */
@@ -95,7 +102,10 @@ export async function claimJobs(db: Db, { kind, limit, leaseMs, orgShare, groupS
 /** Extends the leases of jobs still in hand (a handler that works longer than one lease); released or settled ones are left alone. */
 export async function extendLeases(tx: DbOrTx, ids: number[], leaseMs: number) {
   if (!ids.length) return;
-  await tx.update(jobs).set({ lockedUntil: sql`now() + ${secs(leaseMs)}` }).where(and(inArray(jobs.id, ids), sql`${jobs.lockedUntil} > now()`));
+  await tx
+    .update(jobs)
+    .set({ lockedUntil: sql`now() + ${secs(leaseMs)}` })
+    .where(and(inArray(jobs.id, ids), sql`${jobs.lockedUntil} > now()`));
 }
 
 export async function deleteJob(tx: DbOrTx, id: number) {
@@ -104,12 +114,18 @@ export async function deleteJob(tx: DbOrTx, id: number) {
 
 /** Makes a job claimable again: now (a lease released), or at `runAt` (a retry). */
 export async function releaseJob(tx: DbOrTx, id: number, runAt?: Date) {
-  await tx.update(jobs).set({ lockedUntil: null, ...(runAt ? { runAt } : {}) }).where(eq(jobs.id, id));
+  await tx
+    .update(jobs)
+    .set({ lockedUntil: null, ...(runAt ? { runAt } : {}) })
+    .where(eq(jobs.id, id));
 }
 
 /** Puts a claimed job back until `runAt` as if it had not been claimed (its attempt not counted). */
 export async function deferJob(tx: DbOrTx, id: number, runAt: Date) {
-  await tx.update(jobs).set({ lockedUntil: null, runAt, attempts: sql`greatest(${jobs.attempts} - 1, 0)` }).where(eq(jobs.id, id));
+  await tx
+    .update(jobs)
+    .set({ lockedUntil: null, runAt, attempts: sql`greatest(${jobs.attempts} - 1, 0)` })
+    .where(eq(jobs.id, id));
 }
 
 /** Moves a group's waiting jobs (not those in hand) to `runAt` at the earliest. */
@@ -117,5 +133,12 @@ export async function deferGroupJobs(tx: DbOrTx, { kind, groupKey, runAt }: { ki
   await tx
     .update(jobs)
     .set({ runAt })
-    .where(and(eq(jobs.kind, kind), eq(jobs.groupKey, groupKey), lt(jobs.runAt, runAt), sql`(${jobs.lockedUntil} IS NULL OR ${jobs.lockedUntil} <= now())`));
+    .where(
+      and(
+        eq(jobs.kind, kind),
+        eq(jobs.groupKey, groupKey),
+        lt(jobs.runAt, runAt),
+        sql`(${jobs.lockedUntil} IS NULL OR ${jobs.lockedUntil} <= now())`,
+      ),
+    );
 }

@@ -19,7 +19,11 @@ export async function recordMailAttempt(
   await tx
     .update(mailDeliveries)
     .set({
-      status, attempts, lastError: error, lastAttemptAt: sql`now()`, nextAttemptAt: next,
+      status,
+      attempts,
+      lastError: error,
+      lastAttemptAt: sql`now()`,
+      nextAttemptAt: next,
       ...(status === "sent" || status === "written" ? { sentAt: sql`now()` } : {}),
     })
     .where(and(eq(mailDeliveries.id, id), eq(mailDeliveries.status, "pending")));

@@ -5,7 +5,12 @@ import { invitation, member, organization, orgSettings, user } from "../schema";
 /** A membership with what authorizing it needs: the org's two-factor rule and whether the user meets it. */
 export async function getMembership(tx: DbOrTx, { orgId, userId }: { orgId: string; userId: string }) {
   const [row] = await tx
-    .select({ role: member.role, orgName: organization.name, requireTwoFactor: orgSettings.requireTwoFactor, twoFactorEnabled: user.twoFactorEnabled })
+    .select({
+      role: member.role,
+      orgName: organization.name,
+      requireTwoFactor: orgSettings.requireTwoFactor,
+      twoFactorEnabled: user.twoFactorEnabled,
+    })
     .from(member)
     .innerJoin(organization, eq(organization.id, member.organizationId))
     .innerJoin(user, eq(user.id, member.userId))
@@ -39,7 +44,15 @@ export async function insertInvitation(tx: DbOrTx, values: typeof invitation.$in
 
 export async function findInvitation(tx: DbOrTx, id: string) {
   const [row] = await tx
-    .select({ id: invitation.id, organizationId: invitation.organizationId, orgName: organization.name, email: invitation.email, role: invitation.role, status: invitation.status, expiresAt: invitation.expiresAt })
+    .select({
+      id: invitation.id,
+      organizationId: invitation.organizationId,
+      orgName: organization.name,
+      email: invitation.email,
+      role: invitation.role,
+      status: invitation.status,
+      expiresAt: invitation.expiresAt,
+    })
     .from(invitation)
     .innerJoin(organization, eq(organization.id, invitation.organizationId))
     .where(eq(invitation.id, id))
@@ -57,7 +70,11 @@ export async function listPendingInvitations(tx: DbOrTx, orgId: string) {
 
 /** pending → accepted, once: false when it was not pending any more (a second accept). */
 export async function markInvitationAccepted(tx: DbOrTx, id: string) {
-  const rows = await tx.update(invitation).set({ status: "accepted" }).where(and(eq(invitation.id, id), eq(invitation.status, "pending"))).returning({ id: invitation.id });
+  const rows = await tx
+    .update(invitation)
+    .set({ status: "accepted" })
+    .where(and(eq(invitation.id, id), eq(invitation.status, "pending")))
+    .returning({ id: invitation.id });
   return rows.length === 1;
 }
 
@@ -71,7 +88,9 @@ export async function insertMemberIfAbsent(tx: DbOrTx, values: typeof member.$in
 
 /** pending → canceled, for this org's invitation; false when it was not pending. */
 export async function markInvitationCanceled(tx: DbOrTx, { orgId, invitationId }: { orgId: string; invitationId: string }) {
-  const rows = await tx.update(invitation).set({ status: "canceled" })
+  const rows = await tx
+    .update(invitation)
+    .set({ status: "canceled" })
     .where(and(eq(invitation.id, invitationId), eq(invitation.organizationId, orgId), eq(invitation.status, "pending")))
     .returning({ id: invitation.id });
   return rows.length === 1;
@@ -79,7 +98,9 @@ export async function markInvitationCanceled(tx: DbOrTx, { orgId, invitationId }
 
 /** A removed member's pending invitations die with their membership. */
 export async function cancelInvitationsBy(tx: DbOrTx, { orgId, inviterId }: { orgId: string; inviterId: string }) {
-  await tx.update(invitation).set({ status: "canceled" })
+  await tx
+    .update(invitation)
+    .set({ status: "canceled" })
     .where(and(eq(invitation.organizationId, orgId), eq(invitation.inviterId, inviterId), eq(invitation.status, "pending")));
 }
 
@@ -90,7 +111,10 @@ export async function lockOrgMembers(tx: DbOrTx, orgId: string) {
 }
 
 export async function setMemberRole(tx: DbOrTx, { orgId, userId, role }: { orgId: string; userId: string; role: string }) {
-  await tx.update(member).set({ role }).where(and(eq(member.organizationId, orgId), eq(member.userId, userId)));
+  await tx
+    .update(member)
+    .set({ role })
+    .where(and(eq(member.organizationId, orgId), eq(member.userId, userId)));
 }
 
 export async function deleteMember(tx: DbOrTx, { orgId, userId }: { orgId: string; userId: string }) {

@@ -3,7 +3,11 @@ import type { DbOrTx } from "../index";
 import { modelPrices } from "../schema";
 
 export async function getModelPrice(db: DbOrTx, { provider, model }: { provider: string; model: string }) {
-  const [row] = await db.select().from(modelPrices).where(and(eq(modelPrices.provider, provider), eq(modelPrices.model, model))).limit(1);
+  const [row] = await db
+    .select()
+    .from(modelPrices)
+    .where(and(eq(modelPrices.provider, provider), eq(modelPrices.model, model)))
+    .limit(1);
   return row;
 }
 

@@ -19,11 +19,7 @@ export async function countOrgs(tx: DbOrTx) {
 
 /** Locks the org row for the rest of the transaction: every balance change goes through it. */
 export async function lockOrgBalance(tx: DbOrTx, orgId: string) {
-  const [row] = await tx
-    .select({ balance: orgs.creditBalance })
-    .from(orgs)
-    .where(eq(orgs.id, orgId))
-    .for("update");
+  const [row] = await tx.select({ balance: orgs.creditBalance }).from(orgs).where(eq(orgs.id, orgId)).for("update");
   return row?.balance;
 }
 
@@ -38,7 +34,9 @@ export async function lockUser(tx: DbOrTx, userId: string) {
 
 /** The user's memberships of organizations that have our orgs row (a creation in flight has none yet). */
 export async function countAdmittedOrgs(tx: DbOrTx, userId: string) {
-  const [row] = await tx.select({ n: count() }).from(member)
+  const [row] = await tx
+    .select({ n: count() })
+    .from(member)
     .innerJoin(orgs, eq(orgs.id, member.organizationId))
     .where(eq(member.userId, userId));
   return row!.n;

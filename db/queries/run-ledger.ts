@@ -19,13 +19,22 @@ function rowsOf(result: unknown): Record<string, unknown>[] {
  * or a later one counts and an older one is zero. The same rule as capUsedInPeriod in
  * lib/credits/key-cap.ts (the keys page).
  */
-const capUsedInPeriod = (period: string | null) =>
-  sql`CASE WHEN k.cap_period_start >= ${period}::timestamptz THEN k.cap_used ELSE 0 END`;
+const capUsedInPeriod = (period: string | null) => sql`CASE WHEN k.cap_period_start >= ${period}::timestamptz THEN k.cap_used ELSE 0 END`;
 
 export type RunStart = {
-  runId: string; ledgerId: string; orgId: string; workflowId: string; versionId: string | null; apiKeyId: string | null;
-  source: RunSource; protocol: string; model: string; inputs: Record<string, string>;
-  endUser: string | null; sessionId: string | null; assignment?: RunAssignment | null;
+  runId: string;
+  ledgerId: string;
+  orgId: string;
+  workflowId: string;
+  versionId: string | null;
+  apiKeyId: string | null;
+  source: RunSource;
+  protocol: string;
+  model: string;
+  inputs: Record<string, string>;
+  endUser: string | null;
+  sessionId: string | null;
+  assignment?: RunAssignment | null;
   /** "queued": an async run, started later by the queue (it holds its reservation while it waits). */
   status?: "running" | "queued";
   /**
@@ -34,7 +43,9 @@ export type RunStart = {
    */
   checkKey?: boolean;
   /** Credits for the estimated input, and per 1M output tokens (lib/credits/pricing.ts). */
-  inputCost: number; outputPerM: number; maxOutputTokens: number;
+  inputCost: number;
+  outputPerM: number;
+  maxOutputTokens: number;
   /** The price of each model the run may call (credits per 1M tokens), kept on the run: it settles at these. */
   prices: Record<string, RunPrice>;
   /** Fewest output tokens worth reserving (default 1); maxOutputTokens makes it all or nothing. */
@@ -57,7 +68,9 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
   const period = cap ? cap.periodStart.toISOString() : null;
   // Lock order everywhere: org row, then key row (the settlement below does the same), so a
   // reservation and a settlement never wait on each other in a cycle.
-  const [row] = await executePrepared(db, sql`
+  const [row] = await executePrepared(
+    db,
+    sql`
     WITH cur AS (
       SELECT id, credit_balance AS old FROM orgs WHERE id = ${r.orgId}
         AND (${r.checkKey ?? false}::boolean IS NOT TRUE OR EXISTS (
@@ -104,7 +117,8 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
       RETURNING id
     )
     SELECT upd.reserved, upd.granted, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM ins) AS run_rows,
-           (SELECT count(*) FROM kupd) AS key_rows FROM upd`);
+           (SELECT count(*) FROM kupd) AS key_rows FROM upd`,
+  );
   if (!row) return null;
   return { reserved: Number(row.reserved), maxOutputTokens: Number(row.granted) };
 }
@@ -136,9 +150,18 @@ const runEventOutbox = (finished: SQL) => sql`
   RETURNING payload->>'run_id' AS run_id`;
 
 export type RunFinish = {
-  runId: string; ledgerId: string; status: Exclude<RunStatus, "running">; cost: number;
-  output: string; citations: string[]; inputTokens: number; outputTokens: number;
-  errorCode: string | null; errorMessage: string | null; firstTokenMs: number | null; latencyMs: number | null;
+  runId: string;
+  ledgerId: string;
+  status: Exclude<RunStatus, "running">;
+  cost: number;
+  output: string;
+  citations: string[];
+  inputTokens: number;
+  outputTokens: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  firstTokenMs: number | null;
+  latencyMs: number | null;
   /** The model calls the run made (none recorded: null). */
   attempts?: RunAttempt[] | null;
   /** The status it must have now: "queued" for an async run canceled before it started. */
@@ -153,7 +176,9 @@ export type RunFinish = {
  * unused reservation comes back; an overshoot is taken from the balance but never below zero.
  */
 export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promise<Settled | null> {
-  const [row] = await executePrepared(db, sql`
+  const [row] = await executePrepared(
+    db,
+    sql`
     WITH run AS (
       SELECT id, org_id, api_key_id, cap_period_start, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = ${f.from ?? "running"} FOR UPDATE
     ), cur AS (
@@ -185,7 +210,8 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
       first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, attempts = ${f.attempts ? JSON.stringify(f.attempts) : null}::jsonb,
       finished_at = now(), lease_epoch = lease_epoch + ${f.claim ? 1 : 0}::int
     WHERE id = (SELECT id FROM run) AND EXISTS (SELECT 1 FROM led)
-    RETURNING credits_charged, (SELECT count(*) FROM ev) AS events`);
+    RETURNING credits_charged, (SELECT count(*) FROM ev) AS events`,
+  );
   return row ? { charged: Number(row.credits_charged), events: Number(row.events) } : null;
 }
 
@@ -203,11 +229,25 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
 export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): Promise<Map<string, Settled>> {
   if (!fs.length) return new Map();
   const input = fs.map((f, ord) => ({
-    ord, run_id: f.runId, ledger_id: f.ledgerId, status: f.status, from_status: f.from ?? "running", cost: f.cost,
-    output: f.output, citations: f.citations, input_tokens: f.inputTokens, output_tokens: f.outputTokens,
-    error_code: f.errorCode, error_message: f.errorMessage, first_token_ms: f.firstTokenMs, latency_ms: f.latencyMs, attempts: f.attempts ?? null,
+    ord,
+    run_id: f.runId,
+    ledger_id: f.ledgerId,
+    status: f.status,
+    from_status: f.from ?? "running",
+    cost: f.cost,
+    output: f.output,
+    citations: f.citations,
+    input_tokens: f.inputTokens,
+    output_tokens: f.outputTokens,
+    error_code: f.errorCode,
+    error_message: f.errorMessage,
+    first_token_ms: f.firstTokenMs,
+    latency_ms: f.latencyMs,
+    attempts: f.attempts ?? null,
   }));
-  const rows = await executePrepared(db, sql`
+  const rows = await executePrepared(
+    db,
+    sql`
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS v(
         ord int, run_id text, ledger_id text, status text, from_status text, cost bigint, output text, citations jsonb,
@@ -250,7 +290,8 @@ export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): P
       first_token_ms = i.first_token_ms, latency_ms = i.latency_ms, attempts = i.attempts, finished_at = now()
     FROM per JOIN input i ON i.run_id = per.id
     WHERE runs.id = per.id AND per.id IN (SELECT run_id FROM led)
-    RETURNING runs.id, runs.credits_charged, EXISTS (SELECT 1 FROM ev WHERE ev.run_id = runs.id) AS event`);
+    RETURNING runs.id, runs.credits_charged, EXISTS (SELECT 1 FROM ev WHERE ev.run_id = runs.id) AS event`,
+  );
   return new Map(rows.map((r) => [String(r.id), { charged: Number(r.credits_charged), events: r.event ? 1 : 0 }]));
 }
 
@@ -263,7 +304,9 @@ export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): P
  * or was already re-settled.
  */
 export async function resettleClaimedRun(db: DbOrTx, f: RunFinish): Promise<Settled | null> {
-  const [row] = await executePrepared(db, sql`
+  const [row] = await executePrepared(
+    db,
+    sql`
     WITH run AS (
       SELECT id, org_id, api_key_id, cap_period_start, credits_charged AS prev FROM runs
       WHERE id = ${f.runId} AND status = 'failed' AND error_code = 'orphaned' AND lease_epoch = 1 FOR UPDATE
@@ -290,6 +333,7 @@ export async function resettleClaimedRun(db: DbOrTx, f: RunFinish): Promise<Sett
       first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, attempts = ${f.attempts ? JSON.stringify(f.attempts) : null}::jsonb,
       finished_at = now(), lease_epoch = 2
     WHERE id = (SELECT id FROM run)
-    RETURNING credits_charged`);
+    RETURNING credits_charged`,
+  );
   return row ? { charged: Number(row.credits_charged), events: 0 } : null;
 }

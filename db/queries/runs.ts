@@ -3,7 +3,11 @@ import type { DbOrTx } from "../index";
 import { runs, workflowVersions, type Run } from "../schema";
 
 export async function getRun(tx: DbOrTx, { orgId, runId }: { orgId: string; runId: string }) {
-  const [row] = await tx.select().from(runs).where(and(eq(runs.id, runId), eq(runs.orgId, orgId))).limit(1);
+  const [row] = await tx
+    .select()
+    .from(runs)
+    .where(and(eq(runs.id, runId), eq(runs.orgId, orgId)))
+    .limit(1);
   return row;
 }
 
@@ -12,21 +16,35 @@ export async function getRun(tx: DbOrTx, { orgId, runId }: { orgId: string; runI
 export async function listStaleRuns(tx: DbOrTx, before: Date, { limit = 100, exclude = [] }: { limit?: number; exclude?: string[] } = {}) {
   return tx
     .select({
-      id: runs.id, orgId: runs.orgId, creditsReserved: runs.creditsReserved, model: runs.model, prices: runs.prices,
-      sentAt: runs.sentAt, sentModel: runs.sentModel, inputTokens: runs.inputTokens, outputTokens: runs.outputTokens, output: runs.output,
+      id: runs.id,
+      orgId: runs.orgId,
+      creditsReserved: runs.creditsReserved,
+      model: runs.model,
+      prices: runs.prices,
+      sentAt: runs.sentAt,
+      sentModel: runs.sentModel,
+      inputTokens: runs.inputTokens,
+      outputTokens: runs.outputTokens,
+      output: runs.output,
     })
     .from(runs)
-    .where(and(
-      eq(runs.status, "running"), sql`coalesce(${runs.heartbeatAt}, ${runs.createdAt}) < ${before.toISOString()}::timestamptz`,
-      exclude.length ? notInArray(runs.id, exclude) : undefined,
-    ))
+    .where(
+      and(
+        eq(runs.status, "running"),
+        sql`coalesce(${runs.heartbeatAt}, ${runs.createdAt}) < ${before.toISOString()}::timestamptz`,
+        exclude.length ? notInArray(runs.id, exclude) : undefined,
+      ),
+    )
     .limit(limit);
 }
 
 /** The instance running these runs is alive: their leases are renewed (never one the sweeper claimed: its epoch moved). */
 export async function heartbeatRuns(tx: DbOrTx, runIds: string[]) {
   if (!runIds.length) return;
-  await tx.update(runs).set({ heartbeatAt: sql`now()` }).where(and(inArray(runs.id, runIds), eq(runs.status, "running"), eq(runs.leaseEpoch, 0)));
+  await tx
+    .update(runs)
+    .set({ heartbeatAt: sql`now()` })
+    .where(and(inArray(runs.id, runIds), eq(runs.status, "running"), eq(runs.leaseEpoch, 0)));
 }
 
 /** Credits reserved by the org's runs still in flight: what will come back (at least in part) when they settle. */
@@ -39,7 +57,9 @@ export async function sumHeldCredits(tx: DbOrTx, orgId: string) {
 }
 
 export type RunProgressUpdate = {
-  id: string; output: string; outputTokens: number;
+  id: string;
+  output: string;
+  outputTokens: number;
   /** The provider has the prompt: the input it is charged without a count, and the model called. */
   sent: { inputTokens: number; model: string | null } | null;
 };
@@ -51,7 +71,14 @@ export type RunProgressUpdate = {
  */
 export async function updateRunsProgress(tx: DbOrTx, updates: RunProgressUpdate[]) {
   if (!updates.length) return;
-  const rows = updates.map((u) => ({ id: u.id, output: u.output, outputTokens: u.outputTokens, sent: !!u.sent, inputTokens: u.sent?.inputTokens ?? 0, model: u.sent?.model ?? null }));
+  const rows = updates.map((u) => ({
+    id: u.id,
+    output: u.output,
+    outputTokens: u.outputTokens,
+    sent: !!u.sent,
+    inputTokens: u.sent?.inputTokens ?? 0,
+    model: u.sent?.model ?? null,
+  }));
   await tx.execute(sql`
     UPDATE runs SET output = v.output, output_tokens = v."outputTokens",
       input_tokens = CASE WHEN v.sent THEN v."inputTokens" ELSE runs.input_tokens END,
@@ -81,7 +108,12 @@ export async function listCancelRequested(tx: DbOrTx, runIds: string[]) {
 }
 
 export type RunListFilter = {
-  orgId: string; workflowId?: string; status?: Run["status"]; source?: Run["source"]; limit: number; after?: { createdAt: Date; id: string };
+  orgId: string;
+  workflowId?: string;
+  status?: Run["status"];
+  source?: Run["source"];
+  limit: number;
+  after?: { createdAt: Date; id: string };
   /** A workflow-scoped caller sees only these workflows' runs. */
   workflowIds?: string[] | null;
 };
@@ -94,13 +126,21 @@ export async function listRuns(tx: DbOrTx, f: RunListFilter) {
   if (f.source) conds.push(eq(runs.source, f.source));
   if (f.workflowIds) conds.push(inArray(runs.workflowId, f.workflowIds));
   if (f.after) conds.push(or(lt(runs.createdAt, f.after.createdAt), and(eq(runs.createdAt, f.after.createdAt), lt(runs.id, f.after.id)))!);
-  return tx.select().from(runs).where(and(...conds)).orderBy(desc(runs.createdAt), desc(runs.id)).limit(f.limit);
+  return tx
+    .select()
+    .from(runs)
+    .where(and(...conds))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(f.limit);
 }
 
 export type UsageGroupBy = "user" | "key" | "workflow";
 
 /** Tokens, credits and runs per end user, key or workflow, between two instants. */
-export async function sumUsage(tx: DbOrTx, { orgId, groupBy, from, to, workflowIds }: { orgId: string; groupBy: UsageGroupBy; from: Date; to: Date; workflowIds?: string[] | null }) {
+export async function sumUsage(
+  tx: DbOrTx,
+  { orgId, groupBy, from, to, workflowIds }: { orgId: string; groupBy: UsageGroupBy; from: Date; to: Date; workflowIds?: string[] | null },
+) {
   const col = groupBy === "user" ? runs.endUser : groupBy === "key" ? runs.apiKeyId : runs.workflowId;
   return tx
     .select({
@@ -111,10 +151,14 @@ export async function sumUsage(tx: DbOrTx, { orgId, groupBy, from, to, workflowI
       credits: sql<number>`coalesce(sum(${runs.creditsCharged}), 0)::bigint`,
     })
     .from(runs)
-    .where(and(
-      eq(runs.orgId, orgId), sql`${runs.createdAt} >= ${from.toISOString()}`, sql`${runs.createdAt} < ${to.toISOString()}`,
-      workflowIds ? inArray(runs.workflowId, workflowIds) : undefined,
-    ))
+    .where(
+      and(
+        eq(runs.orgId, orgId),
+        sql`${runs.createdAt} >= ${from.toISOString()}`,
+        sql`${runs.createdAt} < ${to.toISOString()}`,
+        workflowIds ? inArray(runs.workflowId, workflowIds) : undefined,
+      ),
+    )
     .groupBy(col)
     .orderBy(sql`5 desc`);
 }
@@ -128,8 +172,13 @@ export async function sumUsage(tx: DbOrTx, { orgId, groupBy, from, to, workflowI
 export async function listSessionTurns(tx: DbOrTx, f: SessionTurnFilter & { ids?: string[] }) {
   return tx
     .select({
-      id: runs.id, workflowId: runs.workflowId, status: runs.status, inputs: runs.inputs, output: runs.output,
-      createdAt: runs.createdAt, template: workflowVersions.template,
+      id: runs.id,
+      workflowId: runs.workflowId,
+      status: runs.status,
+      inputs: runs.inputs,
+      output: runs.output,
+      createdAt: runs.createdAt,
+      template: workflowVersions.template,
     })
     .from(runs)
     .leftJoin(workflowVersions, eq(workflowVersions.id, runs.versionId))
@@ -141,7 +190,10 @@ export async function listSessionTurns(tx: DbOrTx, f: SessionTurnFilter & { ids?
 /** The same turns' sizes in characters (inputs and output), without reading them: what a history budget is decided on. */
 export async function sessionTurnSizes(tx: DbOrTx, f: SessionTurnFilter) {
   return tx
-    .select({ id: runs.id, chars: sql<number>`(length(${runs.inputs}::text) + length(${runs.output}) + coalesce(length(${workflowVersions.template}), 0))::int` })
+    .select({
+      id: runs.id,
+      chars: sql<number>`(length(${runs.inputs}::text) + length(${runs.output}) + coalesce(length(${workflowVersions.template}), 0))::int`,
+    })
     .from(runs)
     .leftJoin(workflowVersions, eq(workflowVersions.id, runs.versionId))
     .where(sessionTurns(f))
@@ -153,7 +205,9 @@ type SessionTurnFilter = { orgId: string; sessionId: string; limit?: number; wor
 
 function sessionTurns({ orgId, sessionId, workflowIds, endUser }: SessionTurnFilter) {
   return and(
-    eq(runs.orgId, orgId), eq(runs.sessionId, sessionId), or(eq(runs.status, "completed"), eq(runs.status, "canceled")),
+    eq(runs.orgId, orgId),
+    eq(runs.sessionId, sessionId),
+    or(eq(runs.status, "completed"), eq(runs.status, "canceled")),
     workflowIds ? inArray(runs.workflowId, workflowIds) : undefined,
     endUser === undefined ? undefined : endUser === null ? isNull(runs.endUser) : eq(runs.endUser, endUser),
   );

@@ -12,8 +12,15 @@ export async function redeemStreamToken(tx: DbOrTx, tokenHash: string) {
     .update(streamTokens)
     .set({ usedAt: sql`now()` })
     .where(and(eq(streamTokens.tokenHash, tokenHash), isNull(streamTokens.usedAt), gt(streamTokens.expiresAt, sql`now()`)))
-    .returning({ orgId: streamTokens.orgId, apiKeyId: streamTokens.apiKeyId, endUser: streamTokens.endUser, workflowId: streamTokens.workflowId, maxCredits: streamTokens.maxCredits,
-      pinVersion: streamTokens.pinVersion, pinLabel: streamTokens.pinLabel });
+    .returning({
+      orgId: streamTokens.orgId,
+      apiKeyId: streamTokens.apiKeyId,
+      endUser: streamTokens.endUser,
+      workflowId: streamTokens.workflowId,
+      maxCredits: streamTokens.maxCredits,
+      pinVersion: streamTokens.pinVersion,
+      pinLabel: streamTokens.pinLabel,
+    });
   return row;
 }
 

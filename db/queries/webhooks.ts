@@ -14,7 +14,10 @@ export async function listWebhookEndpoints(tx: DbOrTx, orgId: string) {
 }
 
 export async function deleteWebhookEndpoint(tx: DbOrTx, { orgId, endpointId }: { orgId: string; endpointId: string }) {
-  const [row] = await tx.delete(webhookEndpoints).where(and(eq(webhookEndpoints.orgId, orgId), eq(webhookEndpoints.id, endpointId))).returning({ id: webhookEndpoints.id, url: webhookEndpoints.url });
+  const [row] = await tx
+    .delete(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.orgId, orgId), eq(webhookEndpoints.id, endpointId)))
+    .returning({ id: webhookEndpoints.id, url: webhookEndpoints.url });
   return row;
 }
 
@@ -43,19 +46,36 @@ export async function getDeliveryWithEndpoint(tx: DbOrTx, deliveryId: string) {
 export type AttemptOutcome = { status: number | null; latencyMs: number | null; response: string | null; error: string | null };
 
 /** One attempt's outcome on its delivery; `next`: when it is tried again (null: delivered, or given up). */
-export async function recordDeliveryAttempt(tx: DbOrTx, { deliveryId, outcome, final, next }: { deliveryId: string; outcome: AttemptOutcome; final: "delivered" | "failed" | null; next: Date | null }) {
+export async function recordDeliveryAttempt(
+  tx: DbOrTx,
+  {
+    deliveryId,
+    outcome,
+    final,
+    next,
+  }: { deliveryId: string; outcome: AttemptOutcome; final: "delivered" | "failed" | null; next: Date | null },
+) {
   await tx
     .update(webhookDeliveries)
     .set({
-      attempts: sql`${webhookDeliveries.attempts} + 1`, lastStatus: outcome.status, lastLatencyMs: outcome.latencyMs, lastResponse: outcome.response,
-      lastError: outcome.error, lastAttemptAt: sql`now()`, nextAttemptAt: next, ...(final ? { status: final } : {}),
+      attempts: sql`${webhookDeliveries.attempts} + 1`,
+      lastStatus: outcome.status,
+      lastLatencyMs: outcome.latencyMs,
+      lastResponse: outcome.response,
+      lastError: outcome.error,
+      lastAttemptAt: sql`now()`,
+      nextAttemptAt: next,
+      ...(final ? { status: final } : {}),
     })
     .where(eq(webhookDeliveries.id, deliveryId));
 }
 
 /** A delivery succeeded: the endpoint is healthy again. */
 export async function markEndpointHealthy(tx: DbOrTx, endpointId: string) {
-  await tx.update(webhookEndpoints).set({ failingSince: null }).where(and(eq(webhookEndpoints.id, endpointId), sql`${webhookEndpoints.failingSince} IS NOT NULL`));
+  await tx
+    .update(webhookEndpoints)
+    .set({ failingSince: null })
+    .where(and(eq(webhookEndpoints.id, endpointId), sql`${webhookEndpoints.failingSince} IS NOT NULL`));
 }
 
 /**
@@ -63,7 +83,10 @@ export async function markEndpointHealthy(tx: DbOrTx, endpointId: string) {
  * endpoint's circuit opens (again) for `baseMs`, doubled with each further one, at most `maxMs`.
  * Returns until when it is open (null: still closed).
  */
-export async function recordEndpointTimeout(tx: DbOrTx, { endpointId, openAfter, baseMs, maxMs }: { endpointId: string; openAfter: number; baseMs: number; maxMs: number }) {
+export async function recordEndpointTimeout(
+  tx: DbOrTx,
+  { endpointId, openAfter, baseMs, maxMs }: { endpointId: string; openAfter: number; baseMs: number; maxMs: number },
+) {
   const n = sql`${webhookEndpoints.timeoutsInARow} + 1`;
   const [row] = await tx
     .update(webhookEndpoints)
@@ -83,14 +106,22 @@ export async function clearEndpointTimeouts(tx: DbOrTx, endpointId: string) {
   await tx
     .update(webhookEndpoints)
     .set({ timeoutsInARow: 0, circuitOpenUntil: null })
-    .where(and(eq(webhookEndpoints.id, endpointId), sql`(${webhookEndpoints.timeoutsInARow} > 0 OR ${webhookEndpoints.circuitOpenUntil} IS NOT NULL)`));
+    .where(
+      and(
+        eq(webhookEndpoints.id, endpointId),
+        sql`(${webhookEndpoints.timeoutsInARow} > 0 OR ${webhookEndpoints.circuitOpenUntil} IS NOT NULL)`,
+      ),
+    );
 }
 
 /**
  * A delivery failed: the endpoint is failing since now unless it already was; once it has failed
  * for `disableAfterMs` it is disabled, with the reason. Returns whether it is disabled now.
  */
-export async function markEndpointFailing(tx: DbOrTx, { endpointId, reason, disableAfterMs }: { endpointId: string; reason: string; disableAfterMs: number }) {
+export async function markEndpointFailing(
+  tx: DbOrTx,
+  { endpointId, reason, disableAfterMs }: { endpointId: string; reason: string; disableAfterMs: number },
+) {
   const [row] = await tx
     .update(webhookEndpoints)
     .set({
@@ -101,12 +132,18 @@ export async function markEndpointFailing(tx: DbOrTx, { endpointId, reason, disa
     })
     .where(eq(webhookEndpoints.id, endpointId))
     // Set by this statement (its now()), not by an earlier one: the disabled notice goes out once.
-    .returning({ disabledAt: webhookEndpoints.disabledAt, justDisabled: sql<boolean>`${webhookEndpoints.disabledAt} IS NOT NULL AND ${webhookEndpoints.disabledAt} = now()` });
+    .returning({
+      disabledAt: webhookEndpoints.disabledAt,
+      justDisabled: sql<boolean>`${webhookEndpoints.disabledAt} IS NOT NULL AND ${webhookEndpoints.disabledAt} = now()`,
+    });
   return { disabled: !!row?.disabledAt, justDisabled: row?.justDisabled === true };
 }
 
 /** The org's deliveries, newest first (an endpoint's, when given). */
-export async function listWebhookDeliveries(tx: DbOrTx, { orgId, endpointId, limit = 50 }: { orgId: string; endpointId?: string; limit?: number }) {
+export async function listWebhookDeliveries(
+  tx: DbOrTx,
+  { orgId, endpointId, limit = 50 }: { orgId: string; endpointId?: string; limit?: number },
+) {
   return tx
     .select()
     .from(webhookDeliveries)

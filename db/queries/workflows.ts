@@ -82,12 +82,22 @@ export async function listWorkflowVersions(tx: DbOrTx, { orgId, workflowId }: { 
 }
 
 /** A specific version of a live (not archived) workflow in this org, for pinned calls (?version=N). */
-export async function getWorkflowVersion(tx: DbOrTx, { orgId, workflowId, version }: { orgId: string; workflowId: string; version: number }) {
+export async function getWorkflowVersion(
+  tx: DbOrTx,
+  { orgId, workflowId, version }: { orgId: string; workflowId: string; version: number },
+) {
   const [row] = await tx
     .select({ version: workflowVersions })
     .from(workflowVersions)
     .innerJoin(workflows, eq(workflows.id, workflowVersions.workflowId))
-    .where(and(eq(workflowVersions.workflowId, workflowId), eq(workflowVersions.orgId, orgId), eq(workflowVersions.version, version), isNull(workflows.archivedAt)))
+    .where(
+      and(
+        eq(workflowVersions.workflowId, workflowId),
+        eq(workflowVersions.orgId, orgId),
+        eq(workflowVersions.version, version),
+        isNull(workflows.archivedAt),
+      ),
+    )
     .limit(1);
   return row?.version;
 }
@@ -116,11 +126,18 @@ export async function listWorkflowsWithPublished(tx: DbOrTx, { orgId, search }: 
 }
 
 export async function listWorkflowIdsIn(tx: DbOrTx, { orgId, ids }: { orgId: string; ids: string[] }) {
-  return tx.select({ id: workflows.id }).from(workflows).where(and(eq(workflows.orgId, orgId), inArray(workflows.id, ids)));
+  return tx
+    .select({ id: workflows.id })
+    .from(workflows)
+    .where(and(eq(workflows.orgId, orgId), inArray(workflows.id, ids)));
 }
 
 /** A version by its id (an async run starts the version it was queued with). */
 export async function getWorkflowVersionById(tx: DbOrTx, { orgId, versionId }: { orgId: string; versionId: string }) {
-  const [row] = await tx.select().from(workflowVersions).where(and(eq(workflowVersions.orgId, orgId), eq(workflowVersions.id, versionId))).limit(1);
+  const [row] = await tx
+    .select()
+    .from(workflowVersions)
+    .where(and(eq(workflowVersions.orgId, orgId), eq(workflowVersions.id, versionId)))
+    .limit(1);
   return row;
 }

@@ -9,7 +9,9 @@ export const apiKeys = pgTable(
   "api_keys",
   {
     id: text("id").primaryKey(), // key_…
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull().default("Default key"),
     // SHA-256 of the secret; the secret itself is shown once and never stored.
     keyHash: text("key_hash").notNull(),

@@ -2,9 +2,24 @@ import { bigint, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-c
 import { orgs } from "./orgs";
 
 export const AUDIT_ACTIONS = [
-  "workflow.create", "workflow.update", "workflow.publish", "workflow.unpublish", "workflow.archive", "label.move", "label.split",
-  "key.create", "key.revoke", "webhook.create", "webhook.delete", "member.invite", "member.invite_cancel", "member.add", "member.remove", "member.role_update",
-  "org.settings_update", "member.account_deleted",
+  "workflow.create",
+  "workflow.update",
+  "workflow.publish",
+  "workflow.unpublish",
+  "workflow.archive",
+  "label.move",
+  "label.split",
+  "key.create",
+  "key.revoke",
+  "webhook.create",
+  "webhook.delete",
+  "member.invite",
+  "member.invite_cancel",
+  "member.add",
+  "member.remove",
+  "member.role_update",
+  "org.settings_update",
+  "member.account_deleted",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -14,7 +29,9 @@ export const auditLog = pgTable(
   "audit_log",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     /** The dashboard user; null → the system (admin CLI, first-run seed). */
     actorId: text("actor_id"),
     action: text("action", { enum: AUDIT_ACTIONS }).notNull(),

@@ -18,7 +18,9 @@ export const creditPacks = pgTable("credit_packs", {
 
 /** One per org that ever started to buy: its Stripe Customer, saved card and auto top-up setting. */
 export const billingAccounts = pgTable("billing_accounts", {
-  orgId: text("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
   stripeCustomerId: text("stripe_customer_id").unique(),
   /** Fixed by the first purchase: a Customer pays in one currency. */
   currency: text("currency"),
@@ -48,8 +50,12 @@ export const creditPurchases = pgTable(
   "credit_purchases",
   {
     id: text("id").primaryKey(), // pur_…
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    packId: text("pack_id").notNull().references(() => creditPacks.id),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    packId: text("pack_id")
+      .notNull()
+      .references(() => creditPacks.id),
     source: text("source", { enum: PURCHASE_SOURCES }).notNull(),
     checkoutSessionId: text("checkout_session_id"),
     paymentIntentId: text("payment_intent_id"),

@@ -10,7 +10,9 @@ export const creditLedger = pgTable(
   "credit_ledger",
   {
     id: text("id").primaryKey(), // led_…
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     runId: text("run_id"),
     kind: text("kind", { enum: LEDGER_KINDS }).notNull(),
     amount: bigint("amount", { mode: "number" }).notNull(),

@@ -26,8 +26,12 @@ export const evalCases = pgTable(
   "eval_cases",
   {
     id: text("id").primaryKey(), // evc_…
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     inputs: jsonb("inputs").$type<Record<string, string>>().notNull(),
     expectations: jsonb("expectations").$type<Expectation[]>().notNull(),
@@ -45,8 +49,12 @@ export const evalRuns = pgTable(
   "eval_runs",
   {
     id: text("id").primaryKey(), // evr_…
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
     /** null → the draft, as it was when the eval ran (its content hash says which draft). */
     versionId: text("version_id").references(() => workflowVersions.id, { onDelete: "cascade" }),
     version: integer("version"),
@@ -69,8 +77,12 @@ export const evalRuns = pgTable(
 export const evalResults = pgTable(
   "eval_results",
   {
-    evalRunId: text("eval_run_id").notNull().references(() => evalRuns.id, { onDelete: "cascade" }),
-    caseId: text("case_id").notNull().references(() => evalCases.id, { onDelete: "cascade" }),
+    evalRunId: text("eval_run_id")
+      .notNull()
+      .references(() => evalRuns.id, { onDelete: "cascade" }),
+    caseId: text("case_id")
+      .notNull()
+      .references(() => evalCases.id, { onDelete: "cascade" }),
     /** The run that produced the output; null when the case could not start (bad inputs, no credits). */
     runId: text("run_id").references(() => runs.id, { onDelete: "set null" }),
     passed: boolean("passed").notNull(),
@@ -87,8 +99,12 @@ export const evalResults = pgTable(
 
 /** Per workflow: publishing requires a passing eval of the draft being published. */
 export const evalSettings = pgTable("eval_settings", {
-  workflowId: text("workflow_id").primaryKey().references(() => workflows.id, { onDelete: "cascade" }),
-  orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+  workflowId: text("workflow_id")
+    .primaryKey()
+    .references(() => workflows.id, { onDelete: "cascade" }),
+  orgId: text("org_id")
+    .notNull()
+    .references(() => orgs.id, { onDelete: "cascade" }),
   requirePassingEval: boolean("require_passing_eval").notNull().default(false),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -10,9 +10,15 @@ import { workflows } from "./workflows";
 export const runFeedback = pgTable(
   "run_feedback",
   {
-    runId: text("run_id").primaryKey().references(() => runs.id, { onDelete: "cascade" }),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
+    runId: text("run_id")
+      .primaryKey()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
     /** -1 (bad) … 1 (good); thumbs are -1 and 1. */
     score: real("score").notNull(),
     comment: text("comment"),

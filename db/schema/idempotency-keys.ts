@@ -6,7 +6,9 @@ import { apiKeys } from "./api-keys";
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
   {
-    apiKeyId: text("api_key_id").notNull().references(() => apiKeys.id, { onDelete: "cascade" }),
+    apiKeyId: text("api_key_id")
+      .notNull()
+      .references(() => apiKeys.id, { onDelete: "cascade" }),
     key: text("key").notNull(),
     /** SHA-256 of the method, path, query and body: the same key with another request is refused. */
     requestHash: text("request_hash").notNull(),

@@ -13,10 +13,16 @@ import { workflows, workflowVersions } from "./workflows";
 export const workflowLabels = pgTable(
   "workflow_labels",
   {
-    workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    versionId: text("version_id").notNull().references(() => workflowVersions.id, { onDelete: "cascade" }),
+    versionId: text("version_id")
+      .notNull()
+      .references(() => workflowVersions.id, { onDelete: "cascade" }),
     /** null → the label is one version; else its arms, by version ascending, weights summing to SPLIT_BUCKETS. */
     split: jsonb("split").$type<SplitArm[]>(),
     updatedBy: text("updated_by"),
@@ -32,8 +38,12 @@ export const workflowLabelHistory = pgTable(
   "workflow_label_history",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     label: text("label").notNull(),
     /** Version numbers (immutable per workflow); null → the label did not exist / was removed. */
     fromVersion: integer("from_version"),

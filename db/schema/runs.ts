@@ -11,9 +11,15 @@ export type RunSource = (typeof RUN_SOURCES)[number];
 
 export type RunPrice = { input: number; output: number };
 export type RunAttempt = {
-  model: string; provider: string; status: "succeeded" | "failed" | "skipped";
+  model: string;
+  provider: string;
+  status: "succeeded" | "failed" | "skipped";
   /** Why it failed: rate_limited, overloaded, server_error, timeout, connection, client_error, circuit_open, … */
-  error_class: string | null; http_status: number | null; duration_ms: number; input_tokens: number; output_tokens: number;
+  error_class: string | null;
+  http_status: number | null;
+  duration_ms: number;
+  input_tokens: number;
+  output_tokens: number;
 };
 
 /**
@@ -26,8 +32,12 @@ export const runs = pgTable(
   "runs",
   {
     id: text("id").primaryKey(), // run_…
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
     versionId: text("version_id").references(() => workflowVersions.id, { onDelete: "set null" }),
     /** Set when a split label chose the version (lib/workflows/split-assignment.ts). */
     assignment: jsonb("assignment").$type<RunAssignment>(),

@@ -8,8 +8,12 @@ export const streamTokens = pgTable(
   "stream_tokens",
   {
     tokenHash: text("token_hash").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    apiKeyId: text("api_key_id").notNull().references(() => apiKeys.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    apiKeyId: text("api_key_id")
+      .notNull()
+      .references(() => apiKeys.id, { onDelete: "cascade" }),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     /** End user the minting backend attributes the stream to (`?user=`), copied onto the run. */
     endUser: text("end_user"),

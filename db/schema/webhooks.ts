@@ -1,7 +1,15 @@
 import { boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
-export const WEBHOOK_EVENTS = ["run.completed", "run.failed", "run.canceled", "workflow.published", "label.moved", "billing.auto_top_up_failed", "eval.completed"] as const;
+export const WEBHOOK_EVENTS = [
+  "run.completed",
+  "run.failed",
+  "run.canceled",
+  "workflow.published",
+  "label.moved",
+  "billing.auto_top_up_failed",
+  "eval.completed",
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 // Endpoints an org's admins registered (lib/webhooks), and every event sent to one of them.
@@ -9,7 +17,9 @@ export const webhookEndpoints = pgTable(
   "webhook_endpoints",
   {
     id: text("id").primaryKey(), // wh_…
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     url: text("url").notNull(),
     events: text("events", { enum: WEBHOOK_EVENTS }).array().notNull(),
     /**
@@ -38,8 +48,12 @@ export const webhookDeliveries = pgTable(
   "webhook_deliveries",
   {
     id: text("id").primaryKey(), // msg_…: the webhook-id header, the same on every attempt
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
     eventType: text("event_type", { enum: WEBHOOK_EVENTS }).notNull(),
     /** The body as sent: {type, timestamp, data}. */
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),

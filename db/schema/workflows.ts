@@ -1,6 +1,4 @@
-import {
-  boolean, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex,
-} from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
 /**
@@ -8,8 +6,11 @@ import { orgs } from "./orgs";
  * `type` (absent: text) and an enum's `values` are lib/workflows/variable-types.ts's.
  */
 export type VariableMeta = {
-  name: string; description?: string; example?: string;
-  type?: "text" | "number" | "boolean" | "enum" | "json" | "image"; values?: string[];
+  name: string;
+  description?: string;
+  example?: string;
+  type?: "text" | "number" | "boolean" | "enum" | "json" | "image";
+  values?: string[];
 };
 
 // The editable draft. Runs never read it directly: they run an immutable version.
@@ -17,7 +18,9 @@ export const workflows = pgTable(
   "workflows",
   {
     id: text("id").primaryKey(), // wf_…
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     system: text("system").notNull().default(""),
@@ -46,8 +49,12 @@ export const workflowVersions = pgTable(
   "workflow_versions",
   {
     id: text("id").primaryKey(), // wfv_…
-    workflowId: text("workflow_id").notNull().references(() => workflows.id, { onDelete: "cascade" }),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     version: integer("version").notNull(),
     system: text("system").notNull(),
     template: text("template").notNull(),

@@ -18,11 +18,14 @@ export async function soleOwnerships(userId: string) {
     .select({ orgId: member.organizationId, name: organization.name })
     .from(member)
     .innerJoin(organization, eq(organization.id, member.organizationId))
-    .where(and(
-      eq(member.userId, userId), eq(member.role, "owner"),
-      sql`NOT EXISTS (SELECT 1 FROM member o WHERE o.organization_id = ${member.organizationId} AND o.user_id <> ${userId} AND o.role = 'owner')`,
-      sql`EXISTS (SELECT 1 FROM member o WHERE o.organization_id = ${member.organizationId} AND o.user_id <> ${userId})`,
-    ));
+    .where(
+      and(
+        eq(member.userId, userId),
+        eq(member.role, "owner"),
+        sql`NOT EXISTS (SELECT 1 FROM member o WHERE o.organization_id = ${member.organizationId} AND o.user_id <> ${userId} AND o.role = 'owner')`,
+        sql`EXISTS (SELECT 1 FROM member o WHERE o.organization_id = ${member.organizationId} AND o.user_id <> ${userId})`,
+      ),
+    );
 }
 
 export async function beforeDeleteAccount(user: { id: string; email: string }) {
@@ -37,13 +40,34 @@ export async function beforeDeleteAccount(user: { id: string; email: string }) {
   await db.transaction(async (tx) => {
     const orgs = await tx.select({ orgId: member.organizationId }).from(member).where(eq(member.userId, user.id));
     for (const { orgId } of orgs) {
-      const others = await tx.select({ id: member.id }).from(member).where(and(eq(member.organizationId, orgId), ne(member.userId, user.id))).limit(1);
+      const others = await tx
+        .select({ id: member.id })
+        .from(member)
+        .where(and(eq(member.organizationId, orgId), ne(member.userId, user.id)))
+        .limit(1);
       // An organization left with nobody in it keeps its records but can no longer spend: its keys go.
-      if (!others.length) await tx.update(apiKeys).set({ revokedAt: sql`now()` }).where(and(eq(apiKeys.orgId, orgId), isNull(apiKeys.revokedAt)));
-      await recordAudit(tx, { orgId, actorId: user.id, action: "member.account_deleted", targetId: user.id, details: { keys_revoked: !others.length } });
+      if (!others.length)
+        await tx
+          .update(apiKeys)
+          .set({ revokedAt: sql`now()` })
+          .where(and(eq(apiKeys.orgId, orgId), isNull(apiKeys.revokedAt)));
+      await recordAudit(tx, {
+        orgId,
+        actorId: user.id,
+        action: "member.account_deleted",
+        targetId: user.id,
+        details: { keys_revoked: !others.length },
+      });
     }
     // The audit log is append-only but for this: the address it carried is personal data.
-    await tx.update(auditLog).set({ details: sql`${auditLog.details} - 'email'` })
-      .where(and(sql`${auditLog.details}->>'email' = ${user.email.toLowerCase()}`, sql`${auditLog.orgId} IN (SELECT organization_id FROM member WHERE user_id = ${user.id})`));
+    await tx
+      .update(auditLog)
+      .set({ details: sql`${auditLog.details} - 'email'` })
+      .where(
+        and(
+          sql`${auditLog.details}->>'email' = ${user.email.toLowerCase()}`,
+          sql`${auditLog.orgId} IN (SELECT organization_id FROM member WHERE user_id = ${user.id})`,
+        ),
+      );
   });
 }

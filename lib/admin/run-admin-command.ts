@@ -53,25 +53,54 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   webhook delete --org <org_id> --webhook <webhook_id>`;
 
 const OPTIONS = {
-  name: { type: "string" }, credits: { type: "string" }, org: { type: "string" }, key: { type: "string" },
-  "rate-limit": { type: "string" }, template: { type: "string" }, system: { type: "string" }, model: { type: "string" },
-  "max-output-tokens": { type: "string" }, temperature: { type: "string" }, "web-search": { type: "boolean" },
-  publish: { type: "boolean" }, workflow: { type: "string" }, note: { type: "string" }, amount: { type: "string" },
-  label: { type: "string" }, version: { type: "string" }, input: { type: "string" }, output: { type: "string" },
-  "fallback-models": { type: "string" }, "max-attempts": { type: "string" },
-  file: { type: "string" }, "draft-only": { type: "boolean" }, var: { type: "string", multiple: true },
+  name: { type: "string" },
+  credits: { type: "string" },
+  org: { type: "string" },
+  key: { type: "string" },
+  "rate-limit": { type: "string" },
+  template: { type: "string" },
+  system: { type: "string" },
+  model: { type: "string" },
+  "max-output-tokens": { type: "string" },
+  temperature: { type: "string" },
+  "web-search": { type: "boolean" },
+  publish: { type: "boolean" },
+  workflow: { type: "string" },
+  note: { type: "string" },
+  amount: { type: "string" },
+  label: { type: "string" },
+  version: { type: "string" },
+  input: { type: "string" },
+  output: { type: "string" },
+  "fallback-models": { type: "string" },
+  "max-attempts": { type: "string" },
+  file: { type: "string" },
+  "draft-only": { type: "boolean" },
+  var: { type: "string", multiple: true },
   "output-schema": { type: "string" },
-  url: { type: "string" }, events: { type: "string" }, "include-data": { type: "boolean" }, webhook: { type: "string" }, delivery: { type: "string" },
-  weights: { type: "string" }, scope: { type: "string" },
-  "price-cents": { type: "string" }, currency: { type: "string" }, pack: { type: "string" }, all: { type: "boolean" },
+  url: { type: "string" },
+  events: { type: "string" },
+  "include-data": { type: "boolean" },
+  webhook: { type: "string" },
+  delivery: { type: "string" },
+  weights: { type: "string" },
+  scope: { type: "string" },
+  "price-cents": { type: "string" },
+  currency: { type: "string" },
+  pack: { type: "string" },
+  all: { type: "boolean" },
 } as const;
 
 /** `--scope admin,run` → the key's scopes (default: run). */
 function scopesArg(raw: string | undefined): ApiScope[] | undefined {
   if (raw === undefined) return undefined;
-  const scopes = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const scopes = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = scopes.find((s) => !(API_SCOPES as readonly string[]).includes(s));
-  if (unknown !== undefined || !scopes.length) throw new AppError("invalid_request", `--scope must list ${API_SCOPES.join(" and/or ")}, comma-separated`);
+  if (unknown !== undefined || !scopes.length)
+    throw new AppError("invalid_request", `--scope must list ${API_SCOPES.join(" and/or ")}, comma-separated`);
   return scopes as ApiScope[];
 }
 
@@ -90,8 +119,10 @@ function typedVars(specs: string[] | undefined) {
     const [name = "", type = "", ...rest] = spec.split(":");
     const values = rest.join(":").split("|").filter(Boolean);
     if (!name) throw new AppError("invalid_request", `--var ${spec}: expected <name>:<type>`);
-    if (!(VARIABLE_TYPES as readonly string[]).includes(type)) throw new AppError("invalid_request", `--var ${spec}: the type must be one of ${VARIABLE_TYPES.join(", ")}`);
-    if (type === "enum" && !values.length) throw new AppError("invalid_request", `--var ${spec}: an enum lists its values, e.g. --var level:enum:a|b|c`);
+    if (!(VARIABLE_TYPES as readonly string[]).includes(type))
+      throw new AppError("invalid_request", `--var ${spec}: the type must be one of ${VARIABLE_TYPES.join(", ")}`);
+    if (type === "enum" && !values.length)
+      throw new AppError("invalid_request", `--var ${spec}: an enum lists its values, e.g. --var level:enum:a|b|c`);
     if (out.some((v) => v.name === name)) throw new AppError("invalid_request", `--var ${name} is given twice`);
     out.push({ name, type: type as VariableType, ...(type === "enum" ? { values } : {}) });
   }
@@ -122,16 +153,29 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
     case "org create":
       return createOrg({ name: need("name"), credits: int("credits", v.credits) ?? 0 });
     case "key create":
-      return createApiKey({ orgId: need("org"), name: v.name, rateLimitPerMinute: int("rate-limit", v["rate-limit"]), scopes: scopesArg(v.scope) });
+      return createApiKey({
+        orgId: need("org"),
+        name: v.name,
+        rateLimitPerMinute: int("rate-limit", v["rate-limit"]),
+        scopes: scopesArg(v.scope),
+      });
     case "key revoke":
       return revokeApiKey({ orgId: need("org"), keyId: need("key") });
     case "workflow create":
       return createWorkflow({
-        orgId: need("org"), name: need("name"), template: need("template"), system: v.system, model: v.model,
+        orgId: need("org"),
+        name: need("name"),
+        template: need("template"),
+        system: v.system,
+        model: v.model,
         maxOutputTokens: int("max-output-tokens", v["max-output-tokens"]),
         temperature: v.temperature === undefined ? undefined : Number(v.temperature),
-        webSearch: v["web-search"] ?? false, publish: v.publish ?? false,
-        fallbackModels: v["fallback-models"]?.split(",").map((m) => m.trim()).filter(Boolean),
+        webSearch: v["web-search"] ?? false,
+        publish: v.publish ?? false,
+        fallbackModels: v["fallback-models"]
+          ?.split(",")
+          .map((m) => m.trim())
+          .filter(Boolean),
         maxAttempts: int("max-attempts", v["max-attempts"]),
         variables: v.var ? typedVars(v.var) : undefined,
         outputSchema: v["output-schema"] === undefined ? undefined : jsonArg("output-schema", v["output-schema"]),
@@ -151,10 +195,21 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       return moveLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), version, actorId: null });
     }
     case "label split":
-      return splitLabel({ orgId: need("org"), workflowId: need("workflow"), label: need("label"), weights: parseSplitSpec(need("weights")), actorId: null });
+      return splitLabel({
+        orgId: need("org"),
+        workflowId: need("workflow"),
+        label: need("label"),
+        weights: parseSplitSpec(need("weights")),
+        actorId: null,
+      });
     case "eval import": {
       const file = need("file");
-      const out = await importEvalCases({ orgId: need("org"), workflowId: need("workflow"), text: await readDocument(file), format: file.endsWith(".csv") ? "csv" : "jsonl" });
+      const out = await importEvalCases({
+        orgId: need("org"),
+        workflowId: need("workflow"),
+        text: await readDocument(file),
+        format: file.endsWith(".csv") ? "csv" : "jsonl",
+      });
       // A file with bad lines imports nothing: CI must see it fail.
       return out.errors.length ? { ...out, exit_code: 1 } : out;
     }
@@ -170,7 +225,12 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       return { org_id: v.org, granted: amount, balance: res.balanceAfter };
     }
     case "billing pack create":
-      return createPack({ name: need("name"), credits: int("credits", need("credits"))!, priceCents: int("price-cents", need("price-cents"))!, currency: v.currency });
+      return createPack({
+        name: need("name"),
+        credits: int("credits", need("credits"))!,
+        priceCents: int("price-cents", need("price-cents"))!,
+        currency: v.currency,
+      });
     case "billing pack list":
       return { packs: await listPacks({ includeArchived: v.all ?? false }) };
     case "billing pack archive":
@@ -181,8 +241,13 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       return { unit: "credits per 1M tokens", models: await listPrices() };
     case "webhook create":
       return createWebhookEndpoint({
-        orgId: need("org"), url: need("url"), includeData: v["include-data"] ?? false,
-        events: need("events").split(",").map((e) => e.trim()).filter(Boolean) as never,
+        orgId: need("org"),
+        url: need("url"),
+        includeData: v["include-data"] ?? false,
+        events: need("events")
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean) as never,
       });
     case "webhook list":
       return { webhooks: await listWebhooks(need("org")) };
@@ -201,9 +266,12 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
 
 /** A document file, bounded before it is read (an export of 200 long versions is well under this). */
 async function readDocument(path: string): Promise<string> {
-  const size = await stat(path).then((s) => s.size, () => {
-    throw new AppError("invalid_request", `--file: cannot read ${path}`);
-  });
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => {
+      throw new AppError("invalid_request", `--file: cannot read ${path}`);
+    },
+  );
   if (size > MAX_DOCUMENT_BYTES) throw new AppError("payload_too_large", `--file is ${size} bytes (at most ${MAX_DOCUMENT_BYTES})`);
   return readFile(path, "utf8");
 }

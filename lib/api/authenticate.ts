@@ -23,7 +23,8 @@ export const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, OPTIONS",
   "access-control-allow-headers": "content-type, authorization, accept, last-event-id, idempotency-key",
-  "access-control-expose-headers": "x-run-id, x-request-id, idempotent-replayed, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after, server-timing",
+  "access-control-expose-headers":
+    "x-run-id, x-request-id, idempotent-replayed, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after, server-timing",
   "access-control-max-age": "86400",
 };
 
@@ -32,11 +33,14 @@ export async function authenticate(req: Request, mode: AuthMode, needs?: ApiScop
   const principal = await identify(req, mode);
   const anyOf: readonly ApiScope[] = typeof needs === "string" ? [needs] : (needs ?? []);
   if (principal && anyOf.length && !anyOf.some((scope) => hasApiScope(principal, scope))) {
-    throw new AppError("forbidden", anyOf.length > 1
-      ? `This key has none of the scopes ${anyOf.join(", ")}`
-      : anyOf[0] === "admin"
-        ? "This key has no admin scope: create one with the admin scope to manage workflows"
-        : "This key has no run scope: it may manage workflows, not run them");
+    throw new AppError(
+      "forbidden",
+      anyOf.length > 1
+        ? `This key has none of the scopes ${anyOf.join(", ")}`
+        : anyOf[0] === "admin"
+          ? "This key has no admin scope: create one with the admin scope to manage workflows"
+          : "This key has no run scope: it may manage workflows, not run them",
+    );
   }
   return principal;
 }

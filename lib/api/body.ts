@@ -26,7 +26,8 @@ export async function readJsonObject(req: Request, maxBytes = MAX_BODY_BYTES): P
     throw new AppError("invalid_request", "Request body must be a JSON object of input variables");
   }
   // Before anything walks it (the Idempotency-Key hash, zod, the prompt, the database): see json-depth.ts.
-  if (jsonTooDeep(parsed)) throw new AppError("invalid_request", `Request body is nested too deeply (at most ${MAX_JSON_DEPTH} levels of arrays and objects)`);
+  if (jsonTooDeep(parsed))
+    throw new AppError("invalid_request", `Request body is nested too deeply (at most ${MAX_JSON_DEPTH} levels of arrays and objects)`);
   return parsed as Record<string, unknown>;
 }
 
@@ -39,7 +40,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 function refuseLoneSurrogates(key: string, value: unknown) {
   if (LONE_SURROGATE.test(key) || (typeof value === "string" && LONE_SURROGATE.test(value))) {
-    throw new AppError("invalid_request", `Request body is not valid Unicode: ${key ? `"${key.replace(LONE_SURROGATE, "\uFFFD")}"` : "a value"} holds an unpaired surrogate`);
+    throw new AppError(
+      "invalid_request",
+      `Request body is not valid Unicode: ${key ? `"${key.replace(LONE_SURROGATE, "\uFFFD")}"` : "a value"} holds an unpaired surrogate`,
+    );
   }
   return value;
 }

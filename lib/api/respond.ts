@@ -39,4 +39,3 @@ export function errorResponse(e: unknown, requestId: string, headers: Headers, e
   const { status, body } = ENVELOPES[envelope](err, requestId, headers);
   return Response.json(body, { status, headers });
 }
-

@@ -22,7 +22,9 @@ export type RouteDoc = {
 };
 
 export const WORKFLOW_ID = { workflow_id: { description: "The workflow's id (wf_…), from the dashboard.", example: "wf_abc123" } };
-export const RUN_ID = { run_id: { description: "A run id (run_…), from a /run response, x-run-id or a stream's metadata.", example: "run_abc123" } };
+export const RUN_ID = {
+  run_id: { description: "A run id (run_…), from a /run response, x-run-id or a stream's metadata.", example: "run_abc123" },
+};
 /** Every authenticated operation may answer these (forbidden: a key used from an origin it does not allow). */
 export const AUTHED: ErrorCode[] = ["unauthorized", "forbidden", "rate_limited", "internal_server_error"];
 /** What a run can answer besides its result. */
@@ -30,8 +32,9 @@ export const RUN_ERRORS: ErrorCode[] = ["invalid_request", ...AUTHED, "invalid_b
 /** Operations that honour Idempotency-Key: the header and the codes it adds. */
 export const IDEMPOTENCY_HEADER = {
   name: "Idempotency-Key",
-  description: "Up to 255 characters, kept 24 h per API key: a repeat of the same request gets the first answer again (the same run, charged once); "
-    + "the same key with another request is a 422, a repeat while the first is still being answered waits for it (or a 409).",
+  description:
+    "Up to 255 characters, kept 24 h per API key: a repeat of the same request gets the first answer again (the same run, charged once); " +
+    "the same key with another request is a 422, a repeat while the first is still being answered waits for it (or a 409).",
   example: "4f1c2a9e-8d1b-4a51-9b0e-2f3c5d6e7a8b",
 };
 export const IDEMPOTENCY_ERRORS: ErrorCode[] = ["idempotency_key_in_use", "idempotency_key_reused"];

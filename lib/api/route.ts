@@ -22,7 +22,10 @@ export type PathParams<P extends string> = { [K in ParamNames<P>]: string };
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export type RouteContext<A extends AuthMode> = {
-  requestId: string; principal: PrincipalFor<A>; headers: Headers; timing: ServerTiming;
+  requestId: string;
+  principal: PrincipalFor<A>;
+  headers: Headers;
+  timing: ServerTiming;
   /** An idempotent run's id, chosen when its Idempotency-Key was claimed (the run must take it). */
   runId?: string;
 };
@@ -34,7 +37,15 @@ export type RouteContext<A extends AuthMode> = {
  */
 export type IdempotencySpec<A extends AuthMode, Path extends string, Q> = {
   run?: {
-    follow?: (a: { req: Request; principal: PrincipalFor<A>; params: PathParams<Path>; query: Out<Q>; rawBody: Record<string, unknown>; headers: Headers; runId: string }) => Promise<Response>;
+    follow?: (a: {
+      req: Request;
+      principal: PrincipalFor<A>;
+      params: PathParams<Path>;
+      query: Out<Q>;
+      rawBody: Record<string, unknown>;
+      headers: Headers;
+      runId: string;
+    }) => Promise<Response>;
     answer: (a: { principal: PrincipalFor<A>; runId: string }) => Promise<object>;
   };
 };
@@ -107,15 +118,23 @@ export type ApiRoute = ((req: Request, context?: { params?: Promise<Record<strin
  * documented envelope. Headers set on ctx.headers (request id, rate limits, CORS) are on every
  * response, errors included.
  */
-export function apiRoute<A extends AuthMode, Path extends string, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends z.ZodType | undefined = undefined, T = undefined>(
-  spec: RouteSpec<A, Path, Q, B, R, T>,
-  handler: RouteHandler<A, Path, Q, B, R, T>,
-): ApiRoute {
+export function apiRoute<
+  A extends AuthMode,
+  Path extends string,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType | undefined = undefined,
+  T = undefined,
+>(spec: RouteSpec<A, Path, Q, B, R, T>, handler: RouteHandler<A, Path, Q, B, R, T>): ApiRoute {
   const route = (req: Request, context?: { params?: Promise<Record<string, string>> }): Promise<Response> => {
     const requestId = newId.request();
     return inRequestSpan(spec.method, spec.path, requestId, () => pipeline(req, context, requestId));
   };
-  const pipeline = async (req: Request, context: { params?: Promise<Record<string, string>> } | undefined, requestId: string): Promise<Response> => {
+  const pipeline = async (
+    req: Request,
+    context: { params?: Promise<Record<string, string>> } | undefined,
+    requestId: string,
+  ): Promise<Response> => {
     const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
     const timing = new ServerTiming();
     if (spec.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) headers.set(k, v);
@@ -127,9 +146,13 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
       const params = ((await context?.params) ?? {}) as PathParams<Path>;
       // A bad query, like the prefetch's error, is answered only once the request is admitted.
       const parsed = attempt(() => (spec.query ? parseInputOrThrow(spec.query, queryOf(req)) : undefined) as Out<Q>);
-      const pre = principal && spec.prefetch && "value" in parsed
-        ? spec.prefetch({ req, params, query: parsed.value, principal }).then((value) => ({ value }), (error: unknown) => ({ error }))
-        : undefined;
+      const pre =
+        principal && spec.prefetch && "value" in parsed
+          ? spec.prefetch({ req, params, query: parsed.value, principal }).then(
+              (value) => ({ value }),
+              (error: unknown) => ({ error }),
+            )
+          : undefined;
       if (principal) {
         await inSpan("rate_limit", {}, () => enforceRateLimit(principal, headers));
         timing.mark("ratelimit");
@@ -152,11 +175,23 @@ export function apiRoute<A extends AuthMode, Path extends string, Q extends z.Zo
         }
       };
       const invoke = (runId?: string) =>
-        answer(() => handler({ req, ctx: { requestId, principal, headers, timing, runId }, params, query, body, rawBody, prefetched: fetched.value as T }));
+        answer(() =>
+          handler({
+            req,
+            ctx: { requestId, principal, headers, timing, runId },
+            params,
+            query,
+            body,
+            rawBody,
+            prefetched: fetched.value as T,
+          }),
+        );
       const idem = spec.idempotent;
       if (!idem || !principal?.keyId) return await invoke();
       const run = idem.run && {
-        follow: idem.run.follow && ((runId: string) => answer(() => idem.run!.follow!({ req, principal, params, query, rawBody, headers, runId }))),
+        follow:
+          idem.run.follow &&
+          ((runId: string) => answer(() => idem.run!.follow!({ req, principal, params, query, rawBody, headers, runId }))),
         answer: (runId: string) => answer(() => idem.run!.answer({ principal, runId })),
       };
       return withHeaders(await runIdempotently({ req, apiKeyId: principal.keyId, rawBody, run, invoke }), headers);

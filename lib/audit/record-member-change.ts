@@ -30,7 +30,10 @@ export async function recordMemberChange({ action, orgId, userId, email, role, p
     // creates it and records that membership itself).
     if (!(await getOrg(db, orgId))) return;
     await recordAudit(db, {
-      orgId, actorId, action, targetId: userId,
+      orgId,
+      actorId,
+      action,
+      targetId: userId,
       details: { email: email ?? null, role, ...(previousRole !== undefined ? { previous_role: previousRole } : {}) },
     });
   } catch (err) {

@@ -14,7 +14,9 @@ import type { ApiScope } from "@/db/schema";
 export { API_SCOPES, type ApiScope } from "@/db/schema";
 
 export type ApiKeyPrincipal = {
-  keyId: string; orgId: string; rateLimitPerMinute: number | null;
+  keyId: string;
+  orgId: string;
+  rateLimitPerMinute: number | null;
   /** From a stream token minted with ?user=: the end user its runs are attributed to. */
   endUser?: string | null;
   /** A stream token (a browser's credential), not the key itself: it sees only its own end user's runs. */
@@ -50,25 +52,45 @@ export type KeyRestrictions = {
 };
 
 /** The restrictions of a key row; undefined when it has none (the common, fast case). */
-export function restrictionsOf(row: { workflowIds: string[] | null; allowedOrigins: string[] | null; creditCap: number | null; creditCapPeriod: CapPeriod | null }): KeyRestrictions | undefined {
+export function restrictionsOf(row: {
+  workflowIds: string[] | null;
+  allowedOrigins: string[] | null;
+  creditCap: number | null;
+  creditCapPeriod: CapPeriod | null;
+}): KeyRestrictions | undefined {
   if (!row.workflowIds && !row.allowedOrigins && row.creditCap === null) return undefined;
   return {
-    workflowIds: row.workflowIds, allowedOrigins: row.allowedOrigins,
-    capPeriod: row.creditCap === null ? null : (row.creditCapPeriod ?? "total"), maxCredits: null,
+    workflowIds: row.workflowIds,
+    allowedOrigins: row.allowedOrigins,
+    capPeriod: row.creditCap === null ? null : (row.creditCapPeriod ?? "total"),
+    maxCredits: null,
   };
 }
 
 export type KeyOptions = {
-  name?: string; rateLimitPerMinute?: number | null;
-  workflowIds?: string[] | null; allowedOrigins?: string[] | null;
-  creditCap?: number | null; creditCapPeriod?: CapPeriod | null; expiresAt?: Date | null;
+  name?: string;
+  rateLimitPerMinute?: number | null;
+  workflowIds?: string[] | null;
+  allowedOrigins?: string[] | null;
+  creditCap?: number | null;
+  creditCapPeriod?: CapPeriod | null;
+  expiresAt?: Date | null;
   /** Default: ["run"]. */
   scopes?: ApiScope[];
 };
 
 /** Creates a key; the returned secret exists only in this return value (the audit entry has its display prefix only). */
 export async function createApiKey({
-  orgId, name, rateLimitPerMinute, workflowIds, allowedOrigins, creditCap, creditCapPeriod, expiresAt, scopes, actorId = null,
+  orgId,
+  name,
+  rateLimitPerMinute,
+  workflowIds,
+  allowedOrigins,
+  creditCap,
+  creditCapPeriod,
+  expiresAt,
+  scopes,
+  actorId = null,
 }: { orgId: string; actorId?: string | null } & KeyOptions) {
   const secret = newSecret.apiKey();
   const db = await getDb();
@@ -80,14 +102,35 @@ export async function createApiKey({
   }
   const row = await db.transaction(async (tx) => {
     const key = await insertApiKey(tx, {
-      id: newId.apiKey(), orgId, name: name ?? "Default key", keyHash: sha256Hex(secret),
-      prefix: `${secret.slice(0, 7)}…${secret.slice(-4)}`, rateLimitPerMinute: rateLimitPerMinute ?? null,
-      workflowIds: workflowIds?.length ? workflowIds : null, allowedOrigins: allowedOrigins?.length ? allowedOrigins : null,
-      creditCap: creditCap ?? null, creditCapPeriod: creditCap == null ? null : (creditCapPeriod ?? "total"), expiresAt: expiresAt ?? null,
+      id: newId.apiKey(),
+      orgId,
+      name: name ?? "Default key",
+      keyHash: sha256Hex(secret),
+      prefix: `${secret.slice(0, 7)}…${secret.slice(-4)}`,
+      rateLimitPerMinute: rateLimitPerMinute ?? null,
+      workflowIds: workflowIds?.length ? workflowIds : null,
+      allowedOrigins: allowedOrigins?.length ? allowedOrigins : null,
+      creditCap: creditCap ?? null,
+      creditCapPeriod: creditCap == null ? null : (creditCapPeriod ?? "total"),
+      expiresAt: expiresAt ?? null,
       scopes: scopes?.length ? [...new Set(scopes)] : ["run"],
     });
-    const settings = { scopes: key.scopes, workflowIds: key.workflowIds, allowedOrigins: key.allowedOrigins, creditCap: key.creditCap, creditCapPeriod: key.creditCapPeriod, rateLimitPerMinute: key.rateLimitPerMinute, expiresAt: key.expiresAt };
-    await recordAudit(tx, { orgId, actorId, action: "key.create", targetId: key.id, details: { name: key.name, prefix: key.prefix, ...settings } });
+    const settings = {
+      scopes: key.scopes,
+      workflowIds: key.workflowIds,
+      allowedOrigins: key.allowedOrigins,
+      creditCap: key.creditCap,
+      creditCapPeriod: key.creditCapPeriod,
+      rateLimitPerMinute: key.rateLimitPerMinute,
+      expiresAt: key.expiresAt,
+    };
+    await recordAudit(tx, {
+      orgId,
+      actorId,
+      action: "key.create",
+      targetId: key.id,
+      details: { name: key.name, prefix: key.prefix, ...settings },
+    });
     return key;
   });
   return { key: secret, id: row.id, prefix: row.prefix, name: row.name, scopes: row.scopes, created_at: row.createdAt.toISOString() };
@@ -120,7 +163,13 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
       logger.warn("could not record key use", { keyId: row.id, err }),
     );
   }
-  return { keyId: row.id, orgId: row.orgId, rateLimitPerMinute: row.rateLimitPerMinute, restrictions: restrictionsOf(row), scopes: row.scopes };
+  return {
+    keyId: row.id,
+    orgId: row.orgId,
+    rateLimitPerMinute: row.rateLimitPerMinute,
+    restrictions: restrictionsOf(row),
+    scopes: row.scopes,
+  };
 }
 
 /** This process forgets its cached verifications (a revoke through it takes effect at once). */

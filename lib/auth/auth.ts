@@ -51,7 +51,11 @@ async function createAuth() {
       // The link opens our page with the token, not better-auth's redirecting endpoint: the
       // destination is ours whatever redirectTo a client sent.
       sendResetPassword: async ({ user, token }) => {
-        await sendMail({ kind: "reset-password", to: user.email, data: { name: user.name, url: instanceUrl(`/reset-password?token=${encodeURIComponent(token)}`) } });
+        await sendMail({
+          kind: "reset-password",
+          to: user.email,
+          data: { name: user.name, url: instanceUrl(`/reset-password?token=${encodeURIComponent(token)}`) },
+        });
       },
       onPasswordReset: async ({ user }) => {
         await sendMail({ kind: "password-changed", to: user.email, data: { name: user.name } });
@@ -74,7 +78,12 @@ async function createAuth() {
     logger: authLogger(),
     // A sign-in from a client the account never used is mailed to it (a security notice).
     databaseHooks: {
-      session: { create: { after: async (s) => inBackground("new sign-in", noticeNewClient({ userId: s.userId, userAgent: s.userAgent, ipAddress: s.ipAddress })) } },
+      session: {
+        create: {
+          after: async (s) =>
+            inBackground("new sign-in", noticeNewClient({ userId: s.userId, userAgent: s.userAgent, ipAddress: s.ipAddress })),
+        },
+      },
     },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
@@ -85,7 +94,8 @@ async function createAuth() {
       // sign-in step has none) or off is told to the account.
       after: createAuthMiddleware(async (ctx) => {
         if (ctx.path !== "/two-factor/verify-totp" && ctx.path !== "/two-factor/disable") return;
-        const user = ctx.context.session?.user as { id: string; email: string; name: string; twoFactorEnabled?: boolean | null } | undefined;
+        const user = ctx.context.session?.user as
+          { id: string; email: string; name: string; twoFactorEnabled?: boolean | null } | undefined;
         if (!user || ctx.context.returned instanceof APIError || ctx.context.returned instanceof Error) return;
         const enabled = ctx.path === "/two-factor/verify-totp";
         if (enabled && user.twoFactorEnabled) return;
@@ -124,7 +134,14 @@ async function createAuth() {
               await deleteOrganization(await getDb(), org.id);
               throw new APIError("FORBIDDEN", { message: `You have reached the maximum number of organizations (${MAX_ORGS_PER_USER})` });
             }
-            await recordMemberChange({ action: "member.add", orgId: org.id, userId: user.id, email: user.email, role: member.role, actorId: user.id });
+            await recordMemberChange({
+              action: "member.add",
+              orgId: org.id,
+              userId: user.id,
+              email: user.email,
+              role: member.role,
+              actorId: user.id,
+            });
           },
         },
       }),
@@ -136,7 +153,9 @@ async function createAuth() {
 /** Under a bare `next start` (not `npm start`), X-Forwarded-For is whatever the client sent. */
 function warnWithoutTrustedProxy(nodeEnv: string) {
   if (nodeEnv !== "production" || (globalThis as { __flowgateTrustedProxyHops?: number }).__flowgateTrustedProxyHops !== undefined) return;
-  logger.warn("started without scripts/trusted-proxy.mjs (use npm start): client addresses, and the sign-in rate limits keyed on them, come from X-Forwarded-For as the client sent it");
+  logger.warn(
+    "started without scripts/trusted-proxy.mjs (use npm start): client addresses, and the sign-in rate limits keyed on them, come from X-Forwarded-For as the client sent it",
+  );
 }
 
 type Auth = Awaited<ReturnType<typeof createAuth>>;

@@ -22,13 +22,18 @@ export async function limitAccountMail(ctx: Ctx) {
   const ip = ctx.request || ctx.headers ? getIP(ctx.request ?? ctx.headers!, ctx.context.options) : null;
   const checks: Array<[string, RateLimitPolicy]> = [];
   // Redis keys carry a hash of the address, not the address.
-  if (typeof email === "string") checks.push([createHash("sha256").update(email.trim().toLowerCase()).digest("hex").slice(0, 32), rule.perAddress]);
+  if (typeof email === "string")
+    checks.push([createHash("sha256").update(email.trim().toLowerCase()).digest("hex").slice(0, 32), rule.perAddress]);
   if (ip) checks.push([ip, rule.perIp]);
   for (const [id, policy] of checks) {
     const r = await checkLimit(id, policy);
     if (!r.success) {
       const retryAfter = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
-      throw new APIError("TOO_MANY_REQUESTS", { message: `Too many requests: try again in ${Math.ceil(retryAfter / 60)} minutes`, code: "RATE_LIMITED" }, { "retry-after": String(retryAfter) });
+      throw new APIError(
+        "TOO_MANY_REQUESTS",
+        { message: `Too many requests: try again in ${Math.ceil(retryAfter / 60)} minutes`, code: "RATE_LIMITED" },
+        { "retry-after": String(retryAfter) },
+      );
     }
   }
 }

@@ -20,8 +20,10 @@ export function untrustedOriginMessage(origin: string): string {
   if (env.BETTER_AUTH_URL) {
     return `Open ${dashboardOrigins()[0]} to sign in: that is this dashboard's address (BETTER_AUTH_URL), not ${origin}.`;
   }
-  return `This dashboard is served at http://localhost:${env.PORT} (or 127.0.0.1): open it there, ` +
-    `or, to use it at ${origin}, set BETTER_AUTH_URL=${origin} and restart the server.`;
+  return (
+    `This dashboard is served at http://localhost:${env.PORT} (or 127.0.0.1): open it there, ` +
+    `or, to use it at ${origin}, set BETTER_AUTH_URL=${origin} and restart the server.`
+  );
 }
 
 /**

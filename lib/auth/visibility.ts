@@ -7,7 +7,9 @@ import type { Principal } from "./principal";
 // exactly like another org's: nothing about it leaks.
 
 /** A caller as far as what it may see goes: a key, a stream token, a dashboard user ({ orgId } alone: the whole org). */
-export type Viewer = Pick<Principal, "orgId"> & { keyId?: string | null } & Partial<Pick<ApiKeyPrincipal, "restrictions" | "endUser" | "viaToken">>;
+export type Viewer = Pick<Principal, "orgId"> & { keyId?: string | null } & Partial<
+    Pick<ApiKeyPrincipal, "restrictions" | "endUser" | "viaToken">
+  >;
 
 /** The workflows a caller may see (runs, sessions, usage); null → all of its org's. */
 export function visibleWorkflows(principal: Viewer): string[] | null {
@@ -40,8 +42,10 @@ export function assertWorkflowVisible(principal: Principal, workflowId: string) 
 export function versionPinOf(principal: Principal, asked: VersionPin): VersionPin {
   if (!principal.viaToken) return asked;
   const pin = principal.pin ?? {};
-  if ((asked.version === undefined && asked.label === undefined) || (asked.version === pin.version && asked.label === pin.label)) return pin;
-  const minted = pin.version !== undefined ? `version ${pin.version}` : pin.label !== undefined ? `label ${pin.label}` : "what unpinned calls run";
+  if ((asked.version === undefined && asked.label === undefined) || (asked.version === pin.version && asked.label === pin.label))
+    return pin;
+  const minted =
+    pin.version !== undefined ? `version ${pin.version}` : pin.label !== undefined ? `label ${pin.label}` : "what unpinned calls run";
   throw new AppError("forbidden", `This stream token runs ${minted}: it cannot choose another version (mint it with ?version= or ?label=)`);
 }
 

@@ -39,7 +39,11 @@ async function refresh() {
 export function autoTopUpAfterSettlement(orgId: string) {
   if (!billingConfigured()) return;
   if (!state.loading && Date.now() - state.loadedAt > REFRESH_MS) {
-    state.loading = refresh().catch((err) => logger.warn("auto top-up: org list refresh failed", { err })).finally(() => { state.loading = null; });
+    state.loading = refresh()
+      .catch((err) => logger.warn("auto top-up: org list refresh failed", { err }))
+      .finally(() => {
+        state.loading = null;
+      });
   }
   const check = () => {
     if (state.orgs.has(orgId)) void maybeTopUp(orgId).catch((err) => logger.warn("auto top-up: claim failed", { orgId, err }));
@@ -62,17 +66,35 @@ async function chargeTopUp(job: Job) {
   const db = await getBackgroundDb();
   const [purchase] = await db.select().from(creditPurchases).where(eq(creditPurchases.id, purchaseId));
   const [account] = purchase ? await db.select().from(billingAccounts).where(eq(billingAccounts.orgId, purchase.orgId)) : [];
-  if (!purchase || !account || purchase.status !== "pending" || purchase.paymentIntentId || !account.stripeCustomerId || !account.paymentMethodId) {
+  if (
+    !purchase ||
+    !account ||
+    purchase.status !== "pending" ||
+    purchase.paymentIntentId ||
+    !account.stripeCustomerId ||
+    !account.paymentMethodId
+  ) {
     await deleteJob(db, job.id);
     return;
   }
   const metadata = { org_id: purchase.orgId, purchase_id: purchase.id, pack_id: purchase.packId, source: "auto_top_up" };
   try {
-    const pi = await stripeClient().paymentIntents.create({
-      amount: purchase.priceCents, currency: purchase.currency, customer: account.stripeCustomerId, payment_method: account.paymentMethodId,
-      off_session: true, confirm: true, metadata, description: `Flowgate auto top-up: ${purchase.credits} credits`,
-    }, { idempotencyKey: `flowgate-top-up-${purchase.id}` });
-    await db.update(creditPurchases).set({ paymentIntentId: pi.id })
+    const pi = await stripeClient().paymentIntents.create(
+      {
+        amount: purchase.priceCents,
+        currency: purchase.currency,
+        customer: account.stripeCustomerId,
+        payment_method: account.paymentMethodId,
+        off_session: true,
+        confirm: true,
+        metadata,
+        description: `Flowgate auto top-up: ${purchase.credits} credits`,
+      },
+      { idempotencyKey: `flowgate-top-up-${purchase.id}` },
+    );
+    await db
+      .update(creditPurchases)
+      .set({ paymentIntentId: pi.id })
       .where(and(eq(creditPurchases.id, purchase.id), sql`${creditPurchases.paymentIntentId} IS NULL`));
     await deleteJob(db, job.id);
   } catch (e) {
@@ -87,7 +109,10 @@ async function chargeTopUp(job: Job) {
       await deleteJob(db, job.id);
       return;
     }
-    logger.warn("auto top-up: payment intent create failed; retried", { orgId: purchase.orgId, code: (e as Stripe.errors.StripeError)?.code });
+    logger.warn("auto top-up: payment intent create failed; retried", {
+      orgId: purchase.orgId,
+      code: (e as Stripe.errors.StripeError)?.code,
+    });
     await releaseJob(db, job.id, new Date(Date.now() + 2 ** job.attempts * 1000));
   }
 }
@@ -102,21 +127,42 @@ export async function autoTopUpFailed(ref: { purchaseId?: string | null; payment
   const db = await getDb();
   const match = ref.purchaseId
     ? eq(creditPurchases.id, ref.purchaseId)
-    : ref.paymentIntentId ? eq(creditPurchases.paymentIntentId, ref.paymentIntentId) : undefined;
+    : ref.paymentIntentId
+      ? eq(creditPurchases.paymentIntentId, ref.paymentIntentId)
+      : undefined;
   if (!match) return false;
   const queued = await db.transaction(async (tx) => {
-    const [p] = await tx.update(creditPurchases)
-      .set({ status: "failed", failureReason: reason.slice(0, 500), paymentIntentId: sql`COALESCE(${creditPurchases.paymentIntentId}, ${ref.paymentIntentId})` })
+    const [p] = await tx
+      .update(creditPurchases)
+      .set({
+        status: "failed",
+        failureReason: reason.slice(0, 500),
+        paymentIntentId: sql`COALESCE(${creditPurchases.paymentIntentId}, ${ref.paymentIntentId})`,
+      })
       .where(and(match, eq(creditPurchases.status, "pending"), eq(creditPurchases.source, "auto_top_up")))
       .returning();
     if (!p) return null;
-    await tx.update(billingAccounts).set({
-      autoTopUpEnabled: false, autoTopUpDisabledReason: reason.slice(0, 500), updatedAt: sql`now()`,
-      autoTopUpInFlight: sql`CASE WHEN ${billingAccounts.autoTopUpInFlight} = ${p.id} THEN NULL ELSE ${billingAccounts.autoTopUpInFlight} END`,
-    }).where(eq(billingAccounts.orgId, p.orgId));
+    await tx
+      .update(billingAccounts)
+      .set({
+        autoTopUpEnabled: false,
+        autoTopUpDisabledReason: reason.slice(0, 500),
+        updatedAt: sql`now()`,
+        autoTopUpInFlight: sql`CASE WHEN ${billingAccounts.autoTopUpInFlight} = ${p.id} THEN NULL ELSE ${billingAccounts.autoTopUpInFlight} END`,
+      })
+      .where(eq(billingAccounts.orgId, p.orgId));
     const n = await emitWebhookEvent(tx, {
-      orgId: p.orgId, type: "billing.auto_top_up_failed",
-      data: { purchase_id: p.id, payment_intent_id: p.paymentIntentId, pack_id: p.packId, credits: p.credits, price_cents: p.priceCents, currency: p.currency, reason: p.failureReason },
+      orgId: p.orgId,
+      type: "billing.auto_top_up_failed",
+      data: {
+        purchase_id: p.id,
+        payment_intent_id: p.paymentIntentId,
+        pack_id: p.packId,
+        credits: p.credits,
+        price_cents: p.priceCents,
+        currency: p.currency,
+        reason: p.failureReason,
+      },
     });
     return { orgId: p.orgId, n };
   });
@@ -134,21 +180,38 @@ export async function setAutoTopUp(orgId: string, s: AutoTopUpSetting) {
   const db = await getDb();
   const [account] = await db.select().from(billingAccounts).where(eq(billingAccounts.orgId, orgId));
   if (!s.enabled) {
-    if (account) await db.update(billingAccounts).set({ autoTopUpEnabled: false, updatedAt: sql`now()` }).where(eq(billingAccounts.orgId, orgId));
+    if (account)
+      await db
+        .update(billingAccounts)
+        .set({ autoTopUpEnabled: false, updatedAt: sql`now()` })
+        .where(eq(billingAccounts.orgId, orgId));
     state.orgs.delete(orgId);
     return;
   }
   if (!account?.paymentMethodId) throw new AppError("invalid_request", "Auto top-up needs a card saved by a purchase: buy a pack first");
   const { threshold, packId, monthlyCapCents } = s;
-  if (!Number.isSafeInteger(threshold) || threshold! < 1) throw new AppError("invalid_request", "threshold must be a positive whole number of credits");
+  if (!Number.isSafeInteger(threshold) || threshold! < 1)
+    throw new AppError("invalid_request", "threshold must be a positive whole number of credits");
   if (!packId) throw new AppError("invalid_request", "pack_id is required to turn auto top-up on");
   const pack = await packOnSale(packId);
-  if (account.currency && pack.currency !== account.currency) throw new AppError("invalid_request", `This pack is priced in ${pack.currency.toUpperCase()}; this organization pays in ${account.currency.toUpperCase()}`);
-  if (!Number.isSafeInteger(monthlyCapCents) || monthlyCapCents! < pack.priceCents) throw new AppError("invalid_request", `monthly_cap_cents must be at least the pack's price (${pack.priceCents})`);
-  await db.update(billingAccounts).set({
-    autoTopUpEnabled: true, autoTopUpThreshold: threshold!, autoTopUpPackId: pack.id, autoTopUpMonthlyCapCents: monthlyCapCents!,
-    autoTopUpDisabledReason: null, updatedAt: sql`now()`,
-  }).where(eq(billingAccounts.orgId, orgId));
+  if (account.currency && pack.currency !== account.currency)
+    throw new AppError(
+      "invalid_request",
+      `This pack is priced in ${pack.currency.toUpperCase()}; this organization pays in ${account.currency.toUpperCase()}`,
+    );
+  if (!Number.isSafeInteger(monthlyCapCents) || monthlyCapCents! < pack.priceCents)
+    throw new AppError("invalid_request", `monthly_cap_cents must be at least the pack's price (${pack.priceCents})`);
+  await db
+    .update(billingAccounts)
+    .set({
+      autoTopUpEnabled: true,
+      autoTopUpThreshold: threshold!,
+      autoTopUpPackId: pack.id,
+      autoTopUpMonthlyCapCents: monthlyCapCents!,
+      autoTopUpDisabledReason: null,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(billingAccounts.orgId, orgId));
   state.orgs.add(orgId);
 }
 
@@ -156,6 +219,11 @@ export async function setAutoTopUp(orgId: string, s: AutoTopUpSetting) {
 export async function autoTopUpPurchaseOf(pi: Stripe.PaymentIntent) {
   const db = await getDb();
   const byMeta = pi.metadata?.source === "auto_top_up" && typeof pi.metadata.purchase_id === "string" ? pi.metadata.purchase_id : null;
-  const [p] = await db.select().from(creditPurchases).where(byMeta ? or(eq(creditPurchases.paymentIntentId, pi.id), eq(creditPurchases.id, byMeta)) : eq(creditPurchases.paymentIntentId, pi.id));
+  const [p] = await db
+    .select()
+    .from(creditPurchases)
+    .where(
+      byMeta ? or(eq(creditPurchases.paymentIntentId, pi.id), eq(creditPurchases.id, byMeta)) : eq(creditPurchases.paymentIntentId, pi.id),
+    );
   return p;
 }

@@ -32,7 +32,11 @@ export function checkReturnUrl(field: string, raw: string | undefined, origin: s
 /** Stripe failed us (down, misconfigured): a 503 for the caller, the detail in our log only. */
 export function stripeUnavailable(e: unknown, what: string): never {
   if (e instanceof AppError) throw e;
-  logger.warn(`stripe: ${what} failed`, { type: (e as Stripe.errors.StripeError)?.type, code: (e as Stripe.errors.StripeError)?.code, status: (e as Stripe.errors.StripeError)?.statusCode });
+  logger.warn(`stripe: ${what} failed`, {
+    type: (e as Stripe.errors.StripeError)?.type,
+    code: (e as Stripe.errors.StripeError)?.code,
+    status: (e as Stripe.errors.StripeError)?.statusCode,
+  });
   throw new AppError("service_unavailable", "The payment provider is unavailable: try again in a moment");
 }
 
@@ -47,14 +51,24 @@ export async function customerFor(orgId: string): Promise<{ customerId: string; 
   if (account.stripeCustomerId) return { customerId: account.stripeCustomerId, currency: account.currency };
   const org = await getOrg(db, orgId);
   if (!org) throw new AppError("not_found", "Organization not found");
-  const customer = await stripeClient().customers
-    .create({ name: org.name, metadata: { org_id: orgId } }, { idempotencyKey: `flowgate-customer-${orgId}` })
+  const customer = await stripeClient()
+    .customers.create({ name: org.name, metadata: { org_id: orgId } }, { idempotencyKey: `flowgate-customer-${orgId}` })
     .catch((e: unknown) => stripeUnavailable(e, "customer create"));
   return { customerId: await setStripeCustomer(db, orgId, customer.id), currency: account.currency };
 }
 
-export async function startCheckout({ orgId, packId, successUrl, cancelUrl, origin }: {
-  orgId: string; packId: string; successUrl?: string; cancelUrl?: string; origin: string;
+export async function startCheckout({
+  orgId,
+  packId,
+  successUrl,
+  cancelUrl,
+  origin,
+}: {
+  orgId: string;
+  packId: string;
+  successUrl?: string;
+  cancelUrl?: string;
+  origin: string;
 }) {
   const stripe = stripeClient();
   const pack = await packOnSale(packId);
@@ -71,22 +85,40 @@ export async function startCheckout({ orgId, packId, successUrl, cancelUrl, orig
   // credits and price as they are now: what the buyer is shown is what the event will grant.
   const purchaseId = newId.purchase();
   await db.insert(creditPurchases).values({
-    id: purchaseId, orgId, packId: pack.id, source: "checkout", credits: pack.credits, priceCents: pack.priceCents, currency: pack.currency,
+    id: purchaseId,
+    orgId,
+    packId: pack.id,
+    source: "checkout",
+    credits: pack.credits,
+    priceCents: pack.priceCents,
+    currency: pack.currency,
   });
   const metadata = { org_id: orgId, pack_id: pack.id, purchase_id: purchaseId };
   let session: Stripe.Checkout.Session;
   try {
-    session = await stripe.checkout.sessions.create({
-      mode: "payment",
-      customer: customerId,
-      client_reference_id: orgId,
-      line_items: [{ quantity: 1, price_data: { currency: pack.currency, unit_amount: pack.priceCents, product_data: { name: `${pack.name} (${pack.credits.toLocaleString("en-US")} credits)` } } }],
-      // The card is saved for auto top-up (an off-session PaymentIntent later).
-      payment_intent_data: { setup_future_usage: "off_session", metadata },
-      metadata,
-      success_url: success,
-      cancel_url: cancel,
-    }, { idempotencyKey: `flowgate-checkout-${purchaseId}` });
+    session = await stripe.checkout.sessions.create(
+      {
+        mode: "payment",
+        customer: customerId,
+        client_reference_id: orgId,
+        line_items: [
+          {
+            quantity: 1,
+            price_data: {
+              currency: pack.currency,
+              unit_amount: pack.priceCents,
+              product_data: { name: `${pack.name} (${pack.credits.toLocaleString("en-US")} credits)` },
+            },
+          },
+        ],
+        // The card is saved for auto top-up (an off-session PaymentIntent later).
+        payment_intent_data: { setup_future_usage: "off_session", metadata },
+        metadata,
+        success_url: success,
+        cancel_url: cancel,
+      },
+      { idempotencyKey: `flowgate-checkout-${purchaseId}` },
+    );
   } catch (e) {
     await db.delete(creditPurchases).where(eq(creditPurchases.id, purchaseId));
     return stripeUnavailable(e, "checkout session create");
@@ -98,6 +130,9 @@ export async function startCheckout({ orgId, packId, successUrl, cancelUrl, orig
 /** A Stripe Customer pays in one currency: the first paid purchase fixes it. */
 function assertCurrency(currency: string | null, pack: CreditPack) {
   if (currency && currency !== pack.currency) {
-    throw new AppError("invalid_request", `This pack is priced in ${pack.currency.toUpperCase()}; this organization pays in ${currency.toUpperCase()}`);
+    throw new AppError(
+      "invalid_request",
+      `This pack is priced in ${pack.currency.toUpperCase()}; this organization pays in ${currency.toUpperCase()}`,
+    );
   }
 }

@@ -9,8 +9,10 @@ import { stripeClient } from "./stripe-client";
 export async function billingPortalUrl(orgId: string, returnUrl: string): Promise<{ url: string }> {
   const stripe = stripeClient();
   const account = await getBillingAccount(await getDb(), orgId);
-  if (!account?.stripeCustomerId) throw new AppError("invalid_request", "Buy a pack first: the portal shows the payments of an organization that has made one");
-  const session = await stripe.billingPortal.sessions.create({ customer: account.stripeCustomerId, return_url: returnUrl })
+  if (!account?.stripeCustomerId)
+    throw new AppError("invalid_request", "Buy a pack first: the portal shows the payments of an organization that has made one");
+  const session = await stripe.billingPortal.sessions
+    .create({ customer: account.stripeCustomerId, return_url: returnUrl })
     .catch((e: unknown) => stripeUnavailable(e, "billing portal session"));
   return { url: session.url };
 }

@@ -26,11 +26,13 @@ export function stripeClient(): Stripe {
     maxNetworkRetries: 2,
     timeout: 20_000,
     telemetry: false,
-    ...(url ? {
-      host: url.hostname,
-      port: url.port || (url.protocol === "https:" ? 443 : 80),
-      protocol: url.protocol === "http:" ? "http" : "https",
-    } : {}),
+    ...(url
+      ? {
+          host: url.hostname,
+          port: url.port || (url.protocol === "https:" ? 443 : 80),
+          protocol: url.protocol === "http:" ? "http" : "https",
+        }
+      : {}),
   });
   cached = { key: env.STRIPE_SECRET_KEY, base, client };
   return client;

@@ -39,7 +39,10 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<{ handled:
       return settleCheckout(event, event.data.object);
     case "checkout.session.async_payment_failed":
     case "checkout.session.expired":
-      await failPurchase({ checkoutSessionId: event.data.object.id }, event.type === "checkout.session.expired" ? "expired" : "payment failed");
+      await failPurchase(
+        { checkoutSessionId: event.data.object.id },
+        event.type === "checkout.session.expired" ? "expired" : "payment failed",
+      );
       return { handled: true };
     case "payment_intent.succeeded":
       return settleAutoTopUp(event, event.data.object);
@@ -48,7 +51,10 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<{ handled:
       const purchase = await autoTopUpPurchaseOf(pi);
       if (!purchase || purchase.source !== "auto_top_up") return { handled: false }; // a checkout's: Checkout shows the buyer
       const err = pi.last_payment_error;
-      await autoTopUpFailed({ purchaseId: purchase.id, paymentIntentId: pi.id }, `${err?.message ?? "The payment failed"}${err?.decline_code ? ` (${err.decline_code})` : ""}`);
+      await autoTopUpFailed(
+        { purchaseId: purchase.id, paymentIntentId: pi.id },
+        `${err?.message ?? "The payment failed"}${err?.decline_code ? ` (${err.decline_code})` : ""}`,
+      );
       return { handled: true };
     }
     case "charge.refunded":
@@ -60,7 +66,7 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<{ handled:
   }
 }
 
-const idOf = (v: string | { id: string } | null | undefined) => (typeof v === "string" ? v : v?.id ?? null);
+const idOf = (v: string | { id: string } | null | undefined) => (typeof v === "string" ? v : (v?.id ?? null));
 
 async function settleCheckout(event: Stripe.Event, session: Stripe.Checkout.Session) {
   const db = await getDb();
@@ -69,13 +75,24 @@ async function settleCheckout(event: Stripe.Event, session: Stripe.Checkout.Sess
     ? await db.select().from(creditPurchases).where(eq(creditPurchases.id, meta.purchase_id))
     : await db.select().from(creditPurchases).where(eq(creditPurchases.checkoutSessionId, session.id));
   if (!purchase || purchase.orgId !== meta.org_id || purchase.source !== "checkout") {
-    await unknownPayment(event, session.id, { org_id: meta.org_id ?? null, pack_id: meta.pack_id ?? null, purchase_id: meta.purchase_id ?? null, amount: session.amount_total, currency: session.currency });
+    await unknownPayment(event, session.id, {
+      org_id: meta.org_id ?? null,
+      pack_id: meta.pack_id ?? null,
+      purchase_id: meta.purchase_id ?? null,
+      amount: session.amount_total,
+      currency: session.currency,
+    });
     return { handled: true };
   }
   const paymentIntentId = idOf(session.payment_intent);
   const granted = await grantPurchase(db, {
-    purchaseId: purchase.id, orgId: purchase.orgId, checkoutSessionId: session.id, paymentIntentId,
-    ledgerId: newId.ledger(), ledgerKey: `purchase:${session.id}`, note: `Stripe Checkout ${session.id}`,
+    purchaseId: purchase.id,
+    orgId: purchase.orgId,
+    checkoutSessionId: session.id,
+    paymentIntentId,
+    ledgerId: newId.ledger(),
+    ledgerKey: `purchase:${session.id}`,
+    note: `Stripe Checkout ${session.id}`,
   });
   if (granted) {
     creditsReleased(granted.orgId);
@@ -99,10 +116,16 @@ async function recordPaymentDetails(purchaseId: string, orgId: string, paymentIn
     throw new AppError("service_unavailable", "The payment provider is unavailable: try again in a moment");
   }
   const charge = typeof pi.latest_charge === "object" ? pi.latest_charge : null;
-  await db.update(creditPurchases).set({ chargeId: charge?.id ?? idOf(pi.latest_charge), receiptUrl: charge?.receipt_url ?? null })
+  await db
+    .update(creditPurchases)
+    .set({ chargeId: charge?.id ?? idOf(pi.latest_charge), receiptUrl: charge?.receipt_url ?? null })
     .where(eq(creditPurchases.id, purchaseId));
   const pm = idOf(pi.payment_method);
-  if (pm) await db.update(billingAccounts).set({ paymentMethodId: pm, updatedAt: sql`now()` }).where(eq(billingAccounts.orgId, orgId));
+  if (pm)
+    await db
+      .update(billingAccounts)
+      .set({ paymentMethodId: pm, updatedAt: sql`now()` })
+      .where(eq(billingAccounts.orgId, orgId));
 }
 
 async function settleAutoTopUp(event: Stripe.Event, pi: Stripe.PaymentIntent) {
@@ -110,13 +133,24 @@ async function settleAutoTopUp(event: Stripe.Event, pi: Stripe.PaymentIntent) {
   const purchase = await autoTopUpPurchaseOf(pi);
   // A checkout's PaymentIntent succeeds too: its credits came with the session's event.
   if (!purchase) {
-    if (pi.metadata?.source === "auto_top_up") await unknownPayment(event, pi.id, { org_id: pi.metadata.org_id ?? null, purchase_id: pi.metadata.purchase_id ?? null, amount: pi.amount, currency: pi.currency });
+    if (pi.metadata?.source === "auto_top_up")
+      await unknownPayment(event, pi.id, {
+        org_id: pi.metadata.org_id ?? null,
+        purchase_id: pi.metadata.purchase_id ?? null,
+        amount: pi.amount,
+        currency: pi.currency,
+      });
     return { handled: false };
   }
   if (purchase.source !== "auto_top_up") return { handled: false };
   const granted = await grantPurchase(db, {
-    purchaseId: purchase.id, orgId: purchase.orgId, checkoutSessionId: null, paymentIntentId: pi.id,
-    ledgerId: newId.ledger(), ledgerKey: `purchase:${pi.id}`, note: `Auto top-up ${pi.id}`,
+    purchaseId: purchase.id,
+    orgId: purchase.orgId,
+    checkoutSessionId: null,
+    paymentIntentId: pi.id,
+    ledgerId: newId.ledger(),
+    ledgerKey: `purchase:${pi.id}`,
+    note: `Auto top-up ${pi.id}`,
   });
   if (granted) creditsReleased(granted.orgId);
   await recordPaymentDetails(purchase.id, purchase.orgId, pi.id);
@@ -125,7 +159,9 @@ async function settleAutoTopUp(event: Stripe.Event, pi: Stripe.PaymentIntent) {
 
 async function failPurchase(where: { checkoutSessionId: string }, reason: string) {
   const db = await getDb();
-  await db.update(creditPurchases).set({ status: "failed", failureReason: reason })
+  await db
+    .update(creditPurchases)
+    .set({ status: "failed", failureReason: reason })
     .where(and(eq(creditPurchases.checkoutSessionId, where.checkoutSessionId), eq(creditPurchases.status, "pending")));
 }
 
@@ -133,11 +169,26 @@ async function refund(event: Stripe.Event, charge: Stripe.Charge) {
   const paymentIntentId = idOf(charge.payment_intent);
   const db = await getDb();
   const taken = paymentIntentId
-    ? await refundPurchase(db, { paymentIntentId, chargeId: charge.id, amountCharged: charge.amount, amountRefunded: charge.amount_refunded, ledgerId: newId.ledger() })
+    ? await refundPurchase(db, {
+        paymentIntentId,
+        chargeId: charge.id,
+        amountCharged: charge.amount,
+        amountRefunded: charge.amount_refunded,
+        ledgerId: newId.ledger(),
+      })
     : null;
-  if (taken) logger.info("credits refunded", { orgId: taken.orgId, purchaseId: taken.purchaseId, credits: taken.credits, balance: taken.balanceAfter });
+  if (taken)
+    logger.info("credits refunded", {
+      orgId: taken.orgId,
+      purchaseId: taken.purchaseId,
+      credits: taken.credits,
+      balance: taken.balanceAfter,
+    });
   else if (paymentIntentId) {
-    const [known] = await db.select({ id: creditPurchases.id }).from(creditPurchases).where(eq(creditPurchases.paymentIntentId, paymentIntentId));
+    const [known] = await db
+      .select({ id: creditPurchases.id })
+      .from(creditPurchases)
+      .where(eq(creditPurchases.paymentIntentId, paymentIntentId));
     if (!known) await unknownPayment(event, charge.id, { payment_intent: paymentIntentId, amount_refunded: charge.amount_refunded });
   }
   return { handled: true };
@@ -146,14 +197,35 @@ async function refund(event: Stripe.Event, charge: Stripe.Charge) {
 async function dispute(event: Stripe.Event, d: Stripe.Dispute) {
   const db = await getDb();
   const paymentIntentId = idOf(d.payment_intent);
-  const [purchase] = paymentIntentId ? await db.select().from(creditPurchases).where(eq(creditPurchases.paymentIntentId, paymentIntentId)) : [];
-  const detail = { dispute: d.id, charge: idOf(d.charge), payment_intent: paymentIntentId, amount: d.amount, currency: d.currency, reason: d.reason };
+  const [purchase] = paymentIntentId
+    ? await db.select().from(creditPurchases).where(eq(creditPurchases.paymentIntentId, paymentIntentId))
+    : [];
+  const detail = {
+    dispute: d.id,
+    charge: idOf(d.charge),
+    payment_intent: paymentIntentId,
+    amount: d.amount,
+    currency: d.currency,
+    reason: d.reason,
+  };
   await db.transaction(async (tx) => {
     if (purchase) {
-      await tx.update(billingAccounts).set({ flaggedAt: sql`COALESCE(${billingAccounts.flaggedAt}, now())`, flagReason: `Dispute ${d.id} (${d.reason})`, updatedAt: sql`now()` })
+      await tx
+        .update(billingAccounts)
+        .set({
+          flaggedAt: sql`COALESCE(${billingAccounts.flaggedAt}, now())`,
+          flagReason: `Dispute ${d.id} (${d.reason})`,
+          updatedAt: sql`now()`,
+        })
         .where(eq(billingAccounts.orgId, purchase.orgId));
     }
-    await recordBillingProblem(tx, { orgId: purchase?.orgId ?? null, kind: "dispute", stripeEventId: event.id, stripeObjectId: d.id, detail });
+    await recordBillingProblem(tx, {
+      orgId: purchase?.orgId ?? null,
+      kind: "dispute",
+      stripeEventId: event.id,
+      stripeObjectId: d.id,
+      detail,
+    });
   });
   logger.warn("stripe: dispute opened", { orgId: purchase?.orgId, dispute: d.id });
   return { handled: true };
@@ -167,6 +239,12 @@ async function unknownPayment(event: Stripe.Event, objectId: string, detail: Rec
   const [org] = orgId ? await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)) : [];
   const [pack] = packId ? await db.select({ id: creditPacks.id }).from(creditPacks).where(eq(creditPacks.id, packId)) : [];
   const kind = !org ? "unknown_org" : packId && !pack ? "unknown_pack" : "unknown_purchase";
-  await recordBillingProblem(db, { orgId: org ? orgId : null, kind, stripeEventId: event.id, stripeObjectId: objectId, detail: { type: event.type, ...detail } });
+  await recordBillingProblem(db, {
+    orgId: org ? orgId : null,
+    kind,
+    stripeEventId: event.id,
+    stripeObjectId: objectId,
+    detail: { type: event.type, ...detail },
+  });
   logger.warn("stripe: a payment for no purchase of ours", { kind, event: event.id, objectId });
 }

@@ -17,18 +17,38 @@ export const autoTopUpOf = (a: BillingAccount | undefined) => ({
 });
 
 export const purchaseView = (p: CreditPurchase) => ({
-  purchase_id: p.id, pack_id: p.packId, source: p.source, checkout_session_id: p.checkoutSessionId, status: p.status, credits: p.credits, credits_refunded: p.creditsRefunded,
-  price_cents: p.priceCents, currency: p.currency, receipt_url: p.receiptUrl, failure_reason: p.failureReason,
-  created_at: p.createdAt.toISOString(), paid_at: p.paidAt?.toISOString() ?? null,
+  purchase_id: p.id,
+  pack_id: p.packId,
+  source: p.source,
+  checkout_session_id: p.checkoutSessionId,
+  status: p.status,
+  credits: p.credits,
+  credits_refunded: p.creditsRefunded,
+  price_cents: p.priceCents,
+  currency: p.currency,
+  receipt_url: p.receiptUrl,
+  failure_reason: p.failureReason,
+  created_at: p.createdAt.toISOString(),
+  paid_at: p.paidAt?.toISOString() ?? null,
 });
 
 /** Balance, packs on sale, the auto top-up setting and the latest purchases of one org. */
 export async function billingSummary(orgId: string): Promise<BillingSummary & { flagged: boolean }> {
   const db = await getDb();
-  const [org, account, purchases, packs] = await Promise.all([orgBalance(db, orgId), getBillingAccount(db, orgId), listPurchases(db, orgId), listPacks()]);
+  const [org, account, purchases, packs] = await Promise.all([
+    orgBalance(db, orgId),
+    getBillingAccount(db, orgId),
+    listPurchases(db, orgId),
+    listPacks(),
+  ]);
   if (!org) throw new AppError("not_found", "Organization not found");
   return {
-    success: true, balance: org.balance, buying_enabled: billingConfigured(), packs, auto_top_up: autoTopUpOf(account),
-    purchases: purchases.map(purchaseView), flagged: !!account?.flaggedAt,
+    success: true,
+    balance: org.balance,
+    buying_enabled: billingConfigured(),
+    packs,
+    auto_top_up: autoTopUpOf(account),
+    purchases: purchases.map(purchaseView),
+    flagged: !!account?.flaggedAt,
   };
 }

@@ -24,7 +24,12 @@ export async function applyLedgerEntry(
   const balanceAfter = balance + amount;
   if (balanceAfter < 0) throw new AppError("invalid_billing");
   await insertLedgerEntry(tx, {
-    id: newId.ledger(), orgId: entry.orgId, kind: entry.kind, amount, balanceAfter, note: entry.note ?? "",
+    id: newId.ledger(),
+    orgId: entry.orgId,
+    kind: entry.kind,
+    amount,
+    balanceAfter,
+    note: entry.note ?? "",
   });
   await setOrgBalance(tx, entry.orgId, balanceAfter);
   return { amount, balanceAfter };

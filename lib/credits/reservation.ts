@@ -40,8 +40,18 @@ export class CreditsHeldError extends Error {
  * - the org is genuinely short but input + ≥ 1 output token fits → reserve that many (output capped);
  * - not even that, counting what is held → "wait" if held credits could cover it, else "refuse" (402).
  */
-export function decideShortReservation({ balance, held, inputCost, outputPerM, maxOutputTokens }: {
-  balance: number; held: number; inputCost: number; outputPerM: number; maxOutputTokens: number;
+export function decideShortReservation({
+  balance,
+  held,
+  inputCost,
+  outputPerM,
+  maxOutputTokens,
+}: {
+  balance: number;
+  held: number;
+  inputCost: number;
+  outputPerM: number;
+  maxOutputTokens: number;
 }): { grant: number } | "wait" | "refuse" {
   const full = inputCost + creditsFor(maxOutputTokens, outputPerM);
   // Below zero (a refund after the credits were spent): nothing runs until the balance is back.

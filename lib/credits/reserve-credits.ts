@@ -20,9 +20,13 @@ import { creditsReleased, waitForCredits } from "./wait-for-credits";
 export const CREDITS_WAIT_MS = 10_000;
 
 /** What a run asks to reserve: its row's fields, and what prices its worst case. */
-export type CreditRequest = Omit<RunStart, "runId" | "ledgerId" | "inputCost" | "outputPerM" | "maxOutputTokens" | "keyCap" | "minOutputTokens"> & {
+export type CreditRequest = Omit<
+  RunStart,
+  "runId" | "ledgerId" | "inputCost" | "outputPerM" | "maxOutputTokens" | "keyCap" | "minOutputTokens"
+> & {
   /** The dearest price of the models it may call, and the rendered prompt (its input estimate). */
-  reservePrice: RunPrice; promptText: string;
+  reservePrice: RunPrice;
+  promptText: string;
   /** The version's output ceiling; a stream token's max_credits may lower it. */
   maxOutputTokens: number;
   /** The key's (or stream token's) restrictions: its credit cap and per-run ceiling apply here. */
@@ -38,11 +42,14 @@ export type CreditRequest = Omit<RunStart, "runId" | "ledgerId" | "inputCost" | 
  * reservation, and a 402 leaves nothing behind), waiting up to CREDITS_WAIT_MS for credits the
  * org's runs in flight hold. See lib/credits/README.md.
  */
-export async function reserveCredits(req: CreditRequest): Promise<{ runId: string; reserved: number; maxOutputTokens: number; inputTokensEstimate: number }> {
+export async function reserveCredits(
+  req: CreditRequest,
+): Promise<{ runId: string; reserved: number; maxOutputTokens: number; inputTokensEstimate: number }> {
   const { reservePrice, promptText, restrictions, signal, runId: chosenId, ...row } = req;
   const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(reservePrice, promptText);
   const maxOutputTokens = ceilingFor(req.maxOutputTokens, { inputCost, outputPerM }, restrictions);
-  const keyCap = row.apiKeyId && restrictions?.capPeriod ? { keyId: row.apiKeyId, periodStart: capPeriodStart(restrictions.capPeriod) } : null;
+  const keyCap =
+    row.apiKeyId && restrictions?.capPeriod ? { keyId: row.apiKeyId, periodStart: capPeriodStart(restrictions.capPeriod) } : null;
   const deadline = Date.now() + CREDITS_WAIT_MS;
   let waited = false;
   for (;;) {
@@ -93,7 +100,8 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
     if (left !== null && left < start.inputCost + creditsFor(start.maxOutputTokens, start.outputPerM)) {
       const part = await insertRunWithReservation(db, { ...start, minOutputTokens: 1 });
       if (part) return part;
-      if (left < start.inputCost + creditsFor(1, start.outputPerM)) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
+      if (left < start.inputCost + creditsFor(1, start.outputPerM))
+        throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
       // The cap has room for some of it but the org is short too: the org's path decides (wait
       // for credits held by runs in flight, or 402).
     }

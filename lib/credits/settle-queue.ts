@@ -54,7 +54,10 @@ async function settleBatch(batch: Waiter[]) {
   try {
     const db = await getBackgroundDb();
     state.statements++;
-    const settled = await finalizeRunsWithSettlement(db, batch.map((w) => w.f));
+    const settled = await finalizeRunsWithSettlement(
+      db,
+      batch.map((w) => w.f),
+    );
     state.settled += settled.size;
     for (const w of batch) w.resolve(settled.get(w.f.runId) ?? null);
   } catch (e) {
@@ -63,13 +66,15 @@ async function settleBatch(batch: Waiter[]) {
     // is then found finished and reported as recorded. Each run is settled on its own, so a run
     // that cannot be written fails alone and the others are not held up by it.
     if (batch.length === 1) return batch[0]!.reject(e);
-    await Promise.all(batch.map(async (w) => {
-      try {
-        w.resolve(await finalizeRunWithSettlement(await getBackgroundDb(), w.f));
-      } catch (err) {
-        w.reject(err);
-      }
-    }));
+    await Promise.all(
+      batch.map(async (w) => {
+        try {
+          w.resolve(await finalizeRunWithSettlement(await getBackgroundDb(), w.f));
+        } catch (err) {
+          w.reject(err);
+        }
+      }),
+    );
   }
 }
 

@@ -25,19 +25,38 @@ export async function settle(orgId: string, f: RunFinish, o: { reserved?: number
 
 /** A run that never reached a provider (canceled while queued, its model gone when it started): it pays nothing. */
 export function settleUnstarted(
-  orgId: string, runId: string,
+  orgId: string,
+  runId: string,
   o: { status: "canceled" | "failed"; errorCode: string; errorMessage: string; from?: "queued"; latencyMs: number | null },
 ): Promise<Settled | null> {
   return settle(orgId, {
-    runId, ledgerId: newId.ledger(), status: o.status, cost: 0, output: "", citations: [], inputTokens: 0, outputTokens: 0,
-    errorCode: o.errorCode, errorMessage: o.errorMessage, firstTokenMs: null, latencyMs: o.latencyMs, ...(o.from ? { from: o.from } : {}),
+    runId,
+    ledgerId: newId.ledger(),
+    status: o.status,
+    cost: 0,
+    output: "",
+    citations: [],
+    inputTokens: 0,
+    outputTokens: 0,
+    errorCode: o.errorCode,
+    errorMessage: o.errorMessage,
+    firstTokenMs: null,
+    latencyMs: o.latencyMs,
+    ...(o.from ? { from: o.from } : {}),
   });
 }
 
 /** What the sweeper knows of a run whose lease expired: its row as its instance last saved it. */
 export type OrphanRow = {
-  id: string; orgId: string; model: string; prices: Record<string, RunPrice> | null;
-  sentAt: Date | null; sentModel: string | null; inputTokens: number; outputTokens: number; output: string;
+  id: string;
+  orgId: string;
+  model: string;
+  prices: Record<string, RunPrice> | null;
+  sentAt: Date | null;
+  sentModel: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  output: string;
 };
 
 /**
@@ -62,9 +81,19 @@ export function orphanCharge(run: OrphanRow): { cost: number; inputTokens: numbe
 export function settleOrphan(run: OrphanRow): Promise<Settled | null> {
   const used = orphanCharge(run);
   return settle(run.orgId, {
-    runId: run.id, ledgerId: newId.ledger(), status: "failed", cost: used.cost, output: run.output, citations: [],
-    inputTokens: used.inputTokens, outputTokens: used.outputTokens, errorCode: "orphaned",
-    errorMessage: "The server running this run stopped before it finished", firstTokenMs: null, latencyMs: null, claim: true,
+    runId: run.id,
+    ledgerId: newId.ledger(),
+    status: "failed",
+    cost: used.cost,
+    output: run.output,
+    citations: [],
+    inputTokens: used.inputTokens,
+    outputTokens: used.outputTokens,
+    errorCode: "orphaned",
+    errorMessage: "The server running this run stopped before it finished",
+    firstTokenMs: null,
+    latencyMs: null,
+    claim: true,
   });
 }
 

@@ -26,7 +26,10 @@ import { listCatalogue, unpricedPolicy } from "@/lib/llm/catalogue";
 export async function workflowsPageData(orgId: string, search?: string) {
   const rows = await listWorkflowsWithPublished(await getDb(), { orgId, search: search?.trim().slice(0, 100) || undefined });
   return rows.map(({ workflow: w, published: p }) => ({
-    id: w.id, name: w.name, model: w.model, updatedAt: w.updatedAt,
+    id: w.id,
+    name: w.name,
+    model: w.model,
+    updatedAt: w.updatedAt,
     publishedVersion: p?.version ?? null,
     changedSincePublish: !!p && draftDiffers(w, p),
   }));
@@ -37,7 +40,13 @@ export async function workflowPageData(orgId: string, workflowId: string) {
   const wf = await getWorkflow(db, { orgId, workflowId });
   if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
   const versions = await listWorkflowVersions(db, { orgId, workflowId });
-  return { workflow: wf, versions, published: versions.find((v) => v.id === wf.publishedVersionId) ?? null, models: await listCatalogue(), unpriced: unpricedPolicy() };
+  return {
+    workflow: wf,
+    versions,
+    published: versions.find((v) => v.id === wf.publishedVersionId) ?? null,
+    models: await listCatalogue(),
+    unpriced: unpricedPolicy(),
+  };
 }
 
 export async function keysPageData(orgId: string) {
@@ -47,10 +56,19 @@ export async function keysPageData(orgId: string) {
   return {
     workflows: workflows.filter((w) => !w.archivedAt).map((w) => ({ id: w.id, name: w.name })),
     keys: keys.map((k) => ({
-      id: k.id, name: k.name, prefix: k.prefix, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
-      revokedAt: k.revokedAt?.toISOString() ?? null, expiresAt: k.expiresAt?.toISOString() ?? null, rateLimitPerMinute: k.rateLimitPerMinute,
-      workflows: k.workflowIds?.map((id) => names.get(id) ?? id) ?? null, allowedOrigins: k.allowedOrigins,
-      creditCap: k.creditCap, creditCapPeriod: k.creditCapPeriod, scopes: k.scopes,
+      id: k.id,
+      name: k.name,
+      prefix: k.prefix,
+      createdAt: k.createdAt.toISOString(),
+      lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+      revokedAt: k.revokedAt?.toISOString() ?? null,
+      expiresAt: k.expiresAt?.toISOString() ?? null,
+      rateLimitPerMinute: k.rateLimitPerMinute,
+      workflows: k.workflowIds?.map((id) => names.get(id) ?? id) ?? null,
+      allowedOrigins: k.allowedOrigins,
+      creditCap: k.creditCap,
+      creditCapPeriod: k.creditCapPeriod,
+      scopes: k.scopes,
       capUsed: k.creditCapPeriod ? capUsedInPeriod(k, k.creditCapPeriod) : 0,
     })),
   };
@@ -84,11 +102,21 @@ export async function usagePageData(orgId: string, filters: RunFilters = {}) {
     return byDay.get(day) ?? { day, runs: 0, tokens: 0, credits: 0 };
   });
   const names = new Map(workflows.map((w) => [w.id, w.name]));
-  const versions = await versionNumbers(orgId, runs.map((r) => r.versionId));
+  const versions = await versionNumbers(
+    orgId,
+    runs.map((r) => r.versionId),
+  );
   return {
-    balance: org?.creditBalance ?? 0, ledger, days, splits,
+    balance: org?.creditBalance ?? 0,
+    ledger,
+    days,
+    splits,
     workflows: workflows.map((w) => ({ id: w.id, name: w.name })),
-    runs: runs.map((r) => ({ ...r, workflowName: names.get(r.workflowId) ?? r.workflowId, versionNumber: r.versionId ? versions.get(r.versionId) ?? null : null })),
+    runs: runs.map((r) => ({
+      ...r,
+      workflowName: names.get(r.workflowId) ?? r.workflowId,
+      versionNumber: r.versionId ? (versions.get(r.versionId) ?? null) : null,
+    })),
   };
 }
 
@@ -102,7 +130,10 @@ async function versionNumbers(orgId: string, ids: Array<string | null>) {
 export async function runPageData(orgId: string, runId: string) {
   const run = await getRunOrThrow({ orgId }, runId);
   const db = await getDb();
-  const [wf, versions] = await Promise.all([getWorkflow(db, { orgId, workflowId: run.workflowId }), run.versionId ? listVersionsByIds(db, { orgId, ids: [run.versionId] }) : []]);
+  const [wf, versions] = await Promise.all([
+    getWorkflow(db, { orgId, workflowId: run.workflowId }),
+    run.versionId ? listVersionsByIds(db, { orgId, ids: [run.versionId] }) : [],
+  ]);
   return { run, workflowName: wf?.name ?? run.workflowId, version: versions[0]?.version ?? null };
 }
 
@@ -115,11 +146,23 @@ export async function labelsPageData(orgId: string, workflowId: string) {
     listLabelHistory(db, { orgId, workflowId, limit: 50 }),
   ]);
   return {
-    labels: labels.map((l) => ({ name: l.name, version: l.version, split: l.split ? describeSplit(l.split) : null, updatedAt: l.updatedAt.toISOString() })),
+    labels: labels.map((l) => ({
+      name: l.name,
+      version: l.version,
+      split: l.split ? describeSplit(l.split) : null,
+      updatedAt: l.updatedAt.toISOString(),
+    })),
     versions: versions.map((v) => v.version),
     history: history.map(({ entry: h, actorName }) => ({
-      id: h.id, label: h.label, from: h.fromVersion, to: h.toVersion,
-      fromSplit: h.fromSplit ? describeSplit(h.fromSplit) : null, toSplit: h.toSplit ? describeSplit(h.toSplit) : null, actor: h.actorId ? (actorName ?? "a former user") : "system", at: h.at.toISOString() })),
+      id: h.id,
+      label: h.label,
+      from: h.fromVersion,
+      to: h.toVersion,
+      fromSplit: h.fromSplit ? describeSplit(h.fromSplit) : null,
+      toSplit: h.toSplit ? describeSplit(h.toSplit) : null,
+      actor: h.actorId ? (actorName ?? "a former user") : "system",
+      at: h.at.toISOString(),
+    })),
   };
 }
 

@@ -20,7 +20,9 @@ async function assertLiveWorkflow(db: DbOrTx, orgId: string, workflowId: string)
 
 function assertRoom(have: number, adding: number) {
   if (have + adding > MAX_EVAL_CASES) {
-    throw new AppError("invalid_request", `A dataset holds at most ${MAX_EVAL_CASES} cases (it has ${have}, adding ${adding})`, { limit: MAX_EVAL_CASES });
+    throw new AppError("invalid_request", `A dataset holds at most ${MAX_EVAL_CASES} cases (it has ${have}, adding ${adding})`, {
+      limit: MAX_EVAL_CASES,
+    });
   }
 }
 
@@ -45,11 +47,20 @@ async function saveCases(orgId: string, workflowId: string, cases: NewEvalCase[]
     const have = await countEvalCases(tx, { orgId, workflowId });
     assertRoom(have, cases.length);
     const now = Date.now();
-    return insertEvalCases(tx, cases.map((c, i) => ({
-      id: newId.evalCase(), orgId, workflowId, name: c.name || `Case ${have + i + 1}`, inputs: c.inputs, expectations: c.expectations, sourceRunId,
-      // Distinct timestamps keep the import's order (the dataset lists and runs oldest first).
-      createdAt: new Date(now + i),
-    })));
+    return insertEvalCases(
+      tx,
+      cases.map((c, i) => ({
+        id: newId.evalCase(),
+        orgId,
+        workflowId,
+        name: c.name || `Case ${have + i + 1}`,
+        inputs: c.inputs,
+        expectations: c.expectations,
+        sourceRunId,
+        // Distinct timestamps keep the import's order (the dataset lists and runs oldest first).
+        createdAt: new Date(now + i),
+      })),
+    );
   });
 }
 
@@ -68,8 +79,13 @@ export async function createEvalCase({ orgId, workflowId, input }: { orgId: stri
  */
 export async function addCaseFromRun({ orgId, runId }: { orgId: string; runId: string }) {
   const run = await getRunOrThrow({ orgId }, runId);
-  if (run.status !== "completed") throw new AppError("invalid_request", `Only a completed run can become a test case (this one is ${run.status})`);
-  const c = parseInputOrThrow(newEvalCase, { name: `From ${run.id}`, inputs: run.inputs, expectations: [{ type: "equals", value: run.output }] });
+  if (run.status !== "completed")
+    throw new AppError("invalid_request", `Only a completed run can become a test case (this one is ${run.status})`);
+  const c = parseInputOrThrow(newEvalCase, {
+    name: `From ${run.id}`,
+    inputs: run.inputs,
+    expectations: [{ type: "equals", value: run.output }],
+  });
   const [row] = await saveCases(orgId, run.workflowId, [c], run.id);
   return { case_id: row!.id, workflow_id: run.workflowId };
 }
@@ -79,14 +95,26 @@ export async function addCaseFromRun({ orgId, runId }: { orgId: string; runId: s
  * the cost order: size, then the workflow (404), then each line's shape and bounds, then the
  * dataset's room, and only then are the patterns compiled (in a worker).
  */
-export async function importEvalCases({ orgId, workflowId, text, format }: { orgId: string; workflowId: string; text: string; format: "jsonl" | "csv" }) {
+export async function importEvalCases({
+  orgId,
+  workflowId,
+  text,
+  format,
+}: {
+  orgId: string;
+  workflowId: string;
+  text: string;
+  format: "jsonl" | "csv";
+}) {
   assertImportSize(text);
   await assertLiveWorkflow(await getDb(), orgId, workflowId);
   const { cases, lines, errors } = parseCases(text, format);
   if (!cases.length && !errors.length) return { imported: 0, errors: [{ line: 1, error: "no cases in the file" }] };
   await authorizeAndCount(orgId, workflowId, cases.length);
-  const syntax: ImportLineError[] = (await regexSyntaxErrors(cases))
-    .map((e) => ({ line: lines[e.index]!, error: `expectations.${e.expectation}.pattern: ${e.message}` }));
+  const syntax: ImportLineError[] = (await regexSyntaxErrors(cases)).map((e) => ({
+    line: lines[e.index]!,
+    error: `expectations.${e.expectation}.pattern: ${e.message}`,
+  }));
   const all = [...errors, ...syntax].sort((a, b) => a.line - b.line);
   if (all.length) return { imported: 0, errors: all.slice(0, 100) };
   const rows = await saveCases(orgId, workflowId, cases);

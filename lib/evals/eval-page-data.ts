@@ -28,12 +28,18 @@ export async function evalsPageData(orgId: string, workflowId: string, pick: { a
     return r?.workflowId === workflowId ? r : undefined;
   };
   const a = (await named(pick.a)) ?? evalRuns.find((r) => r.versionId === null && r.status === "completed");
-  const b = (await named(pick.b))
-    ?? evalRuns.find((r) => r.versionId === wf.publishedVersionId && r.status === "completed" && r.id !== a?.id)
-    ?? evalRuns.find((r) => r.versionId !== null && r.status === "completed" && r.id !== a?.id);
-  const side = async (r: EvalRun | undefined) => (r ? { run: r, results: new Map((await listEvalResults(db, r.id)).map((x) => [x.caseId, x] as [string, EvalResult])) } : null);
+  const b =
+    (await named(pick.b)) ??
+    evalRuns.find((r) => r.versionId === wf.publishedVersionId && r.status === "completed" && r.id !== a?.id) ??
+    evalRuns.find((r) => r.versionId !== null && r.status === "completed" && r.id !== a?.id);
+  const side = async (r: EvalRun | undefined) =>
+    r ? { run: r, results: new Map((await listEvalResults(db, r.id)).map((x) => [x.caseId, x] as [string, EvalResult])) } : null;
   return {
-    workflow: wf, cases, evalRuns, requirePassingEval: settings?.requirePassingEval ?? false,
-    versions: versions.map((v) => v.version), compare: { a: await side(a), b: await side(b) },
+    workflow: wf,
+    cases,
+    evalRuns,
+    requirePassingEval: settings?.requirePassingEval ?? false,
+    versions: versions.map((v) => v.version),
+    compare: { a: await side(a), b: await side(b) },
   };
 }

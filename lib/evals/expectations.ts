@@ -26,7 +26,9 @@ export const expectation = z.discriminatedUnion("type", [
   z.object({ type: z.literal("contains"), value: text, ignore_case: ignoreCase }).strict(),
   z.object({ type: z.literal("not_contains"), value: text, ignore_case: ignoreCase }).strict(),
   z.object({ type: z.literal("equals"), value: z.string().max(MAX_EXPECTED_CHARS) }).strict(),
-  z.object({ type: z.literal("regex"), pattern: z.string().min(1).max(MAX_PATTERN_CHARS), ignore_case: ignoreCase }).strict()
+  z
+    .object({ type: z.literal("regex"), pattern: z.string().min(1).max(MAX_PATTERN_CHARS), ignore_case: ignoreCase })
+    .strict()
     .superRefine((e, ctx) => {
       const error = regexBoundError(e.pattern);
       if (error) ctx.addIssue({ code: "custom", message: `regex: ${error}`, path: ["pattern"] });
@@ -34,16 +36,32 @@ export const expectation = z.discriminatedUnion("type", [
   z.object({ type: z.literal("max_output_tokens"), value: z.int().min(0).max(1_000_000) }).strict(),
   z.object({ type: z.literal("matches_output_schema") }).strict(),
   // Graded by a model (lib/evals/judge.ts).
-  z.object({
-    type: z.literal("judge"),
-    rubric: z.string().trim().min(1).max(MAX_RUBRIC_CHARS, `must be at most ${MAX_RUBRIC_CHARS.toLocaleString("en-US")} characters`),
-    model: z.string().max(200).refine((id) => parseModelId(id) !== undefined, "must be <provider>:<model>, e.g. openai:gpt-4o-mini").optional(),
-    pass_score: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1"),
-  }).strict(),
+  z
+    .object({
+      type: z.literal("judge"),
+      rubric: z
+        .string()
+        .trim()
+        .min(1)
+        .max(MAX_RUBRIC_CHARS, `must be at most ${MAX_RUBRIC_CHARS.toLocaleString("en-US")} characters`),
+      model: z
+        .string()
+        .max(200)
+        .refine((id) => parseModelId(id) !== undefined, "must be <provider>:<model>, e.g. openai:gpt-4o-mini")
+        .optional(),
+      pass_score: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1"),
+    })
+    .strict(),
 ]);
 
-export const expectations = z.array(expectation).min(1).max(MAX_EXPECTATIONS)
-  .refine((list) => list.filter((e) => e.type === "judge").length <= MAX_JUDGES_PER_CASE, `at most ${MAX_JUDGES_PER_CASE} judge checks a case (each is a charged model call)`);
+export const expectations = z
+  .array(expectation)
+  .min(1)
+  .max(MAX_EXPECTATIONS)
+  .refine(
+    (list) => list.filter((e) => e.type === "judge").length <= MAX_JUDGES_PER_CASE,
+    `at most ${MAX_JUDGES_PER_CASE} judge checks a case (each is a charged model call)`,
+  );
 
 type JudgeExpectation = Extract<Expectation, { type: "judge" }>;
 /** Runs a judge check (lib/evals/judge.ts, given by the eval run: it needs the case, the principal and the ledger). */
@@ -56,7 +74,11 @@ type CheckOptions = { regexBudgetMs?: number; judge?: JudgeFn };
  * dataset is authorized and counted, never before.
  */
 export async function regexSyntaxErrors(cases: { expectations: Expectation[] }[]) {
-  const items = cases.flatMap((c, index) => c.expectations.flatMap((e, expectation) => (e.type === "regex" ? [{ index, expectation, pattern: e.pattern, ignoreCase: e.ignore_case }] : [])));
+  const items = cases.flatMap((c, index) =>
+    c.expectations.flatMap((e, expectation) =>
+      e.type === "regex" ? [{ index, expectation, pattern: e.pattern, ignoreCase: e.ignore_case }] : [],
+    ),
+  );
   const errors = new Map<number, { index: number; expectation: number; message: string }>();
   // Batches keep each worker job short; the budget bounds a batch, whatever it holds.
   for (let i = 0; i < items.length; i += 200) {
@@ -70,7 +92,8 @@ export async function regexSyntaxErrors(cases: { expectations: Expectation[] }[]
     }
     batch.forEach((item, k) => {
       const error = results[k]?.error;
-      if (error && !errors.has(item.index)) errors.set(item.index, { index: item.index, expectation: item.expectation, message: `regex: ${error}` });
+      if (error && !errors.has(item.index))
+        errors.set(item.index, { index: item.index, expectation: item.expectation, message: `regex: ${error}` });
     });
   }
   return [...errors.values()];
@@ -81,7 +104,11 @@ const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}â€
 
 /** One expectation against an output (its output token count, and the evaluated version's output schema). */
 export async function check(
-  e: Expectation, output: string, outputTokens: number, outputSchema: OutputSchema | null = null, { regexBudgetMs = REGEX_MATCH_BUDGET_MS, judge }: CheckOptions = {},
+  e: Expectation,
+  output: string,
+  outputTokens: number,
+  outputSchema: OutputSchema | null = null,
+  { regexBudgetMs = REGEX_MATCH_BUDGET_MS, judge }: CheckOptions = {},
 ): Promise<CheckResult> {
   switch (e.type) {
     case "contains": {
@@ -105,9 +132,10 @@ export async function check(
         const ok = await matchInWorker(e.pattern, e.ignore_case, output, regexBudgetMs);
         return { type: e.type, ok, message: `${ok ? "matches" : "does not match"} ${shown}` };
       } catch (err) {
-        const why = err instanceof RegexBudgetError
-          ? `matching ${err.message} (the time budget of a regex check): simplify the pattern or shorten the output`
-          : `could not be checked: ${(err as Error).message}`;
+        const why =
+          err instanceof RegexBudgetError
+            ? `matching ${err.message} (the time budget of a regex check): simplify the pattern or shorten the output`
+            : `could not be checked: ${(err as Error).message}`;
         return { type: e.type, ok: false, message: `${shown} ${why}` };
       }
     }
@@ -118,7 +146,11 @@ export async function check(
     case "matches_output_schema": {
       if (!outputSchema) return { type: e.type, ok: false, message: "the version declares no output schema" };
       const r = checkOutput(outputSchema, output);
-      return { type: e.type, ok: r.ok, message: r.ok ? "matches the output schema" : `does not match the output schema: ${r.message.slice(0, 200)}` };
+      return {
+        type: e.type,
+        ok: r.ok,
+        message: r.ok ? "matches the output schema" : `does not match the output schema: ${r.message.slice(0, 200)}`,
+      };
     }
     case "judge":
       return judge ? judge(e) : { type: e.type, ok: false, message: "a judge check runs only in an eval" };
@@ -126,7 +158,13 @@ export async function check(
 }
 
 /** Every expectation of a case: it passes when all of them hold. */
-export async function checkAll(list: Expectation[], output: string, outputTokens: number, outputSchema: OutputSchema | null = null, options: CheckOptions = {}) {
+export async function checkAll(
+  list: Expectation[],
+  output: string,
+  outputTokens: number,
+  outputSchema: OutputSchema | null = null,
+  options: CheckOptions = {},
+) {
   const checks = await Promise.all(list.map((e) => check(e, output, outputTokens, outputSchema, options)));
   return { passed: checks.every((c) => c.ok), checks };
 }

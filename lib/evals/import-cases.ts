@@ -23,7 +23,8 @@ export function parseCases(text: string, format: "jsonl" | "csv"): Parsed {
 }
 
 export function assertImportSize(text: string) {
-  if (Buffer.byteLength(text, "utf8") > MAX_IMPORT_BYTES) throw new AppError("payload_too_large", `An import is at most ${MAX_IMPORT_BYTES} bytes`);
+  if (Buffer.byteLength(text, "utf8") > MAX_IMPORT_BYTES)
+    throw new AppError("payload_too_large", `An import is at most ${MAX_IMPORT_BYTES} bytes`);
 }
 
 /** The good cases with the line each came from, and the bad lines. */
@@ -45,7 +46,11 @@ function parseJsonl(text: string): Parsed {
 }
 
 const EXPECT_COLUMNS: Record<string, string> = {
-  expect_contains: "contains", expect_not_contains: "not_contains", expect_equals: "equals", expect_regex: "regex", expect_max_output_tokens: "max_output_tokens",
+  expect_contains: "contains",
+  expect_not_contains: "not_contains",
+  expect_equals: "equals",
+  expect_regex: "regex",
+  expect_max_output_tokens: "max_output_tokens",
   expect_judge: "judge",
 };
 /** Columns that qualify `expect_judge`: neither inputs nor expectations of their own. */
@@ -76,8 +81,20 @@ function parseCsv(text: string): Parsed {
         const type = EXPECT_COLUMNS[col];
         if (type === "judge") {
           const score = byName.get("judge_pass_score") ?? "";
-          expectations.push({ type, rubric: cell, pass_score: score === "" ? undefined : Number(score), ...(byName.get("judge_model") ? { model: byName.get("judge_model") } : {}) });
-        } else expectations.push(type === "regex" ? { type, pattern: cell } : type === "max_output_tokens" ? { type, value: Number(cell) } : { type, value: cell });
+          expectations.push({
+            type,
+            rubric: cell,
+            pass_score: score === "" ? undefined : Number(score),
+            ...(byName.get("judge_model") ? { model: byName.get("judge_model") } : {}),
+          });
+        } else
+          expectations.push(
+            type === "regex"
+              ? { type, pattern: cell }
+              : type === "max_output_tokens"
+                ? { type, value: Number(cell) }
+                : { type, value: cell },
+          );
       } else inputs[col] = cell;
     });
     collect(newEvalCase.safeParse({ name, inputs, expectations }), line, out);
@@ -106,14 +123,14 @@ function csvRows(text: string): { cells: string[]; line: number }[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (ch === '"') quoted = false;
       else {
         if (ch === "\n") line++;
         cell += ch;
       }
     } else if (ch === '"' && cell === "") quoted = true;
-    else if (ch === ",") row.push(cell), (cell = "");
+    else if (ch === ",") (row.push(cell), (cell = ""));
     else if (ch === "\n" || ch === "\r") {
       if (ch === "\r" && text[i + 1] === "\n") i++;
       row.push(cell);

@@ -27,7 +27,8 @@ export const JUDGE_SYSTEM = [
   'Answer with JSON only: {"score": a number from 0 (fails the rubric entirely) to 1 (meets it fully), "reason": one or two sentences saying why}.',
 ].join("\n");
 
-export const JUDGE_TEMPLATE = "Rubric:\n<rubric>\n{{rubric}}\n</rubric>\n\nInputs:\n<inputs>\n{{inputs}}\n</inputs>\n\nOutput to grade:\n<output>\n{{output}}\n</output>";
+export const JUDGE_TEMPLATE =
+  "Rubric:\n<rubric>\n{{rubric}}\n</rubric>\n\nInputs:\n<inputs>\n{{inputs}}\n</inputs>\n\nOutput to grade:\n<output>\n{{output}}\n</output>";
 
 export const JUDGE_OUTPUT_SCHEMA = {
   type: "object",
@@ -50,7 +51,8 @@ export async function judgeModelFor(orgId: string, e: Judge): Promise<string> {
 
 /** The org's judge model (null: the instance's default model). */
 export async function setJudgeModel({ orgId, model }: { orgId: string; model: string | null }) {
-  if (model !== null && (model.length > 200 || !parseModelId(model))) throw new AppError("invalid_request", "model must be <provider>:<model>, e.g. openai:gpt-4o-mini");
+  if (model !== null && (model.length > 200 || !parseModelId(model)))
+    throw new AppError("invalid_request", "model must be <provider>:<model>, e.g. openai:gpt-4o-mini");
   if (!(await setOrgJudgeModel(await getDb(), { orgId, model }))) throw new AppError("not_found", "Organization not found");
   return { org_id: orgId, judge_model: model, effective: model ?? defaultModelId() };
 }
@@ -58,22 +60,53 @@ export async function setJudgeModel({ orgId, model }: { orgId: string; model: st
 /** The judge as a version of the evaluated workflow (version 0: it records no version row), so the one run path serves it. */
 function judgeVersion(orgId: string, workflowId: string, model: string): WorkflowVersion {
   return {
-    id: `draft_${workflowId}`, workflowId, orgId, version: 0, system: JUDGE_SYSTEM, template: JUDGE_TEMPLATE, variables: [], model,
-    temperature: 0, maxOutputTokens: JUDGE_MAX_OUTPUT_TOKENS, webSearch: false, fallbackModels: [], maxAttempts: 3,
-    outputSchema: JUDGE_OUTPUT_SCHEMA, note: JUDGE_PROMPT_VERSION, createdBy: null, createdAt: new Date(),
+    id: `draft_${workflowId}`,
+    workflowId,
+    orgId,
+    version: 0,
+    system: JUDGE_SYSTEM,
+    template: JUDGE_TEMPLATE,
+    variables: [],
+    model,
+    temperature: 0,
+    maxOutputTokens: JUDGE_MAX_OUTPUT_TOKENS,
+    webSearch: false,
+    fallbackModels: [],
+    maxAttempts: 3,
+    outputSchema: JUDGE_OUTPUT_SCHEMA,
+    note: JUDGE_PROMPT_VERSION,
+    createdBy: null,
+    createdAt: new Date(),
   };
 }
 
 /** One judge check of a case's output: its result (with the score and reason) and what the judge's run was charged. */
-export async function runJudge({ principal, workflowId, e, inputs, output }: {
-  principal: UserPrincipal; workflowId: string; e: Judge; inputs: Record<string, string>; output: string;
+export async function runJudge({
+  principal,
+  workflowId,
+  e,
+  inputs,
+  output,
+}: {
+  principal: UserPrincipal;
+  workflowId: string;
+  e: Judge;
+  inputs: Record<string, string>;
+  output: string;
 }): Promise<{ check: CheckResult; creditsCharged: number }> {
-  const fail = (message: string, extra: Partial<CheckResult> = {}, creditsCharged = 0) => ({ check: { type: "judge" as const, ok: false, message, ...extra }, creditsCharged });
+  const fail = (message: string, extra: Partial<CheckResult> = {}, creditsCharged = 0) => ({
+    check: { type: "judge" as const, ok: false, message, ...extra },
+    creditsCharged,
+  });
   let model = e.model ?? "";
   try {
     model = await judgeModelFor(principal.orgId, e);
     const { run, execute } = await openRun({
-      principal, version: judgeVersion(principal.orgId, workflowId, model), source: "eval", protocol: "json", fields: {},
+      principal,
+      version: judgeVersion(principal.orgId, workflowId, model),
+      source: "eval",
+      protocol: "json",
+      fields: {},
       shape: () => ({ vars: { rubric: e.rubric, inputs: JSON.stringify(inputs, null, 2), output }, history: [] }),
     });
     const { result, done, output: answer } = await execute({});
@@ -85,7 +118,14 @@ export async function runJudge({ principal, workflowId, e, inputs, output }: {
     const { score, reason } = answer as { score: number; reason: string };
     const ok = score >= e.pass_score;
     return {
-      check: { type: "judge", ok, message: `the judge (${model}) scored ${score} (passes at ${e.pass_score}): ${reason.slice(0, 200)}`, score, reason: reason.slice(0, 2_000), run_id: run.id },
+      check: {
+        type: "judge",
+        ok,
+        message: `the judge (${model}) scored ${score} (passes at ${e.pass_score}): ${reason.slice(0, 200)}`,
+        score,
+        reason: reason.slice(0, 2_000),
+        run_id: run.id,
+      },
       creditsCharged: charged,
     };
   } catch (err) {

@@ -16,7 +16,10 @@ export async function assertEvalGate(tx: DbOrTx, wf: Workflow) {
   if (!settings?.requirePassingEval) return;
   const passing = await findPassingDraftEval(tx, { orgId: wf.orgId, workflowId: wf.id, contentHash: contentHashOf(wf) });
   if (!passing) {
-    throw new AppError("invalid_request", "Publishing this workflow requires a passing eval of the draft: run the eval (every case must pass), then publish");
+    throw new AppError(
+      "invalid_request",
+      "Publishing this workflow requires a passing eval of the draft: run the eval (every case must pass), then publish",
+    );
   }
 }
 

@@ -100,7 +100,8 @@ class RegexPool {
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_SOURCE, {
-      eval: true, workerData: { re2js: this.re2jsPath },
+      eval: true,
+      workerData: { re2js: this.re2jsPath },
       // A compiled program lives in the worker's heap: bound it as well as the time.
       resourceLimits: { maxOldGenerationSizeMb: 128 },
     });
@@ -159,7 +160,12 @@ export async function compileInWorker(items: { pattern: string; ignoreCase?: boo
 }
 
 /** Whether the pattern matches somewhere in text, found in a worker within the budget. */
-export async function matchInWorker(pattern: string, ignoreCase: boolean | undefined, text: string, budgetMs = REGEX_MATCH_BUDGET_MS): Promise<boolean> {
+export async function matchInWorker(
+  pattern: string,
+  ignoreCase: boolean | undefined,
+  text: string,
+  budgetMs = REGEX_MATCH_BUDGET_MS,
+): Promise<boolean> {
   const reply = await pool().run({ kind: "match", p: pattern, i: !!ignoreCase, text }, budgetMs);
   if (reply.error) throw new Error(reply.error);
   return reply.ok!;

@@ -1,6 +1,15 @@
 import "server-only";
 import { getDb } from "@/db";
-import { countActiveEvalRuns, finishEvalRun, getEvalRun, insertEvalResult, insertEvalRun, listEvalCases, listEvalResults, markEvalRunning } from "@/db/queries/evals";
+import {
+  countActiveEvalRuns,
+  finishEvalRun,
+  getEvalRun,
+  insertEvalResult,
+  insertEvalRun,
+  listEvalCases,
+  listEvalResults,
+  markEvalRunning,
+} from "@/db/queries/evals";
 import { deleteJob, insertJob } from "@/db/queries/jobs";
 import { getWorkflowVersion, lockWorkflow } from "@/db/queries/workflows";
 import type { EvalCase, Job, WorkflowVersion } from "@/db/schema";
@@ -36,7 +45,11 @@ async function admitEval(orgId: string, workflowId: string, target: EvalTarget) 
   if (!cases.length) throw new AppError("invalid_request", "The dataset is empty: add test cases first");
   assertCasesWithinBounds(cases);
   return {
-    id: newId.evalRun(), orgId, workflowId, versionId: isDraft(version) ? null : version.id, version: isDraft(version) ? null : version.version,
+    id: newId.evalRun(),
+    orgId,
+    workflowId,
+    versionId: isDraft(version) ? null : version.id,
+    version: isDraft(version) ? null : version.version,
     contentHash: contentHashOf(version),
   };
 }
@@ -45,8 +58,18 @@ async function admitEval(orgId: string, workflowId: string, target: EvalTarget) 
  * Runs the draft or a version over the workflow's dataset now, in this process (the admin CLI,
  * which has no queue worker). The dashboard and the API queue it instead (queueEval).
  */
-export async function runEval({ orgId, workflowId, target, actorId = null, concurrency = EVAL_CONCURRENCY }: {
-  orgId: string; workflowId: string; target: EvalTarget; actorId?: string | null; concurrency?: number;
+export async function runEval({
+  orgId,
+  workflowId,
+  target,
+  actorId = null,
+  concurrency = EVAL_CONCURRENCY,
+}: {
+  orgId: string;
+  workflowId: string;
+  target: EvalTarget;
+  actorId?: string | null;
+  concurrency?: number;
 }) {
   const row = await admitEval(orgId, workflowId, target);
   await insertEvalRun(await getDb(), { ...row, status: "running", createdBy: actorId });
@@ -63,15 +86,29 @@ const EVAL_JOB_LEASE_MS = 60_000;
  * Queues an eval (dashboard, POST /api/v1/workflows/{id}/evals): checked and created as `queued`
  * with its job in one transaction, run by any instance's queue worker (evalJobHandler).
  */
-export async function queueEval({ orgId, workflowId, target, actorId = null }: { orgId: string; workflowId: string; target: EvalTarget; actorId?: string | null }) {
+export async function queueEval({
+  orgId,
+  workflowId,
+  target,
+  actorId = null,
+}: {
+  orgId: string;
+  workflowId: string;
+  target: EvalTarget;
+  actorId?: string | null;
+}) {
   const row = await admitEval(orgId, workflowId, target);
-  const created = await (await getDb()).transaction(async (tx) => {
+  const created = await (
+    await getDb()
+  ).transaction(async (tx) => {
     // Counted and inserted under the workflow's row lock: concurrent requests cannot pass together.
     const wf = await lockWorkflow(tx, { orgId, workflowId });
     if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
     if ((await countActiveEvalRuns(tx, { orgId, workflowId })) >= MAX_ACTIVE_EVALS) {
       throw new AppError("rate_limited", undefined, {
-        reason: "too_many_evals", limit: MAX_ACTIVE_EVALS, retry_after: 30,
+        reason: "too_many_evals",
+        limit: MAX_ACTIVE_EVALS,
+        retry_after: 30,
         detail: `At most ${MAX_ACTIVE_EVALS} evals of a workflow may be queued or running at once: wait for one to finish`,
       });
     }
@@ -120,7 +157,11 @@ async function executeEval(orgId: string, evalRunId: string, concurrency = EVAL_
   // The dashboard user (or the system: CLI, API) runs it, as in the playground: no key, the org pays.
   const principal: UserPrincipal = { keyId: null, orgId, rateLimitPerMinute: null, userId: er.createdBy ?? "system" };
   try {
-    await forEachBounded(cases.filter((c) => !done.has(c.id)), Math.max(1, Math.min(concurrency, EVAL_CONCURRENCY)), (c) => runCase(evalRunId, principal, version, c));
+    await forEachBounded(
+      cases.filter((c) => !done.has(c.id)),
+      Math.max(1, Math.min(concurrency, EVAL_CONCURRENCY)),
+      (c) => runCase(evalRunId, principal, version, c),
+    );
     return await finish(evalRunId, "completed");
   } catch (e) {
     await finish(evalRunId, "failed", "The eval stopped with an internal error");
@@ -145,12 +186,21 @@ async function runCase(evalRunId: string, principal: UserPrincipal, version: Wor
   const base = { evalRunId, caseId: c.id };
   try {
     const { run, execute } = await openRun({
-      principal, version, source: "eval", protocol: "json", fields: {}, shape: () => ({ vars: c.inputs, history: [] }),
+      principal,
+      version,
+      source: "eval",
+      protocol: "json",
+      fields: {},
+      shape: () => ({ vars: c.inputs, history: [] }),
     });
     const { result, done } = await execute({});
     const measured = {
-      runId: run.id, output: result.text, outputTokens: done.outputTokens, totalTokens: done.totalTokens,
-      latencyMs: done.latencyMs, creditsCharged: done.creditsCharged,
+      runId: run.id,
+      output: result.text,
+      outputTokens: done.outputTokens,
+      totalTokens: done.totalTokens,
+      latencyMs: done.latencyMs,
+      creditsCharged: done.creditsCharged,
     };
     if (result.error) {
       await insertEvalResult(db, { ...base, ...measured, passed: false, checks: [], error: result.error.message });
@@ -194,9 +244,28 @@ export async function forEachBounded<T>(items: T[], limit: number, fn: (item: T)
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-export function summarize(r: { id: string; workflowId: string; version: number | null; status: string; cases: number; passed: number; failed: number; creditsCharged: number; error?: string | null }) {
+export function summarize(r: {
+  id: string;
+  workflowId: string;
+  version: number | null;
+  status: string;
+  cases: number;
+  passed: number;
+  failed: number;
+  creditsCharged: number;
+  error?: string | null;
+}) {
   return {
-    eval_run_id: r.id, eval_id: r.id, workflow_id: r.workflowId, error: r.error ?? null, target: r.version === null ? "draft" : `v${r.version}`, status: r.status,
-    cases: r.cases, passed: r.passed, failed: r.failed, credits_charged: r.creditsCharged, ok: r.status === "completed" && r.failed === 0,
+    eval_run_id: r.id,
+    eval_id: r.id,
+    workflow_id: r.workflowId,
+    error: r.error ?? null,
+    target: r.version === null ? "draft" : `v${r.version}`,
+    status: r.status,
+    cases: r.cases,
+    passed: r.passed,
+    failed: r.failed,
+    credits_charged: r.creditsCharged,
+    ok: r.status === "completed" && r.failed === 0,
   };
 }

@@ -13,8 +13,13 @@ import type { FeedbackBody } from "./schemas";
 export async function recordFeedback(principal: Principal, runId: string, body: FeedbackBody) {
   const run = await getRunOrThrow(principal, runId);
   const row = await upsertFeedback(await getDb(), {
-    runId: run.id, orgId: run.orgId, workflowId: run.workflowId, score: body.score,
-    comment: body.comment ?? null, apiKeyId: principal.keyId, endUser: principal.endUser ?? null,
+    runId: run.id,
+    orgId: run.orgId,
+    workflowId: run.workflowId,
+    score: body.score,
+    comment: body.comment ?? null,
+    apiKeyId: principal.keyId,
+    endUser: principal.endUser ?? null,
   });
   return { success: true as const, run_id: row.runId, score: row.score, comment: row.comment, updated_at: row.updatedAt.toISOString() };
 }

@@ -1,7 +1,13 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { getDb } from "@/db";
-import { claimIdempotencyKey, completeIdempotencyKey, getIdempotencyKey, releaseIdempotencyKey, runFinishedAt } from "@/db/queries/idempotency-keys";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  getIdempotencyKey,
+  releaseIdempotencyKey,
+  runFinishedAt,
+} from "@/db/queries/idempotency-keys";
 import type { IdempotencyKey } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -43,7 +49,8 @@ type Options = {
 export function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.headers.get("idempotency-key");
   if (key === null) return undefined;
-  if (!key.trim() || key.length > MAX_KEY_LENGTH) throw new AppError("invalid_request", `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
+  if (!key.trim() || key.length > MAX_KEY_LENGTH)
+    throw new AppError("invalid_request", `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
   return key;
 }
 
@@ -58,7 +65,13 @@ export async function runIdempotently({ req, apiKeyId, rawBody, run, invoke }: O
   const deadline = Date.now() + (run ? getEnv().RUN_MAX_DURATION_S * 1000 + 30_000 : WAIT_MS);
   for (let pause = 50; ; pause = Math.min(pause * 2, 1000)) {
     const runId = run ? newId.run() : null;
-    const { claimed, row } = await claimIdempotencyKey(db, { ...ref, requestHash, runId, keepMs: IDEMPOTENCY_KEEP_MS, staleMs: STALE_CLAIM_MS });
+    const { claimed, row } = await claimIdempotencyKey(db, {
+      ...ref,
+      requestHash,
+      runId,
+      keepMs: IDEMPOTENCY_KEEP_MS,
+      staleMs: STALE_CLAIM_MS,
+    });
     if (claimed) return first(ref, invoke(runId ?? undefined));
     if (row) {
       if (row.requestHash !== requestHash) throw new AppError("idempotency_key_reused");
@@ -109,13 +122,18 @@ export function hashRequest(req: Request, rawBody: Record<string, unknown>): str
   const url = new URL(req.url);
   url.searchParams.delete("token");
   url.searchParams.sort();
-  return createHash("sha256").update(`${req.method} ${url.pathname}?${url.searchParams}\n${canonicalJson(rawBody)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${req.method} ${url.pathname}?${url.searchParams}\n${canonicalJson(rawBody)}`)
+    .digest("hex");
 }
 
 function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
   if (v && typeof v === "object") {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(v) ?? "null";
 }

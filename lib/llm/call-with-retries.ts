@@ -61,9 +61,10 @@ export async function callWithRetries(call: PlannedCall, h: EngineHandlers = {})
         attempts.push(record(step, "succeeded", null, duration, result));
         return { ...result, attempts, model: step.canonical };
       }
-      const c = timedOut && !call.signal.aborted
-        ? { errorClass: "first_token_timeout", httpStatus: null, retryable: true, countsForBreaker: true }
-        : classify(result);
+      const c =
+        timedOut && !call.signal.aborted
+          ? { errorClass: "first_token_timeout", httpStatus: null, retryable: true, countsForBreaker: true }
+          : classify(result);
       last = { result, step, classified: c };
       attempts.push(record(step, "failed", c, duration, result));
       if (c.countsForBreaker) breakerFailed(step.provider);
@@ -112,7 +113,9 @@ async function attempt(call: PlannedCall, step: PlanStep, h: EngineHandlers, fir
 
 function finalResult(
   last: { result: EngineResult; step: PlanStep; classified?: Classified } | undefined,
-  attempts: RunAttempt[], retryAfterS: number, call?: PlannedCall,
+  attempts: RunAttempt[],
+  retryAfterS: number,
+  call?: PlannedCall,
 ): CallResult {
   if (!last) {
     // Nothing was called: every model's breaker is open, or the run ended before the first call.
@@ -123,8 +126,14 @@ function finalResult(
         : { code: "canceled" as const, message: "The run was canceled" }
       : { code: "upstream_error" as const, message: "Every model's provider is failing (circuit open); try again shortly" };
     return {
-      text: "", citations: [], usage: { inputTokens: 0, outputTokens: 0 }, usageReported: false, finishReason: aborted ? "aborted" : "error",
-      error, attempts, model: call?.plan.steps[0]?.canonical ?? "",
+      text: "",
+      citations: [],
+      usage: { inputTokens: 0, outputTokens: 0 },
+      usageReported: false,
+      finishReason: aborted ? "aborted" : "error",
+      error,
+      attempts,
+      model: call?.plan.steps[0]?.canonical ?? "",
       failure: aborted ? undefined : { reason: "circuit_open", capacity: false },
     };
   }
@@ -133,14 +142,26 @@ function finalResult(
   const endedByRun = last.result.error?.code === "canceled" || last.result.error?.code === "timeout";
   const reason = endedByRun ? last.result.error!.code : (last.classified?.errorClass ?? "upstream_error");
   return {
-    ...last.result, attempts, model: last.step.canonical,
+    ...last.result,
+    attempts,
+    model: last.step.canonical,
     failure: { reason, capacity: capacity && !endedByRun, ...(capacity ? { retryAfterS: Math.max(1, retryAfterS) } : {}) },
   };
 }
 
-function record(step: PlanStep, status: RunAttempt["status"], c: Pick<Classified, "errorClass" | "httpStatus"> | null, durationMs: number, r?: EngineResult): RunAttempt {
+function record(
+  step: PlanStep,
+  status: RunAttempt["status"],
+  c: Pick<Classified, "errorClass" | "httpStatus"> | null,
+  durationMs: number,
+  r?: EngineResult,
+): RunAttempt {
   return {
-    model: step.canonical, provider: step.provider, status, error_class: c?.errorClass ?? null, http_status: c?.httpStatus ?? null,
+    model: step.canonical,
+    provider: step.provider,
+    status,
+    error_class: c?.errorClass ?? null,
+    http_status: c?.httpStatus ?? null,
     duration_ms: durationMs,
     // A failed call's input counts only when the provider reported it (it billed it).
     input_tokens: r && (status === "succeeded" || r.usageReported) ? r.usage.inputTokens : 0,
@@ -150,7 +171,8 @@ function record(step: PlanStep, status: RunAttempt["status"], c: Pick<Classified
 
 function classify(result: EngineResult): Classified {
   const e = result.error!;
-  if (e.code === "canceled" || e.code === "timeout") return { errorClass: e.code, httpStatus: null, retryable: false, countsForBreaker: false };
+  if (e.code === "canceled" || e.code === "timeout")
+    return { errorClass: e.code, httpStatus: null, retryable: false, countsForBreaker: false };
   const cause = e.cause;
   const status = APICallError.isInstance(cause) ? cause.statusCode : undefined;
   // A stream that broke after a 200 carries that 200: not an HTTP error.
@@ -167,8 +189,14 @@ function classify(result: EngineResult): Classified {
   // No HTTP status: the connection failed, or the stream broke or reported an error. A stream that
   // broke after tokens came is a provider that answers: it does not count towards the breaker (a
   // second of mid-stream errors under load would otherwise close a live provider for a cool-down).
-  const connection = (APICallError.isInstance(cause) && status === undefined) || (cause instanceof TypeError && /fetch failed/i.test(cause.message));
-  return { errorClass: connection ? "connection" : "stream_error", httpStatus: null, retryable: true, countsForBreaker: connection || result.firstTokenMs === undefined };
+  const connection =
+    (APICallError.isInstance(cause) && status === undefined) || (cause instanceof TypeError && /fetch failed/i.test(cause.message));
+  return {
+    errorClass: connection ? "connection" : "stream_error",
+    httpStatus: null,
+    retryable: true,
+    countsForBreaker: connection || result.firstTokenMs === undefined,
+  };
 }
 
 /** Retry-After as providers send it: retry-after-ms (OpenAI), seconds, or an HTTP date. */

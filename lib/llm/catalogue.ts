@@ -6,7 +6,10 @@ import { DEFAULT_PRICE } from "./prices";
 import { isProviderConfigured, listProviders } from "./registry";
 
 export type CatalogueModel = {
-  id: string; label: string; offline: boolean; available: boolean;
+  id: string;
+  label: string;
+  offline: boolean;
+  available: boolean;
   /** Credits per 1M tokens; null: unpriced (the default price, or refused under UNPRICED_MODELS=refuse). */
   price: { input: number; output: number } | null;
 };

@@ -8,7 +8,8 @@ import { redact } from "@/lib/logger";
 
 export type EngineUsage = { inputTokens: number; outputTokens: number };
 export type EngineFailure = {
-  code: "upstream_error" | "timeout" | "canceled" | "output_invalid"; message: string;
+  code: "upstream_error" | "timeout" | "canceled" | "output_invalid";
+  message: string;
   /** What the provider threw (status, headers): lib/llm/call-with-retries.ts decides on retries from it. */
   cause?: unknown;
 };

@@ -29,14 +29,18 @@ export type ModelPlan = {
   reservePrice: RunPrice;
 };
 
-
 /**
  * The models a version may call and their prices, resolved once before the run reserves. The
  * primary must be usable (else the documented 500: unknown model, provider not configured, no
  * price under UNPRICED_MODELS=refuse). A fallback whose provider is no longer configured is
  * left out (logged) rather than failing runs whose primary works.
  */
-export async function resolvePlan(v: { model: string; fallbackModels?: string[]; maxAttempts?: number; webSearch: boolean }): Promise<ModelPlan> {
+export async function resolvePlan(v: {
+  model: string;
+  fallbackModels?: string[];
+  maxAttempts?: number;
+  webSearch: boolean;
+}): Promise<ModelPlan> {
   const ids = [v.model, ...(v.fallbackModels ?? []).filter((id) => canonicalModelId(id) !== canonicalModelId(v.model))];
   const steps: PlanStep[] = [];
   for (const [i, modelId] of ids.slice(0, MAX_FALLBACK_MODELS + 1).entries()) {
@@ -47,7 +51,11 @@ export async function resolvePlan(v: { model: string; fallbackModels?: string[];
     const model = getLanguageModel(modelId);
     const price = await priceForRunOrThrow(modelId);
     steps.push({
-      modelId, canonical: canonicalModelId(modelId), provider: parseModelId(modelId)!.provider, model, price,
+      modelId,
+      canonical: canonicalModelId(modelId),
+      provider: parseModelId(modelId)!.provider,
+      model,
+      price,
       tools: v.webSearch && supportsWebSearch(modelId) ? [WEB_SEARCH_TOOL] : undefined,
     });
   }

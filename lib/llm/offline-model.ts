@@ -1,6 +1,4 @@
-import type {
-  LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Prompt, LanguageModelV4StreamPart,
-} from "@ai-sdk/provider";
+import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Prompt, LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { exampleOf } from "./schema-example";
 
@@ -32,9 +30,7 @@ function promptText(prompt: LanguageModelV4Prompt): { input: string; echo: strin
   const all: string[] = [];
   let lastUser = "";
   for (const m of prompt) {
-    const text = typeof m.content === "string"
-      ? m.content
-      : m.content.map(partText).join("");
+    const text = typeof m.content === "string" ? m.content : m.content.map(partText).join("");
     all.push(text);
     if (m.role === "user") lastUser = text;
   }

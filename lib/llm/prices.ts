@@ -37,7 +37,8 @@ export async function priceForRunOrThrow(modelId: string): Promise<RunPrice> {
   if (!priced && getEnv().UNPRICED_MODELS === "refuse") {
     const canonical = canonicalModelId(modelId);
     throw new AppError("internal_server_error", undefined, {
-      message: `${canonical} has no price, and this server refuses unpriced models (UNPRICED_MODELS=refuse). ` +
+      message:
+        `${canonical} has no price, and this server refuses unpriced models (UNPRICED_MODELS=refuse). ` +
         `An operator can price it: npm run admin -- model price --model ${canonical} --input <credits per 1M tokens> --output <credits per 1M tokens>`,
       reason: "model_not_priced",
     });
@@ -47,7 +48,10 @@ export async function priceForRunOrThrow(modelId: string): Promise<RunPrice> {
 
 export async function listPrices() {
   return (await listModelPrices(await getDb())).map((r) => ({
-    model: `${r.provider}:${r.model}`, input_per_m: r.inputPerM, output_per_m: r.outputPerM, updated_at: r.updatedAt.toISOString(),
+    model: `${r.provider}:${r.model}`,
+    input_per_m: r.inputPerM,
+    output_per_m: r.outputPerM,
+    updated_at: r.updatedAt.toISOString(),
   }));
 }
 
@@ -57,12 +61,20 @@ const MAX_PRICE_PER_M = 1_000_000_000_000; // credits per 1M tokens: far above a
 export async function setModelPrice({ model, input, output }: { model: string; input: number; output: number }) {
   const ref = parseModelId(model);
   if (!ref || model.length > 200) throw new AppError("invalid_request", "--model must be <provider>:<model>, e.g. openai:gpt-4.1-mini");
-  for (const [name, v] of [["input", input], ["output", output]] as const) {
+  for (const [name, v] of [
+    ["input", input],
+    ["output", output],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 0 || v > MAX_PRICE_PER_M) {
       throw new AppError("invalid_request", `--${name} must be a whole number of credits per 1M tokens, 0 to ${MAX_PRICE_PER_M}`);
     }
   }
   const row = await upsertModelPrice(await getDb(), { provider: ref.provider, model: ref.model, inputPerM: input, outputPerM: output });
   cache.forget(`${ref.provider}:${ref.model}`);
-  return { model: `${row.provider}:${row.model}`, input_per_m: row.inputPerM, output_per_m: row.outputPerM, updated_at: row.updatedAt.toISOString() };
+  return {
+    model: `${row.provider}:${row.model}`,
+    input_per_m: row.inputPerM,
+    output_per_m: row.outputPerM,
+    updated_at: row.updatedAt.toISOString(),
+  };
 }

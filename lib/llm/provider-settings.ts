@@ -7,8 +7,13 @@ import { z } from "zod";
 /** Names that already mean something in a model id. */
 export const RESERVED_PROVIDER_NAMES = ["openai", "openai.chat", "openai.responses", "offline"];
 
-const providerName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "provider names are lowercase letters, digits, - and _ (at most 32)")
-  .refine((n) => !RESERVED_PROVIDER_NAMES.includes(n), "this provider name is reserved (openai is configured with OPENAI_API_KEY / OPENAI_BASE_URL)");
+const providerName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, "provider names are lowercase letters, digits, - and _ (at most 32)")
+  .refine(
+    (n) => !RESERVED_PROVIDER_NAMES.includes(n),
+    "this provider name is reserved (openai is configured with OPENAI_API_KEY / OPENAI_BASE_URL)",
+  );
 
 const providerSpec = z.strictObject({
   base_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
@@ -32,7 +37,9 @@ export const providersSetting = z
       return z.NEVER;
     }
   })
-  .pipe(z.record(providerName, providerSpec, {
-    error: (i) => (i.code === "invalid_type" ? "must be a JSON object of providers" : undefined),
-  }))
+  .pipe(
+    z.record(providerName, providerSpec, {
+      error: (i) => (i.code === "invalid_type" ? "must be a JSON object of providers" : undefined),
+    }),
+  )
   .refine((p) => Object.keys(p).length <= 50, "at most 50 providers");

@@ -16,7 +16,12 @@ export function exampleOf(schema: unknown, root: unknown = schema, depth = 0, bu
   const s = schema as Schema;
   const sub = (x: unknown) => exampleOf(x, root, depth + 1, budget);
   if (typeof s.$ref === "string" && s.$ref.startsWith("#/")) {
-    return sub(s.$ref.slice(2).split("/").reduce<unknown>((o, k) => (o as Schema | undefined)?.[k], root));
+    return sub(
+      s.$ref
+        .slice(2)
+        .split("/")
+        .reduce<unknown>((o, k) => (o as Schema | undefined)?.[k], root),
+    );
   }
   if ("const" in s) return s.const;
   if (Array.isArray(s.enum)) return s.enum[0];
@@ -43,7 +48,9 @@ export function exampleOf(schema: unknown, root: unknown = schema, depth = 0, bu
       const low = num(s.minimum) ?? (num(s.exclusiveMinimum) !== undefined ? num(s.exclusiveMinimum)! + 1 : undefined);
       return Math.min(low ?? 0, num(s.maximum) ?? Infinity);
     }
-    case "boolean": return true;
-    default: return null;
+    case "boolean":
+      return true;
+    default:
+      return null;
   }
 }

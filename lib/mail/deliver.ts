@@ -35,7 +35,11 @@ async function deliverMail(job: Job) {
   const env = getEnv();
   const rendered = renderMail(message);
   const mail = {
-    from: env.MAIL_FROM, to, subject: rendered.subject, text: rendered.text, html: rendered.html,
+    from: env.MAIL_FROM,
+    to,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
     messageId: `<${mailId}@${fromDomain(env.MAIL_FROM)}>`,
   };
   try {
@@ -70,7 +74,14 @@ async function deliverMail(job: Job) {
 /** One SMTP transport per process, built from SMTP_URL (credentials stay in it, never in a log). */
 function smtp(url: string) {
   return processSingleton("mail-transport", () =>
-    nodemailer.createTransport({ url, connectionTimeout: TIMEOUT_MS, greetingTimeout: TIMEOUT_MS, socketTimeout: TIMEOUT_MS, logger: false, debug: false }),
+    nodemailer.createTransport({
+      url,
+      connectionTimeout: TIMEOUT_MS,
+      greetingTimeout: TIMEOUT_MS,
+      socketTimeout: TIMEOUT_MS,
+      logger: false,
+      debug: false,
+    }),
   );
 }
 

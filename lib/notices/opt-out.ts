@@ -19,7 +19,10 @@ export async function stopNotices(token: string): Promise<{ ok: boolean }> {
   const t = typeof token === "string" ? readUnsubscribeToken(token) : null;
   if (!t) return { ok: false };
   const db = await getDb();
-  const [m] = await db.select({ id: member.id }).from(member).where(and(eq(member.organizationId, t.orgId), eq(member.userId, t.userId)));
+  const [m] = await db
+    .select({ id: member.id })
+    .from(member)
+    .where(and(eq(member.organizationId, t.orgId), eq(member.userId, t.userId)));
   if (m) await db.insert(noticeOptOuts).values(t).onConflictDoNothing();
   return { ok: true };
 }

@@ -16,14 +16,19 @@ import { unsubscribeUrl } from "./unsubscribe";
 /** The low-balance threshold of an org that set none, in credits. */
 export const DEFAULT_LOW_BALANCE_THRESHOLD = 1000;
 
-type OrgNotice = { kind: "balance-low"; data: { balance: number; threshold: number } }
+type OrgNotice =
+  | { kind: "balance-low"; data: { balance: number; threshold: number } }
   | { kind: "balance-zero"; data: Record<string, never> }
   | { kind: "webhook-disabled"; data: { endpointUrl: string; reason: string } }
   | { kind: "topup-failed"; data: { amount: number; reason: string } }
   | { kind: "budget-crossed"; data: { budgetName: string; percent: number } };
 
 const TOPIC: Record<OrgNotice["kind"], NoticeTopic> = {
-  "balance-low": "balance", "balance-zero": "balance", "topup-failed": "balance", "webhook-disabled": "webhooks", "budget-crossed": "budgets",
+  "balance-low": "balance",
+  "balance-zero": "balance",
+  "topup-failed": "balance",
+  "webhook-disabled": "webhooks",
+  "budget-crossed": "budgets",
 };
 
 /** Mails one notice to each owner and admin of the org who has not stopped its topic. Returns how many were queued. */
@@ -35,10 +40,18 @@ export async function sendOrgNotice(orgId: string, notice: OrgNotice, tx?: DbOrT
     .from(member)
     .innerJoin(user, eq(user.id, member.userId))
     .innerJoin(organization, eq(organization.id, member.organizationId))
-    .where(and(
-      eq(member.organizationId, orgId), inArray(member.role, ["owner", "admin"]),
-      notExists(db.select({ x: sql`1` }).from(noticeOptOuts).where(and(eq(noticeOptOuts.userId, member.userId), eq(noticeOptOuts.orgId, orgId), eq(noticeOptOuts.topic, topic)))),
-    ));
+    .where(
+      and(
+        eq(member.organizationId, orgId),
+        inArray(member.role, ["owner", "admin"]),
+        notExists(
+          db
+            .select({ x: sql`1` })
+            .from(noticeOptOuts)
+            .where(and(eq(noticeOptOuts.userId, member.userId), eq(noticeOptOuts.orgId, orgId), eq(noticeOptOuts.topic, topic))),
+        ),
+      ),
+    );
   for (const r of rows) {
     const data = { ...notice.data, orgName: r.orgName, unsubscribe: unsubscribeUrl({ userId: r.userId, orgId, topic }) };
     await sendMail({ kind: notice.kind, data, to: r.email } as MailMessage & { to: string }, tx);
@@ -88,9 +101,10 @@ export async function sweepBalanceNotices(): Promise<number> {
     if (r.prev === null || r.state === "ok") continue;
     // low → zero is news; zero → low (some credits back, still low) is not.
     if (r.prev === "zero" && r.state === "low") continue;
-    sent += r.state === "zero"
-      ? await sendOrgNotice(r.org_id, { kind: "balance-zero", data: {} })
-      : await sendOrgNotice(r.org_id, { kind: "balance-low", data: { balance: Number(r.balance), threshold: Number(r.threshold) } });
+    sent +=
+      r.state === "zero"
+        ? await sendOrgNotice(r.org_id, { kind: "balance-zero", data: {} })
+        : await sendOrgNotice(r.org_id, { kind: "balance-low", data: { balance: Number(r.balance), threshold: Number(r.threshold) } });
   }
   return sent;
 }
@@ -99,18 +113,42 @@ export async function sweepBalanceNotices(): Promise<number> {
  * After a session is created: an account signing in from a client (user agent) it has never
  * used is told so. The first client of an account (its sign-up) is recorded without a mail.
  */
-export async function noticeNewClient({ userId, userAgent, ipAddress }: { userId: string; userAgent: string | null | undefined; ipAddress: string | null | undefined }) {
+export async function noticeNewClient({
+  userId,
+  userAgent,
+  ipAddress,
+}: {
+  userId: string;
+  userAgent: string | null | undefined;
+  ipAddress: string | null | undefined;
+}) {
   const db = await getDb();
-  const clientHash = createHash("sha256").update(userAgent ?? "").digest("hex").slice(0, 32);
-  const inserted = await db.insert(userClients).values({ userId, clientHash }).onConflictDoNothing().returning({ userId: userClients.userId });
+  const clientHash = createHash("sha256")
+    .update(userAgent ?? "")
+    .digest("hex")
+    .slice(0, 32);
+  const inserted = await db
+    .insert(userClients)
+    .values({ userId, clientHash })
+    .onConflictDoNothing()
+    .returning({ userId: userClients.userId });
   if (!inserted.length) return false;
-  const [{ n } = { n: 0 }] = await db.select({ n: sql<number>`count(*)::int` }).from(userClients).where(eq(userClients.userId, userId));
+  const [{ n } = { n: 0 }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(userClients)
+    .where(eq(userClients.userId, userId));
   if (n < 2) return false;
   const [u] = await db.select({ email: user.email, name: user.name }).from(user).where(eq(user.id, userId));
   if (!u) return false;
   await sendMail({
-    kind: "new-sign-in", to: u.email,
-    data: { name: u.name, client: describeClient(userAgent), ip: ipAddress ?? null, at: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC` },
+    kind: "new-sign-in",
+    to: u.email,
+    data: {
+      name: u.name,
+      client: describeClient(userAgent),
+      ip: ipAddress ?? null,
+      at: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    },
   });
   return true;
 }

@@ -1,7 +1,14 @@
 import "server-only";
 import { getDb } from "@/db";
 import {
-  findInvitation, getMembership, insertInvitation, insertMemberIfAbsent, listMembers, listPendingInvitations, markInvitationAccepted, markInvitationCanceled,
+  findInvitation,
+  getMembership,
+  insertInvitation,
+  insertMemberIfAbsent,
+  listMembers,
+  listPendingInvitations,
+  markInvitationAccepted,
+  markInvitationCanceled,
 } from "@/db/queries/members";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { actionResultOf } from "@/lib/auth/org-action";
@@ -20,7 +27,17 @@ import { sendMail } from "@/lib/mail/send-mail";
 export const INVITE_TTL_MS = 48 * 3_600_000;
 export const INVITE_ROLES = ["member", "admin"] as const;
 
-export async function inviteMember({ orgId, inviterId, email, role }: { orgId: string; inviterId: string; email: string; role: (typeof INVITE_ROLES)[number] }) {
+export async function inviteMember({
+  orgId,
+  inviterId,
+  email,
+  role,
+}: {
+  orgId: string;
+  inviterId: string;
+  email: string;
+  role: (typeof INVITE_ROLES)[number];
+}) {
   const db = await getDb();
   const normalized = email.trim().toLowerCase();
   const members = await listMembers(db, orgId);
@@ -29,17 +46,39 @@ export async function inviteMember({ orgId, inviterId, email, role }: { orgId: s
   const orgName = (await getMembership(db, { orgId, userId: inviterId }))?.orgName ?? "an organization";
   const row = await db.transaction(async (tx) => {
     const inv = await insertInvitation(tx, {
-      id: randomAlnum(32), organizationId: orgId, email: normalized, role, status: "pending",
-      expiresAt: new Date(Date.now() + INVITE_TTL_MS), inviterId,
+      id: randomAlnum(32),
+      organizationId: orgId,
+      email: normalized,
+      role,
+      status: "pending",
+      expiresAt: new Date(Date.now() + INVITE_TTL_MS),
+      inviterId,
     });
     await recordAudit(tx, { orgId, actorId: inviterId, action: "member.invite", targetId: inv.id, details: { email: normalized, role } });
-    await sendMail({
-      kind: "invitation", to: normalized,
-      data: { orgName, inviterName: inviter?.name ?? "A member", role, invitationId: inv.id, expiresAt: `${inv.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC` },
-    }, tx);
+    await sendMail(
+      {
+        kind: "invitation",
+        to: normalized,
+        data: {
+          orgName,
+          inviterName: inviter?.name ?? "A member",
+          role,
+          invitationId: inv.id,
+          expiresAt: `${inv.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+        },
+      },
+      tx,
+    );
     return inv;
   });
-  return { invitation_id: row.id, email: row.email, role: row.role, expires_at: row.expiresAt.toISOString(), path: `/invite/${row.id}`, emailed: true };
+  return {
+    invitation_id: row.id,
+    email: row.email,
+    role: row.role,
+    expires_at: row.expiresAt.toISOString(),
+    path: `/invite/${row.id}`,
+    emailed: true,
+  };
 }
 
 /** An invitation that can still be accepted, with its org's name; otherwise null. */
@@ -54,19 +93,44 @@ export async function openInvitation(invitationId: string) {
  * Joins the invited org. Only an account with the invited address may accept, and only once (the
  * status flips in the same transaction as the membership insert).
  */
-export async function acceptInvitation({ invitationId, userId, email, emailVerified = false }: { invitationId: string; userId: string; email: string; emailVerified?: boolean }) {
+export async function acceptInvitation({
+  invitationId,
+  userId,
+  email,
+  emailVerified = false,
+}: {
+  invitationId: string;
+  userId: string;
+  email: string;
+  emailVerified?: boolean;
+}) {
   const inv = await openInvitation(invitationId);
   if (!inv) throw new AppError("not_found", "This invitation is no longer valid: ask for a new one");
-  if (inv.email !== email.trim().toLowerCase()) throw new AppError("forbidden", `This invitation is for ${inv.email}: sign in with that address`);
+  if (inv.email !== email.trim().toLowerCase())
+    throw new AppError("forbidden", `This invitation is for ${inv.email}: sign in with that address`);
   // An account from before verification was required may still hold an unproven address.
-  if (emailVerificationRequired() && !emailVerified) throw new AppError("forbidden", `Verify ${inv.email} first: sign out, sign in again and ask for the verification link`);
+  if (emailVerificationRequired() && !emailVerified)
+    throw new AppError("forbidden", `Verify ${inv.email} first: sign out, sign in again and ask for the verification link`);
   const db = await getDb();
   return db.transaction(async (tx) => {
-    if (!(await markInvitationAccepted(tx, invitationId))) throw new AppError("not_found", "This invitation is no longer valid: ask for a new one");
-    const added = await insertMemberIfAbsent(tx, { id: randomAlnum(32), organizationId: inv.organizationId, userId, role: inv.role ?? "member" });
-    if (!added) return { org_id: inv.organizationId, role: (await getMembership(tx, { orgId: inv.organizationId, userId }))?.role ?? "member" };
+    if (!(await markInvitationAccepted(tx, invitationId)))
+      throw new AppError("not_found", "This invitation is no longer valid: ask for a new one");
+    const added = await insertMemberIfAbsent(tx, {
+      id: randomAlnum(32),
+      organizationId: inv.organizationId,
+      userId,
+      role: inv.role ?? "member",
+    });
+    if (!added)
+      return { org_id: inv.organizationId, role: (await getMembership(tx, { orgId: inv.organizationId, userId }))?.role ?? "member" };
     // The invitee is the actor: they accepted; the inviter is on the member.invite entry.
-    await recordAudit(tx, { orgId: inv.organizationId, actorId: userId, action: "member.add", targetId: userId, details: { email: inv.email, role: inv.role ?? "member", invitation_id: invitationId } });
+    await recordAudit(tx, {
+      orgId: inv.organizationId,
+      actorId: userId,
+      action: "member.add",
+      targetId: userId,
+      details: { email: inv.email, role: inv.role ?? "member", invitation_id: invitationId },
+    });
     return { org_id: inv.organizationId, role: inv.role ?? "member" };
   });
 }

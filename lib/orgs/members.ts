@@ -16,7 +16,13 @@ export async function changeMemberRole({ actor, userId, role }: { actor: Actor; 
       throw new AppError("invalid_request", "An organization needs an owner: make someone else owner first");
     }
     await setMemberRole(tx, { orgId: actor.orgId, userId, role });
-    await recordAudit(tx, { orgId: actor.orgId, actorId: actor.userId, action: "member.role_update", targetId: userId, details: { email: target.email, from: target.role, to: role } });
+    await recordAudit(tx, {
+      orgId: actor.orgId,
+      actorId: actor.userId,
+      action: "member.role_update",
+      targetId: userId,
+      details: { email: target.email, from: target.role, to: role },
+    });
     return { user_id: userId, role };
   });
 }
@@ -29,21 +35,32 @@ export async function removeMember({ actor, userId }: { actor: Actor; userId: st
     }
     await deleteMember(tx, { orgId: actor.orgId, userId });
     await cancelInvitationsBy(tx, { orgId: actor.orgId, inviterId: userId });
-    await recordAudit(tx, { orgId: actor.orgId, actorId: actor.userId, action: "member.remove", targetId: userId, details: { email: target.email, role: target.role } });
+    await recordAudit(tx, {
+      orgId: actor.orgId,
+      actorId: actor.userId,
+      action: "member.remove",
+      targetId: userId,
+      details: { email: target.email, role: target.role },
+    });
     return { user_id: userId, removed: true };
   });
 }
 
 /** Only an owner may make, unmake or remove an owner. */
 function guard(actor: Actor, from: string, to: string) {
-  if ((from === "owner" || to === "owner") && actor.role !== "owner") throw new AppError("forbidden", "Only an owner can change an owner's role or make an owner");
+  if ((from === "owner" || to === "owner") && actor.role !== "owner")
+    throw new AppError("forbidden", "Only an owner can change an owner's role or make an owner");
 }
 
 type Tx = Parameters<Parameters<Awaited<ReturnType<typeof getDb>>["transaction"]>[0]>[0];
 type MemberRow = Awaited<ReturnType<typeof listMembers>>[number];
 
 /** Runs a membership change with the org's member rows locked, so two changes cannot both remove "the other" owner. */
-async function updateMembers<T>(actor: Actor, userId: string, fn: (tx: Tx, target: MemberRow, members: MemberRow[], actorNow: Actor) => Promise<T>) {
+async function updateMembers<T>(
+  actor: Actor,
+  userId: string,
+  fn: (tx: Tx, target: MemberRow, members: MemberRow[], actorNow: Actor) => Promise<T>,
+) {
   const db = await getDb();
   return db.transaction(async (tx) => {
     await lockOrgMembers(tx, actor.orgId);

@@ -22,7 +22,9 @@ export async function setRequireTwoFactor({ orgId, actorId, on }: { orgId: strin
     if (!me?.enabled) throw new AppError("invalid_request", "Turn on two-factor sign-in for your own account first (Account)");
   }
   return db.transaction(async (tx) => {
-    await tx.insert(orgSettings).values({ orgId, requireTwoFactor: on })
+    await tx
+      .insert(orgSettings)
+      .values({ orgId, requireTwoFactor: on })
       .onConflictDoUpdate({ target: orgSettings.orgId, set: { requireTwoFactor: on, updatedAt: sql`now()` } });
     await recordAudit(tx, { orgId, actorId, action: "org.settings_update", targetId: orgId, details: { require_two_factor: on } });
     return { require_two_factor: on };

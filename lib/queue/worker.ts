@@ -39,14 +39,24 @@ type State = {
   paused: () => boolean;
 };
 
-const state = processSingleton<State>("job-worker", () => ({ handlers: {}, active: new Map(), inHand: new Map(), polling: false, again: false, paused: () => false }));
+const state = processSingleton<State>("job-worker", () => ({
+  handlers: {},
+  active: new Map(),
+  inHand: new Map(),
+  polling: false,
+  again: false,
+  paused: () => false,
+}));
 
 /** Starts this process's worker (once; later calls add handlers). `paused`: claim nothing while true (draining). */
 export function startJobWorker(handlers: Partial<Record<JobKind, JobHandler>>, paused?: () => boolean) {
   Object.assign(state.handlers, handlers);
   if (paused) state.paused = paused;
   state.timer ??= setInterval(() => kickJobs(), POLL_MS).unref();
-  state.renewTimer ??= setInterval(() => void renewLeases().catch((err) => logger.warn("job lease renewal failed", { err })), RENEW_MS).unref();
+  state.renewTimer ??= setInterval(
+    () => void renewLeases().catch((err) => logger.warn("job lease renewal failed", { err })),
+    RENEW_MS,
+  ).unref();
   kickJobs();
 }
 
@@ -95,7 +105,8 @@ async function poll() {
     for (const job of await claimJobs(db, { kind, limit: free, leaseMs: h.leaseMs, orgShare: h.orgShare, groupShare: h.groupShare })) {
       state.active.set(kind, (state.active.get(kind) ?? 0) + 1);
       inHand.add(job.id);
-      void h.handle(job)
+      void h
+        .handle(job)
         .catch((err) => logger.warn("job failed; retried when its lease ends", { kind, jobId: job.id, err }))
         .finally(() => {
           inHand.delete(job.id);

@@ -44,7 +44,10 @@ export async function checkLimit(id: string, policy: RateLimitPolicy): Promise<L
     const result = await Promise.race([
       getLimiter().limit(id, policy),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`rate limiter timed out after ${env.RATE_LIMIT_TIMEOUT_MS} ms`)), env.RATE_LIMIT_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`rate limiter timed out after ${env.RATE_LIMIT_TIMEOUT_MS} ms`)),
+          env.RATE_LIMIT_TIMEOUT_MS,
+        );
       }),
     ]);
     unwarned = -1;

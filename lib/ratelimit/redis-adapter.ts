@@ -49,7 +49,10 @@ export function createScriptCompat() {
     script(text: string): string {
       const m = /^#!lua(?:[ \t]+flags=([^\r\n]*))?\r?\n/.exec(text);
       if (!m) return text;
-      const flags = (m[1] ?? "").split(",").map((f) => f.trim()).filter(Boolean);
+      const flags = (m[1] ?? "")
+        .split(",")
+        .map((f) => f.trim())
+        .filter(Boolean);
       const kept = flags.filter((f) => !UPSTASH_ONLY_FLAGS.has(f));
       if (kept.length === flags.length) return text;
       const body = text.slice(m[0].length);

@@ -35,7 +35,9 @@ export function registerRun(runId: string, orgId: string, abort: (reason: unknow
   const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0, savedSent: false };
   active.set(runId, entry);
   for (const w of watchers) w.busy();
-  processSingleton("active-runs-timer", () => setInterval(() => void tick().catch((err) => logger.warn("active-run tick failed", { err })), TICK_MS).unref());
+  processSingleton("active-runs-timer", () =>
+    setInterval(() => void tick().catch((err) => logger.warn("active-run tick failed", { err })), TICK_MS).unref(),
+  );
   return {
     progress: entry.progress,
     done: () => {
@@ -84,7 +86,12 @@ async function tick() {
     entry.savedLength = p.text.length;
     entry.savedSent = !!p.sent;
     // "Sent" is what an orphaned run pays its input for (lib/credits/README.md, orphans).
-    updates.push({ id, output: stripNul(p.text), outputTokens: p.outputTokens, sent: p.sent ? { inputTokens: p.inputTokens ?? 0, model: p.model ?? null } : null });
+    updates.push({
+      id,
+      output: stripNul(p.text),
+      outputTokens: p.outputTokens,
+      sent: p.sent ? { inputTokens: p.inputTokens ?? 0, model: p.model ?? null } : null,
+    });
   }
   await updateRunsProgress(db, updates);
 }

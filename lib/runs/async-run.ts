@@ -40,7 +40,11 @@ export async function queueRun(r: Omit<RunRequest, "protocol" | "source">): Prom
   const jobId = await insertJobWithinOrgCap(db, { kind: "run", payload, orgId: prepared.orgId, leaseMs: RUN_JOB_LEASE_MS }, cap);
   if (jobId === null) {
     // README "Retries, async runs and webhooks": one org's queue may not grow without bound (nor hold everyone's slots).
-    throw new AppError("rate_limited", `Too many async runs: at most ${cap} per organization may be queued or running at once`, { reason: "async_queue_full", limit: cap, retry_after: 10 });
+    throw new AppError("rate_limited", `Too many async runs: at most ${cap} per organization may be queued or running at once`, {
+      reason: "async_queue_full",
+      limit: cap,
+      retry_after: 10,
+    });
   }
   try {
     await reserve({ queued: true, runId });
@@ -67,7 +71,10 @@ export const prefersAsync = (req: Request) => /(^|[\s,;])respond-async\s*($|[,;]
  * RUN_QUEUE_ORG_CONCURRENCY of one org's at a time on all instances together.
  */
 export const runJobHandler = (): JobHandler => ({
-  handle: startRunJob, concurrency: getEnv().RUN_QUEUE_CONCURRENCY, orgShare: getEnv().RUN_QUEUE_ORG_CONCURRENCY, leaseMs: RUN_JOB_LEASE_MS,
+  handle: startRunJob,
+  concurrency: getEnv().RUN_QUEUE_CONCURRENCY,
+  orgShare: getEnv().RUN_QUEUE_ORG_CONCURRENCY,
+  leaseMs: RUN_JOB_LEASE_MS,
 });
 
 async function startRunJob(job: Job) {
@@ -93,14 +100,22 @@ async function executeStartedRun({ runId, orgId, prompt }: RunJob, row: NonNulla
   if (!version || !plan) {
     // The version or its model went away while the run waited: it fails, and pays nothing.
     await settleUnstarted(orgId, runId, {
-      status: "failed", errorCode: "upstream_error", errorMessage: "The run's model could not be resolved when it started", latencyMs: 0,
+      status: "failed",
+      errorCode: "upstream_error",
+      errorMessage: "The run's model could not be resolved when it started",
+      latencyMs: 0,
     });
     return;
   }
   const promptText = JSON.stringify(prompt);
   const run: StartedRun = {
-    id: runId, orgId, model: row.model, creditsReserved: row.creditsReserved, maxOutputTokens: row.maxOutputTokens ?? version.maxOutputTokens,
-    inputTokensEstimate: estimateTokens(promptText), prices: row.prices ?? plan.prices,
+    id: runId,
+    orgId,
+    model: row.model,
+    creditsReserved: row.creditsReserved,
+    maxOutputTokens: row.maxOutputTokens ?? version.maxOutputTokens,
+    inputTokensEstimate: estimateTokens(promptText),
+    prices: row.prices ?? plan.prices,
   };
   const prepared = { orgId, workflowId: row.workflowId, version, inputs: row.inputs, modelId: row.model, plan, prompt, promptText };
   await trackRun(executeRun(prepared, run, startedAt, {}));

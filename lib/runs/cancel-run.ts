@@ -26,7 +26,11 @@ export async function cancelRun(principal: Principal, runId: string) {
   if (run.status === "queued") {
     // Not started yet: canceled where it waits, its whole reservation released. Unless a worker took it meanwhile (then it is running: below).
     const done = await settleUnstarted(orgId, runId, {
-      status: "canceled", errorCode: "canceled", errorMessage: "The run was canceled before it started", latencyMs: null, from: "queued",
+      status: "canceled",
+      errorCode: "canceled",
+      errorMessage: "The run was canceled before it started",
+      latencyMs: null,
+      from: "queued",
     });
     if (done) {
       return { success: true as const, ...serializeRun((await getRun(db, { orgId, runId }))!) };

@@ -12,7 +12,13 @@ import type { StartedRun } from "./reserve-run";
 import { stripNul } from "./strip-nul";
 
 export type FinishedRun = {
-  id: string; status: RunStatus; creditsCharged: number; inputTokens: number; outputTokens: number; totalTokens: number; latencyMs: number;
+  id: string;
+  status: RunStatus;
+  creditsCharged: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  latencyMs: number;
   /** False when someone else (a cancel, the sweeper, an earlier attempt) finished the run first. */
   finishedHere: boolean;
 };
@@ -35,11 +41,20 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
   for (let attempt = 1; ; attempt++) {
     try {
       const f: RunFinish = {
-        runId: run.id, ledgerId: newId.ledger(), status, cost: chargeFor(run, result), attempts: result.attempts ?? null,
+        runId: run.id,
+        ledgerId: newId.ledger(),
+        status,
+        cost: chargeFor(run, result),
+        attempts: result.attempts ?? null,
         // A model may emit NUL, which PostgreSQL text cannot store: the stream already carried it.
-        output: stripNul(result.text), citations: result.citations.map(stripNul), inputTokens, outputTokens,
-        errorCode: result.error?.code ?? null, errorMessage: result.error ? stripNul(result.error.message) : null,
-        firstTokenMs: result.firstTokenMs ?? null, latencyMs,
+        output: stripNul(result.text),
+        citations: result.citations.map(stripNul),
+        inputTokens,
+        outputTokens,
+        errorCode: result.error?.code ?? null,
+        errorMessage: result.error ? stripNul(result.error.message) : null,
+        firstTokenMs: result.firstTokenMs ?? null,
+        latencyMs,
       };
       // The sweeper may have claimed the run while this instance was unresponsive (its lease expired):
       // this finish is still the run's real one and replaces the provisional settlement.
@@ -51,8 +66,14 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
         const recorded = await getRun(await getDb(), { orgId: run.orgId, runId: run.id });
         if (!recorded) return { ...base, creditsCharged: 0, finishedHere: false };
         return {
-          id: run.id, status: recorded.status, creditsCharged: recorded.creditsCharged, inputTokens: recorded.inputTokens,
-          outputTokens: recorded.outputTokens, totalTokens: recorded.totalTokens, latencyMs: recorded.latencyMs ?? latencyMs, finishedHere: false,
+          id: run.id,
+          status: recorded.status,
+          creditsCharged: recorded.creditsCharged,
+          inputTokens: recorded.inputTokens,
+          outputTokens: recorded.outputTokens,
+          totalTokens: recorded.totalTokens,
+          latencyMs: recorded.latencyMs ?? latencyMs,
+          finishedHere: false,
         };
       }
       return { ...base, creditsCharged: settled.charged, finishedHere: true };

@@ -15,7 +15,13 @@ export const MAX_IMAGES_PER_RUN = 20;
  */
 const IMAGE_TOKENS_ESTIMATE = 1_600;
 
-const BY_EXTENSION: Record<string, string> = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", webp: "image/webp", gif: "image/gif" };
+const BY_EXTENSION: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  webp: "image/webp",
+  gif: "image/gif",
+};
 
 /** A checked image value (lib/workflows/variable-types.ts) as a prompt part. */
 export function imageFilePart(value: string, mediaType?: string): LanguageModelV4FilePart {
@@ -34,7 +40,8 @@ export function storedImage(value: string): string {
 }
 
 const ACCEPTED = new Set(Object.values(BY_EXTENSION));
-export const NOT_AN_IMAGE = "must be an image (image/png, image/jpeg, image/webp or image/gif) at an https: URL or a data:image/(png|jpeg|webp|gif);base64 URL";
+export const NOT_AN_IMAGE =
+  "must be an image (image/png, image/jpeg, image/webp or image/gif) at an https: URL or a data:image/(png|jpeg|webp|gif);base64 URL";
 const IMAGE_VALUE = valueSchema({ name: "image", type: "image" });
 
 /** An image sent in a request (not a variable): an https: URL or a data:image URL, bounded as image variables are. */
@@ -51,10 +58,12 @@ export function chatImages(m: { parts?: unknown[]; experimental_attachments?: un
     if (p && typeof p === "object" && (p as { type?: unknown }).type === "file") files.push(p as { mediaType: unknown; url: unknown });
   }
   if (Array.isArray(m.experimental_attachments)) {
-    for (const a of m.experimental_attachments as Array<{ contentType?: unknown; url?: unknown } | null>) files.push({ mediaType: a?.contentType, url: a?.url });
+    for (const a of m.experimental_attachments as Array<{ contentType?: unknown; url?: unknown } | null>)
+      files.push({ mediaType: a?.contentType, url: a?.url });
   }
   return files.map(({ mediaType, url }) => {
-    if (!(typeof mediaType === "string" && ACCEPTED.has(mediaType) && isImageUrl(url))) throw new AppError("invalid_request", `${where} file: ${NOT_AN_IMAGE}`);
+    if (!(typeof mediaType === "string" && ACCEPTED.has(mediaType) && isImageUrl(url)))
+      throw new AppError("invalid_request", `${where} file: ${NOT_AN_IMAGE}`);
     // (a data: URL's own media type wins over the declared one)
     return imageFilePart(url, mediaType);
   });
@@ -68,6 +77,7 @@ export function estimateText(prompt: LanguageModelV4Prompt): string {
   const image = "x".repeat(2 * IMAGE_TOKENS_ESTIMATE); // the estimate is bytes / 2
   let images = 0;
   const text = JSON.stringify(prompt, (_, v: unknown) => ((v as { type?: unknown } | null)?.type === "file" ? (images++, image) : v));
-  if (images > MAX_IMAGES_PER_RUN) throw new AppError("invalid_request", `A run may send at most ${MAX_IMAGES_PER_RUN} images (this one has ${images})`);
+  if (images > MAX_IMAGES_PER_RUN)
+    throw new AppError("invalid_request", `A run may send at most ${MAX_IMAGES_PER_RUN} images (this one has ${images})`);
   return text;
 }

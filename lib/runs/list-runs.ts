@@ -13,14 +13,24 @@ function decodeCursor(s: string) {
   const [at, id, ...rest] = Buffer.from(s, "base64url").toString("utf8").split("|");
   const createdAt = new Date(at ?? "");
   const t = createdAt.getTime();
-  if (rest.length || !id || !isId.run(id) || !(t >= 0 && t < Date.UTC(10000, 0, 1))) throw new AppError("invalid_request", "cursor is not one this API returned");
+  if (rest.length || !id || !isId.run(id) || !(t >= 0 && t < Date.UTC(10000, 0, 1)))
+    throw new AppError("invalid_request", "cursor is not one this API returned");
   return { createdAt, id };
 }
 
 /** GET /api/v1/runs — the org's runs, newest first; `next_cursor` fetches the next page. */
-export async function listRunsForApi(orgId: string, q: z.output<typeof listRunsQuery>, workflowIds: string[] | null = null): Promise<z.output<typeof listRunsResponse>> {
+export async function listRunsForApi(
+  orgId: string,
+  q: z.output<typeof listRunsQuery>,
+  workflowIds: string[] | null = null,
+): Promise<z.output<typeof listRunsResponse>> {
   const rows = await listRuns(await getDb(), {
-    orgId, workflowId: q.workflow_id, status: q.status, workflowIds, limit: q.limit + 1, after: q.cursor ? decodeCursor(q.cursor) : undefined,
+    orgId,
+    workflowId: q.workflow_id,
+    status: q.status,
+    workflowIds,
+    limit: q.limit + 1,
+    after: q.cursor ? decodeCursor(q.cursor) : undefined,
   });
   const page = rows.slice(0, q.limit);
   return {

@@ -54,7 +54,12 @@ export type OpenRun = {
    * Calls the model and finishes the run. `clientSignal` cancels it (a disconnect); without one
    * only a cancel or the maximum duration stop it. `bindAbort` receives the run's own abort.
    */
-  execute: (o: { clientSignal?: AbortSignal; handlers?: EngineHandlers; bindAbort?: (abort: (reason?: unknown) => void) => void; timing?: ServerTiming }) => Promise<RunOutcome>;
+  execute: (o: {
+    clientSignal?: AbortSignal;
+    handlers?: EngineHandlers;
+    bindAbort?: (abort: (reason?: unknown) => void) => void;
+    timing?: ServerTiming;
+  }) => Promise<RunOutcome>;
 };
 
 /**
@@ -95,14 +100,30 @@ export async function admitRun(r: RunRequest) {
   const endUser = endUserOf(principal, r.fields.user);
   const { version, assignment } = assignVersion(r.version, endUser);
   const prepared = await prepareRun({
-    orgId: principal.orgId, version, shape: r.shape, sessionId, endUser, workflowIds: visibleWorkflows(principal),
+    orgId: principal.orgId,
+    version,
+    shape: r.shape,
+    sessionId,
+    endUser,
+    workflowIds: visibleWorkflows(principal),
   });
   r.timing?.mark("prepare");
   const reserve = async ({ queued, runId = r.runId }: { queued?: boolean; runId?: string }) => {
-    const run = await inSpan("reserve", {}, () => reserveRun(prepared, {
-      source: r.source, protocol: r.protocol, apiKeyId: principal.keyId, endUser, sessionId, signal: r.signal,
-      restrictions: principal.restrictions, checkKey: principal.keyId !== null, runId, queued, assignment,
-    }));
+    const run = await inSpan("reserve", {}, () =>
+      reserveRun(prepared, {
+        source: r.source,
+        protocol: r.protocol,
+        apiKeyId: principal.keyId,
+        endUser,
+        sessionId,
+        signal: r.signal,
+        restrictions: principal.restrictions,
+        checkKey: principal.keyId !== null,
+        runId,
+        queued,
+        assignment,
+      }),
+    );
     annotateSpan({ "flowgate.run_id": run.id });
     r.timing?.mark("start");
     return run;
@@ -112,7 +133,9 @@ export async function admitRun(r: RunRequest) {
 
 /** The second half: the model call(s), then the settlement. Exported for the queue's worker. */
 export async function executeRun(
-  prepared: PreparedRun, run: StartedRun, startedAt: number,
+  prepared: PreparedRun,
+  run: StartedRun,
+  startedAt: number,
   { clientSignal, handlers, bindAbort, timing }: Parameters<OpenRun["execute"]>[0],
 ): Promise<RunOutcome> {
   const sig = runSignal(clientSignal, run);
@@ -121,11 +144,28 @@ export async function executeRun(
   const schema = version.outputSchema;
   // One span for the model call as the client sees it: retries and fallbacks inside it.
   const primary = plan.steps[0]!;
-  const result = await inModelCallSpan({ provider: primary.model.provider, modelId: primary.model.modelId, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature }, () => callWithRetries({
-    plan, prompt, maxOutputTokens: run.maxOutputTokens, temperature: version.temperature, signal: sig.signal,
-    responseFormat: schema ? { type: "json", schema, name: "output" } : undefined,
-    inputTokensEstimate: run.inputTokensEstimate, progress: sig.progress,
-  }, timing ? { ...handlers, onDispatch: () => timing.mark("dispatch") } : handlers).finally(sig.dispose));
+  const result = await inModelCallSpan(
+    {
+      provider: primary.model.provider,
+      modelId: primary.model.modelId,
+      maxOutputTokens: run.maxOutputTokens,
+      temperature: version.temperature,
+    },
+    () =>
+      callWithRetries(
+        {
+          plan,
+          prompt,
+          maxOutputTokens: run.maxOutputTokens,
+          temperature: version.temperature,
+          signal: sig.signal,
+          responseFormat: schema ? { type: "json", schema, name: "output" } : undefined,
+          inputTokensEstimate: run.inputTokensEstimate,
+          progress: sig.progress,
+        },
+        timing ? { ...handlers, onDispatch: () => timing.mark("dispatch") } : handlers,
+      ).finally(sig.dispose),
+  );
   // The wait for the model, which Server-Timing's overhead leaves out: up to the first token for a
   // stream (its transport marks that, when the headers go out), to the answer for JSON.
   timing?.mark("model", { model: true });

@@ -23,7 +23,10 @@ import { estimateText, imageFilePart, storedImage } from "./image-parts";
  * for OpenAI-style clients whose messages follow the prompt — turns after it (`followUp`).
  */
 export type Shaped = {
-  vars: Record<string, unknown>; history: LanguageModelV4Message[]; files?: LanguageModelV4FilePart[]; followUp?: LanguageModelV4Message[];
+  vars: Record<string, unknown>;
+  history: LanguageModelV4Message[];
+  files?: LanguageModelV4FilePart[];
+  followUp?: LanguageModelV4Message[];
 };
 
 export type PreparedRun = {
@@ -65,7 +68,12 @@ export const MAX_PROMPT_CHARS = 1_000_000;
  * 1 MB value costs nothing), and a resolved model. No writes.
  */
 export async function prepareRun({
-  orgId, version: v, shape, sessionId = null, endUser = null, workflowIds = null,
+  orgId,
+  version: v,
+  shape,
+  sessionId = null,
+  endUser = null,
+  workflowIds = null,
 }: {
   orgId: string;
   /** The version to run: published, pinned, or the draft (the playground). */
@@ -93,18 +101,28 @@ export async function prepareRun({
   const historyChars = [...shaped.history, ...followUp].reduce((n, m) => n + messageChars(m), 0);
   const size = renderedLength(v.template, textValues) + (v.system ? renderedLength(v.system, textValues) : 0) + historyChars;
   if (size > MAX_PROMPT_CHARS) {
-    throw new AppError("payload_too_large", `The rendered prompt would be ${size} characters (at most ${MAX_PROMPT_CHARS}): shorten the inputs or the conversation`);
+    throw new AppError(
+      "payload_too_large",
+      `The rendered prompt would be ${size} characters (at most ${MAX_PROMPT_CHARS}): shorten the inputs or the conversation`,
+    );
   }
   const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory({ orgId, sessionId, endUser, workflowIds });
   const plan = await resolvePlan(v);
   const prompt: LanguageModelV4Prompt = [];
   if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, textValues) });
   const content: Array<LanguageModelV4TextPart | LanguageModelV4FilePart> = images.size
-    ? renderSegments(v.template, inputs, images).map((s) => (typeof s === "string" ? { type: "text", text: s } : imageFilePart(inputs[s.variable]!)))
+    ? renderSegments(v.template, inputs, images).map((s) =>
+        typeof s === "string" ? { type: "text", text: s } : imageFilePart(inputs[s.variable]!),
+      )
     : [{ type: "text", text: renderTemplate(v.template, inputs) }];
   prompt.push(...history, { role: "user", content: [...content, ...(shaped.files ?? [])] }, ...followUp);
   return {
-    orgId, workflowId: v.workflowId, version: v, modelId: v.model, plan, prompt,
+    orgId,
+    workflowId: v.workflowId,
+    version: v,
+    modelId: v.model,
+    plan,
+    prompt,
     inputs: images.size ? Object.fromEntries(Object.entries(inputs).map(([k, x]) => [k, images.has(k) ? storedImage(x) : x])) : inputs,
     promptText: estimateText(prompt),
   };
@@ -125,12 +143,19 @@ function messageChars(m: LanguageModelV4Message): number {
  * (lib/workflows/split-assignment.ts); a `?version=` pin never splits. A stream token's version
  * was fixed when it was minted (versionPinOf).
  */
-export async function publishedVersionOf({ params, query, principal }: {
-  params: { workflow_id: string }; query: { version?: number; label?: string }; principal: Principal;
+export async function publishedVersionOf({
+  params,
+  query,
+  principal,
+}: {
+  params: { workflow_id: string };
+  query: { version?: number; label?: string };
+  principal: Principal;
 }): Promise<ServedVersion> {
   const workflowId = params.workflow_id;
   assertWorkflowVisible(principal, workflowId);
-  if (query.version !== undefined && query.label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
+  if (query.version !== undefined && query.label !== undefined)
+    throw new AppError("invalid_request", "Pin with either version or label, not both");
   const { version: pin, label } = versionPinOf(principal, query);
   if (label !== undefined) return labelledVersion(principal.orgId, workflowId, label);
   if (pin === undefined) return loadPublishedVersion(principal.orgId, workflowId);
@@ -161,7 +186,14 @@ export async function loadDraftAsVersion(orgId: string, workflowId: string): Pro
   assertValidTemplate(wf.template);
   assertValidTemplate(wf.system);
   return {
-    id: `draft_${wf.id}`, workflowId: wf.id, orgId, version: 0, ...contentOf(wf), note: "draft", createdBy: null, createdAt: wf.updatedAt,
+    id: `draft_${wf.id}`,
+    workflowId: wf.id,
+    orgId,
+    version: 0,
+    ...contentOf(wf),
+    note: "draft",
+    createdBy: null,
+    createdAt: wf.updatedAt,
   };
 }
 

@@ -5,7 +5,12 @@ import { isDraft, type PreparedRun } from "./prepare-run";
 
 /** What the rest of a run needs to know about its row. */
 export type StartedRun = {
-  id: string; orgId: string; model: string; creditsReserved: number; maxOutputTokens: number; inputTokensEstimate: number;
+  id: string;
+  orgId: string;
+  model: string;
+  creditsReserved: number;
+  maxOutputTokens: number;
+  inputTokensEstimate: number;
   /** The price of each model the run may call, as reserved: it settles at these. */
   prices: Record<string, RunPrice>;
 };
@@ -17,7 +22,11 @@ export type StartedRun = {
 export async function reserveRun(
   p: PreparedRun,
   meta: {
-    source: RunSource; protocol: string; apiKeyId: string | null; endUser?: string | null; sessionId?: string | null;
+    source: RunSource;
+    protocol: string;
+    apiKeyId: string | null;
+    endUser?: string | null;
+    sessionId?: string | null;
     /** The key's (or stream token's) restrictions: its credit cap and per-run ceiling apply here. */
     restrictions?: KeyRestrictions;
     /**
@@ -36,15 +45,34 @@ export async function reserveRun(
   },
 ): Promise<StartedRun> {
   const r = await reserveCredits({
-    orgId: p.orgId, workflowId: p.workflowId, versionId: isDraft(p.version) ? null : p.version.id, apiKeyId: meta.apiKeyId,
-    source: meta.source, protocol: meta.protocol, model: p.modelId, inputs: p.inputs,
-    endUser: meta.endUser ?? null, sessionId: meta.sessionId ?? null, assignment: meta.assignment ?? null,
-    prices: p.plan.prices, checkKey: !!(meta.checkKey && meta.apiKeyId), status: meta.queued ? "queued" : "running",
-    reservePrice: p.plan.reservePrice, promptText: p.promptText, maxOutputTokens: p.version.maxOutputTokens,
-    restrictions: meta.restrictions, runId: meta.runId, signal: meta.signal,
+    orgId: p.orgId,
+    workflowId: p.workflowId,
+    versionId: isDraft(p.version) ? null : p.version.id,
+    apiKeyId: meta.apiKeyId,
+    source: meta.source,
+    protocol: meta.protocol,
+    model: p.modelId,
+    inputs: p.inputs,
+    endUser: meta.endUser ?? null,
+    sessionId: meta.sessionId ?? null,
+    assignment: meta.assignment ?? null,
+    prices: p.plan.prices,
+    checkKey: !!(meta.checkKey && meta.apiKeyId),
+    status: meta.queued ? "queued" : "running",
+    reservePrice: p.plan.reservePrice,
+    promptText: p.promptText,
+    maxOutputTokens: p.version.maxOutputTokens,
+    restrictions: meta.restrictions,
+    runId: meta.runId,
+    signal: meta.signal,
   });
   return {
-    id: r.runId, orgId: p.orgId, model: p.modelId, creditsReserved: r.reserved, maxOutputTokens: r.maxOutputTokens,
-    inputTokensEstimate: r.inputTokensEstimate, prices: p.plan.prices,
+    id: r.runId,
+    orgId: p.orgId,
+    model: p.modelId,
+    creditsReserved: r.reserved,
+    maxOutputTokens: r.maxOutputTokens,
+    inputTokensEstimate: r.inputTokensEstimate,
+    prices: p.plan.prices,
   };
 }

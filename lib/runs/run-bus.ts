@@ -67,14 +67,20 @@ export function memoryBus(): RunBus {
 /** `name` is the connections' CLIENT SETNAME prefix (`<name>:pub`, `<name>:sub`), for CLIENT LIST. */
 export function redisBus(url: string, name = "flowgate-run-bus"): RunBus {
   const client = createClient({
-    url, name: `${name}:pub`, disableOfflineQueue: true,
+    url,
+    name: `${name}:pub`,
+    disableOfflineQueue: true,
     // No per-command 5 s timer holding each publisher's request context (see redis-limiter.ts);
     // the queue's length bounds what a Redis that stopped answering can pile up instead.
-    commandOptions: { timeout: 0 }, commandsQueueMaxLength: 10_000,
+    commandOptions: { timeout: 0 },
+    commandsQueueMaxLength: 10_000,
     socket: { connectTimeout: 2000, reconnectStrategy: (n) => Math.min(50 * 2 ** n, 2000) },
   });
   client.on("error", (err: Error) => logger.warn("run bus: redis error", { err: err.message }));
-  const ready = client.connect().then(() => client.unref(), () => {});
+  const ready = client.connect().then(
+    () => client.unref(),
+    () => {},
+  );
   // One subscriber connection for every follower in this process: Redis multiplexes channels on
   // it, and node-redis sends UNSUBSCRIBE when a channel's last listener leaves. A connection per
   // follower held 30 connections for 30 followers, for as long as the run lasted.
@@ -157,7 +163,6 @@ export function redisBus(url: string, name = "flowgate-run-bus"): RunBus {
     followers: (runId) => following.get(runId) ?? 0,
   };
 }
-
 
 export function getRunBus(): RunBus {
   const url = getEnv().REDIS_URL;

@@ -12,9 +12,11 @@ export type RunEnd = {
   /** The model's unified finish reason ("stop", "length", …), when the run itself ended the stream. */
   finishReason?: string;
   error?: {
-    code: string; message: string;
+    code: string;
+    message: string;
     /** Every model call was turned away for capacity (rate limits, overload): the SSE error event's CAPACITY_ERROR (docs/contract.md, the SSE protocol). */
-    capacity?: boolean; retryAfterS?: number;
+    capacity?: boolean;
+    retryAfterS?: number;
   };
   /** Structured output: the validated answer, when the workflow declares an output schema. */
   output?: unknown;

@@ -14,23 +14,27 @@ const lenient = <S extends z.ZodType>(s: S) => s.optional().catch(undefined);
  * The end user: a string that is not one is ignored, as it always was; a string PostgreSQL cannot
  * store (a NUL) is refused.
  */
-const user = documentAs(z.unknown().transform((v, ctx) => {
-  if (typeof v !== "string") return undefined;
-  if (v.includes("\u0000")) {
-    ctx.addIssue({ code: "custom", message: "must not contain NUL characters" });
-    return z.NEVER;
-  }
-  return v;
-}).optional(), z.string().optional().meta({ description: "End user the run is attributed to in /usage (first 200 characters kept)." }));
+const user = documentAs(
+  z
+    .unknown()
+    .transform((v, ctx) => {
+      if (typeof v !== "string") return undefined;
+      if (v.includes("\u0000")) {
+        ctx.addIssue({ code: "custom", message: "must not contain NUL characters" });
+        return z.NEVER;
+      }
+      return v;
+    })
+    .optional(),
+  z.string().optional().meta({ description: "End user the run is attributed to in /usage (first 200 characters kept)." }),
+);
 
 /**
  * The body of POST /run/:id: the workflow's variables plus known fields. The variables themselves
  * are checked against the published template's typed variables (lib/workflows/inputs.ts), so the
  * catch-all only documents them: a key that is no variable is ignored, whatever its value.
  */
-export const runBody = z
-  .object({ session_id: sessionId.nullish(), user })
-  .catchall(documentAs(z.unknown(), inputValue));
+export const runBody = z.object({ session_id: sessionId.nullish(), user }).catchall(documentAs(z.unknown(), inputValue));
 
 const chatRole = z.enum(["user", "assistant", "system"], { error: "must be user, assistant or system" });
 
@@ -38,12 +42,15 @@ const chatRole = z.enum(["user", "assistant", "system"], { error: "must be user,
 const chatMessage = z.preprocess(
   // An array passed the hand-written `typeof m === "object"` check this replaces (then failed on its role): keep that answer.
   (m) => (Array.isArray(m) ? { ...m } : m),
-  z.looseObject({
-    id: lenient(z.string()),
-    role: chatRole,
-    parts: lenient(z.array(z.unknown().meta({ description: "A UI message part; the text of `{type: \"text\", text}` parts is used." }))),
-    content: lenient(z.string()).meta({ description: "AI SDK ≤ 4 message text." }),
-  }, { error: "must be an object" }),
+  z.looseObject(
+    {
+      id: lenient(z.string()),
+      role: chatRole,
+      parts: lenient(z.array(z.unknown().meta({ description: 'A UI message part; the text of `{type: "text", text}` parts is used.' }))),
+      content: lenient(z.string()).meta({ description: "AI SDK ≤ 4 message text." }),
+    },
+    { error: "must be an object" },
+  ),
 );
 
 /** An optional integer within [min, max]; anything else is one message naming the range. */
@@ -57,13 +64,28 @@ export const streamBody = z
   .object({
     session_id: sessionId.nullish(),
     user,
-    parameters: z.object({
-      stream_delay_ms: boundedInt(0, 1000, "milliseconds").meta({ description: "Seed B: wait this long between two chunks the client receives (0–1000 ms). Not a variable." }),
-      chunk_size: boundedInt(1, 1000, "characters").meta({ description: "Seed B: re-chunk the text the client receives into pieces of this many characters (1–1000). Not a variable." }),
-    }, { error: "must be an object" }).catchall(documentAs(z.unknown(), inputValue)).optional()
-      .meta({ description: "More variables (seed B), and seed B's stream controls; a body field of the same name wins. The controls change only how the client receives the text: not the prompt, the stored output or the charge." }),
-    messages: z.array(chatMessage, { error: "must be an array" }).max(500, "may hold at most 500 messages").optional()
-      .meta({ description: "useChat's messages: earlier ones are the conversation; the latest user message fills a single missing variable. Selects the UI message stream." }),
+    parameters: z
+      .object(
+        {
+          stream_delay_ms: boundedInt(0, 1000, "milliseconds").meta({
+            description: "Seed B: wait this long between two chunks the client receives (0–1000 ms). Not a variable.",
+          }),
+          chunk_size: boundedInt(1, 1000, "characters").meta({
+            description: "Seed B: re-chunk the text the client receives into pieces of this many characters (1–1000). Not a variable.",
+          }),
+        },
+        { error: "must be an object" },
+      )
+      .catchall(documentAs(z.unknown(), inputValue))
+      .optional()
+      .meta({
+        description:
+          "More variables (seed B), and seed B's stream controls; a body field of the same name wins. The controls change only how the client receives the text: not the prompt, the stored output or the charge.",
+      }),
+    messages: z.array(chatMessage, { error: "must be an array" }).max(500, "may hold at most 500 messages").optional().meta({
+      description:
+        "useChat's messages: earlier ones are the conversation; the latest user message fills a single missing variable. Selects the UI message stream.",
+    }),
     query: lenient(z.string()).meta({ description: "Seed B: fills a single missing variable when there are no messages." }),
     id: lenient(z.string()).meta({ description: "useChat chat id (ignored)." }),
     trigger: lenient(z.string()).meta({ description: "useChat trigger (ignored)." }),
@@ -72,19 +94,27 @@ export const streamBody = z
   .catchall(documentAs(z.unknown(), inputValue));
 
 export const STREAM_PROTOCOLS = ["text", "ui", "sse", "data"] as const;
-const protocol = z.enum(STREAM_PROTOCOLS, { error: "must be one of text, ui, sse, data" }).optional()
-  .meta({ description: "Force a response protocol. Default: `sse` with Accept: text/event-stream, `data` (AI SDK 4's data stream) for an AI SDK ≤ 4 body (messages with string `content`, no `trigger`), `ui` for other bodies with messages, else `text`." });
+const protocol = z.enum(STREAM_PROTOCOLS, { error: "must be one of text, ui, sse, data" }).optional().meta({
+  description:
+    "Force a response protocol. Default: `sse` with Accept: text/event-stream, `data` (AI SDK 4's data stream) for an AI SDK ≤ 4 body (messages with string `content`, no `trigger`), `ui` for other bodies with messages, else `text`.",
+});
 
 /** POST /run/:id/stream?version=&protocol=&resumable= (the token is the security scheme, not a parameter). */
 export const streamQuery = pinQuery.extend({
   protocol,
-  resumable: z.string().optional().transform((v) => v === "1" || v === "true")
+  resumable: z
+    .string()
+    .optional()
+    .transform((v) => v === "1" || v === "true")
     .meta({ description: "`1` or `true`: the run survives a disconnect and can be picked up with GET /api/v1/runs/{run_id}/stream." }),
 });
 
 /** POST /run/:id?version=&label=&async= */
 export const runQuery = pinQuery.extend({
-  async: z.string().optional().transform((v) => v === "1" || v === "true")
+  async: z
+    .string()
+    .optional()
+    .transform((v) => v === "1" || v === "true")
     .meta({ description: "`true`: answer 202 at once and run from the queue (like `Prefer: respond-async`)." }),
 });
 
@@ -94,8 +124,9 @@ export const queuedRunResponse = z.object({ success: z.literal(true), run_id: z.
 /** GET /runs/:id/stream?protocol=&resume_from_index= */
 export const resumeQuery = z.object({
   protocol: protocol.meta({ description: "Default: the run's own protocol (SSE with Accept: text/event-stream)." }),
-  resume_from_index: lenient(z.string().regex(/^\d+$/).transform(Number))
-    .meta({ description: "SSE: first chunk index to send (Last-Event-ID wins). Ignored unless digits." }),
+  resume_from_index: lenient(z.string().regex(/^\d+$/).transform(Number)).meta({
+    description: "SSE: first chunk index to send (Last-Event-ID wins). Ignored unless digits.",
+  }),
 });
 
 /** GET /runs */
@@ -115,7 +146,10 @@ export const runResponse = z.object({
   run_id: z.string(),
   status: z.literal("completed"),
   result: z.string(),
-  output: z.unknown().optional().meta({ description: "Structured output: the answer parsed, present when the workflow declares an output schema (`result` holds its JSON text). An answer that does not match the schema fails the run (500, reason `output_invalid`)." }),
+  output: z.unknown().optional().meta({
+    description:
+      "Structured output: the answer parsed, present when the workflow declares an output schema (`result` holds its JSON text). An answer that does not match the schema fails the run (500, reason `output_invalid`).",
+  }),
   citations,
   usage,
   credits_charged: z.int(),
@@ -127,11 +161,17 @@ export const runRecord = z.object({
   run_id: z.string(),
   workflow_id: z.string(),
   version_id: z.string().nullable(),
-  assignment: z.object({
-    label: z.string(), bucket: z.int().meta({ description: "0..9999: the share of traffic this run fell in." }),
-    by: z.enum(["user", "request"]).meta({ description: "`user`: sticky, hashed from the end user; `request`: drawn for this request (no user)." }),
-    split: z.string().meta({ description: "The split when the run started, e.g. `v3 90% / v4 10%`." }),
-  }).nullable().meta({ description: "Why this version ran, when its label splits traffic between versions; null otherwise." }),
+  assignment: z
+    .object({
+      label: z.string(),
+      bucket: z.int().meta({ description: "0..9999: the share of traffic this run fell in." }),
+      by: z
+        .enum(["user", "request"])
+        .meta({ description: "`user`: sticky, hashed from the end user; `request`: drawn for this request (no user)." }),
+      split: z.string().meta({ description: "The split when the run started, e.g. `v3 90% / v4 10%`." }),
+    })
+    .nullable()
+    .meta({ description: "Why this version ran, when its label splits traffic between versions; null otherwise." }),
   status: z.enum(RUN_STATUSES),
   result: z.string().meta({ description: "The output so far (saved every second while running)." }),
   citations,
@@ -147,16 +187,23 @@ export const runRecord = z.object({
   finished_at: z.iso.datetime().nullable(),
   first_token_ms: z.int().nullable(),
   latency_ms: z.int().nullable(),
-  attempts: z.array(z.object({
-    model: z.string().meta({ description: "The model called, as `<provider>:<model>`." }),
-    provider: z.string(),
-    status: z.enum(["succeeded", "failed", "skipped"]).meta({ description: "`skipped`: the provider's circuit breaker was open." }),
-    error_class: z.string().nullable().meta({ description: "rate_limited, overloaded, server_error, timeout, conflict, first_token_timeout, connection, stream_error, client_error, circuit_open, canceled." }),
-    http_status: z.int().nullable(),
-    duration_ms: z.int(),
-    input_tokens: z.int().meta({ description: "For a failed call: only what the provider reported (and billed)." }),
-    output_tokens: z.int(),
-  })).meta({ description: "Every model call the run made, in order: retries and fallbacks. Empty for runs that recorded none." }),
+  attempts: z
+    .array(
+      z.object({
+        model: z.string().meta({ description: "The model called, as `<provider>:<model>`." }),
+        provider: z.string(),
+        status: z.enum(["succeeded", "failed", "skipped"]).meta({ description: "`skipped`: the provider's circuit breaker was open." }),
+        error_class: z.string().nullable().meta({
+          description:
+            "rate_limited, overloaded, server_error, timeout, conflict, first_token_timeout, connection, stream_error, client_error, circuit_open, canceled.",
+        }),
+        http_status: z.int().nullable(),
+        duration_ms: z.int(),
+        input_tokens: z.int().meta({ description: "For a failed call: only what the provider reported (and billed)." }),
+        output_tokens: z.int(),
+      }),
+    )
+    .meta({ description: "Every model call the run made, in order: retries and fallbacks. Empty for runs that recorded none." }),
 });
 export type RunRecord = z.output<typeof runRecord>;
 
@@ -178,8 +225,16 @@ export const sseEvents = {
     run_id: z.string(),
   }),
   done: z.object({
-    message: z.string(), status: z.enum(RUN_STATUSES), run_id: z.string(), usage,
-    execution_time: z.number().meta({ description: "Seconds." }), citations, credits_charged: z.int(),
-    output: z.unknown().optional().meta({ description: "Structured output: the validated object, when the workflow declares an output schema." }),
+    message: z.string(),
+    status: z.enum(RUN_STATUSES),
+    run_id: z.string(),
+    usage,
+    execution_time: z.number().meta({ description: "Seconds." }),
+    citations,
+    credits_charged: z.int(),
+    output: z
+      .unknown()
+      .optional()
+      .meta({ description: "Structured output: the validated object, when the workflow declares an output schema." }),
   }),
 };

@@ -21,7 +21,6 @@ import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { sweepBalanceNotices } from "@/lib/notices/send-notice";
 import { processSingleton } from "@/lib/process-singleton";
 
-
 /** Server start: open the database once (migrating it), seed a first run, start the sweeper. */
 export function boot(): Promise<void> {
   return processSingleton("boot", doBoot);
@@ -74,7 +73,8 @@ function assertValidConfiguration() {
 function handleShutdownSignals() {
   const env = getEnv();
   if (!env.NEXT_MANUAL_SIG_HANDLE) {
-    if (env.NODE_ENV === "production") logger.warn("NEXT_MANUAL_SIG_HANDLE is not set: a SIGTERM cuts streams in flight instead of draining them");
+    if (env.NODE_ENV === "production")
+      logger.warn("NEXT_MANUAL_SIG_HANDLE is not set: a SIGTERM cuts streams in flight instead of draining them");
     return;
   }
   let stopping = false;
@@ -100,8 +100,11 @@ export async function seedDemo() {
   const env = getEnv();
   const { org_id } = await createOrg({ name: "Demo org", credits: env.DEMO_CREDITS });
   const wf = await createWorkflow({
-    orgId: org_id, name: "Story", description: "Writes a short story about the given subject.",
-    template: "Write a short story: {{story}}", publish: true,
+    orgId: org_id,
+    name: "Story",
+    description: "Writes a short story about the given subject.",
+    template: "Write a short story: {{story}}",
+    publish: true,
   });
   const { key } = await createApiKey({ orgId: org_id, name: "Demo key" });
   const base = `http://localhost:${env.PORT}`;

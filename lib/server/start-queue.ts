@@ -13,5 +13,15 @@ import { startJobWorker } from "@/lib/queue/worker";
 export function startQueue() {
   // A settlement that leaves an org under its auto top-up threshold claims one (lib/billing).
   onSettlementCommitted(autoTopUpAfterSettlement);
-  startJobWorker({ run: runJobHandler(), webhook: webhookJobHandler(), "run-event": runEventJobHandler(), "auto-top-up": autoTopUpJobHandler(), eval: evalJobHandler(), mail: mailJobHandler() }, isDraining);
+  startJobWorker(
+    {
+      run: runJobHandler(),
+      webhook: webhookJobHandler(),
+      "run-event": runEventJobHandler(),
+      "auto-top-up": autoTopUpJobHandler(),
+      eval: evalJobHandler(),
+      mail: mailJobHandler(),
+    },
+    isDraining,
+  );
 }

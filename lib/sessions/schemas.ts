@@ -12,11 +12,15 @@ export const sessionId = z
 export const sessionResponse = z.object({
   success: z.literal(true),
   session_id: z.string(),
-  turns: z.array(z.object({
-    run_id: z.string(), workflow_id: z.string(), status: z.string(),
-    user: z.string().meta({ description: "The rendered prompt of the turn." }),
-    assistant: z.string(),
-    created_at: z.iso.datetime(),
-  })),
+  turns: z.array(
+    z.object({
+      run_id: z.string(),
+      workflow_id: z.string(),
+      status: z.string(),
+      user: z.string().meta({ description: "The rendered prompt of the turn." }),
+      assistant: z.string(),
+      created_at: z.iso.datetime(),
+    }),
+  ),
 });
 export type SessionResponse = z.output<typeof sessionResponse>;

@@ -18,7 +18,6 @@ import { sessionId as sessionIdSchema, type SessionResponse } from "./schemas";
 
 const sessionPath = z.object({ session_id: sessionIdSchema });
 
-
 export type SessionTurn = { runId: string; workflowId: string; status: string; user: string; assistant: string; createdAt: Date };
 
 type TurnFilter = { orgId: string; sessionId: string; workflowIds: string[] | null; endUser?: string | null };
@@ -30,7 +29,12 @@ const userText = (r: TurnRow) => (r.template ? renderTemplate(r.template, r.inpu
 async function loadTurns(f: TurnFilter): Promise<SessionTurn[]> {
   const rows = await listSessionTurns(await getDb(), f);
   return rows.reverse().map((r) => ({
-    runId: r.id, workflowId: r.workflowId, status: r.status, createdAt: r.createdAt, user: userText(r), assistant: r.output,
+    runId: r.id,
+    workflowId: r.workflowId,
+    status: r.status,
+    createdAt: r.createdAt,
+    user: userText(r),
+    assistant: r.output,
   }));
 }
 
@@ -77,6 +81,13 @@ export async function getSessionForApi(principal: Principal, rawId: string): Pro
   return {
     success: true as const,
     session_id: sessionId,
-    turns: turns.map((t) => ({ run_id: t.runId, workflow_id: t.workflowId, status: t.status, user: t.user, assistant: t.assistant, created_at: t.createdAt.toISOString() })),
+    turns: turns.map((t) => ({
+      run_id: t.runId,
+      workflow_id: t.workflowId,
+      status: t.status,
+      user: t.user,
+      assistant: t.assistant,
+      created_at: t.createdAt.toISOString(),
+    })),
   };
 }

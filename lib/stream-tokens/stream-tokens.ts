@@ -17,7 +17,9 @@ import type { MintTokenResponse } from "./schemas";
  * calls run): the browser holding it runs what the backend chose, never an A/B arm of its own.
  */
 export async function mintStreamToken(
-  principal: Principal, ttl: number, endUser: string | null = null,
+  principal: Principal,
+  ttl: number,
+  endUser: string | null = null,
   narrow: { workflowId?: string | null; maxCredits?: number | null } & VersionPin = {},
 ): Promise<MintTokenResponse> {
   // A token counts against its key's rate limit and dies with it: only a key can mint one.
@@ -26,8 +28,10 @@ export async function mintStreamToken(
   const { version, label } = narrow;
   if (version !== undefined && label !== undefined) throw new AppError("invalid_request", "Pin with either version or label, not both");
   // A version number belongs to one workflow; a label name may exist on any.
-  if (version !== undefined && workflowId === null) throw new AppError("invalid_request", "version needs workflow_id: a version number belongs to one workflow");
-  if (label !== undefined && !LABEL_NAME.test(label)) throw new AppError("invalid_request", "label must match ^[a-z][a-z0-9_-]{0,39}$ (e.g. production, staging)");
+  if (version !== undefined && workflowId === null)
+    throw new AppError("invalid_request", "version needs workflow_id: a version number belongs to one workflow");
+  if (label !== undefined && !LABEL_NAME.test(label))
+    throw new AppError("invalid_request", "label must match ^[a-z][a-z0-9_-]{0,39}$ (e.g. production, staging)");
   if (workflowId !== null) {
     // A token cannot widen its key: a workflow outside the key's list does not exist for it.
     if (!isId.workflow(workflowId)) throw new AppError("workflow_not_found");
@@ -36,14 +40,24 @@ export async function mintStreamToken(
   const token = newSecret.streamToken();
   const db = await getDb();
   await insertStreamToken(db, {
-    tokenHash: sha256Hex(token), orgId: principal.orgId, apiKeyId: principal.keyId,
-    expiresAt: new Date(Date.now() + ttl * 1000), endUser: endUser?.slice(0, 200) ?? null,
-    workflowId, maxCredits: narrow.maxCredits ?? null, pinVersion: version ?? null, pinLabel: label ?? null,
+    tokenHash: sha256Hex(token),
+    orgId: principal.orgId,
+    apiKeyId: principal.keyId,
+    expiresAt: new Date(Date.now() + ttl * 1000),
+    endUser: endUser?.slice(0, 200) ?? null,
+    workflowId,
+    maxCredits: narrow.maxCredits ?? null,
+    pinVersion: version ?? null,
+    pinLabel: label ?? null,
   });
   return {
-    success: true as const, token, ttl,
-    ...(workflowId ? { workflow_id: workflowId } : {}), ...(narrow.maxCredits ? { max_credits: narrow.maxCredits } : {}),
-    ...(version !== undefined ? { version } : {}), ...(label !== undefined ? { label } : {}),
+    success: true as const,
+    token,
+    ttl,
+    ...(workflowId ? { workflow_id: workflowId } : {}),
+    ...(narrow.maxCredits ? { max_credits: narrow.maxCredits } : {}),
+    ...(version !== undefined ? { version } : {}),
+    ...(label !== undefined ? { label } : {}),
   };
 }
 
@@ -59,16 +73,28 @@ export async function redeemToken(token: string): Promise<ApiKeyPrincipal> {
   const key = await findActiveApiKeyById(db, row.apiKeyId);
   if (!key) throw new AppError("unauthorized");
   const pin: VersionPin = row.pinVersion !== null ? { version: row.pinVersion } : row.pinLabel !== null ? { label: row.pinLabel } : {};
-  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.rateLimitPerMinute, endUser: row.endUser, viaToken: true, pin, restrictions: narrowRestrictions(restrictionsOf(key), row) };
+  return {
+    keyId: key.id,
+    orgId: key.orgId,
+    rateLimitPerMinute: key.rateLimitPerMinute,
+    endUser: row.endUser,
+    viaToken: true,
+    pin,
+    restrictions: narrowRestrictions(restrictionsOf(key), row),
+  };
 }
 
 /** The key's restrictions, narrowed by what the token was minted with. */
-function narrowRestrictions(key: KeyRestrictions | undefined, token: { workflowId: string | null; maxCredits: number | null }): KeyRestrictions | undefined {
+function narrowRestrictions(
+  key: KeyRestrictions | undefined,
+  token: { workflowId: string | null; maxCredits: number | null },
+): KeyRestrictions | undefined {
   if (token.workflowId === null && token.maxCredits === null) return key;
   const base: KeyRestrictions = key ?? { workflowIds: null, allowedOrigins: null, capPeriod: null, maxCredits: null };
   return {
     ...base,
-    workflowIds: token.workflowId === null ? base.workflowIds : [token.workflowId].filter((id) => !base.workflowIds || base.workflowIds.includes(id)),
+    workflowIds:
+      token.workflowId === null ? base.workflowIds : [token.workflowId].filter((id) => !base.workflowIds || base.workflowIds.includes(id)),
     maxCredits: token.maxCredits ?? base.maxCredits,
   };
 }

@@ -17,8 +17,11 @@ type ModelResult = {
 export function inModelCallSpan<R extends ModelResult>(call: ModelCall, fn: () => Promise<R>): Promise<R> {
   const system = call.provider.split(".")[0]!;
   const attributes = {
-    "gen_ai.operation.name": "chat", "gen_ai.system": system, "gen_ai.provider.name": system,
-    "gen_ai.request.model": call.modelId, "gen_ai.request.max_tokens": call.maxOutputTokens,
+    "gen_ai.operation.name": "chat",
+    "gen_ai.system": system,
+    "gen_ai.provider.name": system,
+    "gen_ai.request.model": call.modelId,
+    "gen_ai.request.max_tokens": call.maxOutputTokens,
     ...(call.temperature != null ? { "gen_ai.request.temperature": call.temperature } : {}),
   };
   return inSpan(`chat ${call.modelId}`, attributes, async (span) => {
@@ -31,7 +34,8 @@ export function inModelCallSpan<R extends ModelResult>(call: ModelCall, fn: () =
 
 function recordResult(span: Span, r: ModelResult, started: number) {
   span.setAttributes({
-    "gen_ai.usage.input_tokens": r.usage.inputTokens, "gen_ai.usage.output_tokens": r.usage.outputTokens,
+    "gen_ai.usage.input_tokens": r.usage.inputTokens,
+    "gen_ai.usage.output_tokens": r.usage.outputTokens,
     "gen_ai.response.finish_reasons": [r.finishReason],
   });
   if (r.firstTokenMs !== undefined) {

@@ -10,11 +10,21 @@ import { markTracingStarted } from "./trace";
 export async function startTracing(): Promise<boolean> {
   const env = getEnv();
   if (env.OTEL_SDK_DISABLED || !(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT)) return false;
-  const [{ context, propagation, trace }, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { OTLPTraceExporter }, { resourceFromAttributes }, { BatchSpanProcessor, TracerProvider }] =
-    await Promise.all([
-      import("@opentelemetry/api"), import("@opentelemetry/context-async-hooks"), import("@opentelemetry/core"),
-      import("@opentelemetry/exporter-trace-otlp-http"), import("@opentelemetry/resources"), import("@opentelemetry/sdk-trace"),
-    ]);
+  const [
+    { context, propagation, trace },
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BatchSpanProcessor, TracerProvider },
+  ] = await Promise.all([
+    import("@opentelemetry/api"),
+    import("@opentelemetry/context-async-hooks"),
+    import("@opentelemetry/core"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/sdk-trace"),
+  ]);
   // The exporter reads the endpoint, headers and timeout variables itself (OTLP/HTTP with JSON bodies).
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": env.OTEL_SERVICE_NAME }),
@@ -26,6 +36,9 @@ export async function startTracing(): Promise<boolean> {
   trace.setGlobalTracerProvider(provider);
   markTracingStarted(() => provider.forceFlush());
   // The origin only: an endpoint URL may carry credentials.
-  logger.info("tracing on", { service: env.OTEL_SERVICE_NAME, endpoint: new URL(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT!).origin });
+  logger.info("tracing on", {
+    service: env.OTEL_SERVICE_NAME,
+    endpoint: new URL(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT!).origin,
+  });
   return true;
 }

@@ -22,4 +22,3 @@ export function publishing(sink: StreamSink, runId: string): StreamSink {
     response: (h) => sink.response(h),
   };
 }
-

@@ -10,11 +10,18 @@ import type { RunResponse } from "@/lib/runs/schemas";
 
 /** The documented /run body, from a live run or from its record: one shape for both. */
 function runBody(r: {
-  runId: string; text: string; output?: unknown; citations: string[];
-  usage: { inputTokens: number; outputTokens: number; totalTokens: number }; creditsCharged: number;
+  runId: string;
+  text: string;
+  output?: unknown;
+  citations: string[];
+  usage: { inputTokens: number; outputTokens: number; totalTokens: number };
+  creditsCharged: number;
 }): RunResponse {
   return {
-    success: true, run_id: r.runId, status: "completed", result: r.text,
+    success: true,
+    run_id: r.runId,
+    status: "completed",
+    result: r.text,
     ...(r.output !== undefined ? { output: r.output } : {}),
     citations: r.citations,
     usage: { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, total_tokens: r.usage.totalTokens },
@@ -29,12 +36,17 @@ function runBody(r: {
  */
 export async function answerOfRun(principal: Principal, runId: string): Promise<RunResponse> {
   const run = await getRunOrThrow(principal, runId);
-  if (run.status !== "completed") throw new AppError("internal_server_error", undefined, { run_id: run.id, status: run.status, error_code: run.errorCode });
+  if (run.status !== "completed")
+    throw new AppError("internal_server_error", undefined, { run_id: run.id, status: run.status, error_code: run.errorCode });
   const version = run.versionId ? await getWorkflowVersionById(await getDb(), { orgId: run.orgId, versionId: run.versionId }) : undefined;
   const checked = version?.outputSchema ? checkOutput(version.outputSchema, run.output) : undefined;
   return runBody({
-    runId: run.id, text: run.output, output: checked?.ok ? checked.output : undefined, citations: run.citations,
-    usage: run, creditsCharged: run.creditsCharged,
+    runId: run.id,
+    text: run.output,
+    output: checked?.ok ? checked.output : undefined,
+    citations: run.citations,
+    usage: run,
+    creditsCharged: run.creditsCharged,
   });
 }
 
@@ -42,5 +54,12 @@ export async function answerOfRun(principal: Principal, runId: string): Promise<
 export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, clientSignal?: AbortSignal): Promise<RunResponse> {
   const { run, result, done, output } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
   if (result.error) throw runFailedError(run.id, result);
-  return runBody({ runId: run.id, text: result.text, output, citations: result.citations, usage: done, creditsCharged: done.creditsCharged });
+  return runBody({
+    runId: run.id,
+    text: result.text,
+    output,
+    citations: result.citations,
+    usage: done,
+    creditsCharged: done.creditsCharged,
+  });
 }

@@ -19,7 +19,13 @@ export type CustomProtocol = { name: string; sink: (o: SinkOptions) => StreamSin
  */
 export async function respondStream(
   r: Omit<RunRequest, "protocol">,
-  { req, protocol, resumable, headers, pacing }: { req: Request; protocol: StreamProtocol | CustomProtocol; resumable: boolean; headers: Headers; pacing?: Pacing },
+  {
+    req,
+    protocol,
+    resumable,
+    headers,
+    pacing,
+  }: { req: Request; protocol: StreamProtocol | CustomProtocol; resumable: boolean; headers: Headers; pacing?: Pacing },
 ): Promise<Response> {
   const name = typeof protocol === "string" ? protocol : protocol.name;
   // An idempotent run (its id chosen for it) goes on without its client and on the run bus: a repeat follows it.
@@ -27,10 +33,12 @@ export async function respondStream(
   const { run, sessionId, execute } = await openRun({ ...r, protocol: name, signal: req.signal });
   let abort: (reason?: unknown) => void = () => {};
   let pacer: ReturnType<typeof paced> | undefined;
-  const onCancel = resumable ? () => {} : (reason: unknown) => {
-    pacer?.stop();
-    abort(reason ?? new DOMException("client disconnected", "AbortError"));
-  };
+  const onCancel = resumable
+    ? () => {}
+    : (reason: unknown) => {
+        pacer?.stop();
+        abort(reason ?? new DOMException("client disconnected", "AbortError"));
+      };
   const wire = typeof protocol === "string" ? sinkFor(protocol, { onCancel, sessionId }) : protocol.sink({ onCancel });
   const shared: StreamSink = resumable ? publishing(wire, run.id) : wire;
   // Pacing wraps the run bus too: a resumed SSE stream counts the chunks its client saw.
@@ -67,9 +75,13 @@ export async function respondStream(
   void finished.then(
     ({ result, done, output }) =>
       sink.end({
-        runId: run.id, status: done.status, text: result.text, citations: result.citations,
+        runId: run.id,
+        status: done.status,
+        text: result.text,
+        citations: result.citations,
         usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
-        creditsCharged: done.creditsCharged, executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
+        creditsCharged: done.creditsCharged,
+        executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
         finishReason: result.finishReason,
         error: result.error && { ...result.error, capacity: result.failure?.capacity, retryAfterS: result.failure?.retryAfterS },
         ...(output !== undefined ? { output } : {}),
@@ -77,8 +89,15 @@ export async function respondStream(
     () =>
       // finishRun gave up after its retries: the sweeper will close the run; the client must not see a clean end.
       sink.end({
-        runId: run.id, status: "failed", text: "", citations: [], usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
-        creditsCharged: 0, executionTimeS: 0, finishReason: "error", error: { code: "internal_error", message: "could not record the run" },
+        runId: run.id,
+        status: "failed",
+        text: "",
+        citations: [],
+        usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
+        creditsCharged: 0,
+        executionTimeS: 0,
+        finishReason: "error",
+        error: { code: "internal_error", message: "could not record the run" },
       }),
   );
   return sink.response(headers);

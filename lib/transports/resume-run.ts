@@ -28,7 +28,11 @@ async function followBus(runId: string): Promise<ReadableStream<BusEvent> | null
   try {
     const got = await Promise.race([following, late]);
     // A follow that answers after we gave up must not keep its listener until the run ends.
-    if (got === "down") void following.then((s) => s?.cancel(), () => {});
+    if (got === "down")
+      void following.then(
+        (s) => s?.cancel(),
+        () => {},
+      );
     return got;
   } catch (err) {
     logger.warn("resume: run bus unavailable", { runId, err: (err as Error).message });
@@ -44,15 +48,28 @@ async function followBus(runId: string): Promise<ReadableStream<BusEvent> | null
  * the start. A finished run that is no longer on the bus is replayed from its stored output. 204
  * when there is nothing to resume (a run still going that was not started resumable).
  */
-export async function resumeRun({ req, principal, runId, query, headers, protocol: asked }: {
-  req: Request; principal: Principal; runId: string; query: z.output<typeof resumeQuery>; headers: Headers;
+export async function resumeRun({
+  req,
+  principal,
+  runId,
+  query,
+  headers,
+  protocol: asked,
+}: {
+  req: Request;
+  principal: Principal;
+  runId: string;
+  query: z.output<typeof resumeQuery>;
+  headers: Headers;
   /** The protocol to answer in (an idempotent repeat of POST /stream: the one it asks for). */
   protocol?: StreamProtocol;
 }) {
   const run = await getRunOrThrow(principal, runId);
-  const protocol = asked ?? (query.protocol !== undefined || (req.headers.get("accept") ?? "").includes("text/event-stream")
-    ? chooseProtocol(query.protocol, req, {})
-    : ((run.protocol === "sse" || run.protocol === "ui" || run.protocol === "data" ? run.protocol : "text") as StreamProtocol));
+  const protocol =
+    asked ??
+    (query.protocol !== undefined || (req.headers.get("accept") ?? "").includes("text/event-stream")
+      ? chooseProtocol(query.protocol, req, {})
+      : ((run.protocol === "sse" || run.protocol === "ui" || run.protocol === "data" ? run.protocol : "text") as StreamProtocol));
   const from = resumeFrom(req, protocol, query.resume_from_index);
   const followed = await followBus(runId);
   // Without the bus a finished run is still its stored output (README, "Resumable streams"); a run
@@ -83,9 +100,13 @@ export async function resumeRun({ req, principal, runId, query, headers, protoco
     // Finished, and no longer on the bus: the stored output as one chunk, then the end.
     if (from === 0 && run.output) sink.text(run.output, 0);
     const end: RunEnd = {
-      runId, status: run.status, text: run.output, citations: run.citations,
+      runId,
+      status: run.status,
+      text: run.output,
+      citations: run.citations,
       usage: { input_tokens: run.inputTokens, output_tokens: run.outputTokens, total_tokens: run.totalTokens },
-      creditsCharged: run.creditsCharged, executionTimeS: (run.latencyMs ?? 0) / 1000,
+      creditsCharged: run.creditsCharged,
+      executionTimeS: (run.latencyMs ?? 0) / 1000,
       error: run.errorCode ? { code: run.errorCode, message: run.errorMessage ?? "" } : undefined,
     };
     sink.end(end);

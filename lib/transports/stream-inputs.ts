@@ -28,8 +28,10 @@ export function chooseProtocol(forced: StreamProtocol | undefined, req: Request,
  * `trigger`, which every AI SDK 5+ request carries.
  */
 function isAiSdk4Body(messages: unknown[], trigger: unknown): boolean {
-  return trigger === undefined
-    && messages.some((m) => m !== null && typeof m === "object" && typeof (m as { content?: unknown }).content === "string");
+  return (
+    trigger === undefined &&
+    messages.some((m) => m !== null && typeof m === "object" && typeof (m as { content?: unknown }).content === "string")
+  );
 }
 
 /** A message's text: a UI message's text parts, or an AI SDK ≤ 4 message's content. */
@@ -37,7 +39,9 @@ function messageText(m: NonNullable<StreamBody["messages"]>[number]): string {
   if (typeof m.content === "string") return m.content;
   if (Array.isArray(m.parts)) {
     return m.parts
-      .map((p) => (p && typeof p === "object" && (p as { type?: unknown }).type === "text" ? String((p as { text?: unknown }).text ?? "") : ""))
+      .map((p) =>
+        p && typeof p === "object" && (p as { type?: unknown }).type === "text" ? String((p as { text?: unknown }).text ?? "") : "",
+      )
       .join("");
   }
   return "";
@@ -70,9 +74,13 @@ export function streamInputs(body: Record<string, unknown>, fields: StreamBody, 
   // copy would turn a "__proto__" key into a prototype).
   const params = (body.parameters ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(params)) if (!Object.hasOwn(vars, k) && !STREAM_CONTROLS.has(k)) vars[k] = v;
-  const conversation = splitConversation((fields.messages ?? []).map((m, i) => ({
-    role: m.role, text: messageText(m), files: m.role === "user" ? chatImages(m, `messages[${i}]`) : [],
-  })));
+  const conversation = splitConversation(
+    (fields.messages ?? []).map((m, i) => ({
+      role: m.role,
+      text: messageText(m),
+      files: m.role === "user" ? chatImages(m, `messages[${i}]`) : [],
+    })),
+  );
   const fallback = conversation.last ?? (typeof body.query === "string" ? body.query : undefined);
   const missing = variables.filter((v) => !Object.hasOwn(vars, v));
   if (missing.length === 1 && fallback !== undefined) vars[missing[0]!] = fallback;
@@ -86,13 +94,27 @@ type Turn = { role: string; text: string; files?: LanguageModelV4FilePart[] };
  * own), the latest user message's text (`last`, which may fill a variable) and images
  * (`lastFiles`), the turns before it (`before`) and all of them (`all`), empty ones left out.
  */
-export function splitConversation(messages: Turn[]): { last?: string; lastFiles: LanguageModelV4FilePart[]; before: LanguageModelV4Message[]; all: LanguageModelV4Message[] } {
+export function splitConversation(messages: Turn[]): {
+  last?: string;
+  lastFiles: LanguageModelV4FilePart[];
+  before: LanguageModelV4Message[];
+  all: LanguageModelV4Message[];
+} {
   const turns = messages.filter((m) => m.role === "user" || m.role === "assistant");
   let lastUser = -1;
-  for (let i = turns.length - 1; i >= 0; i--) if (turns[i]!.role === "user") { lastUser = i; break; }
-  const toModel = (ts: Turn[]) => ts.filter((m) => m.text || m.files?.length).map((m): LanguageModelV4Message => (m.role === "user"
-    ? { role: "user", content: [...(m.text ? [{ type: "text" as const, text: m.text }] : []), ...(m.files ?? [])] }
-    : { role: "assistant", content: [{ type: "text", text: m.text }] }));
+  for (let i = turns.length - 1; i >= 0; i--)
+    if (turns[i]!.role === "user") {
+      lastUser = i;
+      break;
+    }
+  const toModel = (ts: Turn[]) =>
+    ts
+      .filter((m) => m.text || m.files?.length)
+      .map((m): LanguageModelV4Message =>
+        m.role === "user"
+          ? { role: "user", content: [...(m.text ? [{ type: "text" as const, text: m.text }] : []), ...(m.files ?? [])] }
+          : { role: "assistant", content: [{ type: "text", text: m.text }] },
+      );
   return {
     last: lastUser >= 0 ? turns[lastUser]!.text : undefined,
     lastFiles: lastUser >= 0 ? (turns[lastUser]!.files ?? []) : [],

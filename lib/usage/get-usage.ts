@@ -12,12 +12,20 @@ export async function getUsage(orgId: string, q: z.output<typeof usageQuery>, wo
   if (!(from < to)) throw new AppError("invalid_request", "from must be before to");
   const rows = await sumUsage(await getDb(), { orgId, groupBy: q.group_by, from, to, workflowIds });
   const groups = rows.map((r) => ({
-    [q.group_by]: r.group, runs: r.runs, input_tokens: r.inputTokens, output_tokens: r.outputTokens,
-    total_tokens: r.inputTokens + r.outputTokens, credits: Number(r.credits),
+    [q.group_by]: r.group,
+    runs: r.runs,
+    input_tokens: r.inputTokens,
+    output_tokens: r.outputTokens,
+    total_tokens: r.inputTokens + r.outputTokens,
+    credits: Number(r.credits),
   }));
   const sum = (k: "runs" | "total_tokens" | "credits") => groups.reduce((a, g) => a + (g[k] as number), 0);
   return {
-    success: true as const, group_by: q.group_by, from: from.toISOString(), to: to.toISOString(), groups,
+    success: true as const,
+    group_by: q.group_by,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    groups,
     totals: { runs: sum("runs"), total_tokens: sum("total_tokens"), credits: sum("credits") },
   };
 }

@@ -1,7 +1,9 @@
 import { z } from "zod";
 
 /** An ISO date or date-time between 1970 and 9999 (what the database's timestamps hold). */
-const day = z.iso.datetime({ offset: true }).or(z.iso.date())
+const day = z.iso
+  .datetime({ offset: true })
+  .or(z.iso.date())
   .refine((s) => {
     const t = Date.parse(s);
     return t >= 0 && t < Date.UTC(10000, 0, 1);
@@ -22,10 +24,17 @@ export const usageResponse = z.object({
   group_by: z.enum(["user", "key", "workflow"]),
   from: z.iso.datetime(),
   to: z.iso.datetime(),
-  groups: z.array(z.object({
-    // One of these, named by group_by: the end user (null: runs with none), the key id or the workflow id.
-    user: groupKey.optional(), key: groupKey.optional(), workflow: groupKey.optional(), ...counts,
-  })).meta({ description: "Most credits first; each group carries the key named by group_by." }),
+  groups: z
+    .array(
+      z.object({
+        // One of these, named by group_by: the end user (null: runs with none), the key id or the workflow id.
+        user: groupKey.optional(),
+        key: groupKey.optional(),
+        workflow: groupKey.optional(),
+        ...counts,
+      }),
+    )
+    .meta({ description: "Most credits first; each group carries the key named by group_by." }),
   totals: z.object({ runs: z.int(), total_tokens: z.int(), credits: z.number() }),
 });
 export type UsageResponse = z.output<typeof usageResponse>;

@@ -18,18 +18,33 @@ export function documentAs<S extends z.ZodType>(schema: S, doc: z.ZodType): S {
  * An integer query parameter: digits only (no sign, exponent or spaces, which Number() would take),
  * within [min, max]; absent or empty is `fallback`. Any failure is the one `message`.
  */
-export function queryInteger<F extends number | undefined = undefined>(
-  { min, max, message, description, pattern = /^\d+$/, fallback }:
-    { min: number; max: number; message: string; description: string; pattern?: RegExp; fallback?: F },
-) {
-  const parse = z.string().optional().transform((raw, ctx): number | F => {
-    if (raw === undefined || (raw === "" && fallback !== undefined)) return fallback as F;
-    if (!pattern.test(raw) || Number(raw) < min || Number(raw) > max) {
-      ctx.addIssue({ code: "custom", message });
-      return z.NEVER;
-    }
-    return Number(raw);
-  }).meta({ description });
+export function queryInteger<F extends number | undefined = undefined>({
+  min,
+  max,
+  message,
+  description,
+  pattern = /^\d+$/,
+  fallback,
+}: {
+  min: number;
+  max: number;
+  message: string;
+  description: string;
+  pattern?: RegExp;
+  fallback?: F;
+}) {
+  const parse = z
+    .string()
+    .optional()
+    .transform((raw, ctx): number | F => {
+      if (raw === undefined || (raw === "" && fallback !== undefined)) return fallback as F;
+      if (!pattern.test(raw) || Number(raw) < min || Number(raw) > max) {
+        ctx.addIssue({ code: "custom", message });
+        return z.NEVER;
+      }
+      return Number(raw);
+    })
+    .meta({ description });
   // (registered after .meta(), which returns a new schema)
   const doc = z.int().min(min).max(max);
   return documentAs(parse, fallback === undefined ? doc.optional() : doc.default(fallback));

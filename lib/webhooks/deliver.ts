@@ -2,7 +2,13 @@ import "server-only";
 import { getBackgroundDb } from "@/db";
 import { deferGroupJobs, deferJob, deleteJob, releaseJob } from "@/db/queries/jobs";
 import {
-  clearEndpointTimeouts, getDeliveryWithEndpoint, markEndpointFailing, markEndpointHealthy, recordDeliveryAttempt, recordEndpointTimeout, type AttemptOutcome,
+  clearEndpointTimeouts,
+  getDeliveryWithEndpoint,
+  markEndpointFailing,
+  markEndpointHealthy,
+  recordDeliveryAttempt,
+  recordEndpointTimeout,
+  type AttemptOutcome,
 } from "@/db/queries/webhooks";
 import type { Job } from "@/db/schema";
 import { isAppError } from "@/lib/errors";
@@ -34,7 +40,11 @@ const CIRCUIT = { openAfter: 3, baseMs: 30_000, maxMs: 600_000 };
 
 /** `timeoutMs`: how long a receiver has to answer (tests shorten it). */
 export const webhookJobHandler = ({ timeoutMs = TIMEOUT_MS }: { timeoutMs?: number } = {}): JobHandler => ({
-  handle: (job) => deliverWebhook(job, timeoutMs), concurrency: WEBHOOK_CONCURRENCY, orgShare: WEBHOOK_ORG_SHARE, groupShare: WEBHOOK_ENDPOINT_CONCURRENCY, leaseMs: 60_000,
+  handle: (job) => deliverWebhook(job, timeoutMs),
+  concurrency: WEBHOOK_CONCURRENCY,
+  orgShare: WEBHOOK_ORG_SHARE,
+  groupShare: WEBHOOK_ENDPOINT_CONCURRENCY,
+  leaseMs: 60_000,
 });
 
 async function deliverWebhook(job: Job, timeoutMs: number) {
@@ -44,10 +54,16 @@ async function deliverWebhook(job: Job, timeoutMs: number) {
   if (!row || row.delivery.status !== "pending") return deleteJob(db, job.id);
   const { delivery, endpoint } = row;
   if (endpoint.disabledAt) {
-    await recordDeliveryAttempt(db, { deliveryId, outcome: { status: null, latencyMs: null, response: null, error: `endpoint disabled: ${endpoint.disabledReason ?? ""}` }, final: "failed", next: null });
+    await recordDeliveryAttempt(db, {
+      deliveryId,
+      outcome: { status: null, latencyMs: null, response: null, error: `endpoint disabled: ${endpoint.disabledReason ?? ""}` },
+      final: "failed",
+      next: null,
+    });
     return deleteJob(db, job.id);
   }
-  if (endpoint.circuitOpenUntil && endpoint.circuitOpenUntil > new Date()) return waitForCircuit(job.id, endpoint.id, endpoint.circuitOpenUntil);
+  if (endpoint.circuitOpenUntil && endpoint.circuitOpenUntil > new Date())
+    return waitForCircuit(job.id, endpoint.id, endpoint.circuitOpenUntil);
   const { timedOut, ...outcome } = await attempt(endpoint, delivery.id, JSON.stringify(delivery.payload), timeoutMs);
   if (outcome.status !== null) await clearEndpointTimeouts(db, endpoint.id);
   if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
@@ -79,11 +95,20 @@ async function waitForCircuit(jobId: number, endpointId: string, until: Date) {
 }
 
 /** One signed POST, to the address checked just now. */
-async function attempt(endpoint: { url: string; secret: string }, id: string, body: string, timeoutMs: number): Promise<AttemptOutcome & { timedOut: boolean }> {
+async function attempt(
+  endpoint: { url: string; secret: string },
+  id: string,
+  body: string,
+  timeoutMs: number,
+): Promise<AttemptOutcome & { timedOut: boolean }> {
   try {
     const url = parseWebhookUrl(endpoint.url);
     const pinned = await resolveAllowedAddress(url);
-    const headers = { "content-type": "application/json", "user-agent": "Flowgate-Webhooks/1", ...signWebhook(endpoint.secret, id, new Date(), body) };
+    const headers = {
+      "content-type": "application/json",
+      "user-agent": "Flowgate-Webhooks/1",
+      ...signWebhook(endpoint.secret, id, new Date(), body),
+    };
     const res = await postPinned(url, pinned, headers, body, timeoutMs);
     return { status: res.status, latencyMs: res.latencyMs, response: res.body, error: null, timedOut: false };
   } catch (e) {

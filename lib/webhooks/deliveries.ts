@@ -10,9 +10,17 @@ import { kickJobs } from "@/lib/queue/worker";
 export async function listDeliveries({ orgId, endpointId, limit }: { orgId: string; endpointId?: string; limit?: number }) {
   const rows = await listWebhookDeliveries(await getDb(), { orgId, endpointId, limit });
   return rows.map((d) => ({
-    delivery_id: d.id, webhook_id: d.endpointId, event: d.eventType, status: d.status, attempts: d.attempts,
-    last_status: d.lastStatus, last_latency_ms: d.lastLatencyMs, last_response: d.lastResponse, last_error: d.lastError,
-    last_attempt_at: d.lastAttemptAt?.toISOString() ?? null, next_attempt_at: d.nextAttemptAt?.toISOString() ?? null,
+    delivery_id: d.id,
+    webhook_id: d.endpointId,
+    event: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    last_status: d.lastStatus,
+    last_latency_ms: d.lastLatencyMs,
+    last_response: d.lastResponse,
+    last_error: d.lastError,
+    last_attempt_at: d.lastAttemptAt?.toISOString() ?? null,
+    next_attempt_at: d.nextAttemptAt?.toISOString() ?? null,
     created_at: d.createdAt.toISOString(),
   }));
 }

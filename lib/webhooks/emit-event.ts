@@ -16,13 +16,21 @@ import { kickJobs, type JobHandler } from "@/lib/queue/worker";
  */
 export async function emitWebhookEvent(
   tx: DbOrTx,
-  { orgId, type, data, privateData = {} }: { orgId: string; type: WebhookEvent; data: Record<string, unknown>; privateData?: Record<string, unknown> },
+  {
+    orgId,
+    type,
+    data,
+    privateData = {},
+  }: { orgId: string; type: WebhookEvent; data: Record<string, unknown>; privateData?: Record<string, unknown> },
 ): Promise<number> {
   const endpoints = await listSubscribedEndpoints(tx, { orgId, event: type });
   if (!endpoints.length) return 0;
   const timestamp = new Date().toISOString();
   const rows = endpoints.map((ep) => ({
-    id: newId.webhookMessage(), orgId, endpointId: ep.id, eventType: type,
+    id: newId.webhookMessage(),
+    orgId,
+    endpointId: ep.id,
+    eventType: type,
     payload: { type, timestamp, data: ep.includeData ? { ...data, ...privateData } : data },
   }));
   await insertWebhookDeliveries(tx, rows);
@@ -51,10 +59,19 @@ async function fanOutRunEvent(job: Job) {
     let n = 0;
     if (run && type) {
       const data = {
-        run_id: run.id, workflow_id: run.workflowId, version_id: run.versionId, status: run.status, source: run.source, model: run.model,
+        run_id: run.id,
+        workflow_id: run.workflowId,
+        version_id: run.versionId,
+        status: run.status,
+        source: run.source,
+        model: run.model,
         usage: { input_tokens: run.inputTokens, output_tokens: run.outputTokens, total_tokens: run.totalTokens },
-        credits_charged: run.creditsCharged, error_code: run.errorCode, user: run.endUser, session_id: run.sessionId,
-        created_at: run.createdAt.toISOString(), finished_at: run.finishedAt?.toISOString() ?? null,
+        credits_charged: run.creditsCharged,
+        error_code: run.errorCode,
+        user: run.endUser,
+        session_id: run.sessionId,
+        created_at: run.createdAt.toISOString(),
+        finished_at: run.finishedAt?.toISOString() ?? null,
       };
       n = await emitWebhookEvent(tx, { orgId, type, data, privateData: { inputs: run.inputs, output: run.output } });
     }

@@ -17,10 +17,28 @@ import { AppError } from "@/lib/errors";
 // globally reachable, the two globally reachable exceptions inside 192.0.0.0/24 aside; plus
 // multicast 224.0.0.0/4 (its own registry) and 240.0.0.0/4 with 255.255.255.255.
 const SPECIAL_V4: [string, number][] = [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 29], ["192.0.0.8", 32], ["192.0.0.11", 32], ["192.0.0.12", 30], ["192.0.0.16", 28], ["192.0.0.32", 27], ["192.0.0.64", 26], ["192.0.0.128", 25],
-  ["192.0.2.0", 24], ["192.88.99.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24], ["203.0.113.0", 24],
-  ["224.0.0.0", 4], ["240.0.0.0", 4],
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 29],
+  ["192.0.0.8", 32],
+  ["192.0.0.11", 32],
+  ["192.0.0.12", 30],
+  ["192.0.0.16", 28],
+  ["192.0.0.32", 27],
+  ["192.0.0.64", 26],
+  ["192.0.0.128", 25],
+  ["192.0.2.0", 24],
+  ["192.88.99.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
 ];
 // IPv6: only 2000::/3 is global unicast (the IANA IPv6 Address Space registry), so everything
 // outside it is refused — ::/128, ::1, the deprecated IPv4-compatible ::/96, 64:ff9b::/96 and
@@ -29,9 +47,23 @@ const SPECIAL_V4: [string, number][] = [
 // 2000::/3, the IPv6 Special-Purpose Address Registry's blocks that are not globally reachable:
 // 2001::/23 (with the exceptions it lists as globally reachable, below), 2001:db8::/32, 2002::/16
 // (6to4, which embeds an IPv4 address), 3fff::/20 (documentation) and 5f00::/16 (SRv6 SIDs).
-const SPECIAL_V6: [string, number][] = [["2001::", 23], ["2001:db8::", 32], ["2002::", 16], ["3fff::", 20], ["5f00::", 16]];
+const SPECIAL_V6: [string, number][] = [
+  ["2001::", 23],
+  ["2001:db8::", 32],
+  ["2002::", 16],
+  ["3fff::", 20],
+  ["5f00::", 16],
+];
 /** Inside 2001::/23, the registry's globally reachable blocks: PCP, TURN and DNS-SD SRP anycast, AMT, AS112-v6, ORCHIDv2, drone DETs. */
-const GLOBAL_IN_2001_23: [string, number][] = [["2001:1::1", 128], ["2001:1::2", 128], ["2001:1::3", 128], ["2001:3::", 32], ["2001:4:112::", 48], ["2001:20::", 28], ["2001:30::", 28]];
+const GLOBAL_IN_2001_23: [string, number][] = [
+  ["2001:1::1", 128],
+  ["2001:1::2", 128],
+  ["2001:1::3", 128],
+  ["2001:3::", 32],
+  ["2001:4:112::", 48],
+  ["2001:20::", 28],
+  ["2001:30::", 28],
+];
 
 const blockList = (v4: [string, number][], v6: [string, number][]) => {
   const list = new BlockList();
@@ -88,7 +120,8 @@ export function parseWebhookUrl(raw: string): URL {
   } catch {
     throw new AppError("invalid_request", "url must be an absolute http(s) URL");
   }
-  if ((url.protocol !== "https:" && url.protocol !== "http:") || raw.length > 2048) throw new AppError("invalid_request", "url must be an absolute http(s) URL of at most 2048 characters");
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || raw.length > 2048)
+    throw new AppError("invalid_request", "url must be an absolute http(s) URL of at most 2048 characters");
   if (url.username || url.password) throw new AppError("invalid_request", "url must not carry credentials");
   return url;
 }
@@ -100,13 +133,19 @@ export function parseWebhookUrl(raw: string): URL {
  */
 export async function resolveAllowedAddress(url: URL): Promise<{ address: string; family: number }> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true }).catch(() => {
-    throw new AppError("invalid_request", `${host} does not resolve`);
-  });
+  const addresses = isIP(host)
+    ? [{ address: host, family: isIP(host) }]
+    : await lookup(host, { all: true, verbatim: true }).catch(() => {
+        throw new AppError("invalid_request", `${host} does not resolve`);
+      });
   if (!addresses.length) throw new AppError("invalid_request", `${host} does not resolve`);
   if (!getEnv().WEBHOOKS_ALLOW_PRIVATE) {
     const bad = addresses.find((a) => isForbiddenOutboundAddress(a.address));
-    if (bad) throw new AppError("invalid_request", `${host} resolves to a private, loopback, link-local, special-purpose or this host's own address (${bad.address}): refused`);
+    if (bad)
+      throw new AppError(
+        "invalid_request",
+        `${host} resolves to a private, loopback, link-local, special-purpose or this host's own address (${bad.address}): refused`,
+      );
   }
   return addresses[0]!;
 }
@@ -117,24 +156,38 @@ export type PostResult = { status: number; body: string; latencyMs: number };
 export class NoAnswerError extends Error {}
 
 /** POSTs `body` to `url`, connected to `pinned` only; at most `timeoutMs` in all, and the first 1 KB of the answer kept. */
-export function postPinned(url: URL, pinned: { address: string; family: number }, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostResult> {
+export function postPinned(
+  url: URL,
+  pinned: { address: string; family: number },
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<PostResult> {
   const started = performance.now();
   const mod = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request(url, {
-      method: "POST", headers: { ...headers, "content-length": Buffer.byteLength(body) }, timeout: timeoutMs,
-      // The checked address, whatever the name resolves to now (TLS still verifies the name).
-      lookup: (_host, opts, cb) =>
-        (opts as { all?: boolean }).all ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]) : cb(null, pinned.address, pinned.family),
-    }, (res) => {
-      let kept = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => {
-        if (kept.length < 1024) kept += d.slice(0, 1024 - kept.length);
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: kept, latencyMs: Math.round(performance.now() - started) }));
-      res.on("error", reject);
-    });
+    const req = mod.request(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": Buffer.byteLength(body) },
+        timeout: timeoutMs,
+        // The checked address, whatever the name resolves to now (TLS still verifies the name).
+        lookup: (_host, opts, cb) =>
+          (opts as { all?: boolean }).all
+            ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned])
+            : cb(null, pinned.address, pinned.family),
+      },
+      (res) => {
+        let kept = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          if (kept.length < 1024) kept += d.slice(0, 1024 - kept.length);
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: kept, latencyMs: Math.round(performance.now() - started) }));
+        res.on("error", reject);
+      },
+    );
     const deadline = setTimeout(() => req.destroy(new NoAnswerError(`no answer within ${timeoutMs} ms`)), timeoutMs);
     req.on("close", () => clearTimeout(deadline));
     req.on("timeout", () => req.destroy(new NoAnswerError(`no answer within ${timeoutMs} ms`)));

@@ -12,19 +12,34 @@ import { assertValidTemplate, extractVariables } from "./template";
  * Creates a draft (and, with `publish`, its version 1), audited as `workflow.create` with its
  * actor: the dashboard user, the management API's key, or null (the system).
  */
-export async function createWorkflow({ orgId, publish, actorId = null, ...input }: NewWorkflow & { orgId: string; publish?: boolean; actorId?: string | null }) {
+export async function createWorkflow({
+  orgId,
+  publish,
+  actorId = null,
+  ...input
+}: NewWorkflow & { orgId: string; publish?: boolean; actorId?: string | null }) {
   const f = parseInputOrThrow(newWorkflow, input);
   assertValidTemplate(f.template);
   assertValidTemplate(f.system);
   const db = await getDb();
   const wf = await db.transaction(async (tx) => {
     const row = await insertWorkflow(tx, {
-      ...f, id: newId.workflow(), orgId, model: f.model ?? defaultModelId(), temperature: f.temperature ?? null,
+      ...f,
+      id: newId.workflow(),
+      orgId,
+      model: f.model ?? defaultModelId(),
+      temperature: f.temperature ?? null,
       variables: f.variables ?? extractVariables(f.template, f.system).map((name) => ({ name })),
     });
     await recordAudit(tx, { orgId, actorId, action: "workflow.create", targetId: row.id, details: { name: row.name } });
     return row;
   });
   const version = publish ? await publishVersion({ orgId, workflowId: wf.id, note: "Initial version", actorId }) : null;
-  return { workflow_id: wf.id, name: wf.name, model: wf.model, variables: extractVariables(wf.template, wf.system), version: version?.version ?? null };
+  return {
+    workflow_id: wf.id,
+    name: wf.name,
+    model: wf.model,
+    variables: extractVariables(wf.template, wf.system),
+    version: version?.version ?? null,
+  };
 }

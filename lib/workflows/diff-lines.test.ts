@@ -4,7 +4,11 @@ import { diffLines } from "./diff-lines";
 describe("diffLines", () => {
   it("keeps common lines and marks removed and added ones in order", () => {
     expect(diffLines("a\nb\nc", "a\nx\nc\nd")).toEqual([
-      { op: "same", text: "a" }, { op: "del", text: "b" }, { op: "add", text: "x" }, { op: "same", text: "c" }, { op: "add", text: "d" },
+      { op: "same", text: "a" },
+      { op: "del", text: "b" },
+      { op: "add", text: "x" },
+      { op: "same", text: "c" },
+      { op: "add", text: "d" },
     ]);
   });
   it("identical texts are all 'same'; empty to text is all 'add' after the empty line", () => {

@@ -8,7 +8,8 @@ export type DiffLine = { op: "same" | "add" | "del"; text: string };
 export function diffLines(before: string, after: string, cap = 2_000): DiffLine[] {
   const a = before.split("\n");
   const b = after.split("\n");
-  if (a.length * b.length > cap * cap) return [...a.map((text) => ({ op: "del" as const, text })), ...b.map((text) => ({ op: "add" as const, text }))];
+  if (a.length * b.length > cap * cap)
+    return [...a.map((text) => ({ op: "del" as const, text })), ...b.map((text) => ({ op: "add" as const, text }))];
   const lcs = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));
   for (let i = a.length - 1; i >= 0; i--) {
     for (let j = b.length - 1; j >= 0; j--) {

@@ -11,10 +11,12 @@ export function settingChanges(w: Workflow, v: WorkflowVersion): string[] {
   if (v.temperature !== w.temperature) out.push(`temperature ${v.temperature ?? "default"} → ${w.temperature ?? "default"}`);
   if (v.maxOutputTokens !== w.maxOutputTokens) out.push(`max output tokens ${v.maxOutputTokens} → ${w.maxOutputTokens}`);
   if (v.webSearch !== w.webSearch) out.push(`web search ${v.webSearch ? "on" : "off"} → ${w.webSearch ? "on" : "off"}`);
-  if (v.fallbackModels.join(",") !== w.fallbackModels.join(",")) out.push(`fallback models ${v.fallbackModels.join(", ") || "none"} → ${w.fallbackModels.join(", ") || "none"}`);
+  if (v.fallbackModels.join(",") !== w.fallbackModels.join(","))
+    out.push(`fallback models ${v.fallbackModels.join(", ") || "none"} → ${w.fallbackModels.join(", ") || "none"}`);
   if (v.maxAttempts !== w.maxAttempts) out.push(`attempts per model ${v.maxAttempts} → ${w.maxAttempts}`);
   if (JSON.stringify(v.variables) !== JSON.stringify(w.variables)) out.push("variable types, descriptions or examples");
-  if (JSON.stringify(v.outputSchema) !== JSON.stringify(w.outputSchema)) out.push(`output schema ${v.outputSchema ? "set" : "none"} → ${w.outputSchema ? (v.outputSchema ? "changed" : "set") : "none"}`);
+  if (JSON.stringify(v.outputSchema) !== JSON.stringify(w.outputSchema))
+    out.push(`output schema ${v.outputSchema ? "set" : "none"} → ${w.outputSchema ? (v.outputSchema ? "changed" : "set") : "none"}`);
   return out;
 }
 

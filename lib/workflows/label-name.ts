@@ -10,5 +10,9 @@ export const PRODUCTION = "production";
 export const LATEST = "latest";
 
 export function assertLabelName(name: string) {
-  if (!LABEL_NAME.test(name)) throw new AppError("invalid_request", "label must match ^[a-z][a-z0-9_-]{0,39}$ (lowercase letters, digits, _ and -, starting with a letter)");
+  if (!LABEL_NAME.test(name))
+    throw new AppError(
+      "invalid_request",
+      "label must match ^[a-z][a-z0-9_-]{0,39}$ (lowercase letters, digits, _ and -, starting with a letter)",
+    );
 }

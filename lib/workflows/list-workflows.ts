@@ -9,8 +9,12 @@ export async function listWorkflowsForApi({ orgId, visible, search }: { orgId: s
     workflows: rows
       .filter(({ workflow: w }) => !visible || visible.includes(w.id))
       .map(({ workflow: w, published }) => ({
-        workflow_id: w.id, name: w.name, description: w.description, model: w.model,
-        published_version: published?.version ?? null, updated_at: w.updatedAt.toISOString(),
+        workflow_id: w.id,
+        name: w.name,
+        description: w.description,
+        model: w.model,
+        published_version: published?.version ?? null,
+        updated_at: w.updatedAt.toISOString(),
       })),
   };
 }

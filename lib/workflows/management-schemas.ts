@@ -8,13 +8,25 @@ import { workflowContent, type DraftPatch } from "./schemas";
 
 const c = workflowContent.shape;
 const apiContent = {
-  name: c.name, description: c.description, system: c.system, template: c.template, variables: c.variables, model: c.model,
-  temperature: c.temperature, max_output_tokens: c.maxOutputTokens, web_search: c.webSearch,
-  fallback_models: c.fallbackModels, max_attempts: c.maxAttempts, output_schema: c.outputSchema,
+  name: c.name,
+  description: c.description,
+  system: c.system,
+  template: c.template,
+  variables: c.variables,
+  model: c.model,
+  temperature: c.temperature,
+  max_output_tokens: c.maxOutputTokens,
+  web_search: c.webSearch,
+  fallback_models: c.fallbackModels,
+  max_attempts: c.maxAttempts,
+  output_schema: c.outputSchema,
 };
 
 /** PATCH /api/v1/workflows/:id – any subset of the draft's content. */
-export const updateDraftBody = z.object(apiContent).partial().strict()
+export const updateDraftBody = z
+  .object(apiContent)
+  .partial()
+  .strict()
   .refine((b) => Object.keys(b).length > 0, { error: "must change at least one field" });
 /** POST /api/v1/workflows – a name and a template; the rest has the dashboard's defaults. */
 export const createWorkflowBody = z.object(apiContent).partial().required({ name: true, template: true }).strict();
@@ -23,9 +35,18 @@ export type ApiWorkflowContent = z.output<typeof updateDraftBody>;
 /** The API's field names → the content's (absent fields stay absent: a patch changes only what it names). */
 export function contentFromApi(b: ApiWorkflowContent): DraftPatch {
   const out: DraftPatch = {
-    name: b.name, description: b.description, system: b.system, template: b.template, variables: b.variables, model: b.model,
-    temperature: b.temperature, maxOutputTokens: b.max_output_tokens, webSearch: b.web_search,
-    fallbackModels: b.fallback_models, maxAttempts: b.max_attempts, outputSchema: b.output_schema,
+    name: b.name,
+    description: b.description,
+    system: b.system,
+    template: b.template,
+    variables: b.variables,
+    model: b.model,
+    temperature: b.temperature,
+    maxOutputTokens: b.max_output_tokens,
+    webSearch: b.web_search,
+    fallbackModels: b.fallback_models,
+    maxAttempts: b.max_attempts,
+    outputSchema: b.output_schema,
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as DraftPatch;
 }
@@ -40,7 +61,10 @@ export const listWorkflowsQuery = z.object({
 });
 
 const summary = z.object({
-  workflow_id: z.string(), name: z.string(), description: z.string(), model: z.string(),
+  workflow_id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  model: z.string(),
   published_version: z.int().nullable().meta({ description: "The version production runs; null → unpublished." }),
   updated_at: z.iso.datetime(),
 });
@@ -49,13 +73,24 @@ export const listWorkflowsResponse = z.object({
   workflows: z.array(summary).meta({ description: "Live (not archived) workflows, most recently changed first; at most 500." }),
 });
 export const createWorkflowResponse = z.object({
-  success: z.literal(true), workflow_id: z.string(), name: z.string(), model: z.string(),
+  success: z.literal(true),
+  workflow_id: z.string(),
+  name: z.string(),
+  model: z.string(),
   variables: z.array(z.string()).meta({ description: "The template's variables." }),
 });
 export const updateDraftResponse = z.object({ success: z.literal(true), workflow_id: z.string(), updated_at: z.iso.datetime() });
-export const publishResponse = z.object({ success: z.literal(true), workflow_id: z.string(), version_id: z.string(), version: z.int().min(1) });
+export const publishResponse = z.object({
+  success: z.literal(true),
+  workflow_id: z.string(),
+  version_id: z.string(),
+  version: z.int().min(1),
+});
 export const moveLabelResponse = z.object({
-  success: z.literal(true), workflow_id: z.string(), label: z.string(),
+  success: z.literal(true),
+  workflow_id: z.string(),
+  label: z.string(),
   from: z.int().nullable().meta({ description: "The version it pointed to before; null → new label." }),
-  to: z.int(), moved: z.boolean().meta({ description: "false when it already pointed there (nothing recorded)." }),
+  to: z.int(),
+  moved: z.boolean().meta({ description: "false when it already pointed there (nothing recorded)." }),
 });

@@ -24,7 +24,9 @@ export function outputSchemaIssue(s: OutputSchema): string | null {
 }
 
 /** The workflow content field: a checkable JSON Schema, or null (free text). */
-export const outputSchemaField = z.record(z.string(), z.unknown(), { error: "must be a JSON Schema object or null" }).nullable()
+export const outputSchemaField = z
+  .record(z.string(), z.unknown(), { error: "must be a JSON Schema object or null" })
+  .nullable()
   .superRefine((s, ctx) => {
     const issue = s && outputSchemaIssue(s);
     if (issue) ctx.addIssue({ code: "custom", message: issue });
@@ -49,5 +51,8 @@ export function checkOutput(schema: OutputSchema, text: string): { ok: true; out
   const parsed = validator.safeParse(value);
   if (parsed.success) return { ok: true, output: parsed.data };
   const issue = parsed.error.issues[0]!;
-  return { ok: false, message: `The model's answer does not match the output schema: ${issue.path.join(".") || "(root)"}: ${issue.message}` };
+  return {
+    ok: false,
+    message: `The model's answer does not match the output schema: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+  };
 }

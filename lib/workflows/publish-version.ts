@@ -17,7 +17,17 @@ import { assertValidTemplate } from "./template";
  * `production` move to it, in one transaction with its audit entry. The draft row is locked
  * first, so concurrent publishes get strictly increasing numbers and a coherent label history.
  */
-export async function publishVersion({ orgId, workflowId, note = "", actorId = null }: { orgId: string; workflowId: string; note?: string; actorId?: string | null }) {
+export async function publishVersion({
+  orgId,
+  workflowId,
+  note = "",
+  actorId = null,
+}: {
+  orgId: string;
+  workflowId: string;
+  note?: string;
+  actorId?: string | null;
+}) {
   const db = await getDb();
   const out = await db.transaction(async (tx) => {
     const wf = await lockWorkflow(tx, { orgId, workflowId });
@@ -27,17 +37,34 @@ export async function publishVersion({ orgId, workflowId, note = "", actorId = n
     await assertEvalGate(tx, wf);
     const version = (await latestVersionNumber(tx, workflowId)) + 1;
     const v = await insertWorkflowVersion(tx, {
-      id: newId.version(), workflowId, orgId, version, ...contentOf(wf), note, createdBy: actorId,
+      id: newId.version(),
+      workflowId,
+      orgId,
+      version,
+      ...contentOf(wf),
+      note,
+      createdBy: actorId,
     });
     const latest = await setLabel(tx, { wf, label: LATEST, to: v, actorId });
     const production = await setLabel(tx, { wf, label: PRODUCTION, to: v, actorId });
     await recordAudit(tx, {
-      orgId, actorId, action: "workflow.publish", targetId: workflowId,
+      orgId,
+      actorId,
+      action: "workflow.publish",
+      targetId: workflowId,
       details: { version: v.version, version_id: v.id, note, production_from: production.from, latest_from: latest.from },
     });
     await emitWebhookEvent(tx, {
-      orgId, type: "workflow.published",
-      data: { workflow_id: workflowId, version_id: v.id, version: v.version, note, production_from: production.from, published_by: actorId },
+      orgId,
+      type: "workflow.published",
+      data: {
+        workflow_id: workflowId,
+        version_id: v.id,
+        version: v.version,
+        note,
+        production_from: production.from,
+        published_by: actorId,
+      },
     });
     return { version_id: v.id, version: v.version };
   });
@@ -47,14 +74,28 @@ export async function publishVersion({ orgId, workflowId, note = "", actorId = n
 }
 
 /** Takes the workflow off the API (404): removes `production`; versions and other labels stay. */
-export async function unpublishWorkflow({ orgId, workflowId, actorId = null }: { orgId: string; workflowId: string; actorId?: string | null }) {
+export async function unpublishWorkflow({
+  orgId,
+  workflowId,
+  actorId = null,
+}: {
+  orgId: string;
+  workflowId: string;
+  actorId?: string | null;
+}) {
   const db = await getDb();
   const out = await db.transaction(async (tx) => {
     const wf = await lockWorkflow(tx, { orgId, workflowId });
     if (!wf) throw new AppError("workflow_not_found");
     const production = await setLabel(tx, { wf, label: PRODUCTION, to: null, actorId });
     if (production.moved) {
-      await recordAudit(tx, { orgId, actorId, action: "workflow.unpublish", targetId: workflowId, details: { production_from: production.from } });
+      await recordAudit(tx, {
+        orgId,
+        actorId,
+        action: "workflow.unpublish",
+        targetId: workflowId,
+        details: { production_from: production.from },
+      });
     }
     return { workflow_id: wf.id, published: false };
   });

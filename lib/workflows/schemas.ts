@@ -7,12 +7,14 @@ import { ENUM_NEEDS_VALUES, enumHasValues, VARIABLE_TYPES, variableTypeFields } 
 // so nothing here may import server code.
 
 /** Per-variable metadata authored in the dashboard; the names themselves come from the template. */
-export const variableMeta = z.object({
-  name: z.string().min(1).max(200),
-  description: z.string().max(500).optional(),
-  example: z.string().max(2000).optional(),
-  ...variableTypeFields,
-}).refine(enumHasValues, ENUM_NEEDS_VALUES);
+export const variableMeta = z
+  .object({
+    name: z.string().min(1).max(200),
+    description: z.string().max(500).optional(),
+    example: z.string().max(2000).optional(),
+    ...variableTypeFields,
+  })
+  .refine(enumHasValues, ENUM_NEEDS_VALUES);
 
 // How many fallback models a workflow may list, and the most calls per model: the fallback plan's limits.
 import { MAX_ATTEMPTS_LIMIT, MAX_FALLBACK_MODELS } from "@/lib/llm/plan-limits";
@@ -28,7 +30,14 @@ export const versionContent = z.object({
   maxOutputTokens: z.int().min(1).max(100_000),
   webSearch: z.boolean(),
   /** Tried in order when the primary model is exhausted; each `<provider>:<model>`. */
-  fallbackModels: z.array(z.string().regex(/^[^:\s]+:\S+$/, "must be <provider>:<model>").max(200)).max(MAX_FALLBACK_MODELS),
+  fallbackModels: z
+    .array(
+      z
+        .string()
+        .regex(/^[^:\s]+:\S+$/, "must be <provider>:<model>")
+        .max(200),
+    )
+    .max(MAX_FALLBACK_MODELS),
   /** Calls per model before the next one is tried (retries before the first token). */
   maxAttempts: z.int().min(1).max(MAX_ATTEMPTS_LIMIT),
   /** Structured output: the JSON Schema the answer must match; null → free text. */
@@ -67,22 +76,30 @@ export type NewWorkflow = z.input<typeof newWorkflow>;
 export const inputValue = z
   .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown()), z.null()])
   .meta({
-    description: "A template variable, as its type wants it: text (the default: a string, number or boolean, rendered as text; no NUL), "
-      + "number, boolean, enum (one of its values), json (any JSON value), image (an https: or data:image/(png|jpeg|webp|gif);base64 URL). "
-      + "GET /api/v1/workflows/{workflow_id} gives each variable's type and the body as a JSON Schema (`input_schema`).",
+    description:
+      "A template variable, as its type wants it: text (the default: a string, number or boolean, rendered as text; no NUL), " +
+      "number, boolean, enum (one of its values), json (any JSON value), image (an https: or data:image/(png|jpeg|webp|gif);base64 URL). " +
+      "GET /api/v1/workflows/{workflow_id} gives each variable's type and the body as a JSON Schema (`input_schema`).",
   });
 
 /** `?version=N` on /run, /stream and /workflows/:id: pin a published version (default: the current one). */
 export const versionQuery = z.object({
   version: queryInteger({
-    min: 1, max: 999_999_999, pattern: /^[1-9]\d{0,8}$/, message: "must be a positive integer (a published version number)",
-    description: "Pin a published version number: the call runs exactly that version while newer ones are published. Default: the current published version.",
+    min: 1,
+    max: 999_999_999,
+    pattern: /^[1-9]\d{0,8}$/,
+    message: "must be a positive integer (a published version number)",
+    description:
+      "Pin a published version number: the call runs exactly that version while newer ones are published. Default: the current published version.",
   }),
 });
 
 /** `?version=N` or `?label=name` (not both): the version a call runs. */
 export const pinQuery = versionQuery.extend({
-  label: z.string().optional().meta({ description: "Pin a label (e.g. staging): the call runs the version the label points to. Default: production." }),
+  label: z
+    .string()
+    .optional()
+    .meta({ description: "Pin a label (e.g. staging): the call runs the version the label points to. Default: production." }),
 });
 
 /** GET /api/v1/workflows/:id */
@@ -96,16 +113,27 @@ export const workflowDescription = z.object({
   model: z.object({ id: z.string(), label: z.string(), offline: z.boolean() }),
   web_search: z.boolean(),
   max_output_tokens: z.int(),
-  variables: z.array(z.object({
-    name: z.string(),
-    required: z.literal(true),
-    description: z.string().nullable(),
-    example: z.string().nullable(),
-    type: z.enum(VARIABLE_TYPES).meta({ description: "What the value must be: text (a string, number or boolean, rendered as text), number, boolean, enum (one of `values`), json (any JSON value, rendered as JSON), image (an https: or data:image/…;base64 URL, sent to the model as an image)." }),
-    values: z.array(z.string()).optional().meta({ description: "An enum variable's allowed values." }),
-  })).meta({ description: "The template's variables: the keys of a run body." }),
-  output_schema: z.record(z.string(), z.unknown()).nullable().meta({ description: "Structured output: the JSON Schema the answer matches (`/run` then returns it parsed as `output`); null → free text." }),
-  input_schema: z.record(z.string(), z.unknown()).meta({ description: "The whole run body's variables as a JSON Schema (draft 2020-12): one property per variable, all required." }),
+  variables: z
+    .array(
+      z.object({
+        name: z.string(),
+        required: z.literal(true),
+        description: z.string().nullable(),
+        example: z.string().nullable(),
+        type: z.enum(VARIABLE_TYPES).meta({
+          description:
+            "What the value must be: text (a string, number or boolean, rendered as text), number, boolean, enum (one of `values`), json (any JSON value, rendered as JSON), image (an https: or data:image/…;base64 URL, sent to the model as an image).",
+        }),
+        values: z.array(z.string()).optional().meta({ description: "An enum variable's allowed values." }),
+      }),
+    )
+    .meta({ description: "The template's variables: the keys of a run body." }),
+  output_schema: z.record(z.string(), z.unknown()).nullable().meta({
+    description: "Structured output: the JSON Schema the answer matches (`/run` then returns it parsed as `output`); null → free text.",
+  }),
+  input_schema: z
+    .record(z.string(), z.unknown())
+    .meta({ description: "The whole run body's variables as a JSON Schema (draft 2020-12): one property per variable, all required." }),
   labels: z.record(z.string(), z.int()).meta({ description: "Label name → version number (production, latest, custom ones)." }),
 });
 export type WorkflowDescription = z.output<typeof workflowDescription>;

@@ -19,8 +19,21 @@ import { assertLabelName, PRODUCTION } from "./label-name";
  */
 export async function setLabel(
   tx: Tx,
-  { wf, label, to, actorId, split = null }: { wf: Workflow; label: string; to: WorkflowVersion | null; actorId: string | null; split?: SplitArm[] | null },
-): Promise<{ label: string; from: number | null; to: number | null; fromSplit: SplitArm[] | null; toSplit: SplitArm[] | null; moved: boolean }> {
+  {
+    wf,
+    label,
+    to,
+    actorId,
+    split = null,
+  }: { wf: Workflow; label: string; to: WorkflowVersion | null; actorId: string | null; split?: SplitArm[] | null },
+): Promise<{
+  label: string;
+  from: number | null;
+  to: number | null;
+  fromSplit: SplitArm[] | null;
+  toSplit: SplitArm[] | null;
+  moved: boolean;
+}> {
   assertLabelName(label);
   const current = (await listLabels(tx, { orgId: wf.orgId, workflowId: wf.id })).find((l) => l.name === label);
   const from = current?.version ?? null;
@@ -31,7 +44,8 @@ export async function setLabel(
   if (from === toVersion && sameSplit(fromSplit, toSplit)) return { ...out, moved: false };
   if (to) await upsertLabel(tx, { workflowId: wf.id, orgId: wf.orgId, name: label, versionId: to.id, split: toSplit, updatedBy: actorId });
   else await deleteLabel(tx, { workflowId: wf.id, name: label });
-  if (label === PRODUCTION && from !== toVersion) await updateWorkflow(tx, { orgId: wf.orgId, workflowId: wf.id }, { publishedVersionId: to?.id ?? null });
+  if (label === PRODUCTION && from !== toVersion)
+    await updateWorkflow(tx, { orgId: wf.orgId, workflowId: wf.id }, { publishedVersionId: to?.id ?? null });
   await insertLabelHistory(tx, { workflowId: wf.id, orgId: wf.orgId, label, fromVersion: from, toVersion, fromSplit, toSplit, actorId });
   return { ...out, moved: true };
 }

@@ -6,7 +6,15 @@ import { exampleValue, type TypedVariable } from "./variable-types";
 
 export type Snippet = { id: string; label: string; code: string };
 
-export function workflowSnippets({ baseUrl, workflowId, variables }: { baseUrl: string; workflowId: string; variables: Array<TypedVariable & { example?: string | null }> }): Snippet[] {
+export function workflowSnippets({
+  baseUrl,
+  workflowId,
+  variables,
+}: {
+  baseUrl: string;
+  workflowId: string;
+  variables: Array<TypedVariable & { example?: string | null }>;
+}): Snippet[] {
   const body = Object.fromEntries(variables.map((v) => [v.name, exampleValue(v)]));
   const runUrl = `${baseUrl}/api/v1/run/${workflowId}`;
   const first = variables[0]?.name;
@@ -17,7 +25,8 @@ export function workflowSnippets({ baseUrl, workflowId, variables }: { baseUrl: 
     { id: "curl", label: "curl", code: call.curl },
     { id: "fetch", label: "JavaScript (fetch)", code: call.javascript },
     {
-      id: "usechat", label: "React (useChat)",
+      id: "usechat",
+      label: "React (useChat)",
       code: `// Server: mint a single-use stream token (never ship the API key to the browser)
 // GET ${baseUrl}/api/v1/token?ttl=60  with  Authorization: Bearer sk_…  →  { token }
 

@@ -14,9 +14,18 @@ export type ResolvedSplit = { label: string; arms: { version: WorkflowVersion; w
 export type ServedVersion = WorkflowVersion & { split?: ResolvedSplit };
 
 /** The primary version with its label's split attached (the arms' rows in one query); unchanged without a split. */
-export async function withSplit(db: DbOrTx, primary: WorkflowVersion, label: string, split: SplitArm[] | null | undefined): Promise<ServedVersion> {
+export async function withSplit(
+  db: DbOrTx,
+  primary: WorkflowVersion,
+  label: string,
+  split: SplitArm[] | null | undefined,
+): Promise<ServedVersion> {
   if (!split?.length) return primary;
-  const rows = await listSplitArmVersions(db, { orgId: primary.orgId, workflowId: primary.workflowId, ids: split.map((a) => a.version_id) });
+  const rows = await listSplitArmVersions(db, {
+    orgId: primary.orgId,
+    workflowId: primary.workflowId,
+    ids: split.map((a) => a.version_id),
+  });
   const byId = new Map(rows.map((r) => [r.id, r]));
   const arms = split.flatMap((a) => {
     const version = byId.get(a.version_id);
@@ -59,7 +68,10 @@ export function describeSplit(arms: { version: number; weight: number }[]): stri
  * The version that serves this request, and why: without a split, the version itself; with one,
  * the arm of the end user's bucket (sticky), or of a random bucket when the request names no user.
  */
-export function assignVersion(served: ServedVersion, endUser: string | null): { version: WorkflowVersion; assignment: RunAssignment | null } {
+export function assignVersion(
+  served: ServedVersion,
+  endUser: string | null,
+): { version: WorkflowVersion; assignment: RunAssignment | null } {
   const { split, ...version } = served;
   if (!split) return { version, assignment: null };
   const bucket = endUser !== null ? bucketOf(version.workflowId, split.label, endUser) : randomInt(SPLIT_BUCKETS);
@@ -67,7 +79,9 @@ export function assignVersion(served: ServedVersion, endUser: string | null): { 
   return {
     version: arm.version,
     assignment: {
-      label: split.label, bucket, by: endUser !== null ? "user" : "request",
+      label: split.label,
+      bucket,
+      by: endUser !== null ? "user" : "request",
       split: describeSplit(split.arms.map((a) => ({ version: a.version.version, weight: a.weight }))),
     },
   };

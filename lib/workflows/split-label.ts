@@ -45,8 +45,18 @@ function bucketsOf(weights: SplitWeight[]): { version: number; weight: number }[
  * and recorded in the label history like any move, in one transaction under the workflow lock.
  * The label's own version becomes the largest arm (ties: the older version, the incumbent).
  */
-export async function splitLabel({ orgId, workflowId, label, weights, actorId }: {
-  orgId: string; workflowId: string; label: string; weights: SplitWeight[]; actorId: string | null;
+export async function splitLabel({
+  orgId,
+  workflowId,
+  label,
+  weights,
+  actorId,
+}: {
+  orgId: string;
+  workflowId: string;
+  label: string;
+  weights: SplitWeight[];
+  actorId: string | null;
 }) {
   assertLabelName(label);
   if (label === LATEST) throw new AppError("invalid_request", "latest follows the newest published version: it cannot be split");
@@ -66,10 +76,16 @@ export async function splitLabel({ orgId, workflowId, label, weights, actorId }:
     const move = await setLabel(tx, { wf, label, to: primary, actorId, split });
     if (move.moved) {
       await recordAudit(tx, {
-        orgId, actorId, action: "label.split", targetId: workflowId,
+        orgId,
+        actorId,
+        action: "label.split",
+        targetId: workflowId,
         details: {
-          label, from_version: move.from, to_version: move.to,
-          from_split: move.fromSplit ? describeSplit(move.fromSplit) : null, to_split: describeSplit(split),
+          label,
+          from_version: move.from,
+          to_version: move.to,
+          from_split: move.fromSplit ? describeSplit(move.fromSplit) : null,
+          to_split: describeSplit(split),
         },
       });
     }

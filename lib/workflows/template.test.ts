@@ -39,7 +39,9 @@ describe("templates", () => {
   });
 
   it("resolveInputs names the first missing variable as the seed does", () => {
-    expect(() => resolveInputs(text("story", "tone"), { tone: "x" })).toThrowError(new AppError("invalid_request", "Missing required parameter: story"));
+    expect(() => resolveInputs(text("story", "tone"), { tone: "x" })).toThrowError(
+      new AppError("invalid_request", "Missing required parameter: story"),
+    );
     expect(resolveInputs(text("a"), { a: 0, ignored: [] })).toEqual({ a: "0" });
     expect(() => resolveInputs(text("a"), { a: [1] })).toThrow(/must be a string, number or boolean, not an array/);
     expect(() => resolveInputs(text("a"), { a: Infinity })).toThrow(/not a non-finite number/);
@@ -55,6 +57,8 @@ function text(...names: string[]) {
 
 describe("inputs PostgreSQL cannot store", () => {
   it("a NUL character is a 400, not a database error", () => {
-    expect(() => resolveInputs(text("story"), { story: "a\u0000b" })).toThrow("Invalid parameter: story must not contain NUL (\\u0000) characters");
+    expect(() => resolveInputs(text("story"), { story: "a\u0000b" })).toThrow(
+      "Invalid parameter: story must not contain NUL (\\u0000) characters",
+    );
   });
 });

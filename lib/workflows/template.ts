@@ -23,7 +23,9 @@ export function validateTemplate(template: string): TemplateIssue[] {
     if (!NAME.test(m[1]!)) {
       issues.push({
         index: m.index!,
-        message: m[1] ? `"${m[1]}" is not a valid variable name (letters, digits and _; not starting with a digit)` : "Empty placeholder {{}}",
+        message: m[1]
+          ? `"${m[1]}" is not a valid variable name (letters, digits and _; not starting with a digit)`
+          : "Empty placeholder {{}}",
       });
     }
   }
@@ -73,13 +75,20 @@ export function assertValidTemplate(template: string) {
 }
 
 /** A version's (or draft's) variables in order, with the type, description and example authored for each. */
-export function variablesOf(v: { template: string; system: string; variables: Array<{ name: string; description?: string; example?: string } & Omit<TypedVariable, "name">> }) {
+export function variablesOf(v: {
+  template: string;
+  system: string;
+  variables: Array<{ name: string; description?: string; example?: string } & Omit<TypedVariable, "name">>;
+}) {
   const meta = new Map(v.variables.map((m) => [m.name, m]));
   return extractVariables(v.template, v.system).map((name) => {
     const m = meta.get(name);
     return {
-      name, type: m?.type ?? ("text" as VariableType), ...(m?.type === "enum" ? { values: m.values ?? [] } : {}),
-      description: m?.description ?? null, example: m?.example ?? null,
+      name,
+      type: m?.type ?? ("text" as VariableType),
+      ...(m?.type === "enum" ? { values: m.values ?? [] } : {}),
+      description: m?.description ?? null,
+      example: m?.example ?? null,
     };
   });
 }

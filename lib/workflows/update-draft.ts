@@ -18,7 +18,10 @@ import { assertValidTemplate } from "./template";
  */
 const DRAFT_EDIT_COALESCE_MS = 10 * 60_000;
 
-async function auditDraftEdit(tx: DbOrTx, { orgId, workflowId, actorId, details }: { orgId: string; workflowId: string; actorId: string | null; details: Record<string, unknown> }) {
+async function auditDraftEdit(
+  tx: DbOrTx,
+  { orgId, workflowId, actorId, details }: { orgId: string; workflowId: string; actorId: string | null; details: Record<string, unknown> },
+) {
   const last = await latestAuditEntryFor(tx, { orgId, targetId: workflowId });
   if (last?.action === "workflow.update" && last.actorId === actorId && Date.now() - last.at.getTime() < DRAFT_EDIT_COALESCE_MS) return;
   await recordAudit(tx, { orgId, actorId, action: "workflow.update", targetId: workflowId, details });
@@ -29,15 +32,28 @@ async function auditDraftEdit(tx: DbOrTx, { orgId, workflowId, actorId, details 
  * (the dashboard user, the management API's key, null: the system). `audited: false` for a save
  * that is a step of another audited change (an import).
  */
-export async function updateDraft({ orgId, workflowId, patch: raw, actorId = null, audited = true }: {
-  orgId: string; workflowId: string; patch: DraftPatch; actorId?: string | null; audited?: boolean;
+export async function updateDraft({
+  orgId,
+  workflowId,
+  patch: raw,
+  actorId = null,
+  audited = true,
+}: {
+  orgId: string;
+  workflowId: string;
+  patch: DraftPatch;
+  actorId?: string | null;
+  audited?: boolean;
 }) {
   const patch = parseInputOrThrow(draftPatch, raw);
   if (patch.template !== undefined) assertValidTemplate(patch.template);
   if (patch.system !== undefined) assertValidTemplate(patch.system);
-  const row = await (await getDb()).transaction(async (tx) => {
+  const row = await (
+    await getDb()
+  ).transaction(async (tx) => {
     const updated = await updateWorkflow(tx, { orgId, workflowId }, patch);
-    if (updated && audited && Object.keys(patch).length) await auditDraftEdit(tx, { orgId, workflowId, actorId, details: { fields: Object.keys(patch).sort() } });
+    if (updated && audited && Object.keys(patch).length)
+      await auditDraftEdit(tx, { orgId, workflowId, actorId, details: { fields: Object.keys(patch).sort() } });
     return updated;
   });
   if (!row) throw new AppError("workflow_not_found");
@@ -45,14 +61,28 @@ export async function updateDraft({ orgId, workflowId, patch: raw, actorId = nul
 }
 
 /** Archives the workflow: off the API, pins included; `production` goes with published_version_id. */
-export async function archiveWorkflow({ orgId, workflowId, actorId = null }: { orgId: string; workflowId: string; actorId?: string | null }) {
+export async function archiveWorkflow({
+  orgId,
+  workflowId,
+  actorId = null,
+}: {
+  orgId: string;
+  workflowId: string;
+  actorId?: string | null;
+}) {
   const db = await getDb();
   const out = await db.transaction(async (tx) => {
     const wf = await lockWorkflow(tx, { orgId, workflowId });
     if (!wf) throw new AppError("workflow_not_found");
     const production = await setLabel(tx, { wf, label: PRODUCTION, to: null, actorId });
     await updateWorkflow(tx, { orgId, workflowId }, { archivedAt: new Date() });
-    await recordAudit(tx, { orgId, actorId, action: "workflow.archive", targetId: workflowId, details: { production_from: production.from } });
+    await recordAudit(tx, {
+      orgId,
+      actorId,
+      action: "workflow.archive",
+      targetId: workflowId,
+      details: { production_from: production.from },
+    });
     return { workflow_id: wf.id, archived: true };
   });
   forgetPublishedVersion(workflowId);
@@ -60,7 +90,17 @@ export async function archiveWorkflow({ orgId, workflowId, actorId = null }: { o
 }
 
 /** Copies a published version's content back into the draft (name and description stay); audited as a draft edit. */
-export async function restoreVersionIntoDraft({ orgId, workflowId, version, actorId = null }: { orgId: string; workflowId: string; version: number; actorId?: string | null }) {
+export async function restoreVersionIntoDraft({
+  orgId,
+  workflowId,
+  version,
+  actorId = null,
+}: {
+  orgId: string;
+  workflowId: string;
+  version: number;
+  actorId?: string | null;
+}) {
   const db = await getDb();
   const v = await getWorkflowVersion(db, { orgId, workflowId, version });
   if (!v) throw new AppError("workflow_not_found", `Workflow not found (no version ${version})`);

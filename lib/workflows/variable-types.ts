@@ -13,7 +13,11 @@ export type TypedVariable = { name: string; type?: VariableType; values?: string
 /** The metadata fields a type adds to a variable (the workflow content schemas spread these in). */
 export const variableTypeFields = {
   type: z.enum(VARIABLE_TYPES, { error: `must be one of ${VARIABLE_TYPES.join(", ")}` }).optional(),
-  values: z.array(z.string().min(1).max(200), { error: "must be a list of strings" }).min(1).max(100).optional()
+  values: z
+    .array(z.string().min(1).max(200), { error: "must be a list of strings" })
+    .min(1)
+    .max(100)
+    .optional()
     .meta({ description: "An enum variable's allowed values." }),
 };
 
@@ -30,26 +34,42 @@ const IMAGE_EXPECTED = "an https: URL or a data:image/(png|jpeg|webp|gif);base64
 /** What a value of each type must be, in words (error messages, the JSON Schema's descriptions). */
 export function expectedOf(v: TypedVariable): string {
   switch (v.type ?? "text") {
-    case "number": return "a number";
-    case "boolean": return "true or false";
-    case "enum": return `one of ${(v.values ?? []).join(", ")}`;
-    case "json": return "any JSON value";
-    case "image": return IMAGE_EXPECTED;
-    default: return "a string, number or boolean";
+    case "number":
+      return "a number";
+    case "boolean":
+      return "true or false";
+    case "enum":
+      return `one of ${(v.values ?? []).join(", ")}`;
+    case "json":
+      return "any JSON value";
+    case "image":
+      return IMAGE_EXPECTED;
+    default:
+      return "a string, number or boolean";
   }
 }
 
 const kindOf = (v: unknown) =>
-  v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "number" && !Number.isFinite(v) ? "a non-finite number" : typeof v === "object" ? "an object" : `a ${typeof v}`;
+  v === null
+    ? "null"
+    : Array.isArray(v)
+      ? "an array"
+      : typeof v === "number" && !Number.isFinite(v)
+        ? "a non-finite number"
+        : typeof v === "object"
+          ? "an object"
+          : `a ${typeof v}`;
 
 /** An image value, checked for size before anything else is looked at. */
 const imageValue = z.string().superRefine((s, ctx) => {
   if (s.startsWith("data:")) {
-    if (s.length > MAX_IMAGE_DATA_URL_CHARS) ctx.addIssue({ code: "custom", message: `a data: URL of at most ${MAX_IMAGE_DATA_URL_CHARS} characters` });
+    if (s.length > MAX_IMAGE_DATA_URL_CHARS)
+      ctx.addIssue({ code: "custom", message: `a data: URL of at most ${MAX_IMAGE_DATA_URL_CHARS} characters` });
     else if (!IMAGE_DATA_URL.test(s)) ctx.addIssue({ code: "custom", message: IMAGE_EXPECTED });
     return;
   }
-  if (s.length > MAX_IMAGE_URL_CHARS) return void ctx.addIssue({ code: "custom", message: `an https: URL of at most ${MAX_IMAGE_URL_CHARS} characters` });
+  if (s.length > MAX_IMAGE_URL_CHARS)
+    return void ctx.addIssue({ code: "custom", message: `an https: URL of at most ${MAX_IMAGE_URL_CHARS} characters` });
   let url: URL | undefined;
   try {
     url = new URL(s);
@@ -83,17 +103,22 @@ type Documented = TypedVariable & { description?: string | null; example?: strin
 export function exampleValue(v: Documented): unknown {
   const ex = v.example ?? "";
   switch (v.type ?? "text") {
-    case "number": return ex !== "" && Number.isFinite(Number(ex)) ? Number(ex) : 1;
-    case "boolean": return ex !== "false";
-    case "enum": return v.values?.includes(ex) ? ex : v.values?.[0] ?? "";
+    case "number":
+      return ex !== "" && Number.isFinite(Number(ex)) ? Number(ex) : 1;
+    case "boolean":
+      return ex !== "false";
+    case "enum":
+      return v.values?.includes(ex) ? ex : (v.values?.[0] ?? "");
     case "json":
       try {
         return JSON.parse(ex);
       } catch {
         return {};
       }
-    case "image": return ex || "https://example.com/photo.jpg";
-    default: return ex || `your ${v.name}`;
+    case "image":
+      return ex || "https://example.com/photo.jpg";
+    default:
+      return ex || `your ${v.name}`;
   }
 }
 
@@ -101,12 +126,25 @@ export function exampleValue(v: Documented): unknown {
 export function jsonSchemaOf(v: Documented): Record<string, unknown> {
   const doc = { ...(v.description ? { description: v.description } : {}), ...(v.example ? { examples: [exampleValue(v)] } : {}) };
   switch (v.type ?? "text") {
-    case "number": return { type: "number", ...doc };
-    case "boolean": return { type: "boolean", ...doc };
-    case "enum": return { type: "string", enum: v.values ?? [], ...doc };
-    case "json": return { ...doc };
-    case "image": return { type: "string", format: "uri", maxLength: MAX_IMAGE_DATA_URL_CHARS, pattern: "^(https://|data:image/(png|jpeg|webp|gif);base64,)", ...doc, description: v.description || `An image: ${IMAGE_EXPECTED}.` };
-    default: return { type: ["string", "number", "boolean"], ...doc };
+    case "number":
+      return { type: "number", ...doc };
+    case "boolean":
+      return { type: "boolean", ...doc };
+    case "enum":
+      return { type: "string", enum: v.values ?? [], ...doc };
+    case "json":
+      return { ...doc };
+    case "image":
+      return {
+        type: "string",
+        format: "uri",
+        maxLength: MAX_IMAGE_DATA_URL_CHARS,
+        pattern: "^(https://|data:image/(png|jpeg|webp|gif);base64,)",
+        ...doc,
+        description: v.description || `An image: ${IMAGE_EXPECTED}.`,
+      };
+    default:
+      return { type: ["string", "number", "boolean"], ...doc };
   }
 }
 

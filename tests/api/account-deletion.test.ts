@@ -51,12 +51,20 @@ describe("account deletion", () => {
 
     const refused = await authRequest("POST", "/delete-user", { body: { password: PASSWORD }, cookie: a.cookie, ip: a.ip });
     expect(refused.status).toBe(400);
-    expect(await refused.json()).toMatchObject({ code: "SOLE_OWNER", message: "Make someone else an owner of Solo first (Members), then delete your account" });
+    expect(await refused.json()).toMatchObject({
+      code: "SOLE_OWNER",
+      message: "Make someone else an owner of Solo first (Members), then delete your account",
+    });
     expect(await db.select().from(user).where(eq(user.id, a.userId))).toHaveLength(1);
 
-    expect((await authRequest("POST", "/delete-user", { body: { password: "wrong password" }, cookie: a.cookie, ip: a.ip })).status).toBe(400);
+    expect((await authRequest("POST", "/delete-user", { body: { password: "wrong password" }, cookie: a.cookie, ip: a.ip })).status).toBe(
+      400,
+    );
 
-    await db.update(member).set({ role: "owner" }).where(and(eq(member.organizationId, a.orgId), eq(member.userId, otherId)));
+    await db
+      .update(member)
+      .set({ role: "owner" })
+      .where(and(eq(member.organizationId, a.orgId), eq(member.userId, otherId)));
     const deleted = await authRequest("POST", "/delete-user", { body: { password: PASSWORD }, cookie: a.cookie, ip: a.ip });
     expect(deleted.status).toBe(200);
     expect(await db.select().from(user).where(eq(user.id, a.userId))).toHaveLength(0);
@@ -64,10 +72,21 @@ describe("account deletion", () => {
     expect(await db.select().from(member).where(eq(member.userId, a.userId))).toHaveLength(0);
     expect(await db.select().from(creditLedger).where(eq(creditLedger.orgId, a.orgId))).toEqual(ledgerBefore);
     const auditAfter = await db.select().from(auditLog).where(eq(auditLog.orgId, a.orgId));
-    expect(auditAfter.filter((e) => e.actorId === a.userId).length).toBeGreaterThanOrEqual(auditBefore.filter((e) => e.actorId === a.userId).length + 1);
-    expect(auditAfter.find((e) => e.action === "member.account_deleted")).toMatchObject({ actorId: a.userId, targetId: a.userId, details: { keys_revoked: false } });
+    expect(auditAfter.filter((e) => e.actorId === a.userId).length).toBeGreaterThanOrEqual(
+      auditBefore.filter((e) => e.actorId === a.userId).length + 1,
+    );
+    expect(auditAfter.find((e) => e.action === "member.account_deleted")).toMatchObject({
+      actorId: a.userId,
+      targetId: a.userId,
+      details: { keys_revoked: false },
+    });
     expect(JSON.stringify(auditAfter)).not.toContain(a.email);
-    expect(await db.select().from(mailDeliveries).where(and(eq(mailDeliveries.toAddress, a.email), eq(mailDeliveries.kind, "account-deleted")))).toHaveLength(1);
+    expect(
+      await db
+        .select()
+        .from(mailDeliveries)
+        .where(and(eq(mailDeliveries.toAddress, a.email), eq(mailDeliveries.kind, "account-deleted"))),
+    ).toHaveLength(1);
   });
 
   it("an org with nobody else keeps its records and its API keys are revoked", async () => {

@@ -20,7 +20,10 @@ afterAll(() => stopJobWorker());
 const STORY = { story: "a dog named charlie" };
 const runAsync = (wf: string, key: string, how: "prefer" | "query" = "prefer", headers: Record<string, string> = {}) =>
   apiRequest(`/api/v1/run/${wf}${how === "query" ? "?async=true" : ""}`, {
-    method: "POST", key, json: STORY, headers: how === "prefer" ? { prefer: "respond-async", ...headers } : headers,
+    method: "POST",
+    key,
+    json: STORY,
+    headers: how === "prefer" ? { prefer: "respond-async", ...headers } : headers,
   });
 
 async function poll(key: string, runId: string, until: (status: string) => boolean, seen: string[] = []) {
@@ -60,7 +63,12 @@ describe("async runs (Prefer: respond-async)", () => {
     expect(seen).toEqual(["queued", "running", "completed"]);
     expect(done).toMatchObject({ result: Array.from({ length: 8 }, (_, i) => `tok${i} `).join(""), source: "api" });
     const [row] = await expectChargedRuns(f.orgId, 10_000);
-    expect((await listLedger(db, { orgId: f.orgId })).filter((e) => e.runId === row!.id).map((e) => e.kind).sort()).toEqual(["reserve", "settle"]);
+    expect(
+      (await listLedger(db, { orgId: f.orgId }))
+        .filter((e) => e.runId === row!.id)
+        .map((e) => e.kind)
+        .sort(),
+    ).toEqual(["reserve", "settle"]);
     expect(await db.select().from(jobs).where(eq(jobs.kind, "run"))).toEqual([]);
   });
 
@@ -80,7 +88,12 @@ describe("async runs (Prefer: respond-async)", () => {
   it("refused like any run before it is queued: 402 without credits, 400 without inputs (nothing queued)", async () => {
     const f = await createFixture({ credits: 0 });
     expect((await runAsync(f.workflowId, f.key)).status).toBe(402);
-    const bad = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: {}, headers: { prefer: "respond-async" } });
+    const bad = await apiRequest(`/api/v1/run/${f.workflowId}`, {
+      method: "POST",
+      key: f.key,
+      json: {},
+      headers: { prefer: "respond-async" },
+    });
     expect(bad.status).toBe(400);
     expect(await (await getDb()).select().from(runs).where(eq(runs.orgId, f.orgId))).toEqual([]);
   });
@@ -107,12 +120,20 @@ describe("async runs (Prefer: respond-async)", () => {
     stopJobWorker();
     try {
       const { run_id } = await (await runAsync(f.workflowId, f.key)).json();
-      const answers = await Promise.all(Array.from({ length: 10 }, () => apiRequest(`/api/v1/runs/${run_id}/cancel`, { method: "POST", key: f.key })));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => apiRequest(`/api/v1/runs/${run_id}/cancel`, { method: "POST", key: f.key })),
+      );
       const bodies = await Promise.all(answers.map((r) => r.json()));
       expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
       const refused = bodies.filter((_, i) => answers[i]!.status === 409);
       expect(refused).toHaveLength(9);
-      for (const b of refused) expect(b).toMatchObject({ success: false, code: "run_not_running", status: "canceled", error: "Run is not running (status: canceled)" });
+      for (const b of refused)
+        expect(b).toMatchObject({
+          success: false,
+          code: "run_not_running",
+          status: "canceled",
+          error: "Run is not running (status: canceled)",
+        });
       expect(await expectChargedRuns(f.orgId, 10_000)).toHaveLength(1);
     } finally {
       startQueue();

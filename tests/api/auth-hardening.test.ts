@@ -12,10 +12,13 @@ import { proxy } from "@/proxy";
 // better-auth's log lines masked like ours, a nonce-based Content-Security-Policy on pages.
 
 const post = (path: string, body: unknown, { origin = "http://localhost:3000", cookie }: { origin?: string; cookie?: string } = {}) =>
-  POST(new Request(`${origin}/api/auth${path}`, {
-    method: "POST", body: JSON.stringify(body),
-    headers: { "content-type": "application/json", origin, ...(cookie ? { cookie } : {}) },
-  }));
+  POST(
+    new Request(`${origin}/api/auth${path}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json", origin, ...(cookie ? { cookie } : {}) },
+    }),
+  );
 const newUser = (name: string, origin?: string) =>
   post("/sign-up/email", { email: `${randomAlnum(10)}@example.com`, password: "long enough pw", name }, { origin });
 
@@ -32,7 +35,10 @@ describe("name limits", () => {
   it("organization names and slugs are bounded; 100 characters is fine", async () => {
     const up = await newUser("x".repeat(100));
     expect(up.status).toBe(200);
-    const cookie = up.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = up.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     const long = await post("/organization/create", { name: "o".repeat(101), slug: `o-${randomAlnum(8)}` }, { cookie });
     expect(long.status).toBe(400);
     expect((await long.json()).message).toBe("Organization name is too long (at most 100 characters)");
@@ -83,7 +89,11 @@ describe("better-auth's log lines", () => {
 
   it("go through our logger, with a failed query's parameters (tokens, hashes, emails) masked", async () => {
     const token = randomAlnum(32);
-    const failed = new DrizzleQueryError(`insert into "session" ("token", "user_id") values ($1, $2)`, [token, "victim@example.com"], new Error("duplicate key"));
+    const failed = new DrizzleQueryError(
+      `insert into "session" ("token", "user_id") values ($1, $2)`,
+      [token, "victim@example.com"],
+      new Error("duplicate key"),
+    );
     const ctx = await (await getAuth()).$context;
     ctx.logger.error("Failed to create session", failed);
     const line = lines.find((l) => l.includes("better-auth: Failed to create session"));

@@ -8,12 +8,20 @@ import { randomAlnum } from "@/lib/ids";
 // BETTER_AUTH_URL, the loopback origins of PORT are the dashboard; anything else is told what to do.
 
 const signUp = (origin: string) =>
-  POST(new Request("http://localhost:3000/api/auth/sign-up/email", {
-    method: "POST",
-    body: JSON.stringify({ email: `${randomAlnum(10)}@example.com`, password: "long enough pw", name: "N" }),
-    // What Chromium sends from the sign-up page's fetch.
-    headers: { "content-type": "application/json", origin, "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors", "sec-fetch-dest": "empty" },
-  }));
+  POST(
+    new Request("http://localhost:3000/api/auth/sign-up/email", {
+      method: "POST",
+      body: JSON.stringify({ email: `${randomAlnum(10)}@example.com`, password: "long enough pw", name: "N" }),
+      // What Chromium sends from the sign-up page's fetch.
+      headers: {
+        "content-type": "application/json",
+        origin,
+        "sec-fetch-site": "same-origin",
+        "sec-fetch-mode": "cors",
+        "sec-fetch-dest": "empty",
+      },
+    }),
+  );
 
 describe("sign-up origins", () => {
   it.each(["http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000"])("%s (loopback, PORT) signs up", async (origin) => {
@@ -22,14 +30,16 @@ describe("sign-up origins", () => {
   });
 
   it.each(["http://192.168.1.20:3000", "http://127.0.0.1:4000", "https://localhost:3000"])(
-    "%s is refused with a message naming the URL to open and the variable to set", async (origin) => {
+    "%s is refused with a message naming the URL to open and the variable to set",
+    async (origin) => {
       const res = await signUp(origin);
       expect(res.status).toBe(403);
       const body = await res.json();
       expect(body.code).toBe("INVALID_ORIGIN");
       expect(body.message).toContain("http://localhost:3000");
       expect(body.message).toContain(`BETTER_AUTH_URL=${origin}`);
-    });
+    },
+  );
 });
 
 describe("with BETTER_AUTH_URL", () => {

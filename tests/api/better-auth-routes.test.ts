@@ -10,7 +10,8 @@ import { randomAlnum } from "@/lib/ids";
 // better-auth has no hooks for them: lib/orgs writes the membership audit entries.
 const req = (method: string, path: string, body?: unknown, cookie?: string) =>
   new Request(`http://localhost:3000/api/auth${path}`, {
-    method, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
     headers: { "content-type": "application/json", origin: "http://localhost:3000", ...(cookie ? { cookie } : {}) },
   });
 
@@ -19,7 +20,10 @@ describe("/api/auth/*", () => {
     const email = `${randomAlnum(10)}@example.com`;
     const up = await POST(req("POST", "/sign-up/email", { email, password: "long enough pw", name: "N" }));
     expect(up.status).toBe(200);
-    const cookie = up.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = up.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     const session = await GET(req("GET", "/get-session", undefined, cookie));
     expect((await session.json()).user.email).toBe(email);
     const org = await POST(req("POST", "/organization/create", { name: "O", slug: `o-${randomAlnum(8)}` }, cookie));
@@ -30,9 +34,18 @@ describe("/api/auth/*", () => {
     const db = await getDb();
     expect((await getOrg(db, orgId))!.creditBalance).toBe(getEnv().SIGNUP_CREDITS);
     expect((await getOrg(db, (await second.json()).id))!.creditBalance).toBe(0);
-    for (const path of ["/organization/update-member-role", "/organization/remove-member", "/organization/leave", "/organization/delete",
-      "/organization/invite-member", "/organization/accept-invitation", "/organization/reject-invitation", "/organization/cancel-invitation",
-      "/organization/add-member", "/organization/update"]) {
+    for (const path of [
+      "/organization/update-member-role",
+      "/organization/remove-member",
+      "/organization/leave",
+      "/organization/delete",
+      "/organization/invite-member",
+      "/organization/accept-invitation",
+      "/organization/reject-invitation",
+      "/organization/cancel-invitation",
+      "/organization/add-member",
+      "/organization/update",
+    ]) {
       const res = await POST(req("POST", path, { organizationId: orgId, memberIdOrEmail: email, role: "member" }, cookie));
       expect(res.status, path).toBe(404);
       expect(await res.json()).toMatchObject({ success: false, code: "not_found" });

@@ -50,21 +50,35 @@ describe("auto top-up", () => {
   });
 
   /** An org that bought once (its card saved), with a published workflow and auto top-up on. */
-  async function topUpOrg({ credits = 10_000, priceCents = 1000, threshold = 1_000_000, capCents = 1000 }: { credits?: number; priceCents?: number; threshold?: number; capCents?: number } = {}) {
+  async function topUpOrg({
+    credits = 10_000,
+    priceCents = 1000,
+    threshold = 1_000_000,
+    capCents = 1000,
+  }: { credits?: number; priceCents?: number; threshold?: number; capCents?: number } = {}) {
     const f = await billingFixture(0);
     const pack = await aPack({ credits, priceCents });
     const { session } = await buyAndPay(stand.current, f.adminKey, pack.pack_id);
     await deliverEvent(stand.current, stand.current.event("checkout.session.completed", session));
     const res = await apiRequest("/api/v1/billing/auto-top-up", {
-      method: "PATCH", key: f.adminKey, json: { enabled: true, threshold, pack_id: pack.pack_id, monthly_cap_cents: capCents },
+      method: "PATCH",
+      key: f.adminKey,
+      json: { enabled: true, threshold, pack_id: pack.pack_id, monthly_cap_cents: capCents },
     });
     expect(res.status).toBe(200);
-    expect((await res.json()).auto_top_up).toMatchObject({ enabled: true, threshold, pack_id: pack.pack_id, monthly_cap_cents: capCents, has_payment_method: true });
+    expect((await res.json()).auto_top_up).toMatchObject({
+      enabled: true,
+      threshold,
+      pack_id: pack.pack_id,
+      monthly_cap_cents: capCents,
+      has_payment_method: true,
+    });
     const wf = await createWorkflow({ orgId: f.orgId, name: "w", template: "Write {{story}}", model: "offline:echo", publish: true });
     const run = () => apiRequest(`/api/v1/run/${wf.workflow_id}`, { key: f.runKey, json: { story: "a dog" } });
     return { ...f, pack, run };
   }
-  const intentsFor = (orgId: string) => stand.current.requests.filter((r) => r.method === "POST" && r.path === "/v1/payment_intents" && r.params.metadata?.org_id === orgId);
+  const intentsFor = (orgId: string) =>
+    stand.current.requests.filter((r) => r.method === "POST" && r.path === "/v1/payment_intents" && r.params.metadata?.org_id === orgId);
 
   it("50 settlements crossing the threshold at once make one off-session PaymentIntent; credits only on payment_intent.succeeded; the monthly cap stops the next", async () => {
     const f = await topUpOrg();
@@ -74,20 +88,44 @@ describe("auto top-up", () => {
     await new Promise((r) => setTimeout(r, 1000)); // any second one would be on its way by now
     const intents = intentsFor(f.orgId);
     expect(intents).toHaveLength(1);
-    expect(intents[0]!.params).toMatchObject({ amount: "1000", currency: "usd", off_session: "true", confirm: "true", metadata: { source: "auto_top_up" } });
+    expect(intents[0]!.params).toMatchObject({
+      amount: "1000",
+      currency: "usd",
+      off_session: "true",
+      confirm: "true",
+      metadata: { source: "auto_top_up" },
+    });
     const db = await getDb();
-    const [purchase] = await db.select().from(creditPurchases).where(and(eq(creditPurchases.orgId, f.orgId), eq(creditPurchases.source, "auto_top_up")));
-    const pi = stand.current.objects.get(await waitFor(async () => (await db.select().from(creditPurchases).where(eq(creditPurchases.id, purchase!.id)))[0]!.paymentIntentId ?? undefined))!;
-    expect(pi).toMatchObject({ status: "succeeded", payment_method: (await db.select().from(billingAccounts).where(eq(billingAccounts.orgId, f.orgId)))[0]!.paymentMethodId });
+    const [purchase] = await db
+      .select()
+      .from(creditPurchases)
+      .where(and(eq(creditPurchases.orgId, f.orgId), eq(creditPurchases.source, "auto_top_up")));
+    const pi = stand.current.objects.get(
+      await waitFor(
+        async () => (await db.select().from(creditPurchases).where(eq(creditPurchases.id, purchase!.id)))[0]!.paymentIntentId ?? undefined,
+      ),
+    )!;
+    expect(pi).toMatchObject({
+      status: "succeeded",
+      payment_method: (await db.select().from(billingAccounts).where(eq(billingAccounts.orgId, f.orgId)))[0]!.paymentMethodId,
+    });
     const before = await balanceAndLedger(f.orgId);
     expect(before.balance).toBe(before.ledger);
     // Stripe charged the card, but no credits until its event says so.
-    expect(await db.select().from(creditLedger).where(and(eq(creditLedger.orgId, f.orgId), eq(creditLedger.idempotencyKey, `purchase:${pi.id}`)))).toEqual([]);
+    expect(
+      await db
+        .select()
+        .from(creditLedger)
+        .where(and(eq(creditLedger.orgId, f.orgId), eq(creditLedger.idempotencyKey, `purchase:${pi.id}`))),
+    ).toEqual([]);
 
     const succeeded = stand.current.event("payment_intent.succeeded", pi);
     await Promise.all(Array.from({ length: 5 }, () => deliverEvent(stand.current, succeeded)));
     expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
-    const topUps = await db.select().from(creditLedger).where(and(eq(creditLedger.orgId, f.orgId), eq(creditLedger.idempotencyKey, `purchase:${pi.id}`)));
+    const topUps = await db
+      .select()
+      .from(creditLedger)
+      .where(and(eq(creditLedger.orgId, f.orgId), eq(creditLedger.idempotencyKey, `purchase:${pi.id}`)));
     expect(topUps).toHaveLength(1);
     expect((await db.select().from(billingAccounts).where(eq(billingAccounts.orgId, f.orgId)))[0]!.autoTopUpInFlight).toBeNull();
 
@@ -109,13 +147,19 @@ describe("auto top-up", () => {
         return a!.autoTopUpEnabled ? undefined : a;
       });
       expect(account).toMatchObject({ autoTopUpDisabledReason: "Your card was declined. (insufficient_funds)", autoTopUpInFlight: null });
-      const [failed] = await db.select().from(creditPurchases).where(and(eq(creditPurchases.orgId, f.orgId), eq(creditPurchases.source, "auto_top_up")));
+      const [failed] = await db
+        .select()
+        .from(creditPurchases)
+        .where(and(eq(creditPurchases.orgId, f.orgId), eq(creditPurchases.source, "auto_top_up")));
       expect(failed).toMatchObject({ status: "failed", failureReason: "Your card was declined. (insufficient_funds)" });
       // Stripe's own payment_intent.payment_failed for it changes nothing more.
       const pi = stand.current.objects.get(failed!.paymentIntentId!)!;
       await deliverEvent(stand.current, stand.current.event("payment_intent.payment_failed", pi));
       const hook = await waitFor(async () => got.find((e) => e.data.purchase_id === failed!.id));
-      expect(hook).toMatchObject({ type: "billing.auto_top_up_failed", data: { reason: "Your card was declined. (insufficient_funds)", credits: 10_000, price_cents: 1000, currency: "usd" } });
+      expect(hook).toMatchObject({
+        type: "billing.auto_top_up_failed",
+        data: { reason: "Your card was declined. (insufficient_funds)", credits: 10_000, price_cents: 1000, currency: "usd" },
+      });
       await new Promise((r) => setTimeout(r, 500));
       expect(got.filter((e) => e.data.purchase_id === failed!.id)).toHaveLength(1);
       const summary = await (await apiRequest("/api/v1/billing", { key: f.adminKey })).json();
@@ -138,7 +182,9 @@ describe("auto top-up", () => {
     expect(await noCard.json()).toMatchObject({ error: "Auto top-up needs a card saved by a purchase: buy a pack first" });
     const { session } = await buyAndPay(stand.current, f.adminKey, pack.pack_id);
     await deliverEvent(stand.current, stand.current.event("checkout.session.completed", session));
-    expect(await (await patch({ enabled: true, threshold: 100, pack_id: pack.pack_id, monthly_cap_cents: 999 })).json()).toMatchObject({ error: "monthly_cap_cents must be at least the pack's price (1000)" });
+    expect(await (await patch({ enabled: true, threshold: 100, pack_id: pack.pack_id, monthly_cap_cents: 999 })).json()).toMatchObject({
+      error: "monthly_cap_cents must be at least the pack's price (1000)",
+    });
     expect((await patch({ enabled: true, threshold: 100, pack_id: "pack_nope", monthly_cap_cents: 5000 })).status).toBe(404);
     expect((await patch({ enabled: true, pack_id: pack.pack_id, monthly_cap_cents: 5000 })).status).toBe(400);
     expect((await patch({ enabled: "yes" })).status).toBe(400);

@@ -24,23 +24,41 @@ describe("POST /api/v1/billing/checkout", () => {
     expect(body.url).toBe(`${stand.current.url}/c/pay/${body.session_id}`);
     const req = created("/v1/checkout/sessions").at(-1)!.params;
     expect(req).toMatchObject({
-      mode: "payment", client_reference_id: f.orgId,
-      line_items: [{ quantity: "1", price_data: { currency: "usd", unit_amount: "2500", product_data: { name: "Pack (50,000 credits)" } } }],
-      payment_intent_data: { setup_future_usage: "off_session", metadata: { org_id: f.orgId, pack_id: pack.pack_id, purchase_id: body.purchase_id } },
+      mode: "payment",
+      client_reference_id: f.orgId,
+      line_items: [
+        { quantity: "1", price_data: { currency: "usd", unit_amount: "2500", product_data: { name: "Pack (50,000 credits)" } } },
+      ],
+      payment_intent_data: {
+        setup_future_usage: "off_session",
+        metadata: { org_id: f.orgId, pack_id: pack.pack_id, purchase_id: body.purchase_id },
+      },
       metadata: { org_id: f.orgId, pack_id: pack.pack_id, purchase_id: body.purchase_id },
       success_url: `${ORIGIN}/dashboard/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${ORIGIN}/dashboard/billing?checkout=canceled`,
     });
     const db = await getDb();
     const [purchase] = await db.select().from(creditPurchases).where(eq(creditPurchases.id, body.purchase_id));
-    expect(purchase).toMatchObject({ orgId: f.orgId, status: "pending", credits: 50_000, priceCents: 2500, currency: "usd", checkoutSessionId: body.session_id });
+    expect(purchase).toMatchObject({
+      orgId: f.orgId,
+      status: "pending",
+      credits: 50_000,
+      priceCents: 2500,
+      currency: "usd",
+      checkoutSessionId: body.session_id,
+    });
     // The pack's price is snapshotted: archiving it leaves the purchase as it was.
     await archivePack(pack.pack_id);
     const [after] = await db.select().from(creditPurchases).where(eq(creditPurchases.id, body.purchase_id));
     expect(after).toMatchObject({ credits: 50_000, priceCents: 2500 });
 
     const summary = await (await apiRequest("/api/v1/billing", { key: f.adminKey })).json();
-    expect(summary).toMatchObject({ success: true, balance: 1000, buying_enabled: true, auto_top_up: { enabled: false, has_payment_method: false } });
+    expect(summary).toMatchObject({
+      success: true,
+      balance: 1000,
+      buying_enabled: true,
+      auto_top_up: { enabled: false, has_payment_method: false },
+    });
     expect(summary.purchases).toMatchObject([{ purchase_id: body.purchase_id, status: "pending", credits: 50_000, receipt_url: null }]);
     expect(summary.packs.some((p: { pack_id: string }) => p.pack_id === pack.pack_id)).toBe(false);
   });
@@ -48,7 +66,9 @@ describe("POST /api/v1/billing/checkout", () => {
   it("creates the org's Customer once, however many first purchases race", async () => {
     const f = await billingFixture();
     const pack = await aPack();
-    const answers = await Promise.all(Array.from({ length: 6 }, () => checkout(f.adminKey, { pack_id: pack.pack_id }).then((r) => r.json())));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => checkout(f.adminKey, { pack_id: pack.pack_id }).then((r) => r.json())),
+    );
     expect(answers.every((a) => a.session_id)).toBe(true);
     const customers = [...stand.current.objects.values()].filter((o) => o.object === "customer" && o.metadata?.org_id === f.orgId);
     expect(customers).toHaveLength(1);
@@ -94,7 +114,11 @@ describe("POST /api/v1/billing/checkout", () => {
       const res = await checkout(f.adminKey, json);
       const body = await res.json();
       expect({ json, status: res.status }).toEqual({ json, status });
-      expect(body).toMatchObject({ success: false, error: typeof message === "string" ? message : expect.stringMatching(message), request_id: expect.any(String) });
+      expect(body).toMatchObject({
+        success: false,
+        error: typeof message === "string" ? message : expect.stringMatching(message),
+        request_id: expect.any(String),
+      });
     }
     expect(stand.current.requests.length).toBe(before);
     const pending = await (await getDb()).select().from(creditPurchases).where(eq(creditPurchases.orgId, f.orgId));
@@ -119,8 +143,15 @@ describe("POST /api/v1/billing/checkout", () => {
       const before = stand.current.requests.length;
       const res = await checkout(f.adminKey, { pack_id: pack.pack_id });
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ success: false, code: "service_unavailable", error: "Buying credits is not configured on this server" });
-      expect(await (await apiRequest("/api/v1/billing", { key: f.adminKey })).json()).toMatchObject({ balance: 1000, buying_enabled: false });
+      expect(await res.json()).toMatchObject({
+        success: false,
+        code: "service_unavailable",
+        error: "Buying credits is not configured on this server",
+      });
+      expect(await (await apiRequest("/api/v1/billing", { key: f.adminKey })).json()).toMatchObject({
+        balance: 1000,
+        buying_enabled: false,
+      });
       expect(stand.current.requests.length).toBe(before);
     } finally {
       process.env.STRIPE_SECRET_KEY = saved;

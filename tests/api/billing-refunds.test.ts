@@ -23,7 +23,12 @@ describe("refunds and disputes", () => {
     expect((await deliverEvent(stand.current, event)).status).toBe(200);
     return event;
   };
-  const refunds = async (orgId: string) => (await getDb()).select().from(creditLedger).where(and(eq(creditLedger.orgId, orgId), eq(creditLedger.kind, "refund"))).orderBy(desc(creditLedger.balanceAfter));
+  const refunds = async (orgId: string) =>
+    (await getDb())
+      .select()
+      .from(creditLedger)
+      .where(and(eq(creditLedger.orgId, orgId), eq(creditLedger.kind, "refund")))
+      .orderBy(desc(creditLedger.balanceAfter));
 
   it("a refund after part of the credits were spent takes back the refunded share: the balance goes negative and runs get the seed's 402", async () => {
     const f = await bought(1000, 500);
@@ -41,7 +46,12 @@ describe("refunds and disputes", () => {
     const refused = await run();
     expect(refused.status).toBe(402);
     const body = await refused.json();
-    expect(body).toEqual({ error: "No credits remaining. Please add credits to continue using the service.", success: false, code: "invalid_billing", request_id: body.request_id });
+    expect(body).toEqual({
+      error: "No credits remaining. Please add credits to continue using the service.",
+      success: false,
+      code: "invalid_billing",
+      request_id: body.request_id,
+    });
     expect((await balanceAndLedger(f.orgId)).balance).toBe(-spent);
   });
 
@@ -76,7 +86,9 @@ describe("refunds and disputes", () => {
     const [account] = await db.select().from(billingAccounts).where(eq(billingAccounts.orgId, f.orgId));
     expect(account!.flaggedAt).toBeInstanceOf(Date);
     expect(account!.flagReason).toMatch(/^Dispute dp_\w+ \(fraudulent\)$/);
-    expect(await db.select().from(billingProblems).where(eq(billingProblems.stripeEventId, event.id))).toMatchObject([{ kind: "dispute", orgId: f.orgId }]);
+    expect(await db.select().from(billingProblems).where(eq(billingProblems.stripeEventId, event.id))).toMatchObject([
+      { kind: "dispute", orgId: f.orgId },
+    ]);
     // The credits stay until Stripe refunds (a lost dispute arrives as charge.refunded).
     expect((await balanceAndLedger(f.orgId)).balance).toBe(1000);
   });

@@ -33,7 +33,11 @@ describe("flowgate CLI", () => {
   it("pull, edit, diff, push, eval --wait (exit 1 on a failing case, 0 once fixed), push --publish", async () => {
     const f = await createFixture({ template: "Write {{story}}" });
     const admin = await createApiKey({ orgId: f.orgId, name: "ci", scopes: ["admin"] });
-    await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { name: "polite", inputs: { story: "a dog" }, expectations: [{ type: "contains", value: "Please" }] } });
+    await createEvalCase({
+      orgId: f.orgId,
+      workflowId: f.workflowId,
+      input: { name: "polite", inputs: { story: "a dog" }, expectations: [{ type: "contains", value: "Please" }] },
+    });
     const repo = mkdtempSync(path.join(tmpdir(), "flowgate-cli-"));
     await run("git", ["init", "-q"], { cwd: repo });
     const env = { ...process.env, FLOWGATE_URL: server.url, FLOWGATE_API_KEY: admin.key };
@@ -70,9 +74,15 @@ describe("flowgate CLI", () => {
     expect(passing).toMatchObject({ code: 0, stdout: expect.stringContaining("draft: completed, 1/1 passed") });
 
     const versionsBefore = (await listWorkflowVersions(await getDb(), { orgId: f.orgId, workflowId: f.workflowId })).length;
-    expect(await cli("push", "--publish", "--note", "from CI")).toMatchObject({ code: 0, stdout: expect.stringMatching(/published wf_\w+ as v2/) });
+    expect(await cli("push", "--publish", "--note", "from CI")).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/published wf_\w+ as v2/),
+    });
     // Nothing new to publish: a second run (a CI retry) publishes nothing.
-    expect(await cli("push", "--publish", "--note", "from CI")).toMatchObject({ code: 0, stdout: expect.stringContaining("v2 already has this content") });
+    expect(await cli("push", "--publish", "--note", "from CI")).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining("v2 already has this content"),
+    });
     const versions = await listWorkflowVersions(await getDb(), { orgId: f.orgId, workflowId: f.workflowId });
     expect(versions).toHaveLength(versionsBefore + 1);
   }, 180_000); // a dozen CLI processes, each a Node start, on a shared machine
@@ -80,9 +90,15 @@ describe("flowgate CLI", () => {
   it("refuses without a key, and a run-scope key is refused by the server", async () => {
     const f = await createFixture();
     const repo = mkdtempSync(path.join(tmpdir(), "flowgate-cli-"));
-    const noKey = await run(process.execPath, [CLI, "pull"], { cwd: repo, env: { ...process.env, FLOWGATE_URL: server.url, FLOWGATE_API_KEY: "" } }).catch((e) => e);
+    const noKey = await run(process.execPath, [CLI, "pull"], {
+      cwd: repo,
+      env: { ...process.env, FLOWGATE_URL: server.url, FLOWGATE_API_KEY: "" },
+    }).catch((e) => e);
     expect(noKey).toMatchObject({ code: 2, stderr: expect.stringContaining("FLOWGATE_API_KEY is not set") });
-    const runKey = await run(process.execPath, [CLI, "pull"], { cwd: repo, env: { ...process.env, FLOWGATE_URL: server.url, FLOWGATE_API_KEY: f.key } }).catch((e) => e);
+    const runKey = await run(process.execPath, [CLI, "pull"], {
+      cwd: repo,
+      env: { ...process.env, FLOWGATE_URL: server.url, FLOWGATE_API_KEY: f.key },
+    }).catch((e) => e);
     expect(runKey).toMatchObject({ code: 2, stderr: expect.stringContaining("GET /api/v1/workflows: 403") });
   }, 60_000);
 });

@@ -58,14 +58,27 @@ describe("deeply nested JSON", () => {
 
   it("POST /stream, the OpenAI surface (variables, messages, text.format) and the management API: 400 in their envelopes", async () => {
     const f = await createFixture({ template: "Write {{story}}" });
-    expect(await post(`/api/v1/run/${f.workflowId}/stream`, f.key, { story: "x", parameters: "$DEEP" }, { "idempotency-key": "s" }))
-      .toMatchObject({ status: 400, body: { code: "invalid_request", error: TOO_DEEP } });
-    const chat = await post("/api/v1/openai/chat/completions", f.key, { model: f.workflowId, messages: [{ role: "user", content: "$DEEP" }], variables: { story: "$DEEP" } });
+    expect(
+      await post(`/api/v1/run/${f.workflowId}/stream`, f.key, { story: "x", parameters: "$DEEP" }, { "idempotency-key": "s" }),
+    ).toMatchObject({ status: 400, body: { code: "invalid_request", error: TOO_DEEP } });
+    const chat = await post("/api/v1/openai/chat/completions", f.key, {
+      model: f.workflowId,
+      messages: [{ role: "user", content: "$DEEP" }],
+      variables: { story: "$DEEP" },
+    });
     expect(chat).toMatchObject({ status: 400, body: { error: { message: TOO_DEEP, type: "invalid_request_error" } } });
-    const responses = await post("/api/v1/openai/responses", f.key, { prompt: { id: f.workflowId, variables: { story: "x" } }, text: { format: { type: "json_schema", name: "o", schema: "$DEEP" } } });
+    const responses = await post("/api/v1/openai/responses", f.key, {
+      prompt: { id: f.workflowId, variables: { story: "x" } },
+      text: { format: { type: "json_schema", name: "o", schema: "$DEEP" } },
+    });
     expect(responses).toMatchObject({ status: 400, body: { error: { message: TOO_DEEP } } });
     const ci = await createApiKey({ orgId: f.orgId, name: "ci", scopes: ["admin"] });
-    const created = await post("/api/v1/workflows", ci.key, { name: "Deep", template: "{{x}}", output_schema: { type: "object", properties: "$DEEP" } }, { "idempotency-key": "m" });
+    const created = await post(
+      "/api/v1/workflows",
+      ci.key,
+      { name: "Deep", template: "{{x}}", output_schema: { type: "object", properties: "$DEEP" } },
+      { "idempotency-key": "m" },
+    );
     expect(created).toMatchObject({ status: 400, body: { code: "invalid_request", error: TOO_DEEP } });
   });
 
@@ -73,8 +86,10 @@ describe("deeply nested JSON", () => {
     const f = await createFixture({ template: "Write {{story}}" });
     const schema = { type: "object", properties: nested(5000) };
     expect(outputSchemaIssue(schema)).toBe(`must nest at most ${MAX_JSON_DEPTH} levels of arrays and objects`);
-    await expect(updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { outputSchema: schema } }))
-      .rejects.toMatchObject({ code: "invalid_request", message: `outputSchema must nest at most ${MAX_JSON_DEPTH} levels of arrays and objects` });
+    await expect(updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { outputSchema: schema } })).rejects.toMatchObject({
+      code: "invalid_request",
+      message: `outputSchema must nest at most ${MAX_JSON_DEPTH} levels of arrays and objects`,
+    });
   });
 
   it("the offline model's example of an output schema is built within a budget (minItems multiply)", async () => {
@@ -83,10 +98,14 @@ describe("deeply nested JSON", () => {
     const schema = { type: "object", properties: { a: level(level(level({ type: "string", minLength: 100 }))) }, required: ["a"] };
     const example = exampleOf(schema) as { a: string[][][] };
     expect(example.a.flat(2).length).toBeLessThanOrEqual(10_000);
-    const long = exampleOf({ type: "object", properties: { s: { type: "array", minItems: 100, items: { type: "string", minLength: 1e9 } } } });
+    const long = exampleOf({
+      type: "object",
+      properties: { s: { type: "array", minItems: 100, items: { type: "string", minLength: 1e9 } } },
+    });
     expect(JSON.stringify(long).length).toBeLessThanOrEqual(1_100_000);
     // A schema an example fits is still answered whole.
-    expect(exampleOf({ type: "object", properties: { t: { type: "array", minItems: 3, items: { type: "string", minLength: 9 } } } }))
-      .toEqual({ t: ["exampleee", "exampleee", "exampleee"] });
+    expect(
+      exampleOf({ type: "object", properties: { t: { type: "array", minItems: 3, items: { type: "string", minLength: 9 } } } }),
+    ).toEqual({ t: ["exampleee", "exampleee", "exampleee"] });
   });
 });

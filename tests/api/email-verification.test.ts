@@ -56,7 +56,10 @@ describe("email verification", () => {
   it("with SMTP_URL, sign-up gives no session until the mailed link is opened; sign-in is refused meanwhile and mails nothing", async () => {
     const ip = nextIp();
     const email = `${randomAlnum(10)}@example.com`;
-    const up = await authRequest("POST", "/sign-up/email", { body: { email, password: "a password 1", name: "Vi", callbackURL: "/onboarding" }, ip });
+    const up = await authRequest("POST", "/sign-up/email", {
+      body: { email, password: "a password 1", name: "Vi", callbackURL: "/onboarding" },
+      ip,
+    });
     expect(up.status).toBe(200);
     expect((await up.json()).token).toBeNull();
     expect(await (await authRequest("GET", "/get-session", { cookie: cookiesOf(up) })).json()).toBeNull();
@@ -75,14 +78,18 @@ describe("email verification", () => {
     const opened = await follow(link);
     expect(opened.status).toBe(302);
     expect(opened.headers.get("location")).toBe("/onboarding");
-    expect((await (await authRequest("GET", "/get-session", { cookie: cookiesOf(opened) })).json()).user).toMatchObject({ email, emailVerified: true });
+    expect((await (await authRequest("GET", "/get-session", { cookie: cookiesOf(opened) })).json()).user).toMatchObject({
+      email,
+      emailVerified: true,
+    });
     expect((await authRequest("POST", "/sign-in/email", { body: { email, password: "a password 1" }, ip })).status).toBe(200);
   });
 
   it("the link can be mailed again, 3 times an hour per address", async () => {
     const email = `${randomAlnum(10)}@example.com`;
     await authRequest("POST", "/sign-up/email", { body: { email, password: "a password 1", name: "Wu" }, ip: nextIp() });
-    for (let i = 0; i < 3; i++) expect((await authRequest("POST", "/send-verification-email", { body: { email }, ip: nextIp() })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await authRequest("POST", "/send-verification-email", { body: { email }, ip: nextIp() })).status).toBe(200);
     const limited = await authRequest("POST", "/send-verification-email", { body: { email }, ip: nextIp() });
     expect(limited.status).toBe(429);
     await until(() => inbox.to(email).length === 4, "the sign-up mail and 3 resends");
@@ -91,7 +98,10 @@ describe("email verification", () => {
   it("without SMTP_URL (and no REQUIRE_EMAIL_VERIFICATION) sign-up signs in at once", async () => {
     setEnv({ SMTP_URL: undefined });
     try {
-      const up = await authRequest("POST", "/sign-up/email", { body: { email: `${randomAlnum(10)}@example.com`, password: "a password 1", name: "Xi" }, ip: nextIp() });
+      const up = await authRequest("POST", "/sign-up/email", {
+        body: { email: `${randomAlnum(10)}@example.com`, password: "a password 1", name: "Xi" },
+        ip: nextIp(),
+      });
       expect(up.status).toBe(200);
       expect((await up.json()).token).toEqual(expect.any(String));
     } finally {
@@ -113,7 +123,7 @@ describe("email verification", () => {
     expect(mail.subject).toBe("Confirm your new email for Flowgate");
     expect(mail.text).toContain(newEmail);
     const db = await getDb();
-    expect((await db.select().from(user).where(eq(user.email, email)))).toHaveLength(1);
+    expect(await db.select().from(user).where(eq(user.email, email))).toHaveLength(1);
 
     const opened = await follow(linkIn(mail, "http://localhost:3000/api/auth/verify-email?token="), cookie);
     expect(opened.status).toBe(302);

@@ -41,8 +41,16 @@ async function until<T>(f: () => Promise<T | undefined | false>, what: string): 
 async function dataset() {
   const f = await createFixture();
   const admin = await createApiKey({ orgId: f.orgId, name: "ci", scopes: ["admin"] });
-  await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { name: "dog", inputs: { story: "a dog" }, expectations: [{ type: "contains", value: "dog" }] } });
-  await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { name: "cat", inputs: { story: "a cat" }, expectations: [{ type: "contains", value: "dog" }] } });
+  await createEvalCase({
+    orgId: f.orgId,
+    workflowId: f.workflowId,
+    input: { name: "dog", inputs: { story: "a dog" }, expectations: [{ type: "contains", value: "dog" }] },
+  });
+  await createEvalCase({
+    orgId: f.orgId,
+    workflowId: f.workflowId,
+    input: { name: "cat", inputs: { story: "a cat" }, expectations: [{ type: "contains", value: "dog" }] },
+  });
   return { ...f, admin: admin.key };
 }
 
@@ -62,15 +70,37 @@ describe("evals over the API", () => {
       const body = await r.json();
       return body.status === "completed" && body;
     }, "the eval to complete");
-    expect(done).toMatchObject({ success: true, eval_id: queued.eval_id, target: "v1", cases: 2, passed: 1, failed: 1, ok: false, error: null, finished_at: expect.any(String) });
+    expect(done).toMatchObject({
+      success: true,
+      eval_id: queued.eval_id,
+      target: "v1",
+      cases: 2,
+      passed: 1,
+      failed: 1,
+      ok: false,
+      error: null,
+      finished_at: expect.any(String),
+    });
     expect(done.credits_charged).toBeGreaterThan(0);
     const byName = Object.fromEntries(done.results.map((r: { name: string }) => [r.name, r]));
-    expect(byName.dog).toMatchObject({ passed: true, output: "Write a dog", output_truncated: false, checks: [{ type: "contains", ok: true }], run_id: expect.stringMatching(/^run_/) });
+    expect(byName.dog).toMatchObject({
+      passed: true,
+      output: "Write a dog",
+      output_truncated: false,
+      checks: [{ type: "contains", ok: true }],
+      run_id: expect.stringMatching(/^run_/),
+    });
     expect(byName.cat).toMatchObject({ passed: false, checks: [{ type: "contains", ok: false, message: 'does not contain "dog"' }] });
 
     const db = await getDb();
-    const [delivery] = await db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.orgId, f.orgId), eq(webhookDeliveries.eventType, "eval.completed")));
-    expect(delivery!.payload).toMatchObject({ type: "eval.completed", data: { eval_id: queued.eval_id, status: "completed", passed: 1, failed: 1, ok: false } });
+    const [delivery] = await db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.orgId, f.orgId), eq(webhookDeliveries.eventType, "eval.completed")));
+    expect(delivery!.payload).toMatchObject({
+      type: "eval.completed",
+      data: { eval_id: queued.eval_id, status: "completed", passed: 1, failed: 1, ok: false },
+    });
   });
 
   it("the draft by default; Idempotency-Key queues once", async () => {
@@ -83,7 +113,10 @@ describe("evals over the API", () => {
     expect(a).toMatchObject({ target: "draft" });
     expect((await again.json()).eval_id).toBe(a.eval_id);
     expect(await (await getDb()).select().from(evalRuns).where(eq(evalRuns.workflowId, f.workflowId))).toHaveLength(1);
-    await until(async () => (await (await call("GET", `/api/v1/evals/${a.eval_id}`, f.admin)).json()).status === "completed", "the draft eval");
+    await until(
+      async () => (await (await call("GET", `/api/v1/evals/${a.eval_id}`, f.admin)).json()).status === "completed",
+      "the draft eval",
+    );
   });
 
   it("admin keys only; another org's workflow and eval are not found; bad bodies and empty datasets are 400s", async () => {
@@ -117,7 +150,9 @@ describe("evals over the API", () => {
     const f = await dataset();
     stopJobWorker(); // hold the queue: every eval stays queued
     try {
-      const answers = await Promise.all(Array.from({ length: 6 }, () => call("POST", `/api/v1/workflows/${f.workflowId}/evals`, f.admin, {})));
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => call("POST", `/api/v1/workflows/${f.workflowId}/evals`, f.admin, {})),
+      );
       expect(answers.map((r) => r.status).sort()).toEqual([202, 202, 202, 429, 429, 429]);
       const refused = answers.find((r) => r.status === 429)!;
       expect(await refused.json()).toMatchObject({ error: "Rate limit exceeded", reason: "too_many_evals", limit: 3 });
@@ -125,7 +160,11 @@ describe("evals over the API", () => {
     } finally {
       startQueue();
     }
-    await until(async () => (await (await getDb()).select().from(evalRuns).where(eq(evalRuns.workflowId, f.workflowId))).every((r) => r.status === "completed"), "the three evals");
+    await until(
+      async () =>
+        (await (await getDb()).select().from(evalRuns).where(eq(evalRuns.workflowId, f.workflowId))).every((r) => r.status === "completed"),
+      "the three evals",
+    );
   });
 
   it("the dashboard's evals go through the queue too: queued at once, completed by a worker", async () => {
@@ -137,6 +176,9 @@ describe("evals over the API", () => {
     const [row] = await (await getDb()).select().from(evalRuns).where(eq(evalRuns.id, q.eval_id));
     expect(row!.status).toBe("queued");
     startQueue();
-    await until(async () => (await (await getDb()).select().from(evalRuns).where(eq(evalRuns.id, q.eval_id)))[0]!.status === "completed", "the queued eval");
+    await until(
+      async () => (await (await getDb()).select().from(evalRuns).where(eq(evalRuns.id, q.eval_id)))[0]!.status === "completed",
+      "the queued eval",
+    );
   });
 });

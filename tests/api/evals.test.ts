@@ -38,15 +38,32 @@ describe("expectations: each one can pass and fail", () => {
   });
 
   it("matches_output_schema: against the evaluated version's schema; none declared is a failure, not a pass", async () => {
-    const schema = { type: "object", properties: { stars: { type: "integer", maximum: 5 } }, required: ["stars"], additionalProperties: false };
-    expect(await check({ type: "matches_output_schema" }, '{"stars": 4}', 3, schema)).toMatchObject({ ok: true, message: "matches the output schema" });
-    expect(await check({ type: "matches_output_schema" }, '{"stars": 9}', 3, schema)).toMatchObject({ ok: false, message: expect.stringContaining("does not match the output schema") });
+    const schema = {
+      type: "object",
+      properties: { stars: { type: "integer", maximum: 5 } },
+      required: ["stars"],
+      additionalProperties: false,
+    };
+    expect(await check({ type: "matches_output_schema" }, '{"stars": 4}', 3, schema)).toMatchObject({
+      ok: true,
+      message: "matches the output schema",
+    });
+    expect(await check({ type: "matches_output_schema" }, '{"stars": 9}', 3, schema)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("does not match the output schema"),
+    });
     expect(await check({ type: "matches_output_schema" }, "not json", 3, schema)).toMatchObject({ ok: false });
-    expect(await check({ type: "matches_output_schema" }, '{"stars": 4}', 3, null)).toMatchObject({ ok: false, message: "the version declares no output schema" });
+    expect(await check({ type: "matches_output_schema" }, '{"stars": 4}', 3, null)).toMatchObject({
+      ok: false,
+      message: "the version declares no output schema",
+    });
   });
 
   it("max_output_tokens", async () => {
-    expect(await check({ type: "max_output_tokens", value: 10 }, "x", 10)).toMatchObject({ ok: true, message: "10 output tokens (at most 10)" });
+    expect(await check({ type: "max_output_tokens", value: 10 }, "x", 10)).toMatchObject({
+      ok: true,
+      message: "10 output tokens (at most 10)",
+    });
     expect(await check({ type: "max_output_tokens", value: 10 }, "x", 11)).toMatchObject({ ok: false });
   });
 
@@ -56,16 +73,29 @@ describe("expectations: each one can pass and fail", () => {
   });
 
   it.each([
-    { name: "a backreference (not RE2)", e: { type: "regex", pattern: "(a)\\1" }, error: expect.stringContaining("expectations[0].pattern regex: error parsing regexp") },
+    {
+      name: "a backreference (not RE2)",
+      e: { type: "regex", pattern: "(a)\\1" },
+      error: expect.stringContaining("expectations[0].pattern regex: error parsing regexp"),
+    },
     { name: "a lookahead (not RE2)", e: { type: "regex", pattern: "a(?=b)" }, error: expect.stringContaining("regex:") },
     { name: "an unbalanced pattern", e: { type: "regex", pattern: "(a" }, error: expect.stringContaining("regex:") },
-    { name: "a pattern over 500 characters", e: { type: "regex", pattern: "a".repeat(501) }, error: expect.stringContaining("expectations[0].pattern") },
+    {
+      name: "a pattern over 500 characters",
+      e: { type: "regex", pattern: "a".repeat(501) },
+      error: expect.stringContaining("expectations[0].pattern"),
+    },
     { name: "an unknown type", e: { type: "similar", value: "x" }, error: expect.stringContaining("expectations[0].type") },
-    { name: "a negative token bound", e: { type: "max_output_tokens", value: -1 }, error: expect.stringContaining("expectations[0].value") },
+    {
+      name: "a negative token bound",
+      e: { type: "max_output_tokens", value: -1 },
+      error: expect.stringContaining("expectations[0].value"),
+    },
   ])("a case with $name is refused when saved", async ({ e, error }) => {
     const f = await createFixture();
-    await expect(createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { inputs: { story: "x" }, expectations: [e] } }))
-      .rejects.toMatchObject({ code: "invalid_request", message: error });
+    await expect(
+      createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { inputs: { story: "x" }, expectations: [e] } }),
+    ).rejects.toMatchObject({ code: "invalid_request", message: error });
   });
 });
 
@@ -89,16 +119,28 @@ describe("datasets", () => {
     ]);
     expect(await listEvalCases(db, { orgId: f.orgId, workflowId: f.workflowId, limit: 10 })).toEqual([]);
 
-    const csv = 'name,story,expect_contains,expect_regex,expect_max_output_tokens\n"Quoted, name",a dog,dog,,\nplain,"multi\nline ""story""",,^Write,100\n';
-    expect(await importEvalCases({ orgId: f.orgId, workflowId: f.workflowId, text: csv, format: "csv" })).toEqual({ imported: 2, errors: [] });
+    const csv =
+      'name,story,expect_contains,expect_regex,expect_max_output_tokens\n"Quoted, name",a dog,dog,,\nplain,"multi\nline ""story""",,^Write,100\n';
+    expect(await importEvalCases({ orgId: f.orgId, workflowId: f.workflowId, text: csv, format: "csv" })).toEqual({
+      imported: 2,
+      errors: [],
+    });
     const cases = await listEvalCases(db, { orgId: f.orgId, workflowId: f.workflowId, limit: 10 });
     expect(cases.map((c) => [c.name, c.inputs, c.expectations])).toEqual([
       ["Quoted, name", { story: "a dog" }, [{ type: "contains", value: "dog" }]],
-      ["plain", { story: 'multi\nline "story"' }, [{ type: "regex", pattern: "^Write" }, { type: "max_output_tokens", value: 100 }]],
+      [
+        "plain",
+        { story: 'multi\nline "story"' },
+        [
+          { type: "regex", pattern: "^Write" },
+          { type: "max_output_tokens", value: 100 },
+        ],
+      ],
     ]);
     const badCsv = "story,expect_contains\nonly one column here\nx,y,z\n";
     expect((await importEvalCases({ orgId: f.orgId, workflowId: f.workflowId, text: badCsv, format: "csv" })).errors).toEqual([
-      { line: 2, error: "1 columns, the header has 2" }, { line: 3, error: "3 columns, the header has 2" },
+      { line: 2, error: "1 columns, the header has 2" },
+      { line: 3, error: "3 columns, the header has 2" },
     ]);
   });
 
@@ -112,7 +154,9 @@ describe("datasets", () => {
     expect(c).toMatchObject({ inputs: { story: "a fox" }, expectations: [{ type: "equals", value: "Write a fox" }], sourceRunId: runId });
     const other = await createFixture();
     await expect(addCaseFromRun({ orgId: other.orgId, runId })).rejects.toMatchObject({ code: "run_not_found" });
-    await expect(removeEvalCase({ orgId: other.orgId, workflowId: f.workflowId, caseId: c!.id })).rejects.toMatchObject({ code: "not_found" });
+    await expect(removeEvalCase({ orgId: other.orgId, workflowId: f.workflowId, caseId: c!.id })).rejects.toMatchObject({
+      code: "not_found",
+    });
   });
 });
 
@@ -120,7 +164,8 @@ describe("eval runs", () => {
   it("runs every case as a charged `eval` run; results and totals are stored; the ledger stays exact", async () => {
     const f = await createFixture({ credits: 50_000 });
     const db = await getDb();
-    const add = (inputs: Record<string, string>, expectations: Expectation[]) => createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { inputs, expectations } });
+    const add = (inputs: Record<string, string>, expectations: Expectation[]) =>
+      createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { inputs, expectations } });
     await add({ story: "a dog" }, [contains("dog"), { type: "regex", pattern: "^Write a \\w+$" }]);
     await add({ story: "a cat" }, [{ type: "equals", value: "Write a dog" }]);
     await add({ story: "a cow" }, [{ type: "not_contains", value: "cow" }]);
@@ -132,7 +177,15 @@ describe("eval runs", () => {
     const ran = results.filter((r) => r.runId);
     expect(ran).toHaveLength(4);
     expect(results.find((r) => !r.runId)).toMatchObject({ passed: false, error: "Missing required parameter: story", creditsCharged: 0 });
-    const runRows = await db.select().from(runs).where(inArray(runs.id, ran.map((r) => r.runId!)));
+    const runRows = await db
+      .select()
+      .from(runs)
+      .where(
+        inArray(
+          runs.id,
+          ran.map((r) => r.runId!),
+        ),
+      );
     expect(runRows.every((r) => r.source === "eval" && r.status === "completed" && r.apiKeyId === null)).toBe(true);
     const charged = runRows.reduce((n, r) => n + r.creditsCharged, 0);
     expect(charged).toBeGreaterThan(0);
@@ -146,7 +199,12 @@ describe("eval runs", () => {
   it("at most 4 cases are in flight at once", async () => {
     const fake = await upstream();
     const f = await createFixture({ model: "openai.chat:m", template: "Q {{story}}" });
-    for (let i = 0; i < 10; i++) await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { inputs: { story: `s${i}` }, expectations: [contains("tok")] } });
+    for (let i = 0; i < 10; i++)
+      await createEvalCase({
+        orgId: f.orgId,
+        workflowId: f.workflowId,
+        input: { inputs: { story: `s${i}` }, expectations: [contains("tok")] },
+      });
     let release!: () => void;
     fake.set({ hold: new Promise<void>((r) => (release = r)), tokens: 3 });
     // Only this test's calls (the fake upstream is shared with the whole suite).
@@ -157,7 +215,9 @@ describe("eval runs", () => {
       while (mine() < 4 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, 300));
       expect(mine()).toBe(4);
-      const running = (await (await getDb()).select().from(runs).where(eq(runs.workflowId, f.workflowId))).filter((r) => r.status === "running");
+      const running = (await (await getDb()).select().from(runs).where(eq(runs.workflowId, f.workflowId))).filter(
+        (r) => r.status === "running",
+      );
       expect(running).toHaveLength(4);
     } finally {
       // Held calls must never outlive the test (the drain suite counts runs in flight).
@@ -184,12 +244,19 @@ describe("eval runs", () => {
 
   it("an empty dataset, an unknown version and another org's workflow are refused", async () => {
     const f = await createFixture();
-    await expect(runEval({ orgId: f.orgId, workflowId: f.workflowId, target: "draft" })).rejects.toMatchObject({ code: "invalid_request", message: "The dataset is empty: add test cases first" });
+    await expect(runEval({ orgId: f.orgId, workflowId: f.workflowId, target: "draft" })).rejects.toMatchObject({
+      code: "invalid_request",
+      message: "The dataset is empty: add test cases first",
+    });
     await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { inputs: { story: "x" }, expectations: [contains("x")] } });
     await expect(runEval({ orgId: f.orgId, workflowId: f.workflowId, target: 9 })).rejects.toMatchObject({ code: "workflow_not_found" });
     const other = await createFixture();
-    await expect(runEval({ orgId: other.orgId, workflowId: f.workflowId, target: "draft" })).rejects.toMatchObject({ code: "workflow_not_found" });
-    await expect(createEvalCase({ orgId: other.orgId, workflowId: f.workflowId, input: { inputs: {}, expectations: [contains("x")] } })).rejects.toMatchObject({ code: "workflow_not_found" });
+    await expect(runEval({ orgId: other.orgId, workflowId: f.workflowId, target: "draft" })).rejects.toMatchObject({
+      code: "workflow_not_found",
+    });
+    await expect(
+      createEvalCase({ orgId: other.orgId, workflowId: f.workflowId, input: { inputs: {}, expectations: [contains("x")] } }),
+    ).rejects.toMatchObject({ code: "workflow_not_found" });
   });
 });
 
@@ -198,14 +265,22 @@ describe("the publish gate", () => {
     const f = await createFixture({ template: "Write {{story}}" });
     const db = await getDb();
     const publish = () => publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
-    const c = await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { inputs: { story: "a dog" }, expectations: [contains("Tell")] } });
+    const c = await createEvalCase({
+      orgId: f.orgId,
+      workflowId: f.workflowId,
+      input: { inputs: { story: "a dog" }, expectations: [contains("Tell")] },
+    });
     await db.update(workflows).set({ template: "Tell {{story}}" }).where(eq(workflows.id, f.workflowId));
     await setRequirePassingEval({ orgId: f.orgId, workflowId: f.workflowId, required: true });
     const refused = { code: "invalid_request", message: expect.stringContaining("requires a passing eval of the draft") };
     await expect(publish()).rejects.toMatchObject(refused);
     // An eval of a version, or a failing eval of the draft, does not open the gate.
     expect(await runEval({ orgId: f.orgId, workflowId: f.workflowId, target: 1 })).toMatchObject({ ok: false });
-    await createEvalCase({ orgId: f.orgId, workflowId: f.workflowId, input: { inputs: { story: "a cat" }, expectations: [contains("dog")] } });
+    await createEvalCase({
+      orgId: f.orgId,
+      workflowId: f.workflowId,
+      input: { inputs: { story: "a cat" }, expectations: [contains("dog")] },
+    });
     expect(await runEval({ orgId: f.orgId, workflowId: f.workflowId, target: "draft" })).toMatchObject({ ok: false, passed: 1, failed: 1 });
     await expect(publish()).rejects.toMatchObject(refused);
     // All cases pass on this draft → it may be published.
@@ -237,9 +312,20 @@ describe("admin CLI for CI", () => {
     expect(ok).toMatchObject({ target: "draft", cases: 1, passed: 1, ok: true });
     expect(ok).not.toHaveProperty("exit_code");
     writeFileSync(file, `${JSON.stringify({ inputs: { story: "a cat" }, expectations: [contains("dog")] })}\n{oops\n`);
-    expect(await cli("eval", "import", "--file", file)).toEqual({ imported: 0, errors: [{ line: 2, error: "not valid JSON" }], exit_code: 1 });
+    expect(await cli("eval", "import", "--file", file)).toEqual({
+      imported: 0,
+      errors: [{ line: 2, error: "not valid JSON" }],
+      exit_code: 1,
+    });
     writeFileSync(file, `${JSON.stringify({ inputs: { story: "a cat" }, expectations: [contains("dog")] })}\n`);
     await cli("eval", "import", "--file", file);
-    expect(await cli("eval", "run", "--version", "1")).toMatchObject({ target: "v1", cases: 2, passed: 1, failed: 1, ok: false, exit_code: 1 });
+    expect(await cli("eval", "run", "--version", "1")).toMatchObject({
+      target: "v1",
+      cases: 2,
+      passed: 1,
+      failed: 1,
+      ok: false,
+      exit_code: 1,
+    });
   });
 });

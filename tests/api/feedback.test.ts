@@ -13,7 +13,11 @@ const tokenFor = async (key: string, user?: string) =>
   (await (await apiRequest(`/api/v1/token${user ? `?user=${encodeURIComponent(user)}` : ""}`, { key })).json()).token as string;
 
 async function runAs(f: { workflowId: string; key: string }, user?: string) {
-  const res = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x", ...(user ? { user } : {}) } });
+  const res = await apiRequest(`/api/v1/run/${f.workflowId}`, {
+    method: "POST",
+    key: f.key,
+    json: { story: "x", ...(user ? { user } : {}) },
+  });
   return (await res.json()).run_id as string;
 }
 
@@ -65,7 +69,7 @@ describe("POST /api/v1/runs/:id/feedback", () => {
     { name: "an unknown field", status: 400, code: "invalid_request", body: { score: 1, rating: 5 } },
   ])("$name → $status $code", async ({ status, code, other, runId, body }) => {
     const f = await createFixture();
-    const id = runId ?? await runAs(f, "alice");
+    const id = runId ?? (await runAs(f, "alice"));
     const caller = other ? await createFixture() : f;
     const res = await feedback(id, body, { key: caller.key });
     expect(res.status).toBe(status);
@@ -83,7 +87,13 @@ describe("the split comparison", () => {
   it("compares a split's versions: runs, failure rate, tokens, latency, credits, feedback", async () => {
     const f = await createVersionedFixture(2);
     const db = await getDb();
-    await splitLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "production", weights: parseSplitSpec("1:50,2:50"), actorId: null });
+    await splitLabel({
+      orgId: f.orgId,
+      workflowId: f.workflowId,
+      label: "production",
+      weights: parseSplitSpec("1:50,2:50"),
+      actorId: null,
+    });
     const byVersion: Record<string, string[]> = { v1: [], v2: [] };
     for (let u = 0; u < 16; u++) {
       const runId = await runAs(f, `user-${u}`);
@@ -105,14 +115,26 @@ describe("the split comparison", () => {
     const all = await db.select().from(runs).where(eq(runs.workflowId, f.workflowId));
     const tokensOf = (ids: string[]) => all.filter((r) => ids.includes(r.id)).reduce((n, r) => n + r.inputTokens + r.outputTokens, 0);
     const creditsOf = (ids: string[]) => all.filter((r) => ids.includes(r.id)).reduce((n, r) => n + r.creditsCharged, 0);
-    expect(a1).toMatchObject({ version: 1, weight: 5000, runs: byVersion.v1!.length, failureRate: 0, feedback: 1, score: 1, credits: creditsOf(byVersion.v1!) });
+    expect(a1).toMatchObject({
+      version: 1,
+      weight: 5000,
+      runs: byVersion.v1!.length,
+      failureRate: 0,
+      feedback: 1,
+      score: 1,
+      credits: creditsOf(byVersion.v1!),
+    });
     expect(a2).toMatchObject({
-      version: 2, runs: byVersion.v2!.length, failureRate: 1 / byVersion.v2!.length, feedback: byVersion.v2![1] ? 2 : 1,
-      score: byVersion.v2![1] ? -0.5 : -1, credits: creditsOf(byVersion.v2!),
+      version: 2,
+      runs: byVersion.v2!.length,
+      failureRate: 1 / byVersion.v2!.length,
+      feedback: byVersion.v2![1] ? 2 : 1,
+      score: byVersion.v2![1] ? -0.5 : -1,
+      credits: creditsOf(byVersion.v2!),
     });
     expect(a1!.avgTokens).toBeCloseTo(tokensOf(byVersion.v1!) / byVersion.v1!.length);
     expect(a2!.avgTokens).toBeCloseTo(tokensOf(byVersion.v2!) / byVersion.v2!.length);
-        expect(a1!.p50Ms).not.toBeNull();
+    expect(a1!.p50Ms).not.toBeNull();
     expect(a1!.p95Ms!).toBeGreaterThanOrEqual(a1!.p50Ms!);
     // Another org sees none of it.
     const other = await createFixture();

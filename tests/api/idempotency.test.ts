@@ -30,7 +30,12 @@ async function expectChargedOnce(orgId: string, start: number) {
   const rows = await runsOf(orgId);
   expect(rows).toHaveLength(1);
   const ledger = await listLedger(db, { orgId, limit: 100 });
-  expect(ledger.filter((e) => e.runId === rows[0]!.id).map((e) => e.kind).sort()).toEqual(["reserve", "settle"]);
+  expect(
+    ledger
+      .filter((e) => e.runId === rows[0]!.id)
+      .map((e) => e.kind)
+      .sort(),
+  ).toEqual(["reserve", "settle"]);
   const balance = (await getOrg(db, orgId))!.creditBalance;
   expect(await sumLedger(db, orgId)).toBe(balance);
   expect(balance).toBe(start - rows[0]!.creditsCharged);
@@ -64,7 +69,9 @@ describe("Idempotency-Key on POST /run", () => {
     expect(res.filter((r) => r.headers.get("idempotent-replayed") === "true")).toHaveLength(7);
     expect((await upstream()).requests.length - calls).toBe(1);
     const r = await expectChargedOnce(f.orgId, 10_000);
-    console.info(`[idempotency ${await getDbKind()}] 8 concurrent POST /run with one key: ${(await runsOf(f.orgId)).length} run, charged ${r.creditsCharged}`);
+    console.info(
+      `[idempotency ${await getDbKind()}] 8 concurrent POST /run with one key: ${(await runsOf(f.orgId)).length} run, charged ${r.creditsCharged}`,
+    );
   });
 
   it("the same key with another body is a 422; other keys and other API keys are independent", async () => {
@@ -72,11 +79,20 @@ describe("Idempotency-Key on POST /run", () => {
     expect((await run(f.workflowId, f.key, "k")).status).toBe(200);
     const other = await run(f.workflowId, f.key, "k", { story: "a cat" });
     expect(other.status).toBe(422);
-    expect(await other.json()).toMatchObject({ success: false, code: "idempotency_key_reused", error: "This Idempotency-Key was used with a different request" });
+    expect(await other.json()).toMatchObject({
+      success: false,
+      code: "idempotency_key_reused",
+      error: "This Idempotency-Key was used with a different request",
+    });
     // Another path (a pinned version) is another request too.
     expect((await run(f.workflowId, f.key, "k", STORY, "?version=1")).status).toBe(422);
     // Whitespace and key order are not a different request.
-    const same = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, headers: { "idempotency-key": "k", "content-type": "application/json" }, body: ' { "story" :  "a dog named charlie" } ' });
+    const same = await apiRequest(`/api/v1/run/${f.workflowId}`, {
+      method: "POST",
+      key: f.key,
+      headers: { "idempotency-key": "k", "content-type": "application/json" },
+      body: ' { "story" :  "a dog named charlie" } ',
+    });
     expect(same.headers.get("idempotent-replayed")).toBe("true");
     const second = await createApiKey({ orgId: f.orgId });
     expect((await run(f.workflowId, second.key, "k")).headers.get("idempotent-replayed")).toBeNull();
@@ -84,7 +100,10 @@ describe("Idempotency-Key on POST /run", () => {
     expect(await runsOf(f.orgId)).toHaveLength(3);
   });
 
-  it.each([["256 characters", "x".repeat(256)], ["empty", " "]])("a key of %s is a 400 and runs nothing", async (_, key) => {
+  it.each([
+    ["256 characters", "x".repeat(256)],
+    ["empty", " "],
+  ])("a key of %s is a 400 and runs nothing", async (_, key) => {
     const f = await createFixture();
     const res = await run(f.workflowId, f.key, key);
     expect(res.status).toBe(400);
@@ -113,13 +132,21 @@ describe("Idempotency-Key on POST /run", () => {
 
   it("a repeat after a first request that died before recording its answer gets the run's answer from its record, structured output included", async () => {
     (await upstream()).set({ text: JSON.stringify(REVIEW_ANSWER) });
-    const f = await createFixture({ credits: 10_000, model: "openai.chat:gpt-test", template: "Review {{story}}", outputSchema: REVIEW_SCHEMA });
+    const f = await createFixture({
+      credits: 10_000,
+      model: "openai.chat:gpt-test",
+      template: "Review {{story}}",
+      outputSchema: REVIEW_SCHEMA,
+    });
     const first = await (await run(f.workflowId, f.key, "died")).json();
     expect(first.output).toEqual(REVIEW_ANSWER);
     // As if the first request's process died between the settlement and recording its answer, a while ago.
     const db = await getDb();
     await db.update(idempotencyKeys).set({ responseStatus: null, responseBody: null }).where(eq(idempotencyKeys.apiKeyId, f.keyId));
-    await db.update(runs).set({ finishedAt: sql`now() - interval '1 minute'` }).where(eq(runs.id, first.run_id));
+    await db
+      .update(runs)
+      .set({ finishedAt: sql`now() - interval '1 minute'` })
+      .where(eq(runs.id, first.run_id));
     const again = await run(f.workflowId, f.key, "died");
     expect(again.status).toBe(200);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
@@ -131,14 +158,23 @@ describe("Idempotency-Key on POST /run", () => {
     const f = await createFixture({ credits: 10_000 });
     const first = await (await run(f.workflowId, f.key, "daily")).json();
     const db = await getDb();
-    await db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '23 hours'` }).where(eq(idempotencyKeys.apiKeyId, f.keyId));
+    await db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now() - interval '23 hours'` })
+      .where(eq(idempotencyKeys.apiKeyId, f.keyId));
     expect((await (await run(f.workflowId, f.key, "daily")).json()).run_id).toBe(first.run_id);
-    await db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '25 hours'` }).where(eq(idempotencyKeys.apiKeyId, f.keyId));
+    await db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now() - interval '25 hours'` })
+      .where(eq(idempotencyKeys.apiKeyId, f.keyId));
     const later = await run(f.workflowId, f.key, "daily");
     expect(later.headers.get("idempotent-replayed")).toBeNull();
     expect((await later.json()).run_id).not.toBe(first.run_id);
     // An expired key may even come back with another request.
-    await db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '25 hours'` }).where(eq(idempotencyKeys.apiKeyId, f.keyId));
+    await db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now() - interval '25 hours'` })
+      .where(eq(idempotencyKeys.apiKeyId, f.keyId));
     expect((await run(f.workflowId, f.key, "daily", { story: "a cat" })).status).toBe(200);
     expect(await runsOf(f.orgId)).toHaveLength(3);
   });
@@ -154,7 +190,10 @@ describe("Idempotency-Key on POST /run/:id/stream", () => {
     const runId = first.headers.get("x-run-id")!;
     // While the first is still streaming: the repeat follows the same run, as SSE.
     const sse = await apiRequest(`/api/v1/run/${f.workflowId}/stream`, {
-      method: "POST", key: f.key, json: STORY, headers: { "idempotency-key": "s1", accept: "text/event-stream" },
+      method: "POST",
+      key: f.key,
+      json: STORY,
+      headers: { "idempotency-key": "s1", accept: "text/event-stream" },
     });
     expect(sse.headers.get("x-run-id")).toBe(runId);
     expect(sse.headers.get("idempotent-replayed")).toBe("true");

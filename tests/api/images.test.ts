@@ -95,7 +95,9 @@ describe("image variables", () => {
 
   it("an over-long data URL is refused on its size, before its content is looked at", () => {
     const huge = `data:image/png;base64,${"A".repeat(MAX_IMAGE_DATA_URL_CHARS)}`;
-    expect(() => resolveInputs(PHOTO, { photo: huge })).toThrowError(new AppError("invalid_request", `Invalid parameter: photo must be a data: URL of at most ${MAX_IMAGE_DATA_URL_CHARS} characters`));
+    expect(() => resolveInputs(PHOTO, { photo: huge })).toThrowError(
+      new AppError("invalid_request", `Invalid parameter: photo must be a data: URL of at most ${MAX_IMAGE_DATA_URL_CHARS} characters`),
+    );
   });
 });
 
@@ -104,12 +106,20 @@ describe("chat attachments", () => {
     const fake = await upstream();
     fake.set({ text: "Nice cat." });
     const f = await createFixture({ model: "openai.chat:gpt-test", template: "{{question}}" });
-    const chat = new Chat<UIMessage>({ transport: new DefaultChatTransport({ api: `${server.url}/api/v1/run/${f.workflowId}/stream`, headers: { authorization: `Bearer ${f.key}` } }) });
+    const chat = new Chat<UIMessage>({
+      transport: new DefaultChatTransport({
+        api: `${server.url}/api/v1/run/${f.workflowId}/stream`,
+        headers: { authorization: `Bearer ${f.key}` },
+      }),
+    });
     await chat.sendMessage({ text: "What is this?", files: [{ type: "file", mediaType: "image/png", url: DATA_URL }] });
     expect(chat.status).toBe("ready");
     expect(fake.requests.at(-1)!.body.messages.at(-1)).toEqual({
       role: "user",
-      content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: DATA_URL } }],
+      content: [
+        { type: "text", text: "What is this?" },
+        { type: "image_url", image_url: { url: DATA_URL } },
+      ],
     });
   });
 
@@ -117,28 +127,62 @@ describe("chat attachments", () => {
     const fake = await upstream();
     fake.set({ text: "Nice cat." });
     const f = await createFixture({ model: "openai.responses:gpt-test", template: "{{question}}" });
-    const message = { id: "u1", role: "user" as const, content: "And this?", parts: [{ type: "text" as const, text: "And this?" }], experimental_attachments: [{ contentType: "image/jpeg", url: HTTPS_URL }] };
+    const message = {
+      id: "u1",
+      role: "user" as const,
+      content: "And this?",
+      parts: [{ type: "text" as const, text: "And this?" }],
+      experimental_attachments: [{ contentType: "image/jpeg", url: HTTPS_URL }],
+    };
     let error: unknown;
     await callChatApi({
-      api: `${server.url}/api/v1/run/${f.workflowId}/stream`, streamProtocol: "data", credentials: undefined, headers: { authorization: `Bearer ${f.key}` },
-      abortController: undefined, onResponse: undefined, onToolCall: undefined, fetch: undefined, onFinish: undefined,
-      body: { id: "c", messages: [message] }, restoreMessagesOnFailure: () => {}, onUpdate: () => {}, generateId: () => "x",
+      api: `${server.url}/api/v1/run/${f.workflowId}/stream`,
+      streamProtocol: "data",
+      credentials: undefined,
+      headers: { authorization: `Bearer ${f.key}` },
+      abortController: undefined,
+      onResponse: undefined,
+      onToolCall: undefined,
+      fetch: undefined,
+      onFinish: undefined,
+      body: { id: "c", messages: [message] },
+      restoreMessagesOnFailure: () => {},
+      onUpdate: () => {},
+      generateId: () => "x",
       lastMessage: message as V4Message,
     }).catch((e) => (error = e));
     expect(error).toBeUndefined();
     expect(fake.requests.at(-1)!.body.input.at(-1)).toEqual({
       role: "user",
-      content: [{ type: "input_text", text: "And this?" }, { type: "input_image", image_url: HTTPS_URL }],
+      content: [
+        { type: "input_text", text: "And this?" },
+        { type: "input_image", image_url: HTTPS_URL },
+      ],
     });
   });
 
   it("a file part that is not an accepted image is a 400", async () => {
     const f = await createFixture({ template: "{{question}}" });
     const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream`, {
-      method: "POST", key: f.key,
-      json: { trigger: "submit-message", messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "x" }, { type: "file", mediaType: "application/pdf", url: "https://example.com/a.pdf" }] }] },
+      method: "POST",
+      key: f.key,
+      json: {
+        trigger: "submit-message",
+        messages: [
+          {
+            id: "m",
+            role: "user",
+            parts: [
+              { type: "text", text: "x" },
+              { type: "file", mediaType: "application/pdf", url: "https://example.com/a.pdf" },
+            ],
+          },
+        ],
+      },
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toBe("messages[0] file: must be an image (image/png, image/jpeg, image/webp or image/gif) at an https: URL or a data:image/(png|jpeg|webp|gif);base64 URL");
+    expect((await res.json()).error).toBe(
+      "messages[0] file: must be an image (image/png, image/jpeg, image/webp or image/gif) at an https: URL or a data:image/(png|jpeg|webp|gif);base64 URL",
+    );
   });
 });

@@ -52,7 +52,10 @@ describe("runs that end early still pay the input the provider received", () => 
     const f = await fixture();
     const ctrl = new AbortController();
     const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream`, {
-      method: "POST", headers: { authorization: `Bearer ${f.key}` }, body: JSON.stringify({ story: STORY }), signal: ctrl.signal,
+      method: "POST",
+      headers: { authorization: `Bearer ${f.key}` },
+      body: JSON.stringify({ story: STORY }),
+      signal: ctrl.signal,
     });
     expect(res.status).toBe(200);
     await res.body!.getReader().read();
@@ -93,7 +96,9 @@ describe("runs that end early still pay the input the provider received", () => 
     (await upstream()).set({ fault: "drop_mid_stream", tokens: 20, faultAfterTokens: 5, tokenDelayMs: 5 });
     const f = await fixture();
     const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream`, {
-      method: "POST", headers: { authorization: `Bearer ${f.key}` }, body: JSON.stringify({ story: STORY }),
+      method: "POST",
+      headers: { authorization: `Bearer ${f.key}` },
+      body: JSON.stringify({ story: STORY }),
     });
     await res.text().catch(() => {});
     const run = await waitForFinal(f.orgId, res.headers.get("x-run-id")!);
@@ -109,7 +114,11 @@ describe("runs that end early still pay the input the provider received", () => 
     const maxCredits = f.reservedInput + 20;
     const { token } = await (await apiRequest(`/api/v1/token?ttl=60&max_credits=${maxCredits}`, { key: capped.key })).json();
     const ctrl = new AbortController();
-    const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?token=${token}`, { method: "POST", body: JSON.stringify({ story: STORY }), signal: ctrl.signal });
+    const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?token=${token}`, {
+      method: "POST",
+      body: JSON.stringify({ story: STORY }),
+      signal: ctrl.signal,
+    });
     expect(res.status).toBe(200);
     await res.body!.getReader().read();
     ctrl.abort();

@@ -67,10 +67,19 @@ describe("invitations by mail", () => {
     const id = randomAlnum(24);
     await db.insert(user).values({ id, name: "Invitee", email });
     const unverified = await acceptInvitationAs({ id, email, emailVerified: false }, { invitationId: res.data.invitation_id });
-    expect(unverified).toMatchObject({ ok: false, error: { code: "forbidden", message: `Verify ${email} first: sign out, sign in again and ask for the verification link` } });
-    const other = await acceptInvitationAs({ id: org.users.member, email: "someone-else@example.com", emailVerified: true }, { invitationId: res.data.invitation_id });
+    expect(unverified).toMatchObject({
+      ok: false,
+      error: { code: "forbidden", message: `Verify ${email} first: sign out, sign in again and ask for the verification link` },
+    });
+    const other = await acceptInvitationAs(
+      { id: org.users.member, email: "someone-else@example.com", emailVerified: true },
+      { invitationId: res.data.invitation_id },
+    );
     expect(other).toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect(await acceptInvitationAs({ id, email, emailVerified: true }, { invitationId: res.data.invitation_id })).toMatchObject({ ok: true, data: { org_id: org.orgId, role: "admin" } });
+    expect(await acceptInvitationAs({ id, email, emailVerified: true }, { invitationId: res.data.invitation_id })).toMatchObject({
+      ok: true,
+      data: { org_id: org.orgId, role: "admin" },
+    });
     expect(await getMembership(db, { orgId: org.orgId, userId: id })).toMatchObject({ role: "admin" });
   });
 });

@@ -18,32 +18,32 @@ import { withVersions } from "../support/versions";
 /** withVersions, and `split` sets a label's weights ("1:90,2:10") as the dashboard does. */
 async function withSplits(n: number) {
   const f = await withVersions(n);
-  const split = (spec: string, label = "production") => splitLabel({ orgId: f.orgId, workflowId: f.workflowId, label, weights: parseSplitSpec(spec), actorId: null });
+  const split = (spec: string, label = "production") =>
+    splitLabel({ orgId: f.orgId, workflowId: f.workflowId, label, weights: parseSplitSpec(spec), actorId: null });
   return { ...f, split };
 }
 
 /** A split over fake versions, as the prefetch hands it to the run pipeline. */
 function servedSplit(weights: number[]): ServedVersion {
-  const version = (n: number) => ({ id: `wfv_${n}`, workflowId: "wf_dist", version: n } as WorkflowVersion);
+  const version = (n: number) => ({ id: `wfv_${n}`, workflowId: "wf_dist", version: n }) as WorkflowVersion;
   return { ...version(1), split: { label: "production", arms: weights.map((w, i) => ({ version: version(i + 1), weight: w * 100 })) } };
 }
 
 describe("the split's distribution", () => {
-  it.each([
-    { weights: [90, 10] },
-    { weights: [50, 30, 20] },
-    { weights: [99, 1] },
-  ])("10,000 simulated users fall into $weights within chi-square bounds (p = 0.001)", ({ weights }) => {
-    const served = servedSplit(weights);
-    const counts = weights.map(() => 0);
-    for (let u = 0; u < 10_000; u++) counts[assignVersion(served, `user-${u}`).version.version - 1]!++;
-    const expected = weights.map((w) => w * 100);
-    const chi2 = counts.reduce((s, c, i) => s + (c - expected[i]!) ** 2 / expected[i]!, 0);
-    // Critical values of chi-square at p = 0.001: 10.83 (1 degree of freedom), 13.82 (2).
-    expect(chi2).toBeLessThan(weights.length === 2 ? 10.83 : 13.82);
-    for (let i = 0; i < weights.length; i++) expect(Math.abs(counts[i]! - expected[i]!)).toBeLessThan(200); // ±2 % of 10,000
-    console.info(`split ${weights.join("/")}: ${counts.join(" / ")} of 10,000 users, chi-square ${chi2.toFixed(2)}`);
-  });
+  it.each([{ weights: [90, 10] }, { weights: [50, 30, 20] }, { weights: [99, 1] }])(
+    "10,000 simulated users fall into $weights within chi-square bounds (p = 0.001)",
+    ({ weights }) => {
+      const served = servedSplit(weights);
+      const counts = weights.map(() => 0);
+      for (let u = 0; u < 10_000; u++) counts[assignVersion(served, `user-${u}`).version.version - 1]!++;
+      const expected = weights.map((w) => w * 100);
+      const chi2 = counts.reduce((s, c, i) => s + (c - expected[i]!) ** 2 / expected[i]!, 0);
+      // Critical values of chi-square at p = 0.001: 10.83 (1 degree of freedom), 13.82 (2).
+      expect(chi2).toBeLessThan(weights.length === 2 ? 10.83 : 13.82);
+      for (let i = 0; i < weights.length; i++) expect(Math.abs(counts[i]! - expected[i]!)).toBeLessThan(200); // ±2 % of 10,000
+      console.info(`split ${weights.join("/")}: ${counts.join(" / ")} of 10,000 users, chi-square ${chi2.toFixed(2)}`);
+    },
+  );
 
   it("is sticky: a user's version never changes for the same split; raising the newer arm's weight moves users only toward it", () => {
     const at10 = servedSplit([90, 10]);
@@ -52,7 +52,12 @@ describe("the split's distribution", () => {
       const user = `user-${u}`;
       const first = assignVersion(at10, user);
       expect(assignVersion(at10, user).version.version).toBe(first.version.version);
-      expect(first.assignment).toMatchObject({ label: "production", bucket: bucketOf("wf_dist", "production", user), by: "user", split: "v1 90% / v2 10%" });
+      expect(first.assignment).toMatchObject({
+        label: "production",
+        bucket: bucketOf("wf_dist", "production", user),
+        by: "user",
+        split: "v1 90% / v2 10%",
+      });
       if (first.version.version === 2) expect(assignVersion(at50, user).version.version).toBe(2);
     }
   });
@@ -84,14 +89,21 @@ describe("a split label through the API", () => {
       expect(a.version).toBe(bucketOf(f.workflowId, "production", user) < 5000 ? "1" : "2");
       seen.set(user, a.version!);
       const rec = await f.record(a.body.run_id);
-      expect(rec.assignment).toEqual({ label: "production", bucket: bucketOf(f.workflowId, "production", user), by: "user", split: "v1 50% / v2 50%" });
+      expect(rec.assignment).toEqual({
+        label: "production",
+        bucket: bucketOf(f.workflowId, "production", user),
+        by: "user",
+        split: "v1 50% / v2 50%",
+      });
     }
     expect(new Set(seen.values()).size).toBe(2);
 
     // A stream token minted for an end user gets that user's version too.
     const user = [...seen.keys()][0]!;
     const token = (await (await apiRequest(`/api/v1/token?user=${user}`, { key: f.key })).json()).token;
-    const text = await (await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}`, { method: "POST", json: { story: "x" } })).text();
+    const text = await (
+      await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}`, { method: "POST", json: { story: "x" } })
+    ).text();
     expect(text).toBe(`v${seen.get(user)} x`);
   });
 
@@ -128,9 +140,19 @@ describe("changing a split is audited like any label move", () => {
     expect(await f.split("1:90,2:10")).toMatchObject({ moved: false });
     await f.split("v1:50, v2:50%");
     await moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "production", version: 1, actorId: null });
-    const history = await db.select().from(workflowLabelHistory).where(eq(workflowLabelHistory.workflowId, f.workflowId)).orderBy(asc(workflowLabelHistory.id));
-    const prod = history.filter((h) => h.label === "production").map((h) => [h.fromVersion, h.toVersion, h.fromSplit?.map((a) => a.weight) ?? null, h.toSplit?.map((a) => a.weight) ?? null]);
-    expect(prod.slice(-3)).toEqual([[2, 1, null, [9000, 1000]], [1, 1, [9000, 1000], [5000, 5000]], [1, 1, [5000, 5000], null]]);
+    const history = await db
+      .select()
+      .from(workflowLabelHistory)
+      .where(eq(workflowLabelHistory.workflowId, f.workflowId))
+      .orderBy(asc(workflowLabelHistory.id));
+    const prod = history
+      .filter((h) => h.label === "production")
+      .map((h) => [h.fromVersion, h.toVersion, h.fromSplit?.map((a) => a.weight) ?? null, h.toSplit?.map((a) => a.weight) ?? null]);
+    expect(prod.slice(-3)).toEqual([
+      [2, 1, null, [9000, 1000]],
+      [1, 1, [9000, 1000], [5000, 5000]],
+      [1, 1, [5000, 5000], null],
+    ]);
     const audit = (await listAuditEntries(db, { orgId: f.orgId })).map((e) => [e.action, e.details]).reverse();
     expect(audit.filter(([a]) => a === "label.split" || a === "label.move")).toEqual([
       ["label.split", { label: "production", from_version: 2, to_version: 1, from_split: null, to_split: "v1 90% / v2 10%" }],
@@ -164,9 +186,22 @@ describe("changing a split is audited like any label move", () => {
 
   it("the admin CLI splits a label (label split --weights)", async () => {
     const f = await withSplits(2);
-    const out = await runAdminCommand(["label", "split", "--org", f.orgId, "--workflow", f.workflowId, "--label", "production", "--weights", "1:90,2:10"]);
+    const out = await runAdminCommand([
+      "label",
+      "split",
+      "--org",
+      f.orgId,
+      "--workflow",
+      f.workflowId,
+      "--label",
+      "production",
+      "--weights",
+      "1:90,2:10",
+    ]);
     expect(out).toMatchObject({ label: "production", version: 1, split: "v1 90% / v2 10%", moved: true });
-    await expect(runAdminCommand(["label", "split", "--org", f.orgId, "--workflow", f.workflowId, "--label", "production"])).rejects.toMatchObject({ message: expect.stringContaining("--weights is required") });
+    await expect(
+      runAdminCommand(["label", "split", "--org", f.orgId, "--workflow", f.workflowId, "--label", "production"]),
+    ).rejects.toMatchObject({ message: expect.stringContaining("--weights is required") });
   });
 
   it("an unknown version is not found, latest cannot be split, another org's workflow is not found", async () => {
@@ -174,7 +209,14 @@ describe("changing a split is audited like any label move", () => {
     await expect(f.split("1:50,7:50")).rejects.toMatchObject({ code: "workflow_not_found", message: "Workflow not found (no version 7)" });
     await expect(f.split("1:50,2:50", "latest")).rejects.toMatchObject({ code: "invalid_request" });
     const other = await createFixture();
-    await expect(splitLabel({ orgId: other.orgId, workflowId: f.workflowId, label: "production", weights: parseSplitSpec("1:50,2:50"), actorId: null }))
-      .rejects.toMatchObject({ code: "workflow_not_found" });
+    await expect(
+      splitLabel({
+        orgId: other.orgId,
+        workflowId: f.workflowId,
+        label: "production",
+        weights: parseSplitSpec("1:50,2:50"),
+        actorId: null,
+      }),
+    ).rejects.toMatchObject({ code: "workflow_not_found" });
   });
 });

@@ -16,7 +16,13 @@ import { upstream } from "../setup";
 // their version while production moves; moves are serialized into a coherent history.
 
 async function history(workflowId: string, label?: string) {
-  const rows = await (await getDb()).select().from(workflowLabelHistory).where(eq(workflowLabelHistory.workflowId, workflowId)).orderBy(asc(workflowLabelHistory.id));
+  const rows = await (
+    await getDb()
+  )
+    .select()
+    .from(workflowLabelHistory)
+    .where(eq(workflowLabelHistory.workflowId, workflowId))
+    .orderBy(asc(workflowLabelHistory.id));
   return label ? rows.filter((r) => r.label === label) : rows;
 }
 
@@ -28,7 +34,12 @@ describe("labels and pins", () => {
     const d = await f.describeIt();
     expect(d.body).toMatchObject({ version: 3, labels: { latest: 3, production: 3 } });
     expect((await history(f.workflowId)).map((h) => [h.label, h.fromVersion, h.toVersion])).toEqual([
-      ["latest", null, 1], ["production", null, 1], ["latest", 1, 2], ["production", 1, 2], ["latest", 2, 3], ["production", 2, 3],
+      ["latest", null, 1],
+      ["production", null, 1],
+      ["latest", 1, 2],
+      ["production", 1, 2],
+      ["latest", 2, 3],
+      ["production", 2, 3],
     ]);
   });
 
@@ -71,7 +82,13 @@ describe("labels and pins", () => {
   });
 
   it.each([
-    { name: "version and label together", q: "?version=1&label=production", status: 400, code: "invalid_request", error: "Pin with either version or label, not both" },
+    {
+      name: "version and label together",
+      q: "?version=1&label=production",
+      status: 400,
+      code: "invalid_request",
+      error: "Pin with either version or label, not both",
+    },
     { name: "unknown label", q: "?label=nope", status: 404, code: "workflow_not_found", error: "Workflow not found (no label nope)" },
     { name: "malformed label", q: "?label=Prod", status: 400, code: "invalid_request", error: expect.stringContaining("label must match") },
     { name: "NUL in a label", q: "?label=prod%00", status: 400, code: "invalid_request", error: "label must not contain NUL characters" },
@@ -104,7 +121,12 @@ describe("labels and pins", () => {
     expect((await getWorkflow(await getDb(), { orgId: f.orgId, workflowId: f.workflowId }))?.publishedVersionId).toBeNull();
     await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
     expect((await f.run()).body.result).toBe("v2 x");
-    expect((await history(f.workflowId, "production")).map((h) => [h.fromVersion, h.toVersion])).toEqual([[null, 1], [1, 2], [2, null], [null, 3]]);
+    expect((await history(f.workflowId, "production")).map((h) => [h.fromVersion, h.toVersion])).toEqual([
+      [null, 1],
+      [1, 2],
+      [2, null],
+      [null, 3],
+    ]);
   });
 
   it("latest cannot be moved by hand; bad names and unknown versions are refused", async () => {
@@ -114,15 +136,21 @@ describe("labels and pins", () => {
     await expect(move("Staging", 1)).rejects.toMatchObject({ code: "invalid_request" });
     await expect(move("a".repeat(41), 1)).rejects.toMatchObject({ code: "invalid_request" });
     await expect(move("staging", 9)).rejects.toMatchObject({ code: "workflow_not_found", message: "Workflow not found (no version 9)" });
-    await expect(rollbackProduction({ orgId: f.orgId, workflowId: f.workflowId, version: 2, actorId: null })).rejects.toMatchObject({ code: "invalid_request" });
+    await expect(rollbackProduction({ orgId: f.orgId, workflowId: f.workflowId, version: 2, actorId: null })).rejects.toMatchObject({
+      code: "invalid_request",
+    });
     expect(await move("a".repeat(40), 1)).toMatchObject({ moved: true, from: null, to: 1 });
   });
 
   it("20 concurrent moves (and publishes) keep a coherent history: each from = the previous to", async () => {
     const f = await withVersions(4);
     const moves = await Promise.all([
-      ...Array.from({ length: 20 }, (_, i) => moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "staging", version: (i % 4) + 1, actorId: null })),
-      ...Array.from({ length: 20 }, (_, i) => moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "production", version: ((i + 1) % 4) + 1, actorId: null })),
+      ...Array.from({ length: 20 }, (_, i) =>
+        moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "staging", version: (i % 4) + 1, actorId: null }),
+      ),
+      ...Array.from({ length: 20 }, (_, i) =>
+        moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "production", version: ((i + 1) % 4) + 1, actorId: null }),
+      ),
       ...Array.from({ length: 3 }, () => publishVersion({ orgId: f.orgId, workflowId: f.workflowId })),
     ]);
     const db = await getDb();

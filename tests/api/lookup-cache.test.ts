@@ -82,7 +82,10 @@ describe("lookup cache: publishing", () => {
     await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
     expect((await (await run(f.workflowId, f.key)).json()).result).toBe("v2 x"); // cached now
     // Another instance rolls production back to v1 (the column /run reads, as setLabel writes it).
-    const [v1] = await db.select().from(workflowVersions).where(and(eq(workflowVersions.workflowId, f.workflowId), eq(workflowVersions.version, 1)));
+    const [v1] = await db
+      .select()
+      .from(workflowVersions)
+      .where(and(eq(workflowVersions.workflowId, f.workflowId), eq(workflowVersions.version, 1)));
     const t0 = performance.now();
     await db.update(workflows).set({ publishedVersionId: v1!.id }).where(eq(workflows.id, f.workflowId));
     const took = await within(t0, async () => (await (await run(f.workflowId, f.key)).json()).result === "v1 x");

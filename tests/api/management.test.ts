@@ -23,11 +23,17 @@ describe("management API", () => {
     const f = await createFixture();
     const ci = await adminKey(f.orgId);
 
-    const created = await call("POST", "/api/v1/workflows", ci.key, { name: "Stories", template: "draft {{story}}", model: "offline:echo" });
+    const created = await call("POST", "/api/v1/workflows", ci.key, {
+      name: "Stories",
+      template: "draft {{story}}",
+      model: "offline:echo",
+    });
     expect(created).toMatchObject({ status: 200, body: { success: true, name: "Stories", model: "offline:echo", variables: ["story"] } });
     const wf = created.body.workflow_id as string;
-    expect(await call("PATCH", `/api/v1/workflows/${wf}`, ci.key, { template: "v1 {{story}}", max_output_tokens: 200 }))
-      .toMatchObject({ status: 200, body: { success: true, workflow_id: wf } });
+    expect(await call("PATCH", `/api/v1/workflows/${wf}`, ci.key, { template: "v1 {{story}}", max_output_tokens: 200 })).toMatchObject({
+      status: 200,
+      body: { success: true, workflow_id: wf },
+    });
 
     // A CI retry of the publish (same Idempotency-Key) replays the answer: one version, not two.
     const publish = () => call("POST", `/api/v1/workflows/${wf}/publish`, ci.key, { note: "CI build 1" }, { "idempotency-key": "build-1" });
@@ -40,12 +46,16 @@ describe("management API", () => {
 
     await call("PATCH", `/api/v1/workflows/${wf}`, ci.key, { template: "v2 {{story}}" });
     expect((await call("POST", `/api/v1/workflows/${wf}/publish`, ci.key, {})).body.version).toBe(2);
-    expect(await call("POST", `/api/v1/workflows/${wf}/labels/staging`, ci.key, { version: 1 }))
-      .toMatchObject({ status: 200, body: { success: true, workflow_id: wf, label: "staging", from: null, to: 1, moved: true } });
+    expect(await call("POST", `/api/v1/workflows/${wf}/labels/staging`, ci.key, { version: 1 })).toMatchObject({
+      status: 200,
+      body: { success: true, workflow_id: wf, label: "staging", from: null, to: 1, moved: true },
+    });
 
     const list = await call("GET", "/api/v1/workflows", ci.key);
     expect(list.body.workflows).toContainEqual(expect.objectContaining({ workflow_id: wf, name: "Stories", published_version: 2 }));
-    expect((await call("GET", "/api/v1/workflows?search=stor", ci.key)).body.workflows.map((w: { workflow_id: string }) => w.workflow_id)).toEqual([wf]);
+    expect(
+      (await call("GET", "/api/v1/workflows?search=stor", ci.key)).body.workflows.map((w: { workflow_id: string }) => w.workflow_id),
+    ).toEqual([wf]);
 
     const run = (q = "") => call("POST", `/api/v1/run/${wf}${q}`, f.key, { story: "x" });
     expect((await run()).body).toMatchObject({ success: true, result: "v2 x" });
@@ -60,7 +70,11 @@ describe("management API", () => {
     await call("POST", `/api/v1/workflows/${f.workflowId}/labels/production`, ci.key, { version: 1 });
     const entries = await listAuditEntries(await getDb(), { orgId: f.orgId });
     const byKey = entries.filter((e) => e.actorId === ci.id);
-    expect(byKey.map((e) => [e.action, e.targetId])).toEqual([["label.move", f.workflowId], ["workflow.publish", f.workflowId], ["workflow.update", f.workflowId]]);
+    expect(byKey.map((e) => [e.action, e.targetId])).toEqual([
+      ["label.move", f.workflowId],
+      ["workflow.publish", f.workflowId],
+      ["workflow.update", f.workflowId],
+    ]);
     expect(byKey[1]!.details).toMatchObject({ version: 2, note: "from CI" });
     expect(byKey[2]!.details).toEqual({ fields: ["template"] });
     expect(byKey[0]!.details).toMatchObject({ label: "production", from_version: 2, to_version: 1 });
@@ -100,7 +114,10 @@ describe("management API", () => {
     ];
     for (const [method, path, json] of management) {
       const res = await call(method, path, f.key, json);
-      expect(res, `${method} ${path}`).toMatchObject({ status: 403, body: { success: false, code: "forbidden", error: expect.stringContaining("admin scope") } });
+      expect(res, `${method} ${path}`).toMatchObject({
+        status: 403,
+        body: { success: false, code: "forbidden", error: expect.stringContaining("admin scope") },
+      });
       expect((await call(method, path, both.key, json)).status, `${method} ${path} with both scopes`).toBe(200);
     }
     const running: Array<[string, string, unknown?]> = [
@@ -109,7 +126,10 @@ describe("management API", () => {
       ["GET", "/api/v1/token?ttl=60"],
     ];
     for (const [method, path, json] of running) {
-      expect(await call(method, path, admin.key, json), `${method} ${path}`).toMatchObject({ status: 403, body: { code: "forbidden", error: expect.stringContaining("no run scope") } });
+      expect(await call(method, path, admin.key, json), `${method} ${path}`).toMatchObject({
+        status: 403,
+        body: { code: "forbidden", error: expect.stringContaining("no run scope") },
+      });
     }
     expect((await call("POST", `/api/v1/run/${wf}`, both.key, { story: "x" })).status).toBe(200);
     // Reading is not running: an admin key may still describe what it manages.
@@ -126,9 +146,14 @@ describe("management API", () => {
       ["POST", `/api/v1/workflows/${wf}/publish`, {}],
       ["POST", `/api/v1/workflows/${wf}/labels/production`, { version: 1 }],
     ] as const) {
-      expect(await call(method, path, ci.key, json), `${method} ${path}`).toMatchObject({ status: 404, body: { success: false, code: "workflow_not_found" } });
+      expect(await call(method, path, ci.key, json), `${method} ${path}`).toMatchObject({
+        status: 404,
+        body: { success: false, code: "workflow_not_found" },
+      });
     }
-    expect((await call("GET", "/api/v1/workflows", ci.key)).body.workflows.map((w: { workflow_id: string }) => w.workflow_id)).not.toContain(wf);
+    expect(
+      (await call("GET", "/api/v1/workflows", ci.key)).body.workflows.map((w: { workflow_id: string }) => w.workflow_id),
+    ).not.toContain(wf);
     expect(await listWorkflowVersions(await getDb(), { orgId: theirs.orgId, workflowId: wf })).toHaveLength(1);
     expect((await call("POST", `/api/v1/run/${wf}`, theirs.key, { story: "x" })).body.result).toBe("theirs x");
   });
@@ -137,22 +162,56 @@ describe("management API", () => {
     const f = await createFixture();
     const other = await createFixture();
     const scoped = await createApiKey({ orgId: f.orgId, scopes: ["admin"], workflowIds: [f.workflowId] });
-    const second = (await call("POST", "/api/v1/workflows", (await adminKey(f.orgId)).key, { name: "Second", template: "s {{x}}" })).body.workflow_id;
-    expect((await call("GET", "/api/v1/workflows", scoped.key)).body.workflows.map((w: { workflow_id: string }) => w.workflow_id)).toEqual([f.workflowId]);
+    const second = (await call("POST", "/api/v1/workflows", (await adminKey(f.orgId)).key, { name: "Second", template: "s {{x}}" })).body
+      .workflow_id;
+    expect((await call("GET", "/api/v1/workflows", scoped.key)).body.workflows.map((w: { workflow_id: string }) => w.workflow_id)).toEqual([
+      f.workflowId,
+    ]);
     expect((await call("POST", `/api/v1/workflows/${second}/publish`, scoped.key, {})).status).toBe(404);
     expect((await call("POST", `/api/v1/workflows/${other.workflowId}/publish`, scoped.key, {})).status).toBe(404);
   });
 
   const bad: Array<{ name: string; method: string; path: (wf: string) => string; json: unknown; message?: string }> = [
     { name: "create without a template", method: "POST", path: () => "/api/v1/workflows", json: { name: "x" }, message: "template" },
-    { name: "create with an unknown field", method: "POST", path: () => "/api/v1/workflows", json: { name: "x", template: "t", maxOutputTokens: 5 } },
+    {
+      name: "create with an unknown field",
+      method: "POST",
+      path: () => "/api/v1/workflows",
+      json: { name: "x", template: "t", maxOutputTokens: 5 },
+    },
     { name: "create with a blank name", method: "POST", path: () => "/api/v1/workflows", json: { name: "  ", template: "t" } },
-    { name: "create with an unclosed variable", method: "POST", path: () => "/api/v1/workflows", json: { name: "x", template: "Hi {{name" } },
-    { name: "a template over 100 000 characters", method: "PATCH", path: (wf) => `/api/v1/workflows/${wf}`, json: { template: "x".repeat(100_001) } },
+    {
+      name: "create with an unclosed variable",
+      method: "POST",
+      path: () => "/api/v1/workflows",
+      json: { name: "x", template: "Hi {{name" },
+    },
+    {
+      name: "a template over 100 000 characters",
+      method: "PATCH",
+      path: (wf) => `/api/v1/workflows/${wf}`,
+      json: { template: "x".repeat(100_001) },
+    },
     { name: "an empty patch", method: "PATCH", path: (wf) => `/api/v1/workflows/${wf}`, json: {} },
-    { name: "max_output_tokens 0", method: "PATCH", path: (wf) => `/api/v1/workflows/${wf}`, json: { max_output_tokens: 0 }, message: "max_output_tokens" },
-    { name: "an output schema that is not an object", method: "PATCH", path: (wf) => `/api/v1/workflows/${wf}`, json: { output_schema: { type: "string" } } },
-    { name: "a note over 500 characters", method: "POST", path: (wf) => `/api/v1/workflows/${wf}/publish`, json: { note: "n".repeat(501) } },
+    {
+      name: "max_output_tokens 0",
+      method: "PATCH",
+      path: (wf) => `/api/v1/workflows/${wf}`,
+      json: { max_output_tokens: 0 },
+      message: "max_output_tokens",
+    },
+    {
+      name: "an output schema that is not an object",
+      method: "PATCH",
+      path: (wf) => `/api/v1/workflows/${wf}`,
+      json: { output_schema: { type: "string" } },
+    },
+    {
+      name: "a note over 500 characters",
+      method: "POST",
+      path: (wf) => `/api/v1/workflows/${wf}/publish`,
+      json: { note: "n".repeat(501) },
+    },
     { name: "a version as a string", method: "POST", path: (wf) => `/api/v1/workflows/${wf}/labels/staging`, json: { version: "1" } },
     { name: "a label name with capitals", method: "POST", path: (wf) => `/api/v1/workflows/${wf}/labels/Staging`, json: { version: 1 } },
     { name: "moving latest by hand", method: "POST", path: (wf) => `/api/v1/workflows/${wf}/labels/latest`, json: { version: 1 } },
@@ -170,8 +229,10 @@ describe("management API", () => {
   it("a label moved to a version that does not exist is not found", async () => {
     const f = await createFixture();
     const ci = await adminKey(f.orgId);
-    expect(await call("POST", `/api/v1/workflows/${f.workflowId}/labels/staging`, ci.key, { version: 9 }))
-      .toMatchObject({ status: 404, body: { code: "workflow_not_found", error: "Workflow not found (no version 9)" } });
+    expect(await call("POST", `/api/v1/workflows/${f.workflowId}/labels/staging`, ci.key, { version: 9 })).toMatchObject({
+      status: 404,
+      body: { code: "workflow_not_found", error: "Workflow not found (no version 9)" },
+    });
   });
 
   it("admin keys come from `key create --scope` and the dashboard's key form; the default is run only", async () => {
@@ -179,12 +240,20 @@ describe("management API", () => {
     const cli = await runAdminCommand(["key", "create", "--org", org.orgId, "--scope", "admin,run"]);
     expect(cli.scopes).toEqual(["admin", "run"]);
     expect((await runAdminCommand(["key", "create", "--org", org.orgId])).scopes).toEqual(["run"]);
-    await expect(runAdminCommand(["key", "create", "--org", org.orgId, "--scope", "root"])).rejects.toMatchObject({ code: "invalid_request" });
+    await expect(runAdminCommand(["key", "create", "--org", org.orgId, "--scope", "root"])).rejects.toMatchObject({
+      code: "invalid_request",
+    });
     const form = await createKeyAction.run(org.users.admin, { orgId: org.orgId, name: "ci", options: { scopes: ["admin"] } });
     if (!form.ok) throw new Error(form.error.message);
     expect((await call("GET", "/api/v1/workflows", form.data.key)).status).toBe(200);
-    expect(await createKeyAction.run(org.users.admin, { orgId: org.orgId, name: "none", options: { scopes: [] } })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    expect(await createKeyAction.run(org.users.member, { orgId: org.orgId, name: "m", options: { scopes: ["admin"] } })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await createKeyAction.run(org.users.admin, { orgId: org.orgId, name: "none", options: { scopes: [] } })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
+    expect(await createKeyAction.run(org.users.member, { orgId: org.orgId, name: "m", options: { scopes: ["admin"] } })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
   });
 
   it("the OpenAPI document lists the management operations", async () => {

@@ -11,7 +11,8 @@ import { upstream } from "../setup";
 
 const TEXT = "one two three four five six seven eight nine ten";
 /** The fake upstream counts one token per word of everything sent: "Say ten words" → 3 input tokens. */
-const cost = (p: { input: number; output: number }, inTok: number, outTok: number) => Math.ceil((inTok * p.input + outTok * p.output) / 1_000_000);
+const cost = (p: { input: number; output: number }, inTok: number, outTok: number) =>
+  Math.ceil((inTok * p.input + outTok * p.output) / 1_000_000);
 
 async function run(model: string, opts: { credits?: number } = {}) {
   const fake = await upstream();
@@ -49,14 +50,25 @@ describe("the priced catalogue", () => {
   });
 
   it("model price sets a price by the model called; model list shows it", async () => {
-    const set = await runAdminCommand(["model", "price", "--model", "openai.chat:catalogue-a", "--input", "2000000", "--output", "3000000"]);
+    const set = await runAdminCommand([
+      "model",
+      "price",
+      "--model",
+      "openai.chat:catalogue-a",
+      "--input",
+      "2000000",
+      "--output",
+      "3000000",
+    ]);
     expect(set).toMatchObject({ model: "openai:catalogue-a", input_per_m: 2_000_000, output_per_m: 3_000_000 });
     const list = await runAdminCommand(["model", "list"]);
     expect(list.unit).toBe("credits per 1M tokens");
-    expect(list.models).toEqual(expect.arrayContaining([
-      expect.objectContaining({ model: "openai:catalogue-a", input_per_m: 2_000_000, output_per_m: 3_000_000 }),
-      expect.objectContaining({ model: "openai:gpt-4o-mini", input_per_m: 15_000, output_per_m: 60_000 }),
-    ]));
+    expect(list.models).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ model: "openai:catalogue-a", input_per_m: 2_000_000, output_per_m: 3_000_000 }),
+        expect.objectContaining({ model: "openai:gpt-4o-mini", input_per_m: 15_000, output_per_m: 60_000 }),
+      ]),
+    );
     const r = await run("openai:catalogue-a");
     expect(r.body.credits_charged).toBe(3 * 2 + 10 * 3);
     await expectLedgerEqualsBalance(r.f.orgId);
@@ -114,7 +126,11 @@ describe("the priced catalogue", () => {
     await expectLedgerEqualsBalance(refused.f.orgId);
     // Priced: it runs.
     await runAdminCommand(["model", "price", "--model", "openai:unpriced-model-y", "--input", "0", "--output", "100000"]);
-    const ok = await apiRequest(`/api/v1/run/${refused.f.workflowId}`, { method: "POST", key: refused.f.key, json: { story: "ten words" } });
+    const ok = await apiRequest(`/api/v1/run/${refused.f.workflowId}`, {
+      method: "POST",
+      key: refused.f.key,
+      json: { story: "ten words" },
+    });
     expect((await ok.json()).credits_charged).toBe(1);
     await expectLedgerEqualsBalance(refused.f.orgId);
   });

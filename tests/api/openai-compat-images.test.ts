@@ -24,18 +24,28 @@ describe("image input on /api/v1/openai", () => {
     const f = await createFixture({ model: "openai.chat:gpt-test", template: "Describe {{thing}}" });
     const completion = await client(f.key).chat.completions.create({
       model: f.workflowId,
-      messages: [{ role: "user", content: [
-        { type: "text", text: "this photo" },
-        { type: "image_url", image_url: { url: "https://example.com/cat.png", detail: "low" } },
-        { type: "image_url", image_url: { url: PNG } },
-      ] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "this photo" },
+            { type: "image_url", image_url: { url: "https://example.com/cat.png", detail: "low" } },
+            { type: "image_url", image_url: { url: PNG } },
+          ],
+        },
+      ],
     });
     expect(completion.choices[0]!.message.content).toBe("A cat on a mat.");
-    expect(fake.requests.at(-1)!.body.messages).toEqual([{ role: "user", content: [
-      { type: "text", text: "Describe this photo" },
-      { type: "image_url", image_url: { url: "https://example.com/cat.png", detail: "low" } },
-      { type: "image_url", image_url: { url: PNG } },
-    ] }]);
+    expect(fake.requests.at(-1)!.body.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Describe this photo" },
+          { type: "image_url", image_url: { url: "https://example.com/cat.png", detail: "low" } },
+          { type: "image_url", image_url: { url: PNG } },
+        ],
+      },
+    ]);
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: completion.id });
     expect(rec).toMatchObject({ status: "completed", source: "openai", inputs: { thing: "this photo" } });
     await expectLedgerEqualsBalance(f.orgId);
@@ -47,16 +57,33 @@ describe("image input on /api/v1/openai", () => {
     const f = await createFixture({ model: "openai.responses:gpt-test", template: "Describe {{photo}} briefly", variables: PHOTO });
     const r = await client(f.key).responses.create({
       prompt: { id: f.workflowId, variables: { photo: { type: "input_image", image_url: "https://example.com/dog.jpg", detail: "auto" } } },
-      input: [{ role: "user", content: [{ type: "input_text", text: "and this one" }, { type: "input_image", image_url: PNG, detail: "high" }] }],
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "and this one" },
+            { type: "input_image", image_url: PNG, detail: "high" },
+          ],
+        },
+      ],
     });
     expect(r.output_text).toBe("Two dogs.");
     expect(fake.requests.at(-1)!.body.input).toEqual([
-      { role: "user", content: [
-        { type: "input_text", text: "Describe " },
-        { type: "input_image", image_url: "https://example.com/dog.jpg" },
-        { type: "input_text", text: " briefly" },
-      ] },
-      { role: "user", content: [{ type: "input_text", text: "and this one" }, { type: "input_image", image_url: PNG, detail: "high" }] },
+      {
+        role: "user",
+        content: [
+          { type: "input_text", text: "Describe " },
+          { type: "input_image", image_url: "https://example.com/dog.jpg" },
+          { type: "input_text", text: " briefly" },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "input_text", text: "and this one" },
+          { type: "input_image", image_url: PNG, detail: "high" },
+        ],
+      },
     ]);
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: r.id });
     expect(rec).toMatchObject({ status: "completed", inputs: { photo: "https://example.com/dog.jpg" } });
@@ -67,23 +94,47 @@ describe("image input on /api/v1/openai", () => {
     const fake = await upstream();
     fake.set({ text: "A red dot." });
     const f = await createFixture({ model: "openai.responses:gpt-test", template: "Describe {{photo}}", variables: PHOTO });
-    const final = await client(f.key).responses.stream({ prompt: { id: f.workflowId, variables: { photo: { type: "input_image", image_url: PNG, detail: "auto" } } } }).finalResponse();
+    const final = await client(f.key)
+      .responses.stream({ prompt: { id: f.workflowId, variables: { photo: { type: "input_image", image_url: PNG, detail: "auto" } } } })
+      .finalResponse();
     expect(final.output_text).toBe("A red dot.");
-    expect(fake.requests.at(-1)!.body.input).toEqual([{ role: "user", content: [{ type: "input_text", text: "Describe " }, { type: "input_image", image_url: PNG }] }]);
+    expect(fake.requests.at(-1)!.body.input).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "input_text", text: "Describe " },
+          { type: "input_image", image_url: PNG },
+        ],
+      },
+    ]);
   });
 
   it.each([
-    ["an http: URL", { role: "user", content: [{ type: "image_url", image_url: { url: "http://example.com/a.png" } }] }, "messages[0].content[0]"],
-    ["a data: URL that is not an image", { role: "user", content: [{ type: "image_url", image_url: { url: "data:text/plain;base64,aGk=" } }] }, "messages[0].content[0]"],
+    [
+      "an http: URL",
+      { role: "user", content: [{ type: "image_url", image_url: { url: "http://example.com/a.png" } }] },
+      "messages[0].content[0]",
+    ],
+    [
+      "a data: URL that is not an image",
+      { role: "user", content: [{ type: "image_url", image_url: { url: "data:text/plain;base64,aGk=" } }] },
+      "messages[0].content[0]",
+    ],
     ["a missing url", { role: "user", content: [{ type: "image_url", image_url: {} }] }, "messages[0].content[0]"],
-    ["an image in an assistant message", { role: "assistant", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }, "messages[0].content[0]"],
+    [
+      "an image in an assistant message",
+      { role: "assistant", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] },
+      "messages[0].content[0]",
+    ],
     ["a file part", { role: "user", content: [{ type: "file", file: { file_id: "file_1" } }] }, "messages[0].content[0]"],
   ])("chat completions: %s is a 400 BadRequestError naming the part, nothing sent upstream", async (_, message, param) => {
     const fake = await upstream();
     const f = await createFixture({ model: "openai.chat:gpt-test", template: "Describe {{thing}}" });
     const before = fake.requests.length;
-    // @ts-expect-error deliberately malformed parts
-    const e = await client(f.key).chat.completions.create({ model: f.workflowId, messages: [message], variables: { thing: "x" } }).catch((x) => x);
+    const e = await client(f.key)
+      // @ts-expect-error deliberately malformed parts
+      .chat.completions.create({ model: f.workflowId, messages: [message], variables: { thing: "x" } })
+      .catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect(e.param).toBe(param);
     expect(e.message).toContain(param);
@@ -91,16 +142,39 @@ describe("image input on /api/v1/openai", () => {
   });
 
   it("Responses: a file_id image, an input_image for a text variable and a bad image variable are 400s naming them", async () => {
-    const f = await createFixture({ model: "openai.responses:gpt-test", template: "Describe {{photo}} for {{who}}", variables: [...PHOTO, { name: "who" }] });
-    const create = (body: object) => client(f.key).responses.create(body as OpenAI.Responses.ResponseCreateParamsNonStreaming).catch((e) => e);
-    const fileId = await create({ prompt: { id: f.workflowId, variables: { photo: "https://example.com/a.png", who: "kids" } }, input: [{ role: "user", content: [{ type: "input_image", file_id: "file_1", detail: "auto" }] }] });
+    const f = await createFixture({
+      model: "openai.responses:gpt-test",
+      template: "Describe {{photo}} for {{who}}",
+      variables: [...PHOTO, { name: "who" }],
+    });
+    const create = (body: object) =>
+      client(f.key)
+        .responses.create(body as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+        .catch((e) => e);
+    const fileId = await create({
+      prompt: { id: f.workflowId, variables: { photo: "https://example.com/a.png", who: "kids" } },
+      input: [{ role: "user", content: [{ type: "input_image", file_id: "file_1", detail: "auto" }] }],
+    });
     expect(fileId).toBeInstanceOf(OpenAI.BadRequestError);
     expect(fileId.param).toBe("input[0].content[0]");
-    const notImage = await create({ prompt: { id: f.workflowId, variables: { photo: "https://example.com/a.png", who: { type: "input_image", image_url: "https://example.com/b.png", detail: "auto" } } } });
+    const notImage = await create({
+      prompt: {
+        id: f.workflowId,
+        variables: {
+          photo: "https://example.com/a.png",
+          who: { type: "input_image", image_url: "https://example.com/b.png", detail: "auto" },
+        },
+      },
+    });
     expect(notImage).toBeInstanceOf(OpenAI.BadRequestError);
     expect(notImage.param).toBe("prompt.variables.who");
     expect(notImage.message).toContain("who is not an image variable");
-    const badUrl = await create({ prompt: { id: f.workflowId, variables: { photo: { type: "input_image", image_url: "ftp://example.com/a.png", detail: "auto" }, who: "kids" } } });
+    const badUrl = await create({
+      prompt: {
+        id: f.workflowId,
+        variables: { photo: { type: "input_image", image_url: "ftp://example.com/a.png", detail: "auto" }, who: "kids" },
+      },
+    });
     expect(badUrl).toBeInstanceOf(OpenAI.BadRequestError);
     expect(badUrl.param).toBe("photo");
   });

@@ -26,7 +26,8 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
   it("runs the published workflow with extra-body variables: a chat.completion whose id is the run, charged exactly, recorded as source openai", async () => {
     const f = await createFixture({ credits: 1000, template: "Write {{story}}" });
     const completion = await client(f.key).chat.completions.create({
-      model: f.workflowId, messages: [],
+      model: f.workflowId,
+      messages: [],
       // @ts-expect-error variables is Flowgate's extra body field
       variables: { story: "a story about a dog named charlie" },
     });
@@ -39,7 +40,13 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
     const total = rec!.inputTokens + rec!.outputTokens;
     expect(rec!.inputTokens).toBeGreaterThan(0);
     expect(completion.usage).toEqual({ prompt_tokens: rec!.inputTokens, completion_tokens: rec!.outputTokens, total_tokens: total });
-    expect(rec).toMatchObject({ status: "completed", source: "openai", protocol: "chat.completions", creditsCharged: total, inputs: { story: "a story about a dog named charlie" } });
+    expect(rec).toMatchObject({
+      status: "completed",
+      source: "openai",
+      protocol: "chat.completions",
+      creditsCharged: total,
+      inputs: { story: "a story about a dog named charlie" },
+    });
     expect((await getOrg(await getDb(), f.orgId))!.creditBalance).toBe(1000 - total);
     await expectLedgerEqualsBalance(f.orgId);
   });
@@ -49,7 +56,12 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
     const c = client(f.key);
     const filled = await c.chat.completions.create({
       model: f.workflowId,
-      messages: [{ role: "system", content: "ignored" }, { role: "user", content: "hi" }, { role: "assistant", content: "hello" }, { role: "user", content: [{ type: "text", text: "why is the sky blue" }] }],
+      messages: [
+        { role: "system", content: "ignored" },
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "hello" },
+        { role: "user", content: [{ type: "text", text: "why is the sky blue" }] },
+      ],
       // @ts-expect-error extra body
       variables: { language: "French" },
     });
@@ -58,10 +70,13 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: filled.id });
     expect(rec!.inputs).toEqual({ question: "why is the sky blue", language: "French" });
     // The history (hi, hello) is sent, and counted, besides the template.
-    expect(filled.usage!.prompt_tokens).toBe(estimateTokens("hi") + estimateTokens("hello") + estimateTokens("Answer why is the sky blue in French"));
+    expect(filled.usage!.prompt_tokens).toBe(
+      estimateTokens("hi") + estimateTokens("hello") + estimateTokens("Answer why is the sky blue in French"),
+    );
 
     const after = await c.chat.completions.create({
-      model: f.workflowId, messages: [{ role: "user", content: "and now in one word" }],
+      model: f.workflowId,
+      messages: [{ role: "user", content: "and now in one word" }],
       // @ts-expect-error extra body
       variables: { language: "German", question: "why" },
     });
@@ -71,7 +86,10 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
   it("streams chat.completion.chunk events with include_usage; the SDK's iterator and its final usage chunk", async () => {
     const f = await createFixture({ template: "Write {{story}}" });
     const stream = await client(f.key).chat.completions.create({
-      model: f.workflowId, messages: [{ role: "user", content: "about a dog" }], stream: true, stream_options: { include_usage: true },
+      model: f.workflowId,
+      messages: [{ role: "user", content: "about a dog" }],
+      stream: true,
+      stream_options: { include_usage: true },
     });
     let text = "";
     const chunks = [];
@@ -85,7 +103,11 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
     expect(chunks.at(-1)!.choices).toEqual([]);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: chunks[0]!.id });
-    expect(chunks.at(-1)!.usage).toEqual({ prompt_tokens: rec!.inputTokens, completion_tokens: rec!.outputTokens, total_tokens: rec!.inputTokens + rec!.outputTokens });
+    expect(chunks.at(-1)!.usage).toEqual({
+      prompt_tokens: rec!.inputTokens,
+      completion_tokens: rec!.outputTokens,
+      total_tokens: rec!.inputTokens + rec!.outputTokens,
+    });
     expect(rec).toMatchObject({ status: "completed", source: "openai", protocol: "chat.completions", output: "Write about a dog" });
     await expectLedgerEqualsBalance(f.orgId);
   });
@@ -93,7 +115,8 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
   it("model wf_…@3 pins a version, wf_…@staging a label, wf_… the published one", async () => {
     const f = await createVersionedFixture(3, { labels: { staging: 1 } });
     const c = client(f.key);
-    const say = async (model: string) => (await c.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] })).choices[0]!.message.content;
+    const say = async (model: string) =>
+      (await c.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] })).choices[0]!.message.content;
     expect(await say(f.workflowId)).toBe("v3 x");
     expect(await say(`${f.workflowId}@2`)).toBe("v2 x");
     expect(await say(`${f.workflowId}@staging`)).toBe("v1 x");
@@ -105,7 +128,11 @@ describe("POST /api/v1/openai/chat/completions with the openai SDK", () => {
     const fake = await upstream();
     fake.set({ tokens: 10, fault: "error_event_mid_stream", faultAfterTokens: 3 });
     const f = await createFixture({ model: "openai.chat:m" });
-    const stream = await client(f.key).chat.completions.create({ model: f.workflowId, messages: [{ role: "user", content: "x" }], stream: true });
+    const stream = await client(f.key).chat.completions.create({
+      model: f.workflowId,
+      messages: [{ role: "user", content: "x" }],
+      stream: true,
+    });
     let text = "";
     const read = (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
@@ -139,12 +166,20 @@ describe("errors in OpenAI's shape: the SDK's typed errors", () => {
 
     const bad = await call(f.key, f.workflowId, {}).catch((e) => e);
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(bad).toMatchObject({ status: 400, param: "story", type: "invalid_request_error", message: "400 Missing required parameter: story" });
+    expect(bad).toMatchObject({
+      status: 400,
+      param: "story",
+      type: "invalid_request_error",
+      message: "400 Missing required parameter: story",
+    });
 
     // Audio is refused, not dropped (images: tests/api/openai-compat-images.test.ts).
-    const audio = await client(f.key).chat.completions.create({
-      model: f.workflowId, messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }],
-    }).catch((e) => e);
+    const audio = await client(f.key)
+      .chat.completions.create({
+        model: f.workflowId,
+        messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }],
+      })
+      .catch((e) => e);
     expect(audio).toBeInstanceOf(OpenAI.BadRequestError);
     expect(audio.param).toBe("messages[0].content[0]");
   });
@@ -164,10 +199,13 @@ describe("errors in OpenAI's shape: the SDK's typed errors", () => {
     // With the SDK's default retries: x-should-retry: false makes one request, not three.
     let requests = 0;
     const retrying = new OpenAI({
-      apiKey: broke.key, baseURL: `${BASE}/api/v1/openai`,
+      apiKey: broke.key,
+      baseURL: `${BASE}/api/v1/openai`,
       fetch: (url: string | URL | Request, init?: RequestInit) => (requests++, dispatch(new Request(url, init))),
     });
-    const quota = await retrying.chat.completions.create({ model: broke.workflowId, messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const quota = await retrying.chat.completions
+      .create({ model: broke.workflowId, messages: [{ role: "user", content: "x" }] })
+      .catch((e) => e);
     expect(quota).toBeInstanceOf(OpenAI.RateLimitError);
     expect(quota).toMatchObject({ status: 429, code: "insufficient_quota", type: "insufficient_quota" });
     expect(quota.message).toContain("No credits remaining");
@@ -207,7 +245,9 @@ describe("POST /api/v1/openai/responses with the openai SDK", () => {
     expect(r.usage!.total_tokens).toBe(r.usage!.input_tokens + r.usage!.output_tokens);
     const pinned = await client(f.key).responses.create({ prompt: { id: f.workflowId, version: "1", variables: { story: "a dog" } } });
     expect(pinned.output_text).toBe("v1 a dog");
-    const labelled = await client(f.key).responses.create({ prompt: { id: f.workflowId, version: "staging", variables: { story: { type: "input_text", text: "a cat" } } } });
+    const labelled = await client(f.key).responses.create({
+      prompt: { id: f.workflowId, version: "staging", variables: { story: { type: "input_text", text: "a cat" } } },
+    });
     expect(labelled.output_text).toBe("v1 a cat");
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: r.id });
     expect(rec).toMatchObject({ source: "openai", protocol: "responses", status: "completed" });
@@ -226,11 +266,21 @@ describe("POST /api/v1/openai/responses with the openai SDK", () => {
     expect(deltas.join("")).toBe("Write about a dog");
     expect(final.output_text).toBe("Write about a dog");
     expect(final.status).toBe("completed");
-    expect(final.usage).toMatchObject({ input_tokens: estimateTokens("Write about a dog"), output_tokens: deltas.length, total_tokens: estimateTokens("Write about a dog") + deltas.length });
+    expect(final.usage).toMatchObject({
+      input_tokens: estimateTokens("Write about a dog"),
+      output_tokens: deltas.length,
+      total_tokens: estimateTokens("Write about a dog") + deltas.length,
+    });
     expect(types).toEqual([
-      "response.created", "response.in_progress", "response.output_item.added", "response.content_part.added",
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
       ...deltas.map(() => "response.output_text.delta"),
-      "response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed",
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
     ]);
     expect(seqs).toEqual(types.map((_, i) => i));
     const rec = await getRun(await getDb(), { orgId: f.orgId, runId: final.id });
@@ -267,10 +317,12 @@ describe("POST /api/v1/openai/responses with the openai SDK", () => {
 });
 
 describe("@ai-sdk/openai's createOpenAI({ baseURL }) on a workflow id", () => {
-  const provider = (apiKey: string) => createOpenAI({
-    apiKey, baseURL: `${BASE}/api/v1/openai`,
-    fetch: (url: string | URL | Request, init?: RequestInit) => dispatch(new Request(url, init)),
-  });
+  const provider = (apiKey: string) =>
+    createOpenAI({
+      apiKey,
+      baseURL: `${BASE}/api/v1/openai`,
+      fetch: (url: string | URL | Request, init?: RequestInit) => dispatch(new Request(url, init)),
+    });
 
   it("generateText and streamText through /chat/completions and /responses", async () => {
     const f = await createFixture({ template: "Write {{story}}" });

@@ -25,7 +25,10 @@ const mintToken = async () =>
   (await (await fetch(`${server.url}/api/v1/token`, { headers: { authorization: `Bearer ${f.key}` } })).json()).token as string;
 /** The placeholders a reader replaces. */
 const fillIn = async (code: string) =>
-  code.replaceAll("sk_…", f.key).replaceAll("wf_abc123", f.workflowId).replaceAll("pub_tok_…", code.includes("pub_tok_…") ? await mintToken() : "");
+  code
+    .replaceAll("sk_…", f.key)
+    .replaceAll("wf_abc123", f.workflowId)
+    .replaceAll("pub_tok_…", code.includes("pub_tok_…") ? await mintToken() : "");
 const snippets = (method: string, path: string) => snippetsFor(method, path, doc.paths[path]![method]!, server.url);
 const hasPythonRequests = (() => {
   try {
@@ -57,10 +60,19 @@ describe("dashboard API reference", () => {
   });
 
   it("the JavaScript snippets of POST /run and the stream endpoint work as shown", async () => {
-    const run = async (code: string, result: string) => new Function(`return (async () => {\n${await fillIn(code)}\nreturn ${result};\n})()`)();
-    expect(await run(snippets("post", "/api/v1/run/{workflow_id}").javascript, "data")).toMatchObject({ success: true, status: "completed" });
-    expect(await run(snippets("post", "/api/v1/run/{workflow_id}/stream").javascript, "text")).toBe("Write a story about a dog named charlie");
-    expect(await run(snippets("get", "/api/v1/workflows/{workflow_id}").javascript, "data")).toMatchObject({ success: true, workflow_id: f.workflowId });
+    const run = async (code: string, result: string) =>
+      new Function(`return (async () => {\n${await fillIn(code)}\nreturn ${result};\n})()`)();
+    expect(await run(snippets("post", "/api/v1/run/{workflow_id}").javascript, "data")).toMatchObject({
+      success: true,
+      status: "completed",
+    });
+    expect(await run(snippets("post", "/api/v1/run/{workflow_id}/stream").javascript, "text")).toBe(
+      "Write a story about a dog named charlie",
+    );
+    expect(await run(snippets("get", "/api/v1/workflows/{workflow_id}").javascript, "data")).toMatchObject({
+      success: true,
+      workflow_id: f.workflowId,
+    });
   });
 
   it.skipIf(!hasPythonRequests)("the Python snippet of the stream endpoint works as shown", async () => {

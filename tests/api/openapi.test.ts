@@ -40,8 +40,15 @@ describe("the OpenAPI document is the routes' own specs", () => {
     expect(new Set(documented)).toEqual(new Set(API_ROUTES));
     // The undocumented routes: the dashboard's own playground (session-authorised) and Stripe's
     // webhook (Stripe is its only caller, its signature the credential).
-    expect(onDisk.filter((h) => !h.spec.doc).map((h) => h.spec.path).sort()).toEqual(["/api/playground/{workflow_id}", "/api/webhooks/stripe"]);
-    const paths = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    expect(
+      onDisk
+        .filter((h) => !h.spec.doc)
+        .map((h) => h.spec.path)
+        .sort(),
+    ).toEqual(["/api/playground/{workflow_id}", "/api/webhooks/stripe"]);
+    const paths = Object.entries(doc.paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
     expect(paths).toEqual(API_ROUTES.map((h) => `${h.spec.method} ${h.spec.path}`).sort());
   });
 });
@@ -103,7 +110,12 @@ describe("the document describes what the routes do", () => {
     const op = doc.paths["/api/v1/run/{workflow_id}/stream"]!.post!;
     const accept: Record<string, string> = { text: "text/plain", sse: "text/event-stream", ui: "*/*", data: "*/*" };
     for (const [name, ex] of Object.entries(op.requestBody!.content["application/json"]!.examples)) {
-      const res = await apiRequest(fill("/api/v1/run/{workflow_id}/stream"), { method: "POST", json: ex.value, key: f.key, headers: { accept: accept[name]! } });
+      const res = await apiRequest(fill("/api/v1/run/{workflow_id}/stream"), {
+        method: "POST",
+        json: ex.value,
+        key: f.key,
+        headers: { accept: accept[name]! },
+      });
       expect(res.status, name).toBe(200);
       const text = (await expectDocumented("post", "/api/v1/run/{workflow_id}/stream", res)) as string;
       // SSE and UI frame each token of the offline model (4 characters) as a JSON string.
@@ -119,7 +131,13 @@ describe("the document describes what the routes do", () => {
   });
 
   it("the JSON endpoints answer their documented response schemas", async () => {
-    const run = await (await apiRequest(fill("/api/v1/run/{workflow_id}"), { method: "POST", json: { story: "x", session_id: "oa_1", user: "alice" }, key: f.key })).json();
+    const run = await (
+      await apiRequest(fill("/api/v1/run/{workflow_id}"), {
+        method: "POST",
+        json: { story: "x", session_id: "oa_1", user: "alice" },
+        key: f.key,
+      })
+    ).json();
     const calls: Array<[string, string, string]> = [
       ["get", "/api/v1/token", "/api/v1/token?ttl=30&user=alice"],
       ["get", "/api/v1/runs", "/api/v1/runs?limit=2"],
@@ -155,14 +173,18 @@ describe("the document describes what the routes do", () => {
 
 function newAjv() {
   return new Ajv2020({
-    strict: true, allowUnionTypes: true, allErrors: true,
+    strict: true,
+    allowUnionTypes: true,
+    allErrors: true,
     formats: { "date-time": (s: string) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), date: /^\d{4}-\d{2}-\d{2}$/ },
   });
 }
 
 /** A schema with the document's components beside it, so that its #/components/… refs resolve. */
 function resolveForAjv(schema: object) {
-  const rewrite = <T,>(s: T): T => JSON.parse(JSON.stringify(s).replaceAll('"#/components/schemas/', '"#/$defs/'));
+  function rewrite<T>(s: T): T {
+    return JSON.parse(JSON.stringify(s).replaceAll('"#/components/schemas/', '"#/$defs/'));
+  }
   return { ...rewrite(schema), $defs: rewrite(doc.components.schemas) };
 }
 
@@ -173,9 +195,11 @@ function collectSchemas(d: OpenApiDocument) {
   for (const [p, ops] of Object.entries(d.paths)) {
     for (const [m, op] of Object.entries(ops)) {
       for (const prm of op.parameters ?? []) out.push({ where: `${m} ${p} ${prm.in} ${prm.name}`, schema: prm.schema });
-      for (const [mt, c] of Object.entries(op.requestBody?.content ?? {})) out.push({ where: `${m} ${p} body ${mt}`, schema: resolveForAjv(c.schema) });
+      for (const [mt, c] of Object.entries(op.requestBody?.content ?? {}))
+        out.push({ where: `${m} ${p} body ${mt}`, schema: resolveForAjv(c.schema) });
       for (const [st, r] of Object.entries(op.responses)) {
-        for (const [mt, c] of Object.entries(r.content ?? {})) out.push({ where: `${m} ${p} ${st} ${mt}`, schema: resolveForAjv(c.schema as object) });
+        for (const [mt, c] of Object.entries(r.content ?? {}))
+          out.push({ where: `${m} ${p} ${st} ${mt}`, schema: resolveForAjv(c.schema as object) });
       }
     }
   }

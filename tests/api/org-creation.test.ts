@@ -12,17 +12,26 @@ import { removeMember } from "@/lib/orgs/members";
 // and opening credits once per user ever (not "while they have no other membership").
 
 const post = (path: string, body: unknown, cookie?: string) =>
-  POST(new Request(`http://localhost:3000/api/auth${path}`, {
-    method: "POST", body: JSON.stringify(body),
-    headers: { "content-type": "application/json", origin: "http://localhost:3000", ...(cookie ? { cookie } : {}) },
-  }));
+  POST(
+    new Request(`http://localhost:3000/api/auth${path}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json", origin: "http://localhost:3000", ...(cookie ? { cookie } : {}) },
+    }),
+  );
 
 async function signUp() {
   const email = `${randomAlnum(10)}@example.com`;
   const res = await post("/sign-up/email", { email, password: "long enough pw", name: "N" });
   expect(res.status).toBe(200);
   const userId = (await res.json()).user.id as string;
-  return { userId, cookie: res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ") };
+  return {
+    userId,
+    cookie: res.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; "),
+  };
 }
 
 const createOrgAs = (cookie: string, slug = `o-${randomAlnum(12)}`) => post("/organization/create", { name: "O", slug }, cookie);

@@ -71,7 +71,12 @@ describe("password reset", () => {
     const link = linkIn(mail, "http://localhost:3000/reset-password?token=");
     expect(mail.html).toContain(`href="${link}"`);
     const token = new URL(link).searchParams.get("token")!;
-    const [row] = await (await getDb()).select().from(verification).where(eq(verification.identifier, `reset-password:${token}`));
+    const [row] = await (
+      await getDb()
+    )
+      .select()
+      .from(verification)
+      .where(eq(verification.identifier, `reset-password:${token}`));
     expect(Math.abs(row!.expiresAt.getTime() - (Date.now() + 3600_000))).toBeLessThan(60_000);
 
     expect((await authRequest("POST", "/reset-password", { body: { token, newPassword: "new password 2" }, ip })).status).toBe(200);
@@ -83,7 +88,10 @@ describe("password reset", () => {
     for (const cookie of [first, second]) expect(await (await authRequest("GET", "/get-session", { cookie })).json()).toBeNull();
     expect((await authRequest("POST", "/sign-in/email", { body: { email, password: "old password 1" }, ip })).status).toBe(401);
     expect((await authRequest("POST", "/sign-in/email", { body: { email, password: "new password 2" }, ip })).status).toBe(200);
-    const notice = await until(() => inbox.to(email).find((m) => m.subject === "Your Flowgate password was changed"), "the password-changed notice");
+    const notice = await until(
+      () => inbox.to(email).find((m) => m.subject === "Your Flowgate password was changed"),
+      "the password-changed notice",
+    );
     expect(notice.text).toContain("other sessions were signed out");
   });
 
@@ -91,8 +99,15 @@ describe("password reset", () => {
     const ip = nextIp();
     const { email } = await signUp(ip);
     await authRequest("POST", "/request-password-reset", { body: { email }, ip });
-    const token = new URL(linkIn(await until(() => inbox.to(email)[0], "the reset mail"), "http://localhost:3000/reset-password?token=")).searchParams.get("token")!;
-    await (await getDb()).update(verification).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(verification.identifier, `reset-password:${token}`));
+    const token = new URL(
+      linkIn(await until(() => inbox.to(email)[0], "the reset mail"), "http://localhost:3000/reset-password?token="),
+    ).searchParams.get("token")!;
+    await (
+      await getDb()
+    )
+      .update(verification)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(verification.identifier, `reset-password:${token}`));
     const res = await authRequest("POST", "/reset-password", { body: { token, newPassword: "new password 2" }, ip });
     expect(res.status).toBe(400);
     expect((await res.json()).code).toBe("INVALID_TOKEN");
@@ -117,15 +132,20 @@ describe("password reset", () => {
   it("is limited per address (3 an hour, known or not) and per client address (10 an hour)", async () => {
     const ip = nextIp();
     const unknown = `${randomAlnum(10)}@example.com`;
-    for (let i = 0; i < 3; i++) expect((await authRequest("POST", "/request-password-reset", { body: { email: unknown }, ip: nextIp() })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await authRequest("POST", "/request-password-reset", { body: { email: unknown }, ip: nextIp() })).status).toBe(200);
     const limited = await authRequest("POST", "/request-password-reset", { body: { email: unknown }, ip: nextIp() });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await limited.json()).message).toMatch(/^Too many requests: try again in \d+ minutes$/);
 
     for (let i = 0; i < 10; i++) {
-      expect((await authRequest("POST", "/request-password-reset", { body: { email: `${randomAlnum(10)}@example.com` }, ip })).status).toBe(200);
+      expect((await authRequest("POST", "/request-password-reset", { body: { email: `${randomAlnum(10)}@example.com` }, ip })).status).toBe(
+        200,
+      );
     }
-    expect((await authRequest("POST", "/request-password-reset", { body: { email: `${randomAlnum(10)}@example.com` }, ip })).status).toBe(429);
+    expect((await authRequest("POST", "/request-password-reset", { body: { email: `${randomAlnum(10)}@example.com` }, ip })).status).toBe(
+      429,
+    );
   });
 });

@@ -24,8 +24,14 @@ async function signUpWithOrg() {
   const auth = await getAuth();
   const email = `${randomAlnum(12)}@example.com`;
   const res = await auth.api.signUpEmail({ body: { email, password: "correct horse battery", name: "Ada" }, asResponse: true });
-  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const org = await auth.api.createOrganization({ body: { name: "Play org", slug: `play-${randomAlnum(10)}` }, headers: new Headers({ cookie }) });
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  const org = await auth.api.createOrganization({
+    body: { name: "Play org", slug: `play-${randomAlnum(10)}` },
+    headers: new Headers({ cookie }),
+  });
   return { cookie, orgId: org!.id };
 }
 
@@ -34,17 +40,35 @@ const url = (wf: string) => `${server.url}/api/playground/${wf}`;
 describe("POST /api/playground/:id", () => {
   it("streams the unpublished draft for a signed-in member, records a playground run and charges it", async () => {
     const me = await signUpWithOrg();
-    const wf = await createWorkflow({ orgId: me.orgId, name: "Draft only", template: "Published {{story}}", model: "offline:echo", publish: true });
+    const wf = await createWorkflow({
+      orgId: me.orgId,
+      name: "Draft only",
+      template: "Published {{story}}",
+      model: "offline:echo",
+      publish: true,
+    });
     // The draft moves on after publishing: the playground runs the draft, not the published version.
     await updateDraft({ orgId: me.orgId, workflowId: wf.workflow_id, patch: { template: "Draft says {{story}}" } });
     const before = (await getOrg(await getDb(), me.orgId))!.creditBalance;
 
     let runId: string | null = null;
     const text = await callCompletionApi({
-      api: url(wf.workflow_id), prompt: "", body: { story: "a fox" }, streamProtocol: "text",
-      credentials: undefined, headers: { cookie: me.cookie, [ORG_HEADER]: me.orgId },
-      setCompletion: () => {}, setLoading: () => {}, setError: (e) => { if (e) throw e; }, setAbortController: () => {},
-      onFinish: () => {}, onError: (e) => { throw e; },
+      api: url(wf.workflow_id),
+      prompt: "",
+      body: { story: "a fox" },
+      streamProtocol: "text",
+      credentials: undefined,
+      headers: { cookie: me.cookie, [ORG_HEADER]: me.orgId },
+      setCompletion: () => {},
+      setLoading: () => {},
+      setError: (e) => {
+        if (e) throw e;
+      },
+      setAbortController: () => {},
+      onFinish: () => {},
+      onError: (e) => {
+        throw e;
+      },
       fetch: async (input, init) => {
         const res = await fetch(input, init);
         runId = res.headers.get("x-run-id");

@@ -14,11 +14,16 @@ function withoutDatabase(env: NodeJS.ProcessEnv) {
 
 describe("a bad FLOWGATE_PROVIDERS stops the server at start", () => {
   const boot = (value: string) =>
-    spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join(import.meta.dirname, "../support/boot-child.ts")], {
-      env: { ...withoutDatabase(process.env), FLOWGATE_PROVIDERS: value, FLOWGATE_DATA_DIR: "memory://", LOG_LEVEL: "silent" },
-      // A start compiles the server modules (tsx) and opens a database: minutes on a busy machine.
-      encoding: "utf8", timeout: 150_000,
-    });
+    spawnSync(
+      process.execPath,
+      ["--conditions=react-server", "--import", "tsx", path.join(import.meta.dirname, "../support/boot-child.ts")],
+      {
+        env: { ...withoutDatabase(process.env), FLOWGATE_PROVIDERS: value, FLOWGATE_DATA_DIR: "memory://", LOG_LEVEL: "silent" },
+        // A start compiles the server modules (tsx) and opens a database: minutes on a busy machine.
+        encoding: "utf8",
+        timeout: 150_000,
+      },
+    );
 
   it("an unknown field: exit 1, the problem on stderr, never booted", () => {
     const r = boot('{"groq":{"base_url":"https://api.groq.com/openai/v1","apikey":"k"}}');

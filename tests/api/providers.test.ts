@@ -49,11 +49,19 @@ describe("FLOWGATE_PROVIDERS", () => {
     const text = await res.text();
     expect(text).not.toContain("hosted-secret-key-123");
     const body = JSON.parse(text);
-    expect(body.providers).toEqual(expect.arrayContaining([
-      { name: "openai", base_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1$/), api: "chat", key_configured: true, circuit_open: false },
-      { name: "local", base_url: local.url, api: "chat", key_configured: false, circuit_open: false },
-      { name: "hosted", base_url: hosted.url, api: "responses", key_configured: true, circuit_open: false },
-    ]));
+    expect(body.providers).toEqual(
+      expect.arrayContaining([
+        {
+          name: "openai",
+          base_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1$/),
+          api: "chat",
+          key_configured: true,
+          circuit_open: false,
+        },
+        { name: "local", base_url: local.url, api: "chat", key_configured: false, circuit_open: false },
+        { name: "hosted", base_url: hosted.url, api: "responses", key_configured: true, circuit_open: false },
+      ]),
+    );
   });
 });
 
@@ -73,7 +81,11 @@ describe("a bad FLOWGATE_PROVIDERS is refused with the problem named", () => {
 
   it.each([
     ["bad JSON", "{groq:", /FLOWGATE_PROVIDERS: not valid JSON/],
-    ["an unknown field", '{"groq":{"base_url":"https://api.groq.com/openai/v1","apikey":"k"}}', /FLOWGATE_PROVIDERS\.groq: Unrecognized key: "apikey"/],
+    [
+      "an unknown field",
+      '{"groq":{"base_url":"https://api.groq.com/openai/v1","apikey":"k"}}',
+      /FLOWGATE_PROVIDERS\.groq: Unrecognized key: "apikey"/,
+    ],
     ["a wrong api", '{"groq":{"base_url":"https://api.groq.com/openai/v1","api":"completions"}}', /FLOWGATE_PROVIDERS\.groq\.api/],
     ["a reserved name", '{"openai":{"base_url":"https://example.com/v1"}}', /FLOWGATE_PROVIDERS\.openai: .*reserved/],
     ["not an object", "[]", /FLOWGATE_PROVIDERS: must be a JSON object of providers/],

@@ -31,13 +31,24 @@ async function receiver(delayMs: number): Promise<Receiver> {
     req.resume();
     got.push(performance.now());
     open.add(res);
-    const t = setTimeout(() => { open.delete(res); res.end("ok"); }, self!.delayMs);
-    res.on("close", () => { clearTimeout(t); open.delete(res); });
+    const t = setTimeout(() => {
+      open.delete(res);
+      res.end("ok");
+    }, self!.delayMs);
+    res.on("close", () => {
+      clearTimeout(t);
+      open.delete(res);
+    });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   self = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, delayMs,
-    close: () => { for (const r of open) r.destroy(); server.close(); },
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    got,
+    delayMs,
+    close: () => {
+      for (const r of open) r.destroy();
+      server.close();
+    },
   };
   return self;
 }
@@ -97,12 +108,17 @@ describe("webhooks: one org's slow endpoint does not hold the others' deliveries
     await emit(a.orgId, 1);
     await until(async () => fast.got.length > 0, "org A's delivery");
     const latency = fast.got[0]! - sent;
-    console.info(`[fairness] org A's webhook latency behind org B's 24 deliveries to a 5 s endpoint: ${Math.round(latency)} ms; org B's endpoint had ${slow.got.length} requests open`);
+    console.info(
+      `[fairness] org A's webhook latency behind org B's 24 deliveries to a 5 s endpoint: ${Math.round(latency)} ms; org B's endpoint had ${slow.got.length} requests open`,
+    );
     expect(latency).toBeLessThan(2500);
     // At most two of B's deliveries were at its endpoint at a time.
     expect(slow.got.length).toBeLessThanOrEqual(2);
     const db = await getDb();
-    const leased = await db.select({ n: sql<number>`count(*)::int` }).from(jobs).where(and(eq(jobs.groupKey, b.webhookId), sql`${jobs.lockedUntil} > now()`));
+    const leased = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(jobs)
+      .where(and(eq(jobs.groupKey, b.webhookId), sql`${jobs.lockedUntil} > now()`));
     expect(leased[0]!.n).toBeLessThanOrEqual(2);
   });
 
@@ -146,15 +162,29 @@ describe("webhooks: one org's slow endpoint does not hold the others' deliveries
     await emit(b.orgId, 1);
     await new Promise((r) => setTimeout(r, 500));
     expect(silent.got.length).toBeLessThanOrEqual(4);
-    const [late] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.orgId, b.orgId)).orderBy(sql`${webhookDeliveries.createdAt} desc`).limit(1);
+    const [late] = await db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.orgId, b.orgId))
+      .orderBy(sql`${webhookDeliveries.createdAt} desc`)
+      .limit(1);
     expect(late!.attempts).toBe(0);
     // The receiver recovers; once the circuit's time is up (made so here), the deliveries go and any answer closes it.
     silent.delayMs = 0;
     startJobWorker({ webhook: webhookJobHandler() }); // the usual 10 s to answer: a busy test machine is no timeout
-    await db.update(webhookEndpoints).set({ circuitOpenUntil: sql`now() - interval '1 second'` }).where(eq(webhookEndpoints.id, b.webhookId));
-    await db.update(jobs).set({ runAt: sql`now()` }).where(eq(jobs.groupKey, b.webhookId));
+    await db
+      .update(webhookEndpoints)
+      .set({ circuitOpenUntil: sql`now() - interval '1 second'` })
+      .where(eq(webhookEndpoints.id, b.webhookId));
+    await db
+      .update(jobs)
+      .set({ runAt: sql`now()` })
+      .where(eq(jobs.groupKey, b.webhookId));
     kickJobs();
-    await until(async () => (await listDeliveries({ orgId: b.orgId, limit: 100 })).every((d) => d.status === "delivered"), "the deliveries after the circuit closed");
+    await until(
+      async () => (await listDeliveries({ orgId: b.orgId, limit: 100 })).every((d) => d.status === "delivered"),
+      "the deliveries after the circuit closed",
+    );
     const [closed] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, b.webhookId));
     expect(closed).toMatchObject({ timeoutsInARow: 0, circuitOpenUntil: null });
   });
@@ -162,13 +192,22 @@ describe("webhooks: one org's slow endpoint does not hold the others' deliveries
 
 describe("async runs: one org's queue does not hold another's run", () => {
   async function runAsync(f: { workflowId: string; key: string }) {
-    return apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" }, headers: { prefer: "respond-async" } });
+    return apiRequest(`/api/v1/run/${f.workflowId}`, {
+      method: "POST",
+      key: f.key,
+      json: { story: "x" },
+      headers: { prefer: "respond-async" },
+    });
   }
   async function finished(key: string, runId: string) {
-    return until(async () => {
-      const body = await (await apiRequest(`/api/v1/runs/${runId}`, { key })).json();
-      return body.status === "completed" || body.status === "failed" ? body : undefined;
-    }, `run ${runId}`, 60_000);
+    return until(
+      async () => {
+        const body = await (await apiRequest(`/api/v1/runs/${runId}`, { key })).json();
+        return body.status === "completed" || body.status === "failed" ? body : undefined;
+      },
+      `run ${runId}`,
+      60_000,
+    );
   }
 
   it("org B's one fast run completes at once while org A's 12 slow runs (4 s each) are queued", async () => {
@@ -178,14 +217,30 @@ describe("async runs: one org's queue does not hold another's run", () => {
     startQueue();
     const aRuns = await Promise.all(Array.from({ length: 12 }, async () => (await (await runAsync(a)).json()).run_id as string));
     const db = await getDb();
-    await until(async () => (await db.select().from(runs).where(and(eq(runs.orgId, a.orgId), eq(runs.status, "running")))).length > 0, "org A's runs to start");
+    await until(
+      async () =>
+        (
+          await db
+            .select()
+            .from(runs)
+            .where(and(eq(runs.orgId, a.orgId), eq(runs.status, "running")))
+        ).length > 0,
+      "org A's runs to start",
+    );
     const t0 = performance.now();
     const res = await runAsync(b);
     expect(res.status).toBe(202);
     const done = await finished(b.key, (await res.json()).run_id);
     const latency = performance.now() - t0;
-    const aRunning = (await db.select().from(runs).where(and(eq(runs.orgId, a.orgId), eq(runs.status, "running")))).length;
-    console.info(`[fairness] org B's async run: 202 → completed in ${Math.round(latency)} ms behind org A's 12 queued 4 s runs (org A running: ${aRunning})`);
+    const aRunning = (
+      await db
+        .select()
+        .from(runs)
+        .where(and(eq(runs.orgId, a.orgId), eq(runs.status, "running")))
+    ).length;
+    console.info(
+      `[fairness] org B's async run: 202 → completed in ${Math.round(latency)} ms behind org A's 12 queued 4 s runs (org A running: ${aRunning})`,
+    );
     expect(done.status).toBe("completed");
     expect(latency).toBeLessThan(2500);
     // Org A had at most its share running (RUN_QUEUE_ORG_CONCURRENCY, 4), and all of A's runs still complete.
@@ -204,8 +259,13 @@ describe("async runs: one org's queue does not hold another's run", () => {
       expect(statuses).toEqual([202, 202, 202, 429, 429, 429]);
       const refused = answers.find((r) => r.status === 429)!;
       expect(await refused.json()).toEqual({
-        success: false, code: "rate_limited", error: "Too many async runs: at most 3 per organization may be queued or running at once",
-        reason: "async_queue_full", limit: 3, retry_after: 10, request_id: expect.any(String),
+        success: false,
+        code: "rate_limited",
+        error: "Too many async runs: at most 3 per organization may be queued or running at once",
+        reason: "async_queue_full",
+        limit: 3,
+        retry_after: 10,
+        request_id: expect.any(String),
       });
       expect(refused.headers.get("retry-after")).toBe("10");
       const db = await getDb();
@@ -249,13 +309,19 @@ describe("claimJobs", () => {
   it("a job in hand keeps its lease while its handler works; one released is not leased again by the renewal", async () => {
     const kind = "fairness-test" as JobKind;
     const db = await getDb();
-    const [held, released] = [await insertJob(db, { kind, payload: {}, orgId: "org_lease" }), await insertJob(db, { kind, payload: {}, orgId: "org_lease" })];
+    const [held, released] = [
+      await insertJob(db, { kind, payload: {}, orgId: "org_lease" }),
+      await insertJob(db, { kind, payload: {}, orgId: "org_lease" }),
+    ];
     try {
       const claimed = await claimJobs(db, { kind, limit: 2, leaseMs: 1_000 });
       expect(claimed.map((j) => j.id).sort()).toEqual([held, released].sort());
       await releaseJob(db, released, new Date(Date.now() + 60_000));
       await extendLeases(db, [held, released], 60_000);
-      const rows = await db.select().from(jobs).where(inArray(jobs.id, [held, released]));
+      const rows = await db
+        .select()
+        .from(jobs)
+        .where(inArray(jobs.id, [held, released]));
       expect(rows.find((j) => j.id === held)!.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
       expect(rows.find((j) => j.id === released)!.lockedUntil).toBeNull();
     } finally {

@@ -28,7 +28,8 @@ async function tokenFor(x: Fixture) {
 }
 
 const run = (wf: string, key?: string) => apiRequest(`/api/v1/run/${wf}`, { method: "POST", key, json: { story: "x" } });
-const stream = (wf: string, token: string) => apiRequest(`/api/v1/run/${wf}/stream?token=${token}`, { method: "POST", json: { story: "x" } });
+const stream = (wf: string, token: string) =>
+  apiRequest(`/api/v1/run/${wf}/stream?token=${token}`, { method: "POST", json: { story: "x" } });
 const mint = (key?: string) => apiRequest("/api/v1/token", { key });
 
 beforeAll(async () => {
@@ -41,16 +42,46 @@ const cases: Array<{ name: string; req: () => Promise<Response>; status: number;
   { name: "POST /run 401 (no key)", req: () => run(f.workflowId), status: 401, body: SEED.unauthorized, known: false },
   { name: "POST /run 402", req: () => run(broke.workflowId, broke.key), status: 402, body: SEED.billing, known: true },
   { name: "POST /run 404", req: () => run(UNKNOWN_WF, f.key), status: 404, body: SEED.notFound, known: true },
-  { name: "POST /run 429", req: async () => { const x = await exhausted(); return run(x.workflowId, x.key); }, status: 429, body: SEED.rateLimited, known: true },
+  {
+    name: "POST /run 429",
+    req: async () => {
+      const x = await exhausted();
+      return run(x.workflowId, x.key);
+    },
+    status: 429,
+    body: SEED.rateLimited,
+    known: true,
+  },
   { name: "GET /token 200", req: () => mint(f.key), status: 200, known: true },
   { name: "GET /token 401 (unknown key)", req: () => mint("sk_" + "a".repeat(32)), status: 401, body: SEED.unauthorized, known: false },
   { name: "GET /token 429", req: async () => mint((await exhausted()).key), status: 429, body: SEED.rateLimited, known: true },
   { name: "POST /stream 200", req: async () => stream(f.workflowId, await tokenFor(f)), status: 200, known: true },
-  { name: "POST /stream 401 (bad token)", req: () => stream(f.workflowId, "pub_tok_" + "0".repeat(32)), status: 401, body: SEED.unauthorized, known: false },
-  { name: "POST /stream 402", req: async () => stream(broke.workflowId, await tokenFor(broke)), status: 402, body: SEED.billing, known: true },
+  {
+    name: "POST /stream 401 (bad token)",
+    req: () => stream(f.workflowId, "pub_tok_" + "0".repeat(32)),
+    status: 401,
+    body: SEED.unauthorized,
+    known: false,
+  },
+  {
+    name: "POST /stream 402",
+    req: async () => stream(broke.workflowId, await tokenFor(broke)),
+    status: 402,
+    body: SEED.billing,
+    known: true,
+  },
   { name: "POST /stream 404", req: async () => stream(UNKNOWN_WF, await tokenFor(f)), status: 404, body: SEED.notFound, known: true },
   // The token was minted within the key's limit; redeeming it is one more request of that key.
-  { name: "POST /stream 429", req: async () => { const x = await exhausted(); return stream(x.workflowId, x.token); }, status: 429, body: SEED.rateLimited, known: true },
+  {
+    name: "POST /stream 429",
+    req: async () => {
+      const x = await exhausted();
+      return stream(x.workflowId, x.token);
+    },
+    status: 429,
+    body: SEED.rateLimited,
+    known: true,
+  },
 ];
 
 describe("x-ratelimit-* headers", () => {

@@ -42,18 +42,26 @@ async function followRun() {
   const auth = { authorization: `Bearer ${f.key}` };
   const origin = new AbortController();
   const started = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?protocol=sse&resumable=1`, {
-    method: "POST", headers: auth, body: JSON.stringify({ story: "x" }), signal: origin.signal,
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ story: "x" }),
+    signal: origin.signal,
   });
   const runId = started.headers.get("x-run-id")!;
   await started.body!.getReader().read();
-  const followers = await Promise.all(Array.from({ length: FOLLOWERS }, async () => {
-    const ctrl = new AbortController();
-    const res = await fetch(`${server.url}/api/v1/runs/${runId}/stream`, { headers: { ...auth, accept: "text/event-stream" }, signal: ctrl.signal });
-    expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    await reader.read();
-    return { ctrl, reader };
-  }));
+  const followers = await Promise.all(
+    Array.from({ length: FOLLOWERS }, async () => {
+      const ctrl = new AbortController();
+      const res = await fetch(`${server.url}/api/v1/runs/${runId}/stream`, {
+        headers: { ...auth, accept: "text/event-stream" },
+        signal: ctrl.signal,
+      });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      await reader.read();
+      return { ctrl, reader };
+    }),
+  );
   const cancelRun = () => fetch(`${server.url}/api/v1/runs/${runId}/cancel`, { method: "POST", headers: auth }).then((r) => r.text());
   return { runId, followers, origin, cancelRun };
 }
@@ -101,7 +109,7 @@ describe.each(["memory", "redis"] as const)("resume followers (%s bus)", (kind) 
       await waitUntil(() => bus.followers(runId) === 0);
       if (admin) {
         // Nothing is left subscribed to the run's channel, and no connection was left behind.
-        const [, subscribers] = (await admin.sendCommand<[string, number]>(["PUBSUB", "NUMSUB", `fg:run:${runId}`]));
+        const [, subscribers] = await admin.sendCommand<[string, number]>(["PUBSUB", "NUMSUB", `fg:run:${runId}`]);
         expect(subscribers).toBe(0);
         expect(await busConnections()).toBeLessThanOrEqual(2);
       }

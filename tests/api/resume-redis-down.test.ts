@@ -33,16 +33,23 @@ function sse(text: string) {
   createParser({ onEvent: (e) => events.push(e) }).feed(text);
   return events;
 }
-const chunksOf = (events: EventSourceMessage[]) => events.filter((e) => e.event === "chunk").map((e) => JSON.parse(e.data).content).join("");
+const chunksOf = (events: EventSourceMessage[]) =>
+  events
+    .filter((e) => e.event === "chunk")
+    .map((e) => JSON.parse(e.data).content)
+    .join("");
 
 describe("resuming with the run bus's Redis down", () => {
   it("a finished run replays from its stored output (GET /runs/:id/stream, an Idempotency-Key repeat); a running one is a 503", async () => {
     (await upstream()).set({ tokens: 12, tokenDelayMs: 1 });
     const f = await createFixture({ model: "openai.chat:m" });
     const auth = { authorization: `Bearer ${f.key}` };
-    const start = () => fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?protocol=sse&resumable=1`, {
-      method: "POST", headers: { ...auth, "idempotency-key": "down-1" }, body: JSON.stringify({ story: "x" }),
-    });
+    const start = () =>
+      fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?protocol=sse&resumable=1`, {
+        method: "POST",
+        headers: { ...auth, "idempotency-key": "down-1" },
+        body: JSON.stringify({ story: "x" }),
+      });
     const first = await start();
     const runId = first.headers.get("x-run-id")!;
     expect(chunksOf(sse(await first.text()))).toBe(FULL);
@@ -75,7 +82,10 @@ describe("resuming with the run bus's Redis down", () => {
     (await upstream()).set({ tokens: 200, tokenDelayMs: 20 });
     const ctrl = new AbortController();
     const going = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?protocol=sse&resumable=1`, {
-      method: "POST", headers: auth, body: JSON.stringify({ story: "y" }), signal: ctrl.signal,
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ story: "y" }),
+      signal: ctrl.signal,
     });
     const goingId = going.headers.get("x-run-id")!;
     await going.body!.getReader().read();

@@ -13,7 +13,10 @@ import { apiRequest } from "../support/routes";
 // Retries, fallbacks and the circuit breaker, through the real @ai-sdk/openai against scripted
 // upstreams on loopback: "pa" is the primary's provider, "pb" the fallback's.
 const SETTINGS = {
-  LLM_RETRY_BASE_MS: "20", LLM_FIRST_TOKEN_TIMEOUT_MS: "400", LLM_BREAKER_FAILURES: "3", LLM_BREAKER_COOLDOWN_MS: "600",
+  LLM_RETRY_BASE_MS: "20",
+  LLM_FIRST_TOKEN_TIMEOUT_MS: "400",
+  LLM_BREAKER_FAILURES: "3",
+  LLM_BREAKER_COOLDOWN_MS: "600",
   LLM_RETRY_AFTER_MAX_S: "3",
 };
 const TEXT = "one two three four five six seven eight nine ten";
@@ -48,12 +51,24 @@ beforeEach(() => {
   resetBreakersForTests();
 });
 
-async function runOnce(opts: { model?: string; fallback?: boolean; maxAttempts?: number; a?: Partial<FakeOpenAIOptions>; b?: Partial<FakeOpenAIOptions>; credits?: number } = {}) {
+async function runOnce(
+  opts: {
+    model?: string;
+    fallback?: boolean;
+    maxAttempts?: number;
+    a?: Partial<FakeOpenAIOptions>;
+    b?: Partial<FakeOpenAIOptions>;
+    credits?: number;
+  } = {},
+) {
   if (opts.a) pa.set(opts.a);
   if (opts.b) pb.set(opts.b);
   const f = await createFixture({
-    model: opts.model ?? "pa:m", template: "Say {{story}}", credits: opts.credits ?? 1000,
-    fallbackModels: opts.fallback ? ["pb:m"] : [], maxAttempts: opts.maxAttempts ?? 3,
+    model: opts.model ?? "pa:m",
+    template: "Say {{story}}",
+    credits: opts.credits ?? 1000,
+    fallbackModels: opts.fallback ? ["pb:m"] : [],
+    maxAttempts: opts.maxAttempts ?? 3,
   });
   const res = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "ten words" } });
   const body = await res.json();
@@ -70,7 +85,11 @@ describe("retries before the first token", () => {
     expect(r.res.status).toBe(200);
     expect(r.body.result).toBe(TEXT);
     expect(pa.requests).toHaveLength(3);
-    expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "overloaded", 503), attempt("pa:m", "failed", "overloaded", 503), attempt("pa:m", "succeeded", null)]);
+    expect(r.record.attempts).toEqual([
+      attempt("pa:m", "failed", "overloaded", 503),
+      attempt("pa:m", "failed", "overloaded", 503),
+      attempt("pa:m", "succeeded", null),
+    ]);
     expect(r.record.attempts[2]).toMatchObject({ input_tokens: 3, output_tokens: 10 });
     expect(r.body.credits_charged).toBe(13);
     // The ledger: one reservation, one settlement.
@@ -114,7 +133,10 @@ describe("retries before the first token", () => {
     const r = await runOnce({ fallback: true, a: { fault } });
     expect(r.res.status).toBe(200);
     expect(pa.requests).toHaveLength(1);
-    expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "client_error", Number(fault.slice(5))), attempt("pb:m", "succeeded", null)]);
+    expect(r.record.attempts).toEqual([
+      attempt("pa:m", "failed", "client_error", Number(fault.slice(5))),
+      attempt("pb:m", "succeeded", null),
+    ]);
   });
 });
 
@@ -122,7 +144,11 @@ describe("fallback models", () => {
   it("a provider that refuses connections is retried, then the fallback answers", async () => {
     const r = await runOnce({ model: "dead:m", fallback: true, maxAttempts: 2 });
     expect(r.res.status).toBe(200);
-    expect(r.record.attempts).toEqual([attempt("dead:m", "failed", "connection"), attempt("dead:m", "failed", "connection"), attempt("pb:m", "succeeded", null)]);
+    expect(r.record.attempts).toEqual([
+      attempt("dead:m", "failed", "connection"),
+      attempt("dead:m", "failed", "connection"),
+      attempt("pb:m", "succeeded", null),
+    ]);
     // dead:m has no price: the reservation covered the default price; the answer is charged at pb's.
     expect(r.body.credits_charged).toBe(26);
     await expectLedgerEqualsBalance(r.f.orgId);
@@ -132,7 +158,10 @@ describe("fallback models", () => {
     pa.set({ fault: "http_503" });
     const f = await createFixture({ model: "pa:m", template: "Say {{story}}", fallbackModels: ["pb:m"], maxAttempts: 1 });
     const { token } = await (await apiRequest("/api/v1/token", { key: f.key })).json();
-    const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}&protocol=sse`, { method: "POST", json: { story: "ten words" } });
+    const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}&protocol=sse`, {
+      method: "POST",
+      json: { story: "ten words" },
+    });
     expect(res.status).toBe(200);
     const text = await res.text();
     const chunks = [...text.matchAll(/event: chunk\ndata: (.*)/g)].map((m) => JSON.parse(m[1]!).content).join("");
@@ -155,7 +184,10 @@ describe("fallback models", () => {
     const f = await createFixture({ model: "pa:m", template: "Say {{story}}", maxAttempts: 1 });
     const stream = async (protocol: string) => {
       const { token } = await (await apiRequest("/api/v1/token", { key: f.key })).json();
-      return apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}&protocol=${protocol}`, { method: "POST", json: { story: "ten words" } });
+      return apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}&protocol=${protocol}`, {
+        method: "POST",
+        json: { story: "ten words" },
+      });
     };
     const sse = await stream("sse");
     expect(sse.status).toBe(200);
@@ -179,7 +211,11 @@ describe("fallback models", () => {
     expect(pa.requests).toHaveLength(2);
     expect(pb.requests).toHaveLength(1);
     expect(pb.requests[0]!.body.model).toBe("m");
-    expect(r.record.attempts).toEqual([attempt("pa:m", "failed", "server_error", 500), attempt("pa:m", "failed", "server_error", 500), attempt("pb:m", "succeeded", null)]);
+    expect(r.record.attempts).toEqual([
+      attempt("pa:m", "failed", "server_error", 500),
+      attempt("pa:m", "failed", "server_error", 500),
+      attempt("pb:m", "succeeded", null),
+    ]);
     expect(r.body.credits_charged).toBe(26); // 13 tokens at 2 credits each
     await expectLedgerEqualsBalance(r.f.orgId);
   });
@@ -194,9 +230,20 @@ describe("fallback models", () => {
 
 describe("when everything fails", () => {
   it("all rate-limited: /run is the seed's 500 with reason and retry_after; charged nothing", async () => {
-    const r = await runOnce({ fallback: true, maxAttempts: 2, a: { fault: "http_429", retryAfter: "1" }, b: { fault: "http_429", retryAfter: "2" } });
+    const r = await runOnce({
+      fallback: true,
+      maxAttempts: 2,
+      a: { fault: "http_429", retryAfter: "1" },
+      b: { fault: "http_429", retryAfter: "2" },
+    });
     expect(r.res.status).toBe(500);
-    expect(r.body).toMatchObject({ success: false, error: "Failed to run workflow", code: "internal_server_error", reason: "rate_limited", retry_after: 2 });
+    expect(r.body).toMatchObject({
+      success: false,
+      error: "Failed to run workflow",
+      code: "internal_server_error",
+      reason: "rate_limited",
+      retry_after: 2,
+    });
     expect(r.record.attempts).toHaveLength(4);
     expect(r.record).toMatchObject({ status: "failed", credits_charged: 0 });
     expect((await getOrg(await getDb(), r.f.orgId))!.creditBalance).toBe(1000);
@@ -267,10 +314,13 @@ describe("circuit breaker (per provider, per instance)", () => {
 });
 
 describe("Server-Timing overhead", () => {
-  const timings = (res: Response) => Object.fromEntries((res.headers.get("server-timing") ?? "").split(", ").map((p) => {
-    const [name, dur] = p.split(";");
-    return [name!, Number(dur!.replace("dur=", ""))];
-  }));
+  const timings = (res: Response) =>
+    Object.fromEntries(
+      (res.headers.get("server-timing") ?? "").split(", ").map((p) => {
+        const [name, dur] = p.split(";");
+        return [name!, Number(dur!.replace("dur=", ""))];
+      }),
+    );
   it("is the gateway's own time: the model's wait (300 ms to its first token here) is left out, on /run and /stream", async () => {
     pa.set({ firstTokenDelayMs: 300 });
     const f = await createFixture({ model: "pa:m", template: "Say {{story}}", credits: 1000 });

@@ -44,19 +44,30 @@ const DECISIONS: Record<string, Needs> = {
 
 type Caller = "run key" | "admin key" | "admin+run key" | "stream token";
 const CALLERS: Caller[] = ["run key", "admin key", "admin+run key", "stream token"];
-const SCOPES_OF: Record<Caller, string[]> = { "run key": ["run"], "admin key": ["admin"], "admin+run key": ["admin", "run"], "stream token": ["run"] };
+const SCOPES_OF: Record<Caller, string[]> = {
+  "run key": ["run"],
+  "admin key": ["admin"],
+  "admin+run key": ["admin", "run"],
+  "stream token": ["run"],
+};
 
 /** Every apiRoute handler of every app/api route module. */
 async function servedRoutes(): Promise<ApiRoute[]> {
   const out: ApiRoute[] = [];
   for (const r of ROUTES) {
-    for (const handler of Object.values(await r.load())) if (typeof handler === "function" && "spec" in handler && !out.includes(handler as ApiRoute)) out.push(handler as ApiRoute);
+    for (const handler of Object.values(await r.load()))
+      if (typeof handler === "function" && "spec" in handler && !out.includes(handler as ApiRoute)) out.push(handler as ApiRoute);
   }
   return out;
 }
 
 /** Path parameters that exist nowhere: a caller let through gets a 404 (or a 400), never a run. */
-const fill = (path: string) => path.replace("{workflow_id}", "wf_nosuchworkflow00000000000").replace("{run_id}", "run_nosuchrun").replace("{session_id}", "chat_none").replace("{label}", "staging");
+const fill = (path: string) =>
+  path
+    .replace("{workflow_id}", "wf_nosuchworkflow00000000000")
+    .replace("{run_id}", "run_nosuchrun")
+    .replace("{session_id}", "chat_none")
+    .replace("{label}", "staging");
 const BODY: Record<string, unknown> = {
   "POST /api/v1/openai/chat/completions": { model: "wf_nosuchworkflow00000000000", messages: [{ role: "user", content: "hi" }] },
   "POST /api/v1/openai/responses": { prompt: { id: "wf_nosuchworkflow00000000000" } },
@@ -131,7 +142,8 @@ describe("every route decides what a key or token needs", () => {
         }
         expect(status, at).toBe(403);
         const message = expect.stringContaining(`no ${decided} scope`);
-        if (route.spec.errors === "openai") expect(body, at).toMatchObject({ error: { message, type: "invalid_request_error", code: "forbidden" } });
+        if (route.spec.errors === "openai")
+          expect(body, at).toMatchObject({ error: { message, type: "invalid_request_error", code: "forbidden" } });
         else expect(body, at).toEqual({ success: false, code: "forbidden", error: message, request_id: expect.stringMatching(/^req_/) });
       }
     }

@@ -27,10 +27,26 @@ describe("run bus across instances (Redis)", () => {
       for await (const e of stream!) seen.push(e);
     })();
     a.publish(runId, { t: "text", d: "three", i: 2 });
-    a.publish(runId, { t: "end", end: { runId, status: "completed", text: "one two three", citations: [], usage: { input_tokens: 1, output_tokens: 3, total_tokens: 4 }, creditsCharged: 4, executionTimeS: 0.1 } });
+    a.publish(runId, {
+      t: "end",
+      end: {
+        runId,
+        status: "completed",
+        text: "one two three",
+        citations: [],
+        usage: { input_tokens: 1, output_tokens: 3, total_tokens: 4 },
+        creditsCharged: 4,
+        executionTimeS: 0.1,
+      },
+    });
     await reading;
     expect(seen.map((e) => e.seq)).toEqual([0, 1, 2, 3]);
-    expect(seen.filter((e) => e.t === "text").map((e) => (e as { d: string }).d).join("")).toBe("one two three");
+    expect(
+      seen
+        .filter((e) => e.t === "text")
+        .map((e) => (e as { d: string }).d)
+        .join(""),
+    ).toBe("one two three");
     expect(await b.follow("run_unknown_" + runId)).toBeNull();
   });
 });

@@ -15,7 +15,11 @@ import { apiRequest } from "../support/routes";
 const STORY = "alpha beta gamma delta epsilon zeta ";
 const COST = 18;
 const BALANCE = 1000;
-const BILLING = { error: "No credits remaining. Please add credits to continue using the service.", success: false, code: "invalid_billing" };
+const BILLING = {
+  error: "No credits remaining. Please add credits to continue using the service.",
+  success: false,
+  code: "invalid_billing",
+};
 
 describe("concurrent runs cannot overdraw the balance", () => {
   // 1024: every run's worst case exceeds the whole balance (one run at a time can be covered);
@@ -66,7 +70,12 @@ describe("concurrent runs cannot overdraw the balance", () => {
     expect(rows).toHaveLength(completed.length);
     for (const r of rows) {
       expect(r).toMatchObject({ status: "completed", creditsCharged: r.totalTokens, totalTokens: COST });
-      expect(ledger.filter((e) => e.runId === r.id).map((e) => e.kind).sort()).toEqual(["reserve", "settle"]);
+      expect(
+        ledger
+          .filter((e) => e.runId === r.id)
+          .map((e) => e.kind)
+          .sort(),
+      ).toEqual(["reserve", "settle"]);
     }
     // The 402s were true: runs in flight held credits only for a while, and most of the balance got spent.
     expect(completed.length).toBeGreaterThanOrEqual(40);

@@ -13,7 +13,11 @@ describe("POST /api/v1/run/:id through an OpenAI-compatible upstream", () => {
     const fake = await upstream();
     fake.set({ text: "Once upon a time there was a dog." });
     const f = await createFixture({ model, system: "You write {{tone}} stories.", template: "Write {{story}}" });
-    const res = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "about charlie", tone: "happy" } });
+    const res = await apiRequest(`/api/v1/run/${f.workflowId}`, {
+      method: "POST",
+      key: f.key,
+      json: { story: "about charlie", tone: "happy" },
+    });
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.result).toBe("Once upon a time there was a dog.");

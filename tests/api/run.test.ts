@@ -49,7 +49,14 @@ describe("POST /api/v1/run/:id — the seed example", () => {
     expect(org!.creditBalance).toBe(1000 - body.credits_charged);
     expect(await sumLedger(db, f.orgId)).toBe(org!.creditBalance);
     const rec = await getRun(db, { orgId: f.orgId, runId: body.run_id });
-    expect(rec).toMatchObject({ status: "completed", output: "Say hello please", inputTokens: 4, outputTokens: 4, creditsCharged: 8, source: "api" });
+    expect(rec).toMatchObject({
+      status: "completed",
+      output: "Say hello please",
+      inputTokens: 4,
+      outputTokens: 4,
+      creditsCharged: 8,
+      source: "api",
+    });
     expect(rec!.latencyMs).toBeGreaterThanOrEqual(0);
     expect(rec!.finishedAt).toBeInstanceOf(Date);
   });
@@ -85,22 +92,76 @@ describe("POST /api/v1/run/:id — documented errors", () => {
     revokedKey = r.key;
   });
 
-  const cases: Array<{ name: string; req: () => Promise<Response>; status: number; body: Record<string, unknown>; code?: string; rl: boolean }> = [
-    { name: "no Authorization header", req: () => run(f.workflowId, { story: "x" }), status: 401, body: SEED.unauthorized, code: "unauthorized", rl: false },
+  const cases: Array<{
+    name: string;
+    req: () => Promise<Response>;
+    status: number;
+    body: Record<string, unknown>;
+    code?: string;
+    rl: boolean;
+  }> = [
+    {
+      name: "no Authorization header",
+      req: () => run(f.workflowId, { story: "x" }),
+      status: 401,
+      body: SEED.unauthorized,
+      code: "unauthorized",
+      rl: false,
+    },
     { name: "malformed key", req: () => run(f.workflowId, { story: "x" }, "sk_nope"), status: 401, body: SEED.unauthorized, rl: false },
-    { name: "well-formed unknown key", req: () => run(f.workflowId, { story: "x" }, "sk_" + "a".repeat(32)), status: 401, body: SEED.unauthorized, rl: false },
+    {
+      name: "well-formed unknown key",
+      req: () => run(f.workflowId, { story: "x" }, "sk_" + "a".repeat(32)),
+      status: 401,
+      body: SEED.unauthorized,
+      rl: false,
+    },
     { name: "revoked key", req: () => run(f.workflowId, { story: "x" }, revokedKey), status: 401, body: SEED.unauthorized, rl: false },
-    { name: "Basic auth instead of Bearer", req: () => run(f.workflowId, { story: "x" }, undefined, { headers: { authorization: "Basic Zm9vOmJhcg==" } }), status: 401, body: SEED.unauthorized, rl: false },
+    {
+      name: "Basic auth instead of Bearer",
+      req: () => run(f.workflowId, { story: "x" }, undefined, { headers: { authorization: "Basic Zm9vOmJhcg==" } }),
+      status: 401,
+      body: SEED.unauthorized,
+      rl: false,
+    },
     { name: "unknown workflow", req: () => run("wf_" + "z".repeat(24), { story: "x" }, f.key), status: 404, body: SEED.notFound, rl: true },
     { name: "unpublished workflow", req: () => run(draftId, { story: "x" }, f.key), status: 404, body: SEED.notFound, rl: true },
     { name: "another org's workflow", req: () => run(other.workflowId, { story: "x" }, f.key), status: 404, body: SEED.notFound, rl: true },
     { name: "no credits", req: () => run(broke.workflowId, { story: "x" }, broke.key), status: 402, body: SEED.billing, rl: true },
     { name: "missing variable", req: () => run(f.workflowId, { other: "x" }, f.key), status: 400, body: SEED.missing, rl: true },
     { name: "empty body", req: () => run(f.workflowId, undefined, f.key), status: 400, body: SEED.missing, rl: true },
-    { name: "body is an array", req: () => run(f.workflowId, ["story"], f.key), status: 400, body: { success: false, code: "invalid_request", error: "Request body must be a JSON object of input variables" }, rl: true },
-    { name: "body is not JSON", req: () => run(f.workflowId, undefined, f.key, { body: "story=x" }), status: 400, body: { success: false, code: "invalid_request" }, rl: true },
-    { name: "value is an object", req: () => run(f.workflowId, { story: { a: 1 } }, f.key), status: 400, body: { success: false, code: "invalid_request", error: "Invalid parameter: story must be a string, number or boolean, not an object" }, rl: true },
-    { name: "value is null", req: () => run(f.workflowId, { story: null }, f.key), status: 400, body: { success: false, code: "invalid_request", error: "Invalid parameter: story must be a string, number or boolean, not null" }, rl: true },
+    {
+      name: "body is an array",
+      req: () => run(f.workflowId, ["story"], f.key),
+      status: 400,
+      body: { success: false, code: "invalid_request", error: "Request body must be a JSON object of input variables" },
+      rl: true,
+    },
+    {
+      name: "body is not JSON",
+      req: () => run(f.workflowId, undefined, f.key, { body: "story=x" }),
+      status: 400,
+      body: { success: false, code: "invalid_request" },
+      rl: true,
+    },
+    {
+      name: "value is an object",
+      req: () => run(f.workflowId, { story: { a: 1 } }, f.key),
+      status: 400,
+      body: {
+        success: false,
+        code: "invalid_request",
+        error: "Invalid parameter: story must be a string, number or boolean, not an object",
+      },
+      rl: true,
+    },
+    {
+      name: "value is null",
+      req: () => run(f.workflowId, { story: null }, f.key),
+      status: 400,
+      body: { success: false, code: "invalid_request", error: "Invalid parameter: story must be a string, number or boolean, not null" },
+      rl: true,
+    },
   ];
 
   it.each(cases)("$name → $status", async ({ req, status, body, code, rl }) => {

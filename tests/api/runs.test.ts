@@ -36,10 +36,21 @@ describe("GET /api/v1/runs/:id and GET /api/v1/runs", () => {
     const res = await getRun(f.key, done.run_id);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
-      success: true, run_id: done.run_id, status: "completed", result: done.result, usage: done.usage,
-      credits_charged: done.credits_charged, workflow_id: f.workflowId, source: "api", error_code: null,
+      success: true,
+      run_id: done.run_id,
+      status: "completed",
+      result: done.result,
+      usage: done.usage,
+      credits_charged: done.credits_charged,
+      workflow_id: f.workflowId,
+      source: "api",
+      error_code: null,
     });
-    for (const [key, id] of [[other.key, done.run_id], [f.key, "run_" + "0".repeat(24)], [f.key, "nope%00"]] as const) {
+    for (const [key, id] of [
+      [other.key, done.run_id],
+      [f.key, "run_" + "0".repeat(24)],
+      [f.key, "nope%00"],
+    ] as const) {
       const r = await getRun(key, id);
       expect(r.status).toBe(404);
       expect(await r.json()).toMatchObject({ error: "Run not found", success: false, code: "run_not_found" });
@@ -73,7 +84,11 @@ describe("POST /api/v1/runs/:id/cancel", () => {
     fake.set({ tokens: 400, tokenDelayMs: 10 });
     const f = await createFixture({ model: "openai.chat:m", credits: 10_000 });
     const closedBefore = fake.closedEarly;
-    const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?protocol=sse`, { method: "POST", headers: { authorization: `Bearer ${f.key}` }, body: JSON.stringify({ story: "x" }) });
+    const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?protocol=sse`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${f.key}` },
+      body: JSON.stringify({ story: "x" }),
+    });
     const runId = res.headers.get("x-run-id")!;
     const events: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (e) => events.push(e) });
@@ -97,7 +112,10 @@ describe("POST /api/v1/runs/:id/cancel", () => {
     const done = JSON.parse(events.at(-1)!.data);
     expect(events.at(-1)!.event).toBe("done");
     expect(done).toMatchObject({ status: "canceled", credits_charged: canceled.credits_charged });
-    const streamed = events.filter((e) => e.event === "chunk").map((e) => JSON.parse(e.data).content).join("");
+    const streamed = events
+      .filter((e) => e.event === "chunk")
+      .map((e) => JSON.parse(e.data).content)
+      .join("");
     expect(canceled.result).toBe(streamed);
     expect(fake.closedEarly).toBe(closedBefore + 1);
     expect(await sumLedger(await getDb(), f.orgId)).toBe(10_000 - canceled.credits_charged);
@@ -112,9 +130,16 @@ describe("POST /api/v1/runs/:id/cancel", () => {
     fake.set({ tokens: 1000, tokenDelayMs: 10 });
     const f = await createFixture({ model: "openai.chat:m" });
     const pending = run(f);
-    const runs = await waitFor(() => apiRequest("/api/v1/runs", { key: f.key }).then((r) => r.json()), (b) => b.runs.length === 1);
+    const runs = await waitFor(
+      () => apiRequest("/api/v1/runs", { key: f.key }).then((r) => r.json()),
+      (b) => b.runs.length === 1,
+    );
     const runId = runs.runs[0].run_id;
-    const midway = await waitFor(() => getRun(f.key, runId).then((r) => r.json()), (b) => b.result.length > 0, 4000);
+    const midway = await waitFor(
+      () => getRun(f.key, runId).then((r) => r.json()),
+      (b) => b.result.length > 0,
+      4000,
+    );
     expect(midway.status).toBe("running");
     expect(midway.result).toMatch(/^tok0 /);
     // As if POST /cancel had landed on another instance: only the database flag is set here.

@@ -24,9 +24,30 @@ const SEED = {
 async function setup(opts: KeyOptions & { credits?: number; maxOutputTokens?: number } = {}) {
   const { credits = 1_000_000, maxOutputTokens = 50, ...keyOpts } = opts;
   const org = await createOrg({ name: "Scoped", credits });
-  const a = await createWorkflow({ orgId: org.org_id, name: "A", template: "Write {{story}}", model: "offline:echo", publish: true, maxOutputTokens });
-  const b = await createWorkflow({ orgId: org.org_id, name: "B", template: "Write {{story}}", model: "offline:echo", publish: true, maxOutputTokens });
-  const key = await createApiKey({ orgId: org.org_id, ...keyOpts, workflowIds: keyOpts.workflowIds === undefined ? undefined : keyOpts.workflowIds?.map((w) => (w === "A" ? a.workflow_id : w === "B" ? b.workflow_id : w)) });
+  const a = await createWorkflow({
+    orgId: org.org_id,
+    name: "A",
+    template: "Write {{story}}",
+    model: "offline:echo",
+    publish: true,
+    maxOutputTokens,
+  });
+  const b = await createWorkflow({
+    orgId: org.org_id,
+    name: "B",
+    template: "Write {{story}}",
+    model: "offline:echo",
+    publish: true,
+    maxOutputTokens,
+  });
+  const key = await createApiKey({
+    orgId: org.org_id,
+    ...keyOpts,
+    workflowIds:
+      keyOpts.workflowIds === undefined
+        ? undefined
+        : keyOpts.workflowIds?.map((w) => (w === "A" ? a.workflow_id : w === "B" ? b.workflow_id : w)),
+  });
   return { orgId: org.org_id, a: a.workflow_id, b: b.workflow_id, key: key.key, keyId: key.id };
 }
 
@@ -94,7 +115,10 @@ describe("credit caps", () => {
   it("40 concurrent runs on a capped key never spend past the cap, and leave nothing reserved", async () => {
     const s = await setup({ creditCap: 300, creditCapPeriod: "day" });
     const statuses = await Promise.all(Array.from({ length: 40 }, () => run(s.a, s.key).then((r) => r.status)));
-    expect(statuses.every((x) => x === 200 || x === 402), String(statuses)).toBe(true);
+    expect(
+      statuses.every((x) => x === 200 || x === 402),
+      String(statuses),
+    ).toBe(true);
     expect(statuses.filter((x) => x === 402).length).toBeGreaterThan(0);
     const db = await getDb();
     const rows = await db.select().from(runs).where(eq(runs.apiKeyId, s.keyId));
@@ -155,7 +179,12 @@ describe("per-key rate limit, expiry and origins", () => {
   it("an expired key is the seed's 401, and so is a token minted before it expired", async () => {
     const s = await setup({ expiresAt: new Date(Date.now() + 60_000) });
     const { body } = await mint(s.key);
-    await (await getDb()).update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiKeys.id, s.keyId));
+    await (
+      await getDb()
+    )
+      .update(apiKeys)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(apiKeys.id, s.keyId));
     const res = await run(s.a, s.key);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject(SEED.unauthorized);
@@ -188,8 +217,12 @@ describe("scope on reads, and periods that never move backwards", () => {
   it("a workflow-scoped key sees only its workflows' runs, sessions and usage; others are not found", async () => {
     const s = await setup();
     const scoped = await createApiKey({ orgId: s.orgId, workflowIds: [s.a] });
-    const runA = await (await apiRequest(`/api/v1/run/${s.a}`, { method: "POST", json: { story: "a", session_id: "chat_1" }, key: s.key })).json();
-    const runB = await (await apiRequest(`/api/v1/run/${s.b}`, { method: "POST", json: { story: "b", session_id: "chat_1" }, key: s.key })).json();
+    const runA = await (
+      await apiRequest(`/api/v1/run/${s.a}`, { method: "POST", json: { story: "a", session_id: "chat_1" }, key: s.key })
+    ).json();
+    const runB = await (
+      await apiRequest(`/api/v1/run/${s.b}`, { method: "POST", json: { story: "b", session_id: "chat_1" }, key: s.key })
+    ).json();
     const list = await (await apiRequest("/api/v1/runs", { key: scoped.key })).json();
     expect(list.runs.map((r: { run_id: string }) => r.run_id)).toEqual([runA.run_id]);
     expect((await apiRequest(`/api/v1/runs/${runB.run_id}`, { key: scoped.key })).status).toBe(404);
@@ -220,9 +253,17 @@ describe("scope on reads, and periods that never move backwards", () => {
   it("a token minted for an end user keeps that attribution whatever the body says", async () => {
     const s = await setup();
     const { body } = await mint(s.key, "&user=alice");
-    const res = await apiRequest(`/api/v1/run/${s.a}/stream?token=${body.token}`, { method: "POST", json: { story: "x", user: "mallory" } });
+    const res = await apiRequest(`/api/v1/run/${s.a}/stream?token=${body.token}`, {
+      method: "POST",
+      json: { story: "x", user: "mallory" },
+    });
     await res.text();
-    const [row] = await (await getDb()).select().from(runs).where(eq(runs.id, res.headers.get("x-run-id")!));
+    const [row] = await (
+      await getDb()
+    )
+      .select()
+      .from(runs)
+      .where(eq(runs.id, res.headers.get("x-run-id")!));
     expect(row!.endUser).toBe("alice");
   });
 });

@@ -16,12 +16,20 @@ describe("sessions (seed B's session_id)", () => {
     fake.set({ text: "first answer" });
     await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "one", session_id: "chat-1" } });
     fake.set({ text: "second answer" });
-    const s = await apiRequest(`/api/v1/run/${f.workflowId}/stream?protocol=sse`, { method: "POST", key: f.key, json: { story: "two", session_id: "chat-1" } });
+    const s = await apiRequest(`/api/v1/run/${f.workflowId}/stream?protocol=sse`, {
+      method: "POST",
+      key: f.key,
+      json: { story: "two", session_id: "chat-1" },
+    });
     expect(await s.text()).toContain('"session_id":"chat-1"');
     fake.set({ text: "third" });
     await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "three", session_id: "chat-1" } });
     expect((await messagesSent()).map((m) => `${m.role}:${m.content}`)).toEqual([
-      "user:Q: one", "assistant:first answer", "user:Q: two", "assistant:second answer", "user:Q: three",
+      "user:Q: one",
+      "assistant:first answer",
+      "user:Q: two",
+      "assistant:second answer",
+      "user:Q: three",
     ]);
     // Same session id, another org: nothing carried over.
     await apiRequest(`/api/v1/run/${other.workflowId}`, { method: "POST", key: other.key, json: { story: "x", session_id: "chat-1" } });
@@ -30,10 +38,16 @@ describe("sessions (seed B's session_id)", () => {
     const res = await apiRequest("/api/v1/sessions/chat-1", { key: f.key });
     const body = await res.json();
     expect(body.turns.map((t: { user: string; assistant: string }) => [t.user, t.assistant])).toEqual([
-      ["Q: one", "first answer"], ["Q: two", "second answer"], ["Q: three", "third"],
+      ["Q: one", "first answer"],
+      ["Q: two", "second answer"],
+      ["Q: three", "third"],
     ]);
     expect((await apiRequest("/api/v1/sessions/nope", { key: f.key })).status).toBe(404);
-    const bad = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x", session_id: "has spaces" } });
+    const bad = await apiRequest(`/api/v1/run/${f.workflowId}`, {
+      method: "POST",
+      key: f.key,
+      json: { story: "x", session_id: "has spaces" },
+    });
     expect(bad.status).toBe(400);
   });
 

@@ -36,7 +36,14 @@ async function v4Turn(api: string, history: Message[], text: string, streamProto
   let error: Error | undefined;
   try {
     await callChatApi({
-      api, streamProtocol, credentials: undefined, headers: undefined, abortController: undefined, onResponse: undefined, onToolCall: undefined, fetch: undefined,
+      api,
+      streamProtocol,
+      credentials: undefined,
+      headers: undefined,
+      abortController: undefined,
+      onResponse: undefined,
+      onToolCall: undefined,
+      fetch: undefined,
       body: { id: "chat-1", messages: messages.map(({ role, content, parts }) => ({ role, content, parts })) },
       restoreMessagesOnFailure: () => {},
       onUpdate: ({ message }) => updates.push(message),
@@ -67,7 +74,12 @@ describe("POST /api/v1/run/:id/stream — AI SDK 4 clients (data stream protocol
     expect(run).toMatchObject({ status: "completed", protocol: "data", output: "What do dogs like to eat?" });
     expect(first.finished!.usage).toMatchObject({ promptTokens: run.inputTokens, completionTokens: run.outputTokens });
     const meta = first.finished!.message.annotations!.at(-1) as Record<string, unknown>;
-    expect(meta).toMatchObject({ run_id: runId, status: "completed", credits_charged: run.creditsCharged, usage: { total_tokens: run.totalTokens } });
+    expect(meta).toMatchObject({
+      run_id: runId,
+      status: "completed",
+      credits_charged: run.creditsCharged,
+      usage: { total_tokens: run.totalTokens },
+    });
     // The text arrived progressively, as `0:` parts.
     expect(first.updates.length).toBeGreaterThan(2);
 
@@ -81,7 +93,8 @@ describe("POST /api/v1/run/:id/stream — AI SDK 4 clients (data stream protocol
   it("the wire: x-vercel-ai-data-stream v1, f: / 0: / 8: / e: / d: lines", async () => {
     const f = await createFixture({ template: "{{q}}" });
     const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?token=${await mint(f.key)}`, {
-      method: "POST", headers: { "content-type": "application/json" },
+      method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ id: "c", messages: [{ role: "user", content: "two words" }] }),
     });
     expect(res.headers.get("x-vercel-ai-data-stream")).toBe("v1");
@@ -89,7 +102,12 @@ describe("POST /api/v1/run/:id/stream — AI SDK 4 clients (data stream protocol
     const lines = (await res.text()).trimEnd().split("\n");
     const runId = res.headers.get("x-run-id");
     expect(lines[0]).toBe(`f:{"messageId":"${runId}"}`);
-    expect(lines.filter((l) => l.startsWith("0:")).map((l) => JSON.parse(l.slice(2))).join("")).toBe("two words");
+    expect(
+      lines
+        .filter((l) => l.startsWith("0:"))
+        .map((l) => JSON.parse(l.slice(2)))
+        .join(""),
+    ).toBe("two words");
     expect(lines.map((l) => l.slice(0, 2)).filter((c) => c !== "0:")).toEqual(["f:", "8:", "e:", "8:", "d:"]);
   });
 
@@ -109,15 +127,24 @@ describe("POST /api/v1/run/:id/stream — AI SDK 4 clients (data stream protocol
 
   it("?protocol=text serves v4's text mode; ?protocol=data forces the data stream for a plain body", async () => {
     const f = await createFixture({ template: "{{q}}" });
-    const text = await v4Turn(`${server.url}/api/v1/run/${f.workflowId}/stream?protocol=text&token=${await mint(f.key)}`, [], "plain please", "text");
+    const text = await v4Turn(
+      `${server.url}/api/v1/run/${f.workflowId}/stream?protocol=text&token=${await mint(f.key)}`,
+      [],
+      "plain please",
+      "text",
+    );
     expect(text.finished!.message.content).toBe("plain please");
 
     const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?protocol=data&token=${await mint(f.key)}`, {
-      method: "POST", body: JSON.stringify({ q: "forced" }),
+      method: "POST",
+      body: JSON.stringify({ q: "forced" }),
     });
     expect(res.headers.get("x-vercel-ai-data-stream")).toBe("v1");
     // Text parts (`0:` lines) joined: the offline model streams pieces of up to 4 characters.
-    const textParts = (await res.text()).split("\n").filter((l) => l.startsWith("0:")).map((l) => JSON.parse(l.slice(2)) as string);
+    const textParts = (await res.text())
+      .split("\n")
+      .filter((l) => l.startsWith("0:"))
+      .map((l) => JSON.parse(l.slice(2)) as string);
     expect(textParts.join("")).toBe("forced");
     const rows = await (await getDb()).select().from(runs).where(eq(runs.orgId, f.orgId));
     expect(rows.map((r) => r.protocol).sort()).toEqual(["data", "text"]);
@@ -127,7 +154,11 @@ describe("POST /api/v1/run/:id/stream — AI SDK 4 clients (data stream protocol
     const f = await createFixture({ template: "{{q}}" });
     const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream?token=${await mint(f.key)}`, {
       method: "POST",
-      body: JSON.stringify({ id: "c", trigger: "submit-message", messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "v5" }] }] }),
+      body: JSON.stringify({
+        id: "c",
+        trigger: "submit-message",
+        messages: [{ id: "m", role: "user", parts: [{ type: "text", text: "v5" }] }],
+      }),
     });
     expect(res.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
     expect(res.headers.get("x-vercel-ai-data-stream")).toBeNull();

@@ -18,8 +18,16 @@ describe("POST /api/v1/run/:id/stream?token=", () => {
     const f = await createFixture({ template: "Write {{story}}" });
     const t = await (await fetch(`${server.url}/api/v1/token`, { headers: { authorization: `Bearer ${f.key}` } })).json();
     const { stdout } = await promisify(execFile)("curl", [
-      "-sS", "--no-buffer", "--request", "POST", "--url", `${server.url}/api/v1/run/${f.workflowId}/stream?token=${t.token}`,
-      "--header", "Content-Type: application/json", "--data", '{"story": "a story about a dog named charlie"}',
+      "-sS",
+      "--no-buffer",
+      "--request",
+      "POST",
+      "--url",
+      `${server.url}/api/v1/run/${f.workflowId}/stream?token=${t.token}`,
+      "--header",
+      "Content-Type: application/json",
+      "--data",
+      '{"story": "a story about a dog named charlie"}',
     ]);
     expect(stdout).toBe("Write a story about a dog named charlie");
   });

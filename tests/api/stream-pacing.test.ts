@@ -41,7 +41,9 @@ async function timedSse(res: Response, t0: number) {
 async function streamSse(workflowId: string, key: string, body: unknown) {
   const t0 = performance.now();
   const res = await fetch(`${server.url}/api/v1/run/${workflowId}/stream`, {
-    method: "POST", headers: { authorization: `Bearer ${key}`, accept: "text/event-stream", "content-type": "application/json" }, body: JSON.stringify(body),
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, accept: "text/event-stream", "content-type": "application/json" },
+    body: JSON.stringify(body),
   });
   expect(res.status).toBe(200);
   return { res, events: await timedSse(res, t0) };
@@ -98,7 +100,8 @@ describe("seed B's stream controls", () => {
     const f = await createFixture({ template: "{{story}}" }); // offline:echo answers with the prompt
     const t0 = performance.now();
     const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream`, {
-      method: "POST", headers: { authorization: `Bearer ${f.key}`, "content-type": "application/json" },
+      method: "POST",
+      headers: { authorization: `Bearer ${f.key}`, "content-type": "application/json" },
       body: JSON.stringify({ story: TEXT, parameters: { stream_delay_ms: 30, chunk_size: 10 } }),
     });
     expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
@@ -135,7 +138,10 @@ describe("seed B's stream controls", () => {
 
   it("the boundaries are accepted", async () => {
     const f = await createFixture({ template: "{{story}}" });
-    for (const parameters of [{ stream_delay_ms: 0, chunk_size: 1000 }, { stream_delay_ms: 1, chunk_size: 1 }]) {
+    for (const parameters of [
+      { stream_delay_ms: 0, chunk_size: 1000 },
+      { stream_delay_ms: 1, chunk_size: 1 },
+    ]) {
       const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream`, { method: "POST", key: f.key, json: { story: "ab", parameters } });
       expect(res.status).toBe(200);
       expect(await res.text()).toBe("ab");

@@ -24,7 +24,9 @@ afterAll(() => server.close());
 afterEach(async () => (await upstream()).reset());
 
 async function mint(key: string, ttl?: number) {
-  const res = await fetch(`${server.url}/api/v1/token${ttl === undefined ? "" : `?ttl=${ttl}`}`, { headers: { authorization: `Bearer ${key}` } });
+  const res = await fetch(`${server.url}/api/v1/token${ttl === undefined ? "" : `?ttl=${ttl}`}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   return { res, body: await res.json() };
 }
 const streamUrl = (wf: string, token: string, extra = "") => `${server.url}/api/v1/run/${wf}/stream?token=${token}${extra}`;
@@ -72,7 +74,11 @@ describe("POST /api/v1/run/:id/stream — plain text (seed A)", () => {
     fake.set({ tokens: 20, tokenDelayMs: 30 });
     const f = await createFixture({ model: "openai.chat:m" });
     const { body: t } = await mint(f.key);
-    const res = await fetch(streamUrl(f.workflowId, t.token), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ story: "x" }) });
+    const res = await fetch(streamUrl(f.workflowId, t.token), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ story: "x" }),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(res.headers.get("x-run-id")).toMatch(/^run_/);
@@ -108,7 +114,12 @@ describe("POST /api/v1/run/:id/stream — plain text (seed A)", () => {
     expect((await post("pub_tok_" + "0".repeat(32))).status).toBe(401);
     expect((await post("sk_nope")).status).toBe(401);
     const { body: expired } = await mint(f.key, 1);
-    await (await getDb()).update(streamTokens).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(streamTokens.tokenHash, sha256Hex(expired.token)));
+    await (
+      await getDb()
+    )
+      .update(streamTokens)
+      .set({ expiresAt: sql`now() - interval '1 second'` })
+      .where(eq(streamTokens.tokenHash, sha256Hex(expired.token)));
     const res = await post(expired.token);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject(UNAUTHORIZED);
@@ -130,7 +141,11 @@ describe("POST /api/v1/run/:id/stream — plain text (seed A)", () => {
     const ok = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${f.key}` }, body: JSON.stringify({ story: "x" }) });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe("Write x");
-    const both = await fetch(`${url}?token=pub_tok_${"1".repeat(32)}`, { method: "POST", headers: { authorization: `Bearer ${f.key}` }, body: JSON.stringify({ story: "x" }) });
+    const both = await fetch(`${url}?token=pub_tok_${"1".repeat(32)}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${f.key}` },
+      body: JSON.stringify({ story: "x" }),
+    });
     expect(both.status).toBe(401);
   });
 
@@ -139,7 +154,11 @@ describe("POST /api/v1/run/:id/stream — plain text (seed A)", () => {
     const { body: t } = await mint(f.key);
     const res = await fetch(streamUrl(f.workflowId, t.token), { method: "POST", body: JSON.stringify({ story: "x" }) });
     expect(res.status).toBe(402);
-    expect(await res.json()).toMatchObject({ error: "No credits remaining. Please add credits to continue using the service.", success: false, code: "invalid_billing" });
+    expect(await res.json()).toMatchObject({
+      error: "No credits remaining. Please add credits to continue using the service.",
+      success: false,
+      code: "invalid_billing",
+    });
     const g = await createFixture();
     const { body: t2 } = await mint(g.key);
     const missing = await fetch(streamUrl(g.workflowId, t2.token), { method: "POST", body: "{}" });
@@ -183,7 +202,11 @@ describe("POST /api/v1/run/:id/stream — plain text (seed A)", () => {
     const { body: t } = await mint(f.key);
     const ctrl = new AbortController();
     const closedBefore = fake.closedEarly;
-    const res = await fetch(streamUrl(f.workflowId, t.token), { method: "POST", body: JSON.stringify({ story: "x" }), signal: ctrl.signal });
+    const res = await fetch(streamUrl(f.workflowId, t.token), {
+      method: "POST",
+      body: JSON.stringify({ story: "x" }),
+      signal: ctrl.signal,
+    });
     const reader = res.body!.getReader();
     await reader.read();
     await reader.read();
@@ -224,7 +247,8 @@ describe("POST /api/v1/run/:id/stream — plain text (seed A)", () => {
 
   it("answers CORS preflight from any origin", async () => {
     const res = await fetch(`${server.url}/api/v1/run/wf_x/stream?token=t`, {
-      method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
@@ -246,7 +270,9 @@ describe("POST /api/v1/run/:id/stream — SSE (seed B)", () => {
     const f = await createFixture({ model: "openai.responses:gpt-test", webSearch: true });
     const { body: t } = await mint(f.key);
     const res = await fetch(streamUrl(f.workflowId, t.token), {
-      method: "POST", headers: { accept: "text/event-stream", "content-type": "application/json" }, body: JSON.stringify({ query: "dogs" }),
+      method: "POST",
+      headers: { accept: "text/event-stream", "content-type": "application/json" },
+      body: JSON.stringify({ query: "dogs" }),
     });
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const events = sseEvents(await res.text());
@@ -273,7 +299,8 @@ describe("POST /api/v1/run/:id/stream — SSE (seed B)", () => {
     const f = await createFixture({ model: "openai.chat:m", template: "{{query}} in {{tone}}" });
     const { body: t } = await mint(f.key);
     const res = await fetch(streamUrl(f.workflowId, t.token, "&protocol=sse"), {
-      method: "POST", body: JSON.stringify({ query: "Tell me", parameters: { tone: "verse" } }),
+      method: "POST",
+      body: JSON.stringify({ query: "Tell me", parameters: { tone: "verse" } }),
     });
     const events = sseEvents(await res.text());
     expect(JSON.stringify(fake.requests.at(-1)!.body)).toContain("Tell me in verse");
@@ -307,7 +334,12 @@ describe("POST /api/v1/run/:id/stream — AI SDK clients", () => {
     expect(chat.status).toBe("ready");
     const reply = chat.messages.at(-1)!;
     expect(reply.role).toBe("assistant");
-    expect(reply.parts.filter((p) => p.type === "text").map((p) => (p as { text: string }).text).join("")).toBe("hello there");
+    expect(
+      reply.parts
+        .filter((p) => p.type === "text")
+        .map((p) => (p as { text: string }).text)
+        .join(""),
+    ).toBe("hello there");
     expect(reply.parts.some((p) => p.type === "source-url" && (p as { url: string }).url === "https://example.com/a")).toBe(true);
     const meta = reply.metadata as { run_id: string; usage: { total_tokens: number }; credits_charged: number };
     expect(meta.run_id).toMatch(/^run_/);
@@ -324,9 +356,14 @@ describe("POST /api/v1/run/:id/stream — AI SDK clients", () => {
     const fake = await upstream();
     fake.set({ fault: "drop_mid_stream", tokens: 10, faultAfterTokens: 4 });
     const f = await createFixture({ model: "openai.chat:m" });
-    const transport = new DefaultChatTransport<UIMessage>({ api: `${server.url}/api/v1/run/${f.workflowId}/stream?token=${await freshToken(f.key)}` });
+    const transport = new DefaultChatTransport<UIMessage>({
+      api: `${server.url}/api/v1/run/${f.workflowId}/stream?token=${await freshToken(f.key)}`,
+    });
     const chunks = await transport.sendMessages({
-      trigger: "submit-message", chatId: "c1", messageId: undefined, abortSignal: undefined,
+      trigger: "submit-message",
+      chatId: "c1",
+      messageId: undefined,
+      abortSignal: undefined,
       messages: [{ id: "m1", role: "user", parts: [{ type: "text", text: "hi" }] }],
     });
     let errorSeen: unknown;
@@ -339,7 +376,9 @@ describe("POST /api/v1/run/:id/stream — AI SDK clients", () => {
   it("TextStreamChatTransport with ?protocol=text, and callCompletionApi (useCompletion's engine)", async () => {
     const f = await createFixture({ template: "{{prompt}}" });
     const chat = new Chat<UIMessage>({
-      transport: new TextStreamChatTransport({ api: `${server.url}/api/v1/run/${f.workflowId}/stream?protocol=text&token=${await freshToken(f.key)}` }),
+      transport: new TextStreamChatTransport({
+        api: `${server.url}/api/v1/run/${f.workflowId}/stream?protocol=text&token=${await freshToken(f.key)}`,
+      }),
     });
     await chat.sendMessage({ text: "plain text please" });
     expect(chat.messages.at(-1)!.parts.find((p) => p.type === "text")).toMatchObject({ text: "plain text please" });
@@ -347,9 +386,20 @@ describe("POST /api/v1/run/:id/stream — AI SDK clients", () => {
     let completion = "";
     await callCompletionApi({
       api: `${server.url}/api/v1/run/${f.workflowId}/stream?token=${await freshToken(f.key)}`,
-      prompt: "complete me", credentials: undefined, headers: {}, body: {}, streamProtocol: "text",
-      setCompletion: (c: string) => (completion = c), setLoading: () => {}, setError: (e: Error | undefined) => { if (e) throw e; },
-      setAbortController: () => {}, onFinish: undefined, onError: undefined, fetch: undefined,
+      prompt: "complete me",
+      credentials: undefined,
+      headers: {},
+      body: {},
+      streamProtocol: "text",
+      setCompletion: (c: string) => (completion = c),
+      setLoading: () => {},
+      setError: (e: Error | undefined) => {
+        if (e) throw e;
+      },
+      setAbortController: () => {},
+      onFinish: undefined,
+      onError: undefined,
+      fetch: undefined,
     } as Parameters<typeof callCompletionApi>[0]);
     expect(completion).toBe("complete me");
   });

@@ -60,7 +60,12 @@ describe("structured output", () => {
   ])("an answer that does not match (%s) fails the run: output_invalid, charged what the provider billed", async (text, why) => {
     const { f, res, body } = await run("openai.chat:gpt-test", text);
     expect(res.status).toBe(500);
-    expect(body).toMatchObject({ success: false, error: "Failed to run workflow", code: "internal_server_error", reason: "output_invalid" });
+    expect(body).toMatchObject({
+      success: false,
+      error: "Failed to run workflow",
+      code: "internal_server_error",
+      reason: "output_invalid",
+    });
     const row = (await getRun(await getDb(), { orgId: f.orgId, runId: body.run_id }))!;
     expect(row).toMatchObject({ status: "failed", errorCode: "output_invalid", output: text });
     expect(row.errorMessage).toContain(why);
@@ -86,23 +91,31 @@ describe("structured output", () => {
     const res = await fetch(url, { method: "POST", headers: auth, body: JSON.stringify({ story: "a dog" }) });
     const partials: unknown[] = [];
     let text = "";
-    await res.body!.pipeThrough(new TextDecoderStream()).pipeTo(new WritableStream({
-      async write(chunk) {
-        text += chunk;
-        const { value } = await parsePartialJson(text);
-        if (value !== undefined && JSON.stringify(value) !== JSON.stringify(partials.at(-1))) partials.push(value);
-      },
-    }));
+    await res.body!.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({
+        async write(chunk) {
+          text += chunk;
+          const { value } = await parsePartialJson(text);
+          if (value !== undefined && JSON.stringify(value) !== JSON.stringify(partials.at(-1))) partials.push(value);
+        },
+      }),
+    );
     expect(partials.at(-1)).toEqual(ANSWER);
     expect(partials.some((p) => JSON.stringify(p) !== JSON.stringify(ANSWER) && typeof p === "object")).toBe(true);
 
-    const sse = await fetch(url, { method: "POST", headers: { ...auth, accept: "text/event-stream" }, body: JSON.stringify({ story: "a dog" }) });
+    const sse = await fetch(url, {
+      method: "POST",
+      headers: { ...auth, accept: "text/event-stream" },
+      body: JSON.stringify({ story: "a dog" }),
+    });
     const events: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (e) => events.push(e) });
     parser.feed(await sse.text());
     expect(JSON.parse(events.at(-1)!.data)).toMatchObject({ status: "completed", output: ANSWER });
 
-    const chat = new Chat<UIMessage<{ output?: unknown }>>({ transport: new DefaultChatTransport({ api: url, headers: { authorization: `Bearer ${f.key}` } }) });
+    const chat = new Chat<UIMessage<{ output?: unknown }>>({
+      transport: new DefaultChatTransport({ api: url, headers: { authorization: `Bearer ${f.key}` } }),
+    });
     await chat.sendMessage({ text: "a dog" });
     expect(chat.messages.at(-1)!.metadata!.output).toEqual(ANSWER);
   });
@@ -110,7 +123,9 @@ describe("structured output", () => {
   it("the draft takes a schema (refusing a bad one), publishing freezes it into the version, restoring brings it back", async () => {
     const f = await createFixture({ template: "{{x}}" });
     // (updateDraft and the dashboard's save action parse their patch with draftPatch)
-    expect(draftPatch.safeParse({ outputSchema: { type: "array" } }).error?.issues[0]?.message).toBe('must describe an object ("type": "object" at the root)');
+    expect(draftPatch.safeParse({ outputSchema: { type: "array" } }).error?.issues[0]?.message).toBe(
+      'must describe an object ("type": "object" at the root)',
+    );
     await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { outputSchema: SCHEMA } });
     await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
     const described = async () => (await (await apiRequest(`/api/v1/workflows/${f.workflowId}`, { key: f.key })).json()).output_schema;
@@ -119,21 +134,52 @@ describe("structured output", () => {
     await restoreVersionIntoDraft({ orgId: f.orgId, workflowId: f.workflowId, version: 2 });
     await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
     expect(await described()).toEqual(SCHEMA);
-    const run = await (await apiRequest(`/api/v1/run/${f.workflowId}?version=1`, { method: "POST", key: f.key, json: { x: "free" } })).json();
+    const run = await (
+      await apiRequest(`/api/v1/run/${f.workflowId}?version=1`, { method: "POST", key: f.key, json: { x: "free" } })
+    ).json();
     expect(run).toMatchObject({ result: "free" });
     expect(run.output).toBeUndefined();
   });
 
   it("a schema must describe an object and be checkable; GET /workflows/:id shows it; admin CLI --output-schema", async () => {
     await expect(createFixture({ template: "{{x}}", outputSchema: { type: "string" } })).rejects.toThrow(/must describe an object/);
-    await expect(createFixture({ template: "{{x}}", outputSchema: { type: "object", properties: { a: { type: "frob" } } } })).rejects.toThrow(/Unsupported type: frob/);
+    await expect(
+      createFixture({ template: "{{x}}", outputSchema: { type: "object", properties: { a: { type: "frob" } } } }),
+    ).rejects.toThrow(/Unsupported type: frob/);
     const f = await createFixture({ template: "{{x}}", outputSchema: SCHEMA });
     expect((await (await apiRequest(`/api/v1/workflows/${f.workflowId}`, { key: f.key })).json()).output_schema).toEqual(SCHEMA);
 
     const org = await runAdminCommand(["org", "create", "--name", "CLI"]);
-    const wf = await runAdminCommand(["workflow", "create", "--org", String(org.org_id), "--name", "S", "--template", "{{x}}", "--output-schema", JSON.stringify(SCHEMA), "--publish"]);
+    const wf = await runAdminCommand([
+      "workflow",
+      "create",
+      "--org",
+      String(org.org_id),
+      "--name",
+      "S",
+      "--template",
+      "{{x}}",
+      "--output-schema",
+      JSON.stringify(SCHEMA),
+      "--publish",
+    ]);
     const key = await runAdminCommand(["key", "create", "--org", String(org.org_id)]);
-    expect((await (await apiRequest(`/api/v1/workflows/${wf.workflow_id}`, { key: String(key.key) })).json()).output_schema).toEqual(SCHEMA);
-    await expect(runAdminCommand(["workflow", "create", "--org", String(org.org_id), "--name", "S", "--template", "{{x}}", "--output-schema", "{nope"])).rejects.toThrow("--output-schema must be JSON");
+    expect((await (await apiRequest(`/api/v1/workflows/${wf.workflow_id}`, { key: String(key.key) })).json()).output_schema).toEqual(
+      SCHEMA,
+    );
+    await expect(
+      runAdminCommand([
+        "workflow",
+        "create",
+        "--org",
+        String(org.org_id),
+        "--name",
+        "S",
+        "--template",
+        "{{x}}",
+        "--output-schema",
+        "{nope",
+      ]),
+    ).rejects.toThrow("--output-schema must be JSON");
   });
 });

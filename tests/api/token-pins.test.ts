@@ -12,7 +12,8 @@ import { apiRequest } from "../support/routes";
 // unpublish means what the README's "Labels and pins" says: unpinned calls get 404, pins keep
 // running until the workflow is archived.
 
-const TOKEN_FIXED = (minted: string) => `This stream token runs ${minted}: it cannot choose another version (mint it with ?version= or ?label=)`;
+const TOKEN_FIXED = (minted: string) =>
+  `This stream token runs ${minted}: it cannot choose another version (mint it with ?version= or ?label=)`;
 
 /** Versions 1..n ("vN x" names the one that ran), production split 99/1 between v1 and v2. */
 async function abTest(n = 2) {
@@ -30,18 +31,43 @@ async function abTest(n = 2) {
     try {
       body = JSON.parse(text);
     } catch {}
-    const result = typeof body === "string" ? body : (body as { result?: string; choices?: Array<{ message: { content: string } }>; output_text?: string; output?: Array<{ content: Array<{ text: string }> }> });
-    const out = typeof result === "string" ? result : result.result ?? result.choices?.[0]?.message.content ?? result.output?.[0]?.content[0]?.text;
+    const result =
+      typeof body === "string"
+        ? body
+        : (body as {
+            result?: string;
+            choices?: Array<{ message: { content: string } }>;
+            output_text?: string;
+            output?: Array<{ content: Array<{ text: string }> }>;
+          });
+    const out =
+      typeof result === "string" ? result : (result.result ?? result.choices?.[0]?.message.content ?? result.output?.[0]?.content[0]?.text);
     return { status: res.status, body, version: /^v(\d+) /.exec(out ?? "")?.[1] };
   };
   const stream = async (credential: { token: string } | { key: string }, q = "") =>
-    answer(await apiRequest(`/api/v1/run/${f.workflowId}/stream?protocol=text${"token" in credential ? `&token=${credential.token}` : ""}${q}`, {
-      method: "POST", json: { story: "x" }, ...("key" in credential ? { key: credential.key } : {}),
-    }));
+    answer(
+      await apiRequest(`/api/v1/run/${f.workflowId}/stream?protocol=text${"token" in credential ? `&token=${credential.token}` : ""}${q}`, {
+        method: "POST",
+        json: { story: "x" },
+        ...("key" in credential ? { key: credential.key } : {}),
+      }),
+    );
   const chat = async (key: string, model: string) =>
-    answer(await apiRequest("/api/v1/openai/chat/completions", { method: "POST", key, json: { model, messages: [], variables: { story: "x" } } }));
+    answer(
+      await apiRequest("/api/v1/openai/chat/completions", {
+        method: "POST",
+        key,
+        json: { model, messages: [], variables: { story: "x" } },
+      }),
+    );
   const responses = async (key: string, version?: string) =>
-    answer(await apiRequest("/api/v1/openai/responses", { method: "POST", key, json: { prompt: { id: f.workflowId, ...(version ? { version } : {}), variables: { story: "x" } } } }));
+    answer(
+      await apiRequest("/api/v1/openai/responses", {
+        method: "POST",
+        key,
+        json: { prompt: { id: f.workflowId, ...(version ? { version } : {}), variables: { story: "x" } } },
+      }),
+    );
   return { ...f, mint, stream, chat, responses };
 }
 
@@ -53,7 +79,10 @@ describe("a stream token's version is fixed at mint", () => {
     expect(await f.stream(await f.mint(), "&version=2")).toMatchObject(refused);
     expect(await f.stream(await f.mint(), "&label=latest")).toMatchObject(refused);
     expect(await f.stream(await f.mint(), "&label=production")).toMatchObject(refused);
-    const openaiRefused = (param: string) => ({ status: 403, body: { error: { message: TOKEN_FIXED("what unpinned calls run"), code: "forbidden", param } } });
+    const openaiRefused = (param: string) => ({
+      status: 403,
+      body: { error: { message: TOKEN_FIXED("what unpinned calls run"), code: "forbidden", param } },
+    });
     expect(await f.chat((await f.mint()).token, `${wf}@2`)).toMatchObject(openaiRefused("model"));
     expect(await f.chat((await f.mint()).token, `${wf}@latest`)).toMatchObject(openaiRefused("model"));
     expect(await f.responses((await f.mint()).token, "2")).toMatchObject(openaiRefused("prompt.id"));
@@ -86,7 +115,10 @@ describe("a stream token's version is fixed at mint", () => {
     expect((await f.mint("&label=staging")).body).toMatchObject({ success: true, label: "staging" });
     expect((await f.stream(await f.mint("&label=staging"))).version).toBe("3");
     expect((await f.responses((await f.mint("&label=staging")).token, "staging")).version).toBe("3");
-    expect(await f.stream(await f.mint("&label=staging"), "&label=production")).toMatchObject({ status: 403, body: { error: TOKEN_FIXED("label staging") } });
+    expect(await f.stream(await f.mint("&label=staging"), "&label=production")).toMatchObject({
+      status: 403,
+      body: { error: TOKEN_FIXED("label staging") },
+    });
     // The label is followed where it points when the request arrives.
     await moveLabel({ orgId: f.orgId, workflowId: wf, label: "staging", version: 1, actorId: null });
     expect((await f.stream(await f.mint("&label=staging"))).version).toBe("1");
@@ -94,10 +126,22 @@ describe("a stream token's version is fixed at mint", () => {
 
   it("minting refuses a pin it cannot keep", async () => {
     const f = await abTest();
-    expect(await f.mint("&version=2")).toMatchObject({ status: 400, body: { code: "invalid_request", error: "version needs workflow_id: a version number belongs to one workflow" } });
-    expect(await f.mint(`&workflow_id=${f.workflowId}&version=2&label=staging`)).toMatchObject({ status: 400, body: { error: "Pin with either version or label, not both" } });
-    expect(await f.mint("&label=Staging")).toMatchObject({ status: 400, body: { error: "label must match ^[a-z][a-z0-9_-]{0,39}$ (e.g. production, staging)" } });
-    expect(await f.mint(`&workflow_id=${f.workflowId}&version=0`)).toMatchObject({ status: 400, body: { error: "version must be a positive integer (a published version number)" } });
+    expect(await f.mint("&version=2")).toMatchObject({
+      status: 400,
+      body: { code: "invalid_request", error: "version needs workflow_id: a version number belongs to one workflow" },
+    });
+    expect(await f.mint(`&workflow_id=${f.workflowId}&version=2&label=staging`)).toMatchObject({
+      status: 400,
+      body: { error: "Pin with either version or label, not both" },
+    });
+    expect(await f.mint("&label=Staging")).toMatchObject({
+      status: 400,
+      body: { error: "label must match ^[a-z][a-z0-9_-]{0,39}$ (e.g. production, staging)" },
+    });
+    expect(await f.mint(`&workflow_id=${f.workflowId}&version=0`)).toMatchObject({
+      status: 400,
+      body: { error: "version must be a positive integer (a published version number)" },
+    });
   });
 });
 

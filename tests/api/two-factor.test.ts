@@ -75,7 +75,11 @@ describe("two-factor sign-in", () => {
     const pending = jar(first);
     expect(await (await authRequest("GET", "/get-session", { cookie: pending })).json()).toBeNull();
 
-    const wrong = await authRequest("POST", "/two-factor/verify-totp", { body: { code: String((Number(totp.generate()) + 1) % 1_000_000).padStart(6, "0") }, cookie: pending, ip });
+    const wrong = await authRequest("POST", "/two-factor/verify-totp", {
+      body: { code: String((Number(totp.generate()) + 1) % 1_000_000).padStart(6, "0") },
+      cookie: pending,
+      ip,
+    });
     expect(wrong.status).toBe(401);
     const ok = await authRequest("POST", "/two-factor/verify-totp", { body: { code: totp.generate() }, cookie: pending, ip });
     expect(ok.status).toBe(200);
@@ -83,12 +87,18 @@ describe("two-factor sign-in", () => {
     expect(session.user).toMatchObject({ email, twoFactorEnabled: true });
     // The enrolment was mailed to the account; the sign-in's code was not a change.
     const db = await getDb();
-    await vi.waitFor(async () => expect((await db.select().from(mailDeliveries).where(eq(mailDeliveries.toAddress, email))).map((m) => m.subject))
-      .toEqual(["Two-factor sign-in turned on for your Flowgate account"]));
+    await vi.waitFor(async () =>
+      expect((await db.select().from(mailDeliveries).where(eq(mailDeliveries.toAddress, email))).map((m) => m.subject)).toEqual([
+        "Two-factor sign-in turned on for your Flowgate account",
+      ]),
+    );
     const disabled = await authRequest("POST", "/two-factor/disable", { body: { password: PASSWORD }, cookie: jar(first, ok), ip });
     expect(disabled.status).toBe(200);
-    await vi.waitFor(async () => expect((await db.select().from(mailDeliveries).where(eq(mailDeliveries.toAddress, email))).map((m) => m.subject))
-      .toContain("Two-factor sign-in turned off for your Flowgate account"));
+    await vi.waitFor(async () =>
+      expect((await db.select().from(mailDeliveries).where(eq(mailDeliveries.toAddress, email))).map((m) => m.subject)).toContain(
+        "Two-factor sign-in turned off for your Flowgate account",
+      ),
+    );
   });
 
   it("a backup code signs in once", async () => {
@@ -96,9 +106,13 @@ describe("two-factor sign-in", () => {
     expect(backupCodes).toHaveLength(10);
     const signIn = async () => jar(await authRequest("POST", "/sign-in/email", { body: { email, password: PASSWORD }, ip }));
     const pending = await signIn();
-    expect((await authRequest("POST", "/two-factor/verify-backup-code", { body: { code: backupCodes[0] }, cookie: pending, ip })).status).toBe(200);
+    expect(
+      (await authRequest("POST", "/two-factor/verify-backup-code", { body: { code: backupCodes[0] }, cookie: pending, ip })).status,
+    ).toBe(200);
     const again = await signIn();
-    expect((await authRequest("POST", "/two-factor/verify-backup-code", { body: { code: backupCodes[0] }, cookie: again, ip })).status).toBe(401);
+    expect(
+      (await authRequest("POST", "/two-factor/verify-backup-code", { body: { code: backupCodes[0] }, cookie: again, ip })).status,
+    ).toBe(401);
   });
 
   it("an org that requires it refuses members without it (pages send them to enrol); only an admin who has it may turn it on", async () => {
@@ -107,11 +121,23 @@ describe("two-factor sign-in", () => {
     const db = await getDb();
     await db.insert(member).values({ id: randomAlnum(24), organizationId: org.orgId, userId: enrolled.userId, role: "admin" });
 
-    expect(await setRequireTwoFactorAction.run(org.users.admin, { orgId: org.orgId, on: true })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    expect(await setRequireTwoFactorAction.run(org.users.member, { orgId: org.orgId, on: true })).toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect(await setRequireTwoFactorAction.run(enrolled.userId, { orgId: org.orgId, on: true })).toMatchObject({ ok: true, data: { require_two_factor: true } });
+    expect(await setRequireTwoFactorAction.run(org.users.admin, { orgId: org.orgId, on: true })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
+    expect(await setRequireTwoFactorAction.run(org.users.member, { orgId: org.orgId, on: true })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
+    expect(await setRequireTwoFactorAction.run(enrolled.userId, { orgId: org.orgId, on: true })).toMatchObject({
+      ok: true,
+      data: { require_two_factor: true },
+    });
 
-    await expect(authorizeActor({ userId: org.users.member, orgId: org.orgId }, "member")).rejects.toMatchObject({ code: "forbidden", message: TWO_FACTOR_REQUIRED });
+    await expect(authorizeActor({ userId: org.users.member, orgId: org.orgId }, "member")).rejects.toMatchObject({
+      code: "forbidden",
+      message: TWO_FACTOR_REQUIRED,
+    });
     expect(await authorizeActor({ userId: enrolled.userId, orgId: org.orgId }, "admin")).toMatchObject({ role: "admin" });
     await db.update(user).set({ twoFactorEnabled: true }).where(eq(user.id, org.users.member));
     expect(await authorizeActor({ userId: org.users.member, orgId: org.orgId }, "member")).toMatchObject({ role: "member" });

@@ -60,14 +60,26 @@ describe("typed variables", () => {
 
   it("the playground checks the draft's types the same way", async () => {
     const auth = await getAuth();
-    const signUp = await auth.api.signUpEmail({ body: { email: `${randomAlnum(12)}@example.com`, password: "correct horse battery", name: "Ada" }, asResponse: true });
-    const cookie = signUp.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-    const org = await auth.api.createOrganization({ body: { name: "Typed", slug: `typed-${randomAlnum(10)}` }, headers: new Headers({ cookie }) });
+    const signUp = await auth.api.signUpEmail({
+      body: { email: `${randomAlnum(12)}@example.com`, password: "correct horse battery", name: "Ada" },
+      asResponse: true,
+    });
+    const cookie = signUp.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    const org = await auth.api.createOrganization({
+      body: { name: "Typed", slug: `typed-${randomAlnum(10)}` },
+      headers: new Headers({ cookie }),
+    });
     const wf = await createWorkflow({ orgId: org!.id, name: "Typed", template: "x", model: "offline:echo" });
     await updateDraft({ orgId: org!.id, workflowId: wf.workflow_id, patch: { template: TEMPLATE, variables: VARIABLES } });
-    const post = (body: unknown) => fetch(`${server.url}/api/playground/${wf.workflow_id}`, {
-      method: "POST", headers: { "content-type": "application/json", cookie, [ORG_HEADER]: org!.id }, body: JSON.stringify(body),
-    });
+    const post = (body: unknown) =>
+      fetch(`${server.url}/api/playground/${wf.workflow_id}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie, [ORG_HEADER]: org!.id },
+        body: JSON.stringify(body),
+      });
     const bad = await post({ ...GOOD, level: "medium" });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toBe('Invalid parameter: level must be one of easy, hard, not "medium"');
@@ -99,32 +111,61 @@ describe("typed variables", () => {
   });
 
   it("the dashboard snippets' example body has a value of each variable's type, which the input schema accepts", async () => {
-    const f = await createFixture({ template: TEMPLATE, variables: [...VARIABLES.slice(0, 3), { name: "data", type: "json" as const, example: '{"k":[1]}' }] });
+    const f = await createFixture({
+      template: TEMPLATE,
+      variables: [...VARIABLES.slice(0, 3), { name: "data", type: "json" as const, example: '{"k":[1]}' }],
+    });
     const d = await (await apiRequest(`/api/v1/workflows/${f.workflowId}`, { key: f.key })).json();
-    const curl = workflowSnippets({ baseUrl: "https://flowgate.example", workflowId: f.workflowId, variables: d.variables }).find((s) => s.id === "curl")!.code;
+    const curl = workflowSnippets({ baseUrl: "https://flowgate.example", workflowId: f.workflowId, variables: d.variables }).find(
+      (s) => s.id === "curl",
+    )!.code;
     const body = JSON.parse(/--data '([^']*)'/.exec(curl)![1]!);
     expect(body).toEqual({ count: 1, loud: true, level: "easy", data: { k: [1] }, topic: "your topic" });
     expect(new Ajv2020({ strict: false }).compile(d.input_schema)(body)).toBe(true);
   });
 
   it("an enum needs its values; an unknown type is refused", async () => {
-    await expect(createFixture({ template: "{{x}}", variables: [{ name: "x", type: "enum" }] })).rejects.toThrow(/enum variable needs its values/);
-    await expect(createFixture({ template: "{{x}}", variables: [{ name: "x", type: "date" as never }] })).rejects.toThrow(/must be one of text, number, boolean, enum, json, image/);
+    await expect(createFixture({ template: "{{x}}", variables: [{ name: "x", type: "enum" }] })).rejects.toThrow(
+      /enum variable needs its values/,
+    );
+    await expect(createFixture({ template: "{{x}}", variables: [{ name: "x", type: "date" as never }] })).rejects.toThrow(
+      /must be one of text, number, boolean, enum, json, image/,
+    );
   });
 
   it("admin CLI: --var name:type, --var level:enum:a|b|c (repeatable)", async () => {
     const org = await runAdminCommand(["org", "create", "--name", "CLI", "--credits", "100"]);
     const wf = await runAdminCommand([
-      "workflow", "create", "--org", String(org.org_id), "--name", "Typed", "--template", "{{n}} {{level}} {{t}}", "--publish",
-      "--var", "n:number", "--var", "level:enum:a|b|c",
+      "workflow",
+      "create",
+      "--org",
+      String(org.org_id),
+      "--name",
+      "Typed",
+      "--template",
+      "{{n}} {{level}} {{t}}",
+      "--publish",
+      "--var",
+      "n:number",
+      "--var",
+      "level:enum:a|b|c",
     ]);
     const key = await runAdminCommand(["key", "create", "--org", String(org.org_id)]);
     const d = await (await apiRequest(`/api/v1/workflows/${wf.workflow_id}`, { key: String(key.key) })).json();
     expect(d.variables.map((v: { name: string; type: string; values?: string[] }) => [v.name, v.type, v.values])).toEqual([
-      ["n", "number", undefined], ["level", "enum", ["a", "b", "c"]], ["t", "text", undefined],
+      ["n", "number", undefined],
+      ["level", "enum", ["a", "b", "c"]],
+      ["t", "text", undefined],
     ]);
-    for (const bad of [["--var", "n:date"], ["--var", "level:enum:"], ["--var", ":number"], ["--var", "n:number", "--var", "n:boolean"]]) {
-      await expect(runAdminCommand(["workflow", "create", "--org", String(org.org_id), "--name", "x", "--template", "{{n}}", ...bad])).rejects.toThrow(/--var/);
+    for (const bad of [
+      ["--var", "n:date"],
+      ["--var", "level:enum:"],
+      ["--var", ":number"],
+      ["--var", "n:number", "--var", "n:boolean"],
+    ]) {
+      await expect(
+        runAdminCommand(["workflow", "create", "--org", String(org.org_id), "--name", "x", "--template", "{{n}}", ...bad]),
+      ).rejects.toThrow(/--var/);
     }
   });
 });

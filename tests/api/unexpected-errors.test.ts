@@ -24,15 +24,27 @@ const body = (error: string) => ({ success: false, error, code: "internal_server
 
 describe("unexpected errors", () => {
   it("only the seeds' endpoints are marked as such", () => {
-    expect(API_ROUTES.filter((r) => r.spec.seed).map((r) => `${r.spec.method} ${r.spec.path}`).sort())
-      .toEqual(["GET /api/v1/token", "POST /api/v1/run/{workflow_id}", "POST /api/v1/run/{workflow_id}/stream"]);
+    expect(
+      API_ROUTES.filter((r) => r.spec.seed)
+        .map((r) => `${r.spec.method} ${r.spec.path}`)
+        .sort(),
+    ).toEqual(["GET /api/v1/token", "POST /api/v1/run/{workflow_id}", "POST /api/v1/run/{workflow_id}/stream"]);
   });
 
   it("a seed's endpoint answers the seed's 500 body; any other a generic internal error, in its envelope", async () => {
     expect(await answer(failing({ seed: true }))).toEqual({ status: 500, body: body("Failed to run workflow") });
     expect(await answer(failing({}))).toEqual({ status: 500, body: body("Internal server error") });
     expect(await answer(failing({ errors: "openai" }))).toEqual({
-      status: 500, body: { error: { message: "Internal server error", type: "server_error", param: null, code: null, request_id: expect.stringMatching(/^req_/) } },
+      status: 500,
+      body: {
+        error: {
+          message: "Internal server error",
+          type: "server_error",
+          param: null,
+          code: null,
+          request_id: expect.stringMatching(/^req_/),
+        },
+      },
     });
   });
 
@@ -40,7 +52,8 @@ describe("unexpected errors", () => {
     const { apiDocument } = await import("@/lib/api/openapi/document");
     const paths = apiDocument().paths;
     const example500 = (path: string, method: string) =>
-      (paths[path]![method]!.responses["500"]!.content!["application/json"] as { examples: Record<string, { value: { error: unknown } }> }).examples.internal_server_error!.value.error;
+      (paths[path]![method]!.responses["500"]!.content!["application/json"] as { examples: Record<string, { value: { error: unknown } }> })
+        .examples.internal_server_error!.value.error;
     expect(example500("/api/v1/run/{workflow_id}", "post")).toBe("Failed to run workflow");
     expect(example500("/api/v1/token", "get")).toBe("Failed to run workflow");
     expect(example500("/api/v1/usage", "get")).toBe("Internal server error");

@@ -9,14 +9,18 @@ import { apiRequest } from "../support/routes";
 describe("GET /api/v1/workflows/:id", () => {
   it("describes the published version: variables (with authored metadata), model, version; 404 across orgs", async () => {
     const f = await createFixture({
-      template: "Write {{story}} for {{ audience }}", system: "Tone: {{tone}}",
+      template: "Write {{story}} for {{ audience }}",
+      system: "Tone: {{tone}}",
       variables: [{ name: "story", description: "What the story is about", example: "a dog named charlie" }],
     });
     const other = await createFixture();
     const res = await apiRequest(`/api/v1/workflows/${f.workflowId}`, { key: f.key });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
-      success: true, workflow_id: f.workflowId, name: "Test workflow", version: 1,
+      success: true,
+      workflow_id: f.workflowId,
+      name: "Test workflow",
+      version: 1,
       model: { id: "offline:echo", offline: true },
       variables: [
         { name: "story", required: true, description: "What the story is about", example: "a dog named charlie" },

@@ -6,7 +6,14 @@ import { archiveAction, createWorkflowAction } from "@/app/dashboard/workflows/a
 import { createKeyAction, revokeKeyAction } from "@/app/dashboard/keys/actions";
 import { inviteMemberAction, changeMemberRoleAction, removeMemberAction, cancelInvitationAction } from "@/app/dashboard/members/actions";
 import {
-  moveLabelAction, publishAction, restoreVersionAction, rollbackAction, runSummaryAction, saveDraftAction, unpublishAction, splitLabelAction,
+  moveLabelAction,
+  publishAction,
+  restoreVersionAction,
+  rollbackAction,
+  runSummaryAction,
+  saveDraftAction,
+  unpublishAction,
+  splitLabelAction,
 } from "@/app/dashboard/workflows/[id]/actions";
 import { getMembership } from "@/db/queries/members";
 import { invitation } from "@/db/schema";
@@ -59,10 +66,19 @@ const ACTIONS = {
   revokeKey: (t: Target) => ({ action: revokeKeyAction, input: { orgId: t.orgId, keyId: t.keyId } }),
   unpublish: (t: Target) => ({ action: unpublishAction, input: { orgId: t.orgId, workflowId: t.workflowId } }),
   restoreVersion: (t: Target) => ({ action: restoreVersionAction, input: { orgId: t.orgId, workflowId: t.workflowId, version: 1 } }),
-  inviteMember: (t: Target) => ({ action: inviteMemberAction, input: { orgId: t.orgId, email: `new-${randomAlnum(8)}@example.com`, role: "member" } }),
-  moveLabel: (t: Target) => ({ action: moveLabelAction, input: { orgId: t.orgId, workflowId: t.workflowId, label: "staging", version: 1 } }),
+  inviteMember: (t: Target) => ({
+    action: inviteMemberAction,
+    input: { orgId: t.orgId, email: `new-${randomAlnum(8)}@example.com`, role: "member" },
+  }),
+  moveLabel: (t: Target) => ({
+    action: moveLabelAction,
+    input: { orgId: t.orgId, workflowId: t.workflowId, label: "staging", version: 1 },
+  }),
   rollback: (t: Target) => ({ action: rollbackAction, input: { orgId: t.orgId, workflowId: t.workflowId, version: 1 } }),
-  splitLabel: (t: Target) => ({ action: splitLabelAction, input: { orgId: t.orgId, workflowId: t.workflowId, label: "production", spec: "1:90,2:10" } }),
+  splitLabel: (t: Target) => ({
+    action: splitLabelAction,
+    input: { orgId: t.orgId, workflowId: t.workflowId, label: "production", spec: "1:90,2:10" },
+  }),
 } as const;
 
 const cases = (Object.keys(ACTIONS) as Array<keyof typeof ACTIONS>).flatMap((name) => [
@@ -71,7 +87,9 @@ const cases = (Object.keys(ACTIONS) as Array<keyof typeof ACTIONS>).flatMap((nam
   { name, role: "owner", org: "own", expect: "ok" },
   { name, role: "owner", org: "other", expect: "not_found" },
   // Acting in one's own org but naming another org's workflow or key (create actions name nothing).
-  ...(name === "createWorkflow" || name === "createKey" || name === "inviteMember" ? [] : [{ name, role: "admin", org: "other-object", expect: "not_found" }]),
+  ...(name === "createWorkflow" || name === "createKey" || name === "inviteMember"
+    ? []
+    : [{ name, role: "admin", org: "other-object", expect: "not_found" }]),
 ]);
 
 describe("dashboard actions: role × action × org", () => {
@@ -79,19 +97,30 @@ describe("dashboard actions: role × action × org", () => {
     // Fresh targets per case, so a successful archive or revoke does not hide the next case.
     const fresh = await makeOrg();
     const target: Target =
-      org === "own" ? fresh
-      : org === "other" ? other
-      // Acting in one's own org, but naming another org's workflow or key.
-      : { ...fresh, workflowId: other.workflowId, keyId: other.keyId };
-    const { action, input } = ACTIONS[name](target) as { action: { run: (u: string, i: unknown) => Promise<{ ok: boolean; error?: { code: string } }> }; input: unknown };
+      org === "own"
+        ? fresh
+        : org === "other"
+          ? other
+          : // Acting in one's own org, but naming another org's workflow or key.
+            { ...fresh, workflowId: other.workflowId, keyId: other.keyId };
+    const { action, input } = ACTIONS[name](target) as {
+      action: { run: (u: string, i: unknown) => Promise<{ ok: boolean; error?: { code: string } }> };
+      input: unknown;
+    };
     const res = await action.run(fresh.users[role]!, input);
     if (want === "ok") expect(res).toMatchObject({ ok: true });
-    else expect(res.ok ? null : res.error?.code, JSON.stringify(res)).toBe(want === "not_found" && org === "other-object" && name !== "revokeKey" ? "workflow_not_found" : want);
+    else
+      expect(res.ok ? null : res.error?.code, JSON.stringify(res)).toBe(
+        want === "not_found" && org === "other-object" && name !== "revokeKey" ? "workflow_not_found" : want,
+      );
   });
 
   it("no session → unauthorized; bad input → invalid_request; a revoked key really is revoked", async () => {
     expect(await createKeyAction.run(null, { orgId: own.orgId, name: "x" })).toMatchObject({ ok: false, error: { code: "unauthorized" } });
-    expect(await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "" })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "" })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
     const res = await revokeKeyAction.run(own.users.admin!, { orgId: own.orgId, keyId: own.keyId });
     expect(res.ok).toBe(true);
     const keys = await listApiKeys(await getDb(), own.orgId);
@@ -123,7 +152,12 @@ describe("invitations", () => {
     expect(await acceptInvitationAs(stranger, { invitationId })).toMatchObject({ ok: false, error: { code: "forbidden" } });
     expect(await acceptInvitationAs(null, { invitationId })).toMatchObject({ ok: false, error: { code: "unauthorized" } });
     expect(await acceptInvitationAs(u, { invitationId: "nope" })).toMatchObject({ ok: false, error: { code: "not_found" } });
-    await (await getDb()).update(invitation).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitation.id, invitationId));
+    await (
+      await getDb()
+    )
+      .update(invitation)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(invitation.id, invitationId));
     expect(await acceptInvitationAs(u, { invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
     expect(await getMembership(await getDb(), { orgId: own.orgId, userId: u.id })).toBeUndefined();
   });
@@ -131,7 +165,10 @@ describe("invitations", () => {
   it("an existing member cannot be invited again", async () => {
     const db = await getDb();
     const [m] = await db.select({ email: user.email }).from(user).where(eq(user.id, own.users.member!));
-    expect(await inviteMemberAction.run(own.users.admin!, { orgId: own.orgId, email: m!.email, role: "member" })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await inviteMemberAction.run(own.users.admin!, { orgId: own.orgId, email: m!.email, role: "member" })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
   });
 });
 
@@ -141,25 +178,53 @@ describe("runSummaryAction", () => {
     const key = await createApiKey({ orgId: own.orgId, name: "runner" });
     const res = await runPublished({ ...own, keyId: key.id }, { story: "x" });
     const runId = (res as { run_id: string }).run_id;
-    expect(await runSummaryAction.run(own.users.member!, { orgId: own.orgId, runId })).toMatchObject({ ok: true, data: { run_id: runId, status: "completed" } });
-    expect(await runSummaryAction.run(other.users.owner!, { orgId: other.orgId, runId })).toMatchObject({ ok: false, error: { code: "run_not_found" } });
+    expect(await runSummaryAction.run(own.users.member!, { orgId: own.orgId, runId })).toMatchObject({
+      ok: true,
+      data: { run_id: runId, status: "completed" },
+    });
+    expect(await runSummaryAction.run(other.users.owner!, { orgId: other.orgId, runId })).toMatchObject({
+      ok: false,
+      error: { code: "run_not_found" },
+    });
   });
 });
 
 describe("createKeyAction with restrictions", () => {
   it("stores the restrictions; another org's workflow or a malformed origin is refused", async () => {
     const res = await createKeyAction.run(own.users.admin!, {
-      orgId: own.orgId, name: "scoped",
-      options: { workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", expiresInDays: 7, allowedOrigins: ["https://App.example.com:443"] },
+      orgId: own.orgId,
+      name: "scoped",
+      options: {
+        workflowIds: [own.workflowId],
+        rateLimitPerMinute: 30,
+        creditCap: 500,
+        creditCapPeriod: "day",
+        expiresInDays: 7,
+        allowedOrigins: ["https://App.example.com:443"],
+      },
     });
     expect(res.ok).toBe(true);
     const key = (await listApiKeys(await getDb(), own.orgId)).find((k) => k.id === (res as { data: { id: string } }).data.id)!;
-    expect(key).toMatchObject({ workflowIds: [own.workflowId], rateLimitPerMinute: 30, creditCap: 500, creditCapPeriod: "day", allowedOrigins: ["https://app.example.com"] });
+    expect(key).toMatchObject({
+      workflowIds: [own.workflowId],
+      rateLimitPerMinute: 30,
+      creditCap: 500,
+      creditCapPeriod: "day",
+      allowedOrigins: ["https://app.example.com"],
+    });
     expect(key.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
 
-    const foreign = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", options: { workflowIds: [other.workflowId] } });
+    const foreign = await createKeyAction.run(own.users.admin!, {
+      orgId: own.orgId,
+      name: "x",
+      options: { workflowIds: [other.workflowId] },
+    });
     expect(foreign).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    const badOrigin = await createKeyAction.run(own.users.admin!, { orgId: own.orgId, name: "x", options: { allowedOrigins: ["https://app.example.com/path"] } });
+    const badOrigin = await createKeyAction.run(own.users.admin!, {
+      orgId: own.orgId,
+      name: "x",
+      options: { allowedOrigins: ["https://app.example.com/path"] },
+    });
     expect(badOrigin).toMatchObject({ ok: false, error: { code: "invalid_request" } });
   });
 });
@@ -167,34 +232,61 @@ describe("createKeyAction with restrictions", () => {
 describe("member management", () => {
   it("admins change roles between member and admin and remove members; members may not", async () => {
     const o = await makeOrg();
-    expect(await changeMemberRoleAction.run(o.users.member!, { orgId: o.orgId, userId: o.users.admin!, role: "member" })).toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect(await changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.member!, role: "admin" })).toMatchObject({ ok: true });
+    expect(await changeMemberRoleAction.run(o.users.member!, { orgId: o.orgId, userId: o.users.admin!, role: "member" })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
+    expect(await changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.member!, role: "admin" })).toMatchObject({
+      ok: true,
+    });
     expect(await getMembership(await getDb(), { orgId: o.orgId, userId: o.users.member! })).toMatchObject({ role: "admin" });
     expect(await removeMemberAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.member! })).toMatchObject({ ok: true });
     expect(await getMembership(await getDb(), { orgId: o.orgId, userId: o.users.member! })).toBeUndefined();
     // Gone means gone: the removed user's actions in that org are "not found".
-    expect(await createKeyAction.run(o.users.member!, { orgId: o.orgId, name: "x" })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await createKeyAction.run(o.users.member!, { orgId: o.orgId, name: "x" })).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
   });
 
   it("only owners touch owners, and the last owner stays", async () => {
     const o = await makeOrg();
-    expect(await changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.owner!, role: "member" })).toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect(await removeMemberAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.owner! })).toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect(await changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.member!, role: "owner" })).toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect(await changeMemberRoleAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.owner!, role: "admin" })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    expect(await changeMemberRoleAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.admin!, role: "owner" })).toMatchObject({ ok: true });
+    expect(await changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.owner!, role: "member" })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
+    expect(await removeMemberAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.owner! })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
+    expect(await changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.member!, role: "owner" })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
+    expect(await changeMemberRoleAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.owner!, role: "admin" })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
+    expect(await changeMemberRoleAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.admin!, role: "owner" })).toMatchObject({
+      ok: true,
+    });
     // Two owners now: each may step the other down, but not both at once.
     const [a, b] = await Promise.all([
       changeMemberRoleAction.run(o.users.owner!, { orgId: o.orgId, userId: o.users.admin!, role: "member" }),
       changeMemberRoleAction.run(o.users.admin!, { orgId: o.orgId, userId: o.users.owner!, role: "member" }),
     ]);
     expect([a.ok, b.ok].filter(Boolean).length).toBe(1);
-    const owners = (await Promise.all([o.users.owner!, o.users.admin!].map(async (u) => getMembership(await getDb(), { orgId: o.orgId, userId: u })))).filter((m) => m?.role === "owner");
+    const owners = (
+      await Promise.all([o.users.owner!, o.users.admin!].map(async (u) => getMembership(await getDb(), { orgId: o.orgId, userId: u })))
+    ).filter((m) => m?.role === "owner");
     expect(owners).toHaveLength(1);
   });
 
   it("another org's member is not found", async () => {
-    expect(await removeMemberAction.run(own.users.admin!, { orgId: own.orgId, userId: other.users.member! })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await removeMemberAction.run(own.users.admin!, { orgId: own.orgId, userId: other.users.member! })).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
   });
 });
 
@@ -211,7 +303,10 @@ describe("invitation lifecycle", () => {
       return { invitationId: res.data.invitation_id, u: { id, email } };
     };
     const a = await mk(o.users.admin!);
-    expect(await cancelInvitationAction.run(o.users.member!, { orgId: o.orgId, invitationId: a.invitationId })).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await cancelInvitationAction.run(o.users.member!, { orgId: o.orgId, invitationId: a.invitationId })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
     expect(await cancelInvitationAction.run(o.users.admin!, { orgId: o.orgId, invitationId: a.invitationId })).toMatchObject({ ok: true });
     expect(await acceptInvitationAs(a.u, { invitationId: a.invitationId })).toMatchObject({ ok: false, error: { code: "not_found" } });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { archiveAction, createWorkflowAction } from "@/app/dashboard/workflows/actions";
 import { createKeyAction, revokeKeyAction } from "@/app/dashboard/keys/actions";
-import { moveLabelAction, publishAction, restoreVersionAction, rollbackAction, saveDraftAction } from "@/app/dashboard/workflows/[id]/actions";
+import {
+  moveLabelAction,
+  publishAction,
+  restoreVersionAction,
+  rollbackAction,
+  saveDraftAction,
+} from "@/app/dashboard/workflows/[id]/actions";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { auditPageData } from "@/lib/dashboard/page-data";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
@@ -31,8 +37,14 @@ describe("audit log", () => {
 
     const entries = await auditPageData({ userId: admin, orgId: o.orgId });
     expect(entries.map((e) => [e.action, e.actorId])).toEqual([
-      ["workflow.archive", admin], ["key.revoke", admin], ["key.create", admin], ["label.move", admin],
-      ["label.move", admin], ["workflow.publish", o.users.owner], ["workflow.publish", admin], ["workflow.create", admin],
+      ["workflow.archive", admin],
+      ["key.revoke", admin],
+      ["key.create", admin],
+      ["label.move", admin],
+      ["label.move", admin],
+      ["workflow.publish", o.users.owner],
+      ["workflow.publish", admin],
+      ["workflow.create", admin],
     ]);
     const [archive, revoke, create, rollback, move, publish2, publish1, created] = entries;
     expect(created).toMatchObject({ targetId: wf, details: { name: "W" } });
@@ -56,7 +68,11 @@ describe("audit log", () => {
     await unpublishWorkflow({ orgId: o.orgId, workflowId: wf, actorId: o.users.admin });
     const entries = await auditPageData({ userId: o.users.owner, orgId: o.orgId });
     expect(entries.map((e) => [e.action, e.actorId])).toEqual([
-      ["workflow.unpublish", o.users.admin], ["workflow.publish", null], ["workflow.create", o.users.admin], ["key.revoke", null], ["key.create", null],
+      ["workflow.unpublish", o.users.admin],
+      ["workflow.publish", null],
+      ["workflow.create", o.users.admin],
+      ["key.revoke", null],
+      ["key.create", null],
     ]);
   });
 
@@ -65,7 +81,8 @@ describe("audit log", () => {
     const { admin, owner } = o.users;
     const { workflow_id: wf } = ok(await createWorkflowAction.run(admin, { orgId: o.orgId, name: "W", template: "Hi {{x}}" }));
     // The editor autosaves as one types: one entry for the session, not one per save.
-    for (const template of ["Hi {{x}}!", "Hi {{x}}!!", "Hello {{x}}"]) ok(await saveDraftAction.run(admin, { orgId: o.orgId, workflowId: wf, patch: { template } }));
+    for (const template of ["Hi {{x}}!", "Hi {{x}}!!", "Hello {{x}}"])
+      ok(await saveDraftAction.run(admin, { orgId: o.orgId, workflowId: wf, patch: { template } }));
     ok(await saveDraftAction.run(owner, { orgId: o.orgId, workflowId: wf, patch: { name: "W2", temperature: 0.5 } }));
     ok(await publishAction.run(admin, { orgId: o.orgId, workflowId: wf }));
     ok(await saveDraftAction.run(admin, { orgId: o.orgId, workflowId: wf, patch: { system: "Be brief" } }));
@@ -88,12 +105,26 @@ describe("audit log", () => {
     const { workflow_id: wf } = ok(await createWorkflowAction.run(o.users.admin, { orgId: o.orgId, name: "W", template: "Hi {{x}}" }));
     ok(await publishAction.run(o.users.admin, { orgId: o.orgId, workflowId: wf }));
     const before = (await auditPageData({ userId: o.users.admin, orgId: o.orgId })).length;
-    expect(await moveLabelAction.run(o.users.member, { orgId: o.orgId, workflowId: wf, label: "staging", version: 1 })).toMatchObject({ ok: false, error: { code: "forbidden" } });
-    expect(await moveLabelAction.run(o.users.admin, { orgId: o.orgId, workflowId: wf, label: "staging", version: 7 })).toMatchObject({ ok: false, error: { code: "workflow_not_found" } });
-    expect(await moveLabelAction.run(o.users.admin, { orgId: o.orgId, workflowId: wf, label: "latest", version: 1 })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
-    expect(await rollbackAction.run(o.users.admin, { orgId: o.orgId, workflowId: wf, version: 1 })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await moveLabelAction.run(o.users.member, { orgId: o.orgId, workflowId: wf, label: "staging", version: 1 })).toMatchObject({
+      ok: false,
+      error: { code: "forbidden" },
+    });
+    expect(await moveLabelAction.run(o.users.admin, { orgId: o.orgId, workflowId: wf, label: "staging", version: 7 })).toMatchObject({
+      ok: false,
+      error: { code: "workflow_not_found" },
+    });
+    expect(await moveLabelAction.run(o.users.admin, { orgId: o.orgId, workflowId: wf, label: "latest", version: 1 })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
+    expect(await rollbackAction.run(o.users.admin, { orgId: o.orgId, workflowId: wf, version: 1 })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
     // A move to where the label already is changes nothing and is not recorded.
-    expect(ok(await moveLabelAction.run(o.users.admin, { orgId: o.orgId, workflowId: wf, label: "production", version: 1 }))).toMatchObject({ moved: false });
+    expect(ok(await moveLabelAction.run(o.users.admin, { orgId: o.orgId, workflowId: wf, label: "production", version: 1 }))).toMatchObject(
+      { moved: false },
+    );
     expect(await auditPageData({ userId: o.users.admin, orgId: o.orgId })).toHaveLength(before);
   });
 
@@ -156,7 +187,8 @@ describe("audit log: invitations (the dashboard's own invite links)", () => {
     await acceptInvitation({ invitationId: inv.invitation_id, userId: inviteeId, email });
     const entries = await auditPageData({ userId: o.users.owner, orgId: o.orgId });
     expect(entries.map((e) => [e.action, e.actorId, e.targetId])).toEqual([
-      ["member.add", inviteeId, inviteeId], ["member.invite", o.users.admin, inv.invitation_id],
+      ["member.add", inviteeId, inviteeId],
+      ["member.invite", o.users.admin, inv.invitation_id],
     ]);
   });
 });

@@ -19,10 +19,13 @@ describe("dashboard billing", () => {
     const res = await buyPackAction.run(o.users.admin, { orgId: o.orgId, packId: pack.pack_id });
     if (!res.ok) throw new Error(res.error.message);
     expect(res.data.url).toBe(`${stand.current.url}/c/pay/${res.data.sessionId}`);
-    const before = (await billingPageData({ userId: o.users.member, orgId: o.orgId }, res.data.sessionId));
+    const before = await billingPageData({ userId: o.users.member, orgId: o.orgId }, res.data.sessionId);
     expect(before.returned).toEqual({ status: "pending", credits: 20_000 });
     const session = stand.current.payCheckout(res.data.sessionId);
-    expect((await billingPageData({ userId: o.users.member, orgId: o.orgId }, res.data.sessionId)).returned).toEqual({ status: "pending", credits: 20_000 });
+    expect((await billingPageData({ userId: o.users.member, orgId: o.orgId }, res.data.sessionId)).returned).toEqual({
+      status: "pending",
+      credits: 20_000,
+    });
     await deliverEvent(stand.current, stand.current.event("checkout.session.completed", session));
     const after = await billingPageData({ userId: o.users.member, orgId: o.orgId }, res.data.sessionId);
     expect(after.returned).toEqual({ status: "paid", credits: 20_000 });
@@ -42,13 +45,14 @@ describe("dashboard billing", () => {
       await buyPackAction.run(o.users.member, { orgId: o.orgId, packId: pack.pack_id }),
       await billingPortalAction.run(o.users.member, { orgId: o.orgId }),
       await setAutoTopUpAction.run(o.users.member, { orgId: o.orgId, enabled: false }),
-    ]) expect(res).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    ])
+      expect(res).toMatchObject({ ok: false, error: { code: "forbidden" } });
     expect(stand.current.requests.length).toBe(before);
   });
 
   it("the low-balance banner: low under the threshold, empty at zero, none above", async () => {
     const o = await createDashboardOrg();
-    const { balance } = (await billingPageData({ userId: o.users.member, orgId: o.orgId }));
+    const { balance } = await billingPageData({ userId: o.users.member, orgId: o.orgId });
     if (balance > 0) await grantCredits({ orgId: o.orgId, amount: -balance });
     expect(await lowBalance(o.orgId)).toEqual({ level: "empty", balance: 0 });
     await grantCredits({ orgId: o.orgId, amount: 500 });
@@ -67,7 +71,10 @@ describe("dashboard billing", () => {
       const data = await billingPageData({ userId: o.users.member, orgId: o.orgId });
       expect(data).toMatchObject({ buying_enabled: false, purchases: [] });
       expect(typeof data.balance).toBe("number");
-      expect(await buyPackAction.run(o.users.admin, { orgId: o.orgId, packId: (await aPack()).pack_id })).toMatchObject({ ok: false, error: { message: "Buying credits is not configured on this server" } });
+      expect(await buyPackAction.run(o.users.admin, { orgId: o.orgId, packId: (await aPack()).pack_id })).toMatchObject({
+        ok: false,
+        error: { message: "Buying credits is not configured on this server" },
+      });
     } finally {
       process.env.STRIPE_SECRET_KEY = saved.key;
       process.env.STRIPE_WEBHOOK_SECRET = saved.hook;

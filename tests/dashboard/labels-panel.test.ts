@@ -7,7 +7,9 @@ import { LabelsPanel } from "@/app/dashboard/workflows/[id]/labels-panel";
 vi.mock("next/navigation", () => ({ useRouter: () => ({ refresh: () => {} }) }));
 
 const props = {
-  orgId: "org_x", workflowId: "wf_x", versions: [3, 2, 1],
+  orgId: "org_x",
+  workflowId: "wf_x",
+  versions: [3, 2, 1],
   labels: [
     { name: "latest", version: 3, updatedAt: "2026-01-01T10:00:00.000Z" },
     { name: "production", version: 2, updatedAt: "2026-01-01T10:00:00.000Z" },

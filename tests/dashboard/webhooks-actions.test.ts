@@ -59,8 +59,12 @@ const cases = (Object.keys(ACTIONS) as Array<keyof typeof ACTIONS>).flatMap((nam
 describe("webhook actions: role × action × org", () => {
   it.each(cases)("$name as $role on $org org → $want", async ({ name, role, org, want }) => {
     const fresh = await makeOrg();
-    const target: Target = org === "own" ? fresh : org === "other" ? other : { ...fresh, webhookId: other.webhookId, deliveryId: other.deliveryId };
-    const { action, input } = ACTIONS[name](target) as { action: { run: (u: string, i: unknown) => Promise<{ ok: boolean; error?: { code: string } }> }; input: unknown };
+    const target: Target =
+      org === "own" ? fresh : org === "other" ? other : { ...fresh, webhookId: other.webhookId, deliveryId: other.deliveryId };
+    const { action, input } = ACTIONS[name](target) as {
+      action: { run: (u: string, i: unknown) => Promise<{ ok: boolean; error?: { code: string } }> };
+      input: unknown;
+    };
     const res = await action.run(fresh.users[role as "owner" | "admin" | "member"], input);
     if (want === "ok") expect(res, JSON.stringify(res)).toMatchObject({ ok: true });
     else expect(res.ok ? null : res.error?.code, JSON.stringify(res)).toBe(want);
@@ -70,11 +74,24 @@ describe("webhook actions: role × action × org", () => {
 describe("webhooks page", () => {
   it("create shows the secret once; the page lists the endpoint without it", async () => {
     const o = await createDashboardOrg();
-    const res = await createWebhookAction.run(o.users.admin, { orgId: o.orgId, url: HOOK, events: ["run.completed", "label.moved"], includeData: true });
+    const res = await createWebhookAction.run(o.users.admin, {
+      orgId: o.orgId,
+      url: HOOK,
+      events: ["run.completed", "label.moved"],
+      includeData: true,
+    });
     if (!res.ok) throw new Error(res.error.message);
     expect(res.data.secret).toMatch(/^whsec_/);
     const page = await webhooksPageData({ userId: o.users.admin, orgId: o.orgId });
-    expect(page.endpoints).toEqual([expect.objectContaining({ webhook_id: res.data.webhook_id, url: HOOK, events: ["run.completed", "label.moved"], include_data: true, disabled_at: null })]);
+    expect(page.endpoints).toEqual([
+      expect.objectContaining({
+        webhook_id: res.data.webhook_id,
+        url: HOOK,
+        events: ["run.completed", "label.moved"],
+        include_data: true,
+        disabled_at: null,
+      }),
+    ]);
     expect(JSON.stringify(page)).not.toContain(res.data.secret);
     expect(page.events).toContain("workflow.published");
     await expect(webhooksPageData({ userId: o.users.member, orgId: o.orgId })).rejects.toMatchObject({ code: "forbidden" });
@@ -83,15 +100,24 @@ describe("webhooks page", () => {
   it("a disabled endpoint shows why; enable clears it; redeliver queues the delivery again; delete removes the endpoint", async () => {
     const o = await makeOrg();
     const db = await getDb();
-    await db.update(webhookEndpoints).set({ disabledAt: new Date(), disabledReason: "failing for 24 h: HTTP 503", failingSince: new Date(Date.now() - 86_400_000) }).where(eq(webhookEndpoints.id, o.webhookId));
-    await db.update(webhookDeliveries).set({ status: "failed", attempts: 8, nextAttemptAt: null }).where(eq(webhookDeliveries.id, o.deliveryId));
+    await db
+      .update(webhookEndpoints)
+      .set({ disabledAt: new Date(), disabledReason: "failing for 24 h: HTTP 503", failingSince: new Date(Date.now() - 86_400_000) })
+      .where(eq(webhookEndpoints.id, o.webhookId));
+    await db
+      .update(webhookDeliveries)
+      .set({ status: "failed", attempts: 8, nextAttemptAt: null })
+      .where(eq(webhookDeliveries.id, o.deliveryId));
     const page = await webhooksPageData({ userId: o.users.owner, orgId: o.orgId });
     expect(page.endpoints[0]).toMatchObject({ disabled_reason: "failing for 24 h: HTTP 503" });
     expect(page.deliveries[0]).toMatchObject({ delivery_id: o.deliveryId, event: "workflow.published", status: "failed" });
 
     expect(await enableWebhookAction.run(o.users.admin, { orgId: o.orgId, webhookId: o.webhookId })).toMatchObject({ ok: true });
     expect((await listWebhooks(o.orgId))[0]).toMatchObject({ disabled_at: null, disabled_reason: null });
-    expect(await redeliverWebhookAction.run(o.users.admin, { orgId: o.orgId, deliveryId: o.deliveryId })).toMatchObject({ ok: true, data: { status: "pending" } });
+    expect(await redeliverWebhookAction.run(o.users.admin, { orgId: o.orgId, deliveryId: o.deliveryId })).toMatchObject({
+      ok: true,
+      data: { status: "pending" },
+    });
     expect((await listDeliveries({ orgId: o.orgId }))[0]).toMatchObject({ status: "pending" });
     expect(await deleteWebhookAction.run(o.users.admin, { orgId: o.orgId, webhookId: o.webhookId })).toMatchObject({ ok: true });
     expect(await listWebhooks(o.orgId)).toEqual([]);
@@ -105,7 +131,10 @@ describe("webhooks page", () => {
     ["an unknown field", { url: HOOK, events: ["run.completed"], secret: "mine" }],
   ])("create refuses %s with invalid_request", async (_, input) => {
     const o = await createDashboardOrg();
-    expect(await createWebhookAction.run(o.users.admin, { orgId: o.orgId, ...input })).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await createWebhookAction.run(o.users.admin, { orgId: o.orgId, ...input })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
     expect(await listWebhooks(o.orgId)).toEqual([]);
   });
 });

@@ -58,21 +58,38 @@ describe("the same content limits everywhere", () => {
 describe("one content copy (publish, restore, draft comparison)", () => {
   it("a published version holds the draft's content; changing any content field is a change since publish; restoring undoes it", async () => {
     const { workflow_id: id } = await createWorkflow({
-      orgId: o.orgId, name: "C", template: "Write {{story}}", system: "Be {{tone}}", model: "offline:echo", temperature: 0.3,
-      maxOutputTokens: 77, webSearch: true, variables: [{ name: "story", description: "what about", example: "a fox" }, { name: "tone" }],
+      orgId: o.orgId,
+      name: "C",
+      template: "Write {{story}}",
+      system: "Be {{tone}}",
+      model: "offline:echo",
+      temperature: 0.3,
+      maxOutputTokens: 77,
+      webSearch: true,
+      variables: [{ name: "story", description: "what about", example: "a fox" }, { name: "tone" }],
     });
     await publishVersion({ orgId: o.orgId, workflowId: id });
     const db = await getDb();
     const v1 = (await getWorkflowVersion(db, { orgId: o.orgId, workflowId: id, version: 1 }))!;
     expect(v1).toMatchObject({
-      template: "Write {{story}}", system: "Be {{tone}}", model: "offline:echo", temperature: expect.closeTo(0.3, 5), maxOutputTokens: 77, webSearch: true,
+      template: "Write {{story}}",
+      system: "Be {{tone}}",
+      model: "offline:echo",
+      temperature: expect.closeTo(0.3, 5),
+      maxOutputTokens: 77,
+      webSearch: true,
       variables: [{ name: "story", description: "what about", example: "a fox" }, { name: "tone" }],
     });
     expect(draftDiffers((await getWorkflow(db, { orgId: o.orgId, workflowId: id }))!, v1)).toBe(false);
 
     const edits = [
-      { system: "Be {{tone}}!" }, { template: "Write {{story}}." }, { model: "offline:other" }, { temperature: null },
-      { maxOutputTokens: 78 }, { webSearch: false }, { variables: [{ name: "story", description: "what about", example: "a cat" }, { name: "tone" }] },
+      { system: "Be {{tone}}!" },
+      { template: "Write {{story}}." },
+      { model: "offline:other" },
+      { temperature: null },
+      { maxOutputTokens: 78 },
+      { webSearch: false },
+      { variables: [{ name: "story", description: "what about", example: "a cat" }, { name: "tone" }] },
     ];
     for (const patch of edits) {
       await updateDraft({ orgId: o.orgId, workflowId: id, patch });

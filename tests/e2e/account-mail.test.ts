@@ -23,8 +23,14 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env, FLOWGATE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "fg-mail-e2e-")), LOG_LEVEL: "warn", NODE_ENV: "production",
-    SMTP_URL: inbox.url, MAIL_FROM: "Flowgate <noreply@flowgate.test>", REQUIRE_EMAIL_VERIFICATION: "true", BETTER_AUTH_URL: base,
+    ...process.env,
+    FLOWGATE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "fg-mail-e2e-")),
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    SMTP_URL: inbox.url,
+    MAIL_FROM: "Flowgate <noreply@flowgate.test>",
+    REQUIRE_EMAIL_VERIFICATION: "true",
+    BETTER_AUTH_URL: base,
   };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
@@ -39,7 +45,10 @@ afterAll(async () => {
 
 async function mail(subject: string) {
   for (let i = 0; i < 300; i++) {
-    const m = inbox.to(email).filter((x) => x.subject === subject).at(-1);
+    const m = inbox
+      .to(email)
+      .filter((x) => x.subject === subject)
+      .at(-1);
     if (m) return m;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -91,38 +100,42 @@ describe("account flows in Chromium", () => {
     await page.context().close();
   });
 
-  it("two-factor enrolment under Account → sign-in asks for a TOTP code computed from the enrolled secret", { timeout: 120_000 }, async () => {
-    // better-auth allows 3 sign-ins per 10 s from one address; the test before made 2.
-    await pause10s();
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await page.goto(`${base}/sign-in`);
-    await page.fill('input[name="email"]', email);
-    await page.fill('input[name="password"]', "second password 2");
-    await page.click('button:has-text("Sign in")');
-    await page.waitForURL(`${base}/onboarding`);
-    await page.goto(`${base}/account`);
-    await page.fill('input[name="password"]', "second password 2");
-    await page.click('button:has-text("Set up two-factor sign-in")');
-    const uri = await (await page.waitForSelector('[data-testid="totp-uri"]')).textContent();
-    const totp = OTPAuth.URI.parse(uri!) as OTPAuth.TOTP;
-    await page.fill('input[name="code"]', totp.generate());
-    await page.click('button:has-text("Turn on")');
-    await page.waitForSelector("text=Two-factor sign-in is");
-    expect(await page.textContent("main")).toContain("Two-factor sign-in is on");
-    await page.screenshot({ path: "/work/wt/mail-shots/e2e-account.png", fullPage: true }).catch(() => {});
-    await ctx.close();
+  it(
+    "two-factor enrolment under Account → sign-in asks for a TOTP code computed from the enrolled secret",
+    { timeout: 120_000 },
+    async () => {
+      // better-auth allows 3 sign-ins per 10 s from one address; the test before made 2.
+      await pause10s();
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await page.goto(`${base}/sign-in`);
+      await page.fill('input[name="email"]', email);
+      await page.fill('input[name="password"]', "second password 2");
+      await page.click('button:has-text("Sign in")');
+      await page.waitForURL(`${base}/onboarding`);
+      await page.goto(`${base}/account`);
+      await page.fill('input[name="password"]', "second password 2");
+      await page.click('button:has-text("Set up two-factor sign-in")');
+      const uri = await (await page.waitForSelector('[data-testid="totp-uri"]')).textContent();
+      const totp = OTPAuth.URI.parse(uri!) as OTPAuth.TOTP;
+      await page.fill('input[name="code"]', totp.generate());
+      await page.click('button:has-text("Turn on")');
+      await page.waitForSelector("text=Two-factor sign-in is");
+      expect(await page.textContent("main")).toContain("Two-factor sign-in is on");
+      await page.screenshot({ path: "/work/wt/mail-shots/e2e-account.png", fullPage: true }).catch(() => {});
+      await ctx.close();
 
-    await pause10s();
-    const page2 = await (await browser.newContext()).newPage();
-    await page2.goto(`${base}/sign-in`);
-    await page2.fill('input[name="email"]', email);
-    await page2.fill('input[name="password"]', "second password 2");
-    await page2.click('button:has-text("Sign in")');
-    await page2.waitForSelector("text=Code from your authenticator app");
-    await page2.fill('input[name="code"]', totp.generate());
-    await page2.click('button:has-text("Verify")');
-    await page2.waitForURL(`${base}/onboarding`);
-    await page2.context().close();
-  });
+      await pause10s();
+      const page2 = await (await browser.newContext()).newPage();
+      await page2.goto(`${base}/sign-in`);
+      await page2.fill('input[name="email"]', email);
+      await page2.fill('input[name="password"]', "second password 2");
+      await page2.click('button:has-text("Sign in")');
+      await page2.waitForSelector("text=Code from your authenticator app");
+      await page2.fill('input[name="code"]', totp.generate());
+      await page2.click('button:has-text("Verify")');
+      await page2.waitForURL(`${base}/onboarding`);
+      await page2.context().close();
+    },
+  );
 });

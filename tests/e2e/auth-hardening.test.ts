@@ -21,10 +21,20 @@ afterAll(async () => browser?.close());
 function postFrom(localAddress: string, path: string, body: unknown, headers: Record<string, string> = {}) {
   const url = new URL(path, e2e.baseUrl);
   return new Promise<number>((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress, headers: { "content-type": "application/json", ...headers } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode!));
-    });
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        localAddress,
+        headers: { "content-type": "application/json", ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode!));
+      },
+    );
     req.on("error", reject);
     req.end(JSON.stringify(body));
   });
@@ -91,7 +101,8 @@ describe("client address", () => {
   it("rotating X-Forwarded-For does not escape better-auth's sign-in limit (3 per 10 s per address)", async () => {
     const body = { email: `nobody${Date.now()}@example.com`, password: "wrong password" };
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push(await postFrom("127.0.0.7", "/api/auth/sign-in/email", body, { "x-forwarded-for": `203.0.113.${i + 1}` }));
+    for (let i = 0; i < 5; i++)
+      statuses.push(await postFrom("127.0.0.7", "/api/auth/sign-in/email", body, { "x-forwarded-for": `203.0.113.${i + 1}` }));
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
     expect(statuses.slice(3)).toEqual([429, 429]);
     // The limit belongs to that address, not to everyone.

@@ -42,7 +42,9 @@ describe("dashboard: buy credits with Stripe Checkout", () => {
     await page.click('button:has-text("Pay 15.00 USD")');
     await page.waitForURL(/\/dashboard\/billing\?checkout=success&session_id=cs_test_/, { timeout: 20_000 });
     await page.getByTestId("paid").waitFor({ timeout: 20_000 });
-    await expect.poll(async () => Number((await page.getByTestId("balance").innerText()).replace(/[^\d]/g, "")), { timeout: 10_000 }).toBe(before + 250_000);
+    await expect
+      .poll(async () => Number((await page.getByTestId("balance").innerText()).replace(/[^\d]/g, "")), { timeout: 10_000 })
+      .toBe(before + 250_000);
     const purchases = page.getByTestId("purchases");
     expect(await purchases.innerText()).toMatch(/250,000\s+\$15\.00\s+paid\s+Receipt/);
     await page.screenshot({ path: `${SHOTS}/billing-02-paid.png`, fullPage: true });

@@ -65,10 +65,14 @@ describe("dashboard: sign up → workflow → playground → publish → key →
       await page.fill('textarea[name="var-audience"]', "kids");
       await page.click('button:has-text("Run draft")');
       const out = page.getByTestId("playground-output");
-      await page.waitForFunction(() => {
-        const el = document.querySelector("[data-testid=playground-output]");
-        return el?.getAttribute("aria-busy") === "true" && /tok1 /.test(el.textContent ?? "") && !/tok11/.test(el.textContent ?? "");
-      }, undefined, { timeout: 20_000 });
+      await page.waitForFunction(
+        () => {
+          const el = document.querySelector("[data-testid=playground-output]");
+          return el?.getAttribute("aria-busy") === "true" && /tok1 /.test(el.textContent ?? "") && !/tok11/.test(el.textContent ?? "");
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
       await shot("03-playground-streaming");
       await page.getByTestId("playground-summary").waitFor({ timeout: 20_000 });
       expect(await out.textContent()).toContain("tok11");
@@ -109,7 +113,11 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await shot("06-version-diff");
     page.once("dialog", (d) => void d.accept());
     await page.getByTestId("version-1").getByRole("button", { name: "Restore into draft" }).click();
-    await page.waitForFunction(() => (document.querySelector("textarea[name=template]") as HTMLTextAreaElement | null)?.value.startsWith("Write a short story"), undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => (document.querySelector("textarea[name=template]") as HTMLTextAreaElement | null)?.value.startsWith("Write a short story"),
+      undefined,
+      { timeout: 20_000 },
+    );
 
     await page.goto(`${e2e.baseUrl}/dashboard/keys`);
     await page.fill('input[name="name"]', "e2e server");
@@ -125,7 +133,8 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     expect(await page.textContent("[data-testid=runs] tbody")).toContain("playground");
 
     const res = await fetch(`${e2e.baseUrl}/api/v1/run/${workflowId}`, {
-      method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ story: "a dog named charlie", audience: "kids" }),
     });
     expect(res.status).toBe(200);
@@ -153,7 +162,8 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.selectOption('select[aria-label="Theme"]', "system");
 
     const pinned = await fetch(`${e2e.baseUrl}/api/v1/run/${workflowId}?label=staging`, {
-      method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ story: "a cat", audience: "adults" }),
     });
     expect(pinned.status).toBe(200);
@@ -208,7 +218,9 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.getByRole("button", { name: "Revoke" }).first().click();
     await page.getByText('Revoked "e2e server"').waitFor({ timeout: 20_000 });
     const revoked = await fetch(`${e2e.baseUrl}/api/v1/run/${workflowId}`, {
-      method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ story: "x", audience: "y" }),
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ story: "x", audience: "y" }),
     });
     expect(revoked.status).toBe(401);
 
@@ -216,7 +228,12 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     // screen; the menu opens over the page, and following a link closes it.
     expect(await page.locator("aside").isVisible()).toBe(true);
     expect(await page.getByRole("button", { name: "Menu" }).isVisible()).toBe(false);
-    const phone = await browser.newContext({ storageState: await page.context().storageState(), viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phone = await browser.newContext({
+      storageState: await page.context().storageState(),
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
     try {
       const p3 = await phone.newPage();
       await p3.goto(`${e2e.baseUrl}/dashboard/workflows`);
@@ -236,7 +253,15 @@ describe("dashboard: sign up → workflow → playground → publish → key →
       await aside.waitFor({ state: "visible" });
       expect(await p3.getByRole("button", { name: "Close" }).getAttribute("aria-expanded")).toBe("true");
       expect((await aside.boundingBox())!.width).toBe(390);
-      expect(await aside.locator("nav").getByRole("link").allTextContents()).toEqual(["Workflows", "API keys", "Usage", "Members", "API reference", "Webhooks", "Audit log"]);
+      expect(await aside.locator("nav").getByRole("link").allTextContents()).toEqual([
+        "Workflows",
+        "API keys",
+        "Usage",
+        "Members",
+        "API reference",
+        "Webhooks",
+        "Audit log",
+      ]);
       await p3.screenshot({ path: `${SHOTS}/13-phone-menu-open.png` });
       await aside.getByRole("link", { name: "API keys" }).click();
       await p3.waitForURL("**/dashboard/keys");

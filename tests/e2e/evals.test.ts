@@ -23,7 +23,13 @@ const shot = (name: string) => page.screenshot({ path: `${SHOTS}/evals-${name}.p
 
 describe("dashboard: split → comparison → dataset from a run → eval draft vs production → gate", () => {
   it("works end to end", async () => {
-    const workflowId = await signUpWithWorkflow(page, e2e.baseUrl, { name: "Eve Evals", org: "Evals Inc", emailPrefix: "evals", workflow: "Greeter", template: "Hello {{name}}" });
+    const workflowId = await signUpWithWorkflow(page, e2e.baseUrl, {
+      name: "Eve Evals",
+      org: "Evals Inc",
+      emailPrefix: "evals",
+      workflow: "Greeter",
+      template: "Hello {{name}}",
+    });
     await page.getByTestId("save-state").getByText("All changes saved").waitFor({ timeout: 10_000 });
     await page.click('button:has-text("Publish")');
     await page.getByText("Published version 1").waitFor({ timeout: 20_000 });
@@ -46,7 +52,11 @@ describe("dashboard: split → comparison → dataset from a run → eval draft 
 
     // 24 end users call the API; each keeps one version; v2's users like it better.
     const call = async (path: string, body: unknown) => {
-      const res = await fetch(`${e2e.baseUrl}${path}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${e2e.baseUrl}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: await res.json() };
     };
     const served = new Map<string, number>();
@@ -96,25 +106,36 @@ describe("dashboard: split → comparison → dataset from a run → eval draft 
     await page.click('button:has-text("Run eval")');
     await page.getByTestId("eval-runs").getByText("draft").waitFor({ timeout: 30_000 });
     // Evals run on the job queue: the page refreshes itself until both have finished.
-    await page.waitForFunction(() => (document.querySelector('[data-testid="eval-runs"]')?.textContent?.match(/completed/g)?.length ?? 0) >= 2, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid="eval-runs"]')?.textContent?.match(/completed/g)?.length ?? 0) >= 2,
+      undefined,
+      { timeout: 60_000 },
+    );
     await page.reload();
     const totals = (await page.getByTestId("compare-totals").textContent())!;
     expect(totals).toMatch(/A: draft · 1\/2 passed · \d+ credits/);
     expect(totals).toMatch(/B: v1 · [01]\/2 passed · \d+ credits/);
     const compare = (await page.getByTestId("eval-compare").textContent())!;
-    expect(compare).toContain("does not contain \"there\"");
+    expect(compare).toContain('does not contain "there"');
     expect(compare).toContain("+ Hello there, dear Bob!");
     // The gate, switched on.
     // The switch shows the server's state: it turns on once the action has saved it and the page refreshed.
     await page.getByLabel("Require a passing eval to publish").click();
     await page.getByText("Publishing now requires a passing eval").waitFor({ timeout: 20_000 });
-    await page.waitForFunction(() => (document.querySelector('input[aria-label="Require a passing eval to publish"]') as HTMLInputElement | null)?.checked === true, undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => (document.querySelector('input[aria-label="Require a passing eval to publish"]') as HTMLInputElement | null)?.checked === true,
+      undefined,
+      { timeout: 20_000 },
+    );
     await shot("03-eval-side-by-side");
 
     // Publishing the draft is refused: its eval did not pass every case.
     await page.goto(`${e2e.baseUrl}/dashboard/workflows/${workflowId}`);
     await page.click('button:has-text("Publish")');
-    await page.getByText(/requires a passing eval of the draft/).first().waitFor({ timeout: 20_000 });
+    await page
+      .getByText(/requires a passing eval of the draft/)
+      .first()
+      .waitFor({ timeout: 20_000 });
     await shot("04-publish-gated");
   });
 });

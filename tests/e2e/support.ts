@@ -7,7 +7,17 @@ import { chromium, type Browser, type Page } from "playwright-core";
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...extraArgs],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      ...extraArgs,
+    ],
   });
 }
 
@@ -20,10 +30,24 @@ export async function controlUpstream(upstreamUrl: string, options: Record<strin
  * A customer's site on its own origin: serves a bundled page and a /token endpoint that mints
  * stream tokens server-side with the API key (the key never reaches the browser).
  */
-export async function serveCustomerSite(opts: { entry: string; apiBase: string; key: string; config: Record<string, string>; alias?: Record<string, string> }) {
+export async function serveCustomerSite(opts: {
+  entry: string;
+  apiBase: string;
+  key: string;
+  config: Record<string, string>;
+  alias?: Record<string, string>;
+}) {
   const bundle = await build({
-    entryPoints: [path.resolve(import.meta.dirname, opts.entry)], bundle: true, write: false, format: "esm", alias: opts.alias,
-    platform: "browser", jsx: "automatic", define: { "process.env.NODE_ENV": '"production"' }, minify: true, logLevel: "silent",
+    entryPoints: [path.resolve(import.meta.dirname, opts.entry)],
+    bundle: true,
+    write: false,
+    format: "esm",
+    alias: opts.alias,
+    platform: "browser",
+    jsx: "automatic",
+    define: { "process.env.NODE_ENV": '"production"' },
+    minify: true,
+    logLevel: "silent",
   });
   const js = bundle.outputFiles[0]!.text;
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>customer site</title></head><body><div id="root"></div>
@@ -50,7 +74,11 @@ export async function serveCustomerSite(opts: { entry: string; apiBase: string; 
  * A new account (and its organization) through the sign-up form, then a workflow created from the
  * workflows page, on the offline model; resolves its id once the editor has saved.
  */
-export async function signUpWithWorkflow(page: Page, baseUrl: string, o: { name: string; org: string; emailPrefix: string; workflow: string; template: string }) {
+export async function signUpWithWorkflow(
+  page: Page,
+  baseUrl: string,
+  o: { name: string; org: string; emailPrefix: string; workflow: string; template: string },
+) {
   await page.goto(`${baseUrl}/sign-up`);
   await page.fill('input[name="name"]', o.name);
   await page.fill('input[name="org"]', o.org);

@@ -21,7 +21,13 @@ afterAll(async () => browser?.close());
 
 describe("typed variables in the editor and the playground", () => {
   it("number, enum and image controls; the uploaded image reaches the model", async () => {
-    await signUpWithWorkflow(page, e2e.baseUrl, { name: "Tia Typed", org: "Typed Labs", emailPrefix: "typed", workflow: "Describer", template: "Describe {{photo}} at {{level}} level in {{count}} words" });
+    await signUpWithWorkflow(page, e2e.baseUrl, {
+      name: "Tia Typed",
+      org: "Typed Labs",
+      emailPrefix: "typed",
+      workflow: "Describer",
+      template: "Describe {{photo}} at {{level}} level in {{count}} words",
+    });
 
     await page.selectOption('select[aria-label="photo type"]', "image");
     await page.selectOption('select[aria-label="level type"]', "enum");
@@ -37,7 +43,10 @@ describe("typed variables in the editor and the playground", () => {
     await page.setInputFiles('input[aria-label="photo file"]', { name: "dot.png", mimeType: "image/png", buffer: PNG });
     await page.getByAltText("photo preview").waitFor();
     await page.click('button:has-text("Run draft")');
-    await page.getByTestId("playground-output").getByText("Describe [received an image: image/png] at hard level in 12 words").waitFor({ timeout: 20_000 });
+    await page
+      .getByTestId("playground-output")
+      .getByText("Describe [received an image: image/png] at hard level in 12 words")
+      .waitFor({ timeout: 20_000 });
     await page.getByTestId("playground-summary").waitFor({ timeout: 20_000 });
     await page.screenshot({ path: `${SHOTS}/typed-playground.png`, fullPage: true });
     expect(await page.getByTestId("playground-summary").textContent()).toMatch(/^completed · /);

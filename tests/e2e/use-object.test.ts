@@ -33,7 +33,11 @@ describe("useObject against the stream URL (structured output)", () => {
       await page.goto(site.url);
       await page.click("#review");
       // Mid-stream: the title and a first tag are on screen, the stars not yet.
-      await page.waitForFunction(() => document.querySelectorAll("#tags li").length >= 1 && document.querySelector("#stars")?.textContent === "stars: …", null, { timeout: 20_000 });
+      await page.waitForFunction(
+        () => document.querySelectorAll("#tags li").length >= 1 && document.querySelector("#stars")?.textContent === "stars: …",
+        null,
+        { timeout: 20_000 },
+      );
       await page.screenshot({ path: `${SHOTS}/useobject-mid-stream.png` });
       expect(await page.textContent("#status")).toBe("streaming…");
       expect(await page.textContent("#title")).toBe("Charlie the dog");

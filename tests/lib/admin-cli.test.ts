@@ -38,7 +38,10 @@ describe("admin CLI (embedded database)", () => {
     const holder = spawn("sleep", ["600"]);
     try {
       writeFileSync(path.join(dir, "pglite.lock"), String(holder.pid));
-      const err = await admin(dir, "org", "create", "--name", "X").then(() => null, (e) => e);
+      const err = await admin(dir, "org", "create", "--name", "X").then(
+        () => null,
+        (e) => e,
+      );
       expect(err).not.toBeNull();
       expect(err.code).toBe(1);
       expect(err.stderr).toMatch(/^error: /);
@@ -54,7 +57,10 @@ describe("first run", () => {
   it("seeds a demo org, workflow and key on an empty embedded database, saved 0600", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "fg-seed-"));
     const script = path.join(dir, "boot-once.mts");
-    writeFileSync(script, `import { boot } from ${JSON.stringify(path.resolve("lib/server/boot.ts"))};\nimport { closeDb } from ${JSON.stringify(path.resolve("db/index.ts"))};\nawait boot();\nawait closeDb();\n`);
+    writeFileSync(
+      script,
+      `import { boot } from ${JSON.stringify(path.resolve("lib/server/boot.ts"))};\nimport { closeDb } from ${JSON.stringify(path.resolve("db/index.ts"))};\nawait boot();\nawait closeDb();\n`,
+    );
     const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dir, LOG_LEVEL: "error", PORT: "3999" };
     delete env.DATABASE_URL;
     const { stdout } = await exec(tsx, [SERVER, script], { env, timeout: 60_000 });

@@ -25,9 +25,14 @@ describe("admin commands", () => {
 
   it("answers a bad command, or a missing option, with the usage", async () => {
     await expect(runAdminCommand(["org", "explode"])).rejects.toMatchObject({
-      code: "invalid_request", message: expect.stringMatching(/^Unknown command "org explode"\nUsage: npm run admin/),
+      code: "invalid_request",
+      message: expect.stringMatching(/^Unknown command "org explode"\nUsage: npm run admin/),
     });
-    await expect(runAdminCommand(["org", "create"])).rejects.toMatchObject({ message: expect.stringMatching(/^--name is required\nUsage: npm run admin/) });
-    await expect(runAdminCommand(["org", "create", "--name", "X", "--credits", "lots"])).rejects.toMatchObject({ message: "--credits must be an integer" });
+    await expect(runAdminCommand(["org", "create"])).rejects.toMatchObject({
+      message: expect.stringMatching(/^--name is required\nUsage: npm run admin/),
+    });
+    await expect(runAdminCommand(["org", "create", "--name", "X", "--credits", "lots"])).rejects.toMatchObject({
+      message: "--credits must be an integer",
+    });
   });
 });

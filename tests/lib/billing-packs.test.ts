@@ -14,7 +14,14 @@ describe("credit packs (operator data)", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dir, LOG_LEVEL: "error" };
     delete env.DATABASE_URL;
     const admin = async (...args: string[]) =>
-      JSON.parse((await exec(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/admin.ts", ...args], { env, timeout: 120_000 })).stdout);
+      JSON.parse(
+        (
+          await exec(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/admin.ts", ...args], {
+            env,
+            timeout: 120_000,
+          })
+        ).stdout,
+      );
     const pack = await admin("billing", "pack", "create", "--name", "Starter", "--credits", "100000", "--price-cents", "1000");
     expect(pack).toMatchObject({ name: "Starter", credits: 100000, price_cents: 1000, currency: "usd", archived: false });
     expect(pack.pack_id).toMatch(/^pack_[a-z0-9]{24}$/);
@@ -23,8 +30,11 @@ describe("credit packs (operator data)", () => {
   }, 180_000);
 
   it("list shows packs on sale; an archived pack leaves it (and --all keeps it)", async () => {
-    const pack = (await runAdminCommand(["billing", "pack", "create", "--name", "Team", "--credits", "10", "--price-cents", "100"])) as { pack_id: string };
-    const ids = async (...extra: string[]) => ((await runAdminCommand(["billing", "pack", "list", ...extra])).packs as Array<{ pack_id: string }>).map((p) => p.pack_id);
+    const pack = (await runAdminCommand(["billing", "pack", "create", "--name", "Team", "--credits", "10", "--price-cents", "100"])) as {
+      pack_id: string;
+    };
+    const ids = async (...extra: string[]) =>
+      ((await runAdminCommand(["billing", "pack", "list", ...extra])).packs as Array<{ pack_id: string }>).map((p) => p.pack_id);
     expect(await ids()).toContain(pack.pack_id);
     await runAdminCommand(["billing", "pack", "archive", "--pack", pack.pack_id]);
     expect(await ids()).not.toContain(pack.pack_id);
@@ -38,11 +48,16 @@ describe("credit packs (operator data)", () => {
     [["--name", "x", "--credits", "10", "--price-cents", "100000000"], /price must be an integer number of cents from 1 to 99999999/],
     [["--name", "x", "--credits", "10", "--price-cents", "100", "--currency", "dollars"], /three-letter ISO 4217/],
   ])("refuses a bad pack: %j", async (args, message) => {
-    await expect(runAdminCommand(["billing", "pack", "create", ...args])).rejects.toMatchObject({ code: "invalid_request", message: expect.stringMatching(message) });
+    await expect(runAdminCommand(["billing", "pack", "create", ...args])).rejects.toMatchObject({
+      code: "invalid_request",
+      message: expect.stringMatching(message),
+    });
   });
 
   it("an unknown pack cannot be archived; a currency is stored lowercase", async () => {
     await expect(runAdminCommand(["billing", "pack", "archive", "--pack", "pack_nope"])).rejects.toMatchObject({ code: "not_found" });
-    expect(await runAdminCommand(["billing", "pack", "create", "--name", "Euro", "--credits", "5", "--price-cents", "500", "--currency", "EUR"])).toMatchObject({ currency: "eur" });
+    expect(
+      await runAdminCommand(["billing", "pack", "create", "--name", "Euro", "--credits", "5", "--price-cents", "500", "--currency", "EUR"]),
+    ).toMatchObject({ currency: "eur" });
   });
 });

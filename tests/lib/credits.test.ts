@@ -12,7 +12,12 @@ import { sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createFixture, preparePublished } from "../support/fixtures";
 
 const result = (inputTokens: number, outputTokens: number, error?: EngineResult["error"]): EngineResult => ({
-  text: "x", citations: [], usage: { inputTokens, outputTokens }, usageReported: true, finishReason: "stop", error,
+  text: "x",
+  citations: [],
+  usage: { inputTokens, outputTokens },
+  usageReported: true,
+  finishReason: "stop",
+  error,
 });
 
 async function begin(credits: number, maxOutputTokens = 50) {
@@ -51,7 +56,10 @@ describe("credit ledger", () => {
     // (run-settlement.test.ts); once it has spent everything, nothing can: 402 at once.
     await finishRun(run, result(probe.estimate, 7), performance.now());
     expect((await getOrg(db, f.orgId))!.creditBalance).toBe(0);
-    await expect(reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId })).rejects.toMatchObject({ code: "invalid_billing", status: 402 });
+    await expect(reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId })).rejects.toMatchObject({
+      code: "invalid_billing",
+      status: 402,
+    });
     expect(await listLedger(db, { orgId: f.orgId })).toHaveLength(3); // grant, reserve, settle: the 402 wrote nothing
   });
 
@@ -73,12 +81,20 @@ describe("credit ledger", () => {
     const db = await getDb();
     expect((await getOrg(db, f.orgId))!.creditBalance).toBe(5000 - 4 - orphan.creditsReserved);
     expect(await sweepOrphanedRuns({ olderThanMs: 0 })).toBeGreaterThanOrEqual(1);
-    expect(await getRun(db, { orgId: f.orgId, runId: orphan.id })).toMatchObject({ status: "failed", errorCode: "orphaned", creditsCharged: 0 });
+    expect(await getRun(db, { orgId: f.orgId, runId: orphan.id })).toMatchObject({
+      status: "failed",
+      errorCode: "orphaned",
+      creditsCharged: 0,
+    });
     expect((await getOrg(db, f.orgId))!.creditBalance).toBe(4996);
     expect(await sumLedger(db, f.orgId)).toBe(4996);
     // The finisher arriving after the sweeper (its instance was frozen, not dead) is the run's real
     // end: it re-settles the run once, with one adjusting entry; a second finish changes nothing.
-    expect(await finishRun(orphan, result(5, 5), performance.now())).toMatchObject({ status: "completed", creditsCharged: 10, finishedHere: true });
+    expect(await finishRun(orphan, result(5, 5), performance.now())).toMatchObject({
+      status: "completed",
+      creditsCharged: 10,
+      finishedHere: true,
+    });
     expect((await getOrg(db, f.orgId))!.creditBalance).toBe(4986);
     expect(await sumLedger(db, f.orgId)).toBe(4986);
     expect((await finishRun(orphan, result(5, 5), performance.now())).finishedHere).toBe(false);

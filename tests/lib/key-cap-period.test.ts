@@ -23,7 +23,12 @@ describe("a key's cap counter and its period", () => {
 
   it.each([
     { name: "written today: counts", start: today, counter: 40, shown: 40 },
-    { name: "written in a later period (clock ahead elsewhere): counts", start: new Date(today.getTime() + 86_400_000), counter: 100, shown: 100 },
+    {
+      name: "written in a later period (clock ahead elsewhere): counts",
+      start: new Date(today.getTime() + 86_400_000),
+      counter: 100,
+      shown: 100,
+    },
     { name: "written yesterday: a new period starts from zero", start: new Date(today.getTime() - 86_400_000), counter: 70, shown: 0 },
   ])("keys page – $name", async ({ start, counter, shown }) => {
     const key = await keyWithCounter(start, counter);

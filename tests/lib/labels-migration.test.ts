@@ -22,7 +22,10 @@ describe("migration 0003 (labels, audit): backfill", () => {
           ('wfv_d1', 'wf_draft', 'org_a', 1, '', 't1', '[]', 'offline:echo', 10, false);
         UPDATE workflows SET published_version_id = 'wfv_r1' WHERE id = 'wf_rolled';
       `);
-      await apply(db, files.find((f) => f.startsWith("0003"))!);
+      await apply(
+        db,
+        files.find((f) => f.startsWith("0003"))!,
+      );
       const labels = await db.query(`SELECT workflow_id, name, version_id FROM workflow_labels ORDER BY workflow_id, name`);
       expect(labels.rows).toEqual([
         { workflow_id: "wf_rolled", name: "latest", version_id: "wfv_r2" },

@@ -53,11 +53,18 @@ describe("mail", () => {
   it("is delivered over SMTP from the queue: text and HTML parts, links on BETTER_AUTH_URL, the delivery log says sent; the SMTP password is in no log line", async () => {
     const lines: string[] = [];
     const write = logSink.write;
-    logSink.write = (l) => { lines.push(l); return true; };
+    logSink.write = (l) => {
+      lines.push(l);
+      return true;
+    };
     setEnv({ LOG_LEVEL: "debug" });
     try {
       const to = `${randomAlnum(8)}@example.com`;
-      const id = await sendMail({ kind: "invitation", to, data: { orgName: "Acme <b>&", inviterName: "Ada", role: "admin", invitationId: "a".repeat(32), expiresAt: "7 Dec 2026" } });
+      const id = await sendMail({
+        kind: "invitation",
+        to,
+        data: { orgName: "Acme <b>&", inviterName: "Ada", role: "admin", invitationId: "a".repeat(32), expiresAt: "7 Dec 2026" },
+      });
       const got = await until(async () => inbox.to(to)[0], "the message");
       expect(got.from?.text).toBe('"Flowgate" <noreply@flowgate.test>');
       expect(got.subject).toBe("Ada invited you to Acme <b>& on Flowgate");
@@ -67,7 +74,10 @@ describe("mail", () => {
       expect(got.html).toContain("<strong>Acme &lt;b&gt;&amp;</strong>");
       expect(got.html).toContain('href="https://flowgate.example.com/invite/' + "a".repeat(32) + '"');
       expect(inbox.logins.at(-1)).toEqual({ user: "mailer", pass: "smtp-pass-not-in-logs" });
-      const row = await until(async () => { const r = await delivery(id); return r.status === "sent" && r; }, "sent");
+      const row = await until(async () => {
+        const r = await delivery(id);
+        return r.status === "sent" && r;
+      }, "sent");
       expect(row).toMatchObject({ kind: "invitation", toAddress: to, attempts: 1, lastError: null });
       expect(lines.join("\n")).toContain(id);
       expect(lines.join("\n")).not.toContain("smtp-pass-not-in-logs");
@@ -80,34 +90,58 @@ describe("mail", () => {
   it("SMTP down: the attempt is logged with its error and retried from the queue; delivered once the server is back", async () => {
     await inbox.stop();
     const to = `${randomAlnum(8)}@example.com`;
-    const id = await sendMail({ kind: "reset-password", to, data: { name: "Bo", url: "https://flowgate.example.com/api/auth/reset-password/tok?callbackURL=%2Freset-password" } });
-    const failed = await until(async () => { const r = await delivery(id); return r.attempts >= 1 && r; }, "a failed attempt");
+    const id = await sendMail({
+      kind: "reset-password",
+      to,
+      data: { name: "Bo", url: "https://flowgate.example.com/api/auth/reset-password/tok?callbackURL=%2Freset-password" },
+    });
+    const failed = await until(async () => {
+      const r = await delivery(id);
+      return r.attempts >= 1 && r;
+    }, "a failed attempt");
     expect(failed.status).toBe("pending");
     expect(failed.lastError).toMatch(/ECONNREFUSED|ESOCKET|connect/i);
     expect(failed.lastError).not.toContain("smtp-pass-not-in-logs");
     expect(failed.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() - 1000);
     // Still queued, for the next attempt.
     const db = await getDb();
-    const queued = await db.select().from(jobs).where(and(eq(jobs.kind, "mail"), sql`${jobs.payload}->>'mailId' = ${id}`));
+    const queued = await db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.kind, "mail"), sql`${jobs.payload}->>'mailId' = ${id}`));
     expect(queued).toHaveLength(1);
     await inbox.start();
     const got = await until(async () => inbox.to(to)[0], "the retried message");
     expect(got.subject).toBe("Reset your Flowgate password");
-    const row = await until(async () => { const r = await delivery(id); return r.status === "sent" && r; }, "sent");
+    const row = await until(async () => {
+      const r = await delivery(id);
+      return r.status === "sent" && r;
+    }, "sent");
     expect(row.attempts).toBeGreaterThanOrEqual(2);
-    expect(await db.select().from(jobs).where(sql`${jobs.payload}->>'mailId' = ${id}`)).toHaveLength(0);
+    expect(
+      await db
+        .select()
+        .from(jobs)
+        .where(sql`${jobs.payload}->>'mailId' = ${id}`),
+    ).toHaveLength(0);
   });
 
   it("without SMTP_URL each message is written as an .eml file and its links logged at info", async () => {
     const lines: string[] = [];
     const write = logSink.write;
-    logSink.write = (l) => { lines.push(l); return true; };
+    logSink.write = (l) => {
+      lines.push(l);
+      return true;
+    };
     setEnv({ SMTP_URL: undefined, LOG_LEVEL: "info" });
     try {
       const to = `${randomAlnum(8)}@example.com`;
       const url = "https://flowgate.example.com/api/auth/verify-email?token=abc";
       const id = await sendMail({ kind: "verify-email", to, data: { name: "Cy", url } });
-      const row = await until(async () => { const r = await delivery(id); return r.status === "written" && r; }, "written");
+      const row = await until(async () => {
+        const r = await delivery(id);
+        return r.status === "written" && r;
+      }, "written");
       expect(row.attempts).toBe(1);
       const line = JSON.parse(lines.find((l) => l.includes(id) && l.includes("mail written"))!);
       expect(line).toMatchObject({ level: "info", mailId: id, to, links: [url] });

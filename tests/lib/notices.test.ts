@@ -99,12 +99,27 @@ describe("notices", () => {
     const to = await emails(org);
     const db = await getDb();
     const id = newId.webhook();
-    await db.insert(webhookEndpoints).values({ id, orgId: org.orgId, url: "https://hooks.example.com/in", events: ["run.completed"], secret: "whsec_x", failingSince: new Date(Date.now() - 2 * 86_400_000) });
-    const first = await markEndpointFailing(db, { endpointId: id, reason: "Every delivery failed for 24 hours (last: HTTP 503)", disableAfterMs: 86_400_000 });
+    await db.insert(webhookEndpoints).values({
+      id,
+      orgId: org.orgId,
+      url: "https://hooks.example.com/in",
+      events: ["run.completed"],
+      secret: "whsec_x",
+      failingSince: new Date(Date.now() - 2 * 86_400_000),
+    });
+    const first = await markEndpointFailing(db, {
+      endpointId: id,
+      reason: "Every delivery failed for 24 hours (last: HTTP 503)",
+      disableAfterMs: 86_400_000,
+    });
     const second = await markEndpointFailing(db, { endpointId: id, reason: "again", disableAfterMs: 86_400_000 });
     expect(first).toEqual({ disabled: true, justDisabled: true });
     expect(second).toEqual({ disabled: true, justDisabled: false });
-    await noticeWebhookDisabled({ orgId: org.orgId, endpointUrl: "https://hooks.example.com/in", reason: "Every delivery failed for 24 hours (last: HTTP 503)" });
+    await noticeWebhookDisabled({
+      orgId: org.orgId,
+      endpointUrl: "https://hooks.example.com/in",
+      reason: "Every delivery failed for 24 hours (last: HTTP 503)",
+    });
     const mail = await until(() => inbox.to(to.admin)[0], "webhook notice");
     expect(mail.subject).toBe("Org: a webhook endpoint was disabled");
     expect(mail.text).toContain("Why: Every delivery failed for 24 hours (last: HTTP 503)");

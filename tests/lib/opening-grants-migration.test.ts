@@ -22,7 +22,10 @@ describe("migration opening_grants: backfill", () => {
       `);
       await apply(db, migration);
       const rows = await db.query(`SELECT user_id, org_id FROM opening_grants ORDER BY user_id`);
-      expect(rows.rows).toEqual([{ user_id: "u_member", org_id: null }, { user_id: "u_removed", org_id: null }]);
+      expect(rows.rows).toEqual([
+        { user_id: "u_member", org_id: null },
+        { user_id: "u_removed", org_id: null },
+      ]);
     } finally {
       await db.close();
     }

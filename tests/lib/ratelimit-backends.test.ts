@@ -124,7 +124,9 @@ describe("getLimiter() picks the backend from env", () => {
       expect(getLimiter()).toBe(l); // created once
       void l.close?.();
     } finally {
-      for (const k of vars) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+      for (const k of vars)
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
       resetEnvForTests();
       setLimiter(previous);
     }
@@ -148,7 +150,12 @@ describe("the node-redis adapter", () => {
           }
         },
       };
-      const limiter = createRatelimitLimiter({ kind: "redis", redis: createRedisAdapter(raw), ping: async () => "PONG", keyPrefix: prefix() });
+      const limiter = createRatelimitLimiter({
+        kind: "redis",
+        redis: createRedisAdapter(raw),
+        ping: async () => "PONG",
+        keyPrefix: prefix(),
+      });
       // First call: the hash is unknown unless an earlier run loaded it (a shared Redis) → EVAL of
       // the stripped script; from then on EVALSHA hits. (No SCRIPT FLUSH: the Redis may be shared.)
       expect((await limiter.limit("key_sha", policy(10))).remaining).toBe(9);
@@ -170,34 +177,43 @@ describe("through the route pipeline", () => {
   });
   afterEach(() => setLimiter(previous));
 
-  it.each(["redis", "upstash"] as const)("%s backend: headers, 429 with Retry-After, a stream token counts against its key", async (kind) => {
-    const bridge = kind === "upstash" ? await startUpstashBridge(sharedUrl) : undefined;
-    try {
-      const keyPrefix = prefix();
-      setLimiter(open(kind === "redis" ? createRedisLimiter(sharedUrl, { keyPrefix }) : createUpstashLimiter(bridge!.url, bridge!.token, { keyPrefix })));
-      const f = await createFixture({ rateLimitPerMinute: 3 });
-      const first = await apiRequest("/api/v1/token", { key: f.key });
-      expect(first.status).toBe(200);
-      expect(first.headers.get("x-ratelimit-limit")).toBe("3");
-      expect(first.headers.get("x-ratelimit-remaining")).toBe("2");
-      const { token } = await first.json();
-      const streamed = await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}`, { method: "POST", json: { story: "x" } });
-      expect(streamed.status).toBe(200);
-      await streamed.text();
-      expect(streamed.headers.get("x-ratelimit-remaining")).toBe("1");
-      expect((await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } })).status).toBe(200);
-      const limited = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } });
-      expect(limited.status).toBe(429);
-      expect(await limited.json()).toMatchObject({ error: "Rate limit exceeded", success: false, code: "rate_limited" });
-      const reset = Number(limited.headers.get("x-ratelimit-reset"));
-      expect(reset).toBeGreaterThan(Date.now() / 1000);
-      // Seconds until the window resets (not Upstash's ms timestamp); ±1 for the second boundary.
-      expect(Math.abs(Number(limited.headers.get("retry-after")) - (reset - Date.now() / 1000))).toBeLessThanOrEqual(1);
-      expect((await apiRequest("/api/health")).status).toBe(200);
-    } finally {
-      await bridge?.close();
-    }
-  });
+  it.each(["redis", "upstash"] as const)(
+    "%s backend: headers, 429 with Retry-After, a stream token counts against its key",
+    async (kind) => {
+      const bridge = kind === "upstash" ? await startUpstashBridge(sharedUrl) : undefined;
+      try {
+        const keyPrefix = prefix();
+        setLimiter(
+          open(
+            kind === "redis"
+              ? createRedisLimiter(sharedUrl, { keyPrefix })
+              : createUpstashLimiter(bridge!.url, bridge!.token, { keyPrefix }),
+          ),
+        );
+        const f = await createFixture({ rateLimitPerMinute: 3 });
+        const first = await apiRequest("/api/v1/token", { key: f.key });
+        expect(first.status).toBe(200);
+        expect(first.headers.get("x-ratelimit-limit")).toBe("3");
+        expect(first.headers.get("x-ratelimit-remaining")).toBe("2");
+        const { token } = await first.json();
+        const streamed = await apiRequest(`/api/v1/run/${f.workflowId}/stream?token=${token}`, { method: "POST", json: { story: "x" } });
+        expect(streamed.status).toBe(200);
+        await streamed.text();
+        expect(streamed.headers.get("x-ratelimit-remaining")).toBe("1");
+        expect((await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } })).status).toBe(200);
+        const limited = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } });
+        expect(limited.status).toBe(429);
+        expect(await limited.json()).toMatchObject({ error: "Rate limit exceeded", success: false, code: "rate_limited" });
+        const reset = Number(limited.headers.get("x-ratelimit-reset"));
+        expect(reset).toBeGreaterThan(Date.now() / 1000);
+        // Seconds until the window resets (not Upstash's ms timestamp); ±1 for the second boundary.
+        expect(Math.abs(Number(limited.headers.get("retry-after")) - (reset - Date.now() / 1000))).toBeLessThanOrEqual(1);
+        expect((await apiRequest("/api/health")).status).toBe(200);
+      } finally {
+        await bridge?.close();
+      }
+    },
+  );
 });
 
 describe("Redis down or slow: bounded, fail open or closed", () => {
@@ -251,7 +267,9 @@ describe("Redis down or slow: bounded, fail open or closed", () => {
       expect(res.status).toBe(200);
       expect(ms).toBeLessThan(300 + 200);
     }
-    expect(lines.some((l) => l.includes('"level":"warn"') && l.includes("rate limiter unavailable") && l.includes('"failMode":"open"'))).toBe(true);
+    expect(
+      lines.some((l) => l.includes('"level":"warn"') && l.includes("rate limiter unavailable") && l.includes('"failMode":"open"')),
+    ).toBe(true);
 
     useEnv({ RATE_LIMIT_TIMEOUT_MS: "300", RATE_LIMIT_FAIL_MODE: "closed", LOG_LEVEL: "warn" });
     const { res, ms } = await timed(run);

@@ -14,7 +14,11 @@ import { expectLedgerEqualsBalance } from "../support/ledger";
 import { apiRequest } from "../support/routes";
 
 const done = (tokens: number): EngineResult => ({
-  text: "x ".repeat(tokens), citations: [], usage: { inputTokens: 3, outputTokens: tokens }, usageReported: true, finishReason: "stop",
+  text: "x ".repeat(tokens),
+  citations: [],
+  usage: { inputTokens: 3, outputTokens: tokens },
+  usageReported: true,
+  finishReason: "stop",
 });
 
 async function startStuckRun(credits: number) {
@@ -43,7 +47,10 @@ describe("a run settles exactly once", () => {
   it("concurrent finishers and the sweeper: the finish is recorded once, whoever came first", async () => {
     const { f, run } = await startStuckRun(5000);
     const db = await getDb();
-    await db.update(runs).set({ createdAt: new Date(Date.now() - 3600_000) }).where(eq(runs.id, run.id));
+    await db
+      .update(runs)
+      .set({ createdAt: new Date(Date.now() - 3600_000) })
+      .where(eq(runs.id, run.id));
     const [a, b] = await Promise.all([
       finishRun(run, done(7), performance.now()),
       finishRun(run, done(7), performance.now()),
@@ -56,7 +63,10 @@ describe("a run settles exactly once", () => {
     for (const r of [a, b]) expect(r).toMatchObject({ status: "completed", creditsCharged: 10 });
     expect([a, b].filter((r) => r.finishedHere)).toHaveLength(1);
     const kinds = await ledgerOf(f.orgId, run.id);
-    expect([["reserve", "settle"], ["adjust", "reserve", "settle"]]).toContainEqual([...kinds].sort());
+    expect([
+      ["reserve", "settle"],
+      ["adjust", "reserve", "settle"],
+    ]).toContainEqual([...kinds].sort());
     await expectLedgerEqualsBalance(f.orgId, 4990);
   });
 });
@@ -71,9 +81,16 @@ describe("orphaned runs", () => {
     await sweepOrphanedRuns();
     expect((await getRun(db, { orgId: f.orgId, runId: run.id }))!.status).toBe("running");
 
-    await db.update(runs).set({ createdAt: new Date(Date.now() - 3600_000) }).where(eq(runs.id, run.id));
+    await db
+      .update(runs)
+      .set({ createdAt: new Date(Date.now() - 3600_000) })
+      .where(eq(runs.id, run.id));
     expect(await sweepOrphanedRuns()).toBeGreaterThanOrEqual(1);
-    expect(await getRun(db, { orgId: f.orgId, runId: run.id })).toMatchObject({ status: "failed", errorCode: "orphaned", creditsCharged: 0 });
+    expect(await getRun(db, { orgId: f.orgId, runId: run.id })).toMatchObject({
+      status: "failed",
+      errorCode: "orphaned",
+      creditsCharged: 0,
+    });
     expect(await ledgerOf(f.orgId, run.id)).toEqual(["release", "reserve"]);
     await expectLedgerEqualsBalance(f.orgId, 5000);
 
@@ -94,7 +111,10 @@ describe("orphaned runs", () => {
     const { f, run } = await startStuckRun(600);
     await expectLedgerEqualsBalance(f.orgId, 0);
     const db = await getDb();
-    await db.update(runs).set({ createdAt: new Date(Date.now() - 3600_000) }).where(eq(runs.id, run.id));
+    await db
+      .update(runs)
+      .set({ createdAt: new Date(Date.now() - 3600_000) })
+      .where(eq(runs.id, run.id));
     const waiting = apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "a b c" } });
     await new Promise((r) => setTimeout(r, 300));
     await sweepOrphanedRuns();

@@ -19,7 +19,11 @@ import { expectLedgerEqualsBalance } from "../support/ledger";
 // go together in the next one. Each must keep the single-run invariants (lib/credits/README.md).
 
 const done = (out: number): EngineResult => ({
-  text: "y ".repeat(out), citations: [], usage: { inputTokens: 3, outputTokens: out }, usageReported: true, finishReason: "stop",
+  text: "y ".repeat(out),
+  citations: [],
+  usage: { inputTokens: 3, outputTokens: out },
+  usageReported: true,
+  finishReason: "stop",
 });
 const capped: KeyRestrictions = { workflowIds: null, allowedOrigins: null, capPeriod: "total", maxCredits: null };
 
@@ -30,7 +34,9 @@ async function startRuns(n: number, credits: number, opts: { cap?: number } = {}
   const prepared = await preparePublished(f, { story: "a b c" });
   const started = [];
   for (let i = 0; i < n; i++) {
-    started.push(await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId, restrictions: opts.cap ? capped : undefined }));
+    started.push(
+      await reserveRun(prepared, { source: "api", protocol: "json", apiKeyId: f.keyId, restrictions: opts.cap ? capped : undefined }),
+    );
   }
   return { f, started };
 }
@@ -98,15 +104,27 @@ describe("settlements in one statement (group commit)", () => {
     const { f, started } = await startRuns(5, 100_000);
     const db = await getDb();
     const finish = (i: number, ledgerId = newId.ledger()): RunFinish => ({
-      runId: started[i]!.id, ledgerId, status: "completed", cost: 4, output: "ok", citations: [], inputTokens: 3, outputTokens: 1,
-      errorCode: null, errorMessage: null, firstTokenMs: 1, latencyMs: 2,
+      runId: started[i]!.id,
+      ledgerId,
+      status: "completed",
+      cost: 4,
+      output: "ok",
+      citations: [],
+      inputTokens: 3,
+      outputTokens: 1,
+      errorCode: null,
+      errorMessage: null,
+      firstTokenMs: 1,
+      latencyMs: 2,
     });
     const shared = newId.ledger();
     // Two start at once (the slots); the last three arrive while they run and share a statement,
     // in which two ledger rows collide on their id: the statement fails, nothing of it is written.
     const results = await Promise.allSettled([
-      settleRun(finish(0), started[0]!.creditsReserved), settleRun(finish(1), started[1]!.creditsReserved),
-      settleRun(finish(2, shared), started[2]!.creditsReserved), settleRun(finish(3, shared), started[3]!.creditsReserved),
+      settleRun(finish(0), started[0]!.creditsReserved),
+      settleRun(finish(1), started[1]!.creditsReserved),
+      settleRun(finish(2, shared), started[2]!.creditsReserved),
+      settleRun(finish(3, shared), started[3]!.creditsReserved),
       settleRun(finish(4), started[4]!.creditsReserved),
     ]);
     // Settled one by one, the two runs race for the shared id: one of them gets it.

@@ -25,11 +25,13 @@ async function serve(hops: string | undefined): Promise<number> {
 
 function get(port: number, from: string, headers: Record<string, string>) {
   return new Promise<{ xff: string | null; realIp: string | null }>((resolve, reject) => {
-    http.get({ host: "127.0.0.1", port, localAddress: from, headers }, (res) => {
-      let body = "";
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve(JSON.parse(body)));
-    }).on("error", reject);
+    http
+      .get({ host: "127.0.0.1", port, localAddress: from, headers }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve(JSON.parse(body)));
+      })
+      .on("error", reject);
   });
 }
 
@@ -38,7 +40,10 @@ afterAll(() => children.forEach((c) => c.kill()));
 describe("client address (TRUSTED_PROXY_HOPS)", () => {
   it("unset → the socket address; a client's X-Forwarded-For and X-Real-IP are ignored", async () => {
     const port = await serve(undefined);
-    expect(await get(port, "127.0.0.5", { "x-forwarded-for": "203.0.113.9", "x-real-ip": "203.0.113.9" })).toEqual({ xff: "127.0.0.5", realIp: null });
+    expect(await get(port, "127.0.0.5", { "x-forwarded-for": "203.0.113.9", "x-real-ip": "203.0.113.9" })).toEqual({
+      xff: "127.0.0.5",
+      realIp: null,
+    });
     expect(await get(port, "127.0.0.6", {})).toEqual({ xff: "127.0.0.6", realIp: null });
   });
 

@@ -8,7 +8,9 @@ describe("WEB_CONCURRENCY", () => {
   const shared = { DATABASE_URL: "postgres://x/db", REDIS_URL: "redis://x" };
   it("defaults to one process per core on PostgreSQL with Redis (or Upstash), one otherwise", () => {
     expect(workerCount(shared)).toBe(availableParallelism());
-    expect(workerCount({ DATABASE_URL: "postgres://x/db", UPSTASH_REDIS_REST_URL: "https://u", UPSTASH_REDIS_REST_TOKEN: "t" })).toBe(availableParallelism());
+    expect(workerCount({ DATABASE_URL: "postgres://x/db", UPSTASH_REDIS_REST_URL: "https://u", UPSTASH_REDIS_REST_TOKEN: "t" })).toBe(
+      availableParallelism(),
+    );
     expect(workerCount({})).toBe(1);
     expect(workerCount({ DATABASE_URL: "postgres://x/db" })).toBe(1);
     expect(workerCount({ REDIS_URL: "redis://x" })).toBe(1);
@@ -20,6 +22,7 @@ describe("WEB_CONCURRENCY", () => {
   it("refuses more than one process on the embedded database or without a shared Redis, and malformed counts", () => {
     expect(() => workerCount({ WEB_CONCURRENCY: "2" })).toThrow(/needs DATABASE_URL .* and REDIS_URL/);
     expect(() => workerCount({ DATABASE_URL: "postgres://x/db", WEB_CONCURRENCY: "2" })).toThrow(/REDIS_URL/);
-    for (const bad of ["0", "-1", "two", "1.5", "1000", " 2"]) expect(() => workerCount({ ...shared, WEB_CONCURRENCY: bad }), bad).toThrow(/WEB_CONCURRENCY must be/);
+    for (const bad of ["0", "-1", "two", "1.5", "1000", " 2"])
+      expect(() => workerCount({ ...shared, WEB_CONCURRENCY: bad }), bad).toThrow(/WEB_CONCURRENCY must be/);
   });
 });

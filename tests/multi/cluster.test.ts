@@ -31,7 +31,10 @@ describe("three instances behind HAProxy", () => {
     expect(await readSse(first, before, (e) => e.event === "chunk" && e.data.index === 4)).toBe("stopped");
 
     await stepPast(origin);
-    const resumed = await suite.api(`/api/v1/runs/${runId}/stream`, { key: suite.seed.key, headers: { accept: "text/event-stream", "last-event-id": "4" } });
+    const resumed = await suite.api(`/api/v1/runs/${runId}/stream`, {
+      key: suite.seed.key,
+      headers: { accept: "text/event-stream", "last-event-id": "4" },
+    });
     expect(resumed.status).toBe(200);
     expect(resumed.headers.get("x-backend")).not.toBe(origin);
     const after: Sse[] = [];
@@ -93,10 +96,16 @@ describe("three instances behind HAProxy", () => {
     const wf = await createWorkflow({ orgId, name: "Small", template: "Write {{story}}", model: "openai.chat:fake", publish: true });
     const db = await getDb();
 
-    const answers = await Promise.all(Array.from({ length: 200 }, async () => {
-      const r = await suite.api(`/api/v1/run/${wf.workflow_id}`, { key, json: { story: "a dog" } });
-      return { status: r.status, backend: r.headers.get("x-backend"), body: (await r.json()) as { credits_charged?: number; code?: string } };
-    }));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const r = await suite.api(`/api/v1/run/${wf.workflow_id}`, { key, json: { story: "a dog" } });
+        return {
+          status: r.status,
+          backend: r.headers.get("x-backend"),
+          body: (await r.json()) as { credits_charged?: number; code?: string },
+        };
+      }),
+    );
     const ok = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status === 402);
     expect(answers.filter((a) => a.status !== 200 && a.status !== 402).map((a) => [a.status, a.body])).toEqual([]);
@@ -104,13 +113,23 @@ describe("three instances behind HAProxy", () => {
     const charged = ok.reduce((s, a) => s + a.body.credits_charged!, 0);
     expect(charged).toBeLessThanOrEqual(start);
 
-    const [running] = await db.select({ n: sql<number>`count(*)::int` }).from(runs).where(and(eq(runs.orgId, orgId), eq(runs.status, "running")));
+    const [running] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(runs)
+      .where(and(eq(runs.orgId, orgId), eq(runs.status, "running")));
     expect(running!.n).toBe(0);
     const balance = (await getOrg(db, orgId))!.creditBalance;
     expect(balance).toBeGreaterThanOrEqual(0);
     expect(balance).toBe(start - charged);
     expect(await sumLedger(db, orgId)).toBe(balance);
-    suite.figures.overdraft = { runs: 200, completed: ok.length, refused402: refused.length, balanceFor: 25, startBalance: start, endBalance: balance };
+    suite.figures.overdraft = {
+      runs: 200,
+      completed: ok.length,
+      refused402: refused.length,
+      balanceFor: 25,
+      startBalance: start,
+      endBalance: balance,
+    };
   });
 
   it("a revoke and a publish are seen by every instance within LOOKUP_CACHE_TTL_MS (1 s)", async () => {
@@ -121,7 +140,10 @@ describe("three instances behind HAProxy", () => {
       const seen: Record<string, { status: number; version?: number }> = {};
       for (let i = 0; i < NAMES.length; i++) {
         const r = await suite.api(`/api/v1/workflows/${suite.seed.workflowId}`, { key: k });
-        seen[r.headers.get("x-backend")!] = { status: r.status, version: r.ok ? ((await r.json()) as { version: number }).version : (await r.body?.cancel(), undefined) };
+        seen[r.headers.get("x-backend")!] = {
+          status: r.status,
+          version: r.ok ? ((await r.json()) as { version: number }).version : (await r.body?.cancel(), undefined),
+        };
       }
       return seen;
     };
@@ -165,13 +187,30 @@ describe("three instances behind HAProxy", () => {
     await pollUntil(async () => ((await suite.cluster.serverStates()).b === "DOWN" ? true : undefined), 10_000);
     // Nothing new is sent to it: a burst of runs is served by the survivors.
     suite.cluster.upstream.set({ tokens: 3, tokenDelayMs: 0 });
-    const after = await Promise.all(Array.from({ length: 9 }, () => suite.api(`/api/v1/run/${suite.seed.workflowId}`, { key: suite.seed.key, json: { story: "a dog" } })));
+    const after = await Promise.all(
+      Array.from({ length: 9 }, () => suite.api(`/api/v1/run/${suite.seed.workflowId}`, { key: suite.seed.key, json: { story: "a dog" } })),
+    );
     expect(after.map((r) => r.status)).toEqual(Array(9).fill(200));
     expect(new Set(after.map((r) => r.headers.get("x-backend")))).toEqual(new Set(["a", "c"]));
     await Promise.all(after.map((r) => r.body?.cancel()));
     const { getDb, runs } = await lib();
-    const left = await (await getDb()).select({ id: runs.id, status: runs.status }).from(runs).where(inArray(runs.id, onVictim.map((s) => s.runId)));
-    suite.figures.kill = { killed: 1, streamsOnKilled: onVictim.length, clientsCutAfterMs: cutAfterMs, killedRunsStillRunning: left.filter((r) => r.status === "running").length };
+    const left = await (
+      await getDb()
+    )
+      .select({ id: runs.id, status: runs.status })
+      .from(runs)
+      .where(
+        inArray(
+          runs.id,
+          onVictim.map((s) => s.runId),
+        ),
+      );
+    suite.figures.kill = {
+      killed: 1,
+      streamsOnKilled: onVictim.length,
+      clientsCutAfterMs: cutAfterMs,
+      killedRunsStillRunning: left.filter((r) => r.status === "running").length,
+    };
     await suite.cluster.restart("b");
   });
 });

@@ -20,7 +20,10 @@ const suite = clusterSuite({ NEXT_MANUAL_SIG_HANDLE: "true", SHUTDOWN_GRACE_S: S
 async function ledgerExact(orgId: string) {
   const { getDb, getOrg, sumLedger, runs } = await lib();
   const db = await getDb();
-  const [running] = await db.select({ n: sql<number>`count(*)::int` }).from(runs).where(and(eq(runs.orgId, orgId), eq(runs.status, "running")));
+  const [running] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), eq(runs.status, "running")));
   expect(running!.n).toBe(0);
   const balance = (await getOrg(db, orgId))!.creditBalance;
   expect(balance).toBeGreaterThanOrEqual(0);
@@ -43,24 +46,39 @@ describe("instances lost under load", () => {
 
     const { getDb, runs } = await lib();
     const db = await getDb();
-    const settled = await pollUntil(async () => {
-      const rows = await db.select({ status: runs.status }).from(runs).where(inArray(runs.id, victimRuns));
-      return rows.every((r) => r.status !== "running") ? rows : undefined;
-    }, ORPHAN_SETTLE_BOUND_MS + 5_000, 250);
+    const settled = await pollUntil(
+      async () => {
+        const rows = await db.select({ status: runs.status }).from(runs).where(inArray(runs.id, victimRuns));
+        return rows.every((r) => r.status !== "running") ? rows : undefined;
+      },
+      ORPHAN_SETTLE_BOUND_MS + 5_000,
+      250,
+    );
     const settleMs = Date.now() - killedAt;
     expect(settled, `the killed instance's runs were still running after ${settleMs} ms`).toBeDefined();
     expect(settleMs).toBeLessThanOrEqual(ORPHAN_SETTLE_BOUND_MS);
-    suite.figures.kill = { killed: 1, runsOnKilled: victimRuns.length, survivorsSettledAfterMs: settleMs, statuses: settled!.map((r) => r.status) };
+    suite.figures.kill = {
+      killed: 1,
+      runsOnKilled: victimRuns.length,
+      survivorsSettledAfterMs: settleMs,
+      statuses: settled!.map((r) => r.status),
+    };
 
     // The survivors' own streams are not disturbed; they are canceled here to end the test quickly.
-    for (const s of streams.filter((x) => x.backend !== "b")) await (await suite.api(`/api/v1/runs/${s.runId}/cancel`, { key: suite.seed.key, method: "POST" })).body?.cancel();
+    for (const s of streams.filter((x) => x.backend !== "b"))
+      await (await suite.api(`/api/v1/runs/${s.runId}/cancel`, { key: suite.seed.key, method: "POST" })).body?.cancel();
     await Promise.all(streams.map((s) => s.outcome));
     await ledgerExact(suite.seed.orgId);
     await suite.cluster.restart("b");
   });
 
   it("a frozen instance's runs are claimed provisionally, then re-settled by its own finish: its clients get every token, the runs end completed, the ledger exact", async () => {
-    for (const name of NAMES) if (suite.cluster.instances[name].server.process.exitCode !== null || suite.cluster.instances[name].server.process.signalCode !== null) await suite.cluster.restart(name);
+    for (const name of NAMES)
+      if (
+        suite.cluster.instances[name].server.process.exitCode !== null ||
+        suite.cluster.instances[name].server.process.signalCode !== null
+      )
+        await suite.cluster.restart(name);
     suite.cluster.upstream.set({ tokens: 300, tokenDelayMs: 20 });
     const started = await Promise.all(Array.from({ length: 6 }, () => suite.stream()));
     const streams = started.map((res) => {
@@ -78,10 +96,22 @@ describe("instances lost under load", () => {
     proc.kill("SIGSTOP");
     let claimed;
     try {
-      claimed = await pollUntil(async () => {
-        const rows = await db.select().from(runs).where(inArray(runs.id, frozen.map((s) => s.runId)));
-        return rows.every((r) => r.status === "failed" && r.errorCode === "orphaned") ? rows : undefined;
-      }, ORPHAN_SETTLE_BOUND_MS + 5_000, 250);
+      claimed = await pollUntil(
+        async () => {
+          const rows = await db
+            .select()
+            .from(runs)
+            .where(
+              inArray(
+                runs.id,
+                frozen.map((s) => s.runId),
+              ),
+            );
+          return rows.every((r) => r.status === "failed" && r.errorCode === "orphaned") ? rows : undefined;
+        },
+        ORPHAN_SETTLE_BOUND_MS + 5_000,
+        250,
+      );
     } finally {
       proc.kill("SIGCONT");
     }
@@ -94,25 +124,45 @@ describe("instances lost under load", () => {
     await Promise.all(streams.map((s) => s.outcome));
     // The instance woke and finished its runs: its clients got the whole answer and the real end,
     // and the record is that end, not the sweeper's.
-    const finals = await db.select().from(runs).where(inArray(runs.id, frozen.map((s) => s.runId)));
+    const finals = await db
+      .select()
+      .from(runs)
+      .where(
+        inArray(
+          runs.id,
+          frozen.map((s) => s.runId),
+        ),
+      );
     for (const s of frozen) {
       const done = s.events.at(-1)!;
       expect(done.event).toBe("done");
       expect(done.data.status).toBe("completed");
       const row = finals.find((r) => r.id === s.runId)!;
       expect(row).toMatchObject({ status: "completed", errorCode: null, outputTokens: 300, creditsCharged: done.data.credits_charged });
-      expect(s.events.filter((e) => e.event === "chunk").map((e) => e.data.content).join("")).toBe(row.output);
+      expect(
+        s.events
+          .filter((e) => e.event === "chunk")
+          .map((e) => e.data.content)
+          .join(""),
+      ).toBe(row.output);
     }
     suite.figures.freeze = {
-      frozenRuns: frozen.length, frozenForMs: Date.now() - frozenAt,
-      provisional: claimed!.map((r) => r.creditsCharged), final: finals.map((r) => r.creditsCharged),
+      frozenRuns: frozen.length,
+      frozenForMs: Date.now() - frozenAt,
+      provisional: claimed!.map((r) => r.creditsCharged),
+      final: finals.map((r) => r.creditsCharged),
     };
     await ledgerExact(suite.seed.orgId);
   });
 
   it("a rolling restart (SIGTERM each instance in turn, then start it again) under steady load loses no accepted request", async () => {
     // Three instances up, whatever the test before left.
-    for (const name of NAMES) if (suite.cluster.instances[name].server.process.exitCode !== null || suite.cluster.instances[name].server.process.signalCode !== null) await suite.cluster.restart(name);
+    for (const name of NAMES)
+      if (
+        suite.cluster.instances[name].server.process.exitCode !== null ||
+        suite.cluster.instances[name].server.process.signalCode !== null
+      )
+        await suite.cluster.restart(name);
     suite.cluster.upstream.set({ tokens: 20, tokenDelayMs: 50 });
     const tally = { accepted: 0, completed: 0, refused503: 0, lost: [] as string[] };
     let stopping = false;

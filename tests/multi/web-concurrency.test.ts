@@ -17,8 +17,11 @@ let base = "";
 let log = "";
 let seed: { key: string; offlineId: string; orgId: string };
 
-const health = () => fetch(`${base}/api/health`, { headers: { connection: "close" }, signal: AbortSignal.timeout(5000) })
-  .then(async (r) => ({ status: r.status, body: (await r.json()) as { pid: number } }), () => ({ status: 0, body: { pid: 0 } }));
+const health = () =>
+  fetch(`${base}/api/health`, { headers: { connection: "close" }, signal: AbortSignal.timeout(5000) }).then(
+    async (r) => ({ status: r.status, body: (await r.json()) as { pid: number } }),
+    () => ({ status: 0, body: { pid: 0 } }),
+  );
 async function pidsServing(n: number) {
   const pids = new Set<number>();
   for (let i = 0; i < n; i++) {
@@ -35,7 +38,11 @@ beforeAll(async () => {
   seed = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  launcher = spawn(process.execPath, [TSX, "scripts/start.ts"], { cwd: ROOT, env: { ...env, PORT: String(port), WEB_CONCURRENCY: "2" }, stdio: ["ignore", "pipe", "pipe"] });
+  launcher = spawn(process.execPath, [TSX, "scripts/start.ts"], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(port), WEB_CONCURRENCY: "2" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   launcher.stdout!.on("data", (d) => (log += d));
   launcher.stderr!.on("data", (d) => (log += d));
   const deadline = Date.now() + 120_000;
@@ -57,8 +64,16 @@ describe("npm start with WEB_CONCURRENCY=2", () => {
     while (pids.size < 2 && Date.now() < deadline) pids = new Set([...pids, ...(await pidsServing(10))]);
     expect(pids.size, log.slice(-2000)).toBe(2);
 
-    const runs = await Promise.all(Array.from({ length: 12 }, () =>
-      fetch(`${base}/api/v1/run/${seed.offlineId}`, { method: "POST", headers: { authorization: `Bearer ${seed.key}`, "content-type": "application/json", connection: "close" }, body: JSON.stringify({ story: "two processes" }), signal: AbortSignal.timeout(20_000) }).catch((e) => ({ status: String(e) }))));
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fetch(`${base}/api/v1/run/${seed.offlineId}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${seed.key}`, "content-type": "application/json", connection: "close" },
+          body: JSON.stringify({ story: "two processes" }),
+          signal: AbortSignal.timeout(20_000),
+        }).catch((e) => ({ status: String(e) })),
+      ),
+    );
     expect(runs.map((r) => r.status)).toEqual(Array(12).fill(200));
 
     const [victim] = [...pids];

@@ -26,8 +26,12 @@ describe("process killed with async runs running and queued", () => {
     const fake = await upstream();
     fake.set({ fault: "hang_before_first_token" });
     const env: NodeJS.ProcessEnv = {
-      ...process.env, LOG_LEVEL: "error", OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "x",
-      TOTAL_RUNS: String(TOTAL), RUN_QUEUE_CONCURRENCY: String(CONCURRENCY),
+      ...process.env,
+      LOG_LEVEL: "error",
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: "x",
+      TOTAL_RUNS: String(TOTAL),
+      RUN_QUEUE_CONCURRENCY: String(CONCURRENCY),
     };
     if (!process.env.DATABASE_URL) env.FLOWGATE_DATA_DIR = mkdtempSync(path.join(tmpdir(), "fg-async-crash-"));
     const child = spawn(...node(["tests/reliability/async-crash-child.ts", "start"]), { env, stdio: ["ignore", "pipe", "inherit"] });
@@ -65,10 +69,15 @@ describe("process killed with async runs running and queued", () => {
       const rows = await db.select().from(runs).where(eq(runs.orgId, started.orgId));
       expect(after.balance).toBe(10_000 - rows.reduce((n, r) => n + r.creditsCharged, 0));
     } else {
-      const { stdout } = await promisify(execFile)(...node(["tests/reliability/async-crash-child.ts", "boot", started.orgId]), { env, timeout: 90_000 });
+      const { stdout } = await promisify(execFile)(...node(["tests/reliability/async-crash-child.ts", "boot", started.orgId]), {
+        env,
+        timeout: 90_000,
+      });
       after = JSON.parse(stdout.trim().split("\n").at(-1)!);
     }
-    console.info(`[async crash] killed with ${JSON.stringify(started.statuses)}; after restart ${JSON.stringify(after.statuses)}, balance ${after.balance}, ledger ${after.ledger}`);
+    console.info(
+      `[async crash] killed with ${JSON.stringify(started.statuses)}; after restart ${JSON.stringify(after.statuses)}, balance ${after.balance}, ledger ${after.ledger}`,
+    );
     expect(after.statuses).toEqual({ failed: CONCURRENCY, completed: TOTAL - CONCURRENCY });
     expect(after.ledger).toBe(after.balance);
     expect(after.balance).toBeLessThan(10_000);

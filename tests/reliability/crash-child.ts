@@ -37,7 +37,16 @@ if (mode === "start") {
     const list = Array.isArray(rows) ? rows : (rows as { rows: Record<string, unknown>[] }).rows;
     if (list.length) {
       const r = list[0]!;
-      process.stdout.write(JSON.stringify({ orgId: f.orgId, runId: r.id, output: r.output, outputTokens: r.output_tokens, inputTokens: r.input_tokens, prices: r.prices }) + "\n");
+      process.stdout.write(
+        JSON.stringify({
+          orgId: f.orgId,
+          runId: r.id,
+          output: r.output,
+          outputTokens: r.output_tokens,
+          inputTokens: r.input_tokens,
+          prices: r.prices,
+        }) + "\n",
+      );
       break;
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -48,9 +57,15 @@ if (mode === "start") {
   const db = await getDb();
   const run = await getRun(db, { orgId: orgId!, runId: runId! });
   const org = await getOrg(db, orgId!);
-  process.stdout.write(JSON.stringify({
-    status: run?.status, errorCode: run?.errorCode, creditsCharged: run?.creditsCharged, balance: org?.creditBalance, ledger: await sumLedger(db, orgId!),
-    ...(mode === "boot-stream" ? { output: run?.output, inputTokens: run?.inputTokens, outputTokens: run?.outputTokens } : {}),
-  }) + "\n");
+  process.stdout.write(
+    JSON.stringify({
+      status: run?.status,
+      errorCode: run?.errorCode,
+      creditsCharged: run?.creditsCharged,
+      balance: org?.creditBalance,
+      ledger: await sumLedger(db, orgId!),
+      ...(mode === "boot-stream" ? { output: run?.output, inputTokens: run?.inputTokens, outputTokens: run?.outputTokens } : {}),
+    }) + "\n",
+  );
   process.exit(0);
 }

@@ -39,11 +39,18 @@ describe("process killed mid-run", () => {
         // Other instances may be mid-run, so on PostgreSQL only stale runs are swept; make it stale.
         expect(await sweepOrphanedRuns({ olderThanMs: 0 })).toBeGreaterThanOrEqual(1);
         const db = await getDb();
-        expect(await getRun(db, { orgId: started.orgId, runId: started.runId })).toMatchObject({ status: "failed", errorCode: "orphaned", creditsCharged: 0 });
+        expect(await getRun(db, { orgId: started.orgId, runId: started.runId })).toMatchObject({
+          status: "failed",
+          errorCode: "orphaned",
+          creditsCharged: 0,
+        });
         expect((await getOrg(db, started.orgId))!.creditBalance).toBe(10_000);
         expect(await sumLedger(db, started.orgId)).toBe(10_000);
       } else {
-        const { stdout } = await promisify(execFile)(...node(["tests/reliability/crash-child.ts", "boot", started.orgId, started.runId]), { env, timeout: 60_000 });
+        const { stdout } = await promisify(execFile)(...node(["tests/reliability/crash-child.ts", "boot", started.orgId, started.runId]), {
+          env,
+          timeout: 60_000,
+        });
         const after = JSON.parse(stdout.trim().split("\n").at(-1)!);
         expect(after).toEqual({ status: "failed", errorCode: "orphaned", creditsCharged: 0, balance: 10_000, ledger: 10_000 });
       }
@@ -58,7 +65,14 @@ describe("process killed mid-run", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "error", OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "x" };
     if (!process.env.DATABASE_URL) env.FLOWGATE_DATA_DIR = mkdtempSync(path.join(tmpdir(), "fg-crash-"));
     const child = spawn(...node(["tests/reliability/crash-child.ts", "stream"]), { env, stdio: ["ignore", "pipe", "inherit"] });
-    type Saved = { orgId: string; runId: string; output: string; outputTokens: number; inputTokens: number; prices: Record<string, { input: number; output: number }> };
+    type Saved = {
+      orgId: string;
+      runId: string;
+      output: string;
+      outputTokens: number;
+      inputTokens: number;
+      prices: Record<string, { input: number; output: number }>;
+    };
     const saved = await new Promise<Saved>((resolve, reject) => {
       let buf = "";
       child.stdout!.on("data", (d) => {
@@ -70,14 +84,31 @@ describe("process killed mid-run", () => {
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
     try {
-      let after: { status: string; errorCode: string; creditsCharged: number; balance: number; ledger: number; output: string; inputTokens: number; outputTokens: number };
+      let after: {
+        status: string;
+        errorCode: string;
+        creditsCharged: number;
+        balance: number;
+        ledger: number;
+        output: string;
+        inputTokens: number;
+        outputTokens: number;
+      };
       if (process.env.DATABASE_URL) {
         expect(await sweepOrphanedRuns({ olderThanMs: 0 })).toBeGreaterThanOrEqual(1);
         const db = await getDb();
         const run = (await getRun(db, { orgId: saved.orgId, runId: saved.runId }))!;
-        after = { ...run, errorCode: run.errorCode!, balance: (await getOrg(db, saved.orgId))!.creditBalance, ledger: await sumLedger(db, saved.orgId) };
+        after = {
+          ...run,
+          errorCode: run.errorCode!,
+          balance: (await getOrg(db, saved.orgId))!.creditBalance,
+          ledger: await sumLedger(db, saved.orgId),
+        };
       } else {
-        const { stdout } = await promisify(execFile)(...node(["tests/reliability/crash-child.ts", "boot-stream", saved.orgId, saved.runId]), { env, timeout: 60_000 });
+        const { stdout } = await promisify(execFile)(
+          ...node(["tests/reliability/crash-child.ts", "boot-stream", saved.orgId, saved.runId]),
+          { env, timeout: 60_000 },
+        );
         after = JSON.parse(stdout.trim().split("\n").at(-1)!);
       }
       // What the run provably used: the input sent (the estimate: no count came) and at least the

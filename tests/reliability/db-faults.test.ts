@@ -18,11 +18,15 @@ describe("PostgreSQL connections killed mid-run", () => {
     const f = await createFixture({ model: "openai.chat:m", credits: 100_000 });
     try {
       const responses = await Promise.all(
-        Array.from({ length: 8 }, () => apiRequest(`/api/v1/run/${f.workflowId}/stream`, { method: "POST", key: f.key, json: { story: "x" } })),
+        Array.from({ length: 8 }, () =>
+          apiRequest(`/api/v1/run/${f.workflowId}/stream`, { method: "POST", key: f.key, json: { story: "x" } }),
+        ),
       );
       const db = await getDb();
       // Every connection of the app's pool but the one asking.
-      const killed = await db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+      const killed = await db.execute(
+        sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      );
       const texts = await Promise.all(responses.map((r) => r.text()));
       expect(texts.every((t) => t.length > 0)).toBe(true);
       for (const r of responses) {

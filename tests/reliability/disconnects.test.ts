@@ -28,10 +28,28 @@ async function finalRun(orgId: string) {
 }
 
 const stages = [
-  { name: "before the first token (stream)", path: "/stream", opts: { firstTokenDelayMs: 3000, tokens: 10 }, abortAfter: "headers-wait", produced: 0 },
+  {
+    name: "before the first token (stream)",
+    path: "/stream",
+    opts: { firstTokenDelayMs: 3000, tokens: 10 },
+    abortAfter: "headers-wait",
+    produced: 0,
+  },
   { name: "mid-generation on POST /run (JSON)", path: "", opts: { tokens: 200, tokenDelayMs: 10 }, abortAfter: 300, produced: "some" },
-  { name: "after the first SSE chunk", path: "/stream?protocol=sse", opts: { tokens: 200, tokenDelayMs: 10 }, abortAfter: "first-chunk", produced: "some" },
-  { name: "after the first UI chunk", path: "/stream?protocol=ui", opts: { tokens: 200, tokenDelayMs: 10 }, abortAfter: "first-chunk", produced: "some" },
+  {
+    name: "after the first SSE chunk",
+    path: "/stream?protocol=sse",
+    opts: { tokens: 200, tokenDelayMs: 10 },
+    abortAfter: "first-chunk",
+    produced: "some",
+  },
+  {
+    name: "after the first UI chunk",
+    path: "/stream?protocol=ui",
+    opts: { tokens: 200, tokenDelayMs: 10 },
+    abortAfter: "first-chunk",
+    produced: "some",
+  },
 ] as const;
 
 describe("client disconnects at every stage", () => {
@@ -42,7 +60,10 @@ describe("client disconnects at every stage", () => {
     const closedBefore = fake.closedEarly;
     const ctrl = new AbortController();
     const req = fetch(`${server.url}/api/v1/run/${f.workflowId}${path}`, {
-      method: "POST", headers: { authorization: `Bearer ${f.key}` }, body: JSON.stringify({ story: "x" }), signal: ctrl.signal,
+      method: "POST",
+      headers: { authorization: `Bearer ${f.key}` },
+      body: JSON.stringify({ story: "x" }),
+      signal: ctrl.signal,
     });
     if (abortAfter === "first-chunk") {
       const res = await req;

@@ -33,7 +33,11 @@ describe("draining", () => {
     const refused = await apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "x" } });
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("1");
-    expect(await refused.json()).toMatchObject({ success: false, code: "service_unavailable", error: "This instance is shutting down: retry the request" });
+    expect(await refused.json()).toMatchObject({
+      success: false,
+      code: "service_unavailable",
+      error: "This instance is shutting down: retry the request",
+    });
     // (Runs other test files left going in this process drain too: at least ours.)
     const r = await drained;
     expect(r.canceled).toBe(0);

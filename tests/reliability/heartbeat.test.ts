@@ -24,17 +24,27 @@ describe("run heartbeats", () => {
     const dead = await runningRun();
     const alive = await runningRun();
     const local = await runningRun();
-    await db.update(runs).set({ createdAt: ago(3600_000), heartbeatAt: ago(ORPHAN_AFTER_MS + 1000) }).where(eq(runs.id, dead.run.id));
-    await db.update(runs).set({ createdAt: ago(3600_000), heartbeatAt: ago(ORPHAN_AFTER_MS + 1000) }).where(eq(runs.id, alive.run.id));
+    await db
+      .update(runs)
+      .set({ createdAt: ago(3600_000), heartbeatAt: ago(ORPHAN_AFTER_MS + 1000) })
+      .where(eq(runs.id, dead.run.id));
+    await db
+      .update(runs)
+      .set({ createdAt: ago(3600_000), heartbeatAt: ago(ORPHAN_AFTER_MS + 1000) })
+      .where(eq(runs.id, alive.run.id));
     await heartbeatRuns(db, [alive.run.id]);
-    await db.update(runs).set({ createdAt: ago(3600_000) }).where(eq(runs.id, local.run.id));
+    await db
+      .update(runs)
+      .set({ createdAt: ago(3600_000) })
+      .where(eq(runs.id, local.run.id));
     const reg = registerRun(local.run.id, local.f.orgId, () => {});
     try {
       await sweepOrphanedRuns();
     } finally {
       reg.done();
     }
-    const status = async (x: { f: { orgId: string }; run: { id: string } }) => (await getRun(db, { orgId: x.f.orgId, runId: x.run.id }))!.status;
+    const status = async (x: { f: { orgId: string }; run: { id: string } }) =>
+      (await getRun(db, { orgId: x.f.orgId, runId: x.run.id }))!.status;
     expect(await status(dead)).toBe("failed");
     expect(await status(alive)).toBe("running");
     expect(await status(local)).toBe("running");

@@ -77,10 +77,18 @@ describe("no secret in logs, error bodies or run records", () => {
     await keep(apiRequest(`/api/v1/run/${a.workflowId}`, { method: "POST", key: a.key, json: { story: "cut" } }));
     fake.reset();
     await keep(apiRequest(`/api/v1/run/${a.workflowId}`, { method: "POST", key: b.key, json: { story: "wrong org" } }));
-    await keep(apiRequest(`/api/v1/run/${a.workflowId}`, { method: "POST", headers: { authorization: `Bearer ${a.key}x` }, json: { story: "bad key" } }));
+    await keep(
+      apiRequest(`/api/v1/run/${a.workflowId}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${a.key}x` },
+        json: { story: "bad key" },
+      }),
+    );
     await keep(apiRequest(`/api/v1/run/wf_%00`, { method: "POST", key: a.key, json: { story: "odd id" } }));
 
-    const rows = await (await getDb()).execute(sql`select r.*, l.* from runs r left join credit_ledger l on l.run_id = r.id where r.org_id in (${a.orgId}, ${b.orgId})`);
+    const rows = await (
+      await getDb()
+    ).execute(sql`select r.*, l.* from runs r left join credit_ledger l on l.run_id = r.id where r.org_id in (${a.orgId}, ${b.orgId})`);
     const haystacks = { logs: captured.join("\n"), bodies: bodies.join("\n"), records: JSON.stringify(rows) };
     expect(captured.length).toBeGreaterThan(0);
     expect(haystacks.records).toContain("Model call failed (HTTP 401)");

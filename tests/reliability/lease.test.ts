@@ -39,7 +39,10 @@ describe("a run whose instance froze", () => {
 
       // The instance "froze": its lease expired. Another instance's sweeper (which does not know
       // this process runs it) claims the run.
-      await db.update(runs).set({ heartbeatAt: new Date(Date.now() - ORPHAN_AFTER_MS - 1000) }).where(eq(runs.id, runId));
+      await db
+        .update(runs)
+        .set({ heartbeatAt: new Date(Date.now() - ORPHAN_AFTER_MS - 1000) })
+        .where(eq(runs.id, runId));
       const stale = (await listStaleRuns(db, new Date(Date.now() - ORPHAN_AFTER_MS))).filter((r) => r.id === runId);
       expect(stale).toHaveLength(1);
       expect(await settleOrphan(stale[0]!)).not.toBeNull();
@@ -68,7 +71,14 @@ describe("a run whose instance froze", () => {
       const balance = (await getOrg(db, f.orgId))!.creditBalance;
       expect(balance).toBe(CREDITS - final.creditsCharged);
       expect(await sumLedger(db, f.orgId)).toBe(balance);
-      const kinds = (await db.select({ kind: creditLedger.kind }).from(creditLedger).where(and(eq(creditLedger.orgId, f.orgId), eq(creditLedger.runId, runId)))).map((e) => e.kind).sort();
+      const kinds = (
+        await db
+          .select({ kind: creditLedger.kind })
+          .from(creditLedger)
+          .where(and(eq(creditLedger.orgId, f.orgId), eq(creditLedger.runId, runId)))
+      )
+        .map((e) => e.kind)
+        .sort();
       expect(kinds).toEqual(adjusted ? ["adjust", "reserve", "settle"] : ["reserve", "settle"]);
       // Once only: a second claim or re-settlement changes nothing.
       expect(await settleOrphan({ ...stale[0]! })).toBeNull();
@@ -91,11 +101,18 @@ describe("a run whose instance froze", () => {
         [row] = await db.select().from(runs).where(eq(runs.orgId, f.orgId));
         if (!row) await sleep(20);
       }
-      await db.update(runs).set({ heartbeatAt: new Date(Date.now() - ORPHAN_AFTER_MS - 1000) }).where(eq(runs.id, row!.id));
+      await db
+        .update(runs)
+        .set({ heartbeatAt: new Date(Date.now() - ORPHAN_AFTER_MS - 1000) })
+        .where(eq(runs.id, row!.id));
       const [stale] = (await listStaleRuns(db, new Date(Date.now() - ORPHAN_AFTER_MS))).filter((r) => r.id === row!.id);
       expect(stale?.sentAt).toBeNull();
       await settleOrphan(stale!);
-      expect(await getRun(db, { orgId: f.orgId, runId: row!.id })).toMatchObject({ status: "failed", errorCode: "orphaned", creditsCharged: 0 });
+      expect(await getRun(db, { orgId: f.orgId, runId: row!.id })).toMatchObject({
+        status: "failed",
+        errorCode: "orphaned",
+        creditsCharged: 0,
+      });
       expect(await sumLedger(db, f.orgId)).toBe(CREDITS);
       release();
       await answer;

@@ -23,7 +23,9 @@ describe("migrations on a fresh PostgreSQL database", () => {
       const env = { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: "error" };
       const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
       const results = await Promise.allSettled(
-        Array.from({ length: 6 }, () => exec(process.execPath, [tsx, "--conditions=react-server", "scripts/db-migrate.ts"], { cwd: ROOT, env, timeout: 90_000 })),
+        Array.from({ length: 6 }, () =>
+          exec(process.execPath, [tsx, "--conditions=react-server", "scripts/db-migrate.ts"], { cwd: ROOT, env, timeout: 90_000 }),
+        ),
       );
       const failed = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason).slice(0, 500));
       expect(failed).toEqual([]);

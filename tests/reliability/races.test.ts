@@ -49,7 +49,10 @@ describe("races", () => {
       const before = calls();
       const settled: string[] = [];
       const inFlight = Array.from({ length: 10 }, (_, i) =>
-        apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: `x${i}` } }).then(async (r) => (settled.push(`${r.status} ${await r.clone().text()}`), r)));
+        apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: `x${i}` } }).then(
+          async (r) => (settled.push(`${r.status} ${await r.clone().text()}`), r),
+        ),
+      );
       // (Generous: on a loaded machine a request can queue behind the database for a while.)
       await vi.waitFor(() => expect(calls() - before + settled.length).toBe(10), { timeout: 60_000, interval: 20 });
       expect(settled).toEqual([]);
@@ -59,7 +62,10 @@ describe("races", () => {
       // would be waiting at the model too.
       let refused = 0;
       const after = Array.from({ length: 10 }, () =>
-        apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "y" } }).then((r) => (refused += r.status === 401 ? 1 : 0, r)));
+        apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", key: f.key, json: { story: "y" } }).then(
+          (r) => ((refused += r.status === 401 ? 1 : 0), r),
+        ),
+      );
       await vi.waitFor(() => expect(refused).toBe(10), { timeout: 30_000, interval: 20 });
       expect(calls() - before).toBe(10); // nothing sent after the revoke reached the model
       expect(settled).toEqual([]);
@@ -89,15 +95,25 @@ describe("lock order under admin changes", () => {
   it("publishes, label moves and a capped key's revoke while its runs reserve and settle: no deadlock, no 500", async () => {
     const f = await createFixture({ model: "offline:echo" });
     const capped = await createApiKey({ orgId: f.orgId, creditCap: 1_000_000, creditCapPeriod: "day" });
-    const runsDone = Promise.all(Array.from({ length: 60 }, (_, i) =>
-      apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", json: { story: `s${i}` }, key: i % 2 ? capped.key : f.key }).then((r) => r.status)));
+    const runsDone = Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        apiRequest(`/api/v1/run/${f.workflowId}`, { method: "POST", json: { story: `s${i}` }, key: i % 2 ? capped.key : f.key }).then(
+          (r) => r.status,
+        ),
+      ),
+    );
     const admin = Promise.all([
       ...Array.from({ length: 6 }, () => publishVersion({ orgId: f.orgId, workflowId: f.workflowId })),
-      ...Array.from({ length: 6 }, () => moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "staging", version: 1, actorId: null })),
+      ...Array.from({ length: 6 }, () =>
+        moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label: "staging", version: 1, actorId: null }),
+      ),
       new Promise((r) => setTimeout(r, 20)).then(() => revokeApiKey({ orgId: f.orgId, keyId: capped.id })),
     ]);
     const [statuses] = await Promise.all([runsDone, admin]);
-    expect(statuses.every((s) => s === 200 || s === 401), String(statuses)).toBe(true);
+    expect(
+      statuses.every((s) => s === 200 || s === 401),
+      String(statuses),
+    ).toBe(true);
     const rows = await (await getDb()).select().from(runs).where(eq(runs.orgId, f.orgId));
     expect(rows.every((r) => r.status === "completed")).toBe(true);
   }, 120_000);

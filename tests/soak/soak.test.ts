@@ -62,7 +62,12 @@ describe.runIf(!!process.env.DATABASE_URL)("soak", () => {
       async () => {
         // A client that leaves after the first chunk.
         const ctrl = new AbortController();
-        const r = await fetch(`${e2e.baseUrl}/api/v1/run/${e2e.storyId}/stream`, { method: "POST", headers: auth, body, signal: ctrl.signal });
+        const r = await fetch(`${e2e.baseUrl}/api/v1/run/${e2e.storyId}/stream`, {
+          method: "POST",
+          headers: auth,
+          body,
+          signal: ctrl.signal,
+        });
         await r.body!.getReader().read();
         ctrl.abort();
         bump("disconnects");
@@ -84,20 +89,25 @@ describe.runIf(!!process.env.DATABASE_URL)("soak", () => {
       bump("fault windows");
     }, 30_000);
     let i = 0;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < deadline) {
-        const op = ops[i++ % ops.length]!;
-        const t0 = Date.now();
-        try {
-          await op();
-          bump("ok");
-        } catch (e) {
-          if ((e as Error).name === "AbortError") continue;
-          if (inFault(t0, Date.now())) bump("injected failures");
-          else unexpected.push(`${Math.round((t0 - start) / 100) / 10}s ${String((e as Error).message)} ${String((e as Error).cause ?? "")}`);
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (Date.now() < deadline) {
+          const op = ops[i++ % ops.length]!;
+          const t0 = Date.now();
+          try {
+            await op();
+            bump("ok");
+          } catch (e) {
+            if ((e as Error).name === "AbortError") continue;
+            if (inFault(t0, Date.now())) bump("injected failures");
+            else
+              unexpected.push(
+                `${Math.round((t0 - start) / 100) / 10}s ${String((e as Error).message)} ${String((e as Error).cause ?? "")}`,
+              );
+          }
         }
-      }
-    }));
+      }),
+    );
     clearInterval(sampler);
     clearInterval(faults);
     await controlUpstream(e2e.upstreamUrl, { reset: true });
@@ -106,16 +116,37 @@ describe.runIf(!!process.env.DATABASE_URL)("soak", () => {
     const db = await getDb();
     let running = -1;
     for (let k = 0; k < 100 && running !== 0; k++) {
-      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(runs).where(and(eq(runs.orgId, e2e.orgId), eq(runs.status, "running")));
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(runs)
+        .where(and(eq(runs.orgId, e2e.orgId), eq(runs.status, "running")));
       running = row!.n;
       if (running) await new Promise((r) => setTimeout(r, 100));
     }
     const balance = (await getOrg(db, e2e.orgId))!.creditBalance;
-    const [total] = await db.select({ n: sql<number>`count(*)::int` }).from(runs).where(eq(runs.orgId, e2e.orgId));
+    const [total] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(runs)
+      .where(eq(runs.orgId, e2e.orgId));
     const firstMinute = Math.max(...rss.slice(0, 12));
     const lastMinute = Math.max(...rss.slice(-12));
-    console.log(JSON.stringify({ faultWindows: faultWindows.map(([a, b]) => [(a - start) / 1000, (b - start) / 1000]), sample: unexpected.slice(0, 12) }));
-    console.log(JSON.stringify({ minutes: SOAK_MS / 60000, ...counts, unexpected: unexpected.length, runs: total!.n, running, balance, rssMb: { firstMinute: Math.round(firstMinute), lastMinute: Math.round(lastMinute), max: Math.round(Math.max(...rss)) } }));
+    console.log(
+      JSON.stringify({
+        faultWindows: faultWindows.map(([a, b]) => [(a - start) / 1000, (b - start) / 1000]),
+        sample: unexpected.slice(0, 12),
+      }),
+    );
+    console.log(
+      JSON.stringify({
+        minutes: SOAK_MS / 60000,
+        ...counts,
+        unexpected: unexpected.length,
+        runs: total!.n,
+        running,
+        balance,
+        rssMb: { firstMinute: Math.round(firstMinute), lastMinute: Math.round(lastMinute), max: Math.round(Math.max(...rss)) },
+      }),
+    );
     expect(unexpected.slice(0, 10)).toEqual([]);
     expect(running).toBe(0);
     expect(await sumLedger(db, e2e.orgId)).toBe(balance);

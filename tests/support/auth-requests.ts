@@ -2,19 +2,30 @@ import { POST, GET } from "@/app/api/auth/[...all]/route";
 
 // Calls to /api/auth/* through the route handler, as the dashboard's browser makes them.
 
-export function authRequest(method: "GET" | "POST", path: string, { body, cookie, ip }: { body?: unknown; cookie?: string; ip?: string } = {}) {
+export function authRequest(
+  method: "GET" | "POST",
+  path: string,
+  { body, cookie, ip }: { body?: unknown; cookie?: string; ip?: string } = {},
+) {
   const req = new Request(`http://localhost:3000/api/auth${path}`, {
-    method, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
     headers: {
-      "content-type": "application/json", origin: "http://localhost:3000",
-      ...(cookie ? { cookie } : {}), ...(ip ? { "x-forwarded-for": ip } : {}),
+      "content-type": "application/json",
+      origin: "http://localhost:3000",
+      ...(cookie ? { cookie } : {}),
+      ...(ip ? { "x-forwarded-for": ip } : {}),
     },
   });
   return method === "GET" ? GET(req) : POST(req);
 }
 
 /** The cookies a response set, as a Cookie header. */
-export const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+export const cookiesOf = (res: Response) =>
+  res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
 
 /** A random documentation address (TEST-NET-3), so each test has a rate-limit bucket of its own. */
 export const randomIp = () => `203.0.113.${Math.floor(Math.random() * 250) + 1}`;

@@ -46,14 +46,27 @@ export const ORIGIN = "http://flowgate.test";
 export const billingHeaders = (extra: Record<string, string> = {}) => ({ host: "flowgate.test", ...extra });
 
 /** Delivers a signed Stripe event to POST /api/webhooks/stripe, as Stripe does. */
-export async function deliverEvent(stand: import("./stripe-standin").StripeStandIn, event: Record<string, unknown>, sign: { timestamp?: number; secret?: string } = {}) {
+export async function deliverEvent(
+  stand: import("./stripe-standin").StripeStandIn,
+  event: Record<string, unknown>,
+  sign: { timestamp?: number; secret?: string } = {},
+) {
   const { apiRequest } = await import("./routes");
   const { payload, header } = stand.sign(event, sign);
-  return apiRequest("/api/webhooks/stripe", { method: "POST", body: payload, headers: { "stripe-signature": header, "content-type": "application/json; charset=utf-8" } });
+  return apiRequest("/api/webhooks/stripe", {
+    method: "POST",
+    body: payload,
+    headers: { "stripe-signature": header, "content-type": "application/json; charset=utf-8" },
+  });
 }
 
 /** Buys `pack` through the API and pays at the stand-in: the completed session (the event is not sent). */
-export async function buyAndPay(stand: import("./stripe-standin").StripeStandIn, adminKey: string, packId: string, opts: { paymentStatus?: "paid" | "unpaid" } = {}) {
+export async function buyAndPay(
+  stand: import("./stripe-standin").StripeStandIn,
+  adminKey: string,
+  packId: string,
+  opts: { paymentStatus?: "paid" | "unpaid" } = {},
+) {
   const { apiRequest } = await import("./routes");
   const res = await apiRequest("/api/v1/billing/checkout", { key: adminKey, json: { pack_id: packId }, headers: billingHeaders() });
   if (res.status !== 200) throw new Error(`checkout answered ${res.status}: ${await res.text()}`);
@@ -68,6 +81,9 @@ export async function balanceAndLedger(orgId: string) {
   const db = await getDb();
   const rows = await db.execute(sql`SELECT (SELECT credit_balance FROM orgs WHERE id = ${orgId}) AS balance,
     (SELECT COALESCE(SUM(amount), 0) FROM credit_ledger WHERE org_id = ${orgId}) AS ledger`);
-  const row = (Array.isArray(rows) ? rows[0] : (rows as { rows: Record<string, unknown>[] }).rows[0]) as { balance: unknown; ledger: unknown };
+  const row = (Array.isArray(rows) ? rows[0] : (rows as { rows: Record<string, unknown>[] }).rows[0]) as {
+    balance: unknown;
+    ledger: unknown;
+  };
   return { balance: Number(row.balance), ledger: Number(row.ledger) };
 }

@@ -12,7 +12,12 @@ export type FixtureOptions = Partial<NewWorkflow> & { credits?: number; publish?
 
 /** A fresh org with a key and a published workflow: tests isolate themselves by tenant. */
 export async function createFixture({
-  credits = 100_000, template = "Write {{story}}", model = "offline:echo", publish = true, rateLimitPerMinute, ...rest
+  credits = 100_000,
+  template = "Write {{story}}",
+  model = "offline:echo",
+  publish = true,
+  rateLimitPerMinute,
+  ...rest
 }: FixtureOptions = {}) {
   const org = await createOrg({ name: "Test org", credits });
   const key = await createApiKey({ orgId: org.org_id, rateLimitPerMinute });
@@ -51,6 +56,7 @@ export async function createVersionedFixture(n: number, { labels = {}, ...opts }
     await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { template: `v${v} {{story}}` } });
     await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
   }
-  for (const [label, version] of Object.entries(labels)) await moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label, version, actorId: null });
+  for (const [label, version] of Object.entries(labels))
+    await moveLabel({ orgId: f.orgId, workflowId: f.workflowId, label, version, actorId: null });
   return f;
 }

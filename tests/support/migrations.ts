@@ -4,7 +4,10 @@ import type { PGlite } from "@electric-sql/pglite";
 import { MIGRATIONS_DIR } from "@/db";
 
 /** The migration files, in the order they apply. */
-export const migrationFiles = () => readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).sort();
+export const migrationFiles = () =>
+  readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
 
 /** One migration file on a private PGlite, statement by statement, as drizzle's migrator splits it. */
 export async function applyMigration(db: PGlite, file: string) {

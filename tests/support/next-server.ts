@@ -19,19 +19,31 @@ export function freePort(): Promise<number> {
 }
 
 export type NextServer = {
-  url: string; port: number; process: ChildProcess;
+  url: string;
+  port: number;
+  process: ChildProcess;
   /** Everything it printed so far (stdout and stderr). */
   log: () => string;
   /** Sends the signal and waits (at most `timeoutMs`) for the exit; resolves the exit code or signal. */
   stop: (signal?: NodeJS.Signals, timeoutMs?: number) => Promise<number | string | null>;
 };
 
-export async function startNextServer({ env, port, readyTimeoutMs = 60_000 }: { env: NodeJS.ProcessEnv; port?: number; readyTimeoutMs?: number }): Promise<NextServer> {
+export async function startNextServer({
+  env,
+  port,
+  readyTimeoutMs = 60_000,
+}: {
+  env: NodeJS.ProcessEnv;
+  port?: number;
+  readyTimeoutMs?: number;
+}): Promise<NextServer> {
   port ??= await freePort();
   // As `npm start` runs it: with the trusted-proxy preload, and no BETTER_AUTH_URL (the
   // zero-configuration case, the dashboard opened at 127.0.0.1) unless the caller sets one.
   const child = spawn(process.execPath, nextStartArgs(ROOT, ["-p", String(port), "-H", "127.0.0.1"]), {
-    cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"],
+    cwd: ROOT,
+    env: { ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
   child.stdout!.on("data", (d) => (log += d));
@@ -46,7 +58,10 @@ export async function startNextServer({ env, port, readyTimeoutMs = 60_000 }: { 
   };
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    const ok = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline || child.exitCode !== null) {
       await stop("SIGKILL");

@@ -5,8 +5,17 @@
 import http from "node:http";
 
 export type Fault =
-  | null | "http_429" | "http_500" | "http_401" | "http_400" | "http_404" | "http_503" | "hang_before_first_token" | "drop_mid_stream"
-  | "malformed_sse" | "error_event_mid_stream";
+  | null
+  | "http_429"
+  | "http_500"
+  | "http_401"
+  | "http_400"
+  | "http_404"
+  | "http_503"
+  | "hang_before_first_token"
+  | "drop_mid_stream"
+  | "malformed_sse"
+  | "error_event_mid_stream";
 
 export interface FakeOpenAIOptions {
   /** Output tokens per response (default 20): "tok0 ", "tok1 ", … */
@@ -78,7 +87,11 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
     set: (o) => void (opts = { ...opts, ...o }),
     reset: () => void (opts = { ...defaults, ...initial }),
     openConnections: () => open,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 
   const server = http.createServer((req, res) => {
@@ -107,11 +120,15 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
       }
       if (req.method === "GET" && path === "/v1/models") {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model", created: 0, owned_by: "flowgate-tests" }] }));
+        return res.end(
+          JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model", created: 0, owned_by: "flowgate-tests" }] }),
+        );
       }
       if (req.method !== "POST" || (path !== "/v1/chat/completions" && path !== "/v1/responses")) {
         res.writeHead(404, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ error: { message: `no route ${req.method} ${path}`, type: "invalid_request_error", code: "not_found" } }));
+        return res.end(
+          JSON.stringify({ error: { message: `no route ${req.method} ${path}`, type: "invalid_request_error", code: "not_found" } }),
+        );
       }
       if (o.script?.length) {
         const [next, ...rest] = o.script;
@@ -133,14 +150,22 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
     const { all, last } = userTexts(body);
     const format = api === "chat" ? body.response_format : body.text?.format;
     const schema = format?.type === "json_schema" ? (format.json_schema?.schema ?? format.schema) : undefined;
-    let toks = o.structured && schema ? words(JSON.stringify(o.structured(all, schema))) : o.text !== undefined ? words(o.text) : o.echo ? words(last) : Array.from({ length: o.tokens ?? 20 }, (_, i) => `tok${i} `);
-    const limit = api === "chat" ? body.max_completion_tokens ?? body.max_tokens : body.max_output_tokens;
+    let toks =
+      o.structured && schema
+        ? words(JSON.stringify(o.structured(all, schema)))
+        : o.text !== undefined
+          ? words(o.text)
+          : o.echo
+            ? words(last)
+            : Array.from({ length: o.tokens ?? 20 }, (_, i) => `tok${i} `);
+    const limit = api === "chat" ? (body.max_completion_tokens ?? body.max_tokens) : body.max_output_tokens;
     const truncated = typeof limit === "number" && toks.length > limit;
     if (truncated) toks = toks.slice(0, limit);
     const inputTokens = words(all).length;
     const outputTokens = toks.length;
-    const webSearch = api === "responses" && (body.tools ?? []).some((t: any) => t.type === "web_search" || t.type === "web_search_preview");
-    const citations = webSearch ? o.citations ?? [] : [];
+    const webSearch =
+      api === "responses" && (body.tools ?? []).some((t: any) => t.type === "web_search" || t.type === "web_search_preview");
+    const citations = webSearch ? (o.citations ?? []) : [];
     const text = toks.join("");
     const id = `${api === "chat" ? "chatcmpl" : "resp"}_${Math.random().toString(36).slice(2, 12)}`;
     const created = Math.floor(Date.now() / 1000);
@@ -149,13 +174,32 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
     if (!body.stream) {
       res.writeHead(200, { "content-type": "application/json" });
       if (api === "chat") {
-        return res.end(JSON.stringify({
-          id, object: "chat.completion", created, model,
-          choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: truncated ? "length" : "stop" }],
-          usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
-        }));
+        return res.end(
+          JSON.stringify({
+            id,
+            object: "chat.completion",
+            created,
+            model,
+            choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: truncated ? "length" : "stop" }],
+            usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+          }),
+        );
       }
-      return res.end(JSON.stringify(responsesObject({ id, created, model, text, citations, truncated, inputTokens, outputTokens, status: truncated ? "incomplete" : "completed" })));
+      return res.end(
+        JSON.stringify(
+          responsesObject({
+            id,
+            created,
+            model,
+            text,
+            citations,
+            truncated,
+            inputTokens,
+            outputTokens,
+            status: truncated ? "incomplete" : "completed",
+          }),
+        ),
+      );
     }
 
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
@@ -192,13 +236,28 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
     const steps: Array<() => boolean | void> = [];
 
     if (api === "chat") {
-      const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
-        ({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+      const chunk = (delta: object, finish: string | null = null, extra: object = {}) => ({
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model,
+        choices: [{ index: 0, delta, finish_reason: finish }],
+        ...extra,
+      });
       steps.push(() => send(chunk({ role: "assistant", content: "" })));
       toks.forEach((t) => steps.push(() => send(chunk({ content: t }))));
       steps.push(() => send(chunk({}, truncated ? "length" : "stop")));
       if (body.stream_options?.include_usage) {
-        steps.push(() => send({ id, object: "chat.completion.chunk", created, model, choices: [], usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens } }));
+        steps.push(() =>
+          send({
+            id,
+            object: "chat.completion.chunk",
+            created,
+            model,
+            choices: [],
+            usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+          }),
+        );
       }
       steps.push(() => send("[DONE]"));
     } else {
@@ -209,19 +268,102 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
       if (webSearch) {
         const wsId = `ws_${id}`;
         const action = { type: "search", query: last.slice(0, 100), sources: citations.map((url) => ({ type: "url", url })) };
-        steps.push(() => send(r("response.output_item.added", { output_index: 0, item: { type: "web_search_call", id: wsId, status: "in_progress" } }), "response.output_item.added"));
-        steps.push(() => send(r("response.output_item.done", { output_index: 0, item: { type: "web_search_call", id: wsId, status: "completed", action } }), "response.output_item.done"));
+        steps.push(() =>
+          send(
+            r("response.output_item.added", { output_index: 0, item: { type: "web_search_call", id: wsId, status: "in_progress" } }),
+            "response.output_item.added",
+          ),
+        );
+        steps.push(() =>
+          send(
+            r("response.output_item.done", { output_index: 0, item: { type: "web_search_call", id: wsId, status: "completed", action } }),
+            "response.output_item.done",
+          ),
+        );
         outIndex = 1;
       }
       const oi = outIndex;
-      steps.push(() => send(r("response.output_item.added", { output_index: oi, item: { type: "message", id: msgId, status: "in_progress", role: "assistant", content: [] } }), "response.output_item.added"));
-      steps.push(() => send(r("response.content_part.added", { item_id: msgId, output_index: oi, content_index: 0, part: { type: "output_text", text: "", annotations: [] } }), "response.content_part.added"));
-      toks.forEach((t) => steps.push(() => send(r("response.output_text.delta", { item_id: msgId, output_index: oi, content_index: 0, delta: t, logprobs: [] }), "response.output_text.delta")));
-      const annotations = citations.map((url, i) => ({ type: "url_citation", start_index: 0, end_index: Math.min(text.length, 10), url, title: `Source ${i + 1}` }));
-      annotations.forEach((a, i) => steps.push(() => send(r("response.output_text.annotation.added", { item_id: msgId, output_index: oi, content_index: 0, annotation_index: i, annotation: a }), "response.output_text.annotation.added")));
-      steps.push(() => send(r("response.output_text.done", { item_id: msgId, output_index: oi, content_index: 0, text, logprobs: [] }), "response.output_text.done"));
-      steps.push(() => send(r("response.content_part.done", { item_id: msgId, output_index: oi, content_index: 0, part: { type: "output_text", text, annotations } }), "response.content_part.done"));
-      steps.push(() => send(r("response.output_item.done", { output_index: oi, item: { type: "message", id: msgId, status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations }] } }), "response.output_item.done"));
+      steps.push(() =>
+        send(
+          r("response.output_item.added", {
+            output_index: oi,
+            item: { type: "message", id: msgId, status: "in_progress", role: "assistant", content: [] },
+          }),
+          "response.output_item.added",
+        ),
+      );
+      steps.push(() =>
+        send(
+          r("response.content_part.added", {
+            item_id: msgId,
+            output_index: oi,
+            content_index: 0,
+            part: { type: "output_text", text: "", annotations: [] },
+          }),
+          "response.content_part.added",
+        ),
+      );
+      toks.forEach((t) =>
+        steps.push(() =>
+          send(
+            r("response.output_text.delta", { item_id: msgId, output_index: oi, content_index: 0, delta: t, logprobs: [] }),
+            "response.output_text.delta",
+          ),
+        ),
+      );
+      const annotations = citations.map((url, i) => ({
+        type: "url_citation",
+        start_index: 0,
+        end_index: Math.min(text.length, 10),
+        url,
+        title: `Source ${i + 1}`,
+      }));
+      annotations.forEach((a, i) =>
+        steps.push(() =>
+          send(
+            r("response.output_text.annotation.added", {
+              item_id: msgId,
+              output_index: oi,
+              content_index: 0,
+              annotation_index: i,
+              annotation: a,
+            }),
+            "response.output_text.annotation.added",
+          ),
+        ),
+      );
+      steps.push(() =>
+        send(
+          r("response.output_text.done", { item_id: msgId, output_index: oi, content_index: 0, text, logprobs: [] }),
+          "response.output_text.done",
+        ),
+      );
+      steps.push(() =>
+        send(
+          r("response.content_part.done", {
+            item_id: msgId,
+            output_index: oi,
+            content_index: 0,
+            part: { type: "output_text", text, annotations },
+          }),
+          "response.content_part.done",
+        ),
+      );
+      steps.push(() =>
+        send(
+          r("response.output_item.done", {
+            output_index: oi,
+            item: {
+              type: "message",
+              id: msgId,
+              status: "completed",
+              role: "assistant",
+              content: [{ type: "output_text", text, annotations }],
+            },
+          }),
+          "response.output_item.done",
+        ),
+      );
       const status = truncated ? "incomplete" : "completed";
       const final = responsesObject({ id, created, model, text, citations, truncated, inputTokens, outputTokens, status });
       steps.push(() => send(r(`response.${status}`, { response: final }), `response.${status}`));
@@ -257,7 +399,7 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
       steps[i]!();
       if (deltaStep) deltasSent++;
       i++;
-      const delay = deltaStep ? o.tokenDelayMs ?? 0 : i === firstDeltaStep ? o.firstTokenDelayMs ?? 0 : 0;
+      const delay = deltaStep ? (o.tokenDelayMs ?? 0) : i === firstDeltaStep ? (o.firstTokenDelayMs ?? 0) : 0;
       if (delay > 0) timer = setTimeout(tick, delay);
       else setImmediate(tick);
     };
@@ -271,22 +413,58 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
   return state;
 }
 
-function responsesObject(p: { id: string; created: number; model: string; text: string; citations: string[]; truncated: boolean; inputTokens: number; outputTokens: number; status: string }) {
+function responsesObject(p: {
+  id: string;
+  created: number;
+  model: string;
+  text: string;
+  citations: string[];
+  truncated: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  status: string;
+}) {
   const output: any[] = [];
   if (p.citations.length) {
-    output.push({ type: "web_search_call", id: `ws_${p.id}`, status: "completed", action: { type: "search", query: "q", sources: p.citations.map((url) => ({ type: "url", url })) } });
+    output.push({
+      type: "web_search_call",
+      id: `ws_${p.id}`,
+      status: "completed",
+      action: { type: "search", query: "q", sources: p.citations.map((url) => ({ type: "url", url })) },
+    });
   }
   output.push({
-    type: "message", id: `msg_${p.id}`, status: "completed", role: "assistant",
-    content: [{ type: "output_text", text: p.text, annotations: p.citations.map((url, i) => ({ type: "url_citation", start_index: 0, end_index: Math.min(p.text.length, 10), url, title: `Source ${i + 1}` })) }],
+    type: "message",
+    id: `msg_${p.id}`,
+    status: "completed",
+    role: "assistant",
+    content: [
+      {
+        type: "output_text",
+        text: p.text,
+        annotations: p.citations.map((url, i) => ({
+          type: "url_citation",
+          start_index: 0,
+          end_index: Math.min(p.text.length, 10),
+          url,
+          title: `Source ${i + 1}`,
+        })),
+      },
+    ],
   });
   return {
-    id: p.id, object: "response", created_at: p.created, model: p.model, status: p.status,
+    id: p.id,
+    object: "response",
+    created_at: p.created,
+    model: p.model,
+    status: p.status,
     incomplete_details: p.truncated ? { reason: "max_output_tokens" } : null,
     output,
     usage: {
-      input_tokens: p.inputTokens, input_tokens_details: { cached_tokens: 0 },
-      output_tokens: p.outputTokens, output_tokens_details: { reasoning_tokens: 0 },
+      input_tokens: p.inputTokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: p.outputTokens,
+      output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: p.inputTokens + p.outputTokens,
     },
   };

@@ -14,7 +14,12 @@ export const urlPathOf = (file: string) => file.replace(/^\/app/, "").replace(/\
 export const ROUTES = Object.entries(MODULES).map(([file, load]) => {
   const keys: string[] = [];
   const pattern = new RegExp(
-    "^" + urlPathOf(file).replace(/\[(\.\.\.)?([^\]]+)\]/g, (_, rest: string | undefined, k: string) => (keys.push(k), rest ? "(.+)" : "([^/]+)")) + "/?$",
+    "^" +
+      urlPathOf(file).replace(
+        /\[(\.\.\.)?([^\]]+)\]/g,
+        (_, rest: string | undefined, k: string) => (keys.push(k), rest ? "(.+)" : "([^/]+)"),
+      ) +
+      "/?$",
   );
   return { file, pattern, keys, load };
 });
@@ -43,7 +48,8 @@ async function checkResponse(handler: Partial<ApiRoute>, res: Response) {
   const schema = handler.spec?.response as { safeParse?: (v: unknown) => { success: boolean; error?: unknown } } | undefined;
   if (!schema?.safeParse || res.status !== 200 || !(res.headers.get("content-type") ?? "").includes("application/json")) return;
   const parsed = schema.safeParse(await res.clone().json());
-  if (!parsed.success) throw new Error(`${handler.spec!.method} ${handler.spec!.path} answered outside its response schema: ${String(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`${handler.spec!.method} ${handler.spec!.path} answered outside its response schema: ${String(parsed.error)}`);
 }
 
 export const BASE = "http://flowgate.test";

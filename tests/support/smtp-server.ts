@@ -37,7 +37,10 @@ export async function startInbox({ user = "mailer", pass = "smtp-pass-not-in-log
         else cb(new Error("Invalid username or password"));
       },
       onData(stream, _session, cb) {
-        simpleParser(stream).then((m) => { got.push(m); cb(); }, cb);
+        simpleParser(stream).then((m) => {
+          got.push(m);
+          cb();
+        }, cb);
       },
     });
     await new Promise<void>((r) => server!.listen(port, "127.0.0.1", () => r()));
@@ -45,12 +48,22 @@ export async function startInbox({ user = "mailer", pass = "smtp-pass-not-in-log
   };
   await listen();
   return {
-    get url() { return `smtp://${user}:${encodeURIComponent(pass)}@127.0.0.1:${port}`; },
-    get port() { return port; },
+    get url() {
+      return `smtp://${user}:${encodeURIComponent(pass)}@127.0.0.1:${port}`;
+    },
+    get port() {
+      return port;
+    },
     got,
     logins,
-    to: (address) => got.filter((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((a) => a?.value.some((v) => v.address?.toLowerCase() === address.toLowerCase()))),
-    stop: () => new Promise<void>((r) => (server ? server.close(() => r()) : r())).then(() => { server = null; }),
+    to: (address) =>
+      got.filter((m) =>
+        (Array.isArray(m.to) ? m.to : [m.to]).some((a) => a?.value.some((v) => v.address?.toLowerCase() === address.toLowerCase())),
+      ),
+    stop: () =>
+      new Promise<void>((r) => (server ? server.close(() => r()) : r())).then(() => {
+        server = null;
+      }),
     start: listen,
   };
 }

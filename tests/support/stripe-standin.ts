@@ -46,8 +46,15 @@ const sdk = new Stripe("sk_test_standin_signing_only");
 const now = () => Math.floor(Date.now() / 1000);
 const rnd = (n = 24) => randomBytes(n).toString("base64url").replace(/[-_]/g, "x").slice(0, n);
 const PREFIX: Record<string, string> = {
-  customer: "cus_", "checkout.session": "cs_test_", payment_intent: "pi_", charge: "ch_", payment_method: "pm_", event: "evt_",
-  refund: "re_", dispute: "dp_", "billing_portal.session": "bps_",
+  customer: "cus_",
+  "checkout.session": "cs_test_",
+  payment_intent: "pi_",
+  charge: "ch_",
+  payment_method: "pm_",
+  event: "evt_",
+  refund: "re_",
+  dispute: "dp_",
+  "billing_portal.session": "bps_",
 };
 const newId = (object: string) => PREFIX[object]! + rnd();
 
@@ -72,7 +79,10 @@ export function parseStripeForm(body: string): Obj {
 }
 
 class StripeApiError extends Error {
-  constructor(readonly status: number, readonly body: Obj) {
+  constructor(
+    readonly status: number,
+    readonly body: Obj,
+  ) {
     super(body.message);
   }
 }
@@ -111,10 +121,24 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
 
   function chargeFor(pi: Obj): Obj {
     const ch = put({
-      id: newId("charge"), object: "charge", amount: pi.amount, amount_captured: pi.amount, amount_refunded: 0, currency: pi.currency,
-      customer: pi.customer, payment_intent: pi.id, payment_method: pi.payment_method, paid: true, refunded: false, disputed: false,
-      status: "succeeded", created: now(), livemode: false, metadata: { ...pi.metadata },
-      receipt_url: `${base}/receipts/${rnd(16)}`, refunds: { object: "list", data: [], has_more: false, url: "" },
+      id: newId("charge"),
+      object: "charge",
+      amount: pi.amount,
+      amount_captured: pi.amount,
+      amount_refunded: 0,
+      currency: pi.currency,
+      customer: pi.customer,
+      payment_intent: pi.id,
+      payment_method: pi.payment_method,
+      paid: true,
+      refunded: false,
+      disputed: false,
+      status: "succeeded",
+      created: now(),
+      livemode: false,
+      metadata: { ...pi.metadata },
+      receipt_url: `${base}/receipts/${rnd(16)}`,
+      refunds: { object: "list", data: [], has_more: false, url: "" },
     });
     pi.latest_charge = ch.id;
     return ch;
@@ -123,7 +147,18 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
   function route(method: string, path: string, p: Obj): { status?: number; body: Obj } {
     let m: RegExpExecArray | null;
     if (method === "POST" && path === "/v1/customers") {
-      return { body: put({ id: newId("customer"), object: "customer", created: now(), livemode: false, name: p.name ?? null, email: p.email ?? null, metadata: metadataOf(p), invoice_settings: { default_payment_method: null } }) };
+      return {
+        body: put({
+          id: newId("customer"),
+          object: "customer",
+          created: now(),
+          livemode: false,
+          name: p.name ?? null,
+          email: p.email ?? null,
+          metadata: metadataOf(p),
+          invoice_settings: { default_payment_method: null },
+        }),
+      };
     }
     if (method === "GET" && (m = /^\/v1\/customers\/([^/]+)$/.exec(path))) return { body: get("customer", m[1]!) };
     if (method === "POST" && path === "/v1/checkout/sessions") {
@@ -140,35 +175,73 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
         if (!pd) throw missing(`line_items[${i}][price_data]`);
         if (!pd.currency) throw missing(`line_items[${i}][price_data][currency]`);
         if (!pd.product_data?.name) throw missing(`line_items[${i}][price_data][product_data][name]`);
-        amount += intOf(pd.unit_amount, `line_items[${i}][price_data][unit_amount]`) * intOf(li.quantity ?? "1", `line_items[${i}][quantity]`);
+        amount +=
+          intOf(pd.unit_amount, `line_items[${i}][price_data][unit_amount]`) * intOf(li.quantity ?? "1", `line_items[${i}][quantity]`);
         currency = pd.currency;
       });
       const id = newId("checkout.session");
       return {
         body: put({
-          id, object: "checkout.session", mode: "payment", status: "open", payment_status: "unpaid", amount_total: amount, currency,
-          customer: p.customer ?? null, client_reference_id: p.client_reference_id ?? null, metadata: metadataOf(p),
-          payment_intent: null, success_url: p.success_url, cancel_url: p.cancel_url ?? null, created: now(), livemode: false,
-          expires_at: now() + 24 * 3600, url: `${base}/c/pay/${id}`,
-          payment_intent_data: p.payment_intent_data ?? null, line_items_sent: items,
+          id,
+          object: "checkout.session",
+          mode: "payment",
+          status: "open",
+          payment_status: "unpaid",
+          amount_total: amount,
+          currency,
+          customer: p.customer ?? null,
+          client_reference_id: p.client_reference_id ?? null,
+          metadata: metadataOf(p),
+          payment_intent: null,
+          success_url: p.success_url,
+          cancel_url: p.cancel_url ?? null,
+          created: now(),
+          livemode: false,
+          expires_at: now() + 24 * 3600,
+          url: `${base}/c/pay/${id}`,
+          payment_intent_data: p.payment_intent_data ?? null,
+          line_items_sent: items,
         }),
       };
     }
-    if (method === "GET" && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) return { body: expand(get("checkout.session", m[1]!), p) };
+    if (method === "GET" && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path)))
+      return { body: expand(get("checkout.session", m[1]!), p) };
     if (method === "POST" && path === "/v1/payment_intents") {
       const amount = intOf(p.amount, "amount");
       if (!p.currency) throw missing("currency");
       if (p.customer) get("customer", p.customer, "customer");
       if (p.payment_method) get("payment_method", p.payment_method, "payment_method");
       const pi = put({
-        id: newId("payment_intent"), object: "payment_intent", amount, amount_received: 0, currency: p.currency, customer: p.customer ?? null,
-        payment_method: p.payment_method ?? null, metadata: metadataOf(p), status: "requires_payment_method", latest_charge: null,
-        created: now(), livemode: false, off_session: p.off_session === "true", last_payment_error: null,
+        id: newId("payment_intent"),
+        object: "payment_intent",
+        amount,
+        amount_received: 0,
+        currency: p.currency,
+        customer: p.customer ?? null,
+        payment_method: p.payment_method ?? null,
+        metadata: metadataOf(p),
+        status: "requires_payment_method",
+        latest_charge: null,
+        created: now(),
+        livemode: false,
+        off_session: p.off_session === "true",
+        last_payment_error: null,
       });
       if (p.confirm === "true") {
-        if (!pi.payment_method) throw invalid("You must provide a payment method to confirm this PaymentIntent.", "payment_method", "payment_intent_unexpected_state");
+        if (!pi.payment_method)
+          throw invalid(
+            "You must provide a payment method to confirm this PaymentIntent.",
+            "payment_method",
+            "payment_intent_unexpected_state",
+          );
         if (standIn.declineOffSession && pi.off_session) {
-          const err = { type: "card_error", code: "card_declined", decline_code: standIn.declineOffSession, message: "Your card was declined.", param: "" };
+          const err = {
+            type: "card_error",
+            code: "card_declined",
+            decline_code: standIn.declineOffSession,
+            message: "Your card was declined.",
+            param: "",
+          };
           pi.status = "requires_payment_method";
           pi.last_payment_error = err;
           throw new StripeApiError(402, { ...err, payment_intent: pi });
@@ -184,7 +257,17 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       if (!p.customer) throw missing("customer");
       get("customer", p.customer, "customer");
       const id = newId("billing_portal.session");
-      return { body: put({ id, object: "billing_portal.session", customer: p.customer, return_url: p.return_url ?? null, url: `${base}/p/session/${id}`, created: now(), livemode: false }) };
+      return {
+        body: put({
+          id,
+          object: "billing_portal.session",
+          customer: p.customer,
+          return_url: p.return_url ?? null,
+          url: `${base}/p/session/${id}`,
+          created: now(),
+          livemode: false,
+        }),
+      };
     }
     throw new StripeApiError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}).` });
   }
@@ -208,21 +291,34 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
             const completed = s.status === "complete" ? { ...s } : standIn.payCheckout(s.id);
             if (standIn.webhookUrl) {
               const { payload, header } = standIn.sign(standIn.event("checkout.session.completed", completed));
-              await fetch(standIn.webhookUrl, { method: "POST", body: payload, headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": header } }).catch(() => {});
+              await fetch(standIn.webhookUrl, {
+                method: "POST",
+                body: payload,
+                headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": header },
+              }).catch(() => {});
             }
             res.writeHead(303, { location: String(s.success_url).replace("{CHECKOUT_SESSION_ID}", s.id) }).end();
           })();
           return;
         }
         const price = `${(s.amount_total / 100).toFixed(2)} ${String(s.currency).toUpperCase()}`;
-        return send(200, `<!doctype html><meta charset="utf-8"><title>Stripe Checkout (stand-in)</title><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto">
+        return send(
+          200,
+          `<!doctype html><meta charset="utf-8"><title>Stripe Checkout (stand-in)</title><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto">
 <p>Stripe Checkout — test stand-in</p><h1>Pay ${price}</h1><p>${s.line_items_sent?.[0]?.price_data?.product_data?.name ?? ""}</p><p id="session">${s.id}</p>
-<form method="post"><button type="submit" style="font-size:1.1rem;padding:.5rem 1.5rem">Pay ${price}</button></form></body>`, "text/html");
+<form method="post"><button type="submit" style="font-size:1.1rem;padding:.5rem 1.5rem">Pay ${price}</button></form></body>`,
+          "text/html",
+        );
       }
       if (!url.pathname.startsWith("/v1/")) return send(404, "not found", "text/plain");
       const auth = req.headers.authorization ?? "";
       if (auth !== `Bearer ${secretKey}`) {
-        return send(401, { error: { type: "invalid_request_error", message: "Invalid API Key provided: " + auth.replace(/^Bearer /, "").slice(0, 8) + "********" } });
+        return send(401, {
+          error: {
+            type: "invalid_request_error",
+            message: "Invalid API Key provided: " + auth.replace(/^Bearer /, "").slice(0, 8) + "********",
+          },
+        });
       }
       const params = req.method === "GET" ? parseStripeForm(url.search.slice(1)) : parseStripeForm(Buffer.concat(chunks).toString("utf8"));
       requests.push({ method: req.method!, path: url.pathname, params, headers: req.headers });
@@ -250,14 +346,35 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
   const standIn: StripeStandIn = {
-    url: base, secretKey, webhookSecret, requests, objects, declineOffSession: null, webhookUrl: null,
+    url: base,
+    secretKey,
+    webhookSecret,
+    requests,
+    objects,
+    declineOffSession: null,
+    webhookUrl: null,
     payCheckout(sessionId, opts = {}) {
       const s = get("checkout.session", sessionId);
-      const pm = put({ id: newId("payment_method"), object: "payment_method", type: "card", customer: s.customer, card: { brand: "visa", last4: "4242" } });
+      const pm = put({
+        id: newId("payment_method"),
+        object: "payment_method",
+        type: "card",
+        customer: s.customer,
+        card: { brand: "visa", last4: "4242" },
+      });
       const pi = put({
-        id: newId("payment_intent"), object: "payment_intent", amount: s.amount_total, amount_received: 0, currency: s.currency,
-        customer: s.customer, payment_method: pm.id, metadata: { ...(s.payment_intent_data?.metadata ?? {}) }, status: "processing",
-        latest_charge: null, created: now(), livemode: false,
+        id: newId("payment_intent"),
+        object: "payment_intent",
+        amount: s.amount_total,
+        amount_received: 0,
+        currency: s.currency,
+        customer: s.customer,
+        payment_method: pm.id,
+        metadata: { ...(s.payment_intent_data?.metadata ?? {}) },
+        status: "processing",
+        latest_charge: null,
+        created: now(),
+        livemode: false,
         setup_future_usage: s.payment_intent_data?.setup_future_usage ?? null,
       });
       s.payment_intent = pi.id;
@@ -274,7 +391,16 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     refund(chargeId, amount) {
       const ch = get("charge", chargeId);
       if (ch.amount_refunded + amount > ch.amount) throw new Error("stand-in: refund exceeds the charge");
-      const re = put({ id: newId("refund"), object: "refund", amount, charge: ch.id, payment_intent: ch.payment_intent, currency: ch.currency, status: "succeeded", created: now() });
+      const re = put({
+        id: newId("refund"),
+        object: "refund",
+        amount,
+        charge: ch.id,
+        payment_intent: ch.payment_intent,
+        currency: ch.currency,
+        status: "succeeded",
+        created: now(),
+      });
       ch.amount_refunded += amount;
       ch.refunded = ch.amount_refunded === ch.amount;
       ch.refunds = { ...ch.refunds, data: [re, ...ch.refunds.data] };
@@ -283,17 +409,46 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     dispute(chargeId) {
       const ch = get("charge", chargeId);
       ch.disputed = true;
-      return put({ id: newId("dispute"), object: "dispute", amount: ch.amount, charge: ch.id, payment_intent: ch.payment_intent, currency: ch.currency, reason: "fraudulent", status: "needs_response", created: now(), livemode: false });
+      return put({
+        id: newId("dispute"),
+        object: "dispute",
+        amount: ch.amount,
+        charge: ch.id,
+        payment_intent: ch.payment_intent,
+        currency: ch.currency,
+        reason: "fraudulent",
+        status: "needs_response",
+        created: now(),
+        livemode: false,
+      });
     },
     event(type, object) {
-      return { id: newId("event"), object: "event", api_version: "2026-10-28.endive", created: now(), livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type, data: { object } };
+      return {
+        id: newId("event"),
+        object: "event",
+        api_version: "2026-10-28.endive",
+        created: now(),
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        type,
+        data: { object },
+      };
     },
     sign(event, opts = {}) {
       const payload = JSON.stringify(event, null, 2);
-      const header = sdk.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? webhookSecret, timestamp: opts.timestamp ?? now() });
+      const header = sdk.webhooks.generateTestHeaderString({
+        payload,
+        secret: opts.secret ?? webhookSecret,
+        timestamp: opts.timestamp ?? now(),
+      });
       return { payload, header };
     },
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
   return standIn;
 }

@@ -10,7 +10,11 @@ export default function ForgotPasswordPage() {
     <main className="mx-auto mt-20 max-w-sm space-y-6 p-6">
       <h1 className="text-2xl font-semibold">Reset your password</h1>
       <ForgotPasswordForm />
-      <p className="text-sm text-neutral-500"><Link className="underline" href="/sign-in">Back to sign in</Link></p>
+      <p className="text-sm text-neutral-500">
+        <Link className="underline" href="/sign-in">
+          Back to sign in
+        </Link>
+      </p>
     </main>
   );
 }

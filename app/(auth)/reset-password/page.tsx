@@ -8,7 +8,17 @@ export default async function ResetPasswordPage({ searchParams }: { searchParams
   return (
     <main className="mx-auto mt-20 max-w-sm space-y-6 p-6">
       <h1 className="text-2xl font-semibold">Choose a new password</h1>
-      {valid ? <ResetPasswordForm token={valid} /> : <p role="alert" className="text-sm text-red-600">This link is incomplete: open the one in the mail again, or <Link className="underline" href="/forgot-password">ask for a new one</Link>.</p>}
+      {valid ? (
+        <ResetPasswordForm token={valid} />
+      ) : (
+        <p role="alert" className="text-sm text-red-600">
+          This link is incomplete: open the one in the mail again, or{" "}
+          <Link className="underline" href="/forgot-password">
+            ask for a new one
+          </Link>
+          .
+        </p>
+      )}
     </main>
   );
 }

@@ -9,7 +9,12 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
     <main className="mx-auto mt-20 max-w-sm space-y-6 p-6">
       <h1 className="text-2xl font-semibold">Create your Flowgate account</h1>
       <AuthForm mode="sign-up" invite={valid} verify={emailVerificationRequired()} />
-      <p className="text-sm text-neutral-500">Already have one? <Link className="underline" href={valid ? `/sign-in?invite=${valid}` : "/sign-in"}>Sign in</Link></p>
+      <p className="text-sm text-neutral-500">
+        Already have one?{" "}
+        <Link className="underline" href={valid ? `/sign-in?invite=${valid}` : "/sign-in"}>
+          Sign in
+        </Link>
+      </p>
     </main>
   );
 }

@@ -14,9 +14,19 @@ export default async function AuditPage() {
     <>
       <h1 className="text-2xl font-semibold">Audit log</h1>
       <Card>
-        {entries.length === 0 ? <Empty>Nothing recorded yet: publishing, label moves and key changes appear here.</Empty> : (
+        {entries.length === 0 ? (
+          <Empty>Nothing recorded yet: publishing, label moves and key changes appear here.</Empty>
+        ) : (
           <table className="w-full text-sm" data-testid="audit-log">
-            <thead className="text-left text-neutral-500"><tr><th className="py-2">When</th><th>Who</th><th>Action</th><th>Target</th><th>Details</th></tr></thead>
+            <thead className="text-left text-neutral-500">
+              <tr>
+                <th className="py-2">When</th>
+                <th>Who</th>
+                <th>Action</th>
+                <th>Target</th>
+                <th>Details</th>
+              </tr>
+            </thead>
             <tbody>
               {entries.map((e) => (
                 <tr key={e.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">

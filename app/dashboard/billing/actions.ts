@@ -32,16 +32,19 @@ export const buyPackAction = orgAction(
   },
 );
 
-export const billingPortalAction = orgAction(
-  { role: "admin", currentUserId, input: z.object(org) },
-  async ({ actor }) => billingPortalUrl(actor.orgId, `${await dashboardOrigin()}/dashboard/billing`),
+export const billingPortalAction = orgAction({ role: "admin", currentUserId, input: z.object(org) }, async ({ actor }) =>
+  billingPortalUrl(actor.orgId, `${await dashboardOrigin()}/dashboard/billing`),
 );
 
 export const setAutoTopUpAction = orgAction(
   {
-    role: "admin", currentUserId,
+    role: "admin",
+    currentUserId,
     input: z.object({
-      ...org, enabled: z.boolean(), threshold: z.int().min(1).max(1_000_000_000_000).optional(), packId: z.string().max(100).optional(),
+      ...org,
+      enabled: z.boolean(),
+      threshold: z.int().min(1).max(1_000_000_000_000).optional(),
+      packId: z.string().max(100).optional(),
       monthlyCapCents: z.int().min(1).max(100_000_000_000).optional(),
     }),
   },

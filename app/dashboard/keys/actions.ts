@@ -11,7 +11,11 @@ import { org } from "@/app/dashboard/action-inputs";
 // Each call re-resolves the session and the membership of the org it names (orgAction).
 
 export const createKeyAction = orgAction(
-  { role: "admin", currentUserId, input: z.object({ ...org, name: z.string().trim().min(1).max(100), options: keyOptionsInput.optional() }) },
+  {
+    role: "admin",
+    currentUserId,
+    input: z.object({ ...org, name: z.string().trim().min(1).max(100), options: keyOptionsInput.optional() }),
+  },
   ({ input, actor }) => createApiKey({ orgId: actor.orgId, name: input.name, actorId: actor.userId, ...keyOptionsOf(input.options) }),
 );
 

@@ -15,17 +15,35 @@ export function SplitComparison({ splits }: { splits: Split[] }) {
       <div className="space-y-6">
         {splits.map((s) => (
           <div key={`${s.workflowId}/${s.label}`} data-testid={`split-comparison-${s.label}`}>
-            <p className="mb-2 text-sm"><strong>{s.workflowName}</strong> · <span className="font-mono">{s.label}</span> · {s.split}</p>
+            <p className="mb-2 text-sm">
+              <strong>{s.workflowName}</strong> · <span className="font-mono">{s.label}</span> · {s.split}
+            </p>
             <div className="overflow-x-auto">
               <table className="w-full text-sm">
                 <thead className="text-left text-neutral-500">
-                  <tr><th className="py-2">Version</th><th>Weight</th><th>Runs</th><th>Failure rate</th><th>Tokens / run</th><th>Latency p50</th><th>p95</th><th>Credits</th><th>Feedback</th></tr>
+                  <tr>
+                    <th className="py-2">Version</th>
+                    <th>Weight</th>
+                    <th>Runs</th>
+                    <th>Failure rate</th>
+                    <th>Tokens / run</th>
+                    <th>Latency p50</th>
+                    <th>p95</th>
+                    <th>Credits</th>
+                    <th>Feedback</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {s.arms.map((a) => (
                     <tr key={a.version} className="border-t border-neutral-200 dark:border-neutral-800" data-testid={`arm-v${a.version}`}>
-                      <td className="py-2">v{a.version}</td><td>{a.weight / 100}%</td><td>{a.runs}</td><td>{pct(a.failureRate)}</td>
-                      <td>{num(a.avgTokens, 1)}</td><td>{ms(a.p50Ms)}</td><td>{ms(a.p95Ms)}</td><td>{a.credits}</td>
+                      <td className="py-2">v{a.version}</td>
+                      <td>{a.weight / 100}%</td>
+                      <td>{a.runs}</td>
+                      <td>{pct(a.failureRate)}</td>
+                      <td>{num(a.avgTokens, 1)}</td>
+                      <td>{ms(a.p50Ms)}</td>
+                      <td>{ms(a.p95Ms)}</td>
+                      <td>{a.credits}</td>
                       <td>{a.feedback ? `${num(a.score, 2)} (${a.feedback})` : "–"}</td>
                     </tr>
                   ))}

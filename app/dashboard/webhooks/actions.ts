@@ -18,14 +18,12 @@ export const createWebhookAction = orgAction(
   ({ input: { orgId: _, ...input }, actor }) => createWebhookEndpoint({ orgId: actor.orgId, actorId: actor.userId, ...input }),
 );
 
-export const enableWebhookAction = orgAction(
-  { role: "admin", currentUserId, input: z.object(webhook) },
-  ({ input, actor }) => enableWebhook({ orgId: actor.orgId, endpointId: input.webhookId }),
+export const enableWebhookAction = orgAction({ role: "admin", currentUserId, input: z.object(webhook) }, ({ input, actor }) =>
+  enableWebhook({ orgId: actor.orgId, endpointId: input.webhookId }),
 );
 
-export const deleteWebhookAction = orgAction(
-  { role: "admin", currentUserId, input: z.object(webhook) },
-  ({ input, actor }) => deleteWebhook({ orgId: actor.orgId, endpointId: input.webhookId, actorId: actor.userId }),
+export const deleteWebhookAction = orgAction({ role: "admin", currentUserId, input: z.object(webhook) }, ({ input, actor }) =>
+  deleteWebhook({ orgId: actor.orgId, endpointId: input.webhookId, actorId: actor.userId }),
 );
 
 export const redeliverWebhookAction = orgAction(

@@ -19,14 +19,25 @@ export const createWorkflowAction = orgAction(
   ({ input, actor }) => createWorkflow({ orgId: actor.orgId, name: input.name, template: input.template, actorId: actor.userId }),
 );
 
-export const archiveAction = orgAction(
-  { role: "admin", currentUserId, input: z.object(wf) },
-  ({ input, actor }) => archiveWorkflow({ orgId: actor.orgId, workflowId: input.workflowId, actorId: actor.userId }),
+export const archiveAction = orgAction({ role: "admin", currentUserId, input: z.object(wf) }, ({ input, actor }) =>
+  archiveWorkflow({ orgId: actor.orgId, workflowId: input.workflowId, actorId: actor.userId }),
 );
 
 export const importWorkflowAction = orgAction(
-  { role: "admin", currentUserId, input: z.object({ ...org, document: z.string().max(1_000_000, "The document is over 1 MB: import it with `npm run admin -- workflow import`"), draftOnly: z.boolean() }) },
-  ({ input, actor }) => importWorkflow({
-    orgId: actor.orgId, doc: parseWorkflowDocument(input.document, defaultModelId()), draftOnly: input.draftOnly, actorId: actor.userId,
-  }),
+  {
+    role: "admin",
+    currentUserId,
+    input: z.object({
+      ...org,
+      document: z.string().max(1_000_000, "The document is over 1 MB: import it with `npm run admin -- workflow import`"),
+      draftOnly: z.boolean(),
+    }),
+  },
+  ({ input, actor }) =>
+    importWorkflow({
+      orgId: actor.orgId,
+      doc: parseWorkflowDocument(input.document, defaultModelId()),
+      draftOnly: input.draftOnly,
+      actorId: actor.userId,
+    }),
 );

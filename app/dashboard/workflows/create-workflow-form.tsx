@@ -17,10 +17,18 @@ export function CreateWorkflowForm({ orgId }: { orgId: string }) {
         router.push(`/dashboard/workflows/${res.data.workflow_id}`);
       }}
     >
-      <Field label="Name"><Input name="name" required placeholder="Story writer" /></Field>
-      <Field label="Prompt template" hint="Use {{variable}} placeholders."><TextArea name="template" required rows={1} defaultValue="Write a short story about {{story}}" /></Field>
+      <Field label="Name">
+        <Input name="name" required placeholder="Story writer" />
+      </Field>
+      <Field label="Prompt template" hint="Use {{variable}} placeholders.">
+        <TextArea name="template" required rows={1} defaultValue="Write a short story about {{story}}" />
+      </Field>
       <Button type="submit">Create</Button>
-      {error ? <p role="alert" className="text-sm text-red-600 md:col-span-3">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="text-sm text-red-600 md:col-span-3">
+          {error}
+        </p>
+      ) : null}
     </form>
   );
 }

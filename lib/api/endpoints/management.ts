@@ -3,8 +3,17 @@ import type { Principal } from "@/lib/auth/principal";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { listWorkflowsForApi } from "@/lib/workflows/list-workflows";
 import {
-  contentFromApi, createWorkflowBody, createWorkflowResponse, listWorkflowsQuery, listWorkflowsResponse, moveLabelBody, moveLabelResponse,
-  publishBody, publishResponse, updateDraftBody, updateDraftResponse,
+  contentFromApi,
+  createWorkflowBody,
+  createWorkflowResponse,
+  listWorkflowsQuery,
+  listWorkflowsResponse,
+  moveLabelBody,
+  moveLabelResponse,
+  publishBody,
+  publishResponse,
+  updateDraftBody,
+  updateDraftResponse,
 } from "@/lib/workflows/management-schemas";
 import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
@@ -24,71 +33,147 @@ const LABEL = { label: { description: "A label name (lowercase, e.g. staging); `
 const actor = (p: Principal, workflowId: string) => (assertWorkflowVisible(p, workflowId), p.keyId);
 
 // GET /api/v1/workflows[?search=] – the org's live workflows
-export const listWorkflowsRoute = apiRoute({
-  method: "GET", path: "/api/v1/workflows", auth: "apiKey", needs: "admin", query: listWorkflowsQuery, response: listWorkflowsResponse,
-  doc: {
-    operationId: "listWorkflows", tag: "Management", summary: "List the org's workflows (admin keys)",
-    ok: { description: "Live workflows, most recently changed first." }, errors: ["invalid_request", ...AUTHED],
+export const listWorkflowsRoute = apiRoute(
+  {
+    method: "GET",
+    path: "/api/v1/workflows",
+    auth: "apiKey",
+    needs: "admin",
+    query: listWorkflowsQuery,
+    response: listWorkflowsResponse,
+    doc: {
+      operationId: "listWorkflows",
+      tag: "Management",
+      summary: "List the org's workflows (admin keys)",
+      ok: { description: "Live workflows, most recently changed first." },
+      errors: ["invalid_request", ...AUTHED],
+    },
   },
-}, ({ ctx, query }) => listWorkflowsForApi({ orgId: ctx.principal.orgId, visible: visibleWorkflows(ctx.principal), search: query.search }));
+  ({ ctx, query }) => listWorkflowsForApi({ orgId: ctx.principal.orgId, visible: visibleWorkflows(ctx.principal), search: query.search }),
+);
 
 // POST /api/v1/workflows – a new draft (unpublished)
-export const createWorkflowRoute = apiRoute({
-  ...ADMIN, method: "POST", path: "/api/v1/workflows", body: createWorkflowBody, response: createWorkflowResponse,
-  doc: {
-    operationId: "createWorkflow", tag: "Management", summary: "Create a workflow draft (admin keys)",
-    description: "Same fields and limits as the dashboard's editor; publish it with POST /api/v1/workflows/{workflow_id}/publish.",
-    headerParams: [IDEMPOTENCY_HEADER],
-    body: { description: "The draft's content: name and template required.", examples: { minimal: { summary: "A name and a template", value: { name: "Stories", template: "Write {{story}}" } } } },
-    ok: { description: "The new workflow." }, errors: [...MUTATION_ERRORS],
+export const createWorkflowRoute = apiRoute(
+  {
+    ...ADMIN,
+    method: "POST",
+    path: "/api/v1/workflows",
+    body: createWorkflowBody,
+    response: createWorkflowResponse,
+    doc: {
+      operationId: "createWorkflow",
+      tag: "Management",
+      summary: "Create a workflow draft (admin keys)",
+      description: "Same fields and limits as the dashboard's editor; publish it with POST /api/v1/workflows/{workflow_id}/publish.",
+      headerParams: [IDEMPOTENCY_HEADER],
+      body: {
+        description: "The draft's content: name and template required.",
+        examples: { minimal: { summary: "A name and a template", value: { name: "Stories", template: "Write {{story}}" } } },
+      },
+      ok: { description: "The new workflow." },
+      errors: [...MUTATION_ERRORS],
+    },
   },
-}, async ({ ctx, body }) => {
-  const wf = await createWorkflow({ orgId: ctx.principal.orgId, ...(contentFromApi(body) as NewWorkflow), actorId: ctx.principal.keyId });
-  return { success: true as const, workflow_id: wf.workflow_id, name: wf.name, model: wf.model, variables: wf.variables };
-});
+  async ({ ctx, body }) => {
+    const wf = await createWorkflow({ orgId: ctx.principal.orgId, ...(contentFromApi(body) as NewWorkflow), actorId: ctx.principal.keyId });
+    return { success: true as const, workflow_id: wf.workflow_id, name: wf.name, model: wf.model, variables: wf.variables };
+  },
+);
 
 // PATCH /api/v1/workflows/:workflow_id – change the draft (what runs changes only on publish)
-export const updateDraftRoute = apiRoute({
-  ...ADMIN, method: "PATCH", path: "/api/v1/workflows/{workflow_id}", body: updateDraftBody, response: updateDraftResponse,
-  doc: {
-    operationId: "updateWorkflowDraft", tag: "Management", summary: "Update a workflow's draft (admin keys)",
-    pathParams: WORKFLOW_ID, headerParams: [IDEMPOTENCY_HEADER],
-    body: { description: "Any subset of the draft's content.", examples: { template: { summary: "A new template", value: { template: "Write a short {{story}}" } } } },
-    ok: { description: "The draft was saved." }, errors: [...MUTATION_ERRORS, "workflow_not_found"],
+export const updateDraftRoute = apiRoute(
+  {
+    ...ADMIN,
+    method: "PATCH",
+    path: "/api/v1/workflows/{workflow_id}",
+    body: updateDraftBody,
+    response: updateDraftResponse,
+    doc: {
+      operationId: "updateWorkflowDraft",
+      tag: "Management",
+      summary: "Update a workflow's draft (admin keys)",
+      pathParams: WORKFLOW_ID,
+      headerParams: [IDEMPOTENCY_HEADER],
+      body: {
+        description: "Any subset of the draft's content.",
+        examples: { template: { summary: "A new template", value: { template: "Write a short {{story}}" } } },
+      },
+      ok: { description: "The draft was saved." },
+      errors: [...MUTATION_ERRORS, "workflow_not_found"],
+    },
   },
-}, async ({ ctx, params, body }) => {
-  const actorId = actor(ctx.principal, params.workflow_id);
-  return { success: true as const, ...(await updateDraft({ orgId: ctx.principal.orgId, workflowId: params.workflow_id, patch: contentFromApi(body), actorId })) };
-});
+  async ({ ctx, params, body }) => {
+    const actorId = actor(ctx.principal, params.workflow_id);
+    return {
+      success: true as const,
+      ...(await updateDraft({ orgId: ctx.principal.orgId, workflowId: params.workflow_id, patch: contentFromApi(body), actorId })),
+    };
+  },
+);
 
 // POST /api/v1/workflows/:workflow_id/publish – the draft becomes version N+1, production and latest move to it
-export const publishWorkflowRoute = apiRoute({
-  ...ADMIN, method: "POST", path: "/api/v1/workflows/{workflow_id}/publish", body: publishBody, response: publishResponse,
-  doc: {
-    operationId: "publishWorkflow", tag: "Management", summary: "Publish the draft as a new version (admin keys)",
-    description: "The API runs the new version from the next request (production and latest move to it); audited with the key as the actor.",
-    pathParams: WORKFLOW_ID, headerParams: [IDEMPOTENCY_HEADER],
-    body: { description: "An optional note for the version history.", examples: { ci: { summary: "From CI", value: { note: "CI build 1234" } } } },
-    ok: { description: "The published version." }, errors: [...MUTATION_ERRORS, "workflow_not_found"],
+export const publishWorkflowRoute = apiRoute(
+  {
+    ...ADMIN,
+    method: "POST",
+    path: "/api/v1/workflows/{workflow_id}/publish",
+    body: publishBody,
+    response: publishResponse,
+    doc: {
+      operationId: "publishWorkflow",
+      tag: "Management",
+      summary: "Publish the draft as a new version (admin keys)",
+      description:
+        "The API runs the new version from the next request (production and latest move to it); audited with the key as the actor.",
+      pathParams: WORKFLOW_ID,
+      headerParams: [IDEMPOTENCY_HEADER],
+      body: {
+        description: "An optional note for the version history.",
+        examples: { ci: { summary: "From CI", value: { note: "CI build 1234" } } },
+      },
+      ok: { description: "The published version." },
+      errors: [...MUTATION_ERRORS, "workflow_not_found"],
+    },
   },
-}, async ({ ctx, params, body }) => {
-  const actorId = actor(ctx.principal, params.workflow_id);
-  const v = await publishVersion({ orgId: ctx.principal.orgId, workflowId: params.workflow_id, note: body.note, actorId });
-  return { success: true as const, workflow_id: params.workflow_id, ...v };
-});
+  async ({ ctx, params, body }) => {
+    const actorId = actor(ctx.principal, params.workflow_id);
+    const v = await publishVersion({ orgId: ctx.principal.orgId, workflowId: params.workflow_id, note: body.note, actorId });
+    return { success: true as const, workflow_id: params.workflow_id, ...v };
+  },
+);
 
 // POST /api/v1/workflows/:workflow_id/labels/:label – point a label at a published version
-export const moveLabelRoute = apiRoute({
-  ...ADMIN, method: "POST", path: "/api/v1/workflows/{workflow_id}/labels/{label}", body: moveLabelBody, response: moveLabelResponse,
-  doc: {
-    operationId: "moveLabel", tag: "Management", summary: "Move a label to a published version (admin keys)",
-    description: "Creates the label if new. Moving production changes what the API runs (a rollback is a move to an older version).",
-    pathParams: { ...WORKFLOW_ID, ...LABEL }, headerParams: [IDEMPOTENCY_HEADER],
-    body: { description: "The version number it should point to.", examples: { staging: { summary: "Version 3", value: { version: 3 } } } },
-    ok: { description: "Where the label points now." }, errors: [...MUTATION_ERRORS, "workflow_not_found"],
+export const moveLabelRoute = apiRoute(
+  {
+    ...ADMIN,
+    method: "POST",
+    path: "/api/v1/workflows/{workflow_id}/labels/{label}",
+    body: moveLabelBody,
+    response: moveLabelResponse,
+    doc: {
+      operationId: "moveLabel",
+      tag: "Management",
+      summary: "Move a label to a published version (admin keys)",
+      description: "Creates the label if new. Moving production changes what the API runs (a rollback is a move to an older version).",
+      pathParams: { ...WORKFLOW_ID, ...LABEL },
+      headerParams: [IDEMPOTENCY_HEADER],
+      body: {
+        description: "The version number it should point to.",
+        examples: { staging: { summary: "Version 3", value: { version: 3 } } },
+      },
+      ok: { description: "Where the label points now." },
+      errors: [...MUTATION_ERRORS, "workflow_not_found"],
+    },
   },
-}, async ({ ctx, params, body }) => {
-  const actorId = actor(ctx.principal, params.workflow_id);
-  const m = await moveLabel({ orgId: ctx.principal.orgId, workflowId: params.workflow_id, label: params.label, version: body.version, actorId });
-  return { success: true as const, workflow_id: m.workflow_id, label: m.label, from: m.from, to: m.to!, moved: m.moved };
-});
+  async ({ ctx, params, body }) => {
+    const actorId = actor(ctx.principal, params.workflow_id);
+    const m = await moveLabel({
+      orgId: ctx.principal.orgId,
+      workflowId: params.workflow_id,
+      label: params.label,
+      version: body.version,
+      actorId,
+    });
+    return { success: true as const, workflow_id: m.workflow_id, label: m.label, from: m.from, to: m.to!, moved: m.moved };
+  },
+);

@@ -9,18 +9,35 @@ import type { ChatCompletionBody, chatCompletionResponse } from "./schemas";
 import { versionOfModel } from "./workflow-ref";
 import type { z } from "zod";
 
-type Call = { req: Request; principal: Principal; body: ChatCompletionBody; rawBody: Record<string, unknown>; headers: Headers; timing: ServerTiming };
+type Call = {
+  req: Request;
+  principal: Principal;
+  body: ChatCompletionBody;
+  rawBody: Record<string, unknown>;
+  headers: Headers;
+  timing: ServerTiming;
+};
 
 /**
  * POST /api/v1/openai/chat/completions — a published workflow as a chat model: `model` names it,
  * `variables` fill its template, `messages` are the conversation. Runs through the one run
  * pipeline (source `openai`), answering a chat.completion or, with `stream`, its chunks.
  */
-export async function chatCompletion({ req, principal, body, rawBody, headers, timing }: Call): Promise<Response | z.input<typeof chatCompletionResponse>> {
+export async function chatCompletion({
+  req,
+  principal,
+  body,
+  rawBody,
+  headers,
+  timing,
+}: Call): Promise<Response | z.input<typeof chatCompletionResponse>> {
   const version = await versionOfModel(principal, body.model);
   const turns = body.messages.map((m, i) => turnOf(m.role, m.content, `messages[${i}].content`));
   const run: Omit<RunRequest, "protocol"> = {
-    principal, version, source: "openai", timing,
+    principal,
+    version,
+    source: "openai",
+    timing,
     fields: { user: body.user ?? body.safety_identifier },
     // The raw object (the schema checked it is one): its keys exactly as sent.
     shape: shapeConversation((rawBody.variables ?? {}) as Record<string, unknown>, turns, "variables", version),
@@ -29,20 +46,27 @@ export async function chatCompletion({ req, principal, body, rawBody, headers, t
   if (body.stream) {
     const includeUsage = body.stream_options?.include_usage === true;
     return respondStream(run, {
-      req, resumable: false, headers,
+      req,
+      resumable: false,
+      headers,
       protocol: { name: "chat.completions", sink: (o) => chatCompletionSink(o, { model, includeUsage }) },
     });
   }
   const { run: started, result, done } = await completeRun({ ...run, protocol: "chat.completions" }, req.signal);
   if (result.error) throw runFailedError(started.id, result);
   return {
-    id: started.id, object: "chat.completion", created: epoch(), model,
-    choices: [{
-      index: 0,
-      message: { role: "assistant", content: result.text, refusal: null, annotations: urlCitations(result.citations, result.text) },
-      logprobs: null,
-      finish_reason: finishReasonOf(result.finishReason),
-    }],
+    id: started.id,
+    object: "chat.completion",
+    created: epoch(),
+    model,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: result.text, refusal: null, annotations: urlCitations(result.citations, result.text) },
+        logprobs: null,
+        finish_reason: finishReasonOf(result.finishReason),
+      },
+    ],
     usage: { prompt_tokens: done.inputTokens, completion_tokens: done.outputTokens, total_tokens: done.totalTokens },
     system_fingerprint: null,
   };
@@ -65,13 +89,23 @@ function urlCitations(urls: string[], text: string) {
  * `data: [DONE]`. A run that fails after the first token ends with `data: {"error": {…}}` and no
  * [DONE]: the SDKs raise it as an APIError.
  */
-export function chatCompletionSink({ onCancel }: SinkOptions, { model, includeUsage }: { model: string; includeUsage: boolean }): StreamSink {
+export function chatCompletionSink(
+  { onCancel }: SinkOptions,
+  { model, includeUsage }: { model: string; includeUsage: boolean },
+): StreamSink {
   const body = controlledByteStream(onCancel);
   const created = epoch();
   let id = "";
   const send = (data: unknown) => body.write(`data: ${JSON.stringify(data)}\n\n`);
-  const chunk = (choices: unknown[], usage: unknown = null) =>
-    ({ id, object: "chat.completion.chunk", created, model, system_fingerprint: null, choices, ...(includeUsage ? { usage } : {}) });
+  const chunk = (choices: unknown[], usage: unknown = null) => ({
+    id,
+    object: "chat.completion.chunk",
+    created,
+    model,
+    system_fingerprint: null,
+    choices,
+    ...(includeUsage ? { usage } : {}),
+  });
   const choice = (delta: object, finish: string | null = null) => ({ index: 0, delta, logprobs: null, finish_reason: finish });
   return {
     failureInStream: false,
@@ -83,12 +117,26 @@ export function chatCompletionSink({ onCancel }: SinkOptions, { model, includeUs
     source() {},
     end(end: RunEnd) {
       if (end.status !== "completed") {
-        send({ error: { message: "Failed to run workflow", type: "server_error", param: null, code: end.error?.code ?? end.status, run_id: end.runId } });
+        send({
+          error: {
+            message: "Failed to run workflow",
+            type: "server_error",
+            param: null,
+            code: end.error?.code ?? end.status,
+            run_id: end.runId,
+          },
+        });
         return body.close();
       }
       send(chunk([choice({}, finishReasonOf(end.finishReason))]));
       if (includeUsage) {
-        send(chunk([], { prompt_tokens: end.usage.input_tokens, completion_tokens: end.usage.output_tokens, total_tokens: end.usage.total_tokens }));
+        send(
+          chunk([], {
+            prompt_tokens: end.usage.input_tokens,
+            completion_tokens: end.usage.output_tokens,
+            total_tokens: end.usage.total_tokens,
+          }),
+        );
       }
       body.write("data: [DONE]\n\n");
       body.close();

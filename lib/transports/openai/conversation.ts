@@ -37,10 +37,12 @@ export function turnOf(role: string, content: string | Part[] | null | undefined
 }
 
 function imagePart(p: Part, where: string): LanguageModelV4FilePart {
-  const { url, detail } = p.type === "image_url" && p.image_url !== null && typeof p.image_url === "object"
-    ? (p.image_url as { url?: unknown; detail?: unknown })
-    : { url: p.image_url, detail: p.detail };
-  if (url === undefined && p.file_id !== undefined) throw invalid(where, "is an image by file_id: send its image_url (https: or data:image URL) instead");
+  const { url, detail } =
+    p.type === "image_url" && p.image_url !== null && typeof p.image_url === "object"
+      ? (p.image_url as { url?: unknown; detail?: unknown })
+      : { url: p.image_url, detail: p.detail };
+  if (url === undefined && p.file_id !== undefined)
+    throw invalid(where, "is an image by file_id: send its image_url (https: or data:image URL) instead");
   if (!isImageUrl(url)) throw invalid(where, `image_url ${NOT_AN_IMAGE}`);
   const part = imageFilePart(url);
   // OpenAI's own knob, passed on to the provider in its wire format.
@@ -55,7 +57,11 @@ function imagePart(p: Part, where: string): LanguageModelV4FilePart {
  * whole conversation follows the rendered prompt, as messages followed an OpenAI prompt.
  */
 export function shapeConversation(raw: Record<string, unknown>, turns: Turn[], param: string, version: WorkflowVersion) {
-  const images = new Set(variablesOf(version).filter((v) => v.type === "image").map((v) => v.name));
+  const images = new Set(
+    variablesOf(version)
+      .filter((v) => v.type === "image")
+      .map((v) => v.name),
+  );
   // No prototype: a "__proto__" variable is a key like any other (and, undeclared, ignored).
   const vars: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(raw)) vars[k] = variableValue(v, `${param}.${k}`, k, images.has(k));
@@ -78,8 +84,12 @@ function variableValue(v: unknown, param: string, name: string, isImage: boolean
   if (type === "input_text" && typeof text === "string") return text;
   if (type === "input_image") {
     if (!isImage) throw invalid(param, `is an image, but ${name} is not an image variable`);
-    if (typeof url !== "string") throw invalid(param, "needs an image_url (an https: or data:image URL); images by file_id are not supported");
+    if (typeof url !== "string")
+      throw invalid(param, "needs an image_url (an https: or data:image URL); images by file_id are not supported");
     return url; // checked as an image by resolveInputs
   }
-  throw invalid(param, 'must be a string, number, boolean, {type: "input_text", text} or, for an image variable, {type: "input_image", image_url}');
+  throw invalid(
+    param,
+    'must be a string, number, boolean, {type: "input_text", text} or, for an image variable, {type: "input_image", image_url}',
+  );
 }

@@ -13,8 +13,12 @@ export async function listModels(principal: Principal): Promise<z.input<typeof m
   for (const { workflow, published } of rows) {
     if (!published || (allowed && !allowed.includes(workflow.id))) continue;
     data.push({
-      id: workflow.id, object: "model" as const, created: Math.floor(published.createdAt.getTime() / 1000),
-      owned_by: principal.orgId, name: workflow.name, version: published.version,
+      id: workflow.id,
+      object: "model" as const,
+      created: Math.floor(published.createdAt.getTime() / 1000),
+      owned_by: principal.orgId,
+      name: workflow.name,
+      version: published.version,
     });
   }
   return { object: "list", data };

@@ -11,11 +11,24 @@ import type { ResponsesBody } from "./schemas";
 import { checkTextFormat, type TextFormat } from "./text-format";
 import { versionOf, versionOfModel } from "./workflow-ref";
 
-type Call = { req: Request; principal: Principal; body: ResponsesBody; rawBody: Record<string, unknown>; headers: Headers; timing: ServerTiming };
+type Call = {
+  req: Request;
+  principal: Principal;
+  body: ResponsesBody;
+  rawBody: Record<string, unknown>;
+  headers: Headers;
+  timing: ServerTiming;
+};
 
 /** What every Responses object of one call repeats. */
 type Head = {
-  id: string; createdAt: number; model: string; prompt: ResponsesBody["prompt"] | null; metadata: Record<string, string>; user: string | null; format: TextFormat;
+  id: string;
+  createdAt: number;
+  model: string;
+  prompt: ResponsesBody["prompt"] | null;
+  metadata: Record<string, string>;
+  user: string | null;
+  format: TextFormat;
 };
 
 /**
@@ -26,20 +39,37 @@ type Head = {
 export async function createResponse({ req, principal, body, rawBody, headers, timing }: Call) {
   const { prompt } = body;
   let version;
-  if (prompt) version = await versionOf(principal, prompt.id, prompt.version, prompt.version ? `${prompt.id}@${prompt.version}` : prompt.id, "prompt.id");
+  if (prompt)
+    version = await versionOf(
+      principal,
+      prompt.id,
+      prompt.version,
+      prompt.version ? `${prompt.id}@${prompt.version}` : prompt.id,
+      "prompt.id",
+    );
   else if (body.model) version = await versionOfModel(principal, body.model);
-  else throw new AppError("invalid_request", "prompt is required: {id: \"wf_…\", version?, variables?}", { param: "prompt" });
+  else throw new AppError("invalid_request", 'prompt is required: {id: "wf_…", version?, variables?}', { param: "prompt" });
   const rawPrompt = (rawBody.prompt ?? {}) as { variables?: Record<string, unknown> | null };
   // The raw format (the schema checked its shape): its schema's keys exactly as sent.
   const format = checkTextFormat((rawBody.text as { format?: TextFormat } | null | undefined)?.format, version.outputSchema);
   const user = body.user ?? body.safety_identifier;
   const run: Omit<RunRequest, "protocol"> = {
-    principal, version, source: "openai", timing, fields: { user },
+    principal,
+    version,
+    source: "openai",
+    timing,
+    fields: { user },
     // The raw object (the schema checked it is one): its keys exactly as sent.
     shape: shapeConversation(rawPrompt.variables ?? {}, inputTurns(body.input), "prompt.variables", version),
   };
   const head = (id: string): Head => ({
-    id, createdAt: epoch(), model: prompt?.id ?? body.model!, prompt: prompt ?? null, metadata: body.metadata ?? {}, user: user ?? null, format,
+    id,
+    createdAt: epoch(),
+    model: prompt?.id ?? body.model!,
+    prompt: prompt ?? null,
+    metadata: body.metadata ?? {},
+    user: user ?? null,
+    format,
   });
   if (body.stream) {
     return respondStream(run, { req, resumable: false, headers, protocol: { name: "responses", sink: (o) => responsesSink(o, head) } });
@@ -48,7 +78,8 @@ export async function createResponse({ req, principal, body, rawBody, headers, t
   if (result.error) throw runFailedError(started.id, result);
   const status: Status = result.finishReason === "length" ? "incomplete" : "completed";
   return responseObject(head(started.id), {
-    status, output: [message(started.id, "completed", result.text, result.citations)],
+    status,
+    output: [message(started.id, "completed", result.text, result.citations)],
     usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
   });
 }
@@ -59,7 +90,9 @@ function inputTurns(input: ResponsesBody["input"]): Turn[] {
   if (typeof input === "string") return [turnOf("user", input, "input")];
   return input.map((item, i) => {
     if (item.type !== undefined && item.type !== "message") {
-      throw new AppError("invalid_request", `input[${i}] is a ${item.type.slice(0, 40)} item: only messages are supported`, { param: `input[${i}]` });
+      throw new AppError("invalid_request", `input[${i}] is a ${item.type.slice(0, 40)} item: only messages are supported`, {
+        param: `input[${i}]`,
+      });
     }
     return turnOf(item.role ?? "user", item.content, `input[${i}].content`);
   });
@@ -70,26 +103,50 @@ type Status = "in_progress" | "completed" | "incomplete" | "failed";
 
 function message(runId: string, status: Exclude<Status, "failed">, text: string, citations: string[]) {
   return {
-    type: "message", id: `msg_${runId}`, status, role: "assistant",
+    type: "message",
+    id: `msg_${runId}`,
+    status,
+    role: "assistant",
     content: text || status === "completed" ? [outputText(text, citations)] : [],
   };
 }
 
 function outputText(text: string, citations: string[]) {
   // Our citations are whole-answer sources: each annotation spans the text.
-  return { type: "output_text", text, annotations: citations.map((url) => ({ type: "url_citation", url, title: url, start_index: 0, end_index: text.length })), logprobs: [] };
+  return {
+    type: "output_text",
+    text,
+    annotations: citations.map((url) => ({ type: "url_citation", url, title: url, start_index: 0, end_index: text.length })),
+    logprobs: [],
+  };
 }
 
 function responseObject(h: Head, r: { status: Status; output: unknown[]; usage: Usage | null; error?: { code: string; message: string } }) {
   return {
-    id: h.id, object: "response" as const, created_at: h.createdAt, status: r.status,
+    id: h.id,
+    object: "response" as const,
+    created_at: h.createdAt,
+    status: r.status,
     error: r.error ?? null,
     incomplete_details: r.status === "incomplete" ? { reason: "max_output_tokens" } : null,
-    instructions: null, max_output_tokens: null, model: h.model, output: r.output,
-    parallel_tool_calls: false, previous_response_id: null, prompt: h.prompt, reasoning: null, store: false,
-    temperature: null, text: { format: h.format }, tool_choice: "auto", tools: [], top_p: null, truncation: "disabled",
+    instructions: null,
+    max_output_tokens: null,
+    model: h.model,
+    output: r.output,
+    parallel_tool_calls: false,
+    previous_response_id: null,
+    prompt: h.prompt,
+    reasoning: null,
+    store: false,
+    temperature: null,
+    text: { format: h.format },
+    tool_choice: "auto",
+    tools: [],
+    top_p: null,
+    truncation: "disabled",
     usage: r.usage && { ...r.usage, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
-    user: h.user, metadata: h.metadata,
+    user: h.user,
+    metadata: h.metadata,
   };
 }
 
@@ -105,7 +162,8 @@ export function responsesSink({ onCancel }: SinkOptions, headOf: (id: string) =>
   let seq = 0;
   let head!: Head;
   let text = "";
-  const send = (type: string, data: object) => body.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+  const send = (type: string, data: object) =>
+    body.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
   const at = () => ({ item_id: `msg_${head.id}`, output_index: 0, content_index: 0 });
   return {
     failureInStream: false,
@@ -125,7 +183,9 @@ export function responsesSink({ onCancel }: SinkOptions, headOf: (id: string) =>
     end(end: RunEnd) {
       if (end.status !== "completed") {
         const error = { code: "server_error", message: `Failed to run workflow (${end.error?.code ?? end.status})` };
-        send("response.failed", { response: responseObject(head, { status: "failed", output: [message(head.id, "incomplete", text, [])], usage: end.usage, error }) });
+        send("response.failed", {
+          response: responseObject(head, { status: "failed", output: [message(head.id, "incomplete", text, [])], usage: end.usage, error }),
+        });
         return body.close();
       }
       const status: Status = end.finishReason === "length" ? "incomplete" : "completed";

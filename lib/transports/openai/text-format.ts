@@ -16,7 +16,8 @@ const invalid = (param: string, message: string) => new AppError("invalid_reques
 export function checkTextFormat(sent: TextFormat | undefined, schema: OutputSchema | null): TextFormat {
   const own: TextFormat = schema ? { type: "json_schema", name: "output", schema, strict: true } : { type: "text" };
   if (sent === undefined || sent.type === "text") return own;
-  if (sent.type !== "json_schema" && sent.type !== "json_object") throw invalid("text.format.type", "must be text, json_schema or json_object");
+  if (sent.type !== "json_schema" && sent.type !== "json_object")
+    throw invalid("text.format.type", "must be text, json_schema or json_object");
   if (!schema) throw invalid("text.format", `is ${sent.type}, but this workflow has no output schema: it answers free text`);
   if (sent.type === "json_schema") {
     const at = firstDifference(schema, sent.schema, "");

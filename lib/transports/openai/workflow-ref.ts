@@ -21,7 +21,9 @@ export async function versionOf(principal: Principal, workflowId: string, pin: s
     return await publishedVersionOf({ params: { workflow_id: workflowId }, query, principal });
   } catch (e) {
     if (isAppError(e) && e.code === "workflow_not_found") {
-      throw new AppError("workflow_not_found", `The model \`${shown.slice(0, 200)}\` does not exist or you do not have access to it.`, { param });
+      throw new AppError("workflow_not_found", `The model \`${shown.slice(0, 200)}\` does not exist or you do not have access to it.`, {
+        param,
+      });
     }
     if (isAppError(e) && e.code === "forbidden") throw new AppError("forbidden", e.message, { param });
     throw e;

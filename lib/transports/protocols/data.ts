@@ -9,7 +9,11 @@ const line = (code: string, value: unknown) => `${code}:${JSON.stringify(value)}
 /** What the v4 client keeps of a run: the annotations it exposes on the message. */
 function runAnnotation(end: RunEnd) {
   return {
-    run_id: end.runId, status: end.status, usage: end.usage, credits_charged: end.creditsCharged, citations: end.citations,
+    run_id: end.runId,
+    status: end.status,
+    usage: end.usage,
+    credits_charged: end.creditsCharged,
+    citations: end.citations,
     ...(end.output !== undefined ? { output: end.output } : {}),
   };
 }
@@ -36,7 +40,9 @@ export function dataSink({ onCancel }: SinkOptions): StreamSink {
       const finishReason = end.status === "completed" ? "stop" : end.status === "failed" ? "error" : "other";
       const usage = { promptTokens: end.usage.input_tokens, completionTokens: end.usage.output_tokens };
       body.write(line("e", { finishReason, usage, isContinued: false }) + line("8", [runAnnotation(end)]));
-      body.write(end.status === "failed" ? line("3", `Failed to run workflow (${end.error?.code ?? "error"})`) : line("d", { finishReason, usage }));
+      body.write(
+        end.status === "failed" ? line("3", `Failed to run workflow (${end.error?.code ?? "error"})`) : line("d", { finishReason, usage }),
+      );
       body.close();
     },
     response(headers) {

@@ -16,7 +16,15 @@ describe("SSE sink (docs/contract.md, the SSE protocol)", () => {
     await vi.advanceTimersByTimeAsync(15_000);
     sink.text("Hello", 0);
     await vi.advanceTimersByTimeAsync(15_000);
-    sink.end({ runId: "run_x", status: "completed", text: "Hello", citations: [], usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 }, creditsCharged: 2, executionTimeS: 30 });
+    sink.end({
+      runId: "run_x",
+      status: "completed",
+      text: "Hello",
+      citations: [],
+      usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 },
+      creditsCharged: 2,
+      executionTimeS: 30,
+    });
     await vi.advanceTimersByTimeAsync(60_000);
     vi.useRealTimers();
     const body = await readAll(res);

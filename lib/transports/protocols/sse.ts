@@ -35,7 +35,9 @@ export function sseSink({ onCancel, sessionId }: SinkOptions & { sessionId?: str
       clearInterval(keepAlive);
       if (end.error && end.status === "failed") {
         // The SSE protocol's codes (docs/contract.md): CAPACITY_ERROR (with retry_after) when every call was rate-limited or overloaded.
-        const capacity = end.error.capacity ? { code: "CAPACITY_ERROR", retry_after: end.error.retryAfterS ?? 1 } : { code: "STREAM_ERROR" };
+        const capacity = end.error.capacity
+          ? { code: "CAPACITY_ERROR", retry_after: end.error.retryAfterS ?? 1 }
+          : { code: "STREAM_ERROR" };
         body.write(frame("error", { error: "Failed to run workflow", ...capacity, run_id: end.runId }));
       }
       body.write(

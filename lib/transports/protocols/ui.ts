@@ -40,7 +40,11 @@ export function uiSink({ onCancel }: SinkOptions): StreamSink {
       if (textOpen) writer.write({ type: "text-end", id: textId });
       writer.write({ type: "finish-step" });
       const metadata = {
-        run_id: end.runId, status: end.status, usage: end.usage, credits_charged: end.creditsCharged, citations: end.citations,
+        run_id: end.runId,
+        status: end.status,
+        usage: end.usage,
+        credits_charged: end.creditsCharged,
+        citations: end.citations,
         ...(end.output !== undefined ? { output: end.output } : {}),
       };
       if (end.status === "failed") {

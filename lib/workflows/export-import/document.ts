@@ -13,7 +13,10 @@ export const MAX_DOCUMENT_BYTES = 25_000_000;
 
 const variable = z.object({
   name: z.string().min(1).max(100),
-  type: z.literal("string").default("string").meta({ description: "Values are rendered as text (strings, numbers and booleans are taken)." }),
+  type: z
+    .literal("string")
+    .default("string")
+    .meta({ description: "Values are rendered as text (strings, numbers and booleans are taken)." }),
   description: z.string().max(500).optional(),
   example: z.string().max(2000).optional(),
 });
@@ -29,25 +32,41 @@ const promptFields = z.object({
   web_search: z.boolean().default(false),
 });
 
-export const workflowDocument = z.object({
-  format: z.literal(FORMAT, { error: `must be "${FORMAT}"` }),
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(2000).default(""),
-  draft: promptFields,
-  versions: z.array(promptFields.extend({
-    version: z.number().int().min(1),
-    note: z.string().max(2000).default(""),
-    created_at: z.string().optional(),
-  })).max(200, "may hold at most 200 versions").default([]),
-  labels: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, "must be a label name"), z.number().int().min(1)).default({})
-    .meta({ description: "Label → version number (production is what the API runs; absent → unpublished)." }),
-}).superRefine((d, ctx) => {
-  const numbers = new Set(d.versions.map((v) => v.version));
-  if (numbers.size !== d.versions.length) ctx.addIssue({ code: "custom", path: ["versions"], message: "must not repeat a version number" });
-  for (const [label, version] of Object.entries(d.labels)) {
-    if (!numbers.has(version)) ctx.addIssue({ code: "custom", path: ["labels", label], message: `points at version ${version}, which the document does not hold` });
-  }
-}).meta({ description: "A workflow as a JSON document: draft, published versions and labels." });
+export const workflowDocument = z
+  .object({
+    format: z.literal(FORMAT, { error: `must be "${FORMAT}"` }),
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).default(""),
+    draft: promptFields,
+    versions: z
+      .array(
+        promptFields.extend({
+          version: z.number().int().min(1),
+          note: z.string().max(2000).default(""),
+          created_at: z.string().optional(),
+        }),
+      )
+      .max(200, "may hold at most 200 versions")
+      .default([]),
+    labels: z
+      .record(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, "must be a label name"), z.number().int().min(1))
+      .default({})
+      .meta({ description: "Label → version number (production is what the API runs; absent → unpublished)." }),
+  })
+  .superRefine((d, ctx) => {
+    const numbers = new Set(d.versions.map((v) => v.version));
+    if (numbers.size !== d.versions.length)
+      ctx.addIssue({ code: "custom", path: ["versions"], message: "must not repeat a version number" });
+    for (const [label, version] of Object.entries(d.labels)) {
+      if (!numbers.has(version))
+        ctx.addIssue({
+          code: "custom",
+          path: ["labels", label],
+          message: `points at version ${version}, which the document does not hold`,
+        });
+    }
+  })
+  .meta({ description: "A workflow as a JSON document: draft, published versions and labels." });
 export type WorkflowDocument = z.output<typeof workflowDocument>;
 export type PromptFields = z.output<typeof promptFields>;
 
@@ -60,8 +79,14 @@ const openaiPrompt = z.looseObject({
   name: z.string().max(200).optional(),
   model: z.string().max(200).optional(),
   instructions: z.string().max(50_000).optional(),
-  messages: z.array(z.looseObject({ role: z.string(), content: z.union([z.string(), z.array(z.looseObject({ text: z.string().optional() }))]) })).max(100).optional(),
-  input: z.array(z.looseObject({ role: z.string(), content: z.union([z.string(), z.array(z.looseObject({ text: z.string().optional() }))]) })).max(100).optional(),
+  messages: z
+    .array(z.looseObject({ role: z.string(), content: z.union([z.string(), z.array(z.looseObject({ text: z.string().optional() }))]) }))
+    .max(100)
+    .optional(),
+  input: z
+    .array(z.looseObject({ role: z.string(), content: z.union([z.string(), z.array(z.looseObject({ text: z.string().optional() }))]) }))
+    .max(100)
+    .optional(),
   variables: z.record(z.string(), z.unknown()).optional(),
   temperature: z.number().min(0).max(2).optional(),
   max_output_tokens: z.number().int().min(1).max(100_000).optional(),
@@ -93,9 +118,19 @@ const text = (c: Message["content"]) => (typeof c === "string" ? c : c.map((p) =
  */
 function fromOpenAIPrompt(p: z.output<typeof openaiPrompt>, fallbackModel: string): WorkflowDocument {
   const messages = [...(p.messages ?? []), ...(p.input ?? [])] as Message[];
-  const system = [p.instructions ?? "", ...messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => text(m.content))].filter(Boolean).join("\n\n");
-  const template = messages.filter((m) => m.role === "user").map((m) => text(m.content)).join("\n\n") || "{{input}}";
-  if (!system && template === "{{input}}") throw new AppError("invalid_request", "The prompt has no instructions and no messages: nothing to import");
+  const system = [
+    p.instructions ?? "",
+    ...messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => text(m.content)),
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+  const template =
+    messages
+      .filter((m) => m.role === "user")
+      .map((m) => text(m.content))
+      .join("\n\n") || "{{input}}";
+  if (!system && template === "{{input}}")
+    throw new AppError("invalid_request", "The prompt has no instructions and no messages: nothing to import");
   const examples = p.variables ?? {};
   const variables = extractVariables(template, system).map((name) => {
     const example = examples[name];
@@ -103,7 +138,8 @@ function fromOpenAIPrompt(p: z.output<typeof openaiPrompt>, fallbackModel: strin
   });
   const model = p.model ? (p.model.includes(":") ? p.model : `openai:${p.model}`) : fallbackModel;
   return parseInputOrThrow(workflowDocument, {
-    format: FORMAT, name: p.name ?? (p.id ? `Imported ${p.id}` : "Imported prompt"),
+    format: FORMAT,
+    name: p.name ?? (p.id ? `Imported ${p.id}` : "Imported prompt"),
     draft: { system, template, variables, model, temperature: p.temperature ?? null, max_output_tokens: p.max_output_tokens ?? 1024 },
   });
 }

@@ -6,11 +6,29 @@ import { isId } from "@/lib/ids";
 import { variablesOf } from "../template";
 import { FORMAT, type PromptFields, type WorkflowDocument } from "./document";
 
-type Prompt = { system: string; template: string; variables: Array<{ name: string; description?: string; example?: string }>; model: string; temperature: number | null; maxOutputTokens: number; webSearch: boolean };
+type Prompt = {
+  system: string;
+  template: string;
+  variables: Array<{ name: string; description?: string; example?: string }>;
+  model: string;
+  temperature: number | null;
+  maxOutputTokens: number;
+  webSearch: boolean;
+};
 
 const fields = (p: Prompt): PromptFields => ({
-  system: p.system, template: p.template, model: p.model, temperature: p.temperature, max_output_tokens: p.maxOutputTokens, web_search: p.webSearch,
-  variables: variablesOf(p).map(({ name, description, example }) => ({ name, type: "string", ...(description ? { description } : {}), ...(example ? { example } : {}) })),
+  system: p.system,
+  template: p.template,
+  model: p.model,
+  temperature: p.temperature,
+  max_output_tokens: p.maxOutputTokens,
+  web_search: p.webSearch,
+  variables: variablesOf(p).map(({ name, description, example }) => ({
+    name,
+    type: "string",
+    ...(description ? { description } : {}),
+    ...(example ? { example } : {}),
+  })),
 });
 
 /**
@@ -25,8 +43,12 @@ export async function exportWorkflow(orgId: string, workflowId: string): Promise
   if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
   const [versions, labels] = await Promise.all([listWorkflowVersions(db, { orgId, workflowId }), listLabels(db, { orgId, workflowId })]);
   return {
-    format: FORMAT, name: wf.name, description: wf.description, draft: fields(wf),
-    versions: [...versions].sort((a, b) => a.version - b.version)
+    format: FORMAT,
+    name: wf.name,
+    description: wf.description,
+    draft: fields(wf),
+    versions: [...versions]
+      .sort((a, b) => a.version - b.version)
       .map((v) => ({ ...fields(v), version: v.version, note: v.note, created_at: v.createdAt.toISOString() })),
     labels: Object.fromEntries(labels.map((l) => [l.name, l.version])),
   };

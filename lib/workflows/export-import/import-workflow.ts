@@ -6,7 +6,12 @@ import { updateDraft } from "../update-draft";
 import type { PromptFields, WorkflowDocument } from "./document";
 
 const draftOf = (p: PromptFields) => ({
-  system: p.system, template: p.template, model: p.model, temperature: p.temperature, maxOutputTokens: p.max_output_tokens, webSearch: p.web_search,
+  system: p.system,
+  template: p.template,
+  model: p.model,
+  temperature: p.temperature,
+  maxOutputTokens: p.max_output_tokens,
+  webSearch: p.web_search,
   variables: p.variables.map(({ name, description, example }) => ({ name, description, example })),
 });
 
@@ -16,7 +21,17 @@ const draftOf = (p: PromptFields) => ({
  * the same content as before (production included: an unpublished export stays unpublished);
  * `draftOnly` brings the draft alone, as a new unpublished workflow. The draft ends as exported.
  */
-export async function importWorkflow({ orgId, doc, draftOnly = false, actorId = null }: { orgId: string; doc: WorkflowDocument; draftOnly?: boolean; actorId?: string | null }) {
+export async function importWorkflow({
+  orgId,
+  doc,
+  draftOnly = false,
+  actorId = null,
+}: {
+  orgId: string;
+  doc: WorkflowDocument;
+  draftOnly?: boolean;
+  actorId?: string | null;
+}) {
   const versions = draftOnly ? [] : [...doc.versions].sort((a, b) => a.version - b.version);
   const first = versions[0] ?? doc.draft;
   const wf = await createWorkflow({ orgId, name: doc.name, description: doc.description, ...draftOf(first), actorId });
@@ -37,5 +52,11 @@ export async function importWorkflow({ orgId, doc, draftOnly = false, actorId = 
     if (doc.labels[PRODUCTION] === undefined) await unpublishWorkflow({ orgId, workflowId, actorId });
   }
   await updateDraft({ orgId, workflowId, patch: draftOf(doc.draft), audited: false });
-  return { workflow_id: workflowId, name: doc.name, versions: versions.length, labels, published: versions.length > 0 && doc.labels[PRODUCTION] !== undefined };
+  return {
+    workflow_id: workflowId,
+    name: doc.name,
+    versions: versions.length,
+    labels,
+    published: versions.length > 0 && doc.labels[PRODUCTION] !== undefined,
+  };
 }

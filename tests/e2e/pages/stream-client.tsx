@@ -47,7 +47,9 @@ function Chat() {
         }}
       >
         <input id="prompt" value={input} onChange={(e) => setInput(e.target.value)} />
-        <button id="send" type="submit">Submit</button>
+        <button id="send" type="submit">
+          Submit
+        </button>
       </form>
     </section>
   );

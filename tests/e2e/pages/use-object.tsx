@@ -37,15 +37,34 @@ function Review() {
     if (json && window.RENDERS.at(-1) !== json) window.RENDERS.push(json);
   }, [json]);
   return (
-    <article style={{ fontFamily: "system-ui, sans-serif", maxWidth: 520, margin: "32px auto", padding: 24, border: "1px solid #ddd", borderRadius: 12 }}>
+    <article
+      style={{
+        fontFamily: "system-ui, sans-serif",
+        maxWidth: 520,
+        margin: "32px auto",
+        padding: 24,
+        border: "1px solid #ddd",
+        borderRadius: 12,
+      }}
+    >
       <button id="review" type="button" disabled={isLoading} onClick={() => submit({ story: "a dog named Charlie" })}>
         Review “a dog named Charlie”
       </button>
-      <p id="status" style={{ color: "#666" }}>{isLoading ? "streaming…" : "idle"}</p>
-      <h2 id="title" style={{ minHeight: "1.5em" }}>{object?.title ?? ""}</h2>
-      <ul id="tags">{(object?.tags ?? []).map((t, i) => <li key={i}>{t}</li>)}</ul>
+      <p id="status" style={{ color: "#666" }}>
+        {isLoading ? "streaming…" : "idle"}
+      </p>
+      <h2 id="title" style={{ minHeight: "1.5em" }}>
+        {object?.title ?? ""}
+      </h2>
+      <ul id="tags">
+        {(object?.tags ?? []).map((t, i) => (
+          <li key={i}>{t}</li>
+        ))}
+      </ul>
       <p id="stars">{object?.stars === undefined ? "stars: …" : `stars: ${"★".repeat(object.stars)}`}</p>
-      <pre id="object" style={{ background: "#f6f6f6", padding: 12, whiteSpace: "pre-wrap" }}>{json}</pre>
+      <pre id="object" style={{ background: "#f6f6f6", padding: 12, whiteSpace: "pre-wrap" }}>
+        {json}
+      </pre>
       <p id="finished" />
       {error ? <p id="error">{error.message}</p> : null}
     </article>

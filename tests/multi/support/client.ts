@@ -9,7 +9,11 @@ export function client(baseUrl: string) {
     fetch(`${baseUrl}${path}`, {
       ...init,
       method: init.method ?? (json === undefined ? "GET" : "POST"),
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(json === undefined ? {} : { "content-type": "application/json" }), ...(init.headers as Record<string, string>) },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(json === undefined ? {} : { "content-type": "application/json" }),
+        ...(init.headers as Record<string, string>),
+      },
       body: json === undefined ? init.body : JSON.stringify(json),
     });
 }
@@ -19,7 +23,11 @@ export function client(baseUrl: string) {
  * (then the connection is dropped). Resolves "end" for a stream that ended, "stopped", or
  * "broken" for a connection that was cut under it (read error).
  */
-export async function readSse(res: Response, events: Sse[], stop: (e: Sse) => boolean = () => false): Promise<"end" | "stopped" | "broken"> {
+export async function readSse(
+  res: Response,
+  events: Sse[],
+  stop: (e: Sse) => boolean = () => false,
+): Promise<"end" | "stopped" | "broken"> {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
   try {
     for (;;) {
@@ -39,7 +47,11 @@ export async function readSse(res: Response, events: Sse[], stop: (e: Sse) => bo
 
 const toSse = (m: EventSourceMessage): Sse => ({ id: m.id, event: m.event, data: JSON.parse(m.data) as Record<string, unknown> });
 
-export const chunkText = (events: Sse[]) => events.filter((e) => e.event === "chunk").map((e) => e.data.content as string).join("");
+export const chunkText = (events: Sse[]) =>
+  events
+    .filter((e) => e.event === "chunk")
+    .map((e) => e.data.content as string)
+    .join("");
 export const chunkIndexes = (events: Sse[]) => events.filter((e) => e.event === "chunk").map((e) => e.data.index as number);
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

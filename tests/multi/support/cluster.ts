@@ -62,7 +62,10 @@ listen stats
 `;
 }
 
-export async function startCluster({ env: extraEnv = {}, upstream: upstreamOpts = {} }: { env?: Record<string, string>; upstream?: Parameters<typeof startFakeOpenAI>[0] } = {}): Promise<Cluster> {
+export async function startCluster({
+  env: extraEnv = {},
+  upstream: upstreamOpts = {},
+}: { env?: Record<string, string>; upstream?: Parameters<typeof startFakeOpenAI>[0] } = {}): Promise<Cluster> {
   const base = process.env.DATABASE_URL;
   const redisUrl = process.env.REDIS_URL;
   if (!base || !redisUrl) throw new Error("the multi-instance suite needs DATABASE_URL and REDIS_URL");
@@ -81,14 +84,23 @@ export async function startCluster({ env: extraEnv = {}, upstream: upstreamOpts 
   const [port, statsPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env, DATABASE_URL: db.url, REDIS_URL: redisUrl, FLOWGATE_DATA_DIR: dataDir,
-    OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: "multi-provider-key", LOG_LEVEL: "warn", NODE_ENV: "production",
-    RATE_LIMIT_PER_MINUTE: "100000", BETTER_AUTH_SECRET: "multi-instance-suite-secret-0123456789abcdef", BETTER_AUTH_URL: url,
+    ...process.env,
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl,
+    FLOWGATE_DATA_DIR: dataDir,
+    OPENAI_BASE_URL: upstream.url,
+    OPENAI_API_KEY: "multi-provider-key",
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    RATE_LIMIT_PER_MINUTE: "100000",
+    BETTER_AUTH_SECRET: "multi-instance-suite-secret-0123456789abcdef",
+    BETTER_AUTH_URL: url,
     ...extraEnv,
   };
   // Booting three servers at once on two cores: one after another is not slower and logs cleanly.
   const instances = {} as Record<InstanceName, Instance>;
-  for (const [i, name] of NAMES.entries()) instances[name] = { name, port: ports[i]!, server: await startNextServer({ env, port: ports[i]! }) };
+  for (const [i, name] of NAMES.entries())
+    instances[name] = { name, port: ports[i]!, server: await startNextServer({ env, port: ports[i]! }) };
 
   const cfg = path.join(dataDir, "haproxy.cfg");
   writeFileSync(cfg, haproxyConfig({ port, statsPort, servers: NAMES.map((n) => ({ name: n, port: instances[n].port })) }));
@@ -118,7 +130,11 @@ export async function startCluster({ env: extraEnv = {}, upstream: upstreamOpts 
   await waitFor((s) => NAMES.every((n) => s[n] === "UP"), "all servers UP");
 
   return {
-    url, databaseUrl: db.url, upstream, instances, serverStates,
+    url,
+    databaseUrl: db.url,
+    upstream,
+    instances,
+    serverStates,
     restart: async (name) => {
       const inst = instances[name];
       await inst.server.stop("SIGKILL");

@@ -6,9 +6,15 @@ import { startCluster, type Cluster } from "./cluster";
 
 // Imported only after startCluster pointed DATABASE_URL at the suite's fresh database.
 export const lib = async () => ({
-  ...(await import("@/db")), ...(await import("@/db/schema")), ...(await import("@/db/queries/credits")), ...(await import("@/db/queries/orgs")),
-  ...(await import("@/lib/auth/api-keys")), ...(await import("@/lib/orgs/create-org")), ...(await import("@/lib/workflows/create-workflow")),
-  ...(await import("@/lib/workflows/update-draft")), ...(await import("@/lib/workflows/publish-version")),
+  ...(await import("@/db")),
+  ...(await import("@/db/schema")),
+  ...(await import("@/db/queries/credits")),
+  ...(await import("@/db/queries/orgs")),
+  ...(await import("@/lib/auth/api-keys")),
+  ...(await import("@/lib/orgs/create-org")),
+  ...(await import("@/lib/workflows/create-workflow")),
+  ...(await import("@/lib/workflows/update-draft")),
+  ...(await import("@/lib/workflows/publish-version")),
 });
 
 export type Suite = {
@@ -29,7 +35,11 @@ export function clusterSuite(env: Record<string, string> = {}): Suite {
     const raw = client(s.cluster.url);
     s.api = (path, init) => raw(path, init).then((r) => (requests++, r));
     s.stream = (query = "") =>
-      s.api(`/api/v1/run/${s.seed.workflowId}/stream${query}`, { key: s.seed.key, json: { story: "a dog" }, headers: { accept: "text/event-stream" } });
+      s.api(`/api/v1/run/${s.seed.workflowId}/stream${query}`, {
+        key: s.seed.key,
+        json: { story: "a dog" },
+        headers: { accept: "text/event-stream" },
+      });
     const { createOrg, createApiKey, createWorkflow } = await lib();
     const { org_id: orgId } = await createOrg({ name: "Multi", credits: 10_000_000 });
     const { key } = await createApiKey({ orgId, name: "multi" });

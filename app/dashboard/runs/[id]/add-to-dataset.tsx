@@ -10,11 +10,17 @@ export function AddToDataset({ orgId, runId }: { orgId: string; runId: string })
   const router = useRouter();
   const toast = useToast();
   return (
-    <Button variant="secondary" type="button" onClick={async () => {
-      const res = await addCaseFromRunAction({ orgId, runId });
-      if (!res.ok) return toast.error(res.error.message);
-      toast.ok("Added to the dataset");
-      router.push(`/dashboard/workflows/${res.data.workflow_id}/evals`);
-    }}>Add to dataset</Button>
+    <Button
+      variant="secondary"
+      type="button"
+      onClick={async () => {
+        const res = await addCaseFromRunAction({ orgId, runId });
+        if (!res.ok) return toast.error(res.error.message);
+        toast.ok("Added to the dataset");
+        router.push(`/dashboard/workflows/${res.data.workflow_id}/evals`);
+      }}
+    >
+      Add to dataset
+    </Button>
   );
 }

@@ -24,14 +24,14 @@ export const publishAction = orgAction(
   ({ input, actor }) => publishVersion({ orgId: actor.orgId, workflowId: input.workflowId, note: input.note, actorId: actor.userId }),
 );
 
-export const unpublishAction = orgAction(
-  { role: "admin", currentUserId, input: z.object(wf) },
-  ({ input, actor }) => unpublishWorkflow({ orgId: actor.orgId, workflowId: input.workflowId, actorId: actor.userId }),
+export const unpublishAction = orgAction({ role: "admin", currentUserId, input: z.object(wf) }, ({ input, actor }) =>
+  unpublishWorkflow({ orgId: actor.orgId, workflowId: input.workflowId, actorId: actor.userId }),
 );
 
 export const restoreVersionAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...wf, version: z.number().int().positive() }) },
-  ({ input, actor }) => restoreVersionIntoDraft({ orgId: actor.orgId, workflowId: input.workflowId, version: input.version, actorId: actor.userId }),
+  ({ input, actor }) =>
+    restoreVersionIntoDraft({ orgId: actor.orgId, workflowId: input.workflowId, version: input.version, actorId: actor.userId }),
 );
 
 // Labels: any label but `latest` (publishing owns it) may be created or moved; moving
@@ -39,17 +39,24 @@ export const restoreVersionAction = orgAction(
 // Splitting a label is a label move too: admins only, audited.
 export const moveLabelAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...wf, label: z.string().min(1).max(40), version }) },
-  ({ input, actor }) => moveLabel({ orgId: actor.orgId, workflowId: input.workflowId, label: input.label, version: input.version, actorId: actor.userId }),
+  ({ input, actor }) =>
+    moveLabel({ orgId: actor.orgId, workflowId: input.workflowId, label: input.label, version: input.version, actorId: actor.userId }),
 );
 
-export const rollbackAction = orgAction(
-  { role: "admin", currentUserId, input: z.object({ ...wf, version }) },
-  ({ input, actor }) => rollbackProduction({ orgId: actor.orgId, workflowId: input.workflowId, version: input.version, actorId: actor.userId }),
+export const rollbackAction = orgAction({ role: "admin", currentUserId, input: z.object({ ...wf, version }) }, ({ input, actor }) =>
+  rollbackProduction({ orgId: actor.orgId, workflowId: input.workflowId, version: input.version, actorId: actor.userId }),
 );
 
 export const splitLabelAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...wf, label: z.string().min(1).max(40), spec: z.string().min(1).max(200) }) },
-  ({ input, actor }) => splitLabel({ orgId: actor.orgId, workflowId: input.workflowId, label: input.label, weights: parseSplitSpec(input.spec), actorId: actor.userId }),
+  ({ input, actor }) =>
+    splitLabel({
+      orgId: actor.orgId,
+      workflowId: input.workflowId,
+      label: input.label,
+      weights: parseSplitSpec(input.spec),
+      actorId: actor.userId,
+    }),
 );
 
 // Members may run the playground, so they may read what their runs cost.

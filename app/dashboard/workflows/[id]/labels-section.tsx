@@ -13,7 +13,9 @@ export async function LabelsSection({ orgId, workflowId, canEdit }: { orgId: str
     <>
       <LabelsPanel orgId={orgId} workflowId={workflowId} canEdit={canEdit} {...data} />
       {canEdit && data.versions.length > 1 && splittable.length ? (
-        <Card title="Traffic split (A/B)"><SplitForm orgId={orgId} workflowId={workflowId} labels={splittable} /></Card>
+        <Card title="Traffic split (A/B)">
+          <SplitForm orgId={orgId} workflowId={workflowId} labels={splittable} />
+        </Card>
       ) : null}
     </>
   );

@@ -30,12 +30,33 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
     <>
       <div>
         <h1 className="text-2xl font-semibold">{w.name}</h1>
-        <p className="font-mono text-xs text-neutral-500">{w.id} · {published ? `published v${published.version}` : "draft (not callable yet)"}</p>
-        <Link href={`/dashboard/workflows/${w.id}/evals`} className="text-sm underline">Datasets and evals →</Link>
+        <p className="font-mono text-xs text-neutral-500">
+          {w.id} · {published ? `published v${published.version}` : "draft (not callable yet)"}
+        </p>
+        <Link href={`/dashboard/workflows/${w.id}/evals`} className="text-sm underline">
+          Datasets and evals →
+        </Link>
       </div>
       <WorkflowEditor
-        orgId={me.orgId} workflowId={w.id} canEdit={canEdit} models={data.models} unpriced={data.unpriced}
-        initial={{ name: w.name, description: w.description, system: w.system, template: w.template, model: w.model, temperature: w.temperature, maxOutputTokens: w.maxOutputTokens, webSearch: w.webSearch, variables: w.variables, fallbackModels: w.fallbackModels, maxAttempts: w.maxAttempts, outputSchema: w.outputSchema }}
+        orgId={me.orgId}
+        workflowId={w.id}
+        canEdit={canEdit}
+        models={data.models}
+        unpriced={data.unpriced}
+        initial={{
+          name: w.name,
+          description: w.description,
+          system: w.system,
+          template: w.template,
+          model: w.model,
+          temperature: w.temperature,
+          maxOutputTokens: w.maxOutputTokens,
+          webSearch: w.webSearch,
+          variables: w.variables,
+          fallbackModels: w.fallbackModels,
+          maxAttempts: w.maxAttempts,
+          outputSchema: w.outputSchema,
+        }}
       />
       {published ? (
         <Card title={`Call it (v${published.version})`}>
@@ -44,7 +65,9 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
       ) : null}
       <LabelsSection orgId={me.orgId} workflowId={w.id} canEdit={me.role !== "member"} />
       <Card title="Versions">
-        {versions.length === 0 ? <p className="text-sm text-neutral-500">Not published yet: publish to make it callable over the API.</p> : (
+        {versions.length === 0 ? (
+          <p className="text-sm text-neutral-500">Not published yet: publish to make it callable over the API.</p>
+        ) : (
           <ul className="divide-y divide-neutral-200 text-sm dark:divide-neutral-800">
             {versions.map((v) => {
               const live = v.id === w.publishedVersionId;
@@ -55,13 +78,24 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
                   <div className="flex flex-wrap items-center justify-between gap-2">
                     <span>
                       <strong>v{v.version}</strong> · {v.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC · {v.model}
-                      {v.note ? <> · <em>{v.note}</em></> : null}
-                      {live ? <span className="ml-2 rounded bg-green-100 px-1.5 text-xs text-green-800 dark:bg-green-900 dark:text-green-100">live</span> : null}
+                      {v.note ? (
+                        <>
+                          {" "}
+                          · <em>{v.note}</em>
+                        </>
+                      ) : null}
+                      {live ? (
+                        <span className="ml-2 rounded bg-green-100 px-1.5 text-xs text-green-800 dark:bg-green-900 dark:text-green-100">
+                          live
+                        </span>
+                      ) : null}
                     </span>
                     {canEdit ? <VersionActions orgId={me.orgId} workflowId={w.id} version={v.version} live={live} /> : null}
                   </div>
                   <details className="mt-2">
-                    <summary className="cursor-pointer text-xs text-neutral-500">{same ? "Same as the draft" : "Diff against the draft"}</summary>
+                    <summary className="cursor-pointer text-xs text-neutral-500">
+                      {same ? "Same as the draft" : "Diff against the draft"}
+                    </summary>
                     {changes.length ? <p className="mt-1 text-xs">{changes.join(" · ")}</p> : null}
                     <LineDiff label="System instructions" before={v.system} after={w.system} />
                     <LineDiff label="Template" before={v.template} after={w.template} />
@@ -75,4 +109,3 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
     </>
   );
 }
-

@@ -16,8 +16,15 @@ type Raw = string | boolean;
 type Summary = { status: string; tokens: number; credits: number; latencyMs: number | null; runId: string; error: string | null };
 type RunMeta = { run_id?: string; usage?: { total_tokens: number }; credits_charged?: number; status?: string };
 
-export function Playground({ orgId, workflowId, variables, beforeRun }: {
-  orgId: string; workflowId: string; variables: Variable[];
+export function Playground({
+  orgId,
+  workflowId,
+  variables,
+  beforeRun,
+}: {
+  orgId: string;
+  workflowId: string;
+  variables: Variable[];
   /** Saves the editor's draft first, so the playground runs what is on screen; false = don't run. */
   beforeRun: () => Promise<boolean>;
 }) {
@@ -28,27 +35,48 @@ export function Playground({ orgId, workflowId, variables, beforeRun }: {
     <div>
       <div role="tablist" aria-label="Playground mode" className="mb-4 flex gap-1 border-b border-neutral-200 dark:border-neutral-800">
         {(["form", "chat"] as const).map((t) => (
-          <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}
-            className={`-mb-px border-b-2 px-3 py-1.5 text-sm ${tab === t ? "border-indigo-600 font-medium" : "border-transparent text-neutral-500"}`}>
+          <button
+            key={t}
+            role="tab"
+            aria-selected={tab === t}
+            onClick={() => setTab(t)}
+            className={`-mb-px border-b-2 px-3 py-1.5 text-sm ${tab === t ? "border-indigo-600 font-medium" : "border-transparent text-neutral-500"}`}
+          >
             {t === "form" ? "Form" : "Chat"}
           </button>
         ))}
       </div>
-      {tab === "form"
-        ? <FormRun api={api} headers={headers} orgId={orgId} variables={variables} beforeRun={beforeRun} />
-        : <ChatRun api={api} headers={headers} variables={variables} beforeRun={beforeRun} />}
+      {tab === "form" ? (
+        <FormRun api={api} headers={headers} orgId={orgId} variables={variables} beforeRun={beforeRun} />
+      ) : (
+        <ChatRun api={api} headers={headers} variables={variables} beforeRun={beforeRun} />
+      )}
     </div>
   );
 }
 
-function FormRun({ api, headers, orgId, variables, beforeRun }: { api: string; headers: Record<string, string>; orgId: string; variables: Variable[]; beforeRun: () => Promise<boolean> }) {
+function FormRun({
+  api,
+  headers,
+  orgId,
+  variables,
+  beforeRun,
+}: {
+  api: string;
+  headers: Record<string, string>;
+  orgId: string;
+  variables: Variable[];
+  beforeRun: () => Promise<boolean>;
+}) {
   const [values, setValues] = useState<Record<string, Raw>>(() => initialValues(variables));
   const [invalid, setInvalid] = useState<string | null>(null);
   const [summary, setSummary] = useState<Summary | null>(null);
   const runId = useRef<string | null>(null);
   const started = useRef(0);
   const { completion, complete, isLoading, error, stop } = useCompletion({
-    api, headers, streamProtocol: "text",
+    api,
+    headers,
+    streamProtocol: "text",
     // The run id arrives as a header; the run's tokens and credits are read back once it ends.
     fetch: async (input, init) => {
       const res = await fetch(input, init);
@@ -65,7 +93,14 @@ function FormRun({ api, headers, orgId, variables, beforeRun }: { api: string; h
     const res = await runSummaryAction({ orgId, runId: id });
     if (res.ok) {
       const r = res.data;
-      setSummary({ runId: r.run_id, status: r.status, tokens: r.usage.total_tokens, credits: r.credits_charged, latencyMs: r.latency_ms ?? Math.round(performance.now() - started.current), error: r.error_code });
+      setSummary({
+        runId: r.run_id,
+        status: r.status,
+        tokens: r.usage.total_tokens,
+        credits: r.credits_charged,
+        latencyMs: r.latency_ms ?? Math.round(performance.now() - started.current),
+        error: r.error_code,
+      });
     }
   }
 
@@ -81,25 +116,49 @@ function FormRun({ api, headers, orgId, variables, beforeRun }: { api: string; h
 
   return (
     <div className="grid gap-4 md:grid-cols-2">
-      <form className="space-y-3" onSubmit={(e) => { e.preventDefault(); void run(); }}>
+      <form
+        className="space-y-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
         {variables.length === 0 ? <p className="text-sm text-neutral-500">This template has no variables: just run it.</p> : null}
         {variables.map((v) => (
           <Field key={v.name} label={v.type && v.type !== "text" ? `${v.name} (${v.type})` : v.name} hint={v.description}>
             <VariableInput variable={v} value={values[v.name] ?? ""} onChange={(x) => setValues((all) => ({ ...all, [v.name]: x }))} />
           </Field>
         ))}
-        {invalid ? <p role="alert" className="text-sm text-red-600">{invalid}</p> : null}
+        {invalid ? (
+          <p role="alert" className="text-sm text-red-600">
+            {invalid}
+          </p>
+        ) : null}
         <div className="flex gap-2">
-          <Button type="submit" disabled={isLoading}>{isLoading ? "Running…" : "Run draft"}</Button>
-          {isLoading ? <Button type="button" variant="secondary" onClick={stop}>Stop</Button> : null}
+          <Button type="submit" disabled={isLoading}>
+            {isLoading ? "Running…" : "Run draft"}
+          </Button>
+          {isLoading ? (
+            <Button type="button" variant="secondary" onClick={stop}>
+              Stop
+            </Button>
+          ) : null}
         </div>
       </form>
       <div className="space-y-2">
-        <div data-testid="playground-output" aria-live="polite" aria-busy={isLoading}
-          className="min-h-32 whitespace-pre-wrap rounded-md border border-neutral-200 bg-neutral-50 p-3 text-sm dark:border-neutral-800 dark:bg-neutral-900">
+        <div
+          data-testid="playground-output"
+          aria-live="polite"
+          aria-busy={isLoading}
+          className="min-h-32 whitespace-pre-wrap rounded-md border border-neutral-200 bg-neutral-50 p-3 text-sm dark:border-neutral-800 dark:bg-neutral-900"
+        >
           {completion || <span className="text-neutral-400">Output appears here as it streams.</span>}
         </div>
-        {error ? <p role="alert" className="text-sm text-red-600">{errorText(error)}</p> : null}
+        {error ? (
+          <p role="alert" className="text-sm text-red-600">
+            {errorText(error)}
+          </p>
+        ) : null}
         {summary ? (
           <p data-testid="playground-summary" className="font-mono text-xs text-neutral-500">
             {summary.status} · {summary.tokens} tokens · {summary.credits} credits · {summary.latencyMs ?? "–"} ms · {summary.runId}
@@ -110,16 +169,35 @@ function FormRun({ api, headers, orgId, variables, beforeRun }: { api: string; h
   );
 }
 
-function ChatRun({ api, headers, variables, beforeRun }: { api: string; headers: Record<string, string>; variables: Variable[]; beforeRun: () => Promise<boolean> }) {
+function ChatRun({
+  api,
+  headers,
+  variables,
+  beforeRun,
+}: {
+  api: string;
+  headers: Record<string, string>;
+  variables: Variable[];
+  beforeRun: () => Promise<boolean>;
+}) {
   // Every variable but the first comes from these fields; the first takes the latest user message
   // (how the stream endpoint fills a missing variable for useChat clients).
   const fixed = variables.slice(1);
   const [values, setValues] = useState<Record<string, Raw>>(() => initialValues(fixed));
   const [input, setInput] = useState("");
   // A field that does not parse (json) is sent as typed, and the API's 400 says what is wrong.
-  const transport = useMemo(() => new DefaultChatTransport<UIMessage<RunMeta>>({
-    api, headers, body: () => { const b = typedBody(fixed, values); return typeof b === "string" ? values : b; },
-  }), [api, headers, values, fixed]);
+  const transport = useMemo(
+    () =>
+      new DefaultChatTransport<UIMessage<RunMeta>>({
+        api,
+        headers,
+        body: () => {
+          const b = typedBody(fixed, values);
+          return typeof b === "string" ? values : b;
+        },
+      }),
+    [api, headers, values, fixed],
+  );
   const { messages, sendMessage, status, error, stop, setMessages } = useChat<UIMessage<RunMeta>>({ transport });
   const busy = status === "submitted" || status === "streaming";
 
@@ -135,33 +213,73 @@ function ChatRun({ api, headers, variables, beforeRun }: { api: string; headers:
       {fixed.length ? (
         <div className="grid gap-3 md:grid-cols-2">
           {fixed.map((v) => (
-            <Field key={v.name} label={v.name}><VariableInput variable={v} value={values[v.name] ?? ""} onChange={(x) => setValues((all) => ({ ...all, [v.name]: x }))} /></Field>
+            <Field key={v.name} label={v.name}>
+              <VariableInput variable={v} value={values[v.name] ?? ""} onChange={(x) => setValues((all) => ({ ...all, [v.name]: x }))} />
+            </Field>
           ))}
         </div>
       ) : null}
       <ol className="space-y-2" aria-label="Conversation">
         {messages.map((m) => (
-          <li key={m.id} className={`rounded-md p-3 text-sm ${m.role === "user" ? "bg-indigo-50 dark:bg-indigo-950" : "bg-neutral-100 dark:bg-neutral-900"}`}>
+          <li
+            key={m.id}
+            className={`rounded-md p-3 text-sm ${m.role === "user" ? "bg-indigo-50 dark:bg-indigo-950" : "bg-neutral-100 dark:bg-neutral-900"}`}
+          >
             <span className="mr-2 text-xs font-semibold uppercase text-neutral-500">{m.role}</span>
             <span className="whitespace-pre-wrap">{m.parts.map((p) => (p.type === "text" ? p.text : "")).join("")}</span>
-            {m.metadata?.usage ? <span className="mt-1 block font-mono text-xs text-neutral-500">{m.metadata.usage.total_tokens} tokens · {m.metadata.credits_charged} credits · {m.metadata.run_id}</span> : null}
+            {m.metadata?.usage ? (
+              <span className="mt-1 block font-mono text-xs text-neutral-500">
+                {m.metadata.usage.total_tokens} tokens · {m.metadata.credits_charged} credits · {m.metadata.run_id}
+              </span>
+            ) : null}
           </li>
         ))}
       </ol>
-      {messages.length === 0 ? <p className="text-sm text-neutral-500">{variables[0] ? `Your message fills {{${variables[0].name}}}; earlier turns are sent as the conversation.` : "Send a message to start."}</p> : null}
-      {error ? <p role="alert" className="text-sm text-red-600">{errorText(error)}</p> : null}
-      <form className="flex gap-2" onSubmit={(e) => { e.preventDefault(); void send(); }}>
+      {messages.length === 0 ? (
+        <p className="text-sm text-neutral-500">
+          {variables[0]
+            ? `Your message fills {{${variables[0].name}}}; earlier turns are sent as the conversation.`
+            : "Send a message to start."}
+        </p>
+      ) : null}
+      {error ? (
+        <p role="alert" className="text-sm text-red-600">
+          {errorText(error)}
+        </p>
+      ) : null}
+      <form
+        className="flex gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send();
+        }}
+      >
         <Input aria-label="Message" value={input} onChange={(e) => setInput(e.target.value)} placeholder="Message" />
-        <Button type="submit" disabled={busy}>Send</Button>
-        {busy ? <Button type="button" variant="secondary" onClick={stop}>Stop</Button> : null}
-        {messages.length ? <Button type="button" variant="secondary" onClick={() => setMessages([])}>Clear</Button> : null}
+        <Button type="submit" disabled={busy}>
+          Send
+        </Button>
+        {busy ? (
+          <Button type="button" variant="secondary" onClick={stop}>
+            Stop
+          </Button>
+        ) : null}
+        {messages.length ? (
+          <Button type="button" variant="secondary" onClick={() => setMessages([])}>
+            Clear
+          </Button>
+        ) : null}
       </form>
     </div>
   );
 }
 
 function initialValues(variables: Variable[]): Record<string, Raw> {
-  return Object.fromEntries(variables.map((v) => [v.name, v.type === "boolean" ? v.example === "true" : v.type === "enum" ? v.example ?? v.values?.[0] ?? "" : v.example ?? ""]));
+  return Object.fromEntries(
+    variables.map((v) => [
+      v.name,
+      v.type === "boolean" ? v.example === "true" : v.type === "enum" ? (v.example ?? v.values?.[0] ?? "") : (v.example ?? ""),
+    ]),
+  );
 }
 
 /** The run body: each field as its variable's type wants it (a number as a number, JSON parsed); a message when a field cannot be. */
@@ -186,34 +304,73 @@ function VariableInput({ variable: v, value, onChange }: { variable: Variable; v
   const name = `var-${v.name}`;
   switch (v.type) {
     case "number":
-      return <Input type="number" step="any" name={name} value={String(value)} placeholder={v.example} onChange={(e) => onChange(e.target.value)} />;
+      return (
+        <Input
+          type="number"
+          step="any"
+          name={name}
+          value={String(value)}
+          placeholder={v.example}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
     case "boolean":
-      return <label className="flex items-center gap-2 text-sm"><input type="checkbox" name={name} checked={value === true} onChange={(e) => onChange(e.target.checked)} /> {String(value === true)}</label>;
+      return (
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name={name} checked={value === true} onChange={(e) => onChange(e.target.checked)} />{" "}
+          {String(value === true)}
+        </label>
+      );
     case "enum":
       return (
-        <select name={name} value={String(value)} onChange={(e) => onChange(e.target.value)}
-          className="w-full rounded-md border border-neutral-300 bg-white px-3 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900">
-          {(v.values ?? []).map((x) => <option key={x} value={x}>{x}</option>)}
+        <select
+          name={name}
+          value={String(value)}
+          onChange={(e) => onChange(e.target.value)}
+          className="w-full rounded-md border border-neutral-300 bg-white px-3 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900"
+        >
+          {(v.values ?? []).map((x) => (
+            <option key={x} value={x}>
+              {x}
+            </option>
+          ))}
         </select>
       );
     case "image":
       return (
         <div className="space-y-1">
-          <Input name={name} value={String(value).startsWith("data:") ? "" : String(value)} placeholder={String(value).startsWith("data:") ? "(uploaded file)" : "https://… image URL"}
-            onChange={(e) => onChange(e.target.value)} />
-          <input type="file" accept="image/png,image/jpeg,image/webp,image/gif" aria-label={`${v.name} file`} className="text-xs"
+          <Input
+            name={name}
+            value={String(value).startsWith("data:") ? "" : String(value)}
+            placeholder={String(value).startsWith("data:") ? "(uploaded file)" : "https://… image URL"}
+            onChange={(e) => onChange(e.target.value)}
+          />
+          <input
+            type="file"
+            accept="image/png,image/jpeg,image/webp,image/gif"
+            aria-label={`${v.name} file`}
+            className="text-xs"
             onChange={(e) => {
               const file = e.target.files?.[0];
               if (!file) return;
               const reader = new FileReader();
               reader.onload = () => onChange(String(reader.result));
               reader.readAsDataURL(file);
-            }} />
+            }}
+          />
           {value ? <img src={String(value)} alt={`${v.name} preview`} className="max-h-24 rounded border border-neutral-200" /> : null}
         </div>
       );
     default:
-      return <TextArea rows={v.type === "json" ? 4 : 2} name={name} value={String(value)} placeholder={v.example} onChange={(e) => onChange(e.target.value)} />;
+      return (
+        <TextArea
+          rows={v.type === "json" ? 4 : 2}
+          name={name}
+          value={String(value)}
+          placeholder={v.example}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
   }
 }
 

@@ -20,18 +20,37 @@ export function SplitForm({ orgId, workflowId, labels }: { orgId: string; workfl
       onSubmit={async (e) => {
         e.preventDefault();
         const ok = await run(() => splitLabelAction({ orgId, workflowId, label, spec }), {
-          confirm: label === "production" ? `Split production ${spec}? API calls without a pin follow the split from the next request.` : undefined,
+          confirm:
+            label === "production"
+              ? `Split production ${spec}? API calls without a pin follow the split from the next request.`
+              : undefined,
           ok: `${label} split ${spec}`,
         });
         if (ok) setSpec("");
       }}
     >
       <span className="text-sm">Split</span>
-      <select aria-label="Label to split" className="rounded-md border border-neutral-300 bg-white px-2 py-1 text-sm dark:border-neutral-700 dark:bg-neutral-900" value={label} onChange={(e) => setLabel(e.target.value)}>
-        {labels.map((l) => <option key={l} value={l}>{l}</option>)}
+      <select
+        aria-label="Label to split"
+        className="rounded-md border border-neutral-300 bg-white px-2 py-1 text-sm dark:border-neutral-700 dark:bg-neutral-900"
+        value={label}
+        onChange={(e) => setLabel(e.target.value)}
+      >
+        {labels.map((l) => (
+          <option key={l} value={l}>
+            {l}
+          </option>
+        ))}
       </select>
-      <Input value={spec} onChange={(e) => setSpec(e.target.value)} placeholder="version:percent, e.g. 3:90,4:10" aria-label="Split weights" />
-      <Button type="submit" variant="secondary">Split traffic</Button>
+      <Input
+        value={spec}
+        onChange={(e) => setSpec(e.target.value)}
+        placeholder="version:percent, e.g. 3:90,4:10"
+        aria-label="Split weights"
+      />
+      <Button type="submit" variant="secondary">
+        Split traffic
+      </Button>
     </form>
   );
 }

@@ -7,20 +7,30 @@ import { useToast } from "@/components/toast";
 import { Button } from "@/components/ui";
 
 /** "Restore into draft" for a version; "Unpublish" for the live one. Both ask first. */
-export function VersionActions({ orgId, workflowId, version, live }: { orgId: string; workflowId: string; version: number; live: boolean }) {
+export function VersionActions({
+  orgId,
+  workflowId,
+  version,
+  live,
+}: {
+  orgId: string;
+  workflowId: string;
+  version: number;
+  live: boolean;
+}) {
   const router = useRouter();
   const toast = useToast();
   const [busy, setBusy] = useState(false);
   async function act(kind: "restore" | "unpublish") {
-    const ask = kind === "restore"
-      ? `Replace the draft's template, instructions and model settings with version ${version}?`
-      // README, "Labels and pins": unpublishing removes production; pins name published versions and keep running.
-      : "Unpublish? API calls without a version or label will answer 404 until you publish again. Calls pinned to a version or a label (latest, staging, …) keep running: archive the workflow to stop those too.";
+    const ask =
+      kind === "restore"
+        ? `Replace the draft's template, instructions and model settings with version ${version}?`
+        : // README, "Labels and pins": unpublishing removes production; pins name published versions and keep running.
+          "Unpublish? API calls without a version or label will answer 404 until you publish again. Calls pinned to a version or a label (latest, staging, …) keep running: archive the workflow to stop those too.";
     if (!window.confirm(ask)) return;
     setBusy(true);
-    const res = kind === "restore"
-      ? await restoreVersionAction({ orgId, workflowId, version })
-      : await unpublishAction({ orgId, workflowId });
+    const res =
+      kind === "restore" ? await restoreVersionAction({ orgId, workflowId, version }) : await unpublishAction({ orgId, workflowId });
     setBusy(false);
     if (!res.ok) return toast.error(res.error.message);
     toast.ok(kind === "restore" ? `Version ${version} restored into the draft` : "Unpublished");
@@ -30,8 +40,14 @@ export function VersionActions({ orgId, workflowId, version, live }: { orgId: st
   }
   return (
     <span className="flex gap-2">
-      <Button variant="secondary" disabled={busy} onClick={() => act("restore")}>Restore into draft</Button>
-      {live ? <Button variant="danger" disabled={busy} onClick={() => act("unpublish")}>Unpublish</Button> : null}
+      <Button variant="secondary" disabled={busy} onClick={() => act("restore")}>
+        Restore into draft
+      </Button>
+      {live ? (
+        <Button variant="danger" disabled={busy} onClick={() => act("unpublish")}>
+          Unpublish
+        </Button>
+      ) : null}
     </span>
   );
 }

@@ -24,15 +24,37 @@ const perM = (p: Price) => `${p.input.toLocaleString("en-US")} in / ${p.output.t
 /** Read only: prices are set by the operator (`npm run admin -- model price`). */
 function PriceNote({ model, models, unpriced }: { model: string; models: Model[]; unpriced?: Unpriced }) {
   const price = models.find((m) => m.id === model)?.price;
-  const text = price ? perM(price)
-    : unpriced?.refuse ? "No price set: this server refuses to run unpriced models"
-    : unpriced ? `No price set: charged the default ${perM(unpriced.price)}` : null;
-  return text ? <p data-testid="model-price" className="mt-1 text-xs text-neutral-500">{text}</p> : null;
+  const text = price
+    ? perM(price)
+    : unpriced?.refuse
+      ? "No price set: this server refuses to run unpriced models"
+      : unpriced
+        ? `No price set: charged the default ${perM(unpriced.price)}`
+        : null;
+  return text ? (
+    <p data-testid="model-price" className="mt-1 text-xs text-neutral-500">
+      {text}
+    </p>
+  ) : null;
 }
 
 const AUTOSAVE_MS = 800;
 
-export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, canEdit }: { orgId: string; workflowId: string; initial: Draft; models: Model[]; unpriced?: Unpriced; canEdit: boolean }) {
+export function WorkflowEditor({
+  orgId,
+  workflowId,
+  initial,
+  models,
+  unpriced,
+  canEdit,
+}: {
+  orgId: string;
+  workflowId: string;
+  initial: Draft;
+  models: Model[];
+  unpriced?: Unpriced;
+  canEdit: boolean;
+}) {
   const router = useRouter();
   const toast = useToast();
   const [d, setD] = useState(initial);
@@ -48,9 +70,14 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, c
   const schemaIssue = useMemo(() => outputSchemaTextIssue(schemaText), [schemaText]);
   // The server's own schema, checked before saving: an over-long field or an enum without values
   // is flagged where it is typed.
-  const issues = useMemo(() => [
-    ...validateTemplate(d.template).map((i) => i.message), ...validateTemplate(d.system).map((i) => i.message), ...contentIssues(patch),
-  ], [d.template, d.system, patch]);
+  const issues = useMemo(
+    () => [
+      ...validateTemplate(d.template).map((i) => i.message),
+      ...validateTemplate(d.system).map((i) => i.message),
+      ...contentIssues(patch),
+    ],
+    [d.template, d.system, patch],
+  );
   // Nothing is saved while anything is flagged (the schema's problem is shown at its field).
   const blocked = issues.length > 0 || schemaIssue !== null;
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
@@ -94,71 +121,188 @@ export function WorkflowEditor({ orgId, workflowId, initial, models, unpriced, c
     router.refresh();
   }
 
-  const status = { saved: "All changes saved", dirty: blocked ? "Not saved: fix the errors below" : "Unsaved changes…", saving: "Saving…", error: "Could not save" }[saveState];
+  const status = {
+    saved: "All changes saved",
+    dirty: blocked ? "Not saved: fix the errors below" : "Unsaved changes…",
+    saving: "Saving…",
+    error: "Could not save",
+  }[saveState];
   return (
     <>
-      <Card title="Editor" actions={canEdit ? <span role="status" data-testid="save-state" className="text-xs text-neutral-500">{status}</span> : <span className="text-xs text-neutral-500">Read only (member)</span>}>
+      <Card
+        title="Editor"
+        actions={
+          canEdit ? (
+            <span role="status" data-testid="save-state" className="text-xs text-neutral-500">
+              {status}
+            </span>
+          ) : (
+            <span className="text-xs text-neutral-500">Read only (member)</span>
+          )
+        }
+      >
         <fieldset disabled={!canEdit} className="grid gap-4 md:grid-cols-2">
-          <Field label="Name"><Input value={d.name} onChange={(e) => set("name", e.target.value)} /></Field>
+          <Field label="Name">
+            <Input value={d.name} onChange={(e) => set("name", e.target.value)} />
+          </Field>
           <Field label="Model">
-            <select name="model" className="w-full rounded-md border border-neutral-300 bg-white px-3 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900" value={d.model} onChange={(e) => set("model", e.target.value)}>
-              {models.map((m) => <option key={m.id} value={m.id}>{m.label}{m.offline ? " [offline]" : ""}{m.available === false ? " (not configured: set OPENAI_API_KEY or OPENAI_BASE_URL)" : ""}</option>)}
+            <select
+              name="model"
+              className="w-full rounded-md border border-neutral-300 bg-white px-3 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900"
+              value={d.model}
+              onChange={(e) => set("model", e.target.value)}
+            >
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.label}
+                  {m.offline ? " [offline]" : ""}
+                  {m.available === false ? " (not configured: set OPENAI_API_KEY or OPENAI_BASE_URL)" : ""}
+                </option>
+              ))}
               {models.some((m) => m.id === d.model) ? null : <option value={d.model}>{d.model}</option>}
             </select>
-            <Input aria-label="Other model id" placeholder="or type <provider>:<model>" defaultValue=""
-              onBlur={(e) => { const v = e.target.value.trim(); if (/^[^:\s]+:\S+$/.test(v)) set("model", v); }} />
+            <Input
+              aria-label="Other model id"
+              placeholder="or type <provider>:<model>"
+              defaultValue=""
+              onBlur={(e) => {
+                const v = e.target.value.trim();
+                if (/^[^:\s]+:\S+$/.test(v)) set("model", v);
+              }}
+            />
             <PriceNote model={d.model} models={models} unpriced={unpriced} />
           </Field>
-          <div className="md:col-span-2"><Field label="Description"><Input value={d.description} onChange={(e) => set("description", e.target.value)} /></Field></div>
-          <div className="md:col-span-2"><Field label="System instructions"><TextArea rows={3} value={d.system} onChange={(e) => set("system", e.target.value)} /></Field></div>
+          <div className="md:col-span-2">
+            <Field label="Description">
+              <Input value={d.description} onChange={(e) => set("description", e.target.value)} />
+            </Field>
+          </div>
+          <div className="md:col-span-2">
+            <Field label="System instructions">
+              <TextArea rows={3} value={d.system} onChange={(e) => set("system", e.target.value)} />
+            </Field>
+          </div>
           <div className="md:col-span-2">
             <Field label="Prompt template" hint="Use {{variable}} placeholders; callers send one JSON field per variable.">
-              <TextArea name="template" rows={6} value={d.template} onChange={(e) => set("template", e.target.value)} aria-invalid={issues.length > 0} />
+              <TextArea
+                name="template"
+                rows={6}
+                value={d.template}
+                onChange={(e) => set("template", e.target.value)}
+                aria-invalid={issues.length > 0}
+              />
             </Field>
-            <p aria-label="Template preview" className="mt-2 whitespace-pre-wrap rounded-md bg-neutral-50 p-2 font-mono text-xs text-neutral-600 dark:bg-neutral-900 dark:text-neutral-300">
+            <p
+              aria-label="Template preview"
+              className="mt-2 whitespace-pre-wrap rounded-md bg-neutral-50 p-2 font-mono text-xs text-neutral-600 dark:bg-neutral-900 dark:text-neutral-300"
+            >
               <Highlighted text={d.template} />
             </p>
-            {issues.map((i) => <p key={i} role="alert" className="mt-1 text-sm text-red-600">{i}</p>)}
+            {issues.map((i) => (
+              <p key={i} role="alert" className="mt-1 text-sm text-red-600">
+                {i}
+              </p>
+            ))}
           </div>
           <div className="md:col-span-2">
             <p className="mb-2 text-sm font-medium">Variables</p>
-            {vars.length === 0 ? <p className="text-sm text-neutral-500">No variables yet: add a {"{{placeholder}}"} to the template.</p> : (
+            {vars.length === 0 ? (
+              <p className="text-sm text-neutral-500">No variables yet: add a {"{{placeholder}}"} to the template.</p>
+            ) : (
               <div className="grid grid-cols-[auto_auto_1fr_1fr] items-center gap-2 text-sm">
                 {vars.map((v) => (
                   <Fragment key={v}>
                     <code className="rounded bg-indigo-100 px-1 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100">{`{{${v}}}`}</code>
                     <VariableTypeControl meta={meta(v)} onChange={(p) => setMeta(v, p)} />
-                    <Input aria-label={`${v} description`} placeholder="Description (optional)" value={meta(v).description ?? ""} onChange={(e) => setMeta(v, { description: e.target.value })} />
-                    <Input aria-label={`${v} example`} placeholder="Example (optional)" value={meta(v).example ?? ""} onChange={(e) => setMeta(v, { example: e.target.value })} />
+                    <Input
+                      aria-label={`${v} description`}
+                      placeholder="Description (optional)"
+                      value={meta(v).description ?? ""}
+                      onChange={(e) => setMeta(v, { description: e.target.value })}
+                    />
+                    <Input
+                      aria-label={`${v} example`}
+                      placeholder="Example (optional)"
+                      value={meta(v).example ?? ""}
+                      onChange={(e) => setMeta(v, { example: e.target.value })}
+                    />
                   </Fragment>
                 ))}
               </div>
             )}
           </div>
-          <Field label="Temperature" hint="Empty: the model's default."><Input type="number" step="0.1" min={0} max={2} value={d.temperature ?? ""} onChange={(e) => set("temperature", e.target.value === "" ? null : Number(e.target.value))} /></Field>
-          <Field label="Max output tokens"><Input type="number" min={1} value={d.maxOutputTokens} onChange={(e) => set("maxOutputTokens", Number(e.target.value))} /></Field>
-          <Field label="Fallback models" hint="Comma-separated <provider>:<model>, tried in order when the model fails before its first token.">
-            <Input aria-label="Fallback models" defaultValue={d.fallbackModels.join(", ")} onBlur={(e) => set("fallbackModels", e.target.value.split(",").map((m) => m.trim()).filter(Boolean))} />
+          <Field label="Temperature" hint="Empty: the model's default.">
+            <Input
+              type="number"
+              step="0.1"
+              min={0}
+              max={2}
+              value={d.temperature ?? ""}
+              onChange={(e) => set("temperature", e.target.value === "" ? null : Number(e.target.value))}
+            />
+          </Field>
+          <Field label="Max output tokens">
+            <Input type="number" min={1} value={d.maxOutputTokens} onChange={(e) => set("maxOutputTokens", Number(e.target.value))} />
+          </Field>
+          <Field
+            label="Fallback models"
+            hint="Comma-separated <provider>:<model>, tried in order when the model fails before its first token."
+          >
+            <Input
+              aria-label="Fallback models"
+              defaultValue={d.fallbackModels.join(", ")}
+              onBlur={(e) =>
+                set(
+                  "fallbackModels",
+                  e.target.value
+                    .split(",")
+                    .map((m) => m.trim())
+                    .filter(Boolean),
+                )
+              }
+            />
           </Field>
           <Field label="Attempts per model" hint="Retries on 408/409/429/5xx, timeouts and connection errors, before the first token only.">
             <Input type="number" min={1} max={10} value={d.maxAttempts} onChange={(e) => set("maxAttempts", Number(e.target.value))} />
           </Field>
-          <label className="flex items-center gap-2 text-sm"><input type="checkbox" checked={d.webSearch} onChange={(e) => set("webSearch", e.target.checked)} /> Web search (OpenAI Responses models)</label>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={d.webSearch} onChange={(e) => set("webSearch", e.target.checked)} /> Web search (OpenAI
+            Responses models)
+          </label>
           <div className="md:col-span-2">
-            <Field label="Output schema (optional)" hint='A JSON Schema with "type": "object": the model answers with a matching object, /run returns it as `output`, and an answer that does not match fails the run. Empty: free text.'>
-              <TextArea name="outputSchema" rows={5} value={schemaText} aria-invalid={!!schemaIssue}
+            <Field
+              label="Output schema (optional)"
+              hint='A JSON Schema with "type": "object": the model answers with a matching object, /run returns it as `output`, and an answer that does not match fails the run. Empty: free text.'
+            >
+              <TextArea
+                name="outputSchema"
+                rows={5}
+                value={schemaText}
+                aria-invalid={!!schemaIssue}
                 onChange={(e) => {
                   setSchemaText(e.target.value);
-                  if (!outputSchemaTextIssue(e.target.value)) set("outputSchema", e.target.value.trim() ? JSON.parse(e.target.value) : null);
-                }} />
+                  if (!outputSchemaTextIssue(e.target.value))
+                    set("outputSchema", e.target.value.trim() ? JSON.parse(e.target.value) : null);
+                }}
+              />
             </Field>
-            {schemaIssue ? <p role="alert" className="mt-1 text-sm text-red-600">Output schema {schemaIssue}</p> : null}
+            {schemaIssue ? (
+              <p role="alert" className="mt-1 text-sm text-red-600">
+                Output schema {schemaIssue}
+              </p>
+            ) : null}
           </div>
         </fieldset>
         {canEdit ? (
           <div className="mt-6 flex items-end gap-3 border-t border-neutral-200 pt-4 dark:border-neutral-800">
-            <div className="flex-1"><Field label="Version note (optional)"><Input value={note} onChange={(e) => setNote(e.target.value)} /></Field></div>
-            <Button onClick={publish} disabled={blocked}>Publish</Button>
+            <div className="flex-1">
+              <Field label="Version note (optional)">
+                <Input value={note} onChange={(e) => setNote(e.target.value)} />
+              </Field>
+            </div>
+            <Button onClick={publish} disabled={blocked}>
+              Publish
+            </Button>
           </div>
         ) : null}
       </Card>
@@ -175,7 +319,10 @@ function contentIssues(patch: Draft): string[] {
   if (parsed.success) return [];
   return parsed.error.issues.map((i) => {
     const [field, index, sub] = i.path;
-    const where = field === "variables" && typeof index === "number" ? `{{${patch.variables[index]?.name}}} ${String(sub ?? "")}` : String(field ?? "draft");
+    const where =
+      field === "variables" && typeof index === "number"
+        ? `{{${patch.variables[index]?.name}}} ${String(sub ?? "")}`
+        : String(field ?? "draft");
     return `${where.trim()}: ${i.message}`;
   });
 }
@@ -198,17 +345,36 @@ function VariableTypeControl({ meta, onChange }: { meta: VariableMeta; onChange:
   const type = meta.type ?? "text";
   return (
     <span className="flex items-center gap-1">
-      <select aria-label={`${meta.name} type`} value={type}
+      <select
+        aria-label={`${meta.name} type`}
+        value={type}
         className="rounded-md border border-neutral-300 bg-white px-2 py-1.5 text-sm dark:border-neutral-700 dark:bg-neutral-900"
         onChange={(e) => {
           const t = e.target.value as VariableType;
           onChange(t === "enum" ? { type: t } : { type: t === "text" ? undefined : t, values: undefined });
-        }}>
-        {VARIABLE_TYPES.map((t) => <option key={t} value={t}>{t}</option>)}
+        }}
+      >
+        {VARIABLE_TYPES.map((t) => (
+          <option key={t} value={t}>
+            {t}
+          </option>
+        ))}
       </select>
       {type === "enum" ? (
-        <Input aria-label={`${meta.name} values`} placeholder="a|b|c" aria-invalid={!enumHasValues(meta)}
-          value={(meta.values ?? []).join("|")} onChange={(e) => onChange({ values: e.target.value.split("|").map((s) => s.trim()).filter(Boolean) })} />
+        <Input
+          aria-label={`${meta.name} values`}
+          placeholder="a|b|c"
+          aria-invalid={!enumHasValues(meta)}
+          value={(meta.values ?? []).join("|")}
+          onChange={(e) =>
+            onChange({
+              values: e.target.value
+                .split("|")
+                .map((s) => s.trim())
+                .filter(Boolean),
+            })
+          }
+        />
       ) : null}
     </span>
   );
@@ -220,6 +386,17 @@ function Highlighted({ text }: { text: string }) {
   return parts.map((p, i) => {
     if (!p.startsWith("{{") || !p.endsWith("}}")) return <Fragment key={i}>{p}</Fragment>;
     const ok = /^\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}$/.test(p);
-    return <mark key={i} className={ok ? "rounded bg-indigo-100 px-0.5 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100" : "rounded bg-red-100 px-0.5 text-red-700"}>{p}</mark>;
+    return (
+      <mark
+        key={i}
+        className={
+          ok
+            ? "rounded bg-indigo-100 px-0.5 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100"
+            : "rounded bg-red-100 px-0.5 text-red-700"
+        }
+      >
+        {p}
+      </mark>
+    );
   });
 }

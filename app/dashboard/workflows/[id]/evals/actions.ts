@@ -19,7 +19,11 @@ export const createEvalCaseAction = orgAction(
 );
 
 export const importEvalCasesAction = orgAction(
-  { role: "admin", currentUserId, input: z.object({ ...wf, text: z.string().max(MAX_IMPORT_BYTES, "The file is over 1 MB: split it"), format: z.enum(["jsonl", "csv"]) }) },
+  {
+    role: "admin",
+    currentUserId,
+    input: z.object({ ...wf, text: z.string().max(MAX_IMPORT_BYTES, "The file is over 1 MB: split it"), format: z.enum(["jsonl", "csv"]) }),
+  },
   ({ input, actor }) => importEvalCases({ orgId: actor.orgId, workflowId: input.workflowId, text: input.text, format: input.format }),
 );
 

@@ -2,9 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
-import {
-  createEvalCaseAction, importEvalCasesAction, removeEvalCaseAction, requirePassingEvalAction, runEvalAction,
-} from "./actions";
+import { createEvalCaseAction, importEvalCasesAction, removeEvalCaseAction, requirePassingEvalAction, runEvalAction } from "./actions";
 import { Button, Input } from "@/components/ui";
 import { useAction } from "@/components/use-action";
 import { useToast } from "@/components/toast";
@@ -23,7 +21,8 @@ export function AddCaseForm({ orgId, workflowId, variables }: Ids & { variables:
   const [passScore, setPassScore] = useState("0.7");
   return (
     <form
-      className="grid gap-2 md:grid-cols-[1fr_2fr_auto_1fr_auto]" data-testid="add-case"
+      className="grid gap-2 md:grid-cols-[1fr_2fr_auto_1fr_auto]"
+      data-testid="add-case"
       onSubmit={async (e) => {
         e.preventDefault();
         let parsed: unknown;
@@ -32,22 +31,47 @@ export function AddCaseForm({ orgId, workflowId, variables }: Ids & { variables:
         } catch {
           parsed = inputs; // the server says what is wrong with it
         }
-        const expectation = type === "regex" ? { type, pattern: value } : type === "max_output_tokens" ? { type, value: Number(value) }
-          : type === "judge" ? { type, rubric: value, pass_score: Number(passScore) } : { type, value };
-        const ok = await run(() => createEvalCaseAction({ orgId, workflowId, case: { name: name || undefined, inputs: parsed, expectations: [expectation] } }), { ok: "Test case added" });
+        const expectation =
+          type === "regex"
+            ? { type, pattern: value }
+            : type === "max_output_tokens"
+              ? { type, value: Number(value) }
+              : type === "judge"
+                ? { type, rubric: value, pass_score: Number(passScore) }
+                : { type, value };
+        const ok = await run(
+          () => createEvalCaseAction({ orgId, workflowId, case: { name: name || undefined, inputs: parsed, expectations: [expectation] } }),
+          { ok: "Test case added" },
+        );
         if (ok) (setName(""), setValue(""));
       }}
     >
       <Input value={name} onChange={(e) => setName(e.target.value)} placeholder="Name (optional)" aria-label="Case name" />
       <input className={box} value={inputs} onChange={(e) => setInputs(e.target.value)} aria-label="Case inputs (JSON)" />
       <select className={selectLook} value={type} onChange={(e) => setType(e.target.value)} aria-label="Expectation">
-        <option value="contains">contains</option><option value="not_contains">does not contain</option><option value="equals">equals</option>
-        <option value="regex">matches regex</option><option value="max_output_tokens">at most N output tokens</option>
+        <option value="contains">contains</option>
+        <option value="not_contains">does not contain</option>
+        <option value="equals">equals</option>
+        <option value="regex">matches regex</option>
+        <option value="max_output_tokens">at most N output tokens</option>
         <option value="judge">judged against a rubric</option>
       </select>
       <div className="flex gap-1">
-        <Input value={value} onChange={(e) => setValue(e.target.value)} placeholder={type === "judge" ? "Rubric (at most 2,000 characters)" : "Expected"} aria-label="Expected value" />
-        {type === "judge" ? <Input className="w-20" value={passScore} onChange={(e) => setPassScore(e.target.value)} aria-label="Pass score (0 to 1)" title="Pass score (0 to 1)" /> : null}
+        <Input
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          placeholder={type === "judge" ? "Rubric (at most 2,000 characters)" : "Expected"}
+          aria-label="Expected value"
+        />
+        {type === "judge" ? (
+          <Input
+            className="w-20"
+            value={passScore}
+            onChange={(e) => setPassScore(e.target.value)}
+            aria-label="Pass score (0 to 1)"
+            title="Pass score (0 to 1)"
+          />
+        ) : null}
       </div>
       <Button type="submit">Add case</Button>
     </form>
@@ -74,23 +98,46 @@ export function ImportForm({ orgId, workflowId }: Ids) {
         }
       }}
     >
-      <textarea className={box} rows={4} value={text} onChange={(e) => setText(e.target.value)} aria-label="Cases to import"
-        placeholder={'{"inputs": {"story": "a dog"}, "expectations": [{"type": "contains", "value": "dog"}]}'} />
+      <textarea
+        className={box}
+        rows={4}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        aria-label="Cases to import"
+        placeholder={'{"inputs": {"story": "a dog"}, "expectations": [{"type": "contains", "value": "dog"}]}'}
+      />
       <div className="flex items-center gap-2">
-        <input type="file" accept=".jsonl,.csv,.txt" aria-label="Import file" onChange={async (e) => {
-          const file = e.target.files?.[0];
-          if (!file) return;
-          setFormat(file.name.endsWith(".csv") ? "csv" : "jsonl");
-          setText(await file.text());
-        }} />
-        <select className={selectLook} value={format} onChange={(e) => setFormat(e.target.value as "jsonl" | "csv")} aria-label="Import format">
-          <option value="jsonl">JSONL</option><option value="csv">CSV</option>
+        <input
+          type="file"
+          accept=".jsonl,.csv,.txt"
+          aria-label="Import file"
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            if (!file) return;
+            setFormat(file.name.endsWith(".csv") ? "csv" : "jsonl");
+            setText(await file.text());
+          }}
+        />
+        <select
+          className={selectLook}
+          value={format}
+          onChange={(e) => setFormat(e.target.value as "jsonl" | "csv")}
+          aria-label="Import format"
+        >
+          <option value="jsonl">JSONL</option>
+          <option value="csv">CSV</option>
         </select>
-        <Button type="submit" variant="secondary">Import</Button>
+        <Button type="submit" variant="secondary">
+          Import
+        </Button>
       </div>
       {errors.length ? (
         <ul role="alert" className="text-xs text-red-700 dark:text-red-400" data-testid="import-errors">
-          {errors.map((x) => <li key={x.line}>line {x.line}: {x.error}</li>)}
+          {errors.map((x) => (
+            <li key={x.line}>
+              line {x.line}: {x.error}
+            </li>
+          ))}
         </ul>
       ) : null}
     </form>
@@ -99,7 +146,17 @@ export function ImportForm({ orgId, workflowId }: Ids) {
 
 export function RemoveCaseButton({ orgId, workflowId, caseId }: Ids & { caseId: string }) {
   const run = useAction();
-  return <Button variant="secondary" type="button" onClick={() => run(() => removeEvalCaseAction({ orgId, workflowId, caseId }), { confirm: "Remove this test case?", ok: "Test case removed" })}>Remove</Button>;
+  return (
+    <Button
+      variant="secondary"
+      type="button"
+      onClick={() =>
+        run(() => removeEvalCaseAction({ orgId, workflowId, caseId }), { confirm: "Remove this test case?", ok: "Test case removed" })
+      }
+    >
+      Remove
+    </Button>
+  );
 }
 
 /** While an eval is queued or running (on the job queue), the page refreshes itself to show it finish. */
@@ -119,17 +176,28 @@ export function RunEvalForm({ orgId, workflowId, versions }: Ids & { versions: n
   const [target, setTarget] = useState<string>("draft");
   const [busy, setBusy] = useState(false);
   return (
-    <form className="flex items-center gap-2" onSubmit={async (e) => {
-      e.preventDefault();
-      setBusy(true);
-      await run(() => runEvalAction({ orgId, workflowId, target: target === "draft" ? "draft" : Number(target) }), { ok: "Eval queued: it shows below when it finishes" });
-      setBusy(false);
-    }}>
+    <form
+      className="flex items-center gap-2"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        await run(() => runEvalAction({ orgId, workflowId, target: target === "draft" ? "draft" : Number(target) }), {
+          ok: "Eval queued: it shows below when it finishes",
+        });
+        setBusy(false);
+      }}
+    >
       <select className={selectLook} value={target} onChange={(e) => setTarget(e.target.value)} aria-label="Eval target">
         <option value="draft">the draft</option>
-        {versions.map((v) => <option key={v} value={v}>v{v}</option>)}
+        {versions.map((v) => (
+          <option key={v} value={v}>
+            v{v}
+          </option>
+        ))}
       </select>
-      <Button type="submit" disabled={busy}>{busy ? "Running…" : "Run eval"}</Button>
+      <Button type="submit" disabled={busy}>
+        {busy ? "Running…" : "Run eval"}
+      </Button>
     </form>
   );
 }
@@ -138,8 +206,16 @@ export function GateSwitch({ orgId, workflowId, required }: Ids & { required: bo
   const run = useAction();
   return (
     <label className="flex items-center gap-2 text-sm">
-      <input type="checkbox" checked={required} aria-label="Require a passing eval to publish"
-        onChange={(e) => run(() => requirePassingEvalAction({ orgId, workflowId, required: e.target.checked }), { ok: e.target.checked ? "Publishing now requires a passing eval" : "Publishing no longer requires an eval" })} />
+      <input
+        type="checkbox"
+        checked={required}
+        aria-label="Require a passing eval to publish"
+        onChange={(e) =>
+          run(() => requirePassingEvalAction({ orgId, workflowId, required: e.target.checked }), {
+            ok: e.target.checked ? "Publishing now requires a passing eval" : "Publishing no longer requires an eval",
+          })
+        }
+      />
       Publishing requires a passing eval of the draft
     </label>
   );
