@@ -2,38 +2,19 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { mailDeliveries, user } from "@/db/schema";
-import { resetAuthForTests } from "@/lib/auth/auth";
-import { resetEnvForTests } from "@/lib/env";
 import { randomAlnum } from "@/lib/ids";
-import { resetMailTransportForTests } from "@/lib/mail/deliver";
 import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { authRequest, cookiesOf } from "../support/auth-requests";
 import { linkIn, startInbox, type Inbox } from "../support/smtp-server";
+import { until } from "../support/until";
+import { setMailEnv } from "../support/smtp-server";
 
 // Email verification on sign-up (on by default once SMTP_URL is set), its resend limit, and a
 // change of address that takes effect only once the new address is verified.
 
 let inbox: Inbox;
 const saved = { ...process.env };
-function setEnv(vars: Record<string, string | undefined>) {
-  for (const [k, v] of Object.entries(vars)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvForTests();
-  resetMailTransportForTests();
-  resetAuthForTests();
-}
-async function until<T>(f: () => Promise<T | undefined | false | null> | T | undefined, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 let ipSeq = 0;
 // A run of its own: the limits live in the rate-limit store (Redis keeps them across runs).
 const run = Math.floor(Math.random() * 250);
@@ -43,12 +24,12 @@ const follow = (link: string, cookie?: string) => authRequest("GET", link.replac
 
 beforeAll(async () => {
   inbox = await startInbox();
-  setEnv({ SMTP_URL: inbox.url, REQUIRE_EMAIL_VERIFICATION: undefined });
+  await setMailEnv({ SMTP_URL: inbox.url, REQUIRE_EMAIL_VERIFICATION: undefined });
   startQueue();
 });
 afterAll(async () => {
   stopJobWorker();
-  setEnv({ SMTP_URL: saved.SMTP_URL, REQUIRE_EMAIL_VERIFICATION: saved.REQUIRE_EMAIL_VERIFICATION });
+  await setMailEnv({ SMTP_URL: saved.SMTP_URL, REQUIRE_EMAIL_VERIFICATION: saved.REQUIRE_EMAIL_VERIFICATION });
   await inbox.stop();
 });
 
@@ -96,7 +77,7 @@ describe("email verification", () => {
   });
 
   it("without SMTP_URL (and no REQUIRE_EMAIL_VERIFICATION) sign-up signs in at once", async () => {
-    setEnv({ SMTP_URL: undefined });
+    await setMailEnv({ SMTP_URL: undefined });
     try {
       const up = await authRequest("POST", "/sign-up/email", {
         body: { email: `${randomAlnum(10)}@example.com`, password: "a password 1", name: "Xi" },
@@ -105,7 +86,7 @@ describe("email verification", () => {
       expect(up.status).toBe(200);
       expect((await up.json()).token).toEqual(expect.any(String));
     } finally {
-      setEnv({ SMTP_URL: inbox.url });
+      await setMailEnv({ SMTP_URL: inbox.url });
     }
   });
 

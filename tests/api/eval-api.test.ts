@@ -11,6 +11,12 @@ import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
+import { until as untilWithin } from "../support/until";
+
+// Evals run on the queue: give each wait 30 s on a loaded machine.
+function until<T>(f: () => Promise<T | undefined | false>, what: string) {
+  return untilWithin(f, what, { ms: 30_000, everyMs: 100 });
+}
 
 // Evals over the management API (docs/ci.md): queued with a 202, run by the job queue, followed by
 // id, admin keys only, an `eval.completed` webhook event when they end.
@@ -28,15 +34,6 @@ afterAll(() => {
 
 const call = (method: string, path: string, key: string, json?: unknown, headers: Record<string, string> = {}) =>
   apiRequest(path, { method, key, json, headers });
-
-async function until<T>(f: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function dataset() {
   const f = await createFixture();

@@ -4,48 +4,29 @@ import { inviteMemberAction } from "@/app/dashboard/members/actions";
 import { getDb } from "@/db";
 import { getMembership } from "@/db/queries/members";
 import { organization, user } from "@/db/schema";
-import { resetAuthForTests } from "@/lib/auth/auth";
-import { resetEnvForTests } from "@/lib/env";
 import { randomAlnum } from "@/lib/ids";
-import { resetMailTransportForTests } from "@/lib/mail/deliver";
 import { acceptInvitationAs } from "@/lib/orgs/invitations";
 import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { createDashboardOrg } from "../support/dashboard-org";
 import { linkIn, startInbox, type Inbox } from "../support/smtp-server";
+import { until } from "../support/until";
+import { setMailEnv } from "../support/smtp-server";
 
 // The invite form mails the invitation (its link is still returned to copy); with verification
 // required (SMTP_URL set), only a verified account with the invited address can accept.
 
 let inbox: Inbox;
 const saved = { ...process.env };
-function setEnv(vars: Record<string, string | undefined>) {
-  for (const [k, v] of Object.entries(vars)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvForTests();
-  resetMailTransportForTests();
-  resetAuthForTests();
-}
-async function until<T>(f: () => T | undefined, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   inbox = await startInbox();
-  setEnv({ SMTP_URL: inbox.url, REQUIRE_EMAIL_VERIFICATION: undefined });
+  await setMailEnv({ SMTP_URL: inbox.url, REQUIRE_EMAIL_VERIFICATION: undefined });
   startQueue();
 });
 afterAll(async () => {
   stopJobWorker();
-  setEnv({ SMTP_URL: saved.SMTP_URL, REQUIRE_EMAIL_VERIFICATION: saved.REQUIRE_EMAIL_VERIFICATION });
+  await setMailEnv({ SMTP_URL: saved.SMTP_URL, REQUIRE_EMAIL_VERIFICATION: saved.REQUIRE_EMAIL_VERIFICATION });
   await inbox.stop();
 });
 

@@ -2,37 +2,18 @@ import { eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { mailDeliveries, verification } from "@/db/schema";
-import { resetAuthForTests } from "@/lib/auth/auth";
-import { resetEnvForTests } from "@/lib/env";
 import { randomAlnum } from "@/lib/ids";
-import { resetMailTransportForTests } from "@/lib/mail/deliver";
 import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { authRequest, cookiesOf } from "../support/auth-requests";
 import { linkIn, startInbox, type Inbox } from "../support/smtp-server";
+import { until } from "../support/until";
+import { setMailEnv } from "../support/smtp-server";
 
 // Password reset through better-auth's endpoints, with the mail read from a real SMTP server.
 
 let inbox: Inbox;
 const saved = { ...process.env };
-function setEnv(vars: Record<string, string | undefined>) {
-  for (const [k, v] of Object.entries(vars)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvForTests();
-  resetMailTransportForTests();
-  resetAuthForTests();
-}
-async function until<T>(f: () => Promise<T | undefined | false | null> | T | undefined, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 // One client address per test: the per-address and per-client limits are what one test measures.
 let ipSeq = 0;
 // A run of its own: the limits live in the rate-limit store (Redis keeps them across runs).
@@ -48,12 +29,12 @@ async function signUp(ip: string) {
 
 beforeAll(async () => {
   inbox = await startInbox();
-  setEnv({ SMTP_URL: inbox.url, REQUIRE_EMAIL_VERIFICATION: "false" });
+  await setMailEnv({ SMTP_URL: inbox.url, REQUIRE_EMAIL_VERIFICATION: "false" });
   startQueue();
 });
 afterAll(async () => {
   stopJobWorker();
-  setEnv({ SMTP_URL: saved.SMTP_URL, REQUIRE_EMAIL_VERIFICATION: saved.REQUIRE_EMAIL_VERIFICATION });
+  await setMailEnv({ SMTP_URL: saved.SMTP_URL, REQUIRE_EMAIL_VERIFICATION: saved.REQUIRE_EMAIL_VERIFICATION });
   await inbox.stop();
 });
 

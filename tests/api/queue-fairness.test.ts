@@ -16,6 +16,11 @@ import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 import { upstream } from "../setup";
+import { until as untilWithin } from "../support/until";
+
+function until<T>(f: () => Promise<T | undefined | false>, what: string, { ms = 20_000 } = {}) {
+  return untilWithin(f, what, { ms, everyMs: 25 });
+}
 
 // The job queue shares its slots between orgs (README "Retries, async runs and webhooks"): one
 // org's flood — deliveries to an endpoint that answers slowly or never, or many slow async runs —
@@ -59,16 +64,6 @@ function setEnv(vars: Record<string, string | undefined>) {
     else process.env[k] = v;
   }
   resetEnvForTests();
-}
-
-async function until<T>(f: () => Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function endpointFor(url: string) {
@@ -206,7 +201,7 @@ describe("async runs: one org's queue does not hold another's run", () => {
         return body.status === "completed" || body.status === "failed" ? body : undefined;
       },
       `run ${runId}`,
-      60_000,
+      { ms: 60_000 },
     );
   }
 

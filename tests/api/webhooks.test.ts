@@ -16,6 +16,7 @@ import { moveLabel } from "@/lib/workflows/move-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
+import { until } from "../support/until";
 
 // Signed webhook deliveries to a receiver on loopback (allowed here by WEBHOOKS_ALLOW_PRIVATE=1),
 // verified with the standardwebhooks package — an implementation independent of ours.
@@ -63,14 +64,6 @@ beforeEach(() => {
   receiver.status = 200;
 });
 
-async function until<T>(f: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 30));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 const events = (type: string) => receiver.got.filter((g) => JSON.parse(g.body).type === type);
 /** Due now: the retry schedule's first waits are seconds to minutes; the test does not sit through them. */
 const hurry = async () =>

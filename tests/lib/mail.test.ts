@@ -13,6 +13,7 @@ import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { randomAlnum } from "@/lib/ids";
 import { startInbox, type Inbox } from "../support/smtp-server";
+import { until } from "../support/until";
 
 // Mail from the job queue to a real SMTP server (smtp-server), read back with mailparser.
 
@@ -27,15 +28,6 @@ function setEnv(vars: Record<string, string | undefined>) {
   resetMailTransportForTests();
 }
 
-async function until<T>(f: () => Promise<T | undefined | false | null>, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 const delivery = async (id: string) => (await (await getDb()).select().from(mailDeliveries).where(eq(mailDeliveries.id, id)))[0]!;
 
 beforeAll(async () => {

@@ -3,50 +3,31 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { markEndpointFailing } from "@/db/queries/webhooks";
 import { orgs, user, webhookEndpoints } from "@/db/schema";
-import { resetAuthForTests } from "@/lib/auth/auth";
-import { resetEnvForTests } from "@/lib/env";
 import { newId, randomAlnum } from "@/lib/ids";
-import { resetMailTransportForTests } from "@/lib/mail/deliver";
 import { stopNotices } from "@/lib/notices/opt-out";
 import { noticeNewClient, noticeWebhookDisabled, sweepBalanceNotices } from "@/lib/notices/send-notice";
 import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { createDashboardOrg } from "../support/dashboard-org";
 import { startInbox, type Inbox } from "../support/smtp-server";
+import { until } from "../support/until";
+import { setMailEnv } from "../support/smtp-server";
 
 // Notices by mail to owners and admins (with an unsubscribe link per topic) and the security
 // notice of a sign-in from a new client, read from a real SMTP server.
 
 let inbox: Inbox;
 const saved = { ...process.env };
-function setEnv(vars: Record<string, string | undefined>) {
-  for (const [k, v] of Object.entries(vars)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  resetEnvForTests();
-  resetMailTransportForTests();
-  resetAuthForTests();
-}
 const settle = () => new Promise((r) => setTimeout(r, 1500));
-async function until<T>(f: () => T | undefined | false, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   inbox = await startInbox();
-  setEnv({ SMTP_URL: inbox.url });
+  await setMailEnv({ SMTP_URL: inbox.url });
   startQueue();
 });
 afterAll(async () => {
   stopJobWorker();
-  setEnv({ SMTP_URL: saved.SMTP_URL });
+  await setMailEnv({ SMTP_URL: saved.SMTP_URL });
   await inbox.stop();
 });
 

@@ -74,3 +74,20 @@ export function linkIn(m: ParsedMail, prefix: string): string {
   if (!url) throw new Error(`no link starting with ${prefix} in: ${m.text}`);
   return url;
 }
+
+/**
+ * Sets (or, with undefined, unsets) environment variables for the mail tests and drops what was
+ * built from the old ones: the parsed env, the mail transport and better-auth's instance.
+ */
+export async function setMailEnv(vars: Record<string, string | undefined>) {
+  const { resetEnvForTests } = await import("@/lib/env");
+  const { resetMailTransportForTests } = await import("@/lib/mail/deliver");
+  const { resetAuthForTests } = await import("@/lib/auth/auth");
+  for (const [k, v] of Object.entries(vars)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  resetEnvForTests();
+  resetMailTransportForTests();
+  resetAuthForTests();
+}
