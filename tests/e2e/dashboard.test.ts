@@ -257,6 +257,7 @@ describe("dashboard: sign up → workflow → playground → publish → key →
         "Workflows",
         "API keys",
         "Usage",
+        "Billing",
         "Members",
         "API reference",
         "Webhooks",

@@ -90,6 +90,24 @@ describe("instances lost under load", () => {
     expect(frozen.length).toBeGreaterThan(0);
     const { getDb, runs } = await lib();
     const db = await getDb();
+    // What the sweeper may charge is what the instance saved (its progress tick, once a second):
+    // freeze it only once each of its runs has recorded the prompt as sent and some output.
+    await pollUntil(
+      async () => {
+        const rows = await db
+          .select()
+          .from(runs)
+          .where(
+            inArray(
+              runs.id,
+              frozen.map((s) => s.runId),
+            ),
+          );
+        return rows.every((r) => r.sentAt !== null && r.output.length > 0) ? true : undefined;
+      },
+      10_000,
+      100,
+    );
     // Frozen as by a task that blocks its event loop: no lease renewal, no progress, no timers.
     const proc = suite.cluster.instances.b.server.process;
     const frozenAt = Date.now();
