@@ -13,6 +13,22 @@ export type VariableMeta = {
   values?: string[];
 };
 
+/**
+ * A tool the model may call, as stored (validated by lib/workflows/tools.ts, which checks it
+ * matches this shape). `headers` values are sealed at rest, never plain text.
+ */
+type ToolSchema = Record<string, unknown>;
+export type WorkflowTool =
+  | { type: "function"; name: string; description: string; parameters: ToolSchema }
+  | { type: "http"; name: string; description: string; parameters: ToolSchema; url: string; headers?: Record<string, string> }
+  | {
+      type: "mcp";
+      server_url: string;
+      headers?: Record<string, string>;
+      allowed_tools?: string[];
+      snapshot?: { name: string; description: string; parameters: ToolSchema }[];
+    };
+
 // The editable draft. Runs never read it directly: they run an immutable version.
 export const workflows = pgTable(
   "workflows",
@@ -36,6 +52,10 @@ export const workflows = pgTable(
     maxAttempts: integer("max_attempts").notNull().default(3),
     /** Structured output: the JSON Schema the model's answer must match; null → free text. */
     outputSchema: jsonb("output_schema").$type<Record<string, unknown>>(),
+    /** Tools the model may call (lib/workflows/tools.ts); header values sealed at rest. */
+    tools: jsonb("tools").$type<WorkflowTool[]>().notNull().default([]),
+    /** Model calls per run (server tools loop up to this many); 1 → no loop. */
+    maxSteps: integer("max_steps").notNull().default(1),
     /** The version the API runs; null → unpublished (404 to the API). */
     publishedVersionId: text("published_version_id"),
     archivedAt: timestamp("archived_at", { withTimezone: true }),
@@ -68,6 +88,8 @@ export const workflowVersions = pgTable(
     /** Calls per model before moving on to the next one (retries on 408/409/429/5xx, timeouts, connection errors). */
     maxAttempts: integer("max_attempts").notNull().default(3),
     outputSchema: jsonb("output_schema").$type<Record<string, unknown>>(),
+    tools: jsonb("tools").$type<WorkflowTool[]>().notNull().default([]),
+    maxSteps: integer("max_steps").notNull().default(1),
     note: text("note").notNull().default(""),
     createdBy: text("created_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

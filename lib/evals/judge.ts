@@ -74,6 +74,8 @@ function judgeVersion(orgId: string, workflowId: string, model: string): Workflo
     fallbackModels: [],
     maxAttempts: 3,
     outputSchema: JUDGE_OUTPUT_SCHEMA,
+    tools: [],
+    maxSteps: 1,
     note: JUDGE_PROMPT_VERSION,
     createdBy: null,
     createdAt: new Date(),

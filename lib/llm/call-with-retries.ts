@@ -127,6 +127,7 @@ function finalResult(
       : { code: "upstream_error" as const, message: "Every model's provider is failing (circuit open); try again shortly" };
     return {
       text: "",
+      toolCalls: [],
       citations: [],
       usage: { inputTokens: 0, outputTokens: 0 },
       usageReported: false,

@@ -14,8 +14,13 @@ export type EngineFailure = {
   cause?: unknown;
 };
 
+/** A function call the model made (issue 31: tools). `input` is the JSON text of its arguments, as the provider sent it. */
+export type EngineToolCall = { toolCallId: string; toolName: string; input: string };
+
 export type EngineResult = {
   text: string;
+  /** The client-executed tool calls the model made this call, in order ([] when none). Provider-executed ones (web search) are not here. */
+  toolCalls: EngineToolCall[];
   citations: string[];
   usage: EngineUsage;
   /** True when usage came from the provider's finish part, false when we counted deltas. */
@@ -30,6 +35,11 @@ export type EngineHandlers = {
   onDispatch?: () => void;
   onText?: (delta: string, index: number) => void;
   onSource?: (url: string, title?: string) => void;
+  /** A tool call's arguments start streaming (id = its toolCallId), then arrive as JSON text deltas. */
+  onToolInputStart?: (id: string, toolName: string) => void;
+  onToolInputDelta?: (id: string, delta: string) => void;
+  /** A tool call is complete (its arguments whole). */
+  onToolCall?: (call: EngineToolCall) => void;
 };
 
 /**
@@ -62,6 +72,7 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
   let text = "";
   let deltas = 0;
   const citations: string[] = [];
+  const toolCalls: EngineToolCall[] = [];
   let usage: EngineUsage | undefined;
   let finishReason = "unknown";
   let firstTokenMs: number | undefined;
@@ -122,6 +133,18 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
               }
             }
             break;
+          case "tool-input-start":
+            if (!part.providerExecuted) h.onToolInputStart?.(part.id, part.toolName);
+            break;
+          case "tool-input-delta":
+            h.onToolInputDelta?.(part.id, part.delta);
+            break;
+          case "tool-call":
+            if (part.providerExecuted) break;
+            if (firstTokenMs === undefined) firstTokenMs = Math.round(performance.now() - started);
+            toolCalls.push({ toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
+            h.onToolCall?.(toolCalls[toolCalls.length - 1]!);
+            break;
           case "finish":
             finishReason = part.finishReason.unified;
             usage = {
@@ -147,6 +170,7 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
 
   return {
     text,
+    toolCalls,
     citations,
     // Without a finish part we only know what we saw: the deltas, and the prompt's estimate if
     // the provider got it. Both fit the reservation (its input part is twice the estimate, and

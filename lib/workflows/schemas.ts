@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { queryInteger } from "@/lib/validation/documented-as";
 import { outputSchemaField } from "./output-schema";
+import { maxStepsField, toolsField } from "./tools";
 import { ENUM_NEEDS_VALUES, enumHasValues, VARIABLE_TYPES, variableTypeFields } from "./variable-types";
 
 // Client-safe on purpose: the dashboard editor validates with these same schemas before it saves,
@@ -42,6 +43,10 @@ export const versionContent = z.object({
   maxAttempts: z.int().min(1).max(MAX_ATTEMPTS_LIMIT),
   /** Structured output: the JSON Schema the answer must match; null → free text. */
   outputSchema: outputSchemaField,
+  /** Tools the model may call (lib/workflows/tools.ts); [] → none. */
+  tools: toolsField,
+  /** Model calls per run: server tools loop up to this many; 1 → no server-side loop. */
+  maxSteps: maxStepsField,
 });
 
 /** A workflow's editable content: the version content plus its name and description. */
@@ -65,6 +70,8 @@ export const newWorkflow = workflowContent.extend({
   fallbackModels: workflowContent.shape.fallbackModels.default([]),
   maxAttempts: workflowContent.shape.maxAttempts.default(3),
   outputSchema: workflowContent.shape.outputSchema.default(null),
+  tools: workflowContent.shape.tools.default([]),
+  maxSteps: workflowContent.shape.maxSteps.default(1),
   variables: workflowContent.shape.variables.optional(),
 });
 export type NewWorkflow = z.input<typeof newWorkflow>;

@@ -13,6 +13,7 @@ import { createFixture, preparePublished } from "../support/fixtures";
 
 const result = (inputTokens: number, outputTokens: number, error?: EngineResult["error"]): EngineResult => ({
   text: "x",
+  toolCalls: [],
   citations: [],
   usage: { inputTokens, outputTokens },
   usageReported: true,

@@ -15,6 +15,7 @@ import { apiRequest } from "../support/routes";
 
 const done = (tokens: number): EngineResult => ({
   text: "x ".repeat(tokens),
+  toolCalls: [],
   citations: [],
   usage: { inputTokens: 3, outputTokens: tokens },
   usageReported: true,

@@ -20,6 +20,7 @@ import { expectLedgerEqualsBalance } from "../support/ledger";
 
 const done = (out: number): EngineResult => ({
   text: "y ".repeat(out),
+  toolCalls: [],
   citations: [],
   usage: { inputTokens: 3, outputTokens: out },
   usageReported: true,

@@ -56,6 +56,8 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
           fallbackModels: w.fallbackModels,
           maxAttempts: w.maxAttempts,
           outputSchema: w.outputSchema,
+          tools: w.tools,
+          maxSteps: w.maxSteps,
         }}
       />
       {published ? (
