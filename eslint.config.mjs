@@ -58,7 +58,7 @@ const MAY_IMPORT = {
   account: ["db", "audit"],
   audit: ["db", "logger"],
   billing: ["db", "credits", "queue", "webhooks", ...LEAVES],
-  auth: ["db", "account", "mail", "notices", "ratelimit", "audit", "cache", "credits", "orgs", ...LEAVES],
+  auth: ["db", "secrets", "account", "mail", "notices", "ratelimit", "audit", "cache", "credits", "orgs", ...LEAVES],
   cache: ["env", "process-singleton"],
   credits: ["db", "auth", "llm", "queue", ...LEAVES],
   dashboard: ["db", "auth", "billing", "credits", "errors", "feedback", "llm", "runs", "webhooks", "workflows"],
@@ -67,7 +67,7 @@ const MAY_IMPORT = {
   idempotency: ["db", "env", "errors", "ids"],
   llm: ["db", "cache", ...LEAVES],
   mail: ["db", "queue", ...LEAVES],
-  notices: ["db", "auth", "mail", ...LEAVES],
+  notices: ["db", "auth", "mail", "secrets", ...LEAVES],
   orgs: ["db", "mail", "audit", "auth", "credits", "env", "errors", "ids"],
   queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
   ratelimit: ["env", "logger", "process-singleton"],
@@ -91,6 +91,7 @@ const MAY_IMPORT = {
     ...LEAVES,
   ],
   sessions: ["db", "auth", "credits", "llm", "validation", "workflows", "env", "errors"],
+  secrets: [...LEAVES],
   snippets: [],
   "stream-tokens": ["db", "auth", "validation", "workflows", "errors", "ids"],
   telemetry: ["env", "errors", "logger", "process-singleton"],
@@ -98,7 +99,7 @@ const MAY_IMPORT = {
   usage: ["db", "errors"],
   validation: ["errors"],
   webhooks: ["db", "notices", "audit", "queue", "validation", "env", "errors", "ids"],
-  workflows: ["db", "audit", "cache", "evals", "llm", "queue", "snippets", "validation", "webhooks", "errors", "ids"],
+  workflows: ["db", "audit", "cache", "evals", "llm", "queue", "secrets", "snippets", "validation", "webhooks", "errors", "ids"],
 };
 // The top-level files of lib/: the leaves import only each other (env → llm aside), the rest wire folders together.
 const MAY_IMPORT_FILES = {

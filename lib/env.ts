@@ -56,6 +56,8 @@ const schema = z.object({
   SESSION_HISTORY_TOKENS: z.coerce.number().int().nonnegative().default(4000),
   /** Signs dashboard sessions. Unset: a random secret kept in FLOWGATE_DATA_DIR (single instance only). */
   BETTER_AUTH_SECRET: z.string().min(32).optional(),
+  /** Seals secrets stored in the database (tools' header values); unset → derived from the auth secret (lib/secrets/sealed.ts). */
+  FLOWGATE_SECRETS_KEY: z.string().min(32).optional(),
   /**
    * Outgoing mail (lib/mail): smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465.
    * Unset: each message is written to FLOWGATE_DATA_DIR/mail/<id>.eml and its links logged.

@@ -30,6 +30,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
                   [--fallback-models <provider:model,…>] [--max-attempts <n>]
                   [--output-schema '<JSON Schema>'] [--var <name>:<type>]...  (type: text, number, boolean, json, image; enum: --var level:enum:a|b|c)
+                  [--tools-file <path to a JSON array of tools>] [--max-steps <n>]   (docs/tools.md)
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
   workflow export --org <org_id> --workflow <workflow_id>        (prints the workflow document)
@@ -78,6 +79,8 @@ const OPTIONS = {
   "draft-only": { type: "boolean" },
   var: { type: "string", multiple: true },
   "output-schema": { type: "string" },
+  "tools-file": { type: "string" },
+  "max-steps": { type: "string" },
   url: { type: "string" },
   events: { type: "string" },
   "include-data": { type: "boolean" },
@@ -179,6 +182,10 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
         maxAttempts: int("max-attempts", v["max-attempts"]),
         variables: v.var ? typedVars(v.var) : undefined,
         outputSchema: v["output-schema"] === undefined ? undefined : jsonArg("output-schema", v["output-schema"]),
+        // Checked by createWorkflow with the same schema as every other way in.
+        tools:
+          v["tools-file"] === undefined ? undefined : (jsonArg("tools-file", await readDocument(v["tools-file"], "--tools-file")) as never),
+        maxSteps: int("max-steps", v["max-steps"]),
       });
     case "workflow publish":
       return publishVersion({ orgId: need("org"), workflowId: need("workflow"), note: v.note });
@@ -265,13 +272,13 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
 }
 
 /** A document file, bounded before it is read (an export of 200 long versions is well under this). */
-async function readDocument(path: string): Promise<string> {
+async function readDocument(path: string, flag = "--file"): Promise<string> {
   const size = await stat(path).then(
     (s) => s.size,
     () => {
-      throw new AppError("invalid_request", `--file: cannot read ${path}`);
+      throw new AppError("invalid_request", `${flag}: cannot read ${path}`);
     },
   );
-  if (size > MAX_DOCUMENT_BYTES) throw new AppError("payload_too_large", `--file is ${size} bytes (at most ${MAX_DOCUMENT_BYTES})`);
+  if (size > MAX_DOCUMENT_BYTES) throw new AppError("payload_too_large", `${flag} is ${size} bytes (at most ${MAX_DOCUMENT_BYTES})`);
   return readFile(path, "utf8");
 }

@@ -7,7 +7,7 @@ import { getDb } from "@/db";
 import { deleteOrganization } from "@/db/queries/orgs";
 import * as schema from "@/db/schema";
 import { getEnv } from "@/lib/env";
-import { getAuthSecret } from "./auth-secret";
+import { getAuthSecret } from "@/lib/secrets/instance-secret";
 import { logger } from "@/lib/logger";
 import { newId, randomAlnum } from "@/lib/ids";
 import { recordMemberChange } from "@/lib/audit/record-member-change";

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { getAuthSecret } from "@/lib/auth/auth-secret";
+import { getAuthSecret } from "@/lib/secrets/instance-secret";
 import { NOTICE_TOPICS, type NoticeTopic } from "@/db/schema";
 import { instanceUrl } from "@/lib/public-base-url";
 

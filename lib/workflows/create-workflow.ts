@@ -6,6 +6,7 @@ import { defaultModelId } from "@/lib/llm/registry";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { publishVersion } from "./publish-version";
 import { newWorkflow, type NewWorkflow } from "./schemas";
+import { sealToolHeaders } from "./tool-secrets";
 import { assertValidTemplate, extractVariables } from "./template";
 
 /**
@@ -21,6 +22,7 @@ export async function createWorkflow({
   const f = parseInputOrThrow(newWorkflow, input);
   assertValidTemplate(f.template);
   assertValidTemplate(f.system);
+  f.tools = sealToolHeaders(f.tools);
   const db = await getDb();
   const wf = await db.transaction(async (tx) => {
     const row = await insertWorkflow(tx, {

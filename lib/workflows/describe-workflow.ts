@@ -33,6 +33,10 @@ export async function describeWorkflow(orgId: string, version: WorkflowVersion):
     variables: variables.map((v) => ({ ...v, required: true as const })),
     input_schema: inputJsonSchema(variables),
     output_schema: version.outputSchema,
+    tools: version.tools.flatMap((t) =>
+      t.type === "function" ? [{ name: t.name, description: t.description, parameters: t.parameters }] : [],
+    ),
+    max_steps: version.maxSteps,
     /** Every label of the workflow → the version number it points at (pin one with ?label=). */
     labels: Object.fromEntries(labels.map((l) => [l.name, l.version])) as Record<string, number>,
   };

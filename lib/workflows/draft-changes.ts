@@ -17,6 +17,11 @@ export function settingChanges(w: Workflow, v: WorkflowVersion): string[] {
   if (JSON.stringify(v.variables) !== JSON.stringify(w.variables)) out.push("variable types, descriptions or examples");
   if (JSON.stringify(v.outputSchema) !== JSON.stringify(w.outputSchema))
     out.push(`output schema ${v.outputSchema ? "set" : "none"} → ${w.outputSchema ? (v.outputSchema ? "changed" : "set") : "none"}`);
+  if (JSON.stringify(v.tools) !== JSON.stringify(w.tools)) {
+    const [before, after] = [v.tools, w.tools].map((t) => t.map((x) => (x.type === "mcp" ? `mcp ${x.server_url}` : x.name)).join(", "));
+    out.push(before === after ? `tools changed (${after})` : `tools ${before || "none"} → ${after || "none"}`);
+  }
+  if (v.maxSteps !== w.maxSteps) out.push(`steps per run ${v.maxSteps} → ${w.maxSteps}`);
   return out;
 }
 

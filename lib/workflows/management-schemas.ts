@@ -20,6 +20,11 @@ const apiContent = {
   fallback_models: c.fallbackModels,
   max_attempts: c.maxAttempts,
   output_schema: c.outputSchema,
+  tools: c.tools.meta({
+    description:
+      'Tools the model may call (at most 32): `function` (the caller runs it), `http` (Flowgate POSTs the arguments to `url`), `mcp` (a remote MCP server\'s tools, listed at publish). Header values are secrets: stored sealed, shown as "[secret]", which written back keeps the stored value.',
+  }),
+  max_steps: c.maxSteps.meta({ description: "Model calls per run (1–10): server tools loop up to this many; 1 → no loop." }),
 };
 
 /** PATCH /api/v1/workflows/:id – any subset of the draft's content. */
@@ -47,6 +52,8 @@ export function contentFromApi(b: ApiWorkflowContent): DraftPatch {
     fallbackModels: b.fallback_models,
     maxAttempts: b.max_attempts,
     outputSchema: b.output_schema,
+    tools: b.tools,
+    maxSteps: b.max_steps,
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as DraftPatch;
 }

@@ -138,6 +138,11 @@ export const workflowDescription = z.object({
   output_schema: z.record(z.string(), z.unknown()).nullable().meta({
     description: "Structured output: the JSON Schema the answer matches (`/run` then returns it parsed as `output`); null → free text.",
   }),
+  tools: z.array(z.object({ name: z.string(), description: z.string(), parameters: z.record(z.string(), z.unknown()) })).meta({
+    description:
+      "The version's client tools (`function`): the model may call them, and the caller runs them and sends the result back (docs/tools.md). Server tools are not listed.",
+  }),
+  max_steps: z.int().meta({ description: "Model calls a run may make (server tools loop up to this many)." }),
   input_schema: z
     .record(z.string(), z.unknown())
     .meta({ description: "The whole run body's variables as a JSON Schema (draft 2020-12): one property per variable, all required." }),

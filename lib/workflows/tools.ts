@@ -96,6 +96,21 @@ export const toolsField = z
 /** Model calls a run may make: 1 = no server-side loop. */
 export const maxStepsField = z.int().min(1).max(MAX_STEPS_LIMIT);
 
+/**
+ * What a header value reads as anywhere outside the server (the editor, the management API, an
+ * export). Written back unchanged it means "keep the stored value" (lib/workflows/tool-secrets.ts).
+ */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+/** The tools with every header value replaced by SECRET_PLACEHOLDER: what the editor, the API and exports show. */
+export function maskToolHeaders(tools: WorkflowTool[]): WorkflowTool[] {
+  return tools.map((t) =>
+    t.type !== "function" && t.headers
+      ? { ...t, headers: Object.fromEntries(Object.keys(t.headers).map((h) => [h, SECRET_PLACEHOLDER])) }
+      : t,
+  );
+}
+
 /** Every tool name the model sees (an MCP server's snapshotted tools by their own names). */
 export function toolNames(tools: WorkflowTool[]): string[] {
   return tools.flatMap((t) => (t.type === "mcp" ? (t.snapshot ?? []).map((s) => s.name) : [t.name]));

@@ -9,6 +9,7 @@ import { PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
 import { draftPatch, type DraftPatch } from "./schemas";
 import { setLabel } from "./set-label";
+import { sealToolHeaders } from "./tool-secrets";
 import { assertValidTemplate } from "./template";
 
 /**
@@ -51,6 +52,12 @@ export async function updateDraft({
   const row = await (
     await getDb()
   ).transaction(async (tx) => {
+    if (patch.tools !== undefined) {
+      // Header values written as the placeholder keep what the draft stores: read it under the row lock.
+      const current = await lockWorkflow(tx, { orgId, workflowId });
+      if (!current || current.archivedAt) return undefined;
+      patch.tools = sealToolHeaders(patch.tools, current.tools);
+    }
     const updated = await updateWorkflow(tx, { orgId, workflowId }, patch);
     if (updated && audited && Object.keys(patch).length)
       await auditDraftEdit(tx, { orgId, workflowId, actorId, details: { fields: Object.keys(patch).sort() } });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { extractVariables } from "../template";
+import { maxStepsField, toolsField } from "../tools";
 
 // The workflow document: what GET /api/v1/workflows/:id/export writes and every import reads
 // (the dashboard, `npm run admin -- workflow import`). Versioned by `format`; an import also
@@ -30,6 +31,9 @@ const promptFields = z.object({
   temperature: z.number().min(0).max(2).nullable().default(null),
   max_output_tokens: z.number().int().min(1).max(100_000).default(1024),
   web_search: z.boolean().default(false),
+  /** Header values are exported as "[secret]": an import into another workflow must be given them (lib/workflows/tool-secrets.ts). */
+  tools: toolsField.default([]),
+  max_steps: maxStepsField.default(1),
 });
 
 export const workflowDocument = z

@@ -3,7 +3,9 @@ import { listLabels } from "@/db/queries/labels";
 import { getWorkflow, listWorkflowVersions } from "@/db/queries/workflows";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
+import type { WorkflowTool } from "@/db/schema";
 import { variablesOf } from "../template";
+import { maskToolHeaders } from "../tools";
 import { FORMAT, type PromptFields, type WorkflowDocument } from "./document";
 
 type Prompt = {
@@ -14,6 +16,8 @@ type Prompt = {
   temperature: number | null;
   maxOutputTokens: number;
   webSearch: boolean;
+  tools: WorkflowTool[];
+  maxSteps: number;
 };
 
 const fields = (p: Prompt): PromptFields => ({
@@ -23,6 +27,8 @@ const fields = (p: Prompt): PromptFields => ({
   temperature: p.temperature,
   max_output_tokens: p.maxOutputTokens,
   web_search: p.webSearch,
+  tools: maskToolHeaders(p.tools),
+  max_steps: p.maxSteps,
   variables: variablesOf(p).map(({ name, description, example }) => ({
     name,
     type: "string",

@@ -12,6 +12,8 @@ const draftOf = (p: PromptFields) => ({
   temperature: p.temperature,
   maxOutputTokens: p.max_output_tokens,
   webSearch: p.web_search,
+  tools: p.tools,
+  maxSteps: p.max_steps,
   variables: p.variables.map(({ name, description, example }) => ({ name, description, example })),
 });
 

@@ -13,6 +13,7 @@ import { publicBaseUrl } from "@/lib/public-base-url";
 import { draftDiffers, settingChanges } from "@/lib/workflows/draft-changes";
 import { workflowSnippets } from "@/lib/workflows/snippets";
 import { variablesOf } from "@/lib/workflows/template";
+import { maskToolHeaders } from "@/lib/workflows/tools";
 import { LabelsSection } from "./labels-section";
 
 export const dynamic = "force-dynamic";
@@ -56,7 +57,7 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
           fallbackModels: w.fallbackModels,
           maxAttempts: w.maxAttempts,
           outputSchema: w.outputSchema,
-          tools: w.tools,
+          tools: maskToolHeaders(w.tools),
           maxSteps: w.maxSteps,
         }}
       />

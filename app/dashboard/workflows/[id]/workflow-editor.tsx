@@ -9,6 +9,7 @@ import { extractVariables, validateTemplate } from "@/lib/workflows/template";
 import { outputSchemaIssue, type OutputSchema } from "@/lib/workflows/output-schema";
 import { enumHasValues, VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 import { Playground } from "./playground";
+import { ToolsField } from "./tools-field";
 import { useToast } from "@/components/toast";
 import { Button, Card, Field, Input, TextArea } from "@/components/ui";
 
@@ -68,6 +69,7 @@ export function WorkflowEditor({
   // The schema as typed; the draft takes it once it parses and is one the API accepts.
   const [schemaText, setSchemaText] = useState(() => (initial.outputSchema ? JSON.stringify(initial.outputSchema, null, 2) : ""));
   const schemaIssue = useMemo(() => outputSchemaTextIssue(schemaText), [schemaText]);
+  const [toolsIssue, setToolsIssue] = useState<string | null>(null);
   // The server's own schema, checked before saving: an over-long field or an enum without values
   // is flagged where it is typed.
   const issues = useMemo(
@@ -79,7 +81,7 @@ export function WorkflowEditor({
     [d.template, d.system, patch],
   );
   // Nothing is saved while anything is flagged (the schema's problem is shown at its field).
-  const blocked = issues.length > 0 || schemaIssue !== null;
+  const blocked = issues.length > 0 || schemaIssue !== null || toolsIssue !== null;
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
   const setMeta = (name: string, patch: Partial<VariableMeta>) =>
     setD((x) => ({ ...x, variables: [...x.variables.filter((v) => v.name !== name), { ...meta(name), ...patch }] }));
@@ -292,6 +294,13 @@ export function WorkflowEditor({
               </p>
             ) : null}
           </div>
+          <ToolsField
+            tools={d.tools}
+            maxSteps={d.maxSteps}
+            onTools={(t) => set("tools", t)}
+            onMaxSteps={(n) => set("maxSteps", n)}
+            onIssue={setToolsIssue}
+          />
         </fieldset>
         {canEdit ? (
           <div className="mt-6 flex items-end gap-3 border-t border-neutral-200 pt-4 dark:border-neutral-800">
