@@ -59,6 +59,7 @@ export async function inviteMember({
       {
         kind: "invitation",
         to: normalized,
+        orgId,
         data: {
           orgName,
           inviterName: inviter?.name ?? "A member",
