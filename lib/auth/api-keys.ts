@@ -5,9 +5,10 @@ import { findActiveApiKeyByHash, insertApiKey, revokeApiKey as revokeApiKeyRow, 
 import { recordAudit } from "@/lib/audit/record-audit";
 import { lockOrgBalance } from "@/db/queries/orgs";
 import { listWorkflowIdsIn } from "@/db/queries/workflows";
-import { AppError } from "@/lib/errors";
+import { AppError, orgSuspendedError } from "@/lib/errors";
 import { newId, newSecret, sha256Hex } from "@/lib/ids";
 import { logger } from "@/lib/logger";
+import { assertOrgActive } from "./org-suspension";
 import type { CapPeriod } from "@/lib/credits/key-cap";
 import type { ApiScope } from "@/db/schema";
 
@@ -79,7 +80,10 @@ export type KeyOptions = {
   scopes?: ApiScope[];
 };
 
-/** Creates a key; the returned secret exists only in this return value (the audit entry has its display prefix only). */
+/**
+ * Creates a key; the returned secret exists only in this return value (the audit entry has its display prefix only).
+ * Refused (403 org_suspended) for a suspended org: the key could authenticate nothing.
+ */
 export async function createApiKey({
   orgId,
   name,
@@ -92,6 +96,7 @@ export async function createApiKey({
   scopes,
   actorId = null,
 }: { orgId: string; actorId?: string | null } & KeyOptions) {
+  await assertOrgActive(orgId);
   const secret = newSecret.apiKey();
   const db = await getDb();
   if (workflowIds?.length) {
@@ -146,6 +151,9 @@ const keyCache = lookupCache<KeyRow>("api-keys");
  * within that bound — at once when revoked through this process — and an expiry is exact (checked
  * on every use). Starting a run re-checks the key in the database anyway (the reservation
  * statement), so a revoked or expired key never starts a run, cached or not.
+ * A key of a suspended org (lib/operator) throws 403 org_suspended with the operator's reason: the
+ * suspension rides on the same cached row, so it has the same bound (and suspending through this
+ * process forgets the cache at once).
  * last_used_at is written at most once a minute per key, off the request's critical path.
  */
 export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | null> {
@@ -156,6 +164,7 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
   if (!row) return null;
   const now = Date.now();
   if (row.expiresAt && row.expiresAt.getTime() <= now) return null;
+  if (row.orgSuspendedReason !== null) throw orgSuspendedError(row.orgSuspendedReason);
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
     // Marked on the (possibly shared, cached) row first, so the requests that reuse it do not write again.
     row.lastUsedAt = new Date(now);

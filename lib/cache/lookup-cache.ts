@@ -5,7 +5,8 @@ import { processSingleton } from "@/lib/process-singleton";
 // Bearer secret and a workflow's published version. The bound is the whole correctness story:
 // an entry is served for at most LOOKUP_CACHE_TTL_MS (default 1 s, at most 2 s) counted from when
 // its query *started*, so a change committed anywhere (another instance, the admin CLI, SQL) is
-// seen by every instance within that time, with no invalidation channel between instances.
+// seen by every instance within that time, with no invalidation channel between instances (a key's
+// entry also carries its org's suspension, lib/operator: a suspension has the same bound).
 // Changes made through this process (revoke, publish, label moves, archive) also drop the entries
 // they affect at once, after their commit. Only successful lookups are kept: misses and errors are
 // asked again, so an unknown key or workflow costs what it did before, and a flood of random
