@@ -9,6 +9,7 @@ import { extractVariables, validateTemplate } from "@/lib/workflows/template";
 import { outputSchemaIssue, type OutputSchema } from "@/lib/workflows/output-schema";
 import { enumHasValues, VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 import { Playground } from "./playground";
+import { Compare, type JudgeOption } from "./compare";
 import { useToast } from "@/components/toast";
 import { Button, Card, Field, Input, TextArea } from "@/components/ui";
 
@@ -47,6 +48,8 @@ export function WorkflowEditor({
   models,
   unpriced,
   canEdit,
+  versions,
+  judges,
 }: {
   orgId: string;
   workflowId: string;
@@ -54,6 +57,10 @@ export function WorkflowEditor({
   models: Model[];
   unpriced?: Unpriced;
   canEdit: boolean;
+  /** Published versions, newest first (Compare's columns). */
+  versions: { version: number; model: string }[];
+  /** The dataset's judge checks (Compare scores each column with one). */
+  judges: JudgeOption[];
 }) {
   const router = useRouter();
   const toast = useToast();
@@ -308,6 +315,26 @@ export function WorkflowEditor({
       </Card>
       <Card title="Playground">
         <Playground orgId={orgId} workflowId={workflowId} variables={vars.map(meta)} beforeRun={canEdit ? save : async () => true} />
+      </Card>
+      <Card title="Compare">
+        <Compare
+          orgId={orgId}
+          workflowId={workflowId}
+          variables={vars.map(meta)}
+          versions={versions}
+          draftModel={d.model}
+          models={models}
+          judges={judges}
+          canEdit={canEdit}
+          beforeRun={canEdit ? save : async () => true}
+          onAdopt={(next) => {
+            // The server's draft now: shown as saved (nothing for the autosave to write back).
+            const draft = next as Draft;
+            saved.current = JSON.stringify(draft);
+            setD(draft);
+            setSchemaText(draft.outputSchema ? JSON.stringify(draft.outputSchema, null, 2) : "");
+          }}
+        />
       </Card>
     </>
   );
