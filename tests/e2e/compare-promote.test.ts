@@ -17,7 +17,9 @@ let page: Page;
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // A context of its own: axe's builder needs one (it opens a page beside this one).
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
 });
 afterAll(async () => {
   await controlUpstream(e2e.upstreamUrl, { reset: true });
@@ -61,6 +63,7 @@ describe("Compare in the editor, and Promote with evidence", () => {
 
     // A judge check in the dataset, and evals of v1 and v2 (the promote view's evidence).
     await page.goto(`${e2e.baseUrl}/dashboard/workflows/${workflowId}/evals`);
+    await page.locator("summary", { hasText: "Import JSONL or CSV" }).click();
     await page
       .getByLabel("Cases to import")
       .fill(
@@ -94,7 +97,7 @@ describe("Compare in the editor, and Promote with evidence", () => {
       .getByLabel("Column 2 model")
       .evaluate((s: HTMLSelectElement) => [...s.options].map((o) => o.value).find((v) => v.startsWith("openai:"))!);
     await cmp.getByLabel("Column 2 model").selectOption(upstreamModel);
-    await cmp.getByLabel("story").fill("a fox");
+    await cmp.getByLabel("story", { exact: true }).fill("a fox");
     await cmp.getByRole("button", { name: "Compare 2 columns" }).click();
 
     // Streaming: column 2 shows part of its answer while it is still running; column 1 has finished meanwhile.
@@ -119,8 +122,8 @@ describe("Compare in the editor, and Promote with evidence", () => {
       expect(stats).toMatch(/Tokens\d+Latency\d+ msCredits\d+/);
       expect(await page.getByTestId(`compare-judge-${i}`).textContent()).toContain("judge 0.85");
     }
-    await axe();
     await page.getByTestId("compare").screenshot({ path: `${SHOTS}/compare.png` });
+    await axe();
 
     // Use this: v2's template and the upstream model become the draft.
     page.once("dialog", (d) => void d.accept());
@@ -138,9 +141,8 @@ describe("Compare in the editor, and Promote with evidence", () => {
     await promote.waitFor();
     expect(await promote.getByTestId("judge-v1").textContent()).toBe("0.85 (1)");
     expect(await promote.getByTestId("judge-v2").textContent()).toBe("0.85 (1)");
-    await axe();
-    await promote.evaluate((el) => el.closest("section")!.scrollIntoView());
     await promote.locator("xpath=ancestor::section[1]").screenshot({ path: `${SHOTS}/promote.png` });
+    await axe();
     page.once("dialog", (d) => void d.accept());
     await promote.getByRole("button", { name: "Promote v2" }).click();
     await page.getByText("production → v2 (split ended)").waitFor({ timeout: 20_000 });

@@ -12,15 +12,20 @@ const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(1)}
 const ms = (x: number | null) => (x === null ? "–" : `${Math.round(x)} ms`);
 
 /**
- * The arm the evidence favours: the best mean judge score, then the best feedback score; null
- * when neither says anything yet. A suggestion only: the admin promotes whichever arm they choose.
+ * The arm the evidence favours: the best mean judge score, ties (and arms without an eval) decided
+ * by the best feedback score; null when nothing sets one arm apart. A suggestion only: the admin
+ * promotes whichever arm they choose.
  */
 export function leadingArm(arms: ArmStats[]): number | null {
-  const judged = arms.filter((a) => a.judge?.meanScore != null);
-  if (judged.length) return judged.reduce((b, a) => (a.judge!.meanScore! > b.judge!.meanScore! ? a : b)).version;
-  const rated = arms.filter((a) => a.score !== null && a.feedback > 0);
-  if (rated.length) return rated.reduce((b, a) => (a.score! > b.score! ? a : b)).version;
-  return null;
+  const best = (xs: ArmStats[], by: (a: ArmStats) => number | null) => {
+    const scored = xs.filter((a) => by(a) !== null);
+    if (!scored.length) return xs;
+    const top = Math.max(...scored.map((a) => by(a)!));
+    return scored.filter((a) => by(a) === top);
+  };
+  const judged = best(arms, (a) => a.judge?.meanScore ?? null);
+  const rated = best(judged, (a) => (a.feedback > 0 ? a.score : null));
+  return rated.length === 1 && rated.length < arms.length ? rated[0]!.version : null;
 }
 
 /** A split label's versions side by side — feedback from its runs, judge scores from each version's newest eval — and "Promote". */
