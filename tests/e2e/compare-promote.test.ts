@@ -122,7 +122,10 @@ describe("Compare in the editor, and Promote with evidence", () => {
       expect(stats).toMatch(/Tokens\d+Latency\d+ msCredits\d+/);
       expect(await page.getByTestId(`compare-judge-${i}`).textContent()).toContain("judge 0.85");
     }
-    await page.getByTestId("compare").screenshot({ path: `${SHOTS}/compare.png` });
+    await page
+      .getByTestId("compare")
+      .locator("xpath=ancestor::section[1]")
+      .screenshot({ path: `${SHOTS}/compare.png` });
     await axe();
 
     // Use this: v2's template and the upstream model become the draft.
