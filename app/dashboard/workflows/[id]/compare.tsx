@@ -235,7 +235,8 @@ export function Compare({
             data-testid={`compare-column-${i}`}
             className="flex min-w-0 flex-col gap-2 rounded-md border border-neutral-200 p-3 dark:border-neutral-800"
           >
-            <div className="grid grid-cols-2 gap-2">
+            {/* Stacked: with 4 columns side by side, two selects in a row would cut the model names. */}
+            <div className="grid gap-2">
               <select
                 aria-label={`Column ${i + 1} version`}
                 className={selectLook}
