@@ -139,3 +139,37 @@ export async function upsertEvalSettings(tx: DbOrTx, values: { orgId: string; wo
     .values(values)
     .onConflictDoUpdate({ target: evalSettings.workflowId, set: { requirePassingEval: values.requirePassingEval, updatedAt: new Date() } });
 }
+
+/** One case of a workflow's dataset (the compare view's judge rubric comes from one). */
+export async function getEvalCase(tx: DbOrTx, { orgId, workflowId, caseId }: { orgId: string; workflowId: string; caseId: string }) {
+  const [row] = await tx
+    .select()
+    .from(evalCases)
+    .where(and(eq(evalCases.orgId, orgId), eq(evalCases.workflowId, workflowId), eq(evalCases.id, caseId)))
+    .limit(1);
+  return row;
+}
+
+/**
+ * The newest completed eval of each of these versions, with its results' checks: the evidence a
+ * split comparison shows next to the feedback (lib/feedback/compare-splits.ts).
+ */
+export async function latestCompletedEvalsOf(tx: DbOrTx, { orgId, versionIds }: { orgId: string; versionIds: string[] }) {
+  if (!versionIds.length) return [];
+  const runs = await tx
+    .selectDistinctOn([evalRuns.versionId])
+    .from(evalRuns)
+    .where(and(eq(evalRuns.orgId, orgId), inArray(evalRuns.versionId, versionIds), eq(evalRuns.status, "completed")))
+    .orderBy(evalRuns.versionId, desc(evalRuns.finishedAt), desc(evalRuns.id));
+  if (!runs.length) return [];
+  const results = await tx
+    .select({ evalRunId: evalResults.evalRunId, checks: evalResults.checks })
+    .from(evalResults)
+    .where(
+      inArray(
+        evalResults.evalRunId,
+        runs.map((r) => r.id),
+      ),
+    );
+  return runs.map((r) => ({ run: r, checks: results.filter((x) => x.evalRunId === r.id).flatMap((x) => x.checks) }));
+}

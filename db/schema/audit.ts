@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   "workflow.archive",
   "label.move",
   "label.split",
+  /** A split label moved wholly to one of its versions (lib/workflows/promote-label.ts). */
+  "label.promote",
   "key.create",
   "key.revoke",
   "webhook.create",

@@ -140,12 +140,17 @@ export async function runPageData(orgId: string, runId: string) {
 /** The labels panel: each label's version, the versions it may move to, and the latest moves. */
 export async function labelsPageData(orgId: string, workflowId: string) {
   const db = await getDb();
-  const [labels, versions, history] = await Promise.all([
+  // The split comparison (and its promote action) over the same 14 days as the Usage page's.
+  const since = new Date(Date.now() - (DAYS - 1) * 86_400_000);
+  since.setUTCHours(0, 0, 0, 0);
+  const [labels, versions, history, splits] = await Promise.all([
     listLabels(db, { orgId, workflowId }),
     listWorkflowVersions(db, { orgId, workflowId }),
     listLabelHistory(db, { orgId, workflowId, limit: 50 }),
+    compareSplits(orgId, since, workflowId),
   ]);
   return {
+    splits: splits.map((s) => ({ label: s.label, split: s.split, arms: s.arms })),
     labels: labels.map((l) => ({
       name: l.name,
       version: l.version,

@@ -63,6 +63,11 @@ export const publishBody = z.object({ note: z.string().max(500).default("") }).s
 /** POST /api/v1/workflows/:id/labels/:label */
 export const moveLabelBody = z.object({ version: z.int().min(1).max(999_999_999) }).strict();
 
+/** POST /api/v1/workflows/:id/labels/:label/promote */
+export const promoteLabelBody = z
+  .object({ version: z.int().min(1).max(999_999_999).meta({ description: "The split's version that takes all its traffic." }) })
+  .strict();
+
 export const listWorkflowsQuery = z.object({
   search: z.string().max(200).optional().meta({ description: "Only workflows whose name or id contains this (case-insensitive)." }),
 });
@@ -100,4 +105,11 @@ export const moveLabelResponse = z.object({
   from: z.int().nullable().meta({ description: "The version it pointed to before; null → new label." }),
   to: z.int(),
   moved: z.boolean().meta({ description: "false when it already pointed there (nothing recorded)." }),
+});
+export const promoteLabelResponse = z.object({
+  success: z.literal(true),
+  workflow_id: z.string(),
+  label: z.string(),
+  from_split: z.string().meta({ description: "The split it ended, e.g. `v3 90% / v4 10%`." }),
+  to: z.int(),
 });

@@ -38,14 +38,14 @@ describe("the OpenAPI document is the routes' own specs", () => {
     const documented = onDisk.filter((h) => h.spec.doc);
     expect(documented.length).toBeGreaterThanOrEqual(12);
     expect(new Set(documented)).toEqual(new Set(API_ROUTES));
-    // The undocumented routes: the dashboard's own playground (session-authorised) and Stripe's
+    // The undocumented routes: the dashboard's own playground and Compare (session-authorised) and Stripe's
     // webhook (Stripe is its only caller, its signature the credential).
     expect(
       onDisk
         .filter((h) => !h.spec.doc)
         .map((h) => h.spec.path)
         .sort(),
-    ).toEqual(["/api/playground/{workflow_id}", "/api/webhooks/stripe"]);
+    ).toEqual(["/api/playground/{workflow_id}", "/api/playground/{workflow_id}/compare", "/api/webhooks/stripe"]);
     const paths = Object.entries(doc.paths)
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
       .sort();

@@ -28,6 +28,7 @@ const DECISIONS: Record<string, Needs> = {
   "PATCH /api/v1/workflows/{workflow_id}": "admin",
   "POST /api/v1/workflows/{workflow_id}/publish": "admin",
   "POST /api/v1/workflows/{workflow_id}/labels/{label}": "admin",
+  "POST /api/v1/workflows/{workflow_id}/labels/{label}/promote": "admin",
   "POST /api/v1/openai/chat/completions": "run",
   "POST /api/v1/openai/responses": "run",
   "GET /api/v1/openai/models": "run",
@@ -40,6 +41,7 @@ const DECISIONS: Record<string, Needs> = {
   "GET /api/v1/openapi.json": "public",
   "GET /api/health": "public",
   "POST /api/playground/{workflow_id}": "signed-in user",
+  "POST /api/playground/{workflow_id}/compare": "signed-in user",
 };
 
 type Caller = "run key" | "admin key" | "admin+run key" | "stream token";
@@ -73,6 +75,7 @@ const BODY: Record<string, unknown> = {
   "POST /api/v1/openai/responses": { prompt: { id: "wf_nosuchworkflow00000000000" } },
   "POST /api/v1/runs/{run_id}/feedback": { score: 1 },
   "POST /api/v1/workflows/{workflow_id}/labels/{label}": { version: 1 },
+  "POST /api/v1/workflows/{workflow_id}/labels/{label}/promote": { version: 1 },
   "POST /api/v1/workflows": { name: "x" },
 };
 

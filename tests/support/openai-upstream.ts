@@ -44,6 +44,8 @@ export interface FakeOpenAIOptions {
    * of type json_schema) is answered — the value, sent as JSON text, given the request's texts and schema.
    */
   structured?: (prompt: string, schema: unknown) => unknown;
+  /** Out-of-process too (POST /__control): the JSON text answering every structured-output request (a judge in the e2e suite). */
+  structuredText?: string;
 }
 
 export interface FakeOpenAI {
@@ -153,11 +155,13 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
     let toks =
       o.structured && schema
         ? words(JSON.stringify(o.structured(all, schema)))
-        : o.text !== undefined
-          ? words(o.text)
-          : o.echo
-            ? words(last)
-            : Array.from({ length: o.tokens ?? 20 }, (_, i) => `tok${i} `);
+        : o.structuredText !== undefined && schema
+          ? words(o.structuredText)
+          : o.text !== undefined
+            ? words(o.text)
+            : o.echo
+              ? words(last)
+              : Array.from({ length: o.tokens ?? 20 }, (_, i) => `tok${i} `);
     const limit = api === "chat" ? (body.max_completion_tokens ?? body.max_tokens) : body.max_output_tokens;
     const truncated = typeof limit === "number" && toks.length > limit;
     if (truncated) toks = toks.slice(0, limit);

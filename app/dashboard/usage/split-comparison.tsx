@@ -31,6 +31,7 @@ export function SplitComparison({ splits }: { splits: Split[] }) {
                     <th>p95</th>
                     <th>Credits</th>
                     <th>Feedback</th>
+                    <th>Judge</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -45,6 +46,9 @@ export function SplitComparison({ splits }: { splits: Split[] }) {
                       <td>{ms(a.p95Ms)}</td>
                       <td>{a.credits}</td>
                       <td>{a.feedback ? `${num(a.score, 2)} (${a.feedback})` : "–"}</td>
+                      <td title="Mean judge score of the version's newest completed eval">
+                        {a.judge?.meanScore != null ? `${num(a.judge.meanScore, 2)} (${a.judge.judged})` : "–"}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -8,7 +8,14 @@ import { exportWorkflowRoute } from "./workflow-export";
 import { runFeedbackRoute } from "./feedback";
 import { autoTopUpRoute, checkoutRoute, getBillingRoute } from "./billing";
 import { getEvalRoute, startEvalRoute } from "./evals";
-import { createWorkflowRoute, listWorkflowsRoute, moveLabelRoute, publishWorkflowRoute, updateDraftRoute } from "./management";
+import {
+  createWorkflowRoute,
+  listWorkflowsRoute,
+  moveLabelRoute,
+  promoteLabelRoute,
+  publishWorkflowRoute,
+  updateDraftRoute,
+} from "./management";
 
 // GET /api/v1/openapi.json: the document of the list below, this route included.
 export const openApiDocument = openApiDocumentRoute(() => API_ROUTES);
@@ -32,6 +39,7 @@ export const API_ROUTES: ApiRoute[] = [
   updateDraftRoute,
   publishWorkflowRoute,
   moveLabelRoute,
+  promoteLabelRoute,
   getBillingRoute,
   checkoutRoute,
   autoTopUpRoute,

@@ -10,12 +10,15 @@ import {
   listWorkflowsResponse,
   moveLabelBody,
   moveLabelResponse,
+  promoteLabelBody,
+  promoteLabelResponse,
   publishBody,
   publishResponse,
   updateDraftBody,
   updateDraftResponse,
 } from "@/lib/workflows/management-schemas";
 import { moveLabel } from "@/lib/workflows/move-label";
+import { promoteLabel } from "@/lib/workflows/promote-label";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import type { NewWorkflow } from "@/lib/workflows/schemas";
 import { updateDraft } from "@/lib/workflows/update-draft";
@@ -175,5 +178,40 @@ export const moveLabelRoute = apiRoute(
       actorId,
     });
     return { success: true as const, workflow_id: m.workflow_id, label: m.label, from: m.from, to: m.to!, moved: m.moved };
+  },
+);
+
+// POST /api/v1/workflows/:workflow_id/labels/:label/promote – end a split: the label moves wholly to one of its versions
+export const promoteLabelRoute = apiRoute(
+  {
+    ...ADMIN,
+    method: "POST",
+    path: "/api/v1/workflows/{workflow_id}/labels/{label}/promote",
+    body: promoteLabelBody,
+    response: promoteLabelResponse,
+    doc: {
+      operationId: "promoteLabel",
+      tag: "Management",
+      summary: "Promote a split label's winning version (admin keys)",
+      description:
+        "The label must split traffic (A/B) and the version must be one of its arms; the label then points at that version alone. " +
+        "Audited as `label.promote` (the label, the split it ended, the version, the key) and sent as the `label.moved` webhook event.",
+      pathParams: { ...WORKFLOW_ID, ...LABEL },
+      headerParams: [IDEMPOTENCY_HEADER],
+      body: { description: "The version that wins.", examples: { v4: { summary: "Version 4 wins", value: { version: 4 } } } },
+      ok: { description: "The split it ended and the version the label points at now." },
+      errors: [...MUTATION_ERRORS, "workflow_not_found"],
+    },
+  },
+  async ({ ctx, params, body }) => {
+    const actorId = actor(ctx.principal, params.workflow_id);
+    const p = await promoteLabel({
+      orgId: ctx.principal.orgId,
+      workflowId: params.workflow_id,
+      label: params.label,
+      version: body.version,
+      actorId,
+    });
+    return { success: true as const, workflow_id: p.workflow_id, label: p.label, from_split: p.from_split, to: p.to };
   },
 );

@@ -6,6 +6,8 @@ import { currentUserId } from "@/lib/auth/current-user";
 import { getRunOrThrow, serializeRun } from "@/lib/runs/get-run";
 import { moveLabel, rollbackProduction } from "@/lib/workflows/move-label";
 import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
+import { promoteLabel } from "@/lib/workflows/promote-label";
+import { adoptIntoDraft } from "@/lib/workflows/adopt-into-draft";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
 import { draftPatch } from "@/lib/workflows/schemas";
 import { restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
@@ -57,6 +59,24 @@ export const splitLabelAction = orgAction(
       weights: parseSplitSpec(input.spec),
       actorId: actor.userId,
     }),
+);
+
+// A split's winner takes the whole label: admins only, audited as label.promote.
+export const promoteLabelAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, label: z.string().min(1).max(40), version }) },
+  ({ input, actor }) =>
+    promoteLabel({ orgId: actor.orgId, workflowId: input.workflowId, label: input.label, version: input.version, actorId: actor.userId }),
+);
+
+// Compare's "Use this": a column's model (and a version column's content) into the draft; admins only, like any draft edit.
+export const adoptColumnAction = orgAction(
+  {
+    role: "admin",
+    currentUserId,
+    input: z.object({ ...wf, target: z.union([z.literal("draft"), version]), model: z.string().min(3).max(200) }),
+  },
+  ({ input, actor }) =>
+    adoptIntoDraft({ orgId: actor.orgId, workflowId: input.workflowId, target: input.target, model: input.model, actorId: actor.userId }),
 );
 
 // Members may run the playground, so they may read what their runs cost.

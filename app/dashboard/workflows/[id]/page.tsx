@@ -15,6 +15,7 @@ import { workflowSnippets } from "@/lib/workflows/snippets";
 import { variablesOf } from "@/lib/workflows/template";
 import { maskToolHeaders } from "@/lib/workflows/tools";
 import { LabelsSection } from "./labels-section";
+import { judgeOptions } from "@/lib/evals/compare";
 
 export const dynamic = "force-dynamic";
 
@@ -27,6 +28,7 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
   const canEdit = me.role !== "member";
   const baseUrl = publicBaseUrl(await headers());
   const publishedVars = published ? variablesOf(published) : [];
+  const judges = await judgeOptions(me.orgId, w.id);
   return (
     <>
       <div>
@@ -44,6 +46,8 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
         canEdit={canEdit}
         models={data.models}
         unpriced={data.unpriced}
+        versions={versions.map((v) => ({ version: v.version, model: v.model }))}
+        judges={judges}
         initial={{
           name: w.name,
           description: w.description,

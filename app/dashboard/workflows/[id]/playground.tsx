@@ -10,9 +10,9 @@ import { Button, Field, Input, TextArea } from "@/components/ui";
 // The playground runs the saved draft through our own stream endpoint with the AI SDK's hooks —
 // the same wire a customer's frontend uses — authorised by the dashboard session, not a key.
 
-type Variable = { name: string; example?: string; description?: string; type?: VariableType; values?: string[] };
+export type Variable = { name: string; example?: string; description?: string; type?: VariableType; values?: string[] };
 /** What a form field holds: text for most types, a checkbox's state for booleans. */
-type Raw = string | boolean;
+export type Raw = string | boolean;
 type Summary = { status: string; tokens: number; credits: number; latencyMs: number | null; runId: string; error: string | null };
 type RunMeta = { run_id?: string; usage?: { total_tokens: number }; credits_charged?: number; status?: string };
 
@@ -152,7 +152,7 @@ function FormRun({
           aria-busy={isLoading}
           className="min-h-32 whitespace-pre-wrap rounded-md border border-neutral-200 bg-neutral-50 p-3 text-sm dark:border-neutral-800 dark:bg-neutral-900"
         >
-          {completion || <span className="text-neutral-400">Output appears here as it streams.</span>}
+          {completion || <span className="text-neutral-600 dark:text-neutral-400">Output appears here as it streams.</span>}
         </div>
         {error ? (
           <p role="alert" className="text-sm text-red-600">
@@ -273,7 +273,7 @@ function ChatRun({
   );
 }
 
-function initialValues(variables: Variable[]): Record<string, Raw> {
+export function initialValues(variables: Variable[]): Record<string, Raw> {
   return Object.fromEntries(
     variables.map((v) => [
       v.name,
@@ -283,7 +283,7 @@ function initialValues(variables: Variable[]): Record<string, Raw> {
 }
 
 /** The run body: each field as its variable's type wants it (a number as a number, JSON parsed); a message when a field cannot be. */
-function typedBody(variables: Variable[], values: Record<string, Raw>): Record<string, unknown> | string {
+export function typedBody(variables: Variable[], values: Record<string, Raw>): Record<string, unknown> | string {
   const body: Record<string, unknown> = {};
   for (const v of variables) {
     const raw = values[v.name] ?? "";
@@ -300,7 +300,7 @@ function typedBody(variables: Variable[], values: Record<string, Raw>): Record<s
 }
 
 /** The control for one variable's type; an image takes a URL or an uploaded file (sent as a data: URL). */
-function VariableInput({ variable: v, value, onChange }: { variable: Variable; value: Raw; onChange: (v: Raw) => void }) {
+export function VariableInput({ variable: v, value, onChange }: { variable: Variable; value: Raw; onChange: (v: Raw) => void }) {
   const name = `var-${v.name}`;
   switch (v.type) {
     case "number":
@@ -375,7 +375,7 @@ function VariableInput({ variable: v, value, onChange }: { variable: Variable; v
 }
 
 /** The hooks surface a non-2xx body as the error message: show the seed's `error` text from it. */
-function errorText(e: Error) {
+export function errorText(e: Error) {
   try {
     const body = JSON.parse(e.message) as { error?: string };
     return body.error ?? e.message;

@@ -10,6 +10,7 @@ import { outputSchemaIssue, type OutputSchema } from "@/lib/workflows/output-sch
 import { enumHasValues, VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 import { Playground } from "./playground";
 import { ToolsField } from "./tools-field";
+import { Compare, type JudgeOption } from "./compare";
 import { useToast } from "@/components/toast";
 import { Button, Card, Field, Input, TextArea } from "@/components/ui";
 
@@ -48,6 +49,8 @@ export function WorkflowEditor({
   models,
   unpriced,
   canEdit,
+  versions,
+  judges,
 }: {
   orgId: string;
   workflowId: string;
@@ -55,6 +58,10 @@ export function WorkflowEditor({
   models: Model[];
   unpriced?: Unpriced;
   canEdit: boolean;
+  /** Published versions, newest first (Compare's columns). */
+  versions: { version: number; model: string }[];
+  /** The dataset's judge checks (Compare scores each column with one). */
+  judges: JudgeOption[];
 }) {
   const router = useRouter();
   const toast = useToast();
@@ -70,6 +77,8 @@ export function WorkflowEditor({
   const [schemaText, setSchemaText] = useState(() => (initial.outputSchema ? JSON.stringify(initial.outputSchema, null, 2) : ""));
   const schemaIssue = useMemo(() => outputSchemaTextIssue(schemaText), [schemaText]);
   const [toolsIssue, setToolsIssue] = useState<string | null>(null);
+  // Bumped when Compare's "Use this" replaces the draft: the Tools field re-reads it.
+  const [adopted, setAdopted] = useState(0);
   // The server's own schema, checked before saving: an over-long field or an enum without values
   // is flagged where it is typed.
   const issues = useMemo(
@@ -295,6 +304,7 @@ export function WorkflowEditor({
             ) : null}
           </div>
           <ToolsField
+            key={adopted}
             tools={d.tools}
             maxSteps={d.maxSteps}
             onTools={(t) => set("tools", t)}
@@ -317,6 +327,27 @@ export function WorkflowEditor({
       </Card>
       <Card title="Playground">
         <Playground orgId={orgId} workflowId={workflowId} variables={vars.map(meta)} beforeRun={canEdit ? save : async () => true} />
+      </Card>
+      <Card title="Compare">
+        <Compare
+          orgId={orgId}
+          workflowId={workflowId}
+          variables={vars.map(meta)}
+          versions={versions}
+          draftModel={d.model}
+          models={models}
+          judges={judges}
+          canEdit={canEdit}
+          beforeRun={canEdit ? save : async () => true}
+          onAdopt={(next) => {
+            // The server's draft now: shown as saved (nothing for the autosave to write back).
+            const draft = next as Draft;
+            saved.current = JSON.stringify(draft);
+            setD(draft);
+            setSchemaText(draft.outputSchema ? JSON.stringify(draft.outputSchema, null, 2) : "");
+            setAdopted((n) => n + 1);
+          }}
+        />
       </Card>
     </>
   );
