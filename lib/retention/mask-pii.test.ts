@@ -73,7 +73,7 @@ describe("maskPii", () => {
     const out = maskPii(input);
     const ms = performance.now() - t0;
     expect(typeof out).toBe("string");
-    expect(ms).toBeLessThan(1500);
+    expect(ms).toBeLessThan(3000); // generous on a shared machine: a quadratic pass over 1 MB takes minutes
   });
 
   it("takes about twice as long for twice the input (no superlinear case)", () => {
