@@ -49,9 +49,7 @@ export async function redactExpiredRuns(tx: DbOrTx, { limit, zeroGraceS }: { lim
       redacted_at = now(), redacted_after_days = due.days
     FROM due WHERE runs.id = due.id AND runs.redacted_at IS NULL
     RETURNING runs.id, runs.org_id, runs.source, runs.finished_at`);
-  return rowsOf<Row>(rows).map(
-    (r): RedactedRun => ({ id: r.id, orgId: r.org_id, source: r.source, finishedAt: new Date(r.finished_at) }),
-  );
+  return rowsOf<Row>(rows).map((r): RedactedRun => ({ id: r.id, orgId: r.org_id, source: r.source, finishedAt: new Date(r.finished_at) }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db";
-import { orgSettings, user } from "@/db/schema";
+import { orgSettings, orgs, user } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { setStoragePolicy } from "@/db/queries/retention";
@@ -56,6 +56,8 @@ export async function setStorageSettings({
   if (retentionDays != null && (!Number.isInteger(retentionDays) || retentionDays < 0 || retentionDays > MAX_RETENTION_DAYS))
     throw new AppError("invalid_request", `Retention must be a whole number of days from 0 to ${MAX_RETENTION_DAYS}, or empty (forever)`);
   const db = await getDb();
+  const [org] = await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)).limit(1);
+  if (!org) throw new AppError("not_found", "Organization not found");
   const result = await db.transaction(async (tx) => {
     await setStoragePolicy(tx, orgId, { retentionDays, maskPii });
     const details: Record<string, unknown> = {};

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { getRun } from "@/db/queries/runs";
 import { idempotencyKeys, runs, webhookDeliveries, webhookEndpoints } from "@/db/schema";
-import { setStorageSettings } from "@/lib/orgs/org-settings";
+import { runAdminCommand } from "@/lib/admin/run-admin-command";
+import { getOrgSettings, setStorageSettings } from "@/lib/orgs/org-settings";
 import { sweepRetention } from "@/lib/retention/sweep-retention";
 import { retentionPass } from "@/lib/server/start-retention";
 import { getRunBus } from "@/lib/runs/run-bus";
@@ -25,7 +26,9 @@ async function runOnce(f: Fixture, story: string, headers: Record<string, string
 
 /** Moves a run's start and end back in time. */
 async function age(runIds: string[], ago: string) {
-  await (await getDb()).execute(sql`
+  await (
+    await getDb()
+  ).execute(sql`
     UPDATE runs SET created_at = now() - ${ago}::interval - interval '1 second', finished_at = now() - ${ago}::interval
     WHERE id IN (${sql.join(
       runIds.map((id) => sql`${id}`),
@@ -167,7 +170,7 @@ describe("retention", () => {
 
   it("is bounded per pass, and instances sweeping at once clear each run once", async () => {
     const f = await createFixture({ template: "Tell {{story}}" });
-    const made = [];
+    const made: string[] = [];
     for (let i = 0; i < 12; i++) made.push((await runOnce(f, `n${i}`)).run_id);
     await age(made, "8 days");
     await sweepAll(); // nothing else due
@@ -193,6 +196,24 @@ describe("retention", () => {
   it("refuses a retention that is not a whole number of days from 0", async () => {
     const f = await createFixture();
     for (const bad of [-1, 1.5, 100_000])
-      await expect(setStorageSettings({ orgId: f.orgId, actorId: null, retentionDays: bad })).rejects.toMatchObject({ code: "invalid_request" });
+      await expect(setStorageSettings({ orgId: f.orgId, actorId: null, retentionDays: bad })).rejects.toMatchObject({
+        code: "invalid_request",
+      });
+  });
+
+  it("the admin CLI sets it: org set --org <id> --retention-days <n>|forever --mask-pii on|off", async () => {
+    const f = await createFixture();
+    expect(await runAdminCommand(["org", "set", "--org", f.orgId, "--retention-days", "14", "--mask-pii", "on"])).toEqual({
+      retention_days: 14,
+      mask_pii: true,
+    });
+    expect(await getOrgSettings(f.orgId)).toMatchObject({ retentionDays: 14, maskPii: true });
+    await runAdminCommand(["org", "set", "--org", f.orgId, "--retention-days", "forever"]);
+    expect(await getOrgSettings(f.orgId)).toMatchObject({ retentionDays: null, maskPii: true });
+    for (const args of [["--retention-days", "-3"], ["--retention-days", "soon"], ["--mask-pii", "yes"], []])
+      await expect(runAdminCommand(["org", "set", "--org", f.orgId, ...args])).rejects.toMatchObject({ code: "invalid_request" });
+    await expect(runAdminCommand(["org", "set", "--org", "org_nope", "--retention-days", "3"])).rejects.toMatchObject({
+      code: "not_found",
+    });
   });
 });
