@@ -130,7 +130,7 @@ function FormRun({
           </Field>
         ))}
         {invalid ? (
-          <p role="alert" className="text-sm text-red-600">
+          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
             {invalid}
           </p>
         ) : null}
@@ -152,10 +152,10 @@ function FormRun({
           aria-busy={isLoading}
           className="min-h-32 whitespace-pre-wrap rounded-md border border-neutral-200 bg-neutral-50 p-3 text-sm dark:border-neutral-800 dark:bg-neutral-900"
         >
-          {completion || <span className="text-neutral-400">Output appears here as it streams.</span>}
+          {completion || <span className="text-neutral-500">Output appears here as it streams.</span>}
         </div>
         {error ? (
-          <p role="alert" className="text-sm text-red-600">
+          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
             {errorText(error)}
           </p>
         ) : null}
@@ -243,7 +243,7 @@ function ChatRun({
         </p>
       ) : null}
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {errorText(error)}
         </p>
       ) : null}
