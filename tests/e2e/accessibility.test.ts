@@ -139,7 +139,7 @@ describe("accessibility: WCAG 2 A/AA (axe-core)", () => {
     await page.getByTestId("playground-summary").waitFor({ timeout: 20_000 });
     findings.push(...(await wcagViolations(page, `/dashboard/workflows/${workflowId} (after a playground run)`)));
     expect(findings, formatFindings(findings)).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it("the same pages pass in the dark theme", async () => {
     expect(signedInPages.length).toBeGreaterThan(0);
@@ -151,5 +151,5 @@ describe("accessibility: WCAG 2 A/AA (axe-core)", () => {
       if (p.startsWith("/dashboard")) await page.screenshot({ path: `${SHOTS}/dark${p.replaceAll("/", "_")}.png`, fullPage: true });
     }
     expect(findings, formatFindings(findings)).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });
