@@ -117,7 +117,8 @@ describe("retention", () => {
   it("0 days keeps only metering, after a short grace; with the copies of the answer (webhook payloads, Idempotency-Key answers, run bus)", async () => {
     const f = await createFixture({ template: "Tell {{story}}" });
     await setStorageSettings({ orgId: f.orgId, actorId: null, retentionDays: 0 });
-    const done = await runOnce(f, "secret plan", { "idempotency-key": "retention-k1" });
+    const idem = `retention-${Date.now()}`;
+    const done = await runOnce(f, "secret plan", { "idempotency-key": idem });
     const fresh = await runOnce(f, "fresh");
     const db = await getDb();
     // A delivery that carried the run's inputs and output to an endpoint that opted in.
@@ -154,15 +155,18 @@ describe("retention", () => {
 
     const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpoint!.id));
     expect(delivery!.payload).toEqual({ type: "run.completed", data: { run_id: done.run_id, credits_charged: 3 } });
-    const [idem] = await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, "retention-k1"));
-    expect(idem).toMatchObject({ runId: done.run_id, responseBody: null, responseStatus: null });
+    const [stored] = await db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.apiKeyId, f.keyId), eq(idempotencyKeys.key, idem)));
+    expect(stored).toMatchObject({ runId: done.run_id, responseBody: null, responseStatus: null });
     expect(await bus.follow(done.run_id)).toBeNull();
     // A repeat of the request answers from the run as it now is: the answer was not kept elsewhere.
     const again = await apiRequest(`/api/v1/run/${f.workflowId}`, {
       method: "POST",
       key: f.key,
       json: { story: "secret plan" },
-      headers: { "idempotency-key": "retention-k1" },
+      headers: { "idempotency-key": idem },
     });
     expect(JSON.stringify(await again.json())).not.toContain("secret plan");
     await expectLedgerEqualsBalance(f.orgId);
