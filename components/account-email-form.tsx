@@ -30,7 +30,7 @@ export function AccountEmailForm({ email }: { email: string }) {
         Change email
       </Button>
       {error ? (
-        <p role="alert" className="w-full text-sm text-red-600">
+        <p role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}

@@ -96,7 +96,7 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
         />
       </Field>
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}
@@ -163,7 +163,7 @@ function SecondFactorForm({ next }: { next: string }) {
         />
       </Field>
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}

@@ -28,7 +28,7 @@ export function CreateOrgForm() {
         <Input name="org" required maxLength={100} placeholder="Acme" />
       </Field>
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}

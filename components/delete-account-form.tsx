@@ -39,7 +39,7 @@ export function DeleteAccountForm() {
         <Input name="confirm" required autoComplete="off" />
       </Field>
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}

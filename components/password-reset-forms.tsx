@@ -32,7 +32,7 @@ export function ForgotPasswordForm() {
         <Input name="email" type="email" required autoComplete="email" />
       </Field>
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}
@@ -87,7 +87,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
         <Input name="confirm" type="password" required minLength={8} maxLength={128} autoComplete="new-password" />
       </Field>
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}

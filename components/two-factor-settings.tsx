@@ -49,7 +49,7 @@ export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
           Turn off
         </Button>
         {error ? (
-          <p role="alert" className="w-full text-sm text-red-600">
+          <p role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
             {error}
           </p>
         ) : null}
@@ -99,7 +99,7 @@ export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
             Turn on
           </Button>
           {error ? (
-            <p role="alert" className="w-full text-sm text-red-600">
+            <p role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
               {error}
             </p>
           ) : null}
@@ -133,7 +133,7 @@ export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
         Set up two-factor sign-in
       </Button>
       {error ? (
-        <p role="alert" className="w-full text-sm text-red-600">
+        <p role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}

@@ -21,6 +21,7 @@ const NAV = [
 const ADMIN_NAV = [
   { href: "/dashboard/webhooks", label: "Webhooks" },
   { href: "/dashboard/audit", label: "Audit log" },
+  { href: "/dashboard/settings", label: "Settings" },
 ];
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {

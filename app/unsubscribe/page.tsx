@@ -18,7 +18,7 @@ export default async function UnsubscribePage({ searchParams }: { searchParams: 
           <UnsubscribeButton token={t!} />
         </>
       ) : (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           This link is not valid.
         </p>
       )}

@@ -1,4 +1,4 @@
-import { bigint, boolean, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 import { orgs } from "./orgs";
 
@@ -16,6 +16,13 @@ export const orgSettings = pgTable("org_settings", {
    * goes out on a change to low or zero, never on first sight (a new org at 0 is not news).
    */
   balanceNotice: text("balance_notice", { enum: ["ok", "low", "zero"] }),
+  /**
+   * Keep runs' inputs and outputs this many days after they finish, then clear them (lib/retention);
+   * null: forever (the default); 0: keep only metering (tokens, credits, status, timings, model).
+   */
+  retentionDays: integer("retention_days"),
+  /** Mask e-mail addresses, phone and card numbers in the runs' stored inputs and outputs (lib/retention/mask-pii.ts). */
+  maskPii: boolean("mask_pii").notNull().default(false),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { apiKeys } from "./api-keys";
 import { orgs } from "./orgs";
@@ -86,6 +87,9 @@ export const runs = pgTable(
     latencyMs: integer("latency_ms"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
+    /** When the retention sweeper cleared the run's inputs and output (lib/retention), and the org's setting then. */
+    redactedAt: timestamp("redacted_at", { withTimezone: true }),
+    redactedAfterDays: integer("redacted_after_days"),
   },
   (t) => [
     index("runs_org_id_created_at_idx").on(t.orgId, t.createdAt),
@@ -93,6 +97,10 @@ export const runs = pgTable(
     // The orphan sweeper scans only unfinished runs.
     index("runs_status_created_at_idx").on(t.status, t.createdAt),
     index("runs_org_end_user_idx").on(t.orgId, t.endUser),
+    // The retention sweeper scans only finished runs it has not cleared yet.
+    index("runs_retention_idx")
+      .on(t.orgId, t.finishedAt)
+      .where(sql`${t.redactedAt} IS NULL AND ${t.finishedAt} IS NOT NULL`),
   ],
 );
 

@@ -8,6 +8,7 @@ import { AppError } from "@/lib/errors";
 import { createOrg } from "@/lib/orgs/create-org";
 import { addOperator, listOperators, removeOperator } from "@/lib/operator/operators";
 import { adjustOrgCredits, suspendOrg, unsuspendOrg } from "@/lib/operator/org-actions";
+import { setStorageSettings } from "@/lib/orgs/org-settings";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
 import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
@@ -25,6 +26,7 @@ import { runEval } from "@/lib/evals/run-eval";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
+  org set --org <org_id> [--retention-days <n>|forever] [--mask-pii on|off]   (keep runs' inputs and outputs n days, 0: metering only; mask e-mails, phones, cards in stored runs)
   key create --org <org_id> [--name <name>] [--rate-limit <per-minute>] [--scope run|admin|admin,run]   (admin: the management API; default run)
   key revoke --org <org_id> --key <key_id>
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
@@ -100,6 +102,8 @@ const OPTIONS = {
   all: { type: "boolean" },
   reason: { type: "string" },
   email: { type: "string" },
+  "retention-days": { type: "string" },
+  "mask-pii": { type: "string" },
 } as const;
 
 /** The admin CLI, as the operator of its actions' audit entries. */
@@ -166,6 +170,21 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
   switch (positionals.join(" ")) {
     case "org create":
       return createOrg({ name: need("name"), credits: int("credits", v.credits) ?? 0 });
+    case "org set": {
+      const days = v["retention-days"];
+      const mask = v["mask-pii"];
+      if (days === undefined && mask === undefined)
+        throw new AppError("invalid_request", `org set needs --retention-days or --mask-pii\n${ADMIN_USAGE}`);
+      if (mask !== undefined && mask !== "on" && mask !== "off") throw new AppError("invalid_request", "--mask-pii must be on or off");
+      if (days !== undefined && days !== "forever" && !/^\d+$/.test(days))
+        throw new AppError("invalid_request", "--retention-days must be a whole number of days (0: metering only) or forever");
+      return setStorageSettings({
+        orgId: need("org"),
+        actorId: null,
+        retentionDays: days === undefined ? undefined : days === "forever" ? null : Number(days),
+        maskPii: mask === undefined ? undefined : mask === "on",
+      });
+    }
     case "key create":
       return createApiKey({
         orgId: need("org"),

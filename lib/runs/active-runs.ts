@@ -3,6 +3,7 @@ import { getBackgroundDb } from "@/db";
 import { heartbeatRuns, listCancelRequested, updateRunsProgress, type RunProgressUpdate } from "@/db/queries/runs";
 import type { CallProgress } from "@/lib/llm/engine";
 import { logger } from "@/lib/logger";
+import { maskPii } from "@/lib/retention/mask-pii";
 import { stripNul } from "./strip-nul";
 import { processSingleton, replaceProcessSingleton } from "@/lib/process-singleton";
 
@@ -12,7 +13,15 @@ import { processSingleton, replaceProcessSingleton } from "@/lib/process-singlet
 // land on another instance, so the flag in the database is how it reaches the one running it.
 
 export type RunProgress = CallProgress;
-type Active = { orgId: string; abort: (reason: unknown) => void; progress: RunProgress; savedLength: number; savedSent: boolean };
+type Active = {
+  orgId: string;
+  abort: (reason: unknown) => void;
+  progress: RunProgress;
+  savedLength: number;
+  savedSent: boolean;
+  /** The org stores outputs masked (lib/retention/mask-pii.ts). */
+  mask?: boolean;
+};
 
 const active = processSingleton("active-runs", () => new Map<string, Active>());
 const TICK_MS = 1000;
@@ -31,8 +40,13 @@ export function watchRunActivity(w: RunActivity) {
   watchers.add(w);
 }
 
-export function registerRun(runId: string, orgId: string, abort: (reason: unknown) => void): { progress: RunProgress; done: () => void } {
-  const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0, savedSent: false };
+export function registerRun(
+  runId: string,
+  orgId: string,
+  abort: (reason: unknown) => void,
+  mask?: boolean,
+): { progress: RunProgress; done: () => void } {
+  const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0, savedSent: false, mask };
   active.set(runId, entry);
   for (const w of watchers) w.busy();
   processSingleton("active-runs-timer", () =>
@@ -88,7 +102,7 @@ async function tick() {
     // "Sent" is what an orphaned run pays its input for (lib/credits/README.md, orphans).
     updates.push({
       id,
-      output: stripNul(p.text),
+      output: entry.mask ? maskPii(stripNul(p.text)) : stripNul(p.text),
       outputTokens: p.outputTokens,
       sent: p.sent ? { inputTokens: p.inputTokens ?? 0, model: p.model ?? null } : null,
     });

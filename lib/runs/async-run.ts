@@ -14,6 +14,7 @@ import { newId } from "@/lib/ids";
 import { resolvePlan } from "@/lib/llm/fallback-plan";
 import { logger } from "@/lib/logger";
 import { kickJobs, type JobHandler } from "@/lib/queue/worker";
+import { masksStoredRuns } from "@/lib/retention/storage-policy";
 import { trackRun } from "./in-flight";
 import { admitRun, executeRun, type RunRequest } from "./open-run";
 import type { StartedRun } from "./reserve-run";
@@ -130,6 +131,7 @@ async function executeStartedRun({ runId, orgId, prompt }: RunJob, row: NonNulla
     maxOutputTokens: row.maxOutputTokens ?? version.maxOutputTokens,
     inputTokensEstimate: estimateTokens(promptText),
     prices: row.prices ?? plan.prices,
+    maskStored: await masksStoredRuns(orgId),
   };
   const prepared = { orgId, workflowId: row.workflowId, version, inputs: row.inputs, modelId: row.model, plan, prompt, promptText };
   await trackRun(executeRun(prepared, run, startedAt, {}));

@@ -9,6 +9,7 @@ import type { CallResult } from "@/lib/llm/call-with-retries";
 import { logger } from "@/lib/logger";
 import type { EngineResult } from "@/lib/llm/engine";
 import type { StartedRun } from "./reserve-run";
+import { maskPii } from "@/lib/retention/mask-pii";
 import { stripNul } from "./strip-nul";
 
 export type FinishedRun = {
@@ -37,6 +38,8 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
   const { inputTokens, outputTokens } = result.usage;
   const status = statusOf(result);
   const latencyMs = Math.round(performance.now() - startedAt);
+  // What is stored, masked when the org asks for it (the caller already has the real text).
+  const stored = run.maskStored ? (s: string) => maskPii(stripNul(s)) : stripNul;
   const base = { id: run.id, status, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, latencyMs };
   for (let attempt = 1; ; attempt++) {
     try {
@@ -47,12 +50,12 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
         cost: chargeFor(run, result),
         attempts: result.attempts ?? null,
         // A model may emit NUL, which PostgreSQL text cannot store: the stream already carried it.
-        output: stripNul(result.text),
-        citations: result.citations.map(stripNul),
+        output: stored(result.text),
+        citations: result.citations.map(stored),
         inputTokens,
         outputTokens,
         errorCode: result.error?.code ?? null,
-        errorMessage: result.error ? stripNul(result.error.message) : null,
+        errorMessage: result.error ? stored(result.error.message) : null,
         firstTokenMs: result.firstTokenMs ?? null,
         latencyMs,
       };

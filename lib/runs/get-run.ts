@@ -6,6 +6,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { runVisibleTo, type Viewer } from "@/lib/auth/visibility";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
+import { redactionNote } from "@/lib/retention/redaction-note";
 import type { RunRecord } from "./schemas";
 
 /** A run as the API shows it: the /run response's fields, plus its state and timings. */
@@ -31,6 +32,8 @@ export function serializeRun(r: Run): RunRecord {
     first_token_ms: r.firstTokenMs,
     latency_ms: r.latencyMs,
     attempts: r.attempts ?? [],
+    redacted_at: r.redactedAt?.toISOString() ?? null,
+    redaction: r.redactedAt ? redactionNote(r.redactedAfterDays) : null,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { KeyRestrictions } from "@/lib/auth/api-keys";
 import type { RunAssignment, RunPrice, RunSource } from "@/db/schema";
 import { reserveCredits } from "@/lib/credits/reserve-credits";
+import { maskInputs } from "@/lib/retention/mask-pii";
+import { masksStoredRuns } from "@/lib/retention/storage-policy";
 import { isDraft, type PreparedRun } from "./prepare-run";
 
 /** What the rest of a run needs to know about its row. */
@@ -13,6 +15,8 @@ export type StartedRun = {
   inputTokensEstimate: number;
   /** The price of each model the run may call, as reserved: it settles at these. */
   prices: Record<string, RunPrice>;
+  /** The org stores its runs' inputs and outputs masked (lib/retention/mask-pii.ts): the model and the caller still get the real text. */
+  maskStored?: boolean;
 };
 
 /**
@@ -44,6 +48,7 @@ export async function reserveRun(
     assignment?: RunAssignment | null;
   },
 ): Promise<StartedRun> {
+  const maskStored = await masksStoredRuns(p.orgId);
   const r = await reserveCredits({
     orgId: p.orgId,
     workflowId: p.workflowId,
@@ -52,7 +57,7 @@ export async function reserveRun(
     source: meta.source,
     protocol: meta.protocol,
     model: p.modelId,
-    inputs: p.inputs,
+    inputs: maskStored ? maskInputs(p.inputs) : p.inputs,
     endUser: meta.endUser ?? null,
     sessionId: meta.sessionId ?? null,
     assignment: meta.assignment ?? null,
@@ -74,5 +79,6 @@ export async function reserveRun(
     maxOutputTokens: r.maxOutputTokens,
     inputTokensEstimate: r.inputTokensEstimate,
     prices: p.plan.prices,
+    maskStored,
   };
 }

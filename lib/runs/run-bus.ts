@@ -23,6 +23,8 @@ export interface RunBus {
   follow(runId: string): Promise<ReadableStream<BusEvent> | null>;
   /** How many followers of the run this instance serves now. */
   followers(runId: string): number;
+  /** Drops the run's stored events (its org's retention cleared the run: lib/retention). */
+  forget(runId: string): Promise<void>;
 }
 
 const KEEP_S = 3600;
@@ -61,6 +63,9 @@ export function memoryBus(): RunBus {
       });
     },
     followers: (runId) => runs.get(runId)?.listeners.size ?? 0,
+    async forget(runId) {
+      if (runs.get(runId)?.events.at(-1)?.t === "end") runs.delete(runId);
+    },
   };
 }
 
@@ -161,6 +166,10 @@ export function redisBus(url: string, name = "flowgate-run-bus"): RunBus {
       });
     },
     followers: (runId) => following.get(runId) ?? 0,
+    async forget(runId) {
+      await ready;
+      await client.del(key(runId));
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import { RunTimeoutError } from "@/lib/llm/engine";
  */
 export function runSignal(
   clientSignal: AbortSignal | undefined,
-  run: { id: string; orgId: string },
+  run: { id: string; orgId: string; maskStored?: boolean },
 ): { signal: AbortSignal; abort: (reason?: unknown) => void; progress: RunProgress; dispose: () => void } {
   const ctrl = new AbortController();
   const abort = (reason?: unknown) => ctrl.abort(reason);
@@ -18,7 +18,7 @@ export function runSignal(
   const onClientAbort = () => abort(clientSignal?.reason);
   if (clientSignal?.aborted) onClientAbort();
   else clientSignal?.addEventListener("abort", onClientAbort, { once: true });
-  const registration = registerRun(run.id, run.orgId, abort);
+  const registration = registerRun(run.id, run.orgId, abort, run.maskStored);
   return {
     signal: ctrl.signal,
     abort,

@@ -204,6 +204,14 @@ export const runRecord = z.object({
       }),
     )
     .meta({ description: "Every model call the run made, in order: retries and fallbacks. Empty for runs that recorded none." }),
+  redacted_at: z.iso.datetime().nullable().meta({
+    description:
+      "When the org's retention setting cleared the run's inputs, result, citations and error text; null while they are kept. Usage, credits, status, timings and model stay.",
+  }),
+  redaction: z
+    .string()
+    .nullable()
+    .meta({ description: "Why the run's content is empty, e.g. `Inputs and output removed after 30 days (retention)`; null while kept." }),
 });
 export type RunRecord = z.output<typeof runRecord>;
 

@@ -15,6 +15,7 @@ import { createOrg } from "@/lib/orgs/create-org";
 import { drain } from "./drain";
 import { startIdleGc } from "./idle-gc";
 import { startQueue } from "./start-queue";
+import { startRetentionSweeper } from "./start-retention";
 import { flushTracing } from "@/lib/telemetry/trace";
 import { SWEEP_EVERY_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
@@ -48,6 +49,7 @@ async function doBoot() {
   // Queued async runs (and webhook deliveries) left by a previous process are picked up from here.
   startQueue();
   startIdleGc();
+  startRetentionSweeper();
   handleShutdownSignals();
   logger.info("flowgate ready", { database: kind, model: defaultModelId(), bootMs: Math.round(performance.now() - t0) });
 }

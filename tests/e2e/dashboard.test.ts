@@ -262,6 +262,7 @@ describe("dashboard: sign up → workflow → playground → publish → key →
         "API reference",
         "Webhooks",
         "Audit log",
+        "Settings",
       ]);
       await p3.screenshot({ path: `${SHOTS}/13-phone-menu-open.png` });
       await aside.getByRole("link", { name: "API keys" }).click();

@@ -11,7 +11,7 @@ export default async function ResetPasswordPage({ searchParams }: { searchParams
       {valid ? (
         <ResetPasswordForm token={valid} />
       ) : (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           This link is incomplete: open the one in the mail again, or{" "}
           <Link className="underline" href="/forgot-password">
             ask for a new one

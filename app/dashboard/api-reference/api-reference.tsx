@@ -23,7 +23,7 @@ export function ApiReference({ doc, base }: { doc: OpenApiDocument; base: string
       <Card>
         <p className="text-sm">
           The machine-readable document is at{" "}
-          <a className="font-mono text-indigo-600 underline" href="/api/v1/openapi.json">
+          <a className="font-mono text-indigo-600 dark:text-indigo-400 underline" href="/api/v1/openapi.json">
             {base}/api/v1/openapi.json
           </a>{" "}
           (OpenAPI 3.1, public): import it into Postman, Insomnia or an SDK generator. Authenticate with an API key (

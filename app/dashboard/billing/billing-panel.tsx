@@ -88,7 +88,7 @@ export function BillingPanel({
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <p className="text-sm text-neutral-500">Balance</p>
-          <p className={`text-3xl font-semibold ${balance <= 0 ? "text-red-600" : ""}`} data-testid="balance">
+          <p className={`text-3xl font-semibold ${balance <= 0 ? "text-red-600 dark:text-red-400" : ""}`} data-testid="balance">
             {balance.toLocaleString("en-US")} credits
           </p>
         </div>
@@ -159,7 +159,7 @@ export function BillingPanel({
         <section className="space-y-2">
           <h2 className="text-base font-semibold">Auto top-up</h2>
           {auto_top_up.disabled_reason && !auto_top_up.enabled ? (
-            <p className="text-sm text-red-600" data-testid="auto-top-up-off">
+            <p className="text-sm text-red-600 dark:text-red-400" data-testid="auto-top-up-off">
               Turned off: {auto_top_up.disabled_reason}
             </p>
           ) : null}

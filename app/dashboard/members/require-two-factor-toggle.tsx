@@ -30,7 +30,7 @@ export function RequireTwoFactorToggle({ orgId, on }: { orgId: string; on: boole
       </label>
       <p className="text-xs text-neutral-500">Members without it are sent to set it up before they can use this organization.</p>
       {error ? (
-        <p role="alert" className="text-red-600">
+        <p role="alert" className="text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}

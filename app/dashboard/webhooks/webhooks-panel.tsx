@@ -111,11 +111,11 @@ export function WebhooksPanel({
                 </td>
                 <td className="pr-3 text-xs">
                   {e.disabled_at ? (
-                    <span className="text-red-600">
+                    <span className="text-red-600 dark:text-red-400">
                       disabled {when(e.disabled_at)}: {e.disabled_reason}
                     </span>
                   ) : e.failing_since ? (
-                    <span className="text-amber-600">enabled, failing since {when(e.failing_since)}</span>
+                    <span className="text-amber-700 dark:text-amber-400">enabled, failing since {when(e.failing_since)}</span>
                   ) : (
                     "enabled"
                   )}

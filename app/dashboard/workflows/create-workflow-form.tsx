@@ -25,7 +25,7 @@ export function CreateWorkflowForm({ orgId }: { orgId: string }) {
       </Field>
       <Button type="submit">Create</Button>
       {error ? (
-        <p role="alert" className="text-sm text-red-600 md:col-span-3">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400 md:col-span-3">
           {error}
         </p>
       ) : null}

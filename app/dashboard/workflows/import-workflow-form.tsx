@@ -51,7 +51,7 @@ export function ImportWorkflowForm({ orgId }: { orgId: string }) {
         </Button>
       </div>
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}

@@ -21,7 +21,7 @@ export function AcceptInvite({
   const [error, setError] = useState<string | null>(null);
   if (signedInAs.toLowerCase() !== invitedEmail) {
     return (
-      <p role="alert" className="text-sm text-red-600">
+      <p role="alert" className="text-sm text-red-600 dark:text-red-400">
         You are signed in as {signedInAs}. Sign out and sign in as {invitedEmail} to accept.
       </p>
     );
@@ -40,7 +40,7 @@ export function AcceptInvite({
         Join
       </Button>
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {error}
         </p>
       ) : null}

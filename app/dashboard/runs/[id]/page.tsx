@@ -4,6 +4,7 @@ import { Card } from "@/components/ui";
 import { requireOrgPage } from "@/lib/auth/current-user";
 import { runPageData } from "@/lib/dashboard/page-data";
 import { isAppError } from "@/lib/errors";
+import { redactionNote } from "@/lib/retention/redaction-note";
 import { AddToDataset } from "./add-to-dataset";
 
 export const dynamic = "force-dynamic";
@@ -99,6 +100,14 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             {r.errorMessage}
           </p>
         </Card>
+      ) : null}
+      {r.redactedAt ? (
+        <p
+          data-testid="run-redacted"
+          className="rounded-md bg-neutral-100 p-3 text-sm text-neutral-700 dark:bg-neutral-900 dark:text-neutral-300"
+        >
+          {redactionNote(r.redactedAfterDays)} on {r.redactedAt.toISOString().slice(0, 10)}.
+        </p>
       ) : null}
       <Card title="Inputs">
         <pre className="overflow-x-auto rounded bg-neutral-100 p-3 text-xs dark:bg-neutral-900">{JSON.stringify(r.inputs, null, 2)}</pre>

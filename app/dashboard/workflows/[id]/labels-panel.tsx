@@ -155,13 +155,15 @@ export function LabelsPanel({
       {message ? (
         <p
           role={message.kind === "error" ? "alert" : "status"}
-          className={`mt-2 text-sm ${message.kind === "error" ? "text-red-600" : "text-green-700"}`}
+          className={`mt-2 text-sm ${message.kind === "error" ? "text-red-600 dark:text-red-400" : "text-green-700 dark:text-green-400"}`}
         >
           {message.text}
         </p>
       ) : null}
       {production ? null : labels.length > 0 ? (
-        <p className="mt-2 text-sm text-amber-700">No production label: the API answers 404 unless a call pins a version or label.</p>
+        <p className="mt-2 text-sm text-amber-700 dark:text-amber-400">
+          No production label: the API answers 404 unless a call pins a version or label.
+        </p>
       ) : null}
       {history.length > 0 ? (
         <details className="mt-4">

@@ -130,7 +130,7 @@ function FormRun({
           </Field>
         ))}
         {invalid ? (
-          <p role="alert" className="text-sm text-red-600">
+          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
             {invalid}
           </p>
         ) : null}
@@ -155,7 +155,7 @@ function FormRun({
           {completion || <span className="text-neutral-600 dark:text-neutral-400">Output appears here as it streams.</span>}
         </div>
         {error ? (
-          <p role="alert" className="text-sm text-red-600">
+          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
             {errorText(error)}
           </p>
         ) : null}
@@ -243,7 +243,7 @@ function ChatRun({
         </p>
       ) : null}
       {error ? (
-        <p role="alert" className="text-sm text-red-600">
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {errorText(error)}
         </p>
       ) : null}

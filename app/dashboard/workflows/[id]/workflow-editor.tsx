@@ -210,7 +210,7 @@ export function WorkflowEditor({
               <Highlighted text={d.template} />
             </p>
             {issues.map((i) => (
-              <p key={i} role="alert" className="mt-1 text-sm text-red-600">
+              <p key={i} role="alert" className="mt-1 text-sm text-red-600 dark:text-red-400">
                 {i}
               </p>
             ))}
@@ -298,7 +298,7 @@ export function WorkflowEditor({
               />
             </Field>
             {schemaIssue ? (
-              <p role="alert" className="mt-1 text-sm text-red-600">
+              <p role="alert" className="mt-1 text-sm text-red-600 dark:text-red-400">
                 Output schema {schemaIssue}
               </p>
             ) : null}
@@ -432,7 +432,7 @@ function Highlighted({ text }: { text: string }) {
         className={
           ok
             ? "rounded bg-indigo-100 px-0.5 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100"
-            : "rounded bg-red-100 px-0.5 text-red-700"
+            : "rounded bg-red-100 px-0.5 text-red-700 dark:bg-red-900 dark:text-red-100"
         }
       >
         {p}

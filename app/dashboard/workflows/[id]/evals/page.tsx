@@ -109,7 +109,7 @@ export default async function EvalsPage({
                   <td className="py-2 text-xs">{when(r.createdAt)}</td>
                   <td>{targetOf(r)}</td>
                   <td>{r.status}</td>
-                  <td className={r.failed ? "text-red-700" : "text-green-700"}>
+                  <td className={r.failed ? "text-red-700 dark:text-red-400" : "text-green-700 dark:text-green-400"}>
                     {r.passed}/{r.cases}
                   </td>
                   <td>{r.creditsCharged}</td>
@@ -200,17 +200,17 @@ function Verdict({
       }
     | undefined;
 }) {
-  if (!r) return <span className="text-neutral-400">not run</span>;
+  if (!r) return <span className="text-neutral-500">not run</span>;
   return (
     <div className="max-w-xs text-xs">
       <span className={`rounded px-1.5 font-medium ${r.passed ? "bg-green-100 text-green-800" : "bg-red-100 text-red-800"}`}>
         {r.passed ? "pass" : "fail"}
       </span>
-      {r.error ? <div className="text-red-700">{r.error}</div> : null}
+      {r.error ? <div className="text-red-700 dark:text-red-400">{r.error}</div> : null}
       {r.checks
         .filter((c) => !c.ok && c.type !== "judge")
         .map((c, i) => (
-          <div key={i} className="text-red-700">
+          <div key={i} className="text-red-700 dark:text-red-400">
             {c.message}
           </div>
         ))}
@@ -218,7 +218,11 @@ function Verdict({
       {r.checks
         .filter((c) => c.type === "judge")
         .map((c, i) => (
-          <div key={`j${i}`} className={c.ok ? "text-green-800" : "text-red-700"} data-testid="judge-verdict">
+          <div
+            key={`j${i}`}
+            className={c.ok ? "text-green-800 dark:text-green-400" : "text-red-700 dark:text-red-400"}
+            data-testid="judge-verdict"
+          >
             judge {c.score ?? "—"}: {c.reason ?? c.message}
           </div>
         ))}
