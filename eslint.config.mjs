@@ -34,7 +34,7 @@ const parserFor = (plugins) => ({
 // also held by the "run core's layers" block below.
 const LEAVES = ["env", "errors", "ids", "logger", "process-singleton", "server-timing", "public-base-url"];
 const MAY_IMPORT = {
-  admin: ["auth", "billing", "credits", "errors", "evals", "llm", "orgs", "webhooks", "workflows"],
+  admin: ["auth", "billing", "credits", "errors", "evals", "llm", "operator", "orgs", "webhooks", "workflows"],
   api: [
     "db",
     "auth",
@@ -68,6 +68,7 @@ const MAY_IMPORT = {
   llm: ["db", "cache", ...LEAVES],
   mail: ["db", "queue", ...LEAVES],
   notices: ["db", "auth", "mail", ...LEAVES],
+  operator: ["db", "audit", "auth", "credits", ...LEAVES],
   orgs: ["db", "mail", "audit", "auth", "credits", "env", "errors", "ids"],
   queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
   ratelimit: ["env", "logger", "process-singleton"],

@@ -64,7 +64,19 @@ export async function startFlowgate(opts: {
   // The seed's million credits run out within one bench on a quiet machine (402s at 200 streams/s).
   await exec(
     process.execPath,
-    [tsx, "--conditions=react-server", "scripts/admin.ts", "credits", "grant", "--org", seed.orgId, "--amount", "1000000000000"],
+    [
+      tsx,
+      "--conditions=react-server",
+      "scripts/admin.ts",
+      "credits",
+      "grant",
+      "--org",
+      seed.orgId,
+      "--amount",
+      "1000000000000",
+      "--reason",
+      "bench",
+    ],
     { cwd: dir, env },
   );
   // Started as `npm start` starts it (scripts/next-start.ts: its preload and V8 flags).

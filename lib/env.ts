@@ -25,6 +25,11 @@ const schema = z.object({
    * (lib/cache/lookup-cache.ts): the bound on how late another instance sees a revoke or a publish.
    * 0 turns the cache off.
    */
+  /**
+   * The instance's operators (the /operator console, lib/operator): comma-separated e-mail
+   * addresses, counted only once their user has verified them. More with `npm run admin -- operator add`.
+   */
+  FLOWGATE_OPERATOR_EMAILS: z.string().default(""),
   LOOKUP_CACHE_TTL_MS: z.coerce.number().int().min(0).max(2000).default(1000),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),

@@ -9,6 +9,8 @@ export const ERRORS = {
     message: "No credits remaining. Please add credits to continue using the service.",
   },
   forbidden: { status: 403, message: "Forbidden" },
+  /** An operator suspended the org (lib/operator): the message is "Organization suspended: <reason>". */
+  org_suspended: { status: 403, message: "Organization suspended" },
   not_found: { status: 404, message: "Not found" },
   workflow_not_found: { status: 404, message: "Workflow not found" },
   run_not_found: { status: 404, message: "Run not found" },
@@ -43,6 +45,11 @@ export class AppError extends Error {
     this.status = ERRORS[code].status;
     this.extra = extra;
   }
+}
+
+/** The 403 every API route answers for a key, stream token or user of a suspended org (lib/operator). */
+export function orgSuspendedError(reason: string) {
+  return new AppError("org_suspended", `Organization suspended: ${reason}`);
 }
 
 export function isAppError(e: unknown): e is AppError {

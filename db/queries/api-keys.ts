@@ -1,13 +1,13 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { apiKeys } from "../schema";
+import { apiKeys, orgs } from "../schema";
 
 export async function insertApiKey(tx: DbOrTx, values: typeof apiKeys.$inferInsert) {
   const [row] = await tx.insert(apiKeys).values(values).returning();
   return row!;
 }
 
-/** What verifying a key needs: identity, limits and scope (one row, no joins). */
+/** What verifying a key needs: identity, limits and scope, and whether an operator suspended its org (the org row, by primary key). */
 const PRINCIPAL_COLUMNS = {
   id: apiKeys.id,
   orgId: apiKeys.orgId,
@@ -19,6 +19,8 @@ const PRINCIPAL_COLUMNS = {
   creditCapPeriod: apiKeys.creditCapPeriod,
   expiresAt: apiKeys.expiresAt,
   scopes: apiKeys.scopes,
+  /** Non-null → the org is suspended (lib/operator): the key authenticates nothing. */
+  orgSuspendedReason: sql<string | null>`case when ${orgs.suspendedAt} is null then null else coalesce(${orgs.suspendedReason}, '') end`,
 };
 
 /** Neither revoked nor expired. */
@@ -29,6 +31,7 @@ export async function findActiveApiKeyByHash(tx: DbOrTx, keyHash: string) {
   const [row] = await tx
     .select(PRINCIPAL_COLUMNS)
     .from(apiKeys)
+    .innerJoin(orgs, eq(orgs.id, apiKeys.orgId))
     .where(and(eq(apiKeys.keyHash, keyHash), usable()))
     .limit(1);
   return row;
@@ -79,6 +82,7 @@ export async function findActiveApiKeyById(tx: DbOrTx, keyId: string) {
   const [row] = await tx
     .select(PRINCIPAL_COLUMNS)
     .from(apiKeys)
+    .innerJoin(orgs, eq(orgs.id, apiKeys.orgId))
     .where(and(eq(apiKeys.id, keyId), usable()))
     .limit(1);
   return row;

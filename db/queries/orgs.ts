@@ -58,3 +58,23 @@ export async function setOrgJudgeModel(tx: DbOrTx, { orgId, model }: { orgId: st
   const [row] = await tx.update(orgs).set({ judgeModel: model }).where(eq(orgs.id, orgId)).returning({ id: orgs.id });
   return row;
 }
+
+/** The org's suspension (lib/operator): its reason, or null when the org is active or unknown. */
+export async function findOrgSuspension(tx: DbOrTx, orgId: string): Promise<{ reason: string; since: Date } | null> {
+  const [row] = await tx.select({ at: orgs.suspendedAt, reason: orgs.suspendedReason }).from(orgs).where(eq(orgs.id, orgId)).limit(1);
+  return row?.at ? { reason: row.reason ?? "", since: row.at } : null;
+}
+
+/** Locks the org row and reads its suspension (undefined: no such org). */
+export async function lockOrgSuspension(tx: DbOrTx, orgId: string) {
+  const [row] = await tx.select({ at: orgs.suspendedAt, reason: orgs.suspendedReason }).from(orgs).where(eq(orgs.id, orgId)).for("update");
+  return row;
+}
+
+/** Suspends (a reason) or restores (null) the org. */
+export async function setOrgSuspension(tx: DbOrTx, orgId: string, suspension: { at: Date; reason: string } | null) {
+  await tx
+    .update(orgs)
+    .set({ suspendedAt: suspension?.at ?? null, suspendedReason: suspension?.reason ?? null })
+    .where(eq(orgs.id, orgId));
+}

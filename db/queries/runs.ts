@@ -56,6 +56,15 @@ export async function sumHeldCredits(tx: DbOrTx, orgId: string) {
   return Number(row?.held ?? 0);
 }
 
+/** The org's queued (async, not started) runs: what suspending the org cancels (lib/operator). */
+export async function listQueuedRunIds(tx: DbOrTx, orgId: string) {
+  const rows = await tx
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.orgId, orgId), eq(runs.status, "queued")));
+  return rows.map((r) => r.id);
+}
+
 export type RunProgressUpdate = {
   id: string;
   output: string;

@@ -20,6 +20,10 @@ export const AUDIT_ACTIONS = [
   "member.role_update",
   "org.settings_update",
   "member.account_deleted",
+  // An operator's actions on the org (lib/operator): details name the operator and the reason.
+  "org.suspend",
+  "org.unsuspend",
+  "credits.adjust",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

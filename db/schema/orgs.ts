@@ -8,6 +8,12 @@ export const orgs = pgTable("orgs", {
   creditBalance: bigint("credit_balance", { mode: "number" }).notNull().default(0),
   /** The model of an eval's `judge` checks that name none (lib/evals/judge.ts); null → the instance's default model. */
   judgeModel: text("judge_model"),
+  /**
+   * Set by an operator (lib/operator): every key and stream token of the org is refused with 403
+   * org_suspended and this reason, its queued runs are canceled. Null → active.
+   */
+  suspendedAt: timestamp("suspended_at", { withTimezone: true }),
+  suspendedReason: text("suspended_reason"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

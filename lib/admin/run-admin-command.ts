@@ -3,10 +3,11 @@ import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { API_SCOPES, createApiKey, revokeApiKey, type ApiScope } from "@/lib/auth/api-keys";
 import { archivePack, createPack, listPacks } from "@/lib/billing/packs";
-import { grantCredits } from "@/lib/credits/grant-credits";
 import { listPrices, setModelPrice } from "@/lib/llm/prices";
 import { AppError } from "@/lib/errors";
 import { createOrg } from "@/lib/orgs/create-org";
+import { addOperator, listOperators, removeOperator } from "@/lib/operator/operators";
+import { adjustOrgCredits, suspendOrg, unsuspendOrg } from "@/lib/operator/org-actions";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
 import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
@@ -39,7 +40,12 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   eval import --org <org_id> --workflow <workflow_id> --file <cases.jsonl|cases.csv>
   eval run --org <org_id> --workflow <workflow_id> [--version <n>]   (default: the draft; exits 1 when a case fails or a judge scores below its pass_score)
   eval judge-model --org <org_id> [--model <provider:model>]   (the model of judge checks that name none; without --model: the instance's default)
-  credits grant --org <org_id> --amount <n>
+  credits grant --org <org_id> --amount <n> --reason <text>   (negative removes: --amount=-500; never below zero; audited)
+  org suspend --org <org_id> --reason <text>   (its keys and stream tokens get 403 org_suspended; queued runs canceled and refunded)
+  org unsuspend --org <org_id> [--reason <text>]
+  operator add --email <address>      (an operator, once the address is verified; FLOWGATE_OPERATOR_EMAILS lists more)
+  operator remove --email <address>
+  operator list
   billing pack create --name <name> --credits <n> --price-cents <n> [--currency usd]   (a credit pack orgs can buy)
   billing pack list [--all]   (--all: archived packs too)
   billing pack archive --pack <pack_id>   (no longer on sale; purchases keep their price)
@@ -89,7 +95,12 @@ const OPTIONS = {
   currency: { type: "string" },
   pack: { type: "string" },
   all: { type: "boolean" },
+  reason: { type: "string" },
+  email: { type: "string" },
 } as const;
+
+/** The admin CLI, as the operator of its actions' audit entries. */
+const CLI = { label: "cli" };
 
 /** `--scope admin,run` → the key's scopes (default: run). */
 function scopesArg(raw: string | undefined): ApiScope[] | undefined {
@@ -221,9 +232,19 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       return setJudgeModel({ orgId: need("org"), model: v.model ?? null });
     case "credits grant": {
       const amount = int("amount", need("amount"))!;
-      const res = await grantCredits({ orgId: need("org"), amount });
-      return { org_id: v.org, granted: amount, balance: res.balanceAfter };
+      const res = await adjustOrgCredits({ orgId: need("org"), amount, reason: need("reason"), operator: CLI });
+      return { org_id: res.org_id, granted: res.amount, balance: res.balance, reason: res.reason };
     }
+    case "org suspend":
+      return suspendOrg({ orgId: need("org"), reason: need("reason"), operator: CLI });
+    case "org unsuspend":
+      return unsuspendOrg({ orgId: need("org"), reason: v.reason, operator: CLI });
+    case "operator add":
+      return addOperator({ email: need("email"), addedBy: CLI.label });
+    case "operator remove":
+      return removeOperator({ email: need("email") });
+    case "operator list":
+      return { operators: await listOperators() };
     case "billing pack create":
       return createPack({
         name: need("name"),

@@ -5,7 +5,7 @@ import { findActiveApiKeyByHash, insertApiKey, revokeApiKey as revokeApiKeyRow, 
 import { recordAudit } from "@/lib/audit/record-audit";
 import { lockOrgBalance } from "@/db/queries/orgs";
 import { listWorkflowIdsIn } from "@/db/queries/workflows";
-import { AppError } from "@/lib/errors";
+import { AppError, orgSuspendedError } from "@/lib/errors";
 import { newId, newSecret, sha256Hex } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import type { CapPeriod } from "@/lib/credits/key-cap";
@@ -146,6 +146,9 @@ const keyCache = lookupCache<KeyRow>("api-keys");
  * within that bound — at once when revoked through this process — and an expiry is exact (checked
  * on every use). Starting a run re-checks the key in the database anyway (the reservation
  * statement), so a revoked or expired key never starts a run, cached or not.
+ * A key of a suspended org (lib/operator) throws 403 org_suspended with the operator's reason: the
+ * suspension rides on the same cached row, so it has the same bound (and suspending through this
+ * process forgets the cache at once).
  * last_used_at is written at most once a minute per key, off the request's critical path.
  */
 export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | null> {
@@ -156,6 +159,7 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
   if (!row) return null;
   const now = Date.now();
   if (row.expiresAt && row.expiresAt.getTime() <= now) return null;
+  if (row.orgSuspendedReason !== null) throw orgSuspendedError(row.orgSuspendedReason);
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
     // Marked on the (possibly shared, cached) row first, so the requests that reuse it do not write again.
     row.lastUsedAt = new Date(now);

@@ -1,4 +1,6 @@
-import { AppError } from "@/lib/errors";
+import { getDb } from "@/db";
+import { findOrgSuspension } from "@/db/queries/orgs";
+import { AppError, orgSuspendedError } from "@/lib/errors";
 import { publicBaseUrl } from "@/lib/public-base-url";
 import { getAuth } from "./auth";
 import { authorizeActor, type Role } from "./org-action";
@@ -10,7 +12,8 @@ export const ORG_HEADER = "x-flowgate-org";
 /**
  * The dashboard user behind a route-handler request (the playground): a valid login, a
  * same-origin request — the login cookie alone must not let another site spend credits — and
- * membership of the named org (else its active org) with at least `minimum`.
+ * membership of the named org (else its active org) with at least `minimum`. A member of a
+ * suspended org (lib/operator) is refused 403 org_suspended, like its keys: the playground spends.
  */
 export async function userPrincipal(req: Request, minimum: Role = "member"): Promise<UserPrincipal> {
   const origin = req.headers.get("origin");
@@ -24,5 +27,7 @@ export async function userPrincipal(req: Request, minimum: Role = "member"): Pro
   const orgId = req.headers.get(ORG_HEADER) ?? active;
   if (!orgId) throw new AppError("not_found", "Not found");
   const actor = await authorizeActor({ userId: s.user.id, orgId }, minimum);
+  const suspended = await findOrgSuspension(await getDb(), actor.orgId);
+  if (suspended) throw orgSuspendedError(suspended.reason);
   return { keyId: null, userId: actor.userId, orgId: actor.orgId, rateLimitPerMinute: null };
 }

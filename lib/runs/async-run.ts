@@ -2,6 +2,7 @@ import "server-only";
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { deleteJob, insertJobWithinOrgCap, releaseJob } from "@/db/queries/jobs";
+import { findOrgSuspension } from "@/db/queries/orgs";
 import { startQueuedRun } from "@/db/queries/runs";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import type { Job } from "@/db/schema";
@@ -80,6 +81,19 @@ export const runJobHandler = (): JobHandler => ({
 async function startRunJob(job: Job) {
   const { runId, orgId, prompt } = job.payload as RunJob;
   const db = await getDb();
+  // A suspended org's queued run is canceled, not started (lib/operator/org-actions.ts cancels the
+  // ones queued at the suspension; this one was queued through a key another instance still had cached).
+  const suspended = await findOrgSuspension(db, orgId);
+  if (suspended) {
+    await settleUnstarted(orgId, runId, {
+      status: "canceled",
+      errorCode: "org_suspended",
+      errorMessage: `Organization suspended: ${suspended.reason}`,
+      latencyMs: null,
+      from: "queued",
+    });
+    return deleteJob(db, job.id);
+  }
   // From here the run's heartbeat (and the orphan sweeper) cover it. The job stays, leased, until
   // the run ends: it is the run's slot, which the claim counts to share the slots between orgs. A
   // job whose process died is claimed again once its lease ends, and dropped: its run is not queued.

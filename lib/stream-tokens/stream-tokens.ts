@@ -2,7 +2,7 @@ import "server-only";
 import { getDb } from "@/db";
 import { findActiveApiKeyById } from "@/db/queries/api-keys";
 import { insertStreamToken, redeemStreamToken } from "@/db/queries/stream-tokens";
-import { AppError } from "@/lib/errors";
+import { AppError, orgSuspendedError } from "@/lib/errors";
 import { isId, newSecret, sha256Hex } from "@/lib/ids";
 import { restrictionsOf, type ApiKeyPrincipal, type KeyRestrictions, type VersionPin } from "@/lib/auth/api-keys";
 import type { Principal } from "@/lib/auth/principal";
@@ -63,7 +63,8 @@ export async function mintStreamToken(
 
 /**
  * Consumes a token: the first presenter wins, whatever happens next. Expired, used or unknown
- * tokens — and tokens whose key was revoked since — are all the seed's 401.
+ * tokens — and tokens whose key was revoked since — are all the seed's 401. A token of a suspended
+ * org (lib/operator) is used up and answered 403 org_suspended.
  */
 export async function redeemToken(token: string): Promise<ApiKeyPrincipal> {
   if (!/^pub_tok_[a-z0-9]{32}$/.test(token)) throw new AppError("unauthorized");
@@ -72,6 +73,7 @@ export async function redeemToken(token: string): Promise<ApiKeyPrincipal> {
   if (!row) throw new AppError("unauthorized");
   const key = await findActiveApiKeyById(db, row.apiKeyId);
   if (!key) throw new AppError("unauthorized");
+  if (key.orgSuspendedReason !== null) throw orgSuspendedError(key.orgSuspendedReason);
   const pin: VersionPin = row.pinVersion !== null ? { version: row.pinVersion } : row.pinLabel !== null ? { label: row.pinLabel } : {};
   return {
     keyId: key.id,

@@ -28,7 +28,7 @@ describe("admin CLI (embedded database)", () => {
     expect(created.stdout).toMatch(/^\{.*\}\n$/);
     const org = JSON.parse(created.stdout);
     expect(org.org_id).toMatch(/^org_[a-z0-9]{24}$/);
-    const grant = JSON.parse((await admin(dir, "credits", "grant", "--org", org.org_id, "--amount", "5")).stdout);
+    const grant = JSON.parse((await admin(dir, "credits", "grant", "--org", org.org_id, "--amount", "5", "--reason", "test grant")).stdout);
     expect(grant.balance).toBe(100005);
   }, 240_000);
 

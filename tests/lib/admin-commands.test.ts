@@ -15,7 +15,7 @@ describe("admin commands", () => {
     const wf = await admin("workflow", "create", "--org", org.org_id, "--name", "Story", "--template", "Write {{story}}", "--publish");
     expect(wf).toMatchObject({ variables: ["story"], version: 1 });
     expect(wf.workflow_id).toMatch(/^wf_[a-z0-9]{24}$/);
-    const grant = await admin("credits", "grant", "--org", org.org_id, "--amount", "5");
+    const grant = await admin("credits", "grant", "--org", org.org_id, "--amount", "5", "--reason", "test grant");
     expect(grant.balance).toBe(100005);
     const moved = await admin("label", "move", "--org", org.org_id, "--workflow", wf.workflow_id, "--label", "staging", "--version", "1");
     expect(moved).toMatchObject({ workflow_id: wf.workflow_id, moved: true, to: 1 });

@@ -12,6 +12,7 @@ const SHAPES: Record<ErrorCode, { status?: number; type: string; code: string | 
   unauthorized: { type: "invalid_request_error", code: "invalid_api_key" },
   invalid_billing: { status: 429, type: "insufficient_quota", code: "insufficient_quota" },
   forbidden: { type: "invalid_request_error", code: "forbidden" },
+  org_suspended: { type: "invalid_request_error", code: "org_suspended" },
   not_found: { type: "invalid_request_error", code: "not_found" },
   workflow_not_found: { type: "invalid_request_error", code: "model_not_found" },
   run_not_found: { type: "invalid_request_error", code: "not_found" },
