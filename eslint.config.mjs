@@ -69,6 +69,7 @@ const MAY_IMPORT = {
   mail: ["db", "queue", ...LEAVES],
   notices: ["db", "auth", "mail", ...LEAVES],
   operator: ["db", "audit", "auth", "credits", ...LEAVES],
+  "operator-console": ["db", "auth", "llm", "operator", ...LEAVES],
   orgs: ["db", "mail", "audit", "auth", "credits", "env", "errors", "ids"],
   queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
   ratelimit: ["env", "logger", "process-singleton"],

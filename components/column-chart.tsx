@@ -66,7 +66,10 @@ export function ColumnChart({
         </ul>
       ) : null}
       <div className="flex gap-2">
-        <div className="flex w-10 shrink-0 flex-col justify-between text-right text-[11px] text-neutral-600 dark:text-neutral-300" aria-hidden="true">
+        <div
+          className="flex w-10 shrink-0 flex-col justify-between text-right text-[11px] text-neutral-600 dark:text-neutral-300"
+          aria-hidden="true"
+        >
           <span>{fmt(top)}</span>
           <span>{fmt(top / 2)}</span>
           <span>0</span>

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { archivePack, createPack } from "@/lib/billing/packs";
 import { setModelPrice } from "@/lib/llm/prices";
 import { operatorAction } from "@/lib/operator-console/operator-action";
+import { adjustOrgCredits, suspendOrg, unsuspendOrg } from "@/lib/operator/org-actions";
 
 // The operator console's mutations: the same library functions as the admin CLI's commands
 // (`model price`, `billing pack create|archive`), behind requireOperator (a 404 for anyone else).
@@ -27,4 +28,25 @@ export const createPackAction = operatorAction(
   ({ input }) => createPack(input),
 );
 
-export const archivePackAction = operatorAction("pack.archive", z.object({ packId: z.string().min(1).max(100) }), ({ input }) => archivePack(input.packId));
+export const archivePackAction = operatorAction("pack.archive", z.object({ packId: z.string().min(1).max(100) }), ({ input }) =>
+  archivePack(input.packId),
+);
+
+// An org's: each needs a reason, and the library commits each with its audit entry naming the
+// operator (`credits grant --reason`, `org suspend|unsuspend` in the CLI).
+const orgId = z.string().min(1).max(100);
+const reason = z.string().max(500);
+
+export const adjustCreditsAction = operatorAction(
+  "credits.adjust",
+  z.object({ orgId, amount: z.int().min(-1_000_000_000_000).max(1_000_000_000_000), reason }),
+  ({ input, operator }) => adjustOrgCredits({ ...input, operator }),
+);
+
+export const suspendOrgAction = operatorAction("org.suspend", z.object({ orgId, reason }), ({ input, operator }) =>
+  suspendOrg({ ...input, operator }),
+);
+
+export const unsuspendOrgAction = operatorAction("org.unsuspend", z.object({ orgId, reason }), ({ input, operator }) =>
+  unsuspendOrg({ ...input, operator }),
+);

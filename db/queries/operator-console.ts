@@ -26,16 +26,25 @@ const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 function orgSearch(search: string | undefined): SQL | undefined {
   if (!search) return undefined;
   const pattern = likePattern(search);
-  // A member's e-mail: an org matches when any of its members' addresses contains the text.
-  const byMember = sql`exists (select 1 from ${member} join ${user} on ${user.id} = ${member.userId}
-    where ${member.organizationId} = ${orgs.id} and ${user.email} ilike ${pattern})`;
+  // A member's e-mail: the orgs of the users whose address contains the text (one semi-join, not a subquery per org).
+  const byMember = inArray(
+    orgs.id,
+    sql`(select ${member.organizationId} from ${member} join ${user} on ${user.id} = ${member.userId} where ${user.email} ilike ${pattern})`,
+  );
   return or(ilike(orgs.name, pattern), ilike(orgs.id, pattern), byMember);
 }
 
 /** One page of orgs, newest first, matching `search` (name, id or a member's e-mail). `limit + 1` rows tell if there is a next page. */
 export async function listOrgsPage(tx: DbOrTx, { search, limit, offset }: { search?: string; limit: number; offset: number }) {
   return tx
-    .select({ id: orgs.id, name: orgs.name, balance: orgs.creditBalance, createdAt: orgs.createdAt })
+    .select({
+      id: orgs.id,
+      name: orgs.name,
+      balance: orgs.creditBalance,
+      suspendedAt: orgs.suspendedAt,
+      suspendedReason: orgs.suspendedReason,
+      createdAt: orgs.createdAt,
+    })
     .from(orgs)
     .where(orgSearch(search))
     .orderBy(desc(orgs.createdAt), desc(orgs.id))

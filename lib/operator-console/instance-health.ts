@@ -1,12 +1,6 @@
 import "server-only";
 import { getDb } from "@/db";
-import {
-  jobQueueByKind,
-  listRecentMail,
-  mailByStatus,
-  runsPerMinute,
-  webhookDeliveriesPerHour,
-} from "@/db/queries/operator-console";
+import { jobQueueByKind, listRecentMail, mailByStatus, runsPerMinute, webhookDeliveriesPerHour } from "@/db/queries/operator-console";
 import { JOB_KINDS, MAIL_STATUSES } from "@/db/schema";
 import { fillSeries, lastHours, lastMinutes } from "./series";
 

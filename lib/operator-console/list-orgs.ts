@@ -49,6 +49,8 @@ export async function listOperatorOrgs({ search, page = 1 }: { search?: string; 
         id: o.id,
         name: o.name,
         balance: o.balance,
+        suspended: o.suspendedAt !== null,
+        suspendedReason: o.suspendedReason,
         createdAt: o.createdAt,
         runs30d: u?.runs ?? 0,
         credits30d: u?.credits ?? 0,

@@ -13,7 +13,11 @@ import type { OperatorRef } from "@/lib/operator/operators";
  * parses the input and runs `fn` with the operator who acts (for the library's audit entry). Each
  * call is also logged by `name` with the operator's address (instance changes have no org audit log).
  */
-export function operatorAction<S extends z.ZodType, T>(name: string, input: S, fn: (a: { input: z.infer<S>; operator: OperatorRef }) => Promise<T>) {
+export function operatorAction<S extends z.ZodType, T>(
+  name: string,
+  input: S,
+  fn: (a: { input: z.infer<S>; operator: OperatorRef }) => Promise<T>,
+) {
   return async (raw: unknown): Promise<ActionResult<T>> => {
     const op = await requireOperator();
     return actionResultOf(async () => {

@@ -26,9 +26,22 @@ export async function operatorOrgDetail(orgId: string, { ledgerPage = 1 }: { led
     listOrgMembers(db, orgId),
   ]);
   return {
-    org: { id: org.id, name: org.name, balance: org.creditBalance, createdAt: org.createdAt },
+    org: {
+      id: org.id,
+      name: org.name,
+      balance: org.creditBalance,
+      suspended: org.suspendedAt !== null,
+      suspendedAt: org.suspendedAt,
+      suspendedReason: org.suspendedReason,
+      createdAt: org.createdAt,
+    },
     members,
-    days: fillSeries(keys, perDay, (d) => d.day, (day) => ({ day, runs: 0, tokens: 0, credits: 0 })),
+    days: fillSeries(
+      keys,
+      perDay,
+      (d) => d.day,
+      (day) => ({ day, runs: 0, tokens: 0, credits: 0 }),
+    ),
     ledger: {
       page,
       hasNext: ledger.length > LEDGER_PAGE_SIZE && page < MAX_LEDGER_PAGE,

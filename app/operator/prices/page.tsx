@@ -18,7 +18,9 @@ export default async function OperatorPricesPage() {
       <p className={`text-sm ${muted}`}>
         Credits per 1M tokens, by the model called. A change reaches every instance within the lookup cache&apos;s bound and applies to runs
         that start after it; a run keeps the price it reserved at. A model without a price{" "}
-        {policy.refuse ? "is refused (UNPRICED_MODELS=refuse)" : `costs the default, ${policy.price.input.toLocaleString("en-US")} per 1M tokens`}
+        {policy.refuse
+          ? "is refused (UNPRICED_MODELS=refuse)"
+          : `costs the default, ${policy.price.input.toLocaleString("en-US")} per 1M tokens`}
         . CLI: <code>npm run admin -- model price --model &lt;id&gt; --input &lt;n&gt; --output &lt;n&gt;</code>
       </p>
       <Card title="Set a price">

@@ -8,7 +8,17 @@ import { setModelPriceAction } from "../actions";
 const input = "rounded-md border border-neutral-400 bg-white px-2 py-1 text-sm dark:border-neutral-600 dark:bg-neutral-900";
 
 /** Sets a model's price: a new one (model typed in), or a listed one's (compact: in its row, behind an Edit button). */
-export function PriceForm({ model, input: inPrice, output: outPrice, compact }: { model?: string; input?: number; output?: number; compact?: boolean }) {
+export function PriceForm({
+  model,
+  input: inPrice,
+  output: outPrice,
+  compact,
+}: {
+  model?: string;
+  input?: number;
+  output?: number;
+  compact?: boolean;
+}) {
   const run = useAction();
   const [open, setOpen] = useState(!compact);
   const [busy, setBusy] = useState(false);

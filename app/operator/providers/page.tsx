@@ -20,8 +20,8 @@ export default async function OperatorProvidersPage() {
     <>
       <h1 className="text-2xl font-semibold">Providers</h1>
       <p className={`text-sm ${muted}`}>
-        Configured with <code>OPENAI_*</code> and <code>FLOWGATE_PROVIDERS</code> (keys are never shown). A circuit breaker is per
-        instance: this is the view of the instance that served this page. Calls are counted from every instance&apos;s runs.
+        Configured with <code>OPENAI_*</code> and <code>FLOWGATE_PROVIDERS</code> (keys are never shown). A circuit breaker is per instance:
+        this is the view of the instance that served this page. Calls are counted from every instance&apos;s runs.
       </p>
       {providers.length === 0 ? (
         <Empty>No provider is configured: workflows run on the offline model.</Empty>
@@ -74,7 +74,9 @@ export default async function OperatorProvidersPage() {
                     <td className="pr-3">{p.api ?? "—"}</td>
                     <td className="pr-3">{p.configured ? (p.keyConfigured ? "set" : "none") : "—"}</td>
                     <td className="pr-3">
-                      <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${BREAKER_LOOK[p.breaker.state]}`}>{p.breaker.state}</span>
+                      <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${BREAKER_LOOK[p.breaker.state]}`}>
+                        {p.breaker.state}
+                      </span>
                       <span className={`block text-xs ${muted}`}>
                         {p.breaker.failures} of {p.breaker.threshold} failures in a row
                         {p.breaker.openUntil ? `, open until ${p.breaker.openUntil.toISOString().slice(11, 19)} UTC` : ""}

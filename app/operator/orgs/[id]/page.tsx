@@ -256,7 +256,9 @@ export default async function OperatorOrgPage({
               {d.audit.map((e) => (
                 <tr key={e.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
                   <td className="py-1.5 pr-3 whitespace-nowrap">{when(e.at)}</td>
-                  <td className="pr-3">{e.actorEmail ?? (e.actorKeyName ? `key ${e.actorKeyPrefix}` : e.actorId ? "a former user" : "system")}</td>
+                  <td className="pr-3">
+                    {e.actorEmail ?? (e.actorKeyName ? `key ${e.actorKeyPrefix}` : e.actorId ? "a former user" : "system")}
+                  </td>
                   <td className="pr-3 font-mono text-xs">{e.action}</td>
                   <td className="font-mono text-xs break-all">{JSON.stringify(e.details)}</td>
                 </tr>
