@@ -78,13 +78,14 @@ describe("operator console actions", () => {
   it("everyone else gets the 404 and nothing changes: signed out, a user who is not an operator, an unverified operator address", async () => {
     const { org_id: orgId } = await createOrg({ name: "Customer", credits: 100 });
     const model = `groq:m-${randomAlnum(6).toLowerCase()}`;
-    const attempts = () => [
-      adjustCreditsAction({ orgId, amount: 1_000, reason: "free money" }),
-      suspendOrgAction({ orgId, reason: "x" }),
-      unsuspendOrgAction({ orgId, reason: "x" }),
-      setModelPriceAction({ model, input: 1, output: 1 }),
-      createPackAction({ name: "Sneaky", credits: 1, priceCents: 1, currency: "usd" }),
-      archivePackAction({ packId: "pack_x" }),
+    // Thunks: each call starts only when awaited (a rejection nobody awaits yet would be unhandled).
+    const attempts = [
+      () => adjustCreditsAction({ orgId, amount: 1_000, reason: "free money" }),
+      () => suspendOrgAction({ orgId, reason: "x" }),
+      () => unsuspendOrgAction({ orgId, reason: "x" }),
+      () => setModelPriceAction({ model, input: 1, output: 1 }),
+      () => createPackAction({ name: "Sneaky", credits: 1, priceCents: 1, currency: "usd" }),
+      () => archivePackAction({ packId: "pack_x" }),
     ];
     for (const who of [
       null,
@@ -92,7 +93,7 @@ describe("operator console actions", () => {
       { id: randomAlnum(24), email: opEmail, emailVerified: false },
     ]) {
       signedIn.user = who;
-      for (const p of attempts()) await expectNotFound(p);
+      for (const attempt of attempts) await expectNotFound(attempt());
     }
     await expectLedgerEqualsBalance(orgId, 100);
     expect((await getOrg(await getDb(), orgId))!.suspendedAt).toBeNull();
