@@ -4,6 +4,7 @@ import { DashboardSidebar } from "@/components/dashboard-sidebar";
 import { ThemeToggle } from "@/components/theme-toggle";
 import { ToastProvider } from "@/components/toast";
 import { requireOrgPage } from "@/lib/auth/current-user";
+import { orgSuspension } from "@/lib/auth/org-suspension";
 import { lowBalance } from "@/lib/billing/low-balance";
 import { isOperatorUser } from "@/lib/operator-console/is-operator-user";
 
@@ -25,7 +26,7 @@ const ADMIN_NAV = [
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const me = await requireOrgPage();
-  const low = await lowBalance(me.orgId);
+  const [low, suspended] = await Promise.all([lowBalance(me.orgId), orgSuspension(me.orgId)]);
   return (
     <div className="min-h-screen bg-neutral-50 text-neutral-900 md:flex dark:bg-neutral-950 dark:text-neutral-100">
       <DashboardSidebar title="Flowgate">
@@ -59,6 +60,19 @@ export default async function DashboardLayout({ children }: { children: React.Re
         </div>
       </DashboardSidebar>
       <main className="min-w-0 flex-1 space-y-6 p-4 md:p-8">
+        {suspended ? (
+          <div
+            role="alert"
+            data-testid="org-suspended"
+            className="rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
+          >
+            <p className="font-medium">This organization is suspended: {suspended.reason}</p>
+            <p className="mt-1">
+              Its API keys and stream tokens are refused (403 org_suspended), and runs, evals and new keys cannot start until the
+              instance&apos;s operator lifts the suspension. Workflows, runs and billing can still be viewed.
+            </p>
+          </div>
+        ) : null}
         {low ? (
           <div
             role="alert"

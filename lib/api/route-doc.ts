@@ -25,8 +25,8 @@ export const WORKFLOW_ID = { workflow_id: { description: "The workflow's id (wf_
 export const RUN_ID = {
   run_id: { description: "A run id (run_…), from a /run response, x-run-id or a stream's metadata.", example: "run_abc123" },
 };
-/** Every authenticated operation may answer these (forbidden: a key used from an origin it does not allow). */
-export const AUTHED: ErrorCode[] = ["unauthorized", "forbidden", "rate_limited", "internal_server_error"];
+/** Every authenticated operation may answer these (forbidden: a key used from an origin it does not allow; org_suspended: an operator suspended the org, lib/operator). */
+export const AUTHED: ErrorCode[] = ["unauthorized", "forbidden", "org_suspended", "rate_limited", "internal_server_error"];
 /** What a run can answer besides its result. */
 export const RUN_ERRORS: ErrorCode[] = ["invalid_request", ...AUTHED, "invalid_billing", "workflow_not_found", "payload_too_large"];
 /** Operations that honour Idempotency-Key: the header and the codes it adds. */

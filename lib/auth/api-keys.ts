@@ -8,6 +8,7 @@ import { listWorkflowIdsIn } from "@/db/queries/workflows";
 import { AppError, orgSuspendedError } from "@/lib/errors";
 import { newId, newSecret, sha256Hex } from "@/lib/ids";
 import { logger } from "@/lib/logger";
+import { assertOrgActive } from "./org-suspension";
 import type { CapPeriod } from "@/lib/credits/key-cap";
 import type { ApiScope } from "@/db/schema";
 
@@ -79,7 +80,10 @@ export type KeyOptions = {
   scopes?: ApiScope[];
 };
 
-/** Creates a key; the returned secret exists only in this return value (the audit entry has its display prefix only). */
+/**
+ * Creates a key; the returned secret exists only in this return value (the audit entry has its display prefix only).
+ * Refused (403 org_suspended) for a suspended org: the key could authenticate nothing.
+ */
 export async function createApiKey({
   orgId,
   name,
@@ -92,6 +96,7 @@ export async function createApiKey({
   scopes,
   actorId = null,
 }: { orgId: string; actorId?: string | null } & KeyOptions) {
+  await assertOrgActive(orgId);
   const secret = newSecret.apiKey();
   const db = await getDb();
   if (workflowIds?.length) {

@@ -1,9 +1,8 @@
-import { getDb } from "@/db";
-import { findOrgSuspension } from "@/db/queries/orgs";
-import { AppError, orgSuspendedError } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
 import { publicBaseUrl } from "@/lib/public-base-url";
 import { getAuth } from "./auth";
 import { authorizeActor, type Role } from "./org-action";
+import { assertOrgActive } from "./org-suspension";
 import type { UserPrincipal } from "./principal";
 
 /** The header naming the org a dashboard request acts in (a user may belong to several). */
@@ -27,7 +26,6 @@ export async function userPrincipal(req: Request, minimum: Role = "member"): Pro
   const orgId = req.headers.get(ORG_HEADER) ?? active;
   if (!orgId) throw new AppError("not_found", "Not found");
   const actor = await authorizeActor({ userId: s.user.id, orgId }, minimum);
-  const suspended = await findOrgSuspension(await getDb(), actor.orgId);
-  if (suspended) throw orgSuspendedError(suspended.reason);
+  await assertOrgActive(actor.orgId);
   return { keyId: null, userId: actor.userId, orgId: actor.orgId, rateLimitPerMinute: null };
 }

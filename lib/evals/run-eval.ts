@@ -14,6 +14,7 @@ import { deleteJob, insertJob } from "@/db/queries/jobs";
 import { getWorkflowVersion, lockWorkflow } from "@/db/queries/workflows";
 import type { EvalCase, Job, WorkflowVersion } from "@/db/schema";
 import type { UserPrincipal } from "@/lib/auth/principal";
+import { assertOrgActive } from "@/lib/auth/org-suspension";
 import { isAppError, AppError } from "@/lib/errors";
 import { isId, newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
@@ -40,6 +41,7 @@ async function versionFor(orgId: string, workflowId: string, target: EvalTarget)
 
 /** Checks what an eval needs before it is created: the target exists, the dataset is not empty and within the bounds. */
 async function admitEval(orgId: string, workflowId: string, target: EvalTarget) {
+  await assertOrgActive(orgId);
   const version = await versionFor(orgId, workflowId, target);
   const cases = await listEvalCases(await getDb(), { orgId, workflowId, limit: MAX_EVAL_CASES });
   if (!cases.length) throw new AppError("invalid_request", "The dataset is empty: add test cases first");
@@ -185,6 +187,8 @@ async function runCase(evalRunId: string, principal: UserPrincipal, version: Wor
   const db = await getDb();
   const base = { evalRunId, caseId: c.id };
   try {
+    // An operator may suspend the org mid-eval: the cases not started yet fail with the reason.
+    await assertOrgActive(principal.orgId);
     const { run, execute } = await openRun({
       principal,
       version,

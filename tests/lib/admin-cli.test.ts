@@ -30,7 +30,14 @@ describe("admin CLI (embedded database)", () => {
     expect(org.org_id).toMatch(/^org_[a-z0-9]{24}$/);
     const grant = JSON.parse((await admin(dir, "credits", "grant", "--org", org.org_id, "--amount", "5", "--reason", "test grant")).stdout);
     expect(grant.balance).toBe(100005);
-  }, 240_000);
+    // A negative amount is written --amount=-n (a bare -n would read as an option).
+    const removed = JSON.parse(
+      (await admin(dir, "credits", "grant", "--org", org.org_id, "--amount=-5", "--reason", "test removal")).stdout,
+    );
+    expect(removed.balance).toBe(100000);
+    const suspended = JSON.parse((await admin(dir, "org", "suspend", "--org", org.org_id, "--reason", "abuse")).stdout);
+    expect(suspended).toMatchObject({ suspended: true, reason: "abuse" });
+  }, 480_000);
 
   it("refuses a data directory that a running process holds, with a clear message", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "fg-cli-"));

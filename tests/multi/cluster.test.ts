@@ -162,6 +162,67 @@ describe("three instances behind HAProxy", () => {
     expect(Object.values(published)).toEqual(NAMES.map(() => ({ status: 200, version: 2 })));
   });
 
+  it("a suspension (by the library, as the admin CLI does it) is seen by every instance within LOOKUP_CACHE_TTL_MS; unsuspend restores", async () => {
+    const { createOrg, createApiKey, createWorkflow, suspendOrg, unsuspendOrg } = await lib();
+    const ttl = 1000;
+    const { org_id: orgId } = await createOrg({ name: "To suspend", credits: 1_000_000 });
+    const { key } = await createApiKey({ orgId, name: "suspended soon" });
+    const wf = await createWorkflow({ orgId, name: "Story", template: "Write {{story}}", model: "openai.chat:fake", publish: true });
+    const reason = "abuse report 42";
+    const everyInstance = async () => {
+      const seen: Record<string, { status: number; body: unknown }> = {};
+      for (let i = 0; i < NAMES.length; i++) {
+        const r = await suite.api(`/api/v1/workflows/${wf.workflow_id}`, { key });
+        seen[r.headers.get("x-backend")!] = { status: r.status, body: await r.json() };
+      }
+      return seen;
+    };
+    // Every instance has the key in its cache, and a stream token waits to be used.
+    expect(Object.values(await everyInstance()).map((s) => s.status)).toEqual([200, 200, 200]);
+    const token = ((await (await suite.api("/api/v1/token?ttl=600", { key })).json()) as { token: string }).token;
+
+    // This process is none of the instances: each one learns of the suspension from the database, when its cached lookup ends.
+    const t0 = Date.now();
+    await suspendOrg({ orgId, reason, operator: { label: "cli" } });
+    const refusedAfter: Record<string, number> = {};
+    while (Object.keys(refusedAfter).length < NAMES.length && Date.now() - t0 < 5 * ttl) {
+      const r = await suite.api(`/api/v1/workflows/${wf.workflow_id}`, { key });
+      await r.body?.cancel();
+      const at = r.headers.get("x-backend")!;
+      if (r.status === 403) refusedAfter[at] ??= Date.now() - t0;
+      else expect(r.status).toBe(200);
+    }
+    expect(Object.keys(refusedAfter).sort()).toEqual([...NAMES]);
+    // Within the bound (plus a request's round trip on a busy machine).
+    for (const ms of Object.values(refusedAfter)) expect(ms).toBeLessThan(ttl + 500);
+    await sleep(ttl);
+    const refused = await everyInstance();
+    expect(Object.keys(refused).sort()).toEqual([...NAMES]);
+    for (const s of Object.values(refused))
+      expect(s).toEqual({
+        status: 403,
+        body: {
+          error: `Organization suspended: ${reason}`,
+          success: false,
+          code: "org_suspended",
+          request_id: expect.stringMatching(/^req_/),
+        },
+      });
+    const run = await suite.api(`/api/v1/run/${wf.workflow_id}/stream?token=${token}`, { json: { story: "a dog" } });
+    expect(run.status).toBe(403);
+    expect(((await run.json()) as { code: string }).code).toBe("org_suspended");
+
+    await unsuspendOrg({ orgId, reason: "resolved", operator: { label: "cli" } });
+    await sleep(ttl);
+    const restored = await everyInstance();
+    expect(Object.keys(restored).sort()).toEqual([...NAMES]);
+    expect(Object.values(restored).map((s) => s.status)).toEqual([200, 200, 200]);
+    const ran = await suite.api(`/api/v1/run/${wf.workflow_id}`, { key, json: { story: "a dog" } });
+    expect(ran.status).toBe(200);
+    await ran.body?.cancel();
+    suite.figures.suspension = { refusedAfterMs: refusedAfter, boundMs: ttl };
+  });
+
   it("an instance SIGKILLed mid-stream: its clients get a clean end from the balancer (no hang), the others finish, the balancer stops sending to it", async () => {
     suite.cluster.upstream.set({ tokens: 300, tokenDelayMs: 20 });
     const started = await Promise.all(Array.from({ length: 6 }, () => suite.stream()));

@@ -214,6 +214,14 @@ function parameters(op: ApiOperation): NonNullable<OpenApiOperation["parameters"
   return out;
 }
 
+/** An example message where the code's own one is not what the client sees. */
+function defaultExample(code: ErrorCode, op: ApiOperation): string | undefined {
+  if (code === "internal_server_error" && !op.seed) return UNEXPECTED_ERROR_MESSAGE;
+  // The operator's reason follows the prefix (lib/operator, README "Operators").
+  if (code === "org_suspended") return "Organization suspended: unpaid invoices since 2026-10-01";
+  return undefined;
+}
+
 function errorResponses(op: ApiOperation): OpenApiOperation["responses"] {
   const out: OpenApiOperation["responses"] = {};
   const render = (code: ErrorCode, message?: string) =>
@@ -225,8 +233,7 @@ function errorResponses(op: ApiOperation): OpenApiOperation["responses"] {
     }
     const example = (code: ErrorCode) => ({
       summary: code,
-      value: render(code, op.errorExamples?.[code] ?? (code === "internal_server_error" && !op.seed ? UNEXPECTED_ERROR_MESSAGE : undefined))
-        .body,
+      value: render(code, op.errorExamples?.[code] ?? defaultExample(code, op)).body,
     });
     const schema =
       op.envelope === "openai"

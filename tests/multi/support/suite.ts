@@ -15,6 +15,7 @@ export const lib = async () => ({
   ...(await import("@/lib/workflows/create-workflow")),
   ...(await import("@/lib/workflows/update-draft")),
   ...(await import("@/lib/workflows/publish-version")),
+  ...(await import("@/lib/operator/org-actions")),
 });
 
 export type Suite = {
