@@ -47,6 +47,10 @@ beforeAll(async () => {
     BETTER_AUTH_URL: base,
     FLOWGATE_OPERATOR_EMAILS: OP_EMAIL,
     RATE_LIMIT_PER_MINUTE: "100000",
+    // Two providers for the providers page; nothing listens there and nothing calls them.
+    OPENAI_API_KEY: "e2e-not-a-real-key",
+    OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+    FLOWGATE_PROVIDERS: JSON.stringify({ groq: { base_url: "http://127.0.0.1:9/groq/v1", api_key: "e2e-not-a-real-key" } }),
   };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
@@ -218,7 +222,10 @@ describe("operator console in Chromium", () => {
     await expectAccessible(op);
 
     await op.goto(`${base}/operator/providers`);
-    expect(await op.getByTestId("providers").innerText()).toMatch(/openai[\s\S]*closed/);
+    const providers = await op.getByTestId("providers").innerText();
+    expect(providers).toMatch(/openai\s+http:\/\/127\.0\.0\.1:9\/v1\s+chat\s+set\s+closed/);
+    expect(providers).toMatch(/groq\s+http:\/\/127\.0\.0\.1:9\/groq\/v1/);
+    expect(providers).not.toContain("e2e-not-a-real-key");
     await shot(op, "07-providers");
     await expectAccessible(op);
 

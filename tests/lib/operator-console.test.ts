@@ -34,7 +34,10 @@ async function addMember(orgId: string, email: string) {
   const db = await getDb();
   const id = randomAlnum(24);
   // better-auth's organization row, which a CLI-created org (createFixture) does not have.
-  await db.insert(organization).values({ id: orgId, name: "Org", slug: `org-${randomAlnum(10)}` }).onConflictDoNothing();
+  await db
+    .insert(organization)
+    .values({ id: orgId, name: "Org", slug: `org-${randomAlnum(10)}` })
+    .onConflictDoNothing();
   await db.insert(user).values({ id, name: email, email });
   await db.insert(member).values({ id: randomAlnum(24), organizationId: orgId, userId: id, role: "member" });
 }
@@ -180,16 +183,14 @@ describe("operator console: instance health", () => {
       await db
         .insert(webhookDeliveries)
         .values({ id: `msg_${randomAlnum(24)}`, orgId: f.orgId, endpointId, eventType: "run.completed", payload: {}, status });
-    await db
-      .insert(mailDeliveries)
-      .values({
-        id: `mail_${randomAlnum(24)}`,
-        kind: "notice",
-        toAddress: "x@example.com",
-        subject: "s",
-        status: "failed",
-        lastError: "550",
-      });
+    await db.insert(mailDeliveries).values({
+      id: `mail_${randomAlnum(24)}`,
+      kind: "notice",
+      toAddress: "x@example.com",
+      subject: "s",
+      status: "failed",
+      lastError: "550",
+    });
     try {
       const after = await instanceHealth();
       expect(after.runs).toHaveLength(60);

@@ -11,7 +11,8 @@ const muted = "text-neutral-600 dark:text-neutral-300";
 // GET /operator/prices – what each model costs in credits (the admin CLI's `model list` / `model price`).
 export default async function OperatorPricesPage() {
   await requireOperator();
-  const [prices, policy] = await Promise.all([listPrices(), Promise.resolve(unpricedPolicy())]);
+  const prices = await listPrices();
+  const policy = unpricedPolicy();
   return (
     <>
       <h1 className="text-2xl font-semibold">Model prices</h1>
