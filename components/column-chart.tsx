@@ -100,38 +100,43 @@ export function ColumnChart({
           })}
         </svg>
       </div>
-      <div className="relative ml-12 h-4 text-[11px] text-neutral-600 dark:text-neutral-300" aria-hidden="true">
-        {data.map((d, i) =>
-          i % every === 0 ? (
-            <span key={d.key} className="absolute -translate-x-1/2 whitespace-nowrap" style={{ left: `${(i + 0.5) * w}%` }}>
-              {d.key}
-            </span>
-          ) : null,
-        )}
+      {/* One cell per column, as wide as its column (no inline styles: the CSP forbids them). */}
+      <div className="ml-12 flex text-[11px] text-neutral-600 dark:text-neutral-300" aria-hidden="true">
+        {data.map((d, i) => (
+          <span
+            key={d.key}
+            className={`flex min-w-0 flex-1 justify-center ${every === 1 ? "text-center leading-tight break-all" : "whitespace-nowrap"}`}
+          >
+            {i % every === 0 ? d.key : ""}
+          </span>
+        ))}
       </div>
-      <table className="sr-only">
-        <caption>{`${label} (${unit})`}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Bucket</th>
-            {series.map((s) => (
-              <th key={s.name} scope="col">
-                {s.name}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {data.map((d) => (
-            <tr key={d.key}>
-              <th scope="row">{d.key}</th>
-              {series.map((s, j) => (
-                <td key={s.name}>{d.values[j] ?? 0}</td>
+      {/* A table box is never smaller than its rows: the visually hidden 1px box is a div around it. */}
+      <div className="sr-only">
+        <table>
+          <caption>{`${label} (${unit})`}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Bucket</th>
+              {series.map((s) => (
+                <th key={s.name} scope="col">
+                  {s.name}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.map((d) => (
+              <tr key={d.key}>
+                <th scope="row">{d.key}</th>
+                {series.map((s, j) => (
+                  <td key={s.name}>{d.values[j] ?? 0}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -68,7 +68,7 @@ export default async function OperatorOrgsPage({ searchParams }: { searchParams:
               </thead>
               <tbody>
                 {list.orgs.map((o) => (
-                  <tr key={o.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
+                  <tr key={o.id} className="border-t border-neutral-200 align-baseline dark:border-neutral-800">
                     <td className="py-2 pr-3">
                       <Link href={`/operator/orgs/${o.id}`} className="font-medium text-indigo-700 underline dark:text-indigo-300">
                         {o.name}

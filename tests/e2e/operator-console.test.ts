@@ -230,12 +230,12 @@ describe("operator console in Chromium", () => {
     await expectAccessible(op);
 
     await op.goto(`${base}/operator/prices`);
-    await op.getByLabel("Model", { exact: true }).fill("groq:llama-3.1-8b");
+    await op.getByLabel("Model", { exact: true }).fill("groq:console-e2e-model");
     await op.getByLabel("Input per 1M tokens").fill("50000");
     await op.getByLabel("Output per 1M tokens").fill("80000");
     await op.click('form button:has-text("Save")');
-    await op.getByTestId("prices").locator("tr", { hasText: "groq:llama-3.1-8b" }).waitFor();
-    expect(await op.getByTestId("prices").locator("tr", { hasText: "groq:llama-3.1-8b" }).innerText()).toMatch(/50,000\s+80,000/);
+    await op.getByTestId("prices").locator("tr", { hasText: "groq:console-e2e-model" }).waitFor();
+    expect(await op.getByTestId("prices").locator("tr", { hasText: "groq:console-e2e-model" }).innerText()).toMatch(/50,000\s+80,000/);
     await op.getByRole("button", { name: "Edit the price of offline:echo" }).click();
     await op.getByLabel("Input, offline:echo").fill("2000000");
     await op.getByTestId("prices").locator('button:has-text("Save")').click();

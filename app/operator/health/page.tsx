@@ -154,7 +154,7 @@ export default async function OperatorHealthPage() {
               </thead>
               <tbody>
                 {h.recentMail.map((m) => (
-                  <tr key={m.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
+                  <tr key={m.id} className="border-t border-neutral-200 align-baseline dark:border-neutral-800">
                     <td className="py-1 pr-3 whitespace-nowrap">{m.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
                     <td className="pr-3 font-mono text-xs">{m.kind}</td>
                     <td className="pr-3 break-all">{m.toAddress}</td>

@@ -103,7 +103,7 @@ export default async function OperatorOrgPage({
               </thead>
               <tbody>
                 {d.ledger.entries.map((e) => (
-                  <tr key={e.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
+                  <tr key={e.id} className="border-t border-neutral-200 align-baseline dark:border-neutral-800">
                     <td className="py-1.5 pr-3 whitespace-nowrap">{when(e.createdAt)}</td>
                     <td className="pr-3 font-mono text-xs">{e.kind}</td>
                     <td className="pr-3 text-right tabular-nums">{(e.amount > 0 ? "+" : "") + n(e.amount)}</td>
@@ -135,13 +135,17 @@ export default async function OperatorOrgPage({
 
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Members">
-          <ul className="space-y-1 text-sm">
-            {d.members.map((m) => (
-              <li key={m.userId}>
-                {m.email} <span className={muted}>· {m.role}</span>
-              </li>
-            ))}
-          </ul>
+          {d.members.length === 0 ? (
+            <Empty>No members: an org made with the admin CLI has none until someone is invited.</Empty>
+          ) : (
+            <ul className="space-y-1 text-sm">
+              {d.members.map((m) => (
+                <li key={m.userId}>
+                  {m.email} <span className={muted}>· {m.role}</span>
+                </li>
+              ))}
+            </ul>
+          )}
         </Card>
         <Card title="API keys">
           {d.keys.length === 0 ? (
@@ -209,7 +213,7 @@ export default async function OperatorOrgPage({
             </thead>
             <tbody>
               {d.webhooks.map((w) => (
-                <tr key={w.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
+                <tr key={w.id} className="border-t border-neutral-200 align-baseline dark:border-neutral-800">
                   <td className="py-1.5 pr-3 break-all">{w.url}</td>
                   <td className="pr-3 text-right tabular-nums">{n(w.delivered)}</td>
                   <td className="pr-3 text-right tabular-nums">{n(w.failed)}</td>
@@ -254,7 +258,7 @@ export default async function OperatorOrgPage({
             </thead>
             <tbody>
               {d.audit.map((e) => (
-                <tr key={e.id} className="border-t border-neutral-200 align-top dark:border-neutral-800">
+                <tr key={e.id} className="border-t border-neutral-200 align-baseline dark:border-neutral-800">
                   <td className="py-1.5 pr-3 whitespace-nowrap">{when(e.at)}</td>
                   <td className="pr-3">
                     {e.actorEmail ?? (e.actorKeyName ? `key ${e.actorKeyPrefix}` : e.actorId ? "a former user" : "system")}
