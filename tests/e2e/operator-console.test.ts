@@ -152,6 +152,7 @@ describe("operator console in Chromium", () => {
     expect(await table.innerText()).toContain(CUSTOMER);
     const busyRow = table.locator("tr", { hasText: "Busy Co" });
     expect(await busyRow.innerText()).toMatch(/2,050,000/); // opening credits + the operator's grant
+    expect(await busyRow.innerText()).toMatch(/dispute du_e2e opened\s+1 billing problem/);
     await shot(op, "01-orgs");
     await expectAccessible(op);
 

@@ -4,7 +4,7 @@
 // reads them and never runs anything, so the runs' ledger entries are left out (its balance is the
 // grants'). Prints what it made as one JSON line.
 import { closeDb, getDb } from "@/db";
-import { jobs, mailDeliveries, runs, webhookDeliveries, webhookEndpoints } from "@/db/schema";
+import { billingAccounts, billingProblems, jobs, mailDeliveries, runs, webhookDeliveries, webhookEndpoints } from "@/db/schema";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createPack } from "@/lib/billing/packs";
 import { newId } from "@/lib/ids";
@@ -79,6 +79,9 @@ for (const [kind, ageS] of [
     runAt: new Date(now + 3_600_000),
     createdAt: new Date(now - ageS * 1000),
   });
+// What lib/billing records when Stripe reports a dispute: the org's flag and the event to look at.
+await db.insert(billingAccounts).values({ orgId, flaggedAt: new Date(), flagReason: "dispute du_e2e opened" });
+await db.insert(billingProblems).values({ orgId, kind: "dispute", stripeEventId: "evt_e2e_dispute", detail: { amount: 9900 } });
 await setModelPrice({ model: "openai:gpt-4.1-mini", input: 400_000, output: 1_600_000 });
 await setModelPrice({ model: "offline:echo", input: 1_000_000, output: 1_000_000 });
 await createPack({ name: "Starter", credits: 250_000, priceCents: 1500 });
