@@ -82,10 +82,16 @@ export default async function OperatorOrgsPage({ searchParams }: { searchParams:
                     <td className="pr-3">
                       <StatusBadge suspended={o.suspended} reason={o.suspendedReason} />
                     </td>
-                    <td className="space-x-1">
-                      {o.flags.map((f) => (
-                        <FlagBadge key={f.kind} label={f.label} />
-                      ))}
+                    <td>
+                      {o.flags.length ? (
+                        <ul className="flex flex-wrap gap-1">
+                          {o.flags.map((f) => (
+                            <li key={f.kind}>
+                              <FlagBadge label={f.label} />
+                            </li>
+                          ))}
+                        </ul>
+                      ) : null}
                     </td>
                   </tr>
                 ))}
