@@ -33,7 +33,8 @@ export function PriceForm({
       className="flex flex-wrap items-end gap-2"
       onSubmit={async (e) => {
         e.preventDefault();
-        const f = new FormData(e.currentTarget);
+        const form = e.currentTarget;
+        const f = new FormData(form);
         setBusy(true);
         const ok = await run(
           () =>
@@ -46,6 +47,7 @@ export function PriceForm({
         );
         setBusy(false);
         if (ok && compact) setOpen(false);
+        else if (ok) form.reset();
       }}
     >
       {model ? null : (
