@@ -237,6 +237,7 @@ describe("operator console in Chromium", () => {
     await op.click('form button:has-text("Save")');
     await op.getByTestId("prices").locator("tr", { hasText: "groq:console-e2e-model" }).waitFor();
     expect(await op.getByTestId("prices").locator("tr", { hasText: "groq:console-e2e-model" }).innerText()).toMatch(/50,000\s+80,000/);
+    expect(await op.getByLabel("Model", { exact: true }).inputValue()).toBe(""); // the form empties once saved
     await op.getByRole("button", { name: "Edit the price of offline:echo" }).click();
     await op.getByLabel("Input, offline:echo").fill("2000000");
     await op.getByTestId("prices").locator('button:has-text("Save")').click();
