@@ -70,6 +70,7 @@ const MAY_IMPORT = {
   notices: ["db", "auth", "mail", "secrets", ...LEAVES],
   operator: ["db", "audit", "auth", "credits", ...LEAVES],
   orgs: ["db", "mail", "audit", "auth", "credits", "retention", "env", "errors", "ids"],
+  "operator-console": ["db", "auth", "llm", "operator", ...LEAVES],
   queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
   ratelimit: ["env", "logger", "process-singleton"],
   retention: ["db", "cache", ...LEAVES],

@@ -6,6 +6,7 @@ import { ToastProvider } from "@/components/toast";
 import { requireOrgPage } from "@/lib/auth/current-user";
 import { orgSuspension } from "@/lib/auth/org-suspension";
 import { lowBalance } from "@/lib/billing/low-balance";
+import { isOperatorUser } from "@/lib/operator-console/is-operator-user";
 
 export const dynamic = "force-dynamic";
 
@@ -43,6 +44,15 @@ export default async function DashboardLayout({ children }: { children: React.Re
               {n.label}
             </Link>
           ))}
+          {/* The instance's operators only: nobody else learns /operator exists (it 404s for them). */}
+          {(await isOperatorUser()) ? (
+            <Link
+              href="/operator"
+              className="block rounded-md px-2 py-1.5 text-sm font-medium text-indigo-700 hover:bg-neutral-200/60 dark:text-indigo-300 dark:hover:bg-neutral-800"
+            >
+              Operator
+            </Link>
+          ) : null}
         </nav>
         <div className="mt-8 space-y-2 border-t border-neutral-200 pt-4 dark:border-neutral-800">
           <p className="truncate text-xs text-neutral-500">{me.email}</p>

@@ -22,7 +22,11 @@ export const mailDeliveries = pgTable(
     sentAt: timestamp("sent_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("mail_deliveries_to_created_idx").on(t.toAddress, t.createdAt)],
+  (t) => [
+    index("mail_deliveries_to_created_idx").on(t.toAddress, t.createdAt),
+    // The operator's mail log: the newest messages, and the last day's by status.
+    index("mail_deliveries_created_at_idx").on(t.createdAt),
+  ],
 );
 
 export type MailDelivery = typeof mailDeliveries.$inferSelect;

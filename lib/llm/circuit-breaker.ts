@@ -55,3 +55,16 @@ export function breakerOpen(provider: string, now = Date.now()): boolean {
 export function resetBreakersForTests() {
   states.clear();
 }
+
+/** For the operator console: this instance's view of a provider (failures in a row, open until when). */
+export function breakerState(provider: string, now = Date.now()) {
+  const s = states.get(provider);
+  const failures = s?.failures ?? 0;
+  const open = !!s && failures >= getEnv().LLM_BREAKER_FAILURES && now < s.openUntil;
+  return {
+    failures,
+    threshold: getEnv().LLM_BREAKER_FAILURES,
+    state: open ? ("open" as const) : failures >= getEnv().LLM_BREAKER_FAILURES ? ("half-open" as const) : ("closed" as const),
+    openUntil: open ? new Date(s.openUntil) : null,
+  };
+}
