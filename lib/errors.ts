@@ -8,6 +8,8 @@ export const ERRORS = {
     status: 402,
     message: "No credits remaining. Please add credits to continue using the service.",
   },
+  /** A budget (lib/credits/budgets.ts) refuses the run; the message names it. */
+  budget_exceeded: { status: 402, message: "Budget exhausted for this period" },
   forbidden: { status: 403, message: "Forbidden" },
   not_found: { status: 404, message: "Not found" },
   workflow_not_found: { status: 404, message: "Workflow not found" },

@@ -16,3 +16,4 @@ export * from "./evals";
 export * from "./billing";
 export * from "./mail";
 export * from "./org-settings";
+export * from "./budgets";

@@ -28,7 +28,14 @@ export const RUN_ID = {
 /** Every authenticated operation may answer these (forbidden: a key used from an origin it does not allow). */
 export const AUTHED: ErrorCode[] = ["unauthorized", "forbidden", "rate_limited", "internal_server_error"];
 /** What a run can answer besides its result. */
-export const RUN_ERRORS: ErrorCode[] = ["invalid_request", ...AUTHED, "invalid_billing", "workflow_not_found", "payload_too_large"];
+export const RUN_ERRORS: ErrorCode[] = [
+  "invalid_request",
+  ...AUTHED,
+  "invalid_billing",
+  "budget_exceeded",
+  "workflow_not_found",
+  "payload_too_large",
+];
 /** Operations that honour Idempotency-Key: the header and the codes it adds. */
 export const IDEMPOTENCY_HEADER = {
   name: "Idempotency-Key",

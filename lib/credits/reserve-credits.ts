@@ -1,12 +1,14 @@
 import { getDb } from "@/db";
 import { findActiveApiKeyById } from "@/db/queries/api-keys";
 import { lockOrgBalance } from "@/db/queries/orgs";
+import { lockedBudgetStanding } from "@/db/queries/budget-usage";
 import { insertRunWithReservation, keyCapRemaining, type RunStart } from "@/db/queries/run-ledger";
 import { sumHeldCredits } from "@/db/queries/runs";
 import type { RunPrice } from "@/db/schema";
 import type { KeyRestrictions } from "@/lib/auth/api-keys";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { budgetExceeded, budgetPeriods, decideBudgets } from "./budgets";
 import { capPeriodStart } from "./key-cap";
 import { creditsFor, tokensFor } from "./pricing";
 import { CreditsHeldError, decideShortReservation, reservationFor } from "./reservation";
@@ -22,7 +24,7 @@ export const CREDITS_WAIT_MS = 10_000;
 /** What a run asks to reserve: its row's fields, and what prices its worst case. */
 export type CreditRequest = Omit<
   RunStart,
-  "runId" | "ledgerId" | "inputCost" | "outputPerM" | "maxOutputTokens" | "keyCap" | "minOutputTokens"
+  "runId" | "ledgerId" | "inputCost" | "outputPerM" | "maxOutputTokens" | "keyCap" | "minOutputTokens" | "budgetPeriods"
 > & {
   /** The dearest price of the models it may call, and the rendered prompt (its input estimate). */
   reservePrice: RunPrice;
@@ -55,8 +57,10 @@ export async function reserveCredits(
   for (;;) {
     // A refused attempt writes nothing, so a chosen id can be tried again.
     const runId = chosenId ?? newId.run();
+    // Computed per attempt: a wait for credits may cross a period's boundary.
+    const periods = budgetPeriods();
     try {
-      const r = await reserve({ ...row, runId, ledgerId: newId.ledger(), inputCost, outputPerM, maxOutputTokens, keyCap });
+      const r = await reserve({ ...row, runId, ledgerId: newId.ledger(), inputCost, outputPerM, maxOutputTokens, keyCap, budgetPeriods: periods });
       // Pass the turn on: the settlement that woke us may have freed room for more than one run.
       if (waited) creditsReleased(row.orgId);
       return { runId, reserved: r.reserved, maxOutputTokens: r.maxOutputTokens, inputTokensEstimate };
@@ -67,7 +71,8 @@ export async function reserveCredits(
         throw e;
       }
       const left = deadline - Date.now();
-      if (left <= 0 || signal?.aborted) throw new AppError("invalid_billing");
+      // Still waiting on a budget's runs in flight at the deadline: that budget refuses the run.
+      if (left <= 0 || signal?.aborted) throw e.budget ? budgetExceeded(e.budget) : new AppError("invalid_billing");
       await waitForCredits(row.orgId, left, signal);
       waited = true;
     }
@@ -112,11 +117,17 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
     const balance = await lockOrgBalance(tx, start.orgId);
     if (balance === undefined) throw new AppError("not_found", "Organization not found");
     const held = await sumHeldCredits(tx, start.orgId);
-    const d = decideShortReservation({ balance, held, ...start });
+    // The budgets that apply, their counters created if new, read under the org lock: every
+    // reservation and settlement that moves them holds that lock too (lib/credits/README.md, budgets).
+    const budgets = await lockedBudgetStanding(tx, { ...start, periods: start.budgetPeriods });
+    const d = decideBudgets(decideShortReservation({ balance, held, ...start }), budgets, start);
     if (d === "wait") throw new CreditsHeldError();
     if (d === "refuse") throw new AppError("invalid_billing");
+    if ("wait" in d) throw new CreditsHeldError(d.wait);
+    if ("refuse" in d) throw budgetExceeded(d.refuse);
     const r = await insertRunWithReservation(tx, { ...start, maxOutputTokens: d.grant, minOutputTokens: d.grant });
-    // Only a capped key's cap can refuse here (it moved since we looked): that is a 402.
+    // Only a capped key's cap can refuse here (it moved since we looked; budgets' counters move
+    // only under the org lock we hold): that is a 402.
     if (!r && start.keyCap) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
     if (!r) throw new AppError("internal_server_error", "reservation failed under the org lock");
     return r;
