@@ -20,6 +20,9 @@ export const AUDIT_ACTIONS = [
   "member.role_update",
   "org.settings_update",
   "member.account_deleted",
+  "budget.create",
+  "budget.update",
+  "budget.delete",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

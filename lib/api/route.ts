@@ -66,7 +66,7 @@ type NeedsFor<A extends AuthMode> = A extends "apiKey" | "streamTokenOrKey" ? { 
  * these very objects, so what is parsed is what is documented.
  */
 export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = NeedsFor<A> & {
-  method: "GET" | "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   path: Path;
   auth: A;
   /**

@@ -1,5 +1,8 @@
 import "server-only";
 import { getBackgroundDb } from "@/db";
+import { queueBudgetAlerts } from "@/db/queries/budget-usage";
+import type { BudgetKey } from "@/db/schema";
+import { logger } from "@/lib/logger";
 import { finalizeRunsWithSettlement, finalizeRunWithSettlement, type RunFinish, type Settled } from "@/db/queries/run-ledger";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { kickJobs } from "@/lib/queue/worker";
@@ -98,5 +101,18 @@ export function onSettlementCommitted(fn: (orgId: string) => void) {
 export function settlementCommitted(orgId: string, settled: Settled) {
   creditsReleased(orgId);
   if (settled.events) kickJobs();
+  if (settled.budgetKeys) budgetsSettled(orgId, settled.budgetKeys);
   for (const fn of committedListeners) fn(orgId);
+}
+
+/**
+ * A settlement moved budget counters: the alert thresholds they reached are recorded once each,
+ * with their job (db/queries/budget-usage.ts, queueBudgetAlerts), off the run's path. A failure
+ * here costs no money and loses no alert: the next settlement of that counter looks again.
+ */
+export function budgetsSettled(orgId: string, keys: BudgetKey[]) {
+  void getBackgroundDb()
+    .then((db) => queueBudgetAlerts(db, orgId, keys))
+    .then((n) => n && kickJobs())
+    .catch((e: unknown) => logger.error("budget alerts could not be queued", { orgId, error: String(e) }));
 }

@@ -11,14 +11,15 @@ import { renderMail, type MailMessage } from "./templates";
  * change and the mail about it commit together). Never sends on the caller's thread: the queue's
  * worker does (lib/mail/deliver.ts), with retries. Returns the message's id.
  */
-export async function sendMail(message: MailMessage & { to: string }, tx?: DbOrTx): Promise<string> {
+export async function sendMail(message: MailMessage & { to: string }, tx?: DbOrTx, o: { orgId?: string } = {}): Promise<string> {
   const id = newId.mail();
   const to = message.to.trim().toLowerCase();
   const { subject } = renderMail(message);
   const write = async (t: DbOrTx) => {
     await insertMailDelivery(t, { id, kind: message.kind, toAddress: to, subject });
-    // A mail belongs to no org's share of the queue (orgId null): notices, resets and invitations alike.
-    await insertJob(t, { kind: "mail", orgId: null, payload: { mailId: id, to, message: { kind: message.kind, data: message.data } } });
+    // An org's notice takes its turn in that org's share of the queue (one org's burst of alerts
+    // cannot hold up everyone's mail); resets and invitations belong to no org's share.
+    await insertJob(t, { kind: "mail", orgId: o.orgId ?? null, payload: { mailId: id, to, message: { kind: message.kind, data: message.data } } });
   };
   if (tx) await write(tx);
   else await (await getDb()).transaction(write);

@@ -54,7 +54,7 @@ export async function sendOrgNotice(orgId: string, notice: OrgNotice, tx?: DbOrT
     );
   for (const r of rows) {
     const data = { ...notice.data, orgName: r.orgName, unsubscribe: unsubscribeUrl({ userId: r.userId, orgId, topic }) };
-    await sendMail({ kind: notice.kind, data, to: r.email } as MailMessage & { to: string }, tx);
+    await sendMail({ kind: notice.kind, data, to: r.email } as MailMessage & { to: string }, tx, { orgId });
   }
   return rows.length;
 }
