@@ -4,6 +4,8 @@ import { parseArgs } from "node:util";
 import { API_SCOPES, createApiKey, revokeApiKey, type ApiScope } from "@/lib/auth/api-keys";
 import { archivePack, createPack, listPacks } from "@/lib/billing/packs";
 import { grantCredits } from "@/lib/credits/grant-credits";
+import { setBudgetFromCli } from "@/lib/budgets/set-budget";
+import { deleteBudget, listBudgets } from "@/lib/budgets/manage-budgets";
 import { listPrices, setModelPrice } from "@/lib/llm/prices";
 import { AppError } from "@/lib/errors";
 import { createOrg } from "@/lib/orgs/create-org";
@@ -40,6 +42,10 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   eval run --org <org_id> --workflow <workflow_id> [--version <n>]   (default: the draft; exits 1 when a case fails or a judge scores below its pass_score)
   eval judge-model --org <org_id> [--model <provider:model>]   (the model of judge checks that name none; without --model: the instance's default)
   credits grant --org <org_id> --amount <n>
+  budget set --org <org_id> --scope org|workflow|key|end_user --credits <n> --period day|month [--workflow <workflow_id>] [--key <key_id>]
+             [--alert-at 50,80,100] [--name <name>]   (the budget with that scope, period and filters is updated, else created)
+  budget list --org <org_id>   (with this period's usage; end_user budgets: the top end users)
+  budget remove --org <org_id> --budget <budget_id>
   billing pack create --name <name> --credits <n> --price-cents <n> [--currency usd]   (a credit pack orgs can buy)
   billing pack list [--all]   (--all: archived packs too)
   billing pack archive --pack <pack_id>   (no longer on sale; purchases keep their price)
@@ -89,6 +95,9 @@ const OPTIONS = {
   currency: { type: "string" },
   pack: { type: "string" },
   all: { type: "boolean" },
+  period: { type: "string" },
+  "alert-at": { type: "string" },
+  budget: { type: "string" },
 } as const;
 
 /** `--scope admin,run` → the key's scopes (default: run). */
@@ -249,6 +258,23 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
           .map((e) => e.trim())
           .filter(Boolean) as never,
       });
+    case "budget set":
+      return {
+        budget: await setBudgetFromCli(need("org"), {
+          name: v.name,
+          scope: need("scope"),
+          credits: int("credits", need("credits")),
+          period: need("period"),
+          workflow_id: v.workflow,
+          api_key_id: v.key,
+          alert_at: v["alert-at"]?.split(",").filter((x) => x.trim()).map((x) => int("alert-at", x.trim())),
+        }),
+      };
+    case "budget list":
+      return { budgets: await listBudgets(need("org")) };
+    case "budget remove":
+      await deleteBudget({ orgId: need("org"), actorId: null }, need("budget"));
+      return { deleted: v.budget };
     case "webhook list":
       return { webhooks: await listWebhooks(need("org")) };
     case "webhook deliveries":
