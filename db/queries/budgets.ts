@@ -83,7 +83,12 @@ export async function budgetUsageIn(
       used: sql<string>`COALESCE(SUM(${budgetUsage.used}), 0)`,
     })
     .from(budgetUsage)
-    .where(sql.join(periods.map((p) => sql`(${match(p)})`), sql` OR `))
+    .where(
+      sql.join(
+        periods.map((p) => sql`(${match(p)})`),
+        sql` OR `,
+      ),
+    )
     .groupBy(budgetUsage.budgetId);
   for (const t of totals) Object.assign(out.get(t.budgetId)!, { spent: Number(t.spent), used: Number(t.used) });
   for (const p of periods) {
@@ -97,4 +102,3 @@ export async function budgetUsageIn(
   }
   return out;
 }
-

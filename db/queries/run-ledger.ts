@@ -72,7 +72,13 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
   const min = Math.max(1, r.minOutputTokens ?? 1);
   const cap = r.keyCap ?? null;
   const period = cap ? cap.periodStart.toISOString() : null;
-  const budgets = applicableBudgets({ orgId: r.orgId, workflowId: r.workflowId, apiKeyId: r.apiKeyId, endUser: r.endUser, periods: r.budgetPeriods });
+  const budgets = applicableBudgets({
+    orgId: r.orgId,
+    workflowId: r.workflowId,
+    apiKeyId: r.apiKeyId,
+    endUser: r.endUser,
+    periods: r.budgetPeriods,
+  });
   // Lock order everywhere: org row, then key row (the settlement below does the same), so a
   // reservation and a settlement never wait on each other in a cycle.
   const [row] = await executePrepared(

@@ -267,7 +267,10 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
           period: need("period"),
           workflow_id: v.workflow,
           api_key_id: v.key,
-          alert_at: v["alert-at"]?.split(",").filter((x) => x.trim()).map((x) => int("alert-at", x.trim())),
+          alert_at: v["alert-at"]
+            ?.split(",")
+            .filter((x) => x.trim())
+            .map((x) => int("alert-at", x.trim())),
         }),
       };
     case "budget list":

@@ -48,7 +48,8 @@ export async function createBudget({ orgId, actorId }: Actor, body: CreateBudget
       throw new AppError("invalid_request", `An organization may have at most ${MAX_BUDGETS_PER_ORG} budgets`);
     const workflowId = body.workflow_id ?? null;
     const apiKeyId = body.api_key_id ?? null;
-    if (workflowId && !(await workflowOfOrg(tx, { orgId, workflowId }))) throw new AppError("invalid_request", "workflow_id: no such workflow");
+    if (workflowId && !(await workflowOfOrg(tx, { orgId, workflowId })))
+      throw new AppError("invalid_request", "workflow_id: no such workflow");
     if (apiKeyId && !(await keyOfOrg(tx, { orgId, keyId: apiKeyId }))) throw new AppError("invalid_request", "api_key_id: no such key");
     const alertAt = [...new Set(body.alert_at ?? [])].sort((a, b) => a - b);
     await insertBudget(tx, {

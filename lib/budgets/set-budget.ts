@@ -13,7 +13,12 @@ export async function setBudgetFromCli(orgId: string, raw: Record<string, unknow
   const parsed = createBudgetBody.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new AppError("invalid_request", `--${String(issue.path[0] ?? "").replace("_id", "").replace("_", "-")}: ${issue.message}`);
+    throw new AppError(
+      "invalid_request",
+      `--${String(issue.path[0] ?? "")
+        .replace("_id", "")
+        .replace("_", "-")}: ${issue.message}`,
+    );
   }
   const body = parsed.data;
   const same = (await listBudgetRows(await getDb(), orgId)).find(

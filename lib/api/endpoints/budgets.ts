@@ -48,7 +48,10 @@ export const createBudgetRoute = apiRoute(
       body: {
         description: "The budget.",
         examples: {
-          endUser: { summary: "60 credits per end user per day", value: { scope: "end_user", credits: 60, period: "day", alert_at: [50, 80, 100] } },
+          endUser: {
+            summary: "60 credits per end user per day",
+            value: { scope: "end_user", credits: 60, period: "day", alert_at: [50, 80, 100] },
+          },
         },
       },
       ok: { description: "The budget as saved." },
