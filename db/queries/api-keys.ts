@@ -12,6 +12,7 @@ const PRINCIPAL_COLUMNS = {
   id: apiKeys.id,
   orgId: apiKeys.orgId,
   rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+  endUserRateLimitPerMinute: apiKeys.endUserRateLimitPerMinute,
   lastUsedAt: apiKeys.lastUsedAt,
   workflowIds: apiKeys.workflowIds,
   allowedOrigins: apiKeys.allowedOrigins,

@@ -5,6 +5,7 @@ import { API_SCOPES, createApiKey, revokeApiKey, type ApiScope } from "@/lib/aut
 import { archivePack, createPack, listPacks } from "@/lib/billing/packs";
 import { grantCredits } from "@/lib/credits/grant-credits";
 import { setBudgetFromCli } from "@/lib/budgets/set-budget";
+import { setWorkflowEndUserRateLimit } from "@/lib/workflows/end-user-rate-limit";
 import { deleteBudget, listBudgets } from "@/lib/budgets/manage-budgets";
 import { listPrices, setModelPrice } from "@/lib/llm/prices";
 import { AppError } from "@/lib/errors";
@@ -26,7 +27,8 @@ import { runEval } from "@/lib/evals/run-eval";
 
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
-  key create --org <org_id> [--name <name>] [--rate-limit <per-minute>] [--scope run|admin|admin,run]   (admin: the management API; default run)
+  key create --org <org_id> [--name <name>] [--rate-limit <per-minute>] [--end-user-rate-limit <per-minute>] [--scope run|admin|admin,run]
+             (admin: the management API; default run. --end-user-rate-limit: per end user of its token traffic)
   key revoke --org <org_id> --key <key_id>
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
@@ -34,6 +36,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
                   [--output-schema '<JSON Schema>'] [--var <name>:<type>]...  (type: text, number, boolean, json, image; enum: --var level:enum:a|b|c)
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
+  workflow end-user-rate-limit --org <org_id> --workflow <workflow_id> --limit <per-minute|none>   (per end user of its runs)
   workflow export --org <org_id> --workflow <workflow_id>        (prints the workflow document)
   workflow import --org <org_id> --file <path> [--draft-only]   (an export, or an OpenAI prompt: a new workflow)
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
@@ -98,6 +101,8 @@ const OPTIONS = {
   period: { type: "string" },
   "alert-at": { type: "string" },
   budget: { type: "string" },
+  "end-user-rate-limit": { type: "string" },
+  limit: { type: "string" },
 } as const;
 
 /** `--scope admin,run` → the key's scopes (default: run). */
@@ -166,6 +171,7 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
         orgId: need("org"),
         name: v.name,
         rateLimitPerMinute: int("rate-limit", v["rate-limit"]),
+        endUserRateLimitPerMinute: int("end-user-rate-limit", v["end-user-rate-limit"]),
         scopes: scopesArg(v.scope),
       });
     case "key revoke":
@@ -257,6 +263,12 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
           .split(",")
           .map((e) => e.trim())
           .filter(Boolean) as never,
+      });
+    case "workflow end-user-rate-limit":
+      return setWorkflowEndUserRateLimit({
+        orgId: need("org"),
+        workflowId: need("workflow"),
+        limit: need("limit") === "none" ? null : (int("limit", need("limit")) ?? null),
       });
     case "budget set":
       return {

@@ -17,6 +17,8 @@ export type ApiKeyPrincipal = {
   keyId: string;
   orgId: string;
   rateLimitPerMinute: number | null;
+  /** Requests per minute per end user of its token traffic (lib/api/end-user-rate-limit.ts); absent → none. */
+  endUserRateLimitPerMinute?: number | null;
   /** From a stream token minted with ?user=: the end user its runs are attributed to. */
   endUser?: string | null;
   /** A stream token (a browser's credential), not the key itself: it sees only its own end user's runs. */
@@ -70,6 +72,7 @@ export function restrictionsOf(row: {
 export type KeyOptions = {
   name?: string;
   rateLimitPerMinute?: number | null;
+  endUserRateLimitPerMinute?: number | null;
   workflowIds?: string[] | null;
   allowedOrigins?: string[] | null;
   creditCap?: number | null;
@@ -84,6 +87,7 @@ export async function createApiKey({
   orgId,
   name,
   rateLimitPerMinute,
+  endUserRateLimitPerMinute,
   workflowIds,
   allowedOrigins,
   creditCap,
@@ -108,6 +112,7 @@ export async function createApiKey({
       keyHash: sha256Hex(secret),
       prefix: `${secret.slice(0, 7)}…${secret.slice(-4)}`,
       rateLimitPerMinute: rateLimitPerMinute ?? null,
+      endUserRateLimitPerMinute: endUserRateLimitPerMinute ?? null,
       workflowIds: workflowIds?.length ? workflowIds : null,
       allowedOrigins: allowedOrigins?.length ? allowedOrigins : null,
       creditCap: creditCap ?? null,
@@ -122,6 +127,7 @@ export async function createApiKey({
       creditCap: key.creditCap,
       creditCapPeriod: key.creditCapPeriod,
       rateLimitPerMinute: key.rateLimitPerMinute,
+      endUserRateLimitPerMinute: key.endUserRateLimitPerMinute,
       expiresAt: key.expiresAt,
     };
     await recordAudit(tx, {
@@ -167,6 +173,7 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
     keyId: row.id,
     orgId: row.orgId,
     rateLimitPerMinute: row.rateLimitPerMinute,
+    endUserRateLimitPerMinute: row.endUserRateLimitPerMinute,
     restrictions: restrictionsOf(row),
     scopes: row.scopes,
   };

@@ -21,6 +21,7 @@ export const runWorkflow = apiRoute(
     body: runBody,
     response: runResponse,
     prefetch: publishedVersionOf,
+    endUserRateLimit: true,
     idempotent: { run: { answer: ({ principal, runId }) => answerOfRun(principal, runId) } },
     doc: {
       operationId: "runWorkflow",
