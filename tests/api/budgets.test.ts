@@ -162,3 +162,33 @@ describe("budgets are exact hard caps", () => {
     expect((await s.run("carol")).status).toBe(402);
   });
 });
+
+describe("/api/v1/budgets", () => {
+  it("an admin key lists, creates, updates and deletes; bad input is a 400 naming the field", async () => {
+    const s = await setup();
+    const created = await s.budget({ name: "Monthly", scope: "org", credits: 5000, period: "month", alert_at: [80, 50] });
+    const list = await (await apiRequest("/api/v1/budgets", { key: s.admin })).json();
+    expect(list).toMatchObject({
+      success: true,
+      budgets: [{ id: created.id, name: "Monthly", alert_at: [50, 80], usage: { spent: 0, held: 0 } }],
+    });
+    const patched = await apiRequest(`/api/v1/budgets/${created.id}`, { method: "PATCH", key: s.admin, json: { credits: 6000 } });
+    expect(await patched.json()).toMatchObject({ success: true, budget: { id: created.id, credits: 6000 } });
+    for (const [json, message] of [
+      [{ scope: "team", credits: 1, period: "day" }, "scope"],
+      [{ scope: "org", credits: 0, period: "day" }, "credits"],
+      [{ scope: "org", credits: 1, period: "week" }, "period"],
+      [{ scope: "org", credits: 1, period: "day", alert_at: [50, 50] }, "alert_at"],
+      [{ scope: "org", credits: 1, period: "day", workflow_id: "wf_nosuchworkflow0000000000" }, "workflow_id"],
+    ] as const) {
+      const res = await apiRequest("/api/v1/budgets", { method: "POST", key: s.admin, json });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toContain(message);
+    }
+    const del = await apiRequest(`/api/v1/budgets/${created.id}`, { method: "DELETE", key: s.admin });
+    expect(await del.json()).toEqual({ success: true, deleted: created.id });
+    expect((await apiRequest(`/api/v1/budgets/${created.id}`, { method: "DELETE", key: s.admin })).status).toBe(404);
+    // A run key cannot manage budgets.
+    expect((await apiRequest("/api/v1/budgets", { key: s.key })).status).toBe(403);
+  });
+});
