@@ -62,6 +62,7 @@ export async function listApiKeys(tx: DbOrTx, orgId: string) {
       lastUsedAt: apiKeys.lastUsedAt,
       revokedAt: apiKeys.revokedAt,
       rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+      endUserRateLimitPerMinute: apiKeys.endUserRateLimitPerMinute,
       workflowIds: apiKeys.workflowIds,
       allowedOrigins: apiKeys.allowedOrigins,
       creditCap: apiKeys.creditCap,

@@ -65,6 +65,7 @@ export async function keysPageData(orgId: string) {
       revokedAt: k.revokedAt?.toISOString() ?? null,
       expiresAt: k.expiresAt?.toISOString() ?? null,
       rateLimitPerMinute: k.rateLimitPerMinute,
+      endUserRateLimitPerMinute: k.endUserRateLimitPerMinute,
       workflows: k.workflowIds?.map((id) => names.get(id) ?? id) ?? null,
       allowedOrigins: k.allowedOrigins,
       creditCap: k.creditCap,
