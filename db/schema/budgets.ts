@@ -56,7 +56,10 @@ export const budgetUsage = pgTable(
     used: bigint("used", { mode: "number" }).notNull().default(0),
     spent: bigint("spent", { mode: "number" }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.budgetId, t.periodStart, t.subject] }), index("budget_usage_top_idx").on(t.budgetId, t.periodStart, t.spent)],
+  (t) => [
+    primaryKey({ columns: [t.budgetId, t.periodStart, t.subject] }),
+    index("budget_usage_top_idx").on(t.budgetId, t.periodStart, t.spent),
+  ],
 );
 export type BudgetUsage = typeof budgetUsage.$inferSelect;
 

@@ -6,7 +6,18 @@ export type StreamMedia = "text" | "sse" | "ui" | "data" | "openai";
 /** The parts of an operation's documentation that its schemas cannot say (lib/api/openapi renders it). */
 export type RouteDoc = {
   operationId: string;
-  tag: "Runs" | "Streaming" | "Tokens" | "Workflows" | "Sessions" | "Usage" | "OpenAI compatible" | "Management" | "Billing" | "Budgets" | "Meta";
+  tag:
+    | "Runs"
+    | "Streaming"
+    | "Tokens"
+    | "Workflows"
+    | "Sessions"
+    | "Usage"
+    | "OpenAI compatible"
+    | "Management"
+    | "Billing"
+    | "Budgets"
+    | "Meta";
   summary: string;
   description?: string;
   pathParams?: Record<string, { description: string; example: string }>;

@@ -60,7 +60,16 @@ export async function reserveCredits(
     // Computed per attempt: a wait for credits may cross a period's boundary.
     const periods = budgetPeriods();
     try {
-      const r = await reserve({ ...row, runId, ledgerId: newId.ledger(), inputCost, outputPerM, maxOutputTokens, keyCap, budgetPeriods: periods });
+      const r = await reserve({
+        ...row,
+        runId,
+        ledgerId: newId.ledger(),
+        inputCost,
+        outputPerM,
+        maxOutputTokens,
+        keyCap,
+        budgetPeriods: periods,
+      });
       // Pass the turn on: the settlement that woke us may have freed room for more than one run.
       if (waited) creditsReleased(row.orgId);
       return { runId, reserved: r.reserved, maxOutputTokens: r.maxOutputTokens, inputTokensEstimate };

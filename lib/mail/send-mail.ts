@@ -19,7 +19,11 @@ export async function sendMail(message: MailMessage & { to: string }, tx?: DbOrT
     await insertMailDelivery(t, { id, kind: message.kind, toAddress: to, subject });
     // An org's notice takes its turn in that org's share of the queue (one org's burst of alerts
     // cannot hold up everyone's mail); resets and invitations belong to no org's share.
-    await insertJob(t, { kind: "mail", orgId: o.orgId ?? null, payload: { mailId: id, to, message: { kind: message.kind, data: message.data } } });
+    await insertJob(t, {
+      kind: "mail",
+      orgId: o.orgId ?? null,
+      payload: { mailId: id, to, message: { kind: message.kind, data: message.data } },
+    });
   };
   if (tx) await write(tx);
   else await (await getDb()).transaction(write);
