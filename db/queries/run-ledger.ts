@@ -63,12 +63,17 @@ export type RunStart = {
   budgetPeriods: { day: string; month: string };
 };
 
+export type Reserved = { reserved: number; maxOutputTokens: number };
+/** Nothing was written; `budgets`: how many budgets apply to the run (none: the slow path need not look at them). */
+export type Refused = { refused: true; budgets: number };
+
 /**
  * Reserves the input estimate plus as many output tokens as the balance allows (up to
- * maxOutputTokens) and inserts the run as "running". Returns null when fewer than
- * minOutputTokens fit, or (checkKey) when the run's API key is no longer usable: then nothing was written.
+ * maxOutputTokens) and inserts the run as "running". Refused when fewer than minOutputTokens fit,
+ * when a budget's counter for the run does not exist yet, or (checkKey) when the run's API key is
+ * no longer usable: then nothing was written.
  */
-export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise<{ reserved: number; maxOutputTokens: number } | null> {
+export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise<Reserved | Refused> {
   const min = Math.max(1, r.minOutputTokens ?? 1);
   const cap = r.keyCap ?? null;
   const period = cap ? cap.periodStart.toISOString() : null;
@@ -149,9 +154,10 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
       RETURNING id
     )
     SELECT upd.reserved, upd.granted, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM ins) AS run_rows,
-           (SELECT count(*) FROM kupd) AS key_rows, (SELECT count(*) FROM bupd) AS budget_rows FROM upd`,
+           (SELECT count(*) FROM kupd) AS key_rows, (SELECT count(*) FROM bupd) AS budget_rows, (SELECT count(*) FROM bud) AS budgets
+    FROM (SELECT 1) one LEFT JOIN upd ON TRUE`,
   );
-  if (!row) return null;
+  if (!row || row.reserved === null || row.reserved === undefined) return { refused: true, budgets: Number(row?.budgets ?? 0) };
   return { reserved: Number(row.reserved), maxOutputTokens: Number(row.granted) };
 }
 

@@ -103,7 +103,9 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
   const db = await getDb();
   // The hot path, one statement: the full worst case fits.
   const full = await insertRunWithReservation(db, { ...start, minOutputTokens: start.maxOutputTokens });
-  if (full) return full;
+  if (!("refused" in full)) return full;
+  // Budgets apply to the run: the slow path reads them (and creates their counters when new).
+  const budgeted = full.budgets > 0;
   // Nothing was written: the org is short, or the key was revoked or expired since it was verified
   // (the verification may be cached, the statement checked the key itself). Tell which, off the hot path.
   if (start.checkKey && start.apiKeyId && !(await findActiveApiKeyById(db, start.apiKeyId))) throw new AppError("unauthorized");
@@ -113,7 +115,7 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
     const left = await keyCapRemaining(db, start.keyCap);
     if (left !== null && left < start.inputCost + creditsFor(start.maxOutputTokens, start.outputPerM)) {
       const part = await insertRunWithReservation(db, { ...start, minOutputTokens: 1 });
-      if (part) return part;
+      if (!("refused" in part)) return part;
       if (left < start.inputCost + creditsFor(1, start.outputPerM))
         throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
       // The cap has room for some of it but the org is short too: the org's path decides (wait
@@ -128,17 +130,19 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
     const held = await sumHeldCredits(tx, start.orgId);
     // The budgets that apply, their counters created if new, read under the org lock: every
     // reservation and settlement that moves them holds that lock too (lib/credits/README.md, budgets).
-    const budgets = await lockedBudgetStanding(tx, { ...start, periods: start.budgetPeriods });
+    const budgets = budgeted ? await lockedBudgetStanding(tx, { ...start, periods: start.budgetPeriods }) : [];
     const d = decideBudgets(decideShortReservation({ balance, held, ...start }), budgets, start);
     if (d === "wait") throw new CreditsHeldError();
     if (d === "refuse") throw new AppError("invalid_billing");
     if ("wait" in d) throw new CreditsHeldError(d.wait);
     if ("refuse" in d) throw budgetExceeded(d.refuse);
     const r = await insertRunWithReservation(tx, { ...start, maxOutputTokens: d.grant, minOutputTokens: d.grant });
+    if (!("refused" in r)) return r;
+    // A budget created since the first attempt (its counter is not there yet): try again, with it.
+    if (!budgeted && r.budgets > 0) throw new CreditsHeldError();
     // Only a capped key's cap can refuse here (it moved since we looked; budgets' counters move
     // only under the org lock we hold): that is a 402.
-    if (!r && start.keyCap) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
-    if (!r) throw new AppError("internal_server_error", "reservation failed under the org lock");
-    return r;
+    if (start.keyCap) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
+    throw new AppError("internal_server_error", "reservation failed under the org lock");
   });
 }
