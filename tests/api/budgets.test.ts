@@ -152,7 +152,7 @@ describe("budgets are exact hard caps", () => {
     await expectLedgerEqualsBalance(s.orgId, 1_000_000 - 2 * COST);
   });
 
-  it("filters: a budget on one workflow does not count another's runs; runs with no end user pass an end_user budget", async () => {
+  it("filters: runs with no end user pass an end_user budget; a stream token's user is the subject, not its body's", async () => {
     const s = await setup();
     const b = await s.budget({ scope: "end_user", credits: 70, period: "day", workflow_id: s.workflowId });
     expect((await s.run()).status).toBe(200);
@@ -160,6 +160,14 @@ describe("budgets are exact hard caps", () => {
     expect(await usageOf(b.id)).toEqual([]);
     expect((await s.run("carol")).status).toBe(200);
     expect((await s.run("carol")).status).toBe(402);
+    // A stream token minted for carol is carol's, whatever its body says.
+    const minted = await (await apiRequest("/api/v1/token?ttl=60&user=carol", { key: s.key })).json();
+    const streamed = await apiRequest(`/api/v1/run/${s.workflowId}/stream?token=${minted.token}`, {
+      method: "POST",
+      json: { story: STORY, user: "zed" },
+    });
+    expect(streamed.status).toBe(402);
+    expect((await streamed.json()).code).toBe("budget_exceeded");
   });
 });
 
