@@ -87,7 +87,7 @@ export async function lockedBudgetStanding(tx: DbOrTx, r: BudgetSubject): Promis
  * the process died after the settlement's commit is recorded by the next settlement of that
  * subject in that period. Returns how many alerts were queued.
  */
-export async function queueBudgetAlerts(db: DbOrTx, orgId: string, keys: BudgetKey[]): Promise<number> {
+export async function queueBudgetAlerts(db: DbOrTx, orgId: string, keys: BudgetKey[], o: { exhausted?: boolean } = {}): Promise<number> {
   if (!keys.length) return 0;
   const result = await db.execute(sql`
     WITH k AS (
@@ -97,7 +97,8 @@ export async function queueBudgetAlerts(db: DbOrTx, orgId: string, keys: BudgetK
       FROM k JOIN budget_usage u ON u.budget_id = k.b AND u.period_start = k.p AND u.subject = k.s
       JOIN budgets b ON b.id = u.budget_id AND b.org_id = ${orgId}
       CROSS JOIN LATERAL unnest(b.alert_at) AS t(pct)
-      WHERE u.spent * 100 >= t.pct::bigint * b.credits
+      -- Exhausted: the budget refused a run, so every threshold up to 100% is due.
+      WHERE u.spent * 100 >= t.pct::bigint * b.credits OR (${o.exhausted ?? false}::boolean AND t.pct <= 100)
     ), ins AS (
       INSERT INTO budget_alerts (budget_id, period_start, subject, threshold, spent)
       SELECT budget_id, period_start, subject, pct, spent FROM due
@@ -106,7 +107,8 @@ export async function queueBudgetAlerts(db: DbOrTx, orgId: string, keys: BudgetK
     ), job AS (
       INSERT INTO jobs (kind, payload, org_id)
       SELECT 'budget-alert', jsonb_build_object('budget_id', budget_id, 'period_start', period_start, 'subject', subject,
-                                                'threshold', threshold, 'spent', spent, 'org_id', ${orgId}::text), ${orgId}
+                                                'threshold', threshold, 'spent', spent, 'org_id', ${orgId}::text,
+                                                'exhausted', ${o.exhausted ?? false}::boolean), ${orgId}
       FROM ins
       RETURNING id
     )

@@ -15,7 +15,15 @@ import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
 
 export const budgetAlertJobHandler = (): JobHandler => ({ handle: sendBudgetAlert, concurrency: 2, leaseMs: 60_000 });
 
-type AlertPayload = { org_id: string; budget_id: string; period_start: string; subject: string; threshold: number; spent: number };
+type AlertPayload = {
+  org_id: string;
+  budget_id: string;
+  period_start: string;
+  subject: string;
+  threshold: number;
+  spent: number;
+  exhausted?: boolean;
+};
 
 async function sendBudgetAlert(job: Job) {
   const p = job.payload as AlertPayload;
@@ -38,6 +46,8 @@ async function sendBudgetAlert(job: Job) {
         threshold: p.threshold,
         credits: budget.credits,
         spent: p.spent,
+        // The budget refused a run (what was left could not pay one): every threshold up to 100% is reached.
+        exhausted: p.exhausted ?? false,
       };
       n += await emitWebhookEvent(tx, { orgId: p.org_id, type: "budget.threshold", data });
       const who = budget.scope === "org" ? "" : ` (${budget.scope.replace("_", " ")} ${p.subject})`;

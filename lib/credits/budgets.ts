@@ -1,4 +1,5 @@
 import type { BudgetStanding } from "@/db/queries/budget-usage";
+import type { BudgetKey } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { capPeriodStart } from "./key-cap";
 import { creditsFor, tokensFor } from "./pricing";
@@ -18,9 +19,18 @@ export function budgetLabel(b: { name: string | null; scope: string; period: str
   return b.name?.trim() || `${b.scope}/${b.period}`;
 }
 
+const refusedCounters = new WeakMap<AppError, BudgetKey>();
+
 /** The 402 of a run a budget refuses (the seed's own 402 stays for an empty balance). */
 export function budgetExceeded(b: BudgetRef): AppError {
-  return new AppError("budget_exceeded", `Budget "${budgetLabel(b)}" exhausted for this period`, { budget_id: b.id });
+  const e = new AppError("budget_exceeded", `Budget "${budgetLabel(b)}" exhausted for this period`, { budget_id: b.id });
+  if (b.key) refusedCounters.set(e, b.key);
+  return e;
+}
+
+/** The counter a budget_exceeded refusal is about (its alerts treat it as exhausted). */
+export function refusedCounterOf(e: unknown): BudgetKey | undefined {
+  return e instanceof AppError ? refusedCounters.get(e) : undefined;
 }
 
 type OrgDecision = { grant: number } | "wait" | "refuse";

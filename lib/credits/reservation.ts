@@ -1,4 +1,4 @@
-import type { RunPrice } from "@/db/schema";
+import type { BudgetKey, RunPrice } from "@/db/schema";
 import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { creditsFor, tokensFor } from "./pricing";
 
@@ -37,7 +37,7 @@ export class CreditsHeldError extends Error {
 }
 
 /** A budget as a refusal names it. */
-export type BudgetRef = { id: string; name: string | null; scope: string; period: string };
+export type BudgetRef = { id: string; name: string | null; scope: string; period: string; key?: BudgetKey };
 
 /**
  * When the full worst case did not fit: how many output tokens to reserve, decided under the org

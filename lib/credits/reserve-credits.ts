@@ -8,7 +8,8 @@ import type { RunPrice } from "@/db/schema";
 import type { KeyRestrictions } from "@/lib/auth/api-keys";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
-import { budgetExceeded, budgetPeriods, decideBudgets } from "./budgets";
+import { budgetExceeded, budgetPeriods, decideBudgets, refusedCounterOf } from "./budgets";
+import { budgetExhausted } from "./settle-queue";
 import { capPeriodStart } from "./key-cap";
 import { creditsFor, tokensFor } from "./pricing";
 import { CreditsHeldError, decideShortReservation, reservationFor } from "./reservation";
@@ -77,11 +78,17 @@ export async function reserveCredits(
       if (!(e instanceof CreditsHeldError)) {
         // A 402 (or an error) is final for us; the next waiter must find out for itself.
         if (waited) creditsReleased(row.orgId);
+        const refused = refusedCounterOf(e);
+        if (refused) budgetExhausted(row.orgId, refused);
         throw e;
       }
       const left = deadline - Date.now();
       // Still waiting on a budget's runs in flight at the deadline: that budget refuses the run.
-      if (left <= 0 || signal?.aborted) throw e.budget ? budgetExceeded(e.budget) : new AppError("invalid_billing");
+      if (left <= 0 || signal?.aborted) {
+        if (!e.budget) throw new AppError("invalid_billing");
+        if (e.budget.key) budgetExhausted(row.orgId, e.budget.key);
+        throw budgetExceeded(e.budget);
+      }
       await waitForCredits(row.orgId, left, signal);
       waited = true;
     }

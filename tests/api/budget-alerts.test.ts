@@ -80,17 +80,17 @@ describe("budget alerts", () => {
       "--period",
       "day",
       "--alert-at",
-      "10,30",
+      "10,30,100",
       "--name",
       "Daily",
     ])) as { budget: { id: string } };
-    const run = async () => {
+    const run = async (status = 200) => {
       const res = await apiRequest(`/api/v1/run/${wf.workflow_id}`, {
         method: "POST",
         key: key.key,
         json: { story: STORY, user: "frank" },
       });
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(status);
     };
     const alerts = () => receiver.got.filter((g) => g.type === "budget.threshold" && g.data.budget_id === budget.id);
 
@@ -105,6 +105,7 @@ describe("budget alerts", () => {
       threshold: 10,
       credits: 100,
       spent: 18,
+      exhausted: false,
     });
     const mail = await until(() => inbox.to(owner)[0], "the owner's mail");
     expect(mail.subject).toBe("Org: budget Daily (end user frank) at 10%");
@@ -127,6 +128,15 @@ describe("budget alerts", () => {
     expect(inbox.to(member)).toHaveLength(0);
     expect(await db.select().from(budgetAlerts).where(eq(budgetAlerts.budgetId, budget.id))).toHaveLength(2);
 
+    // 54 spent, 46 left: the next run cannot pay its input (54) and is refused. The budget is
+    // exhausted though spend stops short of 100%: the 100% alert goes out, once, marked so.
+    await run(402);
+    await run(402);
+    const full = await until(() => alerts().find((a) => a.data.threshold === 100), "budget.threshold at 100%");
+    expect(full.data).toMatchObject({ threshold: 100, spent: 54, exhausted: true });
+    await until(() => inbox.to(owner).length === 3, "three mails to the owner");
+    expect(alerts()).toHaveLength(3);
+
     // The day turns (the counter and its alerts belong to yesterday now): a new period alerts again.
     for (const t of [budgetUsage, budgetAlerts])
       await db
@@ -134,8 +144,8 @@ describe("budget alerts", () => {
         .set({ periodStart: sql`${t.periodStart} - interval '1 day'` })
         .where(eq(t.budgetId, budget.id));
     await run();
-    await until(() => alerts().length === 3, "the new period's 10% alert");
-    expect(alerts()[2]!.data).toMatchObject({ threshold: 10, spent: 18 });
+    await until(() => alerts().length === 4, "the new period's 10% alert");
+    expect(alerts()[3]!.data).toMatchObject({ threshold: 10, spent: 18, exhausted: false });
     await expectLedgerEqualsBalance(org.orgId, 100_000 - 4 * 18);
   });
 });
