@@ -92,10 +92,10 @@ export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = Nee
    */
   prefetch?: (a: { req: Request; params: PathParams<Path>; query: Out<Q>; principal: PrincipalFor<A> }) => Promise<T>;
   /**
-   * A run of `{workflow_id}`: requests attributed to an end user also count against the key's and
-   * the workflow's per-end-user rate limits (lib/api/end-user-rate-limit.ts).
+   * A run: requests attributed to an end user also count against the key's and the workflow's
+   * per-end-user rate limits (lib/api/end-user-rate-limit.ts). Names the workflow and the body's end user.
    */
-  endUserRateLimit?: true;
+  endUserRateLimit?: (a: { params: PathParams<Path>; body: Record<string, unknown> }) => { workflowId: string; user: unknown };
   /** Honour `Idempotency-Key` (API keys only): repeats replay the first answer. */
   idempotent?: IdempotencySpec<A, Path, Q>;
   /** Omitted for routes outside the public API (the dashboard's playground). */
@@ -169,12 +169,10 @@ export function apiRoute<
       if ("error" in fetched) throw fetched.error;
       const rawBody = spec.body ? await readJsonObject(req) : {};
       const body = (spec.body ? parseInputOrThrow(spec.body, rawBody) : undefined) as Out<B>;
-      if (spec.endUserRateLimit && principal)
-        await enforceEndUserRateLimit(
-          principal,
-          { workflowId: String((params as Record<string, string>).workflow_id), bodyUser: rawBody.user },
-          headers,
-        );
+      if (spec.endUserRateLimit && principal) {
+        const { workflowId, user } = spec.endUserRateLimit({ params, body: rawBody });
+        await enforceEndUserRateLimit(principal, { workflowId, bodyUser: user }, headers);
+      }
       // The handler's answer as the client gets it, errors included (what an idempotent repeat replays).
       const answer = async (f: () => Promise<unknown>) => {
         try {

@@ -51,4 +51,20 @@ describe("per-end-user rate limits", () => {
     await runAdminCommand(["workflow", "end-user-rate-limit", "--org", f.orgId, "--workflow", f.workflowId, "--limit", "none"]);
     expect((await run(f.workflowId, other.key, "cat")).status).toBe(200);
   });
+
+  it("the OpenAI-compatible surface counts the body's user (or safety_identifier) too, answering OpenAI's 429", async () => {
+    const f = await createFixture({ template: "{{story}}" });
+    const key = await createApiKey({ orgId: f.orgId, endUserRateLimitPerMinute: 1 });
+    const chat = (user: string) =>
+      apiRequest("/api/v1/openai/chat/completions", {
+        method: "POST",
+        key: key.key,
+        json: { model: f.workflowId, messages: [{ role: "user", content: "hi" }], safety_identifier: user },
+      });
+    expect((await chat("gus")).status).toBe(200);
+    const second = await chat("gus");
+    expect(second.status).toBe(429);
+    expect(await second.json()).toMatchObject({ error: { type: "requests", code: "rate_limit_exceeded" } });
+    expect((await chat("hal")).status).toBe(200);
+  });
 });
