@@ -34,11 +34,12 @@ const parserFor = (plugins) => ({
 // also held by the "run core's layers" block below.
 const LEAVES = ["env", "errors", "ids", "logger", "process-singleton", "server-timing", "public-base-url"];
 const MAY_IMPORT = {
-  admin: ["auth", "billing", "credits", "errors", "evals", "llm", "operator", "orgs", "webhooks", "workflows"],
+  admin: ["auth", "billing", "budgets", "credits", "errors", "evals", "llm", "operator", "orgs", "webhooks", "workflows"],
   api: [
     "db",
     "auth",
     "billing",
+    "budgets",
     "evals",
     "feedback",
     "health",
@@ -58,10 +59,11 @@ const MAY_IMPORT = {
   account: ["db", "audit"],
   audit: ["db", "logger"],
   billing: ["db", "credits", "queue", "webhooks", ...LEAVES],
+  budgets: ["db", "audit", "credits", "notices", "queue", "webhooks", ...LEAVES],
   auth: ["db", "secrets", "account", "mail", "notices", "ratelimit", "audit", "cache", "credits", "orgs", ...LEAVES],
   cache: ["env", "process-singleton"],
   credits: ["db", "auth", "llm", "queue", ...LEAVES],
-  dashboard: ["db", "auth", "billing", "credits", "errors", "feedback", "llm", "runs", "webhooks", "workflows"],
+  dashboard: ["db", "auth", "billing", "budgets", "credits", "errors", "feedback", "llm", "runs", "webhooks", "workflows"],
   evals: ["db", "auth", "llm", "queue", "runs", "validation", "webhooks", "workflows", ...LEAVES],
   feedback: ["db", "auth", "runs", "workflows"],
   idempotency: ["db", "env", "errors", "ids"],
@@ -81,6 +83,7 @@ const MAY_IMPORT = {
     "notices",
     "auth",
     "billing",
+    "budgets",
     "credits",
     "evals",
     "idempotency",

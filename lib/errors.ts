@@ -8,6 +8,8 @@ export const ERRORS = {
     status: 402,
     message: "No credits remaining. Please add credits to continue using the service.",
   },
+  /** A budget (lib/credits/budgets.ts) refuses the run; the message names it. */
+  budget_exceeded: { status: 402, message: "Budget exhausted for this period" },
   forbidden: { status: 403, message: "Forbidden" },
   /** An operator suspended the org (lib/operator): the message is "Organization suspended: <reason>". */
   org_suspended: { status: 403, message: "Organization suspended" },

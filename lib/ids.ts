@@ -42,12 +42,14 @@ export const newId = {
   evalCase: () => `evc_${randomAlnum(24)}`,
   evalRun: () => `evr_${randomAlnum(24)}`,
   mail: () => `mail_${randomAlnum(24)}`,
+  budget: () => `bud_${randomAlnum(24)}`,
 };
 
 /** Well-formed ids. Anything else cannot exist, so it is "not found" without a query (and NUL
  * bytes or huge strings from a URL never reach the database: the fuzz suite found a 500 there). */
 export const isId = {
   workflow: (s: string) => /^wf_[a-z0-9]{24}$/.test(s),
+  budget: (s: string) => /^bud_[a-z0-9]{24}$/.test(s),
   run: (s: string) => /^run_[a-z0-9]{24}$/.test(s),
   apiKey: (s: string) => /^key_[a-z0-9]{24}$/.test(s),
   org: (s: string) => /^org_[a-z0-9]{24}$/.test(s),

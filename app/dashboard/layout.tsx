@@ -20,6 +20,7 @@ const NAV = [
 ];
 // Shown to admins and owners only; the page itself refuses members too.
 const ADMIN_NAV = [
+  { href: "/dashboard/budgets", label: "Budgets" },
   { href: "/dashboard/webhooks", label: "Webhooks" },
   { href: "/dashboard/audit", label: "Audit log" },
   { href: "/dashboard/settings", label: "Settings" },

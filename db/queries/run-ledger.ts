@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { executePrepared, type DbOrTx } from "../index";
-import type { RunAssignment, RunAttempt, RunPrice, RunSource, RunStatus } from "../schema";
+import type { BudgetKey, RunAssignment, RunAttempt, RunPrice, RunSource, RunStatus } from "../schema";
+import { applicableBudgets } from "./budget-usage";
 
 // The two writes on every run's hot path, each ONE statement (data-modifying CTEs), so each is
 // atomic without an explicit transaction and costs a single round trip. The invariants they keep
@@ -55,17 +56,34 @@ export type RunStart = {
    * the period that started at `periodStart` (a new period starts from zero).
    */
   keyCap?: { keyId: string; periodStart: Date } | null;
+  /**
+   * The start (ISO, UTC) of the current day and month: every budget of the org that applies to the
+   * run (db/queries/budget-usage.ts) must also fit the reservation in its period's counter.
+   */
+  budgetPeriods: { day: string; month: string };
 };
+
+export type Reserved = { reserved: number; maxOutputTokens: number };
+/** Nothing was written; `budgets`: how many budgets apply to the run (none: the slow path need not look at them). */
+export type Refused = { refused: true; budgets: number };
 
 /**
  * Reserves the input estimate plus as many output tokens as the balance allows (up to
- * maxOutputTokens) and inserts the run as "running". Returns null when fewer than
- * minOutputTokens fit, or (checkKey) when the run's API key is no longer usable: then nothing was written.
+ * maxOutputTokens) and inserts the run as "running". Refused when fewer than minOutputTokens fit,
+ * when a budget's counter for the run does not exist yet, or (checkKey) when the run's API key is
+ * no longer usable: then nothing was written.
  */
-export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise<{ reserved: number; maxOutputTokens: number } | null> {
+export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise<Reserved | Refused> {
   const min = Math.max(1, r.minOutputTokens ?? 1);
   const cap = r.keyCap ?? null;
   const period = cap ? cap.periodStart.toISOString() : null;
+  const budgets = applicableBudgets({
+    orgId: r.orgId,
+    workflowId: r.workflowId,
+    apiKeyId: r.apiKeyId,
+    endUser: r.endUser,
+    periods: r.budgetPeriods,
+  });
   // Lock order everywhere: org row, then key row (the settlement below does the same), so a
   // reservation and a settlement never wait on each other in a cycle.
   const [row] = await executePrepared(
@@ -83,18 +101,32 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
              ${capUsedInPeriod(period)} AS used,
              GREATEST(COALESCE(k.cap_period_start, ${period}::timestamptz), ${period}::timestamptz) AS period
       FROM api_keys k, cur WHERE k.id = ${cap?.keyId ?? null} FOR NO KEY UPDATE OF k
+    ), bud AS (
+      SELECT a.* FROM (${budgets}) a, cur
+    ), bu AS (
+      -- Each budget's counter for the run's period and subject, locked after the org row (and the
+      -- key's): the latest committed value, like the key's counter. A counter that does not exist
+      -- yet cannot be locked, so the run is not reserved while one is missing (bmiss): the slow
+      -- path creates it under the org lock and tries again (lib/credits/reserve-credits.ts).
+      SELECT u.budget_id, u.period_start, u.subject, bud.p, bud.credits, u.used
+      FROM budget_usage u JOIN bud ON u.budget_id = bud.id AND u.period_start = bud.p::timestamptz AND u.subject = bud.s
+      ORDER BY u.budget_id FOR NO KEY UPDATE OF u
+    ), bmiss AS (
+      SELECT (SELECT count(*) FROM bud) <> (SELECT count(*) FROM bu) AS missing
     ), calc AS (
       -- Output tokens cost CEIL(tokens × price / 1M) credits; a free model (price 0 → NULL, which
       -- LEAST ignores) gets all it asked for.
       SELECT cur.id, old, LEAST(
         ${r.maxOutputTokens}::bigint,
         FLOOR((old - ${r.inputCost}) * 1000000 / NULLIF(${r.outputPerM}::numeric, 0))::bigint,
-        (SELECT FLOOR((kc.cap - kc.used - ${r.inputCost}) * 1000000 / NULLIF(${r.outputPerM}::numeric, 0))::bigint FROM kc)
+        (SELECT FLOOR((kc.cap - kc.used - ${r.inputCost}) * 1000000 / NULLIF(${r.outputPerM}::numeric, 0))::bigint FROM kc),
+        -- Every budget that applies: what is left of it (a hard cap, like the balance).
+        (SELECT MIN(FLOOR((bu.credits - bu.used - ${r.inputCost}) * 1000000 / NULLIF(${r.outputPerM}::numeric, 0)))::bigint FROM bu)
       ) AS granted FROM cur
     ), res AS (
       SELECT id, old, granted, ${r.inputCost} + CEIL(granted * ${r.outputPerM}::numeric / 1000000)::bigint AS reserved
       -- A balance below zero (a refund took back credits already spent) runs nothing, not even a free model.
-      FROM calc WHERE granted >= ${min} AND old >= 0
+      FROM calc WHERE granted >= ${min} AND old >= 0 AND NOT (SELECT missing FROM bmiss)
     ), upd AS (
       UPDATE orgs o SET credit_balance = c.old - c.reserved
       FROM res c WHERE o.id = c.id
@@ -103,23 +135,29 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
       UPDATE api_keys k SET cap_used = kc.used + upd.reserved, cap_period_start = kc.period
       FROM kc, upd WHERE k.id = kc.id
       RETURNING k.id
+    ), bupd AS (
+      UPDATE budget_usage u SET used = bu.used + upd.reserved
+      FROM bu, upd WHERE u.budget_id = bu.budget_id AND u.period_start = bu.period_start AND u.subject = bu.subject
+      RETURNING u.budget_id
     ), led AS (
       INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
       SELECT ${r.ledgerId}, ${r.orgId}, ${r.runId}, 'reserve', -reserved, balance_after, ${"reserve:" + r.runId} FROM upd
       RETURNING id
     ), ins AS (
       INSERT INTO runs (id, org_id, workflow_id, version_id, api_key_id, source, protocol, status, model, inputs,
-                        credits_reserved, max_output_tokens, end_user, session_id, cap_period_start, prices, assignment)
+                        credits_reserved, max_output_tokens, end_user, session_id, cap_period_start, prices, assignment, budget_keys)
       SELECT ${r.runId}, ${r.orgId}, ${r.workflowId}, ${r.versionId}, ${r.apiKeyId}, ${r.source}, ${r.protocol}, ${r.status ?? "running"},
              ${r.model}, ${JSON.stringify(r.inputs)}::jsonb, reserved, granted, ${r.endUser}, ${r.sessionId}, (SELECT period FROM kc),
-             ${JSON.stringify(r.prices)}::jsonb, ${r.assignment ? JSON.stringify(r.assignment) : null}::jsonb
+             ${JSON.stringify(r.prices)}::jsonb, ${r.assignment ? JSON.stringify(r.assignment) : null}::jsonb,
+             (SELECT jsonb_agg(jsonb_build_object('b', bu.budget_id, 'p', bu.p, 's', bu.subject) ORDER BY bu.budget_id) FROM bu)
       FROM upd
       RETURNING id
     )
     SELECT upd.reserved, upd.granted, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM ins) AS run_rows,
-           (SELECT count(*) FROM kupd) AS key_rows FROM upd`,
+           (SELECT count(*) FROM kupd) AS key_rows, (SELECT count(*) FROM bupd) AS budget_rows, (SELECT count(*) FROM bud) AS budgets
+    FROM (SELECT 1) one LEFT JOIN upd ON TRUE`,
   );
-  if (!row) return null;
+  if (!row || row.reserved === null || row.reserved === undefined) return { refused: true, budgets: Number(row?.budgets ?? 0) };
   return { reserved: Number(row.reserved), maxOutputTokens: Number(row.granted) };
 }
 
@@ -133,7 +171,23 @@ export async function keyCapRemaining(db: DbOrTx, { keyId, periodStart }: { keyI
 }
 
 /** A settlement committed: what the run was charged, and how many webhook events it queued (0 or 1). */
-export type Settled = { charged: number; events: number };
+export type Settled = {
+  charged: number;
+  events: number;
+  /** The budget counters it gave back to (or charged an overshoot to): the alerts look at these after the commit. */
+  budgetKeys?: BudgetKey[] | null;
+};
+
+/**
+ * A settled run's budget counters (runs.budget_keys): its unused reservation goes back to each,
+ * and its charge is added to what each spent. `delta`: credits back to `used` (negative: an
+ * overshoot taken); `charged`: added to `spent`. Periods only move forward: a counter of a period
+ * that has ended is still this run's (its reservation counted there), so it is corrected there.
+ */
+const budgetRelease = (keys: SQL, delta: SQL, charged: SQL, after: SQL) => sql`
+  UPDATE budget_usage u SET used = GREATEST(0, u.used - ${delta}), spent = GREATEST(0, u.spent + ${charged})
+  FROM ${keys} WHERE u.budget_id = x.b AND u.period_start = x.p::timestamptz AND u.subject = x.s AND ${after}
+  RETURNING u.budget_id`;
 
 /**
  * The run's webhook event (run.completed / run.failed / run.canceled) as a job in the settlement's
@@ -180,7 +234,7 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
     db,
     sql`
     WITH run AS (
-      SELECT id, org_id, api_key_id, cap_period_start, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = ${f.from ?? "running"} FOR UPDATE
+      SELECT id, org_id, api_key_id, cap_period_start, budget_keys, credits_reserved AS reserved FROM runs WHERE id = ${f.runId} AND status = ${f.from ?? "running"} FOR UPDATE
     ), cur AS (
       SELECT o.id, o.credit_balance AS old, run.reserved FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
     ), calc AS (
@@ -195,6 +249,13 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
       UPDATE api_keys k SET cap_used = GREATEST(0, k.cap_used - (c.reserved - c.charged))
       FROM calc c, run, upd WHERE run.cap_period_start IS NOT NULL AND k.id = run.api_key_id AND k.cap_period_start = run.cap_period_start
       RETURNING k.id
+    ), brel AS (
+      ${budgetRelease(
+        sql`calc c, upd, run, jsonb_to_recordset(run.budget_keys) AS x(b text, p text, s text)`,
+        sql`(c.reserved - c.charged)`,
+        sql`c.charged`,
+        sql`TRUE`,
+      )}
     ), led AS (
       INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
       SELECT ${f.ledgerId}, c.id, ${f.runId}, CASE WHEN c.charged = 0 THEN 'release' ELSE 'settle' END,
@@ -210,9 +271,9 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
       first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, attempts = ${f.attempts ? JSON.stringify(f.attempts) : null}::jsonb,
       finished_at = now(), lease_epoch = lease_epoch + ${f.claim ? 1 : 0}::int
     WHERE id = (SELECT id FROM run) AND EXISTS (SELECT 1 FROM led)
-    RETURNING credits_charged, (SELECT count(*) FROM ev) AS events`,
+    RETURNING credits_charged, (SELECT count(*) FROM ev) AS events, (SELECT count(*) FROM brel) AS budget_rows, budget_keys`,
   );
-  return row ? { charged: Number(row.credits_charged), events: Number(row.events) } : null;
+  return row ? { charged: Number(row.credits_charged), events: Number(row.events), budgetKeys: keysOf(row.budget_keys) } : null;
 }
 
 /**
@@ -253,7 +314,7 @@ export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): P
         ord int, run_id text, ledger_id text, status text, from_status text, cost bigint, output text, citations jsonb,
         input_tokens int, output_tokens int, error_code text, error_message text, first_token_ms int, latency_ms int, attempts jsonb)
     ), run AS (
-      SELECT r.id, r.org_id, r.api_key_id, r.cap_period_start, r.credits_reserved::bigint AS reserved, i.ord,
+      SELECT r.id, r.org_id, r.api_key_id, r.cap_period_start, r.budget_keys, r.credits_reserved::bigint AS reserved, i.ord,
              LEAST(i.cost, r.credits_reserved) AS charged
       FROM runs r JOIN input i ON r.id = i.run_id AND r.status = i.from_status
       ORDER BY r.id FOR UPDATE OF r
@@ -274,12 +335,21 @@ export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): P
             WHERE cap_period_start IS NOT NULL AND api_key_id IS NOT NULL GROUP BY api_key_id, cap_period_start ORDER BY api_key_id) t
       WHERE k.id = t.api_key_id AND k.cap_period_start = t.cap_period_start AND EXISTS (SELECT 1 FROM upd)
       RETURNING k.id
+    ), brel AS (
+      -- Each budget counter once, with what all its runs in the batch give back and spent.
+      ${budgetRelease(
+        sql`(SELECT y.b, y.p, y.s, SUM(per.reserved - per.charged) AS back, SUM(per.charged) AS charged
+             FROM per, jsonb_to_recordset(per.budget_keys) AS y(b text, p text, s text) GROUP BY y.b, y.p, y.s ORDER BY y.b, y.s) x`,
+        sql`x.back`,
+        sql`x.charged`,
+        sql`EXISTS (SELECT 1 FROM upd)`,
+      )}
     ), led AS (
       INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
       SELECT i.ledger_id, per.org_id, per.id, CASE WHEN per.charged = 0 THEN 'release' ELSE 'settle' END,
              per.reserved - per.charged, per.balance_after, 'settle:' || per.id
       FROM per JOIN input i ON i.run_id = per.id
-      WHERE EXISTS (SELECT 1 FROM upd)
+      WHERE EXISTS (SELECT 1 FROM upd) AND (SELECT count(*) FROM brel) >= 0
       RETURNING run_id
     ), ev AS (
       ${runEventOutbox(sql`SELECT per.id, per.org_id, 'run.' || i.status AS event FROM per JOIN input i ON i.run_id = per.id WHERE per.id IN (SELECT run_id FROM led)`)}
@@ -290,9 +360,11 @@ export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): P
       first_token_ms = i.first_token_ms, latency_ms = i.latency_ms, attempts = i.attempts, finished_at = now()
     FROM per JOIN input i ON i.run_id = per.id
     WHERE runs.id = per.id AND per.id IN (SELECT run_id FROM led)
-    RETURNING runs.id, runs.credits_charged, EXISTS (SELECT 1 FROM ev WHERE ev.run_id = runs.id) AS event`,
+    RETURNING runs.id, runs.credits_charged, EXISTS (SELECT 1 FROM ev WHERE ev.run_id = runs.id) AS event, runs.budget_keys`,
   );
-  return new Map(rows.map((r) => [String(r.id), { charged: Number(r.credits_charged), events: r.event ? 1 : 0 }]));
+  return new Map(
+    rows.map((r) => [String(r.id), { charged: Number(r.credits_charged), events: r.event ? 1 : 0, budgetKeys: keysOf(r.budget_keys) }]),
+  );
 }
 
 /**
@@ -308,7 +380,7 @@ export async function resettleClaimedRun(db: DbOrTx, f: RunFinish): Promise<Sett
     db,
     sql`
     WITH run AS (
-      SELECT id, org_id, api_key_id, cap_period_start, credits_charged AS prev FROM runs
+      SELECT id, org_id, api_key_id, cap_period_start, budget_keys, credits_charged AS prev FROM runs
       WHERE id = ${f.runId} AND status = 'failed' AND error_code = 'orphaned' AND lease_epoch = 1 FOR UPDATE
     ), cur AS (
       SELECT o.id, o.credit_balance AS old, run.prev FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
@@ -321,6 +393,14 @@ export async function resettleClaimedRun(db: DbOrTx, f: RunFinish): Promise<Sett
       UPDATE api_keys k SET cap_used = GREATEST(0, k.cap_used + (c.charged - c.prev))
       FROM calc c, run, upd WHERE run.cap_period_start IS NOT NULL AND k.id = run.api_key_id AND k.cap_period_start = run.cap_period_start
       RETURNING k.id
+    ), brel AS (
+      -- The budgets' counters move by the same difference (used and spent alike: the run holds nothing now).
+      ${budgetRelease(
+        sql`calc c, upd, run, jsonb_to_recordset(run.budget_keys) AS x(b text, p text, s text)`,
+        sql`(c.prev - c.charged)`,
+        sql`(c.charged - c.prev)`,
+        sql`TRUE`,
+      )}
     ), led AS (
       INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
       SELECT ${f.ledgerId}, c.id, ${f.runId}, 'adjust', c.prev - c.charged, u.balance_after, ${"resettle:" + f.runId}
@@ -332,8 +412,14 @@ export async function resettleClaimedRun(db: DbOrTx, f: RunFinish): Promise<Sett
       credits_charged = (SELECT charged FROM calc), error_code = ${f.errorCode}, error_message = ${f.errorMessage},
       first_token_ms = ${f.firstTokenMs}, latency_ms = ${f.latencyMs}, attempts = ${f.attempts ? JSON.stringify(f.attempts) : null}::jsonb,
       finished_at = now(), lease_epoch = 2
-    WHERE id = (SELECT id FROM run)
-    RETURNING credits_charged`,
+    WHERE id = (SELECT id FROM run) AND (SELECT count(*) FROM brel) >= 0
+    RETURNING credits_charged, budget_keys`,
   );
-  return row ? { charged: Number(row.credits_charged), events: 0 } : null;
+  return row ? { charged: Number(row.credits_charged), events: 0, budgetKeys: keysOf(row.budget_keys) } : null;
+}
+
+/** runs.budget_keys as a driver returns it (postgres-js parses jsonb; PGlite too, but a string is tolerated). */
+function keysOf(v: unknown): BudgetKey[] | null {
+  const parsed = typeof v === "string" ? (JSON.parse(v) as unknown) : v;
+  return Array.isArray(parsed) && parsed.length ? (parsed as BudgetKey[]) : null;
 }

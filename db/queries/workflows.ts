@@ -141,3 +141,25 @@ export async function getWorkflowVersionById(tx: DbOrTx, { orgId, versionId }: {
     .limit(1);
   return row;
 }
+
+/** A workflow's per-end-user rate limit (a setting, not versioned); undefined when the workflow is not the org's. */
+export async function getEndUserRateLimit(tx: DbOrTx, { orgId, workflowId }: { orgId: string; workflowId: string }) {
+  const [row] = await tx
+    .select({ limit: workflows.endUserRateLimitPerMinute })
+    .from(workflows)
+    .where(and(eq(workflows.orgId, orgId), eq(workflows.id, workflowId)))
+    .limit(1);
+  return row;
+}
+
+export async function setEndUserRateLimit(
+  tx: DbOrTx,
+  { orgId, workflowId, limit }: { orgId: string; workflowId: string; limit: number | null },
+) {
+  const rows = await tx
+    .update(workflows)
+    .set({ endUserRateLimitPerMinute: limit })
+    .where(and(eq(workflows.orgId, orgId), eq(workflows.id, workflowId)))
+    .returning({ id: workflows.id });
+  return rows.length > 0;
+}

@@ -18,6 +18,8 @@ export const apiKeys = pgTable(
     prefix: text("prefix").notNull(), // e.g. "sk_h9e8…" for display
     /** Requests per minute; null → the default policy. */
     rateLimitPerMinute: integer("rate_limit_per_minute"),
+    /** Requests per minute per end user of its token traffic (a stream token's user, a run body's `user`); null → none. */
+    endUserRateLimitPerMinute: integer("end_user_rate_limit_per_minute"),
     /** Its permissions (API_SCOPES); separate from the restrictions below, which narrow what it may touch. */
     scopes: text("scopes", { enum: API_SCOPES }).array().notNull().default(["run"]),
     // Scope. Null means "not restricted" for each of these.

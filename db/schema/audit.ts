@@ -26,6 +26,9 @@ export const AUDIT_ACTIONS = [
   "org.suspend",
   "org.unsuspend",
   "credits.adjust",
+  "budget.create",
+  "budget.update",
+  "budget.delete",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -17,3 +17,4 @@ export * from "./billing";
 export * from "./mail";
 export * from "./org-settings";
 export * from "./operators";
+export * from "./budgets";

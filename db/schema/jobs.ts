@@ -1,6 +1,6 @@
 import { bigint, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
-export const JOB_KINDS = ["run", "webhook", "run-event", "auto-top-up", "eval", "mail"] as const;
+export const JOB_KINDS = ["run", "webhook", "run-event", "auto-top-up", "eval", "mail", "budget-alert"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 // The durable queue (lib/queue): any instance claims due jobs with FOR UPDATE SKIP LOCKED and

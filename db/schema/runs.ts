@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { apiKeys } from "./api-keys";
+import type { BudgetKey } from "./budgets";
 import { orgs } from "./orgs";
 import { workflows, workflowVersions } from "./workflows";
 
@@ -58,6 +59,8 @@ export const runs = pgTable(
     /** Set when the run's key has a credit cap: the cap period its reservation counts against. */
     capPeriodStart: timestamp("cap_period_start", { withTimezone: true }),
     maxOutputTokens: integer("max_output_tokens"),
+    /** The budget counters its reservation counted against (lib/credits/README.md, budgets); its settlement gives back to them. */
+    budgetKeys: jsonb("budget_keys").$type<BudgetKey[]>(),
     /**
      * The price of each model the run may call, credits per 1M tokens, as reserved: the run settles
      * at these, and a later price change never touches it.

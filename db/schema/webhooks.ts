@@ -9,6 +9,7 @@ export const WEBHOOK_EVENTS = [
   "label.moved",
   "billing.auto_top_up_failed",
   "eval.completed",
+  "budget.threshold",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -38,6 +38,8 @@ export const workflows = pgTable(
       .notNull()
       .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
+    /** Requests per minute per end user of its runs (a stream token's user, a run body's `user`); null → none. A setting, not versioned. */
+    endUserRateLimitPerMinute: integer("end_user_rate_limit_per_minute"),
     description: text("description").notNull().default(""),
     system: text("system").notNull().default(""),
     template: text("template").notNull(),

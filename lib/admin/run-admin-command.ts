@@ -3,6 +3,10 @@ import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { API_SCOPES, createApiKey, revokeApiKey, type ApiScope } from "@/lib/auth/api-keys";
 import { archivePack, createPack, listPacks } from "@/lib/billing/packs";
+import { grantCredits } from "@/lib/credits/grant-credits";
+import { setBudgetFromCli } from "@/lib/budgets/set-budget";
+import { setWorkflowEndUserRateLimit } from "@/lib/workflows/end-user-rate-limit";
+import { deleteBudget, listBudgets } from "@/lib/budgets/manage-budgets";
 import { listPrices, setModelPrice } from "@/lib/llm/prices";
 import { AppError } from "@/lib/errors";
 import { createOrg } from "@/lib/orgs/create-org";
@@ -27,7 +31,8 @@ import { runEval } from "@/lib/evals/run-eval";
 export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   org create --name <name> [--credits <n>]
   org set --org <org_id> [--retention-days <n>|forever] [--mask-pii on|off]   (keep runs' inputs and outputs n days, 0: metering only; mask e-mails, phones, cards in stored runs)
-  key create --org <org_id> [--name <name>] [--rate-limit <per-minute>] [--scope run|admin|admin,run]   (admin: the management API; default run)
+  key create --org <org_id> [--name <name>] [--rate-limit <per-minute>] [--end-user-rate-limit <per-minute>] [--scope run|admin|admin,run]
+             (admin: the management API; default run. --end-user-rate-limit: per end user of its token traffic)
   key revoke --org <org_id> --key <key_id>
   workflow create --org <org_id> --name <name> --template <text> [--system <text>] [--model <id>]
                   [--max-output-tokens <n>] [--temperature <t>] [--web-search] [--publish]
@@ -36,6 +41,7 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
                   [--tools-file <path to a JSON array of tools>] [--max-steps <n>]   (docs/tools.md)
   workflow publish --org <org_id> --workflow <workflow_id> [--note <text>]
   workflow unpublish --org <org_id> --workflow <workflow_id>
+  workflow end-user-rate-limit --org <org_id> --workflow <workflow_id> --limit <per-minute|none>   (per end user of its runs)
   workflow export --org <org_id> --workflow <workflow_id>        (prints the workflow document)
   workflow import --org <org_id> --file <path> [--draft-only]   (an export, or an OpenAI prompt: a new workflow)
   label move --org <org_id> --workflow <workflow_id> --label <name> --version <n>
@@ -49,6 +55,10 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   operator add --email <address>      (an operator, once the address is verified; FLOWGATE_OPERATOR_EMAILS lists more)
   operator remove --email <address>
   operator list
+  budget set --org <org_id> --scope org|workflow|key|end_user --credits <n> --period day|month [--workflow <workflow_id>] [--key <key_id>]
+             [--alert-at 50,80,100] [--name <name>]   (the budget with that scope, period and filters is updated, else created)
+  budget list --org <org_id>   (with this period's usage; end_user budgets: the top end users)
+  budget remove --org <org_id> --budget <budget_id>
   billing pack create --name <name> --credits <n> --price-cents <n> [--currency usd]   (a credit pack orgs can buy)
   billing pack list [--all]   (--all: archived packs too)
   billing pack archive --pack <pack_id>   (no longer on sale; purchases keep their price)
@@ -104,6 +114,11 @@ const OPTIONS = {
   email: { type: "string" },
   "retention-days": { type: "string" },
   "mask-pii": { type: "string" },
+  period: { type: "string" },
+  "alert-at": { type: "string" },
+  budget: { type: "string" },
+  "end-user-rate-limit": { type: "string" },
+  limit: { type: "string" },
 } as const;
 
 /** The admin CLI, as the operator of its actions' audit entries. */
@@ -190,6 +205,7 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
         orgId: need("org"),
         name: v.name,
         rateLimitPerMinute: int("rate-limit", v["rate-limit"]),
+        endUserRateLimitPerMinute: int("end-user-rate-limit", v["end-user-rate-limit"]),
         scopes: scopesArg(v.scope),
       });
     case "key revoke":
@@ -296,6 +312,32 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
           .map((e) => e.trim())
           .filter(Boolean) as never,
       });
+    case "workflow end-user-rate-limit":
+      return setWorkflowEndUserRateLimit({
+        orgId: need("org"),
+        workflowId: need("workflow"),
+        limit: need("limit") === "none" ? null : (int("limit", need("limit")) ?? null),
+      });
+    case "budget set":
+      return {
+        budget: await setBudgetFromCli(need("org"), {
+          name: v.name,
+          scope: need("scope"),
+          credits: int("credits", need("credits")),
+          period: need("period"),
+          workflow_id: v.workflow,
+          api_key_id: v.key,
+          alert_at: v["alert-at"]
+            ?.split(",")
+            .filter((x) => x.trim())
+            .map((x) => int("alert-at", x.trim())),
+        }),
+      };
+    case "budget list":
+      return { budgets: await listBudgets(need("org")) };
+    case "budget remove":
+      await deleteBudget({ orgId: need("org"), actorId: null }, need("budget"));
+      return { deleted: v.budget };
     case "webhook list":
       return { webhooks: await listWebhooks(need("org")) };
     case "webhook deliveries":

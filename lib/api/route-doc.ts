@@ -6,7 +6,18 @@ export type StreamMedia = "text" | "sse" | "ui" | "data" | "openai";
 /** The parts of an operation's documentation that its schemas cannot say (lib/api/openapi renders it). */
 export type RouteDoc = {
   operationId: string;
-  tag: "Runs" | "Streaming" | "Tokens" | "Workflows" | "Sessions" | "Usage" | "OpenAI compatible" | "Management" | "Billing" | "Meta";
+  tag:
+    | "Runs"
+    | "Streaming"
+    | "Tokens"
+    | "Workflows"
+    | "Sessions"
+    | "Usage"
+    | "OpenAI compatible"
+    | "Management"
+    | "Billing"
+    | "Budgets"
+    | "Meta";
   summary: string;
   description?: string;
   pathParams?: Record<string, { description: string; example: string }>;
@@ -28,7 +39,14 @@ export const RUN_ID = {
 /** Every authenticated operation may answer these (forbidden: a key used from an origin it does not allow; org_suspended: an operator suspended the org, lib/operator). */
 export const AUTHED: ErrorCode[] = ["unauthorized", "forbidden", "org_suspended", "rate_limited", "internal_server_error"];
 /** What a run can answer besides its result. */
-export const RUN_ERRORS: ErrorCode[] = ["invalid_request", ...AUTHED, "invalid_billing", "workflow_not_found", "payload_too_large"];
+export const RUN_ERRORS: ErrorCode[] = [
+  "invalid_request",
+  ...AUTHED,
+  "invalid_billing",
+  "budget_exceeded",
+  "workflow_not_found",
+  "payload_too_large",
+];
 /** Operations that honour Idempotency-Key: the header and the codes it adds. */
 export const IDEMPOTENCY_HEADER = {
   name: "Idempotency-Key",

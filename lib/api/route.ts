@@ -7,6 +7,7 @@ import { ServerTiming } from "@/lib/server-timing";
 import { annotateSpan, inRequestSpan, inSpan } from "@/lib/telemetry/trace";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { authenticate, CORS_HEADERS, enforceRateLimit, restrictCors, type AuthMode } from "./authenticate";
+import { enforceEndUserRateLimit } from "./end-user-rate-limit";
 import { readJsonObject } from "./body";
 import { queryOf } from "./query";
 import { errorResponse, type EnvelopeName } from "./respond";
@@ -66,7 +67,7 @@ type NeedsFor<A extends AuthMode> = A extends "apiKey" | "streamTokenOrKey" ? { 
  * these very objects, so what is parsed is what is documented.
  */
 export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = NeedsFor<A> & {
-  method: "GET" | "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   path: Path;
   auth: A;
   /**
@@ -90,6 +91,11 @@ export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = Nee
    * once the request is admitted, so a 429 still wins over, say, a 404.
    */
   prefetch?: (a: { req: Request; params: PathParams<Path>; query: Out<Q>; principal: PrincipalFor<A> }) => Promise<T>;
+  /**
+   * A run: requests attributed to an end user also count against the key's and the workflow's
+   * per-end-user rate limits (lib/api/end-user-rate-limit.ts). Names the workflow and the body's end user.
+   */
+  endUserRateLimit?: (a: { params: PathParams<Path>; body: Record<string, unknown> }) => { workflowId: string; user: unknown };
   /** Honour `Idempotency-Key` (API keys only): repeats replay the first answer. */
   idempotent?: IdempotencySpec<A, Path, Q>;
   /** Omitted for routes outside the public API (the dashboard's playground). */
@@ -163,6 +169,10 @@ export function apiRoute<
       if ("error" in fetched) throw fetched.error;
       const rawBody = spec.body ? await readJsonObject(req) : {};
       const body = (spec.body ? parseInputOrThrow(spec.body, rawBody) : undefined) as Out<B>;
+      if (spec.endUserRateLimit && principal) {
+        const { workflowId, user } = spec.endUserRateLimit({ params, body: rawBody });
+        await enforceEndUserRateLimit(principal, { workflowId, bodyUser: user }, headers);
+      }
       // The handler's answer as the client gets it, errors included (what an idempotent repeat replays).
       const answer = async (f: () => Promise<unknown>) => {
         try {

@@ -18,6 +18,8 @@ export type ApiKeyPrincipal = {
   keyId: string;
   orgId: string;
   rateLimitPerMinute: number | null;
+  /** Requests per minute per end user of its token traffic (lib/api/end-user-rate-limit.ts); absent → none. */
+  endUserRateLimitPerMinute?: number | null;
   /** From a stream token minted with ?user=: the end user its runs are attributed to. */
   endUser?: string | null;
   /** A stream token (a browser's credential), not the key itself: it sees only its own end user's runs. */
@@ -71,6 +73,7 @@ export function restrictionsOf(row: {
 export type KeyOptions = {
   name?: string;
   rateLimitPerMinute?: number | null;
+  endUserRateLimitPerMinute?: number | null;
   workflowIds?: string[] | null;
   allowedOrigins?: string[] | null;
   creditCap?: number | null;
@@ -88,6 +91,7 @@ export async function createApiKey({
   orgId,
   name,
   rateLimitPerMinute,
+  endUserRateLimitPerMinute,
   workflowIds,
   allowedOrigins,
   creditCap,
@@ -113,6 +117,7 @@ export async function createApiKey({
       keyHash: sha256Hex(secret),
       prefix: `${secret.slice(0, 7)}…${secret.slice(-4)}`,
       rateLimitPerMinute: rateLimitPerMinute ?? null,
+      endUserRateLimitPerMinute: endUserRateLimitPerMinute ?? null,
       workflowIds: workflowIds?.length ? workflowIds : null,
       allowedOrigins: allowedOrigins?.length ? allowedOrigins : null,
       creditCap: creditCap ?? null,
@@ -127,6 +132,7 @@ export async function createApiKey({
       creditCap: key.creditCap,
       creditCapPeriod: key.creditCapPeriod,
       rateLimitPerMinute: key.rateLimitPerMinute,
+      endUserRateLimitPerMinute: key.endUserRateLimitPerMinute,
       expiresAt: key.expiresAt,
     };
     await recordAudit(tx, {
@@ -176,6 +182,7 @@ export async function verifyApiKey(secret: string): Promise<ApiKeyPrincipal | nu
     keyId: row.id,
     orgId: row.orgId,
     rateLimitPerMinute: row.rateLimitPerMinute,
+    endUserRateLimitPerMinute: row.endUserRateLimitPerMinute,
     restrictions: restrictionsOf(row),
     scopes: row.scopes,
   };

@@ -16,6 +16,8 @@ export const keyOptionsInput = z.object({
     .max(100)
     .default([]),
   rateLimitPerMinute: z.number().int().min(1).max(100_000).nullable().default(null),
+  /** Per end user of its token traffic (a stream token's user, a run body's `user`). */
+  endUserRateLimitPerMinute: z.number().int().min(1).max(100_000).nullable().default(null),
   creditCap: z.number().int().min(1).max(1_000_000_000).nullable().default(null),
   creditCapPeriod: z.enum(CAP_PERIODS).default("month"),
   expiresInDays: z.number().int().min(1).max(3650).nullable().default(null),
@@ -37,6 +39,7 @@ export function keyOptionsOf(input: z.output<typeof keyOptionsInput> | undefined
   return {
     workflowIds: input.workflowIds,
     rateLimitPerMinute: input.rateLimitPerMinute,
+    endUserRateLimitPerMinute: input.endUserRateLimitPerMinute,
     creditCap: input.creditCap,
     creditCapPeriod: input.creditCap === null ? null : input.creditCapPeriod,
     expiresAt: input.expiresInDays === null ? null : new Date(Date.now() + input.expiresInDays * 86_400_000),

@@ -1,4 +1,4 @@
-import type { RunPrice } from "@/db/schema";
+import type { BudgetKey, RunPrice } from "@/db/schema";
 import { estimateTokens } from "@/lib/llm/estimate-tokens";
 import { creditsFor, tokensFor } from "./pricing";
 
@@ -27,11 +27,17 @@ export function reservationFor(price: RunPrice, promptText: string) {
  * will (at worst once they settle). Not a 402: reserveRun waits for a settlement and tries again.
  */
 export class CreditsHeldError extends Error {
-  constructor() {
+  /** A budget's runs in flight are what the run waits for: at the deadline, that budget refuses it. */
+  readonly budget: BudgetRef | undefined;
+  constructor(budget?: BudgetRef) {
     super("credits are held by runs in flight");
     this.name = "CreditsHeldError";
+    this.budget = budget;
   }
 }
+
+/** A budget as a refusal names it. */
+export type BudgetRef = { id: string; name: string | null; scope: string; period: string; key?: BudgetKey };
 
 /**
  * When the full worst case did not fit: how many output tokens to reserve, decided under the org

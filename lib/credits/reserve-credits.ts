@@ -1,12 +1,15 @@
 import { getDb } from "@/db";
 import { findActiveApiKeyById } from "@/db/queries/api-keys";
 import { lockOrgBalance } from "@/db/queries/orgs";
+import { lockedBudgetStanding } from "@/db/queries/budget-usage";
 import { insertRunWithReservation, keyCapRemaining, type RunStart } from "@/db/queries/run-ledger";
 import { sumHeldCredits } from "@/db/queries/runs";
 import type { RunPrice } from "@/db/schema";
 import type { KeyRestrictions } from "@/lib/auth/api-keys";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
+import { budgetExceeded, budgetPeriods, decideBudgets, refusedCounterOf } from "./budgets";
+import { budgetExhausted } from "./settle-queue";
 import { capPeriodStart } from "./key-cap";
 import { creditsFor, tokensFor } from "./pricing";
 import { CreditsHeldError, decideShortReservation, reservationFor } from "./reservation";
@@ -22,7 +25,7 @@ export const CREDITS_WAIT_MS = 10_000;
 /** What a run asks to reserve: its row's fields, and what prices its worst case. */
 export type CreditRequest = Omit<
   RunStart,
-  "runId" | "ledgerId" | "inputCost" | "outputPerM" | "maxOutputTokens" | "keyCap" | "minOutputTokens"
+  "runId" | "ledgerId" | "inputCost" | "outputPerM" | "maxOutputTokens" | "keyCap" | "minOutputTokens" | "budgetPeriods"
 > & {
   /** The dearest price of the models it may call, and the rendered prompt (its input estimate). */
   reservePrice: RunPrice;
@@ -55,8 +58,19 @@ export async function reserveCredits(
   for (;;) {
     // A refused attempt writes nothing, so a chosen id can be tried again.
     const runId = chosenId ?? newId.run();
+    // Computed per attempt: a wait for credits may cross a period's boundary.
+    const periods = budgetPeriods();
     try {
-      const r = await reserve({ ...row, runId, ledgerId: newId.ledger(), inputCost, outputPerM, maxOutputTokens, keyCap });
+      const r = await reserve({
+        ...row,
+        runId,
+        ledgerId: newId.ledger(),
+        inputCost,
+        outputPerM,
+        maxOutputTokens,
+        keyCap,
+        budgetPeriods: periods,
+      });
       // Pass the turn on: the settlement that woke us may have freed room for more than one run.
       if (waited) creditsReleased(row.orgId);
       return { runId, reserved: r.reserved, maxOutputTokens: r.maxOutputTokens, inputTokensEstimate };
@@ -64,10 +78,17 @@ export async function reserveCredits(
       if (!(e instanceof CreditsHeldError)) {
         // A 402 (or an error) is final for us; the next waiter must find out for itself.
         if (waited) creditsReleased(row.orgId);
+        const refused = refusedCounterOf(e);
+        if (refused) budgetExhausted(row.orgId, refused);
         throw e;
       }
       const left = deadline - Date.now();
-      if (left <= 0 || signal?.aborted) throw new AppError("invalid_billing");
+      // Still waiting on a budget's runs in flight at the deadline: that budget refuses the run.
+      if (left <= 0 || signal?.aborted) {
+        if (!e.budget) throw new AppError("invalid_billing");
+        if (e.budget.key) budgetExhausted(row.orgId, e.budget.key);
+        throw budgetExceeded(e.budget);
+      }
       await waitForCredits(row.orgId, left, signal);
       waited = true;
     }
@@ -89,7 +110,9 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
   const db = await getDb();
   // The hot path, one statement: the full worst case fits.
   const full = await insertRunWithReservation(db, { ...start, minOutputTokens: start.maxOutputTokens });
-  if (full) return full;
+  if (!("refused" in full)) return full;
+  // Budgets apply to the run: the slow path reads them (and creates their counters when new).
+  const budgeted = full.budgets > 0;
   // Nothing was written: the org is short, or the key was revoked or expired since it was verified
   // (the verification may be cached, the statement checked the key itself). Tell which, off the hot path.
   if (start.checkKey && start.apiKeyId && !(await findActiveApiKeyById(db, start.apiKeyId))) throw new AppError("unauthorized");
@@ -99,7 +122,7 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
     const left = await keyCapRemaining(db, start.keyCap);
     if (left !== null && left < start.inputCost + creditsFor(start.maxOutputTokens, start.outputPerM)) {
       const part = await insertRunWithReservation(db, { ...start, minOutputTokens: 1 });
-      if (part) return part;
+      if (!("refused" in part)) return part;
       if (left < start.inputCost + creditsFor(1, start.outputPerM))
         throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
       // The cap has room for some of it but the org is short too: the org's path decides (wait
@@ -112,13 +135,21 @@ async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTo
     const balance = await lockOrgBalance(tx, start.orgId);
     if (balance === undefined) throw new AppError("not_found", "Organization not found");
     const held = await sumHeldCredits(tx, start.orgId);
-    const d = decideShortReservation({ balance, held, ...start });
+    // The budgets that apply, their counters created if new, read under the org lock: every
+    // reservation and settlement that moves them holds that lock too (lib/credits/README.md, budgets).
+    const budgets = budgeted ? await lockedBudgetStanding(tx, { ...start, periods: start.budgetPeriods }) : [];
+    const d = decideBudgets(decideShortReservation({ balance, held, ...start }), budgets, start);
     if (d === "wait") throw new CreditsHeldError();
     if (d === "refuse") throw new AppError("invalid_billing");
+    if ("wait" in d) throw new CreditsHeldError(d.wait);
+    if ("refuse" in d) throw budgetExceeded(d.refuse);
     const r = await insertRunWithReservation(tx, { ...start, maxOutputTokens: d.grant, minOutputTokens: d.grant });
-    // Only a capped key's cap can refuse here (it moved since we looked): that is a 402.
-    if (!r && start.keyCap) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
-    if (!r) throw new AppError("internal_server_error", "reservation failed under the org lock");
-    return r;
+    if (!("refused" in r)) return r;
+    // A budget created since the first attempt (its counter is not there yet): try again, with it.
+    if (!budgeted && r.budgets > 0) throw new CreditsHeldError();
+    // Only a capped key's cap can refuse here (it moved since we looked; budgets' counters move
+    // only under the org lock we hold): that is a 402.
+    if (start.keyCap) throw new AppError("invalid_billing", undefined, { reason: "key_credit_cap" });
+    throw new AppError("internal_server_error", "reservation failed under the org lock");
   });
 }

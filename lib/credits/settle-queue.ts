@@ -1,5 +1,8 @@
 import "server-only";
 import { getBackgroundDb } from "@/db";
+import { queueBudgetAlerts } from "@/db/queries/budget-usage";
+import type { BudgetKey } from "@/db/schema";
+import { logger } from "@/lib/logger";
 import { finalizeRunsWithSettlement, finalizeRunWithSettlement, type RunFinish, type Settled } from "@/db/queries/run-ledger";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { kickJobs } from "@/lib/queue/worker";
@@ -98,5 +101,34 @@ export function onSettlementCommitted(fn: (orgId: string) => void) {
 export function settlementCommitted(orgId: string, settled: Settled) {
   creditsReleased(orgId);
   if (settled.events) kickJobs();
+  if (settled.budgetKeys) budgetsSettled(orgId, settled.budgetKeys);
   for (const fn of committedListeners) fn(orgId);
+}
+
+const exhaustedSeen = processSingleton("budgets-exhausted", () => new Set<string>());
+
+/**
+ * A budget refused a run (402 budget_exceeded): its counter is exhausted for this period, so every
+ * alert threshold up to 100% is due even though what was spent stops short of it (the cap refuses
+ * the run that would have reached it). Once per counter per process; the database's uniqueness
+ * makes it once in all.
+ */
+export function budgetExhausted(orgId: string, key: BudgetKey) {
+  const id = `${key.b}/${key.p}/${key.s}`;
+  if (exhaustedSeen.has(id)) return;
+  if (exhaustedSeen.size >= 10_000) exhaustedSeen.clear();
+  exhaustedSeen.add(id);
+  budgetsSettled(orgId, [key], { exhausted: true });
+}
+
+/**
+ * A settlement moved budget counters: the alert thresholds they reached are recorded once each,
+ * with their job (db/queries/budget-usage.ts, queueBudgetAlerts), off the run's path. A failure
+ * here costs no money and loses no alert: the next settlement of that counter looks again.
+ */
+export function budgetsSettled(orgId: string, keys: BudgetKey[], o: { exhausted?: boolean } = {}) {
+  void getBackgroundDb()
+    .then((db) => queueBudgetAlerts(db, orgId, keys, o))
+    .then((n) => n && kickJobs())
+    .catch((e: unknown) => logger.error("budget alerts could not be queued", { orgId, error: String(e) }));
 }

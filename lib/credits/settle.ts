@@ -7,7 +7,7 @@ import { canonicalModelId } from "@/lib/llm/model-id";
 import { DEFAULT_PRICE } from "@/lib/llm/prices";
 import { costOf } from "./pricing";
 import { creditsReleased } from "./wait-for-credits";
-import { settleRun, settlementCommitted } from "./settle-queue";
+import { budgetsSettled, settleRun, settlementCommitted } from "./settle-queue";
 
 // The one way a run's final state and its charge are written (lib/credits/README.md): a run that
 // finished (through the settle queue), a queued run canceled or failed before it started, and
@@ -105,5 +105,6 @@ export function settleOrphan(run: OrphanRow): Promise<Settled | null> {
 export async function settleClaimed(orgId: string, f: RunFinish): Promise<Settled | null> {
   const settled = await resettleClaimedRun(await getBackgroundDb(), f);
   if (settled) creditsReleased(orgId);
+  if (settled?.budgetKeys) budgetsSettled(orgId, settled.budgetKeys);
   return settled;
 }

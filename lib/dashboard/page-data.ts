@@ -1,4 +1,5 @@
 import "server-only";
+import { listBudgets } from "@/lib/budgets/manage-budgets";
 import { getDb } from "@/db";
 import { listApiKeys } from "@/db/queries/api-keys";
 import { listAuditEntries } from "@/db/queries/audit";
@@ -64,6 +65,7 @@ export async function keysPageData(orgId: string) {
       revokedAt: k.revokedAt?.toISOString() ?? null,
       expiresAt: k.expiresAt?.toISOString() ?? null,
       rateLimitPerMinute: k.rateLimitPerMinute,
+      endUserRateLimitPerMinute: k.endUserRateLimitPerMinute,
       workflows: k.workflowIds?.map((id) => names.get(id) ?? id) ?? null,
       allowedOrigins: k.allowedOrigins,
       creditCap: k.creditCap,
@@ -197,4 +199,15 @@ export async function billingPageData(me: { userId: string; orgId: string }, ses
   const summary = await billingSummary(actor.orgId);
   const returned = sessionId ? summary.purchases.find((p) => p.checkout_session_id === sessionId) : undefined;
   return { ...summary, returned: returned ? { status: returned.status, credits: returned.credits } : null, orgId: actor.orgId };
+}
+
+/** The Budgets page (admins and owners): budgets with this period's usage, and the workflows and keys a filter may name. */
+export async function budgetsPageData(me: { userId: string; orgId: string }) {
+  const actor = await authorizeActor(me, "admin");
+  const [budgets, { workflows, keys }] = await Promise.all([listBudgets(actor.orgId), keysPageData(actor.orgId)]);
+  return {
+    budgets,
+    workflows,
+    keys: keys.filter((k) => !k.revokedAt).map((k) => ({ id: k.id, name: `${k.name} (${k.prefix})` })),
+  };
 }

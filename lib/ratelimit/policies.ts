@@ -11,6 +11,15 @@ export function apiKeyPolicy(override: number | null | undefined): RateLimitPoli
 }
 
 /**
+ * Requests per minute per end user (a stream token's user, a run body's `user`) of one key's or one
+ * workflow's traffic: `end_user_rate_limit_per_minute` on the key or the workflow. Counted on the
+ * same limiter as the key's limit, under its own prefix.
+ */
+export function endUserPolicy(limit: number, of: "key" | "workflow"): RateLimitPolicy {
+  return { name: `end-user-${of}`, limit, windowMs: 60_000, prefix: `rl:eu:${of}` };
+}
+
+/**
  * Mail that anyone can make us send (a password reset, a verification resend): counted per
  * address (whether or not it has an account, so the limit says nothing about which do) and per
  * client address. README "Mail" lists the numbers.

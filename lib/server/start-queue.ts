@@ -1,4 +1,5 @@
 import "server-only";
+import { budgetAlertJobHandler } from "@/lib/budgets/alerts";
 import { evalJobHandler } from "@/lib/evals/run-eval";
 import { isDraining } from "@/lib/runs/in-flight";
 import { mailJobHandler } from "@/lib/mail/deliver";
@@ -21,6 +22,7 @@ export function startQueue() {
       "auto-top-up": autoTopUpJobHandler(),
       eval: evalJobHandler(),
       mail: mailJobHandler(),
+      "budget-alert": budgetAlertJobHandler(),
     },
     isDraining,
   );

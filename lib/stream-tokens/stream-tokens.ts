@@ -79,6 +79,7 @@ export async function redeemToken(token: string): Promise<ApiKeyPrincipal> {
     keyId: key.id,
     orgId: key.orgId,
     rateLimitPerMinute: key.rateLimitPerMinute,
+    endUserRateLimitPerMinute: key.endUserRateLimitPerMinute,
     endUser: row.endUser,
     viaToken: true,
     pin,

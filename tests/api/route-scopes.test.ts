@@ -37,6 +37,10 @@ const DECISIONS: Record<string, Needs> = {
   "GET /api/v1/billing": "admin",
   "POST /api/v1/billing/checkout": "admin",
   "PATCH /api/v1/billing/auto-top-up": "admin",
+  "GET /api/v1/budgets": "admin",
+  "POST /api/v1/budgets": "admin",
+  "PATCH /api/v1/budgets/{budget_id}": "admin",
+  "DELETE /api/v1/budgets/{budget_id}": "admin",
   "POST /api/webhooks/stripe": "Stripe's signature",
   "GET /api/v1/openapi.json": "public",
   "GET /api/health": "public",
@@ -69,7 +73,8 @@ const fill = (path: string) =>
     .replace("{workflow_id}", "wf_nosuchworkflow00000000000")
     .replace("{run_id}", "run_nosuchrun")
     .replace("{session_id}", "chat_none")
-    .replace("{label}", "staging");
+    .replace("{label}", "staging")
+    .replace("{budget_id}", "bud_nosuchbudget0000000000000");
 const BODY: Record<string, unknown> = {
   "POST /api/v1/openai/chat/completions": { model: "wf_nosuchworkflow00000000000", messages: [{ role: "user", content: "hi" }] },
   "POST /api/v1/openai/responses": { prompt: { id: "wf_nosuchworkflow00000000000" } },
@@ -77,6 +82,7 @@ const BODY: Record<string, unknown> = {
   "POST /api/v1/workflows/{workflow_id}/labels/{label}": { version: 1 },
   "POST /api/v1/workflows/{workflow_id}/labels/{label}/promote": { version: 1 },
   "POST /api/v1/workflows": { name: "x" },
+  "POST /api/v1/budgets": { scope: "org", credits: 10, period: "day" },
 };
 
 let f: Awaited<ReturnType<typeof createFixture>>;

@@ -4,7 +4,7 @@
 import type { ApiRoute } from "@/lib/api/route";
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
-export type RouteModule = Partial<Record<"GET" | "POST" | "PATCH" | "OPTIONS", Handler>>;
+export type RouteModule = Partial<Record<"GET" | "POST" | "PATCH" | "DELETE" | "OPTIONS", Handler>>;
 
 const MODULES = import.meta.glob<RouteModule>("/app/api/**/route.ts");
 
@@ -30,7 +30,7 @@ export async function dispatch(req: Request): Promise<Response> {
   for (const r of ROUTES) {
     const m = r.pattern.exec(pathname);
     if (!m) continue;
-    const handler = (await r.load())[req.method as "GET" | "POST" | "PATCH" | "OPTIONS"];
+    const handler = (await r.load())[req.method as "GET" | "POST" | "PATCH" | "DELETE" | "OPTIONS"];
     if (!handler) return new Response(null, { status: 405 });
     const params = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
     const res = await handler(req, { params: Promise.resolve(params) });

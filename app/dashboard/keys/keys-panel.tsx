@@ -17,6 +17,7 @@ export type KeyRow = {
   revokedAt: string | null;
   expiresAt: string | null;
   rateLimitPerMinute: number | null;
+  endUserRateLimitPerMinute: number | null;
   workflows: string[] | null;
   allowedOrigins: string[] | null;
   creditCap: number | null;
@@ -55,6 +56,7 @@ export function KeysPanel({
               scopes: form.getAll("scopes").map(String),
               workflowIds: form.getAll("workflowIds").map(String),
               rateLimitPerMinute: num(form.get("rateLimitPerMinute")),
+              endUserRateLimitPerMinute: num(form.get("endUserRateLimitPerMinute")),
               creditCap: num(form.get("creditCap")),
               creditCapPeriod: String(form.get("creditCapPeriod") ?? "month"),
               expiresInDays: num(form.get("expiresInDays")),
@@ -103,6 +105,12 @@ export function KeysPanel({
               </fieldset>
               <Field label="Rate limit (requests/minute)" hint="Empty: the server default.">
                 <Input name="rateLimitPerMinute" type="number" min={1} />
+              </Field>
+              <Field
+                label="Rate limit per end user (requests/minute)"
+                hint="Each end user of its token traffic (a stream token's user, a run's user); empty: none."
+              >
+                <Input name="endUserRateLimitPerMinute" type="number" min={1} />
               </Field>
               <Field label="Expires after (days)" hint="Empty: never.">
                 <Input name="expiresInDays" type="number" min={1} />
@@ -183,6 +191,7 @@ function restrictions(k: KeyRow): string[] {
   const out: string[] = [];
   if (k.workflows) out.push(`workflows: ${k.workflows.join(", ")}`);
   if (k.rateLimitPerMinute) out.push(`${k.rateLimitPerMinute}/min`);
+  if (k.endUserRateLimitPerMinute) out.push(`${k.endUserRateLimitPerMinute}/min per end user`);
   if (k.creditCap !== null)
     out.push(
       `cap ${k.capUsed.toLocaleString("en-US")} / ${k.creditCap.toLocaleString("en-US")} credits${k.creditCapPeriod === "total" ? "" : ` per ${k.creditCapPeriod}`}`,

@@ -7,6 +7,7 @@ import { resumeRunStream, streamWorkflow } from "./streaming";
 import { exportWorkflowRoute } from "./workflow-export";
 import { runFeedbackRoute } from "./feedback";
 import { autoTopUpRoute, checkoutRoute, getBillingRoute } from "./billing";
+import { createBudgetRoute, deleteBudgetRoute, listBudgetsRoute, updateBudgetRoute } from "./budgets";
 import { getEvalRoute, startEvalRoute } from "./evals";
 import {
   createWorkflowRoute,
@@ -43,6 +44,10 @@ export const API_ROUTES: ApiRoute[] = [
   getBillingRoute,
   checkoutRoute,
   autoTopUpRoute,
+  listBudgetsRoute,
+  createBudgetRoute,
+  updateBudgetRoute,
+  deleteBudgetRoute,
   startEvalRoute,
   getEvalRoute,
   openaiChatCompletions,

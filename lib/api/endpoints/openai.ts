@@ -21,6 +21,7 @@ export const openaiChatCompletions = apiRoute(
     cors: true,
     errors: "openai",
     body: chatCompletionBody,
+    endUserRateLimit: ({ body }) => ({ workflowId: workflowOfModel(body.model), user: body.user ?? body.safety_identifier }),
     response: chatCompletionResponse,
     doc: {
       operationId: "openaiCreateChatCompletion",
@@ -68,6 +69,10 @@ export const openaiResponses = apiRoute(
     cors: true,
     errors: "openai",
     body: responsesBody,
+    endUserRateLimit: ({ body }) => ({
+      workflowId: workflowOfModel((body.prompt as { id?: unknown } | undefined)?.id ?? body.model),
+      user: body.user ?? body.safety_identifier,
+    }),
     response: responseObject,
     doc: {
       operationId: "openaiCreateResponse",
@@ -118,3 +123,8 @@ export const openaiModels = apiRoute(
   },
   ({ ctx }) => listModels(ctx.principal),
 );
+
+/** The workflow a `model` (`wf_…[@label|@version]`) or a prompt id names, for the per-end-user rate limits. */
+function workflowOfModel(model: unknown): string {
+  return typeof model === "string" ? (model.split("@")[0] ?? "") : "";
+}

@@ -21,6 +21,7 @@ export const runWorkflow = apiRoute(
     body: runBody,
     response: runResponse,
     prefetch: publishedVersionOf,
+    endUserRateLimit: ({ params, body }) => ({ workflowId: params.workflow_id, user: body.user }),
     idempotent: { run: { answer: ({ principal, runId }) => answerOfRun(principal, runId) } },
     doc: {
       operationId: "runWorkflow",

@@ -54,6 +54,7 @@ export const streamWorkflow = apiRoute(
     query: streamQuery,
     body: streamBody,
     prefetch: publishedVersionOf,
+    endUserRateLimit: ({ params, body }) => ({ workflowId: params.workflow_id, user: body.user }),
     idempotent: {
       run: {
         // A repeat gets the run's output again in the protocol it asks for: live while the run goes on.

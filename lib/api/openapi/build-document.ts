@@ -9,7 +9,7 @@ import { ENVELOPES, type EnvelopeName } from "../respond";
 
 /** One operation as the document needs it: the route's spec and its documentation, side by side. */
 type ApiOperation = RouteDoc & {
-  method: "get" | "post" | "patch";
+  method: "get" | "post" | "patch" | "delete";
   path: string;
   auth: ApiRoute["spec"]["auth"];
   envelope: EnvelopeName;

@@ -11,6 +11,7 @@ const SHAPES: Record<ErrorCode, { status?: number; type: string; code: string | 
   invalid_request: { type: "invalid_request_error", code: null },
   unauthorized: { type: "invalid_request_error", code: "invalid_api_key" },
   invalid_billing: { status: 429, type: "insufficient_quota", code: "insufficient_quota" },
+  budget_exceeded: { status: 429, type: "insufficient_quota", code: "budget_exceeded" },
   forbidden: { type: "invalid_request_error", code: "forbidden" },
   org_suspended: { type: "invalid_request_error", code: "org_suspended" },
   not_found: { type: "invalid_request_error", code: "not_found" },
