@@ -230,7 +230,7 @@ function targetsTable(r: any): string[] {
   ) => {
     const verdict = (xs: number[]) => (xs.every((x) => Number.isFinite(x) && ok(x)) ? "met" : "not met");
     rows.push(
-      `| ${what} | ${one.map(fmt).join(" / ")} | ${all.map(fmt).join(" / ")} | ${fmt(peer)} | ${target} | ${verdict(one)} / ${verdict(all)} |`,
+      `| ${what} | ${one.map(fmt).join(" / ")} | ${all.map(fmt).join(" / ")} | ${fmt(peer)} | ${target} | ${target === "–" ? "–" : `${verdict(one)} / ${verdict(all)}`} |`,
     );
   };
   const [lo, hi] = [OPEN_RATES[0]!, OPEN_RATES.at(-1)!];
