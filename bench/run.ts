@@ -3,13 +3,13 @@
 // numbers alone prove nothing. Writes bench/results/<timestamp>.json and prints a markdown table.
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { buildIfStale } from "../scripts/build-if-stale";
 import type { LoadResult, Spec, Stats, Target } from "./load";
 import { startPeer } from "./peer";
-import { chatBody, directTarget, mb, ROOT, serverCpu, serverRss, startFlowgate, startUpstream } from "./servers";
+import { chatBody, directTarget, mb, ROOT, serverCpu, serverRss, serverRssByProcess, startFlowgate, startUpstream } from "./servers";
 
 const exec = promisify(execFile);
 const DURATION = Number(process.env.BENCH_DURATION_MS ?? 4000);
@@ -17,6 +17,8 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(
 const OPEN_RATES = (process.env.BENCH_OPEN_RATES ?? "100,200").split(",").map(Number);
 const HEAP_MB = process.env.BENCH_HEAP_MB ? Number(process.env.BENCH_HEAP_MB) : undefined;
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 30);
+// The whole machine: `npm start` with one server process per core (WEB_CONCURRENCY), measured after the one-process run.
+const MACHINE = Number(process.env.BENCH_WORKERS ?? availableParallelism());
 const PEER = "Portkey gateway (peer)";
 const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 
@@ -114,12 +116,18 @@ async function main() {
   for (const k of ["upstream", "peer", "pipe", "text", "sse"]) {
     seqMap[k] = await load({ mode: "closed", target: targets[k]!, connections: 1, durationMs: 3000, warmupMs: 300 });
   }
-  // After the run: RSS once the last requests have drained (a second), and again after an idle
-  // while, when V8's memory reducer has given back what was garbage: what is left is what is held.
-  await new Promise((r) => setTimeout(r, 1000));
+  // After the run: RSS 5 s after the load (issue 26's measure), and again after an idle while, when
+  // V8's memory reducer has given back what was garbage: what is left is what is held.
+  await new Promise((r) => setTimeout(r, 5000));
   const rssAfter = { ours: mb(serverRss(pid)), peer: mb(serverRss(peer.pid)), oursDetail: await fg.memory() };
-  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  await new Promise((r) => setTimeout(r, Math.max(0, IDLE_S - 5) * 1000));
   const rssIdle = { ours: mb(serverRss(pid)), peer: mb(serverRss(peer.pid)), oursDetail: await fg.memory() };
+  await fg.stop();
+
+  // The whole machine: the same PostgreSQL and Redis, MACHINE server processes behind Node's cluster
+  // (scripts/start.ts), its own paths measured the same way; RSS is the sum over its processes
+  // (the cluster's primary included), per-process figures beside it.
+  const machine = await measureMachine(upstream, control, targets.upstream!);
 
   const results = {
     at: new Date().toISOString(),
@@ -135,12 +143,154 @@ async function main() {
     memory: { stream10k: mem10k, concurrent200: mem200, rssStart, rssAfter, rssIdle, idleS: IDLE_S },
     open,
     sequential: seqMap,
+    machine,
   };
   const file = path.join(ROOT, "bench/results", `${results.at.replace(/[:.]/g, "-")}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));
   console.log(report(results));
   console.log(`\nraw numbers: ${path.relative(ROOT, file)}`);
   process.exit(0);
+}
+
+async function measureMachine(upstream: string, control: (o: object) => Promise<unknown>, upstreamTarget: Target) {
+  const fg = await startFlowgate({ upstream, heapMb: HEAP_MB, port: 3900 + Math.floor(Math.random() * 90), workers: MACHINE });
+  const targets: Record<string, Target> = {
+    upstream: upstreamTarget,
+    run: { ...fg.targets.run, name: `POST /run, ${MACHINE} processes` },
+    text: { ...fg.targets.text, name: `/stream text, ${MACHINE} processes` },
+    sse: { ...fg.targets.sse, name: `/stream SSE, ${MACHINE} processes` },
+  };
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssStart = { total: mb(serverRss(fg.pid)), processes: serverRssByProcess(fg.pid) };
+  await control({ tokens: 20, tokenDelayMs: 0, firstTokenDelayMs: 0 });
+  for (const key of ["run", "text", "sse"])
+    await load({ mode: "closed", target: targets[key]!, connections: 4 * MACHINE, durationMs: 1000, warmupMs: 0 });
+  const closed: LoadResult[] = [];
+  for (const key of ["run", "text", "sse"]) {
+    for (const c of CONNECTIONS) {
+      const r = await load({ mode: "closed", target: targets[key]!, connections: c, durationMs: DURATION, warmupMs: 300 });
+      closed.push(r);
+      console.error(
+        `${r.target.padEnd(28)} c${String(c).padEnd(3)} ${String(r.rps).padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  errors ${r.errors}`,
+      );
+    }
+  }
+  await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
+  const count = Number(process.env.BENCH_OPEN_COUNT ?? 1000);
+  const open: Record<string, Record<string, LoadResult>> = {};
+  for (const rate of OPEN_RATES) {
+    open[rate] = {};
+    for (const key of ["upstream", "text", "sse"]) {
+      const r = await load({ mode: "open", target: targets[key]!, rate, count });
+      open[rate][key] = r;
+      console.error(
+        `open ${rate}/s ${key.padEnd(8)} ${MACHINE} processes ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}`,
+      );
+    }
+  }
+  await control({ tokens: 20, tokenDelayMs: 0, firstTokenDelayMs: 0 });
+  const sequential: Record<string, LoadResult> = {};
+  for (const k of ["upstream", "text", "sse"])
+    sequential[k] = await load({ mode: "closed", target: targets[k]!, connections: 1, durationMs: 3000, warmupMs: 300 });
+  await new Promise((r) => setTimeout(r, 5000));
+  const rssAfter = { total: mb(serverRss(fg.pid)), processes: serverRssByProcess(fg.pid) };
+  await new Promise((r) => setTimeout(r, Math.max(0, IDLE_S - 5) * 1000));
+  const rssIdle = { total: mb(serverRss(fg.pid)), processes: serverRssByProcess(fg.pid) };
+  await fg.stop();
+  return { processes: MACHINE, closed, open, sequential, memory: { rssStart, rssAfter, rssIdle } };
+}
+
+/**
+ * Issue 26's targets, one process / the whole machine / the peer side by side. "text / SSE" cells
+ * give both protocols; a target is met when both are.
+ */
+function targetsTable(r: any): string[] {
+  const m = r.machine;
+  const f1 = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const sign = (x: number) => `${x >= 0 ? "+" : ""}${f1(x)}`;
+  const openOver = (src: any, rate: number, key: string, q: "p50" | "p99") =>
+    src.open[rate]?.[key] ? src.open[rate][key].firstTokenMs[q] - src.open[rate].upstream.firstTokenMs[q] : NaN;
+  const done = (src: any, rate: number, key: string) => {
+    const x = src.open[rate]?.[key];
+    return x ? `${x.requests - x.errors}/${x.requests}` : "–";
+  };
+  const rps = (src: any, name: string, c: number) =>
+    (src.closed as LoadResult[]).find((x) => x.target === name && x.connections === c)?.rps ?? NaN;
+  const seq = (src: any, key: string) => src.sequential[key].firstTokenMs.p50 - src.sequential.upstream.firstTokenMs.p50;
+  const machineName = (k: string) => `/stream ${k}, ${m.processes} processes`;
+  const rows: string[] = [];
+  const row = (
+    what: string,
+    one: number[],
+    all: number[],
+    peer: number,
+    fmt: (x: number) => string,
+    ok: (x: number) => boolean,
+    target: string,
+  ) => {
+    const verdict = (xs: number[]) => (xs.every((x) => Number.isFinite(x) && ok(x)) ? "met" : "not met");
+    rows.push(
+      `| ${what} | ${one.map(fmt).join(" / ")} | ${all.map(fmt).join(" / ")} | ${fmt(peer)} | ${target} | ${target === "–" ? "–" : `${verdict(one)} / ${verdict(all)}`} |`,
+    );
+  };
+  const [lo, hi] = [OPEN_RATES[0]!, OPEN_RATES.at(-1)!];
+  for (const q of ["p50", "p99"] as const) {
+    const peer = openOver(r, lo, "peer", q);
+    row(
+      `realistic pace ${lo}/s, first-token overhead ${q} (ms)`,
+      ["text", "sse"].map((k) => openOver(r, lo, k, q)),
+      ["text", "sse"].map((k) => openOver(m, lo, k, q)),
+      peer,
+      sign,
+      (x) => x <= 2 * Math.max(peer, 0),
+      `≤ 2× the peer's (${sign(2 * peer)})`,
+    );
+  }
+  const allDone = (src: any) => (["text", "sse"].every((k) => src.open[hi]?.[k] && !src.open[hi][k].errors) ? "met" : "not met");
+  rows.push(
+    `| realistic pace ${hi}/s, completed | ${done(r, hi, "text")} / ${done(r, hi, "sse")} | ${done(m, hi, "text")} / ${done(m, hi, "sse")} | ${done(r, hi, "peer")} | all | ${allDone(r)} / ${allDone(m)} |`,
+  );
+  for (const q of ["p50", "p99"] as const)
+    rows.push(
+      `| realistic pace ${hi}/s, first-token overhead ${q} (ms) | ${["text", "sse"].map((k) => sign(openOver(r, hi, k, q))).join(" / ")} | ${["text", "sse"].map((k) => sign(openOver(m, hi, k, q))).join(" / ")} | ${sign(openOver(r, hi, "peer", q))} | – | – |`,
+    );
+  for (const c of [10, 50]) {
+    const peer = rps(r, PEER, c);
+    row(
+      `/stream req/s at c${c} (20 tokens, 0 ms)`,
+      [rps(r, "/stream text", c), rps(r, "/stream SSE", c)],
+      [rps(m, machineName("text"), c), rps(m, machineName("SSE"), c)],
+      peer,
+      (x) => x.toFixed(0),
+      (x) => c !== 50 || x >= peer / 2,
+      c === 50 ? `≥ ½ the peer's (${(peer / 2).toFixed(0)})` : "–",
+    );
+  }
+  const peerSeq = seq(r, "peer");
+  row(
+    "first token, sequential, overhead p50 (ms)",
+    [seq(r, "text"), seq(r, "sse")],
+    [seq(m, "text"), seq(m, "sse")],
+    peerSeq,
+    sign,
+    (x) => x <= peerSeq / 4,
+    `≤ ¼ of the peer's (${sign(peerSeq / 4)})`,
+  );
+  const mem = r.memory;
+  const mm = m.memory;
+  const grow = (a: number, b: number) => `${a} → ${b} (${(b / a).toFixed(2)}×)`;
+  rows.push(
+    `| RSS at start → 5 s after the load (MB)${r.heapMb ? `, --max-old-space-size=${r.heapMb}` : ""} | ${grow(mem.rssStart.ours, mem.rssAfter.ours)} | ${grow(mm.rssStart.total, mm.rssAfter.total)} | ${grow(mem.rssStart.peer, mem.rssAfter.peer)} | ≤ 1.5× | ${mem.rssAfter.ours <= 1.5 * mem.rssStart.ours ? "met" : "not met"} / ${mm.rssAfter.total <= 1.5 * mm.rssStart.total ? "met" : "not met"} |`,
+  );
+  return [
+    `## Issue 26's targets: one process, the whole machine (${m.processes} processes, npm start), the peer`,
+    "",
+    "Overheads are each path's first token minus the upstream's own in the same phase. Cells: text / SSE.",
+    "",
+    `| | one process | ${m.processes} processes | peer | target | met (one / ${m.processes}) |`,
+    "|---|---:|---:|---:|---|---|",
+    ...rows,
+  ];
 }
 
 function report(r: any) {
@@ -157,6 +307,8 @@ function report(r: any) {
       .map(([k, v]) => `${k} ${Math.round(v.firstTokenMs)} / ${Math.round(v.latencyMs)}`)
       .join(", ")}`,
     "",
+    ...targetsTable(r),
+    "",
     "## Throughput (closed loop, 20-token streams from a 0 ms/token upstream)",
     "",
     `| target | c | req/s | p50 ms | p90 ms | p99 ms | first token p50 | errors | vs upstream | vs floor | vs pipe | vs peer |`,
@@ -166,6 +318,12 @@ function report(r: any) {
     const c = x.connections!;
     lines.push(
       `| ${x.target} | ${c} | ${x.rps} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.firstTokenMs.p50} | ${x.errors} | ${ratio(x.rps, by("upstream direct", c)?.rps)} | ${ratio(x.rps, by("Next trivial route (floor)", c)?.rps)} | ${ratio(x.rps, by("Next fetch pipe", c)?.rps)} | ${ratio(x.rps, by(PEER, c)?.rps)} |`,
+    );
+  }
+  for (const x of r.machine.closed as LoadResult[]) {
+    const c = x.connections!;
+    lines.push(
+      `| ${x.target} | ${c} | ${x.rps} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.firstTokenMs.p50} | ${x.errors} | ${ratio(x.rps, by("upstream direct", c)?.rps)} | – | – | ${ratio(x.rps, by(PEER, c)?.rps)} |`,
     );
   }
   const ft = (k: string) => r.sequential[k]?.firstTokenMs as Stats | undefined;
@@ -215,11 +373,15 @@ function report(r: any) {
     "",
     "## Server memory (RSS, MB)",
     "",
-    `| process | at start | 1 s after the run | after / start | ${m.idleS} s idle after | idle / start |`,
+    `| process | at start | 5 s after the run | after / start | ${m.idleS} s idle after | idle / start |`,
     "|---|---:|---:|---:|---:|---:|",
   );
   lines.push(
     `| Flowgate (next start) | ${m.rssStart.ours} | ${m.rssAfter.ours} | ${ratio(m.rssAfter.ours, m.rssStart.ours)} | ${m.rssIdle.ours} | ${ratio(m.rssIdle.ours, m.rssStart.ours)} |`,
+  );
+  const mm = r.machine.memory;
+  lines.push(
+    `| Flowgate, ${r.machine.processes} processes (npm start; sum: ${mm.rssAfter.processes.join(" + ")}) | ${mm.rssStart.total} | ${mm.rssAfter.total} | ${ratio(mm.rssAfter.total, mm.rssStart.total)} | ${mm.rssIdle.total} | ${ratio(mm.rssIdle.total, mm.rssStart.total)} |`,
   );
   lines.push(
     `| ${PEER} | ${m.rssStart.peer} | ${m.rssAfter.peer} | ${ratio(m.rssAfter.peer, m.rssStart.peer)} | ${m.rssIdle.peer} | ${ratio(m.rssIdle.peer, m.rssStart.peer)} |`,
@@ -228,7 +390,7 @@ function report(r: any) {
     `${d.usage.heapUsed} of ${d.usage.heapTotal}`;
   lines.push(
     "",
-    `Flowgate's V8 heap, used of total (MB): at start ${heapOf(m.rssStart.oursDetail)}, 1 s after ${heapOf(m.rssAfter.oursDetail)}, idle ${heapOf(m.rssIdle.oursDetail)}; collections during the run: ${Object.entries(
+    `Flowgate's V8 heap, used of total (MB): at start ${heapOf(m.rssStart.oursDetail)}, 5 s after ${heapOf(m.rssAfter.oursDetail)}, idle ${heapOf(m.rssIdle.oursDetail)}; collections during the run: ${Object.entries(
       m.rssAfter.oursDetail.gc as Record<string, { count: number; ms: number }>,
     )
       .map(([k, t]) => `${k} ${t.count}× ${t.ms} ms`)

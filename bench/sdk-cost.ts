@@ -30,7 +30,7 @@ async function sdk() {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (value.type === "text-delta") deltas++;
+    if (value.type === "text-delta" && value.delta) deltas++;
   }
   if (deltas !== 50) throw new Error(`expected 50 deltas, got ${deltas}`);
 }

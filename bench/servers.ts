@@ -41,6 +41,8 @@ export async function startFlowgate(opts: {
   nodeArgs?: string[];
   heapMb?: number;
   port: number;
+  /** Started as `npm start` with WEB_CONCURRENCY=workers (scripts/start.ts: Node's cluster) rather than one `next start`. */
+  workers?: number;
 }) {
   const dir = opts.dir ?? ROOT;
   const env: NodeJS.ProcessEnv = {
@@ -82,7 +84,23 @@ export async function startFlowgate(opts: {
   // Started as `npm start` starts it (scripts/next-start.ts: its preload and V8 flags).
   const heap = opts.heapMb ? [`--max-old-space-size=${opts.heapMb}`] : [];
   const args = nextStartArgs(dir, ["-p", String(opts.port), "-H", "127.0.0.1"], [...heap, ...(opts.nodeArgs ?? [])]);
-  const server = owned(spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] }));
+  const server = owned(
+    opts.workers === undefined
+      ? spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] })
+      : // The primary and its workers: the heap cap and the loopback preload through NODE_OPTIONS, which both inherit.
+        spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+          cwd: dir,
+          env: {
+            ...env,
+            PORT: String(opts.port),
+            WEB_CONCURRENCY: String(opts.workers),
+            NODE_OPTIONS: [process.env.NODE_OPTIONS, ...heap, ...(opts.nodeArgs ?? []), "--import", path.join(ROOT, "bench/loopback.mjs")]
+              .filter(Boolean)
+              .join(" "),
+          },
+          stdio: ["ignore", "ignore", "inherit"],
+        }),
+  );
   const base = `http://127.0.0.1:${opts.port}`;
   for (let i = 0; ; i++) {
     if (
@@ -101,6 +119,18 @@ export async function startFlowgate(opts: {
   return {
     server,
     pid: server.pid!,
+    /** Stops the server (all its processes) and waits for it to exit. */
+    stop: async () => {
+      const pids = treePids(server.pid!);
+      const exited = new Promise((r) => server.once("exit", r));
+      server.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      for (const p of pids) {
+        try {
+          process.kill(p, "SIGKILL");
+        } catch {}
+      }
+    },
     base,
     seed,
     /** The server's memory breakdown (/api/bench/memory); `gc` collects first under --expose-gc. */
@@ -166,4 +196,6 @@ function treePids(root: number): number[] {
 }
 export const serverCpu = (pid: number) => treePids(pid).reduce((a, p) => a + procStat(p).cpuS, 0);
 export const serverRss = (pid: number) => treePids(pid).reduce((a, p) => a + procStat(p).rss, 0);
+/** RSS (MB) of each process in a server's tree, the root first (a cluster's primary, then its workers). */
+export const serverRssByProcess = (pid: number) => treePids(pid).map((p) => mb(procStat(p).rss));
 export const mb = (bytes: number) => Math.round(bytes / 1048576);

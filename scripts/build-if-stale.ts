@@ -13,6 +13,7 @@ const SOURCES = [
   "instrumentation.ts",
   "next.config.ts",
   "package-lock.json",
+  "patches",
   "postcss.config.mjs",
 ];
 

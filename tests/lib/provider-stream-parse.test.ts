@@ -1,0 +1,109 @@
+// The event-stream parser of @ai-sdk/provider-utils as patched (patches/, bench/README.md round 6): one
+// pull-based stream instead of TextDecoderStream → EventSourceParserStream → a parsing TransformStream,
+// and the response handler reading the body itself instead of through a re-wrapping stream. What the
+// three stages did, it must still do.
+import { APICallError } from "@ai-sdk/provider";
+import { createEventSourceResponseHandler, parseJsonEventStream } from "@ai-sdk/provider-utils";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { until } from "../support/until";
+
+const schema = z.object({ n: z.number() });
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+/** A body of `chunks`, then closed, failed with `fail`, or (`fail` = "open") left open. */
+function source(chunks: Uint8Array[], fail?: Error | "open") {
+  let i = 0;
+  let cancelled: unknown = "not cancelled";
+  const stream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(chunks[i++]!);
+      else if (fail === "open") return;
+      else if (fail) c.error(fail);
+      else c.close();
+    },
+    cancel(reason) {
+      cancelled = reason;
+    },
+  });
+  return { stream, cancelled: () => cancelled };
+}
+
+async function readAll<T>(stream: ReadableStream<T>) {
+  const out: T[] = [];
+  for await (const x of stream) out.push(x);
+  return out;
+}
+
+describe("parseJsonEventStream (patched)", () => {
+  it("parses events split anywhere across chunks, a multi-byte character split between two, and skips [DONE]", async () => {
+    const text = 'data: {"n":1}\n\ndata: {"n":2,"s":"é€"}\n\n: a comment\ndata: [DONE]\n\n';
+    const all = bytes(text);
+    // every split point, one byte at a time included
+    for (const size of [1, 2, 3, 7, all.length]) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < all.length; i += size) chunks.push(all.slice(i, i + size));
+      const parts = await readAll(parseJsonEventStream({ stream: source(chunks).stream, schema }));
+      expect(parts.map((p) => p.success && p.value)).toEqual([{ n: 1 }, { n: 2 }]);
+      expect(parts.map((p) => p.rawValue)).toEqual([{ n: 1 }, { n: 2, s: "é€" }]);
+    }
+  });
+
+  it("gives a failed part for bad JSON and for a chunk the schema rejects, and goes on", async () => {
+    const parts = await readAll(
+      parseJsonEventStream({ stream: source([bytes('data: {"n":\n\ndata: {"n":"x"}\n\ndata: {"n":3}\n\n')]).stream, schema }),
+    );
+    expect(parts.map((p) => p.success)).toEqual([false, false, true]);
+  });
+
+  it("drops an unterminated last event, as EventSourceParserStream did, and ends", async () => {
+    const parts = await readAll(parseJsonEventStream({ stream: source([bytes('data: {"n":1}\n\ndata: {"n":2}')]).stream, schema }));
+    expect(parts.map((p) => p.success && p.value)).toEqual([{ n: 1 }]);
+  });
+
+  it("fails with the source's error, and a cancel reaches the source", async () => {
+    const boom = new Error("socket hang up");
+    const failing = parseJsonEventStream({ stream: source([bytes('data: {"n":1}\n\n')], boom).stream, schema });
+    await expect(readAll(failing)).rejects.toBe(boom);
+
+    const src = source([bytes('data: {"n":1}\n\n'), bytes('data: {"n":2}\n\n')], "open");
+    const reader = parseJsonEventStream({ stream: src.stream, schema }).getReader();
+    await reader.read();
+    await reader.cancel("client went away");
+    // (the three piped stages passed a cancel on a tick later; the patched stream at once)
+    expect(
+      await until(() => src.cancelled() !== "not cancelled" && src.cancelled(), "the cancel at the source", { ms: 2000, everyMs: 5 }),
+    ).toBe("client went away");
+  });
+});
+
+describe("createEventSourceResponseHandler (patched)", () => {
+  const handle = (body: ReadableStream<Uint8Array>) =>
+    createEventSourceResponseHandler(schema)({
+      url: "http://upstream.test/v1/chat/completions",
+      requestBodyValues: {},
+      response: new Response(body, { headers: { "content-type": "text/event-stream" } }),
+    });
+
+  it("streams the parsed chunks", async () => {
+    const { value } = await handle(source([bytes('data: {"n":1}\n\n'), bytes('data: {"n":2}\n\ndata: [DONE]\n\n')]).stream);
+    expect((await readAll(value)).map((p) => p.success && p.value)).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it("turns a network error mid-body into an APICallError, as the re-wrapping stream did", async () => {
+    const { value } = await handle(source([bytes('data: {"n":1}\n\n')], new TypeError("terminated")).stream);
+    const error = await readAll(value).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(APICallError.isInstance(error)).toBe(true);
+    expect((error as APICallError).message).toBe("Failed to process successful response");
+    expect((error as APICallError).url).toBe("http://upstream.test/v1/chat/completions");
+  });
+
+  it("passes an abort through unwrapped", async () => {
+    const abort = new DOMException("The operation was aborted.", "AbortError");
+    const { value } = await handle(source([], abort).stream);
+    await expect(readAll(value)).rejects.toBe(abort);
+  });
+});
