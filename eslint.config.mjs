@@ -71,7 +71,7 @@ const MAY_IMPORT = {
   orgs: ["db", "mail", "audit", "auth", "credits", "env", "errors", "ids"],
   queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
   ratelimit: ["env", "logger", "process-singleton"],
-  runs: ["db", "auth", "credits", "llm", "queue", "sessions", "telemetry", "validation", "workflows", ...LEAVES],
+  runs: ["db", "auth", "credits", "llm", "queue", "sessions", "telemetry", "tools", "validation", "workflows", ...LEAVES],
   server: [
     "db",
     "mail",
@@ -94,11 +94,13 @@ const MAY_IMPORT = {
   snippets: [],
   "stream-tokens": ["db", "auth", "validation", "workflows", "errors", "ids"],
   telemetry: ["env", "errors", "logger", "process-singleton"],
+  // Server tools (issue 31): HTTP and MCP calls with the webhooks' address checks and signing; no workflows (which list MCP servers through it).
+  tools: ["db", "webhooks", ...LEAVES],
   transports: ["db", "auth", "llm", "runs", "validation", "workflows", ...LEAVES],
   usage: ["db", "errors"],
   validation: ["errors"],
   webhooks: ["db", "notices", "audit", "queue", "validation", "env", "errors", "ids"],
-  workflows: ["db", "audit", "cache", "evals", "llm", "queue", "snippets", "validation", "webhooks", "errors", "ids"],
+  workflows: ["db", "audit", "cache", "evals", "llm", "queue", "snippets", "tools", "validation", "webhooks", "errors", "ids"],
 };
 // The top-level files of lib/: the leaves import only each other (env → llm aside), the rest wire folders together.
 const MAY_IMPORT_FILES = {

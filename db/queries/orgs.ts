@@ -1,4 +1,4 @@
-import { count, eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { member, openingGrants, organization, orgs, user } from "../schema";
 
@@ -57,4 +57,14 @@ export async function deleteOrganization(tx: DbOrTx, orgId: string) {
 export async function setOrgJudgeModel(tx: DbOrTx, { orgId, model }: { orgId: string; model: string | null }) {
   const [row] = await tx.update(orgs).set({ judgeModel: model }).where(eq(orgs.id, orgId)).returning({ id: orgs.id });
   return row;
+}
+
+/** The org's tool signing secret, made from `candidate` on first use (one statement: concurrent first uses agree). */
+export async function ensureToolSigningSecret(tx: DbOrTx, { orgId, candidate }: { orgId: string; candidate: string }) {
+  const [row] = await tx
+    .update(orgs)
+    .set({ toolSigningSecret: sql`coalesce(${orgs.toolSigningSecret}, ${candidate})` })
+    .where(eq(orgs.id, orgId))
+    .returning({ secret: orgs.toolSigningSecret });
+  return row?.secret ?? null;
 }

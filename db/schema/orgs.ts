@@ -8,6 +8,8 @@ export const orgs = pgTable("orgs", {
   creditBalance: bigint("credit_balance", { mode: "number" }).notNull().default(0),
   /** The model of an eval's `judge` checks that name none (lib/evals/judge.ts); null → the instance's default model. */
   judgeModel: text("judge_model"),
+  /** The whsec_ secret HTTP tool calls are signed with (Standard Webhooks), made on first use (lib/tools/signing-secret.ts). */
+  toolSigningSecret: text("tool_signing_secret"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

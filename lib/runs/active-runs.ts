@@ -11,8 +11,16 @@ import { processSingleton, replaceProcessSingleton } from "@/lib/process-singlet
 // instance), and asks the database which of them were asked to cancel — POST /runs/:id/cancel may
 // land on another instance, so the flag in the database is how it reaches the one running it.
 
-export type RunProgress = CallProgress;
-type Active = { orgId: string; abort: (reason: unknown) => void; progress: RunProgress; savedLength: number; savedSent: boolean };
+/** `stepsDone`: a multi-step run's steps recorded so far (its progress describes the next one). */
+export type RunProgress = CallProgress & { stepsDone?: number };
+type Active = {
+  orgId: string;
+  abort: (reason: unknown) => void;
+  progress: RunProgress;
+  savedLength: number;
+  savedSent: boolean;
+  savedSteps: number;
+};
 
 const active = processSingleton("active-runs", () => new Map<string, Active>());
 const TICK_MS = 1000;
@@ -32,7 +40,7 @@ export function watchRunActivity(w: RunActivity) {
 }
 
 export function registerRun(runId: string, orgId: string, abort: (reason: unknown) => void): { progress: RunProgress; done: () => void } {
-  const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0, savedSent: false };
+  const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0, savedSent: false, savedSteps: 0 };
   active.set(runId, entry);
   for (const w of watchers) w.busy();
   processSingleton("active-runs-timer", () =>
@@ -82,7 +90,8 @@ async function tick() {
   const updates: RunProgressUpdate[] = [];
   for (const [id, entry] of active) {
     const p = entry.progress;
-    if (p.text.length === entry.savedLength && !!p.sent === entry.savedSent) continue;
+    if (p.text.length === entry.savedLength && !!p.sent === entry.savedSent && (p.stepsDone ?? 0) === entry.savedSteps) continue;
+    entry.savedSteps = p.stepsDone ?? 0;
     entry.savedLength = p.text.length;
     entry.savedSent = !!p.sent;
     // "Sent" is what an orphaned run pays its input for (lib/credits/README.md, orphans).
@@ -91,6 +100,7 @@ async function tick() {
       output: stripNul(p.text),
       outputTokens: p.outputTokens,
       sent: p.sent ? { inputTokens: p.inputTokens ?? 0, model: p.model ?? null } : null,
+      stepsDone: p.stepsDone ?? 0,
     });
   }
   await updateRunsProgress(db, updates);

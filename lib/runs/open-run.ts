@@ -14,6 +14,7 @@ import { prepareRun, type PreparedRun, type Shaped } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
 import { runSignal } from "./run-signal";
 import { checkOutput } from "@/lib/workflows/output-schema";
+import { callSteps, usesSteps, type StepHandlers, type StepsOutcome } from "./run-steps";
 
 // The one run pipeline, shared by POST /run (JSON), POST /run/:id/stream, the playground and the
 // OpenAI-compatible surface:
@@ -45,7 +46,13 @@ export type RunRequest = {
 };
 
 /** `output`: the answer parsed, when the workflow declares an output schema and the answer matches it. */
-export type RunOutcome = { result: CallResult; done: FinishedRun; output?: unknown };
+export type RunOutcome = {
+  result: CallResult;
+  done: FinishedRun;
+  output?: unknown;
+  /** A run with tools: its steps and why it stopped (its client tool calls are `result.toolCalls`). */
+  steps?: Pick<StepsOutcome, "steps" | "stopReason">;
+};
 
 export type OpenRun = {
   run: StartedRun;
@@ -56,7 +63,7 @@ export type OpenRun = {
    */
   execute: (o: {
     clientSignal?: AbortSignal;
-    handlers?: EngineHandlers;
+    handlers?: EngineHandlers & Pick<StepHandlers, "onToolResult">;
     bindAbort?: (abort: (reason?: unknown) => void) => void;
     timing?: ServerTiming;
   }) => Promise<RunOutcome>;
@@ -144,6 +151,8 @@ export async function executeRun(
   const schema = version.outputSchema;
   // One span for the model call as the client sees it: retries and fallbacks inside it.
   const primary = plan.steps[0]!;
+  const stepped = usesSteps(version);
+  let steps: StepsOutcome | undefined;
   const result = await inModelCallSpan(
     {
       provider: primary.model.provider,
@@ -151,31 +160,42 @@ export async function executeRun(
       maxOutputTokens: run.maxOutputTokens,
       temperature: version.temperature,
     },
-    () =>
-      callWithRetries(
-        {
-          plan,
-          prompt,
-          maxOutputTokens: run.maxOutputTokens,
-          temperature: version.temperature,
-          signal: sig.signal,
-          responseFormat: schema ? { type: "json", schema, name: "output" } : undefined,
-          inputTokensEstimate: run.inputTokensEstimate,
-          progress: sig.progress,
-        },
-        timing ? { ...handlers, onDispatch: () => timing.mark("dispatch") } : handlers,
-      ).finally(sig.dispose),
+    async () => {
+      const h = timing ? { ...handlers, onDispatch: () => timing.mark("dispatch") } : handlers;
+      const common = {
+        temperature: version.temperature,
+        signal: sig.signal,
+        responseFormat: schema ? ({ type: "json", schema, name: "output" } as const) : undefined,
+        progress: sig.progress,
+      };
+      try {
+        // A version with tools loops over steps (lib/runs/run-steps.ts); a plain one is one call.
+        if (stepped) return (steps = await callSteps(prepared, run, common, h)).result;
+        return await callWithRetries(
+          { ...common, plan, prompt, maxOutputTokens: run.maxOutputTokens, inputTokensEstimate: run.inputTokensEstimate },
+          h,
+        );
+      } finally {
+        sig.dispose();
+      }
+    },
   );
   // The wait for the model, which Server-Timing's overhead leaves out: up to the first token for a
   // stream (its transport marks that, when the headers go out), to the answer for JSON.
   timing?.mark("model", { model: true });
   // An answer that does not match the declared schema fails the run (charged what the provider billed).
-  const checked = schema && !result.error ? checkOutput(schema, result.text) : undefined;
+  // A run with tools is checked once it answered (not when it stopped for a client tool call, or short of credits).
+  const checked = schema && !result.error && (!steps || steps.stopReason === "stop") ? checkOutput(schema, result.text) : undefined;
   if (checked && !checked.ok) result.error = { code: "output_invalid", message: checked.message };
   const done = await inSpan("settle", { "flowgate.run_id": run.id }, async (span) => {
-    const d = await finishRun(run, result, startedAt);
+    const d = await finishRun(run, result, startedAt, steps ? { cost: steps.cost } : undefined);
     span?.setAttributes({ "flowgate.run_status": d.status, "flowgate.credits_charged": d.creditsCharged });
     return d;
   });
-  return { result, done, ...(checked?.ok ? { output: checked.output } : {}) };
+  return {
+    result,
+    done,
+    ...(checked?.ok ? { output: checked.output } : {}),
+    ...(steps ? { steps: { steps: steps.steps, stopReason: steps.stopReason } } : {}),
+  };
 }

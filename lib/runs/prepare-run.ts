@@ -124,8 +124,15 @@ export async function prepareRun({
     plan,
     prompt,
     inputs: images.size ? Object.fromEntries(Object.entries(inputs).map(([k, x]) => [k, images.has(k) ? storedImage(x) : x])) : inputs,
-    promptText: estimateText(prompt),
+    // The tools' definitions are sent with every call: they count as input (names, descriptions, schemas; never headers).
+    promptText: estimateText(prompt) + (v.tools.length ? JSON.stringify(toolDefinitionsText(v)) : ""),
   };
+}
+
+function toolDefinitionsText(v: WorkflowVersion) {
+  return v.tools.flatMap((t) =>
+    t.type === "mcp" ? (t.snapshot ?? []) : [{ name: t.name, description: t.description, parameters: t.parameters }],
+  );
 }
 
 function messageChars(m: LanguageModelV4Message): number {

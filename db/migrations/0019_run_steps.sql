@@ -1,0 +1,3 @@
+ALTER TABLE "orgs" ADD COLUMN "tool_signing_secret" text;--> statement-breakpoint
+ALTER TABLE "runs" ADD COLUMN "steps" jsonb;--> statement-breakpoint
+ALTER TABLE "runs" ADD COLUMN "stop_reason" text;
