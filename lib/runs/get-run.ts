@@ -31,6 +31,8 @@ export function serializeRun(r: Run): RunRecord {
     first_token_ms: r.firstTokenMs,
     latency_ms: r.latencyMs,
     attempts: r.attempts ?? [],
+    steps: r.steps ?? [],
+    stop_reason: (r.stopReason as RunRecord["stop_reason"]) ?? null,
   };
 }
 

@@ -153,6 +153,13 @@ export const runResponse = z.object({
   citations,
   usage,
   credits_charged: z.int(),
+  stop_reason: z
+    .enum(["stop", "max_steps", "insufficient_credits"])
+    .optional()
+    .meta({
+      description:
+        "A workflow with tools: why the run stopped (`max_steps`: the step limit came first; `insufficient_credits`: the next step could not be reserved and the run answered with what it had). Absent for a plain run.",
+    }),
 });
 export type RunResponse = z.output<typeof runResponse>;
 
@@ -204,6 +211,36 @@ export const runRecord = z.object({
       }),
     )
     .meta({ description: "Every model call the run made, in order: retries and fallbacks. Empty for runs that recorded none." }),
+  steps: z
+    .array(
+      z.object({
+        step: z.int(),
+        model: z.string().meta({ description: "The model that answered this step." }),
+        input_tokens: z.int(),
+        output_tokens: z.int(),
+        credits: z.int().meta({ description: "What this step is charged, at its model's price (the run's charge is their sum)." }),
+        finish_reason: z.string(),
+        tool_calls: z.array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            type: z.enum(["http", "mcp", "function"]).meta({ description: "`function`: a client tool, answered by the caller." }),
+            arguments: z.string().meta({ description: "The model's arguments as JSON text (the first 4,000 characters)." }),
+            answer_bytes: z.int().meta({ description: "Size of the answer fed back to the model (at most 100 KB); 0 for a client tool." }),
+            latency_ms: z.int(),
+            error: z.string().nullable().meta({
+              description:
+                "Why the call failed (the model got an error result): invalid_arguments, timeout, http_<status>, unreachable, refused, unknown_tool, too_many_calls, tool_error, canceled.",
+            }),
+          }),
+        ),
+      }),
+    )
+    .meta({ description: "A run with tools: each model call (step) with its tokens, credits and tool calls. Empty for a plain run." }),
+  stop_reason: z.enum(["stop", "tool_calls", "max_steps", "insufficient_credits", "error"]).nullable().meta({
+    description:
+      "A run with tools: why it stopped. `tool_calls`: it ended with client tool calls (answer them with POST /runs/{run_id}/tool_outputs); `max_steps`: the step limit came first; `insufficient_credits`: the next step could not be reserved, the run ended with what it had. Null for a plain run.",
+  }),
 });
 export type RunRecord = z.output<typeof runRecord>;
 

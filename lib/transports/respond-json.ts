@@ -16,6 +16,7 @@ function runBody(r: {
   citations: string[];
   usage: { inputTokens: number; outputTokens: number; totalTokens: number };
   creditsCharged: number;
+  stopReason?: string;
 }): RunResponse {
   return {
     success: true,
@@ -26,6 +27,7 @@ function runBody(r: {
     citations: r.citations,
     usage: { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, total_tokens: r.usage.totalTokens },
     credits_charged: r.creditsCharged,
+    ...(r.stopReason === "stop" || r.stopReason === "max_steps" || r.stopReason === "insufficient_credits" ? { stop_reason: r.stopReason } : {}),
   };
 }
 
@@ -52,7 +54,7 @@ export async function answerOfRun(principal: Principal, runId: string): Promise<
 
 /** POST /api/v1/run/:id — runs the version to completion and answers the documented body. */
 export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, clientSignal?: AbortSignal): Promise<RunResponse> {
-  const { run, result, done, output } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
+  const { run, result, done, output, steps } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
   if (result.error) throw runFailedError(run.id, result);
   return runBody({
     runId: run.id,
@@ -61,5 +63,6 @@ export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, cl
     citations: result.citations,
     usage: done,
     creditsCharged: done.creditsCharged,
+    stopReason: steps?.stopReason,
   });
 }
