@@ -49,6 +49,7 @@ const MAY_IMPORT = {
     "snippets",
     "stream-tokens",
     "telemetry",
+    "tools",
     "transports",
     "usage",
     "validation",

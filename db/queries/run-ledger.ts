@@ -416,9 +416,13 @@ export async function extendRunReservation(db: DbOrTx, e: StepExtension): Promis
  * columns are reset with it, so a sweeper that claims the run before the settlement commits
  * charges the recorded steps and nothing twice. Only while the run is running and unclaimed.
  */
-export async function recordRunSteps(db: DbOrTx, { runId, steps, stopReason }: { runId: string; steps: unknown[]; stopReason: string }) {
+export async function recordRunSteps(
+  db: DbOrTx,
+  { runId, steps, stopReason, continuation = null }: { runId: string; steps: unknown[]; stopReason: string; continuation?: unknown },
+) {
   await db.execute(sql`
     UPDATE runs SET steps = ${JSON.stringify(steps)}::jsonb, stop_reason = ${stopReason},
+      continuation = ${continuation === null ? null : JSON.stringify(continuation)}::jsonb,
       sent_at = NULL, sent_model = NULL, input_tokens = 0, output_tokens = 0
     WHERE id = ${runId} AND status = 'running' AND lease_epoch = 0`);
 }

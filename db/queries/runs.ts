@@ -242,3 +242,21 @@ export async function startQueuedRun(tx: DbOrTx, runId: string) {
     .returning();
   return row;
 }
+
+/** Marks a run waiting for tool outputs as answered by `by` (once: null when another answer came first). */
+export async function claimContinuation(tx: DbOrTx, { orgId, runId, by }: { orgId: string; runId: string; by: string }) {
+  const [row] = await tx
+    .update(runs)
+    .set({ continuedBy: by })
+    .where(and(eq(runs.id, runId), eq(runs.orgId, orgId), isNull(runs.continuedBy), eq(runs.stopReason, "tool_calls")))
+    .returning({ id: runs.id });
+  return !!row;
+}
+
+/** Gives a claimed continuation back (its run could not start, or failed): the caller may answer again. */
+export async function releaseContinuation(tx: DbOrTx, { orgId, runId, by }: { orgId: string; runId: string; by: string }) {
+  await tx
+    .update(runs)
+    .set({ continuedBy: null })
+    .where(and(eq(runs.id, runId), eq(runs.orgId, orgId), eq(runs.continuedBy, by)));
+}

@@ -48,6 +48,9 @@ export type RunStep = {
   tool_calls: RunStepToolCall[];
 };
 
+/** What a run waiting for client tool outputs keeps to be continued (messages: the model prompt's JSON form). */
+export type RunContinuation = { messages: unknown[]; tool_calls: Array<{ id: string; name: string; arguments: string }> };
+
 /**
  * Why a run got its version when its label splits traffic: the label, the user's bucket
  * (0..9999; sticky per end user, drawn per request without one) and the split as it stood.
@@ -98,6 +101,14 @@ export const runs = pgTable(
     steps: jsonb("steps").$type<RunStep[]>(),
     /** Why a run with tools stopped: stop, tool_calls (client tools wait for the caller), max_steps, insufficient_credits. */
     stopReason: text("stop_reason"),
+    /**
+     * A run that stopped for client tool calls (stop_reason tool_calls): the conversation after its
+     * rendered prompt (assistant tool calls, server tool results) and the calls the caller answers
+     * with POST /runs/:id/tool_outputs, within TOOL_OUTPUTS_WINDOW_MS of its end.
+     */
+    continuation: jsonb("continuation").$type<RunContinuation>(),
+    /** The run that answered this one's tool calls (set once: a second answer is refused). */
+    continuedBy: text("continued_by"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     /** End-user attribution and conversation grouping (the SSE contract's session_id, docs/contract.md). */

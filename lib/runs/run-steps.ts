@@ -1,4 +1,4 @@
-import type { LanguageModelV4FunctionTool, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import type { LanguageModelV4FunctionTool, LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { recordRunSteps } from "@/db/queries/run-ledger";
 import type { RunAttempt, RunStep, RunStepToolCall, WorkflowVersion } from "@/db/schema";
@@ -175,7 +175,15 @@ export async function callSteps(
     ];
   }
 
-  await recordRunSteps(await getDb(), { runId: run.id, steps, stopReason });
+  // Stopped for client tool calls: what POST /runs/:id/tool_outputs continues from (the messages after the rendered prompt).
+  const continuation =
+    stopReason === "tool_calls"
+      ? {
+          messages: [...prompt.slice(prepared.prompt.length), assistantMessage(last!.text, pending)],
+          tool_calls: pending.map((c) => ({ id: c.toolCallId, name: c.toolName, arguments: c.input })),
+        }
+      : null;
+  await recordRunSteps(await getDb(), { runId: run.id, steps, stopReason, continuation });
   return {
     result: { ...last!, text: texts.join(""), toolCalls: pending, usage, attempts },
     steps,
@@ -197,6 +205,17 @@ function recorded(
     answer_bytes: tool && tool.kind !== "client" ? Buffer.byteLength(o.output) : 0,
     latency_ms: o.latencyMs,
     error: o.error,
+  };
+}
+
+/** The model's turn as the next call's prompt carries it: its text and its tool calls. */
+function assistantMessage(text: string, calls: EngineToolCall[]): LanguageModelV4Message {
+  return {
+    role: "assistant",
+    content: [
+      ...(text ? [{ type: "text" as const, text }] : []),
+      ...calls.map((c) => ({ type: "tool-call" as const, toolCallId: c.toolCallId, toolName: c.toolName, input: parsed(c.input) })),
+    ],
   };
 }
 

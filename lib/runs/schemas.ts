@@ -141,10 +141,23 @@ const usage = z.object({ input_tokens: z.int(), output_tokens: z.int(), total_to
 const citations = z.array(z.string()).meta({ description: "Web sources, when the model used web search." });
 
 /** POST /run/:id — the seed's body plus run_id, status, usage and credits_charged. */
+const pendingToolCalls = z
+  .array(z.object({ id: z.string(), name: z.string(), arguments: z.string().meta({ description: "The model's arguments, JSON text." }) }))
+  .meta({ description: "The client tool calls to answer with POST /api/v1/runs/{run_id}/tool_outputs." });
+
 export const runResponse = z.object({
   success: z.literal(true),
   run_id: z.string(),
-  status: z.literal("completed"),
+  status: z.enum(["completed", "requires_action"]).meta({
+    description:
+      "`requires_action`: the model called a client tool (a `function` tool of the workflow); answer `tool_calls` with POST /api/v1/runs/{run_id}/tool_outputs before `expires_at`.",
+  }),
+  tool_calls: pendingToolCalls.optional(),
+  expires_at: z.iso.datetime().optional().meta({ description: "With `requires_action`: the last moment tool outputs are taken." }),
+  previous_run_id: z
+    .string()
+    .optional()
+    .meta({ description: "A continuation (POST …/tool_outputs): the run whose tool calls it answered." }),
   result: z.string(),
   output: z.unknown().optional().meta({
     description:
@@ -153,13 +166,10 @@ export const runResponse = z.object({
   citations,
   usage,
   credits_charged: z.int(),
-  stop_reason: z
-    .enum(["stop", "max_steps", "insufficient_credits"])
-    .optional()
-    .meta({
-      description:
-        "A workflow with tools: why the run stopped (`max_steps`: the step limit came first; `insufficient_credits`: the next step could not be reserved and the run answered with what it had). Absent for a plain run.",
-    }),
+  stop_reason: z.enum(["stop", "tool_calls", "max_steps", "insufficient_credits"]).optional().meta({
+    description:
+      "A workflow with tools: why the run stopped (`max_steps`: the step limit came first; `insufficient_credits`: the next step could not be reserved and the run answered with what it had). Absent for a plain run.",
+  }),
 });
 export type RunResponse = z.output<typeof runResponse>;
 
@@ -237,12 +247,48 @@ export const runRecord = z.object({
       }),
     )
     .meta({ description: "A run with tools: each model call (step) with its tokens, credits and tool calls. Empty for a plain run." }),
+  required_action: z
+    .object({
+      type: z.literal("submit_tool_outputs"),
+      tool_calls: pendingToolCalls,
+      expires_at: z.iso.datetime(),
+    })
+    .nullable()
+    .meta({ description: "While the run waits for its client tool calls' outputs (until `expires_at`): what to answer. Null otherwise." }),
+  continued_by: z.string().nullable().meta({ description: "The run that answered this run's tool calls (POST …/tool_outputs)." }),
   stop_reason: z.enum(["stop", "tool_calls", "max_steps", "insufficient_credits", "error"]).nullable().meta({
     description:
       "A run with tools: why it stopped. `tool_calls`: it ended with client tool calls (answer them with POST /runs/{run_id}/tool_outputs); `max_steps`: the step limit came first; `insufficient_credits`: the next step could not be reserved, the run ended with what it had. Null for a plain run.",
   }),
 });
 export type RunRecord = z.output<typeof runRecord>;
+
+/** POST /runs/:run_id/tool_outputs — the caller's answers to a run's client tool calls. */
+export const toolOutputsBody = z
+  .object({
+    tool_outputs: z
+      .array(
+        z
+          .object({
+            tool_call_id: z.string().min(1).max(200),
+            output: z
+              .string()
+              .max(100_000)
+              .meta({ description: "The tool's result as text (JSON text is fine), at most 100,000 characters." }),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(16),
+    stream: z
+      .boolean()
+      .optional()
+      .meta({
+        description: "true: the continuation streams as Server-Sent Events (the `sse` protocol of POST /run/{workflow_id}/stream).",
+      }),
+  })
+  .strict();
+export type ToolOutputsBody = z.output<typeof toolOutputsBody>;
 
 export const runRecordResponse = z.object({ success: z.literal(true), ...runRecord.shape });
 export const listRunsResponse = z.object({

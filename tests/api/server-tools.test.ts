@@ -24,7 +24,12 @@ import { upstream } from "../setup";
 // wire-accurate upstream stand-in, which calls the tools its request offers (toolScript).
 
 type Received = { headers: http.IncomingHttpHeaders; body: string; verified: unknown };
-let receiver: { url: string; got: Received[]; answer: (body: unknown) => { status: number; body: string; delayMs?: number }; close: () => void };
+let receiver: {
+  url: string;
+  got: Received[];
+  answer: (body: unknown) => { status: number; body: string; delayMs?: number };
+  close: () => void;
+};
 let mcp: { url: string; calls: unknown[]; close: () => void };
 let secretOf: (orgId: string) => Promise<string>;
 
@@ -73,7 +78,9 @@ beforeAll(async () => {
       calls.push({ a, b });
       return { content: [{ type: "text", text: String(a + b) }] };
     });
-    server.registerTool("secret_thing", { description: "Not allowed", inputSchema: {} }, async () => ({ content: [{ type: "text", text: "no" }] }));
+    server.registerTool("secret_thing", { description: "Not allowed", inputSchema: {} }, async () => ({
+      content: [{ type: "text", text: "no" }],
+    }));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on("close", () => {
       void transport.close();
@@ -108,7 +115,13 @@ const weatherTool = (orgHeader: string): WorkflowTool => ({
 });
 
 async function weatherFixture({ credits = 100_000, maxSteps = 3 }: { credits?: number; maxSteps?: number } = {}) {
-  const f = await createFixture({ model: "openai.chat:m", credits, template: "What is the weather in {{city}}?", maxOutputTokens: 100, publish: false });
+  const f = await createFixture({
+    model: "openai.chat:m",
+    credits,
+    template: "What is the weather in {{city}}?",
+    maxOutputTokens: 100,
+    publish: false,
+  });
   // The tool names the org (for the receiver's secret lookup), so it is set once the org exists.
   await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { tools: [weatherTool(f.orgId)], maxSteps } });
   await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
@@ -145,7 +158,13 @@ describe("server tools loop inside the run (issue 31)", () => {
     expect(rec.stop_reason).toBe("stop");
     expect(rec.steps).toHaveLength(2);
     expect(rec.steps[0].tool_calls).toEqual([
-      expect.objectContaining({ name: "weather", type: "http", arguments: '{"city":"Paris"}', error: null, answer_bytes: expect.any(Number) }),
+      expect.objectContaining({
+        name: "weather",
+        type: "http",
+        arguments: '{"city":"Paris"}',
+        error: null,
+        answer_bytes: expect.any(Number),
+      }),
     ]);
     expect(rec.steps[0].tool_calls[0].answer_bytes).toBeGreaterThan(10);
     expect(rec.steps[1].tool_calls).toEqual([]);
@@ -158,7 +177,9 @@ describe("server tools loop inside the run (issue 31)", () => {
     expect(second.messages.at(-1).content).toContain("sunny, 21 C");
     // Money: step 2 was reserved before it started (a second reserve entry), then one settlement; ledger = balance.
     const ledger = await listLedger(await getDb(), { orgId: f.orgId, runId: body.run_id });
-    expect(ledger.map((e) => e.idempotencyKey).sort()).toEqual([`reserve:${body.run_id}`, `reserve:${body.run_id}:2`, `settle:${body.run_id}`].sort());
+    expect(ledger.map((e) => e.idempotencyKey).sort()).toEqual(
+      [`reserve:${body.run_id}`, `reserve:${body.run_id}:2`, `settle:${body.run_id}`].sort(),
+    );
     await expectLedgerEqualsBalance(f.orgId, 100_000 - rec.credits_charged);
   });
 
@@ -250,8 +271,18 @@ describe("server tools loop inside the run (issue 31)", () => {
 
 describe("MCP tools (issue 31)", () => {
   it("are listed when the version is published (allowed_tools applied) and called server-side during the run", async () => {
-    const f = await createFixture({ model: "openai.chat:m", template: "Add {{a}} and {{b}}", maxOutputTokens: 100, maxSteps: 3, publish: false });
-    await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { tools: [{ type: "mcp", server_url: mcp.url, allowed_tools: ["add"] }] } });
+    const f = await createFixture({
+      model: "openai.chat:m",
+      template: "Add {{a}} and {{b}}",
+      maxOutputTokens: 100,
+      maxSteps: 3,
+      publish: false,
+    });
+    await updateDraft({
+      orgId: f.orgId,
+      workflowId: f.workflowId,
+      patch: { tools: [{ type: "mcp", server_url: mcp.url, allowed_tools: ["add"] }] },
+    });
     const published = await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
     const version = await getWorkflowVersionById(await getDb(), { orgId: f.orgId, versionId: published.version_id });
     const snap = (version!.tools[0] as Extract<WorkflowTool, { type: "mcp" }>).snapshot!;
@@ -270,13 +301,126 @@ describe("MCP tools (issue 31)", () => {
 
   it("an unreachable MCP server is a clear publish error; a tool it does not offer too", async () => {
     const f = await createFixture({ model: "openai.chat:m", publish: false });
-    await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { tools: [{ type: "mcp", server_url: "http://127.0.0.1:9/mcp" }] } });
-    await expect(publishVersion({ orgId: f.orgId, workflowId: f.workflowId })).rejects.toThrow(/MCP server 127\.0\.0\.1:9 could not be listed/);
+    await updateDraft({
+      orgId: f.orgId,
+      workflowId: f.workflowId,
+      patch: { tools: [{ type: "mcp", server_url: "http://127.0.0.1:9/mcp" }] },
+    });
+    await expect(publishVersion({ orgId: f.orgId, workflowId: f.workflowId })).rejects.toThrow(
+      /MCP server 127\.0\.0\.1:9 could not be listed/,
+    );
     await updateDraft({
       orgId: f.orgId,
       workflowId: f.workflowId,
       patch: { tools: [{ type: "mcp", server_url: mcp.url, allowed_tools: ["multiply"] }] },
     });
     await expect(publishVersion({ orgId: f.orgId, workflowId: f.workflowId })).rejects.toThrow(/has no tool named "multiply"/);
+  });
+});
+
+describe("client tools on POST /run: requires_action → POST /runs/{run_id}/tool_outputs (issue 31)", () => {
+  const locationTool: WorkflowTool = {
+    type: "function",
+    name: "get_location",
+    description: "Where the user is (the caller knows)",
+    parameters: { type: "object", properties: {} },
+  };
+
+  async function clientToolFixture() {
+    const f = await createFixture({
+      model: "openai.chat:m",
+      template: "What is the weather where I am?",
+      maxOutputTokens: 100,
+      publish: false,
+    });
+    await updateDraft({ orgId: f.orgId, workflowId: f.workflowId, patch: { tools: [locationTool, weatherTool(f.orgId)], maxSteps: 3 } });
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+    (await upstream()).set({
+      toolScript: [
+        { name: "get_location", arguments: {} },
+        { name: "weather", arguments: { city: "Paris" }, after: "get_location" },
+      ],
+    });
+    return f;
+  }
+
+  it("the run answers requires_action with its calls; the outputs continue it in a new run (server tool included) — once, in scope", async () => {
+    const f = await clientToolFixture();
+    const first = await run(f, {});
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ status: "requires_action", stop_reason: "tool_calls" });
+    expect(first.body.tool_calls).toEqual([{ id: expect.any(String), name: "get_location", arguments: "{}" }]);
+    expect(Date.parse(first.body.expires_at)).toBeGreaterThan(Date.now() + 9 * 60_000);
+    const rec = await getRunJson(f, first.body.run_id);
+    expect(rec.required_action).toMatchObject({ type: "submit_tool_outputs", tool_calls: first.body.tool_calls });
+    expect(rec.steps[0].tool_calls[0]).toMatchObject({ name: "get_location", type: "function", answer_bytes: 0 });
+    const callId = first.body.tool_calls[0].id;
+    const path = `/api/v1/runs/${first.body.run_id}/tool_outputs`;
+
+    // Bad answers: 400, nothing continued.
+    let res = await apiRequest(path, { key: f.key, json: { tool_outputs: [{ tool_call_id: "call_nope", output: "x" }] } });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatch(/unknown tool_call_id/);
+    // Another org's key: not found (like a run that does not exist).
+    const other = await createFixture();
+    res = await apiRequest(path, { key: other.key, json: { tool_outputs: [{ tool_call_id: callId, output: "Paris" }] } });
+    expect(res.status).toBe(404);
+
+    res = await apiRequest(path, { key: f.key, json: { tool_outputs: [{ tool_call_id: callId, output: "Paris, France" }] } });
+    expect(res.status).toBe(200);
+    const next = (await res.json()) as Record<string, any>;
+    expect(next).toMatchObject({ status: "completed", previous_run_id: first.body.run_id, stop_reason: "stop" });
+    expect(next.result).toContain("sunny, 21 C");
+    // The continuation's model saw the caller's output, then called the server tool itself.
+    expect(JSON.parse(receiver.got.at(-1)!.body)).toEqual({ city: "Paris" });
+    const cont = await getRunJson(f, next.run_id);
+    expect(cont.steps.map((s: { tool_calls: Array<{ name: string }> }) => s.tool_calls.map((c) => c.name))).toEqual([["weather"], []]);
+    expect((await getRunJson(f, first.body.run_id)).continued_by).toBe(next.run_id);
+
+    // Answered once.
+    res = await apiRequest(path, { key: f.key, json: { tool_outputs: [{ tool_call_id: callId, output: "Paris" }] } });
+    expect(res.status).toBe(409);
+    expect((await res.json()).code).toBe("run_not_awaiting_tool_outputs");
+    await expectLedgerEqualsBalance(f.orgId);
+  });
+
+  it("after 10 minutes the calls expire: no required_action, tool_outputs is a 409; nothing was held meanwhile", async () => {
+    const f = await clientToolFixture();
+    const first = await run(f, {});
+    expect(first.body.status).toBe("requires_action");
+    // Settled at once: the run holds no credits while it waits.
+    const { getRun } = await import("@/db/queries/runs");
+    const { runs } = await import("@/db/schema");
+    const { eq, sql } = await import("drizzle-orm");
+    const db = await getDb();
+    const row = await getRun(db, { orgId: f.orgId, runId: first.body.run_id });
+    expect(row!.status).toBe("completed");
+    await expectLedgerEqualsBalance(f.orgId, 100_000 - row!.creditsCharged);
+    await db
+      .update(runs)
+      .set({ finishedAt: sql`now() - interval '11 minutes'` })
+      .where(eq(runs.id, first.body.run_id));
+    expect((await getRunJson(f, first.body.run_id)).required_action).toBeNull();
+    const res = await apiRequest(`/api/v1/runs/${first.body.run_id}/tool_outputs`, {
+      key: f.key,
+      json: { tool_outputs: [{ tool_call_id: first.body.tool_calls[0].id, output: "Paris" }] },
+    });
+    expect(res.status).toBe(409);
+    expect((await res.json()).error).toMatch(/expired/);
+  });
+
+  it("stream: true continues as Server-Sent Events", async () => {
+    const f = await clientToolFixture();
+    const first = await run(f, {});
+    const res = await apiRequest(`/api/v1/runs/${first.body.run_id}/tool_outputs`, {
+      key: f.key,
+      json: { tool_outputs: [{ tool_call_id: first.body.tool_calls[0].id, output: "Paris" }], stream: true },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const text = await res.text();
+    expect(text).toContain("sunny");
+    expect(res.headers.get("x-previous-run-id")).toBe(first.body.run_id);
+    await expectLedgerEqualsBalance(f.orgId);
   });
 });
