@@ -2,6 +2,7 @@ import { getDb } from "@/db";
 import { extendRunReservation } from "@/db/queries/run-ledger";
 import type { RunPrice } from "@/db/schema";
 import { newId } from "@/lib/ids";
+import { tokensFor } from "./pricing";
 import { reservationFor } from "./reservation";
 
 /**
@@ -19,8 +20,16 @@ export async function reserveStep(o: {
   promptText: string;
   maxOutputTokens: number;
   steps: unknown[];
+  /** A stream token's max_credits less what the run's steps cost so far: the most this step may reserve. */
+  budget?: number | null;
 }): Promise<{ extra: number; maxOutputTokens: number; inputTokensEstimate: number } | null> {
   const { inputCost, outputPerM, inputTokensEstimate } = reservationFor(o.reservePrice, o.promptText);
+  let maxOutputTokens = o.maxOutputTokens;
+  if (o.budget != null) {
+    // The token's ceiling holds for the whole run: its steps together never reserve more.
+    maxOutputTokens = Math.min(maxOutputTokens, tokensFor(o.budget - inputCost, outputPerM));
+    if (maxOutputTokens < 1) return null;
+  }
   const r = await extendRunReservation(await getDb(), {
     runId: o.runId,
     ledgerId: newId.ledger(),
@@ -28,7 +37,7 @@ export async function reserveStep(o: {
     slack: Math.max(0, o.slack),
     inputCost,
     outputPerM,
-    maxOutputTokens: o.maxOutputTokens,
+    maxOutputTokens,
     steps: o.steps,
   });
   return r && { ...r, inputTokensEstimate };

@@ -13,6 +13,8 @@ export type StartedRun = {
   inputTokensEstimate: number;
   /** The price of each model the run may call, as reserved: it settles at these. */
   prices: Record<string, RunPrice>;
+  /** A stream token's max_credits: a multi-step run's steps together reserve no more (lib/runs/run-steps.ts). */
+  maxCredits?: number | null;
 };
 
 /**
@@ -74,5 +76,6 @@ export async function reserveRun(
     maxOutputTokens: r.maxOutputTokens,
     inputTokensEstimate: r.inputTokensEstimate,
     prices: p.plan.prices,
+    maxCredits: meta.restrictions?.maxCredits ?? null,
   };
 }

@@ -87,6 +87,7 @@ export async function callSteps(
         promptText: estimateText(prompt) + toolsText,
         maxOutputTokens: version.maxOutputTokens,
         steps,
+        budget: run.maxCredits != null ? run.maxCredits - charged : null,
       });
       if (!r) {
         stopReason = "insufficient_credits";

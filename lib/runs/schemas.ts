@@ -280,12 +280,9 @@ export const toolOutputsBody = z
       )
       .min(1)
       .max(16),
-    stream: z
-      .boolean()
-      .optional()
-      .meta({
-        description: "true: the continuation streams as Server-Sent Events (the `sse` protocol of POST /run/{workflow_id}/stream).",
-      }),
+    stream: z.boolean().optional().meta({
+      description: "true: the continuation streams as Server-Sent Events (the `sse` protocol of POST /run/{workflow_id}/stream).",
+    }),
   })
   .strict();
 export type ToolOutputsBody = z.output<typeof toolOutputsBody>;

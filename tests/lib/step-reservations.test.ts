@@ -101,6 +101,15 @@ describe("each step of a multi-step run is reserved before it starts", () => {
     await expectLedgerEqualsBalance(f.orgId, balance);
   });
 
+  it("a stream token's max_credits holds for the whole run: a step beyond what is left of it is refused", async () => {
+    const { f, run } = await startRun(10_000);
+    const balance = await expectLedgerEqualsBalance(f.orgId);
+    const args = { runId: run.id, step: 2, slack: 0, reservePrice: PRICE, promptText: "x".repeat(400), maxOutputTokens: 50, steps: [] };
+    expect(await reserveStep({ ...args, budget: 208 })).toBeNull(); // the input alone costs 208: no output token fits
+    await expectLedgerEqualsBalance(f.orgId, balance);
+    expect(await reserveStep({ ...args, budget: 218 })).toMatchObject({ maxOutputTokens: 10, extra: 218 });
+  });
+
   it("a capped key's counter grows with the extension and the cap bounds it", async () => {
     const { f, run, db } = await startRun(100_000, { cap: 700 });
     const used = async () => (await db.select().from(apiKeys).where(eq(apiKeys.id, f.keyId)))[0]!.capUsed;
