@@ -5,7 +5,11 @@ import { Webhook } from "standardwebhooks";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { z } from "zod";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { getDb } from "@/db";
+import { getRun } from "@/db/queries/runs";
+import { RunSteps } from "@/app/dashboard/runs/[id]/run-steps";
 import { listLedger } from "@/db/queries/credits";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import { resetEnvForTests } from "@/lib/env";
@@ -181,6 +185,13 @@ describe("server tools loop inside the run (issue 31)", () => {
       [`reserve:${body.run_id}`, `reserve:${body.run_id}:2`, `settle:${body.run_id}`].sort(),
     );
     await expectLedgerEqualsBalance(f.orgId, 100_000 - rec.credits_charged);
+
+    // The dashboard's run page shows the same steps (its Steps card, rendered from the run row).
+    const row = (await getRun(await getDb(), { orgId: f.orgId, runId: body.run_id }))!;
+    const html = renderToStaticMarkup(createElement(RunSteps, { steps: row.steps!, stopReason: row.stopReason }));
+    expect(html).toContain("weather</span> (http)");
+    expect(html).toContain(`${rec.steps[0].tool_calls[0].answer_bytes} bytes in ${rec.steps[0].tool_calls[0].latency_ms} ms`);
+    expect(html).toContain('Stopped: <span class="font-mono">stop</span>');
   });
 
   it("a run that cannot afford its next step ends with what it has and says why", async () => {
@@ -389,7 +400,6 @@ describe("client tools on POST /run: requires_action → POST /runs/{run_id}/too
     const first = await run(f, {});
     expect(first.body.status).toBe("requires_action");
     // Settled at once: the run holds no credits while it waits.
-    const { getRun } = await import("@/db/queries/runs");
     const { runs } = await import("@/db/schema");
     const { eq, sql } = await import("drizzle-orm");
     const db = await getDb();
