@@ -8,6 +8,8 @@ import { boundAnswer, MAX_TOOL_ANSWER_CHARS } from "./bounds";
 import { toolError, type ToolOutcome } from "./outcome";
 import { toolHeaders } from "./tool-headers";
 
+const CONNECTION_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer"]);
+
 export type HttpToolDef = { name: string; url: string; headers?: Record<string, string> };
 
 /**
@@ -39,8 +41,9 @@ export async function callHttpTool(
   }
   const body = JSON.stringify(args);
   const headers = {
-    // The tool's own headers first: the signature and content type are ours and cannot be overridden.
-    ...toolHeaders(tool),
+    // The tool's own headers first: the signature and content type are ours and cannot be overridden,
+    // and the connection's own (host, framing) are not the tool's to set.
+    ...Object.fromEntries(Object.entries(toolHeaders(tool)).filter(([k]) => !CONNECTION_HEADERS.has(k.toLowerCase()))),
     "content-type": "application/json",
     "user-agent": "Flowgate-Tools/1",
     "x-flowgate-run-id": o.runId,

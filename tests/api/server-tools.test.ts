@@ -194,6 +194,24 @@ describe("server tools loop inside the run (issue 31)", () => {
     expect(html).toContain('Stopped: <span class="font-mono">stop</span>');
   });
 
+  it("/stream (SSE) runs the same loop: the answer after the tool step streams, the steps are recorded", async () => {
+    (await upstream()).set({ toolScript: [{ name: "weather", arguments: { city: "Kyiv" } }] });
+    const f = await weatherFixture();
+    const res = await apiRequest(`/api/v1/run/${f.workflowId}/stream`, {
+      key: f.key,
+      headers: { accept: "text/event-stream" },
+      json: { city: "Kyiv" },
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain("sunny,");
+    expect(text).toContain("event: done");
+    const rec = await getRunJson(f, res.headers.get("x-run-id")!);
+    expect(rec.status).toBe("completed");
+    expect(rec.steps.map((s: { tool_calls: unknown[] }) => s.tool_calls.length)).toEqual([1, 0]);
+    await expectLedgerEqualsBalance(f.orgId, 100_000 - rec.credits_charged);
+  });
+
   it("a run that cannot afford its next step ends with what it has and says why", async () => {
     // The tool's answer is large: step 2's prompt reserves far more than the balance left after step 1.
     receiver.answer = () => ({ status: 200, body: JSON.stringify({ forecast: "cloudy ".repeat(6_000) }) });
@@ -249,6 +267,20 @@ describe("server tools loop inside the run (issue 31)", () => {
     expect(receiver.got.length).toBe(calledBefore);
     expect(r.body.result).toContain("arguments do not match the schema: city");
     await expectLedgerEqualsBalance(f.orgId);
+  });
+
+  it("an answer over 100 KB reaches the model cut, with a note", async () => {
+    receiver.answer = () => ({ status: 200, body: "x".repeat(150_000) });
+    (await upstream()).set({ toolScript: [{ name: "weather", arguments: { city: "Nice" } }] });
+    const f = await weatherFixture({ credits: 10_000_000 });
+    const { status, body } = await run(f, { city: "Nice" });
+    expect(status).toBe(200);
+    const rec = await getRunJson(f, body.run_id);
+    const note = "\n[answer cut at 100000 characters]";
+    expect(rec.steps[0].tool_calls[0].answer_bytes).toBe(100_000 + note.length);
+    const toolMessage = (await upstream()).requests.at(-1)!.body.messages.at(-1);
+    expect(toolMessage.content.length).toBe(100_000 + note.length);
+    expect(toolMessage.content.endsWith(note)).toBe(true);
   });
 
   it("max_steps bounds the loop: a model that keeps calling tools stops at the limit", async () => {
