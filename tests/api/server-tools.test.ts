@@ -14,6 +14,7 @@ import { listLedger } from "@/db/queries/credits";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import { resetEnvForTests } from "@/lib/env";
 import { toolSigningSecret } from "@/lib/tools/signing-secret";
+import { toolResults } from "../support/openai-upstream";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { updateDraft } from "@/lib/workflows/update-draft";
 import type { WorkflowTool } from "@/lib/workflows/tools";
@@ -28,6 +29,8 @@ import { upstream } from "../setup";
 // wire-accurate upstream stand-in, which calls the tools its request offers (toolScript).
 
 type Received = { headers: http.IncomingHttpHeaders; body: string; verified: unknown };
+let inFlight = 0;
+let maxInFlight = 0;
 let receiver: {
   url: string;
   got: Received[];
@@ -50,6 +53,9 @@ beforeAll(async () => {
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on("close", () => inFlight--);
     req.on("end", async () => {
       const orgId = String(req.headers["x-test-org"] ?? "");
       let verified: unknown = null;
@@ -81,6 +87,10 @@ beforeAll(async () => {
     server.registerTool("add", { description: "Adds two numbers", inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => {
       calls.push({ a, b });
       return { content: [{ type: "text", text: String(a + b) }] };
+    });
+    server.registerTool("slow", { description: "Takes its time", inputSchema: {} }, async () => {
+      await new Promise((r) => setTimeout(r, 2_000));
+      return { content: [{ type: "text", text: "late" }] };
     });
     server.registerTool("secret_thing", { description: "Not allowed", inputSchema: {} }, async () => ({
       content: [{ type: "text", text: "no" }],
@@ -283,6 +293,25 @@ describe("server tools loop inside the run (issue 31)", () => {
     expect(toolMessage.content.endsWith(note)).toBe(true);
   });
 
+  it("a step's tool calls run at most 4 at once", async () => {
+    receiver.answer = (b) => ({ status: 200, body: JSON.stringify({ city: (b as { city: string }).city }), delayMs: 300 });
+    const cities = ["A", "B", "C", "D", "E", "F", "G"];
+    (await upstream()).set({
+      toolCalls: (body) => (toolResults(body).length ? null : cities.map((city) => ({ name: "weather", arguments: { city } }))),
+    });
+    const f = await weatherFixture();
+    maxInFlight = 0;
+    const started = performance.now();
+    const { status, body } = await run(f, { city: "x" });
+    expect(status).toBe(200);
+    expect(maxInFlight).toBe(4);
+    expect(performance.now() - started).toBeGreaterThan(600); // 7 calls of 300 ms, 4 at once: two rounds
+    const rec = await getRunJson(f, body.run_id);
+    expect(rec.steps[0].tool_calls.map((c: { arguments: string; error: null }) => [c.arguments, c.error])).toEqual(
+      cities.map((city) => [JSON.stringify({ city }), null]),
+    );
+  });
+
   it("max_steps bounds the loop: a model that keeps calling tools stops at the limit", async () => {
     (await upstream()).set({ toolCalls: () => [{ name: "weather", arguments: { city: "Lima" } }] });
     const f = await weatherFixture({ maxSteps: 2 });
@@ -340,6 +369,24 @@ describe("MCP tools (issue 31)", () => {
     const rec = await getRunJson(f, body.run_id);
     expect(rec.steps[0].tool_calls[0]).toMatchObject({ name: "add", type: "mcp", error: null, answer_bytes: 2 });
     await expectLedgerEqualsBalance(f.orgId);
+  });
+
+  it("an MCP tool slower than TOOL_TIMEOUT_MS is a timeout error result for the model", async () => {
+    const f = await createFixture({ model: "openai.chat:m", template: "Wait", maxOutputTokens: 100, maxSteps: 2, publish: false });
+    await updateDraft({
+      orgId: f.orgId,
+      workflowId: f.workflowId,
+      patch: { tools: [{ type: "mcp", server_url: mcp.url, allowed_tools: ["slow"] }] },
+    });
+    await publishVersion({ orgId: f.orgId, workflowId: f.workflowId });
+    setEnv({ TOOL_TIMEOUT_MS: "300" });
+    (await upstream()).set({ toolScript: [{ name: "slow", arguments: {} }] });
+    const { status, body } = await run(f, {});
+    expect(status).toBe(200);
+    const rec = await getRunJson(f, body.run_id);
+    expect(rec.steps[0].tool_calls[0]).toMatchObject({ name: "slow", type: "mcp", error: "timeout" });
+    expect(rec.steps[0].tool_calls[0].latency_ms).toBeLessThan(1_500);
+    expect(body.result).toContain("Tool error (timeout)");
   });
 
   it("an unreachable MCP server is a clear publish error; a tool it does not offer too", async () => {
