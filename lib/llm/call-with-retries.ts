@@ -13,11 +13,7 @@ import type { ModelPlan, PlanStep } from "./fallback-plan";
 // model is tried: another provider may take the request). Once a token was sent, the attempt's
 // outcome is the run's, whatever it is.
 
-export type PlannedCall = Omit<EngineCall, "model" | "tools"> & {
-  plan: ModelPlan;
-  /** The workflow's tools as the model sees them (issue 31), beside the plan step's provider tools (web search). */
-  functionTools?: NonNullable<EngineCall["tools"]>;
-};
+export type PlannedCall = Omit<EngineCall, "model" | "tools"> & { plan: ModelPlan };
 
 export type CallResult = EngineResult & {
   /** Every call made (or skipped by the breaker), in order. */
@@ -94,21 +90,10 @@ async function attempt(call: PlannedCall, step: PlanStep, h: EngineHandlers, fir
   const timer = setTimeout(() => ctl.abort(new FirstTokenTimeout(firstTokenMs)), firstTokenMs);
   if (call.progress) call.progress.model = step.canonical;
   const started = () => clearTimeout(timer);
-  const tools = call.functionTools?.length ? [...(step.tools ?? []), ...call.functionTools] : step.tools;
   try {
     const result = await runEngine(
-      { ...call, model: step.model, tools, signal: ctl.signal },
+      { ...call, model: step.model, tools: step.tools, signal: ctl.signal },
       {
-        // A tool call is the model's answer as much as text is: it ends the first-token wait.
-        onToolInputStart: (id, name) => {
-          started();
-          h.onToolInputStart?.(id, name);
-        },
-        onToolInputDelta: h.onToolInputDelta,
-        onToolCall: (c) => {
-          started();
-          h.onToolCall?.(c);
-        },
         onText: (delta, index) => {
           started();
           h.onText?.(delta, index);
@@ -116,6 +101,15 @@ async function attempt(call: PlannedCall, step: PlanStep, h: EngineHandlers, fir
         onSource: (url, title) => {
           started();
           h.onSource?.(url, title);
+        },
+        onToolInputStart: (id, toolName) => {
+          started();
+          h.onToolInputStart?.(id, toolName);
+        },
+        onToolInputDelta: h.onToolInputDelta,
+        onToolCall: (c) => {
+          started();
+          h.onToolCall?.(c);
         },
       },
     );

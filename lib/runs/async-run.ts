@@ -11,6 +11,7 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { resolvePlan } from "@/lib/llm/fallback-plan";
+import { toolExecutors } from "@/lib/llm/model-tools";
 import { logger } from "@/lib/logger";
 import { kickJobs, type JobHandler } from "@/lib/queue/worker";
 import { trackRun } from "./in-flight";
@@ -117,6 +118,16 @@ async function executeStartedRun({ runId, orgId, prompt }: RunJob, row: NonNulla
     inputTokensEstimate: estimateTokens(promptText),
     prices: row.prices ?? plan.prices,
   };
-  const prepared = { orgId, workflowId: row.workflowId, version, inputs: row.inputs, modelId: row.model, plan, prompt, promptText };
+  const prepared = {
+    orgId,
+    workflowId: row.workflowId,
+    version,
+    inputs: row.inputs,
+    modelId: row.model,
+    plan,
+    prompt,
+    promptText,
+    toolExecutors: toolExecutors(version),
+  };
   await trackRun(executeRun(prepared, run, startedAt, {}));
 }

@@ -6,7 +6,8 @@ import { callWithRetries, type CallResult } from "@/lib/llm/call-with-retries";
 import { assignVersion, type ServedVersion } from "@/lib/workflows/split-assignment";
 import { inModelCallSpan } from "@/lib/telemetry/gen-ai";
 import { annotateSpan, inSpan } from "@/lib/telemetry/trace";
-import type { EngineHandlers } from "@/lib/llm/engine";
+import type { EngineHandlers, EngineToolCall } from "@/lib/llm/engine";
+import type { ToolExecutor } from "@/lib/llm/model-tools";
 import { AppError } from "@/lib/errors";
 import { isDraining, trackRun } from "./in-flight";
 import { finishRun, type FinishedRun } from "./finish-run";
@@ -57,6 +58,8 @@ export type RunOutcome = {
 export type OpenRun = {
   run: StartedRun;
   sessionId: string | null;
+  /** Who runs each of the version's tools (a name not in it: a caller's tool, run by the client). */
+  toolExecutors: Map<string, ToolExecutor>;
   /**
    * Calls the model and finishes the run. `clientSignal` cancels it (a disconnect); without one
    * only a cancel or the maximum duration stop it. `bindAbort` receives the run's own abort.
@@ -81,18 +84,26 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
   const { prepared, sessionId, reserve } = await admitRun(r);
   const startedAt = performance.now();
   const run = await reserve({});
-  return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, { timing: r.timing, ...o })) };
+  return {
+    run,
+    sessionId,
+    toolExecutors: prepared.toolExecutors,
+    execute: (o) => trackRun(executeRun(prepared, run, startedAt, { timing: r.timing, ...o })),
+  };
 }
 
 /**
  * Runs the version to completion (no streaming): POST /run and the OpenAI surface's non-streamed
  * calls. A failed run comes back with its `result.error`; each transport answers it its own way.
  */
-export async function completeRun(r: RunRequest, clientSignal?: AbortSignal): Promise<RunOutcome & { run: StartedRun }> {
-  const { run, execute } = await openRun({ ...r, signal: clientSignal });
+export async function completeRun(
+  r: RunRequest,
+  clientSignal?: AbortSignal,
+): Promise<RunOutcome & { run: StartedRun; toolExecutors: OpenRun["toolExecutors"] }> {
+  const { run, execute, toolExecutors } = await openRun({ ...r, signal: clientSignal });
   // An idempotent run (its id chosen for it) goes on without its client: a repeat waits for it.
   const outcome = await execute({ clientSignal: r.runId ? undefined : clientSignal });
-  return { run, ...outcome };
+  return { run, toolExecutors, ...outcome };
 }
 
 /**
@@ -166,6 +177,8 @@ export async function executeRun(
         temperature: version.temperature,
         signal: sig.signal,
         responseFormat: schema ? ({ type: "json", schema, name: "output" } as const) : undefined,
+        toolChoice: prepared.toolChoice,
+        providerOptions: prepared.providerOptions,
         progress: sig.progress,
       };
       try {
@@ -198,4 +211,9 @@ export async function executeRun(
     ...(checked?.ok ? { output: checked.output } : {}),
     ...(steps ? { steps: { steps: steps.steps, stopReason: steps.stopReason } } : {}),
   };
+}
+
+/** The calls the caller must run: the run's tool calls but those of server tools (http, mcp), which the server ran. */
+export function clientToolCalls(calls: EngineToolCall[], executors: Map<string, ToolExecutor>): EngineToolCall[] {
+  return calls.filter((c) => executors.get(c.toolName) !== "server");
 }

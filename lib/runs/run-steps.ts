@@ -1,4 +1,4 @@
-import type { LanguageModelV4FunctionTool, LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import type { LanguageModelV4Message, LanguageModelV4Prompt } from "@ai-sdk/provider";
 import { getDb } from "@/db";
 import { recordRunSteps } from "@/db/queries/run-ledger";
 import type { RunAttempt, RunStep, RunStepToolCall, WorkflowVersion } from "@/db/schema";
@@ -39,25 +39,17 @@ export function usesSteps(v: Pick<WorkflowVersion, "tools" | "maxSteps">): boole
   return v.tools.length > 0 || v.maxSteps > 1;
 }
 
-/** The tools as the model sees them: every function, http and MCP (snapshotted) tool, by name. */
-function modelToolsOf(v: WorkflowVersion): LanguageModelV4FunctionTool[] {
-  return v.tools.flatMap((t) =>
-    t.type === "mcp"
-      ? (t.snapshot ?? []).map((s) => ({ type: "function" as const, name: s.name, description: s.description, inputSchema: s.parameters }))
-      : [{ type: "function" as const, name: t.name, description: t.description, inputSchema: t.parameters }],
-  );
-}
-
 export async function callSteps(
   prepared: PreparedRun,
   run: StartedRun,
-  call: Omit<PlannedCall, "plan" | "prompt" | "maxOutputTokens" | "inputTokensEstimate" | "functionTools">,
+  call: Omit<PlannedCall, "plan" | "prompt" | "maxOutputTokens" | "inputTokensEstimate">,
   handlers: StepHandlers = {},
 ): Promise<StepsOutcome> {
   const { version, plan } = prepared;
   const tools = resolveTools(version.tools);
-  const functionTools = modelToolsOf(version);
-  const toolsText = JSON.stringify(functionTools);
+  // The plan's steps carry the tools the model is offered (the version's, and a caller's on the OpenAI surface):
+  // each step's reservation counts their definitions as input, as the first one's did.
+  const toolsText = JSON.stringify(plan.steps[0]?.tools ?? []);
   let prompt: LanguageModelV4Prompt = [...prepared.prompt];
   const steps: RunStep[] = [];
   const texts: string[] = [];
@@ -101,7 +93,7 @@ export async function callSteps(
     }
     const offset = deltas;
     const result = await callWithRetries(
-      { ...call, plan, prompt, maxOutputTokens, inputTokensEstimate, functionTools },
+      { ...call, plan, prompt, maxOutputTokens, inputTokensEstimate },
       {
         ...handlers,
         onText: (d, i) => {
@@ -132,8 +124,9 @@ export async function callSteps(
       break;
     }
     if (!result.toolCalls.length) break;
-    if (result.toolCalls.some((c) => tools.get(c.toolName)?.kind === "client")) {
-      // A client tool ends the turn; the caller runs it (any server calls beside it are left to the model's next turn).
+    if (result.toolCalls.some((c) => !isServerTool(tools.get(c.toolName)))) {
+      // A client tool (the version's `function` tools, a caller's tools on the OpenAI surface, or a name no server tool
+      // has) ends the turn; the caller runs it (any server calls beside it are left to the model's next turn).
       pending = result.toolCalls;
       step.tool_calls = result.toolCalls.map((c) => recorded(c, tools.get(c.toolName), { output: "", error: null, latencyMs: 0 }));
       stopReason = "tool_calls";
@@ -191,6 +184,10 @@ export async function callSteps(
     cost: charged,
     stopReason,
   };
+}
+
+function isServerTool(t: ResolvedTool | undefined): boolean {
+  return t?.kind === "http" || t?.kind === "mcp";
 }
 
 function recorded(

@@ -304,6 +304,25 @@ export const sseEvents = {
     retry_after: z.int().optional().meta({ description: "With CAPACITY_ERROR: seconds to wait before trying again." }),
     run_id: z.string(),
   }),
+  tool_call: z
+    .object({
+      tool_call_id: z.string(),
+      name: z.string(),
+      arguments: z.string().meta({ description: "The arguments the model wrote, as JSON text." }),
+      executed_by: z.enum(["client", "server"]).meta({
+        description:
+          "`client`: a function tool — the run ends with this call (status completed, `finish_reason` tool_calls) and your next request sends its result. `server`: an http or mcp tool Flowgate runs; its `tool_result` follows.",
+      }),
+    })
+    .meta({ description: "The model called a tool (issue 31)." }),
+  tool_result: z
+    .object({
+      tool_call_id: z.string(),
+      name: z.string(),
+      output: z.string().meta({ description: "What the tool answered, as fed back to the model." }),
+      is_error: z.boolean(),
+    })
+    .meta({ description: "A server tool (http, mcp) answered." }),
   done: z.object({
     message: z.string(),
     status: z.enum(RUN_STATUSES),
@@ -312,6 +331,10 @@ export const sseEvents = {
     execution_time: z.number().meta({ description: "Seconds." }),
     citations,
     credits_charged: z.int(),
+    finish_reason: z
+      .string()
+      .optional()
+      .meta({ description: "`tool_calls` when the run ended with client tool calls (its `tool_call` events); else absent." }),
     output: z
       .unknown()
       .optional()

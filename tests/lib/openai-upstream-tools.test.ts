@@ -1,5 +1,5 @@
 import { createOpenAI } from "@ai-sdk/openai";
-import type { LanguageModelV4, LanguageModelV4StreamPart } from "@ai-sdk/provider";
+import type { JSONSchema7, LanguageModelV4, LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/openai-upstream";
 
@@ -16,7 +16,7 @@ const weather = {
   type: "function" as const,
   name: "get_weather",
   description: "Weather for a city",
-  inputSchema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  inputSchema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } as JSONSchema7,
 };
 const time = { ...weather, name: "get_time", description: "Local time" };
 const prompt = [{ role: "user" as const, content: [{ type: "text" as const, text: "Weather in Paris?" }] }];
@@ -67,7 +67,8 @@ describe.each(["chat", "responses"])("the stand-in's tool calls on %s", (api) =>
       const r = await models()[api]!.doGenerate({ prompt, tools: [weather] });
       const calls = r.content.filter((c) => c.type === "tool-call");
       expect(calls).toHaveLength(1);
-      expect(calls[0]!.type === "tool-call" && [calls[0].toolName, JSON.parse(calls[0].input)]).toEqual(["get_weather", { city: "Oslo" }]);
+      const call = calls[0]!;
+      expect(call.type === "tool-call" && [call.toolName, JSON.parse(call.input)]).toEqual(["get_weather", { city: "Oslo" }]);
       expect(r.finishReason.unified).toBe("tool-calls");
     } finally {
       fake.reset();
