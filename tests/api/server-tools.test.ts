@@ -216,6 +216,9 @@ describe("server tools loop inside the run (issue 31)", () => {
     const text = await res.text();
     expect(text).toContain("sunny,");
     expect(text).toContain("event: done");
+    // The server tool's call and its answer are events of the stream.
+    expect(text).toMatch(/event: tool_call\ndata: .*"name":"weather"/);
+    expect(text).toMatch(/event: tool_result\ndata: .*sunny, 21 C.*"is_error":false/);
     const rec = await getRunJson(f, res.headers.get("x-run-id")!);
     expect(rec.status).toBe("completed");
     expect(rec.steps.map((s: { tool_calls: unknown[] }) => s.tool_calls.length)).toEqual([1, 0]);
