@@ -50,6 +50,7 @@ const MAY_IMPORT = {
     "snippets",
     "stream-tokens",
     "telemetry",
+    "tools",
     "transports",
     "usage",
     "validation",
@@ -76,7 +77,7 @@ const MAY_IMPORT = {
   queue: ["db", "runs", "webhooks", "logger", "process-singleton"],
   ratelimit: ["env", "logger", "process-singleton"],
   retention: ["db", "cache", ...LEAVES],
-  runs: ["db", "auth", "credits", "llm", "queue", "retention", "sessions", "telemetry", "validation", "workflows", ...LEAVES],
+  runs: ["db", "auth", "credits", "llm", "queue", "retention", "sessions", "telemetry", "tools", "validation", "workflows", ...LEAVES],
   server: [
     "db",
     "mail",
@@ -102,11 +103,13 @@ const MAY_IMPORT = {
   snippets: [],
   "stream-tokens": ["db", "auth", "validation", "workflows", "errors", "ids"],
   telemetry: ["env", "errors", "logger", "process-singleton"],
+  // Server tools (issue 31): HTTP and MCP calls with the webhooks' address checks and signing; no workflows (which list MCP servers through it).
+  tools: ["db", "secrets", "webhooks", ...LEAVES],
   transports: ["db", "auth", "llm", "runs", "validation", "workflows", ...LEAVES],
   usage: ["db", "errors"],
   validation: ["errors"],
   webhooks: ["db", "notices", "audit", "queue", "validation", "env", "errors", "ids"],
-  workflows: ["db", "audit", "cache", "evals", "llm", "queue", "secrets", "snippets", "validation", "webhooks", "errors", "ids"],
+  workflows: ["db", "audit", "cache", "evals", "llm", "queue", "secrets", "snippets", "tools", "validation", "webhooks", "errors", "ids"],
 };
 // The top-level files of lib/: the leaves import only each other (env → llm aside), the rest wire folders together.
 const MAY_IMPORT_FILES = {

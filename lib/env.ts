@@ -96,6 +96,10 @@ const schema = z.object({
   SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(30),
   /** Let webhooks reach private, loopback, link-local and other non-public addresses, this host's included (self-hosting next to the receiver; tests). */
   WEBHOOKS_ALLOW_PRIVATE: z.stringbool().default(false),
+  /** Let HTTP and MCP tools reach private, loopback and other non-public addresses (a tool server beside the instance; tests). */
+  TOOLS_ALLOW_PRIVATE: z.stringbool().default(false),
+  /** How long one HTTP or MCP tool call may take (ms, at most 30 s) before the model is told it timed out. */
+  TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
   /** Async runs (Prefer: respond-async) this instance executes at once; more wait queued in the database. */
   RUN_QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   /** Async runs of one org executing at once on all instances together: the rest of the slots stay free for other orgs. */

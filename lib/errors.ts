@@ -17,6 +17,7 @@ export const ERRORS = {
   workflow_not_found: { status: 404, message: "Workflow not found" },
   run_not_found: { status: 404, message: "Run not found" },
   run_not_running: { status: 409, message: "Run is not running" },
+  run_not_awaiting_tool_outputs: { status: 409, message: "Run is not waiting for tool outputs" },
   idempotency_key_in_use: { status: 409, message: "A request with this Idempotency-Key is still in progress: retry later" },
   payload_too_large: { status: 413, message: "Request body too large" },
   idempotency_key_reused: { status: 422, message: "This Idempotency-Key was used with a different request" },

@@ -1,4 +1,4 @@
-import { count, eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import { member, openingGrants, organization, orgs, user } from "../schema";
 
@@ -77,4 +77,14 @@ export async function setOrgSuspension(tx: DbOrTx, orgId: string, suspension: { 
     .update(orgs)
     .set({ suspendedAt: suspension?.at ?? null, suspendedReason: suspension?.reason ?? null })
     .where(eq(orgs.id, orgId));
+}
+
+/** The org's tool signing secret, made from `candidate` on first use (one statement: concurrent first uses agree). */
+export async function ensureToolSigningSecret(tx: DbOrTx, { orgId, candidate }: { orgId: string; candidate: string }) {
+  const [row] = await tx
+    .update(orgs)
+    .set({ toolSigningSecret: sql`coalesce(${orgs.toolSigningSecret}, ${candidate})` })
+    .where(eq(orgs.id, orgId))
+    .returning({ secret: orgs.toolSigningSecret });
+  return row?.secret ?? null;
 }

@@ -423,3 +423,92 @@ function keysOf(v: unknown): BudgetKey[] | null {
   const parsed = typeof v === "string" ? (JSON.parse(v) as unknown) : v;
   return Array.isArray(parsed) && parsed.length ? (parsed as BudgetKey[]) : null;
 }
+
+export type StepExtension = {
+  runId: string;
+  ledgerId: string;
+  /** The step about to start (2, 3, …): the ledger entry's key is reserve:<run_id>:<step>. */
+  step: number;
+  /** What the run holds beyond what its recorded steps cost (at least 0): the next step uses it first. */
+  slack: number;
+  /** Credits for the step's estimated input (reserved twice over, as a run's first), and per 1M output tokens. */
+  inputCost: number;
+  outputPerM: number;
+  maxOutputTokens: number;
+  /** The steps done so far, recorded in the same statement (the progress columns then describe the next step). */
+  steps: unknown[];
+};
+
+/**
+ * Reserves one more step of a running multi-step run (lib/credits/README.md, 12), ONE statement:
+ * locks the run row (still running, its lease not claimed), then the org row, then a capped key's
+ * row (the settlement's order); grants as many output tokens as the balance plus the run's slack
+ * allow (at least one, up to maxOutputTokens); takes what the slack does not cover from the
+ * balance with one `reserve` ledger entry (`reserve:<run_id>:<step>`, none when the slack covers
+ * it), adds it to the run's reservation (and a capped key's counter, in the run's own cap period),
+ * records the steps so far and resets the progress columns for the new step. Null when the step
+ * cannot be afforded (or the run is no longer running): nothing was written.
+ */
+export async function extendRunReservation(db: DbOrTx, e: StepExtension): Promise<{ extra: number; maxOutputTokens: number } | null> {
+  const [row] = await executePrepared(
+    db,
+    sql`
+    WITH run AS (
+      SELECT id, org_id, api_key_id, cap_period_start FROM runs WHERE id = ${e.runId} AND status = 'running' AND lease_epoch = 0 FOR UPDATE
+    ), cur AS (
+      SELECT o.id, o.credit_balance AS old FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
+    ), kc AS (
+      -- Only while the key is still in the run's cap period: the settlement gives back in that period only.
+      SELECT k.id, k.credit_cap AS cap, k.cap_used AS used FROM api_keys k, run
+      WHERE k.id = run.api_key_id AND run.cap_period_start IS NOT NULL AND k.cap_period_start = run.cap_period_start
+        AND k.credit_cap IS NOT NULL
+      FOR NO KEY UPDATE OF k
+    ), calc AS (
+      SELECT cur.id, old, LEAST(
+        ${e.maxOutputTokens}::bigint,
+        FLOOR((old + ${e.slack} - ${e.inputCost}) * 1000000 / NULLIF(${e.outputPerM}::numeric, 0))::bigint,
+        (SELECT FLOOR((kc.cap - kc.used + ${e.slack} - ${e.inputCost}) * 1000000 / NULLIF(${e.outputPerM}::numeric, 0))::bigint FROM kc)
+      ) AS granted FROM cur
+    ), res AS (
+      SELECT id, old, granted,
+             GREATEST(0, ${e.inputCost} + CEIL(granted * ${e.outputPerM}::numeric / 1000000)::bigint - ${e.slack}) AS extra
+      FROM calc WHERE granted >= 1 AND old >= 0
+    ), upd AS (
+      UPDATE orgs o SET credit_balance = r.old - r.extra FROM res r WHERE o.id = r.id
+      RETURNING o.credit_balance AS balance_after, r.extra, r.granted
+    ), kupd AS (
+      UPDATE api_keys k SET cap_used = kc.used + upd.extra FROM kc, upd WHERE k.id = kc.id AND upd.extra > 0
+      RETURNING k.id
+    ), led AS (
+      INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
+      SELECT ${e.ledgerId}, (SELECT org_id FROM run), ${e.runId}, 'reserve', -extra, balance_after, ${`reserve:${e.runId}:${e.step}`}
+      FROM upd WHERE extra > 0
+      RETURNING id
+    ), ur AS (
+      UPDATE runs SET credits_reserved = credits_reserved + upd.extra, max_output_tokens = upd.granted,
+        steps = ${JSON.stringify(e.steps)}::jsonb, sent_at = NULL, sent_model = NULL, input_tokens = 0, output_tokens = 0
+      FROM upd WHERE runs.id = (SELECT id FROM run)
+      RETURNING runs.id
+    )
+    SELECT upd.extra, upd.granted, (SELECT count(*) FROM led) AS ledger_rows, (SELECT count(*) FROM ur) AS run_rows,
+           (SELECT count(*) FROM kupd) AS key_rows FROM upd`,
+  );
+  if (!row) return null;
+  return { extra: Number(row.extra), maxOutputTokens: Number(row.granted) };
+}
+
+/**
+ * Records a multi-step run's steps and why it stopped, just before its settlement; the progress
+ * columns are reset with it, so a sweeper that claims the run before the settlement commits
+ * charges the recorded steps and nothing twice. Only while the run is running and unclaimed.
+ */
+export async function recordRunSteps(
+  db: DbOrTx,
+  { runId, steps, stopReason, continuation = null }: { runId: string; steps: unknown[]; stopReason: string; continuation?: unknown },
+) {
+  await db.execute(sql`
+    UPDATE runs SET steps = ${JSON.stringify(steps)}::jsonb, stop_reason = ${stopReason},
+      continuation = ${continuation === null ? null : JSON.stringify(continuation)}::jsonb,
+      sent_at = NULL, sent_model = NULL, input_tokens = 0, output_tokens = 0
+    WHERE id = ${runId} AND status = 'running' AND lease_epoch = 0`);
+}

@@ -26,6 +26,7 @@ export async function listStaleRuns(tx: DbOrTx, before: Date, { limit = 100, exc
       inputTokens: runs.inputTokens,
       outputTokens: runs.outputTokens,
       output: runs.output,
+      steps: runs.steps,
     })
     .from(runs)
     .where(
@@ -71,6 +72,8 @@ export type RunProgressUpdate = {
   outputTokens: number;
   /** The provider has the prompt: the input it is charged without a count, and the model called. */
   sent: { inputTokens: number; model: string | null } | null;
+  /** Steps the run had recorded when this progress was read (multi-step runs): a write about an earlier step is dropped. */
+  stepsDone?: number;
 };
 
 /**
@@ -87,14 +90,15 @@ export async function updateRunsProgress(tx: DbOrTx, updates: RunProgressUpdate[
     sent: !!u.sent,
     inputTokens: u.sent?.inputTokens ?? 0,
     model: u.sent?.model ?? null,
+    steps: u.stepsDone ?? 0,
   }));
   await tx.execute(sql`
     UPDATE runs SET output = v.output, output_tokens = v."outputTokens",
       input_tokens = CASE WHEN v.sent THEN v."inputTokens" ELSE runs.input_tokens END,
       sent_at = CASE WHEN v.sent THEN coalesce(runs.sent_at, now()) ELSE runs.sent_at END,
       sent_model = CASE WHEN v.sent THEN coalesce(v.model, runs.sent_model) ELSE runs.sent_model END
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id text, output text, "outputTokens" int, sent boolean, "inputTokens" int, model text)
-    WHERE runs.id = v.id AND runs.status = 'running'`);
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id text, output text, "outputTokens" int, sent boolean, "inputTokens" int, model text, steps int)
+    WHERE runs.id = v.id AND runs.status = 'running' AND coalesce(jsonb_array_length(runs.steps), 0) = v.steps`);
 }
 
 /** Flags a running run for cancellation; returns the run when it was running. */
@@ -246,4 +250,22 @@ export async function startQueuedRun(tx: DbOrTx, runId: string) {
     .where(and(eq(runs.id, runId), eq(runs.status, "queued")))
     .returning();
   return row;
+}
+
+/** Marks a run waiting for tool outputs as answered by `by` (once: null when another answer came first). */
+export async function claimContinuation(tx: DbOrTx, { orgId, runId, by }: { orgId: string; runId: string; by: string }) {
+  const [row] = await tx
+    .update(runs)
+    .set({ continuedBy: by })
+    .where(and(eq(runs.id, runId), eq(runs.orgId, orgId), isNull(runs.continuedBy), eq(runs.stopReason, "tool_calls")))
+    .returning({ id: runs.id });
+  return !!row;
+}
+
+/** Gives a claimed continuation back (its run could not start, or failed): the caller may answer again. */
+export async function releaseContinuation(tx: DbOrTx, { orgId, runId, by }: { orgId: string; runId: string; by: string }) {
+  await tx
+    .update(runs)
+    .set({ continuedBy: null })
+    .where(and(eq(runs.id, runId), eq(runs.orgId, orgId), eq(runs.continuedBy, by)));
 }

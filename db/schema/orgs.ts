@@ -14,6 +14,8 @@ export const orgs = pgTable("orgs", {
    */
   suspendedAt: timestamp("suspended_at", { withTimezone: true }),
   suspendedReason: text("suspended_reason"),
+  /** The whsec_ secret HTTP tool calls are signed with (Standard Webhooks), made on first use (lib/tools/signing-secret.ts). */
+  toolSigningSecret: text("tool_signing_secret"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -24,6 +24,35 @@ export type RunAttempt = {
   output_tokens: number;
 };
 
+/** One server tool call of a run's step (issue 31): what GET /runs/:id and the run page show. */
+export type RunStepToolCall = {
+  id: string;
+  name: string;
+  type: "http" | "mcp" | "function";
+  /** The model's arguments, as JSON text (cut at 4,000 characters). */
+  arguments: string;
+  /** Bytes of the answer fed back to the model (after the 100 KB cut); 0 for a client tool. */
+  answer_bytes: number;
+  latency_ms: number;
+  /** Why the call failed (the model was told): invalid_arguments, timeout, http_<status>, unreachable, … */
+  error: string | null;
+};
+
+/** One model call of a multi-step run (a run whose version has tools or max_steps > 1). */
+export type RunStep = {
+  step: number;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  /** What this step is charged, at its model's reserved price. */
+  credits: number;
+  finish_reason: string;
+  tool_calls: RunStepToolCall[];
+};
+
+/** What a run waiting for client tool outputs keeps to be continued (messages: the model prompt's JSON form). */
+export type RunContinuation = { messages: unknown[]; tool_calls: Array<{ id: string; name: string; arguments: string }> };
+
 /**
  * Why a run got its version when its label splits traffic: the label, the user's bucket
  * (0..9999; sticky per end user, drawn per request without one) and the split as it stood.
@@ -68,6 +97,22 @@ export const runs = pgTable(
     prices: jsonb("prices").$type<Record<string, RunPrice>>(),
     /** Every model call the run made (retries, fallbacks), in order. */
     attempts: jsonb("attempts").$type<RunAttempt[]>(),
+    /**
+     * The model calls of a run with tools, in order (null for a plain run): written when a step's
+     * successor is reserved and before the settlement. The progress columns (sent_at, input and
+     * output tokens) describe the step after the recorded ones (lib/credits/README.md, 12).
+     */
+    steps: jsonb("steps").$type<RunStep[]>(),
+    /** Why a run with tools stopped: stop, tool_calls (client tools wait for the caller), max_steps, insufficient_credits. */
+    stopReason: text("stop_reason"),
+    /**
+     * A run that stopped for client tool calls (stop_reason tool_calls): the conversation after its
+     * rendered prompt (assistant tool calls, server tool results) and the calls the caller answers
+     * with POST /runs/:id/tool_outputs, within TOOL_OUTPUTS_WINDOW_MS of its end.
+     */
+    continuation: jsonb("continuation").$type<RunContinuation>(),
+    /** The run that answered this one's tool calls (set once: a second answer is refused). */
+    continuedBy: text("continued_by"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     /** End-user attribution and conversation grouping (the SSE contract's session_id, docs/contract.md). */

@@ -57,6 +57,8 @@ export type OrphanRow = {
   inputTokens: number;
   outputTokens: number;
   output: string;
+  /** A multi-step run's recorded steps: already charged in full (the progress columns describe the step after them). */
+  steps?: Array<{ credits: number; input_tokens: number; output_tokens: number }> | null;
 };
 
 /**
@@ -65,12 +67,21 @@ export type OrphanRow = {
  * instance recorded; before that, nothing.
  */
 export function orphanCharge(run: OrphanRow): { cost: number; inputTokens: number; outputTokens: number } {
-  if (!run.sentAt) return { cost: 0, inputTokens: 0, outputTokens: 0 };
+  // The steps a multi-step run recorded cost what they were charged; the in-flight step pays as a plain run would.
+  const done = (run.steps ?? []).reduce(
+    (a, s) => ({ cost: a.cost + s.credits, inputTokens: a.inputTokens + s.input_tokens, outputTokens: a.outputTokens + s.output_tokens }),
+    { cost: 0, inputTokens: 0, outputTokens: 0 },
+  );
+  if (!run.sentAt) return done;
   const model = run.sentModel ?? canonicalModelId(run.model);
   const price = run.prices?.[model] ?? DEFAULT_PRICE;
   const inputTokens = run.inputTokens;
   const outputTokens = run.outputTokens;
-  return { cost: costOf([{ price, inputTokens, outputTokens }]), inputTokens, outputTokens };
+  return {
+    cost: done.cost + costOf([{ price, inputTokens, outputTokens }]),
+    inputTokens: done.inputTokens + inputTokens,
+    outputTokens: done.outputTokens + outputTokens,
+  };
 }
 
 /**

@@ -102,6 +102,15 @@ async function attempt(call: PlannedCall, step: PlanStep, h: EngineHandlers, fir
           started();
           h.onSource?.(url, title);
         },
+        onToolInputStart: (id, toolName) => {
+          started();
+          h.onToolInputStart?.(id, toolName);
+        },
+        onToolInputDelta: h.onToolInputDelta,
+        onToolCall: (c) => {
+          started();
+          h.onToolCall?.(c);
+        },
       },
     );
     return { result, timedOut: ctl.signal.reason instanceof FirstTokenTimeout };

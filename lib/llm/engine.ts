@@ -55,6 +55,10 @@ export type EngineCall = {
   maxOutputTokens: number;
   temperature?: number | null;
   tools?: LanguageModelV4CallOptions["tools"];
+  /** How the model must use the tools (the OpenAI surface's `tool_choice`); default auto. */
+  toolChoice?: LanguageModelV4CallOptions["toolChoice"];
+  /** Provider settings the caller chose (the OpenAI surface's `parallel_tool_calls`). */
+  providerOptions?: LanguageModelV4CallOptions["providerOptions"];
   /** Structured output: the JSON Schema the answer must match. */
   responseFormat?: LanguageModelV4CallOptions["responseFormat"];
   signal: AbortSignal;
@@ -73,6 +77,7 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
   let deltas = 0;
   const citations: string[] = [];
   const toolCalls: EngineToolCall[] = [];
+  const clientToolInputs = new Set<string>();
   let usage: EngineUsage | undefined;
   let finishReason = "unknown";
   let firstTokenMs: number | undefined;
@@ -91,6 +96,8 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
       maxOutputTokens: call.maxOutputTokens,
       temperature: call.temperature ?? undefined,
       tools: call.tools,
+      toolChoice: call.tools?.length ? call.toolChoice : undefined,
+      providerOptions: call.providerOptions,
       responseFormat: call.responseFormat,
       abortSignal: call.signal,
     });
@@ -134,10 +141,14 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
             }
             break;
           case "tool-input-start":
-            if (!part.providerExecuted) h.onToolInputStart?.(part.id, part.toolName);
+            if (part.providerExecuted) break;
+            // A tool call's start reaches the client like a first token: no retry after it.
+            if (firstTokenMs === undefined) firstTokenMs = Math.round(performance.now() - started);
+            clientToolInputs.add(part.id);
+            h.onToolInputStart?.(part.id, part.toolName);
             break;
           case "tool-input-delta":
-            h.onToolInputDelta?.(part.id, part.delta);
+            if (clientToolInputs.has(part.id)) h.onToolInputDelta?.(part.id, part.delta);
             break;
           case "tool-call":
             if (part.providerExecuted) break;

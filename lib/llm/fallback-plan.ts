@@ -1,9 +1,10 @@
-import type { LanguageModelV4, LanguageModelV4CallOptions } from "@ai-sdk/provider";
+import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4FunctionTool } from "@ai-sdk/provider";
 import { z } from "zod";
-import type { RunPrice } from "@/db/schema";
+import type { RunPrice, WorkflowTool } from "@/db/schema";
 import { logger } from "@/lib/logger";
 import { MAX_ATTEMPTS_LIMIT, MAX_FALLBACK_MODELS } from "./plan-limits";
 import { canonicalModelId, parseModelId } from "./model-id";
+import { modelToolsFor } from "./model-tools";
 import { priceForRunOrThrow } from "./prices";
 import { getLanguageModel, isProviderConfigured, supportsWebSearch, WEB_SEARCH_TOOL } from "./registry";
 
@@ -35,12 +36,17 @@ export type ModelPlan = {
  * price under UNPRICED_MODELS=refuse). A fallback whose provider is no longer configured is
  * left out (logged) rather than failing runs whose primary works.
  */
-export async function resolvePlan(v: {
-  model: string;
-  fallbackModels?: string[];
-  maxAttempts?: number;
-  webSearch: boolean;
-}): Promise<ModelPlan> {
+export async function resolvePlan(
+  v: {
+    model: string;
+    fallbackModels?: string[];
+    maxAttempts?: number;
+    webSearch: boolean;
+    tools?: WorkflowTool[];
+  },
+  /** The function tools offered: default the version's own (lib/llm/model-tools.ts); with the caller's, mergeCallerTools. */
+  functionTools: LanguageModelV4FunctionTool[] = modelToolsFor(v),
+): Promise<ModelPlan> {
   const ids = [v.model, ...(v.fallbackModels ?? []).filter((id) => canonicalModelId(id) !== canonicalModelId(v.model))];
   const steps: PlanStep[] = [];
   for (const [i, modelId] of ids.slice(0, MAX_FALLBACK_MODELS + 1).entries()) {
@@ -56,7 +62,7 @@ export async function resolvePlan(v: {
       provider: parseModelId(modelId)!.provider,
       model,
       price,
-      tools: v.webSearch && supportsWebSearch(modelId) ? [WEB_SEARCH_TOOL] : undefined,
+      tools: toolsOf(functionTools, v.webSearch && supportsWebSearch(modelId)),
     });
   }
   const prices = Object.fromEntries(steps.map((s) => [s.canonical, s.price]));
@@ -65,4 +71,9 @@ export async function resolvePlan(v: {
     output: Math.max(...steps.map((s) => s.price.output)),
   };
   return { steps, maxAttempts: Math.min(Math.max(1, v.maxAttempts ?? 3), MAX_ATTEMPTS_LIMIT), prices, reservePrice };
+}
+
+function toolsOf(functionTools: LanguageModelV4FunctionTool[], webSearch: boolean): PlanStep["tools"] {
+  const tools: NonNullable<PlanStep["tools"]> = [...functionTools, ...(webSearch ? [WEB_SEARCH_TOOL] : [])];
+  return tools.length ? tools : undefined;
 }

@@ -12,7 +12,8 @@ import { processSingleton, replaceProcessSingleton } from "@/lib/process-singlet
 // instance), and asks the database which of them were asked to cancel — POST /runs/:id/cancel may
 // land on another instance, so the flag in the database is how it reaches the one running it.
 
-export type RunProgress = CallProgress;
+/** `stepsDone`: a multi-step run's steps recorded so far (its progress describes the next one). */
+export type RunProgress = CallProgress & { stepsDone?: number };
 type Active = {
   orgId: string;
   abort: (reason: unknown) => void;
@@ -21,6 +22,7 @@ type Active = {
   savedSent: boolean;
   /** The org stores outputs masked (lib/retention/mask-pii.ts). */
   mask?: boolean;
+  savedSteps: number;
 };
 
 const active = processSingleton("active-runs", () => new Map<string, Active>());
@@ -46,7 +48,7 @@ export function registerRun(
   abort: (reason: unknown) => void,
   mask?: boolean,
 ): { progress: RunProgress; done: () => void } {
-  const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0, savedSent: false, mask };
+  const entry: Active = { orgId, abort, progress: { text: "", outputTokens: 0 }, savedLength: 0, savedSent: false, mask, savedSteps: 0 };
   active.set(runId, entry);
   for (const w of watchers) w.busy();
   processSingleton("active-runs-timer", () =>
@@ -96,7 +98,8 @@ async function tick() {
   const updates: RunProgressUpdate[] = [];
   for (const [id, entry] of active) {
     const p = entry.progress;
-    if (p.text.length === entry.savedLength && !!p.sent === entry.savedSent) continue;
+    if (p.text.length === entry.savedLength && !!p.sent === entry.savedSent && (p.stepsDone ?? 0) === entry.savedSteps) continue;
+    entry.savedSteps = p.stepsDone ?? 0;
     entry.savedLength = p.text.length;
     entry.savedSent = !!p.sent;
     // "Sent" is what an orphaned run pays its input for (lib/credits/README.md, orphans).
@@ -105,6 +108,7 @@ async function tick() {
       output: entry.mask ? maskPii(stripNul(p.text)) : stripNul(p.text),
       outputTokens: p.outputTokens,
       sent: p.sent ? { inputTokens: p.inputTokens ?? 0, model: p.model ?? null } : null,
+      stepsDone: p.stepsDone ?? 0,
     });
   }
   await updateRunsProgress(db, updates);

@@ -12,6 +12,7 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { resolvePlan } from "@/lib/llm/fallback-plan";
+import { toolExecutors } from "@/lib/llm/model-tools";
 import { logger } from "@/lib/logger";
 import { kickJobs, type JobHandler } from "@/lib/queue/worker";
 import { masksStoredRuns } from "@/lib/retention/storage-policy";
@@ -133,6 +134,16 @@ async function executeStartedRun({ runId, orgId, prompt }: RunJob, row: NonNulla
     prices: row.prices ?? plan.prices,
     maskStored: await masksStoredRuns(orgId),
   };
-  const prepared = { orgId, workflowId: row.workflowId, version, inputs: row.inputs, modelId: row.model, plan, prompt, promptText };
+  const prepared = {
+    orgId,
+    workflowId: row.workflowId,
+    version,
+    inputs: row.inputs,
+    modelId: row.model,
+    plan,
+    prompt,
+    promptText,
+    toolExecutors: toolExecutors(version),
+  };
   await trackRun(executeRun(prepared, run, startedAt, {}));
 }

@@ -34,7 +34,13 @@ export function statusOf(result: EngineResult): Exclude<RunStatus, "running"> {
  * the same moment: settle-queue.ts; see db/queries/run-ledger.ts). Retries on
  * database errors, because a run left "running" holds its reservation until the sweeper comes.
  */
-export async function finishRun(run: StartedRun, result: EngineResult & Partial<CallResult>, startedAt: number): Promise<FinishedRun> {
+export async function finishRun(
+  run: StartedRun,
+  result: EngineResult & Partial<CallResult>,
+  startedAt: number,
+  /** A multi-step run's charge: the sum of its steps, each at its own model's price (lib/runs/run-steps.ts). */
+  o?: { cost: number },
+): Promise<FinishedRun> {
   const { inputTokens, outputTokens } = result.usage;
   const status = statusOf(result);
   const latencyMs = Math.round(performance.now() - startedAt);
@@ -47,7 +53,7 @@ export async function finishRun(run: StartedRun, result: EngineResult & Partial<
         runId: run.id,
         ledgerId: newId.ledger(),
         status,
-        cost: chargeFor(run, result),
+        cost: o?.cost ?? chargeFor(run, result),
         attempts: result.attempts ?? null,
         // A model may emit NUL, which PostgreSQL text cannot store: the stream already carried it.
         output: stored(result.text),

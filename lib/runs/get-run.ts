@@ -34,7 +34,22 @@ export function serializeRun(r: Run): RunRecord {
     attempts: r.attempts ?? [],
     redacted_at: r.redactedAt?.toISOString() ?? null,
     redaction: r.redactedAt ? redactionNote(r.redactedAfterDays) : null,
+    steps: r.steps ?? [],
+    required_action: requiredActionOf(r),
+    continued_by: r.continuedBy,
+    stop_reason: (r.stopReason as RunRecord["stop_reason"]) ?? null,
   };
+}
+
+/** How long a run that stopped for client tool calls takes their outputs (it holds no credits meanwhile: it is settled). */
+export const TOOL_OUTPUTS_WINDOW_MS = 10 * 60_000;
+
+/** A run still waiting for its client tool outputs: the calls and until when; null otherwise (answered, expired, or none). */
+export function requiredActionOf(r: Run, now = Date.now()): RunRecord["required_action"] {
+  if (r.stopReason !== "tool_calls" || !r.continuation || r.continuedBy || r.status !== "completed" || !r.finishedAt) return null;
+  const expires = r.finishedAt.getTime() + TOOL_OUTPUTS_WINDOW_MS;
+  if (expires <= now) return null;
+  return { type: "submit_tool_outputs", tool_calls: r.continuation.tool_calls, expires_at: new Date(expires).toISOString() };
 }
 
 /**

@@ -6,7 +6,8 @@ import { callWithRetries, type CallResult } from "@/lib/llm/call-with-retries";
 import { assignVersion, type ServedVersion } from "@/lib/workflows/split-assignment";
 import { inModelCallSpan } from "@/lib/telemetry/gen-ai";
 import { annotateSpan, inSpan } from "@/lib/telemetry/trace";
-import type { EngineHandlers } from "@/lib/llm/engine";
+import type { EngineHandlers, EngineToolCall } from "@/lib/llm/engine";
+import type { ToolExecutor } from "@/lib/llm/model-tools";
 import { AppError } from "@/lib/errors";
 import { isDraining, trackRun } from "./in-flight";
 import { finishRun, type FinishedRun } from "./finish-run";
@@ -14,6 +15,7 @@ import { prepareRun, type PreparedRun, type Shaped } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
 import { runSignal } from "./run-signal";
 import { checkOutput } from "@/lib/workflows/output-schema";
+import { callSteps, usesSteps, type StepHandlers, type StepsOutcome } from "./run-steps";
 
 // The one run pipeline, shared by POST /run (JSON), POST /run/:id/stream, the playground and the
 // OpenAI-compatible surface:
@@ -45,18 +47,26 @@ export type RunRequest = {
 };
 
 /** `output`: the answer parsed, when the workflow declares an output schema and the answer matches it. */
-export type RunOutcome = { result: CallResult; done: FinishedRun; output?: unknown };
+export type RunOutcome = {
+  result: CallResult;
+  done: FinishedRun;
+  output?: unknown;
+  /** A run with tools: its steps and why it stopped (its client tool calls are `result.toolCalls`). */
+  steps?: Pick<StepsOutcome, "steps" | "stopReason">;
+};
 
 export type OpenRun = {
   run: StartedRun;
   sessionId: string | null;
+  /** Who runs each of the version's tools (a name not in it: a caller's tool, run by the client). */
+  toolExecutors: Map<string, ToolExecutor>;
   /**
    * Calls the model and finishes the run. `clientSignal` cancels it (a disconnect); without one
    * only a cancel or the maximum duration stop it. `bindAbort` receives the run's own abort.
    */
   execute: (o: {
     clientSignal?: AbortSignal;
-    handlers?: EngineHandlers;
+    handlers?: EngineHandlers & Pick<StepHandlers, "onToolResult">;
     bindAbort?: (abort: (reason?: unknown) => void) => void;
     timing?: ServerTiming;
   }) => Promise<RunOutcome>;
@@ -74,18 +84,26 @@ export async function openRun(r: RunRequest): Promise<OpenRun> {
   const { prepared, sessionId, reserve } = await admitRun(r);
   const startedAt = performance.now();
   const run = await reserve({});
-  return { run, sessionId, execute: (o) => trackRun(executeRun(prepared, run, startedAt, { timing: r.timing, ...o })) };
+  return {
+    run,
+    sessionId,
+    toolExecutors: prepared.toolExecutors,
+    execute: (o) => trackRun(executeRun(prepared, run, startedAt, { timing: r.timing, ...o })),
+  };
 }
 
 /**
  * Runs the version to completion (no streaming): POST /run and the OpenAI surface's non-streamed
  * calls. A failed run comes back with its `result.error`; each transport answers it its own way.
  */
-export async function completeRun(r: RunRequest, clientSignal?: AbortSignal): Promise<RunOutcome & { run: StartedRun }> {
-  const { run, execute } = await openRun({ ...r, signal: clientSignal });
+export async function completeRun(
+  r: RunRequest,
+  clientSignal?: AbortSignal,
+): Promise<RunOutcome & { run: StartedRun; toolExecutors: OpenRun["toolExecutors"] }> {
+  const { run, execute, toolExecutors } = await openRun({ ...r, signal: clientSignal });
   // An idempotent run (its id chosen for it) goes on without its client: a repeat waits for it.
   const outcome = await execute({ clientSignal: r.runId ? undefined : clientSignal });
-  return { run, ...outcome };
+  return { run, toolExecutors, ...outcome };
 }
 
 /**
@@ -144,6 +162,8 @@ export async function executeRun(
   const schema = version.outputSchema;
   // One span for the model call as the client sees it: retries and fallbacks inside it.
   const primary = plan.steps[0]!;
+  const stepped = usesSteps(version);
+  let steps: StepsOutcome | undefined;
   const result = await inModelCallSpan(
     {
       provider: primary.model.provider,
@@ -151,31 +171,49 @@ export async function executeRun(
       maxOutputTokens: run.maxOutputTokens,
       temperature: version.temperature,
     },
-    () =>
-      callWithRetries(
-        {
-          plan,
-          prompt,
-          maxOutputTokens: run.maxOutputTokens,
-          temperature: version.temperature,
-          signal: sig.signal,
-          responseFormat: schema ? { type: "json", schema, name: "output" } : undefined,
-          inputTokensEstimate: run.inputTokensEstimate,
-          progress: sig.progress,
-        },
-        timing ? { ...handlers, onDispatch: () => timing.mark("dispatch") } : handlers,
-      ).finally(sig.dispose),
+    async () => {
+      const h = timing ? { ...handlers, onDispatch: () => timing.mark("dispatch") } : handlers;
+      const common = {
+        temperature: version.temperature,
+        signal: sig.signal,
+        responseFormat: schema ? ({ type: "json", schema, name: "output" } as const) : undefined,
+        toolChoice: prepared.toolChoice,
+        providerOptions: prepared.providerOptions,
+        progress: sig.progress,
+      };
+      try {
+        // A version with tools loops over steps (lib/runs/run-steps.ts); a plain one is one call.
+        if (stepped) return (steps = await callSteps(prepared, run, common, h)).result;
+        return await callWithRetries(
+          { ...common, plan, prompt, maxOutputTokens: run.maxOutputTokens, inputTokensEstimate: run.inputTokensEstimate },
+          h,
+        );
+      } finally {
+        sig.dispose();
+      }
+    },
   );
   // The wait for the model, which Server-Timing's overhead leaves out: up to the first token for a
   // stream (its transport marks that, when the headers go out), to the answer for JSON.
   timing?.mark("model", { model: true });
   // An answer that does not match the declared schema fails the run (charged what the provider billed).
-  const checked = schema && !result.error ? checkOutput(schema, result.text) : undefined;
+  // A run with tools is checked once it answered (not when it stopped for a client tool call, or short of credits).
+  const checked = schema && !result.error && (!steps || steps.stopReason === "stop") ? checkOutput(schema, result.text) : undefined;
   if (checked && !checked.ok) result.error = { code: "output_invalid", message: checked.message };
   const done = await inSpan("settle", { "flowgate.run_id": run.id }, async (span) => {
-    const d = await finishRun(run, result, startedAt);
+    const d = await finishRun(run, result, startedAt, steps ? { cost: steps.cost } : undefined);
     span?.setAttributes({ "flowgate.run_status": d.status, "flowgate.credits_charged": d.creditsCharged });
     return d;
   });
-  return { result, done, ...(checked?.ok ? { output: checked.output } : {}) };
+  return {
+    result,
+    done,
+    ...(checked?.ok ? { output: checked.output } : {}),
+    ...(steps ? { steps: { steps: steps.steps, stopReason: steps.stopReason } } : {}),
+  };
+}
+
+/** The calls the caller must run: the run's tool calls but those of server tools (http, mcp), which the server ran. */
+export function clientToolCalls(calls: EngineToolCall[], executors: Map<string, ToolExecutor>): EngineToolCall[] {
+  return calls.filter((c) => executors.get(c.toolName) !== "server");
 }

@@ -7,7 +7,9 @@ import type { Principal } from "@/lib/auth/principal";
 import { assertWorkflowVisible, versionPinOf } from "@/lib/auth/visibility";
 import { AppError } from "@/lib/errors";
 import { isId } from "@/lib/ids";
+import type { LanguageModelV4CallOptions } from "@ai-sdk/provider";
 import { resolvePlan, type ModelPlan } from "@/lib/llm/fallback-plan";
+import { mergeCallerTools, modelToolsFor, toolChoiceOf, toolExecutors, type CallerTool, type ToolExecutor } from "@/lib/llm/model-tools";
 import { sessionHistory } from "@/lib/sessions/session-history";
 import { contentOf } from "@/lib/workflows/content-of";
 import { resolveInputs } from "@/lib/workflows/inputs";
@@ -27,6 +29,12 @@ export type Shaped = {
   history: LanguageModelV4Message[];
   files?: LanguageModelV4FilePart[];
   followUp?: LanguageModelV4Message[];
+  /**
+   * Tools the caller sent (the OpenAI surface): offered beside the version's own (a name the
+   * version uses is a 400), with OpenAI's `tool_choice` and `parallel_tool_calls`. `param` names
+   * the field in errors.
+   */
+  tools?: { caller: CallerTool[]; choice?: unknown; parallel?: boolean | null; param: string };
 };
 
 export type PreparedRun = {
@@ -41,6 +49,10 @@ export type PreparedRun = {
   prompt: LanguageModelV4Prompt;
   /** Everything sent as input, for the credit reservation's estimate. */
   promptText: string;
+  /** Who runs each tool the model may call (the version's; a caller's tool is absent: the client's). */
+  toolExecutors: Map<string, ToolExecutor>;
+  toolChoice?: LanguageModelV4CallOptions["toolChoice"];
+  providerOptions?: LanguageModelV4CallOptions["providerOptions"];
 };
 
 /**
@@ -107,7 +119,10 @@ export async function prepareRun({
     );
   }
   const history = shaped.history.length || !sessionId ? shaped.history : await sessionHistory({ orgId, sessionId, endUser, workflowIds });
-  const plan = await resolvePlan(v);
+  const t = shaped.tools;
+  const functionTools = t ? mergeCallerTools(modelToolsFor(v), t.caller, t.param) : modelToolsFor(v);
+  const toolChoice = t ? toolChoiceOf(t.choice, functionTools) : undefined;
+  const plan = await resolvePlan(v, functionTools);
   const prompt: LanguageModelV4Prompt = [];
   if (v.system) prompt.push({ role: "system", content: renderTemplate(v.system, textValues) });
   const content: Array<LanguageModelV4TextPart | LanguageModelV4FilePart> = images.size
@@ -124,14 +139,21 @@ export async function prepareRun({
     plan,
     prompt,
     inputs: images.size ? Object.fromEntries(Object.entries(inputs).map(([k, x]) => [k, images.has(k) ? storedImage(x) : x])) : inputs,
-    promptText: estimateText(prompt),
+    promptText: estimateText(prompt) + (functionTools.length ? JSON.stringify(functionTools) : ""),
+    toolExecutors: toolExecutors(v),
+    ...(toolChoice ? { toolChoice } : {}),
+    ...(typeof t?.parallel === "boolean" ? { providerOptions: { openai: { parallelToolCalls: t.parallel } } } : {}),
   };
 }
 
 function messageChars(m: LanguageModelV4Message): number {
   if (typeof m.content === "string") return m.content.length;
   let n = 0;
-  for (const p of m.content) if (p.type === "text") n += p.text.length;
+  for (const p of m.content) {
+    if (p.type === "text") n += p.text.length;
+    else if (p.type === "tool-call") n += JSON.stringify(p.input ?? null).length;
+    else if (p.type === "tool-result") n += JSON.stringify(p.output).length;
+  }
   return n;
 }
 

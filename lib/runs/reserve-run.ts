@@ -17,6 +17,8 @@ export type StartedRun = {
   prices: Record<string, RunPrice>;
   /** The org stores its runs' inputs and outputs masked (lib/retention/mask-pii.ts): the model and the caller still get the real text. */
   maskStored?: boolean;
+  /** A stream token's max_credits: a multi-step run's steps together reserve no more (lib/runs/run-steps.ts). */
+  maxCredits?: number | null;
 };
 
 /**
@@ -80,5 +82,6 @@ export async function reserveRun(
     inputTokensEstimate: r.inputTokensEstimate,
     prices: p.plan.prices,
     maskStored,
+    maxCredits: meta.restrictions?.maxCredits ?? null,
   };
 }

@@ -11,6 +11,10 @@ import { processSingleton } from "@/lib/process-singleton";
 export type BusEvent =
   | { seq: number; t: "text"; d: string; i: number }
   | { seq: number; t: "source"; url: string; title?: string }
+  | { seq: number; t: "tool-start"; id: string; name: string; server: boolean }
+  | { seq: number; t: "tool-delta"; id: string; d: string }
+  | { seq: number; t: "tool-call"; id: string; name: string; input: string; server: boolean }
+  | { seq: number; t: "tool-result"; id: string; name: string; output: string; error?: boolean }
   | { seq: number; t: "end"; end: RunEnd };
 type NewEvent = BusEvent extends infer E ? (E extends BusEvent ? Omit<E, "seq"> : never) : never;
 

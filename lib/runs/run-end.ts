@@ -18,6 +18,11 @@ export type RunEnd = {
     capacity?: boolean;
     retryAfterS?: number;
   };
+  /**
+   * The client tool calls the run ended with (finishReason "tool-calls"): the caller runs them and
+   * sends their results in its next request. Absent when none.
+   */
+  toolCalls?: Array<{ toolCallId: string; toolName: string; input: string }>;
   /** Structured output: the validated answer, when the workflow declares an output schema. */
   output?: unknown;
 };

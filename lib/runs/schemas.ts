@@ -141,10 +141,23 @@ const usage = z.object({ input_tokens: z.int(), output_tokens: z.int(), total_to
 const citations = z.array(z.string()).meta({ description: "Web sources, when the model used web search." });
 
 /** POST /run/:id — the seed's body plus run_id, status, usage and credits_charged. */
+const pendingToolCalls = z
+  .array(z.object({ id: z.string(), name: z.string(), arguments: z.string().meta({ description: "The model's arguments, JSON text." }) }))
+  .meta({ description: "The client tool calls to answer with POST /api/v1/runs/{run_id}/tool_outputs." });
+
 export const runResponse = z.object({
   success: z.literal(true),
   run_id: z.string(),
-  status: z.literal("completed"),
+  status: z.enum(["completed", "requires_action"]).meta({
+    description:
+      "`requires_action`: the model called a client tool (a `function` tool of the workflow); answer `tool_calls` with POST /api/v1/runs/{run_id}/tool_outputs before `expires_at`.",
+  }),
+  tool_calls: pendingToolCalls.optional(),
+  expires_at: z.iso.datetime().optional().meta({ description: "With `requires_action`: the last moment tool outputs are taken." }),
+  previous_run_id: z
+    .string()
+    .optional()
+    .meta({ description: "A continuation (POST …/tool_outputs): the run whose tool calls it answered." }),
   result: z.string(),
   output: z.unknown().optional().meta({
     description:
@@ -153,6 +166,10 @@ export const runResponse = z.object({
   citations,
   usage,
   credits_charged: z.int(),
+  stop_reason: z.enum(["stop", "tool_calls", "max_steps", "insufficient_credits"]).optional().meta({
+    description:
+      "A workflow with tools: why the run stopped (`max_steps`: the step limit came first; `insufficient_credits`: the next step could not be reserved and the run answered with what it had). Absent for a plain run.",
+  }),
 });
 export type RunResponse = z.output<typeof runResponse>;
 
@@ -212,8 +229,71 @@ export const runRecord = z.object({
     .string()
     .nullable()
     .meta({ description: "Why the run's content is empty, e.g. `Inputs and output removed after 30 days (retention)`; null while kept." }),
+  steps: z
+    .array(
+      z.object({
+        step: z.int(),
+        model: z.string().meta({ description: "The model that answered this step." }),
+        input_tokens: z.int(),
+        output_tokens: z.int(),
+        credits: z.int().meta({ description: "What this step is charged, at its model's price (the run's charge is their sum)." }),
+        finish_reason: z.string(),
+        tool_calls: z.array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            type: z.enum(["http", "mcp", "function"]).meta({ description: "`function`: a client tool, answered by the caller." }),
+            arguments: z.string().meta({ description: "The model's arguments as JSON text (the first 4,000 characters)." }),
+            answer_bytes: z.int().meta({ description: "Size of the answer fed back to the model (at most 100 KB); 0 for a client tool." }),
+            latency_ms: z.int(),
+            error: z.string().nullable().meta({
+              description:
+                "Why the call failed (the model got an error result): invalid_arguments, timeout, http_<status>, unreachable, refused, unknown_tool, too_many_calls, tool_error, canceled.",
+            }),
+          }),
+        ),
+      }),
+    )
+    .meta({ description: "A run with tools: each model call (step) with its tokens, credits and tool calls. Empty for a plain run." }),
+  required_action: z
+    .object({
+      type: z.literal("submit_tool_outputs"),
+      tool_calls: pendingToolCalls,
+      expires_at: z.iso.datetime(),
+    })
+    .nullable()
+    .meta({ description: "While the run waits for its client tool calls' outputs (until `expires_at`): what to answer. Null otherwise." }),
+  continued_by: z.string().nullable().meta({ description: "The run that answered this run's tool calls (POST …/tool_outputs)." }),
+  stop_reason: z.enum(["stop", "tool_calls", "max_steps", "insufficient_credits", "error"]).nullable().meta({
+    description:
+      "A run with tools: why it stopped. `tool_calls`: it ended with client tool calls (answer them with POST /runs/{run_id}/tool_outputs); `max_steps`: the step limit came first; `insufficient_credits`: the next step could not be reserved, the run ended with what it had. Null for a plain run.",
+  }),
 });
 export type RunRecord = z.output<typeof runRecord>;
+
+/** POST /runs/:run_id/tool_outputs — the caller's answers to a run's client tool calls. */
+export const toolOutputsBody = z
+  .object({
+    tool_outputs: z
+      .array(
+        z
+          .object({
+            tool_call_id: z.string().min(1).max(200),
+            output: z
+              .string()
+              .max(100_000)
+              .meta({ description: "The tool's result as text (JSON text is fine), at most 100,000 characters." }),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(16),
+    stream: z.boolean().optional().meta({
+      description: "true: the continuation streams as Server-Sent Events (the `sse` protocol of POST /run/{workflow_id}/stream).",
+    }),
+  })
+  .strict();
+export type ToolOutputsBody = z.output<typeof toolOutputsBody>;
 
 export const runRecordResponse = z.object({ success: z.literal(true), ...runRecord.shape });
 export const listRunsResponse = z.object({
@@ -232,6 +312,25 @@ export const sseEvents = {
     retry_after: z.int().optional().meta({ description: "With CAPACITY_ERROR: seconds to wait before trying again." }),
     run_id: z.string(),
   }),
+  tool_call: z
+    .object({
+      tool_call_id: z.string(),
+      name: z.string(),
+      arguments: z.string().meta({ description: "The arguments the model wrote, as JSON text." }),
+      executed_by: z.enum(["client", "server"]).meta({
+        description:
+          "`client`: a function tool — the run ends with this call (status completed, `finish_reason` tool_calls) and your next request sends its result. `server`: an http or mcp tool Flowgate runs; its `tool_result` follows.",
+      }),
+    })
+    .meta({ description: "The model called a tool (issue 31)." }),
+  tool_result: z
+    .object({
+      tool_call_id: z.string(),
+      name: z.string(),
+      output: z.string().meta({ description: "What the tool answered, as fed back to the model." }),
+      is_error: z.boolean(),
+    })
+    .meta({ description: "A server tool (http, mcp) answered." }),
   done: z.object({
     message: z.string(),
     status: z.enum(RUN_STATUSES),
@@ -240,6 +339,10 @@ export const sseEvents = {
     execution_time: z.number().meta({ description: "Seconds." }),
     citations,
     credits_charged: z.int(),
+    finish_reason: z
+      .string()
+      .optional()
+      .meta({ description: "`tool_calls` when the run ended with client tool calls (its `tool_call` events); else absent." }),
     output: z
       .unknown()
       .optional()

@@ -3,10 +3,10 @@ import { getWorkflowVersionById } from "@/db/queries/workflows";
 import { AppError } from "@/lib/errors";
 import { checkOutput } from "@/lib/workflows/output-schema";
 import type { Principal } from "@/lib/auth/principal";
-import { getRunOrThrow } from "@/lib/runs/get-run";
+import { getRunOrThrow, requiredActionOf, TOOL_OUTPUTS_WINDOW_MS } from "@/lib/runs/get-run";
 import { completeRun, type RunRequest } from "@/lib/runs/open-run";
 import { runFailedError } from "./run-failure";
-import type { RunResponse } from "@/lib/runs/schemas";
+import type { RunRecord, RunResponse } from "@/lib/runs/schemas";
 
 /** The documented /run body, from a live run or from its record: one shape for both. */
 function runBody(r: {
@@ -16,16 +16,25 @@ function runBody(r: {
   citations: string[];
   usage: { inputTokens: number; outputTokens: number; totalTokens: number };
   creditsCharged: number;
+  stopReason?: string;
+  /** Set when the run stopped for client tool calls: POST /run answers requires_action. */
+  requiredAction?: RunRecord["required_action"];
+  previousRunId?: string;
 }): RunResponse {
   return {
     success: true,
     run_id: r.runId,
-    status: "completed",
+    status: r.requiredAction ? "requires_action" : "completed",
+    ...(r.requiredAction ? { tool_calls: r.requiredAction.tool_calls, expires_at: r.requiredAction.expires_at } : {}),
+    ...(r.previousRunId ? { previous_run_id: r.previousRunId } : {}),
     result: r.text,
     ...(r.output !== undefined ? { output: r.output } : {}),
     citations: r.citations,
     usage: { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, total_tokens: r.usage.totalTokens },
     credits_charged: r.creditsCharged,
+    ...(r.stopReason === "stop" || r.stopReason === "tool_calls" || r.stopReason === "max_steps" || r.stopReason === "insufficient_credits"
+      ? { stop_reason: r.stopReason }
+      : {}),
   };
 }
 
@@ -47,12 +56,18 @@ export async function answerOfRun(principal: Principal, runId: string): Promise<
     citations: run.citations,
     usage: run,
     creditsCharged: run.creditsCharged,
+    stopReason: run.stopReason ?? undefined,
+    requiredAction: requiredActionOf(run),
   });
 }
 
 /** POST /api/v1/run/:id — runs the version to completion and answers the documented body. */
-export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, clientSignal?: AbortSignal): Promise<RunResponse> {
-  const { run, result, done, output } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
+export async function respondJson(
+  r: Omit<RunRequest, "protocol" | "source">,
+  clientSignal?: AbortSignal,
+  o: { previousRunId?: string } = {},
+): Promise<RunResponse> {
+  const { run, result, done, output, steps } = await completeRun({ ...r, source: "api", protocol: "json" }, clientSignal);
   if (result.error) throw runFailedError(run.id, result);
   return runBody({
     runId: run.id,
@@ -61,5 +76,16 @@ export async function respondJson(r: Omit<RunRequest, "protocol" | "source">, cl
     citations: result.citations,
     usage: done,
     creditsCharged: done.creditsCharged,
+    stopReason: steps?.stopReason,
+    // The run is settled; its calls wait for the caller's outputs until the window closes (nothing is held meanwhile).
+    requiredAction:
+      steps?.stopReason === "tool_calls"
+        ? {
+            type: "submit_tool_outputs",
+            tool_calls: result.toolCalls.map((c) => ({ id: c.toolCallId, name: c.toolName, arguments: c.input })),
+            expires_at: new Date(Date.now() + TOOL_OUTPUTS_WINDOW_MS).toISOString(),
+          }
+        : undefined,
+    previousRunId: o.previousRunId,
   });
 }

@@ -1,4 +1,4 @@
-import { openRun, type RunRequest } from "@/lib/runs/open-run";
+import { clientToolCalls, openRun, type RunRequest } from "@/lib/runs/open-run";
 import { paced, type Pacing } from "./protocols/paced";
 import type { SinkOptions, StreamSink } from "./protocols/types";
 import { sinkFor, type StreamProtocol } from "./protocols/sink-for";
@@ -30,7 +30,7 @@ export async function respondStream(
   const name = typeof protocol === "string" ? protocol : protocol.name;
   // An idempotent run (its id chosen for it) goes on without its client and on the run bus: a repeat follows it.
   resumable ||= r.runId !== undefined;
-  const { run, sessionId, execute } = await openRun({ ...r, protocol: name, signal: req.signal });
+  const { run, sessionId, toolExecutors, execute } = await openRun({ ...r, protocol: name, signal: req.signal });
   let abort: (reason?: unknown) => void = () => {};
   let pacer: ReturnType<typeof paced> | undefined;
   const onCancel = resumable
@@ -46,6 +46,7 @@ export async function respondStream(
 
   // The response is returned at the first token (or at the end, whichever comes first), so that
   // a run that fails before producing anything can still get a real HTTP error status.
+  const isServer = (toolName: string) => toolExecutors.get(toolName) === "server";
   let markFirst!: () => void;
   const first = new Promise<void>((resolve) => (markFirst = resolve));
   sink.start(run.id);
@@ -58,6 +59,17 @@ export async function respondStream(
         sink.text(delta, index);
       },
       onSource: (url, title) => sink.source(url, title),
+      onToolInputStart: (id, toolName) => {
+        markFirst();
+        sink.toolInputStart({ toolCallId: id, toolName, server: isServer(toolName) });
+      },
+      onToolInputDelta: (id, delta) => sink.toolInputDelta(id, delta),
+      onToolCall: (c) => {
+        markFirst();
+        sink.toolCall({ ...c, server: isServer(c.toolName) });
+      },
+      // A server tool's answer (lib/runs/run-steps.ts), as the protocol shows it (SSE tool_result, a UI output part, …).
+      onToolResult: (t) => sink.toolResult({ toolCallId: t.toolCallId, toolName: t.toolName, output: t.output, isError: t.error !== null }),
     },
   });
 
@@ -83,6 +95,7 @@ export async function respondStream(
         creditsCharged: done.creditsCharged,
         executionTimeS: Math.round(done.latencyMs ?? 0) / 1000,
         finishReason: result.finishReason,
+        ...(!result.error && result.toolCalls.length ? { toolCalls: clientToolCalls(result.toolCalls, toolExecutors) } : {}),
         error: result.error && { ...result.error, capacity: result.failure?.capacity, retryAfterS: result.failure?.retryAfterS },
         ...(output !== undefined ? { output } : {}),
       }),

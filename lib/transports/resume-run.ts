@@ -93,6 +93,10 @@ export async function resumeRun({
         if (done) return;
         if (e.t === "text" && e.i >= from) sink.text(e.d, e.i);
         else if (e.t === "source") sink.source(e.url, e.title);
+        else if (e.t === "tool-start") sink.toolInputStart({ toolCallId: e.id, toolName: e.name, server: e.server });
+        else if (e.t === "tool-delta") sink.toolInputDelta(e.id, e.d);
+        else if (e.t === "tool-call") sink.toolCall({ toolCallId: e.id, toolName: e.name, input: e.input, server: e.server });
+        else if (e.t === "tool-result") sink.toolResult({ toolCallId: e.id, toolName: e.name, output: e.output, isError: e.error });
         else if (e.t === "end") sink.end(e.end);
       }
     })();

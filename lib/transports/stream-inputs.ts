@@ -1,6 +1,7 @@
 import type { LanguageModelV4FilePart, LanguageModelV4Message } from "@ai-sdk/provider";
 import type { z } from "zod";
 import { getEnv } from "@/lib/env";
+import { AppError } from "@/lib/errors";
 import { chatImages } from "@/lib/runs/image-parts";
 import type { Pacing } from "./protocols/paced";
 import type { StreamProtocol } from "./protocols/sink-for";
@@ -87,38 +88,116 @@ export function streamInputs(body: Record<string, unknown>, fields: StreamBody, 
   return { vars, history: conversation.before, files: conversation.lastFiles };
 }
 
-type Turn = { role: string; text: string; files?: LanguageModelV4FilePart[] };
+/** The most characters of one tool call's arguments (JSON text) or one tool result a conversation may carry. */
+export const MAX_TOOL_IO_CHARS = 100_000;
+/** The most tool calls one conversation may carry (each answered by one result). */
+export const MAX_CONVERSATION_TOOL_CALLS = 256;
+
+/**
+ * One message of a chat as the run takes it. An assistant turn may carry the tool calls the model
+ * made (`toolCalls`, arguments already parsed); a `tool` turn is one call's result. `param` names
+ * the message in errors.
+ */
+export type ChatTurn = {
+  role: string;
+  text: string;
+  files?: LanguageModelV4FilePart[];
+  toolCalls?: Array<{ toolCallId: string; toolName: string; input: unknown }>;
+  toolResult?: { toolCallId: string; output: string };
+  param?: string;
+};
+
+const bad = (param: string | undefined, message: string) =>
+  new AppError("invalid_request", `Invalid parameter: ${param ?? "messages"} ${message}`, { param: param ?? "messages" });
 
 /**
  * A chat's turns as the run pipeline takes them: system turns dropped (the workflow has its
  * own), the latest user message's text (`last`, which may fill a variable) and images
- * (`lastFiles`), the turns before it (`before`) and all of them (`all`), empty ones left out.
+ * (`lastFiles`), the turns before it (`before`), the tool round trip after it (`after`: the
+ * assistant's tool calls and their results, when the conversation ends with them) and all of them
+ * (`all`), empty ones left out. A tool result must answer a call of an earlier assistant turn (400
+ * otherwise); a call without a result is a 400 when `unanswered` is "error" (OpenAI's rule), and is
+ * left out when "drop" (useChat may send a call whose result it never got).
  */
-export function splitConversation(messages: Turn[]): {
+export function splitConversation(
+  messages: ChatTurn[],
+  { unanswered = "error" }: { unanswered?: "error" | "drop" } = {},
+): {
   last?: string;
   lastFiles: LanguageModelV4FilePart[];
   before: LanguageModelV4Message[];
+  after: LanguageModelV4Message[];
   all: LanguageModelV4Message[];
 } {
-  const turns = messages.filter((m) => m.role === "user" || m.role === "assistant");
+  const turns = messages.filter((m) => m.role === "user" || m.role === "assistant" || m.role === "tool");
+  const callNames = checkToolTurns(turns, unanswered);
   let lastUser = -1;
   for (let i = turns.length - 1; i >= 0; i--)
     if (turns[i]!.role === "user") {
       lastUser = i;
       break;
     }
-  const toModel = (ts: Turn[]) =>
-    ts
-      .filter((m) => m.text || m.files?.length)
-      .map((m): LanguageModelV4Message =>
-        m.role === "user"
-          ? { role: "user", content: [...(m.text ? [{ type: "text" as const, text: m.text }] : []), ...(m.files ?? [])] }
-          : { role: "assistant", content: [{ type: "text", text: m.text }] },
-      );
+  const toModel = (ts: ChatTurn[]) => ts.flatMap((m) => modelMessage(m, callNames));
+  const after = lastUser >= 0 ? turns.slice(lastUser + 1) : [];
   return {
     last: lastUser >= 0 ? turns[lastUser]!.text : undefined,
     lastFiles: lastUser >= 0 ? (turns[lastUser]!.files ?? []) : [],
     before: toModel(lastUser >= 0 ? turns.slice(0, lastUser) : turns),
+    // Only a tool round trip follows the prompt: a lone assistant turn after the last user message was always left out.
+    after: after.some((t) => t.role === "tool") ? toModel(after) : [],
     all: toModel(turns),
   };
+}
+
+/** Checks the tool calls and results; returns call id → tool name for the calls that were answered. */
+function checkToolTurns(turns: ChatTurn[], unanswered: "error" | "drop"): Map<string, string> {
+  const calls = new Map<string, { name: string; param?: string }>();
+  const answered = new Map<string, string>();
+  for (const t of turns) {
+    for (const c of t.toolCalls ?? []) {
+      if (calls.has(c.toolCallId)) throw bad(t.param, `repeats tool call id ${c.toolCallId.slice(0, 64)}`);
+      if (JSON.stringify(c.input ?? null).length > MAX_TOOL_IO_CHARS)
+        throw bad(t.param, `has a tool call whose arguments exceed ${MAX_TOOL_IO_CHARS} characters`);
+      calls.set(c.toolCallId, { name: c.toolName, param: t.param });
+    }
+    if (calls.size > MAX_CONVERSATION_TOOL_CALLS)
+      throw bad(t.param, `brings the conversation past ${MAX_CONVERSATION_TOOL_CALLS} tool calls`);
+    if (t.role !== "tool") continue;
+    const r = t.toolResult;
+    if (!r) throw bad(t.param, "is a tool message without a tool_call_id");
+    const call = calls.get(r.toolCallId);
+    if (!call) throw bad(t.param, `answers tool call ${r.toolCallId.slice(0, 64)}, which no earlier assistant message made`);
+    if (answered.has(r.toolCallId)) throw bad(t.param, `answers tool call ${r.toolCallId.slice(0, 64)} a second time`);
+    if (r.output.length > MAX_TOOL_IO_CHARS) throw bad(t.param, `is a tool result of more than ${MAX_TOOL_IO_CHARS} characters`);
+    answered.set(r.toolCallId, call.name);
+  }
+  if (unanswered === "error")
+    for (const [id, c] of calls)
+      if (!answered.has(id)) throw bad(c.param, `has tool call ${id.slice(0, 64)}, which no tool message answers`);
+  return answered;
+}
+
+function modelMessage(m: ChatTurn, answered: Map<string, string>): LanguageModelV4Message[] {
+  if (m.role === "tool") {
+    const r = m.toolResult!;
+    const toolName = answered.get(r.toolCallId)!;
+    return [
+      { role: "tool", content: [{ type: "tool-result", toolCallId: r.toolCallId, toolName, output: { type: "text", value: r.output } }] },
+    ];
+  }
+  if (m.role === "user") {
+    if (!m.text && !m.files?.length) return [];
+    return [{ role: "user", content: [...(m.text ? [{ type: "text" as const, text: m.text }] : []), ...(m.files ?? [])] }];
+  }
+  const calls = (m.toolCalls ?? []).filter((c) => answered.has(c.toolCallId));
+  if (!m.text && !calls.length) return [];
+  return [
+    {
+      role: "assistant",
+      content: [
+        ...(m.text ? [{ type: "text" as const, text: m.text }] : []),
+        ...calls.map((c) => ({ type: "tool-call" as const, toolCallId: c.toolCallId, toolName: c.toolName, input: c.input })),
+      ],
+    },
+  ];
 }

@@ -129,9 +129,12 @@ export function parseWebhookUrl(raw: string): URL {
 /**
  * The address to connect to: the host's first resolved address, after every one it resolves to
  * was checked with isForbiddenOutboundAddress (a name with one such address among public ones is
- * refused). Refused unless WEBHOOKS_ALLOW_PRIVATE=1.
+ * refused). Refused unless WEBHOOKS_ALLOW_PRIVATE=1 (`allowPrivate`: the caller's own switch, e.g. TOOLS_ALLOW_PRIVATE).
  */
-export async function resolveAllowedAddress(url: URL): Promise<{ address: string; family: number }> {
+export async function resolveAllowedAddress(
+  url: URL,
+  allowPrivate = getEnv().WEBHOOKS_ALLOW_PRIVATE,
+): Promise<{ address: string; family: number }> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const addresses = isIP(host)
     ? [{ address: host, family: isIP(host) }]
@@ -139,7 +142,7 @@ export async function resolveAllowedAddress(url: URL): Promise<{ address: string
         throw new AppError("invalid_request", `${host} does not resolve`);
       });
   if (!addresses.length) throw new AppError("invalid_request", `${host} does not resolve`);
-  if (!getEnv().WEBHOOKS_ALLOW_PRIVATE) {
+  if (!allowPrivate) {
     const bad = addresses.find((a) => isForbiddenOutboundAddress(a.address));
     if (bad)
       throw new AppError(
@@ -155,14 +158,18 @@ export type PostResult = { status: number; body: string; latencyMs: number };
 /** The receiver did not answer within the time allowed (its endpoint's circuit counts these). */
 export class NoAnswerError extends Error {}
 
-/** POSTs `body` to `url`, connected to `pinned` only; at most `timeoutMs` in all, and the first 1 KB of the answer kept. */
+/**
+ * POSTs `body` to `url`, connected to `pinned` only; at most `timeoutMs` in all, and the first
+ * `keepChars` of the answer kept (1 KB by default; `truncated` says when more came).
+ */
 export function postPinned(
   url: URL,
   pinned: { address: string; family: number },
   headers: Record<string, string>,
   body: string,
   timeoutMs: number,
-): Promise<PostResult> {
+  { keepChars = 1024, signal }: { keepChars?: number; signal?: AbortSignal } = {},
+): Promise<PostResult & { truncated: boolean }> {
   const started = performance.now();
   const mod = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
@@ -180,11 +187,18 @@ export function postPinned(
       },
       (res) => {
         let kept = "";
+        let truncated = false;
         res.setEncoding("utf8");
         res.on("data", (d: string) => {
-          if (kept.length < 1024) kept += d.slice(0, 1024 - kept.length);
+          if (kept.length + d.length > keepChars) truncated = true;
+          if (kept.length < keepChars) kept += d.slice(0, keepChars - kept.length);
+          // Nothing more is read than is kept (and a little): a receiver that streams gigabytes costs one cut.
+          if (truncated) res.destroy();
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: kept, latencyMs: Math.round(performance.now() - started) }));
+        const done = () =>
+          resolve({ status: res.statusCode ?? 0, body: kept, truncated, latencyMs: Math.round(performance.now() - started) });
+        res.on("end", done);
+        res.on("close", done);
         res.on("error", reject);
       },
     );
@@ -192,6 +206,10 @@ export function postPinned(
     req.on("close", () => clearTimeout(deadline));
     req.on("timeout", () => req.destroy(new NoAnswerError(`no answer within ${timeoutMs} ms`)));
     req.on("error", reject);
+    if (signal) {
+      if (signal.aborted) req.destroy(signal.reason as Error);
+      else signal.addEventListener("abort", () => req.destroy(signal.reason as Error), { once: true });
+    }
     req.end(body);
   });
 }

@@ -1,5 +1,5 @@
 import { getDb } from "@/db";
-import { insertWorkflowVersion, latestVersionNumber, lockWorkflow } from "@/db/queries/workflows";
+import { getWorkflow, insertWorkflowVersion, latestVersionNumber, lockWorkflow } from "@/db/queries/workflows";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { assertEvalGate } from "@/lib/evals/publish-gate";
@@ -11,6 +11,7 @@ import { LATEST, PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
 import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
+import { listMcpServers, withMcpSnapshots } from "./snapshot-mcp-tools";
 
 /**
  * Freezes the draft into an immutable version N+1 and makes it the one the API runs: `latest` and
@@ -29,6 +30,9 @@ export async function publishVersion({
   actorId?: string | null;
 }) {
   const db = await getDb();
+  // MCP servers are listed before the transaction: no lock is held while they answer (an unreachable one is a 400).
+  const draft = await getWorkflow(db, { orgId, workflowId });
+  const mcpListed = draft?.tools.some((t) => t.type === "mcp") ? await listMcpServers(draft.tools) : new Map();
   const out = await db.transaction(async (tx) => {
     const wf = await lockWorkflow(tx, { orgId, workflowId });
     if (!wf || wf.archivedAt) throw new AppError("workflow_not_found");
@@ -36,12 +40,14 @@ export async function publishVersion({
     assertValidTemplate(wf.system);
     await assertEvalGate(tx, wf);
     const version = (await latestVersionNumber(tx, workflowId)) + 1;
+    const content = contentOf(wf);
     const v = await insertWorkflowVersion(tx, {
       id: newId.version(),
       workflowId,
       orgId,
       version,
-      ...contentOf(wf),
+      ...content,
+      tools: content.tools.some((t) => t.type === "mcp") ? withMcpSnapshots(content.tools, mcpListed) : content.tools,
       note,
       createdBy: actorId,
     });

@@ -1,11 +1,12 @@
 import "server-only";
 import type { WorkflowTool } from "@/db/schema";
 import { AppError } from "@/lib/errors";
-import { openSecret, sealSecret } from "@/lib/secrets/sealed";
+import { sealSecret } from "@/lib/secrets/sealed";
 import { SECRET_PLACEHOLDER } from "./tools";
 
 // Tools' header values are secrets (issue 31): sealed before they are stored (lib/secrets/sealed.ts),
-// shown as SECRET_PLACEHOLDER everywhere (maskToolHeaders), and opened only to make the call.
+// shown as SECRET_PLACEHOLDER everywhere (maskToolHeaders), and opened only to make the call
+// (lib/tools/tool-headers.ts).
 
 /** Which stored tool a written one is "the same as", for keeping its header values: http by name, mcp by server. */
 const identity = (t: WorkflowTool) => (t.type === "mcp" ? `mcp ${t.server_url}` : `${t.type} ${t.name}`);
@@ -34,9 +35,4 @@ export function sealToolHeaders(tools: WorkflowTool[], previous: WorkflowTool[] 
     }
     return { ...t, headers };
   });
-}
-
-/** A server tool's headers, opened, for the request that calls it (never logged, never stored opened). */
-export function toolHeaders(tool: { headers?: Record<string, string> }): Record<string, string> {
-  return Object.fromEntries(Object.entries(tool.headers ?? {}).map(([name, value]) => [name, openSecret(value)]));
 }

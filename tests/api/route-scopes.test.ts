@@ -17,6 +17,10 @@ const DECISIONS: Record<string, Needs> = {
   "GET /api/v1/runs": "run",
   "GET /api/v1/runs/{run_id}": "run",
   "POST /api/v1/runs/{run_id}/cancel": "run",
+  // Continues a run the caller could start: the same scope as POST /run, and the run must be visible to it (org, workflows, end user).
+  "POST /api/v1/runs/{run_id}/tool_outputs": "run",
+  // Org-wide secret: admin keys not restricted to some workflows.
+  "GET /api/v1/tools/signing-secret": "admin",
   "POST /api/v1/runs/{run_id}/feedback": "run",
   "GET /api/v1/runs/{run_id}/stream": "run",
   "GET /api/v1/sessions/{session_id}": "run",

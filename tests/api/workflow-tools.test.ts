@@ -7,7 +7,7 @@ import { getWorkflow, listWorkflowVersions } from "@/db/queries/workflows";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
 import { openSecret, sealSecret, UnreadableSecretError } from "@/lib/secrets/sealed";
-import { toolHeaders } from "@/lib/workflows/tool-secrets";
+import { toolHeaders } from "@/lib/tools/tool-headers";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 

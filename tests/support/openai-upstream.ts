@@ -1,7 +1,7 @@
 // A wire-accurate OpenAI-compatible upstream for tests and benchmarks: the one stand-in we allow
 // (the model), spoken to through the real @ai-sdk/openai provider. Chat Completions and the
 // Responses API, streaming and not, with usage, max-token limits, web-search citations, and the
-// faults real upstreams produce. Plain node:http, no dependencies.
+// faults real upstreams produce, and function calls (tools). Plain node:http, no dependencies.
 import http from "node:http";
 
 export type Fault =
@@ -46,7 +46,61 @@ export interface FakeOpenAIOptions {
   structured?: (prompt: string, schema: unknown) => unknown;
   /** Out-of-process too (POST /__control): the JSON text answering every structured-output request (a judge in the e2e suite). */
   structuredText?: string;
+  /**
+   * In-process only: the function calls this request answers with (null or []: an ordinary answer).
+   * Given the parsed request body. Wins over `toolScript`.
+   */
+  toolCalls?: (body: any) => FakeToolCall[] | null;
+  /**
+   * The JSON-able form (works through POST /__control and the x-fake-options header): each entry is
+   * called when the request offers a function tool of that name, the conversation holds no result
+   * for a call of that name yet, and (with `after`) it holds a result for a call of `after`. All
+   * entries that qualify are called at once (parallel calls). When none qualifies the model answers
+   * text, and when the conversation holds tool results and no `text` is set, that text quotes them:
+   * "Tool results: <output> | <output>".
+   */
+  toolScript?: ToolScriptEntry[];
 }
+
+/** A function call the stand-in makes: `arguments` is sent as its JSON text (a string is sent as is). */
+export type FakeToolCall = { name: string; arguments: unknown };
+export type ToolScriptEntry = FakeToolCall & { after?: string };
+
+/** Function tools the request offers (Chat Completions and Responses shapes). */
+export function offeredTools(body: any): string[] {
+  return (Array.isArray(body?.tools) ? body.tools : [])
+    .filter((t: any) => t?.type === "function")
+    .map((t: any) => String(t.function?.name ?? t.name ?? ""));
+}
+
+/** The tool results in a request's conversation, in order, with the name of the call each answers. */
+export function toolResults(body: any): Array<{ callId: string; name: string; output: string }> {
+  const names = new Map<string, string>();
+  const out: Array<{ callId: string; name: string; output: string }> = [];
+  const text = (c: unknown) =>
+    typeof c === "string" ? c : Array.isArray(c) ? c.map((p: any) => p?.text ?? "").join("") : JSON.stringify(c ?? "");
+  for (const m of Array.isArray(body?.messages) ? body.messages : []) {
+    for (const c of m?.tool_calls ?? []) names.set(c.id, c.function?.name ?? "");
+    if (m?.role === "tool") out.push({ callId: m.tool_call_id, name: names.get(m.tool_call_id) ?? "", output: text(m.content) });
+  }
+  for (const it of Array.isArray(body?.input) ? body.input : []) {
+    if (it?.type === "function_call") names.set(it.call_id, it.name);
+    if (it?.type === "function_call_output") out.push({ callId: it.call_id, name: names.get(it.call_id) ?? "", output: text(it.output) });
+  }
+  return out;
+}
+
+/** What `toolScript` calls for this request (see FakeOpenAIOptions.toolScript). */
+export function scriptedToolCalls(script: ToolScriptEntry[], body: any): FakeToolCall[] {
+  const offered = new Set(offeredTools(body));
+  const answered = new Set(toolResults(body).map((r) => r.name));
+  return script
+    .filter((e) => offered.has(e.name) && !answered.has(e.name) && (e.after === undefined || answered.has(e.after)))
+    .map(({ name, arguments: args }) => ({ name, arguments: args }));
+}
+
+// Argument JSON streamed in pieces of a few characters, as OpenAI streams them (never whole).
+const argPieces = (s: string) => s.match(/[\s\S]{1,7}/g) ?? [""];
 
 export interface FakeOpenAI {
   url: string;
@@ -150,27 +204,39 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
       return res.end(JSON.stringify({ error: { message, type: httpFault === 429 ? "rate_limit_exceeded" : "server_error", code: null } }));
     }
     const { all, last } = userTexts(body);
+    const calls = (o.toolCalls ? o.toolCalls(body) : o.toolScript ? scriptedToolCalls(o.toolScript, body) : null) ?? [];
+    const fnCalls = calls.map((c, i) => ({
+      name: c.name,
+      args: typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments ?? {}),
+      callId: `call_${Math.random().toString(36).slice(2, 14)}${i}`,
+      itemId: `fc_${Math.random().toString(36).slice(2, 14)}${i}`,
+    }));
+    const results = toolResults(body);
     const format = api === "chat" ? body.response_format : body.text?.format;
     const schema = format?.type === "json_schema" ? (format.json_schema?.schema ?? format.schema) : undefined;
-    let toks =
-      o.structured && schema
+    let toks = fnCalls.length
+      ? []
+      : o.structured && schema
         ? words(JSON.stringify(o.structured(all, schema)))
         : o.structuredText !== undefined && schema
           ? words(o.structuredText)
           : o.text !== undefined
             ? words(o.text)
-            : o.echo
-              ? words(last)
-              : Array.from({ length: o.tokens ?? 20 }, (_, i) => `tok${i} `);
+            : results.length
+              ? words(`Tool results: ${results.map((r) => r.output).join(" | ")}`)
+              : o.echo
+                ? words(last)
+                : Array.from({ length: o.tokens ?? 20 }, (_, i) => `tok${i} `);
     const limit = api === "chat" ? (body.max_completion_tokens ?? body.max_tokens) : body.max_output_tokens;
     const truncated = typeof limit === "number" && toks.length > limit;
     if (truncated) toks = toks.slice(0, limit);
     const inputTokens = words(all).length;
-    const outputTokens = toks.length;
+    const outputTokens = toks.length + fnCalls.reduce((n, c) => n + Math.ceil((c.name.length + c.args.length) / 4), 0);
     const webSearch =
       api === "responses" && (body.tools ?? []).some((t: any) => t.type === "web_search" || t.type === "web_search_preview");
     const citations = webSearch ? (o.citations ?? []) : [];
     const text = toks.join("");
+    const finish = fnCalls.length ? "tool_calls" : truncated ? "length" : "stop";
     const id = `${api === "chat" ? "chatcmpl" : "resp"}_${Math.random().toString(36).slice(2, 12)}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.model ?? "fake-model";
@@ -184,7 +250,20 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
             object: "chat.completion",
             created,
             model,
-            choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: truncated ? "length" : "stop" }],
+            choices: [
+              {
+                index: 0,
+                message: fnCalls.length
+                  ? {
+                      role: "assistant",
+                      content: null,
+                      tool_calls: fnCalls.map((c) => ({ id: c.callId, type: "function", function: { name: c.name, arguments: c.args } })),
+                      refusal: null,
+                    }
+                  : { role: "assistant", content: text },
+                finish_reason: finish,
+              },
+            ],
             usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
           }),
         );
@@ -201,6 +280,7 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
             inputTokens,
             outputTokens,
             status: truncated ? "incomplete" : "completed",
+            fnCalls,
           }),
         ),
       );
@@ -248,9 +328,19 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
         choices: [{ index: 0, delta, finish_reason: finish }],
         ...extra,
       });
-      steps.push(() => send(chunk({ role: "assistant", content: "" })));
+      if (fnCalls.length) {
+        // OpenAI's shape: the first chunk carries the role and the first call's id and name with empty
+        // arguments; then argument pieces by index; each later call opens with its id and name.
+        fnCalls.forEach((c, index) => {
+          const head = { index, id: c.callId, type: "function", function: { name: c.name, arguments: "" } };
+          steps.push(() =>
+            send(chunk(index === 0 ? { role: "assistant", content: null, tool_calls: [head], refusal: null } : { tool_calls: [head] })),
+          );
+          argPieces(c.args).forEach((a) => steps.push(() => send(chunk({ tool_calls: [{ index, function: { arguments: a } }] }))));
+        });
+      } else steps.push(() => send(chunk({ role: "assistant", content: "" })));
       toks.forEach((t) => steps.push(() => send(chunk({ content: t }))));
-      steps.push(() => send(chunk({}, truncated ? "length" : "stop")));
+      steps.push(() => send(chunk({}, finish)));
       if (body.stream_options?.include_usage) {
         steps.push(() =>
           send({
@@ -286,90 +376,118 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
         );
         outIndex = 1;
       }
-      const oi = outIndex;
-      steps.push(() =>
-        send(
-          r("response.output_item.added", {
-            output_index: oi,
-            item: { type: "message", id: msgId, status: "in_progress", role: "assistant", content: [] },
-          }),
-          "response.output_item.added",
-        ),
-      );
-      steps.push(() =>
-        send(
-          r("response.content_part.added", {
-            item_id: msgId,
-            output_index: oi,
-            content_index: 0,
-            part: { type: "output_text", text: "", annotations: [] },
-          }),
-          "response.content_part.added",
-        ),
-      );
-      toks.forEach((t) =>
-        steps.push(() =>
-          send(
-            r("response.output_text.delta", { item_id: msgId, output_index: oi, content_index: 0, delta: t, logprobs: [] }),
-            "response.output_text.delta",
+      fnCalls.forEach((c, k) => {
+        const output_index = outIndex + k;
+        const item = { id: c.itemId, type: "function_call", status: "in_progress", arguments: "", call_id: c.callId, name: c.name };
+        steps.push(() => send(r("response.output_item.added", { output_index, item }), "response.output_item.added"));
+        argPieces(c.args).forEach((delta) =>
+          steps.push(() =>
+            send(
+              r("response.function_call_arguments.delta", { item_id: c.itemId, output_index, delta }),
+              "response.function_call_arguments.delta",
+            ),
           ),
-        ),
-      );
-      const annotations = citations.map((url, i) => ({
-        type: "url_citation",
-        start_index: 0,
-        end_index: Math.min(text.length, 10),
-        url,
-        title: `Source ${i + 1}`,
-      }));
-      annotations.forEach((a, i) =>
+        );
         steps.push(() =>
           send(
-            r("response.output_text.annotation.added", {
+            r("response.function_call_arguments.done", { item_id: c.itemId, output_index, arguments: c.args }),
+            "response.function_call_arguments.done",
+          ),
+        );
+        steps.push(() =>
+          send(
+            r("response.output_item.done", { output_index, item: { ...item, status: "completed", arguments: c.args } }),
+            "response.output_item.done",
+          ),
+        );
+      });
+      const oi = outIndex;
+      // A turn that calls functions has no message item (OpenAI sends content and calls together only rarely).
+      if (!fnCalls.length) {
+        steps.push(() =>
+          send(
+            r("response.output_item.added", {
+              output_index: oi,
+              item: { type: "message", id: msgId, status: "in_progress", role: "assistant", content: [] },
+            }),
+            "response.output_item.added",
+          ),
+        );
+        steps.push(() =>
+          send(
+            r("response.content_part.added", {
               item_id: msgId,
               output_index: oi,
               content_index: 0,
-              annotation_index: i,
-              annotation: a,
+              part: { type: "output_text", text: "", annotations: [] },
             }),
-            "response.output_text.annotation.added",
+            "response.content_part.added",
           ),
-        ),
-      );
-      steps.push(() =>
-        send(
-          r("response.output_text.done", { item_id: msgId, output_index: oi, content_index: 0, text, logprobs: [] }),
-          "response.output_text.done",
-        ),
-      );
-      steps.push(() =>
-        send(
-          r("response.content_part.done", {
-            item_id: msgId,
-            output_index: oi,
-            content_index: 0,
-            part: { type: "output_text", text, annotations },
-          }),
-          "response.content_part.done",
-        ),
-      );
-      steps.push(() =>
-        send(
-          r("response.output_item.done", {
-            output_index: oi,
-            item: {
-              type: "message",
-              id: msgId,
-              status: "completed",
-              role: "assistant",
-              content: [{ type: "output_text", text, annotations }],
-            },
-          }),
-          "response.output_item.done",
-        ),
-      );
+        );
+        toks.forEach((t) =>
+          steps.push(() =>
+            send(
+              r("response.output_text.delta", { item_id: msgId, output_index: oi, content_index: 0, delta: t, logprobs: [] }),
+              "response.output_text.delta",
+            ),
+          ),
+        );
+        const annotations = citations.map((url, i) => ({
+          type: "url_citation",
+          start_index: 0,
+          end_index: Math.min(text.length, 10),
+          url,
+          title: `Source ${i + 1}`,
+        }));
+        annotations.forEach((a, i) =>
+          steps.push(() =>
+            send(
+              r("response.output_text.annotation.added", {
+                item_id: msgId,
+                output_index: oi,
+                content_index: 0,
+                annotation_index: i,
+                annotation: a,
+              }),
+              "response.output_text.annotation.added",
+            ),
+          ),
+        );
+        steps.push(() =>
+          send(
+            r("response.output_text.done", { item_id: msgId, output_index: oi, content_index: 0, text, logprobs: [] }),
+            "response.output_text.done",
+          ),
+        );
+        steps.push(() =>
+          send(
+            r("response.content_part.done", {
+              item_id: msgId,
+              output_index: oi,
+              content_index: 0,
+              part: { type: "output_text", text, annotations },
+            }),
+            "response.content_part.done",
+          ),
+        );
+        steps.push(() =>
+          send(
+            r("response.output_item.done", {
+              output_index: oi,
+              item: {
+                type: "message",
+                id: msgId,
+                status: "completed",
+                role: "assistant",
+                content: [{ type: "output_text", text, annotations }],
+              },
+            }),
+            "response.output_item.done",
+          ),
+        );
+      }
       const status = truncated ? "incomplete" : "completed";
-      const final = responsesObject({ id, created, model, text, citations, truncated, inputTokens, outputTokens, status });
+      const final = responsesObject({ id, created, model, text, citations, truncated, inputTokens, outputTokens, status, fnCalls });
       steps.push(() => send(r(`response.${status}`, { response: final }), `response.${status}`));
     }
 
@@ -427,6 +545,7 @@ function responsesObject(p: {
   inputTokens: number;
   outputTokens: number;
   status: string;
+  fnCalls: Array<{ name: string; args: string; callId: string; itemId: string }>;
 }) {
   const output: any[] = [];
   if (p.citations.length) {
@@ -437,25 +556,28 @@ function responsesObject(p: {
       action: { type: "search", query: "q", sources: p.citations.map((url) => ({ type: "url", url })) },
     });
   }
-  output.push({
-    type: "message",
-    id: `msg_${p.id}`,
-    status: "completed",
-    role: "assistant",
-    content: [
-      {
-        type: "output_text",
-        text: p.text,
-        annotations: p.citations.map((url, i) => ({
-          type: "url_citation",
-          start_index: 0,
-          end_index: Math.min(p.text.length, 10),
-          url,
-          title: `Source ${i + 1}`,
-        })),
-      },
-    ],
-  });
+  for (const c of p.fnCalls)
+    output.push({ id: c.itemId, type: "function_call", status: "completed", arguments: c.args, call_id: c.callId, name: c.name });
+  if (!p.fnCalls.length)
+    output.push({
+      type: "message",
+      id: `msg_${p.id}`,
+      status: "completed",
+      role: "assistant",
+      content: [
+        {
+          type: "output_text",
+          text: p.text,
+          annotations: p.citations.map((url, i) => ({
+            type: "url_citation",
+            start_index: 0,
+            end_index: Math.min(p.text.length, 10),
+            url,
+            title: `Source ${i + 1}`,
+          })),
+        },
+      ],
+    });
   return {
     id: p.id,
     object: "response",

@@ -2,7 +2,8 @@ import type { ApiRoute } from "../route";
 import { health, openApiDocumentRoute } from "./meta";
 import { openaiChatCompletions, openaiModels, openaiResponses } from "./openai";
 import { describeWorkflowRoute, getSessionRoute, mintToken, usage } from "./org";
-import { cancelRunRoute, getRunRoute, listRunsRoute, runWorkflow } from "./runs";
+import { cancelRunRoute, getRunRoute, listRunsRoute, runWorkflow, toolOutputsRoute } from "./runs";
+import { toolSigningSecretRoute } from "./tools";
 import { resumeRunStream, streamWorkflow } from "./streaming";
 import { exportWorkflowRoute } from "./workflow-export";
 import { runFeedbackRoute } from "./feedback";
@@ -29,6 +30,7 @@ export const API_ROUTES: ApiRoute[] = [
   listRunsRoute,
   getRunRoute,
   cancelRunRoute,
+  toolOutputsRoute,
   runFeedbackRoute,
   resumeRunStream,
   getSessionRoute,
@@ -41,6 +43,7 @@ export const API_ROUTES: ApiRoute[] = [
   publishWorkflowRoute,
   moveLabelRoute,
   promoteLabelRoute,
+  toolSigningSecretRoute,
   getBillingRoute,
   checkoutRoute,
   autoTopUpRoute,

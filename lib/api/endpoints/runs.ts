@@ -4,7 +4,8 @@ import { getRunForApi } from "@/lib/runs/get-run";
 import { publishedVersionOf } from "@/lib/runs/prepare-run";
 import { answerOfRun, respondJson } from "@/lib/transports/respond-json";
 import { prefersAsync, respondAsync } from "@/lib/runs/async-run";
-import { listRunsQuery, listRunsResponse, runBody, runQuery, runRecordResponse, runResponse } from "@/lib/runs/schemas";
+import { listRunsQuery, listRunsResponse, runBody, runQuery, runRecordResponse, runResponse, toolOutputsBody } from "@/lib/runs/schemas";
+import { submitToolOutputs } from "@/lib/transports/tool-outputs";
 import { visibleWorkflows } from "@/lib/auth/visibility";
 import { apiRoute } from "../route";
 import { AUTHED, IDEMPOTENCY_ERRORS, IDEMPOTENCY_HEADER, RUN_ERRORS, RUN_ID, STORY, WORKFLOW_ID } from "../route-doc";
@@ -127,4 +128,43 @@ export const cancelRunRoute = apiRoute(
     },
   },
   ({ ctx, params }) => cancelRun(ctx.principal, params.run_id),
+);
+
+// POST /api/v1/runs/:run_id/tool_outputs – answer a run's client tool calls (status requires_action); the model goes on in a new run
+export const toolOutputsRoute = apiRoute(
+  {
+    method: "POST",
+    path: "/api/v1/runs/{run_id}/tool_outputs",
+    auth: "apiKey",
+    needs: "run",
+    body: toolOutputsBody,
+    response: runResponse,
+    doc: {
+      operationId: "submitToolOutputs",
+      tag: "Runs",
+      summary: "Answer a run's client tool calls: the model goes on in a new run (previous_run_id), within 10 minutes",
+      description:
+        "A run whose model called a client tool (a `function` tool of the workflow) answers `status: requires_action` with its `tool_calls`; " +
+        "it is settled and holds no credits while it waits. Send one output per call within 10 minutes of its end (`expires_at`): the continuation is a new run of the same version, " +
+        "reserved and charged like any run, answered like POST /run (it may itself require action again). Each waiting run is answered once. " +
+        "`stream: true` streams the continuation as Server-Sent Events instead (the `sse` protocol of POST /run/{workflow_id}/stream).",
+      pathParams: RUN_ID,
+      body: {
+        description: "One output per pending tool call.",
+        examples: {
+          outputs: {
+            summary: "The weather tool's answer",
+            value: { tool_outputs: [{ tool_call_id: "call_abc123", output: '{"forecast":"sunny"}' }] },
+          },
+        },
+      },
+      ok: { description: "The continuation's answer (or, with `stream: true`, its SSE stream).", stream: ["sse"] },
+      errors: [...RUN_ERRORS, "run_not_found", "run_not_awaiting_tool_outputs"],
+      errorExamples: {
+        invalid_request: "tool_outputs: no output for call_abc123",
+        run_not_awaiting_tool_outputs: "Run is not waiting for tool outputs: its tool calls expired (10 minutes after the run ended)",
+      },
+    },
+  },
+  ({ req, ctx, params, body }) => submitToolOutputs(ctx.principal, params.run_id, body, req),
 );

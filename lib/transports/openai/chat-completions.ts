@@ -1,10 +1,10 @@
 import type { Principal } from "@/lib/auth/principal";
-import { completeRun, type RunRequest } from "@/lib/runs/open-run";
+import { clientToolCalls, completeRun, type RunRequest } from "@/lib/runs/open-run";
 import { runFailedError } from "@/lib/transports/run-failure";
 import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "@/lib/transports/protocols/types";
 import { respondStream } from "@/lib/transports/respond-stream";
 import type { ServerTiming } from "@/lib/server-timing";
-import { shapeConversation, turnOf } from "./conversation";
+import { callerTools, chatTurnOf, shapeConversation } from "./conversation";
 import type { ChatCompletionBody, chatCompletionResponse } from "./schemas";
 import { versionOfModel } from "./workflow-ref";
 import type { z } from "zod";
@@ -32,7 +32,12 @@ export async function chatCompletion({
   timing,
 }: Call): Promise<Response | z.input<typeof chatCompletionResponse>> {
   const version = await versionOfModel(principal, body.model);
-  const turns = body.messages.map((m, i) => turnOf(m.role, m.content, `messages[${i}].content`));
+  const turns = body.messages.map((m, i) => chatTurnOf(m, i));
+  const tools = callerTools(
+    body.tools?.map((t) => t.function),
+    body.tool_choice,
+    body.parallel_tool_calls,
+  );
   const run: Omit<RunRequest, "protocol"> = {
     principal,
     version,
@@ -40,7 +45,7 @@ export async function chatCompletion({
     timing,
     fields: { user: body.user ?? body.safety_identifier },
     // The raw object (the schema checked it is one): its keys exactly as sent.
-    shape: shapeConversation((rawBody.variables ?? {}) as Record<string, unknown>, turns, "variables", version),
+    shape: shapeConversation((rawBody.variables ?? {}) as Record<string, unknown>, turns, "variables", version, tools),
   };
   const model = body.model;
   if (body.stream) {
@@ -52,8 +57,10 @@ export async function chatCompletion({
       protocol: { name: "chat.completions", sink: (o) => chatCompletionSink(o, { model, includeUsage }) },
     });
   }
-  const { run: started, result, done } = await completeRun({ ...run, protocol: "chat.completions" }, req.signal);
+  const { run: started, result, done, toolExecutors } = await completeRun({ ...run, protocol: "chat.completions" }, req.signal);
   if (result.error) throw runFailedError(started.id, result);
+  // The workflow's server tools (http, mcp) ran inside the run: the caller sees only its own calls.
+  const calls = clientToolCalls(result.toolCalls, toolExecutors);
   return {
     id: started.id,
     object: "chat.completion",
@@ -62,9 +69,23 @@ export async function chatCompletion({
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content: result.text, refusal: null, annotations: urlCitations(result.citations, result.text) },
+        message: {
+          role: "assistant",
+          content: calls.length && !result.text ? null : result.text,
+          refusal: null,
+          annotations: urlCitations(result.citations, result.text),
+          ...(calls.length
+            ? {
+                tool_calls: calls.map((c) => ({
+                  id: c.toolCallId,
+                  type: "function" as const,
+                  function: { name: c.toolName, arguments: c.input },
+                })),
+              }
+            : {}),
+        },
         logprobs: null,
-        finish_reason: finishReasonOf(result.finishReason),
+        finish_reason: calls.length ? "tool_calls" : finishReasonOf(result.finishReason),
       },
     ],
     usage: { prompt_tokens: done.inputTokens, completion_tokens: done.outputTokens, total_tokens: done.totalTokens },
@@ -107,6 +128,15 @@ export function chatCompletionSink(
     ...(includeUsage ? { usage } : {}),
   });
   const choice = (delta: object, finish: string | null = null) => ({ index: 0, delta, logprobs: null, finish_reason: finish });
+  // Tool calls as OpenAI streams them: each opens with its index, id and name (arguments ""), then
+  // its arguments in pieces by index. Server tools (http, mcp) are the run's business: not sent.
+  const calls = new Map<string, number>();
+  const open = (toolCallId: string, toolName: string) => {
+    const index = calls.size;
+    calls.set(toolCallId, index);
+    send(chunk([choice({ tool_calls: [{ index, id: toolCallId, type: "function", function: { name: toolName, arguments: "" } }] })]));
+    return index;
+  };
   return {
     failureInStream: false,
     start(runId) {
@@ -115,6 +145,20 @@ export function chatCompletionSink(
     },
     text: (delta) => send(chunk([choice({ content: delta })])),
     source() {},
+    toolInputStart(e) {
+      if (!e.server) open(e.toolCallId, e.toolName);
+    },
+    toolInputDelta(id, delta) {
+      const index = calls.get(id);
+      if (index !== undefined && delta) send(chunk([choice({ tool_calls: [{ index, function: { arguments: delta } }] })]));
+    },
+    toolCall(c) {
+      // A provider that sends a call whole (no input deltas): streamed as one piece.
+      if (c.server || calls.has(c.toolCallId)) return;
+      const index = open(c.toolCallId, c.toolName);
+      send(chunk([choice({ tool_calls: [{ index, function: { arguments: c.input } }] })]));
+    },
+    toolResult() {},
     end(end: RunEnd) {
       if (end.status !== "completed") {
         send({
@@ -128,7 +172,7 @@ export function chatCompletionSink(
         });
         return body.close();
       }
-      send(chunk([choice({}, finishReasonOf(end.finishReason))]));
+      send(chunk([choice({}, end.toolCalls?.length ? "tool_calls" : finishReasonOf(end.finishReason))]));
       if (includeUsage) {
         send(
           chunk([], {

@@ -3,10 +3,10 @@ import type { WorkflowVersion } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { imageFilePart, isImageUrl, NOT_AN_IMAGE } from "@/lib/runs/image-parts";
 import type { Shaped } from "@/lib/runs/prepare-run";
-import { splitConversation } from "@/lib/transports/stream-inputs";
+import { splitConversation, type ChatTurn } from "@/lib/transports/stream-inputs";
 import { variablesOf } from "@/lib/workflows/template";
 
-export type Turn = { role: string; text: string; files: LanguageModelV4FilePart[] };
+export type Turn = ChatTurn & { files: LanguageModelV4FilePart[] };
 type Part = { type: string; text?: string; image_url?: unknown; detail?: unknown; file_id?: unknown };
 
 const TEXT_PARTS = new Set(["text", "input_text", "output_text"]);
@@ -56,7 +56,13 @@ function imagePart(p: Part, where: string): LanguageModelV4FilePart {
  * the rendered template, and the turns before it are the history; when nothing is left out, the
  * whole conversation follows the rendered prompt, as messages followed an OpenAI prompt.
  */
-export function shapeConversation(raw: Record<string, unknown>, turns: Turn[], param: string, version: WorkflowVersion) {
+export function shapeConversation(
+  raw: Record<string, unknown>,
+  turns: Turn[],
+  param: string,
+  version: WorkflowVersion,
+  tools?: Shaped["tools"],
+) {
   const images = new Set(
     variablesOf(version)
       .filter((v) => v.type === "image")
@@ -71,9 +77,9 @@ export function shapeConversation(raw: Record<string, unknown>, turns: Turn[], p
     if (missing !== undefined && c.last !== undefined) {
       const filled: Record<string, unknown> = Object.assign(Object.create(null), vars);
       filled[missing] = c.last;
-      return { vars: filled, history: c.before, files: c.lastFiles };
+      return { vars: filled, history: c.before, files: c.lastFiles, followUp: c.after, tools };
     }
-    return { vars, history: [], followUp: c.all };
+    return { vars, history: [], followUp: c.all, tools };
   };
 }
 
@@ -92,4 +98,51 @@ function variableValue(v: unknown, param: string, name: string, isImage: boolean
     param,
     'must be a string, number, boolean, {type: "input_text", text} or, for an image variable, {type: "input_image", image_url}',
   );
+}
+
+/**
+ * A Chat Completions message as a turn: an assistant message's `tool_calls` (arguments parsed; text
+ * that is not JSON is kept as a string), a `tool` message's result for `tool_call_id`.
+ */
+export function chatTurnOf(
+  m: {
+    role: string;
+    content?: string | Part[] | null;
+    tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> | null;
+    tool_call_id?: string;
+  },
+  i: number,
+): Turn {
+  const param = `messages[${i}]`;
+  if (m.role === "tool") {
+    if (m.tool_call_id === undefined) throw invalid(param, "is a tool message without a tool_call_id");
+    const t = turnOf("tool", m.content, `${param}.content`);
+    return { role: "tool", text: "", files: [], toolResult: { toolCallId: m.tool_call_id, output: t.text }, param };
+  }
+  const t = turnOf(m.role, m.content, `${param}.content`);
+  if (m.role !== "assistant" || !m.tool_calls?.length) return { ...t, param };
+  return {
+    ...t,
+    param,
+    toolCalls: m.tool_calls.map((c) => ({ toolCallId: c.id, toolName: c.function.name, input: parsedArguments(c.function.arguments) })),
+  };
+}
+
+/** A call's arguments as the model wrote them: JSON text, parsed (anything else is kept as the string it is). */
+export function parsedArguments(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return json;
+  }
+}
+
+/** The caller's tools in OpenAI's Chat (`{type, function: {…}}`) or Responses (`{type, name, …}`) form. */
+export function callerTools(
+  tools: Array<{ name: string; description?: string; parameters: Record<string, unknown> }> | undefined,
+  choice: unknown,
+  parallel: boolean | null | undefined,
+): Shaped["tools"] {
+  if (!tools?.length && choice === undefined && parallel == null) return undefined;
+  return { caller: tools ?? [], choice, parallel, param: "tools" };
 }

@@ -18,6 +18,7 @@ const SHAPES: Record<ErrorCode, { status?: number; type: string; code: string | 
   workflow_not_found: { type: "invalid_request_error", code: "model_not_found" },
   run_not_found: { type: "invalid_request_error", code: "not_found" },
   run_not_running: { type: "invalid_request_error", code: "conflict" },
+  run_not_awaiting_tool_outputs: { type: "invalid_request_error", code: "conflict" },
   idempotency_key_in_use: { type: "invalid_request_error", code: "conflict" },
   idempotency_key_reused: { type: "invalid_request_error", code: "idempotency_key_reused" },
   payload_too_large: { type: "invalid_request_error", code: "request_too_large" },

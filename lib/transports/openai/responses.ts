@@ -1,12 +1,12 @@
 import type { Principal } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors";
-import { completeRun, type RunRequest } from "@/lib/runs/open-run";
+import { clientToolCalls, completeRun, type RunRequest } from "@/lib/runs/open-run";
 import { runFailedError } from "@/lib/transports/run-failure";
 import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } from "@/lib/transports/protocols/types";
 import { respondStream } from "@/lib/transports/respond-stream";
 import type { ServerTiming } from "@/lib/server-timing";
 import { epoch } from "./chat-completions";
-import { shapeConversation, turnOf, type Turn } from "./conversation";
+import { callerTools, parsedArguments, shapeConversation, turnOf, type Turn } from "./conversation";
 import type { ResponsesBody } from "./schemas";
 import { checkTextFormat, type TextFormat } from "./text-format";
 import { versionOf, versionOfModel } from "./workflow-ref";
@@ -60,7 +60,17 @@ export async function createResponse({ req, principal, body, rawBody, headers, t
     timing,
     fields: { user },
     // The raw object (the schema checked it is one): its keys exactly as sent.
-    shape: shapeConversation(rawPrompt.variables ?? {}, inputTurns(body.input), "prompt.variables", version),
+    shape: shapeConversation(
+      rawPrompt.variables ?? {},
+      inputTurns(body.input),
+      "prompt.variables",
+      version,
+      callerTools(
+        body.tools?.map((t) => ({ name: t.name, description: t.description ?? undefined, parameters: t.parameters })),
+        body.tool_choice,
+        body.parallel_tool_calls,
+      ),
+    ),
   };
   const head = (id: string): Head => ({
     id,
@@ -74,28 +84,69 @@ export async function createResponse({ req, principal, body, rawBody, headers, t
   if (body.stream) {
     return respondStream(run, { req, resumable: false, headers, protocol: { name: "responses", sink: (o) => responsesSink(o, head) } });
   }
-  const { run: started, result, done } = await completeRun({ ...run, protocol: "responses" }, req.signal);
+  const { run: started, result, done, toolExecutors } = await completeRun({ ...run, protocol: "responses" }, req.signal);
   if (result.error) throw runFailedError(started.id, result);
   const status: Status = result.finishReason === "length" ? "incomplete" : "completed";
+  // The workflow's server tools (http, mcp) ran inside the run: the caller sees only its own calls.
+  const calls = clientToolCalls(result.toolCalls, toolExecutors);
   return responseObject(head(started.id), {
     status,
-    output: [message(started.id, "completed", result.text, result.citations)],
+    output: [
+      ...(result.text || !calls.length ? [message(started.id, "completed", result.text, result.citations)] : []),
+      ...calls.map((c, i) => functionCall(started.id, i, c, "completed")),
+    ],
     usage: { input_tokens: done.inputTokens, output_tokens: done.outputTokens, total_tokens: done.totalTokens },
   });
 }
 
-/** `input`: a string is one user message; items are messages of text and image parts. */
+/**
+ * `input`: a string is one user message; items are messages of text and image parts, the
+ * `function_call` items of an earlier response (consecutive ones are one assistant turn) and
+ * `function_call_output` items answering them.
+ */
 function inputTurns(input: ResponsesBody["input"]): Turn[] {
   if (input === undefined) return [];
   if (typeof input === "string") return [turnOf("user", input, "input")];
-  return input.map((item, i) => {
-    if (item.type !== undefined && item.type !== "message") {
-      throw new AppError("invalid_request", `input[${i}] is a ${item.type.slice(0, 40)} item: only messages are supported`, {
-        param: `input[${i}]`,
-      });
+  const turns: Turn[] = [];
+  input.forEach((item, i) => {
+    const param = `input[${i}]`;
+    const need = (field: "call_id" | "name", v: unknown): string => {
+      if (typeof v !== "string") throw new AppError("invalid_request", `Invalid parameter: ${param}.${field} is required`, { param });
+      return v;
+    };
+    if (item.type === "function_call") {
+      const call = {
+        toolCallId: need("call_id", item.call_id),
+        toolName: need("name", item.name),
+        input: parsedArguments(item.arguments ?? "{}"),
+      };
+      const prev = turns.at(-1);
+      if (prev?.role === "assistant" && prev.toolCalls) prev.toolCalls.push(call);
+      else turns.push({ role: "assistant", text: "", files: [], toolCalls: [call], param });
+      return;
     }
-    return turnOf(item.role ?? "user", item.content, `input[${i}].content`);
+    if (item.type === "function_call_output") {
+      const output = typeof item.output === "string" ? item.output : turnOf("tool", item.output ?? "", `${param}.output`).text;
+      turns.push({ role: "tool", text: "", files: [], toolResult: { toolCallId: need("call_id", item.call_id), output }, param });
+      return;
+    }
+    if (item.type !== undefined && item.type !== "message") {
+      throw new AppError(
+        "invalid_request",
+        `${param} is a ${item.type.slice(0, 40)} item: only messages, function_call and function_call_output items are supported`,
+        { param },
+      );
+    }
+    turns.push({ ...turnOf(item.role ?? "user", item.content, `${param}.content`), param });
   });
+  return turns;
+}
+
+type FnCall = { toolCallId: string; toolName: string; input: string };
+
+/** A function_call output item; `fc_<run>_<n>` identifies the item, `call_id` the call (the model's id). */
+function functionCall(runId: string, n: number, c: FnCall, status: "in_progress" | "completed") {
+  return { type: "function_call", id: `fc_${runId}_${n}`, call_id: c.toolCallId, name: c.toolName, arguments: c.input, status };
 }
 
 type Usage = { input_tokens: number; output_tokens: number; total_tokens: number };
@@ -152,19 +203,60 @@ function responseObject(h: Head, r: { status: Status; output: unknown[]; usage: 
 
 /**
  * The Responses event stream, as the SDKs accumulate it: response.created, response.in_progress,
- * one assistant message (output_item.added, content_part.added, output_text.delta…,
- * output_text.done, content_part.done, output_item.done), then response.completed (or
+ * the output items — an assistant message (output_item.added, content_part.added,
+ * output_text.delta…, output_text.done, content_part.done, output_item.done) once text comes, and
+ * a function_call item per client tool call (output_item.added, function_call_arguments.delta…,
+ * function_call_arguments.done, output_item.done) — then response.completed (or
  * response.incomplete when the output limit cut it, response.failed when the run failed). Each
- * event carries `sequence_number`, from 0.
+ * event carries `sequence_number`, from 0. Server tools (http, mcp) are not shown.
  */
 export function responsesSink({ onCancel }: SinkOptions, headOf: (id: string) => Head): StreamSink {
   const body = controlledByteStream(onCancel);
   let seq = 0;
   let head!: Head;
   let text = "";
+  /** The output items so far, in order; the message's index while it is open. */
+  const items: object[] = [];
+  let msgIndex: number | undefined;
+  let msgDone = false;
+  const calls = new Map<string, { index: number; n: number; name: string; args: string; done: boolean }>();
   const send = (type: string, data: object) =>
     body.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
-  const at = () => ({ item_id: `msg_${head.id}`, output_index: 0, content_index: 0 });
+  const at = () => ({ item_id: `msg_${head.id}`, output_index: msgIndex!, content_index: 0 });
+  const openMessage = () => {
+    if (msgIndex !== undefined) return;
+    msgIndex = items.length;
+    items.push(message(head.id, "in_progress", "", []));
+    send("response.output_item.added", { output_index: msgIndex, item: items[msgIndex] });
+    send("response.content_part.added", { ...at(), part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
+  };
+  const closeMessage = (status: Exclude<Status, "failed">, citations: string[]) => {
+    if (msgIndex === undefined || msgDone) return;
+    msgDone = true;
+    const part = outputText(text, citations);
+    send("response.output_text.done", { ...at(), text, logprobs: [] });
+    send("response.content_part.done", { ...at(), part });
+    items[msgIndex] = { ...message(head.id, status, text, citations), content: [part] };
+    send("response.output_item.done", { output_index: msgIndex, item: items[msgIndex] });
+  };
+  const openCall = (toolCallId: string, toolName: string) => {
+    closeMessage("completed", []);
+    const c = { index: items.length, n: calls.size, name: toolName, args: "", done: false };
+    calls.set(toolCallId, c);
+    items.push(functionCall(head.id, c.n, { toolCallId, toolName, input: "" }, "in_progress"));
+    send("response.output_item.added", { output_index: c.index, item: items[c.index] });
+    return c;
+  };
+  const finishCall = (toolCallId: string, input: string) => {
+    const c = calls.get(toolCallId)!;
+    if (c.done) return;
+    c.done = true;
+    c.args = input;
+    const item_id = `fc_${head.id}_${c.n}`;
+    send("response.function_call_arguments.done", { item_id, output_index: c.index, arguments: input });
+    items[c.index] = functionCall(head.id, c.n, { toolCallId, toolName: c.name, input }, "completed");
+    send("response.output_item.done", { output_index: c.index, item: items[c.index] });
+  };
   return {
     failureInStream: false,
     start(runId) {
@@ -172,29 +264,50 @@ export function responsesSink({ onCancel }: SinkOptions, headOf: (id: string) =>
       const initial = responseObject(head, { status: "in_progress", output: [], usage: null });
       send("response.created", { response: initial });
       send("response.in_progress", { response: initial });
-      send("response.output_item.added", { output_index: 0, item: message(runId, "in_progress", "", []) });
-      send("response.content_part.added", { ...at(), part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
     },
     text(delta) {
+      if (msgDone) return; // text after a tool call: not a shape the SDKs expect (the models do not send it)
+      openMessage();
       text += delta;
       send("response.output_text.delta", { ...at(), delta, logprobs: [] });
     },
     source() {},
+    toolInputStart(e) {
+      if (!e.server) openCall(e.toolCallId, e.toolName);
+    },
+    toolInputDelta(id, delta) {
+      const c = calls.get(id);
+      if (!c || c.done || !delta) return;
+      c.args += delta;
+      send("response.function_call_arguments.delta", { item_id: `fc_${head.id}_${c.n}`, output_index: c.index, delta });
+    },
+    toolCall(c) {
+      if (c.server) return;
+      if (!calls.has(c.toolCallId)) {
+        openCall(c.toolCallId, c.toolName);
+        send("response.function_call_arguments.delta", {
+          item_id: `fc_${head.id}_${calls.get(c.toolCallId)!.n}`,
+          output_index: calls.get(c.toolCallId)!.index,
+          delta: c.input,
+        });
+      }
+      finishCall(c.toolCallId, c.input);
+    },
+    toolResult() {},
     end(end: RunEnd) {
       if (end.status !== "completed") {
         const error = { code: "server_error", message: `Failed to run workflow (${end.error?.code ?? end.status})` };
-        send("response.failed", {
-          response: responseObject(head, { status: "failed", output: [message(head.id, "incomplete", text, [])], usage: end.usage, error }),
-        });
+        if (msgIndex !== undefined && !msgDone) items[msgIndex] = message(head.id, "incomplete", text, []);
+        const output = items.length ? items : [message(head.id, "incomplete", text, [])];
+        send("response.failed", { response: responseObject(head, { status: "failed", output, usage: end.usage, error }) });
         return body.close();
       }
       const status: Status = end.finishReason === "length" ? "incomplete" : "completed";
-      const part = outputText(end.text, end.citations);
-      send("response.output_text.done", { ...at(), text: end.text, logprobs: [] });
-      send("response.content_part.done", { ...at(), part });
-      const item = { ...message(head.id, status, end.text, end.citations), content: [part] };
-      send("response.output_item.done", { output_index: 0, item });
-      send(`response.${status}`, { response: responseObject(head, { status, output: [item], usage: end.usage }) });
+      // Nothing at all (an empty answer): still one message item, as before tools.
+      if (!items.length) openMessage();
+      text = msgIndex !== undefined && !msgDone ? end.text : text;
+      closeMessage(status, end.citations);
+      send(`response.${status}`, { response: responseObject(head, { status, output: items, usage: end.usage }) });
       body.close();
     },
     response(headers) {

@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { documentAs } from "@/lib/validation/documented-as";
 import { inputValue } from "@/lib/workflows/schemas";
+import { MAX_TOOLS, TOOL_NAME, toolParameters } from "@/lib/workflows/tools";
+import { MAX_TOOL_IO_CHARS } from "@/lib/transports/stream-inputs";
 
 // Request and response shapes of the OpenAI-compatible surface. Bodies are not strict: the SDKs
 // send whatever parameters their caller set, and the ones a workflow decides for itself (model
-// settings, tools) are accepted and ignored, as OpenAI's Prompts did for a prompt's own settings.
+// settings) are accepted and ignored, as OpenAI's Prompts did for a prompt's own settings. Tools the
+// caller sends are offered beside the workflow's own (issue 31; lib/llm/model-tools.ts).
 
 const noNul = (s: string) => !s.includes("\u0000");
 const endUser = z
@@ -38,6 +41,36 @@ const content = z.union([z.string(), z.array(contentPart).max(100, "may hold at 
   error: "must be a string or an array of parts",
 });
 
+const toolName = z.string().regex(TOOL_NAME, "must match ^[a-zA-Z0-9_-]{1,64}$");
+const noParameters = { type: "object", properties: {} };
+/** Parallel calls one assistant message may carry. */
+const MAX_CALLS_PER_MESSAGE = 64;
+const toolsMeta = {
+  description: `Function tools, offered to the model beside the workflow's own client tools (at most ${MAX_TOOLS}; a name the workflow's tools use is a 400). Its call ends the turn with \`finish_reason: "tool_calls"\`; send the assistant message and \`role: "tool"\` results back to continue. The workflow's server tools (http, mcp) never appear.`,
+};
+const toolChoiceMeta = {
+  description: '`"auto"` (default), `"none"`, `"required"`, or `{type: "function", function: {name}}` naming an offered tool.',
+};
+
+export const chatTool = z.object({
+  type: z.literal("function", { error: 'must be "function": only function tools are supported' }),
+  function: z.object({
+    name: toolName,
+    description: z.string().max(4_000).optional(),
+    parameters: toolParameters.default(noParameters).meta({ description: "A JSON Schema object (at most 20,000 characters)." }),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const chatToolCall = z.object({
+  id: z.string().min(1).max(200),
+  type: z.literal("function").optional(),
+  function: z.object({
+    name: z.string().max(64),
+    arguments: z.string().max(MAX_TOOL_IO_CHARS, `must be at most ${MAX_TOOL_IO_CHARS} characters`),
+  }),
+});
+
 export const chatCompletionBody = z.object({
   model: z
     .string({ error: "is required: the workflow id (wf_…), optionally @label or @version" })
@@ -51,6 +84,12 @@ export const chatCompletionBody = z.object({
             error: "must be system, developer, user, assistant or tool",
           }),
           content: content.nullish(),
+          tool_calls: z
+            .array(chatToolCall)
+            .max(MAX_CALLS_PER_MESSAGE, `may hold at most ${MAX_CALLS_PER_MESSAGE} calls`)
+            .nullish()
+            .meta({ description: "An assistant message's tool calls, as the model made them (sent back with their results)." }),
+          tool_call_id: z.string().max(200).optional().meta({ description: "A `tool` message: the call it answers." }),
         },
         { error: "must be an object" },
       ),
@@ -65,6 +104,9 @@ export const chatCompletionBody = z.object({
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
   n: z.literal(1, { error: "must be 1: a workflow run has one answer" }).nullish(),
+  tools: z.array(chatTool).max(MAX_TOOLS, `may hold at most ${MAX_TOOLS} tools`).optional().meta(toolsMeta),
+  tool_choice: z.unknown().optional().meta(toolChoiceMeta),
+  parallel_tool_calls: z.boolean().nullish(),
   user: endUser.optional(),
   safety_identifier: endUser.optional(),
   metadata: metadata.optional(),
@@ -76,9 +118,24 @@ const inputItem = z.looseObject(
     type: z.string().optional(),
     role: z.string().optional(),
     content: content.optional(),
+    call_id: z.string().min(1).max(200).optional().meta({ description: "`function_call` and `function_call_output` items: the call." }),
+    name: z.string().max(64).optional(),
+    arguments: z.string().max(MAX_TOOL_IO_CHARS, `must be at most ${MAX_TOOL_IO_CHARS} characters`).optional(),
+    output: z
+      .union([z.string().max(MAX_TOOL_IO_CHARS, `must be at most ${MAX_TOOL_IO_CHARS} characters`), z.array(contentPart).max(100)])
+      .optional()
+      .meta({ description: "A `function_call_output` item: the tool's result." }),
   },
   { error: "must be an object" },
 );
+
+export const responsesTool = z.object({
+  type: z.literal("function", { error: 'must be "function": only function tools are supported' }),
+  name: toolName,
+  description: z.string().max(4_000).nullish(),
+  parameters: toolParameters.default(noParameters),
+  strict: z.boolean().nullish(),
+});
 
 export const responsesBody = z.object({
   prompt: z
@@ -109,8 +166,19 @@ export const responsesBody = z.object({
     .optional()
     .meta({
       description:
-        "More user content: fills the first variable the prompt's `variables` leave out, else follows the rendered prompt. Text and `input_image` parts (https: or data:image URLs, passed to the model, never fetched).",
+        "More user content: fills the first variable the prompt's `variables` leave out, else follows the rendered prompt. Text and `input_image` parts (https: or data:image URLs, passed to the model, never fetched). To continue after tool calls, send the `function_call` items the response had and a `function_call_output` {call_id, output} for each.",
     }),
+  tools: z
+    .array(responsesTool)
+    .max(MAX_TOOLS, `may hold at most ${MAX_TOOLS} tools`)
+    .optional()
+    .meta({
+      description: `Function tools {type: "function", name, description?, parameters}, offered beside the workflow's own client tools (at most ${MAX_TOOLS}; a name the workflow's tools use is a 400). Their calls come back as \`function_call\` output items. The workflow's server tools (http, mcp) never appear.`,
+    }),
+  tool_choice: z.unknown().optional().meta({
+    description: '`"auto"` (default), `"none"`, `"required"`, or `{type: "function", name}` naming an offered tool.',
+  }),
+  parallel_tool_calls: z.boolean().nullish(),
   stream: z.boolean().nullish(),
   text: z
     .looseObject(
@@ -140,9 +208,17 @@ export const chatCompletionResponse = z.object({
   choices: z.array(
     z.object({
       index: z.number().int(),
-      message: z.object({ role: z.literal("assistant"), content: z.string(), refusal: z.null(), annotations: z.array(z.unknown()) }),
+      message: z.object({
+        role: z.literal("assistant"),
+        content: z.string().nullable(),
+        refusal: z.null(),
+        annotations: z.array(z.unknown()),
+        tool_calls: z
+          .array(z.object({ id: z.string(), type: z.literal("function"), function: z.object({ name: z.string(), arguments: z.string() }) }))
+          .optional(),
+      }),
       logprobs: z.null(),
-      finish_reason: z.enum(["stop", "length", "content_filter"]),
+      finish_reason: z.enum(["stop", "length", "content_filter", "tool_calls"]),
     }),
   ),
   usage,

@@ -2,7 +2,10 @@ import { controlledByteStream, type RunEnd, type SinkOptions, type StreamSink } 
 
 // AI SDK 4's data stream protocol: what its useChat reads by default (`import { useChat } from
 // "ai/react"`, the stream endpoint's own example in docs/contract.md). One `<code>:<json>\n` line per part: `f` start step, `0`
-// text, `h` source, `8` message annotations, `e` finish step, `d` finish message, `3` error.
+// text, `h` source, `b`/`c` a tool call's start and argument deltas, `9` the tool call, `a` a
+// (server) tool's result, `8` message annotations, `e` finish step, `d` finish message, `3` error.
+// A run that ends with client tool calls finishes with "tool-calls": v4's useChat runs them
+// (onToolCall) and, with `maxSteps`, sends the conversation back with their results.
 
 const line = (code: string, value: unknown) => `${code}:${JSON.stringify(value)}\n`;
 
@@ -36,8 +39,17 @@ export function dataSink({ onCancel }: SinkOptions): StreamSink {
     source(url, title) {
       body.write(line("h", { sourceType: "url", id: `source-${sources++}`, url, ...(title ? { title } : {}) }));
     },
+    toolInputStart: (e) => body.write(line("b", { toolCallId: e.toolCallId, toolName: e.toolName })),
+    toolInputDelta: (id, delta) => body.write(line("c", { toolCallId: id, argsTextDelta: delta })),
+    toolCall(c) {
+      body.write(line("9", { toolCallId: c.toolCallId, toolName: c.toolName, args: parsedArgs(c.input) }));
+    },
+    toolResult(r) {
+      body.write(line("a", { toolCallId: r.toolCallId, result: r.isError ? { error: r.output } : parsedArgs(r.output) }));
+    },
     end(end) {
-      const finishReason = end.status === "completed" ? "stop" : end.status === "failed" ? "error" : "other";
+      const finishReason =
+        end.status === "completed" ? (end.toolCalls?.length ? "tool-calls" : "stop") : end.status === "failed" ? "error" : "other";
       const usage = { promptTokens: end.usage.input_tokens, completionTokens: end.usage.output_tokens };
       body.write(line("e", { finishReason, usage, isContinued: false }) + line("8", [runAnnotation(end)]));
       body.write(
@@ -51,4 +63,12 @@ export function dataSink({ onCancel }: SinkOptions): StreamSink {
       return new Response(body.stream, { status: 200, headers });
     },
   };
+}
+
+function parsedArgs(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return json;
+  }
 }

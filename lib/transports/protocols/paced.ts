@@ -10,7 +10,11 @@ export type Pacing = {
   maxMs: number;
 };
 
-type Item = { t: "text"; s: string } | { t: "source"; url: string; title?: string } | { t: "end"; end: RunEnd };
+type Item =
+  | { t: "text"; s: string }
+  | { t: "source"; url: string; title?: string }
+  | { t: "other"; emit: (s: StreamSink) => void }
+  | { t: "end"; end: RunEnd };
 
 /**
  * Index just past the first `n` code points of `s`, or -1 when `s` holds fewer (a high surrogate
@@ -48,6 +52,7 @@ export function paced(sink: StreamSink, { delayMs, chunkSize, maxMs }: Pacing): 
       const item = queue.shift()!;
       if (item.t === "source") sink.source(item.url, item.title);
       else if (item.t === "end") sink.end(item.end);
+      else if (item.t === "other") item.emit(sink);
       else {
         startedAt ??= performance.now();
         sink.text(item.s, index++);
@@ -87,6 +92,24 @@ export function paced(sink: StreamSink, { delayMs, chunkSize, maxMs }: Pacing): 
     },
     source(url, title) {
       queue.push({ t: "source", url, title });
+      pump();
+    },
+    // Tool events keep their place after the text before them.
+    toolInputStart(e) {
+      cut(true);
+      queue.push({ t: "other", emit: (s) => s.toolInputStart(e) });
+      pump();
+    },
+    toolInputDelta(id, delta) {
+      queue.push({ t: "other", emit: (s) => s.toolInputDelta(id, delta) });
+      pump();
+    },
+    toolCall(c) {
+      queue.push({ t: "other", emit: (s) => s.toolCall(c) });
+      pump();
+    },
+    toolResult(r) {
+      queue.push({ t: "other", emit: (s) => s.toolResult(r) });
       pump();
     },
     end(end) {

@@ -31,6 +31,22 @@ export function sseSink({ onCancel, sessionId }: SinkOptions & { sessionId?: str
     },
     text: (content, index) => body.write(frame("chunk", { content, index }, index)),
     source() {},
+    // Arguments are sent whole, once the call is complete: one event per call is what SSE clients act on.
+    toolInputStart() {},
+    toolInputDelta() {},
+    toolCall(c) {
+      body.write(
+        frame("tool_call", {
+          tool_call_id: c.toolCallId,
+          name: c.toolName,
+          arguments: c.input,
+          executed_by: c.server ? "server" : "client",
+        }),
+      );
+    },
+    toolResult(r) {
+      body.write(frame("tool_result", { tool_call_id: r.toolCallId, name: r.toolName, output: r.output, is_error: r.isError === true }));
+    },
     end(end) {
       clearInterval(keepAlive);
       if (end.error && end.status === "failed") {
@@ -49,6 +65,7 @@ export function sseSink({ onCancel, sessionId }: SinkOptions & { sessionId?: str
           execution_time: end.executionTimeS,
           citations: end.citations,
           credits_charged: end.creditsCharged,
+          ...(end.toolCalls?.length ? { finish_reason: "tool_calls" } : {}),
           ...(end.output !== undefined ? { output: end.output } : {}),
         }),
       );

@@ -8,6 +8,11 @@ export function textSink({ onCancel }: SinkOptions): StreamSink {
     start() {},
     text: (delta) => body.write(delta),
     source() {},
+    // Plain text carries the answer's text only: tool calls have no place in it.
+    toolInputStart() {},
+    toolInputDelta() {},
+    toolCall() {},
+    toolResult() {},
     end(end) {
       // Plain text has no error frame: a failed or cut stream must not look complete, so the
       // body errors and the connection is aborted rather than ended cleanly.

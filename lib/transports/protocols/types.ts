@@ -2,6 +2,18 @@ import type { RunEnd } from "@/lib/runs/run-end";
 export type { RunEnd };
 
 /**
+ * A tool call as a stream reports it (issue 31). `input` is its arguments' JSON text. `server`: the
+ * run executes it (an http or mcp tool) and feeds the answer back to the model; otherwise it is a
+ * client tool, whose call ends the run's turn and goes to the caller. The OpenAI-compatible
+ * streams hide server tools; the UI, data and SSE protocols show both.
+ */
+export type ToolCallEvent = { toolCallId: string; toolName: string; input: string; server: boolean };
+/** The start of a tool call whose arguments then stream as JSON text deltas (toolInputDelta). */
+export type ToolInputStartEvent = { toolCallId: string; toolName: string; server: boolean };
+/** A server tool's answer as fed back to the model (`isError`: it failed or timed out; `output` says how). */
+export type ToolResultEvent = { toolCallId: string; toolName: string; output: string; isError?: boolean };
+
+/**
  * One wire protocol. The run writes events; the sink frames them and owns the Response body.
  * `onCancel` is how a sink reports that its reader went away (client disconnect).
  */
@@ -9,6 +21,12 @@ export interface StreamSink {
   start(runId: string): void;
   text(delta: string, index: number): void;
   source(url: string, title?: string): void;
+  /** A tool call begins; its arguments follow as deltas, then toolCall() with the whole call. */
+  toolInputStart(e: ToolInputStartEvent): void;
+  toolInputDelta(toolCallId: string, delta: string): void;
+  toolCall(call: ToolCallEvent): void;
+  /** A server tool answered (the run goes on with another model call). */
+  toolResult(result: ToolResultEvent): void;
   end(end: RunEnd): void;
   response(headers: Headers): Response;
   /**

@@ -17,8 +17,16 @@ export function uiSink({ onCancel }: SinkOptions): StreamSink {
     },
     onError: () => "Failed to run workflow",
   });
-  const textId = "text-0";
+  let texts = 0;
+  let textId = "text-0";
   let textOpen = false;
+  const closeText = () => {
+    if (!textOpen) return;
+    writer.write({ type: "text-end", id: textId });
+    textOpen = false;
+    textId = `text-${++texts}`;
+  };
+  const started = new Set<string>();
   let sources = 0;
   return {
     failureInStream: true,
@@ -36,8 +44,42 @@ export function uiSink({ onCancel }: SinkOptions): StreamSink {
     source(url, title) {
       writer.write({ type: "source-url", sourceId: `source-${sources++}`, url, ...(title ? { title } : {}) });
     },
+    // Tool parts as streamText's UI stream writes them, so useChat's onToolCall, addToolOutput and
+    // lastAssistantMessageIsCompleteWithToolCalls work unchanged. A server tool (http, mcp) is
+    // `providerExecuted`: Flowgate is the provider as the browser sees it, so useChat does not
+    // call onToolCall for it, and its output part follows in the same message.
+    toolInputStart(e) {
+      closeText();
+      started.add(e.toolCallId);
+      writer.write({
+        type: "tool-input-start",
+        toolCallId: e.toolCallId,
+        toolName: e.toolName,
+        ...(e.server ? { providerExecuted: true } : {}),
+      });
+    },
+    toolInputDelta(id, delta) {
+      if (started.has(id)) writer.write({ type: "tool-input-delta", toolCallId: id, inputTextDelta: delta });
+    },
+    toolCall(c) {
+      closeText();
+      writer.write({
+        type: "tool-input-available",
+        toolCallId: c.toolCallId,
+        toolName: c.toolName,
+        input: parsedInput(c.input),
+        ...(c.server ? { providerExecuted: true } : {}),
+      });
+    },
+    toolResult(r) {
+      writer.write(
+        r.isError
+          ? { type: "tool-output-error", toolCallId: r.toolCallId, errorText: r.output, providerExecuted: true }
+          : { type: "tool-output-available", toolCallId: r.toolCallId, output: parsedInput(r.output), providerExecuted: true },
+      );
+    },
     end(end) {
-      if (textOpen) writer.write({ type: "text-end", id: textId });
+      closeText();
       writer.write({ type: "finish-step" });
       const metadata = {
         run_id: end.runId,
@@ -54,7 +96,7 @@ export function uiSink({ onCancel }: SinkOptions): StreamSink {
         writer.write({ type: "abort", reason: "canceled" });
         writer.write({ type: "message-metadata", messageMetadata: metadata });
       } else {
-        writer.write({ type: "finish", finishReason: "stop", messageMetadata: metadata });
+        writer.write({ type: "finish", finishReason: end.toolCalls?.length ? "tool-calls" : "stop", messageMetadata: metadata });
       }
       finish();
     },
@@ -78,4 +120,13 @@ export function uiSink({ onCancel }: SinkOptions): StreamSink {
       return new Response(out.stream, { status: res.status, headers: res.headers });
     },
   };
+}
+
+/** A tool's JSON text as the value the UI parts carry (text that is not JSON stays a string). */
+function parsedInput(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return json;
+  }
 }

@@ -6,6 +6,7 @@ import { runPageData } from "@/lib/dashboard/page-data";
 import { isAppError } from "@/lib/errors";
 import { redactionNote } from "@/lib/retention/redaction-note";
 import { AddToDataset } from "./add-to-dataset";
+import { RunSteps } from "./run-steps";
 
 export const dynamic = "force-dynamic";
 
@@ -94,6 +95,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           </table>
         </Card>
       ) : null}
+      {r.steps?.length ? <RunSteps steps={r.steps} stopReason={r.stopReason} /> : null}
       {r.errorMessage ? (
         <Card title="Error">
           <p role="alert" className="text-sm text-red-700 dark:text-red-400">
