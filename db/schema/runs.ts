@@ -10,6 +10,8 @@ export const RUN_SOURCES = ["api", "stream", "playground", "openai", "eval"] as 
 export type RunSource = (typeof RUN_SOURCES)[number];
 
 export type RunPrice = { input: number; output: number };
+/** A client tool call a run ended with (issue 31): the caller runs it. `arguments`: JSON text as the model wrote it. */
+export type RunToolCall = { id: string; name: string; arguments: string };
 export type RunAttempt = {
   model: string;
   provider: string;
@@ -64,6 +66,8 @@ export const runs = pgTable(
     prices: jsonb("prices").$type<Record<string, RunPrice>>(),
     /** Every model call the run made (retries, fallbacks), in order. */
     attempts: jsonb("attempts").$type<RunAttempt[]>(),
+    /** The client tool calls the run ended with (its turn ended for the caller to run them); null: none. */
+    toolCalls: jsonb("tool_calls").$type<RunToolCall[]>(),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     /** End-user attribution and conversation grouping (the SSE contract's session_id, docs/contract.md). */

@@ -31,6 +31,8 @@ export function serializeRun(r: Run): RunRecord {
     first_token_ms: r.firstTokenMs,
     latency_ms: r.latencyMs,
     attempts: r.attempts ?? [],
+    finish_reason: r.toolCalls?.length ? "tool_calls" : null,
+    tool_calls: r.toolCalls ?? [],
   };
 }
 
