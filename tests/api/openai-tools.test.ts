@@ -123,7 +123,9 @@ describe.each([false, true])("responses with tools (stream: %s)", (stream) => {
       ? await c.responses.stream({ prompt: { id: f.workflowId }, input: "Weather in Paris?" }).finalResponse()
       : await c.responses.create({ prompt: { id: f.workflowId }, input: "Weather in Paris?" });
     expect(first.status).toBe("completed");
-    const calls = first.output.filter((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === "function_call");
+    const calls = (first.output as OpenAI.Responses.ResponseOutputItem[]).filter(
+      (o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === "function_call",
+    );
     expect(calls).toHaveLength(1);
     expect(first.output).toHaveLength(1); // no empty message beside the call
     const call = calls[0]!;
@@ -166,7 +168,7 @@ describe("bounds and mistakes: a 400 in OpenAI's error shape, nothing sent upstr
   const expect400 = async (p: Promise<unknown>, param: string | null, message: RegExp) => {
     const fake = await upstream();
     const before = fake.requests.length;
-    const e = (await p.catch((x: unknown) => x)) as OpenAI.APIError;
+    const e = (await p.catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect(e.param).toBe(param);
     expect(e.message).toMatch(message);
@@ -235,9 +237,9 @@ describe("bounds and mistakes: a 400 in OpenAI's error shape, nothing sent upstr
       ...assistant,
       tool_calls: [{ ...assistant.tool_calls[0]!, function: { name: "get_weather", arguments: "x".repeat(100_001) } }],
     };
-    const e = (await c.chat.completions
-      .create({ model: f.workflowId, messages: [user, huge] })
-      .catch((x: unknown) => x)) as OpenAI.APIError;
+    const e = (await c.chat.completions.create({ model: f.workflowId, messages: [user, huge] }).catch((x: unknown) => x)) as InstanceType<
+      typeof OpenAI.APIError
+    >;
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect(e.message).toMatch(/at most 100000 characters/);
     await expect400(
