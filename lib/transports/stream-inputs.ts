@@ -48,6 +48,15 @@ function messageText(m: NonNullable<StreamBody["messages"]>[number]): string {
   return "";
 }
 
+/**
+ * The assistant message a useChat request continues: the last message, when it is the assistant's
+ * (sendAutomaticallyWhen resubmits it once its tool outputs are in).
+ */
+export function continuedMessageId(fields: StreamBody): string | undefined {
+  const last = fields.messages?.at(-1);
+  return last?.role === "assistant" && typeof last.id === "string" && last.id ? last.id.slice(0, 200) : undefined;
+}
+
 /** The SSE protocol's `parameters` that steer the stream (pacingOf), not the template. */
 const STREAM_CONTROLS = new Set(["stream_delay_ms", "chunk_size"]);
 
