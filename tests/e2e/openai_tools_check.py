@@ -8,10 +8,11 @@ request answers the tool call, the second (the call and its result sent back) th
 
 import json
 import os
+import sys
 
 from openai import OpenAI
 
-client = OpenAI(base_url=os.environ["FLOWGATE_URL"] + "/api/v1/openai", api_key=os.environ["FLOWGATE_KEY"], max_retries=0)
+client = OpenAI(base_url=os.environ["FLOWGATE_URL"] + "/api/v1/openai", api_key=os.environ["FLOWGATE_KEY"], max_retries=0, timeout=20)
 MODEL = os.environ["TOOLS_ID"]
 out = {}
 
@@ -30,6 +31,7 @@ out["chat"] = {
     "answer_finish_reason": second.choices[0].finish_reason,
 }
 
+print("step: Chat completions, streamed", file=sys.stderr)
 # Chat completions, streamed: the tool call rebuilt from its deltas by index, as the docs show.
 calls, finish = {}, None
 for chunk in client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Weather in Oslo?"}], stream=True):
@@ -57,6 +59,7 @@ for chunk in client.chat.completions.create(
         text += chunk.choices[0].delta.content or ""
 out["chat_stream"] = {"finish_reason": finish, "calls": len(calls), "name": c["name"], "arguments": json.loads(c["arguments"]), "answer": text}
 
+print("step: Responses, not streamed", file=sys.stderr)
 # Responses, not streamed: function_call items, continued with function_call_output.
 r = client.responses.create(prompt={"id": MODEL}, input="Weather in Rome?")
 fc = [o for o in r.output if o.type == "function_call"][0]
@@ -66,14 +69,16 @@ r2 = client.responses.create(
 )
 out["responses"] = {"types": [o.type for o in r.output], "name": fc.name, "arguments": json.loads(fc.arguments), "answer": r2.output_text}
 
+print("step: Responses, streamed", file=sys.stderr)
 # Responses, streamed: the events as the SDK reads them, and its final response.
 events = []
-with client.responses.stream(prompt={"id": MODEL}, input="Weather in Lima?") as s:
+with client.responses.stream(model=MODEL, prompt={"id": MODEL}, input="Weather in Lima?") as s:
     for e in s:
         events.append(e.type)
     final = s.get_final_response()
 fc = [o for o in final.output if o.type == "function_call"][0]
-with client.responses.stream(
+with client.responses.stream(  # its helper insists on a model: the workflow id (ignored beside the prompt)
+    model=MODEL,
     prompt={"id": MODEL},
     input=[{"role": "user", "content": "Weather in Lima?"}, fc.model_dump(exclude_none=True), {"type": "function_call_output", "call_id": fc.call_id, "output": "mild, 18C"}],
 ) as s:

@@ -56,7 +56,7 @@ function Chat() {
                     data-state={t.state}
                     style={{ border: "1px solid #ccd", padding: 6, margin: "6px 0", fontFamily: "monospace" }}
                   >
-                    🔧 {t.type.slice(5)}({JSON.stringify(t.input)}) · {t.state}
+                    tool {t.type.slice(5)}({JSON.stringify(t.input)}) · {t.state}
                     {t.state === "output-available" ? <div className="tool-output">→ {JSON.stringify(t.output)}</div> : null}
                   </div>
                 );
