@@ -1,6 +1,11 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../index";
-import { runs, workflowVersions, type Run } from "../schema";
+import { runs, workflowVersions, type Run, type RunToolCall } from "../schema";
+
+/** Records the client tool calls a finished run ended with (not money: after its settlement, on its own). */
+export async function setRunToolCalls(tx: DbOrTx, { runId, toolCalls }: { runId: string; toolCalls: RunToolCall[] }) {
+  await tx.update(runs).set({ toolCalls }).where(eq(runs.id, runId));
+}
 
 export async function getRun(tx: DbOrTx, { orgId, runId }: { orgId: string; runId: string }) {
   const [row] = await tx

@@ -12,6 +12,8 @@ export const RUN_SOURCES = ["api", "stream", "playground", "openai", "eval"] as 
 export type RunSource = (typeof RUN_SOURCES)[number];
 
 export type RunPrice = { input: number; output: number };
+/** A client tool call a run ended with (issue 31): the caller runs it. `arguments`: JSON text as the model wrote it. */
+export type RunToolCall = { id: string; name: string; arguments: string };
 export type RunAttempt = {
   model: string;
   provider: string;
@@ -113,6 +115,8 @@ export const runs = pgTable(
     continuation: jsonb("continuation").$type<RunContinuation>(),
     /** The run that answered this one's tool calls (set once: a second answer is refused). */
     continuedBy: text("continued_by"),
+    /** The client tool calls the run ended with (its turn ended for the caller to run them); null: none. */
+    toolCalls: jsonb("tool_calls").$type<RunToolCall[]>(),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     /** End-user attribution and conversation grouping (the SSE contract's session_id, docs/contract.md). */

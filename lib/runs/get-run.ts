@@ -38,6 +38,8 @@ export function serializeRun(r: Run): RunRecord {
     required_action: requiredActionOf(r),
     continued_by: r.continuedBy,
     stop_reason: (r.stopReason as RunRecord["stop_reason"]) ?? null,
+    finish_reason: r.toolCalls?.length ? "tool_calls" : null,
+    tool_calls: r.toolCalls ?? [],
   };
 }
 

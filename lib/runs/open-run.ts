@@ -9,6 +9,9 @@ import { annotateSpan, inSpan } from "@/lib/telemetry/trace";
 import type { EngineHandlers, EngineToolCall } from "@/lib/llm/engine";
 import type { ToolExecutor } from "@/lib/llm/model-tools";
 import { AppError } from "@/lib/errors";
+import { getDb } from "@/db";
+import { setRunToolCalls } from "@/db/queries/runs";
+import { stripNul } from "./strip-nul";
 import { isDraining, trackRun } from "./in-flight";
 import { finishRun, type FinishedRun } from "./finish-run";
 import { prepareRun, type PreparedRun, type Shaped } from "./prepare-run";
@@ -202,6 +205,13 @@ export async function executeRun(
   if (checked && !checked.ok) result.error = { code: "output_invalid", message: checked.message };
   const done = await inSpan("settle", { "flowgate.run_id": run.id }, async (span) => {
     const d = await finishRun(run, result, startedAt, steps ? { cost: steps.cost } : undefined);
+    const calls = result.error ? [] : clientToolCalls(result.toolCalls, prepared.toolExecutors);
+    if (d.finishedHere && calls.length) {
+      await setRunToolCalls(await getDb(), {
+        runId: run.id,
+        toolCalls: calls.map((c) => ({ id: c.toolCallId, name: c.toolName, arguments: stripNul(c.input) })),
+      });
+    }
     span?.setAttributes({ "flowgate.run_status": d.status, "flowgate.credits_charged": d.creditsCharged });
     return d;
   });

@@ -204,6 +204,19 @@ export const runRecord = z.object({
   finished_at: z.iso.datetime().nullable(),
   first_token_ms: z.int().nullable(),
   latency_ms: z.int().nullable(),
+  finish_reason: z
+    .enum(["tool_calls"])
+    .nullable()
+    .meta({ description: "`tool_calls` when the run ended with client tool calls (`tool_calls`) for the caller to run; null otherwise." }),
+  tool_calls: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        arguments: z.string().meta({ description: "JSON text, as the model wrote it." }),
+      }),
+    )
+    .meta({ description: "The client tool calls the run ended with (function tools, the caller's own tools); [] when none." }),
   attempts: z
     .array(
       z.object({

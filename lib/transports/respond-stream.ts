@@ -25,7 +25,16 @@ export async function respondStream(
     resumable,
     headers,
     pacing,
-  }: { req: Request; protocol: StreamProtocol | CustomProtocol; resumable: boolean; headers: Headers; pacing?: Pacing },
+    continueMessageId,
+  }: {
+    req: Request;
+    protocol: StreamProtocol | CustomProtocol;
+    resumable: boolean;
+    headers: Headers;
+    pacing?: Pacing;
+    /** useChat resubmitting an assistant message (its tool outputs added): the answer continues it. */
+    continueMessageId?: string;
+  },
 ): Promise<Response> {
   const name = typeof protocol === "string" ? protocol : protocol.name;
   // An idempotent run (its id chosen for it) goes on without its client and on the run bus: a repeat follows it.
@@ -39,7 +48,7 @@ export async function respondStream(
         pacer?.stop();
         abort(reason ?? new DOMException("client disconnected", "AbortError"));
       };
-  const wire = typeof protocol === "string" ? sinkFor(protocol, { onCancel, sessionId }) : protocol.sink({ onCancel });
+  const wire = typeof protocol === "string" ? sinkFor(protocol, { onCancel, sessionId, continueMessageId }) : protocol.sink({ onCancel });
   const shared: StreamSink = resumable ? publishing(wire, run.id) : wire;
   // Pacing wraps the run bus too: a resumed SSE stream counts the chunks its client saw.
   const sink = pacing ? (pacer = paced(shared, pacing)) : shared;

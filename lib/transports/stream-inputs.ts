@@ -48,6 +48,15 @@ function messageText(m: NonNullable<StreamBody["messages"]>[number]): string {
   return "";
 }
 
+/**
+ * The assistant message a useChat request continues: the last message, when it is the assistant's
+ * (sendAutomaticallyWhen resubmits it once its tool outputs are in).
+ */
+export function continuedMessageId(fields: StreamBody): string | undefined {
+  const last = fields.messages?.at(-1);
+  return last?.role === "assistant" && typeof last.id === "string" && last.id ? last.id.slice(0, 200) : undefined;
+}
+
 /** The SSE protocol's `parameters` that steer the stream (pacingOf), not the template. */
 const STREAM_CONTROLS = new Set(["stream_delay_ms", "chunk_size"]);
 
@@ -76,16 +85,81 @@ export function streamInputs(body: Record<string, unknown>, fields: StreamBody, 
   const params = (body.parameters ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(params)) if (!Object.hasOwn(vars, k) && !STREAM_CONTROLS.has(k)) vars[k] = v;
   const conversation = splitConversation(
-    (fields.messages ?? []).map((m, i) => ({
-      role: m.role,
-      text: messageText(m),
-      files: m.role === "user" ? chatImages(m, `messages[${i}]`) : [],
-    })),
+    (fields.messages ?? []).flatMap((m, i) =>
+      m.role === "assistant"
+        ? assistantTurns(m, `messages[${i}]`)
+        : [{ role: m.role, text: messageText(m), files: m.role === "user" ? chatImages(m, `messages[${i}]`) : [] }],
+    ),
+    // useChat may send a call whose result it never got (the user typed on): it is left out.
+    { unanswered: "drop" },
   );
   const fallback = conversation.last ?? (typeof body.query === "string" ? body.query : undefined);
   const missing = variables.filter((v) => !Object.hasOwn(vars, v));
   if (missing.length === 1 && fallback !== undefined) vars[missing[0]!] = fallback;
-  return { vars, history: conversation.before, files: conversation.lastFiles };
+  return { vars, history: conversation.before, files: conversation.lastFiles, followUp: conversation.after };
+}
+
+type ToolPart = {
+  type: string;
+  toolCallId?: unknown;
+  toolName?: unknown;
+  state?: unknown;
+  input?: unknown;
+  output?: unknown;
+  errorText?: unknown;
+};
+type V4Invocation = { toolCallId?: unknown; toolName?: unknown; state?: unknown; args?: unknown; result?: unknown };
+
+const outputText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v ?? null));
+
+/**
+ * A useChat assistant message as turns: its text and tool calls, then a tool turn per call that
+ * has its output — per step (`step-start` parts separate the model calls of one message). AI SDK
+ * 5+ writes tool parts (`tool-<name>` or `dynamic-tool`, output in state output-available or
+ * output-error); AI SDK 4 writes `toolInvocations` (state "result") or `tool-invocation` parts.
+ */
+function assistantTurns(m: NonNullable<StreamBody["messages"]>[number], param: string): ChatTurn[] {
+  const raw = m as { parts?: unknown[]; toolInvocations?: unknown };
+  const turns: ChatTurn[] = [];
+  let text = "";
+  let calls: NonNullable<ChatTurn["toolCalls"]> = [];
+  let results: ChatTurn[] = [];
+  const flush = () => {
+    if (text || calls.length) turns.push({ role: "assistant", text, toolCalls: calls, param });
+    turns.push(...results);
+    text = "";
+    calls = [];
+    results = [];
+  };
+  const call = (id: unknown, name: unknown, input: unknown, output: { value: unknown } | undefined) => {
+    if (typeof id !== "string" || typeof name !== "string") throw bad(param, "has a tool part without a toolCallId and tool name");
+    calls.push({ toolCallId: id, toolName: name, input });
+    if (output) results.push({ role: "tool", text: "", toolResult: { toolCallId: id, output: outputText(output.value) }, param });
+  };
+  const v4 = (t: V4Invocation) => call(t.toolCallId, t.toolName, t.args, t.state === "result" ? { value: t.result } : undefined);
+  if (Array.isArray(raw.parts) && raw.parts.length) {
+    for (const p of raw.parts as ToolPart[]) {
+      if (!p || typeof p !== "object") continue;
+      if (p.type === "step-start" && (text || calls.length)) flush();
+      else if (p.type === "text") text += String((p as { text?: unknown }).text ?? "");
+      else if (p.type === "tool-invocation") v4((p as { toolInvocation?: V4Invocation }).toolInvocation ?? {});
+      else if (p.type === "dynamic-tool" || p.type.startsWith("tool-")) {
+        const name = p.type === "dynamic-tool" ? p.toolName : p.type.slice(5);
+        const output =
+          p.state === "output-available"
+            ? { value: p.output }
+            : p.state === "output-error"
+              ? { value: `Error: ${String(p.errorText)}` }
+              : undefined;
+        call(p.toolCallId, name, p.input, output);
+      }
+    }
+  } else {
+    text = typeof m.content === "string" ? m.content : "";
+    if (Array.isArray(raw.toolInvocations)) for (const t of raw.toolInvocations as V4Invocation[]) v4(t ?? {});
+  }
+  flush();
+  return turns;
 }
 
 /** The most characters of one tool call's arguments (JSON text) or one tool result a conversation may carry. */

@@ -26,6 +26,8 @@ export type E2EContext = {
   offlineId: string;
   noVarsId: string;
   reviewId: string;
+  /** "{{question}}" with the client tool get_weather (tests/e2e/tools.test.ts). */
+  toolsId: string;
   serverPid: number;
   /** The Stripe stand-in the server buys through (tests/support/stripe-standin.ts), and a pack on sale. */
   stripeUrl: string;

@@ -40,6 +40,22 @@ const review = await createWorkflow({
     },
   },
 });
+// Client tools (tests/e2e/tools.test.ts): a workflow whose model may call get_weather, which the caller runs.
+const tools = await createWorkflow({
+  orgId,
+  name: "Weather",
+  template: "{{question}}",
+  model: "openai.chat:fake",
+  publish: true,
+  tools: [
+    {
+      type: "function",
+      name: "get_weather",
+      description: "The weather in a city",
+      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+    },
+  ],
+});
 // The OpenAI-compatible surface (tests/e2e/openai-sdk.test.ts): versions 1 and 2 with staging on 1, an org
 // without credits, a key limited to one request a minute.
 const versions = await createWorkflow({ orgId, name: "Versions", template: "v1 {{story}}", model: "offline:echo", publish: true });
@@ -66,6 +82,7 @@ process.stdout.write(
     offlineId: offline.workflow_id,
     noVarsId: noVars.workflow_id,
     reviewId: review.workflow_id,
+    toolsId: tools.workflow_id,
     openai,
   }) + "\n",
 );

@@ -2,7 +2,7 @@ import { loadDraftAsVersion, publishedVersionOf } from "@/lib/runs/prepare-run";
 import { respondStream } from "@/lib/transports/respond-stream";
 import { resumeRun } from "@/lib/transports/resume-run";
 import { resumeQuery, streamBody, streamQuery } from "@/lib/runs/schemas";
-import { chooseProtocol, pacingOf, streamInputs } from "@/lib/transports/stream-inputs";
+import { chooseProtocol, continuedMessageId, pacingOf, streamInputs } from "@/lib/transports/stream-inputs";
 import type { z } from "zod";
 import { apiRoute, type RouteContext } from "../route";
 import { answerOfRun } from "@/lib/transports/respond-json";
@@ -38,6 +38,7 @@ const streamHandler =
         resumable: query.resumable,
         headers: ctx.headers,
         pacing: pacingOf(body),
+        continueMessageId: continuedMessageId(body),
       },
     );
 

@@ -105,7 +105,7 @@ function urlCitations(urls: string[], text: string) {
 }
 
 /**
- * The chat.completion.chunk stream: a role chunk, a chunk per delta, a chunk with the finish
+ * The chat.completion.chunk stream: a role chunk (with the first delta), a chunk per delta or tool call piece, a chunk with the finish
  * reason, with `stream_options.include_usage` a last chunk of usage and no choices, then
  * `data: [DONE]`. A run that fails after the first token ends with `data: {"error": {…}}` and no
  * [DONE]: the SDKs raise it as an APIError.
@@ -131,19 +131,28 @@ export function chatCompletionSink(
   // Tool calls as OpenAI streams them: each opens with its index, id and name (arguments ""), then
   // its arguments in pieces by index. Server tools (http, mcp) are the run's business: not sent.
   const calls = new Map<string, number>();
+  // The role goes with the first delta: `content: ""` before text, `content: null` with a first tool call (as OpenAI sends them).
+  let roleSent = false;
   const open = (toolCallId: string, toolName: string) => {
     const index = calls.size;
     calls.set(toolCallId, index);
-    send(chunk([choice({ tool_calls: [{ index, id: toolCallId, type: "function", function: { name: toolName, arguments: "" } }] })]));
+    const head = { tool_calls: [{ index, id: toolCallId, type: "function", function: { name: toolName, arguments: "" } }] };
+    send(chunk([choice(roleSent ? head : { role: "assistant", content: null, ...head })]));
+    roleSent = true;
     return index;
   };
   return {
     failureInStream: false,
     start(runId) {
       id = runId;
-      send(chunk([choice({ role: "assistant", content: "" })]));
     },
-    text: (delta) => send(chunk([choice({ content: delta })])),
+    text(delta) {
+      if (!roleSent) {
+        roleSent = true;
+        send(chunk([choice({ role: "assistant", content: "" })]));
+      }
+      send(chunk([choice({ content: delta })]));
+    },
     source() {},
     toolInputStart(e) {
       if (!e.server) open(e.toolCallId, e.toolName);
@@ -172,6 +181,7 @@ export function chatCompletionSink(
         });
         return body.close();
       }
+      if (!roleSent) send(chunk([choice({ role: "assistant", content: "" })]));
       send(chunk([choice({}, end.toolCalls?.length ? "tool_calls" : finishReasonOf(end.finishReason))]));
       if (includeUsage) {
         send(

@@ -38,7 +38,14 @@ export interface StreamSink {
   readonly failureInStream: boolean;
 }
 
-export type SinkOptions = { onCancel: (reason: unknown) => void };
+export type SinkOptions = {
+  onCancel: (reason: unknown) => void;
+  /**
+   * The id of the assistant message this answer continues (useChat resubmitting a message with its
+   * tool outputs): the UI stream's `start` names it, so the client appends to that message.
+   */
+  continueMessageId?: string;
+};
 
 export const encoder = new TextEncoder();
 

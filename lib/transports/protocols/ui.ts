@@ -6,7 +6,7 @@ import { controlledByteStream, type SinkOptions, type StreamSink } from "./types
  * own createUIMessageStream from our doStream() parts. Run id and usage travel as message metadata,
  * sources as source-url parts.
  */
-export function uiSink({ onCancel }: SinkOptions): StreamSink {
+export function uiSink({ onCancel, continueMessageId }: SinkOptions): StreamSink {
   let writer!: UIMessageStreamWriter;
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
@@ -31,7 +31,8 @@ export function uiSink({ onCancel }: SinkOptions): StreamSink {
   return {
     failureInStream: true,
     start(runId) {
-      writer.write({ type: "start", messageMetadata: { run_id: runId } });
+      // Without a messageId createUIMessageStream would put a new one in: a continuation names its message.
+      writer.write({ type: "start", messageMetadata: { run_id: runId }, ...(continueMessageId ? { messageId: continueMessageId } : {}) });
       writer.write({ type: "start-step" });
     },
     text(delta) {
