@@ -100,7 +100,11 @@ describe("operator console: the org list", () => {
   it("pages by 25, newest first, with a next page only when there is one; page numbers are bounded", async () => {
     const tag = randomAlnum(10).toLowerCase();
     const ids: string[] = [];
-    for (let i = 0; i < ORGS_PAGE_SIZE + 2; i++) ids.push((await createOrg({ name: `Paged ${tag} ${i}` })).org_id);
+    for (let i = 0; i < ORGS_PAGE_SIZE + 2; i++) {
+      // created_at ties (one millisecond) are broken by id: the newest is apart from the rest.
+      if (i === ORGS_PAGE_SIZE + 1) await new Promise((r) => setTimeout(r, 5));
+      ids.push((await createOrg({ name: `Paged ${tag} ${i}` })).org_id);
+    }
     const one = await listOperatorOrgs({ search: `paged ${tag}`, page: 1 });
     const two = await listOperatorOrgs({ search: `paged ${tag}`, page: 2 });
     expect(one.orgs).toHaveLength(ORGS_PAGE_SIZE);
@@ -200,7 +204,7 @@ describe("operator console: instance health", () => {
       expect(sum(after, "runs")).toBeGreaterThanOrEqual(2);
       expect(after.runs.at(-1)!.runs + after.runs.at(-2)!.runs).toBeGreaterThanOrEqual(2);
       const kind = (h: typeof before) => h.queue.find((q) => q.kind === "eval")!;
-      expect(after.queue.map((q) => q.kind)).toEqual(["run", "webhook", "run-event", "auto-top-up", "eval", "mail"]);
+      expect(after.queue.map((q) => q.kind)).toEqual(["run", "webhook", "run-event", "auto-top-up", "eval", "mail", "budget-alert"]);
       expect(kind(after).depth).toBe(kind(before).depth + 1);
       expect(kind(after).due).toBe(kind(before).due);
       expect(kind(after).oldestAgeS).toBeGreaterThanOrEqual(3_590);
