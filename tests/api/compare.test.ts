@@ -1,14 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { signUpWithOrg } from "../support/auth-requests";
 import { getDb } from "@/db";
 import { listAuditEntries } from "@/db/queries/audit";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { getWorkflow } from "@/db/queries/workflows";
 import { adoptColumnAction } from "@/app/dashboard/workflows/[id]/actions";
-import { getAuth } from "@/lib/auth/auth";
 import { ORG_HEADER } from "@/lib/auth/user-principal";
 import { createEvalCase } from "@/lib/evals/cases";
-import { randomAlnum } from "@/lib/ids";
 import { getLimiter, setLimiter, type Limiter } from "@/lib/ratelimit/limiter";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { publishVersion } from "@/lib/workflows/publish-version";
@@ -26,22 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 afterEach(async () => (await upstream()).reset());
-
-async function signUpWithOrg() {
-  const auth = await getAuth();
-  const email = `${randomAlnum(12)}@example.com`;
-  const res = await auth.api.signUpEmail({ body: { email, password: "correct horse battery", name: "Ada" }, asResponse: true });
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const org = await auth.api.createOrganization({
-    body: { name: "Compare org", slug: `cmp-${randomAlnum(10)}` },
-    headers: new Headers({ cookie }),
-  });
-  const session = await auth.api.getSession({ headers: new Headers({ cookie }) });
-  return { cookie, orgId: org!.id, userId: session!.user.id };
-}
 
 type Me = Awaited<ReturnType<typeof signUpWithOrg>>;
 const compare = (me: Me, wf: string, body: unknown) =>
@@ -71,7 +54,7 @@ async function workflowWithVersion(me: Me) {
 
 describe("POST /api/playground/:id/compare", () => {
   it("streams every column in parallel, each a charged playground run, and judges each (charged as eval)", async () => {
-    const me = await signUpWithOrg();
+    const me = await signUpWithOrg("Compare org");
     const wf = await workflowWithVersion(me);
     const fake = await upstream();
     fake.set({
@@ -149,7 +132,7 @@ describe("POST /api/playground/:id/compare", () => {
   });
 
   it("bounds: more than 4 columns, bad inputs, an unknown version, a judge that is not one, a bad model → 4xx, nothing charged", async () => {
-    const me = await signUpWithOrg();
+    const me = await signUpWithOrg("Compare org");
     const wf = await workflowWithVersion(me);
     const c = await createEvalCase({
       orgId: me.orgId,
@@ -178,7 +161,7 @@ describe("POST /api/playground/:id/compare", () => {
   });
 
   it("each column counts against the caller's rate limit as a run would: over it → 429 before anything is charged", async () => {
-    const me = await signUpWithOrg();
+    const me = await signUpWithOrg("Compare org");
     const wf = await workflowWithVersion(me);
     // A limiter allowing this user 3 calls: the request and two more columns, not a third.
     const seen = new Map<string, number>();
@@ -207,8 +190,8 @@ describe("POST /api/playground/:id/compare", () => {
   });
 
   it("no session → 401; another org's workflow → 404", async () => {
-    const me = await signUpWithOrg();
-    const other = await signUpWithOrg();
+    const me = await signUpWithOrg("Compare org");
+    const other = await signUpWithOrg("Compare org");
     const theirs = await workflowWithVersion(other);
     const anon = await fetch(`${server.url}/api/playground/${theirs}/compare`, {
       method: "POST",
@@ -223,7 +206,7 @@ describe("POST /api/playground/:id/compare", () => {
 
 describe("Use this (adoptColumnAction)", () => {
   it("a version column copies its content and the column's model into the draft, audited; a draft column only the model", async () => {
-    const me = await signUpWithOrg();
+    const me = await signUpWithOrg("Compare org");
     const wf = await workflowWithVersion(me);
     await publishVersion({ orgId: me.orgId, workflowId: wf }); // v2 = "Draft: {{story}}" on offline:echo
     const res = await adoptColumnAction.run(me.userId, { orgId: me.orgId, workflowId: wf, target: 1, model: "openai.chat:gpt-other" });

@@ -1,15 +1,14 @@
 import { and, eq } from "drizzle-orm";
+import { signUpWithOrg } from "../support/auth-requests";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { listAuditEntries } from "@/db/queries/audit";
 import { setOrgSuspension } from "@/db/queries/orgs";
 import { auditLog, runs } from "@/db/schema";
 import type { ApiRoute } from "@/lib/api/route";
-import { getAuth } from "@/lib/auth/auth";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { ORG_HEADER } from "@/lib/auth/user-principal";
 import { queueEval } from "@/lib/evals/run-eval";
-import { randomAlnum } from "@/lib/ids";
 import { suspendOrg, unsuspendOrg } from "@/lib/operator/org-actions";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { startQueue } from "@/lib/server/start-queue";
@@ -46,21 +45,6 @@ const BODY: Record<string, unknown> = {
   "POST /api/v1/workflows/{workflow_id}/labels/{label}": { version: 1 },
   "POST /api/v1/workflows": { name: "x" },
 };
-
-async function signUpWithOrg() {
-  const auth = await getAuth();
-  const email = `${randomAlnum(12)}@example.com`;
-  const res = await auth.api.signUpEmail({ body: { email, password: "correct horse battery", name: "Ada" }, asResponse: true });
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const org = await auth.api.createOrganization({
-    body: { name: "Play org", slug: `play-${randomAlnum(10)}` },
-    headers: new Headers({ cookie }),
-  });
-  return { cookie, orgId: org!.id };
-}
 
 const runAsync = (wf: string, key: string) =>
   apiRequest(`/api/v1/run/${wf}`, { method: "POST", key, json: STORY, headers: { prefer: "respond-async" } });

@@ -1,11 +1,10 @@
 import { callCompletionApi } from "ai";
+import { signUpWithOrg } from "../support/auth-requests";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
-import { getAuth } from "@/lib/auth/auth";
 import { ORG_HEADER } from "@/lib/auth/user-principal";
-import { randomAlnum } from "@/lib/ids";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { updateDraft } from "@/lib/workflows/update-draft";
 import { serveRoutes } from "../support/serve";
@@ -18,22 +17,6 @@ beforeAll(async () => {
   server = await serveRoutes();
 });
 afterAll(() => server.close());
-
-/** A better-auth user with an org of their own; returns the session cookie and org id. */
-async function signUpWithOrg() {
-  const auth = await getAuth();
-  const email = `${randomAlnum(12)}@example.com`;
-  const res = await auth.api.signUpEmail({ body: { email, password: "correct horse battery", name: "Ada" }, asResponse: true });
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const org = await auth.api.createOrganization({
-    body: { name: "Play org", slug: `play-${randomAlnum(10)}` },
-    headers: new Headers({ cookie }),
-  });
-  return { cookie, orgId: org!.id };
-}
 
 const url = (wf: string) => `${server.url}/api/playground/${wf}`;
 
