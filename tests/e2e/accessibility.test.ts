@@ -123,6 +123,7 @@ describe("accessibility: WCAG 2 A/AA (axe-core)", () => {
       "/dashboard/webhooks",
       "/dashboard/audit",
       "/dashboard/settings",
+      "/dashboard/budgets",
       "/dashboard/api-reference",
       "/account",
       new URL(inviteLink).pathname,
