@@ -7,7 +7,9 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { z } from "zod";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
+import { eq } from "drizzle-orm";
 import { getDb } from "@/db";
+import { orgs, workflows } from "@/db/schema";
 import { getRun } from "@/db/queries/runs";
 import { RunSteps } from "@/app/dashboard/runs/[id]/run-steps";
 import { listLedger } from "@/db/queries/credits";
@@ -165,6 +167,12 @@ describe("server tools loop inside the run (issue 31)", () => {
     const call = receiver.got.at(-1)!;
     expect(JSON.parse(call.body)).toEqual({ city: "Paris" });
     expect(call.verified).toEqual({ city: "Paris" });
+    // Both secrets the call used are sealed at rest: the org's signing secret and the tool's header value.
+    const [org] = await (await getDb()).select().from(orgs).where(eq(orgs.id, f.orgId));
+    expect(org!.toolSigningSecret).toMatch(/^sealed:v1:/);
+    expect(org!.toolSigningSecret).not.toContain(await toolSigningSecret(f.orgId));
+    const [wf] = await (await getDb()).select().from(workflows).where(eq(workflows.id, f.workflowId));
+    expect(JSON.stringify(wf!.tools)).not.toContain(f.orgId);
     expect(call.headers["x-flowgate-run-id"]).toBe(body.run_id);
 
     const rec = await getRunJson(f, body.run_id);
