@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   adjustCreditsAction,
   archivePackAction,
@@ -16,14 +16,10 @@ import { addOperator } from "@/lib/operator/operators";
 import { createOrg } from "@/lib/orgs/create-org";
 import { expectLedgerEqualsBalance } from "../support/ledger";
 
-// The operator console's server actions as Next runs them, with the signed-in user stubbed (a
-// server action reads it from the request's cookie): an operator's calls go through the library
+// The operator console's server actions as Next runs them, for a given signed-in user (`.run`: the
+// pipeline a server action runs with the request cookie's user): an operator's calls go through the library
 // and are audited; anyone else's get Next's 404 (notFound()) and change nothing.
-const signedIn = vi.hoisted(() => ({ user: null as null | { id: string; email: string; emailVerified: boolean } }));
-vi.mock("@/lib/auth/current-user", () => ({
-  currentUser: async () => signedIn.user,
-  currentUserId: async () => signedIn.user?.id ?? null,
-}));
+const signedIn = { user: null as null | { id: string; email: string; emailVerified: boolean } };
 
 const opEmail = `op-${randomAlnum(8).toLowerCase()}@example.com`;
 const asOperator = () => (signedIn.user = { id: randomAlnum(24), email: opEmail, emailVerified: true });
@@ -42,36 +38,48 @@ describe("operator console actions", () => {
   it("an operator grants and removes credits (adjust entries, audited), suspends and unsuspends with a reason", async () => {
     const { org_id: orgId } = await createOrg({ name: "Customer", credits: 100 });
     asOperator();
-    expect(await adjustCreditsAction({ orgId, amount: 250, reason: "goodwill" })).toMatchObject({ ok: true, data: { balance: 350 } });
-    expect(await adjustCreditsAction({ orgId, amount: -50, reason: "correction" })).toMatchObject({ ok: true, data: { balance: 300 } });
-    expect(await adjustCreditsAction({ orgId, amount: -1_000, reason: "too much" })).toMatchObject({
+    expect(await adjustCreditsAction.run(signedIn.user, { orgId, amount: 250, reason: "goodwill" })).toMatchObject({
+      ok: true,
+      data: { balance: 350 },
+    });
+    expect(await adjustCreditsAction.run(signedIn.user, { orgId, amount: -50, reason: "correction" })).toMatchObject({
+      ok: true,
+      data: { balance: 300 },
+    });
+    expect(await adjustCreditsAction.run(signedIn.user, { orgId, amount: -1_000, reason: "too much" })).toMatchObject({
       ok: false,
       error: { code: "invalid_request" },
     });
-    expect(await adjustCreditsAction({ orgId, amount: 5, reason: "  " })).toMatchObject({
+    expect(await adjustCreditsAction.run(signedIn.user, { orgId, amount: 5, reason: "  " })).toMatchObject({
       ok: false,
       error: { message: "A reason is required" },
     });
     await expectLedgerEqualsBalance(orgId, 300);
 
-    expect(await suspendOrgAction({ orgId, reason: "" })).toMatchObject({ ok: false, error: { message: "A reason is required" } });
-    expect(await suspendOrgAction({ orgId, reason: "chargebacks" })).toMatchObject({ ok: true, data: { suspended: true } });
+    expect(await suspendOrgAction.run(signedIn.user, { orgId, reason: "" })).toMatchObject({
+      ok: false,
+      error: { message: "A reason is required" },
+    });
+    expect(await suspendOrgAction.run(signedIn.user, { orgId, reason: "chargebacks" })).toMatchObject({
+      ok: true,
+      data: { suspended: true },
+    });
     expect(await getOrg(await getDb(), orgId)).toMatchObject({ suspendedReason: "chargebacks" });
-    expect(await unsuspendOrgAction({ orgId, reason: "" })).toMatchObject({ ok: true, data: { suspended: false } });
+    expect(await unsuspendOrgAction.run(signedIn.user, { orgId, reason: "" })).toMatchObject({ ok: true, data: { suspended: false } });
     expect((await getOrg(await getDb(), orgId))!.suspendedAt).toBeNull();
-    expect(await adjustCreditsAction({ orgId: "org_nope", amount: 1, reason: "x" })).toMatchObject({ ok: false });
+    expect(await adjustCreditsAction.run(signedIn.user, { orgId: "org_nope", amount: 1, reason: "x" })).toMatchObject({ ok: false });
   });
 
   it("an operator sets a model price and creates and archives a pack: what the CLI's commands do", async () => {
     asOperator();
     const model = `groq:m-${randomAlnum(6).toLowerCase()}`;
-    expect(await setModelPriceAction({ model, input: 120, output: 480 })).toMatchObject({ ok: true });
+    expect(await setModelPriceAction.run(signedIn.user, { model, input: 120, output: 480 })).toMatchObject({ ok: true });
     expect((await listPrices()).find((p) => p.model === model)).toMatchObject({ input_per_m: 120, output_per_m: 480 });
-    expect(await setModelPriceAction({ model: "no-provider", input: 1, output: 1 })).toMatchObject({ ok: false });
-    const made = await createPackAction({ name: "Operator pack", credits: 5_000, priceCents: 900, currency: "eur" });
+    expect(await setModelPriceAction.run(signedIn.user, { model: "no-provider", input: 1, output: 1 })).toMatchObject({ ok: false });
+    const made = await createPackAction.run(signedIn.user, { name: "Operator pack", credits: 5_000, priceCents: 900, currency: "eur" });
     if (!made.ok) throw new Error(made.error.message);
     expect(made.data).toMatchObject({ credits: 5_000, price_cents: 900, currency: "eur", archived: false });
-    expect(await archivePackAction({ packId: made.data.pack_id })).toMatchObject({ ok: true, data: { archived: true } });
+    expect(await archivePackAction.run(signedIn.user, { packId: made.data.pack_id })).toMatchObject({ ok: true, data: { archived: true } });
     expect((await listPacks()).some((p) => p.pack_id === made.data.pack_id)).toBe(false);
   });
 
@@ -80,12 +88,12 @@ describe("operator console actions", () => {
     const model = `groq:m-${randomAlnum(6).toLowerCase()}`;
     // Thunks: each call starts only when awaited (a rejection nobody awaits yet would be unhandled).
     const attempts = [
-      () => adjustCreditsAction({ orgId, amount: 1_000, reason: "free money" }),
-      () => suspendOrgAction({ orgId, reason: "x" }),
-      () => unsuspendOrgAction({ orgId, reason: "x" }),
-      () => setModelPriceAction({ model, input: 1, output: 1 }),
-      () => createPackAction({ name: "Sneaky", credits: 1, priceCents: 1, currency: "usd" }),
-      () => archivePackAction({ packId: "pack_x" }),
+      () => adjustCreditsAction.run(signedIn.user, { orgId, amount: 1_000, reason: "free money" }),
+      () => suspendOrgAction.run(signedIn.user, { orgId, reason: "x" }),
+      () => unsuspendOrgAction.run(signedIn.user, { orgId, reason: "x" }),
+      () => setModelPriceAction.run(signedIn.user, { model, input: 1, output: 1 }),
+      () => createPackAction.run(signedIn.user, { name: "Sneaky", credits: 1, priceCents: 1, currency: "usd" }),
+      () => archivePackAction.run(signedIn.user, { packId: "pack_x" }),
     ];
     for (const who of [
       null,

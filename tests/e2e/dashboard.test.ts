@@ -87,7 +87,8 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.getByTestId("playground-output").getByText("Write a short story about a fox for kids").waitFor({ timeout: 20_000 });
     // Chat tab: useChat against the same endpoint; the message fills the first variable.
     await page.getByRole("tab", { name: "Chat" }).click();
-    await page.getByLabel("audience", { exact: true }).fill("grown-ups");
+    // The playground's field (the Compare card below has its own "audience" too).
+    await page.getByLabel("audience", { exact: true }).first().fill("grown-ups");
     await page.getByLabel("Message").fill("a lighthouse");
     await page.click('button:has-text("Send")');
     await page.getByText("Write a short story about a lighthouse for grown-ups").waitFor({ timeout: 20_000 });

@@ -1,14 +1,15 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "@/lib/env";
 import { randomAlnum } from "@/lib/ids";
 import { addOperator } from "@/lib/operator/operators";
-import { requireOperator } from "@/lib/operator/require-operator";
+import { operatorOr404 } from "@/lib/operator/require-operator";
 
-// requireOperator() for /operator pages and their server actions: the signed-in operator, else
-// Next's notFound() — the same 404 for the signed out, members and unverified addresses.
+// requireOperator() for /operator pages and their server actions is operatorOr404(the session's
+// user): the operator, else Next's notFound() — the same 404 for the signed out, members and
+// unverified addresses. (Given the user, not a mocked session: test files share modules here.)
 
-const me = vi.hoisted(() => ({ user: null as null | { id: string; email: string; emailVerified: boolean } }));
-vi.mock("@/lib/auth/current-user", () => ({ currentUser: async () => me.user }));
+const me = { user: null as null | { id: string; email: string; emailVerified: boolean } };
+const requireOperator = () => operatorOr404(me.user);
 
 afterEach(() => {
   delete process.env.FLOWGATE_OPERATOR_EMAILS;
