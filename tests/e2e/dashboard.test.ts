@@ -261,6 +261,7 @@ describe("dashboard: sign up → workflow → playground → publish → key →
         "Billing",
         "Members",
         "API reference",
+        "Budgets",
         "Webhooks",
         "Audit log",
         "Settings",
