@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { listLedger } from "@/db/queries/credits";
@@ -141,7 +141,8 @@ describe("admin CLI: credits grant --reason, org suspend / unsuspend", () => {
     await expect(admin("key", "create", "--org", f.orgId)).rejects.toMatchObject({ code: "org_suspended" });
     expect(await admin("org", "unsuspend", "--org", f.orgId)).toEqual({ org_id: f.orgId, suspended: false, reason: "" });
     await expect(admin("org", "unsuspend", "--org", f.orgId)).rejects.toMatchObject({ message: "Organization is not suspended" });
-    const audit = await (await getDb()).select().from(auditLog).where(eq(auditLog.orgId, f.orgId));
+    // In the order written (a SELECT without ORDER BY has none on PostgreSQL).
+    const audit = await (await getDb()).select().from(auditLog).where(eq(auditLog.orgId, f.orgId)).orderBy(asc(auditLog.id));
     expect(audit.filter((e) => e.targetId === f.orgId).map((e) => [e.action, e.actorId, e.details.operator, e.details.reason])).toEqual([
       ["credits.adjust", null, "cli", "support ticket 12"],
       ["credits.adjust", null, "cli", "refund reversed"],
