@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { signUpWithOrg } from "../support/auth-requests";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
@@ -150,7 +150,8 @@ describe("a suspended org's keys and tokens", () => {
     )
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.orgId, f.orgId), eq(auditLog.targetId, f.orgId)));
+      .where(and(eq(auditLog.orgId, f.orgId), eq(auditLog.targetId, f.orgId)))
+      .orderBy(asc(auditLog.id));
     expect(entries.map((e) => [e.action, e.actorId, e.details])).toEqual([
       ["org.suspend", null, { operator: OPERATOR.label, reason: REASON }],
       [

@@ -100,7 +100,8 @@ describe("adjustOrgCredits", () => {
     const audit = await db
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.orgId, f.orgId), eq(auditLog.action, "credits.adjust")));
+      .where(and(eq(auditLog.orgId, f.orgId), eq(auditLog.action, "credits.adjust")))
+      .orderBy(asc(auditLog.id));
     expect(audit.map((e) => [e.actorId, e.details])).toEqual([
       ["user_ops", { operator: "ops@example.com", reason: "goodwill", amount: 500, balance_after: 1500 }],
       ["user_ops", { operator: "ops@example.com", reason: "chargeback", amount: -1200, balance_after: 300 }],
