@@ -12,7 +12,7 @@ import { AppError } from "@/lib/errors";
 import { getDb } from "@/db";
 import { setRunToolCalls } from "@/db/queries/runs";
 import { stripNul } from "./strip-nul";
-import { isDraining, trackRun } from "./in-flight";
+import { holdAdmission, isDraining, trackRun } from "./in-flight";
 import { finishRun, type FinishedRun } from "./finish-run";
 import { prepareRun, type PreparedRun, type Shaped } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
@@ -116,6 +116,19 @@ export async function completeRun(
 export async function admitRun(r: RunRequest) {
   // A draining instance takes no new run; the client retries and the balancer sends it elsewhere.
   if (isDraining()) throw new AppError("service_unavailable", "This instance is shutting down: retry the request", { retry_after: 1 });
+  // Past the check, the drain waits for this request until its run is tracked (lib/runs/in-flight.ts):
+  // released once the reservation settles, a turn of the event loop later (the caller's execute()
+  // tracks the run synchronously after its await), or at once if the request is refused first.
+  const release = holdAdmission();
+  try {
+    return await prepareAdmission(r, release);
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+async function prepareAdmission(r: RunRequest, release: () => void) {
   const { principal } = r;
   const sessionId = r.fields.session_id ?? null;
   const endUser = endUserOf(principal, r.fields.user);
@@ -144,7 +157,7 @@ export async function admitRun(r: RunRequest) {
         queued,
         assignment,
       }),
-    );
+    ).finally(() => setImmediate(release));
     annotateSpan({ "flowgate.run_id": run.id });
     r.timing?.mark("start");
     return run;

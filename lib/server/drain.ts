@@ -20,13 +20,17 @@ export async function drain(graceMs: number): Promise<{ finished: number; cancel
   setDraining(true);
   const started = inFlightCount();
   logger.info("draining: refusing new runs", { inFlight: started, graceMs });
-  const all = allInFlight;
-  const inTime = await Promise.race([all().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref())]);
+  // Requests admitted before the drain began may track their runs after it: waited for too.
+  const inTime = await Promise.race([
+    allInFlight().then(() => true),
+    new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref()),
+  ]);
   let canceled = 0;
   if (!inTime) {
     canceled = abortAllLocalRuns(new ShutdownError());
     logger.warn("grace period over: canceling the runs still going", { canceled });
-    await all();
+    // Past the grace, only the runs already going are waited for (a hold not yet a run is given up).
+    await allInFlight({ admissions: false });
   }
   return { finished: started - canceled, canceled };
 }

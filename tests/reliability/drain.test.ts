@@ -3,6 +3,7 @@ import { getDb } from "@/db";
 import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
+import { holdAdmission, trackRun } from "@/lib/runs/in-flight";
 import { drain, resetDrainForTests } from "@/lib/server/drain";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
@@ -67,5 +68,23 @@ describe("draining", () => {
     expect(run.creditsCharged).toBeGreaterThan(0);
     const org = (await getOrg(db, f.orgId))!;
     expect(await sumLedger(db, f.orgId)).toBe(org.creditBalance);
+  });
+
+  it("a request admitted before the drain began, whose run is tracked after it, is waited for (a rolling restart must not cut it)", async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Past the draining check, still reserving (lib/runs/open-run.ts admitRun) when the SIGTERM comes.
+    const release = holdAdmission();
+    const drained = drain(5_000);
+    await sleep(50);
+    let finished = false;
+    trackRun(sleep(200).then(() => (finished = true)));
+    release();
+    // And a run tracked while another is in flight (no hold): the drain waits for both.
+    let lateFinished = false;
+    void sleep(100).then(() => trackRun(sleep(300).then(() => (lateFinished = true))));
+    const r = await drained;
+    expect(finished).toBe(true);
+    expect(lateFinished).toBe(true);
+    expect(r.canceled).toBe(0);
   });
 });
