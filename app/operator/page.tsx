@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { Button, Card, Empty } from "@/components/ui";
+import { DataTable } from "@/components/data-table";
+import { Button, Card } from "@/components/ui";
 import { requireOperator } from "@/lib/operator/require-operator";
 import { listOperatorOrgs, pageNumber } from "@/lib/operator-console/list-orgs";
 import { StatusBadge, FlagBadge } from "./badges";
@@ -37,68 +38,47 @@ export default async function OperatorOrgsPage({ searchParams }: { searchParams:
             </Link>
           ) : null}
         </form>
-        {list.orgs.length === 0 ? (
-          <Empty>{list.search ? `No organization matches “${list.search}”.` : "No organizations yet."}</Empty>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" data-testid="operator-orgs">
-              <caption className="sr-only">Organizations, newest first</caption>
-              <thead className="text-left text-neutral-600 dark:text-neutral-300">
-                <tr>
-                  <th scope="col" className="py-2 pr-3">
-                    Organization
-                  </th>
-                  <th scope="col" className="pr-3 text-right">
-                    Balance
-                  </th>
-                  <th scope="col" className="pr-3 text-right">
-                    Credits, 30 days
-                  </th>
-                  <th scope="col" className="pr-3 text-right">
-                    Runs, 30 days
-                  </th>
-                  <th scope="col" className="pr-3 text-right">
-                    Members
-                  </th>
-                  <th scope="col" className="pr-3">
-                    Status
-                  </th>
-                  <th scope="col">Flags</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.orgs.map((o) => (
-                  <tr key={o.id} className="border-t border-neutral-200 align-baseline dark:border-neutral-800">
-                    <td className="py-2 pr-3">
-                      <Link href={`/operator/orgs/${o.id}`} className="font-medium text-indigo-700 underline dark:text-indigo-300">
-                        {o.name}
-                      </Link>
-                      <span className="block font-mono text-xs text-neutral-600 dark:text-neutral-300">{o.id}</span>
-                    </td>
-                    <td className="pr-3 text-right tabular-nums">{n(o.balance)}</td>
-                    <td className="pr-3 text-right tabular-nums">{n(o.credits30d)}</td>
-                    <td className="pr-3 text-right tabular-nums">{n(o.runs30d)}</td>
-                    <td className="pr-3 text-right tabular-nums">{n(o.members)}</td>
-                    <td className="pr-3">
-                      <StatusBadge suspended={o.suspended} reason={o.suspendedReason} />
-                    </td>
-                    <td>
-                      {o.flags.length ? (
-                        <ul className="flex flex-wrap gap-1">
-                          {o.flags.map((f) => (
-                            <li key={f.kind}>
-                              <FlagBadge label={f.label} />
-                            </li>
-                          ))}
-                        </ul>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          caption="Organizations, newest first"
+          testId="operator-orgs"
+          empty={list.search ? `No organization matches “${list.search}”.` : "No organizations yet."}
+          density="relaxed"
+          align="baseline"
+          scroll
+          rows={list.orgs}
+          rowKey={(o) => o.id}
+          columns={[
+            {
+              header: "Organization",
+              cell: (o) => (
+                <>
+                  <Link href={`/operator/orgs/${o.id}`} className="font-medium text-indigo-700 underline dark:text-indigo-300">
+                    {o.name}
+                  </Link>
+                  <span className="block font-mono text-xs text-neutral-600 dark:text-neutral-300">{o.id}</span>
+                </>
+              ),
+            },
+            { header: "Balance", numeric: true, cell: (o) => n(o.balance) },
+            { header: "Credits, 30 days", numeric: true, cell: (o) => n(o.credits30d) },
+            { header: "Runs, 30 days", numeric: true, cell: (o) => n(o.runs30d) },
+            { header: "Members", numeric: true, cell: (o) => n(o.members) },
+            { header: "Status", cell: (o) => <StatusBadge suspended={o.suspended} reason={o.suspendedReason} /> },
+            {
+              header: "Flags",
+              cell: (o) =>
+                o.flags.length ? (
+                  <ul className="flex flex-wrap gap-1">
+                    {o.flags.map((f) => (
+                      <li key={f.kind}>
+                        <FlagBadge label={f.label} />
+                      </li>
+                    ))}
+                  </ul>
+                ) : null,
+            },
+          ]}
+        />
         <nav aria-label="Pages" className="mt-4 flex items-center justify-between text-sm">
           {list.page > 1 ? (
             <Link href={href(list.page - 1)} className="underline" rel="prev">

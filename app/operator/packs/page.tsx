@@ -1,4 +1,5 @@
-import { Card, Empty } from "@/components/ui";
+import { DataTable } from "@/components/data-table";
+import { Card } from "@/components/ui";
 import { listPacks } from "@/lib/billing/packs";
 import { requireOperator } from "@/lib/operator/require-operator";
 import { ArchivePackButton, CreatePackForm } from "./pack-forms";
@@ -24,45 +25,31 @@ export default async function OperatorPacksPage() {
         <CreatePackForm />
       </Card>
       <Card title="Packs">
-        {packs.length === 0 ? (
-          <Empty>No packs: orgs cannot buy credits until one is on sale.</Empty>
-        ) : (
-          <table className="w-full text-sm" data-testid="packs">
-            <caption className="sr-only">Credit packs, on sale and archived</caption>
-            <thead className={`text-left ${muted}`}>
-              <tr>
-                <th scope="col" className="py-2 pr-3 font-medium">
-                  Pack
-                </th>
-                <th scope="col" className="pr-3 text-right font-medium">
-                  Credits
-                </th>
-                <th scope="col" className="pr-3 text-right font-medium">
-                  Price
-                </th>
-                <th scope="col" className="pr-3 font-medium">
-                  State
-                </th>
-                <th scope="col" className="font-medium">
-                  <span className="sr-only">Archive</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {packs.map((p) => (
-                <tr key={p.pack_id} className="border-t border-neutral-200 dark:border-neutral-800">
-                  <td className="py-1.5 pr-3">
-                    {p.name} <span className={`block font-mono text-xs ${muted}`}>{p.pack_id}</span>
-                  </td>
-                  <td className="pr-3 text-right tabular-nums">{p.credits.toLocaleString("en-US")}</td>
-                  <td className="pr-3 text-right tabular-nums">{money(p.price_cents, p.currency)}</td>
-                  <td className="pr-3">{p.archived ? "archived" : "on sale"}</td>
-                  <td>{p.archived ? null : <ArchivePackButton packId={p.pack_id} name={p.name} />}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          caption="Credit packs, on sale and archived"
+          testId="packs"
+          empty="No packs: orgs cannot buy credits until one is on sale."
+          rows={packs}
+          rowKey={(p) => p.pack_id}
+          columns={[
+            {
+              header: "Pack",
+              cell: (p) => (
+                <>
+                  {p.name} <span className={`block font-mono text-xs ${muted}`}>{p.pack_id}</span>
+                </>
+              ),
+            },
+            { header: "Credits", numeric: true, cell: (p) => p.credits.toLocaleString("en-US") },
+            { header: "Price", numeric: true, cell: (p) => money(p.price_cents, p.currency) },
+            { header: "State", cell: (p) => (p.archived ? "archived" : "on sale") },
+            {
+              header: "Archive",
+              hideHeader: true,
+              cell: (p) => (p.archived ? null : <ArchivePackButton packId={p.pack_id} name={p.name} />),
+            },
+          ]}
+        />
       </Card>
     </>
   );

@@ -1,4 +1,5 @@
-import { Card, Empty } from "@/components/ui";
+import { DataTable } from "@/components/data-table";
+import { Card } from "@/components/ui";
 import { listPrices } from "@/lib/llm/prices";
 import { unpricedPolicy } from "@/lib/llm/catalogue";
 import { requireOperator } from "@/lib/operator/require-operator";
@@ -28,45 +29,24 @@ export default async function OperatorPricesPage() {
         <PriceForm />
       </Card>
       <Card title="Priced models">
-        {prices.length === 0 ? (
-          <Empty>No model has a price yet.</Empty>
-        ) : (
-          <table className="w-full text-sm" data-testid="prices">
-            <caption className="sr-only">Model prices, credits per 1M tokens</caption>
-            <thead className={`text-left ${muted}`}>
-              <tr>
-                <th scope="col" className="py-2 pr-3 font-medium">
-                  Model
-                </th>
-                <th scope="col" className="pr-3 text-right font-medium">
-                  Input
-                </th>
-                <th scope="col" className="pr-3 text-right font-medium">
-                  Output
-                </th>
-                <th scope="col" className="pr-3 font-medium">
-                  Updated
-                </th>
-                <th scope="col" className="font-medium">
-                  <span className="sr-only">Edit</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {prices.map((p) => (
-                <tr key={p.model} className="border-t border-neutral-200 dark:border-neutral-800">
-                  <td className="py-1.5 pr-3 font-mono">{p.model}</td>
-                  <td className="pr-3 text-right tabular-nums">{p.input_per_m.toLocaleString("en-US")}</td>
-                  <td className="pr-3 text-right tabular-nums">{p.output_per_m.toLocaleString("en-US")}</td>
-                  <td className="pr-3 whitespace-nowrap">{p.updated_at.slice(0, 16).replace("T", " ")}</td>
-                  <td>
-                    <PriceForm model={p.model} input={p.input_per_m} output={p.output_per_m} compact />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          caption="Model prices, credits per 1M tokens"
+          testId="prices"
+          empty="No model has a price yet."
+          rows={prices}
+          rowKey={(p) => p.model}
+          columns={[
+            { header: "Model", className: "font-mono", cell: (p) => p.model },
+            { header: "Input", numeric: true, cell: (p) => p.input_per_m.toLocaleString("en-US") },
+            { header: "Output", numeric: true, cell: (p) => p.output_per_m.toLocaleString("en-US") },
+            { header: "Updated", className: "whitespace-nowrap", cell: (p) => p.updated_at.slice(0, 16).replace("T", " ") },
+            {
+              header: "Edit",
+              hideHeader: true,
+              cell: (p) => <PriceForm model={p.model} input={p.input_per_m} output={p.output_per_m} compact />,
+            },
+          ]}
+        />
       </Card>
     </>
   );

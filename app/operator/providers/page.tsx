@@ -1,4 +1,5 @@
-import { ColumnChart } from "@/components/column-chart";
+import { ChartCard } from "@/components/chart-card";
+import { DataTable } from "@/components/data-table";
 import { Card, Empty } from "@/components/ui";
 import { requireOperator } from "@/lib/operator/require-operator";
 import { operatorProviders } from "@/lib/operator-console/providers";
@@ -27,53 +28,40 @@ export default async function OperatorProvidersPage() {
         <Empty>No provider is configured: workflows run on the offline model.</Empty>
       ) : (
         <>
-          <Card title="Model calls per provider, last hour">
-            <ColumnChart
-              testId="chart-providers"
-              label="Model calls per provider, last hour"
-              unit="calls"
-              series={[
-                { name: "Succeeded", color: "emerald" },
-                { name: "Failed", color: "red" },
-                { name: "Skipped (breaker open)", color: "amber" },
-              ]}
-              data={providers.map((p) => ({ key: p.name, values: [p.lastHour.succeeded, p.lastHour.failed, p.lastHour.skipped] }))}
-              labelEvery={1}
-            />
-          </Card>
+          <ChartCard
+            title="Model calls per provider, last hour"
+            testId="chart-providers"
+            label="Model calls per provider, last hour"
+            unit="calls"
+            series={[
+              { name: "Succeeded", color: "emerald" },
+              { name: "Failed", color: "red" },
+              { name: "Skipped (breaker open)", color: "amber" },
+            ]}
+            data={providers.map((p) => ({ key: p.name, values: [p.lastHour.succeeded, p.lastHour.failed, p.lastHour.skipped] }))}
+            labelEvery={1}
+          />
           <Card>
-            <table className="w-full text-sm" data-testid="providers">
-              <caption className="sr-only">Providers and their circuit breakers</caption>
-              <thead className={`text-left ${muted}`}>
-                <tr>
-                  <th scope="col" className="py-2 pr-3 font-medium">
-                    Provider
-                  </th>
-                  <th scope="col" className="pr-3 font-medium">
-                    Base URL
-                  </th>
-                  <th scope="col" className="pr-3 font-medium">
-                    API
-                  </th>
-                  <th scope="col" className="pr-3 font-medium">
-                    Key
-                  </th>
-                  <th scope="col" className="pr-3 font-medium">
-                    Breaker
-                  </th>
-                  <th scope="col" className="text-right font-medium">
-                    Calls, last hour
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {providers.map((p) => (
-                  <tr key={p.name} className="border-t border-neutral-200 align-top dark:border-neutral-800">
-                    <td className="py-2 pr-3 font-mono">{p.name}</td>
-                    <td className="pr-3 break-all">{p.baseUrl ?? <span className={muted}>not configured any more</span>}</td>
-                    <td className="pr-3">{p.api ?? "—"}</td>
-                    <td className="pr-3">{p.configured ? (p.keyConfigured ? "set" : "none") : "—"}</td>
-                    <td className="pr-3">
+            <DataTable
+              caption="Providers and their circuit breakers"
+              testId="providers"
+              density="relaxed"
+              align="top"
+              rows={providers}
+              rowKey={(p) => p.name}
+              columns={[
+                { header: "Provider", className: "font-mono", cell: (p) => p.name },
+                {
+                  header: "Base URL",
+                  className: "break-all",
+                  cell: (p) => p.baseUrl ?? <span className={muted}>not configured any more</span>,
+                },
+                { header: "API", cell: (p) => p.api ?? "—" },
+                { header: "Key", cell: (p) => (p.configured ? (p.keyConfigured ? "set" : "none") : "—") },
+                {
+                  header: "Breaker",
+                  cell: (p) => (
+                    <>
                       <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${BREAKER_LOOK[p.breaker.state]}`}>
                         {p.breaker.state}
                       </span>
@@ -81,14 +69,16 @@ export default async function OperatorProvidersPage() {
                         {p.breaker.failures} of {p.breaker.threshold} failures in a row
                         {p.breaker.openUntil ? `, open until ${p.breaker.openUntil.toISOString().slice(11, 19)} UTC` : ""}
                       </span>
-                    </td>
-                    <td className="text-right tabular-nums">
-                      {p.lastHour.succeeded} ok · {p.lastHour.failed} failed · {p.lastHour.skipped} skipped
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                {
+                  header: "Calls, last hour",
+                  numeric: true,
+                  cell: (p) => `${p.lastHour.succeeded} ok · ${p.lastHour.failed} failed · ${p.lastHour.skipped} skipped`,
+                },
+              ]}
+            />
           </Card>
         </>
       )}
