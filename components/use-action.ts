@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useToast } from "./toast";
 
-type Result = { ok: true } | { ok: false; error: { message: string } };
+export type ActionResult = { ok: true } | { ok: false; error: { message: string } };
 
 /**
  * How every dashboard button runs a server action: ask first when it is destructive, run it,
@@ -12,7 +12,7 @@ type Result = { ok: true } | { ok: false; error: { message: string } };
 export function useAction() {
   const router = useRouter();
   const toast = useToast();
-  return async (action: () => Promise<Result>, { confirm, ok }: { confirm?: string; ok: string }) => {
+  return async (action: () => Promise<ActionResult>, { confirm, ok }: { confirm?: string; ok: string }) => {
     if (confirm && !window.confirm(confirm)) return false;
     const res = await action();
     if (res.ok) toast.ok(ok);

@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { createBudgetAction, deleteBudgetAction, updateBudgetAction } from "./actions";
+import { ActionButton } from "@/components/action-button";
 import { useToast } from "@/components/toast";
 import { useAction } from "@/components/use-action";
 import { Button, Empty, Field, Input } from "@/components/ui";
@@ -186,18 +187,14 @@ export function BudgetsPanel({
                     </form>
                   </td>
                   <td className="text-right">
-                    <Button
+                    <ActionButton
                       variant="danger"
-                      type="button"
-                      onClick={() =>
-                        act(() => deleteBudgetAction({ orgId, budgetId: b.id }), {
-                          confirm: `Delete the budget ${b.name ?? b.id}? Runs are no longer limited by it.`,
-                          ok: "Deleted",
-                        })
-                      }
+                      action={() => deleteBudgetAction({ orgId, budgetId: b.id })}
+                      confirm={`Delete the budget ${b.name ?? b.id}? Runs are no longer limited by it.`}
+                      ok="Deleted"
                     >
                       Delete
-                    </Button>
+                    </ActionButton>
                   </td>
                 </tr>
               ))}

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { createKeyAction, revokeKeyAction } from "./actions";
 import { ShownOnce } from "@/components/shown-once";
 import { useToast } from "@/components/toast";
-import { useAction } from "@/components/use-action";
+import { ActionButton } from "@/components/action-button";
 import { Button, Field, Input, TextArea } from "@/components/ui";
 
 export type KeyRow = {
@@ -44,7 +44,6 @@ export function KeysPanel({
 }) {
   const router = useRouter();
   const toast = useToast();
-  const act = useAction();
   const [created, setCreated] = useState<string | null>(null);
   return (
     <div className="space-y-4">
@@ -164,18 +163,14 @@ export function KeysPanel({
                   {k.revokedAt ? (
                     <span className="text-neutral-500">revoked</span>
                   ) : canEdit ? (
-                    <Button
+                    <ActionButton
                       variant="danger"
-                      type="button"
-                      onClick={() =>
-                        act(() => revokeKeyAction({ orgId, keyId: k.id }), {
-                          confirm: `Revoke "${k.name}"? Requests using it get 401 from now on (other servers within a second).`,
-                          ok: `Revoked "${k.name}"`,
-                        })
-                      }
+                      action={() => revokeKeyAction({ orgId, keyId: k.id })}
+                      confirm={`Revoke "${k.name}"? Requests using it get 401 from now on (other servers within a second).`}
+                      ok={`Revoked "${k.name}"`}
                     >
                       Revoke
-                    </Button>
+                    </ActionButton>
                   ) : null}
                 </td>
               </tr>

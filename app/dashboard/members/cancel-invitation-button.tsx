@@ -1,18 +1,16 @@
 "use client";
 
 import { cancelInvitationAction } from "./actions";
-import { Button } from "@/components/ui";
-import { useAction } from "@/components/use-action";
+import { ActionButton } from "@/components/action-button";
 
 export function CancelInvitationButton({ orgId, invitationId, email }: { orgId: string; invitationId: string; email: string }) {
-  const act = useAction();
   return (
-    <Button
+    <ActionButton
       variant="secondary"
-      type="button"
-      onClick={() => act(() => cancelInvitationAction({ orgId, invitationId }), { ok: `Invitation for ${email} withdrawn` })}
+      action={() => cancelInvitationAction({ orgId, invitationId })}
+      ok={`Invitation for ${email} withdrawn`}
     >
       Withdraw
-    </Button>
+    </ActionButton>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { changeMemberRoleAction, removeMemberAction } from "./actions";
-import { Button } from "@/components/ui";
+import { ActionButton } from "@/components/action-button";
 import { useAction } from "@/components/use-action";
 
 export function MemberActions({
@@ -36,18 +36,14 @@ export function MemberActions({
           </option>
         ))}
       </select>
-      <Button
+      <ActionButton
         variant="danger"
-        type="button"
-        onClick={() =>
-          act(() => removeMemberAction({ orgId, userId }), {
-            confirm: `Remove ${name} from this organization? They lose access at once.`,
-            ok: `${name} removed`,
-          })
-        }
+        action={() => removeMemberAction({ orgId, userId })}
+        confirm={`Remove ${name} from this organization? They lose access at once.`}
+        ok={`${name} removed`}
       >
         Remove
-      </Button>
+      </ActionButton>
     </span>
   );
 }

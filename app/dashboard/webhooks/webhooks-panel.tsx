@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { createWebhookAction, deleteWebhookAction, enableWebhookAction, redeliverWebhookAction } from "./actions";
 import { ShownOnce } from "@/components/shown-once";
+import { ActionButton } from "@/components/action-button";
 import { useToast } from "@/components/toast";
 import { useAction } from "@/components/use-action";
 import { Button, Empty, Input } from "@/components/ui";
@@ -122,26 +123,18 @@ export function WebhooksPanel({
                 </td>
                 <td className="space-x-2 whitespace-nowrap text-right">
                   {e.disabled_at ? (
-                    <Button
-                      variant="secondary"
-                      type="button"
-                      onClick={() => act(() => enableWebhookAction({ orgId, webhookId: e.webhook_id }), { ok: "Enabled" })}
-                    >
+                    <ActionButton variant="secondary" action={() => enableWebhookAction({ orgId, webhookId: e.webhook_id })} ok="Enabled">
                       Enable
-                    </Button>
+                    </ActionButton>
                   ) : null}
-                  <Button
+                  <ActionButton
                     variant="danger"
-                    type="button"
-                    onClick={() =>
-                      act(() => deleteWebhookAction({ orgId, webhookId: e.webhook_id }), {
-                        confirm: `Delete the endpoint ${e.url}? Its delivery log goes with it.`,
-                        ok: "Deleted",
-                      })
-                    }
+                    action={() => deleteWebhookAction({ orgId, webhookId: e.webhook_id })}
+                    confirm={`Delete the endpoint ${e.url}? Its delivery log goes with it.`}
+                    ok="Deleted"
                   >
                     Delete
-                  </Button>
+                  </ActionButton>
                 </td>
               </tr>
             ))}
@@ -183,13 +176,13 @@ export function WebhooksPanel({
                     <td className="pr-3 text-xs">{d.last_latency_ms === null ? "—" : `${d.last_latency_ms} ms`}</td>
                     <td className="max-w-xs pr-3 font-mono text-xs break-all">{d.last_error ?? d.last_response ?? ""}</td>
                     <td className="text-right">
-                      <Button
+                      <ActionButton
                         variant="secondary"
-                        type="button"
-                        onClick={() => act(() => redeliverWebhookAction({ orgId, deliveryId: d.delivery_id }), { ok: "Queued again" })}
+                        action={() => redeliverWebhookAction({ orgId, deliveryId: d.delivery_id })}
+                        ok="Queued again"
                       >
                         Redeliver
-                      </Button>
+                      </ActionButton>
                     </td>
                   </tr>
                 ))}

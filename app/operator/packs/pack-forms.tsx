@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { ActionButton } from "@/components/action-button";
 import { Button } from "@/components/ui";
 import { useAction } from "@/components/use-action";
 import { archivePackAction, createPackAction } from "../actions";
@@ -59,17 +60,15 @@ export function CreatePackForm() {
 }
 
 export function ArchivePackButton({ packId, name }: { packId: string; name: string }) {
-  const run = useAction();
   return (
-    <Button
-      type="button"
+    <ActionButton
       variant="secondary"
       aria-label={`Archive ${name}`}
-      onClick={() =>
-        run(() => archivePackAction({ packId }), { confirm: `Archive “${name}”? Orgs can no longer buy it.`, ok: "Pack archived" })
-      }
+      action={() => archivePackAction({ packId })}
+      confirm={`Archive “${name}”? Orgs can no longer buy it.`}
+      ok="Pack archived"
     >
       Archive
-    </Button>
+    </ActionButton>
   );
 }

@@ -3,8 +3,7 @@
 import Link from "next/link";
 import { promoteLabelAction } from "./actions";
 import type { ArmStats } from "@/lib/feedback/compare-splits";
-import { Button } from "@/components/ui";
-import { useAction } from "@/components/use-action";
+import { ActionButton } from "@/components/action-button";
 
 type Split = { label: string; split: string; arms: ArmStats[] };
 
@@ -40,7 +39,6 @@ export function SplitPromote({
   splits: Split[];
   canEdit: boolean;
 }) {
-  const run = useAction();
   return (
     <div className="space-y-6">
       {splits.map((s) => {
@@ -102,18 +100,14 @@ export function SplitPromote({
                       <td>{a.judge?.checks ? `${a.judge.passed}/${a.judge.checks}` : "–"}</td>
                       <td className="text-right">
                         {canEdit ? (
-                          <Button
-                            type="button"
+                          <ActionButton
                             variant={lead === a.version ? "primary" : "secondary"}
-                            onClick={() =>
-                              run(() => promoteLabelAction({ orgId, workflowId, label: s.label, version: a.version }), {
-                                confirm: `Promote v${a.version}: ${s.label} stops splitting (${s.split}) and sends all its traffic to v${a.version}?`,
-                                ok: `${s.label} → v${a.version} (split ended)`,
-                              })
-                            }
+                            action={() => promoteLabelAction({ orgId, workflowId, label: s.label, version: a.version })}
+                            confirm={`Promote v${a.version}: ${s.label} stops splitting (${s.split}) and sends all its traffic to v${a.version}?`}
+                            ok={`${s.label} → v${a.version} (split ended)`}
                           >
                             Promote v{a.version}
-                          </Button>
+                          </ActionButton>
                         ) : null}
                       </td>
                     </tr>

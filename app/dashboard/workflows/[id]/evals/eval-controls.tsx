@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { createEvalCaseAction, importEvalCasesAction, removeEvalCaseAction, requirePassingEvalAction, runEvalAction } from "./actions";
+import { ActionButton } from "@/components/action-button";
 import { Button, Input } from "@/components/ui";
 import { useAction } from "@/components/use-action";
 import { useToast } from "@/components/toast";
@@ -145,17 +146,15 @@ export function ImportForm({ orgId, workflowId }: Ids) {
 }
 
 export function RemoveCaseButton({ orgId, workflowId, caseId }: Ids & { caseId: string }) {
-  const run = useAction();
   return (
-    <Button
+    <ActionButton
       variant="secondary"
-      type="button"
-      onClick={() =>
-        run(() => removeEvalCaseAction({ orgId, workflowId, caseId }), { confirm: "Remove this test case?", ok: "Test case removed" })
-      }
+      action={() => removeEvalCaseAction({ orgId, workflowId, caseId })}
+      confirm="Remove this test case?"
+      ok="Test case removed"
     >
       Remove
-    </Button>
+    </ActionButton>
   );
 }
 
