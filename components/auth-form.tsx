@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { authClient } from "./auth-client";
-import { Button, Field, Input } from "./ui";
+import { Button, Field, FormError, Input } from "./ui";
 
 /**
  * Sign-up creates the account and its first organization; sign-in just signs in. With an
@@ -95,11 +95,7 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
           autoComplete={mode === "sign-up" ? "new-password" : "current-password"}
         />
       </Field>
-      {error ? (
-        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-          {error}
-        </p>
-      ) : null}
+      <FormError>{error}</FormError>
       <Button type="submit" disabled={busy} className="w-full">
         {mode === "sign-up" ? "Create account" : "Sign in"}
       </Button>
@@ -162,11 +158,7 @@ function SecondFactorForm({ next }: { next: string }) {
           inputMode={backup ? "text" : "numeric"}
         />
       </Field>
-      {error ? (
-        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-          {error}
-        </p>
-      ) : null}
+      <FormError>{error}</FormError>
       <Button type="submit" disabled={busy} className="w-full">
         Verify
       </Button>

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { authClient } from "./auth-client";
-import { Button, Field, Input } from "./ui";
+import { Button, Field, FormError, Input } from "./ui";
 
 export function CreateOrgForm() {
   const router = useRouter();
@@ -27,11 +27,7 @@ export function CreateOrgForm() {
       <Field label="Organization name">
         <Input name="org" required maxLength={100} placeholder="Acme" />
       </Field>
-      {error ? (
-        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-          {error}
-        </p>
-      ) : null}
+      <FormError>{error}</FormError>
       <Button type="submit">Create organization</Button>
     </form>
   );

@@ -1,9 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { authClient } from "./auth-client";
-import { Button, Field, Input } from "./ui";
+import { Button, Field, FormError, Input } from "./ui";
+import { errorOf, useFormSubmit } from "./use-form-submit";
 
 /**
  * Enrolment: the password, then the authenticator app's secret and the backup codes (shown once),
@@ -11,29 +12,18 @@ import { Button, Field, Input } from "./ui";
  */
 export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useFormSubmit();
   const [enrolment, setEnrolment] = useState<{ uri: string; secret: string; backupCodes: string[] } | null>(null);
-
-  async function run(event: FormEvent<HTMLFormElement>, f: (form: FormData) => Promise<{ error: { message?: string } | null }>) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    const res = await f(new FormData(event.currentTarget));
-    setBusy(false);
-    if (res.error) setError(res.error.message ?? "Something went wrong");
-    return !res.error;
-  }
 
   if (enabled) {
     return (
       <form
         className="flex flex-wrap items-end gap-2"
         onSubmit={(e) =>
-          run(e, async (form) => {
+          submit(e, async (form) => {
             const res = await authClient.twoFactor.disable({ password: String(form.get("password")) });
             if (!res.error) router.refresh();
-            return res;
+            return errorOf(res);
           })
         }
       >
@@ -48,11 +38,7 @@ export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
         <Button type="submit" variant="danger" disabled={busy}>
           Turn off
         </Button>
-        {error ? (
-          <p role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
-            {error}
-          </p>
-        ) : null}
+        <FormError>{error}</FormError>
       </form>
     );
   }
@@ -83,10 +69,10 @@ export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
         <form
           className="flex flex-wrap items-end gap-2"
           onSubmit={(e) =>
-            run(e, async (form) => {
+            submit(e, async (form) => {
               const res = await authClient.twoFactor.verifyTotp({ code: String(form.get("code")).replace(/\s+/g, "") });
               if (!res.error) router.refresh();
-              return res;
+              return errorOf(res);
             })
           }
         >
@@ -98,11 +84,7 @@ export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
           <Button type="submit" disabled={busy}>
             Turn on
           </Button>
-          {error ? (
-            <p role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
-              {error}
-            </p>
-          ) : null}
+          <FormError>{error}</FormError>
         </form>
       </div>
     );
@@ -111,13 +93,13 @@ export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
     <form
       className="flex flex-wrap items-end gap-2"
       onSubmit={(e) =>
-        run(e, async (form) => {
+        submit(e, async (form) => {
           const res = await authClient.twoFactor.enable({ password: String(form.get("password")) });
           if (res.data && "totpURI" in res.data && res.data.totpURI) {
             const uri = res.data.totpURI;
             setEnrolment({ uri, secret: new URL(uri).searchParams.get("secret") ?? "", backupCodes: res.data.backupCodes ?? [] });
           }
-          return res;
+          return errorOf(res);
         })
       }
     >
@@ -132,11 +114,7 @@ export function TwoFactorSettings({ enabled }: { enabled: boolean }) {
       <Button type="submit" disabled={busy}>
         Set up two-factor sign-in
       </Button>
-      {error ? (
-        <p role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
-          {error}
-        </p>
-      ) : null}
+      <FormError>{error}</FormError>
     </form>
   );
 }

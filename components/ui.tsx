@@ -44,6 +44,15 @@ export function Card({ title, children, actions }: { title?: string; children: R
   );
 }
 
+/** A form's error, announced to screen readers; nothing when there is none. */
+export function FormError({ children }: { children: ReactNode }) {
+  return children ? (
+    <p role="alert" className="w-full text-sm text-red-600 dark:text-red-400">
+      {children}
+    </p>
+  ) : null;
+}
+
 export function Empty({ children }: { children: ReactNode }) {
   return (
     <p className="rounded-md border border-dashed border-neutral-300 p-6 text-center text-sm text-neutral-500 dark:border-neutral-700">
