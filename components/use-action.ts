@@ -1,6 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
 import { useToast } from "./toast";
 
 export type ActionResult = { ok: true } | { ok: false; error: { message: string } };
@@ -20,4 +21,27 @@ export function useAction() {
     router.refresh();
     return res.ok;
   };
+}
+
+/**
+ * A form that runs one server action through `useAction` when submitted: busy meanwhile, emptied
+ * once it succeeded. `use` reads the form and names the action, its confirmation and its toast.
+ */
+export function useActionForm() {
+  const run = useAction();
+  const [busy, setBusy] = useState(false);
+  async function submit(
+    event: FormEvent<HTMLFormElement>,
+    use: (form: FormData) => { action: () => Promise<ActionResult>; confirm?: string; ok: string },
+  ) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const { action, ...opts } = use(new FormData(form));
+    setBusy(true);
+    const ok = await run(action, opts);
+    setBusy(false);
+    if (ok) form.reset();
+    return ok;
+  }
+  return { busy, submit };
 }

@@ -1,26 +1,20 @@
 "use client";
 
-import { useState } from "react";
 import { ActionButton } from "@/components/action-button";
 import { Button } from "@/components/ui";
-import { useAction } from "@/components/use-action";
+import { useActionForm } from "@/components/use-action";
 import { archivePackAction, createPackAction } from "../actions";
 
 const input = "w-full rounded-md border border-neutral-400 bg-white px-2 py-1 text-sm dark:border-neutral-600 dark:bg-neutral-900";
 
 export function CreatePackForm() {
-  const run = useAction();
-  const [busy, setBusy] = useState(false);
+  const { busy, submit } = useActionForm();
   return (
     <form
       className="grid gap-3 sm:grid-cols-5 sm:items-end"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const form = e.currentTarget;
-        const f = new FormData(form);
-        setBusy(true);
-        const ok = await run(
-          () =>
+      onSubmit={(e) =>
+        submit(e, (f) => ({
+          action: () =>
             createPackAction({
               name: String(f.get("name")),
               credits: Number(f.get("credits")),
@@ -28,11 +22,9 @@ export function CreatePackForm() {
               priceCents: Math.round(Number(f.get("price")) * 100),
               currency: String(f.get("currency")),
             }),
-          { ok: "Pack created" },
-        );
-        setBusy(false);
-        if (ok) form.reset();
-      }}
+          ok: "Pack created",
+        }))
+      }
     >
       <label className="space-y-1 sm:col-span-2">
         <span className="block text-xs font-medium">Name</span>

@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { Button } from "@/components/ui";
-import { useAction } from "@/components/use-action";
+import { useActionForm } from "@/components/use-action";
 import { setModelPriceAction } from "../actions";
 
 const input = "rounded-md border border-neutral-400 bg-white px-2 py-1 text-sm dark:border-neutral-600 dark:bg-neutral-900";
@@ -19,9 +19,8 @@ export function PriceForm({
   output?: number;
   compact?: boolean;
 }) {
-  const run = useAction();
+  const { busy, submit } = useActionForm();
   const [open, setOpen] = useState(!compact);
-  const [busy, setBusy] = useState(false);
   if (!open)
     return (
       <Button type="button" variant="secondary" onClick={() => setOpen(true)} aria-label={`Edit the price of ${model}`}>
@@ -32,22 +31,16 @@ export function PriceForm({
     <form
       className="flex flex-wrap items-end gap-2"
       onSubmit={async (e) => {
-        e.preventDefault();
-        const form = e.currentTarget;
-        const f = new FormData(form);
-        setBusy(true);
-        const ok = await run(
-          () =>
+        const ok = await submit(e, (f) => ({
+          action: () =>
             setModelPriceAction({
               model: model ?? String(f.get("model")),
               input: Number(f.get("input")),
               output: Number(f.get("output")),
             }),
-          { ok: "Price saved" },
-        );
-        setBusy(false);
+          ok: "Price saved",
+        }));
         if (ok && compact) setOpen(false);
-        else if (ok) form.reset();
       }}
     >
       {model ? null : (

@@ -1,8 +1,8 @@
 "use client";
 
-import { useId, useState } from "react";
+import { useId } from "react";
 import { Button, Card } from "@/components/ui";
-import { useAction } from "@/components/use-action";
+import { useActionForm } from "@/components/use-action";
 import { adjustCreditsAction, suspendOrgAction, unsuspendOrgAction } from "../../actions";
 
 const input = "w-full rounded-md border border-neutral-400 bg-white px-2 py-1.5 text-sm dark:border-neutral-600 dark:bg-neutral-900";
@@ -22,26 +22,22 @@ export function OrgActions({ orgId, suspended }: { orgId: string; suspended: boo
 }
 
 function CreditsForm({ orgId }: { orgId: string }) {
-  const run = useAction();
-  const [busy, setBusy] = useState(false);
+  const { busy, submit } = useActionForm();
   const id = useId();
   return (
     <form
       className="space-y-3"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const form = e.currentTarget;
-        const f = new FormData(form);
-        const amount = Number(f.get("amount"));
-        const remove = f.get("direction") === "remove";
-        setBusy(true);
-        const ok = await run(() => adjustCreditsAction({ orgId, amount: remove ? -amount : amount, reason: String(f.get("reason")) }), {
-          confirm: remove ? `Remove ${amount.toLocaleString("en-US")} credits?` : undefined,
-          ok: remove ? "Credits removed" : "Credits granted",
-        });
-        setBusy(false);
-        if (ok) form.reset();
-      }}
+      onSubmit={(e) =>
+        submit(e, (f) => {
+          const amount = Number(f.get("amount"));
+          const remove = f.get("direction") === "remove";
+          return {
+            action: () => adjustCreditsAction({ orgId, amount: remove ? -amount : amount, reason: String(f.get("reason")) }),
+            confirm: remove ? `Remove ${amount.toLocaleString("en-US")} credits?` : undefined,
+            ok: remove ? "Credits removed" : "Credits granted",
+          };
+        })
+      }
     >
       <fieldset className="flex gap-4 text-sm">
         <legend className="sr-only">Grant or remove</legend>
@@ -68,26 +64,23 @@ function CreditsForm({ orgId }: { orgId: string }) {
 }
 
 function SuspensionForm({ orgId, suspended }: { orgId: string; suspended: boolean }) {
-  const run = useAction();
-  const [busy, setBusy] = useState(false);
+  const { busy, submit } = useActionForm();
   const id = useId();
   return (
     <form
       className="space-y-3"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const form = e.currentTarget;
-        const reason = String(new FormData(form).get("reason"));
-        setBusy(true);
-        const ok = suspended
-          ? await run(() => unsuspendOrgAction({ orgId, reason }), { ok: "Suspension lifted" })
-          : await run(() => suspendOrgAction({ orgId, reason }), {
-              confirm: "Suspend this organization? Its keys and stream tokens are refused and its queued runs canceled.",
-              ok: "Organization suspended",
-            });
-        setBusy(false);
-        if (ok) form.reset();
-      }}
+      onSubmit={(e) =>
+        submit(e, (f) => {
+          const reason = String(f.get("reason"));
+          return suspended
+            ? { action: () => unsuspendOrgAction({ orgId, reason }), ok: "Suspension lifted" }
+            : {
+                action: () => suspendOrgAction({ orgId, reason }),
+                confirm: "Suspend this organization? Its keys and stream tokens are refused and its queued runs canceled.",
+                ok: "Organization suspended",
+              };
+        })
+      }
     >
       <p className="text-sm text-neutral-600 dark:text-neutral-300">
         {suspended
