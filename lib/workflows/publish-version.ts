@@ -9,6 +9,7 @@ import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
 import { contentOf } from "./content-of";
 import { LATEST, PRODUCTION } from "./label-name";
 import { forgetPublishedVersion } from "./published-cache";
+import { removeProduction } from "./remove-production";
 import { setLabel } from "./set-label";
 import { assertValidTemplate } from "./template";
 import { listMcpServers, withMcpSnapshots } from "./snapshot-mcp-tools";
@@ -89,11 +90,7 @@ export async function unpublishWorkflow({
   workflowId: string;
   actorId?: string | null;
 }) {
-  const db = await getDb();
-  const out = await db.transaction(async (tx) => {
-    const wf = await lockWorkflow(tx, { orgId, workflowId });
-    if (!wf) throw new AppError("workflow_not_found");
-    const production = await setLabel(tx, { wf, label: PRODUCTION, to: null, actorId });
+  return removeProduction({ orgId, workflowId, actorId }, async (tx, wf, production) => {
     if (production.moved) {
       await recordAudit(tx, {
         orgId,
@@ -105,6 +102,4 @@ export async function unpublishWorkflow({
     }
     return { workflow_id: wf.id, published: false };
   });
-  forgetPublishedVersion(workflowId);
-  return out;
 }

@@ -5,10 +5,8 @@ import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { contentOf } from "./content-of";
-import { PRODUCTION } from "./label-name";
-import { forgetPublishedVersion } from "./published-cache";
+import { removeProduction } from "./remove-production";
 import { draftPatch, type DraftPatch } from "./schemas";
-import { setLabel } from "./set-label";
 import { sealToolHeaders } from "./tool-secrets";
 import { assertValidTemplate } from "./template";
 
@@ -77,11 +75,7 @@ export async function archiveWorkflow({
   workflowId: string;
   actorId?: string | null;
 }) {
-  const db = await getDb();
-  const out = await db.transaction(async (tx) => {
-    const wf = await lockWorkflow(tx, { orgId, workflowId });
-    if (!wf) throw new AppError("workflow_not_found");
-    const production = await setLabel(tx, { wf, label: PRODUCTION, to: null, actorId });
+  return removeProduction({ orgId, workflowId, actorId }, async (tx, wf, production) => {
     await updateWorkflow(tx, { orgId, workflowId }, { archivedAt: new Date() });
     await recordAudit(tx, {
       orgId,
@@ -92,8 +86,6 @@ export async function archiveWorkflow({
     });
     return { workflow_id: wf.id, archived: true };
   });
-  forgetPublishedVersion(workflowId);
-  return out;
 }
 
 /** Copies a published version's content back into the draft (name and description stay); audited as a draft edit. */
