@@ -5,6 +5,7 @@
 // minted by its own backend, for every message it sends.
 import { useChat } from "ai/react";
 import { createRoot } from "react-dom/client";
+import { freshTokenPerPost } from "./host";
 
 declare global {
   interface Window {
@@ -37,14 +38,6 @@ export default function ChatPage({ token }: { token: string }) {
 }
 
 // The host: every POST to the stream URL gets a fresh single-use token from /token.
-const pageFetch = window.fetch.bind(window);
-window.fetch = async (input, init) => {
-  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  if (init?.method === "POST" && url.startsWith(`${cfg.apiBase}/api/v1/run/`)) {
-    const { token } = await (await pageFetch("/token", { method: "POST" })).json();
-    return pageFetch(url.replace(/token=[^&]*/, `token=${token}`), init);
-  }
-  return pageFetch(input, init);
-};
+freshTokenPerPost(cfg.apiBase);
 
 createRoot(document.getElementById("root")!).render(<ChatPage token="minted-per-request" />);

@@ -4,6 +4,7 @@ import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport } from "ai";
 import { useCallback, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
+import { Composer, freshToken, streamRequest } from "./host";
 
 declare global {
   interface Window {
@@ -12,22 +13,8 @@ declare global {
 }
 const cfg = window.FLOWGATE;
 
-async function freshToken(): Promise<string> {
-  const res = await fetch("/token", { method: "POST" });
-  return (await res.json()).token;
-}
-
 function Chat() {
-  const [input, setInput] = useState("");
-  const { messages, sendMessage, status, error } = useChat({
-    transport: new DefaultChatTransport({
-      api: `${cfg.apiBase}/api/v1/run/${cfg.chatId}/stream`,
-      prepareSendMessagesRequest: async ({ api, body, id, messages, trigger, messageId }) => ({
-        api: `${api}?token=${await freshToken()}`,
-        body: { ...body, id, messages, trigger, messageId },
-      }),
-    }),
-  });
+  const { messages, sendMessage, status, error } = useChat({ transport: new DefaultChatTransport(streamRequest(cfg.apiBase, cfg.chatId)) });
   return (
     <section>
       <ul id="messages">
@@ -37,20 +24,7 @@ function Chat() {
           </li>
         ))}
       </ul>
-      <p id="status">{status}</p>
-      {error ? <p id="error">{error.message}</p> : null}
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void sendMessage({ text: input });
-          setInput("");
-        }}
-      >
-        <input id="prompt" value={input} onChange={(e) => setInput(e.target.value)} />
-        <button id="send" type="submit">
-          Submit
-        </button>
-      </form>
+      <Composer status={status} error={error} send={(text) => void sendMessage({ text })} label="Submit" />
     </section>
   );
 }

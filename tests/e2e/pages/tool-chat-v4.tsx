@@ -3,6 +3,7 @@
 // answer is recorded on the message and, with maxSteps > 1, the conversation is sent again.
 import { useChat } from "ai/react";
 import { createRoot } from "react-dom/client";
+import { freshTokenPerPost } from "./host";
 
 // (Typed here, not on Window: the other pages declare Window.FLOWGATE with their own fields.)
 const cfg = (window as unknown as { FLOWGATE: { apiBase: string; toolsId: string } }).FLOWGATE;
@@ -32,14 +33,6 @@ function ChatPage() {
 }
 
 // Every POST to the stream URL gets a fresh single-use token from the host page's backend.
-const pageFetch = window.fetch.bind(window);
-window.fetch = async (input, init) => {
-  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  if (init?.method === "POST" && url.startsWith(`${cfg.apiBase}/api/v1/run/`)) {
-    const { token } = await (await pageFetch("/token", { method: "POST" })).json();
-    return pageFetch(url.replace(/token=[^&]*/, `token=${token}`), init);
-  }
-  return pageFetch(input, init);
-};
+freshTokenPerPost(cfg.apiBase);
 
 createRoot(document.getElementById("root")!).render(<ChatPage />);

@@ -3,29 +3,17 @@
 // (sendAutomaticallyWhen), each request with a fresh single-use token from this page's backend.
 import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage } from "ai";
-import { useState } from "react";
 import { createRoot } from "react-dom/client";
+import { Composer, streamRequest } from "./host";
 
 // (Typed here, not on Window: the other pages declare Window.FLOWGATE with their own fields.)
 const cfg = (window as unknown as { FLOWGATE: { apiBase: string; toolsId: string } }).FLOWGATE;
 
-async function freshToken(): Promise<string> {
-  const res = await fetch("/token", { method: "POST" });
-  return (await res.json()).token;
-}
-
 type ToolPart = { type: string; toolCallId: string; state: string; input?: unknown; output?: unknown };
 
 function Chat() {
-  const [input, setInput] = useState("");
   const { messages, sendMessage, status, error, addToolOutput } = useChat<UIMessage>({
-    transport: new DefaultChatTransport({
-      api: `${cfg.apiBase}/api/v1/run/${cfg.toolsId}/stream`,
-      prepareSendMessagesRequest: async ({ api, body, id, messages, trigger, messageId }) => ({
-        api: `${api}?token=${await freshToken()}`,
-        body: { ...body, id, messages, trigger, messageId },
-      }),
-    }),
+    transport: new DefaultChatTransport(streamRequest(cfg.apiBase, cfg.toolsId)),
     sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithToolCalls,
     onToolCall: ({ toolCall }) => {
       if (toolCall.toolName !== "get_weather") return;
@@ -66,20 +54,7 @@ function Chat() {
           </li>
         ))}
       </ul>
-      <p id="status">{status}</p>
-      {error ? <p id="error">{error.message}</p> : null}
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void sendMessage({ text: input });
-          setInput("");
-        }}
-      >
-        <input id="prompt" value={input} onChange={(e) => setInput(e.target.value)} />
-        <button id="send" type="submit">
-          Send
-        </button>
-      </form>
+      <Composer status={status} error={error} send={(text) => void sendMessage({ text })} label="Send" />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { experimental_useObject as useObject } from "@ai-sdk/react";
 import { useEffect } from "react";
 import { createRoot } from "react-dom/client";
 import { z } from "zod";
+import { freshToken } from "./host";
 
 declare global {
   interface Window {
@@ -17,11 +18,6 @@ const cfg = (window as unknown as { FLOWGATE: { apiBase: string; reviewId: strin
 window.RENDERS = [];
 
 const review = z.object({ title: z.string(), tags: z.array(z.string()), stars: z.int().min(1).max(5) });
-
-async function freshToken(): Promise<string> {
-  const res = await fetch("/token", { method: "POST" });
-  return (await res.json()).token;
-}
 
 function Review() {
   const { object, submit, isLoading, error } = useObject({
