@@ -1,12 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import * as OTPAuth from "otpauth";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startNextServer, type NextServer } from "../support/next-server";
 import { linkIn, startInbox, type Inbox } from "../support/smtp-server";
-import { launchChromium } from "./support";
+import { launchChromium, mailingServerEnv, mailTo, signUpVerified } from "./support";
 
 // The account flows in Chromium against a production server of their own that mails a real SMTP
 // server in this test (verification required): sign up → verify → signed in; forgot password →
@@ -22,18 +19,7 @@ beforeAll(async () => {
   inbox = await startInbox();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    FLOWGATE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "fg-mail-e2e-")),
-    LOG_LEVEL: "warn",
-    NODE_ENV: "production",
-    SMTP_URL: inbox.url,
-    MAIL_FROM: "Flowgate <noreply@flowgate.test>",
-    REQUIRE_EMAIL_VERIFICATION: "true",
-    BETTER_AUTH_URL: base,
-  };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
+  const env = mailingServerEnv({ inbox, base, dataDirPrefix: "fg-mail-e2e-" });
   server = await startNextServer({ env, port, readyTimeoutMs: 120_000 });
   browser = await launchChromium();
 });
@@ -43,32 +29,14 @@ afterAll(async () => {
   await inbox?.stop();
 });
 
-async function mail(subject: string) {
-  for (let i = 0; i < 300; i++) {
-    const m = inbox
-      .to(email)
-      .filter((x) => x.subject === subject)
-      .at(-1);
-    if (m) return m;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no mail "${subject}"`);
-}
+const mail = (subject: string) => mailTo(inbox, email, subject);
 
 const pause10s = () => new Promise((r) => setTimeout(r, 10_500));
 
 describe("account flows in Chromium", () => {
   it("sign up → verification mail → its link signs in", async () => {
     const page = await (await browser.newContext()).newPage();
-    await page.goto(`${base}/sign-up`);
-    await page.fill('input[name="name"]', "Eve Tester");
-    await page.fill('input[name="email"]', email);
-    await page.fill('input[name="password"]', "first password 1");
-    await page.click('button:has-text("Create account")');
-    await page.waitForSelector("text=Check your mail");
-    const link = linkIn(await mail("Verify your email for Flowgate"), `${base}/api/auth/verify-email?token=`);
-    await page.goto(link);
-    await page.waitForURL(`${base}/onboarding`);
+    await signUpVerified(page, { base, inbox, name: "Eve Tester", email, password: "first password 1" });
     await page.waitForSelector("text=Create an organization");
     await page.context().close();
   });

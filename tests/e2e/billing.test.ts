@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "./support";
+import { launchChromium, signUp } from "./support";
 
 // Buying credits in a real browser against the production build, through the Stripe stand-in
 // (tests/support/stripe-standin.ts, started by the global setup): Billing → Buy → Stripe's hosted
@@ -21,13 +21,7 @@ afterAll(async () => browser?.close());
 
 describe("dashboard: buy credits with Stripe Checkout", () => {
   it("Billing → Buy → Stripe's page → Pay → back with the credits added", async () => {
-    await page.goto(`${e2e.baseUrl}/sign-up`);
-    await page.fill('input[name="name"]', "Bea Buyer");
-    await page.fill('input[name="org"]', "Buyers Inc");
-    await page.fill('input[name="email"]', `buyer${Date.now()}@example.com`);
-    await page.fill('input[name="password"]', "correct horse battery");
-    await page.click('button[type="submit"]');
-    await page.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
+    await signUp(page, e2e.baseUrl, { name: "Bea Buyer", org: "Buyers Inc", email: `buyer${Date.now()}@example.com` });
 
     await page.click('nav >> text="Billing"');
     await page.waitForURL("**/dashboard/billing");

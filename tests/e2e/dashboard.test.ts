@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { controlUpstream, launchChromium } from "./support";
+import { controlUpstream, launchChromium, signUp } from "./support";
 
 // An org admin's first session, in a real browser against the production build: sign up (which
 // creates the organization), create a workflow, edit and publish it, create a key, call the
@@ -28,14 +28,7 @@ describe("dashboard: sign up → workflow → playground → publish → key →
     await page.goto(`${e2e.baseUrl}/dashboard/workflows`);
     expect(new URL(page.url()).pathname).toBe("/sign-in");
 
-    await page.goto(`${e2e.baseUrl}/sign-up`);
-    await page.fill('input[name="name"]', "Ada Admin");
-    await page.fill('input[name="org"]', "Acme Labs");
-    await page.fill('input[name="email"]', email);
-    await page.fill('input[name="password"]', "correct horse battery");
-    await shot("01-sign-up");
-    await page.click('button[type="submit"]');
-    await page.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
+    await signUp(page, e2e.baseUrl, { name: "Ada Admin", org: "Acme Labs", email, beforeSubmit: () => shot("01-sign-up") });
     await page.getByText("No workflows yet").waitFor();
     expect(await page.textContent("aside")).toContain("Acme Labs · owner");
     await shot("02-workflows-empty");

@@ -1,14 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startNextServer, type NextServer } from "../support/next-server";
-import { linkIn, startInbox, type Inbox } from "../support/smtp-server";
-import { launchChromium } from "./support";
+import { startInbox, type Inbox } from "../support/smtp-server";
+import { launchChromium, mailingServerEnv, signUpVerified } from "./support";
 
 // The operator console in Chromium against a production server of its own: an operator (an
 // address of FLOWGATE_OPERATOR_EMAILS, verified through a real SMTP inbox) signs in, finds the
@@ -36,24 +35,19 @@ beforeAll(async () => {
   inbox = await startInbox();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    FLOWGATE_DATA_DIR: mkdtempSync(path.join(tmpdir(), "fg-operator-e2e-")),
-    LOG_LEVEL: "warn",
-    NODE_ENV: "production",
-    SMTP_URL: inbox.url,
-    MAIL_FROM: "Flowgate <noreply@flowgate.test>",
-    REQUIRE_EMAIL_VERIFICATION: "true",
-    BETTER_AUTH_URL: base,
-    FLOWGATE_OPERATOR_EMAILS: OP_EMAIL,
-    RATE_LIMIT_PER_MINUTE: "100000",
-    // Two providers for the providers page; nothing listens there and nothing calls them.
-    OPENAI_API_KEY: "e2e-not-a-real-key",
-    OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
-    FLOWGATE_PROVIDERS: JSON.stringify({ groq: { base_url: "http://127.0.0.1:9/groq/v1", api_key: "e2e-not-a-real-key" } }),
-  };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
+  const env = mailingServerEnv({
+    inbox,
+    base,
+    dataDirPrefix: "fg-operator-e2e-",
+    more: {
+      FLOWGATE_OPERATOR_EMAILS: OP_EMAIL,
+      RATE_LIMIT_PER_MINUTE: "100000",
+      // Two providers for the providers page; nothing listens there and nothing calls them.
+      OPENAI_API_KEY: "e2e-not-a-real-key",
+      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+      FLOWGATE_PROVIDERS: JSON.stringify({ groq: { base_url: "http://127.0.0.1:9/groq/v1", api_key: "e2e-not-a-real-key" } }),
+    },
+  });
   const seeded = await exec(
     process.execPath,
     [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--conditions=react-server", "tests/e2e/seed-operator.ts"],
@@ -69,29 +63,10 @@ afterAll(async () => {
   await inbox?.stop();
 });
 
-async function mail(to: string, subject: string) {
-  for (let i = 0; i < 300; i++) {
-    const m = inbox
-      .to(to)
-      .filter((x) => x.subject === subject)
-      .at(-1);
-    if (m) return m;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no mail "${subject}" to ${to}`);
-}
-
 /** Signs up with a verified address (the mailed link) and creates the first organization. */
-async function signUpVerified(ctx: BrowserContext, { name, email, org }: { name: string; email: string; org: string }) {
+async function signUpWithOrg(ctx: BrowserContext, { name, email, org }: { name: string; email: string; org: string }) {
   const page = await ctx.newPage();
-  await page.goto(`${base}/sign-up`);
-  await page.fill('input[name="name"]', name);
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', "correct horse battery");
-  await page.click('button:has-text("Create account")');
-  await page.waitForSelector("text=Check your mail");
-  await page.goto(linkIn(await mail(email, "Verify your email for Flowgate"), `${base}/api/auth/verify-email?token=`));
-  await page.waitForURL(`${base}/onboarding`);
+  await signUpVerified(page, { base, inbox, name, email, password: "correct horse battery" });
   await page.fill('input[name="org"]', org);
   await page.click('button:has-text("Create organization")');
   await page.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
@@ -114,7 +89,7 @@ describe("operator console in Chromium", () => {
   let op: Page;
 
   it("a member of a customer org has no Operator link and gets 404 on every /operator page", async () => {
-    member = await signUpVerified(await browser.newContext({ viewport: { width: 1280, height: 900 } }), {
+    member = await signUpWithOrg(await browser.newContext({ viewport: { width: 1280, height: 900 } }), {
       name: "Mia Member",
       email: MEMBER_EMAIL,
       org: CUSTOMER,
@@ -139,7 +114,7 @@ describe("operator console in Chromium", () => {
   });
 
   it("the operator opens the console from the dashboard, lists and searches the orgs", async () => {
-    op = await signUpVerified(await browser.newContext({ viewport: { width: 1366, height: 900 } }), {
+    op = await signUpWithOrg(await browser.newContext({ viewport: { width: 1366, height: 900 } }), {
       name: "Olga Operator",
       email: OP_EMAIL,
       org: "Instance ops",

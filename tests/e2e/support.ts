@@ -1,7 +1,10 @@
+import { mkdtempSync } from "node:fs";
 import http from "node:http";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { linkIn, type Inbox } from "../support/smtp-server";
 
 /** Debian's Chromium, never a downloaded one; flags keep it off this machine's closed network. */
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
@@ -71,6 +74,25 @@ export async function serveCustomerSite(opts: {
 }
 
 /**
+ * A new account and its organization through the sign-up form of the global setup's server (no
+ * e-mail verification there); resolves on the workflows page. `beforeSubmit` runs on the filled form.
+ */
+export async function signUp(
+  page: Page,
+  baseUrl: string,
+  o: { name: string; org: string; email: string; beforeSubmit?: () => Promise<unknown> },
+) {
+  await page.goto(`${baseUrl}/sign-up`);
+  await page.fill('input[name="name"]', o.name);
+  await page.fill('input[name="org"]', o.org);
+  await page.fill('input[name="email"]', o.email);
+  await page.fill('input[name="password"]', "correct horse battery");
+  await o.beforeSubmit?.();
+  await page.click('button[type="submit"]');
+  await page.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
+}
+
+/**
  * A new account (and its organization) through the sign-up form, then a workflow created from the
  * workflows page, on the offline model; resolves its id once the editor has saved.
  */
@@ -79,17 +101,62 @@ export async function signUpWithWorkflow(
   baseUrl: string,
   o: { name: string; org: string; emailPrefix: string; workflow: string; template: string },
 ) {
-  await page.goto(`${baseUrl}/sign-up`);
-  await page.fill('input[name="name"]', o.name);
-  await page.fill('input[name="org"]', o.org);
-  await page.fill('input[name="email"]', `${o.emailPrefix}${Date.now()}@example.com`);
-  await page.fill('input[name="password"]', "correct horse battery");
-  await page.click('button[type="submit"]');
-  await page.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
+  await signUp(page, baseUrl, { name: o.name, org: o.org, email: `${o.emailPrefix}${Date.now()}@example.com` });
   await page.fill('input[name="name"]', o.workflow);
   await page.fill('textarea[name="template"]', o.template);
   await page.click('button:has-text("Create")');
   await page.waitForURL(/\/dashboard\/workflows\/wf_[a-z0-9]{24}$/, { timeout: 20_000 });
   await page.selectOption("select[name=model]", "offline:echo");
   return page.url().split("/").at(-1)!;
+}
+
+/**
+ * The environment of a production server a test starts for itself, mailing `inbox` with e-mail
+ * verification required: a fresh data directory (an embedded database of its own), `more` on top.
+ */
+export function mailingServerEnv(o: {
+  inbox: Inbox;
+  base: string;
+  dataDirPrefix: string;
+  more?: Record<string, string>;
+}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FLOWGATE_DATA_DIR: mkdtempSync(path.join(tmpdir(), o.dataDirPrefix)),
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    SMTP_URL: o.inbox.url,
+    MAIL_FROM: "Flowgate <noreply@flowgate.test>",
+    REQUIRE_EMAIL_VERIFICATION: "true",
+    BETTER_AUTH_URL: o.base,
+    ...o.more,
+  };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  return env;
+}
+
+/** The newest message to `to` with `subject`, waited for up to 30 s. */
+export async function mailTo(inbox: Inbox, to: string, subject: string) {
+  for (let i = 0; i < 300; i++) {
+    const m = inbox
+      .to(to)
+      .filter((x) => x.subject === subject)
+      .at(-1);
+    if (m) return m;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail "${subject}" to ${to}`);
+}
+
+/** Signs up where e-mail verification is required: the form, "Check your mail", the mailed link; resolves on /onboarding. */
+export async function signUpVerified(page: Page, o: { base: string; inbox: Inbox; name: string; email: string; password: string }) {
+  await page.goto(`${o.base}/sign-up`);
+  await page.fill('input[name="name"]', o.name);
+  await page.fill('input[name="email"]', o.email);
+  await page.fill('input[name="password"]', o.password);
+  await page.click('button:has-text("Create account")');
+  await page.waitForSelector("text=Check your mail");
+  await page.goto(linkIn(await mailTo(o.inbox, o.email, "Verify your email for Flowgate"), `${o.base}/api/auth/verify-email?token=`));
+  await page.waitForURL(`${o.base}/onboarding`);
 }
