@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { formatFindings, wcagViolations, type AxeFinding } from "../support/axe";
-import { launchChromium, signUpWithWorkflow } from "./support";
+import { launchChromium, publishDraft, signUpWithWorkflow } from "./support";
 
 // Every page of the dashboard and the auth pages passes axe-core's WCAG 2 A and AA rules
 // (issue 30), in the light and the dark theme — in an org with data: a published workflow that ran
@@ -54,9 +54,7 @@ describe("accessibility: WCAG 2 A/AA (axe-core)", () => {
       workflow: "Greeter",
       template: "Hello {{name}}, write to me at ally@example.com",
     });
-    await page.getByTestId("save-state").getByText("All changes saved").waitFor({ timeout: 10_000 });
-    await page.click('button:has-text("Publish")');
-    await page.getByText("Published version 1").waitFor({ timeout: 20_000 });
+    await publishDraft(page, 1);
     // The playground, run once: its output and summary are on the page.
     await page.fill('textarea[name="var-name"]', "Ada");
     await page.click('button:has-text("Run draft")');

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { controlUpstream, launchChromium, signUpWithWorkflow } from "./support";
+import { controlUpstream, launchChromium, publishDraft, signUpWithWorkflow } from "./support";
 
 // Issue 32 in a real browser against the production build: Compare in the editor (two columns —
 // the draft on the offline model, v2 on an upstream model that streams slowly — side by side,
@@ -33,11 +33,7 @@ async function axe() {
 
 const saved = () => page.getByTestId("save-state").getByText("All changes saved").waitFor({ timeout: 10_000 });
 
-async function publish(n: number) {
-  await saved();
-  await page.click('button:has-text("Publish")');
-  await page.getByText(`Published version ${n}`).waitFor({ timeout: 20_000 });
-}
+const publish = (n: number) => publishDraft(page, n);
 
 describe("Compare in the editor, and Promote with evidence", () => {
   it("two columns stream side by side, judged; Use this copies v2 and its model; promote ends the split, audited", async () => {

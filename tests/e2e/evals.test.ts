@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium, signUpWithWorkflow } from "./support";
+import { launchChromium, publishDraft, signUpWithWorkflow } from "./support";
 
 // Issue 21 in a real browser against the production build: two versions, production split 50/50,
 // API traffic from 24 end users with feedback, the split's comparison on the usage page, a test
@@ -30,13 +30,9 @@ describe("dashboard: split → comparison → dataset from a run → eval draft 
       workflow: "Greeter",
       template: "Hello {{name}}",
     });
-    await page.getByTestId("save-state").getByText("All changes saved").waitFor({ timeout: 10_000 });
-    await page.click('button:has-text("Publish")');
-    await page.getByText("Published version 1").waitFor({ timeout: 20_000 });
+    await publishDraft(page, 1);
     await page.fill('textarea[name="template"]', "Hello there, {{name}}!");
-    await page.getByTestId("save-state").getByText("All changes saved").waitFor({ timeout: 10_000 });
-    await page.click('button:has-text("Publish")');
-    await page.getByText("Published version 2").waitFor({ timeout: 20_000 });
+    await publishDraft(page, 2);
 
     // Split production 50/50 between v1 and v2 from the labels panel.
     page.once("dialog", (d) => void d.accept());

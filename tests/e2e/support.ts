@@ -110,6 +110,13 @@ export async function signUpWithWorkflow(
   return page.url().split("/").at(-1)!;
 }
 
+/** Once the editor has saved the draft: Publish, and wait for version `n`. */
+export async function publishDraft(page: Page, n: number) {
+  await page.getByTestId("save-state").getByText("All changes saved").waitFor({ timeout: 10_000 });
+  await page.click('button:has-text("Publish")');
+  await page.getByText(`Published version ${n}`).waitFor({ timeout: 20_000 });
+}
+
 /**
  * The environment of a production server a test starts for itself, mailing `inbox` with e-mail
  * verification required: a fresh data directory (an embedded database of its own), `more` on top.
