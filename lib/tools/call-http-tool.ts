@@ -3,7 +3,7 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { signWebhook } from "@/lib/webhooks/sign";
-import { NoAnswerError, postPinned, resolveAllowedAddress } from "@/lib/webhooks/outbound";
+import { NoAnswerError, postPinned, resolveAllowedAddress, type PinnedAddress, type ResolveHost } from "@/lib/webhooks/outbound";
 import { boundAnswer, MAX_TOOL_ANSWER_CHARS } from "./bounds";
 import { toolError, type ToolOutcome } from "./outcome";
 import { toolHeaders } from "./tool-headers";
@@ -21,7 +21,7 @@ export type HttpToolDef = { name: string; url: string; headers?: Record<string, 
 export async function callHttpTool(
   tool: HttpToolDef,
   args: Record<string, unknown>,
-  o: { secret: string; callId: string; runId: string; signal: AbortSignal },
+  o: { secret: string; callId: string; runId: string; signal: AbortSignal; resolveHost?: ResolveHost },
 ): Promise<ToolOutcome> {
   const env = getEnv();
   const started = performance.now();
@@ -33,9 +33,9 @@ export async function callHttpTool(
     return toolError("refused", "the tool's URL is not valid");
   }
   if (url.protocol !== "https:" && !env.TOOLS_ALLOW_PRIVATE) return toolError("refused", "the tool's URL must be https");
-  let pinned: { address: string; family: number };
+  let pinned: PinnedAddress;
   try {
-    pinned = await resolveAllowedAddress(url, env.TOOLS_ALLOW_PRIVATE);
+    pinned = await resolveAllowedAddress(url, env.TOOLS_ALLOW_PRIVATE, o.resolveHost);
   } catch (e) {
     return toolError("refused", e instanceof AppError ? e.message : "the tool's host could not be resolved", ms());
   }

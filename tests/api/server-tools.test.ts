@@ -16,6 +16,9 @@ import { listLedger } from "@/db/queries/credits";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import { resetEnvForTests } from "@/lib/env";
 import { toolSigningSecret } from "@/lib/tools/signing-secret";
+import { callHttpTool } from "@/lib/tools/call-http-tool";
+import { callMcpTool } from "@/lib/tools/mcp-client";
+import type { ResolveHost } from "@/lib/webhooks/outbound";
 import { toolResults } from "../support/openai-upstream";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { updateDraft } from "@/lib/workflows/update-draft";
@@ -39,7 +42,7 @@ let receiver: {
   answer: (body: unknown) => { status: number; body: string; delayMs?: number };
   close: () => void;
 };
-let mcp: { url: string; calls: unknown[]; close: () => void };
+let mcp: { url: string; port: number; calls: unknown[]; connections: () => number; close: () => void };
 let secretOf: (orgId: string) => Promise<string>;
 
 function setEnv(vars: Record<string, string | undefined>) {
@@ -105,8 +108,11 @@ beforeAll(async () => {
     await server.connect(transport);
     await transport.handleRequest(req, res, raw ? JSON.parse(raw) : undefined);
   });
+  let connections = 0;
+  mcpHttp.on("connection", () => connections++);
   await new Promise<void>((r) => mcpHttp.listen(0, "127.0.0.1", r));
-  mcp = { url: `http://127.0.0.1:${(mcpHttp.address() as AddressInfo).port}/mcp`, calls, close: () => mcpHttp.close() };
+  const port = (mcpHttp.address() as AddressInfo).port;
+  mcp = { url: `http://127.0.0.1:${port}/mcp`, port, calls, connections: () => connections, close: () => mcpHttp.close() };
   setEnv({ TOOLS_ALLOW_PRIVATE: "1" });
 });
 afterAll(() => {
@@ -416,6 +422,77 @@ describe("MCP tools (issue 31)", () => {
       patch: { tools: [{ type: "mcp", server_url: mcp.url, allowed_tools: ["multiply"] }] },
     });
     await expect(publishVersion({ orgId: f.orgId, workflowId: f.workflowId })).rejects.toThrow(/has no tool named "multiply"/);
+  });
+});
+
+describe("the connection goes to the address that was checked (DNS rebinding)", () => {
+  // A resolver injected in place of the system's: `first` at the check, then 127.0.0.1 (where the
+  // test servers listen) for any later lookup. The names end in .invalid: the system resolver
+  // knows none of them, so a connection that looked the name up again could not succeed either.
+  function rebinding(first: string) {
+    const asked: string[] = [];
+    const resolveHost: ResolveHost = async (host) => {
+      asked.push(host);
+      return [{ address: asked.length === 1 ? first : "127.0.0.1", family: 4 }];
+    };
+    return { resolveHost, asked };
+  }
+  const never = new AbortController().signal;
+
+  it("MCP: the session connects to the checked address, not to what the name resolves to later", async () => {
+    const { resolveHost, asked } = rebinding("127.0.0.1");
+    const before = mcp.calls.length;
+    const url = `http://mcp.rebind.invalid:${mcp.port}/mcp`;
+    const r = await callMcpTool({ server_url: url }, "add", { a: 20, b: 22 }, never, { resolveHost });
+    expect(r).toMatchObject({ output: "42", error: null });
+    expect(mcp.calls.length).toBe(before + 1);
+    // Every request of the session was checked (initialize, initialized, tools/call, …), each by one lookup.
+    expect(asked.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(asked)).toEqual(new Set(["mcp.rebind.invalid"]));
+  });
+
+  it("MCP: a name public at the check and private afterwards never reaches the private address", async () => {
+    setEnv({ TOOLS_ALLOW_PRIVATE: undefined, TOOL_TIMEOUT_MS: "500" });
+    try {
+      const { resolveHost, asked } = rebinding("1.1.1.1");
+      const connections = mcp.connections();
+      const r = await callMcpTool({ server_url: `https://mcp.rebind.invalid:${mcp.port}/mcp` }, "add", { a: 1, b: 2 }, never, {
+        resolveHost,
+      });
+      expect(r.error).toMatch(/^(unreachable|timeout)$/);
+      expect(asked).toEqual(["mcp.rebind.invalid"]); // one lookup: the check's; the connection asked none
+      expect(mcp.connections()).toBe(connections);
+    } finally {
+      setEnv({ TOOLS_ALLOW_PRIVATE: "1" });
+    }
+  });
+
+  it("HTTP tools: the same (the request connects to the checked address only)", async () => {
+    const port = new URL(receiver.url).port;
+    const { resolveHost, asked } = rebinding("127.0.0.1");
+    const before = receiver.got.length;
+    const tool = { name: "weather", url: `http://tool.rebind.invalid:${port}/tools/weather` };
+    const o = { secret: "whsec_" + Buffer.from("k".repeat(32)).toString("base64"), callId: "call_1", runId: "run_1", signal: never };
+    const ok = await callHttpTool(tool, { city: "Bonn" }, { ...o, resolveHost });
+    expect(ok).toMatchObject({ error: null });
+    expect(ok.output).toContain("Bonn");
+    expect(receiver.got.length).toBe(before + 1);
+    expect(asked).toEqual(["tool.rebind.invalid"]);
+
+    setEnv({ TOOLS_ALLOW_PRIVATE: undefined, TOOL_TIMEOUT_MS: "500" });
+    try {
+      const late = rebinding("1.1.1.1");
+      const r = await callHttpTool(
+        { ...tool, url: `https://tool.rebind.invalid:${port}/x` },
+        { city: "Ulm" },
+        { ...o, resolveHost: late.resolveHost },
+      );
+      expect(r.error).toMatch(/^(unreachable|timeout)$/);
+      expect(late.asked).toEqual(["tool.rebind.invalid"]);
+      expect(receiver.got.length).toBe(before + 1);
+    } finally {
+      setEnv({ TOOLS_ALLOW_PRIVATE: "1" });
+    }
   });
 });
 
