@@ -14,14 +14,15 @@ export type HttpToolDef = { name: string; url: string; headers?: Record<string, 
 
 /**
  * Calls an HTTP tool: POSTs the (already validated) arguments as JSON to its URL, signed the
- * Standard Webhooks way with the org's tool signing secret (webhook-id is the tool call's id), to an
+ * Standard Webhooks way with the org's tool signing secrets (webhook-id is the tool call's id; during a
+ * rotation's overlap one signature per secret), to an
  * address checked like a webhook's (https, public; TOOLS_ALLOW_PRIVATE=1 lifts both), within
  * TOOL_TIMEOUT_MS. Whatever goes wrong is an error result for the model, never a failed run.
  */
 export async function callHttpTool(
   tool: HttpToolDef,
   args: Record<string, unknown>,
-  o: { secret: string; callId: string; runId: string; signal: AbortSignal; resolveHost?: ResolveHost },
+  o: { secrets: readonly string[]; callId: string; runId: string; signal: AbortSignal; resolveHost?: ResolveHost },
 ): Promise<ToolOutcome> {
   const env = getEnv();
   const started = performance.now();
@@ -48,7 +49,7 @@ export async function callHttpTool(
     "user-agent": "Flowgate-Tools/1",
     "x-flowgate-run-id": o.runId,
     "x-flowgate-tool": tool.name,
-    ...signWebhook(o.secret, o.callId || newId.request(), new Date(), body),
+    ...signWebhook(o.secrets, o.callId || newId.request(), new Date(), body),
   };
   try {
     const res = await postPinned(url, pinned, headers, body, env.TOOL_TIMEOUT_MS, { keepChars: MAX_TOOL_ANSWER_CHARS, signal: o.signal });
