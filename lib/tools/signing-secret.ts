@@ -48,9 +48,8 @@ export async function toolSigningSecret(orgId: string): Promise<string> {
  */
 export async function rotateToolSigningSecret({ orgId, actorId }: { orgId: string; actorId: string | null }) {
   const secret = newSecret.webhookSecret();
-  const rotated = await (
-    await getDb()
-  ).transaction(async (tx) => {
+  const db = await getDb();
+  const rotated = await db.transaction(async (tx) => {
     const row = await rotateSecretRow(tx, { orgId, candidate: sealSecret(secret) });
     if (!row) throw new AppError("not_found", "Organization not found");
     const previousValidUntil = row.hadPrevious ? new Date(row.rotatedAt!.getTime() + TOOL_SECRET_OVERLAP_MS).toISOString() : null;
