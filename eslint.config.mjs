@@ -104,7 +104,7 @@ const MAY_IMPORT = {
   "stream-tokens": ["db", "auth", "validation", "workflows", "errors", "ids"],
   telemetry: ["env", "errors", "logger", "process-singleton"],
   // Server tools (issue 31): HTTP and MCP calls with the webhooks' address checks and signing; no workflows (which list MCP servers through it).
-  tools: ["db", "secrets", "webhooks", ...LEAVES],
+  tools: ["db", "audit", "cache", "secrets", "webhooks", ...LEAVES],
   transports: ["db", "auth", "llm", "runs", "validation", "workflows", ...LEAVES],
   usage: ["db", "errors"],
   validation: ["errors"],

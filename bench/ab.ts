@@ -12,6 +12,15 @@ import { directTarget, mb, ROOT, serverCpu, serverRss, startFlowgate, startUpstr
 const SIDES = { A: process.env.AB_BASE_DIR ?? ROOT, B: process.env.AB_B_DIR ?? ROOT };
 const ARGS = { A: (process.env.AB_ARGS_A ?? "").split(" ").filter(Boolean), B: (process.env.AB_ARGS_B ?? "").split(" ").filter(Boolean) };
 const DB = { A: process.env.AB_DATABASE_URL_A!, B: process.env.AB_DATABASE_URL_B! };
+// AB_ENV_A / AB_ENV_B: more environment for each side's server ("K=V K2=V2"), e.g. a setting's two values on one build.
+const envOf = (v = "") =>
+  Object.fromEntries(
+    v
+      .split(" ")
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+const ENV = { A: envOf(process.env.AB_ENV_A), B: envOf(process.env.AB_ENV_B) };
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 3);
 const DURATION = Number(process.env.AB_DURATION_MS ?? 4000);
 const CONNS = Number(process.env.AB_CONNECTIONS ?? 50);
@@ -37,6 +46,7 @@ for (const side of ["A", "B"] as Side[]) {
     dir: SIDES[side],
     databaseUrl: DB[side],
     nodeArgs: ARGS[side],
+    env: ENV[side],
     port: 3800 + Math.floor(Math.random() * 90) + (side === "A" ? 0 : 100),
   });
   const { floor, pipe, run, text, sse } = fg.targets;

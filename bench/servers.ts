@@ -41,6 +41,8 @@ export async function startFlowgate(opts: {
   nodeArgs?: string[];
   heapMb?: number;
   port: number;
+  /** More environment for the server (bench/ab.ts: AB_ENV_A / AB_ENV_B). */
+  env?: Record<string, string>;
   /** Started as `npm start` with WEB_CONCURRENCY=workers (scripts/start.ts: Node's cluster) rather than one `next start`. */
   workers?: number;
 }) {
@@ -55,6 +57,7 @@ export async function startFlowgate(opts: {
     FLOWGATE_BENCH_ROUTES: "1",
     NODE_ENV: "production",
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...opts.env,
   };
   const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
   const seed = JSON.parse(

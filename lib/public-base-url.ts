@@ -24,6 +24,11 @@ export function instanceBaseUrl(): string {
   return (env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
 }
 
+/** The configured public URL (BETTER_AUTH_URL), without a trailing slash; null when the server does not know it. */
+export function configuredBaseUrl(): string | null {
+  return getEnv().BETTER_AUTH_URL?.replace(/\/+$/, "") ?? null;
+}
+
 /** An absolute link into this instance: `path` starts with "/". */
 export function instanceUrl(path: string): string {
   return `${instanceBaseUrl()}${path}`;

@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { creditPurchases } from "../schema";
 import { executePrepared, type DbOrTx } from "../index";
 
 /**
@@ -40,4 +41,33 @@ export async function claimAutoTopUp(db: DbOrTx, { orgId, purchaseId }: { orgId:
     SELECT (SELECT count(*) FROM pur) AS claimed, (SELECT count(*) FROM job) AS jobs`,
   );
   return Number(row?.claimed ?? 0) === 1;
+}
+
+/**
+ * Auto top-ups still pending `olderThanMs` after they were claimed (lib/billing/stuck-top-ups.ts),
+ * oldest first, each with whether its charging job is still queued (then the job, not the sweep,
+ * owns it).
+ */
+export async function stalePendingTopUps(
+  db: DbOrTx,
+  { olderThanMs, limit, orgId }: { olderThanMs: number; limit: number; orgId?: string },
+) {
+  return db
+    .select({
+      id: creditPurchases.id,
+      orgId: creditPurchases.orgId,
+      paymentIntentId: creditPurchases.paymentIntentId,
+      queued: sql<boolean>`EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'auto-top-up' AND j.payload->>'purchase_id' = credit_purchases.id)`,
+    })
+    .from(creditPurchases)
+    .where(
+      and(
+        eq(creditPurchases.source, "auto_top_up"),
+        eq(creditPurchases.status, "pending"),
+        lt(creditPurchases.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+        orgId ? eq(creditPurchases.orgId, orgId) : undefined,
+      ),
+    )
+    .orderBy(asc(creditPurchases.createdAt))
+    .limit(limit);
 }

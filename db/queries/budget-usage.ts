@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../index";
 import type { BudgetKey, BudgetPeriod, BudgetScope } from "../schema";
 
@@ -80,17 +80,43 @@ export async function lockedBudgetStanding(tx: DbOrTx, r: BudgetSubject): Promis
 }
 
 /**
+ * Records each due alert of `due` (budget_id, period_start, subject, spent, pct)
+ * in budget_alerts — once: its primary key (budget, period, subject, threshold) makes concurrent
+ * settlements, instances and sweeps insert it once between them — with its `budget-alert` job, in
+ * the same statement. Returns how many alerts were queued.
+ */
+async function insertDueAlerts(db: DbOrTx, with_: SQL, exhausted: boolean): Promise<number> {
+  const result = await db.execute(sql`
+    WITH ${with_}, ins AS (
+      INSERT INTO budget_alerts (budget_id, period_start, subject, threshold, spent)
+      SELECT budget_id, period_start, subject, pct, spent FROM due
+      ON CONFLICT DO NOTHING
+      RETURNING budget_id, period_start, subject, threshold, spent
+    ), job AS (
+      INSERT INTO jobs (kind, payload, org_id)
+      SELECT 'budget-alert', jsonb_build_object('budget_id', ins.budget_id, 'period_start', ins.period_start, 'subject', ins.subject,
+                                                'threshold', ins.threshold, 'spent', ins.spent, 'org_id', b.org_id,
+                                                'exhausted', ${exhausted}::boolean), b.org_id
+      FROM ins JOIN budgets b ON b.id = ins.budget_id
+      RETURNING id
+    )
+    SELECT count(*) AS n FROM job`);
+  return Number(rowsOf(result)[0]?.n ?? 0);
+}
+
+/**
  * After a settlement committed (lib/credits/settle-queue.ts): every alert threshold the counters
- * it touched have reached, recorded once (budget_alerts' primary key: concurrent settlements and
- * instances insert it once between them) together with its `budget-alert` job, which sends the
+ * it touched have reached, recorded once together with its `budget-alert` job, which sends the
  * webhook event and the mail (lib/budgets/alerts.ts). Level-triggered: a threshold missed because
- * the process died after the settlement's commit is recorded by the next settlement of that
- * subject in that period. Returns how many alerts were queued.
+ * the process died after the settlement's commit is recorded by the periodic sweep
+ * (`sweepMissedBudgetAlerts`) or the next settlement of that subject in that period, whichever
+ * comes first. Returns how many alerts were queued.
  */
 export async function queueBudgetAlerts(db: DbOrTx, orgId: string, keys: BudgetKey[], o: { exhausted?: boolean } = {}): Promise<number> {
   if (!keys.length) return 0;
-  const result = await db.execute(sql`
-    WITH k AS (
+  return insertDueAlerts(
+    db,
+    sql`k AS (
       SELECT DISTINCT x.b, x.p::timestamptz AS p, x.s FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS x(b text, p text, s text)
     ), due AS (
       SELECT u.budget_id, u.period_start, u.subject, u.spent, t.pct
@@ -99,19 +125,39 @@ export async function queueBudgetAlerts(db: DbOrTx, orgId: string, keys: BudgetK
       CROSS JOIN LATERAL unnest(b.alert_at) AS t(pct)
       -- Exhausted: the budget refused a run, so every threshold up to 100% is due.
       WHERE u.spent * 100 >= t.pct::bigint * b.credits OR (${o.exhausted ?? false}::boolean AND t.pct <= 100)
-    ), ins AS (
-      INSERT INTO budget_alerts (budget_id, period_start, subject, threshold, spent)
-      SELECT budget_id, period_start, subject, pct, spent FROM due
-      ON CONFLICT DO NOTHING
-      RETURNING budget_id, period_start, subject, threshold, spent
-    ), job AS (
-      INSERT INTO jobs (kind, payload, org_id)
-      SELECT 'budget-alert', jsonb_build_object('budget_id', budget_id, 'period_start', period_start, 'subject', subject,
-                                                'threshold', threshold, 'spent', spent, 'org_id', ${orgId}::text,
-                                                'exhausted', ${o.exhausted ?? false}::boolean), ${orgId}
-      FROM ins
-      RETURNING id
-    )
-    SELECT count(*) AS n FROM job`);
-  return Number(rowsOf(result)[0]?.n ?? 0);
+    )`,
+    o.exhausted ?? false,
+  );
+}
+
+/**
+ * The periodic pass (lib/server/boot.ts, once a minute on every instance): every counter of the
+ * current or the previous period (a day or a month) whose settled spend reached an alert threshold
+ * that has no budget_alerts row — the settlement committed, but the process died before its
+ * alerts were queued — gets its alert and job now, in one statement. The counters are written by
+ * the settlement statement itself, so what crossed a threshold is never lost; budget_alerts'
+ * primary key makes each alert once however many passes and settlements see it. At most `limit`
+ * alerts a pass (the next pass takes the rest). An exhausted budget's early 100% (a refused run,
+ * `budgetExhausted`, spend short of 100%) is not in the counters, so not swept: it is queued by the
+ * refusal itself (and by a refusal after a restart or on another instance).
+ */
+export async function sweepMissedBudgetAlerts(db: DbOrTx, { limit = 500 }: { limit?: number } = {}): Promise<number> {
+  return insertDueAlerts(
+    db,
+    sql`due AS (
+      SELECT u.budget_id, u.period_start, u.subject, u.spent, t.pct
+      FROM budgets b
+      CROSS JOIN LATERAL unnest(b.alert_at) AS t(pct)
+      JOIN budget_usage u ON u.budget_id = b.id
+        AND u.period_start >= (CASE b.period WHEN 'day' THEN date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day'
+                                             ELSE date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 month' END) AT TIME ZONE 'UTC'
+        AND u.spent * 100 >= t.pct::bigint * b.credits
+      WHERE cardinality(b.alert_at) > 0
+        AND NOT EXISTS (SELECT 1 FROM budget_alerts a
+                        WHERE a.budget_id = u.budget_id AND a.period_start = u.period_start AND a.subject = u.subject AND a.threshold = t.pct)
+      ORDER BY u.period_start, u.budget_id, u.subject, t.pct
+      LIMIT ${limit}
+    )`,
+    false,
+  );
 }

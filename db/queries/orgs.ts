@@ -88,3 +88,37 @@ export async function ensureToolSigningSecret(tx: DbOrTx, { orgId, candidate }: 
     .returning({ secret: orgs.toolSigningSecret });
   return row?.secret ?? null;
 }
+
+/**
+ * The org's tool signing secrets (sealed): the current one, and the one a rotation replaced while
+ * it still signs (`overlapMs` after the rotation, by the database's clock). Undefined: no such org.
+ */
+export async function readToolSigningSecrets(tx: DbOrTx, { orgId, overlapMs }: { orgId: string; overlapMs: number }) {
+  const [row] = await tx
+    .select({
+      secret: orgs.toolSigningSecret,
+      previous: sql<
+        string | null
+      >`case when ${orgs.toolSigningSecretRotatedAt} > now() - make_interval(secs => ${overlapMs / 1000}) then ${orgs.toolSigningSecretPrevious} end`,
+    })
+    .from(orgs)
+    .where(eq(orgs.id, orgId));
+  return row;
+}
+
+/**
+ * Replaces the org's tool signing secret with `candidate` in one statement: the one it replaces
+ * (none if it was never made) becomes the previous one, `rotatedAt` now. Null: no such org.
+ */
+export async function rotateToolSigningSecret(tx: DbOrTx, { orgId, candidate }: { orgId: string; candidate: string }) {
+  const [row] = await tx
+    .update(orgs)
+    .set({
+      toolSigningSecretPrevious: sql`${orgs.toolSigningSecret}`,
+      toolSigningSecret: candidate,
+      toolSigningSecretRotatedAt: sql`now()`,
+    })
+    .where(eq(orgs.id, orgId))
+    .returning({ rotatedAt: orgs.toolSigningSecretRotatedAt, previous: orgs.toolSigningSecretPrevious });
+  return row ? { rotatedAt: row.rotatedAt, hadPrevious: row.previous !== null } : null;
+}

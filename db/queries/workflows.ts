@@ -160,6 +160,6 @@ export async function setEndUserRateLimit(
     .update(workflows)
     .set({ endUserRateLimitPerMinute: limit })
     .where(and(eq(workflows.orgId, orgId), eq(workflows.id, workflowId)))
-    .returning({ id: workflows.id });
-  return rows.length > 0;
+    .returning({ id: workflows.id, updatedAt: workflows.updatedAt });
+  return rows[0];
 }

@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   "budget.create",
   "budget.update",
   "budget.delete",
+  /** The org's tool signing secret replaced (lib/tools/signing-secret.ts); details: when the previous one stops signing. */
+  "tools.signing_secret_rotate",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

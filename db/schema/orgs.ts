@@ -14,8 +14,11 @@ export const orgs = pgTable("orgs", {
    */
   suspendedAt: timestamp("suspended_at", { withTimezone: true }),
   suspendedReason: text("suspended_reason"),
-  /** The whsec_ secret HTTP tool calls are signed with (Standard Webhooks), made on first use (lib/tools/signing-secret.ts). */
+  /** The whsec_ secret HTTP tool calls are signed with (Standard Webhooks), made on first use (lib/tools/signing-secret.ts); sealed. */
   toolSigningSecret: text("tool_signing_secret"),
+  /** The secret a rotation replaced (sealed): calls are signed with it too until 24 h after `toolSigningSecretRotatedAt`. */
+  toolSigningSecretPrevious: text("tool_signing_secret_previous"),
+  toolSigningSecretRotatedAt: timestamp("tool_signing_secret_rotated_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

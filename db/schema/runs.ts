@@ -115,7 +115,12 @@ export const runs = pgTable(
     continuation: jsonb("continuation").$type<RunContinuation>(),
     /** The run that answered this one's tool calls (set once: a second answer is refused). */
     continuedBy: text("continued_by"),
-    /** The client tool calls the run ended with (its turn ended for the caller to run them); null: none. */
+    /**
+     * The client tool calls the run ended with (its turn ended for the caller to run them); null: none.
+     * Not `continuation.tool_calls`: this is every run's (the OpenAI surface's caller-supplied tools
+     * included, where there is no continuation) and only the client calls; the continuation keeps
+     * every call of the last step, server ones beside a client one included, since each needs a result.
+     */
     toolCalls: jsonb("tool_calls").$type<RunToolCall[]>(),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),

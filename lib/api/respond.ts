@@ -1,5 +1,6 @@
 import { AppError, isAppError, UNEXPECTED_ERROR_MESSAGE } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { configuredBaseUrl } from "@/lib/public-base-url";
 import { openaiEnvelope } from "@/lib/transports/openai/error-envelope";
 
 /** How an error is written: its status and body (headers may be added). */
@@ -11,8 +12,19 @@ export type ErrorEnvelope = (err: AppError, requestId: string, headers: Headers)
  */
 const nativeEnvelope: ErrorEnvelope = (err, requestId) => ({
   status: err.status,
-  body: { error: err.message, success: false, code: err.code, ...err.extra, request_id: requestId },
+  body: { error: err.message, success: false, code: err.code, ...err.extra, request_id: requestId, ...billingLink(err) },
 });
+
+/**
+ * The 402 for the org's balance (not a key's cap or a stream token's max_credits: those carry a
+ * `reason`, and buying credits would not help) links to the dashboard's Billing page — when the
+ * server knows its public URL (BETTER_AUTH_URL); an added field, the seed's stay as they are.
+ */
+function billingLink(err: AppError): { billing_url?: string } {
+  if (err.code !== "invalid_billing" || err.extra?.reason !== undefined) return {};
+  const base = configuredBaseUrl();
+  return base ? { billing_url: `${base}/dashboard/billing` } : {};
+}
 
 /** The envelopes a route may choose (apiRoute's `errors`): the native API's, or OpenAI's for /api/v1/openai. */
 export const ENVELOPES = { native: nativeEnvelope, openai: openaiEnvelope } as const;

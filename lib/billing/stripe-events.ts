@@ -4,7 +4,7 @@ import type Stripe from "stripe";
 import { getDb } from "@/db";
 import { grantPurchase, refundPurchase } from "@/db/queries/billing-ledger";
 import { recordBillingProblem } from "@/db/queries/billing";
-import { billingAccounts, creditPacks, creditPurchases, orgs } from "@/db/schema";
+import { billingAccounts, creditPacks, creditPurchases, orgs, type CreditPurchase } from "@/db/schema";
 import { creditsReleased } from "@/lib/credits/wait-for-credits";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
@@ -50,11 +50,7 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<{ handled:
       const pi = event.data.object;
       const purchase = await autoTopUpPurchaseOf(pi);
       if (!purchase || purchase.source !== "auto_top_up") return { handled: false }; // a checkout's: Checkout shows the buyer
-      const err = pi.last_payment_error;
-      await autoTopUpFailed(
-        { purchaseId: purchase.id, paymentIntentId: pi.id },
-        `${err?.message ?? "The payment failed"}${err?.decline_code ? ` (${err.decline_code})` : ""}`,
-      );
+      await autoTopUpPaymentFailed(purchase, pi);
       return { handled: true };
     }
     case "charge.refunded":
@@ -129,7 +125,6 @@ async function recordPaymentDetails(purchaseId: string, orgId: string, paymentIn
 }
 
 async function settleAutoTopUp(event: Stripe.Event, pi: Stripe.PaymentIntent) {
-  const db = await getDb();
   const purchase = await autoTopUpPurchaseOf(pi);
   // A checkout's PaymentIntent succeeds too: its credits came with the session's event.
   if (!purchase) {
@@ -143,7 +138,18 @@ async function settleAutoTopUp(event: Stripe.Event, pi: Stripe.PaymentIntent) {
     return { handled: false };
   }
   if (purchase.source !== "auto_top_up") return { handled: false };
-  const granted = await grantPurchase(db, {
+  await grantAutoTopUp(purchase, pi);
+  return { handled: true };
+}
+
+/**
+ * A succeeded auto top-up's credits (invariant 9): the grant statement, keyed `purchase:<payment
+ * intent>` — by payment_intent.succeeded, or by the stuck top-up sweep (lib/billing/stuck-top-ups.ts)
+ * when that event never came; whichever is first grants, the other changes nothing. Then the
+ * receipt and the card. The grant, or null when it was granted before.
+ */
+export async function grantAutoTopUp(purchase: Pick<CreditPurchase, "id" | "orgId">, pi: Stripe.PaymentIntent) {
+  const granted = await grantPurchase(await getDb(), {
     purchaseId: purchase.id,
     orgId: purchase.orgId,
     checkoutSessionId: null,
@@ -154,7 +160,17 @@ async function settleAutoTopUp(event: Stripe.Event, pi: Stripe.PaymentIntent) {
   });
   if (granted) creditsReleased(granted.orgId);
   await recordPaymentDetails(purchase.id, purchase.orgId, pi.id);
-  return { handled: true };
+  return granted;
+}
+
+/** A failed auto top-up's PaymentIntent (payment_intent.payment_failed, or the stuck top-up sweep): the decline, once (autoTopUpFailed). */
+export function autoTopUpPaymentFailed(purchase: Pick<CreditPurchase, "id">, pi: Stripe.PaymentIntent) {
+  const err = pi.last_payment_error;
+  const reason = err ? `${err.message ?? "The payment failed"}${err.decline_code ? ` (${err.decline_code})` : ""}` : null;
+  return autoTopUpFailed(
+    { purchaseId: purchase.id, paymentIntentId: pi.id },
+    reason ?? (pi.status === "canceled" ? "The payment was canceled" : "The payment failed"),
+  );
 }
 
 async function failPurchase(where: { checkoutSessionId: string }, reason: string) {

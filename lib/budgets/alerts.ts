@@ -1,10 +1,12 @@
 import "server-only";
 import { getBackgroundDb } from "@/db";
 import { getBudgetRow } from "@/db/queries/budgets";
+import { sweepMissedBudgetAlerts } from "@/db/queries/budget-usage";
 import { deleteJob } from "@/db/queries/jobs";
 import type { Job } from "@/db/schema";
 import { budgetLabel } from "@/lib/credits/budgets";
 import { noticeBudgetCrossed } from "@/lib/notices/send-notice";
+import { logger } from "@/lib/logger";
 import { kickJobs, type JobHandler } from "@/lib/queue/worker";
 import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
 
@@ -12,6 +14,20 @@ import { emitWebhookEvent } from "@/lib/webhooks/emit-event";
 // by db/queries/budget-usage.ts queueBudgetAlerts, with this job): the webhook event
 // `budget.threshold` to the org's endpoints that want it, and a mail to its owners and admins
 // (lib/notices, topic "budgets"), committed with the job's removal — so each goes out once.
+
+/**
+ * The periodic pass (lib/server/boot.ts, once a minute): alerts whose threshold a settlement's
+ * counters reached but that were never queued (the process died between the settlement's commit
+ * and queueBudgetAlerts) are queued now, each once. Returns how many.
+ */
+export async function sweepBudgetAlerts(o?: { limit?: number }): Promise<number> {
+  const n = await sweepMissedBudgetAlerts(await getBackgroundDb(), o);
+  if (n) {
+    logger.info("budget alerts missed by a settlement queued by the sweep", { count: n });
+    kickJobs();
+  }
+  return n;
+}
 
 export const budgetAlertJobHandler = (): JobHandler => ({ handle: sendBudgetAlert, concurrency: 2, leaseMs: 60_000 });
 

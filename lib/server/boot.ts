@@ -20,6 +20,8 @@ import { flushTracing } from "@/lib/telemetry/trace";
 import { SWEEP_EVERY_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { sweepBalanceNotices } from "@/lib/notices/send-notice";
+import { sweepBudgetAlerts } from "@/lib/budgets/alerts";
+import { sweepStuckTopUps } from "@/lib/billing/stuck-top-ups";
 import { processSingleton } from "@/lib/process-singleton";
 
 /** Server start: open the database once (migrating it), seed a first run, start the sweeper. */
@@ -41,6 +43,8 @@ async function doBoot() {
     sweepOrphanedRuns().catch((err) => logger.warn("orphan sweep failed", { err }));
     if (sweeps++ % 6 === 0) {
       sweepBalanceNotices().catch((err) => logger.warn("balance notice sweep failed", { err }));
+      sweepBudgetAlerts().catch((err) => logger.warn("budget alert sweep failed", { err }));
+      sweepStuckTopUps().catch((err) => logger.warn("stuck auto top-up sweep failed", { err }));
       deleteExpiredStreamTokens(db, new Date(Date.now() - 3600_000)).catch(() => {});
       deleteExpiredIdempotencyKeys(db, new Date(Date.now() - IDEMPOTENCY_KEEP_MS)).catch(() => {});
     }

@@ -3,7 +3,7 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { signWebhook } from "@/lib/webhooks/sign";
-import { NoAnswerError, postPinned, resolveAllowedAddress } from "@/lib/webhooks/outbound";
+import { NoAnswerError, postPinned, resolveAllowedAddress, type PinnedAddress, type ResolveHost } from "@/lib/webhooks/outbound";
 import { boundAnswer, MAX_TOOL_ANSWER_CHARS } from "./bounds";
 import { toolError, type ToolOutcome } from "./outcome";
 import { toolHeaders } from "./tool-headers";
@@ -14,14 +14,15 @@ export type HttpToolDef = { name: string; url: string; headers?: Record<string, 
 
 /**
  * Calls an HTTP tool: POSTs the (already validated) arguments as JSON to its URL, signed the
- * Standard Webhooks way with the org's tool signing secret (webhook-id is the tool call's id), to an
+ * Standard Webhooks way with the org's tool signing secrets (webhook-id is the tool call's id; during a
+ * rotation's overlap one signature per secret), to an
  * address checked like a webhook's (https, public; TOOLS_ALLOW_PRIVATE=1 lifts both), within
  * TOOL_TIMEOUT_MS. Whatever goes wrong is an error result for the model, never a failed run.
  */
 export async function callHttpTool(
   tool: HttpToolDef,
   args: Record<string, unknown>,
-  o: { secret: string; callId: string; runId: string; signal: AbortSignal },
+  o: { secrets: readonly string[]; callId: string; runId: string; signal: AbortSignal; resolveHost?: ResolveHost },
 ): Promise<ToolOutcome> {
   const env = getEnv();
   const started = performance.now();
@@ -33,9 +34,9 @@ export async function callHttpTool(
     return toolError("refused", "the tool's URL is not valid");
   }
   if (url.protocol !== "https:" && !env.TOOLS_ALLOW_PRIVATE) return toolError("refused", "the tool's URL must be https");
-  let pinned: { address: string; family: number };
+  let pinned: PinnedAddress;
   try {
-    pinned = await resolveAllowedAddress(url, env.TOOLS_ALLOW_PRIVATE);
+    pinned = await resolveAllowedAddress(url, env.TOOLS_ALLOW_PRIVATE, o.resolveHost);
   } catch (e) {
     return toolError("refused", e instanceof AppError ? e.message : "the tool's host could not be resolved", ms());
   }
@@ -48,7 +49,7 @@ export async function callHttpTool(
     "user-agent": "Flowgate-Tools/1",
     "x-flowgate-run-id": o.runId,
     "x-flowgate-tool": tool.name,
-    ...signWebhook(o.secret, o.callId || newId.request(), new Date(), body),
+    ...signWebhook(o.secrets, o.callId || newId.request(), new Date(), body),
   };
   try {
     const res = await postPinned(url, pinned, headers, body, env.TOOL_TIMEOUT_MS, { keepChars: MAX_TOOL_ANSWER_CHARS, signal: o.signal });

@@ -3,7 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { resolveAllowedAddress } from "@/lib/webhooks/outbound";
+import { fetchPinned, resolveAllowedAddress, type ResolveHost } from "@/lib/webhooks/outbound";
 import { boundAnswer } from "./bounds";
 import { toolError, type ToolOutcome } from "./outcome";
 import { toolHeaders } from "./tool-headers";
@@ -18,17 +18,23 @@ export type ListedMcpTool = { name: string; description: string; parameters: Rec
 /** Raw bytes one MCP response may carry (framing included); the answer itself is then cut at 100 KB. */
 const MAX_MCP_RESPONSE_BYTES = 1_000_000;
 
+/** What an MCP session depends on, for tests to inject: how a host is resolved for the address check. */
+export type McpDeps = { resolveHost?: ResolveHost };
+
 /**
  * fetch for the MCP transport: every request's host is checked like a webhook's (public addresses
- * only unless TOOLS_ALLOW_PRIVATE=1; https unless so too), redirects are refused, and a response
- * body larger than MAX_MCP_RESPONSE_BYTES is cut off (an error, not a slow memory leak).
+ * only unless TOOLS_ALLOW_PRIVATE=1; https unless so too) and the request connects to the very
+ * address checked (fetchPinned: no second lookup, so a name that rebinds to a private address
+ * after the check is never reached), redirects are refused, and a response body larger than
+ * MAX_MCP_RESPONSE_BYTES is cut off (an error, not a slow memory leak).
  */
-function guardedFetch(allowPrivate: boolean) {
+function guardedFetch(allowPrivate: boolean, resolveHost: ResolveHost | undefined) {
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : input);
+    if (input instanceof Request) throw new TypeError("the MCP transport passes a URL, not a Request");
+    const url = new URL(input);
     if (url.protocol !== "https:" && !allowPrivate) throw new AppError("invalid_request", "MCP server URLs must be https");
-    await resolveAllowedAddress(url, allowPrivate);
-    const res = await fetch(input, { ...init, redirect: "error" });
+    const pinned = await resolveAllowedAddress(url, allowPrivate, resolveHost);
+    const res = await fetchPinned(url, pinned, init);
     if (!res.body) return res;
     let seen = 0;
     const limited = res.body.pipeThrough(
@@ -44,11 +50,17 @@ function guardedFetch(allowPrivate: boolean) {
   };
 }
 
-async function withSession<T>(server: McpServerDef, timeoutMs: number, signal: AbortSignal | undefined, use: (c: Client) => Promise<T>) {
+async function withSession<T>(
+  server: McpServerDef,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  deps: McpDeps,
+  use: (c: Client) => Promise<T>,
+) {
   const env = getEnv();
   const transport = new StreamableHTTPClientTransport(new URL(server.server_url), {
     requestInit: { headers: toolHeaders(server) },
-    fetch: guardedFetch(env.TOOLS_ALLOW_PRIVATE),
+    fetch: guardedFetch(env.TOOLS_ALLOW_PRIVATE, deps.resolveHost),
   });
   const client = new Client({ name: "flowgate", version: "1" });
   const deadline = AbortSignal.timeout(timeoutMs);
@@ -62,10 +74,10 @@ async function withSession<T>(server: McpServerDef, timeoutMs: number, signal: A
 }
 
 /** The server's tools (all pages), or an AppError saying why they could not be listed. */
-export async function listMcpTools(server: McpServerDef): Promise<ListedMcpTool[]> {
+export async function listMcpTools(server: McpServerDef, deps: McpDeps = {}): Promise<ListedMcpTool[]> {
   const timeoutMs = getEnv().TOOL_TIMEOUT_MS;
   try {
-    return await withSession(server, timeoutMs, undefined, async (c) => {
+    return await withSession(server, timeoutMs, undefined, deps, async (c) => {
       const out: ListedMcpTool[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < 20; page++) {
@@ -89,12 +101,13 @@ export async function callMcpTool(
   name: string,
   args: Record<string, unknown>,
   signal: AbortSignal,
+  deps: McpDeps = {},
 ): Promise<ToolOutcome> {
   const timeoutMs = getEnv().TOOL_TIMEOUT_MS;
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   try {
-    const r = await withSession(server, timeoutMs, signal, (c) =>
+    const r = await withSession(server, timeoutMs, signal, deps, (c) =>
       c.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs, signal }),
     );
     const parts = Array.isArray(r.content) ? (r.content as Array<{ type: string; text?: string }>) : [];

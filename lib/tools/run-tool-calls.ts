@@ -3,7 +3,7 @@ import { callHttpTool, type HttpToolDef } from "./call-http-tool";
 import { callMcpTool, type McpServerDef } from "./mcp-client";
 import { MAX_TOOL_CALLS_PER_STEP, TOOL_CONCURRENCY } from "./bounds";
 import { toolError, type ToolOutcome } from "./outcome";
-import { toolSigningSecret } from "./signing-secret";
+import { toolSigningSecrets } from "./signing-secret";
 import { checkToolArguments } from "./validate-arguments";
 
 // A step's server tool calls, run at most TOOL_CONCURRENCY at once, each bounded (arguments checked
@@ -42,7 +42,7 @@ export async function runToolCalls(
   o: { orgId: string; runId: string; signal: AbortSignal },
 ): Promise<ToolOutcome[]> {
   const outcomes: ToolOutcome[] = new Array(calls.length);
-  let secret: string | undefined;
+  let secrets: string[] | undefined;
   let next = 0;
   const worker = async () => {
     for (;;) {
@@ -68,8 +68,8 @@ export async function runToolCalls(
         continue;
       }
       if (tool.kind === "http") {
-        secret ??= await toolSigningSecret(o.orgId);
-        outcomes[i] = await callHttpTool(tool.def, args.value, { secret, callId: call.toolCallId, runId: o.runId, signal: o.signal });
+        secrets ??= await toolSigningSecrets(o.orgId);
+        outcomes[i] = await callHttpTool(tool.def, args.value, { secrets, callId: call.toolCallId, runId: o.runId, signal: o.signal });
       } else {
         outcomes[i] = await callMcpTool(tool.server, tool.name, args.value, o.signal);
       }

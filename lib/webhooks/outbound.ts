@@ -3,7 +3,8 @@ import { lookup } from "node:dns/promises";
 import http from "node:http";
 import https from "node:https";
 import os from "node:os";
-import { BlockList, isIP } from "node:net";
+import { BlockList, isIP, type LookupFunction } from "node:net";
+import { Readable } from "node:stream";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 
@@ -126,6 +127,19 @@ export function parseWebhookUrl(raw: string): URL {
   return url;
 }
 
+export type PinnedAddress = { address: string; family: number };
+/** A host's addresses, as the check sees them (the system resolver; tests inject their own). */
+export type ResolveHost = (host: string) => Promise<PinnedAddress[]>;
+const systemResolve: ResolveHost = (host) => lookup(host, { all: true, verbatim: true });
+
+/** A socket `lookup` that answers every name with the checked address: the connection goes there and nowhere else. */
+function pinnedLookup(pinned: PinnedAddress): LookupFunction {
+  return (_host, opts, cb) =>
+    (opts as { all?: boolean }).all
+      ? (cb as unknown as (e: null, a: PinnedAddress[]) => void)(null, [pinned])
+      : cb(null, pinned.address, pinned.family);
+}
+
 /**
  * The address to connect to: the host's first resolved address, after every one it resolves to
  * was checked with isForbiddenOutboundAddress (a name with one such address among public ones is
@@ -134,11 +148,12 @@ export function parseWebhookUrl(raw: string): URL {
 export async function resolveAllowedAddress(
   url: URL,
   allowPrivate = getEnv().WEBHOOKS_ALLOW_PRIVATE,
-): Promise<{ address: string; family: number }> {
+  resolveHost: ResolveHost = systemResolve,
+): Promise<PinnedAddress> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const addresses = isIP(host)
     ? [{ address: host, family: isIP(host) }]
-    : await lookup(host, { all: true, verbatim: true }).catch(() => {
+    : await resolveHost(host).catch(() => {
         throw new AppError("invalid_request", `${host} does not resolve`);
       });
   if (!addresses.length) throw new AppError("invalid_request", `${host} does not resolve`);
@@ -164,7 +179,7 @@ export class NoAnswerError extends Error {}
  */
 export function postPinned(
   url: URL,
-  pinned: { address: string; family: number },
+  pinned: PinnedAddress,
   headers: Record<string, string>,
   body: string,
   timeoutMs: number,
@@ -180,10 +195,7 @@ export function postPinned(
         headers: { ...headers, "content-length": Buffer.byteLength(body) },
         timeout: timeoutMs,
         // The checked address, whatever the name resolves to now (TLS still verifies the name).
-        lookup: (_host, opts, cb) =>
-          (opts as { all?: boolean }).all
-            ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned])
-            : cb(null, pinned.address, pinned.family),
+        lookup: pinnedLookup(pinned),
       },
       (res) => {
         let kept = "";
@@ -210,6 +222,46 @@ export function postPinned(
       if (signal.aborted) req.destroy(signal.reason as Error);
       else signal.addEventListener("abort", () => req.destroy(signal.reason as Error), { once: true });
     }
+    req.end(body);
+  });
+}
+
+/**
+ * fetch, connected to `pinned` only (a client that takes a fetch, e.g. the MCP SDK's transport):
+ * no second lookup of the name, no pooled socket of another request (`agent: false`), redirects not
+ * followed (a 3xx is an error). The body is a string or none; the answer streams as it arrives.
+ */
+export function fetchPinned(url: URL, pinned: PinnedAddress, init: RequestInit = {}): Promise<Response> {
+  if (init.body != null && typeof init.body !== "string") return Promise.reject(new TypeError("fetchPinned sends string bodies only"));
+  const body = init.body ?? undefined;
+  const headers: Record<string, string | number> = Object.fromEntries(new Headers(init.headers).entries());
+  if (body !== undefined) headers["content-length"] = Buffer.byteLength(body);
+  const method = (init.method ?? "GET").toUpperCase();
+  const mod = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(
+      url,
+      { method, headers, agent: false, lookup: pinnedLookup(pinned), signal: init.signal ?? undefined },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400) {
+          res.destroy();
+          return reject(new TypeError(`redirect (${status}) not followed`));
+        }
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) for (const one of [v ?? []].flat()) out.append(k, one);
+        const noBody = method === "HEAD" || status === 204 || status === 304;
+        if (noBody) res.resume();
+        resolve(
+          new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+            status,
+            statusText: res.statusMessage,
+            headers: out,
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
     req.end(body);
   });
 }

@@ -4,6 +4,7 @@ import { recordAudit } from "@/lib/audit/record-audit";
 import { newId } from "@/lib/ids";
 import { defaultModelId } from "@/lib/llm/registry";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
+import { assertEndUserRateLimit } from "./end-user-rate-limit";
 import { publishVersion } from "./publish-version";
 import { newWorkflow, type NewWorkflow } from "./schemas";
 import { sealToolHeaders } from "./tool-secrets";
@@ -17,9 +18,11 @@ export async function createWorkflow({
   orgId,
   publish,
   actorId = null,
+  endUserRateLimitPerMinute = null,
   ...input
-}: NewWorkflow & { orgId: string; publish?: boolean; actorId?: string | null }) {
+}: NewWorkflow & { orgId: string; publish?: boolean; actorId?: string | null; endUserRateLimitPerMinute?: number | null }) {
   const f = parseInputOrThrow(newWorkflow, input);
+  assertEndUserRateLimit(endUserRateLimitPerMinute);
   assertValidTemplate(f.template);
   assertValidTemplate(f.system);
   f.tools = sealToolHeaders(f.tools);
@@ -29,6 +32,7 @@ export async function createWorkflow({
       ...f,
       id: newId.workflow(),
       orgId,
+      endUserRateLimitPerMinute,
       model: f.model ?? defaultModelId(),
       temperature: f.temperature ?? null,
       variables: f.variables ?? extractVariables(f.template, f.system).map((name) => ({ name })),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { workflowContent, type DraftPatch } from "./schemas";
+import { endUserRateLimitField, MAX_END_USER_RATE_LIMIT, workflowContent, type DraftPatch } from "./schemas";
 
 // The management API's bodies (/api/v1/workflows…, admin keys): the dashboard's content fields,
 // each with the very same schema, under the API's snake_case names. createWorkflow and
@@ -25,6 +25,9 @@ const apiContent = {
       'Tools the model may call (at most 32): `function` (the caller runs it), `http` (Flowgate POSTs the arguments to `url`), `mcp` (a remote MCP server\'s tools, listed at publish). Header values are secrets: stored sealed, shown as "[secret]", which written back keeps the stored value.',
   }),
   max_steps: c.maxSteps.meta({ description: "Model calls per run (1–10): server tools loop up to this many; 1 → no loop." }),
+  end_user_rate_limit_per_minute: endUserRateLimitField.meta({
+    description: `Requests per minute per end user (a stream token's user, a run body's \`user\`) of this workflow's runs, 1–${MAX_END_USER_RATE_LIMIT}; null → no limit. A setting of the workflow, not of the draft: it applies to every version from the next request, without publishing.`,
+  }),
 };
 
 /** PATCH /api/v1/workflows/:id – any subset of the draft's content. */
@@ -72,6 +75,8 @@ export const listWorkflowsQuery = z.object({
   search: z.string().max(200).optional().meta({ description: "Only workflows whose name or id contains this (case-insensitive)." }),
 });
 
+const limitEcho = endUserRateLimitField.optional().meta({ description: "The workflow's limit, when the request set it." });
+
 const summary = z.object({
   workflow_id: z.string(),
   name: z.string(),
@@ -90,8 +95,14 @@ export const createWorkflowResponse = z.object({
   name: z.string(),
   model: z.string(),
   variables: z.array(z.string()).meta({ description: "The template's variables." }),
+  end_user_rate_limit_per_minute: limitEcho,
 });
-export const updateDraftResponse = z.object({ success: z.literal(true), workflow_id: z.string(), updated_at: z.iso.datetime() });
+export const updateDraftResponse = z.object({
+  success: z.literal(true),
+  workflow_id: z.string(),
+  updated_at: z.iso.datetime().meta({ description: "The draft's last change (a change of the limit alone leaves it)." }),
+  end_user_rate_limit_per_minute: limitEcho,
+});
 export const publishResponse = z.object({
   success: z.literal(true),
   workflow_id: z.string(),

@@ -50,6 +50,14 @@ export const versionContent = z.object({
 });
 
 /** A workflow's editable content: the version content plus its name and description. */
+/** Most requests per minute per end user a workflow's (or a key's) `end_user_rate_limit_per_minute` may be. */
+export const MAX_END_USER_RATE_LIMIT = 100_000;
+/**
+ * A workflow's `end_user_rate_limit_per_minute` (lib/workflows/end-user-rate-limit.ts): a setting of
+ * the workflow, not of its draft or versions; null → no limit.
+ */
+export const endUserRateLimitField = z.int().min(1).max(MAX_END_USER_RATE_LIMIT).nullable();
+
 export const workflowContent = versionContent.extend({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000),

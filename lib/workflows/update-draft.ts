@@ -1,10 +1,11 @@
 import { getDb, type DbOrTx } from "@/db";
 import { latestAuditEntryFor } from "@/db/queries/audit";
-import { getWorkflowVersion, lockWorkflow, updateWorkflow } from "@/db/queries/workflows";
+import { getWorkflow, getWorkflowVersion, lockWorkflow, updateWorkflow } from "@/db/queries/workflows";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
 import { contentOf } from "./content-of";
+import { applyEndUserRateLimit, assertEndUserRateLimit, endUserRateLimitChanged } from "./end-user-rate-limit";
 import { removeProduction } from "./remove-production";
 import { draftPatch, type DraftPatch } from "./schemas";
 import { sealToolHeaders } from "./tool-secrets";
@@ -29,7 +30,8 @@ async function auditDraftEdit(
 /**
  * Saves the editable draft (the published versions stay as they were), audited with its actor
  * (the dashboard user, the management API's key, null: the system). `audited: false` for a save
- * that is a step of another audited change (an import).
+ * that is a step of another audited change (an import). `endUserRateLimitPerMinute`, when given,
+ * is the workflow's setting (not the draft's: it applies at once), set in the same transaction.
  */
 export async function updateDraft({
   orgId,
@@ -37,16 +39,20 @@ export async function updateDraft({
   patch: raw,
   actorId = null,
   audited = true,
+  endUserRateLimitPerMinute: limit,
 }: {
   orgId: string;
   workflowId: string;
   patch: DraftPatch;
   actorId?: string | null;
   audited?: boolean;
+  endUserRateLimitPerMinute?: number | null;
 }) {
   const patch = parseInputOrThrow(draftPatch, raw);
   if (patch.template !== undefined) assertValidTemplate(patch.template);
   if (patch.system !== undefined) assertValidTemplate(patch.system);
+  if (limit !== undefined) assertEndUserRateLimit(limit);
+  const draftChanges = Object.keys(patch).length > 0 || limit === undefined;
   const row = await (
     await getDb()
   ).transaction(async (tx) => {
@@ -56,12 +62,15 @@ export async function updateDraft({
       if (!current || current.archivedAt) return undefined;
       patch.tools = sealToolHeaders(patch.tools, current.tools);
     }
-    const updated = await updateWorkflow(tx, { orgId, workflowId }, patch);
+    // Only the limit: the draft (and its updated_at) stays as it was.
+    const updated = draftChanges ? await updateWorkflow(tx, { orgId, workflowId }, patch) : await getWorkflow(tx, { orgId, workflowId });
     if (updated && audited && Object.keys(patch).length)
       await auditDraftEdit(tx, { orgId, workflowId, actorId, details: { fields: Object.keys(patch).sort() } });
+    if (updated && limit !== undefined) await applyEndUserRateLimit(tx, { orgId, workflowId, limit, actorId });
     return updated;
   });
   if (!row) throw new AppError("workflow_not_found");
+  if (limit !== undefined) endUserRateLimitChanged(workflowId);
   return { workflow_id: row.id, updated_at: row.updatedAt.toISOString() };
 }
 

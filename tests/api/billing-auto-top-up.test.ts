@@ -1,10 +1,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { billingAccounts, creditLedger, creditPurchases } from "@/db/schema";
 import { resetEnvForTests } from "@/lib/env";
+import { sweepStuckTopUps } from "@/lib/billing/stuck-top-ups";
 import { startQueue } from "@/lib/server/start-queue";
 import { stopJobWorker } from "@/lib/queue/worker";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
@@ -189,5 +190,99 @@ describe("auto top-up", () => {
     expect((await patch({ enabled: true, pack_id: pack.pack_id, monthly_cap_cents: 5000 })).status).toBe(400);
     expect((await patch({ enabled: "yes" })).status).toBe(400);
     expect((await patch({ enabled: false })).status).toBe(200);
+  });
+
+  /** The org's one auto top-up once its PaymentIntent is recorded, made 11 minutes old (past STUCK_TOP_UP_AFTER_MS). */
+  async function stuckTopUp(orgId: string) {
+    const db = await getDb();
+    const mine = and(eq(creditPurchases.orgId, orgId), eq(creditPurchases.source, "auto_top_up"));
+    const p = await waitFor(async () => {
+      const [row] = await db.select().from(creditPurchases).where(mine);
+      return row?.paymentIntentId ? row : undefined;
+    });
+    await db
+      .update(creditPurchases)
+      .set({ createdAt: sql`now() - interval '11 minutes'` })
+      .where(eq(creditPurchases.id, p.id));
+    const row = async () => (await db.select().from(creditPurchases).where(eq(creditPurchases.id, p.id)))[0]!;
+    return { purchase: p, pi: stand.current.objects.get(p.paymentIntentId!)!, row };
+  }
+  const accountOf = async (orgId: string) =>
+    (await (await getDb()).select().from(billingAccounts).where(eq(billingAccounts.orgId, orgId)))[0]!;
+
+  it("a top-up whose payment_intent.succeeded never came is granted once by the sweep (two passes at once), through the event's grant; the late event adds nothing", async () => {
+    const f = await topUpOrg();
+    expect((await f.run()).status).toBe(200);
+    const db = await getDb();
+    const mine = and(eq(creditPurchases.orgId, f.orgId), eq(creditPurchases.source, "auto_top_up"));
+    const fresh = await waitFor(async () => (await db.select().from(creditPurchases).where(mine))[0]?.paymentIntentId);
+    // Pending for less than STUCK_TOP_UP_AFTER_MS: the event may still come, the sweep leaves it.
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).size).toBe(0);
+    const { purchase, pi, row } = await stuckTopUp(f.orgId);
+    expect(pi.id).toBe(fresh);
+    expect(pi.status).toBe("succeeded");
+    const before = await balanceAndLedger(f.orgId);
+    const passes = await Promise.all([sweepStuckTopUps({ orgId: f.orgId }), sweepStuckTopUps({ orgId: f.orgId })]);
+    expect(passes.map((m) => m.get(purchase.id)).sort()).toEqual(expect.arrayContaining(["granted"]));
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+    const entries = () =>
+      db
+        .select()
+        .from(creditLedger)
+        .where(and(eq(creditLedger.orgId, f.orgId), eq(creditLedger.idempotencyKey, `purchase:${pi.id}`)));
+    expect(await entries()).toHaveLength(1);
+    expect(await row()).toMatchObject({ status: "paid", paymentIntentId: pi.id, chargeId: pi.latest_charge });
+    expect((await accountOf(f.orgId)).autoTopUpInFlight).toBeNull();
+    // Stripe's event, delivered at last, and another pass: nothing more.
+    await deliverEvent(stand.current, stand.current.event("payment_intent.succeeded", pi));
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).size).toBe(0);
+    expect(await entries()).toHaveLength(1);
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+  });
+
+  it("the sweep leaves a PaymentIntent still processing, fails a declined one (auto top-up off, claim released), and clears a top-up never charged", async () => {
+    const f = await topUpOrg({ capCents: 5000 });
+    expect((await f.run()).status).toBe(200);
+    const { purchase, pi, row } = await stuckTopUp(f.orgId);
+    const before = await balanceAndLedger(f.orgId);
+    // As Stripe would report them (the stand-in's object is what the SDK reads).
+    Object.assign(pi, { status: "processing" });
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).get(purchase.id)).toBe("waiting");
+    expect(await row()).toMatchObject({ status: "pending" });
+    expect((await accountOf(f.orgId)).autoTopUpInFlight).toBe(purchase.id);
+    Object.assign(pi, {
+      status: "requires_payment_method",
+      last_payment_error: { type: "card_error", code: "card_declined", decline_code: "expired_card", message: "Your card was declined." },
+    });
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).get(purchase.id)).toBe("failed");
+    expect(await row()).toMatchObject({ status: "failed", failureReason: "Your card was declined. (expired_card)" });
+    expect(await accountOf(f.orgId)).toMatchObject({
+      autoTopUpEnabled: false,
+      autoTopUpInFlight: null,
+      autoTopUpDisabledReason: "Your card was declined. (expired_card)",
+    });
+    expect(await balanceAndLedger(f.orgId)).toEqual(before);
+
+    // A claimed top-up whose job ended without charging (no card by then) and left no PaymentIntent.
+    const g = await billingFixture(0);
+    const db = await getDb();
+    const pack = await aPack({ credits: 500, priceCents: 500 });
+    const lost = `pur_lost${g.orgId.slice(-8)}`;
+    await db.insert(billingAccounts).values({ orgId: g.orgId, autoTopUpEnabled: true, autoTopUpInFlight: lost }).onConflictDoNothing();
+    await db.update(billingAccounts).set({ autoTopUpEnabled: true, autoTopUpInFlight: lost }).where(eq(billingAccounts.orgId, g.orgId));
+    await db.insert(creditPurchases).values({
+      id: lost,
+      orgId: g.orgId,
+      packId: pack.pack_id,
+      source: "auto_top_up",
+      credits: 500,
+      priceCents: 500,
+      currency: "usd",
+      createdAt: new Date(Date.now() - 11 * 60_000),
+    });
+    expect((await sweepStuckTopUps({ orgId: g.orgId })).get(lost)).toBe("cleared");
+    expect((await db.select().from(creditPurchases).where(eq(creditPurchases.id, lost)))[0]).toMatchObject({ status: "failed" });
+    expect(await accountOf(g.orgId)).toMatchObject({ autoTopUpInFlight: null, autoTopUpEnabled: false });
+    expect(await balanceAndLedger(g.orgId)).toEqual({ balance: 0, ledger: 0 });
   });
 });

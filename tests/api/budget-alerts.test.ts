@@ -1,9 +1,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { queueBudgetAlerts } from "@/db/queries/budget-usage";
+import { sweepBudgetAlerts } from "@/lib/budgets/alerts";
 import { budgetAlerts, budgetUsage, jobs, user } from "@/db/schema";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
 import { createApiKey } from "@/lib/auth/api-keys";
@@ -147,5 +148,50 @@ describe("budget alerts", () => {
     await until(() => alerts().length === 4, "the new period's 10% alert");
     expect(alerts()[3]!.data).toMatchObject({ threshold: 10, spent: 18, exhausted: false });
     await expectLedgerEqualsBalance(org.orgId, 100_000 - 4 * 18);
+  });
+
+  it("an alert lost to a crash after the settlement's commit is queued by the periodic pass, exactly once", async () => {
+    const org = await createDashboardOrg();
+    const db = await getDb();
+    await runAdminCommand(["webhook", "create", "--org", org.orgId, "--url", receiver.url, "--events", "budget.threshold"]);
+    const { budget } = (await runAdminCommand([
+      ...["budget", "set", "--org", org.orgId, "--scope", "end_user", "--credits", "100", "--period", "day"],
+      ...["--alert-at", "50,90", "--name", "Lost"],
+    ])) as { budget: { id: string } };
+    // Counters as settlements left them, with no alert queued (the process died in between): today's
+    // "gina" past 50%, today's "hal" under it, and "ivy" past 90% three days ago (a period long over).
+    const d = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+    await db.insert(budgetUsage).values([
+      { budgetId: budget.id, periodStart: d, subject: "gina", used: 60, spent: 60 },
+      { budgetId: budget.id, periodStart: d, subject: "hal", used: 40, spent: 40 },
+      { budgetId: budget.id, periodStart: new Date(d.getTime() - 3 * 86400_000), subject: "ivy", used: 95, spent: 95 },
+    ]);
+    const ours = () =>
+      db
+        .select()
+        .from(jobs)
+        .where(and(eq(jobs.kind, "budget-alert"), eq(jobs.orgId, org.orgId)));
+    stopJobWorker(); // the pass's jobs stay where they can be counted
+    try {
+      expect(await ours()).toEqual([]);
+      expect(await sweepBudgetAlerts()).toBeGreaterThanOrEqual(1);
+      const queued = await ours();
+      expect(queued).toHaveLength(1);
+      expect(queued[0]!.payload).toMatchObject({ budget_id: budget.id, subject: "gina", threshold: 50, spent: 60, exhausted: false });
+      // A second pass (or another instance's, at the same time) queues nothing more.
+      expect(await Promise.all([sweepBudgetAlerts(), sweepBudgetAlerts()])).toEqual([0, 0]);
+      expect(await ours()).toHaveLength(1);
+      const rows = await db.select().from(budgetAlerts).where(eq(budgetAlerts.budgetId, budget.id));
+      expect(rows.map((r) => [r.subject, r.threshold])).toEqual([["gina", 50]]);
+    } finally {
+      startQueue();
+    }
+    const sent = () => receiver.got.filter((g) => g.type === "budget.threshold" && g.data.budget_id === budget.id);
+    await until(() => sent()[0], "the swept alert's budget.threshold");
+    expect(sent()[0]!.data).toMatchObject({ subject: "gina", threshold: 50, spent: 60, credits: 100 });
+    await until(async () => (await ours()).length === 0, "the alert job done");
+    expect(await sweepBudgetAlerts()).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sent()).toHaveLength(1);
   });
 });

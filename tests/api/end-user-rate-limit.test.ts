@@ -1,5 +1,10 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { listAuditEntries } from "@/db/queries/audit";
+import { workflows } from "@/db/schema";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
+import { apiDocument } from "@/lib/api/openapi/document";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
@@ -66,5 +71,87 @@ describe("per-end-user rate limits", () => {
     expect(second.status).toBe(429);
     expect(await second.json()).toMatchObject({ error: { type: "requests", code: "rate_limit_exceeded" } });
     expect((await chat("hal")).status).toBe(200);
+  });
+});
+
+describe("a workflow's end-user rate limit through the management API", () => {
+  const call = async (method: string, path: string, key: string, json?: unknown) => {
+    const res = await apiRequest(path, { method, key, json });
+    return { status: res.status, body: await res.json() };
+  };
+
+  it("PATCH sets and removes it (at once, without publishing; the draft untouched); POST creates with it; bad values are 400s", async () => {
+    const f = await createFixture();
+    const ci = await createApiKey({ orgId: f.orgId, name: "ci", scopes: ["admin"] });
+    const path = `/api/v1/workflows/${f.workflowId}`;
+    const [before] = await (await getDb()).select().from(workflows).where(eq(workflows.id, f.workflowId));
+
+    const set = await call("PATCH", path, ci.key, { end_user_rate_limit_per_minute: 1 });
+    expect(set).toEqual({
+      status: 200,
+      body: { success: true, workflow_id: f.workflowId, updated_at: before!.updatedAt.toISOString(), end_user_rate_limit_per_minute: 1 },
+    });
+    expect((await run(f.workflowId, f.key, "eve")).status).toBe(200);
+    expect((await run(f.workflowId, f.key, "eve")).status).toBe(429);
+    expect((await run(f.workflowId, f.key, "fay")).status).toBe(200);
+    const audit = await listAuditEntries(await getDb(), { orgId: f.orgId });
+    expect(audit).toContainEqual(
+      expect.objectContaining({
+        action: "workflow.update",
+        targetId: f.workflowId,
+        actorId: ci.id,
+        details: { end_user_rate_limit_per_minute: 1 },
+      }),
+    );
+
+    // With draft content in the same request: both saved; null removes the limit.
+    const both = await call("PATCH", path, ci.key, { max_output_tokens: 64, end_user_rate_limit_per_minute: null });
+    expect(both).toMatchObject({ status: 200, body: { success: true, end_user_rate_limit_per_minute: null } });
+    const [after] = await (await getDb()).select().from(workflows).where(eq(workflows.id, f.workflowId));
+    expect(after).toMatchObject({ maxOutputTokens: 64, endUserRateLimitPerMinute: null });
+    expect((await run(f.workflowId, f.key, "eve")).status).toBe(200);
+
+    for (const bad of [0, -1, 1.5, 100_001, "10", true])
+      expect(await call("PATCH", path, ci.key, { end_user_rate_limit_per_minute: bad })).toMatchObject({
+        status: 400,
+        body: { success: false, code: "invalid_request" },
+      });
+    // A bad limit next to good content saves neither.
+    expect((await call("PATCH", path, ci.key, { max_output_tokens: 99, end_user_rate_limit_per_minute: 0 })).status).toBe(400);
+    const [unchanged] = await (await getDb()).select().from(workflows).where(eq(workflows.id, f.workflowId));
+    expect(unchanged).toMatchObject({ maxOutputTokens: 64, endUserRateLimitPerMinute: null });
+    // Another org's workflow is not found.
+    const stranger = await createFixture();
+    const theirs = await createApiKey({ orgId: stranger.orgId, scopes: ["admin"] });
+    expect((await call("PATCH", path, theirs.key, { end_user_rate_limit_per_minute: 5 })).status).toBe(404);
+
+    const created = await call("POST", "/api/v1/workflows", ci.key, {
+      name: "Limited",
+      template: "{{story}}",
+      end_user_rate_limit_per_minute: 7,
+    });
+    expect(created).toMatchObject({ status: 200, body: { success: true, name: "Limited", end_user_rate_limit_per_minute: 7 } });
+    const [row] = await (await getDb()).select().from(workflows).where(eq(workflows.id, created.body.workflow_id));
+    expect(row!.endUserRateLimitPerMinute).toBe(7);
+    expect((await call("POST", "/api/v1/workflows", ci.key, { name: "X", template: "x", end_user_rate_limit_per_minute: 0 })).status).toBe(
+      400,
+    );
+  });
+
+  it("the OpenAPI document shows the field on PATCH and POST /api/v1/workflows", async () => {
+    const doc = JSON.parse(JSON.stringify(apiDocument()));
+    const bodyOf = (p: string, m: string) => {
+      const s = doc.paths[p][m].requestBody.content["application/json"].schema;
+      return s.$ref ? doc.components.schemas[s.$ref.split("/").pop()] : s;
+    };
+    for (const [p, m] of [
+      ["/api/v1/workflows/{workflow_id}", "patch"],
+      ["/api/v1/workflows", "post"],
+    ] as const) {
+      const field = JSON.stringify(bodyOf(p, m).properties.end_user_rate_limit_per_minute);
+      expect(field).toContain('"maximum":100000');
+      expect(field).toContain('"minimum":1');
+      expect(field).toContain("null");
+    }
   });
 });

@@ -21,6 +21,7 @@ const DECISIONS: Record<string, Needs> = {
   "POST /api/v1/runs/{run_id}/tool_outputs": "run",
   // Org-wide secret: admin keys not restricted to some workflows.
   "GET /api/v1/tools/signing-secret": "admin",
+  "POST /api/v1/tools/signing-secret/rotate": "admin",
   "POST /api/v1/runs/{run_id}/feedback": "run",
   "GET /api/v1/runs/{run_id}/stream": "run",
   "GET /api/v1/sessions/{session_id}": "run",

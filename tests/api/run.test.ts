@@ -5,7 +5,8 @@ import { sumLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
 import { getRun } from "@/db/queries/runs";
 import { workflows } from "@/db/schema";
-import { revokeApiKey } from "@/lib/auth/api-keys";
+import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { resetEnvForTests } from "@/lib/env";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
@@ -225,5 +226,36 @@ describe("POST /api/v1/run/:id — documented errors", () => {
     const res = await run(g.workflowId, { story: "x" }, g.key);
     expect(res.status).toBe(500);
     expect(await res.json()).toMatchObject({ ...SEED.failed, reason: "unknown_model", message: 'Unknown model "anthropic:claude".' });
+  });
+});
+
+describe("the 402 for the org's balance links to the Billing page", () => {
+  it("adds billing_url when the server's URL is configured, the seed's fields exactly as they were; not for a key's cap, nor without the URL", async () => {
+    const broke = await createFixture({ credits: 0 });
+    const refused = async (key = broke.key, wf = broke.workflowId) => {
+      const res = await run(wf, { story: "a story about a dog named charlie" }, key);
+      expect(res.status).toBe(402);
+      return res.json();
+    };
+    const plain = await refused();
+    expect(plain).toEqual({ ...SEED.billing, request_id: plain.request_id });
+    process.env.BETTER_AUTH_URL = "https://flowgate.example.com/";
+    resetEnvForTests();
+    try {
+      const linked = await refused();
+      expect(linked).toEqual({
+        ...SEED.billing,
+        request_id: linked.request_id,
+        billing_url: "https://flowgate.example.com/dashboard/billing",
+      });
+      // A key's credit cap refused it: buying credits would not help, so no link.
+      const rich = await createFixture({ credits: 1_000_000 });
+      const capped = await createApiKey({ orgId: rich.orgId, creditCap: 1, creditCapPeriod: "total" });
+      const cap = await refused(capped.key, rich.workflowId);
+      expect(cap).toEqual({ ...SEED.billing, reason: "key_credit_cap", request_id: cap.request_id });
+    } finally {
+      delete process.env.BETTER_AUTH_URL;
+      resetEnvForTests();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { z } from "zod";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db";
 import { orgs, workflows } from "@/db/schema";
 import { getRun } from "@/db/queries/runs";
@@ -15,7 +15,12 @@ import { RunSteps } from "@/app/dashboard/runs/[id]/run-steps";
 import { listLedger } from "@/db/queries/credits";
 import { getWorkflowVersionById } from "@/db/queries/workflows";
 import { resetEnvForTests } from "@/lib/env";
+import { createApiKey } from "@/lib/auth/api-keys";
+import { listAuditEntries } from "@/db/queries/audit";
 import { toolSigningSecret } from "@/lib/tools/signing-secret";
+import { callHttpTool } from "@/lib/tools/call-http-tool";
+import { callMcpTool } from "@/lib/tools/mcp-client";
+import type { ResolveHost } from "@/lib/webhooks/outbound";
 import { toolResults } from "../support/openai-upstream";
 import { publishVersion } from "@/lib/workflows/publish-version";
 import { updateDraft } from "@/lib/workflows/update-draft";
@@ -39,7 +44,7 @@ let receiver: {
   answer: (body: unknown) => { status: number; body: string; delayMs?: number };
   close: () => void;
 };
-let mcp: { url: string; calls: unknown[]; close: () => void };
+let mcp: { url: string; port: number; calls: unknown[]; connections: () => number; close: () => void };
 let secretOf: (orgId: string) => Promise<string>;
 
 function setEnv(vars: Record<string, string | undefined>) {
@@ -105,8 +110,11 @@ beforeAll(async () => {
     await server.connect(transport);
     await transport.handleRequest(req, res, raw ? JSON.parse(raw) : undefined);
   });
+  let connections = 0;
+  mcpHttp.on("connection", () => connections++);
   await new Promise<void>((r) => mcpHttp.listen(0, "127.0.0.1", r));
-  mcp = { url: `http://127.0.0.1:${(mcpHttp.address() as AddressInfo).port}/mcp`, calls, close: () => mcpHttp.close() };
+  const port = (mcpHttp.address() as AddressInfo).port;
+  mcp = { url: `http://127.0.0.1:${port}/mcp`, port, calls, connections: () => connections, close: () => mcpHttp.close() };
   setEnv({ TOOLS_ALLOW_PRIVATE: "1" });
 });
 afterAll(() => {
@@ -416,6 +424,135 @@ describe("MCP tools (issue 31)", () => {
       patch: { tools: [{ type: "mcp", server_url: mcp.url, allowed_tools: ["multiply"] }] },
     });
     await expect(publishVersion({ orgId: f.orgId, workflowId: f.workflowId })).rejects.toThrow(/has no tool named "multiply"/);
+  });
+});
+
+describe("rotating the tool signing secret", () => {
+  it("POST …/rotate returns the new secret once; for 24 h calls verify with the old and the new one, then with the new one only", async () => {
+    setEnv({ LOOKUP_CACHE_TTL_MS: "0" }); // the org row is read again at each call, as another instance would after 1 s
+    try {
+      const f = await weatherFixture();
+      const old = await toolSigningSecret(f.orgId);
+      const admin = (await createApiKey({ orgId: f.orgId, scopes: ["admin"] })).key;
+      // A key restricted to some workflows may neither read nor rotate it.
+      const restricted = (await createApiKey({ orgId: f.orgId, scopes: ["admin"], workflowIds: [f.workflowId] })).key;
+      let res = await apiRequest("/api/v1/tools/signing-secret/rotate", { key: restricted, json: {} });
+      expect(res.status).toBe(403);
+      expect(await toolSigningSecret(f.orgId)).toBe(old);
+
+      res = await apiRequest("/api/v1/tools/signing-secret/rotate", { key: admin, json: {} });
+      expect(res.status).toBe(200);
+      const rotated = (await res.json()) as { secret: string; previous_valid_until: string };
+      expect(rotated.secret).toMatch(/^whsec_/);
+      expect(rotated.secret).not.toBe(old);
+      expect(Math.abs(Date.parse(rotated.previous_valid_until) - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
+      res = await apiRequest("/api/v1/tools/signing-secret", { key: admin });
+      expect((await res.json()).secret).toBe(rotated.secret);
+      // Both sealed at rest.
+      const db = await getDb();
+      const [org] = await db.select().from(orgs).where(eq(orgs.id, f.orgId));
+      for (const sealed of [org!.toolSigningSecret!, org!.toolSigningSecretPrevious!]) {
+        expect(sealed).toMatch(/^sealed:v1:/);
+        expect(sealed).not.toContain(old.slice(6));
+        expect(sealed).not.toContain(rotated.secret.slice(6));
+      }
+      const audit = await listAuditEntries(db, { orgId: f.orgId });
+      expect(audit.map((e) => e.action)).toContain("tools.signing_secret_rotate");
+      expect(JSON.stringify(audit)).not.toContain(rotated.secret.slice(6));
+
+      // During the overlap: two signatures; the standardwebhooks verifier accepts the call with either secret.
+      (await upstream()).set({ toolScript: [{ name: "weather", arguments: { city: "Gent" } }] });
+      expect((await run(f, { city: "Gent" })).status).toBe(200);
+      let call = receiver.got.at(-1)!;
+      expect(JSON.parse(call.body)).toEqual({ city: "Gent" });
+      expect(String(call.headers["webhook-signature"]).split(" ")).toHaveLength(2);
+      const verify = (secret: string) => new Webhook(secret).verify(call.body, call.headers as Record<string, string>);
+      expect(verify(rotated.secret)).toEqual({ city: "Gent" });
+      expect(verify(old)).toEqual({ city: "Gent" });
+
+      // After the overlap: the new secret only.
+      await db.execute(sql`update orgs set tool_signing_secret_rotated_at = now() - interval '25 hours' where id = ${f.orgId}`);
+      (await upstream()).set({ toolScript: [{ name: "weather", arguments: { city: "Lyon" } }] });
+      expect((await run(f, { city: "Lyon" })).status).toBe(200);
+      call = receiver.got.at(-1)!;
+      expect(JSON.parse(call.body)).toEqual({ city: "Lyon" });
+      expect(String(call.headers["webhook-signature"]).split(" ")).toHaveLength(1);
+      expect(verify(rotated.secret)).toEqual({ city: "Lyon" });
+      expect(() => verify(old)).toThrow();
+    } finally {
+      setEnv({ LOOKUP_CACHE_TTL_MS: undefined });
+    }
+  });
+});
+
+describe("the connection goes to the address that was checked (DNS rebinding)", () => {
+  // A resolver injected in place of the system's: `first` at the check, then 127.0.0.1 (where the
+  // test servers listen) for any later lookup. The names end in .invalid: the system resolver
+  // knows none of them, so a connection that looked the name up again could not succeed either.
+  function rebinding(first: string) {
+    const asked: string[] = [];
+    const resolveHost: ResolveHost = async (host) => {
+      asked.push(host);
+      return [{ address: asked.length === 1 ? first : "127.0.0.1", family: 4 }];
+    };
+    return { resolveHost, asked };
+  }
+  const never = new AbortController().signal;
+
+  it("MCP: the session connects to the checked address, not to what the name resolves to later", async () => {
+    const { resolveHost, asked } = rebinding("127.0.0.1");
+    const before = mcp.calls.length;
+    const url = `http://mcp.rebind.invalid:${mcp.port}/mcp`;
+    const r = await callMcpTool({ server_url: url }, "add", { a: 20, b: 22 }, never, { resolveHost });
+    expect(r).toMatchObject({ output: "42", error: null });
+    expect(mcp.calls.length).toBe(before + 1);
+    // Every request of the session was checked (initialize, initialized, tools/call, …), each by one lookup.
+    expect(asked.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(asked)).toEqual(new Set(["mcp.rebind.invalid"]));
+  });
+
+  it("MCP: a name public at the check and private afterwards never reaches the private address", async () => {
+    setEnv({ TOOLS_ALLOW_PRIVATE: undefined, TOOL_TIMEOUT_MS: "500" });
+    try {
+      const { resolveHost, asked } = rebinding("1.1.1.1");
+      const connections = mcp.connections();
+      const r = await callMcpTool({ server_url: `https://mcp.rebind.invalid:${mcp.port}/mcp` }, "add", { a: 1, b: 2 }, never, {
+        resolveHost,
+      });
+      expect(r.error).toMatch(/^(unreachable|timeout)$/);
+      expect(asked).toEqual(["mcp.rebind.invalid"]); // one lookup: the check's; the connection asked none
+      expect(mcp.connections()).toBe(connections);
+    } finally {
+      setEnv({ TOOLS_ALLOW_PRIVATE: "1" });
+    }
+  });
+
+  it("HTTP tools: the same (the request connects to the checked address only)", async () => {
+    const port = new URL(receiver.url).port;
+    const { resolveHost, asked } = rebinding("127.0.0.1");
+    const before = receiver.got.length;
+    const tool = { name: "weather", url: `http://tool.rebind.invalid:${port}/tools/weather` };
+    const o = { secrets: ["whsec_" + Buffer.from("k".repeat(32)).toString("base64")], callId: "call_1", runId: "run_1", signal: never };
+    const ok = await callHttpTool(tool, { city: "Bonn" }, { ...o, resolveHost });
+    expect(ok).toMatchObject({ error: null });
+    expect(ok.output).toContain("Bonn");
+    expect(receiver.got.length).toBe(before + 1);
+    expect(asked).toEqual(["tool.rebind.invalid"]);
+
+    setEnv({ TOOLS_ALLOW_PRIVATE: undefined, TOOL_TIMEOUT_MS: "500" });
+    try {
+      const late = rebinding("1.1.1.1");
+      const r = await callHttpTool(
+        { ...tool, url: `https://tool.rebind.invalid:${port}/x` },
+        { city: "Ulm" },
+        { ...o, resolveHost: late.resolveHost },
+      );
+      expect(r.error).toMatch(/^(unreachable|timeout)$/);
+      expect(late.asked).toEqual(["tool.rebind.invalid"]);
+      expect(receiver.got.length).toBe(before + 1);
+    } finally {
+      setEnv({ TOOLS_ALLOW_PRIVATE: "1" });
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import {
   rollbackAction,
   runSummaryAction,
   saveDraftAction,
+  setEndUserRateLimitAction,
   unpublishAction,
   splitLabelAction,
 } from "@/app/dashboard/workflows/[id]/actions";
@@ -60,6 +61,7 @@ type Target = typeof own;
 const ACTIONS = {
   createWorkflow: (t: Target) => ({ action: createWorkflowAction, input: { orgId: t.orgId, name: "New", template: "Hi {{x}}" } }),
   saveDraft: (t: Target) => ({ action: saveDraftAction, input: { orgId: t.orgId, workflowId: t.workflowId, patch: { name: "Renamed" } } }),
+  endUserRateLimit: (t: Target) => ({ action: setEndUserRateLimitAction, input: { orgId: t.orgId, workflowId: t.workflowId, limit: 30 } }),
   publish: (t: Target) => ({ action: publishAction, input: { orgId: t.orgId, workflowId: t.workflowId } }),
   archive: (t: Target) => ({ action: archiveAction, input: { orgId: t.orgId, workflowId: t.workflowId } }),
   createKey: (t: Target) => ({ action: createKeyAction, input: { orgId: t.orgId, name: "new key" } }),
@@ -125,6 +127,17 @@ describe("dashboard actions: role × action × org", () => {
     expect(res.ok).toBe(true);
     const keys = await listApiKeys(await getDb(), own.orgId);
     expect(keys.find((k) => k.id === own.keyId)!.revokedAt).toBeInstanceOf(Date);
+    for (const limit of [0, 100_001, 2.5, "9"])
+      expect(await setEndUserRateLimitAction.run(own.users.admin!, { orgId: own.orgId, workflowId: own.workflowId, limit })).toMatchObject({
+        ok: false,
+        error: { code: "invalid_request" },
+      });
+    expect(
+      await setEndUserRateLimitAction.run(own.users.admin!, { orgId: own.orgId, workflowId: own.workflowId, limit: null }),
+    ).toMatchObject({
+      ok: true,
+      data: { end_user_rate_limit_per_minute: null },
+    });
   });
 });
 

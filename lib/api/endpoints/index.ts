@@ -3,7 +3,7 @@ import { health, openApiDocumentRoute } from "./meta";
 import { openaiChatCompletions, openaiModels, openaiResponses } from "./openai";
 import { describeWorkflowRoute, getSessionRoute, mintToken, usage } from "./org";
 import { cancelRunRoute, getRunRoute, listRunsRoute, runWorkflow, toolOutputsRoute } from "./runs";
-import { toolSigningSecretRoute } from "./tools";
+import { rotateToolSigningSecretRoute, toolSigningSecretRoute } from "./tools";
 import { resumeRunStream, streamWorkflow } from "./streaming";
 import { exportWorkflowRoute } from "./workflow-export";
 import { runFeedbackRoute } from "./feedback";
@@ -44,6 +44,7 @@ export const API_ROUTES: ApiRoute[] = [
   moveLabelRoute,
   promoteLabelRoute,
   toolSigningSecretRoute,
+  rotateToolSigningSecretRoute,
   getBillingRoute,
   checkoutRoute,
   autoTopUpRoute,

@@ -78,8 +78,21 @@ export const createWorkflowRoute = apiRoute(
     },
   },
   async ({ ctx, body }) => {
-    const wf = await createWorkflow({ orgId: ctx.principal.orgId, ...(contentFromApi(body) as NewWorkflow), actorId: ctx.principal.keyId });
-    return { success: true as const, workflow_id: wf.workflow_id, name: wf.name, model: wf.model, variables: wf.variables };
+    const limit = body.end_user_rate_limit_per_minute;
+    const wf = await createWorkflow({
+      orgId: ctx.principal.orgId,
+      ...(contentFromApi(body) as NewWorkflow),
+      endUserRateLimitPerMinute: limit,
+      actorId: ctx.principal.keyId,
+    });
+    return {
+      success: true as const,
+      workflow_id: wf.workflow_id,
+      name: wf.name,
+      model: wf.model,
+      variables: wf.variables,
+      ...(limit !== undefined ? { end_user_rate_limit_per_minute: limit } : {}),
+    };
   },
 );
 
@@ -99,7 +112,10 @@ export const updateDraftRoute = apiRoute(
       headerParams: [IDEMPOTENCY_HEADER],
       body: {
         description: "Any subset of the draft's content.",
-        examples: { template: { summary: "A new template", value: { template: "Write a short {{story}}" } } },
+        examples: {
+          template: { summary: "A new template", value: { template: "Write a short {{story}}" } },
+          limit: { summary: "30 requests a minute per end user", value: { end_user_rate_limit_per_minute: 30 } },
+        },
       },
       ok: { description: "The draft was saved." },
       errors: [...MUTATION_ERRORS, "workflow_not_found"],
@@ -107,10 +123,15 @@ export const updateDraftRoute = apiRoute(
   },
   async ({ ctx, params, body }) => {
     const actorId = actor(ctx.principal, params.workflow_id);
-    return {
-      success: true as const,
-      ...(await updateDraft({ orgId: ctx.principal.orgId, workflowId: params.workflow_id, patch: contentFromApi(body), actorId })),
-    };
+    const limit = body.end_user_rate_limit_per_minute;
+    const saved = await updateDraft({
+      orgId: ctx.principal.orgId,
+      workflowId: params.workflow_id,
+      patch: contentFromApi(body),
+      endUserRateLimitPerMinute: limit,
+      actorId,
+    });
+    return { success: true as const, ...saved, ...(limit !== undefined ? { end_user_rate_limit_per_minute: limit } : {}) };
   },
 );
 

@@ -23,6 +23,10 @@ export const errorBody = z
       .optional()
       .meta({ description: "500: what to fix, when it is the workflow's setup (unknown model, no provider configured)." }),
     status: z.string().optional().meta({ description: "409 run_not_running: the run's status." }),
+    billing_url: z.string().optional().meta({
+      description:
+        "402 invalid_billing, when the org's balance (not a cap) refused the run and the server's URL is configured (BETTER_AUTH_URL): the dashboard's Billing page, where credits are bought.",
+    }),
   })
   .meta({ description: "Every error response of the API." });
 

@@ -1,4 +1,5 @@
 import type { RunEnd } from "@/lib/runs/run-end";
+import { flushWindowMs } from "./flush-window";
 export type { RunEnd };
 
 /**
@@ -53,19 +54,25 @@ export const encoder = new TextEncoder();
  * A byte stream whose controller the sink drives directly (no TransformStream hop per delta).
  * Writes made in the same turn of the event loop are coalesced into one chunk, flushed on
  * setImmediate: a fast upstream's burst of deltas becomes one socket write instead of twenty
- * (profiling showed per-delta writes as the largest cost), while a paced stream still goes out
- * token by token.
+ * (profiling showed per-delta writes as the largest cost). While the process is busy, a paced
+ * stream's later deltas are also gathered for up to STREAM_FLUSH_MS after its last write
+ * (./flush-window.ts); the first bytes, and the end, are never held back.
  */
 export function controlledByteStream(onCancel: (reason: unknown) => void) {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
   let pending = "";
   let scheduled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastFlush = -Infinity;
   const flush = () => {
     scheduled = false;
+    clearTimeout(timer);
+    timer = undefined;
     if (closed || !pending) return;
     controller.enqueue(encoder.encode(pending));
     pending = "";
+    lastFlush = performance.now();
   };
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
@@ -81,10 +88,12 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
     write(s: string) {
       if (closed) return;
       pending += s;
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      if (scheduled) return;
+      scheduled = true;
+      const windowMs = flushWindowMs();
+      const wait = windowMs ? lastFlush + windowMs - performance.now() : 0;
+      if (wait > 0) timer = setTimeout(flush, wait);
+      else setImmediate(flush);
     },
     close() {
       if (closed) return;

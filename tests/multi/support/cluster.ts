@@ -25,6 +25,11 @@ export type Cluster = {
   restart: (name: InstanceName) => Promise<void>;
   /** HAProxy's view of each server: "UP", "DOWN", … */
   serverStates: () => Promise<Record<string, string>>;
+  /**
+   * Waits until HAProxy sends to every instance again: a burst of load can fail two health checks
+   * in a row (each has `inter`, 500 ms) and take an instance out of the rotation for a second.
+   */
+  allUp: () => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -52,6 +57,9 @@ backend app
   balance roundrobin
   option httpchk GET /api/health
   http-check expect status 200
+  # A check waits up to 2 s: a burst of runs (the 200-run test) slows /api/health past the 500 ms
+  # interval, and an instance marked down and up again is then skipped by round robin for a while.
+  timeout check 2s
   default-server inter 500ms fall 2 rise 2
   http-response set-header x-backend %s
 ${o.servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check`).join("\n")}
@@ -135,6 +143,7 @@ export async function startCluster({
     upstream,
     instances,
     serverStates,
+    allUp: () => waitFor((s) => NAMES.every((n) => s[n] === "UP"), "all servers UP"),
     restart: async (name) => {
       const inst = instances[name];
       await inst.server.stop("SIGKILL");

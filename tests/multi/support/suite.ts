@@ -2,7 +2,7 @@
 // file's tests, closed after them, with the figures the file collected printed as one line.
 import { afterAll, beforeAll } from "vitest";
 import { client } from "./client";
-import { startCluster, type Cluster } from "./cluster";
+import { startCluster, type Cluster, type InstanceName } from "./cluster";
 
 // Imported only after startCluster pointed DATABASE_URL at the suite's fresh database.
 export const lib = async () => ({
@@ -24,6 +24,8 @@ export type Suite = {
   figures: Record<string, unknown>;
   /** A request through the balancer (counted for the figures). */
   api: (path: string, init?: Parameters<ReturnType<typeof client>>[1]) => Promise<Response>;
+  /** A request to one instance by its own port, not through the balancer: what that instance answers. */
+  direct: (name: InstanceName, path: string, init?: Parameters<ReturnType<typeof client>>[1]) => Promise<Response>;
   /** An SSE run of the seeded workflow through the balancer. */
   stream: (query?: string) => Promise<Response>;
 };
@@ -35,6 +37,7 @@ export function clusterSuite(env: Record<string, string> = {}): Suite {
     s.cluster = await startCluster({ env });
     const raw = client(s.cluster.url);
     s.api = (path, init) => raw(path, init).then((r) => (requests++, r));
+    s.direct = (name, path, init) => client(`http://127.0.0.1:${s.cluster.instances[name].port}`)(path, init);
     s.stream = (query = "") =>
       s.api(`/api/v1/run/${s.seed.workflowId}/stream${query}`, {
         key: s.seed.key,

@@ -9,7 +9,8 @@ import { parseSplitSpec, splitLabel } from "@/lib/workflows/split-label";
 import { promoteLabel } from "@/lib/workflows/promote-label";
 import { adoptIntoDraft } from "@/lib/workflows/adopt-into-draft";
 import { publishVersion, unpublishWorkflow } from "@/lib/workflows/publish-version";
-import { draftPatch } from "@/lib/workflows/schemas";
+import { draftPatch, endUserRateLimitField } from "@/lib/workflows/schemas";
+import { setWorkflowEndUserRateLimit } from "@/lib/workflows/end-user-rate-limit";
 import { restoreVersionIntoDraft, updateDraft } from "@/lib/workflows/update-draft";
 import { org, wf, version } from "@/app/dashboard/action-inputs";
 
@@ -19,6 +20,13 @@ import { org, wf, version } from "@/app/dashboard/action-inputs";
 export const saveDraftAction = orgAction(
   { role: "admin", currentUserId, input: z.object({ ...wf, patch: draftPatch }) },
   ({ input, actor }) => updateDraft({ orgId: actor.orgId, workflowId: input.workflowId, patch: input.patch, actorId: actor.userId }),
+);
+
+// The workflow's per-end-user rate limit: a setting, not draft content (it applies at once, to every version).
+export const setEndUserRateLimitAction = orgAction(
+  { role: "admin", currentUserId, input: z.object({ ...wf, limit: endUserRateLimitField }) },
+  ({ input, actor }) =>
+    setWorkflowEndUserRateLimit({ orgId: actor.orgId, workflowId: input.workflowId, limit: input.limit, actorId: actor.userId }),
 );
 
 export const publishAction = orgAction(

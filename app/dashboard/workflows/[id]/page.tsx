@@ -48,6 +48,7 @@ export default async function WorkflowPage({ params }: { params: Promise<{ id: s
         unpriced={data.unpriced}
         versions={versions.map((v) => ({ version: v.version, model: v.model }))}
         judges={judges}
+        endUserRateLimit={w.endUserRateLimitPerMinute}
         initial={{
           name: w.name,
           description: w.description,

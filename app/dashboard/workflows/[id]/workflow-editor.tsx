@@ -3,8 +3,8 @@
 import type { z } from "zod";
 import { useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { publishAction, saveDraftAction } from "./actions";
-import { workflowContent, type variableMeta } from "@/lib/workflows/schemas";
+import { publishAction, saveDraftAction, setEndUserRateLimitAction } from "./actions";
+import { MAX_END_USER_RATE_LIMIT, workflowContent, type variableMeta } from "@/lib/workflows/schemas";
 import { extractVariables, validateTemplate } from "@/lib/workflows/template";
 import { outputSchemaIssue, type OutputSchema } from "@/lib/workflows/output-schema";
 import { enumHasValues, VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
@@ -51,10 +51,13 @@ export function WorkflowEditor({
   canEdit,
   versions,
   judges,
+  endUserRateLimit,
 }: {
   orgId: string;
   workflowId: string;
   initial: Draft;
+  /** The workflow's end_user_rate_limit_per_minute (a setting, saved on its own: not part of the draft). */
+  endUserRateLimit: number | null;
   models: Model[];
   unpriced?: Unpriced;
   canEdit: boolean;
@@ -276,6 +279,7 @@ export function WorkflowEditor({
           <Field label="Attempts per model" hint="Retries on 408/409/429/5xx, timeouts and connection errors, before the first token only.">
             <Input type="number" min={1} max={10} value={d.maxAttempts} onChange={(e) => set("maxAttempts", Number(e.target.value))} />
           </Field>
+          <EndUserRateLimitField orgId={orgId} workflowId={workflowId} initial={endUserRateLimit} canEdit={canEdit} />
           <label className="flex items-center gap-2 text-sm">
             <input type="checkbox" checked={d.webSearch} onChange={(e) => set("webSearch", e.target.checked)} /> Web search (OpenAI
             Responses models)
@@ -354,6 +358,58 @@ export function WorkflowEditor({
 }
 
 /** The schema's complaints about the draft, named by field (a variable's by its name). */
+/**
+ * The workflow's per-end-user rate limit: saved when the field is left (not with the draft — it is a
+ * setting of the workflow and applies at once to every version). Empty: no limit.
+ */
+function EndUserRateLimitField({
+  orgId,
+  workflowId,
+  initial,
+  canEdit,
+}: {
+  orgId: string;
+  workflowId: string;
+  initial: number | null;
+  canEdit: boolean;
+}) {
+  const toast = useToast();
+  const [text, setText] = useState(initial === null ? "" : String(initial));
+  const saved = useRef(initial);
+  const value = text.trim() === "" ? null : Number(text);
+  const invalid = value !== null && (!Number.isInteger(value) || value < 1 || value > MAX_END_USER_RATE_LIMIT);
+  async function commit() {
+    if (invalid || value === saved.current) return;
+    const res = await setEndUserRateLimitAction({ orgId, workflowId, limit: value });
+    if (!res.ok) return toast.error(res.error.message);
+    saved.current = value;
+    toast.ok(value === null ? "End-user rate limit removed" : `End-user rate limit: ${value} per minute`);
+  }
+  return (
+    <Field
+      label="End-user rate limit (per minute)"
+      hint={
+        invalid
+          ? `A whole number from 1 to ${MAX_END_USER_RATE_LIMIT}, or empty`
+          : "Requests per minute per end user (a stream token's user, a run's `user`). Applies at once to every version; empty: none."
+      }
+    >
+      <Input
+        name="endUserRateLimitPerMinute"
+        type="number"
+        min={1}
+        max={MAX_END_USER_RATE_LIMIT}
+        step={1}
+        disabled={!canEdit}
+        aria-invalid={invalid}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={() => void commit()}
+      />
+    </Field>
+  );
+}
+
 function contentIssues(patch: Draft): string[] {
   const parsed = workflowContent.safeParse(patch);
   if (parsed.success) return [];
