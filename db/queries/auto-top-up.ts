@@ -57,6 +57,8 @@ export async function stalePendingTopUps(
       id: creditPurchases.id,
       orgId: creditPurchases.orgId,
       paymentIntentId: creditPurchases.paymentIntentId,
+      priceCents: creditPurchases.priceCents,
+      currency: creditPurchases.currency,
       queued: sql<boolean>`EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'auto-top-up' AND j.payload->>'purchase_id' = credit_purchases.id)`,
     })
     .from(creditPurchases)

@@ -4,7 +4,7 @@ import { getBackgroundDb } from "@/db";
 import { stalePendingTopUps } from "@/db/queries/auto-top-up";
 import { logger } from "@/lib/logger";
 import { autoTopUpFailed } from "./auto-top-up";
-import { autoTopUpPaymentFailed, grantAutoTopUp } from "./stripe-events";
+import { autoTopUpPaymentFailed, grantAutoTopUp, topUpIntentMismatch } from "./stripe-events";
 import { billingConfigured, stripeClient } from "./stripe-client";
 
 // Stuck auto top-ups (lib/credits/README.md, invariant 14): an off-session PaymentIntent whose
@@ -49,8 +49,15 @@ export async function sweepStuckTopUps({
         logger.warn("auto top-up sweep: the PaymentIntent names another purchase", { purchaseId: p.id, paymentIntentId: pi.id });
         out.set(p.id, "error");
       } else if (pi.status === "succeeded") {
-        // Null: the event (or another pass) granted it meanwhile.
-        out.set(p.id, (await grantAutoTopUp(p, pi)) ? "granted" : "done");
+        const mismatch = topUpIntentMismatch(p, pi);
+        if (mismatch) {
+          logger.warn("auto top-up sweep: the PaymentIntent does not match its top-up", {
+            purchaseId: p.id,
+            paymentIntentId: pi.id,
+            mismatch,
+          });
+          out.set(p.id, "error");
+        } else out.set(p.id, (await grantAutoTopUp(p, pi)) ? "granted" : "done"); // null: the event (or another pass) granted it
       } else if (pi.status === "requires_payment_method" || pi.status === "canceled") {
         out.set(p.id, (await autoTopUpPaymentFailed(p, pi)) ? "failed" : "done");
       } else out.set(p.id, "waiting");
