@@ -1,5 +1,5 @@
-import { and, asc, eq, lt, sql } from "drizzle-orm";
-import { creditPurchases } from "../schema";
+import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
+import { billingAccounts, creditPurchases } from "../schema";
 import { executePrepared, type DbOrTx } from "../index";
 
 /**
@@ -66,6 +66,41 @@ export async function stalePendingTopUps(
       and(
         eq(creditPurchases.source, "auto_top_up"),
         eq(creditPurchases.status, "pending"),
+        lt(creditPurchases.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+        orgId ? eq(creditPurchases.orgId, orgId) : undefined,
+      ),
+    )
+    .orderBy(asc(creditPurchases.createdAt))
+    .limit(limit);
+}
+
+/**
+ * Auto top-ups failed with `reason` and no PaymentIntent recorded, `olderThanMs` after they were
+ * claimed (lib/billing/stuck-top-ups.ts: given up unanswered, their PaymentIntent may exist), oldest
+ * first, each with its org's Stripe Customer.
+ */
+export async function unansweredFailedTopUps(
+  db: DbOrTx,
+  { reason, olderThanMs, limit, orgId }: { reason: string; olderThanMs: number; limit: number; orgId?: string },
+) {
+  return db
+    .select({
+      id: creditPurchases.id,
+      orgId: creditPurchases.orgId,
+      paymentIntentId: creditPurchases.paymentIntentId,
+      priceCents: creditPurchases.priceCents,
+      currency: creditPurchases.currency,
+      createdAt: creditPurchases.createdAt,
+      customerId: billingAccounts.stripeCustomerId,
+    })
+    .from(creditPurchases)
+    .innerJoin(billingAccounts, eq(billingAccounts.orgId, creditPurchases.orgId))
+    .where(
+      and(
+        eq(creditPurchases.source, "auto_top_up"),
+        eq(creditPurchases.status, "failed"),
+        eq(creditPurchases.failureReason, reason),
+        isNull(creditPurchases.paymentIntentId),
         lt(creditPurchases.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
         orgId ? eq(creditPurchases.orgId, orgId) : undefined,
       ),

@@ -223,16 +223,15 @@ describe("auto top-up", () => {
     }
   });
 
-  it("a top-up marked failed because every answer of its create was lost is granted once by Stripe's payment_intent.succeeded; a replay, a mismatched PaymentIntent and the sweep add nothing", async () => {
+  /** An org whose top-up's job gave up with every answer of its create lost: failed, though Stripe made (and charged) the PaymentIntent. */
+  async function givenUpTopUp() {
     const f = await topUpOrg({ capCents: 5000 });
     stand.current.loseResponses = { path: INTENTS, count: 1000 };
     const db = await getDb();
-    let t: Awaited<ReturnType<typeof topUpOf>>;
     try {
       expect((await f.run()).status).toBe(200);
-      t = await topUpOf(f.orgId);
+      const t = await topUpOf(f.orgId);
       const job = and(eq(jobs.kind, "auto-top-up"), sql`${jobs.payload}->>'purchase_id' = ${t.id}`);
-      const { row } = t;
       // The first attempt (a request and the SDK's two retries) released for its backoff; skip to the last attempt.
       await waitFor(async () => intentsFor(f.orgId).length === 3 && (await db.select().from(jobs).where(job))[0]?.lockedUntil === null);
       await db
@@ -240,10 +239,15 @@ describe("auto top-up", () => {
         .set({ attempts: 5, runAt: sql`now()` })
         .where(job);
       kickJobs();
-      await waitFor(async () => (await row()).status === "failed");
+      await waitFor(async () => (await t.row()).status === "failed");
+      return { f, t, db };
     } finally {
       stand.current.loseResponses = null;
     }
+  }
+
+  it("a top-up marked failed because every answer of its create was lost is granted once by Stripe's payment_intent.succeeded; a replay, a mismatched PaymentIntent and the sweep add nothing", async () => {
+    const { f, t, db } = await givenUpTopUp();
     expect(await t.row()).toMatchObject({
       status: "failed",
       failureReason: "The payment provider could not be reached",
@@ -277,6 +281,50 @@ describe("auto top-up", () => {
     await deliverEvent(stand.current, stand.current.event("payment_intent.succeeded", pi));
     expect((await sweepStuckTopUps({ orgId: f.orgId, olderThanMs: 0 })).size).toBe(0);
     expect((await t.entries()).map((e) => e.idempotencyKey)).toEqual([`purchase:${pi.id}`]);
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+  });
+
+  it("a top-up given up unanswered whose event never came either is found by the sweep among the Customer's PaymentIntents and granted once (two passes at once); one never charged is marked so, once", async () => {
+    const { f, t, db } = await givenUpTopUp();
+    const pi = t.intents()[0]!;
+    expect(pi.status).toBe("succeeded");
+    // Given up less than STUCK_TOP_UP_AFTER_MS ago: left alone.
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).size).toBe(0);
+    await db
+      .update(creditPurchases)
+      .set({ createdAt: sql`now() - interval '11 minutes'` })
+      .where(eq(creditPurchases.id, t.id));
+    Object.assign(pi, { created: pi.created - 660 });
+    const before = await balanceAndLedger(f.orgId);
+    const passes = await Promise.all([sweepStuckTopUps({ orgId: f.orgId }), sweepStuckTopUps({ orgId: f.orgId })]);
+    expect(passes.map((m) => m.get(t.id))).toEqual(expect.arrayContaining(["granted"]));
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+    expect(await t.row()).toMatchObject({ status: "paid", failureReason: null, paymentIntentId: pi.id, chargeId: pi.latest_charge });
+    await deliverEvent(stand.current, stand.current.event("payment_intent.succeeded", pi));
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).size).toBe(0);
+    expect((await t.entries()).map((e) => e.idempotencyKey)).toEqual([`purchase:${pi.id}`]);
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+
+    // Given up before any request reached Stripe: no PaymentIntent names it; said once, nothing granted.
+    const lost = `pur_unans${f.orgId.slice(-8)}`;
+    await db.insert(creditPurchases).values({
+      id: lost,
+      orgId: f.orgId,
+      packId: f.pack.pack_id,
+      source: "auto_top_up",
+      status: "failed",
+      failureReason: "The payment provider could not be reached",
+      credits: 10_000,
+      priceCents: 1000,
+      currency: "usd",
+      createdAt: new Date(Date.now() - 11 * 60_000),
+    });
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).get(lost)).toBe("not_charged");
+    expect((await db.select().from(creditPurchases).where(eq(creditPurchases.id, lost)))[0]).toMatchObject({
+      status: "failed",
+      failureReason: "The payment provider could not be reached; no payment was made",
+    });
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).size).toBe(0);
     expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
   });
 

@@ -260,6 +260,17 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       return { body: pi };
     }
     if (method === "GET" && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) return { body: expand(get("payment_intent", m[1]!), p) };
+    if (method === "GET" && path === "/v1/payment_intents") {
+      // Newest first; `customer`, `created[gte]`, `limit` (default 10) and `starting_after`, as Stripe lists.
+      const all = [...objects.values()]
+        .filter((o) => o.object === "payment_intent" && (!p.customer || o.customer === p.customer))
+        .filter((o) => p.created?.gte === undefined || o.created >= intOf(p.created.gte, "created[gte]"))
+        .reverse();
+      const from = p.starting_after ? all.findIndex((o) => o.id === p.starting_after) + 1 : 0;
+      const limit = p.limit === undefined ? 10 : intOf(p.limit, "limit");
+      const data = all.slice(from, from + limit);
+      return { body: { object: "list", url: path, data, has_more: from + limit < all.length } };
+    }
     if (method === "POST" && path === "/v1/billing_portal/sessions") {
       if (!p.customer) throw missing("customer");
       get("customer", p.customer, "customer");
