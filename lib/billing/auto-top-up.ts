@@ -84,6 +84,9 @@ async function chargeTopUp(job: Job) {
     await deleteJob(db, job.id);
     return;
   }
+  // One purchase, one PaymentIntent: the idempotency key is the purchase's, so a retry (the SDK's, or
+  // this job's next attempt) after an answer that never arrived gets the PaymentIntent Stripe made,
+  // never a second charge; the metadata names the purchase (the event and the stuck-top-up pass find it by it).
   const metadata = { org_id: purchase.orgId, purchase_id: purchase.id, pack_id: purchase.packId, source: "auto_top_up" };
   try {
     const pi = await stripeClient().paymentIntents.create(
@@ -111,6 +114,7 @@ async function chargeTopUp(job: Job) {
       await deleteJob(db, job.id);
       return;
     }
+    // Given up unanswered: Stripe may have charged all the same; its event, or the stuck-top-up pass, grants it then.
     if (job.attempts >= MAX_ATTEMPTS) {
       await autoTopUpFailed({ purchaseId: purchase.id, paymentIntentId: null }, UNREACHABLE);
       await deleteJob(db, job.id);
