@@ -1,5 +1,5 @@
-import { and, asc, eq, lt, sql } from "drizzle-orm";
-import { creditPurchases } from "../schema";
+import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
+import { billingAccounts, creditPurchases } from "../schema";
 import { executePrepared, type DbOrTx } from "../index";
 
 /**
@@ -43,6 +43,22 @@ export async function claimAutoTopUp(db: DbOrTx, { orgId, purchaseId }: { orgId:
   return Number(row?.claimed ?? 0) === 1;
 }
 
+/** What the stuck-top-up pass reads of a top-up (its PaymentIntent must match the price: topUpIntentMismatch). */
+const topUpColumns = {
+  id: creditPurchases.id,
+  orgId: creditPurchases.orgId,
+  paymentIntentId: creditPurchases.paymentIntentId,
+  priceCents: creditPurchases.priceCents,
+  currency: creditPurchases.currency,
+};
+/** Auto top-ups in `status` claimed at least `olderThanMs` ago (of one org, if given). */
+const oldTopUps = (status: "pending" | "failed", olderThanMs: number, orgId: string | undefined) => [
+  eq(creditPurchases.source, "auto_top_up"),
+  eq(creditPurchases.status, status),
+  lt(creditPurchases.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+  orgId ? eq(creditPurchases.orgId, orgId) : undefined,
+];
+
 /**
  * Auto top-ups still pending `olderThanMs` after they were claimed (lib/billing/stuck-top-ups.ts),
  * oldest first, each with whether its charging job is still queued (then the job, not the sweep,
@@ -54,19 +70,34 @@ export async function stalePendingTopUps(
 ) {
   return db
     .select({
-      id: creditPurchases.id,
-      orgId: creditPurchases.orgId,
-      paymentIntentId: creditPurchases.paymentIntentId,
+      ...topUpColumns,
       queued: sql<boolean>`EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'auto-top-up' AND j.payload->>'purchase_id' = credit_purchases.id)`,
     })
     .from(creditPurchases)
+    .where(and(...oldTopUps("pending", olderThanMs, orgId)))
+    .orderBy(asc(creditPurchases.createdAt))
+    .limit(limit);
+}
+
+/**
+ * Auto top-ups failed with `reason` and no PaymentIntent recorded, `olderThanMs` after they were
+ * claimed (lib/billing/stuck-top-ups.ts: given up unanswered, their PaymentIntent may exist), oldest
+ * first, each with its org's Stripe Customer.
+ */
+export async function unansweredFailedTopUps(
+  db: DbOrTx,
+  { reason, olderThanMs, limit, orgId }: { reason: string; olderThanMs: number; limit: number; orgId?: string },
+) {
+  return db
+    .select({
+      ...topUpColumns,
+      createdAt: creditPurchases.createdAt,
+      customerId: billingAccounts.stripeCustomerId,
+    })
+    .from(creditPurchases)
+    .innerJoin(billingAccounts, eq(billingAccounts.orgId, creditPurchases.orgId))
     .where(
-      and(
-        eq(creditPurchases.source, "auto_top_up"),
-        eq(creditPurchases.status, "pending"),
-        lt(creditPurchases.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
-        orgId ? eq(creditPurchases.orgId, orgId) : undefined,
-      ),
+      and(...oldTopUps("failed", olderThanMs, orgId), eq(creditPurchases.failureReason, reason), isNull(creditPurchases.paymentIntentId)),
     )
     .orderBy(asc(creditPurchases.createdAt))
     .limit(limit);

@@ -12,6 +12,9 @@ export type Grant = { orgId: string; credits: number; balanceAfter: number };
  * A pending purchase becomes paid and its credits are added — once: the row leaves `pending` in
  * this very statement (a concurrent delivery waits on the row, then finds it paid and changes
  * nothing), and `purchase:<session or payment intent>` is unique in the ledger.
+ * `orFailed` (an auto top-up whose PaymentIntent Stripe reports succeeded): a purchase Flowgate had
+ * marked failed — its create's answers lost, or a decline later paid — is granted the same way, once
+ * (it leaves `failed` in the same statement). A purchase that recorded another PaymentIntent is not.
  * Null when nothing was granted (already paid, failed, or no such pending purchase).
  */
 export async function grantPurchase(
@@ -24,17 +27,20 @@ export async function grantPurchase(
     ledgerId: string;
     ledgerKey: string;
     note: string;
+    orFailed?: boolean;
   },
 ): Promise<Grant | null> {
   const [row] = await executePrepared(
     db,
     sql`
     WITH pur AS (
-      UPDATE credit_purchases p SET status = 'paid', paid_at = now(),
+      UPDATE credit_purchases p SET status = 'paid', paid_at = now(), failure_reason = NULL,
              checkout_session_id = COALESCE(p.checkout_session_id, ${g.checkoutSessionId}),
              payment_intent_id = COALESCE(p.payment_intent_id, ${g.paymentIntentId})
-      WHERE p.id = ${g.purchaseId} AND p.org_id = ${g.orgId} AND p.status = 'pending'
+      WHERE p.id = ${g.purchaseId} AND p.org_id = ${g.orgId}
+        AND (p.status = 'pending' OR (${g.orFailed === true}::boolean AND p.status = 'failed'))
         AND (${g.checkoutSessionId}::text IS NULL OR p.checkout_session_id IS NULL OR p.checkout_session_id = ${g.checkoutSessionId})
+        AND (${g.paymentIntentId}::text IS NULL OR p.payment_intent_id IS NULL OR p.payment_intent_id = ${g.paymentIntentId})
       RETURNING p.id, p.org_id, p.credits, p.currency
     ), cur AS (
       SELECT o.id, o.credit_balance AS old, pur.credits FROM orgs o JOIN pur ON o.id = pur.org_id FOR UPDATE OF o

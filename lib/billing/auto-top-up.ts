@@ -25,6 +25,13 @@ import { billingConfigured, stripeClient } from "./stripe-client";
 const REFRESH_MS = 10_000;
 /** Attempts at creating the PaymentIntent while Stripe is unreachable before the top-up is given up. */
 const MAX_ATTEMPTS = 5;
+/**
+ * The reason of a top-up given up with no answer from Stripe: its PaymentIntent may exist all the
+ * same (created, the answers lost). The stuck-top-up pass looks for it (lib/billing/stuck-top-ups.ts)
+ * and grants it if it succeeded, or says so when there is none (`UNREACHABLE_NOT_CHARGED`).
+ */
+export const UNREACHABLE = "The payment provider could not be reached";
+export const UNREACHABLE_NOT_CHARGED = `${UNREACHABLE}; no payment was made`;
 
 const state = processSingleton("auto-top-up", () => ({ orgs: new Set<string>(), loadedAt: 0, loading: null as Promise<void> | null }));
 
@@ -77,6 +84,9 @@ async function chargeTopUp(job: Job) {
     await deleteJob(db, job.id);
     return;
   }
+  // One purchase, one PaymentIntent: the idempotency key is the purchase's, so a retry (the SDK's, or
+  // this job's next attempt) after an answer that never arrived gets the PaymentIntent Stripe made,
+  // never a second charge; the metadata names the purchase (the event and the stuck-top-up pass find it by it).
   const metadata = { org_id: purchase.orgId, purchase_id: purchase.id, pack_id: purchase.packId, source: "auto_top_up" };
   try {
     const pi = await stripeClient().paymentIntents.create(
@@ -104,8 +114,9 @@ async function chargeTopUp(job: Job) {
       await deleteJob(db, job.id);
       return;
     }
+    // Given up unanswered: Stripe may have charged all the same; its event, or the stuck-top-up pass, grants it then.
     if (job.attempts >= MAX_ATTEMPTS) {
-      await autoTopUpFailed({ purchaseId: purchase.id, paymentIntentId: null }, "The payment provider could not be reached");
+      await autoTopUpFailed({ purchaseId: purchase.id, paymentIntentId: null }, UNREACHABLE);
       await deleteJob(db, job.id);
       return;
     }

@@ -138,17 +138,52 @@ async function settleAutoTopUp(event: Stripe.Event, pi: Stripe.PaymentIntent) {
     return { handled: false };
   }
   if (purchase.source !== "auto_top_up") return { handled: false };
+  const mismatch = topUpIntentMismatch(purchase, pi);
+  if (mismatch) {
+    // Charged, but not as this purchase says: for the operator, never a grant of what was not shown.
+    await recordBillingProblem(await getDb(), {
+      orgId: purchase.orgId,
+      kind: "mismatched_payment",
+      stripeEventId: event.id,
+      stripeObjectId: pi.id,
+      detail: { type: event.type, purchase_id: purchase.id, mismatch, amount: pi.amount, currency: pi.currency },
+    });
+    logger.warn("stripe: a succeeded PaymentIntent does not match its auto top-up", { purchaseId: purchase.id, pi: pi.id, mismatch });
+    return { handled: true };
+  }
   await grantAutoTopUp(purchase, pi);
   return { handled: true };
+}
+
+type TopUp = Pick<CreditPurchase, "id" | "orgId" | "priceCents" | "currency" | "paymentIntentId">;
+
+/**
+ * Why a PaymentIntent may not pay for this auto top-up, or null when it may: it succeeded, for the
+ * purchase's price and currency, its metadata names the purchase and its org, and it is the
+ * PaymentIntent the purchase recorded (if it recorded one).
+ */
+export function topUpIntentMismatch(purchase: TopUp, pi: Stripe.PaymentIntent): string | null {
+  if (pi.status !== "succeeded") return `status ${pi.status}`;
+  if (pi.amount !== purchase.priceCents) return "amount";
+  if (pi.currency?.toLowerCase() !== purchase.currency.toLowerCase()) return "currency";
+  const m = pi.metadata ?? {};
+  if (m.source !== "auto_top_up" || m.purchase_id !== purchase.id || m.org_id !== purchase.orgId) return "metadata";
+  if (purchase.paymentIntentId && purchase.paymentIntentId !== pi.id) return "another PaymentIntent";
+  return null;
 }
 
 /**
  * A succeeded auto top-up's credits (invariant 9): the grant statement, keyed `purchase:<payment
  * intent>` — by payment_intent.succeeded, or by the stuck top-up sweep (lib/billing/stuck-top-ups.ts)
- * when that event never came; whichever is first grants, the other changes nothing. Then the
+ * when that event never came; whichever is first grants, the other changes nothing. A top-up
+ * Flowgate had marked failed (its PaymentIntent's creation answered nothing it could read, up to
+ * the job's last attempt) is granted all the same: the card was charged. The caller has checked
+ * `topUpIntentMismatch` (a verified event, or the PaymentIntent retrieved with our key). Then the
  * receipt and the card. The grant, or null when it was granted before.
  */
-export async function grantAutoTopUp(purchase: Pick<CreditPurchase, "id" | "orgId">, pi: Stripe.PaymentIntent) {
+export async function grantAutoTopUp(purchase: TopUp, pi: Stripe.PaymentIntent) {
+  const mismatch = topUpIntentMismatch(purchase, pi);
+  if (mismatch) throw new Error(`auto top-up ${purchase.id}: PaymentIntent ${pi.id} does not pay for it (${mismatch})`);
   const granted = await grantPurchase(await getDb(), {
     purchaseId: purchase.id,
     orgId: purchase.orgId,
@@ -157,8 +192,12 @@ export async function grantAutoTopUp(purchase: Pick<CreditPurchase, "id" | "orgI
     ledgerId: newId.ledger(),
     ledgerKey: `purchase:${pi.id}`,
     note: `Auto top-up ${pi.id}`,
+    orFailed: true,
   });
-  if (granted) creditsReleased(granted.orgId);
+  if (granted) {
+    creditsReleased(granted.orgId);
+    logger.info("auto top-up granted", { orgId: granted.orgId, purchaseId: purchase.id, credits: granted.credits });
+  }
   await recordPaymentDetails(purchase.id, purchase.orgId, pi.id);
   return granted;
 }

@@ -3,11 +3,11 @@ import type { AddressInfo } from "node:net";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { billingAccounts, creditLedger, creditPurchases } from "@/db/schema";
+import { billingAccounts, billingProblems, creditLedger, creditPurchases, jobs } from "@/db/schema";
 import { resetEnvForTests } from "@/lib/env";
 import { sweepStuckTopUps } from "@/lib/billing/stuck-top-ups";
 import { startQueue } from "@/lib/server/start-queue";
-import { stopJobWorker } from "@/lib/queue/worker";
+import { kickJobs, stopJobWorker } from "@/lib/queue/worker";
 import { createWebhookEndpoint } from "@/lib/webhooks/endpoints";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { aPack, balanceAndLedger, billingFixture, buyAndPay, deliverEvent, useStripeStandIn } from "../support/billing";
@@ -78,6 +78,8 @@ describe("auto top-up", () => {
     const run = () => apiRequest(`/api/v1/run/${wf.workflow_id}`, { key: f.runKey, json: { story: "a dog" } });
     return { ...f, pack, run };
   }
+  const accountOf = async (orgId: string) =>
+    (await (await getDb()).select().from(billingAccounts).where(eq(billingAccounts.orgId, orgId)))[0]!;
   const intentsFor = (orgId: string) =>
     stand.current.requests.filter((r) => r.method === "POST" && r.path === "/v1/payment_intents" && r.params.metadata?.org_id === orgId);
 
@@ -174,6 +176,158 @@ describe("auto top-up", () => {
     }
   });
 
+  /** The org's one auto top-up (once claimed), its PaymentIntents at Stripe, and its `purchase:` ledger entries. */
+  async function topUpOf(orgId: string) {
+    const db = await getDb();
+    const mine = and(eq(creditPurchases.orgId, orgId), eq(creditPurchases.source, "auto_top_up"));
+    const { id } = await waitFor(async () => (await db.select().from(creditPurchases).where(mine))[0]);
+    const row = async () => (await db.select().from(creditPurchases).where(eq(creditPurchases.id, id)))[0]!;
+    const intents = () =>
+      [...stand.current.objects.values()].filter((o) => o.object === "payment_intent" && o.metadata?.purchase_id === id);
+    const entries = async () =>
+      (await db.select().from(creditLedger).where(eq(creditLedger.orgId, orgId))).filter((e) =>
+        e.idempotencyKey?.startsWith("purchase:pi_"),
+      );
+    return { id, row, intents, entries };
+  }
+  const INTENTS = "/v1/payment_intents";
+
+  it("a create whose answers are lost (the job's whole first attempt) makes one PaymentIntent: every retry carries the purchase's idempotency key; its event grants once", async () => {
+    const f = await topUpOrg();
+    // Stripe creates (and charges) at the first request; that answer and both SDK retries' replays never arrive.
+    stand.current.loseResponses = { path: INTENTS, count: 3 };
+    try {
+      expect((await f.run()).status).toBe(200);
+      const t = await topUpOf(f.orgId);
+      // The job's second attempt (after its backoff) is answered with the first request's PaymentIntent.
+      const recorded = await waitFor(async () => (await t.row()).paymentIntentId);
+      expect(stand.current.loseResponses.count).toBe(0);
+      const posts = intentsFor(f.orgId);
+      expect(posts).toHaveLength(4);
+      expect(posts.map((r) => r.headers["idempotency-key"])).toEqual(Array(4).fill(`flowgate-top-up-${t.id}`));
+      expect(t.intents().map((pi) => pi.id)).toEqual([recorded]);
+      const pi = t.intents()[0]!;
+      expect(pi).toMatchObject({
+        status: "succeeded",
+        amount: 1000,
+        metadata: { purchase_id: t.id, org_id: f.orgId, source: "auto_top_up" },
+      });
+      const before = await balanceAndLedger(f.orgId);
+      const succeeded = stand.current.event("payment_intent.succeeded", pi);
+      await Promise.all(Array.from({ length: 3 }, () => deliverEvent(stand.current, succeeded)));
+      expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+      expect((await t.entries()).map((e) => e.idempotencyKey)).toEqual([`purchase:${pi.id}`]);
+      expect(await t.row()).toMatchObject({ status: "paid", paymentIntentId: pi.id });
+    } finally {
+      stand.current.loseResponses = null;
+    }
+  });
+
+  /** An org whose top-up's job gave up with every answer of its create lost: failed, though Stripe made (and charged) the PaymentIntent. */
+  async function givenUpTopUp() {
+    const f = await topUpOrg({ capCents: 5000 });
+    stand.current.loseResponses = { path: INTENTS, count: 1000 };
+    const db = await getDb();
+    try {
+      expect((await f.run()).status).toBe(200);
+      const t = await topUpOf(f.orgId);
+      const job = and(eq(jobs.kind, "auto-top-up"), sql`${jobs.payload}->>'purchase_id' = ${t.id}`);
+      // The first attempt (a request and the SDK's two retries) released for its backoff; skip to the last attempt.
+      await waitFor(async () => intentsFor(f.orgId).length === 3 && (await db.select().from(jobs).where(job))[0]?.lockedUntil === null);
+      await db
+        .update(jobs)
+        .set({ attempts: 5, runAt: sql`now()` })
+        .where(job);
+      kickJobs();
+      await waitFor(async () => (await t.row()).status === "failed");
+      return { f, t, db };
+    } finally {
+      stand.current.loseResponses = null;
+    }
+  }
+
+  it("a top-up marked failed because every answer of its create was lost is granted once by Stripe's payment_intent.succeeded; a replay, a mismatched PaymentIntent and the sweep add nothing", async () => {
+    const { f, t, db } = await givenUpTopUp();
+    expect(await t.row()).toMatchObject({
+      status: "failed",
+      failureReason: "The payment provider could not be reached",
+      paymentIntentId: null,
+    });
+    expect(await accountOf(f.orgId)).toMatchObject({ autoTopUpInFlight: null, autoTopUpEnabled: false });
+    // Six requests under one key: Stripe made one PaymentIntent, and charged it.
+    expect(new Set(intentsFor(f.orgId).map((r) => r.headers["idempotency-key"]))).toEqual(new Set([`flowgate-top-up-${t.id}`]));
+    expect(intentsFor(f.orgId)).toHaveLength(6);
+    expect(t.intents()).toHaveLength(1);
+    const pi = t.intents()[0]!;
+    expect(pi.status).toBe("succeeded");
+    const before = await balanceAndLedger(f.orgId);
+
+    // Not for this purchase's price: nothing granted, the operator told.
+    const odd = stand.current.event("payment_intent.succeeded", { ...pi, amount: 1 });
+    expect((await deliverEvent(stand.current, odd)).status).toBe(200);
+    expect(await balanceAndLedger(f.orgId)).toEqual(before);
+    expect(await db.select().from(billingProblems).where(eq(billingProblems.stripeEventId, odd.id))).toMatchObject([
+      { orgId: f.orgId, kind: "mismatched_payment", stripeObjectId: pi.id },
+    ]);
+    expect(await t.row()).toMatchObject({ status: "failed" });
+
+    const succeeded = stand.current.event("payment_intent.succeeded", pi);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => deliverEvent(stand.current, succeeded)));
+    expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200));
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+    expect(await t.row()).toMatchObject({ status: "paid", failureReason: null, paymentIntentId: pi.id, chargeId: pi.latest_charge });
+    // Replayed later, and a sweep pass: nothing more.
+    await deliverEvent(stand.current, succeeded);
+    await deliverEvent(stand.current, stand.current.event("payment_intent.succeeded", pi));
+    expect((await sweepStuckTopUps({ orgId: f.orgId, olderThanMs: 0 })).size).toBe(0);
+    expect((await t.entries()).map((e) => e.idempotencyKey)).toEqual([`purchase:${pi.id}`]);
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+  });
+
+  it("a top-up given up unanswered whose event never came either is found by the sweep among the Customer's PaymentIntents and granted once (two passes at once); one never charged is marked so, once", async () => {
+    const { f, t, db } = await givenUpTopUp();
+    const pi = t.intents()[0]!;
+    expect(pi.status).toBe("succeeded");
+    // Given up less than STUCK_TOP_UP_AFTER_MS ago: left alone.
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).size).toBe(0);
+    await db
+      .update(creditPurchases)
+      .set({ createdAt: sql`now() - interval '11 minutes'` })
+      .where(eq(creditPurchases.id, t.id));
+    Object.assign(pi, { created: pi.created - 660 });
+    const before = await balanceAndLedger(f.orgId);
+    const passes = await Promise.all([sweepStuckTopUps({ orgId: f.orgId }), sweepStuckTopUps({ orgId: f.orgId })]);
+    expect(passes.map((m) => m.get(t.id))).toEqual(expect.arrayContaining(["granted"]));
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+    expect(await t.row()).toMatchObject({ status: "paid", failureReason: null, paymentIntentId: pi.id, chargeId: pi.latest_charge });
+    await deliverEvent(stand.current, stand.current.event("payment_intent.succeeded", pi));
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).size).toBe(0);
+    expect((await t.entries()).map((e) => e.idempotencyKey)).toEqual([`purchase:${pi.id}`]);
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+
+    // Given up before any request reached Stripe: no PaymentIntent names it; said once, nothing granted.
+    const lost = `pur_unans${f.orgId.slice(-8)}`;
+    await db.insert(creditPurchases).values({
+      id: lost,
+      orgId: f.orgId,
+      packId: f.pack.pack_id,
+      source: "auto_top_up",
+      status: "failed",
+      failureReason: "The payment provider could not be reached",
+      credits: 10_000,
+      priceCents: 1000,
+      currency: "usd",
+      createdAt: new Date(Date.now() - 11 * 60_000),
+    });
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).get(lost)).toBe("not_charged");
+    expect((await db.select().from(creditPurchases).where(eq(creditPurchases.id, lost)))[0]).toMatchObject({
+      status: "failed",
+      failureReason: "The payment provider could not be reached; no payment was made",
+    });
+    expect((await sweepStuckTopUps({ orgId: f.orgId })).size).toBe(0);
+    expect(await balanceAndLedger(f.orgId)).toEqual({ balance: before.balance + 10_000, ledger: before.balance + 10_000 });
+  });
+
   it("turning it on needs a saved card, a pack on sale and a cap of at least one pack", async () => {
     const f = await billingFixture(0);
     const pack = await aPack({ priceCents: 1000 });
@@ -207,8 +361,6 @@ describe("auto top-up", () => {
     const row = async () => (await db.select().from(creditPurchases).where(eq(creditPurchases.id, p.id)))[0]!;
     return { purchase: p, pi: stand.current.objects.get(p.paymentIntentId!)!, row };
   }
-  const accountOf = async (orgId: string) =>
-    (await (await getDb()).select().from(billingAccounts).where(eq(billingAccounts.orgId, orgId)))[0]!;
 
   it("a top-up whose payment_intent.succeeded never came is granted once by the sweep (two passes at once), through the event's grant; the late event adds nothing", async () => {
     const f = await topUpOrg();

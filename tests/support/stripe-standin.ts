@@ -4,7 +4,8 @@
 // protocol). It speaks what Stripe speaks for the endpoints Flowgate uses: form-encoded bodies
 // with bracket notation (`line_items[0][price_data][currency]=usd`), JSON objects with Stripe's id
 // prefixes and `object` fields, Stripe's error body `{error: {type, code, message, param}}` with
-// its status codes, Idempotency-Key on POSTs (the same key answers the same object). It also plays
+// its status codes, Idempotency-Key on POSTs (the same key replays the first answer, and is refused
+// with other parameters), and a request carried out whose answer never arrives (`loseResponses`). It also plays
 // Stripe's side of the flow: a hosted checkout page, paying a session, refunds and disputes, and
 // the events Stripe would send, signed the way Stripe signs them.
 import http from "node:http";
@@ -36,6 +37,12 @@ export interface StripeStandIn {
   sign(event: Obj, opts?: { timestamp?: number; secret?: string }): { payload: string; header: string };
   /** Off-session PaymentIntents are declined with this card error while set. */
   declineOffSession: string | null;
+  /**
+   * The next `count` answers to POSTs on `path` are lost after Stripe carried the request out (the
+   * object created, its Idempotency-Key recorded): the connection is dropped, as a request that timed
+   * out in transit is — the SDK sees a connection error either way, and retries under the same key.
+   */
+  loseResponses: { path: string; count: number } | null;
   /** Where Stripe sends events (the app's /api/webhooks/stripe): the hosted page's Pay button delivers checkout.session.completed there. */
   webhookUrl: string | null;
   close(): Promise<void>;
@@ -97,7 +104,7 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
   const webhookSecret = `whsec_${rnd(32)}`;
   const objects = new Map<string, Obj>();
   const requests: StripeRequest[] = [];
-  const idempotent = new Map<string, { status: number; body: Obj }>();
+  const idempotent = new Map<string, { status: number; body: Obj; params: string }>();
   let base = "";
 
   const put = (o: Obj) => (objects.set(o.id, o), o);
@@ -253,6 +260,17 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       return { body: pi };
     }
     if (method === "GET" && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) return { body: expand(get("payment_intent", m[1]!), p) };
+    if (method === "GET" && path === "/v1/payment_intents") {
+      // Newest first; `customer`, `created[gte]`, `limit` (default 10) and `starting_after`, as Stripe lists.
+      const all = [...objects.values()]
+        .filter((o) => o.object === "payment_intent" && (!p.customer || o.customer === p.customer))
+        .filter((o) => p.created?.gte === undefined || o.created >= intOf(p.created.gte, "created[gte]"))
+        .reverse();
+      const from = p.starting_after ? all.findIndex((o) => o.id === p.starting_after) + 1 : 0;
+      const limit = p.limit === undefined ? 10 : intOf(p.limit, "limit");
+      const data = all.slice(from, from + limit);
+      return { body: { object: "list", url: path, data, has_more: from + limit < all.length } };
+    }
     if (method === "POST" && path === "/v1/billing_portal/sessions") {
       if (!p.customer) throw missing("customer");
       get("customer", p.customer, "customer");
@@ -325,7 +343,25 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
       const ikey = req.method === "POST" ? req.headers["idempotency-key"] : undefined;
       const cacheKey = typeof ikey === "string" ? `${url.pathname}\n${ikey}` : undefined;
       const cached = cacheKey && idempotent.get(cacheKey);
-      if (cached) return send(cached.status, cached.body);
+      const lose = () => {
+        const l = standIn.loseResponses;
+        if (req.method !== "POST" || l?.path !== url.pathname || l.count <= 0) return false;
+        l.count--;
+        req.socket.destroy();
+        return true;
+      };
+      if (cached) {
+        // Stripe compares a replay's parameters with the first request's.
+        if (cached.params !== JSON.stringify(params))
+          return send(400, {
+            error: {
+              type: "idempotency_error",
+              message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${String(ikey)}' if you meant to execute a different request.`,
+            },
+          });
+        if (lose()) return;
+        return send(cached.status, cached.body);
+      }
       let status = 200;
       let body: Obj;
       try {
@@ -337,8 +373,9 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
         status = e.status;
         body = { error: e.body };
       }
-      // Stripe replays the first answer of a key, errors included (except 5xx and rate limits).
-      if (cacheKey) idempotent.set(cacheKey, { status, body });
+      // Stripe replays the first answer of a key as it was then, errors included (except 5xx and rate limits).
+      if (cacheKey) idempotent.set(cacheKey, { status, body: structuredClone(body), params: JSON.stringify(params) });
+      if (lose()) return;
       send(status, body);
     });
   });
@@ -352,6 +389,7 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     requests,
     objects,
     declineOffSession: null,
+    loseResponses: null,
     webhookUrl: null,
     payCheckout(sessionId, opts = {}) {
       const s = get("checkout.session", sessionId);
