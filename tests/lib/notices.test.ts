@@ -65,7 +65,9 @@ describe("notices", () => {
     const unsubscribe = /Stop these notices: (\S+)/.exec(low.text!)![1]!;
     expect(unsubscribe).toMatch(/^http:\/\/localhost:3000\/unsubscribe\?t=/);
     expect(await stopNotices(new URL(unsubscribe).searchParams.get("t")!)).toEqual({ ok: true });
-    expect(await stopNotices(new URL(unsubscribe).searchParams.get("t")!.replace(/.$/, "x"))).toEqual({ ok: false });
+    // Altered: its last character changed (to another one: a signature ending in "x" once made this test pass a token unchanged).
+    const t = new URL(unsubscribe).searchParams.get("t")!;
+    expect(await stopNotices(t.slice(0, -1) + (t.endsWith("x") ? "y" : "x"))).toEqual({ ok: false });
 
     await setBalance(0);
     await sweepBalanceNotices();
