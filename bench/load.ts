@@ -30,6 +30,8 @@ export type LoadResult = {
   ttfbMs: Stats;
   firstTokenMs: Stats;
   durationMs: number;
+  /** Each `Server-Timing` entry's duration across the answers that carried one (ms). */
+  serverTiming?: Record<string, Stats>;
 };
 
 export function stats(xs: number[]): Stats {
@@ -40,7 +42,14 @@ export function stats(xs: number[]): Stats {
   return { p50: r(q(0.5)), p90: r(q(0.9)), p99: r(q(0.99)), mean: r(s.reduce((a, b) => a + b, 0) / s.length), max: r(s.at(-1)!) };
 }
 
-type One = { ok: boolean; status: number; latency: number; ttfb: number; firstToken: number };
+type One = { ok: boolean; status: number; latency: number; ttfb: number; firstToken: number; timing?: Record<string, number> };
+
+function parseServerTiming(h: string | string[] | undefined) {
+  if (typeof h !== "string") return undefined;
+  const out: Record<string, number> = {};
+  for (const m of h.matchAll(/(?:^|,)\s*([\w-]+);dur=([\d.]+)/g)) out[m[1]!] = Number(m[2]);
+  return out;
+}
 
 function once(agent: http.Agent, t: Target, startedAt: number): Promise<One> {
   return new Promise((resolve) => {
@@ -56,6 +65,7 @@ function once(agent: http.Agent, t: Target, startedAt: number): Promise<One> {
       },
       (res) => {
         const ttfb = performance.now() - startedAt;
+        const timing = parseServerTiming(res.headers["server-timing"]);
         let firstToken = NaN;
         let seen = "";
         res.on("data", (chunk: Buffer) => {
@@ -70,7 +80,7 @@ function once(agent: http.Agent, t: Target, startedAt: number): Promise<One> {
         res.on("end", () => {
           const latency = performance.now() - startedAt;
           const ok = (res.statusCode ?? 0) < 400;
-          resolve({ ok, status: res.statusCode ?? 0, latency, ttfb, firstToken: Number.isNaN(firstToken) ? latency : firstToken });
+          resolve({ ok, status: res.statusCode ?? 0, latency, ttfb, firstToken: Number.isNaN(firstToken) ? latency : firstToken, timing });
         });
         res.on("error", () => resolve({ ok: false, status: -1, latency: performance.now() - startedAt, ttfb, firstToken: NaN }));
       },
@@ -86,6 +96,8 @@ function summarize(spec: Spec, results: One[], durationMs: number): LoadResult {
   const statuses: Record<string, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   const ok = results.filter((r) => r.ok);
+  const timings: Record<string, number[]> = {};
+  for (const r of ok) for (const [k, v] of Object.entries(r.timing ?? {})) (timings[k] ??= []).push(v);
   return {
     target: spec.target.name,
     mode: spec.mode,
@@ -98,6 +110,7 @@ function summarize(spec: Spec, results: One[], durationMs: number): LoadResult {
     ttfbMs: stats(ok.map((r) => r.ttfb)),
     firstTokenMs: stats(ok.map((r) => r.firstToken).filter((x) => !Number.isNaN(x))),
     durationMs: Math.round(durationMs),
+    ...(Object.keys(timings).length ? { serverTiming: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, stats(v)])) } : {}),
   };
 }
 

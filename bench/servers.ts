@@ -189,7 +189,7 @@ function procStat(pid: number) {
 }
 
 /** Every pid in a server's process tree (next start may fork workers). */
-function treePids(root: number): number[] {
+export function treePids(root: number): number[] {
   const out = [root];
   try {
     const kids = readFileSync(`/proc/${root}/task/${root}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);

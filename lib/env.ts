@@ -92,9 +92,11 @@ const schema = z.object({
    * SIGTERM and SIGINT to us, and the instance drains (lib/server/drain.ts) instead of exiting at once.
    */
   NEXT_MANUAL_SIG_HANDLE: z.stringbool().default(false),
-  /** On SIGTERM, how long runs in flight may take to finish before they are canceled and settled. */
   /** While the event loop is busy, a stream body gathers a paced stream's deltas for up to this long (lib/transports/protocols/flush-window.ts); 0: never. */
   STREAM_FLUSH_MS: z.coerce.number().int().min(0).max(250).default(50),
+  /** Send a run's first model call while its credits are reserved, for an org whose last reservation here was granted in full (lib/runs/early-dispatch.ts). */
+  EARLY_DISPATCH: z.stringbool().default(true),
+  /** On SIGTERM, how long runs in flight may take to finish before they are canceled and settled. */
   SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(30),
   /** Let webhooks reach private, loopback, link-local and other non-public addresses, this host's included (self-hosting next to the receiver; tests). */
   WEBHOOKS_ALLOW_PRIVATE: z.stringbool().default(false),

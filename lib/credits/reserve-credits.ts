@@ -14,6 +14,7 @@ import { capPeriodStart } from "./key-cap";
 import { creditsFor, tokensFor } from "./pricing";
 import { CreditsHeldError, decideShortReservation, reservationFor } from "./reservation";
 import { creditsReleased, waitForCredits } from "./wait-for-credits";
+import { noteReservation } from "./funded-recently";
 
 /**
  * How long a run may wait for credits held by the org's runs in flight before it is a 402. A
@@ -73,8 +74,10 @@ export async function reserveCredits(
       });
       // Pass the turn on: the settlement that woke us may have freed room for more than one run.
       if (waited) creditsReleased(row.orgId);
+      noteReservation(row, !waited && r.hot === true);
       return { runId, reserved: r.reserved, maxOutputTokens: r.maxOutputTokens, inputTokensEstimate };
     } catch (e) {
+      noteReservation(row, false);
       if (!(e instanceof CreditsHeldError)) {
         // A 402 (or an error) is final for us; the next waiter must find out for itself.
         if (waited) creditsReleased(row.orgId);
@@ -106,11 +109,11 @@ function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPe
   return Math.min(maxOutputTokens, fit);
 }
 
-async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTokens: number }> {
+async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTokens: number; hot?: true }> {
   const db = await getDb();
   // The hot path, one statement: the full worst case fits.
   const full = await insertRunWithReservation(db, { ...start, minOutputTokens: start.maxOutputTokens });
-  if (!("refused" in full)) return full;
+  if (!("refused" in full)) return { ...full, hot: true };
   // Budgets apply to the run: the slow path reads them (and creates their counters when new).
   const budgeted = full.budgets > 0;
   // Nothing was written: the org is short, or the key was revoked or expired since it was verified

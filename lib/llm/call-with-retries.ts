@@ -40,10 +40,35 @@ export async function callWithRetries(call: PlannedCall, h: EngineHandlers = {})
   const env = getEnv();
   const runStarted = performance.now();
   const attempts: RunAttempt[] = [];
+  h.onDispatch?.();
+  // A call sent before the run was reserved (lib/runs/early-dispatch.ts) is the first model's first
+  // attempt when it asked exactly that; any other way it is dropped, and the attempt calls afresh.
+  let early = call.early;
+  const takeEarly = (step: PlanStep, n: number) => {
+    const e = early;
+    early = undefined;
+    if (e && n === 1 && e.model === step.model && e.maxOutputTokens === call.maxOutputTokens && !e.signal.aborted) return e;
+    e?.abort(new DOMException("superseded", "AbortError"));
+    return undefined;
+  };
+  try {
+    return await runPlan(call, h, attempts, takeEarly, runStarted, env);
+  } finally {
+    takeEarly(call.plan.steps[0]!, 0);
+  }
+}
+
+/** The plan's calls in order, each model up to its attempts (the loop the header describes). */
+async function runPlan(
+  call: PlannedCall,
+  h: EngineHandlers,
+  attempts: RunAttempt[],
+  takeEarly: (step: PlanStep, n: number) => EngineCall["early"],
+  runStarted: number,
+  env: ReturnType<typeof getEnv>,
+): Promise<CallResult> {
   let last: { result: EngineResult; step: PlanStep; classified?: Classified } | undefined;
   let retryAfterS = 0;
-  h.onDispatch?.();
-
   steps: for (const step of call.plan.steps) {
     for (let n = 1; n <= call.plan.maxAttempts; n++) {
       if (call.signal.aborted) break steps;
@@ -52,7 +77,7 @@ export async function callWithRetries(call: PlannedCall, h: EngineHandlers = {})
         continue steps;
       }
       const t0 = performance.now();
-      const { result, timedOut } = await attempt(call, step, h, env.LLM_FIRST_TOKEN_TIMEOUT_MS);
+      const { result, timedOut } = await attempt({ ...call, early: takeEarly(step, n) }, step, h, env.LLM_FIRST_TOKEN_TIMEOUT_MS);
       // The run's time to first token counts the calls (and waits) before this one.
       if (result.firstTokenMs !== undefined) result.firstTokenMs += Math.round(t0 - runStarted);
       const duration = Math.round(performance.now() - t0);

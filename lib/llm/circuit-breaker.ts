@@ -28,6 +28,11 @@ export function breakerAllows(provider: string, now = Date.now()): boolean {
   return true;
 }
 
+/** Closed: calls go out with no probe to take (what a call sent ahead of its run's reservation asks; lib/runs/early-dispatch.ts). */
+export function breakerClosed(provider: string): boolean {
+  return stateOf(provider).failures < getEnv().LLM_BREAKER_FAILURES;
+}
+
 export function breakerSucceeded(provider: string) {
   const s = stateOf(provider);
   s.failures = 0;

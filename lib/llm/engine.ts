@@ -69,7 +69,38 @@ export type EngineCall = {
   inputTokensEstimate: number;
   /** Kept current as deltas arrive (the active-runs registry persists it: "result so far"). */
   progress?: CallProgress;
+  /** This call was sent before its run was reserved (lib/runs/early-dispatch.ts): the engine reads it instead of calling. */
+  early?: EarlyCall;
 };
+
+/**
+ * A model call already on its way: doStream() called with `streamOptions` of the same call, under
+ * its own abort, which the engine ties to the call's signal when it takes it over.
+ */
+export type EarlyCall = {
+  model: LanguageModelV4;
+  maxOutputTokens: number;
+  response: Promise<Awaited<ReturnType<LanguageModelV4["doStream"]>>>;
+  signal: AbortSignal;
+  abort: (reason?: unknown) => void;
+};
+
+/** What the provider is asked: one place, so that a call sent early asks exactly what the engine would. */
+export function streamOptions(
+  call: Pick<EngineCall, "prompt" | "maxOutputTokens" | "temperature" | "tools" | "toolChoice" | "providerOptions" | "responseFormat">,
+  abortSignal: AbortSignal,
+): LanguageModelV4CallOptions {
+  return {
+    prompt: call.prompt,
+    maxOutputTokens: call.maxOutputTokens,
+    temperature: call.temperature ?? undefined,
+    tools: call.tools,
+    toolChoice: call.tools?.length ? call.toolChoice : undefined,
+    providerOptions: call.providerOptions,
+    responseFormat: call.responseFormat,
+    abortSignal,
+  };
+}
 
 export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promise<EngineResult> {
   const started = performance.now();
@@ -91,16 +122,10 @@ export async function runEngine(call: EngineCall, h: EngineHandlers = {}): Promi
   try {
     // Aborted while waiting for credits or a slot: the request is never sent.
     call.signal.throwIfAborted();
-    const { stream } = await call.model.doStream({
-      prompt: call.prompt,
-      maxOutputTokens: call.maxOutputTokens,
-      temperature: call.temperature ?? undefined,
-      tools: call.tools,
-      toolChoice: call.tools?.length ? call.toolChoice : undefined,
-      providerOptions: call.providerOptions,
-      responseFormat: call.responseFormat,
-      abortSignal: call.signal,
-    });
+    const early = call.early;
+    // A call sent early ends with this one: its abort follows the call's signal (cancel, timeout, disconnect).
+    if (early) call.signal.addEventListener("abort", () => early.abort(call.signal.reason), { once: true });
+    const { stream } = await (early ? early.response : call.model.doStream(streamOptions(call, call.signal)));
     sent = true;
     if (call.progress) {
       call.progress.sent = true;

@@ -6,7 +6,7 @@ import { callWithRetries, type CallResult } from "@/lib/llm/call-with-retries";
 import { assignVersion, type ServedVersion } from "@/lib/workflows/split-assignment";
 import { inModelCallSpan } from "@/lib/telemetry/gen-ai";
 import { annotateSpan, inSpan } from "@/lib/telemetry/trace";
-import type { EngineHandlers, EngineToolCall } from "@/lib/llm/engine";
+import type { EarlyCall, EngineHandlers, EngineToolCall } from "@/lib/llm/engine";
 import type { ToolExecutor } from "@/lib/llm/model-tools";
 import { AppError } from "@/lib/errors";
 import { getDb } from "@/db";
@@ -17,6 +17,7 @@ import { finishRun, type FinishedRun } from "./finish-run";
 import { prepareRun, type PreparedRun, type Shaped } from "./prepare-run";
 import { reserveRun, type StartedRun } from "./reserve-run";
 import { runSignal } from "./run-signal";
+import { callSettings, dispatchEarly } from "./early-dispatch";
 import { checkOutput } from "@/lib/workflows/output-schema";
 import { callSteps, usesSteps, type StepHandlers, type StepsOutcome } from "./run-steps";
 
@@ -25,6 +26,8 @@ import { callSteps, usesSteps, type StepHandlers, type StepsOutcome } from "./ru
 //   parse (the route) → prepare (inputs, prompt, fallback plan; no writes) → reserve (the run row
 //   and its credits, one statement) → call (the model, with retries and fallbacks, each call one
 //   engine pass) → finish (final state and settlement, once).
+// The first call may be sent while the reservation is made (lib/runs/early-dispatch.ts); the
+// engine reads it only once the run is reserved.
 // openRun does the first half and hands back a reserved run; `execute` does the second.
 
 export type RunRequest = {
@@ -84,14 +87,34 @@ export function endUserOf(principal: Principal, bodyUser: string | undefined): s
 }
 
 export async function openRun(r: RunRequest): Promise<OpenRun> {
-  const { prepared, sessionId, reserve } = await admitRun(r);
+  const { prepared, sessionId, reserve, payer } = await admitRun(r);
   const startedAt = performance.now();
-  const run = await reserve({});
+  // The first model call goes out now when it may (lib/runs/early-dispatch.ts): the reservation's
+  // time is then the model's, until the call is taken over or dropped.
+  let early = dispatchEarly(prepared, { ...payer, maxCredits: r.principal.restrictions?.maxCredits });
+  const clientGone = () => early?.abort(r.signal?.reason);
+  r.signal?.addEventListener("abort", clientGone, { once: true });
+  let run: StartedRun;
+  try {
+    run = await reserve({ overlapped: early !== undefined });
+  } catch (e) {
+    early?.abort(e);
+    throw e;
+  } finally {
+    // From here the run's own signal decides (a resumable run outlives its client).
+    r.signal?.removeEventListener("abort", clientGone);
+  }
+  // Whoever opens a run executes it in the same turn (the transports, evals): a call not taken by then is dropped.
+  if (early) setImmediate(() => early?.abort(new DOMException("not executed", "AbortError")));
   return {
     run,
     sessionId,
     toolExecutors: prepared.toolExecutors,
-    execute: (o) => trackRun(executeRun(prepared, run, startedAt, { timing: r.timing, ...o })),
+    execute: (o) => {
+      const taken = early;
+      early = undefined;
+      return trackRun(executeRun(prepared, run, startedAt, { timing: r.timing, ...o, early: taken }));
+    },
   };
 }
 
@@ -142,7 +165,8 @@ async function prepareAdmission(r: RunRequest, release: () => void) {
     workflowIds: visibleWorkflows(principal),
   });
   r.timing?.mark("prepare");
-  const reserve = async ({ queued, runId = r.runId }: { queued?: boolean; runId?: string }) => {
+  // `overlapped`: a model call went out before it (openRun), so its time is the model's wait, not the gateway's.
+  const reserve = async ({ queued, runId = r.runId, overlapped = false }: { queued?: boolean; runId?: string; overlapped?: boolean }) => {
     const run = await inSpan("reserve", {}, () =>
       reserveRun(prepared, {
         source: r.source,
@@ -159,10 +183,10 @@ async function prepareAdmission(r: RunRequest, release: () => void) {
       }),
     ).finally(() => setImmediate(release));
     annotateSpan({ "flowgate.run_id": run.id });
-    r.timing?.mark("start");
+    r.timing?.mark("start", { model: overlapped });
     return run;
   };
-  return { prepared, sessionId, reserve };
+  return { prepared, sessionId, reserve, payer: { orgId: principal.orgId, apiKeyId: principal.keyId, endUser } };
 }
 
 /** The second half: the model call(s), then the settlement. Exported for the queue's worker. */
@@ -170,7 +194,7 @@ export async function executeRun(
   prepared: PreparedRun,
   run: StartedRun,
   startedAt: number,
-  { clientSignal, handlers, bindAbort, timing }: Parameters<OpenRun["execute"]>[0],
+  { clientSignal, handlers, bindAbort, timing, early }: Parameters<OpenRun["execute"]>[0] & { early?: EarlyCall },
 ): Promise<RunOutcome> {
   const sig = runSignal(clientSignal, run);
   bindAbort?.(sig.abort);
@@ -189,19 +213,12 @@ export async function executeRun(
     },
     async () => {
       const h = timing ? { ...handlers, onDispatch: () => timing.mark("dispatch") } : handlers;
-      const common = {
-        temperature: version.temperature,
-        signal: sig.signal,
-        responseFormat: schema ? ({ type: "json", schema, name: "output" } as const) : undefined,
-        toolChoice: prepared.toolChoice,
-        providerOptions: prepared.providerOptions,
-        progress: sig.progress,
-      };
+      const common = { ...callSettings(prepared), signal: sig.signal, progress: sig.progress };
       try {
         // A version with tools loops over steps (lib/runs/run-steps.ts); a plain one is one call.
         if (stepped) return (steps = await callSteps(prepared, run, common, h)).result;
         return await callWithRetries(
-          { ...common, plan, prompt, maxOutputTokens: run.maxOutputTokens, inputTokensEstimate: run.inputTokensEstimate },
+          { ...common, plan, prompt, maxOutputTokens: run.maxOutputTokens, inputTokensEstimate: run.inputTokensEstimate, early },
           h,
         );
       } finally {
