@@ -3,9 +3,11 @@
 // first token, 100 new streams/s, from bench/upstream.ts), read two ways in alternating rounds:
 //   plain — fetch() and read the body (what the bare Next pipe does with it);
 //   sdk   — @ai-sdk/openai's chat model, doStream(), every part read (what the run engine does).
-// The difference is the provider's parse pipeline (a body re-wrap, TextDecoderStream, the SSE
-// parser, a JSON + zod TransformStream and the provider's own TransformStream: five web-stream
-// hops per token), which every run pays whatever the server around it does.
+// The difference is the provider's parse pipeline, which every run pays whatever the server around
+// it does: unpatched, a body re-wrap, TextDecoderStream, the SSE parser, a JSON + zod TransformStream,
+// a tee() for the error check and the provider's own TransformStream; with patches/ (bench/README.md,
+// rounds 6 and 8) one pull stream parses, a replay stream stands for the tee and one pull stream
+// transforms, and zod validates each chunk synchronously.
 // Knobs: SDK_COST_STREAMS (1000 per round), SDK_COST_ROUNDS (2).
 import { createOpenAI } from "@ai-sdk/openai";
 import { startUpstream } from "./servers";

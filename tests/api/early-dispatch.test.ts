@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { lockOrgBalance } from "@/db/queries/orgs";
 import { runs } from "@/db/schema";
@@ -14,6 +14,8 @@ import { upstream } from "../setup";
 // for a payer whose last reservation was granted in full; nothing of it reaches the client unless
 // the reservation succeeds with the output ceiling the call asked for.
 
+// Counted from empty: the stand-in keeps its last 1,000 requests, and a count read across its trim is wrong.
+beforeEach(async () => void ((await upstream()).requests.length = 0));
 afterEach(async () => (await upstream()).reset());
 
 const CREDITS = 100_000;
@@ -94,7 +96,7 @@ describe("early dispatch: the model call goes out while the run's credits are re
     expect(refused.status).toBe(402);
     expect((await refused.json()).error).toMatch(/credits/i);
     // It was sent (the payer was funded a moment ago), and abandoned once refused: no answer was read.
-    await until(() => up.closedEarly === closed + 1, "the early call's abort", { ms: 3000 });
+    await until(() => up.closedEarly >= closed + 1, "the early call's abort", { ms: 3000 });
 
     const again = await stream(f);
     expect(again.status).toBe(402);

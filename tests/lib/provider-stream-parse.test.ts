@@ -1,9 +1,9 @@
 // The event-stream parser of @ai-sdk/provider-utils as patched (patches/, bench/README.md round 6): one
 // pull-based stream instead of TextDecoderStream → EventSourceParserStream → a parsing TransformStream,
 // and the response handler reading the body itself instead of through a re-wrapping stream. What the
-// three stages did, it must still do.
-import { APICallError } from "@ai-sdk/provider";
-import { createEventSourceResponseHandler, parseJsonEventStream } from "@ai-sdk/provider-utils";
+// three stages did, it must still do. And the chunk validation: sync first (the last block).
+import { APICallError, type TypeValidationError } from "@ai-sdk/provider";
+import { createEventSourceResponseHandler, parseJsonEventStream, safeValidateTypes, zodSchema } from "@ai-sdk/provider-utils";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { until } from "../support/until";
@@ -105,5 +105,30 @@ describe("createEventSourceResponseHandler (patched)", () => {
     const abort = new DOMException("The operation was aborted.", "AbortError");
     const { value } = await handle(source([], abort).stream);
     await expect(readAll(value)).rejects.toBe(abort);
+  });
+});
+
+// The zod validation each parsed chunk goes through (the same patch): sync first, through zod's own
+// Standard Schema validate (zod compiles its fast path for objects only in a synchronous parse),
+// then safeParseAsync for an async schema and for a failure's ZodError — the results as before.
+describe("zodSchema(...).validate (patched)", () => {
+  const check = (s: z.ZodType, value: unknown) => safeValidateTypes({ value, schema: zodSchema(s) });
+
+  it("returns the parsed value, transforms applied, and a ZodError naming the path when it does not match", async () => {
+    const s = z.object({ n: z.number(), s: z.string().transform((x) => x.length) });
+    expect(await check(s, { n: 1, s: "abc", extra: true })).toMatchObject({ success: true, value: { n: 1, s: 3 } });
+    const bad = await check(s, { n: "1", s: "abc" });
+    expect(bad.success).toBe(false);
+    const cause = (bad as { error: TypeValidationError }).error.cause;
+    expect(cause).toBeInstanceOf(z.ZodError);
+    expect((cause as z.ZodError).issues[0]!.path).toEqual(["n"]);
+  });
+
+  it("an async refinement is still awaited, passing or failing", async () => {
+    const s = z.object({ n: z.number() }).refine(async (v) => v.n > 0, "positive");
+    expect(await check(s, { n: 2 })).toMatchObject({ success: true, value: { n: 2 } });
+    const bad = await check(s, { n: -2 });
+    expect(bad.success).toBe(false);
+    expect(((bad as { error: TypeValidationError }).error.cause as z.ZodError).issues[0]!.message).toBe("positive");
   });
 });
