@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState, useSyncExternalStore, type FormEvent } from "react";
 import { authClient } from "./auth-client";
 import { Button, Field, FormError, Input } from "./ui";
 
@@ -18,6 +18,13 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
   const [unverified, setUnverified] = useState<string | null>(null);
   const [secondFactor, setSecondFactor] = useState(false);
   const callbackURL = invite ? `/invite/${invite}` : "/onboarding";
+  // The submit button works once React has hydrated the form: before, a click (or Enter) would
+  // submit it natively, as a GET that puts the password in the URL and loses the sign-up.
+  const hydrated = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
   // onSubmit, not <form action>: React resets a form after its action runs, and a refused sign-up
   // must keep what was typed.
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -96,7 +103,7 @@ export function AuthForm({ mode, invite, verify = false }: { mode: "sign-in" | "
         />
       </Field>
       <FormError>{error}</FormError>
-      <Button type="submit" disabled={busy} className="w-full">
+      <Button type="submit" disabled={busy || !hydrated} className="w-full">
         {mode === "sign-up" ? "Create account" : "Sign in"}
       </Button>
     </form>
@@ -125,6 +132,8 @@ function VerifyEmailNotice({ email, callbackURL }: { email: string; callbackURL:
     </div>
   );
 }
+
+const noSubscription = () => () => {};
 
 /** The second step of a two-factor sign-in: a code from the authenticator app, or a backup code. */
 function SecondFactorForm({ next }: { next: string }) {

@@ -88,8 +88,34 @@ export async function signUp(
   await page.fill('input[name="email"]', o.email);
   await page.fill('input[name="password"]', "correct horse battery");
   await o.beforeSubmit?.();
-  await page.click('button[type="submit"]');
-  await page.waitForURL("**/dashboard/workflows", { timeout: 20_000 });
+  await submitSignUp(page, 'button[type="submit"]', () => page.waitForURL("**/dashboard/workflows", { timeout: 20_000 }));
+}
+
+/**
+ * Submits a sign-up form until the server takes it. better-auth allows 3 sign-ups per 10 s per
+ * address (its default rule, kept), and the e2e files sign up side by side from 127.0.0.1: a
+ * refused one shows "Too many requests" and is sent again once the window has passed.
+ */
+async function submitSignUp(page: Page, submit: string, accepted: () => Promise<unknown>) {
+  const limited = page.getByText(/too many requests/i);
+  for (let attempt = 1; ; attempt++) {
+    await page.click(submit);
+    // The refusal of the attempt before is cleared when the form is sent again.
+    if (attempt > 1) await limited.waitFor({ state: "hidden", timeout: 5_000 }).catch(() => {});
+    const outcome = await Promise.race([
+      accepted().then(
+        () => "accepted" as const,
+        () => "neither" as const,
+      ),
+      limited.waitFor({ timeout: 20_000 }).then(
+        () => "limited" as const,
+        () => "neither" as const,
+      ),
+    ]);
+    if (outcome === "accepted") return;
+    if (outcome === "neither" || attempt === 4) throw new Error(`sign-up not accepted (${outcome}, attempt ${attempt}) at ${page.url()}`);
+    await page.waitForTimeout(10_500);
+  }
 }
 
 /**
@@ -162,8 +188,7 @@ export async function signUpVerified(page: Page, o: { base: string; inbox: Inbox
   await page.fill('input[name="name"]', o.name);
   await page.fill('input[name="email"]', o.email);
   await page.fill('input[name="password"]', o.password);
-  await page.click('button:has-text("Create account")');
-  await page.waitForSelector("text=Check your mail");
+  await submitSignUp(page, 'button:has-text("Create account")', () => page.waitForSelector("text=Check your mail", { timeout: 20_000 }));
   await page.goto(linkIn(await mailTo(o.inbox, o.email, "Verify your email for Flowgate"), `${o.base}/api/auth/verify-email?token=`));
   await page.waitForURL(`${o.base}/onboarding`);
 }
