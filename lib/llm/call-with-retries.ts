@@ -37,9 +37,6 @@ const CAPACITY = new Set(["rate_limited", "overloaded"]);
 const BACKOFF_CAP_MS = 4000;
 
 export async function callWithRetries(call: PlannedCall, h: EngineHandlers = {}): Promise<CallResult> {
-  const env = getEnv();
-  const runStarted = performance.now();
-  const attempts: RunAttempt[] = [];
   h.onDispatch?.();
   // A call sent before the run was reserved (lib/runs/early-dispatch.ts) is the first model's first
   // attempt when it asked exactly that; any other way it is dropped, and the attempt calls afresh.
@@ -52,7 +49,7 @@ export async function callWithRetries(call: PlannedCall, h: EngineHandlers = {})
     return undefined;
   };
   try {
-    return await runPlan(call, h, attempts, takeEarly, runStarted, env);
+    return await runPlan(call, h, takeEarly);
   } finally {
     takeEarly(call.plan.steps[0]!, 0);
   }
@@ -62,11 +59,11 @@ export async function callWithRetries(call: PlannedCall, h: EngineHandlers = {})
 async function runPlan(
   call: PlannedCall,
   h: EngineHandlers,
-  attempts: RunAttempt[],
   takeEarly: (step: PlanStep, n: number) => EngineCall["early"],
-  runStarted: number,
-  env: ReturnType<typeof getEnv>,
 ): Promise<CallResult> {
+  const env = getEnv();
+  const runStarted = performance.now();
+  const attempts: RunAttempt[] = [];
   let last: { result: EngineResult; step: PlanStep; classified?: Classified } | undefined;
   let retryAfterS = 0;
   steps: for (const step of call.plan.steps) {

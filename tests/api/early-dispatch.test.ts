@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { lockOrgBalance } from "@/db/queries/orgs";
+import { getOrg, lockOrgBalance } from "@/db/queries/orgs";
 import { runs } from "@/db/schema";
 import { grantCredits } from "@/lib/credits/grant-credits";
 import { createFixture } from "../support/fixtures";
@@ -26,12 +26,7 @@ async function primed() {
   const res = await stream(f);
   expect(res.status).toBe(200);
   await res.text();
-  const db = await getDb();
-  const [first] = await db
-    .select()
-    .from(runs)
-    .where(eq(runs.id, res.headers.get("x-run-id")!));
-  return { ...f, reservedByOne: first!.creditsReserved };
+  return { ...f, reservedByOne: (await runOf(res)).creditsReserved };
 }
 
 const stream = (f: { workflowId: string; key: string }) =>
@@ -58,8 +53,17 @@ async function streamWhileReservationWaits(f: { orgId: string; workflowId: strin
 }
 
 async function balanceOf(orgId: string) {
+  return (await getOrg(await getDb(), orgId))!.creditBalance;
+}
+
+/** The run row a stream answer names (its x-run-id). */
+async function runOf(res: Response) {
   const db = await getDb();
-  return db.transaction((tx) => lockOrgBalance(tx, orgId)) as Promise<number>;
+  const [run] = await db
+    .select()
+    .from(runs)
+    .where(eq(runs.id, res.headers.get("x-run-id")!));
+  return run!;
 }
 
 describe("early dispatch: the model call goes out while the run's credits are reserved", () => {
@@ -72,13 +76,9 @@ describe("early dispatch: the model call goes out while the run's credits are re
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("tok19");
     expect(up.requests.length).toBe(before + 1);
-    const db = await getDb();
-    const [run] = await db
-      .select()
-      .from(runs)
-      .where(eq(runs.id, res.headers.get("x-run-id")!));
-    expect(run!.status).toBe("completed");
-    expect(run!.outputTokens).toBe(20);
+    const run = await runOf(res);
+    expect(run.status).toBe("completed");
+    expect(run.outputTokens).toBe(20);
     await expectLedgerEqualsBalance(f.orgId);
   });
 
@@ -123,13 +123,9 @@ describe("early dispatch: the model call goes out while the run's credits are re
     expect(early!.body.max_tokens).toBe(full);
     expect(granted!.body.max_tokens).toBeLessThan(full);
     expect(up.closedEarly).toBe(closed + 1);
-    const db = await getDb();
-    const [run] = await db
-      .select()
-      .from(runs)
-      .where(eq(runs.id, res.headers.get("x-run-id")!));
-    expect(run!.status).toBe("completed");
-    expect(run!.attempts).toHaveLength(1);
+    const run = await runOf(res);
+    expect(run.status).toBe("completed");
+    expect(run.attempts).toHaveLength(1);
     await expectLedgerEqualsBalance(f.orgId);
   });
 });
