@@ -97,6 +97,21 @@ describe("first contact at http://127.0.0.1 without BETTER_AUTH_URL", () => {
   });
 });
 
+describe("the sign-up and sign-in forms before React has hydrated them", () => {
+  it("cannot be sent: the submit button is disabled in the server's HTML (a native submit would GET the password into the URL)", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await context.newPage();
+      for (const path of ["/sign-up", "/sign-in"]) {
+        await page.goto(`${e2e.baseUrl}${path}`);
+        expect(await page.locator('form button[type="submit"]').isDisabled()).toBe(true);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe("client address", () => {
   it("rotating X-Forwarded-For does not escape better-auth's sign-in limit (3 per 10 s per address)", async () => {
     const body = { email: `nobody${Date.now()}@example.com`, password: "wrong password" };
