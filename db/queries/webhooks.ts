@@ -116,27 +116,34 @@ export async function clearEndpointTimeouts(tx: DbOrTx, endpointId: string) {
 
 /**
  * A delivery failed: the endpoint is failing since now unless it already was; once it has failed
- * for `disableAfterMs` it is disabled, with the reason. Returns whether it is disabled now.
+ * for `disableAfterMs` it is disabled, with the reason. Returns whether it is disabled now, and
+ * whether this call disabled it (its notice goes out once).
  */
 export async function markEndpointFailing(
   tx: DbOrTx,
   { endpointId, reason, disableAfterMs }: { endpointId: string; reason: string; disableAfterMs: number },
 ) {
+  // Disabling is its own conditional statement: of two failures at once, the row lock lets one
+  // match `disabled_at IS NULL`. (Telling "set by this statement" by `disabled_at = now()` was
+  // wrong when two statements got the same now(): PGlite's clock, one test run in several.)
+  const disabled = await tx
+    .update(webhookEndpoints)
+    .set({ disabledAt: sql`now()`, disabledReason: reason })
+    .where(
+      and(
+        eq(webhookEndpoints.id, endpointId),
+        isNull(webhookEndpoints.disabledAt),
+        sql`${webhookEndpoints.failingSince} < now() - make_interval(secs => ${disableAfterMs / 1000})`,
+      ),
+    )
+    .returning({ id: webhookEndpoints.id });
+  if (disabled.length) return { disabled: true, justDisabled: true };
   const [row] = await tx
     .update(webhookEndpoints)
-    .set({
-      failingSince: sql`coalesce(${webhookEndpoints.failingSince}, now())`,
-      // An endpoint already disabled keeps its time and reason.
-      disabledAt: sql`CASE WHEN ${webhookEndpoints.disabledAt} IS NULL AND ${webhookEndpoints.failingSince} < now() - make_interval(secs => ${disableAfterMs / 1000}) THEN now() ELSE ${webhookEndpoints.disabledAt} END`,
-      disabledReason: sql`CASE WHEN ${webhookEndpoints.disabledAt} IS NULL AND ${webhookEndpoints.failingSince} < now() - make_interval(secs => ${disableAfterMs / 1000}) THEN ${reason} ELSE ${webhookEndpoints.disabledReason} END`,
-    })
+    .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, now())` })
     .where(eq(webhookEndpoints.id, endpointId))
-    // Set by this statement (its now()), not by an earlier one: the disabled notice goes out once.
-    .returning({
-      disabledAt: webhookEndpoints.disabledAt,
-      justDisabled: sql<boolean>`${webhookEndpoints.disabledAt} IS NOT NULL AND ${webhookEndpoints.disabledAt} = now()`,
-    });
-  return { disabled: !!row?.disabledAt, justDisabled: row?.justDisabled === true };
+    .returning({ disabledAt: webhookEndpoints.disabledAt });
+  return { disabled: !!row?.disabledAt, justDisabled: false };
 }
 
 /** The org's deliveries, newest first (an endpoint's, when given). */
