@@ -78,9 +78,15 @@ describe("useChat with a client tool in Chromium", () => {
       await page.goto(site.url);
       await page.fill('input[name="prompt"]', "Weather in Oslo?");
       await page.click('button[type="submit"]');
-      await page.waitForFunction(() => (document.querySelectorAll(".msg")[1]?.textContent ?? "").includes("Tool results"), null, {
-        timeout: 30_000,
-      });
+      // The answer streams a token every 5 ms: wait for the stream to end, not for its first words
+      // (CI once read "Tool results: cloudy, " mid-stream).
+      await page.waitForFunction(
+        () =>
+          document.querySelector("#status")?.textContent === "ready" &&
+          (document.querySelectorAll(".msg")[1]?.textContent ?? "").includes("Tool results"),
+        null,
+        { timeout: 30_000 },
+      );
       expect(await page.$$eval(".msg", (els) => els.map((e) => e.textContent))).toEqual([
         "User: Weather in Oslo?",
         "AI: [get_weather result] Tool results: cloudy, 15C",
