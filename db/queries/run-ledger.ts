@@ -161,6 +161,90 @@ export async function insertRunWithReservation(db: DbOrTx, r: RunStart): Promise
   return { reserved: Number(row.reserved), maxOutputTokens: Number(row.granted) };
 }
 
+/**
+ * The hot path of many runs of ONE org in one statement (group commit for reservations,
+ * lib/credits/reserve-queue.ts): each run in `rs` (in order) is reserved in full — its
+ * maxOutputTokens, as insertRunWithReservation with minOutputTokens = maxOutputTokens — while the
+ * balance covers it and every run before it: a prefix of the batch. The org row is locked once and
+ * updated once; each run gets its own `reserve` ledger entry whose balance_after is the running
+ * balance in the batch's order, and its run row. Only for runs with no key cap, of an org with no
+ * budget (otherwise nothing is written: `orgRows` 0). A run whose key must be usable (checkKey)
+ * and is not is left out before the running sum. Returns the runs it reserved; the others were not
+ * written and take the single-run path (which decides partial grants, waits and 402s).
+ */
+export async function insertRunsWithReservation(
+  db: DbOrTx,
+  orgId: string,
+  rs: RunStart[],
+): Promise<{ reserved: Map<string, Reserved>; orgRows: number }> {
+  const input = rs.map((r, ord) => ({
+    ord,
+    run_id: r.runId,
+    ledger_id: r.ledgerId,
+    workflow_id: r.workflowId,
+    version_id: r.versionId,
+    api_key_id: r.apiKeyId,
+    check_key: r.checkKey ?? false,
+    source: r.source,
+    protocol: r.protocol,
+    status: r.status ?? "running",
+    model: r.model,
+    inputs: r.inputs,
+    input_cost: r.inputCost,
+    output_per_m: r.outputPerM,
+    granted: r.maxOutputTokens,
+    end_user: r.endUser,
+    session_id: r.sessionId,
+    prices: r.prices,
+    assignment: r.assignment ?? null,
+  }));
+  const rows = await executePrepared(
+    db,
+    sql`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS v(
+        ord int, run_id text, ledger_id text, workflow_id text, version_id text, api_key_id text, check_key boolean,
+        source text, protocol text, status text, model text, inputs jsonb, input_cost bigint, output_per_m numeric,
+        granted bigint, end_user text, session_id text, prices jsonb, assignment jsonb)
+    ), cur AS (
+      SELECT id, credit_balance AS old FROM orgs WHERE id = ${orgId} AND NOT EXISTS (SELECT 1 FROM budgets WHERE org_id = ${orgId})
+      FOR UPDATE
+    ), ok AS (
+      -- The reservation of the full ceiling, priced as insertRunWithReservation prices it.
+      SELECT i.*, i.input_cost + CEIL(i.granted * i.output_per_m / 1000000)::bigint AS reserved FROM input i
+      WHERE i.check_key IS NOT TRUE OR EXISTS (
+        SELECT 1 FROM api_keys k WHERE k.id = i.api_key_id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()))
+    ), per AS (
+      SELECT ok.*, cur.old - SUM(ok.reserved) OVER (ORDER BY ok.ord) AS balance_after FROM ok, cur
+    ), fit AS (
+      -- Reservations are never negative, so the running balance only falls: what fits is a prefix.
+      SELECT * FROM per WHERE balance_after >= 0
+    ), upd AS (
+      UPDATE orgs o SET credit_balance = (SELECT MIN(balance_after) FROM fit)
+      FROM cur WHERE o.id = cur.id AND EXISTS (SELECT 1 FROM fit)
+      RETURNING o.id
+    ), led AS (
+      INSERT INTO credit_ledger (id, org_id, run_id, kind, amount, balance_after, idempotency_key)
+      SELECT fit.ledger_id, ${orgId}, fit.run_id, 'reserve', -fit.reserved, fit.balance_after, 'reserve:' || fit.run_id
+      FROM fit WHERE EXISTS (SELECT 1 FROM upd)
+      RETURNING run_id
+    ), ins AS (
+      INSERT INTO runs (id, org_id, workflow_id, version_id, api_key_id, source, protocol, status, model, inputs,
+                        credits_reserved, max_output_tokens, end_user, session_id, cap_period_start, prices, assignment, budget_keys)
+      SELECT fit.run_id, ${orgId}, fit.workflow_id, fit.version_id, fit.api_key_id, fit.source, fit.protocol, fit.status,
+             fit.model, fit.inputs, fit.reserved, fit.granted, fit.end_user, fit.session_id, NULL, fit.prices, fit.assignment, NULL
+      FROM fit WHERE fit.run_id IN (SELECT run_id FROM led)
+      RETURNING id
+    )
+    SELECT fit.run_id, fit.reserved, fit.granted, (SELECT count(*) FROM cur) AS org_rows
+    FROM (SELECT 1) one LEFT JOIN (fit JOIN ins ON ins.id = fit.run_id) ON TRUE`,
+  );
+  const reserved = new Map<string, Reserved>();
+  for (const r of rows)
+    if (r.run_id != null) reserved.set(String(r.run_id), { reserved: Number(r.reserved), maxOutputTokens: Number(r.granted) });
+  return { reserved, orgRows: Number(rows[0]?.org_rows ?? 0) };
+}
+
 /** What is left of a capped key's period (for telling a cap 402 from an org that is short). */
 export async function keyCapRemaining(db: DbOrTx, { keyId, periodStart }: { keyId: string; periodStart: Date }): Promise<number | null> {
   const result = await db.execute(sql`

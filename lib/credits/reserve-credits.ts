@@ -15,6 +15,7 @@ import { creditsFor, tokensFor } from "./pricing";
 import { CreditsHeldError, decideShortReservation, reservationFor } from "./reservation";
 import { creditsReleased, waitForCredits } from "./wait-for-credits";
 import { noteReservation } from "./funded-recently";
+import { reserveInFull } from "./reserve-queue";
 
 /**
  * How long a run may wait for credits held by the org's runs in flight before it is a 402. A
@@ -110,9 +111,10 @@ function ceilingFor(maxOutputTokens: number, cost: { inputCost: number; outputPe
 }
 
 async function reserve(start: RunStart): Promise<{ reserved: number; maxOutputTokens: number; hot?: true }> {
+  // The hot path, one statement (shared with the org's other reservations arriving meanwhile,
+  // reserve-queue.ts): the full worst case fits.
+  const full = await reserveInFull(start);
   const db = await getDb();
-  // The hot path, one statement: the full worst case fits.
-  const full = await insertRunWithReservation(db, { ...start, minOutputTokens: start.maxOutputTokens });
   if (!("refused" in full)) return { ...full, hot: true };
   // Budgets apply to the run: the slow path reads them (and creates their counters when new).
   const budgeted = full.budgets > 0;
