@@ -22,6 +22,11 @@ export class ServerTiming {
     this.last = now;
   }
 
+  /** An entry for work that ran beside the marked ones (the rate limit's verdict, overlapped): outside their sequence. */
+  note(name: string, ms: number, desc: string) {
+    this.parts.push(`${name};dur=${ms.toFixed(1)};desc="${desc}"`);
+  }
+
   /** Sets the header: the marks so far, then `overhead` up to now. */
   apply(headers: Headers) {
     if (!this.parts.length) return;

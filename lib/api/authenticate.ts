@@ -4,6 +4,7 @@ import { checkOrigin } from "@/lib/auth/visibility";
 import { userPrincipal } from "@/lib/auth/user-principal";
 import { AppError } from "@/lib/errors";
 import { checkLimit } from "@/lib/ratelimit/limiter";
+import { noteVerdict } from "@/lib/ratelimit/headroom";
 import { apiKeyPolicy } from "@/lib/ratelimit/policies";
 import { redeemToken } from "@/lib/stream-tokens/stream-tokens";
 
@@ -74,9 +75,13 @@ export function restrictCors(req: Request, principal: Principal, headers: Header
   }
 }
 
+/** The id a caller's rate limit counts under. */
+export const rateLimitId = (principal: Principal) => principal.keyId ?? `user:${principal.userId}`;
+
 export async function enforceRateLimit(principal: Principal, headers: Headers) {
-  const id = principal.keyId ?? `user:${principal.userId}`;
+  const id = rateLimitId(principal);
   const rl = await checkLimit(id, apiKeyPolicy(principal.rateLimitPerMinute));
+  noteVerdict(id, rl);
   headers.set("x-ratelimit-limit", String(rl.limit));
   headers.set("x-ratelimit-remaining", String(rl.remaining));
   headers.set("x-ratelimit-reset", String(Math.ceil(rl.reset / 1000)));

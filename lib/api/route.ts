@@ -6,7 +6,8 @@ import { newId } from "@/lib/ids";
 import { ServerTiming } from "@/lib/server-timing";
 import { annotateSpan, inRequestSpan, inSpan } from "@/lib/telemetry/trace";
 import { parseInputOrThrow } from "@/lib/validation/parse-input";
-import { authenticate, CORS_HEADERS, enforceRateLimit, restrictCors, type AuthMode } from "./authenticate";
+import { takeHeadroom } from "@/lib/ratelimit/headroom";
+import { authenticate, CORS_HEADERS, enforceRateLimit, rateLimitId, restrictCors, type AuthMode } from "./authenticate";
 import { enforceEndUserRateLimit } from "./end-user-rate-limit";
 import { readJsonObject } from "./body";
 import { queryOf } from "./query";
@@ -29,6 +30,11 @@ export type RouteContext<A extends AuthMode> = {
   timing: ServerTiming;
   /** An idempotent run's id, chosen when its Idempotency-Key was claimed (the run must take it). */
   runId?: string;
+  /**
+   * The rate limit's verdict when the handler started before it (spec.overlapsRateLimit): a run
+   * awaits it before its reservation (RunRequest.admitted). Rejects with the 429.
+   */
+  admitted?: Promise<void>;
 };
 
 /**
@@ -96,6 +102,14 @@ export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = Nee
    * per-end-user rate limits (lib/api/end-user-rate-limit.ts). Names the workflow and the body's end user.
    */
   endUserRateLimit?: (a: { params: PathParams<Path>; body: Record<string, unknown> }) => { workflowId: string; user: unknown };
+  /**
+   * A run whose handler may start before the rate limit's verdict is in, for a caller well under
+   * its limit (lib/ratelimit/headroom.ts): the run's first model call may then go out during the
+   * limiter's round trip (lib/runs/early-dispatch.ts). The handler passes ctx.admitted on to the
+   * run, which awaits it before anything is written; a refusal is still the 429 and wins over any
+   * other answer. Not with an Idempotency-Key (its claim would record the 429).
+   */
+  overlapsRateLimit?: true;
   /** Honour `Idempotency-Key` (API keys only): repeats replay the first answer. */
   idempotent?: IdempotencySpec<A, Path, Q>;
   /** Omitted for routes outside the public API (the dashboard's playground). */
@@ -144,6 +158,14 @@ export function apiRoute<
     const headers = new Headers({ "x-request-id": requestId, "cache-control": "no-store" });
     const timing = new ServerTiming();
     if (spec.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) headers.set(k, v);
+    // The rate limit's verdict when the request went on before it (spec.overlapsRateLimit).
+    let admitted: Promise<void> | undefined;
+    // A refusal by that verdict is the answer, whatever else went wrong meanwhile.
+    const refusedOr = async (e: unknown) =>
+      (await admitted?.then(
+        () => undefined,
+        (rl: unknown) => rl,
+      )) ?? e;
     try {
       const principal = (await inSpan("auth", {}, () => authenticate(req, spec.auth, spec.needs))) as PrincipalFor<A>;
       timing.mark("auth");
@@ -159,7 +181,14 @@ export function apiRoute<
               (error: unknown) => ({ error }),
             )
           : undefined;
-      if (principal) {
+      if (principal && spec.overlapsRateLimit && !req.headers.has("idempotency-key") && takeHeadroom(rateLimitId(principal))) {
+        const began = performance.now();
+        admitted = inSpan("rate_limit", {}, () => enforceRateLimit(principal, headers)).finally(() =>
+          timing.note("ratelimit", performance.now() - began, "overlapped"),
+        );
+        // Awaited by the run and by answer(); marked handled here so that a 429 nobody has awaited yet is not an unhandled rejection.
+        admitted.catch(() => {});
+      } else if (principal) {
         await inSpan("rate_limit", {}, () => enforceRateLimit(principal, headers));
         timing.mark("ratelimit");
       }
@@ -177,18 +206,20 @@ export function apiRoute<
       const answer = async (f: () => Promise<unknown>) => {
         try {
           const out = await f();
+          await admitted;
           timing.apply(headers);
           return out instanceof Response ? withHeaders(out, headers) : Response.json(out, { headers });
         } catch (e) {
+          const err = await refusedOr(e);
           timing.apply(headers);
-          return errorResponse(e, requestId, headers, spec.errors, spec.seed);
+          return errorResponse(err, requestId, headers, spec.errors, spec.seed);
         }
       };
       const invoke = (runId?: string) =>
         answer(() =>
           handler({
             req,
-            ctx: { requestId, principal, headers, timing, runId },
+            ctx: { requestId, principal, headers, timing, runId, admitted },
             params,
             query,
             body,
@@ -206,8 +237,9 @@ export function apiRoute<
       };
       return withHeaders(await runIdempotently({ req, apiKeyId: principal.keyId, rawBody, run, invoke }), headers);
     } catch (e) {
+      const err = await refusedOr(e);
       timing.apply(headers);
-      return errorResponse(e, requestId, headers, spec.errors, spec.seed);
+      return errorResponse(err, requestId, headers, spec.errors, spec.seed);
     }
   };
   return Object.assign(route, { spec: spec as ApiRoute["spec"] });

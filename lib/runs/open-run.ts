@@ -50,6 +50,12 @@ export type RunRequest = {
    */
   runId?: string;
   timing?: ServerTiming;
+  /**
+   * The caller's rate-limit verdict, when the request went on before it (lib/api/route.ts,
+   * `overlapsRateLimit`): awaited before the run is reserved, so a refused request writes nothing
+   * and its early model call is dropped.
+   */
+  admitted?: Promise<void>;
 };
 
 /** `output`: the answer parsed, when the workflow declares an output schema and the answer matches it. */
@@ -167,6 +173,7 @@ async function prepareAdmission(r: RunRequest, release: () => void) {
   r.timing?.mark("prepare");
   // `overlapped`: a model call went out before it (openRun), so its time is the model's wait, not the gateway's.
   const reserve = async ({ queued, runId = r.runId, overlapped = false }: { queued?: boolean; runId?: string; overlapped?: boolean }) => {
+    await r.admitted;
     const run = await inSpan("reserve", {}, () =>
       reserveRun(prepared, {
         source: r.source,

@@ -11,7 +11,7 @@ import type { WorkflowVersion } from "@/db/schema";
 
 type StreamArgs = {
   req: Request;
-  ctx: Pick<RouteContext<"streamTokenOrKey">, "principal" | "headers" | "timing" | "runId">;
+  ctx: Pick<RouteContext<"streamTokenOrKey">, "principal" | "headers" | "timing" | "runId" | "admitted">;
   query: z.output<typeof streamQuery>;
   body: z.output<typeof streamBody>;
   rawBody: Record<string, unknown>;
@@ -31,6 +31,7 @@ const streamHandler =
         shape: (variables) => streamInputs(rawBody, body, variables),
         timing: ctx.timing,
         runId: ctx.runId,
+        admitted: ctx.admitted,
       },
       {
         req,
@@ -56,6 +57,7 @@ export const streamWorkflow = apiRoute(
     body: streamBody,
     prefetch: publishedVersionOf,
     endUserRateLimit: ({ params, body }) => ({ workflowId: params.workflow_id, user: body.user }),
+    overlapsRateLimit: true,
     idempotent: {
       run: {
         // A repeat gets the run's output again in the protocol it asks for: live while the run goes on.
