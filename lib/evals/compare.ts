@@ -138,7 +138,7 @@ export async function startCompare({
 }): Promise<ReadableStream<Uint8Array>> {
   const orgId = principal.orgId;
   const judge = await judgeOf(orgId, workflowId, body.judge);
-  const admitted = await Promise.all(
+  const settled = await Promise.allSettled(
     body.columns.map(async (c) => {
       const version = await columnVersion(orgId, workflowId, c);
       return admitRun({
@@ -152,6 +152,13 @@ export async function startCompare({
       });
     }),
   );
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) {
+    // The columns admitted will not run: each holds the instance's drain until it is dropped.
+    for (const s of settled) if (s.status === "fulfilled") s.value.drop();
+    throw failed.reason;
+  }
+  const admitted = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof admitRun>>>).value);
   const encoder = new TextEncoder();
   let open = true;
   return new ReadableStream<Uint8Array>({

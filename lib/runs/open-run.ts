@@ -193,7 +193,8 @@ async function prepareAdmission(r: RunRequest, release: () => void) {
     r.timing?.mark("start", { model: overlapped });
     return run;
   };
-  return { prepared, sessionId, reserve, payer: { orgId: principal.orgId, apiKeyId: principal.keyId, endUser } };
+  // `drop`: the caller will not reserve after all (another part of its request failed): the drain stops waiting for it.
+  return { prepared, sessionId, reserve, drop: release, payer: { orgId: principal.orgId, apiKeyId: principal.keyId, endUser } };
 }
 
 /** The second half: the model call(s), then the settlement. Exported for the queue's worker. */
