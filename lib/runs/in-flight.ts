@@ -48,6 +48,9 @@ export function holdAdmission(): () => void {
 /** How many runs are in flight. */
 export const inFlightCount = () => state.inFlight.size;
 
+/** How many requests hold the drain while they prepare and reserve their runs. */
+export const admittingCount = () => state.admitting.size;
+
 /**
  * Settles once no run is in flight — including runs tracked after the call began, by requests
  * admitted before the drain (`admissions`: wait for those still being admitted, too).
