@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { runs } from "@/db/schema";
@@ -7,6 +8,7 @@ import { apiKeyPolicy } from "@/lib/ratelimit/policies";
 import { createFixture } from "../support/fixtures";
 import { expectLedgerEqualsBalance } from "../support/ledger";
 import { apiRequest } from "../support/routes";
+import { openaiClient } from "../support/openai-compat";
 
 // /stream may start a run before the key's rate-limit verdict is in, for a key well under its limit
 // (lib/api/route.ts `overlapsRateLimit`, lib/ratelimit/headroom.ts): the verdict is awaited before
@@ -90,5 +92,25 @@ describe("/stream overlaps the rate limit's round trip for a key well under its 
     const second = await stream(near, { story: "two" });
     expect(second.status).toBe(200);
     expect(timingOf(second)).not.toContain("overlapped");
+  });
+
+  it("the OpenAI chat completions surface too: streamed with headroom it overlaps; used up elsewhere, the SDK gets its RateLimitError", async () => {
+    const f = await createFixture({ rateLimitPerMinute: 10 });
+    const c = openaiClient(f.key);
+    const ask = (content: string) =>
+      c.chat.completions.create({ model: f.workflowId, stream: true, messages: [{ role: "user", content }] }).withResponse();
+    const first = await ask("one");
+    for await (const chunk of first.data) void chunk;
+    expect(first.response.headers.get("server-timing") ?? "").not.toContain("overlapped");
+    const second = await ask("two");
+    let text = "";
+    for await (const chunk of second.data) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toContain("two");
+    expect(second.response.headers.get("server-timing") ?? "").toContain('desc="overlapped"');
+
+    for (let i = 0; i < 9; i++) await checkLimit(f.keyId, apiKeyPolicy(10));
+    const limited = await ask("three").catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(limited).toMatchObject({ status: 429, code: "rate_limit_exceeded" });
   });
 });

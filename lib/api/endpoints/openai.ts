@@ -22,6 +22,7 @@ export const openaiChatCompletions = apiRoute(
     errors: "openai",
     body: chatCompletionBody,
     endUserRateLimit: ({ body }) => ({ workflowId: workflowOfModel(body.model), user: body.user ?? body.safety_identifier }),
+    overlapsRateLimit: true,
     response: chatCompletionResponse,
     doc: {
       operationId: "openaiCreateChatCompletion",
@@ -56,7 +57,7 @@ export const openaiChatCompletions = apiRoute(
     },
   },
   ({ req, ctx, body, rawBody }) =>
-    chatCompletion({ req, principal: ctx.principal, body, rawBody, headers: ctx.headers, timing: ctx.timing }),
+    chatCompletion({ req, principal: ctx.principal, body, rawBody, headers: ctx.headers, timing: ctx.timing, admitted: ctx.admitted }),
 );
 
 // POST /api/v1/openai/responses – a published workflow as an OpenAI prompt (prompt: {id, version, variables})

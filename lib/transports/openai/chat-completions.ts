@@ -16,6 +16,8 @@ type Call = {
   rawBody: Record<string, unknown>;
   headers: Headers;
   timing: ServerTiming;
+  /** The rate limit's verdict, when the request went on before it (lib/api/route.ts, `overlapsRateLimit`). */
+  admitted?: Promise<void>;
 };
 
 /**
@@ -30,6 +32,7 @@ export async function chatCompletion({
   rawBody,
   headers,
   timing,
+  admitted,
 }: Call): Promise<Response | z.input<typeof chatCompletionResponse>> {
   const version = await versionOfModel(principal, body.model);
   const turns = body.messages.map((m, i) => chatTurnOf(m, i));
@@ -43,6 +46,7 @@ export async function chatCompletion({
     version,
     source: "openai",
     timing,
+    admitted,
     fields: { user: body.user ?? body.safety_identifier },
     // The raw object (the schema checked it is one): its keys exactly as sent.
     shape: shapeConversation((rawBody.variables ?? {}) as Record<string, unknown>, turns, "variables", version, tools),
