@@ -100,6 +100,9 @@ async function poll() {
   if (state.paused()) return;
   const db = await getBackgroundDb();
   for (const [kind, h] of Object.entries(state.handlers) as [JobKind, JobHandler][]) {
+    // Stopped while this poll went from kind to kind (stopJobWorker): it claims nothing more. (A
+    // test that held the queue this way saw a job enqueued after the stop run: CI failed once on it.)
+    if (!state.timer) return;
     const free = h.concurrency - (state.active.get(kind) ?? 0);
     const inHand = state.inHand.get(kind) ?? state.inHand.set(kind, new Set()).get(kind)!;
     for (const job of await claimJobs(db, { kind, limit: free, leaseMs: h.leaseMs, orgShare: h.orgShare, groupShare: h.groupShare })) {
