@@ -10,6 +10,7 @@
 // transforms, and zod validates each chunk synchronously.
 // Knobs: SDK_COST_STREAMS (1000 per round), SDK_COST_ROUNDS (2).
 import { createOpenAI } from "@ai-sdk/openai";
+import { httpFetch } from "../lib/llm/http-fetch";
 import { startUpstream } from "./servers";
 
 const N = Number(process.env.SDK_COST_STREAMS ?? 1000);
@@ -18,6 +19,7 @@ const RATE = 100;
 const { url, control } = await startUpstream();
 await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
 const model = createOpenAI({ baseURL: url, apiKey: "bench" }).chat("m");
+const nodeModel = createOpenAI({ baseURL: url, apiKey: "bench", fetch: httpFetch }).chat("m");
 const body = JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] });
 
 async function plain() {
@@ -25,8 +27,8 @@ async function plain() {
   const reader = res.body!.getReader();
   while (!(await reader.read()).done);
 }
-async function sdk() {
-  const { stream } = await model.doStream({ prompt: [{ role: "user", content: [{ type: "text", text: "hi" }] }], maxOutputTokens: 100 });
+async function sdk(m = model) {
+  const { stream } = await m.doStream({ prompt: [{ role: "user", content: [{ type: "text", text: "hi" }] }], maxOutputTokens: 100 });
   const reader = stream.getReader();
   let deltas = 0;
   for (;;) {
@@ -37,16 +39,19 @@ async function sdk() {
   if (deltas !== 50) throw new Error(`expected 50 deltas, got ${deltas}`);
 }
 
-const results: Record<string, number[]> = { plain: [], sdk: [] };
+const sdkNode = () => sdk(nodeModel);
+const results: Record<string, number[]> = { plain: [], sdk: [], sdkNode: [] };
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, read] of (round % 2
     ? [
+        ["sdkNode", sdkNode],
         ["sdk", sdk],
         ["plain", plain],
       ]
     : [
         ["plain", plain],
         ["sdk", sdk],
+        ["sdkNode", sdkNode],
       ]) as [string, () => Promise<void>][]) {
     const before = process.cpuUsage();
     const all: Promise<void>[] = [];
@@ -63,4 +68,5 @@ const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(", ");
 console.log(`CPU ms per 50-token paced stream, ${N} streams at ${RATE}/s per round, ${ROUNDS} rounds`);
 console.log(`| plain fetch | ${fmt(results.plain!)} |`);
 console.log(`| @ai-sdk/openai doStream | ${fmt(results.sdk!)} |`);
+console.log(`| doStream, lib/llm/http-fetch | ${fmt(results.sdkNode!)} |`);
 process.exit(0);

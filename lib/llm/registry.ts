@@ -3,6 +3,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { getEnv, type Env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { processSingleton } from "@/lib/process-singleton";
+import { httpFetch } from "./http-fetch";
 import { OFFLINE_MODEL_ID } from "./models";
 import { createOfflineModel } from "./offline-model";
 import { parseModelId, type WireApi } from "./model-id";
@@ -28,13 +29,13 @@ function instances(): Map<string, Instance> {
     byName.set("openai", {
       info: { name: "openai", baseURL, api, hasKey: !!env.OPENAI_API_KEY },
       // Local servers (Ollama, llama.cpp) accept any key; the provider insists on one.
-      create: createOpenAI({ baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY ?? "not-needed" }),
+      create: createOpenAI({ baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY ?? "not-needed", fetch: httpFetch }),
     });
   }
   for (const [name, spec] of Object.entries(env.FLOWGATE_PROVIDERS)) {
     byName.set(name, {
       info: { name, baseURL: spec.base_url, api: spec.api, hasKey: !!spec.api_key },
-      create: createOpenAI({ name, baseURL: spec.base_url, apiKey: spec.api_key ?? "not-needed" }),
+      create: createOpenAI({ name, baseURL: spec.base_url, apiKey: spec.api_key ?? "not-needed", fetch: httpFetch }),
     });
   }
   providers.env = env;
