@@ -3,7 +3,7 @@
 // and the response handler reading the body itself instead of through a re-wrapping stream. What the
 // three stages did, it must still do. And the chunk validation: sync first (the last block).
 import { APICallError, type TypeValidationError } from "@ai-sdk/provider";
-import { createEventSourceResponseHandler, parseJsonEventStream, safeValidateTypes, zodSchema } from "@ai-sdk/provider-utils";
+import { createEventSourceResponseHandler, parseJsonEventStream, safeParseJSON, safeValidateTypes, zodSchema } from "@ai-sdk/provider-utils";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { until } from "../support/until";
@@ -54,6 +54,23 @@ describe("parseJsonEventStream (patched)", () => {
       parseJsonEventStream({ stream: source([bytes('data: {"n":\n\ndata: {"n":"x"}\n\ndata: {"n":3}\n\n')]).stream, schema }),
     );
     expect(parts.map((p) => p.success)).toEqual([false, false, true]);
+  });
+
+  it("each part is what safeParseJSON gives for its event (valid, bad JSON, rejected, transformed, async), in order", async () => {
+    // Parsed without safeParseJSON's promises when validation is synchronous (round 10): same results.
+    const events = ['{"n":1,"s":"ab"}', '{"n":', '{"n":"x"}', '{"n":-1,"s":"c"}', '{"n":4,"s":"dddd"}'];
+    const shaped = z.object({ n: z.number(), s: z.string().transform((x) => x.length) });
+    const slow = z.object({ n: z.number() }).refine(async (v) => v.n > 0, "positive");
+    for (const sch of [shaped, slow, zodSchema(shaped), undefined]) {
+      const body = bytes(events.map((e) => `data: ${e}\n\n`).join(""));
+      const parts = await readAll(parseJsonEventStream({ stream: source([body]).stream, schema: sch as typeof schema }));
+      const expected = await Promise.all(events.map((text) => safeParseJSON({ text, schema: sch as typeof schema })));
+      const view = (r: (typeof parts)[number]) =>
+        r.success
+          ? { ok: true, value: r.value, raw: r.rawValue }
+          : { ok: false, error: r.error.name, message: r.error.message, cause: String((r.error as { cause?: unknown }).cause), raw: r.rawValue };
+      expect(parts.map(view)).toEqual(expected.map(view));
+    }
   });
 
   it("drops an unterminated last event, as EventSourceParserStream did, and ends", async () => {
