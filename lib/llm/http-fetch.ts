@@ -81,10 +81,18 @@ export const httpFetch: typeof fetch = (input, init) => {
         signal?.removeEventListener("abort", onAbort);
         if (!res.complete) fail(new TypeError("terminated"));
       });
-      const responseHeaders = new Headers();
-      const raw = res.rawHeaders;
-      for (let i = 0; i < raw.length; i += 2) responseHeaders.append(raw[i]!, raw[i + 1]!);
-      resolve(new Response(stream, { status, statusText: res.statusMessage, headers: responseHeaders }));
+      try {
+        const responseHeaders = new Headers();
+        const raw = res.rawHeaders;
+        for (let i = 0; i < raw.length; i += 2) responseHeaders.append(raw[i]!, raw[i + 1]!);
+        resolve(new Response(stream, { status, statusText: res.statusMessage, headers: responseHeaders }));
+      } catch (e) {
+        // An answer a Response cannot hold (a status past 599, a header fetch refuses): as fetch, a failed call.
+        reject(new TypeError("fetch failed", { cause: e }));
+        open = false;
+        res.destroy();
+        return;
+      }
       if (!stream) res.resume();
     });
     req.on("error", (e) => fail(signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause: e })));

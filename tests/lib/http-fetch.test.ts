@@ -157,6 +157,14 @@ describe.each([
 });
 
 describe("httpFetch", () => {
+  it("an answer a Response cannot hold (status 600) is a failed call, not a crash", async () => {
+    // (undici builds such a Response internally; the public constructor refuses it.)
+    handler = (_req, res) => res.writeHead(600).end("odd");
+    const e = await httpFetch(`${base}/odd`, { method: "POST", body: "{}" }).catch((e: unknown) => e);
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as TypeError).message).toBe("fetch failed");
+  });
+
   it("keeps the connection alive between calls", async () => {
     handler = (_req, res) => res.end("ok");
     const ports = new Set<number>();
