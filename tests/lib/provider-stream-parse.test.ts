@@ -3,7 +3,13 @@
 // and the response handler reading the body itself instead of through a re-wrapping stream. What the
 // three stages did, it must still do. And the chunk validation: sync first (the last block).
 import { APICallError, type TypeValidationError } from "@ai-sdk/provider";
-import { createEventSourceResponseHandler, parseJsonEventStream, safeParseJSON, safeValidateTypes, zodSchema } from "@ai-sdk/provider-utils";
+import {
+  createEventSourceResponseHandler,
+  parseJsonEventStream,
+  safeParseJSON,
+  safeValidateTypes,
+  zodSchema,
+} from "@ai-sdk/provider-utils";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { until } from "../support/until";
@@ -68,7 +74,13 @@ describe("parseJsonEventStream (patched)", () => {
       const view = (r: (typeof parts)[number]) =>
         r.success
           ? { ok: true, value: r.value, raw: r.rawValue }
-          : { ok: false, error: r.error.name, message: r.error.message, cause: String((r.error as { cause?: unknown }).cause), raw: r.rawValue };
+          : {
+              ok: false,
+              error: r.error.name,
+              message: r.error.message,
+              cause: String((r.error as { cause?: unknown }).cause),
+              raw: r.rawValue,
+            };
       expect(parts.map(view)).toEqual(expected.map(view));
     }
   });
