@@ -98,6 +98,12 @@ const schema = z.object({
   EARLY_DISPATCH: z.stringbool().default(true),
   /** On SIGTERM, how long runs in flight may take to finish before they are canceled and settled. */
   SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(30),
+  /**
+   * On SIGTERM, how long the instance goes on answering (health 503, new runs 503) before it exits,
+   * however soon its runs finish: the balancer's health checks take it out of rotation meanwhile, so
+   * nothing is sent on a connection it is about to close (docs/deploy.md, HAProxy: about 1 s).
+   */
+  SHUTDOWN_DELAY_S: z.coerce.number().min(0).max(60).default(2),
   /** Let webhooks reach private, loopback, link-local and other non-public addresses, this host's included (self-hosting next to the receiver; tests). */
   WEBHOOKS_ALLOW_PRIVATE: z.stringbool().default(false),
   /** Let HTTP and MCP tools reach private, loopback and other non-public addresses (a tool server beside the instance; tests). */

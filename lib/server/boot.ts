@@ -88,8 +88,11 @@ function handleShutdownSignals() {
     process.on(sig, () => {
       if (stopping) return;
       stopping = true;
-      void drain(env.SHUTDOWN_GRACE_S * 1000)
-        .then(async (r) => {
+      // Exiting as soon as the runs are done would close connections the balancer still sends on
+      // until its health checks see the drain: a request sent on one is lost without an answer.
+      const delay = new Promise((res) => setTimeout(res, env.SHUTDOWN_DELAY_S * 1000));
+      void Promise.all([drain(env.SHUTDOWN_GRACE_S * 1000), delay])
+        .then(async ([r]) => {
           logger.info("drained, exiting", { signal: sig, ...r });
           // The last streams' terminal events are written; give the sockets a moment to flush them.
           await new Promise((res) => setTimeout(res, 300));

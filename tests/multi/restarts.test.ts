@@ -173,6 +173,25 @@ describe("instances lost under load", () => {
     await ledgerExact(suite.seed.orgId);
   });
 
+  it("a SIGTERMed instance with nothing to finish stays up answering 503 for SHUTDOWN_DELAY_S, out of the balancer's rotation before it exits", async () => {
+    const inst = suite.cluster.instances.a;
+    if (inst.server.process.exitCode !== null || inst.server.process.signalCode !== null) await suite.cluster.restart("a");
+    const t0 = Date.now();
+    const exited = new Promise<{ code: number | null; afterMs: number }>((r) =>
+      inst.server.process.once("exit", (code) => r({ code, afterMs: Date.now() - t0 })),
+    );
+    inst.server.process.kill("SIGTERM");
+    // Past HAProxy's two failed checks (inter 500 ms): still up, and saying it drains.
+    await sleep(1200);
+    const health = await fetch(`${inst.server.url}/api/health`, { headers: { connection: "close" } });
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ draining: true });
+    const { code, afterMs } = await exited;
+    expect(code).toBe(0);
+    expect(afterMs).toBeGreaterThanOrEqual(2000);
+    await suite.cluster.restart("a");
+  });
+
   it("a rolling restart (SIGTERM each instance in turn, then start it again) under steady load loses no accepted request", async () => {
     // Three instances up, whatever the test before left.
     for (const name of NAMES)
@@ -191,7 +210,9 @@ describe("instances lost under load", () => {
         try {
           res = await suite.stream();
         } catch (e) {
-          tally.lost.push(`no response: ${(e as Error).message}`);
+          // The cause (undici's code and message) says which side closed: the balancer or the socket to it.
+          const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause;
+          tally.lost.push(`no response: ${(e as Error).message}${cause ? ` (${cause.code ?? ""} ${cause.message ?? ""})` : ""}`);
           continue;
         }
         if (res.status === 503) {
