@@ -18,9 +18,9 @@ import https from "node:https";
  * `TypeError("terminated")`, as undici does; a connection silent for 300 s is dropped, as undici's
  * headers and body timeouts do.
  */
-const agents = {
-  "http:": new http.Agent({ keepAlive: true, scheduling: "lifo" }),
-  "https:": new https.Agent({ keepAlive: true, scheduling: "lifo" }),
+const clients = {
+  "http:": { request: http.request, agent: new http.Agent({ keepAlive: true, scheduling: "lifo" }) },
+  "https:": { request: https.request, agent: new https.Agent({ keepAlive: true, scheduling: "lifo" }) },
 };
 
 const IDLE_TIMEOUT_MS = 300_000;
@@ -29,8 +29,8 @@ export const httpFetch: typeof fetch = (input, init) => {
   const body = init?.body;
   if (input instanceof Request || !(body == null || typeof body === "string" || body instanceof Uint8Array)) return fetch(input, init);
   const url = input instanceof URL ? input : new URL(input);
-  const agent = agents[url.protocol as keyof typeof agents];
-  if (!agent) return fetch(input, init);
+  const client = clients[url.protocol as keyof typeof clients];
+  if (!client) return fetch(input, init);
   const signal = init?.signal ?? undefined;
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -42,7 +42,7 @@ export const httpFetch: typeof fetch = (input, init) => {
       fail(signal!.reason);
       req.destroy();
     };
-    const req = (url.protocol === "https:" ? https : http).request(url, { method: init?.method ?? "GET", headers, agent }, (res) => {
+    const req = client.request(url, { method: init?.method ?? "GET", headers, agent: client.agent }, (res) => {
       let controller!: ReadableStreamDefaultController<Uint8Array>;
       const status = res.statusCode ?? 502;
       const stream =

@@ -17,6 +17,12 @@ const SHUTDOWN_GRACE_S = 10;
 
 const suite = clusterSuite({ NEXT_MANUAL_SIG_HANDLE: "true", SHUTDOWN_GRACE_S: String(SHUTDOWN_GRACE_S) });
 
+/** Starts the instance again if a test before stopped or killed it. */
+async function upAgain(name: (typeof NAMES)[number]) {
+  const p = suite.cluster.instances[name].server.process;
+  if (p.exitCode !== null || p.signalCode !== null) await suite.cluster.restart(name);
+}
+
 async function ledgerExact(orgId: string) {
   const { getDb, getOrg, sumLedger, runs } = await lib();
   const db = await getDb();
@@ -73,12 +79,7 @@ describe("instances lost under load", () => {
   });
 
   it("a frozen instance's runs are claimed provisionally, then re-settled by its own finish: its clients get every token, the runs end completed, the ledger exact", async () => {
-    for (const name of NAMES)
-      if (
-        suite.cluster.instances[name].server.process.exitCode !== null ||
-        suite.cluster.instances[name].server.process.signalCode !== null
-      )
-        await suite.cluster.restart(name);
+    for (const name of NAMES) await upAgain(name);
     suite.cluster.upstream.set({ tokens: 300, tokenDelayMs: 20 });
     const started = await Promise.all(Array.from({ length: 6 }, () => suite.stream()));
     const streams = started.map((res) => {
@@ -174,8 +175,8 @@ describe("instances lost under load", () => {
   });
 
   it("a SIGTERMed instance with nothing to finish stays up answering 503 for SHUTDOWN_DELAY_S, out of the balancer's rotation before it exits", async () => {
+    await upAgain("a");
     const inst = suite.cluster.instances.a;
-    if (inst.server.process.exitCode !== null || inst.server.process.signalCode !== null) await suite.cluster.restart("a");
     const t0 = Date.now();
     const exited = new Promise<{ code: number | null; afterMs: number }>((r) =>
       inst.server.process.once("exit", (code) => r({ code, afterMs: Date.now() - t0 })),
@@ -194,12 +195,7 @@ describe("instances lost under load", () => {
 
   it("a rolling restart (SIGTERM each instance in turn, then start it again) under steady load loses no accepted request", async () => {
     // Three instances up, whatever the test before left.
-    for (const name of NAMES)
-      if (
-        suite.cluster.instances[name].server.process.exitCode !== null ||
-        suite.cluster.instances[name].server.process.signalCode !== null
-      )
-        await suite.cluster.restart(name);
+    for (const name of NAMES) await upAgain(name);
     suite.cluster.upstream.set({ tokens: 20, tokenDelayMs: 50 });
     const tally = { accepted: 0, completed: 0, refused503: 0, lost: [] as string[] };
     let stopping = false;
