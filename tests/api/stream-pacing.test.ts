@@ -6,6 +6,7 @@ import { runs } from "@/db/schema";
 import { createFixture } from "../support/fixtures";
 import { apiRequest } from "../support/routes";
 import { serveRoutes } from "../support/serve";
+import { timedFetch } from "../support/timed-fetch";
 import { upstream } from "../setup";
 
 // Seed B's stream controls: parameters.stream_delay_ms and parameters.chunk_size re-chunk and pace
@@ -22,31 +23,22 @@ afterEach(async () => (await upstream()).reset());
 const TEXT = "Pacing makes a fast model read like a typewriter: slowly, evenly, and in small pieces. 🐕 ok";
 const codePoints = (s: string) => Array.from(s).length;
 
-/** Every SSE event with the time (ms since the request) at which its bytes were read. */
-async function timedSse(res: Response, t0: number) {
-  const events: Array<EventSourceMessage & { at: number }> = [];
-  let now = 0;
-  const parser = createParser({ onEvent: (e) => events.push({ ...e, at: now }) });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    now = performance.now() - t0;
-    parser.feed(decoder.decode(value, { stream: true }));
-  }
-  return events;
-}
-
+/** Every SSE event of a streamed run, with the time (ms since the request) at which its bytes were read. */
 async function streamSse(workflowId: string, key: string, body: unknown) {
-  const t0 = performance.now();
-  const res = await fetch(`${server.url}/api/v1/run/${workflowId}/stream`, {
+  const res = await timedFetch(`${server.url}/api/v1/run/${workflowId}/stream`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, accept: "text/event-stream", "content-type": "application/json" },
     body: JSON.stringify(body),
   });
   expect(res.status).toBe(200);
-  return { res, events: await timedSse(res, t0) };
+  const events: Array<EventSourceMessage & { at: number }> = [];
+  let now = 0;
+  const parser = createParser({ onEvent: (e) => events.push({ ...e, at: now }) });
+  for (const read of res.reads) {
+    now = read.at;
+    parser.feed(read.text);
+  }
+  return { events };
 }
 
 describe("seed B's stream controls", () => {
@@ -80,14 +72,16 @@ describe("seed B's stream controls", () => {
 
   it("stream_delay_ms spaces the SSE chunks at least that far apart, and `done` comes after the last one", async () => {
     const fake = await upstream();
-    fake.set({ text: TEXT });
+    // The text comes at once and the call ends 400 ms later, after the last chunk is due: the run's
+    // settlement (synchronous on PGlite, on this thread) cannot hold a chunk back and merge it with the next.
+    fake.set({ text: TEXT, finishDelayMs: 400 });
     const f = await createFixture({ model: "openai.chat:m", template: "{{query}}" });
     const { events } = await streamSse(f.workflowId, f.key, { query: "q", parameters: { stream_delay_ms: 40, chunk_size: 20 } });
     const chunks = events.filter((e) => e.event === "chunk");
     expect(chunks.map((c) => JSON.parse(c.data).content).join("")).toBe(TEXT);
     expect(chunks.length).toBe(Math.ceil(codePoints(TEXT) / 20));
     // The server cannot send chunk n before n × 40 ms have passed since the first one (a loaded
-    // machine only makes the gaps longer); the upstream itself answers in a few milliseconds.
+    // machine only makes the gaps longer); the upstream itself sends the text in a few milliseconds.
     const span = chunks.at(-1)!.at - chunks[0]!.at;
     expect(span).toBeGreaterThanOrEqual((chunks.length - 1) * 40 - 5);
     expect(events.at(-1)!.event).toBe("done");
@@ -97,22 +91,15 @@ describe("seed B's stream controls", () => {
   });
 
   it("paces the plain-text protocol too", async () => {
-    const f = await createFixture({ template: "{{story}}" }); // offline:echo answers with the prompt
-    const t0 = performance.now();
-    const res = await fetch(`${server.url}/api/v1/run/${f.workflowId}/stream`, {
+    const fake = await upstream();
+    fake.set({ text: TEXT, finishDelayMs: 400 }); // as above
+    const f = await createFixture({ model: "openai.chat:m", template: "{{story}}" });
+    const { headers, reads } = await timedFetch(`${server.url}/api/v1/run/${f.workflowId}/stream`, {
       method: "POST",
       headers: { authorization: `Bearer ${f.key}`, "content-type": "application/json" },
       body: JSON.stringify({ story: TEXT, parameters: { stream_delay_ms: 30, chunk_size: 10 } }),
     });
-    expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
-    const reads: Array<{ at: number; text: string }> = [];
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      reads.push({ at: performance.now() - t0, text: decoder.decode(value, { stream: true }) });
-    }
+    expect(headers["content-type"]).toBe("text/plain; charset=utf-8");
     expect(reads.map((r) => r.text).join("")).toBe(TEXT);
     const n = Math.ceil(codePoints(TEXT) / 10);
     expect(reads.at(-1)!.at - reads[0]!.at).toBeGreaterThanOrEqual((n - 1) * 30 - 5);

@@ -26,6 +26,8 @@ export interface FakeOpenAIOptions {
   echo?: boolean;
   firstTokenDelayMs?: number;
   tokenDelayMs?: number;
+  /** Wait after the last text delta, before the finish (the text is all out, the call is not over). */
+  finishDelayMs?: number;
   /** URLs returned as web-search sources and url_citation annotations (Responses API with a web_search tool). */
   citations?: string[];
   fault?: Fault;
@@ -521,7 +523,15 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
       steps[i]!();
       if (deltaStep) deltasSent++;
       i++;
-      const delay = deltaStep ? (o.tokenDelayMs ?? 0) : i === firstDeltaStep ? (o.firstTokenDelayMs ?? 0) : 0;
+      const lastDelta = deltaStep && deltasSent === toks.length;
+      const delay =
+        lastDelta && o.finishDelayMs
+          ? o.finishDelayMs
+          : deltaStep
+            ? (o.tokenDelayMs ?? 0)
+            : i === firstDeltaStep
+              ? (o.firstTokenDelayMs ?? 0)
+              : 0;
       if (delay > 0) timer = setTimeout(tick, delay);
       else setImmediate(tick);
     };

@@ -47,6 +47,19 @@ export function paced(sink: StreamSink, { delayMs, chunkSize, maxMs }: Pacing): 
   let stopped = false;
   let startedAt: number | undefined;
 
+  // Node's timers count on libuv's clock in whole milliseconds, so one fires up to a millisecond
+  // before its delay has passed: it is re-armed until the time is really due ("at least that far apart").
+  const wait = (due: number) => {
+    timer = setTimeout(
+      () => {
+        const left = due - performance.now();
+        if (left > 0) return wait(due);
+        timer = undefined;
+        pump();
+      },
+      Math.max(1, Math.ceil(due - performance.now())),
+    );
+  };
   const pump = () => {
     while (!timer && !stopped && queue.length) {
       const item = queue.shift()!;
@@ -54,16 +67,12 @@ export function paced(sink: StreamSink, { delayMs, chunkSize, maxMs }: Pacing): 
       else if (item.t === "end") sink.end(item.end);
       else if (item.t === "other") item.emit(sink);
       else {
-        startedAt ??= performance.now();
+        const writtenAt = performance.now();
+        startedAt ??= writtenAt;
         sink.text(item.s, index++);
         // Wait before whatever follows, except when all that is left is the end.
         const onlyEndLeft = queue.some((q) => q.t === "end") && !queue.some((q) => q.t === "text");
-        if (delayMs > 0 && !onlyEndLeft && performance.now() - startedAt < maxMs) {
-          timer = setTimeout(() => {
-            timer = undefined;
-            pump();
-          }, delayMs);
-        }
+        if (delayMs > 0 && !onlyEndLeft && writtenAt - startedAt < maxMs) wait(writtenAt + delayMs);
       }
     }
   };
