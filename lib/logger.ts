@@ -41,9 +41,18 @@ function smtpSecrets(url: string | undefined): string[] {
   }
 }
 
-function serializeError(e: unknown) {
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
-  return e;
+// The cause too: a failed query's error (drizzle) says only which statement; the database's own
+// error (a deadlock, a unique violation) and its code are its cause.
+function serializeError(e: unknown, depth = 0): unknown {
+  if (!(e instanceof Error)) return e;
+  const code = (e as { code?: unknown }).code;
+  return {
+    name: e.name,
+    message: e.message,
+    ...(typeof code === "string" ? { code } : {}),
+    stack: e.stack,
+    ...(e.cause !== undefined && depth < 3 ? { cause: serializeError(e.cause, depth + 1) } : {}),
+  };
 }
 
 /** Where log lines go; tests swap it to capture and scan output. */

@@ -16,7 +16,6 @@ export async function getRun(tx: DbOrTx, { orgId, runId }: { orgId: string; runI
   return row;
 }
 
-/** Runs still "running" that started before `before`: their process is gone (max duration passed). */
 /** Running runs whose last sign of life (heartbeat, else start) is before `before`, except `exclude` (this process's own). */
 export async function listStaleRuns(tx: DbOrTx, before: Date, { limit = 100, exclude = [] }: { limit?: number; exclude?: string[] } = {}) {
   return tx
@@ -44,13 +43,26 @@ export async function listStaleRuns(tx: DbOrTx, before: Date, { limit = 100, exc
     .limit(limit);
 }
 
+// The heartbeat and the progress write touch every run of the instance at once, while runs settle
+// one batch after another, each locking its runs (in id order) and then their org's row. Waiting
+// for a run's lock in another order is a deadlock, which PostgreSQL only sees after
+// deadlock_timeout (1 s): the settlement, and every reservation queued behind its org's row, stood
+// still that long. So these two lock what they write in id order and step over a run that is
+// locked: that run is being settled, and nothing it would write matters any more.
+
 /** The instance running these runs is alive: their leases are renewed (never one the sweeper claimed: its epoch moved). */
 export async function heartbeatRuns(tx: DbOrTx, runIds: string[]) {
   if (!runIds.length) return;
+  const free = tx
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(inArray(runs.id, runIds), eq(runs.status, "running"), eq(runs.leaseEpoch, 0)))
+    .orderBy(runs.id)
+    .for("update", { skipLocked: true });
   await tx
     .update(runs)
     .set({ heartbeatAt: sql`now()` })
-    .where(and(inArray(runs.id, runIds), eq(runs.status, "running"), eq(runs.leaseEpoch, 0)));
+    .where(inArray(runs.id, free));
 }
 
 /** Credits reserved by the org's runs still in flight: what will come back (at least in part) when they settle. */
@@ -98,12 +110,18 @@ export async function updateRunsProgress(tx: DbOrTx, updates: RunProgressUpdate[
     steps: u.stepsDone ?? 0,
   }));
   await tx.execute(sql`
+    WITH v AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id text, output text, "outputTokens" int, sent boolean, "inputTokens" int, model text, steps int)
+    ), free AS (
+      SELECT r.id FROM runs r JOIN v ON r.id = v.id
+      WHERE r.status = 'running' AND coalesce(jsonb_array_length(r.steps), 0) = v.steps
+      ORDER BY r.id FOR UPDATE OF r SKIP LOCKED
+    )
     UPDATE runs SET output = v.output, output_tokens = v."outputTokens",
       input_tokens = CASE WHEN v.sent THEN v."inputTokens" ELSE runs.input_tokens END,
       sent_at = CASE WHEN v.sent THEN coalesce(runs.sent_at, now()) ELSE runs.sent_at END,
       sent_model = CASE WHEN v.sent THEN coalesce(v.model, runs.sent_model) ELSE runs.sent_model END
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(id text, output text, "outputTokens" int, sent boolean, "inputTokens" int, model text, steps int)
-    WHERE runs.id = v.id AND runs.status = 'running' AND coalesce(jsonb_array_length(runs.steps), 0) = v.steps`);
+    FROM v WHERE runs.id = v.id AND runs.id IN (SELECT id FROM free)`);
 }
 
 /** Flags a running run for cancellation; returns the run when it was running. */
