@@ -34,7 +34,7 @@ const parserFor = (plugins) => ({
 // also held by the "run core's layers" block below.
 const LEAVES = ["env", "errors", "ids", "logger", "process-singleton", "server-timing", "public-base-url"];
 const MAY_IMPORT = {
-  admin: ["auth", "billing", "budgets", "credits", "errors", "evals", "llm", "operator", "orgs", "webhooks", "workflows"],
+  admin: ["auth", "billing", "budgets", "credits", "errors", "evals", "llm", "operator", "orgs", "tools", "webhooks", "workflows"],
   api: [
     "db",
     "auth",

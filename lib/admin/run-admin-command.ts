@@ -24,6 +24,7 @@ import { defaultModelId } from "@/lib/llm/registry";
 import { VARIABLE_TYPES, type VariableType } from "@/lib/workflows/variable-types";
 import { listDeliveries, redeliverWebhook } from "@/lib/webhooks/deliveries";
 import { createWebhookEndpoint, deleteWebhook, enableWebhook, listWebhooks } from "@/lib/webhooks/endpoints";
+import { rotateToolSigningSecret, toolSigningSecret } from "@/lib/tools/signing-secret";
 import { importEvalCases } from "@/lib/evals/cases";
 import { setJudgeModel } from "@/lib/evals/judge";
 import { runEval } from "@/lib/evals/run-eval";
@@ -69,7 +70,9 @@ export const ADMIN_USAGE = `Usage: npm run admin -- <command> [options]
   webhook deliveries --org <org_id> [--webhook <webhook_id>]
   webhook redeliver --org <org_id> --delivery <msg_id>
   webhook enable --org <org_id> --webhook <webhook_id>
-  webhook delete --org <org_id> --webhook <webhook_id>`;
+  webhook delete --org <org_id> --webhook <webhook_id>
+  tools signing-secret show --org <org_id>     (the whsec_… secret the org's HTTP tool calls are signed with; docs/tools.md)
+  tools signing-secret rotate --org <org_id>   (a new one; the one replaced still signs calls for 24 h; audited)`;
 
 const OPTIONS = {
   name: { type: "string" },
@@ -348,6 +351,11 @@ export async function runAdminCommand(argv: string[]): Promise<Record<string, un
       return enableWebhook({ orgId: need("org"), endpointId: need("webhook") });
     case "webhook delete":
       return deleteWebhook({ orgId: need("org"), endpointId: need("webhook") });
+    // The API's answers (GET and POST /api/v1/tools/signing-secret[/rotate]), for an operator without an admin key.
+    case "tools signing-secret show":
+      return { secret: await toolSigningSecret(need("org")) };
+    case "tools signing-secret rotate":
+      return rotateToolSigningSecret({ orgId: need("org"), actorId: null });
     default:
       throw new AppError("invalid_request", `Unknown command "${positionals.join(" ")}"\n${ADMIN_USAGE}`);
   }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { auditLog } from "@/db/schema";
 import { runAdminCommand } from "@/lib/admin/run-admin-command";
+import { toolSigningSecrets } from "@/lib/tools/signing-secret";
+import { eq } from "drizzle-orm";
 
 // The operator CLI's commands (`npm run admin`, scripts/admin.ts prints each result as one JSON
 // object), called in-process on the test database. tests/lib/admin-cli.test.ts runs the real CLI
@@ -33,6 +37,29 @@ describe("admin commands", () => {
     });
     await expect(runAdminCommand(["org", "create", "--name", "X", "--credits", "lots"])).rejects.toMatchObject({
       message: "--credits must be an integer",
+    });
+  });
+
+  it("show and rotate the org's tool signing secret: calls are then signed by both, the rotation audited", async () => {
+    const org = await admin("org", "create", "--name", "Tools");
+    const first = await admin("tools", "signing-secret", "show", "--org", org.org_id);
+    expect(first.secret).toMatch(/^whsec_/);
+    expect((await admin("tools", "signing-secret", "show", "--org", org.org_id)).secret).toBe(first.secret);
+    const rotated = await admin("tools", "signing-secret", "rotate", "--org", org.org_id);
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(first.secret);
+    expect(Date.parse(rotated.previous_valid_until) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    expect((await admin("tools", "signing-secret", "show", "--org", org.org_id)).secret).toBe(rotated.secret);
+    // What an HTTP tool call is signed with now: the new secret first, the old one beside it
+    // (the signatures themselves: tests/api/server-tools.test.ts).
+    expect(await toolSigningSecrets(org.org_id)).toEqual([rotated.secret, first.secret]);
+    const audit = await (await getDb()).select().from(auditLog).where(eq(auditLog.orgId, org.org_id));
+    expect(audit.map((a) => a.action)).toContain("tools.signing_secret_rotate");
+    await expect(runAdminCommand(["tools", "signing-secret", "rotate"])).rejects.toMatchObject({
+      message: expect.stringMatching(/^--org is required\nUsage/),
+    });
+    await expect(runAdminCommand(["tools", "signing-secret", "rotate", "--org", "org_missing"])).rejects.toMatchObject({
+      code: "not_found",
     });
   });
 });
