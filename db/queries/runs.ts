@@ -46,9 +46,9 @@ export async function listStaleRuns(tx: DbOrTx, before: Date, { limit = 100, exc
 // The heartbeat and the progress write touch every run of the instance at once, while runs settle
 // one batch after another, each locking its runs (in id order) and then their org's row. Waiting
 // for a run's lock in another order is a deadlock, which PostgreSQL only sees after
-// deadlock_timeout (1 s): the settlement, and every reservation queued behind its org's row, stood
-// still that long. So these two lock what they write in id order and step over a run that is
-// locked: that run is being settled, and nothing it would write matters any more.
+// deadlock_timeout (1 s): the settlement batch, and the streams waiting for its end, stood still
+// that long (bench/README.md, round 11). So these two lock what they write in id order and step
+// over a run that is locked: that run is being settled, and nothing they would write matters any more.
 
 /** The instance running these runs is alive: their leases are renewed (never one the sweeper claimed: its epoch moved). */
 export async function heartbeatRuns(tx: DbOrTx, runIds: string[]) {
