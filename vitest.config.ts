@@ -22,9 +22,14 @@ const SLOW = [
   "tests/reliability/migrate-together.test.ts",
   "tests/reliability/db-faults.test.ts",
 ];
-// db-faults kills PostgreSQL server backends and migrate-together migrates one PostgreSQL database
-// from six processes: they belong to the PostgreSQL run only.
-const POSTGRES_ONLY = ["tests/reliability/db-faults.test.ts", "tests/reliability/migrate-together.test.ts"];
+// db-faults kills PostgreSQL server backends, migrate-together migrates one PostgreSQL database
+// from six processes and lock-order holds a row lock in one transaction while another writes:
+// they belong to the PostgreSQL run only.
+const POSTGRES_ONLY = [
+  "tests/reliability/db-faults.test.ts",
+  "tests/reliability/migrate-together.test.ts",
+  "tests/reliability/lock-order.test.ts",
+];
 const notOnThisDatabase = process.env.DATABASE_URL ? [] : POSTGRES_ONLY;
 
 export default defineConfig({
@@ -52,7 +57,7 @@ export default defineConfig({
           name: "unit",
           setupFiles: ["./tests/setup.ts"],
           include: ["tests/**/*.test.ts", "lib/**/*.test.ts"],
-          exclude: ["tests/e2e/**", "tests/soak/**", "tests/multi/**", ...SLOW],
+          exclude: ["tests/e2e/**", "tests/soak/**", "tests/multi/**", ...SLOW, ...notOnThisDatabase],
           sequence: { groupOrder: 0 },
         },
       },

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { getRun, heartbeatRuns, updateRunsProgress } from "@/db/queries/runs";
+import { getRun, heartbeatRuns } from "@/db/queries/runs";
 import { runs } from "@/db/schema";
 import { registerRun } from "@/lib/runs/active-runs";
 import { reserveRun } from "@/lib/runs/reserve-run";
@@ -54,50 +54,5 @@ describe("run heartbeats", () => {
     expect(await status(young)).toBe("running");
     await sweepOrphanedRuns({ olderThanMs: 0 });
     for (const x of [alive, local, young]) expect(await status(x)).toBe("failed");
-  });
-});
-
-// PGlite has one connection: no two transactions ever wait for each other there.
-describe.runIf(process.env.DATABASE_URL)("the heartbeat and the progress write, beside a settlement (PostgreSQL)", () => {
-  it("step over a run whose row is locked instead of waiting for it (no deadlock with a batch settling in another order)", async () => {
-    const db = await getDb();
-    const settling = await runningRun();
-    const other = await runningRun();
-    await db
-      .update(runs)
-      .set({ heartbeatAt: ago(60_000) })
-      .where(eq(runs.id, other.run.id));
-    let locked!: () => void;
-    let release!: () => void;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const held = new Promise<void>((r) => (release = r));
-    // What a settlement does first: lock its runs' rows.
-    const holder = db.transaction(async (tx) => {
-      await tx.select({ id: runs.id }).from(runs).where(eq(runs.id, settling.run.id)).for("update");
-      locked();
-      await held;
-    });
-    await isLocked;
-    function within(p: Promise<unknown>, what: string) {
-      return Promise.race([p, new Promise<never>((_, no) => setTimeout(() => no(new Error(`${what} waited for the locked run`)), 3000))]);
-    }
-    try {
-      const ids = [settling.run.id, other.run.id].sort().reverse(); // the locked one first or last, as it comes
-      await within(
-        updateRunsProgress(
-          db,
-          ids.map((id) => ({ id, output: "so far", outputTokens: 2, sent: null, stepsDone: 0 })),
-        ),
-        "the progress write",
-      );
-      await within(heartbeatRuns(db, ids), "the heartbeat");
-    } finally {
-      release();
-      await holder;
-    }
-    const row = async (id: string) => (await db.select().from(runs).where(eq(runs.id, id)))[0]!;
-    expect((await row(other.run.id)).output).toBe("so far");
-    expect((await row(other.run.id)).heartbeatAt!.getTime()).toBeGreaterThan(Date.now() - 30_000);
-    expect((await row(settling.run.id)).output).not.toBe("so far");
   });
 });
