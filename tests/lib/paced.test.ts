@@ -23,25 +23,26 @@ function recordingSink() {
   return { sink, writes, done };
 }
 
+/** Paces `text` (one character per chunk) to its end; every character is written once, in order. */
+async function pacedWrites(text: string, pacing: { delayMs: number; maxMs: number }) {
+  const { sink, writes, done } = recordingSink();
+  const p = paced(sink, { ...pacing, chunkSize: 1 });
+  p.text(text, 0);
+  p.end({ kind: "ok" } as never);
+  await done;
+  expect(writes.map((w) => w.text).join("")).toBe(text);
+  return writes;
+}
+
 describe("paced", () => {
   it("writes the chunks at least delayMs apart, never a fraction of a millisecond less", async () => {
-    const { sink, writes, done } = recordingSink();
-    const p = paced(sink, { delayMs: 20, chunkSize: 1, maxMs: 10_000 });
-    p.text("abcdefghij", 0);
-    p.end({ kind: "ok" } as never);
-    await done;
-    expect(writes.map((w) => w.text).join("")).toBe("abcdefghij");
+    const writes = await pacedWrites("abcdefghij", { delayMs: 20, maxMs: 10_000 });
     const gaps = writes.slice(1).map((w, i) => w.at - writes[i]!.at);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(20);
   });
 
   it("sends what is left at once after maxMs", async () => {
-    const { sink, writes, done } = recordingSink();
-    const p = paced(sink, { delayMs: 30, chunkSize: 1, maxMs: 50 });
-    p.text("abcdefgh", 0);
-    p.end({ kind: "ok" } as never);
-    await done;
-    expect(writes.map((w) => w.text).join("")).toBe("abcdefgh");
+    const writes = await pacedWrites("abcdefgh", { delayMs: 30, maxMs: 50 });
     // Two or three waits fit in 50 ms; the rest follows in the same turn.
     expect(writes.at(-1)!.at - writes[0]!.at).toBeLessThan(8 * 30);
   });

@@ -4,26 +4,20 @@ import { getDb } from "@/db";
 import { getRun, heartbeatRuns } from "@/db/queries/runs";
 import { runs } from "@/db/schema";
 import { registerRun } from "@/lib/runs/active-runs";
-import { reserveRun } from "@/lib/runs/reserve-run";
 import { ORPHAN_AFTER_MS, sweepOrphanedRuns } from "@/lib/runs/sweep-orphans";
-import { createFixture, preparePublished } from "../support/fixtures";
+import { reservedRun } from "../support/fixtures";
 
 // A SIGKILLed instance's runs are closed by the survivors once their heartbeat stops, within
 // ORPHAN_AFTER_MS + SWEEP_EVERY_MS — not after the maximum duration (README, Architecture: many instances).
 
-async function runningRun() {
-  const f = await createFixture({ template: "{{story}}" });
-  const run = await reserveRun(await preparePublished(f, { story: "x" }), { source: "api", protocol: "json", apiKeyId: f.keyId });
-  return { f, run };
-}
 const ago = (ms: number) => new Date(Date.now() - ms);
 
 describe("run heartbeats", () => {
   it("a run whose heartbeat stopped is swept; one that beats is not, however old; this process's own runs never are", async () => {
     const db = await getDb();
-    const dead = await runningRun();
-    const alive = await runningRun();
-    const local = await runningRun();
+    const dead = await reservedRun();
+    const alive = await reservedRun();
+    const local = await reservedRun();
     await db
       .update(runs)
       .set({ createdAt: ago(3600_000), heartbeatAt: ago(ORPHAN_AFTER_MS + 1000) })
@@ -49,7 +43,7 @@ describe("run heartbeats", () => {
     expect(await status(alive)).toBe("running");
     expect(await status(local)).toBe("running");
     // Within the bound, a run that has not beaten yet is judged by its start.
-    const young = await runningRun();
+    const young = await reservedRun();
     await sweepOrphanedRuns();
     expect(await status(young)).toBe("running");
     await sweepOrphanedRuns({ olderThanMs: 0 });

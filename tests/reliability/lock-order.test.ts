@@ -3,27 +3,20 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { heartbeatRuns, updateRunsProgress } from "@/db/queries/runs";
 import { runs } from "@/db/schema";
-import { reserveRun } from "@/lib/runs/reserve-run";
-import { createFixture, preparePublished } from "../support/fixtures";
+import { reservedRun } from "../support/fixtures";
 
 // The instance's periodic writes to all its runs (the heartbeat, the progress) beside a settlement
 // batch, which locks its runs in id order and then the org row (db/queries/runs.ts). PostgreSQL only
 // (vitest.config.ts): PGlite has one connection, so no two transactions ever wait for each other there.
 
-async function runningRun() {
-  const f = await createFixture({ template: "{{story}}" });
-  return reserveRun(await preparePublished(f, { story: "x" }), { source: "api", protocol: "json", apiKeyId: f.keyId });
-}
-const ago = (ms: number) => new Date(Date.now() - ms);
-
 describe("the heartbeat and the progress write, beside a settlement", () => {
   it("step over a run whose row is locked instead of waiting for it (no deadlock with a batch settling in another order)", async () => {
     const db = await getDb();
-    const settling = await runningRun();
-    const other = await runningRun();
+    const { run: settling } = await reservedRun();
+    const { run: other } = await reservedRun();
     await db
       .update(runs)
-      .set({ heartbeatAt: ago(60_000) })
+      .set({ heartbeatAt: new Date(Date.now() - 60_000) })
       .where(eq(runs.id, other.id));
     let locked!: () => void;
     let release!: () => void;

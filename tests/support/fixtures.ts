@@ -1,6 +1,7 @@
 import { createApiKey } from "@/lib/auth/api-keys";
 import { createOrg } from "@/lib/orgs/create-org";
 import { loadPublishedVersion, prepareRun } from "@/lib/runs/prepare-run";
+import { reserveRun } from "@/lib/runs/reserve-run";
 import { respondJson } from "@/lib/transports/respond-json";
 import { createWorkflow } from "@/lib/workflows/create-workflow";
 import { moveLabel } from "@/lib/workflows/move-label";
@@ -33,6 +34,13 @@ export const keyPrincipal = (f: Fixture) => ({ keyId: f.keyId, orgId: f.orgId, r
 /** Prepares a run of the fixture's published workflow with these variables, as /run would. */
 export async function preparePublished(f: Fixture, vars: Record<string, unknown>) {
   return prepareRun({ orgId: f.orgId, version: await loadPublishedVersion(f.orgId, f.workflowId), shape: () => ({ vars, history: [] }) });
+}
+
+/** A fresh fixture's run, reserved and left "running" with nothing executing it (what the sweeper and the heartbeat see). */
+export async function reservedRun() {
+  const f = await createFixture({ template: "{{story}}" });
+  const run = await reserveRun(await preparePublished(f, { story: "x" }), { source: "api", protocol: "json", apiKeyId: f.keyId });
+  return { f, run };
 }
 
 /** Runs the fixture's published workflow to completion through the /run pipeline, without HTTP. */

@@ -523,15 +523,8 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions & { port?: numb
       steps[i]!();
       if (deltaStep) deltasSent++;
       i++;
-      const lastDelta = deltaStep && deltasSent === toks.length;
-      const delay =
-        lastDelta && o.finishDelayMs
-          ? o.finishDelayMs
-          : deltaStep
-            ? (o.tokenDelayMs ?? 0)
-            : i === firstDeltaStep
-              ? (o.firstTokenDelayMs ?? 0)
-              : 0;
+      let delay = deltaStep ? (o.tokenDelayMs ?? 0) : i === firstDeltaStep ? (o.firstTokenDelayMs ?? 0) : 0;
+      if (deltaStep && deltasSent === toks.length && o.finishDelayMs) delay = o.finishDelayMs;
       if (delay > 0) timer = setTimeout(tick, delay);
       else setImmediate(tick);
     };
