@@ -32,6 +32,8 @@ export type LoadResult = {
   durationMs: number;
   /** Each `Server-Timing` entry's duration across the answers that carried one (ms). */
   serverTiming?: Record<string, Stats>;
+  /** Open loop: first-token p50 and max of the requests scheduled in each second, in order (where in the run the tail was). */
+  firstTokenBySecond?: { p50: number; max: number }[];
 };
 
 export function stats(xs: number[]): Stats {
@@ -42,7 +44,7 @@ export function stats(xs: number[]): Stats {
   return { p50: r(q(0.5)), p90: r(q(0.9)), p99: r(q(0.99)), mean: r(s.reduce((a, b) => a + b, 0) / s.length), max: r(s.at(-1)!) };
 }
 
-type One = { ok: boolean; status: number; latency: number; ttfb: number; firstToken: number; timing?: Record<string, number> };
+type One = { ok: boolean; status: number; latency: number; ttfb: number; firstToken: number; timing?: Record<string, number>; second?: number };
 
 function parseServerTiming(h: string | string[] | undefined) {
   if (typeof h !== "string") return undefined;
@@ -111,7 +113,17 @@ function summarize(spec: Spec, results: One[], durationMs: number): LoadResult {
     firstTokenMs: stats(ok.map((r) => r.firstToken).filter((x) => !Number.isNaN(x))),
     durationMs: Math.round(durationMs),
     ...(Object.keys(timings).length ? { serverTiming: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, stats(v)])) } : {}),
+    ...(spec.mode === "open" ? { firstTokenBySecond: bySecond(ok) } : {}),
   };
+}
+
+function bySecond(results: One[]) {
+  const seconds: number[][] = [];
+  for (const r of results) if (r.second !== undefined && !Number.isNaN(r.firstToken)) (seconds[r.second] ??= []).push(r.firstToken);
+  return Array.from(seconds, (xs) => {
+    const s = stats(xs ?? []);
+    return { p50: s.p50, max: s.max };
+  });
 }
 
 export async function runLoad(spec: Spec): Promise<LoadResult> {
@@ -139,7 +151,7 @@ export async function runLoad(spec: Spec): Promise<LoadResult> {
       const scheduled = start + (i * 1000) / spec.rate;
       const wait = scheduled - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      return once(agent, spec.target, scheduled);
+      return { ...(await once(agent, spec.target, scheduled)), second: Math.floor(i / spec.rate) };
     }),
   );
   agent.destroy();

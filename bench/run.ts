@@ -345,15 +345,17 @@ function report(r: any) {
       "",
       `## Realistic pace, open loop (50 tokens × 20 ms, 200 ms to first token, ${rate} new streams/s)`,
       "",
-      "| path | completed | first token p50 | p99 | overhead p50 | overhead p99 | overhead p99 − peer's |",
-      "|---|---:|---:|---:|---:|---:|---:|",
+      "| path | completed | first token p50 | p99 | overhead p50 | overhead p99 | overhead p99 − peer's | overhead p50 by second of the schedule |",
+      "|---|---:|---:|---:|---:|---:|---:|---|",
     );
     const d = byKey.upstream!.firstTokenMs;
     const peerP99 = byKey.peer!.firstTokenMs.p99 - d.p99;
     for (const [k, x] of Object.entries(byKey)) {
       const o99 = x.firstTokenMs.p99 - d.p99;
+      // Where in the run the time went: a slow start (cold pools) or a stall reads differently from a steady cost.
+      const bySecond = (x.firstTokenBySecond ?? []).map((s) => Math.round(s.p50 - d.p50)).join(", ");
       lines.push(
-        `| ${k} | ${x.requests - x.errors}/${x.requests} | ${x.firstTokenMs.p50} | ${x.firstTokenMs.p99} | +${(x.firstTokenMs.p50 - d.p50).toFixed(1)} | +${o99.toFixed(1)} | ${k === "upstream" || k === "peer" ? "–" : `${o99 - peerP99 >= 0 ? "+" : ""}${(o99 - peerP99).toFixed(1)}`} |`,
+        `| ${k} | ${x.requests - x.errors}/${x.requests} | ${x.firstTokenMs.p50} | ${x.firstTokenMs.p99} | +${(x.firstTokenMs.p50 - d.p50).toFixed(1)} | +${o99.toFixed(1)} | ${k === "upstream" || k === "peer" ? "–" : `${o99 - peerP99 >= 0 ? "+" : ""}${(o99 - peerP99).toFixed(1)}`} | ${bySecond || "–"} |`,
       );
     }
   }
