@@ -44,7 +44,15 @@ export function stats(xs: number[]): Stats {
   return { p50: r(q(0.5)), p90: r(q(0.9)), p99: r(q(0.99)), mean: r(s.reduce((a, b) => a + b, 0) / s.length), max: r(s.at(-1)!) };
 }
 
-type One = { ok: boolean; status: number; latency: number; ttfb: number; firstToken: number; timing?: Record<string, number>; second?: number };
+type One = {
+  ok: boolean;
+  status: number;
+  latency: number;
+  ttfb: number;
+  firstToken: number;
+  timing?: Record<string, number>;
+  second?: number;
+};
 
 function parseServerTiming(h: string | string[] | undefined) {
   if (typeof h !== "string") return undefined;
