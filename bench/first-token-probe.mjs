@@ -36,7 +36,9 @@ http.request = function () {
   const req = request.apply(this, arguments);
   const row = als.getStore();
   if (row) {
-    // Chunk arrival times up to the first body write are all the analysis needs.
+    // Chunk arrival times up to the first body write are all the analysis needs. The listener puts the
+    // response in flowing mode, as the providers' fetch (lib/llm/http-fetch.ts) does anyway; a caller
+    // reading a response in paused mode would see it change (the bench's stream path has none).
     const call = { sent: performance.now(), chunks: [] };
     row.calls.push(call);
     req.on("response", (res) => {
