@@ -7,7 +7,7 @@
 // AB_CONNECTIONS (50), AB_OPEN_COUNT (300; 0 skips the realistic-pace rounds), AB_OPEN_RATE (100).
 import { loadavg } from "node:os";
 import { runLoad, type LoadResult, type Target } from "./load";
-import { directTarget, mb, ROOT, serverCpu, serverRss, startFlowgate, startUpstream } from "./servers";
+import { REALISTIC_PACE, ROOT, directTarget, mb, serverCpu, serverRss, startFlowgate, startUpstream } from "./servers";
 
 const SIDES = { A: process.env.AB_BASE_DIR ?? ROOT, B: process.env.AB_B_DIR ?? ROOT };
 const ARGS = { A: (process.env.AB_ARGS_A ?? "").split(" ").filter(Boolean), B: (process.env.AB_ARGS_B ?? "").split(" ").filter(Boolean) };
@@ -95,7 +95,7 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
   if (OPEN > 0) {
-    await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
+    await control(REALISTIC_PACE);
     for (const side of order) {
       for (const key of ["direct", "text"]) {
         const t = key === "direct" ? direct : targets[side].text!;

@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { runLoad, stats } from "./load";
-import { ROOT, startFlowgate, startUpstream } from "./servers";
+import { REALISTIC_PACE, ROOT, startFlowgate, startUpstream } from "./servers";
 
 const [target = "text", rate = "100", count = "1000"] = process.argv.slice(2);
-const FIRST_TOKEN_DELAY_MS = 200;
+const FIRST_TOKEN_DELAY_MS = REALISTIC_PACE.firstTokenDelayMs;
 
 type Row = {
   url: string;
@@ -44,7 +44,7 @@ const collect = async () => {
 await control({ tokens: 20, tokenDelayMs: 0, firstTokenDelayMs: 0 });
 await runLoad({ mode: "closed", target: t, connections: 4, durationMs: 1000, warmupMs: 0 });
 await collect();
-await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS });
+await control(REALISTIC_PACE);
 const r = await runLoad({ mode: "open", target: t, rate: Number(rate), count: Number(count) });
 const rows = (await collect()).filter((row) => row.url.includes("/stream") && row.firstWrite !== undefined && row.calls.length);
 await fg.stop();

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { runLoad } from "./load";
-import { mb, ROOT, serverRss, startFlowgate, startUpstream } from "./servers";
+import { REALISTIC_PACE, ROOT, mb, serverRss, startFlowgate, startUpstream } from "./servers";
 
 const [seconds = "4", openCount = "600"] = process.argv.slice(2);
 const heapMb = process.env.BENCH_HEAP_MB ? Number(process.env.BENCH_HEAP_MB) : undefined;
@@ -40,7 +40,7 @@ for (const key of ["run", "text", "sse", "ui"] as const) {
   console.error(`${key} c50: ${r.rps} req/s, errors ${r.errors}`);
 }
 await snap("after closed loop");
-await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
+await control(REALISTIC_PACE);
 for (const rate of [100, 200]) {
   const r = await runLoad({ mode: "open", target: fg.targets.text, rate, count: Number(openCount) });
   console.error(`open ${rate}/s: ${r.requests - r.errors}/${r.requests}, first token p99 ${r.firstTokenMs.p99} ms`);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { runLoad } from "./load";
-import { ROOT, startFlowgate, startUpstream } from "./servers";
+import { REALISTIC_PACE, ROOT, startFlowgate, startUpstream } from "./servers";
 
 const [target = "text", conns = "50", ms = "8000"] = process.argv.slice(2);
 
@@ -26,7 +26,7 @@ await runLoad({ mode: "closed", target: t, connections: 4, durationMs: 1000, war
 if (alloc) fg.server.kill("SIGUSR2");
 let requests = 0;
 if (conns === "open") {
-  await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
+  await control(REALISTIC_PACE);
   const r = await runLoad({ mode: "open", target: t, rate: 100, count: Number(ms) });
   requests = r.requests;
   console.log(

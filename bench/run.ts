@@ -9,7 +9,18 @@ import { promisify } from "node:util";
 import { buildIfStale } from "../scripts/build-if-stale";
 import type { LoadResult, Spec, Stats, Target } from "./load";
 import { startPeer } from "./peer";
-import { chatBody, directTarget, mb, ROOT, serverCpu, serverRss, serverRssByProcess, startFlowgate, startUpstream } from "./servers";
+import {
+  REALISTIC_PACE,
+  ROOT,
+  chatBody,
+  directTarget,
+  mb,
+  serverCpu,
+  serverRss,
+  serverRssByProcess,
+  startFlowgate,
+  startUpstream,
+} from "./servers";
 
 const exec = promisify(execFile);
 const DURATION = Number(process.env.BENCH_DURATION_MS ?? 4000);
@@ -96,7 +107,7 @@ async function main() {
   const mem200 = await sampleRss(() => load({ mode: "open", target: targets.text!, rate: 2000, count: 200 }));
 
   // Realistic pace, open loop: 50 tokens at 20 ms/token, 200 ms to first token, 100 and 200 new streams/s.
-  await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
+  await control(REALISTIC_PACE);
   const count = Number(process.env.BENCH_OPEN_COUNT ?? 1000);
   const open: Record<string, Record<string, LoadResult>> = {};
   for (const rate of OPEN_RATES) {
@@ -175,7 +186,7 @@ async function measureMachine(upstream: string, control: (o: object) => Promise<
       );
     }
   }
-  await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
+  await control(REALISTIC_PACE);
   const count = Number(process.env.BENCH_OPEN_COUNT ?? 1000);
   const open: Record<string, Record<string, LoadResult>> = {};
   for (const rate of OPEN_RATES) {

@@ -11,13 +11,13 @@
 // Knobs: SDK_COST_STREAMS (1000 per round), SDK_COST_ROUNDS (2).
 import { createOpenAI } from "@ai-sdk/openai";
 import { httpFetch } from "../lib/llm/http-fetch";
-import { startUpstream } from "./servers";
+import { REALISTIC_PACE, startUpstream } from "./servers";
 
 const N = Number(process.env.SDK_COST_STREAMS ?? 1000);
 const ROUNDS = Number(process.env.SDK_COST_ROUNDS ?? 2);
 const RATE = 100;
 const { url, control } = await startUpstream();
-await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
+await control(REALISTIC_PACE);
 const model = createOpenAI({ baseURL: url, apiKey: "bench" }).chat("m");
 const nodeModel = createOpenAI({ baseURL: url, apiKey: "bench", fetch: httpFetch }).chat("m");
 const body = JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] });

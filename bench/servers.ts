@@ -171,6 +171,9 @@ export async function startFlowgate(opts: {
 }
 
 /** The upstream itself as a target: the limit every path is measured against. */
+/** The realistic pace (issue 26): 200 ms to the first token, then 50 tokens 20 ms apart — what every tool's open loop runs. */
+export const REALISTIC_PACE = { tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 } as const;
+
 export const chatBody = JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] });
 export const directTarget = (upstream: string, name = "upstream direct") => ({
   name,

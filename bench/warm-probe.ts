@@ -1,12 +1,12 @@
 // Does a server's realistic-pace first token degrade with the runs it has served, and does a restart
 // on the same database reset it? `WP_DIR=<built checkout> WP_DATABASE_URL=… npx tsx bench/warm-probe.ts`
 import { runLoad } from "./load";
-import { directTarget, startFlowgate, startUpstream } from "./servers";
+import { REALISTIC_PACE, directTarget, startFlowgate, startUpstream } from "./servers";
 const dir = process.env.WP_DIR!,
   db = process.env.WP_DATABASE_URL;
 const { url, control } = await startUpstream();
 const realistic = async (fg: Awaited<ReturnType<typeof startFlowgate>>, label: string) => {
-  await control({ tokens: 50, tokenDelayMs: 20, firstTokenDelayMs: 200 });
+  await control(REALISTIC_PACE);
   const d = await runLoad({ mode: "open", target: directTarget(url), rate: Number(process.env.WP_RATE ?? 80), count: 400 });
   const t = await runLoad({ mode: "open", target: fg.targets.text, rate: Number(process.env.WP_RATE ?? 80), count: 400 });
   console.log(
