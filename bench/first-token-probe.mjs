@@ -42,7 +42,6 @@ http.request = function () {
     const call = { sent: performance.now(), chunks: [] };
     row.calls.push(call);
     req.on("response", (res) => {
-      call.headers = performance.now();
       res.on("data", () => {
         if (row.firstWrite === undefined) call.chunks.push(performance.now());
       });

@@ -19,7 +19,7 @@ type Row = {
   arrived: number;
   firstWrite?: number;
   serverTiming?: string;
-  calls: { sent: number; headers?: number; chunks: number[] }[];
+  calls: { sent: number; chunks: number[] }[];
 };
 
 await buildIfStale(ROOT);
