@@ -8,6 +8,7 @@ const SLOW = [
   "tests/lib/admin-cli.test.ts", // the operator CLI and the first-run seed, each a child process
   "tests/lib/process-singleton.test.ts",
   "tests/lib/trusted-proxy.test.ts",
+  "tests/lib/direct-routes.test.ts",
   "tests/api/providers-boot.test.ts",
   "tests/api/openapi-reference.test.ts", // curl, bash and python3 run the reference's snippets
   "tests/api/stream-curl.test.ts",

@@ -85,6 +85,12 @@ const schema = z.object({
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(99).default(0),
   /** Credits a new organization starts with. */
   SIGNUP_CREDITS: z.coerce.number().int().nonnegative().default(10_000),
+  /**
+   * 1: the hot endpoints (POST /api/v1/run/{id}/stream) are served by `npm start`'s preload
+   * without Next's request routing (scripts/direct-routes.mjs, lib/api/direct-routes.ts); 0: every
+   * request goes through Next. Read by that preload itself; here for validation.
+   */
+  FLOWGATE_DIRECT_ROUTES: z.enum(["0", "1"]).default("1"),
   /** Serves /api/bench/* reference routes (benchmarks only). */
   FLOWGATE_BENCH_ROUTES: z.stringbool().default(false),
   /**

@@ -8,9 +8,10 @@
 // proxy, a client's header is ignored), else the address that many hops to the left of it in the
 // chain each proxy appends to. Everything downstream (better-auth, our code) reads that header.
 //
-// Plain JavaScript with no imports of ours: it runs before Next, outside its bundling. Like
+// Plain JavaScript with no imports of ours but its sibling: it runs before Next, outside its bundling. Like
 // drizzle.config.ts it reads process.env itself (lib/env.ts validates the same variable for the app).
 import http from "node:http";
+import { serveDirectly } from "./direct-routes.mjs";
 
 const raw = process.env.TRUSTED_PROXY_HOPS ?? "0";
 if (!/^\d{1,2}$/.test(raw)) throw new Error(`TRUSTED_PROXY_HOPS must be a whole number of proxies (0-99), got ${JSON.stringify(raw)}`);
@@ -44,6 +45,8 @@ http.Server.prototype.emit = function (event, ...args) {
     else delete req.headers["x-forwarded-for"];
     // Nothing may read a client-chosen address from these either.
     delete req.headers["x-real-ip"];
+    // The hot endpoints' handlers, without Next's routing: here, once the address is settled.
+    if (serveDirectly(req, args[1])) return true;
   }
   return emit.call(this, event, ...args);
 };

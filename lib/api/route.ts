@@ -10,6 +10,7 @@ import { takeHeadroom } from "@/lib/ratelimit/headroom";
 import { authenticate, CORS_HEADERS, enforceRateLimit, rateLimitId, restrictCors, type AuthMode } from "./authenticate";
 import { enforceEndUserRateLimit } from "./end-user-rate-limit";
 import { readJsonObject } from "./body";
+import { offerDirectly } from "./direct-routes";
 import { queryOf } from "./query";
 import { errorResponse, type EnvelopeName } from "./respond";
 import type { RouteDoc } from "./route-doc";
@@ -112,6 +113,12 @@ export type RouteSpec<A extends AuthMode, Path extends string, Q, B, R, T> = Nee
   overlapsRateLimit?: true;
   /** Honour `Idempotency-Key` (API keys only): repeats replay the first answer. */
   idempotent?: IdempotencySpec<A, Path, Q>;
+  /**
+   * Served by the server process's preload without Next's request routing, once Next has loaded
+   * the route file (lib/api/direct-routes.ts): for the hot endpoints only, whose callers pay
+   * Next's per-request routing on every run (bench/README.md, round 13).
+   */
+  direct?: true;
   /** Omitted for routes outside the public API (the dashboard's playground). */
   doc?: RouteDoc;
 };
@@ -242,6 +249,7 @@ export function apiRoute<
       return errorResponse(err, requestId, headers, spec.errors, spec.seed);
     }
   };
+  if (spec.direct) offerDirectly(spec.method, spec.path, route);
   return Object.assign(route, { spec: spec as ApiRoute["spec"] });
 }
 

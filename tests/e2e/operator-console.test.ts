@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import AxeBuilder from "@axe-core/playwright";
+import { formatFindings, wcagViolations } from "../support/axe";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startNextServer, type NextServer } from "../support/next-server";
@@ -75,11 +75,8 @@ async function signUpWithOrg(ctx: BrowserContext, { name, email, org }: { name: 
 
 /** axe-core's WCAG 2 A and AA rules on the page as it is now: no violations. */
 async function expectAccessible(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
-  expect(
-    violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-    page.url(),
-  ).toEqual([]);
+  const findings = await wcagViolations(page, page.url());
+  expect(findings, formatFindings(findings)).toEqual([]);
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

@@ -8,6 +8,9 @@ export type AxeFinding = { page: string; rule: string; impact: string | null; he
 
 /** The page's WCAG 2 A/AA violations, one entry per rule, each with the elements that fail it. */
 export async function wcagViolations(page: Page, label = new URL(page.url()).pathname): Promise<AxeFinding[]> {
+  // After a server action the router refreshes the page and Next streams its metadata in again:
+  // axe once ran in that window and found no <title>. A page that never gets one still fails here.
+  await page.waitForFunction(() => document.title !== "", undefined, { timeout: 10_000 });
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
   return result.violations.map((v) => ({
     page: label,

@@ -58,6 +58,7 @@ export const streamWorkflow = apiRoute(
     prefetch: publishedVersionOf,
     endUserRateLimit: ({ params, body }) => ({ workflowId: params.workflow_id, user: body.user }),
     overlapsRateLimit: true,
+    direct: true,
     idempotent: {
       run: {
         // A repeat gets the run's output again in the protocol it asks for: live while the run goes on.

@@ -1,0 +1,111 @@
+// Called by the server process's preload (scripts/trusted-proxy.mjs, after it has settled the
+// client address) for every request: one the app has offered a direct route for
+// (lib/api/direct-routes.ts: the hot endpoints) is handed to that route handler here, without
+// Next's request routing, which costs about as much CPU per request as the run pipeline itself
+// (bench/README.md, round 13). Everything else, and everything while FLOWGATE_DIRECT_ROUTES=0, goes
+// on to Next.
+//
+// What Next does around a route handler, done here the same way (next/dist/server: NextRequestAdapter,
+// pipeToNodeResponse): the Request's URL is the server's own origin, not the client's Host; its body is
+// the request stream; its signal aborts when the response closes before it has finished (the
+// client went away); the Response's headers go out at once, then its body with backpressure, and a
+// client that goes away cancels it. The one header next.config.ts adds to /api/** is added here too.
+// Not done here: compression. A stream's chunks are a token each, and a compressed stream costs a
+// flush per chunk; proxies buffer compressed event streams.
+//
+// Plain JavaScript with no imports of ours: it runs outside Next's bundling (like trusted-proxy.mjs).
+const REGISTRY = Symbol.for("flowgate.directRoutes");
+const raw = process.env.FLOWGATE_DIRECT_ROUTES ?? "1";
+if (raw !== "0" && raw !== "1") throw new Error(`FLOWGATE_DIRECT_ROUTES must be 0 or 1, got ${JSON.stringify(raw)}`);
+const enabled = raw === "1";
+
+/**
+ * Serves `req` through its direct route when there is one; false leaves it to Next.
+ * @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res
+ */
+export function serveDirectly(req, res) {
+  const routes = enabled ? globalThis[REGISTRY] : undefined;
+  if (!routes) return false;
+  const url = req.url ?? "";
+  for (const route of routes) {
+    if (route.method !== req.method) continue;
+    const m = route.pattern.exec(url);
+    if (!m) continue;
+    let request;
+    try {
+      request = toRequest(req, res, url);
+    } catch {
+      return false; // a header the fetch API refuses: Next answers it as it always has
+    }
+    const params = Object.fromEntries(route.params.map((name, i) => [name, m[i + 1]]));
+    void respond(route.handler, request, params, res);
+    return true;
+  }
+  return false;
+}
+
+/** @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res @param {string} url */
+function toRequest(req, res, url) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  const abort = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const https = req.socket.encrypted || String(req.headers["x-forwarded-proto"] ?? "").includes("https");
+  const origin = `${https ? "https" : "http"}://localhost:${req.socket.localPort}`;
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(origin + url, {
+    method: req.method,
+    headers,
+    signal: abort.signal,
+    ...(hasBody ? { body: req, duplex: "half" } : {}),
+  });
+}
+
+/** @param {(r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>} handler @param {Request} request @param {Record<string, string>} params @param {import("node:http").ServerResponse} res */
+async function respond(handler, request, params, res) {
+  let response;
+  try {
+    response = await handler(request, { params: Promise.resolve(params) });
+  } catch (e) {
+    // The route layer answers every error itself (lib/api/route.ts); this is Next's answer to one that escaped it.
+    console.error(e);
+    if (!res.headersSent) res.statusCode = 500;
+    res.end();
+    return;
+  }
+  if (res.destroyed) {
+    await response.body?.cancel().catch(() => {});
+    return;
+  }
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) res.setHeader("set-cookie", cookies);
+  if (!res.hasHeader("x-content-type-options")) res.setHeader("x-content-type-options", "nosniff");
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  const gone = new Promise((resolve) => res.once("close", resolve));
+  void gone.then(() => reader.cancel().catch(() => {}));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) return;
+      if (!res.write(value)) await Promise.race([new Promise((resolve) => res.once("drain", resolve)), gone]);
+    }
+    res.end();
+  } catch {
+    // The handler's stream failed midway: the client sees the response cut, as Next cuts it.
+    res.destroy();
+  }
+}
