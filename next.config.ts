@@ -20,6 +20,10 @@ const nextConfig: NextConfig = {
     "@opentelemetry/resources",
     "@opentelemetry/sdk-trace",
   ],
+  // npm start's preload (scripts/next-start.ts), for the standalone server too: `node --import
+  // ./scripts/trusted-proxy.mjs server.js` (docs/deploy.md) settles the client address and serves
+  // the direct routes (scripts/direct-routes.mjs). Not imported by the app, so traced by name.
+  outputFileTracingIncludes: { "/api/**": ["./scripts/trusted-proxy.mjs", "./scripts/direct-routes.mjs"] },
   poweredByHeader: false,
   // Type checking is CI's job (`npm run typecheck` in .ci/run), not the start path's: `npm start`
   // on a fresh clone builds first, and the build's own check was a quarter of that wait.

@@ -12,14 +12,18 @@ const als = new AsyncLocalStorage();
 const rows = [];
 const ROW = Symbol("first-token row");
 
-const emit = http.Server.prototype.emit;
-http.Server.prototype.emit = function (event, req, res) {
-  if (event !== "request") return emit.apply(this, arguments);
-  const row = { url: req.url, arrived: performance.now(), calls: [] };
-  rows.push(row);
-  res[ROW] = row;
-  return als.run(row, () => emit.apply(this, arguments));
-};
+// Outermost, once every preload has run: npm start's own (scripts/trusted-proxy.mjs) answers the
+// direct routes without calling the emit it wrapped, so a patch beneath it would miss those requests.
+setImmediate(() => {
+  const emit = http.Server.prototype.emit;
+  http.Server.prototype.emit = function (event, req, res) {
+    if (event !== "request") return emit.apply(this, arguments);
+    const row = { url: req.url, arrived: performance.now(), calls: [] };
+    rows.push(row);
+    res[ROW] = row;
+    return als.run(row, () => emit.apply(this, arguments));
+  };
+});
 
 const write = http.ServerResponse.prototype.write;
 http.ServerResponse.prototype.write = function (chunk) {
