@@ -58,9 +58,9 @@ const handlerBeforeCall = (h = "") =>
 const segments: Record<string, number[]> = {
   "arrival → model call sent": [],
   "  of which Flowgate's handler (auth, rate limit, prepare)": [],
-  "  of which the rest (Next's routing before the handler, the body read)": [],
+  "  of which the rest (the routing before the handler: the direct route's, or Next's for the first request; the body read)": [],
   "model call sent → chunk with the first token, beyond the model's 200 ms (the upstream, and this event loop's lag)": [],
-  "that chunk → first body byte written (parse, engine, protocol, Next's response)": [],
+  "that chunk → first body byte written (parse, engine, protocol, the response)": [],
   "arrival → first body byte written, beyond the model's 200 ms": [],
 };
 const seg = Object.values(segments);

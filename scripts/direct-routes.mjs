@@ -18,6 +18,7 @@ const REGISTRY = Symbol.for("flowgate.directRoutes");
 const raw = process.env.FLOWGATE_DIRECT_ROUTES ?? "1";
 if (raw !== "0" && raw !== "1") throw new Error(`FLOWGATE_DIRECT_ROUTES must be 0 or 1, got ${JSON.stringify(raw)}`);
 const enabled = raw === "1";
+const PENDING = Symbol("pending");
 
 /**
  * Serves `req` through its direct route when there is one; false leaves it to Next.
@@ -92,16 +93,30 @@ async function respond(handler, request, params, res) {
     res.end();
     return;
   }
-  res.flushHeaders();
   const reader = response.body.getReader();
   const gone = new Promise((resolve) => res.once("close", resolve));
   void gone.then(() => reader.cancel().catch(() => {}));
   try {
+    // The head goes out with the chunks the body already holds (a stream is returned at its first
+    // token, lib/transports/respond-stream.ts): one write and one packet for the head, SSE's start
+    // event and the first token, instead of three. A body with nothing yet gets the head at once,
+    // as Next sends it, so that the client has the status and headers while it waits.
+    // (At most 64 KB of them: a body that is always ready is written with backpressure below.)
+    let next = reader.read();
+    const ready = [];
+    let size = 0;
+    for (let r; size < 65_536 && (r = await Promise.race([next, PENDING])) !== PENDING && !r.done; next = reader.read()) {
+      ready.push(r.value);
+      size += r.value.byteLength;
+    }
+    if (ready.length) res.write(ready.length === 1 ? ready[0] : Buffer.concat(ready));
+    else res.flushHeaders();
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await next;
       if (done) break;
       if (res.destroyed) return;
       if (!res.write(value)) await Promise.race([new Promise((resolve) => res.once("drain", resolve)), gone]);
+      next = reader.read();
     }
     res.end();
   } catch {

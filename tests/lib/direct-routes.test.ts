@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { directPattern } from "@/lib/api/direct-routes";
@@ -125,6 +126,29 @@ describe("direct routes (scripts/direct-routes.mjs)", () => {
     res.resume();
     await new Promise((r) => res.once("end", r));
     expect(received).toBe(1600 * 65_536);
+  });
+
+  it("the head waits for no body, and goes out with the first chunk when that is already there", async () => {
+    const port = await start();
+    // What the first read of a raw socket sees.
+    const firstRead = (p: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, "127.0.0.1", () =>
+          socket.write(`POST ${p} HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`),
+        );
+        socket.once("data", (d) => {
+          resolve(String(d));
+          socket.destroy();
+        });
+        socket.once("error", reject);
+      });
+    // A chunk every 20 ms: the status and headers come at once, before any of them.
+    const slow = await firstRead("/api/v1/run/wf_1/stream?mode=slow");
+    expect(slow).toMatch(/^HTTP\/1\.1 200 /);
+    expect(slow).not.toContain("tok");
+    // A body that is there already: head and body in one write.
+    const ready = await firstRead("/api/v1/run/wf_1/stream");
+    expect(ready).toMatch(/^HTTP\/1\.1 201 [^]*\r\n\r\n[^]*"params":\{"workflow_id":"wf_1"\}/);
   });
 
   it("a handler that throws gets Next's answer, a bare 500, and the server goes on", async () => {
