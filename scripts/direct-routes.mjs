@@ -1,8 +1,7 @@
 // Called by the server process's preload (scripts/trusted-proxy.mjs, after it has settled the
 // client address) for every request: one the app has offered a direct route for
 // (lib/api/direct-routes.ts: the hot endpoints) is handed to that route handler here, without
-// Next's request routing, which costs about as much CPU per request as the run pipeline itself
-// (bench/README.md, round 13). Everything else, and everything while FLOWGATE_DIRECT_ROUTES=0, goes
+// Next's request routing, which was a third of a stream request's CPU (bench/README.md, round 13). Everything else, and everything while FLOWGATE_DIRECT_ROUTES=0, goes
 // on to Next.
 //
 // What Next does around a route handler, done here the same way (next/dist/server: NextRequestAdapter,

@@ -1,9 +1,9 @@
 // The hot endpoints, offered to the server process's preload (scripts/direct-routes.mjs), which
 // calls them for matching requests without Next's request routing. Next's router server, base
-// server and route module cost about as much CPU per request as the whole run pipeline, and about
-// the peer's whole first-token overhead (bench/README.md, rounds 12 and 13). A route opts in with
-// `direct: true` in its spec (lib/api/route.ts); it is offered when Next first loads its route file,
-// so that request and any before the preload exists (a standalone server.js) go through Next as before.
+// server and route module were a third of a stream request's CPU, and as long as the peer's whole
+// first-token overhead (bench/README.md, rounds 12 and 13). A route opts in with `direct: true` in
+// its spec (lib/api/route.ts); it is offered when Next first loads its route file, so that request,
+// and every request of a server started without the preload, go through Next as before.
 // Kept on globalThis under a registry symbol, like lib/process-singleton.ts: the preload is outside
 // every bundle. A leaf: no imports of ours.
 
