@@ -38,7 +38,11 @@ export function serveDirectly(req, res) {
       return false; // a header the fetch API refuses: Next answers it as it always has
     }
     const params = Object.fromEntries(route.params.map((name, i) => [name, m[i + 1]]));
-    void respond(route.handler, request, params, res);
+    // Whatever escapes (a header value Node refuses) ends this response, never the process.
+    respond(route.handler, request, params, res).catch((e) => {
+      console.error(e);
+      res.destroy();
+    });
     return true;
   }
   return false;

@@ -156,6 +156,12 @@ describe("direct routes (scripts/direct-routes.mjs)", () => {
     expect((await request(port, "POST", "/api/v1/run/wf_1/stream?mode=throw", { body: "{}" })).status).toBe(500);
     expect((await request(port, "POST", "/api/v1/run/wf_2/stream", { body: "{}" })).status).toBe(201);
   });
+
+  it("a response Node cannot send ends that connection, not the process", async () => {
+    const port = await start();
+    await expect(request(port, "POST", "/api/v1/run/wf_1/stream?mode=unsendable", { body: "{}" })).rejects.toThrow(/socket hang up/);
+    expect((await request(port, "POST", "/api/v1/run/wf_2/stream", { body: "{}" })).status).toBe(201);
+  });
 });
 
 describe("directPattern", () => {

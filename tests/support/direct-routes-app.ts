@@ -14,6 +14,8 @@ offerDirectly("POST", "/api/v1/run/{workflow_id}/stream", async (req, ctx) => {
   seen.push(entry);
   req.signal.addEventListener("abort", () => (entry.aborted = true));
   if (mode === "throw") throw new Error("escaped the route layer");
+  // Status 0: Node refuses to write it.
+  if (mode === "unsendable") return Response.error();
   if (mode === "slow") {
     // A chunk every 20 ms until cancelled: a run whose client goes away.
     let timer: NodeJS.Timeout;
