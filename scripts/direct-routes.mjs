@@ -1,16 +1,17 @@
 // Called by the server process's preload (scripts/trusted-proxy.mjs, after it has settled the
 // client address) for every request: one the app has offered a direct route for
 // (lib/api/direct-routes.ts: the hot endpoints) is handed to that route handler here, without
-// Next's request routing, which was a third of a stream request's CPU (bench/README.md, round 13). Everything else, and everything while FLOWGATE_DIRECT_ROUTES=0, goes
-// on to Next.
+// Next's request routing, which was a third of a stream request's CPU (bench/README.md, round 13).
+// Everything else, and everything while FLOWGATE_DIRECT_ROUTES=0, goes on to Next.
 //
-// What Next does around a route handler, done here the same way (next/dist/server: NextRequestAdapter,
-// pipeToNodeResponse): the Request's URL is the server's own origin, not the client's Host; its body is
-// the request stream; its signal aborts when the response closes before it has finished (the
-// client went away); the Response's headers go out at once, then its body with backpressure, and a
+// What Next does around a route handler, done here the same way (next/dist/server:
+// NextRequestAdapter, pipeToNodeResponse): the Request's URL is the server's own origin, not the
+// client's Host; its body is the request stream; its signal aborts when the response closes before
+// it has finished (the client went away); the Response's body goes out with backpressure, and a
 // client that goes away cancels it. The one header next.config.ts adds to /api/** is added here too.
-// Not done here: compression. A stream's chunks are a token each, and a compressed stream costs a
-// flush per chunk; proxies buffer compressed event streams.
+// Done differently: no compression (a stream's chunks are a token each, a compressed stream costs a
+// flush per chunk, and proxies buffer compressed event streams); and the head leaves with the
+// chunks the body already holds rather than on its own (respond, below).
 //
 // Plain JavaScript with no imports of ours: it runs outside Next's bundling (like trusted-proxy.mjs).
 const REGISTRY = Symbol.for("flowgate.directRoutes");

@@ -8,8 +8,9 @@
 // proxy, a client's header is ignored), else the address that many hops to the left of it in the
 // chain each proxy appends to. Everything downstream (better-auth, our code) reads that header.
 //
-// Plain JavaScript with no imports of ours but its sibling: it runs before Next, outside its bundling. Like
-// drizzle.config.ts it reads process.env itself (lib/env.ts validates the same variable for the app).
+// Plain JavaScript with no imports of ours but its sibling: it runs before Next, outside its
+// bundling. Like drizzle.config.ts it reads process.env itself (lib/env.ts validates the same
+// variable for the app).
 import http from "node:http";
 import { serveDirectly } from "./direct-routes.mjs";
 
