@@ -5,7 +5,8 @@ import { pathToFileURL } from "node:url";
 /**
  * The arguments of `node` for `next start` in `root`: with the client-address preload
  * (scripts/trusted-proxy.mjs), so the app only sees X-Forwarded-For from trusted proxies, a
- * bounded young generation, and `gc` exposed for the collection after a burst (lib/server/idle-gc.ts). `nodeArgs` (profilers, a heap cap) come after ours and win.
+ * young generation kept between 16 and 32 MB, an old generation that may double between full
+ * collections (heapFlags below), and `gc` exposed for the collection after a burst (lib/server/idle-gc.ts). `nodeArgs` (profilers, a heap cap) come after ours and win.
  */
 export function nextStartArgs(root: string, args: string[], nodeArgs: string[] = []): string[] {
   return [...nextNodeArgs(root, nodeArgs), nextBin(root), "start", ...args];
@@ -13,7 +14,7 @@ export function nextStartArgs(root: string, args: string[], nodeArgs: string[] =
 
 /** The node flags of a server process (see nextStartArgs). */
 export function nextNodeArgs(root: string, nodeArgs: string[] = []): string[] {
-  return [...youngGeneration(), "--expose-gc", ...nodeArgs, "--import", pathToFileURL(path.join(root, "scripts/trusted-proxy.mjs")).href];
+  return [...heapFlags(), "--expose-gc", ...nodeArgs, "--import", pathToFileURL(path.join(root, "scripts/trusted-proxy.mjs")).href];
 }
 
 export const nextBin = (root: string) => path.join(root, "node_modules/next/dist/bin/next");
@@ -40,12 +41,23 @@ export function workerCount(env: Record<string, string | undefined> = process.en
   return n;
 }
 
-// V8 sizes the young generation from the host's memory, not from the heap cap: 2 × 64 MB on a
-// 24 GB host. Under a cap such as --max-old-space-size=192 the old space then never has room to
-// take a scavenge's survivors, so every collection becomes a full mark-compact (454 of them in a
-// minute of bench load, realistic-pace p99 20–35 s). 32 MB keeps that cap workable
-// at no measurable server CPU per request in bench/ab.ts (bench/README.md, round 3). An operator's
-// own NODE_OPTIONS choice wins.
-function youngGeneration() {
-  return /--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? "") ? [] : ["--max-semi-space-size=32"];
+// The V8 heap of a server process (bench/README.md, rounds 3 and 14). An operator's own
+// NODE_OPTIONS choice of the young generation wins.
+// - A 32 MB young generation at most: V8 sizes it from the host's memory (2 × 64 MB on a 24 GB
+//   host), and under a cap such as --max-old-space-size=192 the old space then never has room for
+//   a scavenge's survivors, so every collection becomes a full mark-compact (round 3).
+// - 16 MB at least: while a server idles, V8's memory reducer shrinks it to 1 MB, and the next
+//   burst's first second then scavenges every few milliseconds, promoting its requests' state to
+//   the old space (round 14: 530 scavenges against 234 over six rounds).
+// - The old space may grow to twice what the last full collection kept before the next one
+//   (V8's own factor here was ~1.45, and after an idle spell ~1.1): about 6 MB of stream state is
+//   promoted per second at 100 streams/s, and each full collection took the loop for up to 80 ms
+//   (its marking steps, then the pause) while its helper threads take the other core. Half as many
+//   of them moved the realistic-pace first-token p99 from +21.5 to +8.4 ms (round 14). The memory
+//   comes back when the server idles (lib/server/idle-gc.ts) or reaches a heap cap.
+function heapFlags() {
+  const young = /--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? "")
+    ? []
+    : ["--min-semi-space-size=16", "--max-semi-space-size=32"];
+  return [...young, "--heap-growing-percent=100"];
 }
