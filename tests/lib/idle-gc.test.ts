@@ -41,7 +41,7 @@ describe("idle collection", () => {
     expect(idleCollections()).toBe(before + 1);
   });
 
-  it("does not collect again while the heap has not grown by half since the last collection", async () => {
+  it("does not collect again while the heap has not grown by a quarter since the last collection", async () => {
     gc.mockClear();
     // The previous test's collection left the heap at about what it is now.
     registerRun("run_idle_d", "org_x", () => {}).done();
