@@ -1,5 +1,6 @@
 // `npx tsx bench/stalls.ts FROM TO [dir]`: the events bench/stall-probe.mjs recorded between two
-// wall-clock times (ISO, or HH:MM:SS.mmm of today in UTC), every process's in one timeline.
+// wall-clock times (ISO, or HH:MM:SS.mmm of today in UTC), every process's in one timeline;
+// scavenges are left out (a few milliseconds each, several a second: they would bury the rest).
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 

@@ -6,7 +6,8 @@ import { pathToFileURL } from "node:url";
  * The arguments of `node` for `next start` in `root`: with the client-address preload
  * (scripts/trusted-proxy.mjs), so the app only sees X-Forwarded-For from trusted proxies, a
  * young generation kept between 16 and 32 MB, an old generation that may double between full
- * collections (heapFlags below), and `gc` exposed for the collection after a burst (lib/server/idle-gc.ts). `nodeArgs` (profilers, a heap cap) come after ours and win.
+ * collections (heapFlags below), and `gc` exposed for the collection after a burst
+ * (lib/server/idle-gc.ts). `nodeArgs` (profilers, a heap cap) come after ours and win.
  */
 export function nextStartArgs(root: string, args: string[], nodeArgs: string[] = []): string[] {
   return [...nextNodeArgs(root, nodeArgs), nextBin(root), "start", ...args];
@@ -47,7 +48,7 @@ export function workerCount(env: Record<string, string | undefined> = process.en
 //   host), and under a cap such as --max-old-space-size=192 the old space then never has room for
 //   a scavenge's survivors, so every collection becomes a full mark-compact (round 3).
 // - 16 MB at least: while a server idles, V8's memory reducer shrinks it to 1 MB, and the next
-//   burst's first second then scavenges every few milliseconds, promoting its requests' state to
+//   burst's first seconds then scavenge every 10–100 ms, promoting its requests' state to
 //   the old space (round 14: 530 scavenges against 234 over six rounds).
 // - The old space may grow to twice what the last full collection kept before the next one
 //   (V8's own factor here was ~1.45, and after an idle spell ~1.1): about 6 MB of stream state is
