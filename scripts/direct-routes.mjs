@@ -19,6 +19,7 @@ const raw = process.env.FLOWGATE_DIRECT_ROUTES ?? "1";
 if (raw !== "0" && raw !== "1") throw new Error(`FLOWGATE_DIRECT_ROUTES must be 0 or 1, got ${JSON.stringify(raw)}`);
 const enabled = raw === "1";
 const PENDING = Symbol("pending");
+const PUSH_BODY = Symbol.for("flowgate.pushBody");
 
 /**
  * Serves `req` through its direct route when there is one; false leaves it to Next.
@@ -97,6 +98,7 @@ async function respond(handler, request, params, res) {
     res.end();
     return;
   }
+  if (push(response.body, res)) return;
   const reader = response.body.getReader();
   const gone = new Promise((resolve) => res.once("close", resolve));
   void gone.then(() => reader.cancel().catch(() => {}));
@@ -127,4 +129,30 @@ async function respond(handler, request, params, res) {
     // The handler's stream failed midway: the client sees the response cut, as Next cuts it.
     res.destroy();
   }
+}
+
+/**
+ * A body that offers to be written straight to the response (lib/transports/protocols/types.ts,
+ * PUSH_BODY: the stream endpoints' bodies) gets its writes here as they are made, instead of being
+ * read back through a reader one promise per chunk. The head goes out with the first bytes when they
+ * are about to be written, at once otherwise (as above); a client that goes away cancels the body
+ * (as a reader's cancel does); a body that fails cuts the connection.
+ * @param {ReadableStream} body @param {import("node:http").ServerResponse} res @returns {boolean} whether it was pushed
+ */
+function push(body, res) {
+  const offer = body[PUSH_BODY];
+  if (typeof offer !== "function") return false;
+  const handle = offer({
+    write: (text) => {
+      if (!res.destroyed) res.write(text);
+    },
+    end: () => res.end(),
+    fail: () => res.destroy(),
+  });
+  if (!handle) return false;
+  res.once("close", () => {
+    if (!res.writableFinished) handle.cancel();
+  });
+  if (!handle.waiting) res.flushHeaders();
+  return true;
 }

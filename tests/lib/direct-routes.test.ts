@@ -17,7 +17,8 @@ afterAll(() => children.forEach((c) => c.kill()));
 function start(env: Record<string, string> = {}): Promise<number> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--import", "./scripts/trusted-proxy.mjs", "tests/support/direct-routes-app.ts"],
+    // react-server: the app's server modules (the stream bodies' lib/env) import "server-only", as in Next's server.
+    ["--conditions=react-server", "--import", "tsx", "--import", "./scripts/trusted-proxy.mjs", "tests/support/direct-routes-app.ts"],
     { cwd: ROOT, env: { ...process.env, TRUSTED_PROXY_HOPS: "0", ...env } },
   );
   children.push(child);
@@ -43,6 +44,18 @@ function request(port: number, method: string, p: string, opts: { headers?: Reco
 }
 const seen = async (port: number) =>
   JSON.parse((await request(port, "GET", "/seen")).body) as { seen: Record<string, unknown>[]; pulled: number };
+// What the first read of a raw socket sees.
+const firstRead = (port: number, p: string) =>
+  new Promise<string>((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () =>
+      socket.write(`POST ${p} HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`),
+    );
+    socket.once("data", (d) => {
+      resolve(String(d));
+      socket.destroy();
+    });
+    socket.once("error", reject);
+  });
 const until = async (check: () => Promise<boolean>) => {
   for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
 };
@@ -130,25 +143,54 @@ describe("direct routes (scripts/direct-routes.mjs)", () => {
 
   it("the head waits for no body, and goes out with the first chunk when that is already there", async () => {
     const port = await start();
-    // What the first read of a raw socket sees.
-    const firstRead = (p: string) =>
-      new Promise<string>((resolve, reject) => {
-        const socket = net.connect(port, "127.0.0.1", () =>
-          socket.write(`POST ${p} HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`),
-        );
-        socket.once("data", (d) => {
-          resolve(String(d));
-          socket.destroy();
-        });
-        socket.once("error", reject);
-      });
     // A chunk every 20 ms: the status and headers come at once, before any of them.
-    const slow = await firstRead("/api/v1/run/wf_1/stream?mode=slow");
+    const slow = await firstRead(port, "/api/v1/run/wf_1/stream?mode=slow");
     expect(slow).toMatch(/^HTTP\/1\.1 200 /);
     expect(slow).not.toContain("tok");
     // A body that is there already: head and body in one write.
-    const ready = await firstRead("/api/v1/run/wf_1/stream");
+    const ready = await firstRead(port, "/api/v1/run/wf_1/stream");
     expect(ready).toMatch(/^HTTP\/1\.1 201 [^]*\r\n\r\n[^]*"params":\{"workflow_id":"wf_1"\}/);
+  });
+
+  it("a stream endpoint's body is written as it is made, never read back: the head with its first bytes, each write, the end", async () => {
+    const port = await start();
+    expect(await firstRead(port, "/api/v1/run/wf_1/stream?mode=push")).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\n[^]*first /);
+    const answer = await request(port, "POST", "/api/v1/run/wf_1/stream?mode=push", { body: "{}" });
+    expect(answer).toMatchObject({ status: 200, body: "first tok tok " });
+    expect(answer.headers).toMatchObject({ "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" });
+    // Pushed: neither body ever had a reader.
+    expect((await seen(port)).seen.map((e) => e.read)).toEqual([false, false]);
+  });
+
+  it("a client that goes away cancels a pushed body, as a reader's cancel does", async () => {
+    const port = await start();
+    await new Promise<void>((resolve) => {
+      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/api/v1/run/wf_1/stream?mode=push-slow" }, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", () => {});
+      req.end("{}");
+    });
+    await until(async () => Boolean((await seen(port)).seen[0]?.cancelled));
+    expect((await seen(port)).seen[0]).toMatchObject({ aborted: true, cancelled: "no reason", read: false });
+  });
+
+  it("a pushed body that fails cuts the connection: the client gets what was written and no clean end", async () => {
+    const port = await start();
+    const outcome = await new Promise<{ body: string; ended: boolean; error?: string }>((resolve) => {
+      http
+        .request({ host: "127.0.0.1", port, method: "POST", path: "/api/v1/run/wf_1/stream?mode=push-fail" }, (res) => {
+          let body = "";
+          res.on("data", (d) => (body += d));
+          res.on("end", () => resolve({ body, ended: true }));
+          res.on("error", (e) => resolve({ body, ended: false, error: e.message }));
+        })
+        .end("{}");
+    });
+    expect(outcome).toMatchObject({ body: "first tok tok ", ended: false, error: "aborted" });
   });
 
   it("a handler that throws gets Next's answer, a bare 500, and the server goes on", async () => {

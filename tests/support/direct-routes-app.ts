@@ -3,6 +3,7 @@
 // direct route offered the way lib/api/route.ts offers it. What its handler saw is kept for GET /seen.
 import http from "node:http";
 import { offerDirectly } from "../../lib/api/direct-routes";
+import { controlledByteStream } from "../../lib/transports/protocols/types";
 
 const seen: Record<string, unknown>[] = [];
 let pulled = 0;
@@ -32,6 +33,23 @@ offerDirectly("POST", "/api/v1/run/{workflow_id}/stream", async (req, ctx) => {
       { headers: { "content-type": "text/plain" } },
     );
   }
+  if (mode?.startsWith("push")) {
+    // The stream endpoints' body (controlledByteStream), which a direct route writes without reading it.
+    const body = controlledByteStream((reason) => {
+      clearInterval(timer);
+      entry.cancelled = reason === undefined ? "no reason" : String(reason);
+    });
+    entry.read = () => body.stream.locked;
+    body.write("first ");
+    let n = 0;
+    const timer = setInterval(() => {
+      if (mode === "push-slow" || ++n < 3) return body.write("tok ");
+      clearInterval(timer);
+      if (mode === "push-fail") body.fail(new Error("the run failed"));
+      else body.close();
+    }, 20);
+    return new Response(body.stream, { headers: { "content-type": "text/plain; charset=utf-8" } });
+  }
   if (mode === "big") {
     // 64 KB per pull, 100 MB in all: produced only as fast as the client reads.
     const chunk = new Uint8Array(65_536);
@@ -53,7 +71,8 @@ offerDirectly("POST", "/api/v1/run/{workflow_id}/stream", async (req, ctx) => {
 
 http
   .createServer((req, res) => {
-    if (req.url === "/seen") return res.end(JSON.stringify({ seen, pulled }));
+    if (req.url === "/seen")
+      return res.end(JSON.stringify({ seen: seen.map((e) => (typeof e.read === "function" ? { ...e, read: e.read() } : e)), pulled }));
     req.resume();
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({ via: "next", method: req.method, url: req.url }));

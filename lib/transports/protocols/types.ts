@@ -51,12 +51,28 @@ export type SinkOptions = {
 export const encoder = new TextEncoder();
 
 /**
+ * The key under which a body made by controlledByteStream offers to be written straight to the
+ * connection (scripts/direct-routes.mjs, which cannot import this: hence Symbol.for). Called with
+ * a PushTarget before anything has read the stream, it hands its writes to the target from then on
+ * and returns a PushHandle; otherwise null, and the body is read as any other stream.
+ */
+export const PUSH_BODY = Symbol.for("flowgate.pushBody");
+/** Where a pushed body's writes go: the response itself. */
+export type PushTarget = { write(text: string): void; end(): void; fail(e: Error): void };
+/** `waiting`: bytes are about to be written (the head can go out with them); `cancel`: the client went away. */
+export type PushHandle = { waiting: boolean; cancel(reason?: unknown): void };
+
+/**
  * A byte stream whose controller the sink drives directly (no TransformStream hop per delta).
  * Writes made in the same turn of the event loop are coalesced into one chunk, flushed on
  * setImmediate: a fast upstream's burst of deltas becomes one socket write instead of twenty
  * (profiling showed per-delta writes as the largest cost). While the process is busy, a paced
  * stream's later deltas are also gathered for up to STREAM_FLUSH_MS after its last write
  * (./flush-window.ts); the first bytes, and the end, are never held back.
+ *
+ * On a direct route the stream is not read at all: the response takes its writes (PUSH_BODY), so a
+ * delta goes to the socket without being encoded, queued and read back through a promise on the
+ * way (bench/README.md, round 15).
  */
 export function controlledByteStream(onCancel: (reason: unknown) => void) {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -65,12 +81,18 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
   let scheduled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastFlush = -Infinity;
+  let enqueued = false;
+  let target: PushTarget | undefined;
   const flush = () => {
     scheduled = false;
     clearTimeout(timer);
     timer = undefined;
     if (closed || !pending) return;
-    controller.enqueue(encoder.encode(pending));
+    if (target) target.write(pending);
+    else {
+      controller.enqueue(encoder.encode(pending));
+      enqueued = true;
+    }
     pending = "";
     lastFlush = performance.now();
   };
@@ -81,6 +103,21 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
     cancel(reason) {
       closed = true;
       onCancel(reason);
+    },
+  });
+  // A pushed body's client went away: as a reader's cancel, unless the body had already ended.
+  const cancel = (reason: unknown) => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    onCancel(reason);
+  };
+  Object.defineProperty(stream, PUSH_BODY, {
+    value: (t: PushTarget): PushHandle | null => {
+      // Bytes already queued, a reader, or the end already reached: read it as a stream.
+      if (target || enqueued || closed || stream.locked) return null;
+      target = t;
+      return { waiting: pending !== "", cancel };
     },
   });
   return {
@@ -99,14 +136,16 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
       if (closed) return;
       flush();
       closed = true;
-      controller.close();
+      if (target) target.end();
+      else controller.close();
     },
     /** Errors the body: the server then aborts the connection instead of ending it cleanly. */
     fail(e: Error) {
       if (closed) return;
       flush();
       closed = true;
-      controller.error(e);
+      if (target) target.fail(e);
+      else controller.error(e);
     },
   };
 }

@@ -1,0 +1,73 @@
+import { describe, expect, it, vi } from "vitest";
+import { controlledByteStream, PUSH_BODY, type PushHandle, type PushTarget } from "./types";
+
+// A stream body offers itself to be written straight to the response (scripts/direct-routes.mjs)
+// only while nothing has read it or been queued in it: from then on every byte goes one way.
+
+const offer = (stream: ReadableStream<Uint8Array>, target: PushTarget) =>
+  (stream as unknown as Record<symbol, (t: PushTarget) => PushHandle | null>)[PUSH_BODY]!(target);
+const target = () => ({ write: vi.fn(), end: vi.fn(), fail: vi.fn() });
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe("a pushed stream body (PUSH_BODY)", () => {
+  it("takes the writes, coalesced as the stream's would be, then the end; the stream itself stays empty and unread", async () => {
+    const body = controlledByteStream(() => {});
+    body.write("a");
+    const t = target();
+    expect(offer(body.stream, t)).toMatchObject({ waiting: true });
+    body.write("b");
+    await tick();
+    body.write("c");
+    body.close();
+    expect(t.write.mock.calls).toEqual([["ab"], ["c"]]);
+    expect(t.end).toHaveBeenCalledOnce();
+    expect(body.stream.locked).toBe(false);
+  });
+
+  it("fails the target when the body fails, and a cancel after the end reaches no one", async () => {
+    const onCancel = vi.fn();
+    const body = controlledByteStream(onCancel);
+    const t = target();
+    const handle = offer(body.stream, t)!;
+    expect(handle.waiting).toBe(false);
+    body.write("x");
+    body.fail(new Error("cut"));
+    expect(t.write).toHaveBeenCalledWith("x");
+    expect(t.fail).toHaveBeenCalledOnce();
+    handle.cancel();
+    expect(onCancel).not.toHaveBeenCalled();
+  });
+
+  it("reports a cancel (the client went away) once, and writes nothing after it", async () => {
+    const onCancel = vi.fn();
+    const body = controlledByteStream(onCancel);
+    const t = target();
+    const handle = offer(body.stream, t)!;
+    handle.cancel();
+    handle.cancel();
+    body.write("late");
+    await tick();
+    expect(onCancel).toHaveBeenCalledOnce();
+    expect(onCancel).toHaveBeenCalledWith(undefined);
+    expect(t.write).not.toHaveBeenCalled();
+  });
+
+  it("is refused once the stream has a reader, bytes queued, an end, or a target already", async () => {
+    const read = controlledByteStream(() => {});
+    read.stream.getReader();
+    expect(offer(read.stream, target())).toBeNull();
+
+    const queued = controlledByteStream(() => {});
+    queued.write("q");
+    await tick();
+    expect(offer(queued.stream, target())).toBeNull();
+
+    const ended = controlledByteStream(() => {});
+    ended.close();
+    expect(offer(ended.stream, target())).toBeNull();
+
+    const taken = controlledByteStream(() => {});
+    expect(offer(taken.stream, target())).not.toBeNull();
+    expect(offer(taken.stream, target())).toBeNull();
+  });
+});
