@@ -34,6 +34,8 @@ export type LoadResult = {
   serverTiming?: Record<string, Stats>;
   /** Open loop: first-token p50 and max of the requests scheduled in each second, in order (where in the run the tail was). */
   firstTokenBySecond?: { p50: number; max: number }[];
+  /** Set by the caller that knows the serving process (bench/run.ts): its CPU over the phase, per stream (ms). */
+  serverCpuMsPerStream?: number;
 };
 
 export function stats(xs: number[]): Stats {
