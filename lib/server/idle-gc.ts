@@ -6,12 +6,12 @@ import { watchRunActivity } from "@/lib/runs/active-runs";
 // reducer judges the process idle — seconds later, or, in a full `npm run bench`, not within 30 s
 // (RSS 222 MB at start, 889 MB 30 s after the run, 324 MB of the heap still "used": garbage nobody
 // collected). A container sized by memory pays for that peak for as long as it lasts. So when this
-// process has had no run for 2 s and its heap has grown by a quarter or more since the last such
-// collection, it runs one full collection: the heap is compacted and V8 gives the pages back. (At
-// "doubled", a bench's load left 195 MB used against 99 MB after the last collection, and RSS 5 s
-// after it stayed at 1.6× its start; bench/README.md, round 8. By half held until the old space was
-// allowed to double between V8's own collections (scripts/next-start.ts): then 141 MB used against
-// ~100 left RSS at 1.48×; round 14.)
+// process has had no run for 2 s and the heap V8 holds (heapTotal) has grown by a quarter or more
+// since the last such collection, it runs one full collection: the heap is compacted and V8 gives
+// the pages back. What is held, not what is used: V8's own collections during the load leave the
+// used heap near where it started while the pages stay (round 15: 111 MB used, 240 MB held, RSS
+// 5 s after a full bench at 1.47× its start, uncollected). (Used by half, then a quarter, before:
+// rounds 8 and 14.)
 // Needs `gc`, exposed by --expose-gc (scripts/next-start.ts passes it); without it, nothing happens.
 
 const settings = processSingleton("idle-gc-settings", () => ({
@@ -41,14 +41,14 @@ function runsIdle() {
   clearTimeout(state.timer);
   state.timer = setTimeout(() => {
     state.timer = undefined;
-    const used = process.memoryUsage().heapUsed;
-    if (used < Math.max(settings.floorBytes, 1.25 * state.after)) return;
+    const held = process.memoryUsage().heapTotal;
+    if (held < Math.max(settings.floorBytes, 1.25 * state.after)) return;
     // "last-resort": V8's memory-reducing collection (as its memory reducer runs it), which also
     // shrinks the young generation and releases the pages it keeps pooled. A plain major
     // collection left RSS where it was (644 MB, the heap 226 MB of it).
     gc({ type: "major", execution: "sync", flavor: "last-resort" });
     state.collections++;
-    state.after = process.memoryUsage().heapUsed;
+    state.after = process.memoryUsage().heapTotal;
   }, settings.idleMs).unref();
 }
 
