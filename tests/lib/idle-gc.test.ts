@@ -50,16 +50,17 @@ describe("idle collection", () => {
   });
 
   it("measures the heap V8 holds, not the heap in use: pages a load left behind its own collections are given back", async () => {
-    const MB = 1024 * 1024;
-    let held = 200 * MB;
+    // Far above this process's own heap, whatever the earlier tests left as the last collection's.
+    const GB = 1024 * 1024 * 1024;
+    let held = 40 * GB;
     const usage = vi.spyOn(process, "memoryUsage").mockImplementation(() => ({
-      rss: held + 100 * MB,
+      rss: held + GB,
       heapTotal: held,
-      heapUsed: 100 * MB, // the load's own collections keep this where it started
+      heapUsed: GB, // the load's own collections keep this where it started
       external: 0,
       arrayBuffers: 0,
     }));
-    gc.mockImplementation(() => (held = 120 * MB)); // compacted: the pages go back
+    gc.mockImplementation(() => (held = 20 * GB)); // compacted: the pages go back
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const burst = async (name: string) => {
       registerRun(name, "org_x", () => {}).done();
@@ -69,11 +70,11 @@ describe("idle collection", () => {
     try {
       gc.mockClear();
       await burst("run_held_a");
-      expect(gc).toHaveBeenCalledTimes(1); // 200 MB held: collected, 120 MB left
-      held = 160 * MB; // a quarter more held, the same in use
+      expect(gc).toHaveBeenCalledTimes(1); // collected: 20 GB left
+      held = 25 * GB; // a quarter more held, the same in use
       await burst("run_held_b");
       expect(gc).toHaveBeenCalledTimes(2);
-      held = 140 * MB; // less than a quarter more than the 120 MB left
+      held = 24 * GB; // less than a quarter more than the 20 GB left
       await burst("run_held_c");
       expect(gc).toHaveBeenCalledTimes(2);
     } finally {
