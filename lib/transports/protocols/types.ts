@@ -81,7 +81,6 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
   let scheduled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastFlush = -Infinity;
-  let enqueued = false;
   let target: PushTarget | undefined;
   const flush = () => {
     scheduled = false;
@@ -89,10 +88,7 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
     timer = undefined;
     if (closed || !pending) return;
     if (target) target.write(pending);
-    else {
-      controller.enqueue(encoder.encode(pending));
-      enqueued = true;
-    }
+    else controller.enqueue(encoder.encode(pending));
     pending = "";
     lastFlush = performance.now();
   };
@@ -114,8 +110,9 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
   };
   Object.defineProperty(stream, PUSH_BODY, {
     value: (t: PushTarget): PushHandle | null => {
-      // Bytes already queued, a reader, or the end already reached: read it as a stream.
-      if (target || enqueued || closed || stream.locked) return null;
+      // Bytes already queued (a flush has run: lastFlush is set), a reader, or the end already
+      // reached: read it as a stream.
+      if (target || lastFlush > -Infinity || closed || stream.locked) return null;
       target = t;
       return { waiting: pending !== "", cancel };
     },
