@@ -36,6 +36,10 @@ export type LoadResult = {
   firstTokenBySecond?: { p50: number; max: number }[];
   /** Set by the caller that knows the serving process (bench/run.ts): its CPU over the phase, per stream (ms). */
   serverCpuMsPerStream?: number;
+  /** The same phase's CPU of the PostgreSQL and Redis processes on this machine, per stream (ms). */
+  storesCpuMsPerStream?: number;
+  /** Times per stream the serving process's main thread (each process's, for several) was taken off its core while runnable. */
+  preemptionsPerStream?: number;
 };
 
 export function stats(xs: number[]): Stats {

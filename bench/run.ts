@@ -16,10 +16,12 @@ import {
   directTarget,
   mb,
   serverCpu,
+  serverPreemptions,
   serverRss,
   serverRssByProcess,
   startFlowgate,
   startUpstream,
+  storesCpu,
 } from "./servers";
 
 const exec = promisify(execFile);
@@ -116,9 +118,17 @@ async function main() {
       // The serving process's CPU over the phase (all its threads: the collector's helpers too), per
       // stream: what a paced stream costs each gateway, which their latencies alone do not say.
       const server = key === "peer" ? peer.pid : key === "upstream" ? undefined : pid;
+      // Beside it, what the local PostgreSQL and Redis spent over the phase (the peer's and the
+      // upstream's phases show their idle cost), and how often the server was preempted.
       const cpu0 = server === undefined ? 0 : serverCpu(server);
+      const [stores0, preempted0] = [storesCpu(), server === undefined ? 0 : serverPreemptions(server)];
       const r = await load({ mode: "open", target: targets[key]!, rate, count });
-      if (server !== undefined) r.serverCpuMsPerStream = Math.round(((serverCpu(server) - cpu0) * 1e5) / r.requests) / 100;
+      const perStream = (x: number, digits: number) => Math.round((x * 10 ** digits) / r.requests) / 10 ** digits;
+      if (server !== undefined) {
+        r.serverCpuMsPerStream = perStream((serverCpu(server) - cpu0) * 1000, 2);
+        r.preemptionsPerStream = perStream(serverPreemptions(server) - preempted0, 1);
+      }
+      r.storesCpuMsPerStream = perStream((storesCpu() - stores0) * 1000, 2);
       open[rate][key] = r;
       console.error(
         `open ${rate}/s ${key.padEnd(8)} ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}`,
@@ -361,8 +371,8 @@ function report(r: any) {
       "",
       `## Realistic pace, open loop (50 tokens × 20 ms, 200 ms to first token, ${rate} new streams/s)`,
       "",
-      "| path | completed | first token p50 | p99 | overhead p50 | overhead p99 | overhead p99 − peer's | server CPU ms/stream | overhead p50 by second of the schedule |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+      "| path | completed | first token p50 | p99 | overhead p50 | overhead p99 | overhead p99 − peer's | server CPU ms/stream | PostgreSQL + Redis CPU ms/stream | server preempted /stream | overhead p50 by second of the schedule |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     );
     const d = byKey.upstream!.firstTokenMs;
     const peerP99 = byKey.peer!.firstTokenMs.p99 - d.p99;
@@ -371,7 +381,7 @@ function report(r: any) {
       // Where in the run the time went: a slow start (cold pools) or a stall reads differently from a steady cost.
       const bySecond = (x.firstTokenBySecond ?? []).map((s) => Math.round(s.p50 - d.p50)).join(", ");
       lines.push(
-        `| ${k} | ${x.requests - x.errors}/${x.requests} | ${x.firstTokenMs.p50} | ${x.firstTokenMs.p99} | +${(x.firstTokenMs.p50 - d.p50).toFixed(1)} | +${o99.toFixed(1)} | ${k === "upstream" || k === "peer" ? "–" : `${o99 - peerP99 >= 0 ? "+" : ""}${(o99 - peerP99).toFixed(1)}`} | ${x.serverCpuMsPerStream ?? "–"} | ${bySecond || "–"} |`,
+        `| ${k} | ${x.requests - x.errors}/${x.requests} | ${x.firstTokenMs.p50} | ${x.firstTokenMs.p99} | +${(x.firstTokenMs.p50 - d.p50).toFixed(1)} | +${o99.toFixed(1)} | ${k === "upstream" || k === "peer" ? "–" : `${o99 - peerP99 >= 0 ? "+" : ""}${(o99 - peerP99).toFixed(1)}`} | ${x.serverCpuMsPerStream ?? "–"} | ${x.storesCpuMsPerStream ?? "–"} | ${x.preemptionsPerStream ?? "–"} | ${bySecond || "–"} |`,
       );
     }
   }

@@ -1,7 +1,7 @@
 // The processes every bench tool starts: the fake upstream, and `next start` seeded with an org,
 // key and workflow (PostgreSQL/Redis from the environment, embedded defaults otherwise).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -201,6 +201,35 @@ export function treePids(root: number): number[] {
   return out;
 }
 export const serverCpu = (pid: number) => treePids(pid).reduce((a, p) => a + procStat(p).cpuS, 0);
+/**
+ * Times the main thread of each process in a server's tree was taken off its core while it still
+ * had work (`nonvoluntary_ctxt_switches`): on a shared machine, by whatever its own writes woke —
+ * a database backend placed on the writer's core runs its statement there first (round 16).
+ */
+export const serverPreemptions = (pid: number) =>
+  treePids(pid).reduce((a, p) => {
+    try {
+      return a + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))![1]);
+    } catch {
+      return a;
+    }
+  }, 0);
+/**
+ * CPU seconds of the PostgreSQL and Redis processes on this machine (none when they run elsewhere):
+ * what the gateway's statements and commands cost beside its own process, which the peer, keeping
+ * no state, does not pay.
+ */
+export function storesCpu() {
+  let s = 0;
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const comm = readFileSync(`/proc/${p}/comm`, "utf8").trim();
+      if (comm === "postgres" || comm.startsWith("redis-server")) s += procStat(Number(p)).cpuS;
+    } catch {}
+  }
+  return s;
+}
 export const serverRss = (pid: number) => treePids(pid).reduce((a, p) => a + procStat(p).rss, 0);
 /** RSS (MB) of each process in a server's tree, the root first (a cluster's primary, then its workers). */
 export const serverRssByProcess = (pid: number) => treePids(pid).map((p) => mb(procStat(p).rss));
