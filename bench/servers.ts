@@ -203,8 +203,8 @@ export function treePids(root: number): number[] {
 export const serverCpu = (pid: number) => treePids(pid).reduce((a, p) => a + procStat(p).cpuS, 0);
 /**
  * Times the main thread of each process in a server's tree was taken off its core while it still
- * had work (`nonvoluntary_ctxt_switches`): on a shared machine, by whatever its own writes woke —
- * a database backend placed on the writer's core runs its statement there first (round 16).
+ * had work (`nonvoluntary_ctxt_switches`): on a shared machine, likely by what its own writes woke,
+ * such as a database backend running its statement on the writer's core (bench/README.md, round 16).
  */
 export const serverPreemptions = (pid: number) =>
   treePids(pid).reduce((a, p) => {
