@@ -6,6 +6,10 @@ import { offerDirectly } from "../../lib/api/direct-routes";
 import { controlledByteStream } from "../../lib/transports/protocols/types";
 
 const seen: Record<string, unknown>[] = [];
+// Each handler's Request is kept: its signal follows the response's only while the Request lives
+// (undici links the two through a WeakRef), and a handler returns before its client goes away. A
+// collection in between left `aborted` unset in a CI run.
+const requests: Request[] = [];
 let pulled = 0;
 
 offerDirectly("POST", "/api/v1/run/{workflow_id}/stream", async (req, ctx) => {
@@ -13,6 +17,7 @@ offerDirectly("POST", "/api/v1/run/{workflow_id}/stream", async (req, ctx) => {
   const mode = url.searchParams.get("mode");
   const entry: Record<string, unknown> = { url: req.url, params: await ctx.params, xff: req.headers.get("x-forwarded-for") };
   seen.push(entry);
+  requests.push(req);
   req.signal.addEventListener("abort", () => (entry.aborted = true));
   if (mode === "throw") throw new Error("escaped the route layer");
   // Status 0: Node refuses to write it.
