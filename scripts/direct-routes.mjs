@@ -20,6 +20,7 @@ if (raw !== "0" && raw !== "1") throw new Error(`FLOWGATE_DIRECT_ROUTES must be 
 const enabled = raw === "1";
 const PENDING = Symbol("pending");
 const PUSH_BODY = Symbol.for("flowgate.pushBody");
+const REQUEST = Symbol("request");
 
 /**
  * Serves `req` through its direct route when there is one; false leaves it to Next.
@@ -64,12 +65,17 @@ function toRequest(req, res, url) {
   const https = req.socket.encrypted || String(req.headers["x-forwarded-proto"] ?? "").includes("https");
   const origin = `${https ? "https" : "http"}://localhost:${req.socket.localPort}`;
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(origin + url, {
+  const request = new Request(origin + url, {
     method: req.method,
     headers,
     signal: abort.signal,
     ...(hasBody ? { body: req, duplex: "half" } : {}),
   });
+  // The Request's signal follows `abort` only while the Request lives (undici links them through a
+  // WeakRef), and a handler may return, or drop it, long before its client goes away: the response
+  // keeps it until it closes.
+  res[REQUEST] = request;
+  return request;
 }
 
 /** @param {(r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>} handler @param {Request} request @param {Record<string, string>} params @param {import("node:http").ServerResponse} res */

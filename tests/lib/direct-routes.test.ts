@@ -18,7 +18,15 @@ function start(env: Record<string, string> = {}): Promise<number> {
   const child = spawn(
     process.execPath,
     // react-server: the app's server modules (the stream bodies' lib/env) import "server-only", as in Next's server.
-    ["--conditions=react-server", "--import", "tsx", "--import", "./scripts/trusted-proxy.mjs", "tests/support/direct-routes-app.ts"],
+    [
+      "--conditions=react-server",
+      "--expose-gc",
+      "--import",
+      "tsx",
+      "--import",
+      "./scripts/trusted-proxy.mjs",
+      "tests/support/direct-routes-app.ts",
+    ],
     { cwd: ROOT, env: { ...process.env, TRUSTED_PROXY_HOPS: "0", ...env } },
   );
   children.push(child);
