@@ -24,12 +24,14 @@ const SLOW = [
   "tests/reliability/db-faults.test.ts",
 ];
 // db-faults kills PostgreSQL server backends, migrate-together migrates one PostgreSQL database
-// from six processes and lock-order holds a row lock in one transaction while another writes:
+// from six processes, lock-order holds a row lock in one transaction while another writes and
+// settlement-plan reads how a prepared statement's plan scanned a table:
 // they belong to the PostgreSQL run only.
 const POSTGRES_ONLY = [
   "tests/reliability/db-faults.test.ts",
   "tests/reliability/migrate-together.test.ts",
   "tests/reliability/lock-order.test.ts",
+  "tests/reliability/settlement-plan.test.ts",
 ];
 const notOnThisDatabase = process.env.DATABASE_URL ? [] : POSTGRES_ONLY;
 
