@@ -9,15 +9,18 @@ import { applicableBudgets } from "./budget-usage";
 // ledger entry are written together; a run leaves "running" only together with its settlement.
 // Both are prepared statements on PostgreSQL (executePrepared): their text never varies.
 
-// runLookup: the statements that lock a run find it by its primary key alone, in a subquery whose LIMIT keeps
-// the status test out of it, and the batch looks each run up with a LATERAL subquery instead of
-// joining runs to its input. A prepared statement keeps the generic plan it made on its first
-// executions for its connection's life, and PostgreSQL plans it anew only when the table's
-// statistics change, which is autovacuum's work. Planned while `runs` was small, the join was a
-// hash join over a sequential scan of the whole table, and a status test next to the id could
-// pick the status index, whose entries for "running" every settled run leaves behind until a
-// vacuum. On a database without autovacuum both stayed as the table grew: every settlement read
-// all of it (bench/README.md, round 17).
+/**
+ * A run locked by its primary key alone: every statement that locks a run reads it through this,
+ * and tests its status on the row it returns (the LIMIT keeps that test out of the lookup); the
+ * batch calls it per input row (LATERAL) instead of joining runs to its input. A prepared
+ * statement keeps the generic plan it made on its first executions for its connection's life, and
+ * PostgreSQL plans it anew only when the table's statistics change, which is autovacuum's work.
+ * Planned while `runs` was small, the join was a hash join over a sequential scan of the whole
+ * table, and a status test next to the id could pick the status index, whose entries for "running"
+ * every settled run leaves behind until a vacuum. On a database without autovacuum both stayed as
+ * the table grew: every settlement read all of it (bench/README.md, round 17).
+ */
+const runById = (id: SQL | string) => sql`(SELECT * FROM runs WHERE id = ${id} LIMIT 1 FOR UPDATE)`;
 
 function rowsOf(result: unknown): Record<string, unknown>[] {
   // postgres-js returns an array of rows, PGlite a { rows } object.
@@ -328,9 +331,8 @@ export async function finalizeRunWithSettlement(db: DbOrTx, f: RunFinish): Promi
     db,
     sql`
     WITH run AS (
-      -- By its primary key alone, then its status (runLookup, at the top of this file).
       SELECT id, org_id, api_key_id, cap_period_start, budget_keys, credits_reserved AS reserved
-      FROM (SELECT * FROM runs WHERE id = ${f.runId} LIMIT 1 FOR UPDATE) r WHERE status = ${f.from ?? "running"}
+      FROM ${runById(f.runId)} r WHERE status = ${f.from ?? "running"}
     ), cur AS (
       SELECT o.id, o.credit_balance AS old, run.reserved FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
     ), calc AS (
@@ -410,12 +412,11 @@ export async function finalizeRunsWithSettlement(db: DbOrTx, fs: RunFinish[]): P
         ord int, run_id text, ledger_id text, status text, from_status text, cost bigint, output text, citations jsonb,
         input_tokens int, output_tokens int, error_code text, error_message text, first_token_ms int, latency_ms int, attempts jsonb)
     ), run AS (
-      -- Each run by its primary key alone, then its status (runLookup, at the top of this file), locked in id order:
-      -- a nested loop over the sorted input locks as it goes.
+      -- Each run by its primary key (runById), locked in id order: a nested loop over the sorted input locks as it goes.
       SELECT r.id, r.org_id, r.api_key_id, r.cap_period_start, r.budget_keys, r.credits_reserved::bigint AS reserved, i.ord,
              LEAST(i.cost, r.credits_reserved) AS charged
       FROM (SELECT run_id, from_status, ord, cost FROM input ORDER BY run_id) i
-      CROSS JOIN LATERAL (SELECT * FROM runs WHERE id = i.run_id LIMIT 1 FOR UPDATE) r
+      CROSS JOIN LATERAL ${runById(sql`i.run_id`)} r
       WHERE r.status = i.from_status
     ), cur AS (
       SELECT o.id, o.credit_balance AS old FROM orgs o WHERE o.id IN (SELECT org_id FROM run) ORDER BY o.id FOR UPDATE
@@ -480,7 +481,7 @@ export async function resettleClaimedRun(db: DbOrTx, f: RunFinish): Promise<Sett
     sql`
     WITH run AS (
       SELECT id, org_id, api_key_id, cap_period_start, budget_keys, credits_charged AS prev
-      FROM (SELECT * FROM runs WHERE id = ${f.runId} LIMIT 1 FOR UPDATE) r WHERE status = 'failed' AND error_code = 'orphaned' AND lease_epoch = 1
+      FROM ${runById(f.runId)} r WHERE status = 'failed' AND error_code = 'orphaned' AND lease_epoch = 1
     ), cur AS (
       SELECT o.id, o.credit_balance AS old, run.prev FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
     ), calc AS (
@@ -554,7 +555,7 @@ export async function extendRunReservation(db: DbOrTx, e: StepExtension): Promis
     sql`
     WITH run AS (
       SELECT id, org_id, api_key_id, cap_period_start
-      FROM (SELECT * FROM runs WHERE id = ${e.runId} LIMIT 1 FOR UPDATE) r WHERE status = 'running' AND lease_epoch = 0
+      FROM ${runById(e.runId)} r WHERE status = 'running' AND lease_epoch = 0
     ), cur AS (
       SELECT o.id, o.credit_balance AS old FROM orgs o JOIN run ON o.id = run.org_id FOR UPDATE OF o
     ), kc AS (

@@ -12,7 +12,7 @@ import { createFixture, preparePublished } from "../support/fixtures";
 // executions for the connection's life, and plans again only when a table's statistics change
 // (autovacuum's work). Planned while `runs` held a few rows, the batch joined it by a hash join
 // over a sequential scan, and the single settlement looked its run up through the status index;
-// without autovacuum both plans stayed as the table grew (db/queries/run-ledger.ts, runLookup;
+// without autovacuum both plans stayed as the table grew (db/queries/run-ledger.ts, runById;
 // bench/README.md, round 17). Here each statement is planned generically at once
 // (plan_cache_mode) on copies of the tables holding a handful of rows, never analyzed, and the
 // transaction's own table counters say how it read `runs`. PostgreSQL only (vitest.config.ts):
