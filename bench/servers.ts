@@ -187,8 +187,10 @@ export const directTarget = (upstream: string, name = "upstream direct") => ({
 function procStat(pid: number) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   const ticks = Number(stat[11]) + Number(stat[12]);
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
-  return { cpuS: ticks / 100, rss };
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+  const preempted = Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)![1]);
+  return { cpuS: ticks / 100, rss, preempted };
 }
 
 /** Every pid in a server's process tree (next start may fork workers). */
@@ -209,7 +211,7 @@ export const serverCpu = (pid: number) => treePids(pid).reduce((a, p) => a + pro
 export const serverPreemptions = (pid: number) =>
   treePids(pid).reduce((a, p) => {
     try {
-      return a + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))![1]);
+      return a + procStat(p).preempted;
     } catch {
       return a;
     }
