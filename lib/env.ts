@@ -51,6 +51,11 @@ const schema = z.object({
   /** Consecutive failures (5xx, timeouts, connection errors) after which a provider is skipped for a cool-down. */
   LLM_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   LLM_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /**
+   * The shortest time the failures in a row must span before the breaker opens: failures that end
+   * together (the connections of one moment reset at once) are one event, not a dead provider.
+   */
+  LLM_BREAKER_SPAN_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   /** Model of the demo workflow created on first run. */
   DEFAULT_MODEL: z.string().optional(),
   /** Credits granted to the demo org on first run. */

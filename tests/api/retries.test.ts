@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { listLedger } from "@/db/queries/credits";
 import { getOrg } from "@/db/queries/orgs";
@@ -17,6 +17,8 @@ const SETTINGS = {
   LLM_FIRST_TOKEN_TIMEOUT_MS: "400",
   LLM_BREAKER_FAILURES: "3",
   LLM_BREAKER_COOLDOWN_MS: "600",
+  // Failures in a row open the breaker at once here; what the span adds has its own tests below.
+  LLM_BREAKER_SPAN_MS: "0",
   LLM_RETRY_AFTER_MAX_S: "3",
 };
 const TEXT = "one two three four five six seven eight nine ten";
@@ -298,6 +300,45 @@ describe("circuit breaker (per provider, per instance)", () => {
     expect(breakerAllows("px", 1303)).toBe(true);
     breakerSucceeded("px");
     expect(breakerAllows("px", 1304)).toBe(true);
+  });
+
+  describe("over a span (LLM_BREAKER_SPAN_MS)", () => {
+    const withSpan = (ms: number) => {
+      process.env.LLM_BREAKER_SPAN_MS = String(ms);
+      resetEnvForTests();
+    };
+    afterEach(() => withSpan(0));
+
+    it("failures that end together are one event: calls in flight when the provider broke, then a live provider", async () => {
+      withSpan(5000);
+      pa.set({ fault: "http_503" });
+      const failed = await Promise.all([0, 1, 2, 3].map(() => runOnce({ maxAttempts: 1 })));
+      expect(failed.map((r) => r.body.reason)).toEqual(["overloaded", "overloaded", "overloaded", "overloaded"]);
+      expect(pa.requests).toHaveLength(4);
+      // Four failures in a row, over the threshold of 3, but within the span: the next run still calls the provider.
+      pa.reset();
+      const next = await runOnce({ maxAttempts: 1 });
+      expect(next.res.status).toBe(200);
+      expect(next.record.attempts).toEqual([attempt("pa:m", "succeeded", null)]);
+      expect(pa.requests).toHaveLength(5);
+    });
+
+    it("a dead provider's failures, once they span it, open the breaker; a success in between starts the row again", () => {
+      withSpan(300);
+      for (let i = 0; i < 9; i++) breakerFailed("py", 0);
+      expect(breakerAllows("py", 10)).toBe(true); // nine at one moment: not open
+      breakerFailed("py", 299);
+      expect(breakerAllows("py", 299)).toBe(true);
+      breakerFailed("py", 300); // eleven in a row over 300 ms
+      expect(breakerAllows("py", 301)).toBe(false);
+      expect(breakerAllows("py", 900)).toBe(true); // the cool-down (600 ms) over: the probe
+      breakerSucceeded("py");
+      // The row starts again after a success: three more over 200 ms do not open it, the fourth at 300 ms does.
+      for (const t of [1000, 1100, 1200]) breakerFailed("py", t);
+      expect(breakerAllows("py", 1250)).toBe(true);
+      breakerFailed("py", 1300);
+      expect(breakerAllows("py", 1301)).toBe(false);
+    });
   });
 
   it("with every provider's breaker open the run fails at once with reason circuit_open", async () => {

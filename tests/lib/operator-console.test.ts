@@ -224,7 +224,8 @@ describe("operator console: instance health", () => {
     const name = `prov-${randomAlnum(6).toLowerCase()}`;
     expect(breakerState(name)).toMatchObject({ failures: 0, state: "closed", openUntil: null });
     const threshold = breakerState(name).threshold;
-    for (let i = 0; i < threshold; i++) breakerFailed(name);
+    // One failure a second: a row of them over more than LLM_BREAKER_SPAN_MS (1 s), as a dead provider's are.
+    for (let i = 0; i < threshold; i++) breakerFailed(name, Date.now() - 1000 * (threshold - 1 - i));
     const open = breakerState(name);
     expect(open).toMatchObject({ failures: threshold, state: "open" });
     expect(open.openUntil!.getTime()).toBeGreaterThan(Date.now());
