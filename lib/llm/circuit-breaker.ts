@@ -24,11 +24,14 @@ function stateOf(provider: string): State {
   return s;
 }
 
+/** Tripped and within its cool-down: calls are skipped (a half-open breaker's cool-down is over). */
+const isOpen = (s: State | undefined, now: number) => !!s && s.tripped && now < s.openUntil;
+
 /** Whether a call to this provider may go out now (taking the half-open probe if it is due). */
 export function breakerAllows(provider: string, now = Date.now()): boolean {
   const s = stateOf(provider);
   if (!s.tripped) return true;
-  if (now < s.openUntil || now < s.probeUntil) return false;
+  if (isOpen(s, now) || now < s.probeUntil) return false;
   s.probeUntil = now + getEnv().LLM_BREAKER_COOLDOWN_MS;
   return true;
 }
@@ -63,8 +66,7 @@ export function breakerFailed(provider: string, now = Date.now()) {
 
 /** For the health endpoint: providers currently skipped. */
 export function breakerOpen(provider: string, now = Date.now()): boolean {
-  const s = states.get(provider);
-  return !!s && s.tripped && now < s.openUntil;
+  return isOpen(states.get(provider), now);
 }
 
 export function resetBreakersForTests() {
@@ -75,11 +77,11 @@ export function resetBreakersForTests() {
 export function breakerState(provider: string, now = Date.now()) {
   const s = states.get(provider);
   const failures = s?.failures ?? 0;
-  const open = !!s && s.tripped && now < s.openUntil;
+  const open = isOpen(s, now);
   return {
     failures,
     threshold: getEnv().LLM_BREAKER_FAILURES,
     state: open ? ("open" as const) : s?.tripped ? ("half-open" as const) : ("closed" as const),
-    openUntil: open ? new Date(s.openUntil) : null,
+    openUntil: s && open ? new Date(s.openUntil) : null,
   };
 }
