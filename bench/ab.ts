@@ -7,7 +7,7 @@
 // AB_CONNECTIONS (50), AB_OPEN_COUNT (300; 0 skips the realistic-pace rounds), AB_OPEN_RATE (100).
 import { loadavg } from "node:os";
 import { runLoad, type LoadResult, type Target } from "./load";
-import { REALISTIC_PACE, ROOT, directTarget, mb, serverCpu, serverRss, startFlowgate, startUpstream } from "./servers";
+import { REALISTIC_PACE, ROOT, directTarget, mb, serverCpu, serverRss, startFlowgate, startUpstream, storesCpu } from "./servers";
 
 const SIDES = { A: process.env.AB_BASE_DIR ?? ROOT, B: process.env.AB_B_DIR ?? ROOT };
 const ARGS = { A: (process.env.AB_ARGS_A ?? "").split(" ").filter(Boolean), B: (process.env.AB_ARGS_B ?? "").split(" ").filter(Boolean) };
@@ -68,11 +68,14 @@ for (const side of ["A", "B"] as Side[])
 // Server CPU per request alongside the rates: on a busy machine req/s and latency move with the
 // neighbours' load, the CPU a request costs the server much less so.
 await Promise.all([gcOf.A(), gcOf.B()]);
-const rows: Array<{ round: number; side: Side; target: string; r: LoadResult; cpuMs: number }> = [];
+const rows: Array<{ round: number; side: Side; target: string; r: LoadResult; cpuMs: number; storesMs: number }> = [];
+// PostgreSQL and Redis serve both sides, but one side at a time: their CPU over a side's round is that side's.
 const measured = async (side: Side, spec: Parameters<typeof runLoad>[0]) => {
   const before = serverCpu(pids[side]);
+  const stores = storesCpu();
   const r = await runLoad(spec);
-  return { r, cpuMs: Math.round(((serverCpu(pids[side]) - before) * 1e4) / Math.max(1, r.requests)) / 10 };
+  const perRequest = (s: number) => Math.round((s * 1e4) / Math.max(1, r.requests)) / 10;
+  return { r, cpuMs: perRequest(serverCpu(pids[side]) - before), storesMs: perRequest(storesCpu() - stores) };
 };
 for (let round = 0; round < ROUNDS; round++) {
   // A then B in even rounds, B then A in odd ones: neither side always gets the quieter slot.
@@ -81,14 +84,14 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const key of TARGETS) {
     for (const side of order) {
       // Warm-up requests cost CPU too but are not counted: the same share on both sides.
-      const { r, cpuMs } = await measured(side, {
+      const { r, cpuMs, storesMs } = await measured(side, {
         mode: "closed",
         target: targets[side][key]!,
         connections: CONNS,
         durationMs: DURATION,
         warmupMs: 300,
       });
-      rows.push({ round, side, target: key, r, cpuMs });
+      rows.push({ round, side, target: key, r, cpuMs, storesMs });
       console.error(
         `round ${round} ${side} ${key.padEnd(6)} ${String(r.rps).padStart(7)} req/s p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} errors ${r.errors} cpu ${cpuMs} ms/req`,
       );
@@ -99,8 +102,8 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const side of order) {
       for (const key of ["direct", "text"]) {
         const t = key === "direct" ? direct : targets[side].text!;
-        const { r, cpuMs } = await measured(side, { mode: "open", target: t, rate: RATE, count: OPEN });
-        rows.push({ round, side, target: `open ${key}`, r, cpuMs });
+        const { r, cpuMs, storesMs } = await measured(side, { mode: "open", target: t, rate: RATE, count: OPEN });
+        rows.push({ round, side, target: `open ${key}`, r, cpuMs, storesMs });
         console.error(
           `round ${round} ${side} open ${key.padEnd(6)} ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}`,
         );
@@ -129,24 +132,25 @@ for (const key of TARGETS) {
 if (OPEN > 0) {
   lines.push(
     "",
-    `| realistic pace (${RATE} streams/s, 50 × 20 ms) | completed | first-token overhead p50 (median) | p99 (median) | server CPU ms/stream (median) |`,
-    "|---|---:|---:|---:|---:|",
+    `| realistic pace (${RATE} streams/s, 50 × 20 ms) | completed | first-token overhead p50 (median) | p99 (median) | server CPU ms/stream (median) | PostgreSQL + Redis CPU ms/stream (median) |`,
+    "|---|---:|---:|---:|---:|---:|",
   );
   for (const side of ["A", "B"] as Side[]) {
     const per = [...Array(ROUNDS).keys()].map((round) => {
       const d = rows.find((x) => x.round === round && x.side === side && x.target === "open direct")!.r;
       const t = rows.find((x) => x.round === round && x.side === side && x.target === "open text")!.r;
-      const cpuMs = rows.find((x) => x.round === round && x.side === side && x.target === "open text")!.cpuMs;
+      const { cpuMs, storesMs } = rows.find((x) => x.round === round && x.side === side && x.target === "open text")!;
       return {
         done: t.requests - t.errors,
         n: t.requests,
         p50: t.firstTokenMs.p50 - d.firstTokenMs.p50,
         p99: t.firstTokenMs.p99 - d.firstTokenMs.p99,
         cpuMs,
+        storesMs,
       };
     });
     lines.push(
-      `| ${side} text | ${per.map((p) => `${p.done}/${p.n}`).join(", ")} | +${median(per.map((p) => p.p50)).toFixed(1)} ms | +${median(per.map((p) => p.p99)).toFixed(1)} ms (${per.map((p) => p.p99.toFixed(0)).join(", ")}) | ${median(per.map((p) => p.cpuMs))} |`,
+      `| ${side} text | ${per.map((p) => `${p.done}/${p.n}`).join(", ")} | +${median(per.map((p) => p.p50)).toFixed(1)} ms | +${median(per.map((p) => p.p99)).toFixed(1)} ms (${per.map((p) => p.p99.toFixed(0)).join(", ")}) | ${median(per.map((p) => p.cpuMs))} | ${median(per.map((p) => p.storesMs))} |`,
     );
   }
 }
