@@ -140,8 +140,8 @@ async function respond(handler, request, params, res) {
 /**
  * A body that offers to be written straight to the response (lib/transports/protocols/types.ts,
  * PUSH_BODY: the stream endpoints' bodies) gets its writes here as they are made, instead of being
- * read back through a reader one promise per chunk. The head goes out with the first bytes when they
- * are about to be written, at once otherwise (as above); a client that goes away cancels the body
+ * read back through a reader one promise per chunk. The head goes out with the bytes the body already
+ * holds, written as it is taken, and at once when it holds none (as above); a client that goes away cancels the body
  * (as a reader's cancel does); a body that fails cuts the connection.
  * @param {ReadableStream} body @param {import("node:http").ServerResponse} res @returns {boolean} whether it was pushed
  */
@@ -159,6 +159,6 @@ function push(body, res) {
   res.once("close", () => {
     if (!res.writableFinished) handle.cancel();
   });
-  if (!handle.waiting) res.flushHeaders();
+  if (!handle.wrote) res.flushHeaders();
   return true;
 }

@@ -10,16 +10,20 @@ const target = () => ({ write: vi.fn(), end: vi.fn(), fail: vi.fn() });
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe("a pushed stream body (PUSH_BODY)", () => {
-  it("takes the writes, coalesced as the stream's would be, then the end; the stream itself stays empty and unread", async () => {
+  it("writes what the body holds as it is taken, then takes the writes coalesced as the stream's would be, then the end; the stream itself stays empty and unread", async () => {
     const body = controlledByteStream(() => {});
     body.write("a");
-    const t = target();
-    expect(offer(body.stream, t)).toMatchObject({ waiting: true });
     body.write("b");
-    await tick();
+    const t = target();
+    // The first bytes leave with the head in the same turn, not on the flush already scheduled.
+    expect(offer(body.stream, t)).toMatchObject({ wrote: true });
+    expect(t.write.mock.calls).toEqual([["ab"]]);
     body.write("c");
+    body.write("d");
+    await tick();
+    body.write("e");
     body.close();
-    expect(t.write.mock.calls).toEqual([["ab"], ["c"]]);
+    expect(t.write.mock.calls).toEqual([["ab"], ["cd"], ["e"]]);
     expect(t.end).toHaveBeenCalledOnce();
     expect(body.stream.locked).toBe(false);
   });
@@ -29,7 +33,7 @@ describe("a pushed stream body (PUSH_BODY)", () => {
     const body = controlledByteStream(onCancel);
     const t = target();
     const handle = offer(body.stream, t)!;
-    expect(handle.waiting).toBe(false);
+    expect(handle.wrote).toBe(false);
     body.write("x");
     body.fail(new Error("cut"));
     expect(t.write).toHaveBeenCalledWith("x");

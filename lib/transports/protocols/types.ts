@@ -59,8 +59,8 @@ export const encoder = new TextEncoder();
 export const PUSH_BODY = Symbol.for("flowgate.pushBody");
 /** Where a pushed body's writes go: the response itself. */
 export type PushTarget = { write(text: string): void; end(): void; fail(e: Error): void };
-/** `waiting`: bytes are about to be written (the head can go out with them); `cancel`: the client went away. */
-export type PushHandle = { waiting: boolean; cancel(reason?: unknown): void };
+/** `wrote`: the body's first bytes were written as it was taken (the head went out with them); `cancel`: the client went away. */
+export type PushHandle = { wrote: boolean; cancel(reason?: unknown): void };
 
 /**
  * A byte stream whose controller the sink drives directly (no TransformStream hop per delta).
@@ -114,7 +114,12 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
       // reached: read it as a stream.
       if (target || lastFlush > -Infinity || closed || stream.locked) return null;
       target = t;
-      return { waiting: pending !== "", cancel };
+      // The first bytes are already here (a stream is returned at its first token): they go out
+      // now, with the head, not on the setImmediate already scheduled — on a busy loop that waits
+      // out the rest of the poll phase, every other socket's data included (bench/README.md, round 20).
+      const wrote = pending !== "";
+      if (wrote) flush();
+      return { wrote, cancel };
     },
   });
   return {
