@@ -98,7 +98,8 @@ function once(agent: http.Agent, t: Target, startedAt: number): Promise<One> {
           const ok = (res.statusCode ?? 0) < 400;
           resolve({ ok, status: res.statusCode ?? 0, latency, ttfb, firstToken: Number.isNaN(firstToken) ? latency : firstToken, timing });
         });
-        res.on("error", () => resolve({ ok: false, status: -1, latency: performance.now() - startedAt, ttfb, firstToken: NaN }));
+        // -2: the response was cut after its head; -1 (below): no response at all (the connection failed or was reset).
+        res.on("error", () => resolve({ ok: false, status: -2, latency: performance.now() - startedAt, ttfb, firstToken: NaN }));
       },
     );
     req.on("error", () => resolve({ ok: false, status: -1, latency: performance.now() - startedAt, ttfb: NaN, firstToken: NaN }));
