@@ -138,8 +138,7 @@ if (OPEN > 0) {
   for (const side of ["A", "B"] as Side[]) {
     const per = [...Array(ROUNDS).keys()].map((round) => {
       const d = rows.find((x) => x.round === round && x.side === side && x.target === "open direct")!.r;
-      const t = rows.find((x) => x.round === round && x.side === side && x.target === "open text")!.r;
-      const { cpuMs, storesMs } = rows.find((x) => x.round === round && x.side === side && x.target === "open text")!;
+      const { r: t, cpuMs, storesMs } = rows.find((x) => x.round === round && x.side === side && x.target === "open text")!;
       return {
         done: t.requests - t.errors,
         n: t.requests,
