@@ -105,7 +105,7 @@ for (let round = 0; round < ROUNDS; round++) {
         const { r, cpuMs, storesMs } = await measured(side, { mode: "open", target: t, rate: RATE, count: OPEN });
         rows.push({ round, side, target: `open ${key}`, r, cpuMs, storesMs });
         console.error(
-          `round ${round} ${side} open ${key.padEnd(6)} ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}${r.errors ? ` statuses ${JSON.stringify(r.statuses)}` : ""}`,
+          `round ${round} ${side} open ${key.padEnd(6)} ${r.requests - r.errors}/${r.requests} first token p50 ${r.firstTokenMs.p50} p99 ${r.firstTokenMs.p99}${r.errors ? ` statuses ${JSON.stringify(r.statuses)}${r.failures ? ` failures ${JSON.stringify(r.failures)}` : ""}` : ""}`,
         );
       }
     }

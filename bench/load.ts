@@ -15,7 +15,7 @@ export type Target = {
 };
 export type Spec =
   | { mode: "closed"; target: Target; connections: number; durationMs: number; warmupMs?: number }
-  | { mode: "open"; target: Target; rate: number; count: number };
+  | { mode: "open"; target: Target; rate: number; count: number; samples?: boolean };
 export type Stats = { p50: number; p90: number; p99: number; mean: number; max: number };
 export type LoadResult = {
   target: string;
@@ -40,6 +40,12 @@ export type LoadResult = {
   storesCpuMsPerStream?: number;
   /** Times per stream the serving process's main thread (each process's, for several) was taken off its core while runnable. */
   preemptionsPerStream?: number;
+  /** Requests that got no answer, by error code (and whether they went on a reused keep-alive socket). */
+  failures?: Record<string, number>;
+  /** Open loop with `samples`: every answered request's figures (ms), so that several rounds can be pooled (`pool`). */
+  samples?: { firstToken: number[]; latency: number[]; ttfb: number[] };
+  /** A pooled result (`pool`): each round's first-token p50 and p99, in the order they ran. */
+  rounds?: { p50: number; p99: number }[];
 };
 
 export function stats(xs: number[]): Stats {
@@ -58,6 +64,7 @@ type One = {
   firstToken: number;
   timing?: Record<string, number>;
   second?: number;
+  failure?: string;
 };
 
 function parseServerTiming(h: string | string[] | undefined) {
@@ -102,7 +109,17 @@ function once(agent: http.Agent, t: Target, startedAt: number): Promise<One> {
         res.on("error", () => resolve({ ok: false, status: -2, latency: performance.now() - startedAt, ttfb, firstToken: NaN }));
       },
     );
-    req.on("error", () => resolve({ ok: false, status: -1, latency: performance.now() - startedAt, ttfb: NaN, firstToken: NaN }));
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      resolve({
+        ok: false,
+        status: -1,
+        latency: performance.now() - startedAt,
+        ttfb: NaN,
+        firstToken: NaN,
+        // Node's docs name one race of keep-alive clients: a reused socket the server closed as the request went out.
+        failure: `${e.code ?? e.message}${req.reusedSocket ? " (reused socket)" : ""}`,
+      }),
+    );
     req.setTimeout(60_000, () => req.destroy(new Error("timeout")));
     if (t.body) req.write(t.body);
     req.end();
@@ -111,8 +128,13 @@ function once(agent: http.Agent, t: Target, startedAt: number): Promise<One> {
 
 function summarize(spec: Spec, results: One[], durationMs: number): LoadResult {
   const statuses: Record<string, number> = {};
-  for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  const failures: Record<string, number> = {};
+  for (const r of results) {
+    statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    if (r.failure) failures[r.failure] = (failures[r.failure] ?? 0) + 1;
+  }
   const ok = results.filter((r) => r.ok);
+  const firstTokens = ok.map((r) => r.firstToken).filter((x) => !Number.isNaN(x));
   const timings: Record<string, number[]> = {};
   for (const r of ok) for (const [k, v] of Object.entries(r.timing ?? {})) (timings[k] ??= []).push(v);
   return {
@@ -125,8 +147,12 @@ function summarize(spec: Spec, results: One[], durationMs: number): LoadResult {
     rps: Math.round((ok.length / durationMs) * 1000 * 10) / 10,
     latencyMs: stats(ok.map((r) => r.latency)),
     ttfbMs: stats(ok.map((r) => r.ttfb)),
-    firstTokenMs: stats(ok.map((r) => r.firstToken).filter((x) => !Number.isNaN(x))),
+    firstTokenMs: stats(firstTokens),
     durationMs: Math.round(durationMs),
+    ...(Object.keys(failures).length ? { failures } : {}),
+    ...(spec.mode === "open" && spec.samples
+      ? { samples: { firstToken: firstTokens, latency: ok.map((r) => r.latency), ttfb: ok.map((r) => r.ttfb) } }
+      : {}),
     ...(Object.keys(timings).length ? { serverTiming: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, stats(v)])) } : {}),
     ...(spec.mode === "open" ? { firstTokenBySecond: bySecond(ok) } : {}),
   };
@@ -139,6 +165,45 @@ function bySecond(results: One[]) {
     const s = stats(xs ?? []);
     return { p50: s.p50, max: s.max };
   });
+}
+
+/**
+ * Several open-loop rounds of one target as one result: percentiles over every request of every
+ * round (each round run with `samples`), counts summed, per-stream figures weighted by requests,
+ * the per-second p50s in the order they ran, and each round's own p50 and p99 beside them.
+ */
+export function pool(rounds: LoadResult[]): LoadResult {
+  if (rounds.length === 1) return rounds[0]!;
+  const all = (k: keyof NonNullable<LoadResult["samples"]>) => rounds.flatMap((r) => r.samples![k]);
+  const sum = (f: (r: LoadResult) => number) => rounds.reduce((a, r) => a + f(r), 0);
+  const requests = sum((r) => r.requests);
+  const weighted = (f: (r: LoadResult) => number | undefined) =>
+    rounds.every((r) => f(r) !== undefined) ? Math.round((sum((r) => f(r)! * r.requests) / requests) * 100) / 100 : undefined;
+  const count = (f: (r: LoadResult) => Record<string, number> | undefined) => {
+    const out: Record<string, number> = {};
+    for (const r of rounds) for (const [k, v] of Object.entries(f(r) ?? {})) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  const failures = count((r) => r.failures);
+  return {
+    target: rounds[0]!.target,
+    mode: rounds[0]!.mode,
+    rate: rounds[0]!.rate,
+    requests,
+    errors: sum((r) => r.errors),
+    statuses: count((r) => r.statuses),
+    rps: Math.round((sum((r) => r.rps) / rounds.length) * 10) / 10,
+    latencyMs: stats(all("latency")),
+    ttfbMs: stats(all("ttfb")),
+    firstTokenMs: stats(all("firstToken")),
+    durationMs: sum((r) => r.durationMs),
+    firstTokenBySecond: rounds.flatMap((r) => r.firstTokenBySecond ?? []),
+    serverCpuMsPerStream: weighted((r) => r.serverCpuMsPerStream),
+    storesCpuMsPerStream: weighted((r) => r.storesCpuMsPerStream),
+    preemptionsPerStream: weighted((r) => r.preemptionsPerStream),
+    ...(Object.keys(failures).length ? { failures } : {}),
+    rounds: rounds.map((r) => ({ p50: r.firstTokenMs.p50, p99: r.firstTokenMs.p99 })),
+  };
 }
 
 export async function runLoad(spec: Spec): Promise<LoadResult> {
