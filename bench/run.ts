@@ -29,6 +29,7 @@ const DURATION = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(Number);
 const OPEN_RATES = (process.env.BENCH_OPEN_RATES ?? "100,200").split(",").map(Number);
 const OPEN_ROUNDS = Number(process.env.BENCH_OPEN_ROUNDS ?? 3);
+const PHASE_GAP_MS = 4000;
 const HEAP_MB = process.env.BENCH_HEAP_MB ? Number(process.env.BENCH_HEAP_MB) : undefined;
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 30);
 // The whole machine: `npm start` with one server process per core (WEB_CONCURRENCY), measured after the one-process run.
@@ -114,8 +115,12 @@ async function main() {
   // upstream (the reference), then the peer and our two protocols in an order rotated by one each
   // round, so that no path always follows the same one (a phase inherits the machine's and its
   // process's state from the last: bench/README.md, round 21). Each path's percentiles are over
-  // all of its rounds' streams; each round's own p50 and p99 are kept beside them.
+  // all of its rounds' streams; each round's own p50 and p99 are kept beside them. A phase that
+  // follows a gateway's starts PHASE_GAP_MS after it: what a server does once its load ends (our
+  // idle collection 2 s after the last run, lib/server/idle-gc.ts) lands in the gap, not in the
+  // next path's phase (it did in the peer's, round 21).
   await control(REALISTIC_PACE);
+  let afterGateway = false;
   const count = Number(process.env.BENCH_OPEN_COUNT ?? 1000);
   const open: Record<string, Record<string, LoadResult>> = {};
   for (const rate of OPEN_RATES) {
@@ -126,6 +131,8 @@ async function main() {
       for (const key of ["upstream", ...gateways.slice(round % 3), ...gateways.slice(0, round % 3)]) {
         // The serving process's CPU over the phase (all its threads: the collector's helpers too), per
         // stream: what a paced stream costs each gateway, which their latencies alone do not say.
+        if (afterGateway) await new Promise((r) => setTimeout(r, PHASE_GAP_MS));
+        afterGateway = key !== "upstream";
         const server = key === "peer" ? peer.pid : key === "upstream" ? undefined : pid;
         // Beside it, what the local PostgreSQL and Redis spent over the phase (the peer's and the
         // upstream's phases show their idle cost), and how often the server was preempted.
