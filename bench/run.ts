@@ -30,6 +30,8 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,50").split(",").map(
 const OPEN_RATES = (process.env.BENCH_OPEN_RATES ?? "100,200").split(",").map(Number);
 const OPEN_ROUNDS = Number(process.env.BENCH_OPEN_ROUNDS ?? 3);
 const PHASE_GAP_MS = 4000;
+/** The paced phases' gateways, in round 1's order (each later round rotates it by one). */
+const GATEWAYS = ["peer", "text", "sse"];
 const HEAP_MB = process.env.BENCH_HEAP_MB ? Number(process.env.BENCH_HEAP_MB) : undefined;
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 30);
 // The whole machine: `npm start` with one server process per core (WEB_CONCURRENCY), measured after the one-process run.
@@ -127,12 +129,12 @@ async function main() {
     const rounds = rate === OPEN_RATES[0] ? OPEN_ROUNDS : 1;
     const runs: Record<string, LoadResult[]> = {};
     for (let round = 0; round < rounds; round++) {
-      const gateways = ["peer", "text", "sse"];
-      for (const key of ["upstream", ...gateways.slice(round % 3), ...gateways.slice(0, round % 3)]) {
-        // The serving process's CPU over the phase (all its threads: the collector's helpers too), per
-        // stream: what a paced stream costs each gateway, which their latencies alone do not say.
+      const turn = round % GATEWAYS.length;
+      for (const key of ["upstream", ...GATEWAYS.slice(turn), ...GATEWAYS.slice(0, turn)]) {
         if (afterGateway) await new Promise((r) => setTimeout(r, PHASE_GAP_MS));
         afterGateway = key !== "upstream";
+        // The serving process's CPU over the phase (all its threads: the collector's helpers too), per
+        // stream: what a paced stream costs each gateway, which their latencies alone do not say.
         const server = key === "peer" ? peer.pid : key === "upstream" ? undefined : pid;
         // Beside it, what the local PostgreSQL and Redis spent over the phase (the peer's and the
         // upstream's phases show their idle cost), and how often the server was preempted.
@@ -152,7 +154,7 @@ async function main() {
       }
     }
     open[rate] = Object.fromEntries(
-      ["upstream", "peer", "text", "sse"].map((k) => {
+      ["upstream", ...GATEWAYS].map((k) => {
         const { samples: _, ...pooled } = pool(runs[k]!);
         return [k, pooled];
       }),
@@ -399,13 +401,10 @@ function report(r: any) {
     );
     const d = byKey.upstream!.firstTokenMs;
     // Each round against the upstream's phase of the same round.
+    const upRounds = byKey.upstream!.rounds ?? [];
     const byRound = (x: LoadResult) =>
       (x.rounds ?? [])
-        .map(
-          (q, i) =>
-            byKey.upstream!.rounds?.[i] &&
-            `${(q.p50 - byKey.upstream!.rounds[i]!.p50).toFixed(1)} / ${(q.p99 - byKey.upstream!.rounds[i]!.p99).toFixed(1)}`,
-        )
+        .flatMap((q, i) => (upRounds[i] ? [`${(q.p50 - upRounds[i].p50).toFixed(1)} / ${(q.p99 - upRounds[i].p99).toFixed(1)}`] : []))
         .join("; ");
     const peerP99 = byKey.peer!.firstTokenMs.p99 - d.p99;
     for (const [k, x] of Object.entries(byKey)) {
