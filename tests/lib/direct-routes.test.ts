@@ -170,6 +170,14 @@ describe("direct routes (scripts/direct-routes.mjs)", () => {
     expect((await seen(port)).seen.map((e) => e.read)).toEqual([false, false]);
   });
 
+  it("a body written to before the handler returns it (SSE's start event) is still pushed, what it held going out with the head", async () => {
+    const port = await start();
+    expect(await firstRead(port, "/api/v1/run/wf_1/stream?mode=push-started")).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\n[^]*start first /);
+    const answer = await request(port, "POST", "/api/v1/run/wf_1/stream?mode=push-started", { body: "{}" });
+    expect(answer).toMatchObject({ status: 200, body: "start first tok tok " });
+    expect((await seen(port)).seen.map((e) => e.read)).toEqual([false, false]);
+  });
+
   it("a client that goes away cancels a pushed body, as a reader's cancel does", async () => {
     const port = await start();
     await new Promise<void>((resolve) => {

@@ -40,6 +40,11 @@ offerDirectly("POST", "/api/v1/run/{workflow_id}/stream", async (req, ctx) => {
       entry.cancelled = reason === undefined ? "no reason" : String(reason);
     });
     entry.read = () => body.stream.locked;
+    // SSE's start event: written before the first token, the body returned only at that token.
+    if (mode === "push-started") {
+      body.write("start ");
+      await new Promise((r) => setTimeout(r, 30));
+    }
     body.write("first ");
     let n = 0;
     const timer = setInterval(() => {

@@ -56,14 +56,43 @@ describe("a pushed stream body (PUSH_BODY)", () => {
     expect(t.write).not.toHaveBeenCalled();
   });
 
+  it("holds what is written before anyone takes the body (SSE's start event): a target still gets it, with the head", async () => {
+    const body = controlledByteStream(() => {});
+    body.write("event: start\n\n");
+    await tick();
+    await tick();
+    body.write("first token");
+    const t = target();
+    expect(offer(body.stream, t)).toMatchObject({ wrote: true });
+    expect(t.write.mock.calls).toEqual([["event: start\n\nfirst token"]]);
+  });
+
+  it("gives what it held to a reader at its first read, and then each write as it is flushed", async () => {
+    const body = controlledByteStream(() => {});
+    body.write("held");
+    await tick();
+    const reader = body.stream.getReader();
+    const decode = (r: ReadableStreamReadResult<Uint8Array>) => new TextDecoder().decode(r.value);
+    expect(decode(await reader.read())).toBe("held");
+    const next = reader.read();
+    body.write("later");
+    expect(decode(await next)).toBe("later");
+    body.write("last");
+    body.close();
+    expect(decode(await reader.read())).toBe("last");
+    expect((await reader.read()).done).toBe(true);
+  });
+
   it("is refused once the stream has a reader, bytes queued, an end, or a target already", async () => {
     const read = controlledByteStream(() => {});
     read.stream.getReader();
     expect(offer(read.stream, target())).toBeNull();
 
     const queued = controlledByteStream(() => {});
+    const reader = queued.stream.getReader();
     queued.write("q");
     await tick();
+    reader.releaseLock();
     expect(offer(queued.stream, target())).toBeNull();
 
     const ended = controlledByteStream(() => {});

@@ -82,19 +82,29 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastFlush = -Infinity;
   let target: PushTarget | undefined;
-  const flush = () => {
+  const flush = (hold = true) => {
     scheduled = false;
     clearTimeout(timer);
     timer = undefined;
     if (closed || !pending) return;
-    if (target) target.write(pending);
-    else controller.enqueue(encoder.encode(pending));
+    // Nobody has taken the body yet (a stream is returned at its first token; SSE's start event
+    // is written before it): its bytes wait for whoever does, so that a direct route can still
+    // take the writes (PUSH_BODY) and a reader gets them at its first read (pull).
+    if (!target && hold && !stream.locked) return;
+    // Taken first: an enqueue that answers a waiting read calls pull, and so this, again.
+    const out = pending;
     pending = "";
     lastFlush = performance.now();
+    if (target) target.write(out);
+    else controller.enqueue(encoder.encode(out));
   };
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
+    },
+    // A reader's first read takes what was held for it; later writes keep their own schedule.
+    pull() {
+      if (lastFlush === -Infinity) flush();
     },
     cancel(reason) {
       closed = true;
@@ -136,7 +146,7 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
     },
     close() {
       if (closed) return;
-      flush();
+      flush(false);
       closed = true;
       if (target) target.end();
       else controller.close();
@@ -144,7 +154,7 @@ export function controlledByteStream(onCancel: (reason: unknown) => void) {
     /** Errors the body: the server then aborts the connection instead of ending it cleanly. */
     fail(e: Error) {
       if (closed) return;
-      flush();
+      flush(false);
       closed = true;
       if (target) target.fail(e);
       else controller.error(e);
