@@ -4,7 +4,7 @@
 // fake upstream, measured in alternating short rounds so that both see the same machine load. On a
 // shared 2-core machine, sequential runs of `npm run bench` minutes apart differ by 2× on their
 // own; interleaving is what makes A vs B comparable. Knobs: AB_ROUNDS (3), AB_DURATION_MS (4000),
-// AB_CONNECTIONS (50), AB_OPEN_COUNT (300; 0 skips the realistic-pace rounds), AB_OPEN_RATE (100).
+// AB_CONNECTIONS (50), AB_OPEN_COUNT (300; 0 skips the realistic-pace rounds), AB_OPEN_RATE (100), AB_OPEN_PATH (text).
 import { loadavg } from "node:os";
 import { runLoad, type LoadResult, type Target } from "./load";
 import { REALISTIC_PACE, ROOT, directTarget, mb, serverCpu, serverRss, startFlowgate, startUpstream, storesCpu } from "./servers";
@@ -29,6 +29,9 @@ const RATE = Number(process.env.AB_OPEN_RATE ?? 100);
 // AB_TARGETS: the closed-loop targets to measure (comma-separated; empty measures none, e.g. for a
 // bisect on the realistic-pace rounds alone).
 const TARGETS = (process.env.AB_TARGETS ?? "floor,pipe,run,text,sse").split(",").filter(Boolean);
+// AB_OPEN_PATH: the stream path of the realistic-pace rounds (text, or sse).
+const OPEN_PATH = process.env.AB_OPEN_PATH ?? "text";
+if (!["text", "sse"].includes(OPEN_PATH)) throw new Error(`AB_OPEN_PATH must be text or sse, got ${OPEN_PATH}`);
 const { url: upstream, control } = await startUpstream();
 
 type Side = keyof typeof SIDES;
@@ -50,7 +53,9 @@ for (const side of ["A", "B"] as Side[]) {
     port: 3800 + Math.floor(Math.random() * 90) + (side === "A" ? 0 : 100),
   });
   const { floor, pipe, run, text, sse } = fg.targets;
-  targets[side] = Object.fromEntries(Object.entries({ floor, pipe, run, text, sse }).filter(([k]) => TARGETS.includes(k) || k === "text"));
+  targets[side] = Object.fromEntries(
+    Object.entries({ floor, pipe, run, text, sse }).filter(([k]) => TARGETS.includes(k) || k === OPEN_PATH),
+  );
   pids[side] = fg.pid;
   gcOf[side] = () =>
     fg.memory().then(
@@ -100,8 +105,8 @@ for (let round = 0; round < ROUNDS; round++) {
   if (OPEN > 0) {
     await control(REALISTIC_PACE);
     for (const side of order) {
-      for (const key of ["direct", "text"]) {
-        const t = key === "direct" ? direct : targets[side].text!;
+      for (const key of ["direct", OPEN_PATH]) {
+        const t = key === "direct" ? direct : targets[side][OPEN_PATH]!;
         const { r, cpuMs, storesMs } = await measured(side, { mode: "open", target: t, rate: RATE, count: OPEN });
         rows.push({ round, side, target: `open ${key}`, r, cpuMs, storesMs });
         console.error(
@@ -138,7 +143,7 @@ if (OPEN > 0) {
   for (const side of ["A", "B"] as Side[]) {
     const per = [...Array(ROUNDS).keys()].map((round) => {
       const d = rows.find((x) => x.round === round && x.side === side && x.target === "open direct")!.r;
-      const { r: t, cpuMs, storesMs } = rows.find((x) => x.round === round && x.side === side && x.target === "open text")!;
+      const { r: t, cpuMs, storesMs } = rows.find((x) => x.round === round && x.side === side && x.target === `open ${OPEN_PATH}`)!;
       return {
         done: t.requests - t.errors,
         n: t.requests,
@@ -149,7 +154,7 @@ if (OPEN > 0) {
       };
     });
     lines.push(
-      `| ${side} text | ${per.map((p) => `${p.done}/${p.n}`).join(", ")} | +${median(per.map((p) => p.p50)).toFixed(1)} ms | +${median(per.map((p) => p.p99)).toFixed(1)} ms (${per.map((p) => p.p99.toFixed(0)).join(", ")}) | ${median(per.map((p) => p.cpuMs))} | ${median(per.map((p) => p.storesMs))} |`,
+      `| ${side} ${OPEN_PATH} | ${per.map((p) => `${p.done}/${p.n}`).join(", ")} | +${median(per.map((p) => p.p50)).toFixed(1)} ms | +${median(per.map((p) => p.p99)).toFixed(1)} ms (${per.map((p) => p.p99.toFixed(0)).join(", ")}) | ${median(per.map((p) => p.cpuMs))} | ${median(per.map((p) => p.storesMs))} |`,
     );
   }
 }
